@@ -1,0 +1,65 @@
+"""Chokepoints: inputs where one provider holds at least a threshold share.
+
+The default threshold, 65%, is the SIA/BCG (2021) definition of a single-region chokepoint
+("Strengthening the Global Semiconductor Supply Chain in an Uncertain Era", April 2021).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from pinchpoint.analysis.concentration import concentration
+from pinchpoint.results import ResultTable
+from pinchpoint.supplychain.model import Level, SupplyChain
+
+DEFAULT_THRESHOLD = 65.0
+CHOKEPOINT_COLUMNS = ("input_id", "input_name", "kind", "stage", "year", "level", "top_provider", "top_share",
+                      "hhi", "market_size_usd", "feeds", "sources")
+
+
+def feeds(chain: SupplyChain) -> dict[str, list[str]]:
+    """For every input, the names of the end products (outputs) it reaches through the relations."""
+    parents: dict[str, list[str]] = defaultdict(list)
+    for r in chain.relations:
+        parents[r.source].append(r.target)
+    outputs = {i.id for i in chain.outputs()}
+    if not outputs:  # no declared output: the inputs nothing else is made from
+        outputs = {i.id for i in chain.inputs if i.id not in parents}
+    memo: dict[str, frozenset[str]] = {}
+
+    def reach(node: str) -> frozenset[str]:
+        if node in memo:
+            return memo[node]
+        found = {node} if node in outputs else set()
+        for p in parents.get(node, []):
+            found |= reach(p)
+        memo[node] = frozenset(found)
+        return memo[node]
+
+    return {i.id: sorted(chain.input_by_id[o].name for o in reach(i.id) if o != i.id) for i in chain.inputs}
+
+
+def chokepoints(chain: SupplyChain, *, threshold: float = DEFAULT_THRESHOLD, level: Level | str = Level.COUNTRY,
+                year: int | None = None) -> ResultTable:
+    """Inputs whose top provider holds at least ``threshold`` percent, largest share first."""
+    if not 0 < threshold <= 100:
+        raise ValueError(f"threshold must be in (0, 100], got {threshold}")
+    conc = concentration(chain, level=level, year=year, include_stages=False)
+    reach = feeds(chain)
+    rows: list[dict[str, Any]] = []
+    for r in conc.rows:
+        if r["top_share"] + 1e-9 < threshold:
+            continue
+        inp = chain.input_by_id[r["input_id"]]
+        rows.append({
+            **{k: r[k] for k in ("input_id", "input_name", "kind", "stage", "year", "level", "top_provider",
+                                 "top_share", "hhi")},
+            "market_size_usd": inp.market_size_usd, "feeds": reach[inp.id], "sources": r["sources"],
+        })
+    rows.sort(key=lambda r: (-r["top_share"], -(r["market_size_usd"] or 0.0), r["input_id"]))
+    return ResultTable.from_records(
+        "chokepoints", rows, CHOKEPOINT_COLUMNS,
+        meta={"analysis": "chokepoints", "dataset": chain.name, "threshold": threshold,
+              "level": Level(level).value, "year": year if year is not None else "latest per input"},
+    )

@@ -1,0 +1,60 @@
+"""Named groups of countries whose combined share analyses report.
+
+Built-ins cover the groupings Japan-U.S. working groups use; users add their own from a YAML or
+CSV file (``name: [ISO3, ...]`` or rows of ``coalition,country``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from pinchpoint.errors import DataError
+from pinchpoint.supplychain.countries import normalise_country
+
+EU27 = ("AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN", "IRL",
+        "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP", "SWE")
+
+#: Built-in coalitions. ``EUR`` (Europe, not broken down) counts towards EU-27: an upper bound.
+COALITIONS: dict[str, tuple[str, ...]] = {
+    "us_japan": ("USA", "JPN"),
+    "chip4": ("USA", "JPN", "KOR", "TWN"),
+    "g7": ("USA", "JPN", "DEU", "FRA", "ITA", "GBR", "CAN"),
+    "eu27": EU27 + ("EUR",),
+}
+
+#: Countries of concern: the "foreign adversaries" of 15 CFR 791.4 (U.S. Department of Commerce,
+#: ICTS supply-chain rule, 2021), China including Hong Kong and Macau.
+CONCERN: tuple[str, ...] = ("CHN", "HKG", "MAC", "RUS", "IRN", "PRK", "CUB", "VEN")
+
+
+def load_coalitions(path: str | Path) -> dict[str, tuple[str, ...]]:
+    """Read user coalitions from YAML (``name: [codes]``) or CSV (``coalition,country`` rows)."""
+    p = Path(path)
+    out: dict[str, list[str]] = {}
+    if p.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise DataError(f"cannot read coalitions: {exc}", file=str(p)) from None
+        if not isinstance(doc, Mapping):
+            raise DataError("expected a mapping of coalition name to a list of ISO3 codes", file=str(p), row=1)
+        for name, codes in doc.items():
+            if not isinstance(codes, list):
+                raise DataError(f"coalition {name!r} must list country codes", file=str(p), field=str(name))
+            out[str(name)] = [_code(str(c), str(p), None, str(name)) for c in codes]
+    else:
+        from pinchpoint.supplychain.csvio import read_rows
+
+        for line, row in read_rows(p, ["coalition", "country"], str(p)):
+            out.setdefault(row["coalition"], []).append(_code(row["country"], str(p), line, "country"))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _code(raw: str, file: str, row: int | None, field: str) -> str:
+    code = normalise_country(raw)
+    if code is None:
+        raise DataError(f"unknown country {raw!r}", file=file, row=row, field=field)
+    return code

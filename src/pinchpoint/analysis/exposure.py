@@ -1,0 +1,162 @@
+"""Multi-tier exposure: how dependent is a target (e.g. the finished chip) on each country?
+
+For each country ``c`` the country's supply of every input is removed (``own_c(i) = 1 - s_c(i)``,
+shares as fractions, other providers unchanged, no spare capacity, no inventories), and the
+resulting availabilities are propagated up the relation graph (see
+:mod:`pinchpoint.analysis.availability`). The **dependence** of the target on ``c`` is
+``1 - A_c(target)``: 0 means losing ``c`` leaves the target unaffected, 1 means nothing can be
+made. Inputs with no shares of their own inherit those of their category (``is_type_of``) or,
+for processes, of their stage. See ``docs/analyses.md`` for what the score ignores.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pinchpoint.analysis.availability import AvailabilityGraph
+from pinchpoint.analysis.concentration import is_aggregate
+from pinchpoint.results import ResultTable
+from pinchpoint.supplychain.model import InputKind, Level, Mode, RelationKind, SupplyChain
+from pinchpoint.supplychain.shares import normalised, select_shares
+
+EXPOSURE_COLUMNS = ("country", "dependence", "critical_inputs", "n_impaired_inputs", "target_id", "target_name",
+                    "year")
+
+
+@dataclass(frozen=True)
+class CompiledChain:
+    """A chain's inputs indexed for array work, with each country's own-supply loss."""
+
+    chain: SupplyChain
+    ids: tuple[str, ...]
+    index: dict[str, int]
+    graph: AvailabilityGraph
+    countries: tuple[str, ...]
+    loss: NDArray[np.float64]  # (inputs, countries): fraction of own supply the country provides
+    has_data: NDArray[np.bool_]  # (inputs,): own shares reported or derived (not inherited)
+
+
+def compile_chain(chain: SupplyChain, *, year: int | None = None) -> CompiledChain:
+    ids = tuple(i.id for i in chain.inputs)
+    index = {k: n for n, k in enumerate(ids)}
+    rels = chain.relations
+    src = np.array([index[r.source] for r in rels], dtype=np.int64)
+    dst = np.array([index[r.target] for r in rels], dtype=np.int64)
+    is_type = np.array([r.kind is RelationKind.IS_TYPE_OF for r in rels], dtype=bool)
+    subst = np.array([r.mode is Mode.SUBSTITUTE for r in rels], dtype=bool)
+    weights = np.array([chain.input_by_id[r.source].market_size_usd or 1.0 for r in rels])
+    # Capacity weights only mean something if every substitute in a group has a market size.
+    sizes_known = defaultdict(lambda: True)
+    for r in rels:
+        if r.mode is Mode.SUBSTITUTE and chain.input_by_id[r.source].market_size_usd is None:
+            sizes_known[(r.target, r.kind)] = False
+    for k, r in enumerate(rels):
+        if not sizes_known[(r.target, r.kind)]:
+            weights[k] = 1.0
+    graph = AvailabilityGraph.build(len(ids), src, dst, is_type, subst, weights)
+
+    shares = select_shares(chain, Level.COUNTRY, year)
+    aggregate = {p.id for p in chain.providers if is_aggregate(p)} | {"VAR", "ROW"}
+    countries = sorted({p for ss in shares.values() for p, s in ss.shares if p not in aggregate and s > 0})
+    cidx = {c: n for n, c in enumerate(countries)}
+
+    def loss_row(subject: str) -> NDArray[np.float64] | None:
+        ss = shares.get(subject)
+        if ss is None:
+            return None
+        row = np.zeros(len(countries))
+        for p, frac in normalised(ss):
+            if p in cidx:
+                row[cidx[p]] = frac
+        return row
+
+    loss = np.zeros((len(ids), len(countries)))
+    has_data = np.zeros(len(ids), dtype=bool)
+    resolved: dict[str, NDArray[np.float64] | None] = {}
+    type_parent = {r.source: r.target for r in rels if r.kind is RelationKind.IS_TYPE_OF}
+    stage_loss = {s.id: loss_row(s.id) for s in chain.stages}
+
+    def resolve(input_id: str, depth: int = 0) -> NDArray[np.float64] | None:
+        if input_id in resolved:
+            return resolved[input_id]
+        own = loss_row(input_id)
+        if own is None and input_id in type_parent and depth < 64:
+            own = resolve(type_parent[input_id], depth + 1)  # a type supplied like its category
+        if own is None:
+            inp = chain.input_by_id[input_id]
+            if inp.kind is InputKind.PROCESS and inp.stage is not None:
+                own = stage_loss.get(inp.stage)  # a process performed where its stage is
+        resolved[input_id] = own
+        return own
+
+    for i in ids:
+        row = resolve(i)
+        if row is not None:
+            loss[index[i]] = row
+        has_data[index[i]] = i in shares
+    return CompiledChain(chain, ids, index, graph, tuple(countries), loss, has_data)
+
+
+def default_target(chain: SupplyChain) -> str:
+    outputs = chain.outputs()
+    if len(outputs) == 1:
+        return outputs[0].id
+    if not outputs:
+        raise ValueError(f"dataset {chain.name!r} declares no output input; name a target")
+    raise ValueError(f"dataset {chain.name!r} has several outputs ({', '.join(o.id for o in outputs)}); "
+                     "name a target")
+
+
+def upstream(chain: SupplyChain, target: str) -> set[str]:
+    """Ids of every input from which a relation path leads to ``target`` (not the target)."""
+    children: dict[str, list[str]] = defaultdict(list)
+    for r in chain.relations:
+        children[r.target].append(r.source)
+    seen: set[str] = set()
+    stack = [target]
+    while stack:
+        for c in children.get(stack.pop(), []):
+            if c not in seen:
+                seen.add(c)
+                stack.append(c)
+    return seen
+
+
+def exposure(chain: SupplyChain, *, target: str | None = None, year: int | None = None,
+             compiled: CompiledChain | None = None) -> ResultTable:
+    """Dependence of ``target`` on each country, with the inputs that bind."""
+    target_input = chain.input(target) if target else chain.input_by_id[default_target(chain)]
+    cc = compiled or compile_chain(chain, year=year)
+    t = cc.index[target_input.id]
+    own = 1.0 - cc.loss
+    avail = cc.graph.propagate(own)
+    dependence = 1.0 - avail[t]
+    up = sorted(cc.index[i] for i in upstream(chain, target_input.id)) + [t]
+    up_arr = np.array(up, dtype=np.int64)
+    # Inputs whose own supply enters the propagation: those without type children.
+    enters = up_arr[~cc.graph.has_type_children[up_arr]]
+    rows: list[dict[str, Any]] = []
+    for c, country in enumerate(cc.countries):
+        dep = float(dependence[c])
+        impaired = int(np.sum(avail[up_arr, c] < 1.0 - 1e-12))
+        critical: list[str] = []
+        if dep > 1e-12:
+            binding = enters[cc.loss[enters, c] >= dep - 1e-9]
+            order = sorted(binding.tolist(), key=lambda i: (-cc.loss[i, c], cc.ids[i]))
+            critical = [chain.input_by_id[cc.ids[i]].name for i in order]
+        rows.append({
+            "country": country, "dependence": round(dep, 9), "critical_inputs": critical,
+            "n_impaired_inputs": impaired, "target_id": target_input.id, "target_name": target_input.name,
+            "year": year if year is not None else "latest",
+        })
+    rows.sort(key=lambda r: (-r["dependence"], r["country"]))
+    return ResultTable.from_records(
+        "exposure", rows, EXPOSURE_COLUMNS,
+        meta={"analysis": "exposure", "dataset": chain.name, "target": target_input.id,
+              "year": year if year is not None else "latest per input"},
+    )

@@ -1,0 +1,1 @@
+"""The ``pinchpoint`` command line: a thin shell over the library."""

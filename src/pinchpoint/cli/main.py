@@ -1,0 +1,246 @@
+"""``pinchpoint`` commands. Each one parses options, calls the library and presents the result.
+
+Heavy modules (NumPy, DuckDB, Pydantic) are imported inside the commands so ``--help`` is fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from pinchpoint.cli.output import OutputFormat
+
+app = typer.Typer(
+    name="pinchpoint", no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+    help="Map, measure and stress-test critical-technology supply chains.",
+)
+data_app = typer.Typer(no_args_is_help=True, help="Import, list, validate and fetch datasets.")
+app.add_typer(data_app, name="data")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DatasetOpt = Annotated[str, typer.Option("--dataset", "-d", help="'builtin', a path (ETO folder, native YAML or "
+                                         "CSV folder) or a workspace dataset name[@version].")]
+YearOpt = Annotated[int | None, typer.Option("--year", help="Year of the shares (default: latest per input).")]
+LevelOpt = Annotated[str, typer.Option("--level", help="country or organisation.")]
+FormatOpt = Annotated[OutputFormat | None, typer.Option("--format", "-f", help="table, csv, json or parquet.")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the result to this file.")]
+WorkspaceOpt = Annotated[Path | None, typer.Option("--workspace", help="Workspace folder or .duckdb file "
+                                                   "(default: $PINCHPOINT_HOME or the user data directory).",
+                                                   envvar="PINCHPOINT_WORKSPACE")]
+
+
+def friendly_errors(func: F) -> F:
+    """Report user errors in one line on stderr (exit 2) instead of a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from pinchpoint.errors import PinchpointError
+
+        try:
+            return func(*args, **kwargs)
+        except (PinchpointError, ValueError, KeyError, FileNotFoundError) as exc:
+            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+            typer.echo(f"error: {message}", err=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _workspace(path: Path | None) -> Any:
+    from pinchpoint.workspace import Workspace
+
+    return Workspace(path) if path is not None else Workspace.open_default()
+
+
+def _chain(dataset: str, workspace: Path | None) -> Any:
+    from pinchpoint.supplychain.load import BUILTIN_NAMES, load_chain
+
+    if dataset in BUILTIN_NAMES or Path(dataset).expanduser().exists():
+        return load_chain(dataset)
+    with _workspace(workspace) as ws:
+        return load_chain(dataset, workspace=ws)
+
+
+def _level(value: str) -> Any:
+    from pinchpoint.supplychain.model import Level
+
+    aliases = {"organization": "organisation", "org": "organisation", "firm": "organisation"}
+    try:
+        return Level(aliases.get(value.lower(), value.lower()))
+    except ValueError:
+        raise ValueError(f"--level must be 'country' or 'organisation', not {value!r}") from None
+
+
+def _with_command(table: Any) -> Any:
+    """Record the command line in the table's provenance so results can be reproduced."""
+    from pinchpoint.results import ResultTable
+
+    meta = dict(table.meta)
+    meta["command"] = "pinchpoint " + " ".join(sys.argv[1:])
+    return ResultTable(table.name, table.columns, table.rows, meta)
+
+
+# Analyses -------------------------------------------------------------------------------------
+@app.command()
+@friendly_errors
+def concentration(
+    dataset: DatasetOpt = "builtin", year: YearOpt = None, level: LevelOpt = "country",
+    coalitions: Annotated[Path | None, typer.Option(help="YAML or CSV file of extra coalitions.")] = None,
+    fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
+) -> None:
+    """HHI, CR1, CR3, top provider and coalition shares for every input."""
+    from pinchpoint.analysis.coalitions import COALITIONS, load_coalitions
+    from pinchpoint.analysis.concentration import concentration as run
+
+    groups = dict(COALITIONS)
+    if coalitions is not None:
+        groups.update(load_coalitions(coalitions))
+    table = _with_command(run(_chain(dataset, workspace), level=_level(level), year=year, coalitions=groups))
+    from pinchpoint.cli.output import emit
+
+    emit(table, fmt, output, columns=["input_id", "input_name", "year", "hhi", "cr1", "cr3", "top_provider",
+                                      "top_share", "n_providers", "share_chip4", "share_concern"],
+         title=f"Concentration ({table.meta['level']} level)")
+
+
+@app.command()
+@friendly_errors
+def chokepoints(
+    dataset: DatasetOpt = "builtin", year: YearOpt = None, level: LevelOpt = "country",
+    threshold: Annotated[float, typer.Option(help="Minimum top-provider share, percent (SIA/BCG: 65).")] = 65.0,
+    fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
+) -> None:
+    """Inputs where one provider holds at least --threshold percent."""
+    from pinchpoint.analysis.chokepoints import chokepoints as run
+    from pinchpoint.cli.output import emit
+
+    table = _with_command(run(_chain(dataset, workspace), threshold=threshold, level=_level(level), year=year))
+    emit(table, fmt, output, columns=["input_id", "input_name", "kind", "top_provider", "top_share", "hhi", "feeds"],
+         title=f"Chokepoints (top share >= {threshold:g}%)")
+
+
+@app.command()
+@friendly_errors
+def exposure(
+    dataset: DatasetOpt = "builtin", year: YearOpt = None,
+    target: Annotated[str | None, typer.Option(help="Input id or name (default: the dataset's output).")] = None,
+    level: LevelOpt = "country", fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
+) -> None:
+    """Multi-tier dependence of the target on each country."""
+    from pinchpoint.analysis.exposure import exposure as run
+    from pinchpoint.cli.output import emit
+
+    if _level(level).value != "country":
+        raise ValueError("exposure is computed by country; organisation-level exposure is not supported yet")
+    table = _with_command(run(_chain(dataset, workspace), target=target, year=year))
+    emit(table, fmt, output, columns=["country", "dependence", "n_impaired_inputs", "critical_inputs"],
+         title=f"Exposure of {table.rows[0]['target_name'] if table.rows else target} by country")
+
+
+@app.command()
+@friendly_errors
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the HTML report.")] = Path("pinchpoint-demo"),
+    dataset: DatasetOpt = "builtin", workspace: WorkspaceOpt = None,
+) -> None:
+    """Top chokepoints and the finished chip's exposure by country, plus an HTML report."""
+    from pinchpoint.cli.output import print_table
+    from pinchpoint.reports.demo import build_demo
+
+    chain = _chain(dataset, workspace)
+    result = build_demo(chain, out, command="pinchpoint " + " ".join(sys.argv[1:]))
+    print_table(result.chokepoints, ["input_name", "kind", "top_provider", "top_share", "hhi"],
+                title=f"Top chokepoints in {chain.title} (one country >= 65%)", limit=15)
+    print_table(result.exposure, ["country", "dependence", "n_impaired_inputs", "critical_inputs"],
+                title=f"Exposure of {result.target_name} by country", limit=12)
+    typer.echo(f"report: {result.report}")
+
+
+# Data -----------------------------------------------------------------------------------------
+@data_app.command("list")
+@friendly_errors
+def data_list(fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None) -> None:
+    """Datasets imported into the workspace, newest version first."""
+    from pinchpoint.cli.output import emit
+
+    with _workspace(workspace) as ws:
+        table = ws.list_datasets()
+    emit(table, fmt, output, columns=["name", "version", "format", "imported_at", "n_inputs", "n_provisions",
+                                      "source_path"], title=f"Datasets in {table.meta['workspace']}")
+
+
+@data_app.command("import")
+@friendly_errors
+def data_import(
+    path: Annotated[Path, typer.Argument(help="ETO folder, native YAML file or native CSV folder.")],
+    name: Annotated[str | None, typer.Option(help="Name to store it under (default: the dataset's own).")] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Validate a dataset and store it in the workspace (idempotent)."""
+    with _workspace(workspace) as ws:
+        rec = ws.import_path(path, name=name)
+        where = ws.path
+    state = "imported" if rec.created else "already imported (unchanged)"
+    typer.echo(f"{rec.name}@{rec.version}: {state}; {rec.n_inputs} inputs, {rec.n_provisions} provisions "
+               f"({rec.format}) in {where}")
+
+
+@data_app.command("validate")
+@friendly_errors
+def data_validate(
+    path: Annotated[Path, typer.Argument(help="ETO folder, native YAML file or native CSV folder.")],
+    fmt: FormatOpt = None, output: OutputOpt = None,
+) -> None:
+    """Check a dataset and report every data-quality finding with its count."""
+    from pinchpoint.cli.output import emit
+    from pinchpoint.results import ResultTable
+    from pinchpoint.supplychain.load import load_path
+
+    chain = load_path(path)
+    rows = [{"code": f.code, "count": f.count, "message": f.message, "examples": list(f.examples)}
+            for f in chain.findings]
+    table = ResultTable.from_records("findings", rows, ["code", "count", "message", "examples"],
+                                     meta={"dataset": chain.name, "path": str(path)})
+    summary = (f"{path}: {len(chain.inputs)} inputs, {len(chain.providers)} providers, "
+               f"{len(chain.provisions)} provisions, {len(chain.relations)} relations; "
+               f"{len(rows)} kinds of finding")
+    typer.echo(summary, err=fmt not in (None, OutputFormat.TABLE) or output is not None)
+    emit(table, fmt, output, title="Data-quality findings")
+
+
+@data_app.command("fetch")
+@friendly_errors
+def data_fetch(
+    source: Annotated[str, typer.Argument(help="What to fetch: 'eto'.")],
+    dest: Annotated[Path | None, typer.Option(help="Folder to save the files in.")] = None,
+    from_dir: Annotated[Path | None, typer.Option("--from", help="Copy from a local folder instead of "
+                                                  "downloading (offline use).")] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Download a public dataset (with the publisher's licence) and import it."""
+    from pinchpoint.supplychain.fetch import fetch_eto
+
+    if source != "eto":
+        raise ValueError(f"unknown source {source!r}; available: eto")
+    with _workspace(workspace) as ws:
+        target = dest or ws.path.parent / "downloads" / "eto"
+        folder = fetch_eto(target, from_dir=from_dir, progress=lambda m: typer.echo(m, err=True))
+        rec = ws.import_path(folder, name="eto")
+    typer.echo(f"eto@{rec.version}: {rec.n_inputs} inputs, {rec.n_provisions} provisions in {folder} "
+               "(CC BY-NC 4.0: Emerging Technology Observatory / CSET)")
+
+
+def main() -> None:  # pragma: no cover - console-script entry point
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,70 @@
+"""Presenting result tables on the terminal or writing them to files."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pinchpoint.results.table import ResultTable
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+    PARQUET = "parquet"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) >= 1 or value == 0 else f"{value:.3f}"
+    if isinstance(value, (list, tuple)):
+        shown = ", ".join(str(v) for v in value[:4])
+        return shown + (f" (+{len(value) - 4})" if len(value) > 4 else "")
+    return str(value)
+
+
+def print_table(table: ResultTable, columns: list[str] | None = None, title: str | None = None,
+                limit: int | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    cols = columns or list(table.columns)
+    view = Table(title=title, show_lines=False, header_style="bold")
+    for c in cols:
+        view.add_column(c, overflow="fold", justify="right" if _numeric(table, c) else "left")
+    rows = table.rows if limit is None else table.rows[:limit]
+    for r in rows:
+        view.add_row(*[_cell(r[c]) for c in cols])
+    console = Console()
+    console.print(view)
+    if limit is not None and len(table) > limit:
+        console.print(f"[dim]{len(table) - limit} more rows: use --format csv/json/parquet --output FILE[/dim]")
+
+
+def _numeric(table: ResultTable, column: str) -> bool:
+    return any(isinstance(r[column], (int, float)) and not isinstance(r[column], bool) for r in table.rows)
+
+
+def emit(table: ResultTable, fmt: OutputFormat | None, output: Path | None,
+         columns: list[str] | None = None, title: str | None = None) -> None:
+    """Write ``table`` to ``output`` (format from the option or the suffix) or print it."""
+    from pinchpoint.results.table import format_from_path, to_csv_text, to_json, write_table
+
+    if output is not None:
+        chosen = fmt.value if fmt not in (None, OutputFormat.TABLE) else format_from_path(output)
+        write_table(table, output, chosen)  # type: ignore[arg-type]
+        print(f"wrote {len(table)} rows to {output}", file=sys.stderr)
+        return
+    if fmt in (None, OutputFormat.TABLE):
+        print_table(table, columns, title)
+    elif fmt is OutputFormat.CSV:
+        sys.stdout.write(to_csv_text(table))
+    elif fmt is OutputFormat.JSON:
+        sys.stdout.write(to_json(table) + "\n")
+    else:
+        raise ValueError("parquet output needs --output FILE")

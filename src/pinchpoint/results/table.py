@@ -1,0 +1,170 @@
+"""A tidy result table with provenance, exportable as CSV, JSON or Parquet.
+
+Analyses return a :class:`ResultTable`; the CLI, the API and the reports only present it.
+Cells hold scalars or lists of strings (lists are joined with ``; `` in CSV and kept as
+arrays in JSON and Parquet).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+ExportFormat = Literal["csv", "json", "parquet"]
+EXPORT_FORMATS: tuple[str, ...] = ("csv", "json", "parquet")
+
+
+@dataclass(frozen=True)
+class ResultTable:
+    """Rows of one analysis result with the columns in display order.
+
+    ``meta`` records how the table was made (analysis, dataset name and version, parameters)
+    so that any exported figure can be traced back and reproduced.
+    """
+
+    name: str
+    columns: tuple[str, ...]
+    rows: tuple[Mapping[str, Any], ...]
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_records(
+        cls,
+        name: str,
+        records: Iterable[Mapping[str, Any]],
+        columns: Sequence[str] | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> ResultTable:
+        rows = tuple(dict(r) for r in records)
+        if columns is None:
+            seen: dict[str, None] = {}
+            for r in rows:
+                for k in r:
+                    seen.setdefault(k, None)
+            columns = list(seen)
+        missing = [c for r in rows for c in columns if c not in r]
+        if missing:
+            raise ValueError(f"result table {name!r}: rows lack columns {sorted(set(missing))}")
+        return cls(name=name, columns=tuple(columns), rows=rows, meta=dict(meta or {}))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def column(self, name: str) -> list[Any]:
+        return [r[name] for r in self.rows]
+
+    def records(self) -> list[dict[str, Any]]:
+        """Rows as plain dicts in column order (what JSON export writes)."""
+        return [{c: _jsonable(r[c]) for c in self.columns} for r in self.rows]
+
+    def head(self, n: int) -> ResultTable:
+        return ResultTable(self.name, self.columns, self.rows[:n], self.meta)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, float):
+        return repr(round(value, 10)) if math.isfinite(value) else ""
+    return value
+
+
+def format_from_path(path: Path) -> ExportFormat:
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in EXPORT_FORMATS:
+        raise ValueError(f"{path}: cannot tell the format from the suffix; use .csv, .json or .parquet")
+    return suffix  # type: ignore[return-value]
+
+
+def write_table(table: ResultTable, path: Path, fmt: ExportFormat | None = None) -> Path:
+    """Write ``table`` to ``path`` as CSV, JSON (a list of records) or Parquet."""
+    fmt = fmt or format_from_path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(table.columns)
+            for r in table.rows:
+                writer.writerow([_csv_cell(r[c]) for c in table.columns])
+    elif fmt == "json":
+        path.write_text(to_json(table), encoding="utf-8")
+    elif fmt == "parquet":
+        _write_parquet(table, path)
+    else:  # pragma: no cover - guarded by the Literal type
+        raise ValueError(f"unknown format {fmt!r}")
+    return path
+
+
+def to_json(table: ResultTable) -> str:
+    return json.dumps(table.records(), ensure_ascii=False, indent=2)
+
+
+def to_csv_text(table: ResultTable) -> str:
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(table.columns)
+    for r in table.rows:
+        writer.writerow([_csv_cell(r[c]) for c in table.columns])
+    return buf.getvalue()
+
+
+def _duck_type(values: list[Any]) -> str:
+    kinds = {type(v) for v in values if v is not None}
+    if not kinds:
+        return "VARCHAR"
+    if kinds <= {bool}:
+        return "BOOLEAN"
+    if kinds <= {int}:
+        return "BIGINT"
+    if kinds <= {int, float}:
+        return "DOUBLE"
+    if kinds <= {list, tuple}:
+        return "VARCHAR[]"
+    return "VARCHAR"
+
+
+def _write_parquet(table: ResultTable, path: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        types = {c: _duck_type([r[c] for r in table.rows]) for c in table.columns}
+        cols = ", ".join(f'"{c}" {types[c]}' for c in table.columns)
+        con.execute(f"CREATE TABLE result ({cols})")
+        if table.rows:
+            placeholders = ", ".join("?" for _ in table.columns)
+
+            def cell(v: Any, t: str) -> Any:
+                if t == "VARCHAR" and v is not None and not isinstance(v, str):
+                    return str(v)
+                if t == "VARCHAR[]" and v is not None:
+                    return [str(x) for x in v]
+                if isinstance(v, float) and not math.isfinite(v):
+                    return None
+                return v
+
+            con.executemany(
+                f"INSERT INTO result VALUES ({placeholders})",
+                [[cell(r[c], types[c]) for c in table.columns] for r in table.rows],
+            )
+        target = str(path).replace("'", "''")
+        con.execute(f"COPY result TO '{target}' (FORMAT parquet)")
+    finally:
+        con.close()

@@ -1,0 +1,102 @@
+"""CSV reading that remembers where every row came from."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from pinchpoint.errors import DataError
+
+
+def read_rows(path: Path, required: Sequence[str], label: str | None = None
+              ) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield ``(line_number, row)`` for each record; line numbers are where the record starts.
+
+    Raises :class:`DataError` naming the file and column when a required column is missing.
+    """
+    name = label or str(path)
+    try:
+        fh = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise DataError(f"cannot read file: {exc.strerror}", file=name) from exc
+    with fh:
+        reader = csv.DictReader(fh)
+        header = reader.fieldnames or []
+        seen: set[str] = set()
+        for col in header:
+            if col in seen:
+                raise DataError(f"column {col!r} appears twice in the header", file=name, row=1, field=col)
+            seen.add(col)
+        for col in required:
+            if col not in seen:
+                raise DataError(f"missing column {col!r} (columns found: {', '.join(header) or 'none'})",
+                                file=name, row=1, field=col)
+        start = reader.line_num + 1
+        try:
+            for row in reader:
+                if None in row:
+                    extra = row[None]  # type: ignore[index]
+                    raise DataError(f"row has {len(header) + len(extra)} fields, header has {len(header)}",
+                                    file=name, row=start)
+                yield start, {k: (v or "").strip() for k, v in row.items()}
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            raise DataError(f"malformed CSV: {exc}", file=name, row=reader.line_num) from exc
+        except UnicodeDecodeError as exc:
+            raise DataError(f"not UTF-8 text: {exc.reason}", file=name, row=start) from exc
+
+
+def parse_float(text: str, *, file: str, row: int, field: str) -> float | None:
+    """Parse a number such as ``61``, ``61.5`` or ``61%``; blank gives None."""
+    value = text.strip().rstrip("%").strip().replace(",", "")
+    if not value:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise DataError(f"expected a number, found {text!r}", file=file, row=row, field=field) from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise DataError(f"expected a finite number, found {text!r}", file=file, row=row, field=field)
+    return number
+
+
+def parse_int(text: str, *, file: str, row: int, field: str) -> int | None:
+    value = text.strip()
+    if not value:
+        return None
+    try:
+        return int(float(value)) if float(value).is_integer() else int(value)
+    except ValueError:
+        raise DataError(f"expected a whole number, found {text!r}", file=file, row=row, field=field) from None
+
+
+T = TypeVar("T", bound=BaseModel)
+
+
+def build_record(model: type[T], file: str, line: int, **values: object) -> T:
+    """Construct a model record, turning a validation error into a located :class:`DataError`."""
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or None
+        raise DataError(str(err["msg"]).removeprefix("Value error, "), file=file, row=line, field=field) from None
+
+
+def cycle_in(exc: ValidationError) -> list[str] | None:
+    """The relation cycle behind a chain validation error, if that is what it was."""
+    from pinchpoint.supplychain.model import CycleError
+
+    for err in exc.errors():
+        inner = (err.get("ctx") or {}).get("error")
+        if isinstance(inner, CycleError):
+            return inner.cycle
+    return None
+
+
+def first_message(exc: ValidationError) -> str:
+    return str(exc.errors()[0]["msg"]).removeprefix("Value error, ")

@@ -1,0 +1,77 @@
+"""One entry point that loads a supply chain from whatever the user names.
+
+``ref`` may be ``builtin`` (the built-in semiconductor dataset), a path to an ETO folder (either
+vintage), a native YAML file or CSV folder, or the name of a dataset imported into a workspace
+(``name`` or ``name@version``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pinchpoint.errors import DataError, WorkspaceError
+from pinchpoint.supplychain.model import SupplyChain
+
+if TYPE_CHECKING:
+    from pinchpoint.workspace.store import Workspace
+
+BUILTIN_NAMES = ("builtin", "semiconductors-builtin")
+
+
+def builtin_path() -> Path:
+    from importlib.resources import files
+
+    return Path(str(files("pinchpoint.supplychain") / "builtin" / "semiconductors.yaml"))
+
+
+def detect_format(path: Path) -> str:
+    """``eto``, ``native-yaml`` or ``native-csv``; raises :class:`DataError` for anything else."""
+    from pinchpoint.supplychain.eto import is_eto_folder
+
+    if not path.exists():
+        raise DataError("no such file or folder", file=str(path))
+    if path.is_dir():
+        if is_eto_folder(path):
+            return "eto"
+        if (path / "inputs.csv").exists():
+            return "native-csv"
+        raise DataError("folder is neither an ETO dataset (stages, inputs, providers, provision, sequence "
+                        ".csv) nor a native CSV dataset (inputs.csv, ...)", file=str(path))
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return "native-yaml"
+    raise DataError("unrecognised file type: expected a .yaml file or a dataset folder", file=str(path))
+
+
+def load_path(path: str | Path, *, name: str | None = None) -> SupplyChain:
+    """Load a dataset from a file or folder, detecting its format."""
+    p = Path(path)
+    fmt = detect_format(p)
+    if fmt == "eto":
+        from pinchpoint.supplychain.eto import load_eto
+
+        return load_eto(p, name=name)
+    from pinchpoint.supplychain.native import load_native
+
+    return load_native(p, name=name)
+
+
+def load_chain(ref: str | Path | None = None, *, workspace: Workspace | None = None) -> SupplyChain:
+    """Load the dataset ``ref`` names (default: the built-in dataset)."""
+    if ref is None or str(ref) in BUILTIN_NAMES:
+        from pinchpoint.supplychain.native import load_native
+
+        return load_native(builtin_path())
+    text = str(ref)
+    path = Path(text).expanduser()
+    if path.exists():
+        return load_path(path)
+    if workspace is None:
+        from pinchpoint.workspace.store import Workspace
+
+        workspace = Workspace.open_default(create=False)
+    try:
+        return workspace.load(text)
+    except WorkspaceError as exc:
+        raise WorkspaceError(f"{text!r} is neither a file or folder nor a dataset in the workspace "
+                             f"({exc})") from None

@@ -1,0 +1,288 @@
+"""Loader for pinchpoint's native format: one YAML file or a folder of CSV files.
+
+The format is documented in ``docs/native-format.md``. Both spellings go through the same
+row-by-row checks, so an error always names the file, the row (CSV line, or YAML line) and
+the field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from pinchpoint.errors import DataError
+from pinchpoint.supplychain.countries import normalise_country
+from pinchpoint.supplychain.csvio import build_record, cycle_in, first_message, parse_float, parse_int, read_rows
+from pinchpoint.supplychain.model import (
+    Input,
+    InputKind,
+    Mode,
+    Provider,
+    ProviderKind,
+    Provision,
+    Relation,
+    RelationKind,
+    Source,
+    Stage,
+    SupplyChain,
+)
+
+SECTIONS = ("sources", "stages", "inputs", "providers", "provisions", "relations")
+_REQUIRED = {
+    "sources": ("id", "citation"),
+    "stages": ("id", "name"),
+    "inputs": ("id", "name", "kind"),
+    "providers": ("id", "name"),
+    "provisions": ("provider", "input", "share", "year"),
+    "relations": ("from", "to", "kind"),
+}
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_LINE = "__line__"
+
+Row = tuple[str, int, dict[str, Any]]  # (file label, line, fields)
+
+
+def load_native(path: str | Path, *, name: str | None = None) -> SupplyChain:
+    """Load a native YAML file or CSV folder into a :class:`SupplyChain`."""
+    p = Path(path)
+    if p.is_dir():
+        meta, sections = _read_csv_folder(p)
+    else:
+        meta, sections = _read_yaml(p)
+    return _assemble(p, meta, sections, name)
+
+
+# Reading ----------------------------------------------------------------------------------
+def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, list[Row]]]:
+    import yaml
+
+    class LineLoader(yaml.SafeLoader):
+        pass
+
+    def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[str, Any]:
+        mapping = loader.construct_mapping(node, deep=True)
+        mapping[_LINE] = node.start_mark.line + 1
+        return mapping  # type: ignore[return-value]
+
+    LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    label = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataError(f"cannot read file: {exc.strerror}", file=label) from exc
+    try:
+        doc = yaml.load(text, Loader=LineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise DataError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=label,
+                        row=mark.line + 1 if mark else None) from None
+    if not isinstance(doc, dict):
+        raise DataError("expected a mapping with keys such as 'inputs' and 'provisions'", file=label, row=1)
+    unknown = sorted(k for k in doc if k not in SECTIONS and k not in
+                     ("name", "title", "description", "licence", "license", _LINE))
+    if unknown:
+        raise DataError(f"unknown top-level key(s): {', '.join(unknown)}", file=label, row=1, field=unknown[0])
+    sections: dict[str, list[Row]] = {}
+    for key in SECTIONS:
+        items = doc.get(key) or []
+        if not isinstance(items, list):
+            raise DataError(f"'{key}' must be a list", file=label, field=key)
+        rows: list[Row] = []
+        for idx, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise DataError(f"item {idx} of '{key}' must be a mapping", file=label, field=key)
+            line = int(item.pop(_LINE, 0)) or None
+            missing = [c for c in _REQUIRED[key] if c not in item]
+            if missing:
+                raise DataError(f"{key}[{idx}] lacks '{missing[0]}'", file=label, row=line, field=missing[0])
+            rows.append((label, line or 0, {k: ("" if v is None else v) for k, v in item.items()}))
+        sections[key] = rows
+    meta = {k: doc.get(k) for k in ("name", "title", "description", "licence")}
+    meta["licence"] = meta["licence"] or doc.get("license")
+    return meta, sections
+
+
+def _read_csv_folder(path: Path) -> tuple[dict[str, Any], dict[str, list[Row]]]:
+    meta: dict[str, Any] = {}
+    meta_file = path / "dataset.yaml"
+    if meta_file.exists():
+        import yaml
+
+        try:
+            loaded = yaml.safe_load(meta_file.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise DataError(f"not valid YAML: {exc}", file=str(meta_file)) from None
+        if not isinstance(loaded, dict):
+            raise DataError("expected a mapping", file=str(meta_file), row=1)
+        meta = loaded
+    sections: dict[str, list[Row]] = {}
+    for key in SECTIONS:
+        f = path / f"{key}.csv"
+        if not f.exists():
+            if key in ("inputs",):
+                raise DataError(f"missing {key}.csv", file=str(path))
+            sections[key] = []
+            continue
+        sections[key] = [(str(f), line, dict(row)) for line, row in read_rows(f, _REQUIRED[key], str(f))]
+    return meta, sections
+
+
+# Assembling -------------------------------------------------------------------------------
+def _text(row: dict[str, Any], key: str) -> str:
+    value = row.get(key, "")
+    return "" if value is None else str(value).strip()
+
+
+def _assemble(path: Path, meta: dict[str, Any], sections: dict[str, list[Row]], name: str | None) -> SupplyChain:
+    ds_name = name or meta.get("name") or path.stem.lower()
+    if not _NAME.match(str(ds_name)):
+        raise DataError(f"dataset name {ds_name!r} must be lower-case letters, digits, '-', '_' or '.'",
+                        file=str(path), field="name")
+
+    sources = [build_record(Source, f, line, id=_text(r, "id"), citation=_text(r, "citation"),
+                            url=_text(r, "url") or None) for f, line, r in sections["sources"]]
+    source_ids = {s.id for s in sources}
+    _unique(sections["sources"], "id")
+
+    stages = [build_record(Stage, f, line, id=_text(r, "id"), name=_text(r, "name"),
+                           description=_text(r, "description")) for f, line, r in sections["stages"]]
+    stage_ids = {s.id for s in stages}
+    _unique(sections["stages"], "id")
+
+    inputs: list[Input] = []
+    for f, line, r in sections["inputs"]:
+        kind = _text(r, "kind")
+        if kind not in {k.value for k in InputKind}:
+            raise DataError(f"unknown kind {kind!r} (expected one of {', '.join(k.value for k in InputKind)})",
+                            file=f, row=line, field="kind")
+        stage = _text(r, "stage") or None
+        if stage is not None and stage not in stage_ids:
+            raise DataError(f"unknown stage {stage!r}", file=f, row=line, field="stage")
+        inputs.append(build_record(
+            Input, f, line, id=_text(r, "id"), name=_text(r, "name"), kind=kind, stage=stage,
+            description=_text(r, "description"),
+            market_size_usd=parse_float(_text(r, "market_size_usd"), file=f, row=line, field="market_size_usd"),
+            market_size_year=parse_int(_text(r, "market_size_year"), file=f, row=line, field="market_size_year"),
+            source=_cite(r, "source", source_ids, f, line),
+        ))
+    _unique(sections["inputs"], "id", also=stage_ids)
+    input_ids = {i.id for i in inputs}
+
+    providers: dict[str, Provider] = {}
+    for f, line, r in sections["providers"]:
+        pid = _text(r, "id")
+        kind = _text(r, "kind") or "organisation"
+        if kind == "organization":
+            kind = "organisation"
+        if kind not in ("country", "organisation"):
+            raise DataError(f"unknown provider kind {kind!r} (expected country or organisation)",
+                            file=f, row=line, field="kind")
+        aliases = r.get("aliases") or ()
+        if isinstance(aliases, str):
+            aliases = tuple(a.strip() for a in aliases.split(";") if a.strip())
+        if kind == "country":
+            code = normalise_country(pid)
+            if code is None:
+                raise DataError(f"unknown country {pid!r} (use ISO 3166 alpha-3 or VAR/ROW/EUR)",
+                                file=f, row=line, field="id")
+            pid, country = code, None
+        else:
+            raw = _text(r, "country")
+            if not raw:
+                raise DataError("organisations need a home country (ISO3)", file=f, row=line, field="country")
+            country = normalise_country(raw)
+            if country is None:
+                raise DataError(f"unknown country {raw!r}", file=f, row=line, field="country")
+        if pid in providers:
+            raise DataError(f"duplicate provider id {pid!r}", file=f, row=line, field="id")
+        providers[pid] = build_record(Provider, f, line, id=pid, name=_text(r, "name"), kind=kind,
+                                      country=country, aliases=tuple(str(a) for a in aliases))
+
+    provisions: list[Provision] = []
+    for f, line, r in sections["provisions"]:
+        ref = _text(r, "provider")
+        if ref not in providers:
+            code = normalise_country(ref)
+            if code is None:
+                raise DataError(f"unknown provider {ref!r} (declare organisations under 'providers'; "
+                                "countries are ISO3 codes)", file=f, row=line, field="provider")
+            if code not in providers:
+                from pinchpoint.supplychain.countries import country_name
+
+                providers[code] = Provider(id=code, name=country_name(code), kind=ProviderKind.COUNTRY)
+            ref = code
+        target = _text(r, "input")
+        if target not in input_ids and target not in stage_ids:
+            raise DataError(f"unknown input or stage {target!r}", file=f, row=line, field="input")
+        share = parse_float(_text(r, "share"), file=f, row=line, field="share")
+        if share is not None and not 0 <= share <= 100:
+            raise DataError(f"share {share:g} is outside 0-100", file=f, row=line, field="share")
+        year = parse_int(_text(r, "year"), file=f, row=line, field="year")
+        if year is None:
+            raise DataError("year is blank", file=f, row=line, field="year")
+        provisions.append(build_record(Provision, f, line, provider=ref, input=target, share=share, year=year,
+                                       source=_cite(r, "source", source_ids, f, line),
+                                       note=_text(r, "note") or None))
+
+    relations: list[Relation] = []
+    edge_rows: dict[tuple[str, str], tuple[str, int]] = {}
+    for f, line, r in sections["relations"]:
+        src, dst = _text(r, "from"), _text(r, "to")
+        for field, value in (("from", src), ("to", dst)):
+            if value not in input_ids:
+                raise DataError(f"unknown input {value!r}", file=f, row=line, field=field)
+        kind = _text(r, "kind")
+        if kind not in {k.value for k in RelationKind}:
+            raise DataError(f"unknown relation kind {kind!r} (expected goes_into or is_type_of)",
+                            file=f, row=line, field="kind")
+        mode = _text(r, "mode") or Mode.COMPLEMENT.value
+        if mode not in {m.value for m in Mode}:
+            raise DataError(f"unknown mode {mode!r} (expected complement or substitute)",
+                            file=f, row=line, field="mode")
+        if (src, dst) in edge_rows:
+            raise DataError(f"duplicate relation {src} -> {dst} (first on row {edge_rows[(src, dst)][1]})",
+                            file=f, row=line, field="to")
+        edge_rows[(src, dst)] = (f, line)
+        relations.append(build_record(Relation, f, line, source=src, target=dst, kind=kind, mode=mode))
+
+    try:
+        from pinchpoint.supplychain.quality import with_quality_findings
+
+        return with_quality_findings(SupplyChain(
+            name=str(ds_name), title=str(meta.get("title") or ds_name),
+            description=str(meta.get("description") or ""), licence=str(meta.get("licence") or ""),
+            origin=str(path), sources=tuple(sources), stages=tuple(stages), inputs=tuple(inputs),
+            providers=tuple(providers.values()), provisions=tuple(provisions), relations=tuple(relations),
+        ))
+    except ValidationError as exc:
+        cycle = cycle_in(exc)
+        if cycle:
+            f, line = edge_rows.get((cycle[0], cycle[1]), (str(path), 0))
+            raise DataError(f"relation cycle {' -> '.join(cycle)}", file=f, row=line or None, field="to") from None
+        raise DataError(first_message(exc), file=str(path)) from None
+
+
+def _cite(r: dict[str, Any], key: str, source_ids: set[str], f: str, line: int) -> str | None:
+    value = _text(r, key)
+    return value or None
+
+
+def _unique(rows: Iterable[Row], key: str, also: set[str] | None = None) -> None:
+    seen: dict[str, int] = {}
+    for f, line, r in rows:
+        value = _text(r, key)
+        if not value:
+            raise DataError("id is blank", file=f, row=line, field=key)
+        if value in seen:
+            raise DataError(f"duplicate id {value!r} (first on row {seen[value]})", file=f, row=line, field=key)
+        if also and value in also:
+            raise DataError(f"id {value!r} is already a stage id", file=f, row=line, field=key)
+        seen[value] = line
+
+
+def iter_sources(chain: SupplyChain) -> Iterator[Source]:
+    yield from chain.sources

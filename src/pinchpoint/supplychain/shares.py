@@ -1,0 +1,101 @@
+"""Operations on the model that choose which shares an analysis reads.
+
+* **level**: read country rows, or organisation rows;
+* **year**: one given year, or by default the latest year that has shares, chosen per input;
+* **derivation**: where an input has organisation shares but no country breakdown for the chosen
+  year, country shares are derived by summing organisations by home country.
+
+Blank shares (provider known, share unknown) are never treated as zero: they are counted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from pinchpoint.supplychain.model import Level, Provision, SupplyChain
+
+REPORTED = "reported"
+DERIVED = "derived from organisations"
+
+
+@dataclass(frozen=True)
+class ShareSet:
+    """The shares of one input (or stage) in one year at one level."""
+
+    subject: str  # input or stage id
+    year: int
+    level: Level
+    basis: str  # REPORTED or DERIVED
+    shares: tuple[tuple[str, float], ...]  # (provider id, percent), largest first
+    n_blank: int = 0  # providers listed with no share
+    sources: tuple[str, ...] = ()
+
+    @property
+    def total(self) -> float:
+        return sum(s for _, s in self.shares)
+
+
+def _level_of(chain: SupplyChain, provider_id: str) -> Level:
+    p = chain.provider_by_id[provider_id]
+    return Level.COUNTRY if p.kind == "country" else Level.ORGANISATION
+
+
+def _group(chain: SupplyChain) -> dict[tuple[str, Level, int], list[Provision]]:
+    groups: dict[tuple[str, Level, int], list[Provision]] = defaultdict(list)
+    for pv in chain.provisions:
+        groups[(pv.input, _level_of(chain, pv.provider), pv.year)].append(pv)
+    return groups
+
+
+def _make(subject: str, year: int, level: Level, basis: str, rows: list[Provision],
+          chain: SupplyChain | None = None) -> ShareSet:
+    sums: dict[str, float] = defaultdict(float)
+    blank = 0
+    for pv in rows:
+        if pv.share is None:
+            blank += 1
+            continue
+        key = pv.provider
+        if chain is not None:  # deriving: organisations -> home country
+            home = chain.provider_by_id[pv.provider].home_country
+            key = home or "VAR"
+        sums[key] += pv.share
+    ordered = tuple(sorted(sums.items(), key=lambda kv: (-kv[1], kv[0])))
+    sources = tuple(sorted({pv.source for pv in rows if pv.source}))
+    return ShareSet(subject, year, level, basis, ordered, blank, sources)
+
+
+def select_shares(chain: SupplyChain, level: Level | str = Level.COUNTRY, year: int | None = None,
+                  derive: bool = True) -> dict[str, ShareSet]:
+    """Pick one :class:`ShareSet` per input or stage.
+
+    With ``year=None`` the latest year with at least one non-blank share at the level is used,
+    per input. With ``derive=True`` and ``level='country'``, a year with organisation shares but no
+    country shares yields country shares derived from the organisations' home countries.
+    """
+    level = Level(level)
+    groups = _group(chain)
+    by_subject: dict[str, dict[int, ShareSet]] = defaultdict(dict)
+    for (subject, lvl, yr), rows in groups.items():
+        if year is not None and yr != year:
+            continue
+        if not any(pv.share is not None for pv in rows):
+            continue
+        if lvl is level:
+            by_subject[subject][yr] = _make(subject, yr, level, REPORTED, rows)
+    if level is Level.COUNTRY and derive:
+        for (subject, lvl, yr), rows in groups.items():
+            if lvl is not Level.ORGANISATION or (year is not None and yr != year):
+                continue
+            if yr in by_subject.get(subject, {}) or not any(pv.share is not None for pv in rows):
+                continue
+            by_subject[subject][yr] = _make(subject, yr, level, DERIVED, rows, chain)
+    return {subject: years[max(years)] for subject, years in by_subject.items()}
+
+
+def normalised(shares: ShareSet) -> list[tuple[str, float]]:
+    """Shares as fractions of 1; totals above 100 (rounding overshoot) are scaled down to 100."""
+    total = shares.total
+    scale = 100.0 / total if total > 100.0 else 1.0
+    return [(p, s * scale / 100.0) for p, s in shares.shares]

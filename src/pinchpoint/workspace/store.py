@@ -1,0 +1,216 @@
+"""A DuckDB file that holds imported datasets by name and version.
+
+* A dataset's **version** is a content hash of the files it was read from, so re-importing the
+  same files is a no-op and changed files make a new version (old versions stay queryable).
+* Each import runs in one transaction: a failure leaves the workspace as it was.
+* Besides an exact copy of the model (JSON, used to reload it), each version is also stored as
+  plain tables (``inputs``, ``providers``, ``provisions``, ``relations``) for users' own SQL.
+
+Location: ``--workspace PATH``, else ``$PINCHPOINT_HOME``, else the user data directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pinchpoint.errors import WorkspaceError
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from pinchpoint.results import ResultTable
+    from pinchpoint.supplychain.model import SupplyChain
+
+DB_FILE = "workspace.duckdb"
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS datasets (
+    name VARCHAR, version VARCHAR, source_path VARCHAR, format VARCHAR, title VARCHAR,
+    imported_at TIMESTAMP, n_inputs INTEGER, n_providers INTEGER, n_provisions INTEGER,
+    n_relations INTEGER, payload VARCHAR, PRIMARY KEY (name, version));
+CREATE TABLE IF NOT EXISTS inputs (dataset VARCHAR, version VARCHAR, id VARCHAR, name VARCHAR,
+    kind VARCHAR, stage VARCHAR, market_size_usd DOUBLE, market_size_year INTEGER);
+CREATE TABLE IF NOT EXISTS providers (dataset VARCHAR, version VARCHAR, id VARCHAR, name VARCHAR,
+    kind VARCHAR, country VARCHAR);
+CREATE TABLE IF NOT EXISTS provisions (dataset VARCHAR, version VARCHAR, provider VARCHAR,
+    input VARCHAR, share DOUBLE, year INTEGER, source VARCHAR);
+CREATE TABLE IF NOT EXISTS relations (dataset VARCHAR, version VARCHAR, source VARCHAR,
+    target VARCHAR, kind VARCHAR, mode VARCHAR);
+"""
+
+
+def default_workspace_path() -> Path:
+    home = os.environ.get("PINCHPOINT_HOME")
+    if home:
+        return Path(home).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("pinchpoint", appauthor=False))
+
+
+def content_hash(path: Path) -> str:
+    """SHA-256 (first 16 hex digits) over a file, or over a folder's files in name order."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for f in files:
+        digest.update(f.relative_to(path).as_posix().encode() if path.is_dir() else b"")
+        digest.update(b"\0")
+        digest.update(f.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class DatasetRecord:
+    name: str
+    version: str
+    source_path: str
+    format: str
+    title: str
+    imported_at: datetime
+    n_inputs: int
+    n_provisions: int
+    created: bool  # False when the same content was already imported
+
+
+class Workspace:
+    """An open workspace. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, path: str | Path, *, create: bool = True, read_only: bool = False) -> None:
+        import duckdb
+
+        p = Path(path).expanduser()
+        db = p if p.suffix == ".duckdb" else p / DB_FILE
+        if not db.exists() and not create:
+            raise WorkspaceError(f"no workspace at {db} (import a dataset first: pinchpoint data import PATH)")
+        try:
+            db.parent.mkdir(parents=True, exist_ok=True)
+            self.con: duckdb.DuckDBPyConnection = duckdb.connect(str(db), read_only=read_only)
+        except (OSError, duckdb.Error) as exc:
+            raise WorkspaceError(f"cannot open workspace {db}: {exc}") from None
+        self.path = db
+        if not read_only:
+            self.con.execute(_SCHEMA)
+            self.con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+
+    @classmethod
+    def open_default(cls, *, create: bool = True) -> Workspace:
+        return cls(default_workspace_path(), create=create)
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    # Import ---------------------------------------------------------------------------------
+    def import_path(self, path: str | Path, *, name: str | None = None) -> DatasetRecord:
+        """Load, validate and store a dataset; idempotent for unchanged files."""
+        from pinchpoint.supplychain.load import detect_format, load_path
+
+        src = Path(path).expanduser().resolve()
+        fmt = detect_format(src)
+        version = content_hash(src)
+        if name is not None:
+            known = self._record(name, version)
+            if known is not None:  # same files already imported and validated
+                return known
+        chain = load_path(src, name=name)
+        return self.store(chain, version=version, source_path=str(src), fmt=fmt)
+
+    def _record(self, name: str, version: str) -> DatasetRecord | None:
+        row = self.con.execute(
+            "SELECT source_path, format, title, imported_at, n_inputs, n_provisions FROM datasets "
+            "WHERE name = ? AND version = ?", [name, version]).fetchone()
+        if row is None:
+            return None
+        return DatasetRecord(name, version, row[0], row[1], row[2], row[3], row[4], row[5], created=False)
+
+    def store(self, chain: SupplyChain, *, version: str, source_path: str, fmt: str) -> DatasetRecord:
+        """Store ``chain`` as ``version`` in one transaction (a no-op if that version exists)."""
+        existing = self._record(chain.name, version)
+        if existing is not None:
+            return existing
+        now = datetime.now(UTC).replace(tzinfo=None)  # stored as UTC
+        key = [chain.name, version]
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self.con.execute(
+                "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                key + [source_path, fmt, chain.title, now, len(chain.inputs), len(chain.providers),
+                       len(chain.provisions), len(chain.relations), chain.model_dump_json()])
+            self._insert("inputs", [key + [i.id, i.name, i.kind.value, i.stage, i.market_size_usd,
+                                           i.market_size_year] for i in chain.inputs])
+            self._insert("providers", [key + [p.id, p.name, p.kind.value, p.home_country] for p in chain.providers])
+            self._insert("provisions", [key + [v.provider, v.input, v.share, v.year, v.source]
+                                        for v in chain.provisions])
+            self._insert("relations", [key + [r.source, r.target, r.kind.value, r.mode.value]
+                                       for r in chain.relations])
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return DatasetRecord(chain.name, version, source_path, fmt, chain.title, now, len(chain.inputs),
+                             len(chain.provisions), created=True)
+
+    def _insert(self, table: str, rows: list[list[Any]]) -> None:
+        if not rows:
+            return
+        import numpy as np
+
+        columns = [d[0] for d in self.con.execute(f"SELECT * FROM {table} LIMIT 0").description]
+        frame = {c: np.array([r[k] for r in rows], dtype=object) for k, c in enumerate(columns)}
+        self.con.register("_frame", frame)
+        try:
+            self.con.execute(f"INSERT INTO {table} SELECT * FROM _frame")
+        finally:
+            self.con.unregister("_frame")
+
+    # Reading --------------------------------------------------------------------------------
+    def versions(self, name: str) -> list[str]:
+        rows = self.con.execute("SELECT version FROM datasets WHERE name = ? ORDER BY imported_at DESC",
+                                [name]).fetchall()
+        return [r[0] for r in rows]
+
+    def load(self, ref: str) -> SupplyChain:
+        """Load ``name`` (latest version) or ``name@version``."""
+        from pinchpoint.supplychain.model import SupplyChain
+
+        name, _, version = ref.partition("@")
+        if version:
+            row = self.con.execute("SELECT payload FROM datasets WHERE name = ? AND version LIKE ?",
+                                   [name, version + "%"]).fetchall()
+        else:
+            row = self.con.execute("SELECT payload FROM datasets WHERE name = ? ORDER BY imported_at DESC LIMIT 1",
+                                   [name]).fetchall()
+        if not row:
+            known = ", ".join(self.names()) or "none"
+            raise WorkspaceError(f"no dataset {ref!r} in workspace {self.path} (datasets: {known})")
+        if len(row) > 1:
+            raise WorkspaceError(f"version prefix {version!r} of {name!r} is ambiguous")
+        return SupplyChain.model_validate_json(row[0][0])
+
+    def names(self) -> list[str]:
+        return [r[0] for r in self.con.execute("SELECT DISTINCT name FROM datasets ORDER BY name").fetchall()]
+
+    def list_datasets(self) -> ResultTable:
+        from pinchpoint.results import ResultTable
+
+        cur = self.con.execute(
+            "SELECT name, version, format, title, imported_at, n_inputs, n_providers, n_provisions, n_relations, "
+            "source_path FROM datasets ORDER BY name, imported_at DESC")
+        cols = [d[0] for d in cur.description]
+        rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+        for r in rows:
+            r["imported_at"] = r["imported_at"].isoformat(timespec="seconds")
+        return ResultTable.from_records("datasets", rows, cols, meta={"workspace": str(self.path)})

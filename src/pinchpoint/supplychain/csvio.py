@@ -39,7 +39,7 @@ def read_rows(path: Path, required: Sequence[str], label: str | None = None
         try:
             for row in reader:
                 if None in row:
-                    extra = row[None]  # type: ignore[index]
+                    extra = row[None]
                     raise DataError(f"row has {len(header) + len(extra)} fields, header has {len(header)}",
                                     file=name, row=start)
                 yield start, {k: (v or "").strip() for k, v in row.items()}

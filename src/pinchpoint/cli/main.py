@@ -237,6 +237,33 @@ def data_fetch(
                "(CC BY-NC 4.0: Emerging Technology Observatory / CSET)")
 
 
+@app.command()
+@friendly_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Run the HTTP API (FastAPI; OpenAPI schema at /docs). Needs the 'api' extra."""
+    try:
+        import uvicorn
+    except ImportError:
+        raise ValueError("the HTTP API needs the 'api' extra: pip install 'pinchpoint[api]'") from None
+    from pinchpoint.api.app import create_app
+
+    uvicorn.run(create_app(workspace=workspace), host=host, port=port)
+
+
+# Other domains add their commands from their own CLI modules (each imports only Typer up front).
+from pinchpoint.cli import controls as _controls  # noqa: E402
+from pinchpoint.cli import screening as _screening  # noqa: E402
+from pinchpoint.cli import stress as _stress  # noqa: E402
+from pinchpoint.cli import trade as _trade  # noqa: E402
+
+for _domain in (_stress, _screening, _trade, _controls):
+    _domain.register(app)
+
+
 def main() -> None:  # pragma: no cover - console-script entry point
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
     app()

@@ -1,0 +1,9 @@
+"""CLI commands for export-control lists (issue #6). Imports only Typer at module level so ``--help`` stays fast."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this domain's commands to the main ``pinchpoint`` app."""

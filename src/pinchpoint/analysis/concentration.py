@@ -118,8 +118,8 @@ def _row(chain: SupplyChain, subject: str, ss: ShareSet, level: Level, agg: froz
     }
     for g, members in groups.items():
         ms = set(members)
-        row[f"share_{g}"] = round(sum(s for p, s in fractions if country_of(p) in ms) * 100, 6)
+        row[f"share_{g}"] = round(sum((s for p, s in fractions if country_of(p) in ms), 0.0) * 100, 6)
     cs = set(concern)
-    row["share_concern"] = round(sum(s for p, s in fractions if country_of(p) in cs) * 100, 6)
+    row["share_concern"] = round(sum((s for p, s in fractions if country_of(p) in cs), 0.0) * 100, 6)
     row["sources"] = list(ss.sources)
     return row

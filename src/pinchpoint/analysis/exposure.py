@@ -39,6 +39,7 @@ class CompiledChain:
     countries: tuple[str, ...]
     loss: NDArray[np.float64]  # (inputs, countries): fraction of own supply the country provides
     has_data: NDArray[np.bool_]  # (inputs,): own shares reported or derived (not inherited)
+    edge_weights: NDArray[np.float64]  # substitute weights, in the order of chain.relations
 
 
 def compile_chain(chain: SupplyChain, *, year: int | None = None) -> CompiledChain:
@@ -99,7 +100,7 @@ def compile_chain(chain: SupplyChain, *, year: int | None = None) -> CompiledCha
         if row is not None:
             loss[index[i]] = row
         has_data[index[i]] = i in shares
-    return CompiledChain(chain, ids, index, graph, tuple(countries), loss, has_data)
+    return CompiledChain(chain, ids, index, graph, tuple(countries), loss, has_data, weights)
 
 
 def default_target(chain: SupplyChain) -> str:
@@ -138,25 +139,69 @@ def exposure(chain: SupplyChain, *, target: str | None = None, year: int | None 
     dependence = 1.0 - avail[t]
     up = sorted(cc.index[i] for i in upstream(chain, target_input.id)) + [t]
     up_arr = np.array(up, dtype=np.int64)
-    # Inputs whose own supply enters the propagation: those without type children.
-    enters = up_arr[~cc.graph.has_type_children[up_arr]]
+    incoming = _incoming(cc)
     rows: list[dict[str, Any]] = []
     for c, country in enumerate(cc.countries):
         dep = float(dependence[c])
         impaired = int(np.sum(avail[up_arr, c] < 1.0 - 1e-12))
         critical: list[str] = []
         if dep > 1e-12:
-            binding = enters[cc.loss[enters, c] >= dep - 1e-9]
-            order = sorted(binding.tolist(), key=lambda i: (-cc.loss[i, c], cc.ids[i]))
+            binding = binding_inputs(incoming, avail[:, c], own[:, c], t)
+            order = sorted(binding, key=lambda i: (-cc.loss[i, c], cc.ids[i]))
             critical = [chain.input_by_id[cc.ids[i]].name for i in order]
         rows.append({
             "country": country, "dependence": round(dep, 9), "critical_inputs": critical,
             "n_impaired_inputs": impaired, "target_id": target_input.id, "target_name": target_input.name,
             "year": year if year is not None else "latest",
         })
-    rows.sort(key=lambda r: (-r["dependence"], r["country"]))
+    # Ties in dependence are common (any sole supplier gives 1.0): the broader exposure ranks first.
+    rows.sort(key=lambda r: (-r["dependence"], -r["n_impaired_inputs"], r["country"]))
     return ResultTable.from_records(
         "exposure", rows, EXPOSURE_COLUMNS,
         meta={"analysis": "exposure", "dataset": chain.name, "target": target_input.id,
               "year": year if year is not None else "latest per input"},
     )
+
+
+Incoming = dict[int, dict[tuple[bool, bool], list[tuple[int, float]]]]
+
+
+def _incoming(cc: CompiledChain) -> Incoming:
+    """Children (with substitute weights) of each node, grouped by (is_type_of, substitute)."""
+    groups: Incoming = defaultdict(lambda: defaultdict(list))
+    for r, w in zip(cc.chain.relations, cc.edge_weights, strict=True):
+        key = (r.kind is RelationKind.IS_TYPE_OF, r.mode is Mode.SUBSTITUTE)
+        groups[cc.index[r.target]][key].append((cc.index[r.source], float(w)))
+    return groups
+
+
+def binding_inputs(incoming: Incoming, avail: NDArray[np.float64], own: NDArray[np.float64], target: int,
+                   tol: float = 1e-9) -> set[int]:
+    """The inputs whose own shortfall sets the target's availability.
+
+    Walk down from the target through every group of children whose combined value equals the
+    node's availability (complements: the children at the minimum; substitutes: every impaired
+    member); an input binds where its own supply, not its children, sets its value.
+    """
+    found: set[int] = set()
+    seen: set[int] = set()
+    stack = [target]
+    while stack:
+        v = stack.pop()
+        if v in seen:
+            continue
+        seen.add(v)
+        value = avail[v]
+        groups = incoming.get(v, {})
+        if not any(is_type for is_type, _ in groups) and own[v] <= value + tol and own[v] < 1 - tol:
+            found.add(v)
+        for (_is_type, substitute), members in groups.items():
+            children = [u for u, _ in members]
+            vals = avail[children]
+            if substitute:
+                weights = np.array([w for _, w in members])
+                if float(vals @ weights / weights.sum()) <= value + tol:
+                    stack.extend(u for u, a in zip(children, vals, strict=True) if a < 1 - tol)
+            else:
+                stack.extend(u for u, a in zip(children, vals, strict=True) if a <= value + tol)
+    return found

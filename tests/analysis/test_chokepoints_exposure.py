@@ -1,0 +1,84 @@
+"""Chokepoints and multi-tier exposure on the real ETO data, and on a small chain with known answers."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from pinchpoint.analysis import chokepoints, exposure
+from pinchpoint.analysis.exposure import default_target, upstream
+from pinchpoint.supplychain.model import SupplyChain
+from pinchpoint.supplychain.native import load_native
+from tests.supplychain.test_native import TINY
+
+
+def test_lithography_chokepoints_feed_the_finished_chip(eto_chain: SupplyChain) -> None:
+    table = chokepoints(eto_chain)
+    rows = {r["input_id"]: r for r in table.rows}
+    for input_id, share in (("N20", 100.0), ("N22", 99.3)):
+        assert rows[input_id]["top_provider"] == "NLD"
+        assert rows[input_id]["top_share"] == pytest.approx(share)
+        assert "Finished logic chip" in rows[input_id]["feeds"]
+    assert all(r["top_share"] >= 65 for r in table.rows)
+    shares = [r["top_share"] for r in table.rows]
+    assert shares == sorted(shares, reverse=True)  # ranked
+
+
+def test_a_higher_threshold_keeps_a_subset(eto_chain: SupplyChain) -> None:
+    at_65 = {r["input_id"] for r in chokepoints(eto_chain).rows}
+    at_90 = {r["input_id"] for r in chokepoints(eto_chain, threshold=90).rows}
+    assert at_90 < at_65
+    # every input with a country share of at least 65% and no pseudo-region on top is a chokepoint
+    from pinchpoint.analysis import concentration
+
+    expected = {r["input_id"] for r in concentration(eto_chain).rows if r["top_share"] >= 65}
+    assert at_65 == expected
+
+
+def test_finished_chip_exposure_on_eto(eto_chain: SupplyChain) -> None:
+    table = exposure(eto_chain)
+    assert default_target(eto_chain) == "N99"
+    rows = {r["country"]: r for r in table.rows}
+    assert all(0.0 <= r["dependence"] <= 1.0 for r in table.rows)
+    assert rows["NLD"]["dependence"] == pytest.approx(1.0)
+    assert "EUV lithography tools" in rows["NLD"]["critical_inputs"]
+    # Taiwan fabricates most leading-edge logic but several countries can do each step: partial dependence
+    assert 0.1 < rows["TWN"]["dependence"] < 1.0
+    deps = [(-r["dependence"], -r["n_impaired_inputs"]) for r in table.rows]
+    assert deps == sorted(deps)
+    n_up = len(upstream(eto_chain, "N99"))
+    assert all(r["n_impaired_inputs"] <= n_up + 1 for r in table.rows)
+
+
+def test_exposure_is_invariant_to_row_order(eto_chain: SupplyChain) -> None:
+    rng = random.Random(3)
+    provisions, relations = list(eto_chain.provisions), list(eto_chain.relations)
+    rng.shuffle(provisions)
+    rng.shuffle(relations)
+    shuffled = eto_chain.model_copy(update={"provisions": tuple(provisions), "relations": tuple(relations)})
+    a = {r["country"]: r["dependence"] for r in exposure(eto_chain).rows}
+    b = {r["country"]: r["dependence"] for r in exposure(shuffled).rows}
+    assert a.keys() == b.keys()
+    assert all(a[c] == pytest.approx(b[c], abs=1e-9) for c in a)
+
+
+def test_complements_bind_and_substitutes_add(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY, encoding="utf-8")
+    chain = load_native(path)
+    rows = {r["country"]: r for r in exposure(chain, target="chip").rows}
+    # wafers (a complement): JPN 56%, TWN 44% -> losing JPN leaves 44% of wafers, and wafers bind
+    assert rows["JPN"]["dependence"] == pytest.approx(0.56)
+    assert rows["JPN"]["critical_inputs"] == ["Silicon wafer"]
+    # resists are substitutes of equal weight (no market sizes): losing USA costs 10% of one of two -> 5%
+    assert rows["USA"]["dependence"] == pytest.approx(0.05)
+    # KOR supplies all of the alternative resist: half of the resist capacity goes
+    assert rows["KOR"]["dependence"] == pytest.approx(0.5)
+    assert rows["TWN"]["dependence"] == pytest.approx(0.44)
+
+
+def test_unknown_target_is_a_clear_error(eto_chain: SupplyChain) -> None:
+    with pytest.raises(KeyError, match="no input"):
+        exposure(eto_chain, target="warp drive")

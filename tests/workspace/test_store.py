@@ -1,0 +1,83 @@
+"""The DuckDB workspace: versioned, idempotent, atomic imports of real datasets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pinchpoint.errors import WorkspaceError
+from pinchpoint.supplychain.eto import load_eto
+from pinchpoint.workspace import Workspace
+
+
+def count(ws: Workspace, table: str) -> int:
+    row = ws.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_import_then_load_round_trips(eto_path: Path, tmp_path: Path) -> None:
+    with Workspace(tmp_path / "ws") as ws:
+        rec = ws.import_path(eto_path, name="eto")
+        assert rec.created and rec.n_inputs == 126 and rec.n_provisions == 1300
+        assert len(rec.version) == 16
+        loaded = ws.load("eto")
+        assert loaded == load_eto(eto_path)
+        assert ws.load(f"eto@{rec.version[:6]}") == loaded
+        assert count(ws, "provisions") == 1300 and count(ws, "relations") == 139
+        listing = ws.list_datasets()
+        assert [r["name"] for r in listing.rows] == ["eto"] and listing.rows[0]["n_inputs"] == 126
+
+
+def test_reimport_is_idempotent_and_a_change_is_a_new_version(eto_copy: Path, tmp_path: Path) -> None:
+    with Workspace(tmp_path / "ws") as ws:
+        first = ws.import_path(eto_copy, name="eto")
+        again = ws.import_path(eto_copy, name="eto")
+        assert not again.created and again.version == first.version
+        assert count(ws, "datasets") == 1 and count(ws, "provisions") == 1300
+        with (eto_copy / "provision.csv").open("a", encoding="utf-8") as fh:
+            fh.write("\n")  # any change to the files is a new version, even a harmless one
+        changed = ws.import_path(eto_copy, name="eto")
+        assert changed.created and changed.version != first.version
+        assert ws.versions("eto") == [changed.version, first.version]
+
+
+def test_a_failed_import_leaves_the_workspace_as_it_was(eto_path: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    with Workspace(tmp_path / "ws") as ws:
+        original = Workspace._insert
+
+        def failing(self: Workspace, table: str, rows: list) -> None:  # type: ignore[type-arg]
+            if table == "relations":
+                raise OSError("disk full")
+            original(self, table, rows)
+
+        monkeypatch.setattr(Workspace, "_insert", failing)
+        with pytest.raises(OSError, match="disk full"):
+            ws.import_path(eto_path, name="eto")
+        for table in ("datasets", "inputs", "providers", "provisions", "relations"):
+            assert count(ws, table) == 0, table
+        monkeypatch.setattr(Workspace, "_insert", original)
+        assert ws.import_path(eto_path, name="eto").created  # and it works once the fault is gone
+
+
+def test_invalid_data_never_reaches_the_workspace(eto_copy: Path, tmp_path: Path) -> None:
+    text = (eto_copy / "sequence.csv").read_text(encoding="utf-8")
+    (eto_copy / "sequence.csv").write_text(text.rstrip("\n") + "\nFinished logic chip,N99,Crystal growing furnaces,N8,,\n", encoding="utf-8")
+    with Workspace(tmp_path / "ws") as ws:
+        with pytest.raises(Exception, match="cycle"):
+            ws.import_path(eto_copy, name="eto")
+        assert count(ws, "datasets") == 0
+
+
+def test_unknown_dataset_lists_what_exists(eto_path: Path, tmp_path: Path) -> None:
+    with Workspace(tmp_path / "ws") as ws:
+        ws.import_path(eto_path, name="eto")
+        with pytest.raises(WorkspaceError, match=r"no dataset 'etoo'.*datasets: eto"):
+            ws.load("etoo")
+
+
+def test_read_only_open_of_a_missing_workspace_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(WorkspaceError, match="no workspace"):
+        Workspace(tmp_path / "nowhere", create=False)

@@ -1,0 +1,124 @@
+"""The CLI end to end on the real ETO files: keys of JSON records, exports, one-line errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from pinchpoint.cli.main import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_concentration_json_records(eto_path: Path) -> None:
+    code, out, _ = run("concentration", "--dataset", str(eto_path), "--format", "json")
+    assert code == 0
+    records = json.loads(out)
+    assert isinstance(records, list) and len(records) > 90
+    required = {"input_id", "input_name", "year", "level", "hhi", "cr1", "cr3", "top_provider", "top_share",
+                "n_providers"}
+    assert required <= set(records[0])
+    euv = next(r for r in records if r["input_id"] == "N20")
+    assert euv["top_provider"] == "NLD" and euv["hhi"] == 10000
+
+
+def test_chokepoints_and_exposure_json(eto_path: Path) -> None:
+    code, out, _ = run("chokepoints", "-d", str(eto_path), "-f", "json", "--threshold", "90")
+    assert code == 0
+    records = json.loads(out)
+    assert {"input_id", "input_name", "top_provider", "top_share", "feeds"} <= set(records[0])
+    assert all(r["top_share"] >= 90 for r in records)
+    assert "Finished logic chip" in next(r for r in records if r["input_id"] == "N20")["feeds"]
+    code, out, _ = run("exposure", "-d", str(eto_path), "-f", "json")
+    assert code == 0
+    records = json.loads(out)
+    assert {"country", "dependence", "critical_inputs"} <= set(records[0])
+    assert all(len(r["country"]) == 3 for r in records)  # countries print as ISO3
+
+
+def test_organisation_level_and_year(eto_path: Path) -> None:
+    code, out, _ = run("concentration", "-d", str(eto_path), "--level", "organisation", "--year", "2021",
+                       "-f", "json")
+    assert code == 0
+    records = json.loads(out)
+    assert records and all(r["year"] == 2021 and r["level"] == "organisation" for r in records)
+
+
+@pytest.mark.parametrize("suffix", ["csv", "json", "parquet"])
+def test_every_result_exports(eto_path: Path, tmp_path: Path, suffix: str) -> None:
+    out = tmp_path / f"conc.{suffix}"
+    code, _, err = run("concentration", "-d", str(eto_path), "--output", str(out))
+    assert code == 0 and out.exists() and "wrote" in err
+    if suffix == "csv":
+        with out.open(encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        n, first = len(rows), rows[0]["input_id"]
+    elif suffix == "json":
+        rows = json.loads(out.read_text(encoding="utf-8"))
+        n, first = len(rows), rows[0]["input_id"]
+    else:
+        n = duckdb.sql(f"SELECT count(*) FROM '{out}'").fetchall()[0][0]
+        first = duckdb.sql(f"SELECT input_id FROM '{out}' LIMIT 1").fetchall()[0][0]
+    code, out_json, _ = run("concentration", "-d", str(eto_path), "-f", "json")
+    reference = json.loads(out_json)
+    assert n == len(reference) and first == reference[0]["input_id"]
+
+
+def test_validate_prints_findings_with_counts(eto_path: Path) -> None:
+    code, out, _ = run("data", "validate", str(eto_path), "-f", "json")
+    assert code == 0
+    findings = {f["code"]: f["count"] for f in json.loads(out)}
+    assert findings["blank-shares"] == 246
+    assert findings["stage-level-rows"] == 21
+
+
+def test_bad_input_is_one_line_without_traceback(eto_copy: Path) -> None:
+    path = eto_copy / "provision.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = next(csv.reader([lines[0]]))
+    row = next(csv.reader([lines[1]]))
+    row[header.index("share_provided")] = "plenty"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(row)
+    path.write_text("".join([lines[0], out.getvalue(), *lines[2:]]), encoding="utf-8")
+    code, _, err = run("concentration", "-d", str(eto_copy))
+    assert code == 2
+    assert err.startswith("error: ") and "Traceback" not in err
+    assert "provision.csv" in err and "row 2" in err and "share_provided" in err
+
+
+def test_import_list_and_use_a_workspace_dataset(eto_path: Path, tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    code, out, _ = run("data", "import", str(eto_path), "--name", "eto", "--workspace", str(ws))
+    assert code == 0 and "imported" in out
+    code, out, _ = run("data", "import", str(eto_path), "--name", "eto", "--workspace", str(ws))
+    assert "already imported" in out
+    code, out, _ = run("data", "list", "--workspace", str(ws), "-f", "json")
+    assert [d["name"] for d in json.loads(out)] == ["eto"]
+    code, out, _ = run("chokepoints", "-d", "eto", "--workspace", str(ws), "-f", "json")
+    assert code == 0 and any(r["input_id"] == "N20" for r in json.loads(out))
+    code, _, err = run("chokepoints", "-d", "nope", "--workspace", str(ws))
+    assert code == 2 and "no dataset 'nope'" in err
+
+
+def test_fetch_offline_from_a_local_copy(eto_path: Path, tmp_path: Path) -> None:
+    code, out, _ = run("data", "fetch", "eto", "--from", str(eto_path), "--dest", str(tmp_path / "dl"),
+                       "--workspace", str(tmp_path / "ws"))
+    assert code == 0 and "126 inputs" in out
+    assert (tmp_path / "dl" / "provision.csv").exists()
+
+
+def test_parquet_to_stdout_is_refused(eto_path: Path) -> None:
+    code, _, err = run("concentration", "-d", str(eto_path), "-f", "parquet")
+    assert code == 2 and "--output" in err

@@ -165,6 +165,8 @@ def _write_parquet(table: ResultTable, path: Path) -> None:
                 [[cell(r[c], types[c]) for c in table.columns] for r in table.rows],
             )
         target = str(path).replace("'", "''")
-        con.execute(f"COPY result TO '{target}' (FORMAT parquet)")
+        # Provenance (analysis, parameters, dataset, command line) travels in the file's key-value metadata.
+        provenance = json.dumps(table.meta, ensure_ascii=False, default=str).replace("'", "''")
+        con.execute(f"COPY result TO '{target}' (FORMAT parquet, KV_METADATA {{pinchpoint: '{provenance}'}})")
     finally:
         con.close()

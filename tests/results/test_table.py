@@ -1,0 +1,54 @@
+"""Result tables export losslessly to CSV, JSON and Parquet, with provenance in Parquet metadata."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pinchpoint.results import ResultTable
+from pinchpoint.results.table import write_table
+
+TABLE = ResultTable.from_records(
+    "demo",
+    [{"country": "NLD", "dependence": 1.0, "critical_inputs": ["EUV lithography tools", "a, b"], "n": 3},
+     {"country": "JPN", "dependence": float("nan"), "critical_inputs": [], "n": None},
+     {"country": "O'Brien \"quoted\"", "dependence": 0.25, "critical_inputs": ["x"], "n": 1}],
+    meta={"analysis": "exposure", "command": "pinchpoint exposure -d eto"},
+)
+
+
+def test_csv_joins_lists_and_blanks_missing(tmp_path: Path) -> None:
+    rows = list(csv.DictReader(write_table(TABLE, tmp_path / "t.csv").open(encoding="utf-8")))
+    assert rows[0]["critical_inputs"] == "EUV lithography tools; a, b"
+    assert rows[1]["dependence"] == "" and rows[1]["n"] == ""
+    assert rows[2]["country"] == "O'Brien \"quoted\""
+
+
+def test_json_is_a_list_of_records_with_arrays(tmp_path: Path) -> None:
+    records = json.loads(write_table(TABLE, tmp_path / "t.json").read_text(encoding="utf-8"))
+    assert records[0] == {"country": "NLD", "dependence": 1.0, "critical_inputs": ["EUV lithography tools", "a, b"],
+                          "n": 3}
+    assert records[1]["dependence"] is None  # NaN is not JSON
+
+
+def test_parquet_keeps_types_and_provenance(tmp_path: Path) -> None:
+    path = write_table(TABLE, tmp_path / "t.parquet")
+    rows = duckdb.sql(f"SELECT country, dependence, critical_inputs, n FROM '{path}'").fetchall()
+    assert rows[0] == ("NLD", 1.0, ["EUV lithography tools", "a, b"], 3)
+    assert rows[1][1] is None and rows[1][3] is None
+    meta = duckdb.sql(f"SELECT value FROM parquet_kv_metadata('{path}') WHERE key = 'pinchpoint'").fetchall()
+    assert json.loads(meta[0][0])["command"] == "pinchpoint exposure -d eto"
+
+
+def test_rows_must_carry_every_column() -> None:
+    with pytest.raises(ValueError, match="lack columns"):
+        ResultTable.from_records("bad", [{"a": 1}], ["a", "b"])
+
+
+def test_unknown_suffix_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="suffix"):
+        write_table(TABLE, tmp_path / "t.xlsx")

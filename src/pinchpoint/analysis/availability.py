@@ -54,6 +54,7 @@ class AvailabilityGraph:
     levels: tuple[IntArray, ...]  # node indices per topological level (level 0 = no children)
     blocks: tuple[tuple[_Block | None, ...], ...]  # per level >= 1, per group
     has_type_children: NDArray[np.bool_]
+    position: IntArray  # each node's index within its own level
     sources: IntArray
     targets: IntArray
 
@@ -95,7 +96,10 @@ class AvailabilityGraph:
             blocks.append(tuple(per_group))
         has_type = np.zeros(n_nodes, dtype=bool)
         has_type[dst[is_type]] = True
-        return cls(n_nodes, levels, tuple(blocks), has_type, src, dst)
+        position = np.empty(n_nodes, dtype=np.int64)
+        for nodes in levels:
+            position[nodes] = np.arange(len(nodes))
+        return cls(n_nodes, levels, tuple(blocks), has_type, position, src, dst)
 
     def propagate(self, own: FloatArray) -> FloatArray:
         """Availability of every node, one column per scenario; ``own`` has shape (nodes, columns)."""
@@ -107,8 +111,6 @@ class AvailabilityGraph:
             nodes = self.levels[lv]
             type_part = avail[nodes].copy()
             goes_part = np.ones((len(nodes), own.shape[1]))
-            pos = np.full(self.n_nodes, -1, dtype=np.int64)
-            pos[nodes] = np.arange(len(nodes))
             type_seen = np.zeros(len(nodes), dtype=bool)
             for g, block in enumerate(per_group):
                 if block is None:
@@ -119,7 +121,7 @@ class AvailabilityGraph:
                     red /= block.weight_sums[:, None]
                 else:
                     red = np.minimum.reduceat(vals, block.starts, axis=0)
-                idx = pos[block.targets]
+                idx = self.position[block.targets]
                 if _GROUPS[g][0]:  # type children replace own supply
                     first = ~type_seen[idx]
                     type_part[idx[first]] = red[first]

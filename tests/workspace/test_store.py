@@ -64,7 +64,8 @@ def test_a_failed_import_leaves_the_workspace_as_it_was(eto_path: Path, tmp_path
 
 def test_invalid_data_never_reaches_the_workspace(eto_copy: Path, tmp_path: Path) -> None:
     text = (eto_copy / "sequence.csv").read_text(encoding="utf-8")
-    (eto_copy / "sequence.csv").write_text(text.rstrip("\n") + "\nFinished logic chip,N99,Crystal growing furnaces,N8,,\n", encoding="utf-8")
+    cycle = "Finished logic chip,N99,Crystal growing furnaces,N8,,\n"  # the chip goes into a tool that makes it
+    (eto_copy / "sequence.csv").write_text(text.rstrip("\n") + "\n" + cycle, encoding="utf-8")
     with Workspace(tmp_path / "ws") as ws:
         with pytest.raises(Exception, match="cycle"):
             ws.import_path(eto_copy, name="eto")

@@ -1,4 +1,4 @@
-"""CLI commands for restricted-party screening (issue #4). Imports only Typer at module level so ``--help`` stays fast."""
+"""CLI commands for restricted-party screening (issue #4). Module level imports only Typer (fast --help)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,85 @@
+"""The demo: chokepoints and the finished product's exposure by country, as tables and an HTML report."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from pinchpoint.analysis import chokepoints, concentration, exposure
+from pinchpoint.reports.html import Report
+from pinchpoint.reports.svg import bar_chart, choropleth
+from pinchpoint.results import ResultTable
+from pinchpoint.results.table import write_table
+from pinchpoint.supplychain.countries import country_name
+from pinchpoint.supplychain.model import SupplyChain
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    chokepoints: ResultTable
+    exposure: ResultTable
+    concentration: ResultTable
+    target_name: str
+    report: Path  # the written index.html
+    tables: tuple[Path, ...]  # the CSV files behind every figure in the report
+
+
+def _names(codes: list[str]) -> dict[str, str]:
+    return {c: country_name(c) for c in codes}
+
+
+def build_demo(chain: SupplyChain, out: Path, command: str = "") -> DemoResult:
+    """Run the three core analyses on ``chain`` and write ``out/index.html`` plus the CSV tables behind it."""
+    choke = chokepoints(chain)
+    expo = exposure(chain)
+    conc = concentration(chain)
+    target = expo.rows[0]["target_name"] if expo.rows else "(no output)"
+    out.mkdir(parents=True, exist_ok=True)
+    tables = tuple(write_table(t, out / f"{t.name}.csv") for t in (choke, expo, conc))
+
+    dependence = {r["country"]: 100.0 * r["dependence"] for r in expo.rows}
+    held = Counter(r["top_provider"] for r in choke.rows)
+    report = Report(
+        f"{chain.title}: chokepoints and exposure",
+        provenance={"dataset": f"{chain.name} ({chain.origin})" if chain.origin else chain.name,
+                    "command": command or "pinchpoint demo"},
+    )
+    report.paragraph(
+        f"{len(chain.inputs)} inputs, {len(chain.provisions)} provider shares and {len(chain.relations)} relations. "
+        "A chokepoint is an input where one country holds at least 65% of supply (the SIA/BCG 2021 threshold). "
+        f"Exposure is the share of '{target}' that could not be made if a country's supply of every input were "
+        "lost, propagated through the relation graph (complements: the scarcest input binds; substitutes: capacities "
+        "add). It ignores inventories, installed tools and spare capacity elsewhere: see docs/analyses.md.")
+    report.heading(f"Dependence of {target} on each country")
+    report.chart(choropleth(dependence, title="Dependence by country", legend="Dependence (% of output lost)",
+                            names=_names(list(dependence)), vmax=100.0, unit="%"),
+                 "Grey: the dataset names no supply from that country.")
+    top = [r for r in expo.rows if r["dependence"] > 0][:20]
+    report.chart(bar_chart([f"{country_name(r['country'])} ({r['country']})" for r in top],
+                           [100.0 * r["dependence"] for r in top], title="Dependence by country", unit="%",
+                           vmax=100.0))
+    report.table(expo, ["country", "dependence", "n_impaired_inputs", "critical_inputs"], limit=25)
+    report.heading(f"Chokepoints: {len(choke)} inputs with one country at 65% or more")
+    if held:
+        report.chart(choropleth(dict(held), title="Chokepoints held", legend="Chokepoint inputs held",
+                                names=_names(list(held))))
+        ranked = held.most_common(15)
+        report.chart(bar_chart([f"{country_name(c)} ({c})" for c, _ in ranked], [float(n) for _, n in ranked],
+                               title="Chokepoints held by country"))
+    report.table(choke, ["input_name", "kind", "top_provider", "top_share", "hhi", "feeds"], limit=40)
+    report.heading("Most concentrated inputs (HHI)")
+    report.table(conc, ["input_name", "kind", "year", "hhi", "top_provider", "top_share", "share_us_japan",
+                        "share_chip4", "share_concern"], limit=20)
+    report.heading("Sources")
+    cited = sorted({s for t in (choke, conc) for r in t.rows for s in r["sources"]})
+    by_id = {s.id: s for s in chain.sources}
+    report.bullets([f"{by_id[s].citation}" + (f" <{by_id[s].url}>" if by_id[s].url else "") if s in by_id else s
+                    for s in cited] or ["(the dataset cites no sources)"])
+    if chain.findings:
+        report.heading("Data-quality findings")
+        report.bullets([f"{f.code} ({f.count}): {f.message}" for f in chain.findings])
+    report.paragraph("Every figure above is in the CSV files next to this report: "
+                     + ", ".join(p.name for p in tables) + ".")
+    path = report.write(out)
+    return DemoResult(choke, expo, conc, target, path, tables)

@@ -1,0 +1,154 @@
+"""Charts as inline SVG strings: a world choropleth, a horizontal bar chart and a line chart.
+
+Plain functions of the values they draw, so every report (exposure, stress tests, trade flows) can reuse them.
+All text is escaped; nothing refers to an external resource.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from functools import cache
+from html import escape
+from importlib.resources import files
+from typing import Any
+
+LIGHT = (239, 243, 255)  # sequential blue scale, light to dark
+DARK = (8, 48, 107)
+NO_DATA = "#d9d9d9"
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+
+
+def colour(fraction: float) -> str:
+    """A colour on the sequential scale for ``fraction`` in [0, 1]."""
+    f = min(max(fraction, 0.0), 1.0)
+    r, g, b = (round(lo + (hi - lo) * f) for lo, hi in zip(LIGHT, DARK, strict=True))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+@cache
+def world_geometry() -> dict[str, Any]:
+    """Country outlines (ISO3 -> SVG path) and markers for small countries; see tools/build_world_map.py."""
+    text = (files("pinchpoint.reports") / "world_110m.json").read_text(encoding="utf-8")
+    doc: dict[str, Any] = json.loads(text)
+    return doc
+
+
+def _fmt(value: float, unit: str) -> str:
+    text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
+    return f"{text}{unit}"
+
+
+def choropleth(values: Mapping[str, float], *, title: str, legend: str, names: Mapping[str, str] | None = None,
+               vmax: float | None = None, unit: str = "") -> str:
+    """A world map coloured by ``values`` (ISO3 -> number); grey where there is no value."""
+    geo = world_geometry()
+    x0, y0, width, height = geo["viewbox"]
+    top = vmax if vmax is not None else max([v for v in values.values() if v == v] + [0.0]) or 1.0
+    names = names or {}
+
+    def tip(code: str) -> str:
+        label = names.get(code, code)
+        value = values.get(code)
+        shown = "no data" if value is None else _fmt(value, unit)
+        return f"<title>{escape(label)} ({code}): {escape(shown)}</title>"
+
+    def fill(code: str) -> str:
+        value = values.get(code)
+        return NO_DATA if value is None else colour(value / top)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x0} {y0} {width} {height + 40}" role="img" '
+             f'class="chart map" aria-label="{escape(title)}">']
+    clip = f"frame-{abs(hash((title, legend))) % 10**8}"  # ids must be unique when a page holds several maps
+    parts.append(f'<clipPath id="{clip}"><rect x="0" y="0" width="{width}" height="{height}"/></clipPath>'
+                 f'<rect x="0" y="0" width="{width}" height="{height}" fill="#f7fbff"/><g clip-path="url(#{clip})">')
+    for code, d in geo["shapes"].items():
+        parts.append(f'<path data-iso="{code}" d="{d}" fill="{fill(code)}" stroke="#fff" stroke-width="0.4">'
+                     f"{tip(code)}</path>")
+    for code, (x, y) in geo["markers"].items():
+        if code in values:  # small countries only where they carry a value
+            parts.append(f'<circle data-iso="{code}" cx="{x}" cy="{y}" r="4" fill="{fill(code)}" stroke="#333" '
+                         f'stroke-width="0.6">{tip(code)}</circle>')
+    parts.append("</g>")
+    # legend: a five-step scale from 0 to the maximum
+    ly = height + 12
+    parts.append(f'<text x="10" y="{ly + 11}" font-size="11">{escape(legend)}</text>')
+    for k in range(6):
+        parts.append(f'<rect x="{220 + k * 50}" y="{ly}" width="50" height="12" fill="{colour(k / 5)}"/>'
+                     f'<text x="{220 + k * 50}" y="{ly + 26}" font-size="10">{escape(_fmt(top * k / 5, unit))}'
+                     "</text>")
+    parts.append(f'<rect x="540" y="{ly}" width="14" height="12" fill="{NO_DATA}"/>'
+                 f'<text x="558" y="{ly + 11}" font-size="10">no data</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str, unit: str = "",
+              vmax: float | None = None, highlight: Sequence[str] = (), width: int = 720) -> str:
+    """Horizontal bars, one per label, lengths proportional to the values."""
+    label_w, bar_h, gap = 230, 18, 6
+    plot_w = width - label_w - 70
+    top = vmax if vmax is not None else max(list(values) + [0.0]) or 1.0
+    height = len(labels) * (bar_h + gap) + 10
+    hl = set(highlight)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" class="chart bars" '
+             f'aria-label="{escape(title)}">']
+    for k, (label, value) in enumerate(zip(labels, values, strict=True)):
+        y = 5 + k * (bar_h + gap)
+        w = max(value, 0.0) / top * plot_w
+        fill = "#d62728" if label in hl else "#2c6fad"
+        parts.append(f'<text x="{label_w - 6}" y="{y + 13}" font-size="12" text-anchor="end">{escape(label)}</text>'
+                     f'<rect class="bar" x="{label_w}" y="{y}" width="{w:.2f}" height="{bar_h}" fill="{fill}">'
+                     f"<title>{escape(label)}: {escape(_fmt(value, unit))}</title></rect>"
+                     f'<text x="{label_w + w + 4:.2f}" y="{y + 13}" font-size="11">{escape(_fmt(value, unit))}'
+                     "</text>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def line_chart(series: Mapping[str, Sequence[tuple[float, float]]], *, title: str, x_label: str = "",
+               y_label: str = "", x_ticks: Mapping[float, str] | None = None, width: int = 720,
+               height: int = 300) -> str:
+    """Lines of ``(x, y)`` points, one per named series, with axes and a legend."""
+    left, right, top_m, bottom = 60, 20, 20, 60
+    points = [p for pts in series.values() for p in pts]
+    xs = [p[0] for p in points] or [0.0, 1.0]
+    ys = [p[1] for p in points] or [0.0, 1.0]
+    x_lo, x_hi = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
+    y_lo, y_hi = min(0.0, min(ys)), max(ys) if max(ys) > min(0.0, min(ys)) else 1.0
+    pw, ph = width - left - right, height - top_m - bottom
+
+    def sx(x: float) -> float:
+        return left + (x - x_lo) / (x_hi - x_lo) * pw
+
+    def sy(y: float) -> float:
+        return top_m + ph - (y - y_lo) / (y_hi - y_lo) * ph
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" class="chart lines" '
+             f'aria-label="{escape(title)}">',
+             f'<line x1="{left}" y1="{top_m + ph}" x2="{left + pw}" y2="{top_m + ph}" stroke="#333"/>',
+             f'<line x1="{left}" y1="{top_m}" x2="{left}" y2="{top_m + ph}" stroke="#333"/>']
+    for k in range(5):
+        yv = y_lo + (y_hi - y_lo) * k / 4
+        parts.append(f'<text x="{left - 6}" y="{sy(yv) + 4:.1f}" font-size="10" text-anchor="end">'
+                     f"{escape(_fmt(yv, ''))}</text>")
+    for xv, label in (x_ticks or {}).items():
+        parts.append(f'<text x="{sx(xv):.1f}" y="{top_m + ph + 14}" font-size="10" text-anchor="middle">'
+                     f"{escape(label)}</text>")
+    for k, (name, pts) in enumerate(series.items()):
+        colour_k = PALETTE[k % len(PALETTE)]
+        coords = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in pts)
+        parts.append(f'<polyline points="{coords}" fill="none" stroke="{colour_k}" stroke-width="1.6">'
+                     f"<title>{escape(name)}</title></polyline>")
+        ly = height - 30 + (k // 4) * 14
+        lx = left + (k % 4) * 160
+        parts.append(f'<rect x="{lx}" y="{ly - 8}" width="10" height="10" fill="{colour_k}"/>'
+                     f'<text x="{lx + 14}" y="{ly + 1}" font-size="11">{escape(name)}</text>')
+    if x_label:
+        parts.append(f'<text x="{left + pw / 2}" y="{height - 2}" font-size="11" text-anchor="middle">'
+                     f"{escape(x_label)}</text>")
+    if y_label:
+        parts.append(f'<text x="12" y="{top_m + ph / 2}" font-size="11" transform="rotate(-90 12 {top_m + ph / 2})" '
+                     f'text-anchor="middle">{escape(y_label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

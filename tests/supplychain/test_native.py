@@ -155,3 +155,17 @@ def test_unknown_top_level_key_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="unknown top-level key") as info:
         load_native(write_yaml(tmp_path, TINY + "provisons: []\n"))
     assert info.value.location.field == "provisons"
+
+
+def test_an_unquoted_comma_is_not_silently_lost(tmp_path: Path) -> None:
+    text = TINY.replace("{id: S1, name: Fabrication}", "{id: S1, name: Assembly, test and packaging}")
+    with pytest.raises(DataError, match="needs quotes") as info:
+        load_native(write_yaml(tmp_path, text))
+    assert info.value.location.field == "test and packaging"
+
+
+def test_a_misspelt_field_is_refused(tmp_path: Path) -> None:
+    text = TINY.replace("{provider: JPN, input: wafer, share: 56,", "{provider: JPN, input: wafer, shares: 56, share: 5,")
+    with pytest.raises(DataError, match="unknown field 'shares'") as info:
+        load_native(write_yaml(tmp_path, text))
+    assert info.value.location.row == TINY[: TINY.index("{provider: JPN, input: wafer")].count("\n") + 1

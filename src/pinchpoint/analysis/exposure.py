@@ -104,13 +104,11 @@ def compile_chain(chain: SupplyChain, *, year: int | None = None) -> CompiledCha
 
 
 def default_target(chain: SupplyChain) -> str:
+    """The dataset's first declared output (its ultimate product, by convention)."""
     outputs = chain.outputs()
-    if len(outputs) == 1:
-        return outputs[0].id
     if not outputs:
-        raise ValueError(f"dataset {chain.name!r} declares no output input; name a target")
-    raise ValueError(f"dataset {chain.name!r} has several outputs ({', '.join(o.id for o in outputs)}); "
-                     "name a target")
+        raise ValueError(f"dataset {chain.name!r} declares no input of kind 'output'; name a target")
+    return outputs[0].id
 
 
 def upstream(chain: SupplyChain, target: str) -> set[str]:

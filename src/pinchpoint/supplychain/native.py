@@ -40,6 +40,14 @@ _REQUIRED = {
     "provisions": ("provider", "input", "share", "year"),
     "relations": ("from", "to", "kind"),
 }
+_ALLOWED = {
+    "sources": {"id", "citation", "url"},
+    "stages": {"id", "name", "description"},
+    "inputs": {"id", "name", "kind", "stage", "description", "market_size_usd", "market_size_year", "source"},
+    "providers": {"id", "name", "kind", "country", "aliases"},
+    "provisions": {"provider", "input", "share", "year", "source", "note"},
+    "relations": {"from", "to", "kind", "mode"},
+}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _LINE = "__line__"
 
@@ -99,6 +107,7 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, list[Row]]]:
             missing = [c for c in _REQUIRED[key] if c not in item]
             if missing:
                 raise DataError(f"{key}[{idx}] lacks '{missing[0]}'", file=label, row=line, field=missing[0])
+            _no_unknown_fields(key, item, label, line)
             rows.append((label, line or 0, {k: ("" if v is None else v) for k, v in item.items()}))
         sections[key] = rows
     meta = {k: doc.get(k) for k in ("name", "title", "description", "licence")}
@@ -128,7 +137,18 @@ def _read_csv_folder(path: Path) -> tuple[dict[str, Any], dict[str, list[Row]]]:
             sections[key] = []
             continue
         sections[key] = [(str(f), line, dict(row)) for line, row in read_rows(f, _REQUIRED[key], str(f))]
+        if sections[key]:
+            _no_unknown_fields(key, sections[key][0][2], str(f), 1)
     return meta, sections
+
+
+def _no_unknown_fields(section: str, item: dict[str, Any], label: str, line: int | None) -> None:
+    """A misspelt or stray field would be silently lost: refuse it (in YAML, often an unquoted comma)."""
+    unknown = sorted(str(k) for k in item if k not in _ALLOWED[section])
+    if unknown:
+        hint = " (a value with a comma needs quotes in YAML)" if any(item[k] in (None, "") for k in unknown) else ""
+        raise DataError(f"unknown field {unknown[0]!r} in {section}; expected "
+                        f"{', '.join(sorted(_ALLOWED[section]))}{hint}", file=label, row=line, field=unknown[0])
 
 
 # Assembling -------------------------------------------------------------------------------

@@ -165,7 +165,8 @@ def test_an_unquoted_comma_is_not_silently_lost(tmp_path: Path) -> None:
 
 
 def test_a_misspelt_field_is_refused(tmp_path: Path) -> None:
-    text = TINY.replace("{provider: JPN, input: wafer, share: 56,", "{provider: JPN, input: wafer, shares: 56, share: 5,")
+    old = "{provider: JPN, input: wafer, share: 56,"
+    text = TINY.replace(old, "{provider: JPN, input: wafer, shares: 56, share: 5,")
     with pytest.raises(DataError, match="unknown field 'shares'") as info:
         load_native(write_yaml(tmp_path, text))
     assert info.value.location.row == TINY[: TINY.index("{provider: JPN, input: wafer")].count("\n") + 1

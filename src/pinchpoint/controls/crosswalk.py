@@ -1,0 +1,263 @@
+"""Crosswalks between jurisdictions, alignment of what each controls, version diffs, and CHPL -> control entries.
+
+Equivalences are seeded by documented rules and scored by text similarity (TF-IDF cosine of whole entries):
+
+1. **shared Wassenaar numbering**: an entry code present in both the U.S. CCL and EU Annex I with reason digit
+   0-4 implements the same regime item -> ``same`` (``partial`` where the texts diverge, similarity < 0.5);
+2. **EU 5xx <-> U.S. 9xx**: the plurilateral controls agreed outside the regimes carry the same last two digits
+   (EU 3B503 = U.S. 3B903, EU 4A506 = U.S. 4A906) -> ``same`` (``partial`` below 0.4);
+3. **text similarity**: otherwise the most similar entry of the other list, if its cosine is at least 0.3 ->
+   ``partial``; below that -> ``none`` (no counterpart).
+
+Japan's items map through the curated table ``controls/data/jp_crosswalk.csv`` (see ``docs/controls.md``).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pinchpoint.controls.model import ControlEntry, ControlList, Jurisdiction
+from pinchpoint.controls.search import ControlIndex
+from pinchpoint.errors import DataError
+from pinchpoint.results import ResultTable
+
+CROSSWALK_COLUMNS = ("from_jurisdiction", "from_code", "to_jurisdiction", "to_code", "relation", "confidence",
+                     "method", "evidence")
+CODE = re.compile(r"^(\d)([A-E])(\d)(\d\d)$")
+SAME_TEXT, PAIR_TEXT, SIMILAR_TEXT = 0.5, 0.4, 0.3
+
+
+def entry_similarity(a: Sequence[ControlEntry], b: Sequence[ControlEntry], index: ControlIndex) -> np.ndarray:
+    """Cosine similarity of whole-entry texts, ``len(a) x len(b)``."""
+    from scipy import sparse
+
+    va = sparse.vstack([index.vector(e.text) for e in a]) if a else None
+    vb = sparse.vstack([index.vector(e.text) for e in b]) if b else None
+    if va is None or vb is None:
+        return np.zeros((len(a), len(b)))
+    return np.asarray((va @ vb.T).todense())
+
+
+def threshold_differences(a: ControlEntry, b: ControlEntry) -> list[str]:
+    """Thresholds on the same quantity, unit and direction whose values differ between two entries."""
+    def keyed(e: ControlEntry) -> dict[tuple[str, str, str], set[float]]:
+        out: dict[tuple[str, str, str], set[float]] = defaultdict(set)
+        for p in e.parameters:
+            if p.quantity:
+                out[(p.quantity, p.unit, p.comparator)].add(p.value)
+        return out
+
+    ka, kb = keyed(a), keyed(b)
+    diffs = []
+    for key in sorted(ka.keys() & kb.keys()):
+        only_a, only_b = ka[key] - kb[key], kb[key] - ka[key]
+        if only_a and only_b:
+            q, unit, cmp = key
+            diffs.append(f"{q} {cmp} {'/'.join(f'{v:g}' for v in sorted(only_a))} {unit} ({a.key}) vs "
+                         f"{'/'.join(f'{v:g}' for v in sorted(only_b))} {unit} ({b.key})".replace("  ", " "))
+    return diffs
+
+
+def _pair_code(code: str, to: Jurisdiction) -> str | None:
+    m = CODE.match(code)
+    if m is None:
+        return None
+    cat, grp, reason, rest = m.groups()
+    if to is Jurisdiction.US and reason == "5":
+        return f"{cat}{grp}9{rest}"
+    if to is Jurisdiction.EU and reason == "9" and rest[0] == "0":
+        return f"{cat}{grp}5{rest}"
+    return None
+
+
+def rule_crosswalk(source: ControlList, target: ControlList, index: ControlIndex) -> ResultTable:
+    """Counterparts in ``target`` for every entry of ``source`` (U.S. and EU lists)."""
+    src, dst = list(source.entries), list(target.entries)
+    sim = entry_similarity(src, dst, index)
+    dst_pos = {e.code: k for k, e in enumerate(dst)}
+    rows: list[dict[str, Any]] = []
+    for i, e in enumerate(src):
+        m = CODE.match(e.code)
+        j, method, relation = None, "", "none"
+        if m and m.group(3) in "01234" and e.code in dst_pos:
+            j = dst_pos[e.code]
+            method = "shared Wassenaar numbering"
+            relation = "same" if sim[i, j] >= SAME_TEXT else "partial"
+        elif (pair := _pair_code(e.code, target.jurisdiction)) is not None and pair in dst_pos:
+            j = dst_pos[pair]
+            method = "EU 5xx / U.S. 9xx plurilateral numbering"
+            relation = "same" if sim[i, j] >= PAIR_TEXT else "partial"
+        elif len(dst):
+            k = int(np.argmax(sim[i]))
+            if sim[i, k] >= SIMILAR_TEXT:
+                j, method, relation = k, "text similarity", "partial"
+        if j is None:
+            rows.append({"from_jurisdiction": e.jurisdiction.value, "from_code": e.code,
+                         "to_jurisdiction": target.jurisdiction.value, "to_code": "", "relation": "none",
+                         "confidence": round(1.0 - float(sim[i].max(initial=0.0)), 3), "method": "no match",
+                         "evidence": f"best text similarity {float(sim[i].max(initial=0.0)):.2f} < {SIMILAR_TEXT}"})
+            continue
+        other = dst[j]
+        s = float(sim[i, j])
+        basis = "text similarity"
+        if not (e.full_text and other.full_text) and method != "text similarity":
+            # one source gives only the heading: compare headings, or every such pair looks partial
+            s = float((index.vector(e.heading) @ index.vector(other.heading).T).toarray()[0, 0])
+            basis = "heading similarity (full text not in the source)"
+            relation = "same" if s >= SAME_TEXT else "partial"
+        evidence = [f"{basis} {s:.2f}", f"'{e.heading[:90]}' ~ '{other.heading[:90]}'"]
+        evidence += [f"threshold differs: {d}" for d in threshold_differences(e, other)]
+        confidence = s if method == "text similarity" else 0.5 + 0.5 * s
+        rows.append({"from_jurisdiction": e.jurisdiction.value, "from_code": e.code,
+                     "to_jurisdiction": other.jurisdiction.value, "to_code": other.code, "relation": relation,
+                     "confidence": round(confidence, 3), "method": method, "evidence": evidence})
+    return ResultTable.from_records(
+        "crosswalk", rows, CROSSWALK_COLUMNS,
+        meta={"analysis": "controls crosswalk", "from": f"{source.jurisdiction.value} {source.version}",
+              "to": f"{target.jurisdiction.value} {target.version}",
+              "thresholds": {"same": SAME_TEXT, "pair": PAIR_TEXT, "similar": SIMILAR_TEXT}})
+
+
+def jp_crosswalk_path() -> Path:
+    return Path(str(files("pinchpoint.controls") / "data" / "jp_crosswalk.csv"))
+
+
+def curated_jp(to: Jurisdiction, path: Path | None = None) -> ResultTable:
+    """Japan's items -> EU or U.S. entries, from the curated table (one row per item and counterpart)."""
+    path = path or jp_crosswalk_path()
+    rows: list[dict[str, Any]] = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for line, r in enumerate(csv.DictReader(fh), start=2):
+            if r["to_jurisdiction"] != to.value:
+                continue
+            try:
+                confidence = float(r["confidence"])
+            except ValueError:
+                raise DataError(f"not a number: {r['confidence']!r}", file=str(path), row=line,
+                                field="confidence") from None
+            rows.append({"from_jurisdiction": "JP", "from_code": r["jp_item"], "to_jurisdiction": to.value,
+                         "to_code": r["to_code"], "relation": r["relation"], "confidence": confidence,
+                         "method": r["method"], "evidence": [r["evidence"]] if r["evidence"] else []})
+    return ResultTable.from_records("crosswalk", rows, CROSSWALK_COLUMNS,
+                                    meta={"analysis": "controls crosswalk", "from": "JP", "to": to.value,
+                                          "curated_table": str(path)})
+
+
+def crosswalk(lists: Sequence[ControlList], source: str, target: str) -> ResultTable:
+    by_j = {c.jurisdiction.value: c for c in lists}
+    source, target = source.upper(), target.upper()
+    for j in (source, target):
+        if j not in by_j and j != "JP":
+            raise ValueError(f"no {j} list loaded (have {', '.join(sorted(by_j)) or 'none'})")
+    if source == target:
+        raise ValueError("--from and --to must name two different jurisdictions")
+    if source == "JP":
+        return curated_jp(Jurisdiction(target))
+    if target == "JP":
+        forward = curated_jp(Jurisdiction(source))
+        rows = [{**r, "from_jurisdiction": source, "from_code": r["to_code"], "to_jurisdiction": "JP",
+                 "to_code": r["from_code"]} for r in forward.rows if r["to_code"]]
+        return ResultTable.from_records("crosswalk", rows, CROSSWALK_COLUMNS, meta=dict(forward.meta))
+    index = ControlIndex([e for c in lists for e in c.entries])
+    return rule_crosswalk(by_j[source], by_j[target], index)
+
+
+def in_scope(entry: ControlEntry, scope: str | None) -> bool:
+    """A scope is a code prefix ('3B', '4A'), a tag ('semiconductor-equipment', 'quantum') or None (all)."""
+    if not scope:
+        return True
+    if scope in entry.tags:
+        return True
+    if entry.jurisdiction is Jurisdiction.JP:
+        return False  # Japan's item numbers do not follow the shared categories
+    return entry.code.upper().startswith(scope.upper())
+
+
+def alignment(lists: Sequence[ControlList], jurisdictions: Sequence[str], scope: str | None = None) -> ResultTable:
+    """For each entry in scope, its counterparts in the other jurisdictions and whether thresholds differ."""
+    chosen = [c for c in lists if c.jurisdiction.value in {j.upper() for j in jurisdictions}]
+    if len(chosen) < 2:
+        raise ValueError("alignment needs at least two loaded jurisdictions")
+    walks = {(a.jurisdiction.value, b.jurisdiction.value): crosswalk(lists, a.jurisdiction.value,
+                                                                     b.jurisdiction.value)
+             for a in chosen for b in chosen if a is not b}
+    rows: list[dict[str, Any]] = []
+    for c in chosen:
+        for e in c.entries:
+            if not in_scope(e, scope):
+                continue
+            row: dict[str, Any] = {"jurisdiction": c.jurisdiction.value, "code": e.code, "heading": e.heading,
+                                   "regime": e.regime.value, "tags": list(e.tags)}
+            missing, differs = [], []
+            for other in chosen:
+                if other is c:
+                    continue
+                j = other.jurisdiction.value
+                matches = [r for r in walks[(c.jurisdiction.value, j)].rows
+                           if r["from_code"] == e.code and r["relation"] != "none"]
+                row[f"in_{j}"] = "; ".join(f"{r['to_code']} ({r['relation']})" for r in matches)
+                if not matches:
+                    missing.append(j)
+                differs += [ev for r in matches for ev in r["evidence"] if ev.startswith("threshold differs")]
+            row["status"] = (f"not controlled by {', '.join(missing)}" if missing else "controlled by all")
+            row["threshold_differences"] = differs
+            rows.append(row)
+    columns = ["jurisdiction", "code", "heading", "regime", "tags"] + \
+              [f"in_{c.jurisdiction.value}" for c in chosen] + ["status", "threshold_differences"]
+    for r in rows:
+        for c in chosen:
+            r.setdefault(f"in_{c.jurisdiction.value}", "(this list)" if r["jurisdiction"] == c.jurisdiction.value
+                         else "")
+    return ResultTable.from_records("alignment", rows, columns,
+                                    meta={"analysis": "controls alignment", "scope": scope or "all",
+                                          "lists": {c.jurisdiction.value: c.version.isoformat() for c in chosen}})
+
+
+def diff_versions(old: ControlList, new: ControlList, scope: str | None = None) -> ResultTable:
+    """What changed between two versions of one jurisdiction's list: entries and paragraphs added, removed, changed."""
+    a = {e.code: e for e in old.entries if in_scope(e, scope)}
+    b = {e.code: e for e in new.entries if in_scope(e, scope)}
+    rows: list[dict[str, Any]] = []
+    for code in sorted(a.keys() | b.keys()):
+        if code not in b:
+            rows.append({"code": code, "change": "removed", "paragraphs": [], "heading": a[code].heading})
+        elif code not in a:
+            rows.append({"code": code, "change": "added", "paragraphs": [p.code for p in b[code].paragraphs],
+                         "heading": b[code].heading})
+        else:
+            pa = {p.code: p.text for p in a[code].paragraphs}
+            pb = {p.code: p.text for p in b[code].paragraphs}
+            changed = sorted(k for k in pa.keys() | pb.keys() if pa.get(k) != pb.get(k))
+            if changed or a[code].heading != b[code].heading:
+                rows.append({"code": code, "change": "changed", "paragraphs": changed, "heading": b[code].heading})
+    return ResultTable.from_records("controls_diff", rows, ["code", "change", "paragraphs", "heading"],
+                                    meta={"analysis": "controls diff", "jurisdiction": new.jurisdiction.value,
+                                          "from": old.version.isoformat(), "to": new.version.isoformat(),
+                                          "scope": scope or "all"})
+
+
+def chpl_controls(chpl_path: Path, lists: Sequence[ControlList], per_code: int = 3) -> ResultTable:
+    """The control entries each CHPL HS code most likely corresponds to (by its description), for trade alerts."""
+    index = ControlIndex([e for c in lists for e in c.entries])
+    rows: list[dict[str, Any]] = []
+    with chpl_path.open(encoding="utf-8", newline="") as fh:
+        for line, r in enumerate(csv.DictReader(fh), start=2):
+            hs6, desc = (r.get("hs6") or "").strip(), (r.get("description_short") or "").strip()
+            if not hs6 or not desc:
+                raise DataError("blank HS code or description", file=str(chpl_path), row=line,
+                                field="hs6" if not hs6 else "description_short")
+            found = index.search(desc, limit=per_code, min_score=0.15)
+            rows.append({"hs6": hs6, "tier": r.get("tier", ""), "description": desc,
+                         "controls": [f"{m['jurisdiction']} {m['paragraph']}" for m in found.rows],
+                         "scores": [m["score"] for m in found.rows]})
+    return ResultTable.from_records("chpl_controls", rows, ["hs6", "tier", "description", "controls", "scores"],
+                                    meta={"analysis": "CHPL to control entries", "method": "TF-IDF text match",
+                                          "chpl": str(chpl_path)})

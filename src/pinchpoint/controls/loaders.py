@@ -1,0 +1,197 @@
+"""Loaders for the U.S. Commerce Control List (eCFR JSON), EU Annex I (JSON) and Japan's METI items (CSV).
+
+Each returns a :class:`ControlList`. An entry that cannot be read is reported in ``problems`` (file, entry,
+field) and the rest still load; a file that cannot be read at all raises :class:`DataError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pinchpoint.controls.classify import parameters_of, regime_of, tags_of
+from pinchpoint.controls.model import ControlEntry, ControlList, Jurisdiction, Paragraph, Parameter, Regime
+from pinchpoint.errors import DataError
+
+_EU_LINE = re.compile(r"^(\d[A-E]\d{3}(?:\.[a-z0-9]+)*)\.?\s+(.*)$")
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DataError(f"cannot read file: {exc.strerror}", file=str(path)) from None
+    except json.JSONDecodeError as exc:
+        raise DataError(f"not valid JSON: {exc.msg}", file=str(path), row=exc.lineno) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):
+        raise DataError("expected a JSON object with a list of 'entries'", file=str(path), field="entries")
+    return doc
+
+
+def _date(value: Any, path: Path, field: str) -> date:
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise DataError(f"not a date: {value!r}", file=str(path), field=field) from None
+
+
+def _entry(jurisdiction: Jurisdiction, list_name: str, version: date, code: str, category: str, heading: str,
+           paragraphs: list[Paragraph], reasons: tuple[str, ...] = (), related: str = "", status: str = "",
+           full_text: bool = True, regime: Regime | None = None) -> ControlEntry:
+    params: list[Parameter] = []
+    for p in paragraphs:
+        params.extend(parameters_of(p.code, p.text))
+    params.extend(parameters_of(code, heading))
+    text = heading + "\n" + "\n".join(p.text for p in paragraphs)
+    return ControlEntry(
+        jurisdiction=jurisdiction, list_name=list_name, version=version, code=code, category=category,
+        heading=heading, paragraphs=tuple(paragraphs), reasons=reasons,
+        regime=regime or regime_of(jurisdiction, code), tags=tags_of(code, text, reasons),
+        parameters=tuple(params), related=related, status=status, full_text=full_text)
+
+
+def load_us_ccl(path: str | Path) -> ControlList:
+    """``ccl.json`` as built from the eCFR (15 CFR 774 Supp. 1): one entry per ECCN."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "ccl.json"
+    doc = _read_json(path)
+    version = _date(doc.get("ecfrIssueDate"), path, "ecfrIssueDate")
+    deep = set(map(str, doc.get("deepCategories") or []))
+    entries: list[ControlEntry] = []
+    problems: list[str] = []
+    for n, raw in enumerate(doc["entries"]):
+        code = str(raw.get("eccn") or "").strip()
+        if not code:
+            problems.append(f"{path}, entry {n}, field 'eccn': missing")
+            continue
+        heading = str(raw.get("heading") or "").strip()
+        if not heading:
+            problems.append(f"{path}, entry {n} ({code}), field 'heading': missing")
+        paragraphs: list[Paragraph] = []
+        for item in raw.get("items") or []:
+            text = str(item.get("text") or "").strip()
+            if item.get("paragraph"):
+                paragraphs.append(Paragraph(code=f"{code}.{item['paragraph']}", text=text))
+            elif paragraphs and text:  # notes and running text belong to the paragraph above
+                last = paragraphs[-1]
+                paragraphs[-1] = last.model_copy(update={"notes": (*last.notes, text)})
+        reasons = tuple(r.strip() for r in str(raw.get("reasonForControl") or "").split(",") if r.strip())
+        entries.append(_entry(Jurisdiction.US, "Commerce Control List", version, code, str(raw.get("category", "")),
+                              heading, paragraphs, reasons, str(raw.get("relatedControls") or ""),
+                              full_text=str(raw.get("category")) in deep))
+    return ControlList(jurisdiction=Jurisdiction.US, list_name="Commerce Control List", version=version,
+                       source=f"{doc.get('citation', '15 CFR 774 Supp. 1')}, eCFR issue of {version}",
+                       entries=tuple(entries), problems=tuple(problems))
+
+
+def load_eu_annex1(path: str | Path) -> ControlList:
+    """``annex.json``: Annex I of Regulation (EU) 2021/821, consolidated; one entry per code, lines per paragraph."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "annex.json"
+    doc = _read_json(path)
+    version = _date(doc.get("valid_from"), path, "valid_from")
+    entries: list[ControlEntry] = []
+    problems: list[str] = []
+    for n, raw in enumerate(doc["entries"]):
+        code = str(raw.get("entry_code") or "").strip()
+        text = str(raw.get("verbatim_text") or "")
+        if not code or not text:
+            problems.append(f"{path}, entry {n}, field '{'entry_code' if not code else 'verbatim_text'}': missing")
+            continue
+        heading = ""
+        paragraphs: list[Paragraph] = []
+        for line in text.splitlines():
+            m = _EU_LINE.match(line.strip())
+            if m is None:
+                if paragraphs:
+                    last = paragraphs[-1]
+                    paragraphs[-1] = last.model_copy(update={"notes": (*last.notes, line.strip())})
+                continue
+            pcode, body = m.groups()
+            if pcode == code and not heading:
+                heading = body
+            elif body.startswith(("Note", "N.B.", "Technical Note")) or body.startswith(f"{pcode} "):
+                idx = next((k for k in range(len(paragraphs) - 1, -1, -1) if paragraphs[k].code == pcode), None)
+                if idx is not None:
+                    target = paragraphs[idx]
+                    paragraphs[idx] = target.model_copy(update={"notes": (*target.notes, body)})
+                elif pcode == code:
+                    continue  # notes on the whole entry, kept in the heading's notes below
+            else:
+                paragraphs.append(Paragraph(code=pcode, text=body))
+        if not heading:
+            problems.append(f"{path}, entry {n} ({code}), field 'verbatim_text': no heading line")
+            heading = text.splitlines()[0]
+        entries.append(_entry(Jurisdiction.EU, "EU dual-use list (Annex I)", version, code,
+                              str(raw.get("category", code[0])), heading, paragraphs))
+    return ControlList(jurisdiction=Jurisdiction.EU, list_name="EU dual-use list (Annex I)", version=version,
+                       source=f"Regulation (EU) 2021/821 Annex I, consolidated {doc.get('corpus_version', '')}",
+                       entries=tuple(entries), problems=tuple(problems))
+
+
+JP_COLUMNS = ("jp_item", "jp_status", "gloss_en", "eu_annex1_candidates", "us_ccl_candidates", "match_regex")
+
+
+def load_jp_items(path: str | Path, version: date = date(2026, 8, 1)) -> ControlList:
+    """Japan's METI goods-ordinance items (Art. 6(17) equipment and related), from the concordance table.
+
+    The table carries an English summary per item; the candidate EU/U.S. counterparts in it are leads,
+    used by the crosswalk only after they are checked against the other lists' text.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / "jp_sme_concordance.csv"
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in JP_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise DataError(f"missing column {missing[0]!r}", file=str(path), row=1, field=missing[0])
+            rows = list(enumerate(reader, start=2))
+    except OSError as exc:
+        raise DataError(f"cannot read file: {exc.strerror}", file=str(path)) from None
+    entries: list[ControlEntry] = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    for line, row in rows:
+        code = (row.get("jp_item") or "").strip()
+        gloss = (row.get("gloss_en") or "").strip()
+        if not code or not gloss:
+            problems.append(f"{path}, row {line}, field '{'jp_item' if not code else 'gloss_en'}': blank")
+            continue
+        if code in seen:
+            problems.append(f"{path}, row {line}, field 'jp_item': duplicate {code!r}")
+            continue
+        seen.add(code)
+        status = (row.get("jp_status") or "").strip()
+        regime = Regime.WASSENAAR if status == "pre-2023" else Regime.PLURILATERAL
+        entries.append(_entry(Jurisdiction.JP, "METI Export Trade Control Order goods ordinance", version, code,
+                              code.split("-")[0], gloss, [], status=status, regime=regime))
+    return ControlList(jurisdiction=Jurisdiction.JP, list_name="METI Export Trade Control Order goods ordinance",
+                       version=version, source="METI Ordinance 403M50000400049 (e-Gov), items as summarised",
+                       entries=tuple(entries), problems=tuple(problems))
+
+
+def load_any(path: str | Path) -> ControlList:
+    """Detect the format from the file (or folder) and load it."""
+    p = Path(path)
+    candidates = [p] if p.is_file() else sorted(p.glob("*.json")) + sorted(p.glob("*.csv"))
+    for f in candidates:
+        if f.suffix == ".csv":
+            with f.open(encoding="utf-8") as fh:
+                if fh.readline().startswith("jp_item"):
+                    return load_jp_items(f)
+        elif f.suffix == ".json":
+            head = f.read_text(encoding="utf-8")[:4000]
+            if '"ecfrIssueDate"' in head or '"eccn"' in head:
+                return load_us_ccl(f)
+            if '"celex"' in head or '"entry_code"' in head:
+                return load_eu_annex1(f)
+    raise DataError("not a control list this tool reads (U.S. CCL JSON, EU Annex I JSON, Japan items CSV)",
+                    file=str(p))

@@ -5,15 +5,24 @@ Heavy modules (NumPy, DuckDB, Pydantic) are imported inside the commands so ``--
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 
+from pinchpoint.cli.common import (
+    DatasetOpt,
+    FormatOpt,
+    LevelOpt,
+    OutputOpt,
+    WorkspaceOpt,
+    YearOpt,
+    friendly_errors,
+    open_workspace,
+    with_command,
+)
 from pinchpoint.cli.output import OutputFormat
 
 app = typer.Typer(
@@ -23,40 +32,8 @@ app = typer.Typer(
 data_app = typer.Typer(no_args_is_help=True, help="Import, list, validate and fetch datasets.")
 app.add_typer(data_app, name="data")
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-DatasetOpt = Annotated[str, typer.Option("--dataset", "-d", help="'builtin', a path (ETO folder, native YAML or "
-                                         "CSV folder) or a workspace dataset name[@version].")]
-YearOpt = Annotated[int | None, typer.Option("--year", help="Year of the shares (default: latest per input).")]
-LevelOpt = Annotated[str, typer.Option("--level", help="country or organisation.")]
-FormatOpt = Annotated[OutputFormat | None, typer.Option("--format", "-f", help="table, csv, json or parquet.")]
-OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the result to this file.")]
-WorkspaceOpt = Annotated[Path | None, typer.Option("--workspace", help="Workspace folder or .duckdb file "
-                                                   "(default: $PINCHPOINT_HOME or the user data directory).",
-                                                   envvar="PINCHPOINT_WORKSPACE")]
-
-
-def friendly_errors(func: F) -> F:
-    """Report user errors in one line on stderr (exit 2) instead of a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from pinchpoint.errors import PinchpointError
-
-        try:
-            return func(*args, **kwargs)
-        except (PinchpointError, ValueError, KeyError, FileNotFoundError) as exc:
-            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-            typer.echo(f"error: {message}", err=True)
-            raise typer.Exit(2) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
 def _workspace(path: Path | None) -> Any:
-    from pinchpoint.workspace import Workspace
-
-    return Workspace(path) if path is not None else Workspace.open_default()
+    return open_workspace(path)
 
 
 def _chain(dataset: str, workspace: Path | None) -> Any:
@@ -78,13 +55,7 @@ def _level(value: str) -> Any:
         raise ValueError(f"--level must be 'country' or 'organisation', not {value!r}") from None
 
 
-def _with_command(table: Any) -> Any:
-    """Record the command line in the table's provenance so results can be reproduced."""
-    from pinchpoint.results import ResultTable
-
-    meta = dict(table.meta)
-    meta["command"] = "pinchpoint " + " ".join(sys.argv[1:])
-    return ResultTable(table.name, table.columns, table.rows, meta)
+_with_command = with_command
 
 
 # Analyses -------------------------------------------------------------------------------------

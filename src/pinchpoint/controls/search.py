@@ -20,9 +20,9 @@ from pinchpoint.controls.model import ControlEntry
 from pinchpoint.results import ResultTable
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
-STOP = frozenset(
-    "a an and any are as at be by for from in into is it its of on or other than that the their therefor these this "
-    "to which with having following follows specified designed not".split())
+_STOP_WORDS = ("a an and any are as at be by for from in into is it its of on or other than that the their therefor "
+               "these this to which with having following follows specified designed not")
+STOP = frozenset(_STOP_WORDS.split())
 
 
 def tokens(text: str) -> list[str]:

@@ -48,3 +48,28 @@ def eto_copy(eto_path: Path, tmp_path: Path) -> Path:
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Never touch the user's real workspace."""
     monkeypatch.setenv("PINCHPOINT_HOME", str(tmp_path_factory.mktemp("home")))
+
+
+CONTROLS = SHARED / "controls"
+
+
+@pytest.fixture(scope="session")
+def control_lists():  # type: ignore[no-untyped-def]
+    """The U.S., EU and Japanese lists, loaded once from the real files."""
+    from pinchpoint.controls.loaders import load_eu_annex1, load_jp_items, load_us_ccl
+
+    folder = _need(CONTROLS)
+    return [load_us_ccl(folder / "us-ccl"), load_eu_annex1(folder / "eu-annex1"), load_jp_items(folder / "jp")]
+
+
+@pytest.fixture(scope="session")
+def controls_workspace(control_lists, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
+    """A workspace holding the three lists."""
+    from pinchpoint.controls.store import store_list
+    from pinchpoint.workspace import Workspace
+
+    path = tmp_path_factory.mktemp("controls") / "ws"
+    with Workspace(path) as ws:
+        for cl in control_lists:
+            store_list(ws, cl)
+    return path

@@ -1,9 +1,96 @@
-"""CLI commands for stress-test engine (issue #3). Imports only Typer at module level so ``--help`` stays fast."""
+"""CLI commands for stress tests (issue #3). Module level imports only Typer (fast --help)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from pinchpoint.cli.common import FormatOpt, OutputOpt, WorkspaceOpt, friendly_errors, open_workspace, with_command
+
+scenarios_app = typer.Typer(no_args_is_help=True, help="Packaged stress-test scenarios.")
+
+
+def _chain(ref: str, workspace: Path | None) -> Any:
+    from pinchpoint.supplychain.load import BUILTIN_NAMES, load_chain
+
+    if ref in BUILTIN_NAMES or Path(ref).expanduser().exists():
+        return load_chain(ref)
+    with open_workspace(workspace) as ws:
+        return load_chain(ref, workspace=ws)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this domain's commands to the main ``pinchpoint`` app."""
+    """Add ``stress`` and the ``scenarios`` group to the main app."""
+    app.add_typer(scenarios_app, name="scenarios")
+
+    @app.command("stress")
+    @friendly_errors
+    def stress(
+        scenario: Annotated[str, typer.Argument(help="A scenario YAML file or a packaged scenario name.")],
+        dataset: Annotated[str | None, typer.Option("--dataset", "-d", help="Run on this dataset instead of the "
+                                                    "scenario's.")] = None,
+        engine: Annotated[str, typer.Option(help="static, tts or dynamic.")] = "dynamic",
+        runs: Annotated[int, typer.Option(help="Monte Carlo runs (dynamic engine); 1 = the central values.",
+                                          min=1, max=100_000)] = 1,
+        seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same result.")] = 0,
+        target: Annotated[str | None, typer.Option(help="End product for the TTS/TTR analysis.")] = None,
+        fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
+        report: Annotated[Path | None, typer.Option(help="Also write an HTML report to this folder.")] = None,
+    ) -> None:
+        """Stress-test a supply chain: which end products fall short, by how much, for how long."""
+        from rich.progress import Progress
+
+        from pinchpoint.cli.output import emit
+        from pinchpoint.stress.engines import run_dynamic, run_static, run_tts
+        from pinchpoint.stress.network import StressNetwork
+        from pinchpoint.stress.scenario import load_scenario
+
+        sc = load_scenario(scenario)
+        net = StressNetwork.build(_chain(dataset or sc.dataset_ref(), workspace))
+        if engine == "static":
+            table = run_static(net, sc)
+            columns = ["input_id", "input_name", "kind", "own_loss", "shortfall"]
+        elif engine == "tts":
+            table = run_tts(net, sc, target=target)
+            columns = ["country", "input_name", "share", "tts_days", "ttr_days", "vulnerable", "lost_output_days"]
+        elif engine == "dynamic":
+            with Progress(transient=True) as bar:
+                task = bar.add_task(f"{sc.name}: {runs} run(s)", total=sc.horizon_days)
+                result = run_dynamic(net, sc, runs=runs, seed=seed,
+                                     progress=lambda done, total: bar.update(task, completed=done))
+            table = result.summary
+            columns = ["input_id", "input_name", "peak_shortfall", "shortfall_days", "recovery_day"]
+            if report is not None:
+                from pinchpoint.stress.report import write_report
+
+                typer.echo(f"report: {write_report(result, sc, report)}", err=True)
+        else:
+            raise ValueError(f"--engine must be static, tts or dynamic, not {engine!r}")
+        emit(with_command(table), fmt, output, columns=columns, title=f"{sc.title} ({engine})")
+
+    @scenarios_app.command("list")
+    @friendly_errors
+    def list_(fmt: FormatOpt = None, output: OutputOpt = None) -> None:
+        """The packaged scenarios."""
+        from pinchpoint.cli.output import emit
+        from pinchpoint.results import ResultTable
+        from pinchpoint.stress.scenario import load_scenario, packaged_scenarios
+
+        rows = []
+        for name in packaged_scenarios():
+            sc = load_scenario(name)
+            rows.append({"name": sc.name, "title": sc.title, "dataset": sc.dataset, "horizon_days": sc.horizon_days,
+                         "shocks": [s.type for s in sc.shocks], "sources": [s.id for s in sc.sources]})
+        emit(ResultTable.from_records("scenarios", rows), fmt, output,
+             columns=["name", "title", "dataset", "horizon_days", "shocks"], title="Packaged scenarios")
+
+    @scenarios_app.command("show")
+    @friendly_errors
+    def show(name: Annotated[str, typer.Argument(help="A packaged scenario name or a YAML file.")]) -> None:
+        """Print a scenario's YAML (with its sources)."""
+        from pinchpoint.stress.scenario import load_scenario
+
+        sc = load_scenario(name)
+        typer.echo(Path(sc.origin).read_text(encoding="utf-8"))

@@ -1,0 +1,190 @@
+"""Scenarios as data: shocks, parameters and uncertainty ranges, validated by Pydantic from YAML.
+
+A scenario file names the dataset it runs on (``builtin``, a path relative to the file, or a workspace dataset),
+the horizon, the shocks, and the behavioural parameters. Every figure can carry a ``source``. See
+``docs/stress.md`` for the meaning of each field and the packaged scenarios in ``stress/scenarios/``.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from pinchpoint.errors import DataError
+from pinchpoint.yamlio import validate_yaml
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Recovery(_Strict):
+    """How lost capacity comes back after ``duration`` days: ``step`` (all at once), ``linear`` (over
+    ``ramp_days``), or ``points``: (day since the shock, capacity fraction) pairs, interpolated linearly."""
+
+    shape: Literal["step", "linear", "points"] = "step"
+    ramp_days: float = Field(0.0, ge=0)
+    points: tuple[tuple[float, float], ...] = ()
+
+    @model_validator(mode="after")
+    def _points_valid(self) -> Recovery:
+        if self.shape == "points":
+            if len(self.points) < 2:
+                raise ValueError("a 'points' recovery needs at least two (day, capacity) points")
+            days = [d for d, _ in self.points]
+            if days != sorted(days):
+                raise ValueError("recovery points must be in order of day")
+            if any(not 0 <= c <= 1 for _, c in self.points):
+                raise ValueError("recovery capacities are fractions between 0 and 1")
+        return self
+
+
+class _Shock(_Strict):
+    start: float = Field(0.0, ge=0, description="day the shock begins")
+    duration: float = Field(30.0, ge=0, description="days at full severity before recovery begins")
+    recovery: Recovery = Recovery()
+    source: str = ""
+    note: str = ""
+
+    def severity(self, days: np.ndarray, scale: float = 1.0) -> np.ndarray:
+        """Fraction of the shock in force on each day (1 = full), before multiplying by its size."""
+        t = np.asarray(days, dtype=float) - self.start
+        out = np.zeros_like(t)
+        active = t >= 0
+        duration = self.duration * scale
+        if self.recovery.shape == "points":
+            pts = np.array(self.recovery.points, dtype=float)
+            # capacity fraction -> severity; days in the points count from the start of the shock
+            out[active] = 1.0 - np.interp(t[active], pts[:, 0] * scale, pts[:, 1], left=0.0, right=pts[-1, 1])
+            return np.clip(out, 0.0, 1.0)
+        out[active & (t < duration)] = 1.0
+        if self.recovery.shape == "linear" and self.recovery.ramp_days > 0:
+            ramp = active & (t >= duration)
+            out[ramp] = np.clip(1.0 - (t[ramp] - duration) / (self.recovery.ramp_days * scale), 0.0, 1.0)
+        return out
+
+
+class CapacityLoss(_Shock):
+    """Loss of a fraction of the supply of a country, an organisation, or one input from a country."""
+
+    type: Literal["capacity_loss"]
+    country: str | None = None
+    organisation: str | None = None
+    input: str | None = Field(None, description="limit the loss to one input (id)")
+    fraction: float = Field(1.0, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> CapacityLoss:
+        if (self.country is None) == (self.organisation is None):
+            raise ValueError("a capacity_loss names exactly one of 'country' or 'organisation'")
+        return self
+
+
+class ExportBan(_Shock):
+    """A country stops (a fraction of) its exports; some may leak through third countries."""
+
+    type: Literal["export_ban"]
+    country: str
+    inputs: tuple[str, ...] = Field((), description="inputs covered (default: all the country supplies)")
+    fraction: float = Field(1.0, ge=0, le=1, description="share of exports stopped")
+    leakage: float = Field(0.0, ge=0, le=1, description="share of the stopped flow that still arrives via "
+                                                           "third countries")
+
+
+class DemandSurge(_Shock):
+    """Demand for outputs rises by ``increase`` (0.17 = +17%)."""
+
+    type: Literal["demand_surge"]
+    increase: float = Field(gt=-1)
+    outputs: tuple[str, ...] = Field((), description="outputs affected (default: all)")
+
+
+Shock = Annotated[CapacityLoss | ExportBan | DemandSurge, Field(discriminator="type")]
+
+
+class Parameters(_Strict):
+    """Behaviour of the network under stress (defaults documented in docs/stress.md)."""
+
+    inventory_days: dict[str, float] = Field(
+        default_factory=lambda: {"material": 30.0, "output": 40.0},
+        description="days of normal use held in stock, by input kind or input id")
+    spare_capacity: float = Field(0.05, ge=0, le=1, description="extra output other suppliers can add, as a "
+                                                                 "fraction of world supply")
+    ramp_up_days: float = Field(90.0, ge=0, description="days for other suppliers to reach their spare capacity")
+    qualification_days: float = Field(60.0, ge=0, description="days before a buyer can use a new supplier")
+    tool_decay_per_day: float = Field(0.002, ge=0, le=1, description="share of an installed tool base lost per "
+                                                                      "day without new tools and service")
+    rationing: Literal["proportional", "priority", "embargo_zero"] = "proportional"
+    priority: tuple[str, ...] = Field((), description="outputs served first under 'priority' rationing")
+    recovery_days: dict[str, float] = Field(
+        default_factory=lambda: {"tool": 365.0, "process": 180.0, "material": 90.0, "design": 30.0,
+                                 "output": 90.0},
+        description="time to recover (TTR) of a lost supplier, by input kind or id, for the TTS/TTR analysis")
+
+
+class Uncertain(_Strict):
+    """A parameter drawn uniformly between ``low`` and ``high`` in each Monte Carlo run."""
+
+    target: Literal["fraction", "duration", "inventory_scale", "spare_capacity", "increase"]
+    shock: int | None = Field(None, description="index of the shock it applies to (default: all)")
+    low: float
+    high: float
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uncertain:
+        if self.low > self.high:
+            raise ValueError("low must not exceed high")
+        return self
+
+
+class SourceRef(_Strict):
+    id: str
+    citation: str
+    url: str | None = None
+
+
+class Scenario(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    title: str
+    description: str = ""
+    dataset: str = "builtin"
+    target: str | None = Field(None, description="the end product to report first (default: the dataset's)")
+    horizon_days: int = Field(365, ge=1, le=3650)
+    shocks: tuple[Shock, ...] = Field(min_length=1)
+    parameters: Parameters = Parameters()
+    uncertainty: tuple[Uncertain, ...] = ()
+    sources: tuple[SourceRef, ...] = ()
+    origin: str = Field("", description="file the scenario was read from (set by the loader)")
+
+    def dataset_ref(self) -> str:
+        """The dataset, with a relative path resolved against the scenario file."""
+        if self.dataset in ("builtin", "semiconductors-builtin") or not self.origin:
+            return self.dataset
+        candidate = Path(self.origin).parent / self.dataset
+        return str(candidate) if candidate.exists() else self.dataset
+
+
+def scenario_folder() -> Path:
+    return Path(str(files("pinchpoint.stress") / "scenarios"))
+
+
+def packaged_scenarios() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(scenario_folder().glob("*.yaml"))}
+
+
+def load_scenario(ref: str | Path) -> Scenario:
+    """A packaged scenario by name, or a YAML file."""
+    path = Path(ref)
+    if not path.exists():
+        known = packaged_scenarios()
+        if str(ref) not in known:
+            raise DataError(f"no scenario file or packaged scenario {str(ref)!r} (packaged: {', '.join(known)})",
+                            file=str(ref))
+        path = known[str(ref)]
+    scenario = validate_yaml(path, Scenario)
+    return scenario.model_copy(update={"origin": str(path)})

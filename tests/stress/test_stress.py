@@ -77,6 +77,13 @@ def test_shortfalls_are_fractions_and_runs_are_reproducible(builtin_net: StressN
     assert chip["shortfall_days"] > 0
 
 
+def test_results_do_not_depend_on_the_number_of_workers(builtin_net: StressNetwork) -> None:
+    sc = load_scenario("taiwan_blockade")
+    one = run_dynamic(builtin_net, sc, runs=40, seed=3)
+    two = run_dynamic(builtin_net, sc, runs=40, seed=3, workers=2)
+    assert one.summary.rows == two.summary.rows and one.series.rows == two.series.rows
+
+
 def test_inventory_flows_are_conserved_in_the_2021_shortage(builtin_net: StressNetwork) -> None:
     sc = load_scenario("shortage_2021")
     result = run_dynamic(builtin_net, sc, runs=1)

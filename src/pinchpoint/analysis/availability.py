@@ -103,22 +103,24 @@ class AvailabilityGraph:
 
     def propagate(self, own: FloatArray) -> FloatArray:
         """Availability of every node, one column per scenario; ``own`` has shape (nodes, columns)."""
-        own = np.asarray(own, dtype=np.float64)
+        own = np.asarray(own)
+        if own.dtype not in (np.float32, np.float64):  # float32 halves the memory traffic of Monte Carlo runs
+            own = own.astype(np.float64)
         if own.ndim == 1:
             return self.propagate(own[:, None])[:, 0]
         avail = own.copy()
         for lv, per_group in enumerate(self.blocks, start=1):
             nodes = self.levels[lv]
             type_part = avail[nodes].copy()
-            goes_part = np.ones((len(nodes), own.shape[1]))
+            goes_part = np.ones((len(nodes), own.shape[1]), dtype=own.dtype)
             type_seen = np.zeros(len(nodes), dtype=bool)
             for g, block in enumerate(per_group):
                 if block is None:
                     continue
                 vals = avail[block.children]
                 if _GROUPS[g][1]:  # substitutes: capacity-weighted mean
-                    red = np.add.reduceat(vals * block.weights[:, None], block.starts, axis=0)
-                    red /= block.weight_sums[:, None]
+                    red = np.add.reduceat(vals * block.weights[:, None].astype(own.dtype), block.starts, axis=0)
+                    red /= block.weight_sums[:, None].astype(own.dtype)
                 else:
                     red = np.minimum.reduceat(vals, block.starts, axis=0)
                 idx = self.position[block.targets]

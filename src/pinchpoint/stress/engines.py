@@ -7,6 +7,7 @@ capacities add), so the three engines agree on the network's logic and differ in
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -210,6 +211,7 @@ def _draws(scenario: Scenario, runs: int, seed: int) -> dict[str, NDArray[np.flo
     draws = {name: np.ones((n_shocks, runs)) for name in ("fraction", "duration", "increase")}
     draws["inventory_scale"] = np.ones((1, runs))
     draws["spare_capacity"] = np.full((1, runs), scenario.parameters.spare_capacity)
+    draws["monte_carlo"] = np.full((1, runs), float(runs > 1))
     for u in scenario.uncertainty if runs > 1 else ():
         values = rng.uniform(u.low, u.high, size=runs)
         if u.target in ("inventory_scale", "spare_capacity"):
@@ -223,83 +225,135 @@ def _draws(scenario: Scenario, runs: int, seed: int) -> dict[str, NDArray[np.flo
 
 
 def run_dynamic(net: StressNetwork, scenario: Scenario, runs: int = 1, seed: int = 0,
-                progress: Progress | None = None) -> DynamicResult:
-    """Daily steps over the horizon, all Monte Carlo runs at once (arrays of inputs x runs)."""
+                progress: Progress | None = None, workers: int = 1) -> DynamicResult:
+    """Daily steps over the horizon, all Monte Carlo runs at once (arrays of inputs x runs).
+
+    With ``workers > 1`` the runs are split across processes. Every random draw is made here first, so the
+    result for a seed does not depend on the number of workers.
+    """
+    days = np.arange(scenario.horizon_days, dtype=float)
+    draws = _draws(scenario, runs, seed)
+    if workers > 1 and runs >= 2 * workers:
+        from concurrent.futures import ProcessPoolExecutor
+
+        bounds = np.linspace(0, runs, workers + 1).astype(int)
+        chunks = [{k: v[:, lo:hi] for k, v in draws.items()} for lo, hi in itertools.pairwise(bounds)]
+        with ProcessPoolExecutor(workers) as pool:
+            parts = list(pool.map(_simulate, [net] * workers, [scenario] * workers, chunks))
+        raw = {k: np.concatenate([part[k] for part in parts], axis=-1) for k in ("short", "stock_out", "min_avail",
+                                                                                   "peak_loss")}
+        raw["capacity"] = sum(part["capacity"] * (hi - lo)
+                              for part, (lo, hi) in zip(parts, itertools.pairwise(bounds), strict=True)) / runs
+        if progress is not None:
+            progress(len(days), len(days))
+    else:
+        raw = _simulate(net, scenario, draws, progress)
+    return _dynamic_tables(net, scenario, days, raw["short"], raw["stock_out"], raw["min_avail"], raw["capacity"],
+                           raw["peak_loss"], runs, seed)
+
+
+def _simulate(net: StressNetwork, scenario: Scenario, draws: dict[str, NDArray[np.float64]],
+              progress: Progress | None = None) -> dict[str, NDArray[np.float64]]:
     p = scenario.parameters
+    runs = draws["inventory_scale"].shape[1]
     days = np.arange(scenario.horizon_days, dtype=float)
     supply, demand = shock_arrays(net, scenario)
-    draws = _draws(scenario, runs, seed)
     shock_index = {id(s): k for k, s in enumerate(scenario.shocks)}
     n = net.n
 
-    # Loss of own supply per day and run: sum over shocks of share x size x severity(t).
-    loss = np.zeros((len(days), n, runs))
+    # Loss of own supply on day t and run r: sum over shocks of share x size(r) x severity(t, r), built day by
+    # day so memory stays (inputs x runs) however long the horizon.
+    supply_terms: list[tuple[FloatArray, FloatArray]] = []  # (shares (n,), size x severity (days, runs))
     onset = np.full(n, np.inf)
     for shares, shock in supply:
         k = shock_index[id(shock)]
-        size = (draws["fraction"][k] if runs > 1 and any(u.target == "fraction" and u.shock in (None, k)
-                                                         for u in scenario.uncertainty)
-                else np.full(runs, shock.fraction))
+        size = (draws["fraction"][k] if draws["monte_carlo"][0, 0] and any(
+            u.target == "fraction" and u.shock in (None, k) for u in scenario.uncertainty)
+            else np.full(runs, shock.fraction))
         if isinstance(shock, ExportBan):
             size = size * (1.0 - shock.leakage)
-        sev = _severity(shock, days, draws["duration"][k])  # (days, runs)
-        loss += shares[None, :, None] * (sev * size[None, :])[:, None, :]
+        supply_terms.append((shares, _severity(shock, days, draws["duration"][k]) * size[None, :]))
         onset = np.where(shares > 0, np.minimum(onset, shock.start), onset)
-    np.clip(loss, 0.0, 1.0, out=loss)
-    surge = np.zeros((len(days), n, runs))
+    demand_terms: list[tuple[FloatArray, FloatArray]] = []
     for mask, surge_shock in demand:
         k = shock_index[id(surge_shock)]
-        inc = (draws["increase"][k] if runs > 1 and any(u.target == "increase" and u.shock in (None, k)
-                                                        for u in scenario.uncertainty)
-               else np.full(runs, surge_shock.increase))
-        sev = _severity(surge_shock, days, draws["duration"][k])
-        surge += mask[None, :, None] * (sev * inc[None, :])[:, None, :]
+        inc = (draws["increase"][k] if draws["monte_carlo"][0, 0] and any(
+            u.target == "increase" and u.shock in (None, k) for u in scenario.uncertainty)
+            else np.full(runs, surge_shock.increase))
+        demand_terms.append((mask.astype(float), _severity(surge_shock, days, draws["duration"][k]) * inc[None, :]))
         onset = np.where(mask, np.minimum(onset, surge_shock.start), onset)
-    need = 1.0 + surge  # demand per day, as a fraction of normal
+
+    # Only inputs touched by a shock change from day to day: compute on those rows, keep the rest at 1.
+    touched: NDArray[np.bool_] = np.zeros(n, dtype=bool)
+    for shares, _ in supply_terms:
+        touched |= shares > 0
+    for surge_mask, _ in demand_terms:
+        touched |= surge_mask > 0
+    outputs = np.array(net.outputs)
+    touched[outputs] = False  # an output's own availability comes from its inputs, buffered below
+    rows = np.flatnonzero(touched)
+    supply_rows = [(shares[rows][:, None], sized) for shares, sized in supply_terms]
+    demand_rows = [(m[rows][:, None], sized) for m, sized in demand_terms]
+    demand_out = [(m[outputs][:, None], sized) for m, sized in demand_terms]
 
     kinds = np.array([k.value for k in net.kinds])
-    stocked = kinds == "material"  # consumables held in stock; finished goods are buffered separately below
-    is_tool = kinds == "tool"
-    inventory_cap = net.per_input(p.inventory_days)[:, None] * draws["inventory_scale"]  # days of normal use
-    stock = inventory_cap.copy()
+    stocked = (kinds == "material")[rows][:, None]  # consumables held in stock; finished goods are buffered below
+    is_tool = (kinds == "tool")[rows][:, None]
+    inventory_days = net.per_input(p.inventory_days)[:, None] * draws["inventory_scale"]  # days of normal use
+    stock_cap = inventory_days[rows]
+    stock = stock_cap.copy()
+    out_cap = inventory_days[outputs]
+    out_stock = out_cap.copy()
     spare = draws["spare_capacity"][0][None, :]
-    decayed = np.zeros((n, runs))
-    outputs = np.array(net.outputs)
+    decayed = np.zeros((len(rows), runs))
+    onset_rows = onset[rows]
     short = np.zeros((len(days), len(outputs), runs))
     stock_out = np.zeros((len(days), len(outputs), runs))
-    min_avail = np.ones((n, runs))
-    capacity_series = np.zeros((len(days), n))
+    min_avail = np.ones((n, runs), dtype=np.float32)
+    capacity_series = np.ones((len(days), n))
+    peak_rows = np.zeros((len(rows), runs))
+    own: NDArray[Any] = np.ones((n, runs), dtype=np.float32)  # single precision is ample: results round to 1e-6
     graph = net.compiled.graph
     for t, day in enumerate(days):
-        lost = loss[t]
+        lost = np.zeros((len(rows), runs))
+        for shares, sized in supply_rows:
+            lost += shares * sized[t]
+        np.clip(lost, 0.0, 1.0, out=lost)
+        need = np.ones((len(rows), runs))
+        for m, sized in demand_rows:
+            need += m * sized[t]
+        need_out = np.ones((len(outputs), runs))
+        for m, sized in demand_out:
+            need_out += m * sized[t]
+        np.maximum(peak_rows, lost, out=peak_rows)
         # tools are capital goods: the installed base wears out at a documented rate instead of vanishing
-        decayed = np.where(is_tool[:, None], np.where(lost > decayed, decayed + p.tool_decay_per_day * (lost - decayed),
-                                                      lost), lost)
-        effective_loss = decayed
-        since = day - onset - p.qualification_days
+        decayed = np.where(is_tool, np.where(lost > decayed, decayed + p.tool_decay_per_day * (lost - decayed), lost),
+                           lost)
+        since = day - onset_rows - p.qualification_days
         ramp = np.clip(since / p.ramp_up_days, 0.0, 1.0) if p.ramp_up_days > 0 else (since >= 0).astype(float)
-        extra = np.minimum(effective_loss + np.maximum(need[t] - 1.0, 0.0), spare) * ramp[:, None]
-        capacity = (1.0 - effective_loss) + extra  # over-production is capped by the spare capacity
-        capacity_series[t] = capacity.mean(axis=1)
-        own = np.ones((n, runs))
+        extra = np.minimum(decayed + np.maximum(need - 1.0, 0.0), spare) * ramp[:, None]
+        capacity = (1.0 - decayed) + extra  # over-production is capped by the spare capacity
+        capacity_series[t, rows] = capacity.mean(axis=1)
         # consumables draw on stock; other inputs deliver what they make
-        use = np.where(stocked[:, None], np.minimum(need[t], capacity + stock), np.minimum(need[t], capacity))
-        own = use / need[t]
-        stock = np.where(stocked[:, None], np.minimum(inventory_cap, stock + capacity - use), stock)
-        own[outputs] = 1.0  # an output's own availability comes from its inputs, buffered below
+        use = np.minimum(need, capacity + np.where(stocked, stock, 0.0))
+        stock = np.where(stocked, np.minimum(stock_cap, stock + capacity - use), stock)
+        own[rows] = use / need
         avail = graph.propagate(own)
         np.minimum(min_avail, avail, out=min_avail)
         # finished goods: production limited by inputs, sold from production plus stock
-        made = np.minimum(avail[outputs] * need[t][outputs], 1.0 + spare)
-        sold = np.minimum(need[t][outputs], made + stock[outputs])
-        stock[outputs] = np.minimum(inventory_cap[outputs], stock[outputs] + made - sold)
-        short[t] = 1.0 - sold / need[t][outputs]
-        stock_out[t] = stock[outputs]
-        if not (np.isfinite(short[t]).all() and (stock > -1e-9).all()):
+        made = np.minimum(avail[outputs] * need_out, 1.0 + spare)
+        sold = np.minimum(need_out, made + out_stock)
+        out_stock = np.minimum(out_cap, out_stock + made - sold)
+        short[t] = 1.0 - sold / need_out
+        stock_out[t] = out_stock
+        if not (np.isfinite(short[t]).all() and (stock > -1e-9).all() and (out_stock > -1e-9).all()):
             raise SimulationError(f"day {int(day)}: non-finite shortfall or negative stock; check the parameters")
         if progress is not None:
             progress(t + 1, len(days))
-    return _dynamic_tables(net, scenario, days, short, stock_out, min_avail, capacity_series, loss, runs, seed)
+    peak_loss_seen = np.zeros((n, runs))
+    peak_loss_seen[rows] = peak_rows
+    return {"short": short, "stock_out": stock_out, "min_avail": min_avail.astype(np.float64),
+            "capacity": capacity_series, "peak_loss": peak_loss_seen}
 
 
 def _severity(shock: Any, days: FloatArray, scale: FloatArray) -> FloatArray:
@@ -313,7 +367,7 @@ def _band(x: FloatArray, axis: int = -1) -> tuple[FloatArray, FloatArray, FloatA
 
 
 def _dynamic_tables(net: StressNetwork, scenario: Scenario, days: FloatArray, short: FloatArray, stock: FloatArray,
-                    min_avail: FloatArray, capacity: FloatArray, loss: FloatArray, runs: int, seed: int
+                    min_avail: FloatArray, capacity: FloatArray, peak_loss: FloatArray, runs: int, seed: int
                     ) -> DynamicResult:
     chain = net.compiled.chain
     ids = net.compiled.ids
@@ -357,8 +411,8 @@ def _dynamic_tables(net: StressNetwork, scenario: Scenario, days: FloatArray, sh
         inp = chain.input_by_id[ids[k]]
         binding_rows.append({"scenario": scenario.name, "input_id": inp.id, "input_name": inp.name,
                              "kind": inp.kind.value, "lowest_availability": round(float(worst[k]), 6),
-                             "peak_own_loss": round(float(loss[:, k, :].max(axis=0).mean()), 6)})
-    shocked = np.flatnonzero(loss.max(axis=(0, 2)) > 0)
+                             "peak_own_loss": round(float(peak_loss[k].mean()), 6)})
+    shocked = np.flatnonzero(peak_loss.max(axis=1) > 0)
     capacity_rows = [{"scenario": scenario.name, "input_id": ids[k], "day": int(day),
                       "capacity": round(float(capacity[t, k]), 6)}
                      for k in shocked for t, day in enumerate(days)]

@@ -111,8 +111,9 @@ class AvailabilityGraph:
         avail = own.copy()
         for lv, per_group in enumerate(self.blocks, start=1):
             nodes = self.levels[lv]
-            type_part = avail[nodes].copy()
-            goes_part = np.ones((len(nodes), own.shape[1]), dtype=own.dtype)
+            # One working array per level: groups come type-of first (they replace own supply), then goes-into
+            # (which can only lower it), so min(type part or own, goes part) builds up in place.
+            part = avail[nodes]
             type_seen = np.zeros(len(nodes), dtype=bool)
             for g, block in enumerate(per_group):
                 if block is None:
@@ -126,13 +127,13 @@ class AvailabilityGraph:
                 idx = self.position[block.targets]
                 if _GROUPS[g][0]:  # type children replace own supply
                     first = ~type_seen[idx]
-                    type_part[idx[first]] = red[first]
+                    part[idx[first]] = red[first]
                     both = ~first
-                    type_part[idx[both]] = np.minimum(type_part[idx[both]], red[both])
+                    part[idx[both]] = np.minimum(part[idx[both]], red[both])
                     type_seen[idx] = True
                 else:
-                    goes_part[idx] = np.minimum(goes_part[idx], red)
-            avail[nodes] = np.minimum(type_part, goes_part)
+                    part[idx] = np.minimum(part[idx], red)
+            avail[nodes] = part
         return avail
 
 

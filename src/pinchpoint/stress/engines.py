@@ -57,12 +57,13 @@ def run_static(net: StressNetwork, scenario: Scenario) -> ResultTable:
 
 
 # Time to survive / time to recover ------------------------------------------------------------------------------
-def run_tts(net: StressNetwork, scenario: Scenario, target: str | None = None, horizon: float = 3650.0
-            ) -> ResultTable:
+def run_tts(net: StressNetwork, scenario: Scenario, target: str | None = None, horizon: float = 3650.0,
+            rebuild_each: bool = False) -> ResultTable:
     """For every country-input upstream of the target: TTS (an LP over inventories and remaining capacity),
     TTR (the scenario's recovery days for that kind of input) and the output lost if the node is down for TTR.
 
-    Simchi-Levi and Simchi-Levi (2020): a node is a vulnerability when TTS < TTR.
+    Simchi-Levi and Simchi-Levi (2020): a node is a vulnerability when TTS < TTR. ``rebuild_each`` builds the
+    programme afresh for every pair instead of re-solving warm (the same answers, slower: a benchmark baseline).
     """
     from pinchpoint.analysis.exposure import default_target, upstream
 
@@ -81,12 +82,12 @@ def run_tts(net: StressNetwork, scenario: Scenario, target: str | None = None, h
         own[i, col] = 1.0 - cc.loss[i, c]
     avail = cc.graph.propagate(own) if pairs else np.ones((net.n, 0))
 
-    rels = [r for r in chain.relations if r.source in cc.index and cc.index[r.source] in pos
-            and cc.index[r.target] in pos]
-    has_types = {cc.index[r.target] for r in rels if r.kind is RelationKind.IS_TYPE_OF}
+    inside = [cc.index[r.source] in pos and cc.index[r.target] in pos for r in chain.relations]
+    has_types = {cc.index[r.target] for r, ok in zip(chain.relations, inside, strict=True)
+                 if ok and r.kind is RelationKind.IS_TYPE_OF}
     groups: dict[tuple[int, bool, bool], list[tuple[int, float]]] = {}
-    for r, w in zip(chain.relations, cc.edge_weights, strict=True):
-        if r in rels:
+    for r, w, ok in zip(chain.relations, cc.edge_weights, inside, strict=True):
+        if ok:
             key = (cc.index[r.target], r.kind is RelationKind.IS_TYPE_OF, r.mode.value == "substitute")
             groups.setdefault(key, []).append((cc.index[r.source], float(w)))
     lp = _TTSProgramme(nodes, pos, groups, has_types, inventory, t_idx, horizon)
@@ -97,18 +98,11 @@ def run_tts(net: StressNetwork, scenario: Scenario, target: str | None = None, h
             continue  # the target never notices: TTS is unbounded
         share = float(cc.loss[i, c])
         label = f"{cc.countries[c]} / {cc.ids[i]}"
+        if rebuild_each:
+            lp = _TTSProgramme(nodes, pos, groups, has_types, inventory, t_idx, horizon)
         tts = lp.solve(i, share, label)
         if net.kinds[i] is InputKind.TOOL and tts < horizon:
-            # Installed tools keep working: the average capacity lost over [0, t] is s * (1 - (1 - e^-dt) / dt).
-            # Fixed-point iteration on t (it rises monotonically) with that average in the capacity row.
-            delta = scenario.parameters.tool_decay_per_day
-            for _ in range(30):
-                avg = share * (1.0 - (1.0 - np.exp(-delta * tts)) / (delta * tts)) if delta > 0 and tts > 0 else 0.0
-                new = lp.solve(i, avg, label)
-                converged = abs(new - tts) < 0.5
-                tts = new
-                if converged or tts >= horizon:
-                    break
+            tts = _installed_base_tts(lp, i, share, tts, scenario.parameters.tool_decay_per_day, horizon, label)
         recover = float(ttr[i])
         inp = chain.input_by_id[cc.ids[i]]
         rows_out.append({
@@ -123,6 +117,35 @@ def run_tts(net: StressNetwork, scenario: Scenario, target: str | None = None, h
     return ResultTable.from_records("stress_tts", rows_out, meta={
         "scenario": scenario.name, "engine": "tts", "target": target_id, "horizon_days": horizon,
         "method": "Simchi-Levi TTS linear programme (scipy.optimize.linprog, HiGHS)"})
+
+
+def _installed_base_tts(lp: _TTSProgramme, node: int, share: float, first: float, delta: float, horizon: float,
+                        label: str) -> float:
+    """TTS when the lost node is a tool: installed tools keep working and wear out at ``delta`` per day, so the
+    average capacity lost over [0, t] is s * (1 - (1 - e^-dt) / dt). Solve t = TTS(average loss over t) by secant
+    steps on the fixed point (plain steps where the secant would not advance); ``first`` is the TTS at full loss."""
+    if delta <= 0:
+        return horizon if first >= horizon else lp.solve(node, 0.0, label)
+
+    def g(t: float) -> float:
+        avg = share * (1.0 - (1.0 - np.exp(-delta * t)) / (delta * t)) if t > 0 else 0.0
+        return lp.solve(node, avg, label)
+
+    t_prev, g_prev = first, g(first)
+    if abs(g_prev - t_prev) < 0.5 or g_prev >= horizon:
+        return g_prev
+    t_cur, g_cur = g_prev, g(g_prev)
+    for _ in range(30):
+        if abs(g_cur - t_cur) < 0.5 or g_cur >= horizon:
+            break
+        h_prev, h_cur = g_prev - t_prev, g_cur - t_cur
+        t_next = t_cur - h_cur * (t_cur - t_prev) / (h_cur - h_prev) if h_cur != h_prev else g_cur
+        if not np.isfinite(t_next) or t_next <= t_cur:
+            t_next = g_cur
+        t_prev, g_prev = t_cur, g_cur
+        t_cur = min(t_next, horizon)
+        g_cur = g(t_cur)
+    return g_cur
 
 
 class _TTSProgramme:
@@ -292,34 +315,39 @@ def _simulate(net: StressNetwork, scenario: Scenario, draws: dict[str, NDArray[n
     outputs = np.array(net.outputs)
     touched[outputs] = False  # an output's own availability comes from its inputs, buffered below
     rows = np.flatnonzero(touched)
-    supply_rows = [(shares[rows][:, None], sized) for shares, sized in supply_terms]
-    demand_rows = [(m[rows][:, None], sized) for m, sized in demand_terms]
-    demand_out = [(m[outputs][:, None], sized) for m, sized in demand_terms]
+    # single precision for the per-day arrays: half the memory traffic; tables round to 1e-6 anyway
+    f32 = np.float32
+    supply_rows: list[tuple[NDArray[Any], NDArray[Any]]] = [
+        (shares[rows][:, None].astype(f32), sized.astype(f32)) for shares, sized in supply_terms]
+    demand_rows: list[tuple[NDArray[Any], NDArray[Any]]] = [
+        (m[rows][:, None].astype(f32), sized.astype(f32)) for m, sized in demand_terms]
+    demand_out: list[tuple[NDArray[Any], NDArray[Any]]] = [(m[outputs][:, None], sized) for m, sized in demand_terms]
 
     kinds = np.array([k.value for k in net.kinds])
     stocked = (kinds == "material")[rows][:, None]  # consumables held in stock; finished goods are buffered below
     is_tool = (kinds == "tool")[rows][:, None]
     inventory_days = net.per_input(p.inventory_days)[:, None] * draws["inventory_scale"]  # days of normal use
-    stock_cap = inventory_days[rows]
+    stock_cap = inventory_days[rows].astype(f32)
     stock = stock_cap.copy()
     out_cap = inventory_days[outputs]
     out_stock = out_cap.copy()
     spare = draws["spare_capacity"][0][None, :]
-    decayed = np.zeros((len(rows), runs))
+    spare_rows = spare.astype(f32)
+    decayed = np.zeros((len(rows), runs), dtype=f32)
     onset_rows = onset[rows]
     short = np.zeros((len(days), len(outputs), runs))
     stock_out = np.zeros((len(days), len(outputs), runs))
     min_avail = np.ones((n, runs), dtype=np.float32)
     capacity_series = np.ones((len(days), n))
-    peak_rows = np.zeros((len(rows), runs))
+    peak_rows = np.zeros((len(rows), runs), dtype=f32)
     own: NDArray[Any] = np.ones((n, runs), dtype=np.float32)  # single precision is ample: results round to 1e-6
     graph = net.compiled.graph
     for t, day in enumerate(days):
-        lost = np.zeros((len(rows), runs))
+        lost = np.zeros((len(rows), runs), dtype=f32)
         for shares, sized in supply_rows:
             lost += shares * sized[t]
         np.clip(lost, 0.0, 1.0, out=lost)
-        need = np.ones((len(rows), runs))
+        need = np.ones((len(rows), runs), dtype=f32)
         for m, sized in demand_rows:
             need += m * sized[t]
         need_out = np.ones((len(outputs), runs))
@@ -331,11 +359,11 @@ def _simulate(net: StressNetwork, scenario: Scenario, draws: dict[str, NDArray[n
                            lost)
         since = day - onset_rows - p.qualification_days
         ramp = np.clip(since / p.ramp_up_days, 0.0, 1.0) if p.ramp_up_days > 0 else (since >= 0).astype(float)
-        extra = np.minimum(decayed + np.maximum(need - 1.0, 0.0), spare) * ramp[:, None]
+        extra = np.minimum(decayed + np.maximum(need - 1.0, 0.0), spare_rows) * ramp[:, None].astype(f32)
         capacity = (1.0 - decayed) + extra  # over-production is capped by the spare capacity
         capacity_series[t, rows] = capacity.mean(axis=1)
         # consumables draw on stock; other inputs deliver what they make
-        use = np.minimum(need, capacity + np.where(stocked, stock, 0.0))
+        use = np.minimum(need, capacity + np.where(stocked, stock, f32(0.0)))
         stock = np.where(stocked, np.minimum(stock_cap, stock + capacity - use), stock)
         own[rows] = use / need
         avail = graph.propagate(own)

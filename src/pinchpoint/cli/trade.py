@@ -1,9 +1,85 @@
-"""CLI commands for trade flows (issue #5). Imports only Typer at module level so ``--help`` stays fast."""
+"""CLI commands for trade flows (issue #5). Module level imports only Typer (fast --help)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from pinchpoint.cli.common import FormatOpt, OutputOpt, WorkspaceOpt, friendly_errors, open_workspace, with_command
+
+trade_app = typer.Typer(no_args_is_help=True, help="Trade flows: import, growth, import dependence.")
+ListOpt = Annotated[list[str] | None, typer.Option(help="Repeatable, or comma-separated.")]
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip().upper() for item in values or [] for v in item.split(",") if v.strip()]
 
 
 def register(app: typer.Typer) -> None:
-    """Add this domain's commands to the main ``pinchpoint`` app."""
+    """Add the ``trade`` group to the main app."""
+    app.add_typer(trade_app, name="trade")
+
+    @trade_app.command("import")
+    @friendly_errors
+    def import_(fmt: Annotated[str, typer.Argument(help="comext-relational, baci, comtrade or comtrade-legacy.")],
+                paths: Annotated[list[Path], typer.Argument(help="Files or folders.")],
+                workspace: WorkspaceOpt = None) -> None:
+        """Read trade files into the workspace (Parquet by source and year); bad rows are reported."""
+        from pinchpoint.trade.adapters import read
+        from pinchpoint.trade.store import import_frame
+
+        frame = read(fmt, paths)
+        with open_workspace(workspace) as ws:
+            created = import_frame(ws, frame)
+        state = "imported" if created else "already imported (unchanged)"
+        typer.echo(f"{frame.source}@{frame.version}: {state}; {frame.read_rows} rows read, {len(frame)} kept, "
+                   f"{len(frame.problems)} reported")
+        for problem in frame.problems[:10]:
+            typer.echo(f"  {problem}", err=True)
+        if len(frame.problems) > 10:
+            typer.echo(f"  ... and {len(frame.problems) - 10} more", err=True)
+
+    @trade_app.command("growth")
+    @friendly_errors
+    def growth(reporter: ListOpt = None, partner: ListOpt = None, codes: ListOpt = None,
+               base: Annotated[str, typer.Option(help="A year (2021) or months (2021-01..2021-11).")] = "2021",
+               compare: Annotated[str, typer.Option(help="A year or a range of months.")] = "2022",
+               flow: Annotated[str, typer.Option(help="export or import.")] = "export",
+               source: ListOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
+               workspace: WorkspaceOpt = None) -> None:
+        """Growth of flows between two periods for each reporter and partner (ISO3 or aggregates like EU27_2020)."""
+        from pinchpoint.cli.output import emit
+        from pinchpoint.trade.metrics import growth as run
+        from pinchpoint.trade.store import flows
+
+        reporters, partners = _split(reporter), _split(partner)
+        if not reporters or not partners:
+            raise ValueError("give at least one --reporter and one --partner")
+        with open_workspace(workspace) as ws:
+            table = run(flows(ws, [s.lower() for s in _split(source)] or None), reporters, partners,
+                        _split(codes), base, compare, flow.lower())
+        emit(with_command(table), fmt, output, columns=["reporter", "partner", "codes", "base_value",
+                                                         "compare_value", "growth_pct", "currency"],
+             title=f"Growth {base} -> {compare}")
+
+    @trade_app.command("dependence")
+    @friendly_errors
+    def dependence(importer: ListOpt = None, codes: ListOpt = None,
+                   period: Annotated[str | None, typer.Option(help="A year.")] = None,
+                   source: ListOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
+                   workspace: WorkspaceOpt = None) -> None:
+        """Import dependence: supplier HHI, top supplier and coalition shares per importer and product."""
+        from pinchpoint.analysis.coalitions import COALITIONS
+        from pinchpoint.cli.output import emit
+        from pinchpoint.trade.metrics import supplier_concentration
+        from pinchpoint.trade.store import flows
+
+        groups = {**COALITIONS, "china": ("CHN", "HKG", "MAC")}
+        with open_workspace(workspace) as ws:
+            table = supplier_concentration(flows(ws, [s.lower() for s in _split(source)] or None),
+                                           _split(importer) or None, _split(codes), period, groups)
+        emit(with_command(table), fmt, output, columns=["importer", "product", "period", "hhi", "top_supplier",
+                                                         "top_share", "share_us_japan", "share_china"],
+             title="Supplier concentration")

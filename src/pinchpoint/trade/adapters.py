@@ -1,0 +1,260 @@
+"""One adapter per trade-data format, each filling the long table (:mod:`pinchpoint.trade.table`).
+
+| format | files | notes |
+|---|---|---|
+| ``comext-relational`` | Eurostat Comext "relational view" CSV | EUR; periods `Aug. 2024`, `Y2019`, `201952-...` |
+| ``baci`` | CEPII BACI `t,i,j,k,v,q` (numeric codes) or extracts `i,j,cmd,value` (ISO3) | values in thousand USD |
+| ``comtrade`` | UN Comtrade reports as filed: `year,reporter,partner,cmd,flow,value,...` (M49, .csv or .csv.gz) | USD |
+| ``comtrade-legacy`` | Comtrade bulk CSV, legacy layout (`Trade Value (US$)`, `Reporter ISO`...) | USD |
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pinchpoint.errors import DataError
+from pinchpoint.trade.countries import from_m49, from_name
+from pinchpoint.trade.table import TradeFrame
+
+FORMATS = ("comext-relational", "baci", "comtrade", "comtrade-legacy")
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                                       "dec"), start=1)}
+
+
+def file_hash(paths: Iterable[Path]) -> str:
+    digest = hashlib.sha256()
+    for p in sorted(paths):
+        digest.update(p.name.encode())
+        digest.update(p.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def expand(paths: Iterable[str | Path], pattern: str = "*.csv*") -> list[Path]:
+    """Files named, and the matching files inside folders named (recursively), in a stable order."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            out.extend(sorted(q for q in p.rglob(pattern) if q.is_file()))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise DataError("no such file or folder", file=str(p))
+    if not out:
+        raise DataError("no data files found", file=", ".join(str(p) for p in paths))
+    return out
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+            yield from enumerate(csv.DictReader(fh), start=2)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(f"cannot read as CSV: {exc}", file=str(path)) from None
+
+
+def _number(text: str | None) -> float | None:
+    if text is None:
+        return None
+    t = text.strip()
+    if t in ("", ":", "-", "NA", "n/a"):
+        return None
+    return float(t.replace(",", ""))
+
+
+def parse_period(label: str) -> tuple[str, str]:
+    """Eurostat period labels -> (``YYYY`` or ``YYYY-MM``, ``A`` or ``M``)."""
+    t = label.strip()
+    if m := re.fullmatch(r"Y?(\d{4})", t):
+        return m.group(1), "A"
+    if m := re.match(r"(\d{4})(\d{2})-", t):  # "201952-Jan.-Dec. 2019": month 52 means the whole year
+        year, month = m.groups()
+        return (year, "A") if month == "52" else (f"{year}-{month}", "M")
+    if m := re.fullmatch(r"Jan\.?-Dec\.?\s+(\d{4})", t):
+        return m.group(1), "A"
+    if m := re.fullmatch(r"([A-Za-z]{3})\.?\s+(\d{4})", t):
+        month = _MONTHS.get(m.group(1).lower())
+        if month:
+            return f"{m.group(2)}-{month:02d}", "M"
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", t):
+        return t, "M"
+    raise ValueError(f"unknown period {label!r}")
+
+
+def read_comext_relational(paths: Iterable[str | Path]) -> TradeFrame:
+    files = expand(paths, "*.csv")
+    frame = TradeFrame("comext-relational", file_hash(files))
+    seen: dict[tuple[str, ...], str] = {}
+    for f in files:
+        for n, row in _rows(f):
+            frame.read_rows += 1
+            if row.get("REPORTER") == "REPORTER":
+                frame.problem(str(f), n, "REPORTER", "repeated header line")
+                continue
+            try:
+                period, freq = parse_period(row.get("PERIOD") or "")
+            except ValueError as exc:
+                frame.problem(str(f), n, "PERIOD", str(exc))
+                continue
+            reporter, partner = from_name(row.get("REPORTER") or ""), from_name(row.get("PARTNER") or "")
+            if reporter is None or partner is None:
+                which = "REPORTER" if reporter is None else "PARTNER"
+                frame.problem(str(f), n, which, f"unknown country {row.get(which)!r}")
+                continue
+            flow_text = (row.get("FLOW") or "").upper()
+            flow = "export" if "EXPORT" in flow_text else "import" if "IMPORT" in flow_text else None
+            if flow is None:
+                frame.problem(str(f), n, "FLOW", f"unknown flow {row.get('FLOW')!r}")
+                continue
+            product = (row.get("PRODUCT") or "").split("-")[0].strip().upper()
+            try:
+                value = _number(row.get("VALUE_IN_EUR"))
+            except ValueError:
+                frame.problem(str(f), n, "VALUE_IN_EUR", f"not a number: {row.get('VALUE_IN_EUR')!r}")
+                continue
+            if value is None:
+                frame.problem(str(f), n, "VALUE_IN_EUR", "confidential or missing (':')")
+                continue
+            key = (period, reporter, partner, flow, product)
+            if key in seen:  # overlapping downloads: count once
+                frame.problem(str(f), n, "PERIOD", f"duplicate of a row in {seen[key]}")
+                continue
+            seen[key] = f.name
+            frame.add(period=period, frequency=freq, reporter=reporter, partner=partner, flow=flow,
+                      classification="TOTAL" if product in ("TOTAL", "") else "CN",
+                      revision="", product="TOTAL" if product in ("TOTAL", "") else product, value_usd=None,
+                      value=value, currency="EUR", quantity=None, unit=None, source="comext-relational",
+                      version=frame.version, flags=(row.get("STAT_PROCEDURE") or "").strip())
+    return frame
+
+
+def _baci_codes(folder: Path) -> dict[str, str]:
+    table = next(iter(sorted(folder.glob("country_codes*.csv"))), None)
+    if table is None:
+        return {}
+    return {row["country_code"]: BACI_SPECIAL.get(row["country_iso3"], row["country_iso3"]) for _, row in _rows(table)}
+
+
+# BACI's non-ISO codes: 490 "Other Asia, nes" is Taiwan (the UN convention); the others are groups.
+BACI_SPECIAL = {"S19": "TWN", "R20": "NES_EFTA", "ZA1": "NES_SACU"}
+
+
+def read_baci(paths: Iterable[str | Path], year: int | None = None) -> TradeFrame:
+    files = [f for f in expand(paths, "*.csv") if not f.name.startswith("country_codes")]
+    frame = TradeFrame("baci", file_hash(files))
+    for f in files:
+        codes = _baci_codes(f.parent)
+        file_year = year or (int(m.group(1)) if (m := re.search(r"(\d{4})", f.stem)) else None)
+        for n, row in _rows(f):
+            frame.read_rows += 1
+            full = "k" in row
+            exporter, importer = (row.get("i") or "").strip(), (row.get("j") or "").strip()
+            exporter, importer = BACI_SPECIAL.get(exporter, exporter), BACI_SPECIAL.get(importer, importer)
+            if full:
+                exporter, importer = codes.get(exporter, ""), codes.get(importer, "")
+            if not _code(exporter) or not _code(importer):
+                frame.problem(str(f), n, "i" if not _code(exporter) else "j",
+                              f"unknown country code {row.get('i')!r} / {row.get('j')!r}")
+                continue
+            product = (row.get("k") if full else row.get("cmd")) or ""
+            period = (row.get("t") or "").strip() if full else str(file_year or "")
+            if not period:
+                frame.problem(str(f), n, "t", "no year (name the year or put it in the file name)")
+                continue
+            try:
+                value = _number(row.get("v") if full else row.get("value"))
+                qty = _number(row.get("q")) if full else None
+            except ValueError:
+                frame.problem(str(f), n, "v" if full else "value", "not a number")
+                continue
+            if value is None:
+                frame.problem(str(f), n, "v" if full else "value", "missing value")
+                continue
+            frame.add(period=period, frequency="A", reporter=exporter, partner=importer, flow="export",
+                      classification="HS", revision="HS2017", product=product.strip().zfill(6),
+                      value_usd=value * 1000.0, value=value * 1000.0, currency="USD", quantity=qty,
+                      unit="t" if qty is not None else None, source="baci", version=frame.version, flags="")
+    return frame
+
+
+def _code(value: str) -> bool:
+    return bool(re.fullmatch(r"[A-Z]{3}|NES_[A-Z0-9]+", value))
+
+
+def read_comtrade(paths: Iterable[str | Path]) -> TradeFrame:
+    files = expand(paths, "*.csv*")
+    frame = TradeFrame("comtrade", file_hash(files))
+    for f in files:
+        for n, row in _rows(f):
+            frame.read_rows += 1
+            reporter, partner = from_m49(row.get("reporter", "")), from_m49(row.get("partner", ""))
+            if reporter is None or partner is None:
+                which = "reporter" if reporter is None else "partner"
+                frame.problem(str(f), n, which, f"unknown M49 code {row.get(which)!r}")
+                continue
+            flow = {"M": "import", "X": "export", "RM": "re-import", "RX": "re-export"}.get(
+                (row.get("flow") or "").strip().upper())
+            if flow is None:
+                frame.problem(str(f), n, "flow", f"unknown flow {row.get('flow')!r}")
+                continue
+            try:
+                value = _number(row.get("value"))
+                qty = _number(row.get("qty"))
+            except ValueError:
+                frame.problem(str(f), n, "value", f"not a number: {row.get('value')!r}")
+                continue
+            if value is None:
+                frame.problem(str(f), n, "value", "missing value")
+                continue
+            frame.add(period=(row.get("year") or "").strip(), frequency="A", reporter=reporter, partner=partner,
+                      flow=flow, classification="HS", revision="", product=(row.get("cmd") or "").strip().zfill(6),
+                      value_usd=value, value=value, currency="USD", quantity=qty, unit=row.get("qtyunit") or None,
+                      source="comtrade", version=frame.version, flags="")
+    return frame
+
+
+def read_comtrade_legacy(paths: Iterable[str | Path]) -> TradeFrame:
+    files = expand(paths, "*.csv")
+    frame = TradeFrame("comtrade-legacy", file_hash(files))
+    for f in files:
+        for n, row in _rows(f):
+            frame.read_rows += 1
+            reporter = (row.get("Reporter ISO") or "").strip() or from_m49(row.get("Reporter Code", "") or "")
+            partner = (row.get("Partner ISO") or "").strip() or from_m49(row.get("Partner Code", "") or "")
+            if not reporter or not partner:
+                frame.problem(str(f), n, "Reporter ISO" if not reporter else "Partner ISO", "no country code")
+                continue
+            flow = (row.get("Trade Flow") or "").strip().lower().replace("-", "")
+            try:
+                value = _number(row.get("Trade Value (US$)"))
+                qty = _number(row.get("Qty"))
+            except ValueError:
+                frame.problem(str(f), n, "Trade Value (US$)", "not a number")
+                continue
+            if value is None:
+                frame.problem(str(f), n, "Trade Value (US$)", "missing value")
+                continue
+            frame.add(period=(row.get("Period") or row.get("Year") or "").strip(), frequency="A",
+                      reporter=reporter, partner=partner, flow=flow, classification="HS",
+                      revision=(row.get("Classification") or "").strip(),
+                      product=(row.get("Commodity Code") or "").strip().zfill(6), value_usd=value, value=value,
+                      currency="USD", quantity=qty, unit=row.get("Qty Unit") or None, source="comtrade-legacy",
+                      version=frame.version, flags=(row.get("Flag") or "").strip())
+    return frame
+
+
+READERS: dict[str, Any] = {"comext-relational": read_comext_relational, "baci": read_baci,
+                           "comtrade": read_comtrade, "comtrade-legacy": read_comtrade_legacy}
+
+
+def read(fmt: str, paths: Iterable[str | Path]) -> TradeFrame:
+    if fmt not in READERS:
+        raise DataError(f"unknown trade format {fmt!r} (known: {', '.join(FORMATS)})")
+    return READERS[fmt](list(paths))  # type: ignore[no-any-return]

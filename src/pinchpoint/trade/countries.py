@@ -1,0 +1,100 @@
+"""Country codes of trade statistics -> ISO 3166 alpha-3, with aggregates kept distinct from their members.
+
+Schemes: ISO3 (BACI extracts, Comtrade legacy), M49 numeric (UN Comtrade, with its own codes for France 251,
+India 699, Norway 579, Switzerland 757, United States 842 and Taiwan "Other Asia, nes" 490), BACI numeric (its
+country table), and Eurostat's English labels (long forms such as "France (incl. Saint Barthélemy ...)").
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+# Aggregates keep their own codes and never enter sums over member states.
+AGGREGATES = {
+    "WLD": "World", "EU27_2020": "European Union, 27 members (from 2020)", "EU28": "European Union, 28 members",
+    "EU_CHANGING": "European Union, changing composition", "EA20": "Euro area, 20 members",
+    "EA_CHANGING": "Euro area, changing composition", "EXTRA_EU27": "Extra-EU27 partners (from 2020)",
+    "INTRA_EU27": "Intra-EU27 partners (from 2020)",
+}
+_EUROSTAT_PREFIXES = (
+    ("European Union - 27 countries", "EU27_2020"), ("European Union - 28 countries", "EU28"),
+    ("European Union (", "EU_CHANGING"), ("Euro area - 20 countries", "EA20"), ("Euro area (", "EA_CHANGING"),
+    ("Union européenne - 27 pays", "EU27_2020"), ("Extra-EU27", "EXTRA_EU27"), ("Intra-EU27", "INTRA_EU27"),
+    ("Countries and territories not specified", "NES_NOT_SPECIFIED"), ("Stores and provisions", "NES_STORES"),
+)
+_COMTRADE_M49 = {"0": "WLD", "251": "FRA", "699": "IND", "579": "NOR", "757": "CHE", "842": "USA", "490": "TWN",
+                 "381": "ITA", "58": "BEL", "711": "ZAF", "841": "USA"}
+_NAMES = {"kosovo": "XKX", "turkey": "TUR", "turkiye": "TUR", "russia": "RUS", "czechia": "CZE",
+          "north macedonia": "MKD", "moldova": "MDA", "iran": "IRN", "south korea": "KOR", "korea, republic of": "KOR",
+          "taiwan": "TWN", "vietnam": "VNM", "viet nam": "VNM", "hong kong": "HKG", "united states": "USA",
+          "united kingdom": "GBR", "bolivia": "BOL", "venezuela": "VEN", "tanzania": "TZA", "syria": "SYR",
+          "laos": "LAO", "brunei": "BRN", "cape verde": "CPV", "ivory coast": "CIV", "eswatini": "SWZ",
+          "virgin islands, united states": "VIR", "united states virgin islands": "VIR", "cocos islands": "CCK",
+          "south georgia and south sandwich islands": "SGS", "korea, democratic people’s republic of": "PRK",
+          "korea, dpr of": "PRK", "korea": "KOR", "falkland islands": "FLK", "holy see": "VAT", "vatican": "VAT",
+          "st kitts and nevis": "KNA", "st lucia": "LCA", "st pierre and miquelon": "SPM",
+          "st vincent and the grenadines": "VCT", "lao people’s democratic republic": "LAO",
+          "occupied palestinian territory": "PSE", "state of palestine": "PSE", "congo, democratic republic of": "COD",
+          "democratic republic of the congo": "COD", "côte d’ivoire": "CIV", "cote d' ivoire": "CIV",
+          "sint maarten": "SXM", "bosnia herzegovina": "BIH", "босния и герцеговина": "BIH", "monako": "MCO",
+          "bouvet": "BVT", "macedonia": "MKD", "sar-hong kong": "HKG", "republic of korea": "KOR",
+          "the republic of korea": "KOR", "saint helena": "SHN", "svalbard and jan mayen islands": "SJM",
+          "wallis and futuna islands": "WLF", "северные марианские острова": "MNP", "словакия": "SVK",
+          "eastern samoa": "ASM", "salvador": "SLV", "saint-barth?lemy": "BLM", "macau": "MAC", "swaziland": "SWZ",
+          "world": "WLD", "melilla": "NES_XL", "ceuta": "NES_XC", "netherlands antilles": "NES_ANT",
+          # groups of partners: kept as groups, never summed with countries
+          "africa": "REGION_AFRICA", "america": "REGION_AMERICA", "asia": "REGION_ASIA", "europe": "REGION_EUROPE",
+          "australia and oceania": "REGION_OCEANIA", "commonwealth of independent states": "REGION_CIS",
+          "eurasian economic union": "REGION_EAEU", "non-eaeu countries": "REGION_NON_EAEU",
+          "non-eu countries": "REGION_NON_EU", "rest of the world": "REGION_REST_OF_WORLD",
+          "other countries": "REGION_OTHER", "shanghai cooperation organisation": "REGION_SCO",
+          "high seas": "NES_HIGH_SEAS", "unknown country": "NES_UNKNOWN"}
+
+
+# Comtrade partner codes that are not countries: kept as groups so their flows are neither lost nor summed in.
+_M49_GROUPS = {"527": "NES_OCEANIA", "568": "NES_EUROPE", "577": "NES_AFRICA", "636": "NES_AMERICA",
+               "837": "NES_BUNKERS", "838": "NES_FREE_ZONES", "839": "NES_SPECIAL", "899": "NES_AREAS"}
+
+
+def is_aggregate(code: str) -> bool:
+    return code in AGGREGATES or code.startswith(("NES_", "REGION_"))
+
+
+def from_m49(code: str | int) -> str | None:
+    import pycountry
+
+    text = str(code).strip().lstrip("0") or "0"
+    if text in _COMTRADE_M49:
+        return _COMTRADE_M49[text]
+    if text in _M49_GROUPS:
+        return _M49_GROUPS[text]
+    country = pycountry.countries.get(numeric=text.zfill(3))
+    return country.alpha_3 if country else None
+
+
+@cache
+def from_name(label: str) -> str | None:
+    """Eurostat and other English country labels -> ISO3 (or an aggregate code)."""
+    import pycountry
+
+    text = label.strip()
+    for prefix, code in _EUROSTAT_PREFIXES:
+        if text.startswith(prefix):
+            return code
+    base = re.sub(r"\s*\(.*$", "", text).strip()  # "Spain (incl. Canary Islands ...)" -> "Spain"
+    key = base.lower()
+    if key in _NAMES:
+        return _NAMES[key]
+    if re.fullmatch(r"[A-Z]{3}", base) and pycountry.countries.get(alpha_3=base):
+        return base
+    if re.fullmatch(r"[A-Z]{2}", base):
+        found = pycountry.countries.get(alpha_2={"EL": "GR", "UK": "GB"}.get(base, base))
+        return found.alpha_3 if found else None
+    try:
+        return str(pycountry.countries.lookup(base).alpha_3)
+    except LookupError:
+        pass
+    if key.startswith("ireland"):
+        return "IRL"
+    return None

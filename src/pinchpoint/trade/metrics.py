@@ -1,0 +1,122 @@
+"""Trade metrics as plain functions over a DuckDB relation of the long table (see ``docs/trade.md``)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from pinchpoint.analysis.concentration import concentration_metrics
+from pinchpoint.results import ResultTable
+from pinchpoint.trade.countries import is_aggregate
+
+
+def parse_periods(spec: str) -> tuple[str, str, str]:
+    """``2021`` -> ('2021', '2021', 'A'); ``2021-01..2021-11`` -> ('2021-01', '2021-11', 'M')."""
+    s = spec.strip()
+    if re.fullmatch(r"\d{4}", s):
+        return s, s, "A"
+    if m := re.fullmatch(r"(\d{4}-\d{2})\.\.(\d{4}-\d{2})", s):
+        if m.group(1) > m.group(2):
+            raise ValueError(f"period range {spec!r} runs backwards")
+        return m.group(1), m.group(2), "M"
+    if re.fullmatch(r"\d{4}-\d{2}", s):
+        return s, s, "M"
+    raise ValueError(f"period {spec!r}: give a year (2021) or a range of months (2021-01..2021-11)")
+
+
+def _sql_list(values: Sequence[str]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def _value_in(rel: Any, reporter: str, partner: str, codes: Sequence[str], flow: str, spec: str) -> tuple[float, str]:
+    """Total value for one period spec. For a year, annual rows are used where the source has them, else the sum
+    of its months (never both: that would double-count)."""
+    lo, hi, freq = parse_periods(spec)
+    code_filter = ("product = 'TOTAL'" if list(codes) in ([], ["TOTAL"]) else
+                   "(" + " OR ".join(f"product LIKE '{c}%'" for c in codes) + ")")
+    base = rel.filter(f"reporter = '{reporter}' AND partner = '{partner}' AND flow = '{flow}' AND {code_filter}")
+    if freq == "A":
+        annual = base.filter(f"frequency = 'A' AND period = '{lo}'")
+        monthly = base.filter(f"frequency = 'M' AND substr(period, 1, 4) = '{lo}'")
+        a = annual.aggregate("sum(value) AS v, count(*) AS n, string_agg(DISTINCT currency) AS c").fetchall()[0]
+        if a[1]:
+            return float(a[0]), str(a[2])
+        m = monthly.aggregate("sum(value) AS v, count(*) AS n, string_agg(DISTINCT currency) AS c").fetchall()[0]
+        return (float(m[0]) if m[1] else 0.0), str(m[2] or "")
+    m = base.filter(f"frequency = 'M' AND period BETWEEN '{lo}' AND '{hi}'").aggregate(
+        "sum(value) AS v, count(*) AS n, string_agg(DISTINCT currency) AS c").fetchall()[0]
+    return (float(m[0]) if m[1] else 0.0), str(m[2] or "")
+
+
+def growth(rel: Any, reporters: Sequence[str], partners: Sequence[str], codes: Sequence[str], base: str,
+           compare: str, flow: str = "export") -> ResultTable:
+    """Growth of flows from each reporter to each partner between two periods, in percent."""
+    rows = []
+    for r in reporters:
+        for p in partners:
+            b, cur_b = _value_in(rel, r, p, codes, flow, base)
+            c, cur_c = _value_in(rel, r, p, codes, flow, compare)
+            rows.append({"reporter": r, "partner": p, "codes": list(codes) or ["TOTAL"], "flow": flow,
+                         "base": base, "compare": compare, "base_value": b, "compare_value": c,
+                         "growth_pct": round((c / b - 1.0) * 100.0, 4) if b > 0 else None,
+                         "currency": cur_c or cur_b})
+    return ResultTable.from_records("trade_growth", rows, meta={"analysis": "trade growth", "flow": flow,
+                                                                "base": base, "compare": compare})
+
+
+def supplier_concentration(rel: Any, importers: Sequence[str] | None = None, codes: Sequence[str] = (),
+                           period: str | None = None, coalitions: Mapping[str, Sequence[str]] | None = None
+                           ) -> ResultTable:
+    """Import dependence per importer and product: HHI of suppliers, top supplier and its share, coalition shares.
+
+    Imports are measured from partners' exports (mirror data, as BACI does): rows with flow 'export'.
+    """
+    where = ["flow = 'export'"]
+    if importers:
+        where.append(f"partner IN ({_sql_list(importers)})")
+    if codes:
+        where.append("(" + " OR ".join(f"product LIKE '{c}%'" for c in codes) + ")")
+    if period:
+        where.append(f"period = '{period}'")
+    data = rel.filter(" AND ".join(where)).aggregate(
+        "partner, product, period, reporter, sum(coalesce(value_usd, value)) AS v", "partner, product, period, reporter"
+    ).fetchall()
+    groups: dict[tuple[str, str, str], list[tuple[str, float]]] = defaultdict(list)
+    for importer, product, per, exporter, value in data:
+        if is_aggregate(importer) or is_aggregate(exporter) or value is None or value <= 0:
+            continue  # groups of countries never count as one supplier
+        groups[(importer, product, per)].append((exporter, float(value)))
+    coalitions = dict(coalitions or {})
+    rows = []
+    for (importer, product, per), sup in sorted(groups.items()):
+        total = sum(v for _, v in sup)
+        fractions = sorted(((e, v / total) for e, v in sup), key=lambda x: -x[1])
+        m = concentration_metrics(fractions)
+        row: dict[str, Any] = {"importer": importer, "product": product, "period": per, "imports": total, **m,
+                               "top_supplier": fractions[0][0], "top_share": round(fractions[0][1] * 100, 4)}
+        for name, members in coalitions.items():
+            ms = set(members)
+            row[f"share_{name}"] = round(sum(f for e, f in fractions if e in ms) * 100, 4)
+        rows.append(row)
+    rows.sort(key=lambda r: (-r["hhi"], r["importer"], r["product"]))
+    return ResultTable.from_records("trade_dependence", rows, meta={"analysis": "supplier concentration",
+                                                                    "period": period or "all"})
+
+
+def rca(values: Sequence[tuple[str, str, float]]) -> dict[tuple[str, str], float]:
+    """Balassa revealed comparative advantage of each (country, product):
+    ``(x_cp / sum_p x_cp) / (sum_c x_cp / sum_cp x_cp)``."""
+    countries = sorted({c for c, _, _ in values})
+    products = sorted({p for _, p, _ in values})
+    ci = {c: k for k, c in enumerate(countries)}
+    pi = {p: k for k, p in enumerate(products)}
+    x = np.zeros((len(countries), len(products)))
+    for c, p, v in values:
+        x[ci[c], pi[p]] += v
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (x / x.sum(axis=1, keepdims=True)) / (x.sum(axis=0, keepdims=True) / x.sum())
+    return {(c, p): float(out[ci[c], pi[p]]) for c in countries for p in products}

@@ -1,0 +1,64 @@
+"""Trade data in the workspace: Parquet partitioned by source and year, sorted by product code, queried by DuckDB.
+
+Files live under ``<workspace folder>/trade/source=<s>/year=<y>/``; the table ``trade_imports`` records each
+import (source, content hash, rows read, rows kept, problems). Re-importing the same files is a no-op.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pinchpoint.errors import WorkspaceError
+from pinchpoint.trade.table import COLUMNS, TradeFrame
+from pinchpoint.workspace import Workspace
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS trade_imports (
+    source VARCHAR, version VARCHAR, rows_read BIGINT, rows_kept BIGINT, problems BIGINT, imported_at TIMESTAMP,
+    PRIMARY KEY (source, version)
+)
+"""
+
+
+def trade_folder(ws: Workspace) -> Path:
+    return ws.path.parent / "trade"
+
+
+def import_frame(ws: Workspace, frame: TradeFrame) -> bool:
+    """Write ``frame`` as Parquet into the workspace; False if this exact content was imported before."""
+    ws.con.execute(_SCHEMA)
+    known = ws.con.execute("SELECT 1 FROM trade_imports WHERE source = ? AND version = ?",
+                           [frame.source, frame.version]).fetchone()
+    if known is not None:
+        return False
+    folder = trade_folder(ws)
+    folder.mkdir(parents=True, exist_ok=True)
+    frame.to_duckdb(ws.con, "_trade_new")
+    try:
+        target = str(folder).replace("'", "''")
+        ws.con.execute(
+            f"COPY (SELECT *, substr(period, 1, 4) AS year FROM _trade_new ORDER BY product, period) TO '{target}' "
+            "(FORMAT parquet, PARTITION_BY (source, year), OVERWRITE_OR_IGNORE, FILENAME_PATTERN "
+            f"'{frame.version}_{{i}}')")
+        ws.con.execute("INSERT INTO trade_imports VALUES (?, ?, ?, ?, ?, ?)",
+                       [frame.source, frame.version, frame.read_rows, len(frame), len(frame.problems),
+                        datetime.now(UTC).replace(tzinfo=None)])
+    finally:
+        ws.con.execute("DROP TABLE IF EXISTS _trade_new")
+    return True
+
+
+def flows(ws: Workspace, sources: list[str] | None = None) -> Any:
+    """A DuckDB relation over every imported flow (optionally only some sources)."""
+    folder = trade_folder(ws)
+    if not any(folder.glob("source=*/year=*/*.parquet")):
+        raise WorkspaceError(f"no trade data in {folder} (import some: pinchpoint trade import FORMAT PATH...)")
+    pattern = str(folder / "source=*" / "year=*" / "*.parquet").replace("'", "''")
+    cols = ", ".join(COLUMNS)
+    rel = ws.con.sql(f"SELECT {cols} FROM read_parquet('{pattern}', hive_partitioning = true)")
+    if sources:
+        quoted = ", ".join("'" + s.replace("'", "''") + "'" for s in sources)
+        rel = rel.filter(f"source IN ({quoted})")
+    return rel

@@ -1,0 +1,152 @@
+"""Trade flows on the real files: adapters, the published Comext figures, RCA against Stata, dependence."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from pinchpoint.trade.adapters import parse_period, read
+from pinchpoint.trade.countries import from_m49, from_name, is_aggregate
+from pinchpoint.trade.metrics import growth, parse_periods, rca, supplier_concentration
+from pinchpoint.trade.store import flows, import_frame
+from pinchpoint.workspace import Workspace
+from tests.conftest import SHARED
+
+TRADE = SHARED / "trade"
+
+
+@pytest.fixture(scope="module")
+def trade_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not TRADE.exists():
+        pytest.skip(f"real data not found at {TRADE}")
+    path = tmp_path_factory.mktemp("trade") / "ws"
+    with Workspace(path) as ws:
+        import_frame(ws, read("comext-relational", [TRADE / "comext-relational"]))
+        import_frame(ws, read("baci", [TRADE / "baci-critical-materials"]))
+    return path
+
+
+def test_country_codes() -> None:
+    assert from_name("European Union - 27 countries (AT, BE, BG, CY, CZ, DE, DK, EE, ES, FI, FR, GR, HR, HU, IE, "
+                     "IT, LT, LU, LV, MT, NL, PL, PT, RO, SE, SI, SK)") == "EU27_2020"
+    assert from_name("Spain (incl. Canary Islands 'XB' from 1997)") == "ESP"
+    assert from_name("Kyrgyzstan") == "KGZ" and from_name("Türkiye") == "TUR"
+    assert from_m49(842) == "USA" and from_m49("699") == "IND" and from_m49("490") == "TWN" and from_m49(0) == "WLD"
+    assert is_aggregate("EU27_2020") and is_aggregate(from_m49("899") or "") and not is_aggregate("DEU")
+
+
+def test_periods() -> None:
+    assert parse_period("Aug. 2024") == ("2024-08", "M")
+    assert parse_period("Y2019") == ("2019", "A")
+    assert parse_period("201952-Jan.-Dec. 2019") == ("2019", "A")
+    assert parse_periods("2021-01..2021-11") == ("2021-01", "2021-11", "M")
+    with pytest.raises(ValueError, match="runs backwards"):
+        parse_periods("2021-11..2021-01")
+
+
+def test_published_comext_figures(trade_ws: Path) -> None:
+    """mary-lev/eu-export-sanctions: EU-27 exports to Kyrgyzstan +344.8% and to Russia -38.3%, 2022 vs 2021."""
+    with Workspace(trade_ws) as ws:
+        table = growth(flows(ws, ["comext-relational"]), ["EU27_2020"], ["KGZ", "RUS"], [], "2021", "2022")
+    rows = {r["partner"]: r for r in table.rows}
+    assert round(rows["KGZ"]["growth_pct"], 1) == 344.8
+    assert round(rows["RUS"]["growth_pct"], 1) == -38.3
+    assert rows["KGZ"]["currency"] == "EUR"
+
+
+def test_month_ranges_and_no_double_counting(trade_ws: Path) -> None:
+    with Workspace(trade_ws) as ws:
+        rel = flows(ws, ["comext-relational"])
+        year = growth(rel, ["EU27_2020"], ["KGZ"], [], "2021", "2022").rows[0]
+        months = growth(rel, ["EU27_2020"], ["KGZ"], [], "2021-01..2021-12", "2022-01..2022-12").rows[0]
+        assert year["base_value"] == pytest.approx(months["base_value"])
+        # the EU-27 aggregate is its own reporter: member states are not added into it
+        members = rel.filter("partner = 'KGZ' AND flow = 'export' AND substr(period, 1, 4) = '2021' "
+                             "AND reporter NOT IN ('EU27_2020', 'EU_CHANGING', 'EA20', 'EA_CHANGING')").aggregate(
+            "sum(value)").fetchall()[0][0]
+        assert members == pytest.approx(year["base_value"], rel=0.01)  # members add up to the aggregate
+
+
+def test_comext_bad_rows_are_reported_not_dropped() -> None:
+    frame = read("comext-relational", [TRADE / "comext-relational"])
+    assert frame.read_rows == len(frame) + len(frame.problems)
+    assert any("duplicate of a row" in p for p in frame.problems)  # overlapping downloads, counted once
+    assert all(", row " in p and "field '" in p for p in frame.problems)
+
+
+def test_adapters_read_every_row_of_the_other_formats() -> None:
+    baci = read("baci", [TRADE / "baci-critical-materials"])
+    assert baci.read_rows == 23167 + 21723 and len(baci) == baci.read_rows
+    legacy = read("comtrade-legacy", [TRADE / "comtrade-legacy"])
+    assert len(legacy) == 2863 and set(legacy.columns["product"]) == {"848620", "903082", "903141"}
+    assert {"import", "export"} <= set(legacy.columns["flow"])
+
+
+def test_comtrade_raw_slice(tmp_path: Path) -> None:
+    import gzip
+
+    src = TRADE / "comtrade-raw" / "comtrade_2022.csv.gz"
+    with gzip.open(src, "rt", encoding="utf-8") as fh:
+        lines = [next(fh) for _ in range(2001)]
+    lines.append("2022,56,300,250490,M,not-a-number,1,1,8\n")
+    (tmp_path / "slice.csv").write_text("".join(lines), encoding="utf-8")
+    frame = read("comtrade", [tmp_path / "slice.csv"])
+    assert frame.read_rows == 2001
+    assert len(frame) + len(frame.problems) == 2001
+    assert any("row 2002, field 'value'" in p for p in frame.problems)
+    assert frame.columns["reporter"][0] == "BEL" and frame.columns["partner"][0] == "WLD"
+
+
+def test_rca_matches_stata() -> None:
+    folder = TRADE / "ecomplexity-fixtures"
+    data = list(csv.DictReader((folder / "trade_data_sample.csv").open(encoding="utf-8")))
+    truth = list(csv.DictReader((folder / "stata_ground_truth.csv").open(encoding="utf-8")))
+    for year in ("1995", "1996"):
+        values = [(r["origin"], r["hs92"], float(r["export_val"])) for r in data if r["year"] == year]
+        ours = rca(values)
+        for t in truth:
+            if t["year"] == year:
+                assert ours[(t["origin"], t["hs92"])] == pytest.approx(float(t["rca"]), rel=1e-5)
+
+
+def test_supplier_concentration_on_baci(trade_ws: Path) -> None:
+    with Workspace(trade_ws) as ws:
+        table = supplier_concentration(flows(ws, ["baci"]), ["JPN"], ["280469"], "2024", {"china": ["CHN"]})
+    row = table.rows[0]
+    assert row["importer"] == "JPN" and row["top_supplier"] == "CHN"
+    assert 0 < row["hhi"] <= 10_000 and row["share_china"] == pytest.approx(row["top_share"])
+    # the same figure straight from the file
+    rows = [r for r in csv.DictReader((TRADE / "baci-critical-materials" / "baci_2024.csv").open())
+            if r["j"] == "JPN" and r["cmd"] == "280469"]
+    total = sum(float(r["value"]) for r in rows)
+    chn = sum(float(r["value"]) for r in rows if r["i"] == "CHN")
+    assert row["top_share"] == pytest.approx(chn / total * 100, abs=1e-3)
+
+
+def test_import_is_idempotent_and_partitioned(trade_ws: Path) -> None:
+    with Workspace(trade_ws) as ws:
+        assert not import_frame(ws, read("baci", [TRADE / "baci-critical-materials"]))
+        parts = sorted(p.name for p in (trade_ws / "trade" / "source=baci").iterdir())
+    assert parts == ["year=2022", "year=2024"]
+    n = duckdb.sql(f"SELECT count(*) FROM read_parquet('{trade_ws}/trade/source=baci/*/*.parquet')").fetchall()[0][0]
+    assert n == 23167 + 21723
+
+
+def test_cli_growth_json(trade_ws: Path) -> None:
+    from pinchpoint.cli.main import app
+
+    result = CliRunner().invoke(app, ["trade", "growth", "--reporter", "EU27_2020", "--partner", "KGZ",
+                                      "--base", "2021", "--compare", "2022", "-f", "json", "--workspace",
+                                      str(trade_ws)])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)[0]
+    assert {"reporter", "partner", "codes", "base_value", "compare_value", "growth_pct"} <= set(record)
+    assert round(record["growth_pct"], 1) == 344.8
+    result = CliRunner().invoke(app, ["trade", "growth", "--reporter", "EU27_2020", "--partner", "KGZ",
+                                      "--base", "21", "--workspace", str(trade_ws)])
+    assert result.exit_code == 2 and "give a year" in result.stderr

@@ -22,7 +22,7 @@ from pinchpoint.errors import DataError
 from pinchpoint.trade.countries import from_m49, from_name
 from pinchpoint.trade.table import TradeFrame
 
-FORMATS = ("comext-relational", "baci", "comtrade", "comtrade-legacy")
+FORMATS: tuple[str, ...] = ("comext-relational", "baci", "comtrade", "comtrade-legacy")
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
                                        "dec"), start=1)}
 
@@ -258,3 +258,77 @@ def read(fmt: str, paths: Iterable[str | Path]) -> TradeFrame:
     if fmt not in READERS:
         raise DataError(f"unknown trade format {fmt!r} (known: {', '.join(FORMATS)})")
     return READERS[fmt](list(paths))  # type: ignore[no-any-return]
+
+
+_BRACKET = re.compile(r"\[([0-9A-Z]+)\]\s*$")
+
+
+def read_comext_xlsx(paths: Iterable[str | Path]) -> TradeFrame:
+    """Eurostat Comext data-browser spreadsheets: one sheet per product block, a header block (PRODUCT, FLOW,
+    INDICATORS, TIME), then one row per reporter and partner with a column per month; ``:`` marks a confidential
+    or missing cell (reported per row, never read as zero)."""
+    from python_calamine import CalamineWorkbook
+
+    files = [f for f in expand(paths, "*.xlsx") if f.name[:2].isdigit()]  # the numbered data-browser downloads
+    frame = TradeFrame("comext-xlsx", file_hash(files))
+    seen: set[tuple[str, ...]] = set()
+    for f in files:
+        try:
+            book = CalamineWorkbook.from_path(str(f))
+        except Exception as exc:  # calamine raises its own error types for broken files
+            raise DataError(f"cannot read as a spreadsheet: {exc}", file=str(f)) from None
+        for sheet in book.sheet_names:
+            if not sheet.startswith("Sheet"):
+                continue
+            rows = book.get_sheet_by_name(sheet).to_python()
+            label = f"{f}#{sheet}"
+            product = flow = None
+            periods: list[str] = []
+            data_start = None
+            for n, row in enumerate(rows):
+                head = str(row[0]).strip() if row else ""
+                if head.startswith("PRODUCT") and len(row) > 2:
+                    m = _BRACKET.search(str(row[2]))
+                    product = m.group(1) if m else None
+                elif head == "FLOW" and len(row) > 2:
+                    flow = str(row[2]).strip().lower()
+                elif head == "TIME":
+                    periods = [str(c).strip() for c in row[2:]]
+                elif head.startswith("REPORTER"):
+                    data_start = n + 1
+                    break
+            if data_start is None or product is None or flow not in ("export", "import") or not periods:
+                frame.problem(label, 1, "PRODUCT", "no product, flow or time header in this sheet")
+                continue
+            for n in range(data_start, len(rows)):
+                row = rows[n]
+                if not row or not str(row[0]).strip():
+                    break  # the data block ends at the first blank row (footnotes follow)
+                frame.read_rows += 1
+                reporter, partner = from_name(str(row[0])), from_name(str(row[1]))
+                if reporter is None or partner is None:
+                    which, value = ("REPORTER", row[0]) if reporter is None else ("PARTNER", row[1])
+                    frame.problem(label, n + 1, which, f"unknown country {value!r}")
+                    continue
+                missing = 0
+                for period, cell in zip(periods, row[2:], strict=False):
+                    if not re.fullmatch(r"\d{4}-\d{2}", period):
+                        continue
+                    if not isinstance(cell, (int, float)):  # ':' (confidential), blank, or text
+                        missing += 1
+                        continue
+                    key = (period, reporter, partner, flow, product)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    frame.add(period=period, frequency="M", reporter=reporter, partner=partner, flow=flow,
+                              classification="CN", revision="", product=product, value_usd=None,
+                              value=float(cell), currency="EUR", quantity=None, unit=None, source="comext-xlsx",
+                              version=frame.version, flags="")
+                if missing:
+                    frame.problem(label, n + 1, "TIME", f"{missing} month(s) confidential or missing (':')")
+    return frame
+
+
+READERS["comext-xlsx"] = read_comext_xlsx
+FORMATS = (*FORMATS, "comext-xlsx")

@@ -150,3 +150,56 @@ def test_cli_growth_json(trade_ws: Path) -> None:
     result = CliRunner().invoke(app, ["trade", "growth", "--reporter", "EU27_2020", "--partner", "KGZ",
                                       "--base", "21", "--workspace", str(trade_ws)])
     assert result.exit_code == 2 and "give a year" in result.stderr
+
+
+@pytest.fixture(scope="module")
+def xlsx_ws(trade_ws: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One real Comext spreadsheet (EU exports of sanctioned codes, 2020-01..2022-11) plus the relational totals."""
+    with Workspace(trade_ws) as ws:
+        import_frame(ws, read("comext-xlsx", [TRADE / "comext-xlsx" / "01_4624976_spreadsheet.xlsx"]))
+    return trade_ws
+
+
+def test_comext_spreadsheet_adapter() -> None:
+    frame = read("comext-xlsx", [TRADE / "comext-xlsx" / "01_4624976_spreadsheet.xlsx"])
+    assert set(frame.columns["partner"]) == {"ARM", "BLR", "GEO", "KAZ", "KGZ", "RUS", "UZB"}
+    assert min(frame.columns["period"]) == "2020-01" and max(frame.columns["period"]) <= "2022-12"
+    assert all(v > 0 or v == 0 for v in frame.columns["value"])
+    assert any("confidential or missing (':')" in p for p in frame.problems)
+    # Austria -> Kyrgyzstan, Food preparations n.e.s. (2106), 2020-02: 1,803 EUR in the spreadsheet
+    rows = [k for k in range(len(frame)) if frame.columns["reporter"][k] == "AUT" and frame.columns["partner"][k] ==
+            "KGZ" and frame.columns["product"][k] == "2106" and frame.columns["period"][k] == "2020-02"]
+    assert [frame.columns["value"][k] for k in rows] == [1803.0]
+
+
+def test_circumvention_scan_finds_hub_surges(xlsx_ws: Path) -> None:
+    from pinchpoint.trade.circumvention import scan, substitution_ratio
+
+    with Workspace(xlsx_ws) as ws:
+        table = scan(flows(ws, ["comext-xlsx"]), control=flows(ws, ["comext-relational"]))
+        top = table.rows[:20]
+        assert top and top[0]["score"] >= top[-1]["score"]
+        assert all(r["hub"] in ("ARM", "GEO", "KAZ", "KGZ", "UZB") for r in top)
+        assert all(r["baseline_mean"] * 25 >= 500_000 / 2 for r in top)  # tiny flows are left out
+        assert sum(r["corroborated"] for r in top) >= 10  # most top alerts: direct exports to Russia fell
+        assert all(r["evidence"] for r in top)
+        ratios = substitution_ratio(flows(ws, ["comext-xlsx"]))
+        assert any(r["substitution_ratio"] is not None and r["substitution_ratio"] > 0 for r in ratios.rows)
+
+
+def test_backfill_share_from_baci(trade_ws: Path) -> None:
+    from pinchpoint.trade.circumvention import backfill
+    from pinchpoint.trade.codes import load_chpl
+
+    with Workspace(trade_ws) as ws:
+        table = backfill(flows(ws, ["baci"]), target="RUS")
+        chpl_only = backfill(flows(ws, ["baci"]), target="RUS", codes=load_chpl(TRADE / "chpl.csv"))
+    rows = {r["period"]: r for r in table.rows}
+    assert set(rows) == {"2022", "2024"}
+    assert all(0 < r["share_china"] < 100 for r in rows.values())
+    # the same share straight from the file
+    data = [r for r in csv.DictReader((TRADE / "baci-critical-materials" / "baci_2024.csv").open()) if r["j"] == "RUS"]
+    china = sum(float(r["value"]) for r in data if r["i"] in ("CHN", "HKG", "MAC"))
+    assert rows["2024"]["share_china"] == pytest.approx(china / sum(float(r["value"]) for r in data) * 100, abs=1e-3)
+    # the critical-materials extract holds no CHPL code bought by Russia: an empty table, not an error
+    assert len(chpl_only) == 0 and "share_china" in chpl_only.columns

@@ -61,6 +61,9 @@ def emit(table: ResultTable, fmt: OutputFormat | None, output: Path | None,
         print(f"wrote {len(table)} rows to {output}", file=sys.stderr)
         return
     if fmt in (None, OutputFormat.TABLE):
+        if not table.rows:
+            print(f"{title or table.name}: no rows", file=sys.stderr)
+            return
         print_table(table, columns, title)
     elif fmt is OutputFormat.CSV:
         sys.stdout.write(to_csv_text(table))

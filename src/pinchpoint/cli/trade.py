@@ -83,3 +83,51 @@ def register(app: typer.Typer) -> None:
         emit(with_command(table), fmt, output, columns=["importer", "product", "period", "hhi", "top_supplier",
                                                          "top_share", "share_us_japan", "share_china"],
              title="Supplier concentration")
+
+    @trade_app.command("circumvention")
+    @friendly_errors
+    def circumvention(
+        target: Annotated[str, typer.Option(help="The target of the controls (ISO3).")] = "RUS",
+        hub: ListOpt = None,
+        chpl: Annotated[Path | None, typer.Option(help="CHPL table (chpl.csv); default: every code.")] = None,
+        codes_file: Annotated[Path | None, typer.Option("--codes-file", help="A file of product codes.")] = None,
+        event: Annotated[str, typer.Option(help="Event month (YYYY-MM); later months are compared.")] = "2022-02",
+        min_baseline: Annotated[float, typer.Option(help="Least baseline total for a series to be scored.")] = 5e5,
+        source: ListOpt = None, control_source: ListOpt = None, limit: int = 100,
+        fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
+    ) -> None:
+        """Rank exporter -> hub -> product series whose exports jumped after the event (with evidence)."""
+        from pinchpoint.cli.output import emit
+        from pinchpoint.trade.circumvention import DEFAULT_HUBS, scan
+        from pinchpoint.trade.codes import load_chpl, load_code_list
+        from pinchpoint.trade.store import flows
+
+        code_list = load_chpl(chpl) if chpl else load_code_list(codes_file) if codes_file else None
+        with open_workspace(workspace) as ws:
+            rel = flows(ws, [s.lower() for s in _split(source)] or ["comext-xlsx"])
+            control = flows(ws, [s.lower() for s in _split(control_source)] or ["comext-relational"])
+            table = scan(rel, target=target.upper(), hubs=_split(hub) or DEFAULT_HUBS, codes=code_list, event=event,
+                         control=control, min_baseline=min_baseline, limit=limit)
+        emit(with_command(table), fmt, output, columns=["exporter", "hub", "product", "score", "own_z", "growth_pct",
+                                                         "direct_to_target_growth_pct", "corroborated"],
+             title=f"Possible circumvention via hubs to {target.upper()} after {event}")
+
+    @trade_app.command("backfill")
+    @friendly_errors
+    def backfill_(
+        target: Annotated[str, typer.Option(help="The importer whose suppliers are measured (ISO3).")] = "RUS",
+        chpl: Annotated[Path | None, typer.Option(help="CHPL table (chpl.csv); default: every code.")] = None,
+        source: ListOpt = None, fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
+    ) -> None:
+        """Who supplies the target's imports of the codes, per period (China, the G7 and the EU)."""
+        from pinchpoint.analysis.coalitions import COALITIONS
+        from pinchpoint.cli.output import emit
+        from pinchpoint.trade.circumvention import backfill
+        from pinchpoint.trade.codes import load_chpl
+        from pinchpoint.trade.store import flows
+
+        groups = {"china": ("CHN", "HKG", "MAC"), "g7": COALITIONS["g7"], "eu27": COALITIONS["eu27"]}
+        with open_workspace(workspace) as ws:
+            table = backfill(flows(ws, [s.lower() for s in _split(source)] or None), target=target.upper(),
+                             codes=load_chpl(chpl) if chpl else None, groups=groups)
+        emit(with_command(table), fmt, output, title=f"Suppliers of {target.upper()}")

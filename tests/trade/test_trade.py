@@ -97,8 +97,11 @@ def test_comtrade_raw_slice(tmp_path: Path) -> None:
     (tmp_path / "slice.csv").write_text("".join(lines), encoding="utf-8")
     frame = read("comtrade", [tmp_path / "slice.csv"])
     assert frame.read_rows == 2001
-    assert len(frame) + len(frame.problems) == 2001
     assert any("row 2002, field 'value'" in p for p in frame.problems)
+    kept_or_merged = sum(int(p.split(" rows for this flow")[0].rsplit(" ", 1)[1]) for p in frame.problems
+                         if "rows for this flow" in p)
+    single = len(frame) - sum(1 for p in frame.problems if "rows for this flow" in p)
+    assert single + kept_or_merged + 1 == 2001  # every row is kept, merged into its flow's total, or reported
     assert frame.columns["reporter"][0] == "BEL" and frame.columns["partner"][0] == "WLD"
 
 
@@ -203,3 +206,21 @@ def test_backfill_share_from_baci(trade_ws: Path) -> None:
     assert rows["2024"]["share_china"] == pytest.approx(china / sum(float(r["value"]) for r in data) * 100, abs=1e-3)
     # the critical-materials extract holds no CHPL code bought by Russia: an empty table, not an error
     assert len(chpl_only) == 0 and "share_china" in chpl_only.columns
+
+
+def test_mirror_gaps_on_comtrade(tmp_path: Path) -> None:
+    from pinchpoint.trade.metrics import mirror_gaps
+
+    frame = read("comtrade", [TRADE / "comtrade-raw" / "comtrade_2022.csv.gz"])
+    with Workspace(tmp_path / "ws") as ws:
+        import_frame(ws, frame)
+        table = mirror_gaps(flows(ws, ["comtrade"]))
+    rows = {(r["exporter"], r["importer"], r["product"]): r for r in table.rows}
+    # Australia's coal to Japan: both sides report about the same (the raw file repeats the exporter's row twice)
+    coal = rows[("AUS", "JPN", "270112")]
+    assert coal["exporter_reported"] == pytest.approx(39_467_109_847.221)
+    assert coal["importer_reported"] == pytest.approx(38_688_037_823.959)
+    assert not coal["flagged"]
+    flagged = [r for r in table.rows if r["flagged"]]
+    assert flagged and all(r["ratio"] is not None for r in flagged)
+    assert all(not (0.75 <= r["ratio"] <= 1.31) for r in flagged)

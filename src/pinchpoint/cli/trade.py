@@ -131,3 +131,21 @@ def register(app: typer.Typer) -> None:
             table = backfill(flows(ws, [s.lower() for s in _split(source)] or None), target=target.upper(),
                              codes=load_chpl(chpl) if chpl else None, groups=groups)
         emit(with_command(table), fmt, output, title=f"Suppliers of {target.upper()}")
+
+    @trade_app.command("mirror")
+    @friendly_errors
+    def mirror(exporter: ListOpt = None, importer: ListOpt = None,
+               cif_margin: Annotated[float, typer.Option(help="Expected CIF/FOB margin (OECD average ~6%).")] = 0.06,
+               tolerance: Annotated[float, typer.Option(help="Accepted deviation of the ratio.")] = 0.25,
+               source: ListOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
+               workspace: WorkspaceOpt = None) -> None:
+        """Mirror gaps: exporter-reported against importer-reported values of the same flows."""
+        from pinchpoint.cli.output import emit
+        from pinchpoint.trade.metrics import mirror_gaps
+        from pinchpoint.trade.store import flows
+
+        with open_workspace(workspace) as ws:
+            table = mirror_gaps(flows(ws, [s.lower() for s in _split(source)] or ["comtrade"]),
+                                cif_margin=cif_margin, tolerance=tolerance, exporters=_split(exporter) or None,
+                                importers=_split(importer) or None)
+        emit(with_command(table), fmt, output, title="Mirror gaps (flagged first)")

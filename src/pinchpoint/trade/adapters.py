@@ -189,8 +189,12 @@ def _code(value: str) -> bool:
 
 
 def read_comtrade(paths: Iterable[str | Path]) -> TradeFrame:
+    """Comtrade reports as filed. A report can hold several rows for one flow: breakdowns (by customs procedure or
+    mode of transport, whose columns the file omits) next to their total, and repeated rows. Summing them would
+    double-count, so the largest row of each flow (the total of its breakdowns) is kept and the others reported."""
     files = expand(paths, "*.csv*")
     frame = TradeFrame("comtrade", file_hash(files))
+    flows: dict[tuple[str, str, str, str, str], list[tuple[str, int, float, float | None, str | None]]] = {}
     for f in files:
         for n, row in _rows(f):
             frame.read_rows += 1
@@ -213,10 +217,16 @@ def read_comtrade(paths: Iterable[str | Path]) -> TradeFrame:
             if value is None:
                 frame.problem(str(f), n, "value", "missing value")
                 continue
-            frame.add(period=(row.get("year") or "").strip(), frequency="A", reporter=reporter, partner=partner,
-                      flow=flow, classification="HS", revision="", product=(row.get("cmd") or "").strip().zfill(6),
-                      value_usd=value, value=value, currency="USD", quantity=qty, unit=row.get("qtyunit") or None,
-                      source="comtrade", version=frame.version, flags="")
+            key = ((row.get("year") or "").strip(), reporter, partner, flow, (row.get("cmd") or "").strip().zfill(6))
+            flows.setdefault(key, []).append((str(f), n, value, qty, row.get("qtyunit") or None))
+    for (year, reporter, partner, flow, product), rows in flows.items():
+        kept = max(rows, key=lambda r: r[2])
+        if len(rows) > 1:
+            frame.problem(kept[0], kept[1], "value", f"{len(rows)} rows for this flow: kept the largest "
+                          f"({kept[2]:g}, the total of its breakdowns); {len(rows) - 1} not added")
+        frame.add(period=year, frequency="A", reporter=reporter, partner=partner, flow=flow, classification="HS",
+                  revision="", product=product, value_usd=kept[2], value=kept[2], currency="USD", quantity=kept[3],
+                  unit=kept[4], source="comtrade", version=frame.version, flags="")
     return frame
 
 

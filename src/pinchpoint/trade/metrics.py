@@ -120,3 +120,45 @@ def rca(values: Sequence[tuple[str, str, float]]) -> dict[tuple[str, str], float
     with np.errstate(invalid="ignore", divide="ignore"):
         out = (x / x.sum(axis=1, keepdims=True)) / (x.sum(axis=0, keepdims=True) / x.sum())
     return {(c, p): float(out[ci[c], pi[p]]) for c in countries for p in products}
+
+
+def mirror_gaps(rel: Any, *, cif_margin: float = 0.06, tolerance: float = 0.25, min_value: float = 100_000.0,
+                exporters: Sequence[str] | None = None, importers: Sequence[str] | None = None) -> ResultTable:
+    """Exporter-reported exports against importer-reported imports of the same flow (mirror statistics).
+
+    Imports are valued CIF and exports FOB, so an importer's figure is expected to be about ``1 + cif_margin``
+    times the exporter's (OECD's average margin is about 6%). A flow is flagged when the ratio falls outside
+    ``[1 - tolerance, 1 + cif_margin + tolerance]``, including shipments the importer never records (ratio 0).
+    """
+    where = ["flow IN ('export', 'import')", "coalesce(value_usd, value) >= 0"]
+    data = rel.filter(" AND ".join(where)).aggregate(
+        "period, reporter, partner, flow, product, sum(coalesce(value_usd, value)) AS v",
+        "period, reporter, partner, flow, product").fetchall()
+    exported: dict[tuple[str, str, str, str], float] = {}
+    imported: dict[tuple[str, str, str, str], float] = {}
+    for period, reporter, partner, flow, product, value in data:
+        if is_aggregate(reporter) or is_aggregate(partner):
+            continue
+        if flow == "export":
+            exported[(period, reporter, partner, product)] = float(value)
+        else:
+            imported[(period, partner, reporter, product)] = float(value)  # keyed exporter -> importer
+    rows: list[dict[str, Any]] = []
+    for key in sorted(exported.keys() | imported.keys()):
+        period, exporter, importer, product = key
+        if (exporters and exporter not in exporters) or (importers and importer not in importers):
+            continue
+        x, m = exported.get(key), imported.get(key)
+        if x is None or max(x, m or 0.0) < min_value:
+            continue  # no exporter report to compare with, or too small to matter
+        ratio = (m or 0.0) / x if x > 0 else None
+        flagged = ratio is not None and not (1 - tolerance <= ratio <= 1 + cif_margin + tolerance)
+        rows.append({"period": period, "exporter": exporter, "importer": importer, "product": product,
+                     "exporter_reported": round(x, 2), "importer_reported": None if m is None else round(m, 2),
+                     "ratio": None if ratio is None else round(ratio, 4),
+                     "gap": round((m or 0.0) - x * (1 + cif_margin), 2), "flagged": flagged})
+    rows.sort(key=lambda r: (not r["flagged"], -abs(r["gap"]), r["exporter"], r["importer"]))
+    return ResultTable.from_records(
+        "mirror_gaps", rows, ["period", "exporter", "importer", "product", "exporter_reported", "importer_reported",
+                              "ratio", "gap", "flagged"],
+        meta={"analysis": "mirror gaps", "cif_margin": cif_margin, "tolerance": tolerance, "min_value": min_value})

@@ -10,24 +10,14 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from common import report, timed  # noqa: E402
+
 CONTROLS = ROOT.parent / "shared" / "data" / "controls"
-
-
-def timed(fn):  # type: ignore[no-untyped-def]
-    t0 = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t0, out
-
-
-def report(name: str, ours: float, baseline: float, baseline_name: str, goal: float | None) -> bool:
-    ok = goal is None or ours < goal
-    goal_text = f"goal < {goal:g} s: {'met' if ok else 'MISSED'}" if goal is not None else ""
-    print(f"{name:<48} {ours:8.3f} s   {baseline_name} {baseline:8.3f} s   ratio {ours / baseline:7.2f}x   {goal_text}")
-    return ok
 
 
 def main() -> int:

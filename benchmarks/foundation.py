@@ -14,31 +14,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from common import best_of, report  # noqa: E402
+
 ETO = ROOT.parent / "shared" / "data" / "supply-chain" / "eto"
 sys.path.insert(0, str(ROOT))
-
-
-def best_of(fn: Callable[[], Any], repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
-def report(name: str, ours: float, baseline: float, baseline_name: str, goal: float | None) -> bool:
-    ok = goal is None or ours < goal
-    goal_text = f"goal < {goal:g} s: {'met' if ok else 'MISSED'}" if goal is not None else ""
-    print(f"{name:<44} {ours:8.3f} s   {baseline_name} {baseline:8.3f} s   ratio {ours / baseline:7.2f}x   {goal_text}")
-    return ok
 
 
 def eto_end_to_end() -> bool:

@@ -14,14 +14,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from common import report  # noqa: E402
+
 ETO = ROOT.parent / "shared" / "data" / "supply-chain" / "eto"
-
-
-def report(name: str, ours: float, baseline: float, baseline_name: str, goal: float | None) -> bool:
-    ok = goal is None or ours < goal
-    goal_text = f"goal < {goal:g} s: {'met' if ok else 'MISSED'}" if goal is not None else ""
-    print(f"{name:<46} {ours:8.3f} s   {baseline_name} {baseline:9.3f} s   ratio {ours / baseline:7.3f}x   {goal_text}")
-    return ok
 
 
 def main() -> int:

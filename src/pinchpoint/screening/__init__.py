@@ -1,0 +1,1 @@
+"""Restricted-party screening: list loaders, one entity model, an indexed explainable matcher."""

@@ -1,0 +1,57 @@
+"""One normalised model for every restricted-party list."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class NameKind(StrEnum):
+    PRIMARY = "primary"
+    ALIAS = "alias"
+    ORIGINAL = "original-script"
+
+
+class EntityType(StrEnum):
+    PERSON = "person"
+    ORGANISATION = "organisation"
+    VESSEL = "vessel"
+    AIRCRAFT = "aircraft"
+    UNKNOWN = "unknown"
+
+
+class Name(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    kind: NameKind = NameKind.PRIMARY
+
+
+class ListedEntity(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    entity_id: str
+    list_name: str
+    list_version: str
+    type: EntityType = EntityType.UNKNOWN
+    names: tuple[Name, ...]
+    countries: tuple[str, ...] = ()
+    birth_dates: tuple[str, ...] = ()
+    identifiers: tuple[str, ...] = ()
+    addresses: tuple[str, ...] = ()
+    programmes: tuple[str, ...] = ()
+
+    @property
+    def primary_name(self) -> str:
+        return next((n.text for n in self.names if n.kind is NameKind.PRIMARY), self.names[0].text)
+
+
+class ScreeningList(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    list_name: str
+    version: str
+    source: str
+    entities: tuple[ListedEntity, ...]
+    problems: tuple[str, ...] = ()

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 import pinchpoint
 
 # Modules under pinchpoint.api that define ``router`` (a fastapi.APIRouter). Domains append themselves here.
-ROUTER_MODULES: list[str] = ["controls"]
+ROUTER_MODULES: list[str] = ["controls", "screening"]
 
 
 def create_app(workspace: Path | None = None) -> FastAPI:

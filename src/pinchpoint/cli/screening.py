@@ -2,8 +2,80 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from pinchpoint.cli.common import FormatOpt, OutputOpt, WorkspaceOpt, friendly_errors, open_workspace, with_command
+
+lists_app = typer.Typer(no_args_is_help=True, help="Restricted-party lists: load, list, update.")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this domain's commands to the main ``pinchpoint`` app."""
+    """Add ``screen`` and the ``lists`` group to the main app."""
+    app.add_typer(lists_app, name="lists")
+
+    @app.command("screen")
+    @friendly_errors
+    def screen(
+        names: Annotated[list[str] | None, typer.Argument(help="Names to screen.")] = None,
+        file: Annotated[Path | None, typer.Option("--file", help="A CSV of names to screen (batch).")] = None,
+        name_column: Annotated[str, typer.Option(help="Column of --file holding the names.")] = "name",
+        country: Annotated[str | None, typer.Option(help="ISO3 country of the party.")] = None,
+        entity_type: Annotated[str | None, typer.Option("--type", help="person or organisation.")] = None,
+        threshold: Annotated[float, typer.Option(help="Least score to report (0-1).", min=0, max=1)] = 0.8,
+        lists: Annotated[list[str] | None, typer.Option("--lists", help="Only these lists (names).")] = None,
+        fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
+    ) -> None:
+        """Screen names against the loaded lists; every match carries its explanation and list version."""
+        from pinchpoint.cli.output import emit
+        from pinchpoint.screening.batch import screen_file
+        from pinchpoint.screening.matcher import Screener
+        from pinchpoint.screening.store import load_lists
+
+        with open_workspace(workspace) as ws:
+            screener = Screener(load_lists(ws, lists))
+        options = {"threshold": threshold, "country": country, "entity_type": entity_type, "lists": lists}
+        if file is not None:
+            if output is None:
+                raise ValueError("batch screening writes a file: give --output results.csv")
+            summary = screen_file(screener, file, output, name_column, **options)
+            typer.echo(summary, err=True)
+            return
+        if not names:
+            raise ValueError("give names to screen, or --file customers.csv")
+        table = with_command(screener.screen_many(names, **options))
+        emit(table, fmt, output, columns=["query", "matched_name", "list", "list_version", "score"],
+             title=f"Matches at or above {threshold:g}")
+
+    @lists_app.command("load")
+    @friendly_errors
+    def load(paths: Annotated[list[Path], typer.Argument(help="List files (format detected).")],
+             workspace: WorkspaceOpt = None) -> None:
+        """Load (or update) restricted-party lists into the workspace."""
+        from pinchpoint.screening.loaders import load_list
+        from pinchpoint.screening.store import store_list
+
+        with open_workspace(workspace) as ws:
+            for path in paths:
+                if "alt" in path.name.lower() and path.suffix == ".csv":
+                    continue  # OFAC alternate names are read with their SDN file
+                sl = load_list(path)
+                state = "loaded" if store_list(ws, sl) else "already loaded (unchanged)"
+                typer.echo(f"{sl.list_name} {sl.version}: {state}; {len(sl.entities)} entities, "
+                           f"{sum(len(e.names) for e in sl.entities)} names, {len(sl.problems)} problems")
+
+    lists_app.command("update", help="Load newer versions of lists (the same as load).")(load)
+
+    @lists_app.command("list")
+    @friendly_errors
+    def list_(fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None) -> None:
+        """The loaded lists and their versions."""
+        from pinchpoint.cli.output import emit
+        from pinchpoint.screening.store import list_table
+
+        with open_workspace(workspace) as ws:
+            table = list_table(ws)
+        emit(table, fmt, output, columns=["list_name", "version", "n_entities", "n_names", "n_problems"],
+             title="Restricted-party lists")

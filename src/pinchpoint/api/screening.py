@@ -1,0 +1,64 @@
+"""HTTP routes for screening: POST /screen (one or many names), GET /lists."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from pinchpoint.errors import PinchpointError
+from pinchpoint.screening.matcher import Screener
+
+router = APIRouter(tags=["screening"])
+
+
+class ScreenRequest(BaseModel):
+    names: list[str] = Field(min_length=1, max_length=1000, description="1 to 1,000 names")
+    threshold: float = Field(0.8, ge=0, le=1)
+    country: str | None = Field(None, min_length=3, max_length=3)
+    type: str | None = Field(None, pattern="^(person|organisation|vessel|aircraft)$")
+    lists: list[str] | None = None
+
+
+@lru_cache(maxsize=2)
+def _screener(workspace: str | None, stamp: str) -> Screener:
+    from pinchpoint.screening.store import load_lists
+    from pinchpoint.workspace import Workspace
+
+    with Workspace(Path(workspace)) if workspace else Workspace.open_default() as ws:
+        return Screener(load_lists(ws))
+
+
+def _current(request: Request) -> Screener:
+    from pinchpoint.screening.store import list_table
+    from pinchpoint.workspace import Workspace
+
+    workspace = request.app.state.workspace
+    try:
+        with Workspace(Path(workspace)) if workspace else Workspace.open_default() as ws:
+            stamp = ";".join(r["content_hash"] for r in list_table(ws).rows)
+        return _screener(str(workspace) if workspace else None, stamp)
+    except PinchpointError as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from None
+
+
+@router.post("/screen")
+def screen(request: Request, body: ScreenRequest) -> list[dict[str, Any]]:
+    if any(len(n) > 500 for n in body.names):
+        raise HTTPException(status_code=422, detail="names are limited to 500 characters")
+    screener = _current(request)
+    return [{"query": n, "matches": screener.screen(n, threshold=body.threshold, country=body.country,
+                                                    entity_type=body.type, lists=body.lists)} for n in body.names]
+
+
+@router.get("/lists")
+def lists(request: Request) -> list[dict[str, Any]]:
+    from pinchpoint.screening.store import list_table
+    from pinchpoint.workspace import Workspace
+
+    workspace = request.app.state.workspace
+    with Workspace(Path(workspace)) if workspace else Workspace.open_default() as ws:
+        return list_table(ws).records()

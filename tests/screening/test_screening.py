@@ -1,0 +1,171 @@
+"""Restricted-party screening on the real lists: loader counts, matching features, bad input, CLI and API."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from pinchpoint.errors import DataError
+from pinchpoint.screening.loaders import load_list
+from pinchpoint.screening.matcher import Screener
+from pinchpoint.screening.model import NameKind, ScreeningList
+from pinchpoint.screening.normalize import analyse
+from pinchpoint.screening.store import store_list
+from pinchpoint.workspace import Workspace
+from tests.conftest import SHARED
+
+LISTS = SHARED / "screening" / "lists"
+BENCH = SHARED / "screening" / "benchmarks"
+FILES = ["ofac_sdn_20240503.csv", "un_sc_consolidated_20260227.xml", "meti_eul_20250929.xlsx",
+         "us_bis_dpl_2022.txt", "yente_zala_entities.ftm.json"]
+
+
+@pytest.fixture(scope="module")
+def lists() -> dict[str, ScreeningList]:
+    if not LISTS.exists():
+        pytest.skip(f"real data not found at {LISTS}")
+    return {f: load_list(LISTS / f) for f in FILES}
+
+
+@pytest.fixture(scope="module")
+def screener(lists: dict[str, ScreeningList]) -> Screener:
+    return Screener(lists.values())
+
+
+def count(sl: ScreeningList, kind: NameKind) -> int:
+    return sum(1 for e in sl.entities for n in e.names if n.kind is kind)
+
+
+def test_loader_counts_match_the_sources(lists: dict[str, ScreeningList]) -> None:
+    ofac, un, meti, dpl, ftm = (lists[f] for f in FILES)
+    assert len(ofac.entities) == 14965 and count(ofac, NameKind.ALIAS) == 18018
+    assert sum(e.type.value == "person" for e in un.entities) == 730 and len(un.entities) == 1003
+    assert count(un, NameKind.ALIAS) == 2752 and count(un, NameKind.ORIGINAL) == 378
+    assert len(meti.entities) == 835 and 1400 <= count(meti, NameKind.ALIAS) <= 1450
+    assert count(meti, NameKind.ORIGINAL) >= 200
+    assert len(dpl.entities) == 581
+    assert ftm.entities and all(e.names for e in ftm.entities)
+    assert (ofac.version, un.version, meti.version) == ("20240503", "2026-02-27", "20250929")
+    assert all(not sl.problems for sl in lists.values())
+
+
+def test_normalisation() -> None:
+    assert analyse("ＤＥＳ　ＩＮＴＥＲＮＡＴＩＯＮＡＬ Co., Ltd.")[:2] == (("des", "international"), ("limited",))
+    assert analyse("ООО Ромашка")[:2] == (("romashka",), ("llc",))
+    assert analyse("Mária Osetrová")[0] == ("maria", "osetrova")
+    tokens, forms, script = analyse("株式会社東芝")
+    assert script == "cjk" and forms == ("kabushiki kaisha",) and "#东芝" in tokens  # old form 東 folded
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("BANCO NACIONL DE CUBA", "BANCO NACIONAL DE CUBA"),  # typo
+    ("Cuba Nacional Banco", "BANCO NACIONAL DE CUBA"),  # reordering
+    ("Candid General Trading", "Candid General Trading LLC"),  # legal form left out
+    ("北京航空航天大学", "北京航空航天大学"),  # original script on the METI list
+    ("Мария Осетрова", "OSETROVA, Mariya Aleksandrovna"),  # Cyrillic against a Latin entry
+])
+def test_known_hits(screener: Screener, query: str, expected: str) -> None:
+    matches = screener.screen(query, threshold=0.75)
+    assert matches, query
+    assert expected in {m["matched_name"] for m in matches}
+    best = matches[0]
+    assert 0 < best["score"] <= 1 and best["list_version"] and best["explanation"]["pairs"]
+
+
+def test_scores_do_not_saturate_and_common_words_weigh_little(screener: Screener) -> None:
+    exact = screener.screen("BANCO NACIONAL DE CUBA")[0]["score"]
+    typo = screener.screen("BANCO NACIONL DE CUBA")[0]["score"]
+    assert exact == 1.0 and 0.8 < typo < exact
+    assert screener.weight("trading") < screener.weight("candid")
+    assert not screener.screen("Acme Global Trading Corp")  # common tokens alone do not alert
+    assert not screener.screen("George Bush")
+
+
+def test_country_and_type_refine(screener: Screener) -> None:
+    def meti(**kw: str) -> dict:  # type: ignore[type-arg]
+        matches = screener.screen("Candid General Trading", threshold=0.5, **kw)
+        return next(m for m in matches if m["list"] == "METI End User List")
+
+    plain, same, other = meti(), meti(country="ARE"), meti(country="JPN")  # listed in the UAE
+    assert same["score"] == plain["score"] == 1.0
+    assert other["score"] < plain["score"] and any("country" in p for p in other["explanation"]["penalties"])
+
+
+def test_false_alerts_on_congress_names_are_rare(screener: Screener) -> None:
+    names = [r["full_name"] for r in csv.DictReader((BENCH / "yente_positives_us_congress_untreated.csv").open())]
+    alerts = sum(bool(screener.screen(n)) for n in names[:400])
+    assert alerts / 400 <= 0.01
+
+
+def test_recall_on_perturbed_un_names(screener: Screener) -> None:
+    names = [r["full_name"] for r in csv.DictReader((BENCH / "yente_positives_un_treated.csv").open())][:200]
+    found = sum(any(m["list"].startswith("UN") for m in screener.screen(n)) for n in names)
+    assert found / len(names) >= 0.95
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\x00\x01\x02", "a" * 10_000, "%%%%", "😀😀"])
+def test_bad_queries_never_crash(screener: Screener, query: str) -> None:
+    assert isinstance(screener.screen(query), list)
+
+
+def test_bad_files(tmp_path: Path) -> None:
+    path = tmp_path / "list.xml"
+    path.write_text("<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL>", encoding="utf-8")
+    with pytest.raises(DataError, match="XML"):
+        load_list(path)
+    path = tmp_path / "x.bin"
+    path.write_bytes(b"\x00\x01garbage")
+    with pytest.raises(DataError, match="cannot tell"):
+        load_list(path)
+
+
+def test_batch_is_one_row_per_input_and_resumable(screener: Screener, tmp_path: Path) -> None:
+    from pinchpoint.screening.batch import screen_file
+
+    src = tmp_path / "customers.csv"
+    src.write_text("name,city\nBanco Nacional de Cuba,Havana\n,Nowhere\nToyota Motor Corporation,Toyota\n"
+                   "too,many,fields\nHarbin Institute of Technology,Harbin\n", encoding="utf-8")
+    out = tmp_path / "results.csv"
+    screen_file(screener, src, out)
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["row"] for r in rows] == ["2", "3", "4", "5", "6"]
+    status = {r["row"]: r["status"] for r in rows}
+    assert status["2"] == "match" and status["4"] == "no match" and status["6"] == "match"
+    assert status["3"].startswith("unreadable") and status["5"].startswith("unreadable")
+    summary = screen_file(screener, src, out)  # a rerun redoes nothing
+    assert "5 already screened" in summary and len(list(csv.DictReader(out.open(encoding="utf-8")))) == 5
+    bad = tmp_path / "latin1.csv"
+    bad.write_bytes("name\nJos\xe9\n".encode("latin-1"))
+    with pytest.raises(DataError, match="UTF-8"):
+        screen_file(screener, bad, tmp_path / "o.csv")
+
+
+@pytest.fixture(scope="module")
+def screening_ws(lists: dict[str, ScreeningList], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("screening") / "ws"
+    with Workspace(path) as ws:
+        for sl in lists.values():
+            store_list(ws, sl)
+    return path
+
+
+def test_cli_and_api(screening_ws: Path) -> None:
+    from pinchpoint.api.app import create_app
+    from pinchpoint.cli.main import app
+
+    result = CliRunner().invoke(app, ["screen", "BANCO NACIONL DE CUBA", "-f", "json", "--workspace",
+                                      str(screening_ws)])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)[0]
+    assert {"query", "matched_name", "entity_id", "list", "list_version", "score", "explanation"} <= set(record)
+    client = TestClient(create_app(workspace=screening_ws))
+    body = client.post("/screen", json={"names": ["Banco Nacional de Cuba", "Nobody Inparticular"]}).json()
+    assert body[0]["matches"][0]["list"] == "OFAC SDN" and body[1]["matches"] == []
+    assert client.post("/screen", json={"names": []}).status_code == 422
+    assert client.post("/screen", json={"names": ["x" * 600]}).status_code == 422
+    assert {r["list_name"] for r in client.get("/lists").json()} >= {"OFAC SDN", "METI End User List"}

@@ -77,6 +77,15 @@ def test_known_hits(screener: Screener, query: str, expected: str) -> None:
     assert 0 < best["score"] <= 1 and best["list_version"] and best["explanation"]["pairs"]
 
 
+def test_one_different_character_in_a_cjk_name_does_not_alert(screener: Screener) -> None:
+    names = {m["matched_name"] for m in screener.screen("北京航空航天大学")}
+    assert "北京航空航天大学" in names and "南京航空航天大学" not in names  # Beijing, not Nanjing
+    assert screener.screen("北京航空航天大學")[0]["matched_name"] == "北京航空航天大学"  # traditional form folded
+    # simplified Chinese and traditional queries find the Japanese-form name on METI's list
+    for query in ("哈尔滨工业大学", "哈爾濱工業大學"):
+        assert screener.screen(query)[0]["matched_name"] == "哈爾浜工業大学"
+
+
 def test_scores_do_not_saturate_and_common_words_weigh_little(screener: Screener) -> None:
     exact = screener.screen("BANCO NACIONAL DE CUBA")[0]["score"]
     typo = screener.screen("BANCO NACIONL DE CUBA")[0]["score"]

@@ -132,7 +132,9 @@ class Screener:
         latin_q = "".join(sorted(t for t in q_tokens if not t.startswith("#")))
         latin_c = "".join(sorted(t for t in name.tokens if not t.startswith("#")))
         joined = 0.0
-        if latin_q and latin_c and abs(len(latin_q) - len(latin_c)) <= 3:
+        cjk = any(t.startswith("#") for t in q_tokens) or any(t.startswith("#") for t in name.tokens)
+        # joined or split words are a Latin-script matter; CJK names are compared by their characters
+        if not cjk and latin_q and latin_c and abs(len(latin_q) - len(latin_c)) <= 3:
             joined = Levenshtein.normalized_similarity("".join(t for t in q_tokens if not t.startswith("#")),
                                                        "".join(t for t in name.tokens if not t.startswith("#")))
             joined = joined * 0.95 if joined >= 0.85 else 0.0

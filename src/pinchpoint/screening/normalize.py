@@ -35,7 +35,10 @@ _VARIANTS = str.maketrans({
     "國": "国", "學": "学", "會": "会", "機": "机", "電": "电", "東": "东", "華": "华", "業": "业", "發": "发",
     "錦": "锦", "實": "实", "貿": "贸", "術": "术", "設": "设", "備": "备", "廣": "广", "總": "总",
     "開": "开", "門": "门", "車": "车", "鐵": "铁", "團": "团", "興": "兴", "體": "体", "製": "制",
-    "圓": "円", "澤": "沢", "濱": "浜", "邊": "辺", "邉": "辺", "齋": "斎", "齊": "斉", "髙": "高", "﨑": "崎",
+    # one canonical form (simplified Chinese) for traditional, Japanese old and Japanese new forms alike
+    "圓": "圆", "円": "圆", "澤": "泽", "沢": "泽", "濱": "滨", "浜": "滨", "邊": "边", "邉": "边", "辺": "边",
+    "爾": "尔", "齋": "斋", "斎": "斋", "齊": "齐", "斉": "齐", "髙": "高", "﨑": "崎", "経": "经", "經": "经",
+    "済": "济", "濟": "济", "広": "广", "変": "变", "鉄": "铁", "発": "发", "売": "卖", "賣": "卖",
     "與": "与", "區": "区", "廠": "厂", "壽": "寿", "豐": "丰", "龍": "龙", "長": "长", "來": "来", "無": "无",
     "線": "线", "網": "网", "連": "连", "運": "运", "輸": "输", "進": "进", "達": "达", "測": "测", "導": "导",
     "氣": "气", "創": "创", "聯": "联", "飛": "飞", "貨": "货", "軍": "军",
@@ -91,4 +94,7 @@ def analyse(text: str) -> tuple[tuple[str, ...], tuple[str, ...], str]:
         runs = [r for r in re.findall(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]+", t)]
         # the original characters as overlapping pairs, so a name matches its longer or shorter written forms
         tokens = tokens + [f"#{r[k:k + 2]}" for r in runs for k in range(max(len(r) - 1, 1))]
+        # and each whole run, which only an identical run matches: one different character (北京 / 南京) then
+        # costs a rare, heavy token instead of one common pair
+        tokens = tokens + [f"##{r}" for r in runs if len(r) > 2]
     return tuple(tokens), tuple(sorted(set(forms))), script

@@ -178,3 +178,12 @@ def test_cli_and_api(screening_ws: Path) -> None:
     assert client.post("/screen", json={"names": []}).status_code == 422
     assert client.post("/screen", json={"names": ["x" * 600]}).status_code == 422
     assert {r["list_name"] for r in client.get("/lists").json()} >= {"OFAC SDN", "METI End User List"}
+
+
+def test_vectorised_scores_equal_the_explained_ones(screener: Screener) -> None:
+    for query in ("BANCO NACIONL DE CUBA", "Candid General Trading Co Ltd", "北京航空航天大学", "J Smith", "Мария"):
+        q_tokens, q_forms, _ = analyse(query)
+        cands = screener.candidates(q_tokens)
+        fast = screener.fast_scores(q_tokens, q_forms, cands)
+        slow = [screener.score(q_tokens, q_forms, screener.names[i])[0] for i in cands]
+        assert fast == pytest.approx(slow, abs=1e-9), query

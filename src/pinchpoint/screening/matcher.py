@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from pinchpoint.results import ResultTable
@@ -63,6 +64,29 @@ def _sim(a: str, b: str) -> float:
     return s if s >= floor else 0.0
 
 
+def _similarity_matrix(query: list[str], vocab: list[str]) -> np.ndarray:
+    """``_sim`` for every (query token, vocabulary token) pair, with rapidfuzz's vectorised Levenshtein."""
+    from rapidfuzz.process import cdist
+
+    if not query or not vocab:
+        return np.zeros((len(query), len(vocab)))
+    sim = cdist(query, vocab, scorer=Levenshtein.normalized_similarity, dtype=np.float64, workers=1)
+    q_len = np.array([len(t) for t in query])[:, None]
+    v_len = np.array([len(t) for t in vocab])[None, :]
+    floor = np.where(np.minimum(q_len, v_len) < 5, 0.9, 0.8)
+    sim = np.where(sim >= floor, sim, 0.0)
+    q_first = np.array([t[0] for t in query])[:, None]
+    v_first = np.array([t[0] for t in vocab])[None, :]
+    initial = (q_len == 1) | (v_len == 1)
+    sim = np.where(initial, np.where(q_first == v_first, 0.6, 0.0), sim)
+    q_cjk = np.array([t.startswith("#") for t in query])[:, None]
+    v_cjk = np.array([t.startswith("#") for t in vocab])[None, :]
+    exact = np.array([[a == b for b in vocab] for a in query]) if (q_cjk.any() or v_cjk.any()) else None
+    if exact is not None:
+        sim = np.where(q_cjk | v_cjk, exact.astype(float), sim)
+    return np.asarray(np.where(np.array(query)[:, None] == np.array(vocab)[None, :], 1.0, sim))
+
+
 class Screener:
     """Build once from lists; ``screen`` many queries."""
 
@@ -85,7 +109,18 @@ class Screener:
         total = len(self.names) or 1
         self.idf = {t: math.log(1 + total / c) for t, c in df.items()}
         self.default_idf = math.log(1 + total)
-        self.index = dict(index)
+        self.index = {k: np.array(v, dtype=np.int64) for k, v in index.items()}
+        # Arrays for vectorised scoring: every name as a padded row of global token ids.
+        self.vocab = list(df)
+        token_id = {t: k for k, t in enumerate(self.vocab)}
+        width = max((len(nm.tokens) for nm in self.names), default=1)
+        self.token_rows = np.full((len(self.names), width), -1, dtype=np.int64)
+        for r, nm in enumerate(self.names):
+            self.token_rows[r, : len(nm.tokens)] = [token_id[t] for t in nm.tokens]
+        self.vocab_weight = np.array([self.idf[t] for t in self.vocab] + [0.0])
+        self.name_cjk = np.array([any(t.startswith("#") for t in nm.tokens) for nm in self.names])
+        self.name_joined = ["".join(nm.tokens) for nm in self.names]
+        self.name_joined_len = np.array([len(j) for j in self.name_joined])
 
     def weight(self, token: str) -> float:
         return self.idf.get(token, self.default_idf)
@@ -93,28 +128,32 @@ class Screener:
     def candidates(self, tokens: Sequence[str], keep: int = 300, limit_per_key: int = 3000) -> list[int]:
         """Names sharing a token, or a token's first or last three letters, with the query; the ``keep`` with
         the most (IDF-weighted) shared keys are scored in full."""
-        votes: dict[int, float] = defaultdict(float)
-        common: list[tuple[float, list[int]]] = []
+        hits: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
+        common_hits: list[np.ndarray] = []
+        common_weights: list[np.ndarray] = []
         for t in set(tokens):
             w = self.weight(t)
             for key in _keys(t):
-                hits = self.index.get(key, [])
-                if len(hits) > limit_per_key:
-                    common.append((w, hits))
+                found = self.index.get(key)
+                if found is None:
                     continue
-                for i in hits:
-                    votes[i] += w
-        if not votes:  # only very common tokens: fall back to them rather than return nothing
-            for w, hits in common:
-                for i in hits:
-                    votes[i] += w
-        if len(votes) <= keep:
-            return list(votes)
-        return sorted(votes, key=votes.__getitem__, reverse=True)[:keep]
+                target, target_w = (common_hits, common_weights) if len(found) > limit_per_key else (hits, weights)
+                target.append(found)
+                target_w.append(np.full(len(found), w))
+        if not hits:  # only very common tokens: fall back to them rather than return nothing
+            hits, weights = common_hits, common_weights
+        if not hits:
+            return []
+        ids = np.concatenate(hits)
+        votes = np.bincount(ids, weights=np.concatenate(weights), minlength=len(self.names))
+        voted = np.flatnonzero(votes)
+        if len(voted) > keep:
+            voted = voted[np.argsort(-votes[voted], kind="stable")[:keep]]
+        return [int(i) for i in voted]
 
     def score(self, q_tokens: Sequence[str], q_forms: Sequence[str], name: _Name) -> tuple[float, dict[str, Any]]:
         pairs = []
-        matched_c: dict[str, float] = {}
         for q in q_tokens:
             best, best_c = 0.0, ""
             for c in name.tokens:
@@ -122,12 +161,10 @@ class Screener:
                 if s > best:
                     best, best_c = s, c
             pairs.append((q, best_c, round(best, 3), round(self.weight(q), 3)))
-            if best_c:
-                matched_c[best_c] = max(matched_c.get(best_c, 0.0), best)
         wq = sum(self.weight(q) for q in q_tokens) or 1.0
         wc = sum(self.weight(c) for c in name.tokens) or 1.0
-        precision = sum(s * w for _, c, s, w in pairs) / wq
-        recall = sum(self.weight(c) * s for c, s in matched_c.items()) / wc
+        precision = sum(max((_sim(q, c) for c in name.tokens), default=0.0) * self.weight(q) for q in q_tokens) / wq
+        recall = sum(max((_sim(q, c) for q in q_tokens), default=0.0) * self.weight(c) for c in name.tokens) / wc
         f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
         latin_q = "".join(sorted(t for t in q_tokens if not t.startswith("#")))
         latin_c = "".join(sorted(t for t in name.tokens if not t.startswith("#")))
@@ -147,6 +184,42 @@ class Screener:
                        "joined_similarity": round(joined, 3), "penalties": penalties,
                        "legal_forms": {"query": list(q_forms), "listed": list(name.forms)}}
 
+    def fast_scores(self, q_tokens: Sequence[str], q_forms: Sequence[str], cands: Sequence[int]) -> np.ndarray:
+        """The scores of :meth:`score` for many candidate names at once (one similarity matrix per query)."""
+        from rapidfuzz.process import cdist
+
+        cand = np.asarray(cands, dtype=np.int64)
+        rows = self.token_rows[cand]
+        rows = rows[:, : max(int((rows >= 0).sum(axis=1).max()), 1)]  # only as wide as the longest candidate
+        ids = np.unique(rows[rows >= 0])
+        sim = _similarity_matrix(list(q_tokens), [self.vocab[i] for i in ids])
+        sim = np.concatenate([sim, np.zeros((len(q_tokens), 1))], axis=1)  # padding column
+        local = np.where(rows >= 0, np.searchsorted(ids, np.where(rows >= 0, rows, 0)), len(ids))
+        w_q = np.array([self.weight(q) for q in q_tokens])
+        m = sim[:, local]  # (query tokens, names, width)
+        precision = (w_q[:, None] * m.max(axis=2)).sum(axis=0) / (w_q.sum() or 1.0)
+        w_names = self.vocab_weight[np.where(rows >= 0, rows, len(self.vocab))]
+        recall = (w_names * m.max(axis=0)).sum(axis=1) / np.maximum(w_names.sum(axis=1), 1e-12)
+        total = precision + recall
+        score = np.where(total > 0, 2 * precision * recall / np.where(total > 0, total, 1.0), 0.0)
+        if not any(t.startswith("#") for t in q_tokens):
+            q_join = "".join(q_tokens)
+            near = (~self.name_cjk[cand]) & (np.abs(self.name_joined_len[cand] - len(q_join)) <= 3)
+            near &= self.name_joined_len[cand] > 0
+            if q_join and near.any():
+                picked = cand[near]
+                j = cdist([q_join], [self.name_joined[i] for i in picked], scorer=Levenshtein.normalized_similarity,
+                          dtype=np.float64, workers=1)[0]
+                joined = np.zeros(len(cand))
+                joined[near] = np.where(j >= 0.85, j * 0.95, 0.0)
+                score = np.maximum(score, joined)
+        if q_forms:
+            qf = set(q_forms)
+            penalty = np.array([0.95 if self.names[i].forms and not qf & set(self.names[i].forms) else 1.0
+                                for i in cand])
+            score = score * penalty
+        return np.asarray(score, dtype=np.float64)
+
     def screen(self, query: str, *, threshold: float = 0.8, country: str | None = None,
                entity_type: str | None = None, lists: Sequence[str] | None = None, limit: int = 10
                ) -> list[dict[str, Any]]:
@@ -156,11 +229,16 @@ class Screener:
         if not q_tokens:
             return []
         best: dict[int, tuple[float, _Name, dict[str, Any]]] = {}
-        for i in self.candidates(q_tokens):
+        cands = [i for i in self.candidates(q_tokens)
+                 if not lists or self.entities[self.names[i].entity].list_name in lists]
+        if not cands:
+            return []
+        quick = self.fast_scores(q_tokens, q_forms, cands)
+        for i, qs in zip(cands, quick, strict=True):
+            if qs < threshold * 0.999:  # penalties only lower a score: no need to explain what cannot pass
+                continue
             name = self.names[i]
             entity = self.entities[name.entity]
-            if lists and entity.list_name not in lists:
-                continue
             s, why = self.score(q_tokens, q_forms, name)
             if country and entity.countries and country.upper() not in entity.countries:
                 s *= 0.9

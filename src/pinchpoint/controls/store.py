@@ -73,11 +73,5 @@ def load_version(ws: Workspace, jurisdiction: str, version: str) -> ControlList:
 
 def list_versions(ws: Workspace) -> ResultTable:
     ws.con.execute(_SCHEMA)
-    cur = ws.con.execute("SELECT jurisdiction, version, list_name, n_entries, n_problems, content_hash, loaded_at, "
-                         "source FROM controls_lists ORDER BY jurisdiction, version DESC")
-    cols = [d[0] for d in cur.description]
-    rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
-    for r in rows:
-        r["version"] = r["version"].isoformat()
-        r["loaded_at"] = r["loaded_at"].isoformat(timespec="seconds")
-    return ResultTable.from_records("control_lists", rows, cols, meta={"workspace": str(ws.path)})
+    return ws.query_table("control_lists", "SELECT jurisdiction, version, list_name, n_entries, n_problems, "
+                          "content_hash, loaded_at, source FROM controls_lists ORDER BY jurisdiction, version DESC")

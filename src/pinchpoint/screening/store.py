@@ -53,10 +53,5 @@ def load_lists(ws: Workspace, names: list[str] | None = None) -> list[ScreeningL
 
 def list_table(ws: Workspace) -> ResultTable:
     ws.con.execute(_SCHEMA)
-    cur = ws.con.execute("SELECT list_name, version, n_entities, n_names, n_problems, content_hash, loaded_at, source "
-                         "FROM screening_lists ORDER BY list_name")
-    cols = [d[0] for d in cur.description]
-    rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
-    for r in rows:
-        r["loaded_at"] = r["loaded_at"].isoformat(timespec="seconds")
-    return ResultTable.from_records("screening_lists", rows, cols, meta={"workspace": str(ws.path)})
+    return ws.query_table("screening_lists", "SELECT list_name, version, n_entities, n_names, n_problems, "
+                          "content_hash, loaded_at, source FROM screening_lists ORDER BY list_name")

@@ -203,14 +203,21 @@ class Workspace:
     def names(self) -> list[str]:
         return [r[0] for r in self.con.execute("SELECT DISTINCT name FROM datasets ORDER BY name").fetchall()]
 
-    def list_datasets(self) -> ResultTable:
+    def query_table(self, name: str, sql: str, params: list[Any] | None = None) -> ResultTable:
+        """Run ``sql`` and return its rows as a ResultTable (dates and times as ISO text)."""
+        from datetime import date, datetime
+
         from pinchpoint.results import ResultTable
 
-        cur = self.con.execute(
-            "SELECT name, version, format, title, imported_at, n_inputs, n_providers, n_provisions, n_relations, "
-            "source_path FROM datasets ORDER BY name, imported_at DESC")
+        cur = self.con.execute(sql, params or [])
         cols = [d[0] for d in cur.description]
-        rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
-        for r in rows:
-            r["imported_at"] = r["imported_at"].isoformat(timespec="seconds")
-        return ResultTable.from_records("datasets", rows, cols, meta={"workspace": str(self.path)})
+        rows = []
+        for values in cur.fetchall():
+            rows.append({c: (v.isoformat(timespec="seconds") if isinstance(v, datetime) else
+                             v.isoformat() if isinstance(v, date) else v) for c, v in zip(cols, values, strict=True)})
+        return ResultTable.from_records(name, rows, cols, meta={"workspace": str(self.path)})
+
+    def list_datasets(self) -> ResultTable:
+        return self.query_table(
+            "datasets", "SELECT name, version, format, title, imported_at, n_inputs, n_providers, n_provisions, "
+            "n_relations, source_path FROM datasets ORDER BY name, imported_at DESC")

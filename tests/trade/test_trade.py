@@ -224,3 +224,18 @@ def test_mirror_gaps_on_comtrade(tmp_path: Path) -> None:
     flagged = [r for r in table.rows if r["flagged"]]
     assert flagged and all(r["ratio"] is not None for r in flagged)
     assert all(not (0.75 <= r["ratio"] <= 1.31) for r in flagged)
+
+
+def test_circumvention_report(xlsx_ws: Path, tmp_path: Path) -> None:
+    from pinchpoint.trade.circumvention import scan
+    from pinchpoint.trade.report import write_circumvention_report
+
+    with Workspace(xlsx_ws) as ws:
+        table = scan(flows(ws, ["comext-xlsx"]), control=flows(ws, ["comext-relational"]), limit=20)
+    path = write_circumvention_report(table, tmp_path / "rep")
+    html = path.read_text(encoding="utf-8")
+    assert html.count("<svg") >= 2 and "<script" not in html and " src=" not in html
+    top = table.rows[0]
+    assert f"{top['exporter']} -&gt; {top['hub']}, product {top['product']}" in html
+    with (tmp_path / "rep" / "circumvention.csv").open(encoding="utf-8") as fh:
+        assert len(list(csv.DictReader(fh))) == len(table)

@@ -95,6 +95,7 @@ def register(app: typer.Typer) -> None:
         min_baseline: Annotated[float, typer.Option(help="Least baseline total for a series to be scored.")] = 5e5,
         source: ListOpt = None, control_source: ListOpt = None, limit: int = 100,
         fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
+        report: Annotated[Path | None, typer.Option(help="Also write an HTML report to this folder.")] = None,
     ) -> None:
         """Rank exporter -> hub -> product series whose exports jumped after the event (with evidence)."""
         from pinchpoint.cli.output import emit
@@ -108,6 +109,10 @@ def register(app: typer.Typer) -> None:
             control = flows(ws, [s.lower() for s in _split(control_source)] or ["comext-relational"])
             table = scan(rel, target=target.upper(), hubs=_split(hub) or DEFAULT_HUBS, codes=code_list, event=event,
                          control=control, min_baseline=min_baseline, limit=limit)
+        if report is not None:
+            from pinchpoint.trade.report import write_circumvention_report
+
+            typer.echo(f"report: {write_circumvention_report(table, report)}", err=True)
         emit(with_command(table), fmt, output, columns=["exporter", "hub", "product", "score", "own_z", "growth_pct",
                                                          "direct_to_target_growth_pct", "corroborated"],
              title=f"Possible circumvention via hubs to {target.upper()} after {event}")

@@ -110,12 +110,14 @@ def line_chart(series: Mapping[str, Sequence[tuple[float, float]]], *, title: st
                y_label: str = "", x_ticks: Mapping[float, str] | None = None, width: int = 720,
                height: int = 300) -> str:
     """Lines of ``(x, y)`` points, one per named series, with axes and a legend."""
-    left, right, top_m, bottom = 60, 20, 20, 60
+    right, top_m, bottom = 20, 20, 60
     points = [p for pts in series.values() for p in pts]
     xs = [p[0] for p in points] or [0.0, 1.0]
     ys = [p[1] for p in points] or [0.0, 1.0]
     x_lo, x_hi = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
     y_lo, y_hi = min(0.0, min(ys)), max(ys) if max(ys) > min(0.0, min(ys)) else 1.0
+    widest = max(len(_fmt(y_lo + (y_hi - y_lo) * k / 4, "")) for k in range(5))
+    left = max(60, 7 * widest + 30)  # room for the tick labels and the axis title
     pw, ph = width - left - right, height - top_m - bottom
 
     def sx(x: float) -> float:

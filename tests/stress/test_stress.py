@@ -84,6 +84,15 @@ def test_results_do_not_depend_on_the_number_of_workers(builtin_net: StressNetwo
     assert one.summary.rows == two.summary.rows and one.series.rows == two.series.rows
 
 
+def test_a_dask_cluster_gives_the_same_result(builtin_net: StressNetwork) -> None:
+    distributed = pytest.importorskip("distributed", reason="the 'scale' extra (dask.distributed) is not installed")
+    sc = load_scenario("taiwan_blockade")
+    local = run_dynamic(builtin_net, sc, runs=30, seed=5)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as c:
+        on_cluster = run_dynamic(builtin_net, sc, runs=30, seed=5, workers=3, scheduler=c.scheduler_address)
+    assert on_cluster.summary.rows == local.summary.rows and on_cluster.series.rows == local.series.rows
+
+
 def test_inventory_flows_are_conserved_in_the_2021_shortage(builtin_net: StressNetwork) -> None:
     sc = load_scenario("shortage_2021")
     result = run_dynamic(builtin_net, sc, runs=1)

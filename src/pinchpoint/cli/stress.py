@@ -35,8 +35,10 @@ def register(app: typer.Typer) -> None:
         runs: Annotated[int, typer.Option(help="Monte Carlo runs (dynamic engine); 1 = the central values.",
                                           min=1, max=100_000)] = 1,
         seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same result.")] = 0,
-        workers: Annotated[int, typer.Option(help="Processes for Monte Carlo runs (same result for any number).",
-                                             min=1, max=64)] = 1,
+        workers: Annotated[int, typer.Option(help="Processes (or Dask batches) for Monte Carlo runs; the result is "
+                                             "the same for any number.", min=1, max=1024)] = 1,
+        scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address (tcp://host:8786) to run the "
+                                                      "Monte Carlo batches on a cluster.")] = None,
         target: Annotated[str | None, typer.Option(help="End product for the TTS/TTR analysis.")] = None,
         fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
         report: Annotated[Path | None, typer.Option(help="Also write an HTML report to this folder.")] = None,
@@ -60,7 +62,7 @@ def register(app: typer.Typer) -> None:
         elif engine == "dynamic":
             with Progress(transient=True) as bar:
                 task = bar.add_task(f"{sc.name}: {runs} run(s)", total=sc.horizon_days)
-                result = run_dynamic(net, sc, runs=runs, seed=seed, workers=workers,
+                result = run_dynamic(net, sc, runs=runs, seed=seed, workers=workers, scheduler=scheduler,
                                      progress=lambda done, total: bar.update(task, completed=done))
             table = result.summary
             columns = ["input_id", "input_name", "peak_shortfall", "shortfall_days", "recovery_day"]

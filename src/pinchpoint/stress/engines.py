@@ -248,31 +248,54 @@ def _draws(scenario: Scenario, runs: int, seed: int) -> dict[str, NDArray[np.flo
 
 
 def run_dynamic(net: StressNetwork, scenario: Scenario, runs: int = 1, seed: int = 0,
-                progress: Progress | None = None, workers: int = 1) -> DynamicResult:
+                progress: Progress | None = None, workers: int = 1, scheduler: str | None = None) -> DynamicResult:
     """Daily steps over the horizon, all Monte Carlo runs at once (arrays of inputs x runs).
 
-    With ``workers > 1`` the runs are split across processes. Every random draw is made here first, so the
-    result for a seed does not depend on the number of workers.
+    With ``workers > 1`` the runs are split across local processes; with ``scheduler`` (a Dask scheduler address,
+    needs the 'scale' extra) across a Dask cluster, in ``workers`` batches. Every random draw is made here first,
+    so the result for a seed does not depend on where or in how many batches the runs are made.
     """
     days = np.arange(scenario.horizon_days, dtype=float)
     draws = _draws(scenario, runs, seed)
-    if workers > 1 and runs >= 2 * workers:
+    if scheduler is not None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise ValueError("running on a Dask cluster needs the 'scale' extra: pip install 'pinchpoint[scale]'"
+                             ) from None
+        batches = max(workers, 1)
+        bounds = np.linspace(0, runs, batches + 1).astype(int)
+        chunks = [{k: v[:, lo:hi] for k, v in draws.items()} for lo, hi in itertools.pairwise(bounds) if hi > lo]
+        with Client(scheduler) as client:  # type: ignore[no-untyped-call]
+            parts = client.gather(client.map(_simulate, [net] * len(chunks), [scenario] * len(chunks), chunks,
+                                             pure=False))
+        raw = _merge(parts, [hi - lo for lo, hi in itertools.pairwise(bounds) if hi > lo], runs)
+        if progress is not None:
+            progress(len(days), len(days))
+    elif workers > 1 and runs >= 2 * workers:
         from concurrent.futures import ProcessPoolExecutor
 
         bounds = np.linspace(0, runs, workers + 1).astype(int)
         chunks = [{k: v[:, lo:hi] for k, v in draws.items()} for lo, hi in itertools.pairwise(bounds)]
         with ProcessPoolExecutor(workers) as pool:
             parts = list(pool.map(_simulate, [net] * workers, [scenario] * workers, chunks))
-        raw = {k: np.concatenate([part[k] for part in parts], axis=-1) for k in ("short", "stock_out", "min_avail",
-                                                                                   "peak_loss")}
-        raw["capacity"] = sum(part["capacity"] * (hi - lo)
-                              for part, (lo, hi) in zip(parts, itertools.pairwise(bounds), strict=True)) / runs
+        raw = _merge(parts, [hi - lo for lo, hi in itertools.pairwise(bounds)], runs)
         if progress is not None:
             progress(len(days), len(days))
     else:
         raw = _simulate(net, scenario, draws, progress)
     return _dynamic_tables(net, scenario, days, raw["short"], raw["stock_out"], raw["min_avail"], raw["capacity"],
                            raw["peak_loss"], runs, seed)
+
+
+def _merge(parts: list[dict[str, NDArray[np.float64]]], sizes: list[int], runs: int
+           ) -> dict[str, NDArray[np.float64]]:
+    """Join batches of runs back together in run order."""
+    raw = {k: np.concatenate([part[k] for part in parts], axis=-1) for k in ("short", "stock_out", "min_avail",
+                                                                               "peak_loss")}
+    raw["capacity"] = sum((part["capacity"] * size for part, size in zip(parts, sizes, strict=True)),
+                          np.zeros_like(parts[0]["capacity"])) / runs
+    return raw
 
 
 def _simulate(net: StressNetwork, scenario: Scenario, draws: dict[str, NDArray[np.float64]],

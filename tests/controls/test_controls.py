@@ -15,6 +15,9 @@ from pinchpoint.controls.search import ControlIndex
 from pinchpoint.errors import DataError
 from tests.conftest import CONTROLS, SHARED
 
+pytestmark = pytest.mark.skipif(not CONTROLS.exists(), reason="no ../shared/data beside the repository")
+
+
 
 def by_j(lists: list[ControlList]) -> dict[str, ControlList]:
     return {c.jurisdiction.value: c for c in lists}

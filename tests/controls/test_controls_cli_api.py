@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -14,6 +15,9 @@ from pinchpoint.controls.model import ControlList
 from pinchpoint.controls.store import list_versions, load_lists, store_list
 from pinchpoint.workspace import Workspace
 from tests.conftest import CONTROLS
+
+pytestmark = pytest.mark.skipif(not CONTROLS.exists(), reason="no ../shared/data beside the repository")
+
 
 runner = CliRunner()
 

@@ -20,6 +20,9 @@ from pinchpoint.workspace import Workspace
 from tests.conftest import SHARED
 
 LISTS = SHARED / "screening" / "lists"
+
+pytestmark = pytest.mark.skipif(not LISTS.exists(), reason="no ../shared/data beside the repository")
+
 BENCH = SHARED / "screening" / "benchmarks"
 FILES = ["ofac_sdn_20240503.csv", "un_sc_consolidated_20260227.xml", "meti_eul_20250929.xlsx",
          "us_bis_dpl_2022.txt", "yente_zala_entities.ftm.json"]

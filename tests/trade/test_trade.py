@@ -19,6 +19,9 @@ from tests.conftest import SHARED
 
 TRADE = SHARED / "trade"
 
+pytestmark = pytest.mark.skipif(not TRADE.exists(), reason="no ../shared/data beside the repository")
+
+
 
 @pytest.fixture(scope="module")
 def trade_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:

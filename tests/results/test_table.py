@@ -52,3 +52,11 @@ def test_rows_must_carry_every_column() -> None:
 def test_unknown_suffix_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="suffix"):
         write_table(TABLE, tmp_path / "t.xlsx")
+
+
+def test_structured_cells_are_json_in_csv_and_parquet(tmp_path: Path) -> None:
+    table = ResultTable.from_records("t", [{"q": "x", "explanation": {"pairs": [["a", "b", 1.0]], "note": "ü"}}])
+    rows = list(csv.DictReader(write_table(table, tmp_path / "t.csv").open(encoding="utf-8")))
+    assert json.loads(rows[0]["explanation"]) == {"pairs": [["a", "b", 1.0]], "note": "ü"}
+    path = write_table(table, tmp_path / "t.parquet")
+    assert json.loads(duckdb.sql(f"SELECT explanation FROM '{path}'").fetchall()[0][0])["note"] == "ü"

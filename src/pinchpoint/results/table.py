@@ -77,7 +77,11 @@ def _jsonable(value: Any) -> Any:
 def _csv_cell(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, dict):  # structured cells (explanations) travel as JSON text
+        return json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, (list, tuple)):
+        if any(isinstance(v, (dict, list, tuple)) for v in value):
+            return json.dumps(value, ensure_ascii=False, default=str)
         return "; ".join(str(v) for v in value)
     if isinstance(value, float):
         return repr(round(value, 10)) if math.isfinite(value) else ""
@@ -135,7 +139,7 @@ def _duck_type(values: list[Any]) -> str:
         return "BIGINT"
     if kinds <= {int, float}:
         return "DOUBLE"
-    if kinds <= {list, tuple}:
+    if kinds <= {list, tuple} and not any(isinstance(x, (dict, list, tuple)) for v in values if v for x in v):
         return "VARCHAR[]"
     return "VARCHAR"
 
@@ -152,6 +156,8 @@ def _write_parquet(table: ResultTable, path: Path) -> None:
             placeholders = ", ".join("?" for _ in table.columns)
 
             def cell(v: Any, t: str) -> Any:
+                if t == "VARCHAR" and isinstance(v, (dict, list, tuple)):
+                    return json.dumps(v, ensure_ascii=False, default=str)
                 if t == "VARCHAR" and v is not None and not isinstance(v, str):
                     return str(v)
                 if t == "VARCHAR[]" and v is not None:

@@ -168,3 +168,22 @@ def test_cli_dynamic_json_and_errors(tmp_path: Path) -> None:
     assert result.exit_code == 0 and json.loads(result.stdout)[0]["tts_days"] is not None
     result = runner.invoke(app, ["stress", "no_such_scenario"])
     assert result.exit_code == 2 and "packaged:" in result.stderr
+
+
+def test_priority_rationing_serves_the_priority_output_first(builtin_net: StressNetwork) -> None:
+    shock = [{"type": "capacity_loss", "country": "CHN", "fraction": 1.0, "start": 0, "duration": 60}]
+    params = {"inventory_days": {"material": 0, "output": 0}, "spare_capacity": 0.0}
+    proportional = run_dynamic(builtin_net, scenario(shocks=shock, parameters=params), runs=1)
+    priority = run_dynamic(builtin_net, scenario(shocks=shock, parameters={
+        **params, "rationing": "priority", "priority": ["advanced_logic_chip"]}), runs=1)
+    peak = {r["input_id"]: r["peak_shortfall"] for r in proportional.summary.rows}
+    first = {r["input_id"]: r["peak_shortfall"] for r in priority.summary.rows}
+    # China's 38% of assembly, test and packaging is shared by both chip outputs
+    assert peak["advanced_logic_chip"] == pytest.approx(0.38, abs=1e-6)
+    assert peak["all_semiconductors"] == pytest.approx(0.38, abs=1e-6)
+    # served first, the advanced chip gets all it needs (its half of normal use is below the 62% left) ...
+    assert first["advanced_logic_chip"] == pytest.approx(0.0, abs=1e-6)
+    # ... and the rest get what is left: (0.62 - 0.5) / 0.5 = 24% of their need
+    assert first["all_semiconductors"] == pytest.approx(1 - 0.24, abs=1e-5)
+    with pytest.raises(ValueError, match="needs a 'priority' list"):
+        scenario(shocks=shock, parameters={"rationing": "priority"})

@@ -8,7 +8,7 @@ capacities add), so the three engines agree on the network's logic and differ in
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -288,6 +288,50 @@ def run_dynamic(net: StressNetwork, scenario: Scenario, runs: int = 1, seed: int
                            raw["peak_loss"], runs, seed)
 
 
+@dataclass(frozen=True)
+class PriorityRationing:
+    """Divide each scarce input among the outputs that use it, priority outputs first.
+
+    Under proportional rationing every output that uses input i gets the same fraction ``a_i`` of its normal use
+    (what plain propagation gives). Under priority rationing, with outputs' normal uses ``w`` (equal shares of the
+    input), the priority outputs get ``min(1, a_i / w_P)`` and the others share what is left,
+    ``max(a_i - w_P, 0) / (1 - w_P)``. Each output's availability is then propagated with its own allocation.
+    """
+
+    users: NDArray[np.bool_]  # (inputs, outputs): the output uses the input
+    priority: NDArray[np.bool_]  # (outputs,)
+    outputs: NDArray[np.int64]
+
+    @classmethod
+    def build(cls, net: StressNetwork, priority: Sequence[str]) -> PriorityRationing:
+        from pinchpoint.analysis.exposure import upstream
+
+        chain = net.compiled.chain
+        users = np.zeros((net.n, len(net.outputs)), dtype=bool)
+        for o, k in enumerate(net.outputs):
+            users[k, o] = True
+            for i in upstream(chain, net.compiled.ids[k]):
+                users[net.index(i), o] = True
+        wanted = {net.index(p) for p in priority}
+        unknown = wanted - set(net.outputs)
+        if unknown:
+            raise SimulationError(f"priority names inputs that are not outputs: "
+                                  f"{', '.join(net.compiled.ids[i] for i in sorted(unknown))}")
+        return cls(users, np.array([k in wanted for k in net.outputs]), np.array(net.outputs, dtype=np.int64))
+
+    def output_availability(self, graph: Any, own: NDArray[Any]) -> NDArray[Any]:
+        n_users = self.users.sum(axis=1)  # outputs sharing each input
+        n_priority = (self.users & self.priority[None, :]).sum(axis=1)
+        share_p = np.where(n_users > 0, n_priority / np.maximum(n_users, 1), 0.0)[:, None]  # w_P per input
+        first = np.where(share_p > 0, np.minimum(1.0, own / np.maximum(share_p, 1e-12)), own)
+        rest = np.where(share_p < 1, np.maximum(own - share_p, 0.0) / np.maximum(1.0 - share_p, 1e-12), own)
+        result = np.empty((len(self.outputs), own.shape[1]), dtype=own.dtype)
+        for o, k in enumerate(self.outputs):
+            allocation = np.where(self.priority[o], first, rest).astype(own.dtype)
+            result[o] = graph.propagate(allocation)[k]
+        return result
+
+
 def _merge(parts: list[dict[str, NDArray[np.float64]]], sizes: list[int], runs: int
            ) -> dict[str, NDArray[np.float64]]:
     """Join batches of runs back together in run order."""
@@ -364,6 +408,7 @@ def _simulate(net: StressNetwork, scenario: Scenario, draws: dict[str, NDArray[n
     capacity_series = np.ones((len(days), n))
     peak_rows = np.zeros((len(rows), runs), dtype=f32)
     own: NDArray[Any] = np.ones((n, runs), dtype=np.float32)  # single precision is ample: results round to 1e-6
+    rationing = PriorityRationing.build(net, p.priority) if p.rationing == "priority" else None
     graph = net.compiled.graph
     for t, day in enumerate(days):
         lost = np.zeros((len(rows), runs), dtype=f32)
@@ -391,8 +436,9 @@ def _simulate(net: StressNetwork, scenario: Scenario, draws: dict[str, NDArray[n
         own[rows] = use / need
         avail = graph.propagate(own)
         np.minimum(min_avail, avail, out=min_avail)
+        out_avail = avail[outputs] if rationing is None else rationing.output_availability(graph, own)
         # finished goods: production limited by inputs, sold from production plus stock
-        made = np.minimum(avail[outputs] * need_out, 1.0 + spare)
+        made = np.minimum(out_avail * need_out, 1.0 + spare)
         sold = np.minimum(need_out, made + out_stock)
         out_stock = np.minimum(out_cap, out_stock + made - sold)
         short[t] = 1.0 - sold / need_out

@@ -118,8 +118,16 @@ class Parameters(_Strict):
     qualification_days: float = Field(60.0, ge=0, description="days before a buyer can use a new supplier")
     tool_decay_per_day: float = Field(0.002, ge=0, le=1, description="share of an installed tool base lost per "
                                                                       "day without new tools and service")
-    rationing: Literal["proportional", "priority", "embargo_zero"] = "proportional"
+    rationing: Literal["proportional", "priority"] = Field(
+        "proportional", description="how a scarce input shared by several outputs is divided: in proportion to "
+                                    "their normal use, or to the 'priority' outputs first")
     priority: tuple[str, ...] = Field((), description="outputs served first under 'priority' rationing")
+
+    @model_validator(mode="after")
+    def _priority_given(self) -> Parameters:
+        if self.rationing == "priority" and not self.priority:
+            raise ValueError("'priority' rationing needs a 'priority' list of outputs")
+        return self
     recovery_days: dict[str, float] = Field(
         default_factory=lambda: {"tool": 365.0, "process": 180.0, "material": 90.0, "design": 30.0,
                                  "output": 90.0},

@@ -108,6 +108,15 @@ def test_country_and_type_refine(screener: Screener) -> None:
     assert other["score"] < plain["score"] and any("country" in p for p in other["explanation"]["penalties"])
 
 
+def test_birth_year_refines_persons(screener: Screener) -> None:
+    rows = list(csv.DictReader((BENCH / "yente_positives_un_untreated.csv").open()))
+    person = next(r for r in rows if r["date_of_birth"][:4].isdigit())
+    right = screener.screen(person["full_name"], birth_date=person["date_of_birth"])
+    wrong = screener.screen(person["full_name"], threshold=0.5, birth_date="1900")
+    assert right and right[0]["score"] > wrong[0]["score"]
+    assert any("born 1900" in p for p in wrong[0]["explanation"]["penalties"])
+
+
 def test_false_alerts_on_congress_names_are_rare(screener: Screener) -> None:
     names = [r["full_name"] for r in csv.DictReader((BENCH / "yente_positives_us_congress_untreated.csv").open())]
     alerts = sum(bool(screener.screen(n)) for n in names[:400])

@@ -21,6 +21,7 @@ class ScreenRequest(BaseModel):
     country: str | None = Field(None, min_length=3, max_length=3)
     type: str | None = Field(None, pattern="^(person|organisation|vessel|aircraft)$")
     lists: list[str] | None = None
+    birth_date: str | None = Field(None, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
 @lru_cache(maxsize=2)
@@ -51,7 +52,8 @@ def screen(request: Request, body: ScreenRequest) -> list[dict[str, Any]]:
         raise HTTPException(status_code=422, detail="names are limited to 500 characters")
     screener = _current(request)
     return [{"query": n, "matches": screener.screen(n, threshold=body.threshold, country=body.country,
-                                                    entity_type=body.type, lists=body.lists)} for n in body.names]
+                                                    entity_type=body.type, lists=body.lists,
+                                                    birth_date=body.birth_date)} for n in body.names]
 
 
 @router.get("/lists")

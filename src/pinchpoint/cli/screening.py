@@ -24,6 +24,7 @@ def register(app: typer.Typer) -> None:
         name_column: Annotated[str, typer.Option(help="Column of --file holding the names.")] = "name",
         country: Annotated[str | None, typer.Option(help="ISO3 country of the party.")] = None,
         entity_type: Annotated[str | None, typer.Option("--type", help="person or organisation.")] = None,
+        birth_date: Annotated[str | None, typer.Option(help="Birth date or year of a person (YYYY[-MM-DD]).")] = None,
         threshold: Annotated[float, typer.Option(help="Least score to report (0-1).", min=0, max=1)] = 0.8,
         lists: Annotated[list[str] | None, typer.Option("--lists", help="Only these lists (names).")] = None,
         fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
@@ -36,7 +37,8 @@ def register(app: typer.Typer) -> None:
 
         with open_workspace(workspace) as ws:
             screener = Screener(load_lists(ws, lists))
-        options = {"threshold": threshold, "country": country, "entity_type": entity_type, "lists": lists}
+        options = {"threshold": threshold, "country": country, "entity_type": entity_type, "lists": lists,
+                   "birth_date": birth_date}
         if file is not None:
             if output is None:
                 raise ValueError("batch screening writes a file: give --output results.csv")

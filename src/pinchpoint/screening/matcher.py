@@ -8,7 +8,8 @@ Score of a query against one listed name (both analysed by :mod:`pinchpoint.scre
 * precision P (weighted share of the query matched) and recall R (of the listed name) combine as 2PR / (P + R);
   joined or split tokens are caught by also comparing the concatenated token strings;
 * legal forms are a separate signal: both present and different costs 5%;
-* optional country and type refine: a stated country the entity lacks costs 10%, a different type 15%.
+* optional country, type and birth date refine: a stated country the entity lacks costs 10%, a different type
+  15%, a birth year the listed dates do not contain 15%.
 
 Candidates come from an inverted index of tokens and of token prefixes and suffixes (3 letters), never a full
 scan. Scores lie in [0, 1] and reach 1 only for the same tokens.
@@ -221,7 +222,8 @@ class Screener:
         return np.asarray(score, dtype=np.float64)
 
     def screen(self, query: str, *, threshold: float = 0.8, country: str | None = None,
-               entity_type: str | None = None, lists: Sequence[str] | None = None, limit: int = 10
+               entity_type: str | None = None, lists: Sequence[str] | None = None, limit: int = 10,
+               birth_date: str | None = None
                ) -> list[dict[str, Any]]:
         text = (query or "").replace("\x00", " ").strip()
         text = "".join(ch if ch.isprintable() else " " for ch in text)[:MAX_QUERY_CHARS]
@@ -246,6 +248,11 @@ class Screener:
             if entity_type and entity.type is not EntityType.UNKNOWN and entity.type.value != entity_type:
                 s *= 0.85
                 why["penalties"].append(f"type {entity_type} but listed as {entity.type.value}: x0.85")
+            if birth_date and entity.birth_dates:
+                year = birth_date.strip()[:4]
+                if not any(year in d for d in entity.birth_dates):
+                    s *= 0.85
+                    why["penalties"].append(f"born {year}, listed {', '.join(entity.birth_dates)}: x0.85")
             if s >= threshold and (name.entity not in best or s > best[name.entity][0]):
                 best[name.entity] = (s, name, why)
         out = []

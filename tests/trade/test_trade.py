@@ -132,6 +132,13 @@ def test_supplier_concentration_on_baci(trade_ws: Path) -> None:
     total = sum(float(r["value"]) for r in rows)
     chn = sum(float(r["value"]) for r in rows if r["i"] == "CHN")
     assert row["top_share"] == pytest.approx(chn / total * 100, abs=1e-3)
+    by_exporter: dict[str, float] = {}
+    for r in rows:
+        by_exporter[r["i"]] = by_exporter.get(r["i"], 0.0) + float(r["value"])
+    top3 = sorted(by_exporter.values(), reverse=True)[:3]
+    assert row["cr3"] == pytest.approx(sum(top3) / total * 100, abs=1e-3)
+    assert row["hhi"] == pytest.approx(sum((v / total * 100) ** 2 for v in by_exporter.values()), rel=1e-6)
+    assert row["n_providers"] == len(by_exporter)
 
 
 def test_import_is_idempotent_and_partitioned(trade_ws: Path) -> None:

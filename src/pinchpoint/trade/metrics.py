@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from pinchpoint.analysis.concentration import concentration_metrics
 from pinchpoint.results import ResultTable
-from pinchpoint.trade.countries import is_aggregate
+from pinchpoint.trade.countries import AGGREGATES, is_aggregate
 
 
 def parse_periods(spec: str) -> tuple[str, str, str]:
@@ -73,38 +71,52 @@ def supplier_concentration(rel: Any, importers: Sequence[str] | None = None, cod
                            ) -> ResultTable:
     """Import dependence per importer and product: HHI of suppliers, top supplier and its share, coalition shares.
 
-    Imports are measured from partners' exports (mirror data, as BACI does): rows with flow 'export'.
+    Imports are measured from partners' exports (mirror data, as BACI does): rows with flow 'export'; groups of
+    countries never count as one supplier. See :func:`supplier_concentration_relation` for tables too large to
+    hold as Python rows.
     """
-    where = ["flow = 'export'"]
+    result = supplier_concentration_relation(rel, importers, codes, period, coalitions)
+    cols = [d[0] for d in result.description]
+    rows = [dict(zip(cols, r, strict=True)) for r in result.fetchall()]
+    return ResultTable.from_records("trade_dependence", rows, cols, meta={"analysis": "supplier concentration",
+                                                                          "period": period or "all",
+                                                                          "coalitions": dict(coalitions or {})})
+
+
+def supplier_concentration_relation(rel: Any, importers: Sequence[str] | None = None, codes: Sequence[str] = (),
+                                    period: str | None = None,
+                                    coalitions: Mapping[str, Sequence[str]] | None = None) -> Any:
+    """The same metrics as a lazy DuckDB relation (write it with ``.write_parquet(path)``), in one pass."""
+    where = ["flow = 'export'", f"NOT {_AGGREGATE_SQL.format(col='reporter')}",
+             f"NOT {_AGGREGATE_SQL.format(col='partner')}"]
     if importers:
         where.append(f"partner IN ({_sql_list(importers)})")
     if codes:
         where.append("(" + " OR ".join(f"product LIKE '{c}%'" for c in codes) + ")")
     if period:
         where.append(f"period = '{period}'")
-    data = rel.filter(" AND ".join(where)).aggregate(
-        "partner, product, period, reporter, sum(coalesce(value_usd, value)) AS v", "partner, product, period, reporter"
-    ).fetchall()
-    groups: dict[tuple[str, str, str], list[tuple[str, float]]] = defaultdict(list)
-    for importer, product, per, exporter, value in data:
-        if is_aggregate(importer) or is_aggregate(exporter) or value is None or value <= 0:
-            continue  # groups of countries never count as one supplier
-        groups[(importer, product, per)].append((exporter, float(value)))
     coalitions = dict(coalitions or {})
-    rows = []
-    for (importer, product, per), sup in sorted(groups.items()):
-        total = sum(v for _, v in sup)
-        fractions = sorted(((e, v / total) for e, v in sup), key=lambda x: -x[1])
-        m = concentration_metrics(fractions)
-        row: dict[str, Any] = {"importer": importer, "product": product, "period": per, "imports": total, **m,
-                               "top_supplier": fractions[0][0], "top_share": round(fractions[0][1] * 100, 4)}
-        for name, members in coalitions.items():
-            ms = set(members)
-            row[f"share_{name}"] = round(sum(f for e, f in fractions if e in ms) * 100, 4)
-        rows.append(row)
-    rows.sort(key=lambda r: (-r["hhi"], r["importer"], r["product"]))
-    return ResultTable.from_records("trade_dependence", rows, meta={"analysis": "supplier concentration",
-                                                                    "period": period or "all"})
+    coalition_sql = "".join(
+        f", round(100 * sum(CASE WHEN exporter IN ({_sql_list(list(members))}) THEN s ELSE 0 END), 4) "
+        f"AS share_{name}" for name, members in coalitions.items())
+    sql = f"""
+        WITH flows AS (
+            SELECT partner AS importer, product, period, reporter AS exporter, sum(coalesce(value_usd, value)) AS v
+            FROM t WHERE {' AND '.join(where)} GROUP BY ALL HAVING sum(coalesce(value_usd, value)) > 0),
+        shares AS (SELECT *, v / sum(v) OVER (PARTITION BY importer, product, period) AS s FROM flows)
+        SELECT importer, product, period, sum(v) AS imports,
+               round(10000 * sum(s * s), 6) AS hhi, round(100 * max(s), 6) AS cr1,
+               round(100 * list_sum(max(s, 3)), 6) AS cr3,
+               round(1 / sum(s * s), 6) AS effective_n, count(*)::INTEGER AS n_providers,
+               arg_max(exporter, s) AS top_supplier, round(100 * max(s), 4) AS top_share {coalition_sql}
+        FROM shares GROUP BY importer, product, period
+        ORDER BY hhi DESC, importer, product"""
+    return rel.query("t", sql)
+
+
+# The SQL twin of trade.countries.is_aggregate.
+_AGGREGATE_SQL = ("({col} IN (" + _sql_list(sorted(AGGREGATES)) + ") OR starts_with({col}, 'NES_') "
+                  "OR starts_with({col}, 'REGION_'))")
 
 
 def rca(values: Sequence[tuple[str, str, float]]) -> dict[tuple[str, str], float]:

@@ -249,3 +249,15 @@ def test_circumvention_report(xlsx_ws: Path, tmp_path: Path) -> None:
     assert f"{top['exporter']} -&gt; {top['hub']}, product {top['product']}" in html
     with (tmp_path / "rep" / "circumvention.csv").open(encoding="utf-8") as fh:
         assert len(list(csv.DictReader(fh))) == len(table)
+
+
+def test_chpl_by_revision() -> None:
+    from pinchpoint.trade.codes import load_chpl
+
+    chpl = load_chpl(TRADE / "chpl.csv")
+    assert len(chpl.codes) == 50 and chpl.tiers["854231"] == "1"
+    hs17 = chpl.in_revision("HS2017")
+    assert "854890" in hs17.codes and "854800" not in hs17.codes  # re-numbered in HS2022
+    assert "852580" in hs17.codes and "852589" not in hs17.codes  # HS2022 split of 852580
+    assert len(hs17.codes) < 50  # codes that merge back into one HS2017 parent count once
+    assert hs17.matches("85489000") and not hs17.matches("85480000")  # CN8 under its HS6

@@ -122,6 +122,7 @@ def register(app: typer.Typer) -> None:
     def backfill_(
         target: Annotated[str, typer.Option(help="The importer whose suppliers are measured (ISO3).")] = "RUS",
         chpl: Annotated[Path | None, typer.Option(help="CHPL table (chpl.csv); default: every code.")] = None,
+        revision: Annotated[str, typer.Option(help="HS revision of the data: HS2022 or HS2017 (BACI).")] = "HS2022",
         source: ListOpt = None, fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
     ) -> None:
         """Who supplies the target's imports of the codes, per period (China, the G7 and the EU)."""
@@ -134,7 +135,7 @@ def register(app: typer.Typer) -> None:
         groups = {"china": ("CHN", "HKG", "MAC"), "g7": COALITIONS["g7"], "eu27": COALITIONS["eu27"]}
         with open_workspace(workspace) as ws:
             table = backfill(flows(ws, [s.lower() for s in _split(source)] or None), target=target.upper(),
-                             codes=load_chpl(chpl) if chpl else None, groups=groups)
+                             codes=load_chpl(chpl).in_revision(revision) if chpl else None, groups=groups)
         emit(with_command(table), fmt, output, title=f"Suppliers of {target.upper()}")
 
     @trade_app.command("mirror")

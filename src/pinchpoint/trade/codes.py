@@ -19,6 +19,18 @@ class CodeList:
     tiers: dict[str, str]
     hs2017: dict[str, str]  # code -> its HS2017 equivalent where the list gives one
 
+    def in_revision(self, revision: str) -> CodeList:
+        """The list in another HS revision, for data classified in it (BACI HS17, Comtrade H5): each code is
+        replaced by its equivalent where the list gives one. HS2022 codes that split an HS2017 code map to the
+        whole HS2017 parent, which over-counts (the parent also holds goods not listed)."""
+        if revision.upper().replace(" ", "") in ("HS2022", "HS6", self.version.upper()):
+            return self
+        if revision.upper().replace(" ", "") != "HS2017":
+            raise DataError(f"no concordance to {revision!r} in {self.name} (available: HS2017)")
+        mapped = tuple(dict.fromkeys(self.hs2017.get(c, c) for c in self.codes))
+        return CodeList(self.name, f"{self.version} in HS2017", mapped,
+                        {self.hs2017.get(c, c): t for c, t in self.tiers.items()}, {})
+
     def matches(self, product: str) -> bool:
         """A product code is covered when it starts with a listed code (CN8 under HS6), or is an HS4 heading
         that contains listed codes (reported data at a coarser level)."""

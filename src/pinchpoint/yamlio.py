@@ -66,10 +66,8 @@ def validate_yaml(path: Path, model: type[M], **context: Any) -> M:
         err = exc.errors()[0]
         loc: tuple[Any, ...] = ()
         for part in err["loc"]:  # skip parts the file does not spell (union tags such as 'capacity_loss')
-            if (*loc, part) in lines or not any(key[: len(loc) + 1] == (*loc, part) for key in lines):
-                if (*loc, part) in lines:
-                    loc = (*loc, part)
-                continue
+            if (*loc, part) in lines:
+                loc = (*loc, part)
         if len(err["loc"]) and err["loc"][-1] not in loc and isinstance(err["loc"][-1], str):
             loc = (*loc, err["loc"][-1])  # a missing or extra field: name it, at its parent's line
         field = ".".join(str(p) for p in loc) or None

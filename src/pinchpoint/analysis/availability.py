@@ -53,7 +53,6 @@ class AvailabilityGraph:
     n_nodes: int
     levels: tuple[IntArray, ...]  # node indices per topological level (level 0 = no children)
     blocks: tuple[tuple[_Block | None, ...], ...]  # per level >= 1, per group
-    has_type_children: NDArray[np.bool_]
     position: IntArray  # each node's index within its own level
     sources: IntArray
     targets: IntArray
@@ -94,12 +93,10 @@ class AvailabilityGraph:
                 ww = w_s[lo:hi]
                 per_group.append(_Block(d[starts], starts, src_s[lo:hi], ww, np.add.reduceat(ww, starts)))
             blocks.append(tuple(per_group))
-        has_type = np.zeros(n_nodes, dtype=bool)
-        has_type[dst[is_type]] = True
         position = np.empty(n_nodes, dtype=np.int64)
         for nodes in levels:
             position[nodes] = np.arange(len(nodes))
-        return cls(n_nodes, levels, tuple(blocks), has_type, position, src, dst)
+        return cls(n_nodes, levels, tuple(blocks), position, src, dst)
 
     def propagate(self, own: FloatArray) -> FloatArray:
         """Availability of every node, one column per scenario; ``own`` has shape (nodes, columns)."""

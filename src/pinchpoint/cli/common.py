@@ -51,6 +51,16 @@ def open_workspace(path: Path | None) -> Any:
     return Workspace(path) if path is not None else Workspace.open_default()
 
 
+def open_chain(dataset: str, workspace: Path | None) -> Any:
+    """A supply chain from 'builtin', a path, or a dataset in the workspace."""
+    from pinchpoint.supplychain.load import BUILTIN_NAMES, load_chain
+
+    if dataset in BUILTIN_NAMES or Path(dataset).expanduser().exists():
+        return load_chain(dataset)
+    with open_workspace(workspace) as ws:
+        return load_chain(dataset, workspace=ws)
+
+
 def with_command(table: Any) -> Any:
     """Record the command line in the table's provenance so results can be reproduced."""
     from pinchpoint.results import ResultTable

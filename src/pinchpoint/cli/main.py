@@ -20,6 +20,7 @@ from pinchpoint.cli.common import (
     WorkspaceOpt,
     YearOpt,
     friendly_errors,
+    open_chain,
     open_workspace,
     with_command,
 )
@@ -32,19 +33,6 @@ app = typer.Typer(
 data_app = typer.Typer(no_args_is_help=True, help="Import, list, validate and fetch datasets.")
 app.add_typer(data_app, name="data")
 
-def _workspace(path: Path | None) -> Any:
-    return open_workspace(path)
-
-
-def _chain(dataset: str, workspace: Path | None) -> Any:
-    from pinchpoint.supplychain.load import BUILTIN_NAMES, load_chain
-
-    if dataset in BUILTIN_NAMES or Path(dataset).expanduser().exists():
-        return load_chain(dataset)
-    with _workspace(workspace) as ws:
-        return load_chain(dataset, workspace=ws)
-
-
 def _level(value: str) -> Any:
     from pinchpoint.supplychain.model import Level
 
@@ -53,9 +41,6 @@ def _level(value: str) -> Any:
         return Level(aliases.get(value.lower(), value.lower()))
     except ValueError:
         raise ValueError(f"--level must be 'country' or 'organisation', not {value!r}") from None
-
-
-_with_command = with_command
 
 
 # Analyses -------------------------------------------------------------------------------------
@@ -73,7 +58,7 @@ def concentration(
     groups = dict(COALITIONS)
     if coalitions is not None:
         groups.update(load_coalitions(coalitions))
-    table = _with_command(run(_chain(dataset, workspace), level=_level(level), year=year, coalitions=groups))
+    table = with_command(run(open_chain(dataset, workspace), level=_level(level), year=year, coalitions=groups))
     from pinchpoint.cli.output import emit
 
     emit(table, fmt, output, columns=["input_id", "input_name", "year", "hhi", "cr1", "cr3", "top_provider",
@@ -92,7 +77,7 @@ def chokepoints(
     from pinchpoint.analysis.chokepoints import chokepoints as run
     from pinchpoint.cli.output import emit
 
-    table = _with_command(run(_chain(dataset, workspace), threshold=threshold, level=_level(level), year=year))
+    table = with_command(run(open_chain(dataset, workspace), threshold=threshold, level=_level(level), year=year))
     emit(table, fmt, output, columns=["input_id", "input_name", "kind", "top_provider", "top_share", "hhi", "feeds"],
          title=f"Chokepoints (top share >= {threshold:g}%)")
 
@@ -110,7 +95,7 @@ def exposure(
 
     if _level(level).value != "country":
         raise ValueError("exposure is computed by country; organisation-level exposure is not supported yet")
-    table = _with_command(run(_chain(dataset, workspace), target=target, year=year))
+    table = with_command(run(open_chain(dataset, workspace), target=target, year=year))
     emit(table, fmt, output, columns=["country", "dependence", "n_impaired_inputs", "critical_inputs"],
          title=f"Exposure of {table.rows[0]['target_name'] if table.rows else target} by country")
 
@@ -125,7 +110,7 @@ def demo(
     from pinchpoint.cli.output import print_table
     from pinchpoint.reports.demo import build_demo
 
-    chain = _chain(dataset, workspace)
+    chain = open_chain(dataset, workspace)
     result = build_demo(chain, out, command="pinchpoint " + " ".join(sys.argv[1:]))
     print_table(result.chokepoints, ["input_name", "kind", "top_provider", "top_share", "hhi"],
                 title=f"Top chokepoints in {chain.title} (one country >= 65%)", limit=15)
@@ -141,7 +126,7 @@ def data_list(fmt: FormatOpt = None, output: OutputOpt = None, workspace: Worksp
     """Datasets imported into the workspace, newest version first."""
     from pinchpoint.cli.output import emit
 
-    with _workspace(workspace) as ws:
+    with open_workspace(workspace) as ws:
         table = ws.list_datasets()
     emit(table, fmt, output, columns=["name", "version", "format", "imported_at", "n_inputs", "n_provisions",
                                       "source_path"], title=f"Datasets in {table.meta['workspace']}")
@@ -155,7 +140,7 @@ def data_import(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Validate a dataset and store it in the workspace (idempotent)."""
-    with _workspace(workspace) as ws:
+    with open_workspace(workspace) as ws:
         rec = ws.import_path(path, name=name)
         where = ws.path
     state = "imported" if rec.created else "already imported (unchanged)"
@@ -200,7 +185,7 @@ def data_fetch(
 
     if source != "eto":
         raise ValueError(f"unknown source {source!r}; available: eto")
-    with _workspace(workspace) as ws:
+    with open_workspace(workspace) as ws:
         target = dest or ws.path.parent / "downloads" / "eto"
         folder = fetch_eto(target, from_dir=from_dir, progress=lambda m: typer.echo(m, err=True))
         rec = ws.import_path(folder, name="eto")

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from pinchpoint.cli.common import FormatOpt, OutputOpt, WorkspaceOpt, friendly_errors, open_workspace, with_command
+from pinchpoint.cli.common import FormatOpt, OutputOpt, WorkspaceOpt, friendly_errors, open_chain, with_command
 
 scenarios_app = typer.Typer(no_args_is_help=True, help="Packaged stress-test scenarios.")
-
-
-def _chain(ref: str, workspace: Path | None) -> Any:
-    from pinchpoint.supplychain.load import BUILTIN_NAMES, load_chain
-
-    if ref in BUILTIN_NAMES or Path(ref).expanduser().exists():
-        return load_chain(ref)
-    with open_workspace(workspace) as ws:
-        return load_chain(ref, workspace=ws)
 
 
 def register(app: typer.Typer) -> None:
@@ -52,7 +43,7 @@ def register(app: typer.Typer) -> None:
         from pinchpoint.stress.scenario import load_scenario
 
         sc = load_scenario(scenario)
-        net = StressNetwork.build(_chain(dataset or sc.dataset_ref(), workspace))
+        net = StressNetwork.build(open_chain(dataset or sc.dataset_ref(), workspace))
         if engine == "static":
             table = run_static(net, sc)
             columns = ["input_id", "input_name", "kind", "own_loss", "shortfall"]

@@ -159,6 +159,7 @@ def load_dpl(path: Path) -> ScreeningList:
     reader = csv.DictReader(io.StringIO(text), delimiter="\t")
     if "Name" not in (reader.fieldnames or []):
         raise DataError("missing column 'Name'", file=str(path), row=1, field="Name")
+    version = m.group(1) if (m := re.search(r"(\d{4})", path.name)) else ""
     entities, problems = [], []
     for n, row in enumerate(reader, start=2):
         name = (row.get("Name") or "").strip()
@@ -170,10 +171,8 @@ def load_dpl(path: Path) -> ScreeningList:
         address = ", ".join(x for x in (row.get("Street_Address"), row.get("City"), row.get("State"), country)
                             if x and x.strip())
         entities.append(ListedEntity(entity_id=f"dpl-{n - 1}", list_name="BIS Denied Persons List",
-                                     list_version=(row.get("Last_Update") or "")[:4] or "", names=(Name(text=name),),
+                                     list_version=version, names=(Name(text=name),),
                                      countries=(iso,) if iso else (), addresses=(address,) if address else ()))
-    version = m.group(1) if (m := re.search(r"(\d{4})", path.name)) else ""
-    entities = [e.model_copy(update={"list_version": version}) for e in entities]
     return ScreeningList(list_name="BIS Denied Persons List", version=version, source=str(path),
                          entities=tuple(entities), problems=tuple(problems))
 

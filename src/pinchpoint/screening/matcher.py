@@ -154,18 +154,16 @@ class Screener:
         return [int(i) for i in voted]
 
     def score(self, q_tokens: Sequence[str], q_forms: Sequence[str], name: _Name) -> tuple[float, dict[str, Any]]:
+        sims = [[_sim(q, c) for c in name.tokens] for q in q_tokens]
         pairs = []
-        for q in q_tokens:
-            best, best_c = 0.0, ""
-            for c in name.tokens:
-                s = _sim(q, c)
-                if s > best:
-                    best, best_c = s, c
-            pairs.append((q, best_c, round(best, 3), round(self.weight(q), 3)))
+        for q, row in zip(q_tokens, sims, strict=True):
+            k = max(range(len(row)), key=row.__getitem__)
+            pairs.append((q, name.tokens[k] if row[k] > 0 else "", round(row[k], 3), round(self.weight(q), 3)))
         wq = sum(self.weight(q) for q in q_tokens) or 1.0
         wc = sum(self.weight(c) for c in name.tokens) or 1.0
-        precision = sum(max((_sim(q, c) for c in name.tokens), default=0.0) * self.weight(q) for q in q_tokens) / wq
-        recall = sum(max((_sim(q, c) for q in q_tokens), default=0.0) * self.weight(c) for c in name.tokens) / wc
+        precision = sum(max(row) * self.weight(q) for q, row in zip(q_tokens, sims, strict=True)) / wq
+        recall = sum(max(sims[i][j] for i in range(len(q_tokens))) * self.weight(c)
+                     for j, c in enumerate(name.tokens)) / wc
         f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
         latin_q = "".join(sorted(t for t in q_tokens if not t.startswith("#")))
         latin_c = "".join(sorted(t for t in name.tokens if not t.startswith("#")))

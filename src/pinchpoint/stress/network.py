@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 
 from pinchpoint.analysis.exposure import CompiledChain, compile_chain, upstream
 from pinchpoint.errors import DataError
-from pinchpoint.stress.scenario import CapacityLoss, DemandSurge, ExportBan, Parameters, Scenario
+from pinchpoint.stress.scenario import CapacityLoss, DemandSurge, ExportBan, Scenario
 from pinchpoint.supplychain.countries import normalise_country
 from pinchpoint.supplychain.model import InputKind, Level, SupplyChain
 from pinchpoint.supplychain.shares import normalised, select_shares
@@ -115,7 +115,3 @@ def shock_arrays(net: StressNetwork, scenario: Scenario) -> tuple[list[tuple[Flo
         else:
             supply.append((net.shock_shares(shock), shock))
     return supply, demand
-
-
-def parameters_for(net: StressNetwork, p: Parameters) -> dict[str, FloatArray]:
-    return {"inventory_days": net.per_input(p.inventory_days), "recovery_days": net.per_input(p.recovery_days, 90.0)}

@@ -8,7 +8,7 @@ the field.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +165,6 @@ def _assemble(path: Path, meta: dict[str, Any], sections: dict[str, list[Row]], 
 
     sources = [build_record(Source, f, line, id=_text(r, "id"), citation=_text(r, "citation"),
                             url=_text(r, "url") or None) for f, line, r in sections["sources"]]
-    source_ids = {s.id for s in sources}
     _unique(sections["sources"], "id")
 
     stages = [build_record(Stage, f, line, id=_text(r, "id"), name=_text(r, "name"),
@@ -187,7 +186,7 @@ def _assemble(path: Path, meta: dict[str, Any], sections: dict[str, list[Row]], 
             description=_text(r, "description"),
             market_size_usd=parse_float(_text(r, "market_size_usd"), file=f, row=line, field="market_size_usd"),
             market_size_year=parse_int(_text(r, "market_size_year"), file=f, row=line, field="market_size_year"),
-            source=_cite(r, "source", source_ids, f, line),
+            source=_text(r, "source") or None,
         ))
     _unique(sections["inputs"], "id", also=stage_ids)
     input_ids = {i.id for i in inputs}
@@ -245,7 +244,7 @@ def _assemble(path: Path, meta: dict[str, Any], sections: dict[str, list[Row]], 
         if year is None:
             raise DataError("year is blank", file=f, row=line, field="year")
         provisions.append(build_record(Provision, f, line, provider=ref, input=target, share=share, year=year,
-                                       source=_cite(r, "source", source_ids, f, line),
+                                       source=_text(r, "source") or None,
                                        note=_text(r, "note") or None))
 
     relations: list[Relation] = []
@@ -286,11 +285,6 @@ def _assemble(path: Path, meta: dict[str, Any], sections: dict[str, list[Row]], 
         raise DataError(first_message(exc), file=str(path)) from None
 
 
-def _cite(r: dict[str, Any], key: str, source_ids: set[str], f: str, line: int) -> str | None:
-    value = _text(r, key)
-    return value or None
-
-
 def _unique(rows: Iterable[Row], key: str, also: set[str] | None = None) -> None:
     seen: dict[str, int] = {}
     for f, line, r in rows:
@@ -303,6 +297,3 @@ def _unique(rows: Iterable[Row], key: str, also: set[str] | None = None) -> None
             raise DataError(f"id {value!r} is already a stage id", file=f, row=line, field=key)
         seen[value] = line
 
-
-def iter_sources(chain: SupplyChain) -> Iterator[Source]:
-    yield from chain.sources

@@ -1,5 +1,5 @@
 """Code lists as data: the Common High Priority List (CHPL) by version, its HS2017 equivalents, CN8 -> HS6 by prefix,
-and user lists of codes from a file."""
+and user lists of codes from a file. CN8 codes match their HS6 code by prefix (CodeList.matches)."""
 
 from __future__ import annotations
 
@@ -69,8 +69,3 @@ def load_code_list(path: Path) -> CodeList:
             raise DataError(f"not a product code: {text!r}", file=str(path), row=n, field="code")
         codes.append(text)
     return CodeList(path.stem, "user", tuple(codes), {}, {})
-
-
-def cn8_to_hs6(code: str) -> str:
-    """CN8 codes extend HS6: the first six digits are the HS6 code."""
-    return code[:6]

@@ -134,6 +134,23 @@ class Parameters(_Strict):
         description="time to recover (TTR) of a lost supplier, by input kind or id, for the TTS/TTR analysis")
 
 
+class ArioParameters(_Strict):
+    """Parameters of the ARIO-compatible mode (``--engine ario``); the defaults are BoARIO's documented
+    defaults (Hallegatte 2008; Guan et al. 2020)."""
+
+    alpha_base: float = Field(1.0, ge=1.0, description="normal over-production factor")
+    alpha_max: float = Field(1.25, ge=1.0, description="ceiling of temporary over-production (Hallegatte 2008: 1.25)")
+    alpha_tau: float = Field(365.0, gt=0, description="days for over-production to adjust")
+    inventory_days: float = Field(90.0, gt=1, description="target stock of every input, in days of use")
+    inventory_days_by_sector: dict[str, float] = Field(default_factory=dict, description="per input sector; "
+                                                       ".inf in YAML for inputs that never run short (e.g. services)")
+    psi: float = Field(0.8, gt=0, le=1, description="production is cut when a stock falls below psi x its target")
+    restoration_tau: float = Field(60.0, gt=0, description="days over which a stock gap is re-ordered")
+    order_shares: Literal["capacity", "fixed"] = "capacity"
+    collapse_fraction: float = Field(0.5, ge=0, le=1, description="stop with an error when total production falls "
+                                     "below this fraction of its baseline (a collapsing economy is flagged)")
+
+
 class Uncertain(_Strict):
     """A parameter drawn uniformly between ``low`` and ``high`` in each Monte Carlo run."""
 
@@ -165,6 +182,7 @@ class Scenario(_Strict):
     horizon_days: int = Field(365, ge=1, le=3650)
     shocks: tuple[Shock, ...] = Field(min_length=1)
     parameters: Parameters = Parameters()
+    ario: ArioParameters = ArioParameters()
     uncertainty: tuple[Uncertain, ...] = ()
     sources: tuple[SourceRef, ...] = ()
     origin: str = Field("", description="file the scenario was read from (set by the loader)")

@@ -173,7 +173,7 @@ class ArioResult:
 
     def summary(self) -> ResultTable:
         """Per industry: production lost, worst day (fraction of baseline), days below 99.9%, unmet final demand."""
-        rows: list[dict[str, object]] = []
+        rows: list[dict[str, Any]] = []
         ratio = np.divide(self.production, self.baseline[None, :], out=np.ones_like(self.production),
                           where=self.baseline[None, :] > 0)
         for k, (region, sector) in enumerate(self.table.industries):
@@ -194,7 +194,7 @@ class ArioResult:
         """Total production, capacity and unmet final demand per region and day."""
         regions = sorted(set(self.table.regions))
         idx = np.array([regions.index(r) for r in self.table.regions])
-        rows = []
+        rows: list[dict[str, Any]] = []
         for r, region in enumerate(regions):
             cols = idx == r
             base = float(self.baseline[cols].sum())

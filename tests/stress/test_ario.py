@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +14,7 @@ from pinchpoint.errors import DataError
 from pinchpoint.stress.ario import IOTable, capacity_loss_schedule, run_ario
 from pinchpoint.stress.engines import SimulationError
 from pinchpoint.stress.scenario import ArioParameters, Scenario
+from tests.peers import install_peers, peer_env
 
 PEER = Path(__file__).with_name("boario_peer.py")
 
@@ -145,36 +144,19 @@ def test_reads_pymrio_text_layout_and_reports_bad_cells(tmp_path: Path) -> None:
     assert "n/a" in str(err.value) and "Z.txt" in str(err.value)
 
 
-# BoARIO (GPL) is a comparison peer: installed from the package registry into a cache outside the repository and
-# run in its own process; pinchpoint never imports it.
 @pytest.fixture(scope="session")
 def peers() -> Path:
-    cache = Path(os.environ.get("PINCHPOINT_PEERS") or Path.home() / ".cache" / "pinchpoint" / "peers")
-    probe = [sys.executable, "-c", "import boario, pymrio, progressbar"]
-    env = {**os.environ, "PYTHONPATH": str(cache)}
-    if cache.is_dir() and subprocess.run(probe, env=env, capture_output=True).returncode == 0:
-        return cache
-    staging = cache.with_name(cache.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                               "--target", str(staging), "boario", "pymrio", "progressbar2"],
-                              capture_output=True, text=True, timeout=900)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        pytest.skip(f"BoARIO could not be installed for the comparison ({err}); pinchpoint does not depend on it")
-    if done.returncode != 0:
-        pytest.skip("BoARIO could not be installed from the package registry for the comparison "
-                    f"(pip: {done.stderr.strip().splitlines()[-1:] or done.returncode}); pinchpoint does not "
-                    "depend on it (GPL)")
-    shutil.rmtree(cache, ignore_errors=True)
-    staging.rename(cache)
-    return cache
+    """BoARIO and pymrio (GPL comparison peers), installed into a cache outside the repository when available."""
+    found = install_peers()
+    if isinstance(found, str):
+        pytest.skip(f"{found}: the BoARIO comparison needs them (pinchpoint itself does not depend on them)")
+    return found
 
 
 def test_matches_boario_on_pymrio_test_table(peers: Path) -> None:
     """50% capacity loss of reg1 manufacturing for 30 days, then a 60-day linear recovery, over a year."""
     out = subprocess.run([sys.executable, str(PEER), "reg1", "manufactoring", "0.5", "5", "30", "60", "365"],
-                         env={**os.environ, "PYTHONPATH": str(peers)}, capture_output=True, text=True, timeout=600)
+                         env=peer_env(peers), capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     peer = json.loads(out.stdout)
     table = IOTable.read(peers / "pymrio" / "mrio_models" / "test_mrio" / "mrio_data")
@@ -195,3 +177,27 @@ def test_matches_boario_on_pymrio_test_table(peers: Path) -> None:
     assert ours.production_loss == pytest.approx(theirs_loss, rel=0.05)
     # and day by day, in total
     assert np.allclose(ours.production.sum(axis=1), theirs.sum(axis=1), rtol=1e-3)
+
+
+def test_cli_runs_a_scenario_on_a_table_folder(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pinchpoint.cli.main import app
+
+    table = mrio()
+    _write_pymrio_text(table, tmp_path / "table")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("name: r2-s0\ntitle: r2 s0 halved\nhorizon_days: 120\nshocks:\n"
+                        "  - {type: capacity_loss, country: r2, input: s0, fraction: 0.5, start: 5, duration: 20}\n"
+                        "ario: {inventory_days: 30, order_shares: fixed}\n", encoding="utf-8")
+    out = CliRunner().invoke(app, ["stress", str(scenario), "--engine", "ario", "--mrio", str(tmp_path / "table"),
+                                   "-f", "json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.stdout)
+    assert (rows[0]["region"], rows[0]["sector"]) == ("r2", "s0")
+    assert rows[0]["lowest_output"] == pytest.approx(0.5)
+    direct = run_ario(table, shock(table, "r2", "s0", 0.5, 5, 120, 20),
+                      ArioParameters(inventory_days=30, order_shares="fixed"))
+    assert sum(r["production_lost"] for r in rows) == pytest.approx(direct.production_loss)
+    bad = CliRunner().invoke(app, ["stress", str(scenario), "--engine", "ario", "--mrio", str(tmp_path / "nope")])
+    assert bad.exit_code == 2 and "nope" in bad.output

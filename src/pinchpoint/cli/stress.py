@@ -22,7 +22,9 @@ def register(app: typer.Typer) -> None:
         scenario: Annotated[str, typer.Argument(help="A scenario YAML file or a packaged scenario name.")],
         dataset: Annotated[str | None, typer.Option("--dataset", "-d", help="Run on this dataset instead of the "
                                                     "scenario's.")] = None,
-        engine: Annotated[str, typer.Option(help="static, tts or dynamic.")] = "dynamic",
+        engine: Annotated[str, typer.Option(help="static, tts, dynamic, or ario (an input-output table).")] = "dynamic",
+        mrio: Annotated[str | None, typer.Option(help="ario engine: a pymrio text table folder (Z.txt, Y.txt) or "
+                                                 "'pymrio:test'.")] = None,
         runs: Annotated[int, typer.Option(help="Monte Carlo runs (dynamic engine); 1 = the central values.",
                                           min=1, max=100_000)] = 1,
         seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same result.")] = 0,
@@ -43,6 +45,21 @@ def register(app: typer.Typer) -> None:
         from pinchpoint.stress.scenario import load_scenario
 
         sc = load_scenario(scenario)
+        if engine == "ario":
+            from pinchpoint.stress.ario import capacity_loss_schedule, load_table, run_ario
+
+            if mrio is None:
+                raise ValueError("--engine ario needs --mrio: a pymrio text table folder or 'pymrio:test'")
+            io = load_table(mrio)
+            loss, demand = capacity_loss_schedule(io, sc, sc.horizon_days)
+            with Progress(transient=True) as bar:
+                task = bar.add_task(f"{sc.name}: ARIO, {len(io.regions)} industries", total=sc.horizon_days)
+                ario = run_ario(io, loss, sc.ario, demand,
+                                progress=lambda done, total: bar.update(task, completed=done))
+            emit(with_command(ario.summary()), fmt, output, title=f"{sc.title} (ARIO, {io.source})",
+                 columns=["region", "sector", "production_lost", "lost_days_of_output", "lowest_output",
+                          "lowest_day", "final_demand_unmet"])
+            return
         net = StressNetwork.build(open_chain(dataset or sc.dataset_ref(), workspace))
         if engine == "static":
             table = run_static(net, sc)
@@ -62,7 +79,7 @@ def register(app: typer.Typer) -> None:
 
                 typer.echo(f"report: {write_report(result, sc, report)}", err=True)
         else:
-            raise ValueError(f"--engine must be static, tts or dynamic, not {engine!r}")
+            raise ValueError(f"--engine must be static, tts, dynamic or ario, not {engine!r}")
         emit(with_command(table), fmt, output, columns=columns, title=f"{sc.title} ({engine})")
 
     @scenarios_app.command("list")

@@ -274,7 +274,7 @@ def run_ario(table: IOTable, capacity_loss: FloatArray, params: ArioParameters |
 
 class _Model:
     """State of one ARIO run. Industries are held region-major (R regions x S sectors) so that the intermediate-use
-    matrix reshapes to (R, S, n) and the sums over the suppliers of one product are einsum reductions."""
+    matrix reshapes to (R, S, n) and the sums over the suppliers of one product are batched matrix products."""
 
     def __init__(self, table: IOTable, p: ArioParameters) -> None:
         region_names = list(dict.fromkeys(table.regions))
@@ -289,13 +289,17 @@ class _Model:
         self.inverse = np.argsort(self.order)  # table position -> internal position
         self.R, self.S, self.n = R, S, len(self.order)
         self.p = p
-        year = 365.0
-        Z = table.Z[np.ix_(self.order, self.order)] / year
-        self.Z3 = np.ascontiguousarray(Z.reshape(R, S, self.n))
-        self.y0 = table.Y[self.order].sum(axis=1) / year
-        self.x0 = Z.sum(axis=1) + self.y0
+        # Z stays in yearly units and, when the table is already region-major, is not copied: the factor 1/365
+        # is applied to the (sectors x industries) results of each pass instead
+        self.day = 1.0 / 365.0
+        identity = bool((self.order == np.arange(self.n)).all())
+        Z = table.Z if identity else table.Z[np.ix_(self.order, self.order)]
+        self.Z3 = np.ascontiguousarray(Z).reshape(R, S, self.n)
+        self.Zs = self.Z3.transpose(1, 0, 2)  # (sectors, regions, buyers): one matrix per product, for matmul
+        self.y0 = table.Y[self.order].sum(axis=1) * self.day
+        z_c = self._by_product(np.ones((R, S)))
+        self.x0 = self.Z3.sum(axis=2).reshape(self.n) * self.day + self.y0
         # technical coefficients by product (summed over supplier regions): use of product s per unit of j's output
-        z_c = self.Z3.sum(axis=0)
         self.tech = np.divide(z_c, self.x0[None, :], out=np.zeros_like(z_c), where=self.x0[None, :] > 0)
         inv = np.array([p.inventory_days_by_sector.get(s, p.inventory_days) for s in sector_names], dtype=np.float64)
         self.inv_days = inv[:, None]
@@ -304,15 +308,20 @@ class _Model:
         self.stock = np.where(self.finite_inv, self.x0[None, :] * self.tech * self.target_days, np.inf)
         self.alpha = np.full(self.n, p.alpha_base)
         self.c_orders = np.ones(self.n)
-        den = z_c
-        self.g = np.divide(self.x0[None, :] * self.tech, den, out=np.zeros_like(den), where=den > 0)
+        self.g = np.divide(self.x0[None, :] * self.tech, z_c, out=np.zeros_like(z_c), where=z_c > 0)
         self.received = self._received_orders()
         self.production = self.x0.copy()
-        self.demand_total = self.received + self.y0
+
+    def _by_product(self, weights: FloatArray) -> FloatArray:
+        """sum over suppliers i of product s of weights[i] * Z0[i, j], daily: (sectors x buyers), one BLAS pass."""
+        w = weights.reshape(self.R, self.S).T[:, None, :]  # (sectors, 1, regions)
+        out: FloatArray = np.matmul(w, self.Zs)[:, 0, :] * self.day
+        return out
 
     def _received_orders(self) -> FloatArray:
-        # orders to supplier i = c[i] * sum_j Z0[i, j] * g[s(i), j]
-        out: FloatArray = np.einsum("rsj,sj->rs", self.Z3, self.g).reshape(self.n) * self.c_orders
+        """Orders to supplier i = c[i] * sum_j Z0[i, j] * g[s(i), j], daily."""
+        per = np.matmul(self.Zs, self.g[:, :, None])[:, :, 0]  # (sectors, regions)
+        out: FloatArray = per.T.reshape(self.n) * self.c_orders * self.day
         return out
 
     def step(self, day: int, loss: FloatArray, demand_mult: FloatArray | None
@@ -340,8 +349,7 @@ class _Model:
             limited = short.any(axis=0)
         # proportional rationing: each supplier serves the same fraction of every order and of final demand
         served = np.divide(production, demand, out=np.zeros(self.n), where=demand > 0)
-        weights = (self.c_orders * served).reshape(self.R, self.S)
-        delivered = self.g * np.einsum("rsj,rs->sj", self.Z3, weights)
+        delivered = self.g * self._by_product(self.c_orders * served)
         used = production[None, :] * self.tech
         self.stock = np.where(self.finite_inv, self.stock + delivered - used, np.inf)
         if (self.stock < -1e-9 * np.maximum(1.0, self.x0[None, :])).any() or not np.isfinite(production).all():
@@ -352,7 +360,7 @@ class _Model:
         gap = np.where(self.finite_inv, np.maximum(goal - self.stock, 0.0), 0.0) / p.restoration_tau + used
         c = np.divide(cap, self.x0, out=np.ones(self.n), where=self.x0 > 0) if p.order_shares == "capacity" \
             else np.ones(self.n)
-        den = np.einsum("rsj,rs->sj", self.Z3, c.reshape(self.R, self.S))
+        den = self._by_product(c)
         self.g = np.divide(gap, den, out=np.zeros_like(gap), where=den > 0)
         self.c_orders = c
         self.received = self._received_orders()

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from pinchpoint.errors import DataError
-from pinchpoint.stress.ario import IOTable, capacity_loss_schedule, run_ario
+from pinchpoint.stress.ario import IOTable, run_ario, schedule
 from pinchpoint.stress.engines import SimulationError
 from pinchpoint.stress.scenario import ArioParameters, Scenario
 from tests.peers import install_peers, peer_env
@@ -30,7 +30,8 @@ def mrio(regions: int = 3, sectors: int = 4, seed: int = 1) -> IOTable:
     names_r = [f"r{i}" for i in range(regions)]
     names_s = [f"s{i}" for i in range(sectors)]
     return IOTable(Z=Z, Y=Y, regions=tuple(r for r in names_r for _ in names_s),
-                   sectors=tuple(s for _ in names_r for s in names_s), unit="test", source="generated")
+                   sectors=tuple(s for _ in names_r for s in names_s), unit="test", source="generated",
+                   fd_regions=tuple(names_r))
 
 
 def shock(table: IOTable, region: str, sector: str, fraction: float, start: int, days: int, length: int) -> np.ndarray:
@@ -104,14 +105,16 @@ def test_scenario_shocks_map_to_regions_and_sectors(tmp_path: Path) -> None:
         "shocks": [{"type": "capacity_loss", "country": "r2", "input": "s0", "fraction": 0.4, "start": 3,
                     "duration": 5, "recovery": {"shape": "linear", "ramp_days": 10}},
                    {"type": "demand_surge", "increase": 0.1, "outputs": ["s3"], "start": 0, "duration": 60}]})
-    delta, demand = capacity_loss_schedule(table, sc, 60)
+    plan = schedule(table, sc, 60)
+    delta, demand = plan.loss, plan.demand
+    assert demand is not None
     k = table.industries.index(("r2", "s0"))
     assert delta[3, k] == pytest.approx(0.4) and delta[2, k] == 0 and delta[13, k] == pytest.approx(0.2)
     assert delta[:, [i for i in range(12) if i != k]].max() == 0
     assert demand[0, table.industries.index(("r1", "s3"))] == pytest.approx(1.1)
     bad = sc.model_copy(update={"shocks": (sc.shocks[0].model_copy(update={"country": "mars"}),)})
     with pytest.raises(DataError, match="mars"):
-        capacity_loss_schedule(table, bad, 60)
+        schedule(table, bad, 60)
 
 
 def _write_pymrio_text(table: IOTable, folder: Path) -> None:
@@ -166,7 +169,7 @@ def test_matches_boario_on_pymrio_test_table(peers: Path) -> None:
         "name": "fire", "title": "fire", "horizon_days": 365,
         "shocks": [{"type": "capacity_loss", "country": "reg1", "input": "manufactoring", "fraction": 0.5,
                     "start": 6, "duration": 31, "recovery": {"shape": "linear", "ramp_days": 60}}]})
-    delta, _ = capacity_loss_schedule(table, sc, 365)
+    delta = schedule(table, sc, 365).loss
     k = table.industries.index(("reg1", "manufactoring"))
     assert np.allclose(delta[:, k], np.clip(peer["capacity_loss"], 0, 1), atol=1e-6)  # BoARIO rounds
     ours = run_ario(table, delta)
@@ -201,3 +204,61 @@ def test_cli_runs_a_scenario_on_a_table_folder(tmp_path: Path) -> None:
     assert sum(r["production_lost"] for r in rows) == pytest.approx(direct.production_loss)
     bad = CliRunner().invoke(app, ["stress", str(scenario), "--engine", "ario", "--mrio", str(tmp_path / "nope")])
     assert bad.exit_code == 2 and "nope" in bad.output
+
+
+def _scenario(**extra: object) -> Scenario:
+    base: dict[str, object] = {"name": "t", "title": "t", "horizon_days": 200,
+                               "shocks": [{"type": "capacity_loss", "country": "r0", "input": "s1", "fraction": 0.0}]}
+    base.update(extra)
+    return Scenario.model_validate(base)
+
+
+def test_trade_restrictions_that_restrict_nothing_change_nothing() -> None:
+    table = mrio()
+    plain = run_ario(table, shock(table, "r0", "s1", 0.4, 5, 200, 40))
+    # a ban fully leaking through third countries: the per-region code path, with every flow open
+    sc = _scenario(shocks=[{"type": "capacity_loss", "country": "r0", "input": "s1", "fraction": 0.4, "start": 5,
+                            "duration": 40},
+                           {"type": "export_ban", "country": "r1", "fraction": 1.0, "leakage": 1.0,
+                            "start": 0, "duration": 200}])
+    plan = schedule(table, sc, 200)
+    assert plan.flows(10) is not None
+    restricted = run_ario(table, plan)
+    assert np.allclose(restricted.production, plain.production, rtol=1e-9)
+
+
+def test_export_ban_reroutes_orders_and_blocks_final_demand() -> None:
+    table = mrio()
+    sc = _scenario(shocks=[{"type": "export_ban", "country": "r0", "inputs": ["s1"], "fraction": 1.0,
+                            "start": 10, "duration": 200}])
+    result = run_ario(table, schedule(table, sc, 200))
+    k = table.industries.index(("r0", "s1"))
+    y_abroad = sum(table.Y[k, j] for j, r in enumerate(table.fd_regions) if r != "r0") / 365
+    # from day 10, r0's s1 cannot serve foreign final buyers at all
+    assert result.final_demand_unmet[20, k] >= y_abroad * (1 - 1e-9)
+    assert result.final_demand_unmet[5, k] == pytest.approx(0.0, abs=1e-12)
+    # foreign buyers move their orders to r1 and r2's s1, which run at capacity and raise it (over-production)
+    k1 = table.industries.index(("r1", "s1"))
+    assert result.production[60, k1] > result.baseline[k1]
+    assert result.capacity[60, k1] > result.capacity[10, k1]
+    assert result.production[60, k] < result.baseline[k] * 0.99
+
+
+def test_zero_to_embargoed_destinations() -> None:
+    table = mrio()
+    sc = _scenario(ario={"embargoed": ["r2"], "order_shares": "fixed"})
+    plan = schedule(table, sc, 200)
+    flows = plan.flows(0)
+    assert flows is not None
+    r2 = np.array([r == "r2" for r in table.regions])
+    assert (flows[~r2, 2] == 0).all() and (flows[r2, 2] == 1).all() and (flows[:, :2] == 1).all()
+    result = run_ario(table, plan)
+    # suppliers elsewhere serve r2 nothing: r2's final buyers lose every import from day 0
+    imports = sum(table.Y[i, j] for i in np.flatnonzero(~r2) for j, r in enumerate(table.fd_regions) if r == "r2")
+    assert result.final_demand_unmet[0, ~r2].sum() == pytest.approx(imports / 365)
+    # r0 and r1 lose r2's orders; r2's buyers turn to r2's own suppliers, which cannot serve everyone
+    assert result.production[50, ~r2].sum() < 0.9 * result.baseline[~r2].sum()
+    assert result.production[50, r2].sum() > result.baseline[r2].sum()
+    assert result.final_demand_unmet[50, r2].sum() > 0
+    with pytest.raises(DataError, match="mars"):
+        schedule(table, _scenario(ario={"embargoed": ["mars"]}), 10)

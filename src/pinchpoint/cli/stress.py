@@ -46,15 +46,15 @@ def register(app: typer.Typer) -> None:
 
         sc = load_scenario(scenario)
         if engine == "ario":
-            from pinchpoint.stress.ario import capacity_loss_schedule, load_table, run_ario
+            from pinchpoint.stress.ario import load_table, run_ario, schedule
 
             if mrio is None:
                 raise ValueError("--engine ario needs --mrio: a pymrio text table folder or 'pymrio:test'")
             io = load_table(mrio)
-            loss, demand = capacity_loss_schedule(io, sc, sc.horizon_days)
+            plan = schedule(io, sc, sc.horizon_days)
             with Progress(transient=True) as bar:
                 task = bar.add_task(f"{sc.name}: ARIO, {len(io.regions)} industries", total=sc.horizon_days)
-                ario = run_ario(io, loss, sc.ario, demand,
+                ario = run_ario(io, plan, sc.ario,
                                 progress=lambda done, total: bar.update(task, completed=done))
             emit(with_command(ario.summary()), fmt, output, title=f"{sc.title} (ARIO, {io.source})",
                  columns=["region", "sector", "production_lost", "lost_days_of_output", "lowest_output",

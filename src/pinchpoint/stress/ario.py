@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 from pinchpoint.errors import DataError
 from pinchpoint.results import ResultTable
 from pinchpoint.stress.engines import SimulationError
-from pinchpoint.stress.scenario import ArioParameters, CapacityLoss, DemandSurge, Scenario
+from pinchpoint.stress.scenario import ArioParameters, CapacityLoss, DemandSurge, ExportBan, Scenario
 
 FloatArray = NDArray[np.float64]
 Progress = Callable[[int, int], None]
@@ -52,6 +52,7 @@ class IOTable:
     sectors: tuple[str, ...]  # sector of each industry
     unit: str = ""
     source: str = ""
+    fd_regions: tuple[str, ...] = ()  # region of each final-demand column (needed for export bans and embargoes)
 
     def __post_init__(self) -> None:
         n = len(self.regions)
@@ -89,7 +90,8 @@ class IOTable:
                    regions=tuple(k[0] for k in labels), sectors=tuple(k[1] for k in labels),
                    unit=str(getattr(mrio, "unit", "") if not hasattr(getattr(mrio, "unit", None), "iloc")
                             else mrio.unit.iloc[0, 0]),
-                   source=str(getattr(meta, "name", "") or "pymrio IOSystem"))
+                   source=str(getattr(meta, "name", "") or "pymrio IOSystem"),
+                   fd_regions=tuple(str(c[0]) if isinstance(c, tuple) else str(c) for c in Y.columns))
 
     @classmethod
     def read(cls, folder: str | Path) -> IOTable:
@@ -101,14 +103,14 @@ class IOTable:
             raise DataError(f"{folder}: not a folder holding an IO table (Z.txt and Y.txt)")
         z_file, y_file = _find(folder, ("Z.txt", "trade_flows_Z.txt")), _find(folder, ("Y.txt", "finald_demand_Y.txt"))
         z_rows, z_cols, Z = _read_matrix(z_file)
-        y_rows, _, Y = _read_matrix(y_file)
+        y_rows, y_cols, Y = _read_matrix(y_file)
         if [r[:2] for r in y_rows] != [r[:2] for r in z_rows]:
             raise DataError(f"rows are not the industries of {z_file.name}", file=str(y_file))
         if [c[:2] for c in z_cols] != [r[:2] for r in z_rows]:
             raise DataError("columns are not the same industries as the rows", file=str(z_file))
         unit = z_rows[0][2] if len(z_rows[0]) > 2 else ""
         return cls(Z=Z, Y=Y, regions=tuple(r[0] for r in z_rows), sectors=tuple(r[1] for r in z_rows), unit=unit,
-                   source=str(folder))
+                   source=str(folder), fd_regions=tuple(c[0] for c in y_cols))
 
 
 def _find(folder: Path, names: Sequence[str]) -> Path:
@@ -206,60 +208,109 @@ class ArioResult:
         return ResultTable.from_records("ario_series", rows, meta={"unit": self.table.unit})
 
 
-def capacity_loss_schedule(table: IOTable, scenario: Scenario, days: int) -> tuple[FloatArray, FloatArray]:
-    """Daily capacity loss (days x industries) and final-demand multipliers from a scenario's shocks.
+@dataclass
+class Schedule:
+    """What a scenario does to a table, day by day: capacity lost (days x industries), final-demand multipliers,
+    and trade restrictions: export bans (a supplier mask over (industry, buyer region) and a daily size) and
+    embargoed buyer regions (served nothing by suppliers elsewhere)."""
 
-    A ``capacity_loss`` shock's ``country`` names a region of the table and its ``input`` a sector (either may be
-    omitted: every region or sector); its ``fraction`` of capacity is lost on the shock's own time profile.
-    A ``demand_surge`` raises final demand for its ``input`` sector (``outputs``), everywhere."""
+    loss: FloatArray
+    demand: FloatArray | None = None
+    bans: tuple[tuple[NDArray[np.bool_], FloatArray], ...] = ()
+    embargo: NDArray[np.bool_] | None = None  # (industries x regions): supplier may not serve that region
+
+    def flows(self, day: int) -> FloatArray | None:
+        """Share of each supplier's normal flow to each buyer region that may pass on ``day`` (None: all)."""
+        if not self.bans and self.embargo is None:
+            return None
+        allowed = np.ones(self.loss.shape[1:] + (self._regions(),))
+        for mask, size in self.bans:
+            allowed[mask] *= 1.0 - size[day]
+        if self.embargo is not None:
+            allowed[self.embargo] = 0.0
+        return allowed
+
+    def _regions(self) -> int:
+        if self.embargo is not None:
+            return int(self.embargo.shape[1])
+        return int(self.bans[0][0].shape[1])
+
+
+def schedule(table: IOTable, scenario: Scenario, days: int) -> Schedule:
+    """The daily effect of a scenario's shocks on an IO table.
+
+    ``capacity_loss``: ``country`` names a region of the table and ``input`` a sector (omitted: all its sectors);
+    its ``fraction`` of capacity is lost on the shock's time profile. ``demand_surge``: final demand for its
+    ``outputs`` sectors (default all) rises by ``increase``. ``export_ban``: ``country``'s industries in the
+    ``inputs`` sectors (default all) deliver ``fraction x (1 - leakage)`` less to buyers in other regions; buyers
+    re-order from the suppliers still open to them. ``ario.embargoed`` regions are served nothing by suppliers in
+    other regions (zero-to-embargoed rationing): their orders go unserved and other buyers share the output."""
     t = np.arange(days, dtype=np.float64)
-    delta = np.zeros((days, len(table.regions)))
-    demand = np.ones((days, len(table.regions)))
+    n = len(table.regions)
+    delta = np.zeros((days, n))
+    demand = np.ones((days, n))
     regions, sectors = np.asarray(table.regions), np.asarray(table.sectors)
+    names = list(dict.fromkeys(table.regions))
+    bans: list[tuple[NDArray[np.bool_], FloatArray]] = []
+
+    def where(number: int, field: str) -> dict[str, Any]:
+        return {"file": scenario.origin or None, "field": f"shocks.{number - 1}.{field}"}
+
     for number, shock in enumerate(scenario.shocks, start=1):
         if isinstance(shock, CapacityLoss):
             if shock.organisation:
-                raise DataError("an IO table has regions and sectors, not organisations", file=scenario.origin,
-                                field=f"shocks.{number - 1}.organisation")
-            hit = np.ones(len(regions), dtype=bool)
-            if shock.country:
-                hit &= regions == shock.country
+                raise DataError("an IO table has regions and sectors, not organisations", **where(number,
+                                                                                                   "organisation"))
+            hit = regions == shock.country
             if shock.input:
                 hit &= sectors == shock.input
             if not hit.any():
                 raise DataError(f"no industry of the table is in region {shock.country!r} and sector "
-                                f"{shock.input!r}", file=scenario.origin,
-                                field=f"shocks.{number - 1}")
+                                f"{shock.input!r} (regions: {', '.join(names[:12])}...)", **where(number, "country"))
             delta[:, hit] += (shock.fraction * shock.severity(t))[:, None]
         elif isinstance(shock, DemandSurge):
-            hit = np.isin(sectors, list(shock.outputs)) if shock.outputs else np.ones(len(sectors), dtype=bool)
+            hit = np.isin(sectors, list(shock.outputs)) if shock.outputs else np.ones(n, dtype=bool)
             demand[:, hit] *= (1.0 + shock.increase * shock.severity(t))[:, None]
-        else:
-            raise DataError(f"{shock.type} has no meaning in the ARIO mode (capacity_loss and demand_surge do)",
-                            file=scenario.origin,
-                            field=f"shocks.{number - 1}.type")
-    return np.clip(delta, 0.0, 1.0), demand
+        elif isinstance(shock, ExportBan):
+            if shock.country not in names:
+                raise DataError(f"{shock.country!r} is not a region of the table", **where(number, "country"))
+            supplier = (regions == shock.country) & (np.isin(sectors, list(shock.inputs)) if shock.inputs else True)
+            mask = supplier[:, None] & (np.asarray(names) != shock.country)[None, :]
+            bans.append((mask, shock.fraction * (1.0 - shock.leakage) * shock.severity(t)))
+    embargo = None
+    if scenario.ario.embargoed:
+        unknown = sorted(set(scenario.ario.embargoed) - set(names))
+        if unknown:
+            raise DataError(f"embargoed regions not in the table: {', '.join(unknown)}",
+                            file=scenario.origin or None, field="ario.embargoed")
+        target = np.isin(names, list(scenario.ario.embargoed))
+        embargo = ~np.isin(regions, list(scenario.ario.embargoed))[:, None] & target[None, :]
+    if (bans or embargo is not None) and len(table.fd_regions) != table.Y.shape[1]:
+        raise DataError(f"{table.source}: final-demand columns carry no regions, so trade restrictions cannot apply")
+    return Schedule(loss=np.clip(delta, 0.0, 1.0), demand=demand, bans=tuple(bans), embargo=embargo)
 
 
-def run_ario(table: IOTable, capacity_loss: FloatArray, params: ArioParameters | None = None,
-             demand: FloatArray | None = None, progress: Progress | None = None) -> ArioResult:
-    """Simulate ``len(capacity_loss)`` days of ARIO dynamics.
+def run_ario(table: IOTable, shocks: Schedule | FloatArray, params: ArioParameters | None = None,
+             progress: Progress | None = None) -> ArioResult:
+    """Simulate ARIO dynamics for as many days as the schedule has.
 
-    ``capacity_loss[t, k]`` is the fraction of industry ``k``'s capacity lost on day ``t`` (0-1); ``demand[t, k]``
-    multiplies its final demand (default 1). Raises :class:`SimulationError` on negative stocks, non-finite values
-    or a collapse (total production below ``collapse_fraction`` of baseline)."""
+    ``shocks`` is a :class:`Schedule` (see :func:`schedule`) or just the capacity loss: ``loss[t, k]`` is the
+    fraction of industry ``k``'s capacity lost on day ``t`` (0-1). Raises :class:`SimulationError` on negative
+    stocks, non-finite values or a collapse (total production below ``collapse_fraction`` of baseline)."""
     p = params or ArioParameters()
-    days, n = capacity_loss.shape
+    plan = shocks if isinstance(shocks, Schedule) else Schedule(loss=np.asarray(shocks, dtype=np.float64))
+    days, n = plan.loss.shape
     if n != len(table.regions):
-        raise ValueError(f"capacity_loss has {n} industries, the table {len(table.regions)}")
+        raise ValueError(f"the schedule has {n} industries, the table {len(table.regions)}")
     model = _Model(table, p)
     production = np.empty((days, n))
     capacity = np.empty((days, n))
     unmet = np.empty((days, n))
     limited = np.zeros((days, n), dtype=bool)
     for day in range(days):
-        mult = None if demand is None else demand[day]
-        production[day], capacity[day], unmet[day], limited[day] = model.step(day, capacity_loss[day], mult)
+        mult = None if plan.demand is None else plan.demand[day]
+        production[day], capacity[day], unmet[day], limited[day] = model.step(day, plan.loss[day], mult,
+                                                                              plan.flows(day))
         total = production[day].sum()
         if not np.isfinite(total) or total < p.collapse_fraction * model.x0.sum():
             raise SimulationError(f"day {day}: total production is {total / model.x0.sum():.1%} of baseline "
@@ -297,7 +348,11 @@ class _Model:
         self.Z3 = np.ascontiguousarray(Z).reshape(R, S, self.n)
         self.Zs = self.Z3.transpose(1, 0, 2)  # (sectors, regions, buyers): one matrix per product, for matmul
         self.y0 = table.Y[self.order].sum(axis=1) * self.day
-        z_c = self._by_product(np.ones((R, S)))
+        self.y_by_region: FloatArray | None = None  # final demand by buyer region, when the table says it
+        if len(table.fd_regions) == table.Y.shape[1]:
+            member = np.array([[r == name for name in region_names] for r in table.fd_regions], dtype=np.float64)
+            self.y_by_region = table.Y[self.order] @ member * self.day
+        z_c = self._by_product(np.ones(self.n))
         self.x0 = self.Z3.sum(axis=2).reshape(self.n) * self.day + self.y0
         # technical coefficients by product (summed over supplier regions): use of product s per unit of j's output
         self.tech = np.divide(z_c, self.x0[None, :], out=np.zeros_like(z_c), where=self.x0[None, :] > 0)
@@ -307,28 +362,52 @@ class _Model:
         self.target_days = np.where(np.isfinite(self.inv_days), self.inv_days, 0.0)
         self.stock = np.where(self.finite_inv, self.x0[None, :] * self.tech * self.target_days, np.inf)
         self.alpha = np.full(self.n, p.alpha_base)
-        self.c_orders = np.ones(self.n)
+        self.c_orders: FloatArray = np.ones(self.n)  # supplier weights of the orders: (n,) or (n, buyer regions)
         self.g = np.divide(self.x0[None, :] * self.tech, z_c, out=np.zeros_like(z_c), where=z_c > 0)
         self.received = self._received_orders()
         self.production = self.x0.copy()
 
     def _by_product(self, weights: FloatArray) -> FloatArray:
-        """sum over suppliers i of product s of weights[i] * Z0[i, j], daily: (sectors x buyers), one BLAS pass."""
-        w = weights.reshape(self.R, self.S).T[:, None, :]  # (sectors, 1, regions)
-        out: FloatArray = np.matmul(w, self.Zs)[:, 0, :] * self.day
+        """sum over suppliers i of product s of w[i] * Z0[i, j], daily: (sectors x buyers), one BLAS pass. ``w`` is
+        one weight per supplier, or one per supplier and buyer region (trade restrictions)."""
+        if weights.ndim == 1:
+            w = weights.reshape(self.R, self.S).T[:, None, :]  # (sectors, 1, regions)
+            out: FloatArray = np.matmul(w, self.Zs)[:, 0, :] * self.day
+            return out
+        out = np.empty((self.S, self.n))
+        for rb in range(self.R):
+            block = slice(rb * self.S, (rb + 1) * self.S)
+            w = weights[:, rb].reshape(self.R, self.S).T[:, None, :]
+            out[:, block] = np.matmul(w, self.Zs[:, :, block])[:, 0, :] * self.day
         return out
 
     def _received_orders(self) -> FloatArray:
-        """Orders to supplier i = c[i] * sum_j Z0[i, j] * g[s(i), j], daily."""
-        per = np.matmul(self.Zs, self.g[:, :, None])[:, :, 0]  # (sectors, regions)
-        out: FloatArray = per.T.reshape(self.n) * self.c_orders * self.day
-        return out
+        """Orders to supplier i = sum_j c[i, r(j)] * Z0[i, j] * g[s(i), j], daily."""
+        if self.c_orders.ndim == 1:
+            per = np.matmul(self.Zs, self.g[:, :, None])[:, :, 0]  # (sectors, regions)
+            out: FloatArray = per.T.reshape(self.n) * self.c_orders * self.day
+            return out
+        out = np.zeros(self.n)
+        for rb in range(self.R):
+            block = slice(rb * self.S, (rb + 1) * self.S)
+            per = np.matmul(self.Zs[:, :, block], self.g[:, block, None])[:, :, 0]
+            out += per.T.reshape(self.n) * self.c_orders[:, rb]
+        return out * self.day
 
-    def step(self, day: int, loss: FloatArray, demand_mult: FloatArray | None
+    def step(self, day: int, loss: FloatArray, demand_mult: FloatArray | None, flows: FloatArray | None
              ) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_]]:
         p = self.p
         loss = loss[self.order]
-        y = self.y0 if demand_mult is None else self.y0 * demand_mult[self.order]
+        mult = np.ones(self.n) if demand_mult is None else demand_mult[self.order]
+        blocked = np.zeros(self.n)  # final demand that restrictions keep from its supplier
+        if flows is None:
+            y = self.y0 * mult
+        else:
+            flows = flows[self.order]
+            assert self.y_by_region is not None  # checked by schedule()
+            by_region = self.y_by_region * mult[:, None]
+            y = (by_region * flows).sum(axis=1)
+            blocked = (by_region * (1.0 - flows)).sum(axis=1)
         demand = self.received + y
         if day > 1:  # over-production responds to yesterday's scarcity (BoARIO starts at step 2)
             scarcity = np.divide(demand - self.production, demand, out=np.zeros(self.n), where=demand > 0)
@@ -349,7 +428,8 @@ class _Model:
             limited = short.any(axis=0)
         # proportional rationing: each supplier serves the same fraction of every order and of final demand
         served = np.divide(production, demand, out=np.zeros(self.n), where=demand > 0)
-        delivered = self.g * self._by_product(self.c_orders * served)
+        weights = self.c_orders * (served if self.c_orders.ndim == 1 else served[:, None])
+        delivered = self.g * self._by_product(weights)
         used = production[None, :] * self.tech
         self.stock = np.where(self.finite_inv, self.stock + delivered - used, np.inf)
         if (self.stock < -1e-9 * np.maximum(1.0, self.x0[None, :])).any() or not np.isfinite(production).all():
@@ -360,12 +440,14 @@ class _Model:
         gap = np.where(self.finite_inv, np.maximum(goal - self.stock, 0.0), 0.0) / p.restoration_tau + used
         c = np.divide(cap, self.x0, out=np.ones(self.n), where=self.x0 > 0) if p.order_shares == "capacity" \
             else np.ones(self.n)
+        if flows is not None:  # buyers order only what may reach them, re-weighting the open suppliers
+            c = c[:, None] * flows
         den = self._by_product(c)
         self.g = np.divide(gap, den, out=np.zeros_like(gap), where=den > 0)
         self.c_orders = c
         self.received = self._received_orders()
         self.production = production
-        unmet = y * (1.0 - served)
+        unmet = y * (1.0 - served) + blocked
         return production, cap, unmet, limited
 
 
@@ -391,5 +473,5 @@ def load_table(ref: str | Path) -> IOTable:
         meta = folder / "metadata.json"
         source = json.loads(meta.read_text(encoding="utf-8")).get("name", "") if meta.is_file() else ""
         return IOTable(Z=table.Z, Y=table.Y, regions=table.regions, sectors=table.sectors, unit=table.unit,
-                       source=f"pymrio test table {source}".strip())
+                       source=f"pymrio test table {source}".strip(), fd_regions=table.fd_regions)
     return IOTable.read(ref)

@@ -147,6 +147,8 @@ class ArioParameters(_Strict):
     psi: float = Field(0.8, gt=0, le=1, description="production is cut when a stock falls below psi x its target")
     restoration_tau: float = Field(60.0, gt=0, description="days over which a stock gap is re-ordered")
     order_shares: Literal["capacity", "fixed"] = "capacity"
+    embargoed: tuple[str, ...] = Field((), description="regions that suppliers in other regions serve nothing "
+                                       "(zero-to-embargoed rationing; their share of output goes to other buyers)")
     collapse_fraction: float = Field(0.5, ge=0, le=1, description="stop with an error when total production falls "
                                      "below this fraction of its baseline (a collapsing economy is flagged)")
 

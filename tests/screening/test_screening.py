@@ -166,6 +166,29 @@ def test_batch_is_one_row_per_input_and_resumable(screener: Screener, tmp_path: 
         screen_file(screener, bad, tmp_path / "o.csv")
 
 
+def test_parallel_batch_equals_serial_in_order(screener: Screener, tmp_path: Path) -> None:
+    from pinchpoint.screening.batch import screen_file
+
+    queries = [r["full_name"] for r in csv.DictReader(
+        (SHARED / "screening" / "benchmarks" / "yente_positives_un_treated.csv").open(encoding="utf-8"))][:600]
+    serial = screener.screen_batch(queries)
+    parallel = screener.screen_batch(queries, workers=2, chunk=100)
+    assert parallel == serial and sum(map(bool, serial)) > 500
+    src = tmp_path / "many.csv"
+    with src.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["name"], *[[q] for q in queries]])
+    out = tmp_path / "out.csv"
+    screen_file(screener, src, out, workers=2, block=250)
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [int(r["row"]) for r in rows] == list(range(2, 602))
+    assert [r["status"] == "match" for r in rows] == [bool(m) for m in serial]
+    # interrupted after the first block: a rerun screens only what is missing, in order
+    out.write_text("".join(out.read_text(encoding="utf-8").splitlines(keepends=True)[:251]), encoding="utf-8")
+    summary = screen_file(screener, src, out, workers=2, block=250)
+    assert "250 already screened" in summary
+    assert [int(r["row"]) for r in csv.DictReader(out.open(encoding="utf-8"))] == list(range(2, 602))
+
+
 @pytest.fixture(scope="module")
 def screening_ws(lists: dict[str, ScreeningList], tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("screening") / "ws"

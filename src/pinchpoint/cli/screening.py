@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -27,6 +27,8 @@ def register(app: typer.Typer) -> None:
         birth_date: Annotated[str | None, typer.Option(help="Birth date or year of a person (YYYY[-MM-DD]).")] = None,
         threshold: Annotated[float, typer.Option(help="Least score to report (0-1).", min=0, max=1)] = 0.8,
         lists: Annotated[list[str] | None, typer.Option("--lists", help="Only these lists (names).")] = None,
+        workers: Annotated[int | None, typer.Option(help="Processes for --file (default: one per core).",
+                                                    min=1, max=256)] = None,
         fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
     ) -> None:
         """Screen names against the loaded lists; every match carries its explanation and list version."""
@@ -37,12 +39,15 @@ def register(app: typer.Typer) -> None:
 
         with open_workspace(workspace) as ws:
             screener = Screener(load_lists(ws, lists))
-        options = {"threshold": threshold, "country": country, "entity_type": entity_type, "lists": lists,
+        options: dict[str, Any] = {"threshold": threshold, "country": country, "entity_type": entity_type, "lists": lists,
                    "birth_date": birth_date}
         if file is not None:
             if output is None:
                 raise ValueError("batch screening writes a file: give --output results.csv")
-            summary = screen_file(screener, file, output, name_column, **options)
+            import os
+
+            summary = screen_file(screener, file, output, name_column, workers=workers or os.cpu_count() or 1,
+                                  **options)
             typer.echo(summary, err=True)
             return
         if not names:

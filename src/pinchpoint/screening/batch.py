@@ -14,10 +14,13 @@ OUTPUT_COLUMNS = ["row", "query", "status", "matched_name", "entity_id", "list",
                   "n_matches", "explanation"]
 
 
-def screen_file(screener: Screener, source: Path, output: Path, name_column: str = "name", **options: Any) -> str:
+def screen_file(screener: Screener, source: Path, output: Path, name_column: str = "name", workers: int = 1,
+                block: int = 4096, **options: Any) -> str:
     """Screen every row of ``source``; rows already in ``output`` (from an interrupted run) are not redone.
 
     Each input row gives exactly one output row: its best match, ``no match``, or ``unreadable`` with the reason.
+    Rows are screened ``block`` at a time across ``workers`` processes and written in input order after each
+    block, so an interrupted run loses at most one block.
     """
     from rich.progress import Progress
 
@@ -43,27 +46,32 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
         if new_file:
             writer.writeheader()
         task = bar.add_task(f"screening {source.name}", total=len(rows))
-        for line, row in rows:
-            bar.advance(task)
-            if line in done:
-                continue
-            name = (row.get(name_column) or "").strip()
-            if None in row or not name:
-                status = "unreadable: " + ("row has more fields than the header" if None in row else "empty name")
-                writer.writerow({"row": line, "query": name, "status": status, "n_matches": 0})
-                counts["unreadable"] += 1
-                continue
-            matches = screener.screen(name, **options)
-            if matches:
-                best = matches[0]
-                writer.writerow({"row": line, "query": name, "status": "match", "matched_name": best["matched_name"],
-                                 "entity_id": best["entity_id"], "list": best["list"],
-                                 "list_version": best["list_version"], "score": best["score"],
-                                 "n_matches": len(matches), "explanation": json.dumps(best["explanation"],
-                                                                                      ensure_ascii=False)})
-                counts["match"] += 1
-            else:
-                writer.writerow({"row": line, "query": name, "status": "no match", "n_matches": 0})
-                counts["no match"] += 1
+        bar.advance(task, len(done))
+        pending = [(line, row) for line, row in rows if line not in done]
+        for start in range(0, len(pending), block):
+            part = pending[start:start + block]
+            names = [(row.get(name_column) or "").strip() for _, row in part]
+            readable = [k for k, (_, row) in enumerate(part) if None not in row and names[k]]
+            found = screener.screen_batch([names[k] for k in readable], workers=workers, **options)
+            results = dict(zip(readable, found, strict=True))
+            for k, (line, row) in enumerate(part):
+                name = names[k]
+                if k not in results:
+                    status = "unreadable: " + ("row has more fields than the header" if None in row else "empty name")
+                    writer.writerow({"row": line, "query": name, "status": status, "n_matches": 0})
+                    counts["unreadable"] += 1
+                elif results[k]:
+                    best = results[k][0]
+                    writer.writerow({"row": line, "query": name, "status": "match",
+                                     "matched_name": best["matched_name"], "entity_id": best["entity_id"],
+                                     "list": best["list"], "list_version": best["list_version"],
+                                     "score": best["score"], "n_matches": len(results[k]),
+                                     "explanation": json.dumps(best["explanation"], ensure_ascii=False)})
+                    counts["match"] += 1
+                else:
+                    writer.writerow({"row": line, "query": name, "status": "no match", "n_matches": 0})
+                    counts["no match"] += 1
+            fh.flush()
+            bar.advance(task, len(part))
     return (f"{source}: {len(rows)} rows ({len(done)} already screened); {counts['match']} matches, "
             f"{counts['no match']} no match, {counts['unreadable']} unreadable -> {output}")

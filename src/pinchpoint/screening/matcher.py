@@ -18,6 +18,7 @@ scan. Scores lie in [0, 1] and reach 1 only for the same tokens.
 from __future__ import annotations
 
 import math
+import multiprocessing as mp
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -65,27 +66,50 @@ def _sim(a: str, b: str) -> float:
     return s if s >= floor else 0.0
 
 
-def _similarity_matrix(query: list[str], vocab: list[str]) -> np.ndarray:
+@dataclass(frozen=True)
+class _Tokens:
+    """Token strings with the per-token facts the similarity rules need, as arrays."""
+
+    text: list[str]
+    length: np.ndarray
+    first: np.ndarray
+    cjk: np.ndarray
+
+    @classmethod
+    def of(cls, tokens: Sequence[str]) -> _Tokens:
+        return cls(list(tokens), np.array([len(t) for t in tokens], dtype=np.int64),
+                   np.array([t[:1] for t in tokens], dtype="<U1"), np.array([t.startswith("#") for t in tokens]))
+
+    def take(self, ids: np.ndarray) -> _Tokens:
+        return _Tokens([self.text[i] for i in ids.tolist()], self.length[ids], self.first[ids], self.cjk[ids])
+
+
+def _similarity_matrix(query: _Tokens, vocab: _Tokens) -> np.ndarray:
     """``_sim`` for every (query token, vocabulary token) pair, with rapidfuzz's vectorised Levenshtein."""
     from rapidfuzz.process import cdist
 
-    if not query or not vocab:
-        return np.zeros((len(query), len(vocab)))
-    sim = cdist(query, vocab, scorer=Levenshtein.normalized_similarity, dtype=np.float64, workers=1)
-    q_len = np.array([len(t) for t in query])[:, None]
-    v_len = np.array([len(t) for t in vocab])[None, :]
-    floor = np.where(np.minimum(q_len, v_len) < 5, 0.9, 0.8)
-    sim = np.where(sim >= floor, sim, 0.0)
-    q_first = np.array([t[0] for t in query])[:, None]
-    v_first = np.array([t[0] for t in vocab])[None, :]
+    if not query.text or not vocab.text:
+        return np.zeros((len(query.text), len(vocab.text)))
+    sim = cdist(query.text, vocab.text, scorer=Levenshtein.normalized_similarity, dtype=np.float64, workers=1)
+    exact = sim == 1.0  # normalised similarity is 1 only for equal strings
+    q_len, v_len = query.length[:, None], vocab.length[None, :]
+    sim = np.where(sim >= np.where(np.minimum(q_len, v_len) < 5, 0.9, 0.8), sim, 0.0)
     initial = (q_len == 1) | (v_len == 1)
-    sim = np.where(initial, np.where(q_first == v_first, 0.6, 0.0), sim)
-    q_cjk = np.array([t.startswith("#") for t in query])[:, None]
-    v_cjk = np.array([t.startswith("#") for t in vocab])[None, :]
-    exact = np.array([[a == b for b in vocab] for a in query]) if (q_cjk.any() or v_cjk.any()) else None
-    if exact is not None:
-        sim = np.where(q_cjk | v_cjk, exact.astype(float), sim)
-    return np.asarray(np.where(np.array(query)[:, None] == np.array(vocab)[None, :], 1.0, sim))
+    if initial.any():
+        sim = np.where(initial, np.where(query.first[:, None] == vocab.first[None, :], 0.6, 0.0), sim)
+    cjk = query.cjk[:, None] | vocab.cjk[None, :]
+    if cjk.any():  # CJK tokens (characters or bigrams) match only exactly
+        sim = np.where(cjk, 0.0, sim)
+    return np.where(exact, 1.0, sim)
+
+
+_POOL_SCREENER: Screener | None = None  # the screener forked worker processes inherit
+
+
+def _screen_chunk(job: tuple[list[str], dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    queries, options = job
+    assert _POOL_SCREENER is not None
+    return [_POOL_SCREENER.screen(q, **options) for q in queries]
 
 
 class Screener:
@@ -119,6 +143,7 @@ class Screener:
         for r, nm in enumerate(self.names):
             self.token_rows[r, : len(nm.tokens)] = [token_id[t] for t in nm.tokens]
         self.vocab_weight = np.array([self.idf[t] for t in self.vocab] + [0.0])
+        self.vocab_tokens = _Tokens.of(self.vocab)
         self.name_cjk = np.array([any(t.startswith("#") for t in nm.tokens) for nm in self.names])
         self.name_joined = ["".join(nm.tokens) for nm in self.names]
         self.name_joined_len = np.array([len(j) for j in self.name_joined])
@@ -146,11 +171,10 @@ class Screener:
             hits, weights = common_hits, common_weights
         if not hits:
             return []
-        ids = np.concatenate(hits)
-        votes = np.bincount(ids, weights=np.concatenate(weights), minlength=len(self.names))
-        voted = np.flatnonzero(votes)
+        voted, slot = np.unique(np.concatenate(hits), return_inverse=True)
+        votes = np.bincount(slot, weights=np.concatenate(weights), minlength=len(voted))
         if len(voted) > keep:
-            voted = voted[np.argsort(-votes[voted], kind="stable")[:keep]]
+            voted = voted[np.argsort(-votes, kind="stable")[:keep]]
         return [int(i) for i in voted]
 
     def score(self, q_tokens: Sequence[str], q_forms: Sequence[str], name: _Name) -> tuple[float, dict[str, Any]]:
@@ -191,7 +215,7 @@ class Screener:
         rows = self.token_rows[cand]
         rows = rows[:, : max(int((rows >= 0).sum(axis=1).max()), 1)]  # only as wide as the longest candidate
         ids = np.unique(rows[rows >= 0])
-        sim = _similarity_matrix(list(q_tokens), [self.vocab[i] for i in ids])
+        sim = _similarity_matrix(_Tokens.of(q_tokens), self.vocab_tokens.take(ids))
         sim = np.concatenate([sim, np.zeros((len(q_tokens), 1))], axis=1)  # padding column
         local = np.where(rows >= 0, np.searchsorted(ids, np.where(rows >= 0, rows, 0)), len(ids))
         w_q = np.array([self.weight(q) for q in q_tokens])
@@ -260,6 +284,22 @@ class Screener:
                         "list_version": e.list_version, "score": round(s, 4), "name_kind": name.kind,
                         "type": e.type.value, "countries": list(e.countries), "explanation": why})
         return out
+
+    def screen_batch(self, queries: Sequence[str], workers: int = 1, chunk: int = 256, **options: Any
+                     ) -> list[list[dict[str, Any]]]:
+        """``screen`` for each query, in order; with ``workers > 1`` the queries are split across forked processes
+        that share this screener's index (copy-on-write), so a batch uses every core."""
+        if workers <= 1 or len(queries) < 2 * chunk or "fork" not in mp.get_all_start_methods():
+            return [self.screen(q, **options) for q in queries]
+        global _POOL_SCREENER
+        _POOL_SCREENER = self
+        try:
+            with mp.get_context("fork").Pool(workers) as pool:
+                parts = pool.map(_screen_chunk, [(list(queries[i:i + chunk]), options)
+                                                 for i in range(0, len(queries), chunk)])
+        finally:
+            _POOL_SCREENER = None
+        return [matches for part in parts for matches in part]
 
     def screen_many(self, queries: Sequence[str], **kwargs: Any) -> ResultTable:
         rows = [m for q in queries for m in self.screen(q, **kwargs)]

@@ -39,8 +39,8 @@ def register(app: typer.Typer) -> None:
 
         with open_workspace(workspace) as ws:
             screener = Screener(load_lists(ws, lists))
-        options: dict[str, Any] = {"threshold": threshold, "country": country, "entity_type": entity_type, "lists": lists,
-                   "birth_date": birth_date}
+        options: dict[str, Any] = {"threshold": threshold, "country": country, "entity_type": entity_type,
+                                   "lists": lists, "birth_date": birth_date}
         if file is not None:
             if output is None:
                 raise ValueError("batch screening writes a file: give --output results.csv")

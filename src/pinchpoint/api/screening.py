@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,15 +34,25 @@ def _screener(workspace: str | None, stamp: str) -> Screener:
         return Screener(load_lists(ws))
 
 
+# How often the stored lists are checked for an update: opening the workspace costs ~20 ms, far more than a query.
+# An update is picked up within this time; the previous screener keeps answering until then (no downtime).
+LIST_CHECK_SECONDS = 2.0
+
+
 def _current(request: Request) -> Screener:
     from pinchpoint.screening.store import list_table
     from pinchpoint.workspace import Workspace
 
-    workspace = request.app.state.workspace
+    state = request.app.state
+    workspace = state.workspace
+    checked: tuple[str, float] | None = getattr(state, "screening_lists_checked", None)
     try:
-        with Workspace(Path(workspace)) if workspace else Workspace.open_default() as ws:
-            stamp = ";".join(r["content_hash"] for r in list_table(ws).rows)
-        return _screener(str(workspace) if workspace else None, stamp)
+        if checked is None or time.monotonic() - checked[1] > LIST_CHECK_SECONDS:
+            with Workspace(Path(workspace)) if workspace else Workspace.open_default() as ws:
+                stamp = ";".join(r["content_hash"] for r in list_table(ws).rows)
+            checked = (stamp, time.monotonic())
+            state.screening_lists_checked = checked
+        return _screener(str(workspace) if workspace else None, checked[0])
     except PinchpointError as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from None
 

@@ -2,7 +2,8 @@
 
 Score of a query against one listed name (both analysed by :mod:`pinchpoint.screening.normalize`):
 
-* each query token is aligned with its most similar name token (normalised Levenshtein similarity; a token
+* each query token is aligned with its most similar name token (normalised edit similarity counting a swap of
+  two adjacent letters as one edit, rapidfuzz's OSA distance; a token
   counts only at >= 0.8, or >= 0.9 for tokens under 5 letters; a single letter matches a word it begins, 0.6);
 * tokens weigh their IDF over all listed names, so "TRADING" or "GLOBAL" count little and rare tokens a lot;
 * precision P (weighted share of the query matched) and recall R (of the listed name) combine as 2PR / (P + R);
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
 from pinchpoint.results import ResultTable
 from pinchpoint.screening.model import EntityType, ListedEntity, ScreeningList
@@ -61,7 +62,7 @@ def _sim(a: str, b: str) -> float:
         return 0.0
     if len(a) == 1 or len(b) == 1:
         return 0.6 if (a[0] == b[0]) else 0.0
-    s = Levenshtein.normalized_similarity(a, b)
+    s = OSA.normalized_similarity(a, b)
     floor = 0.9 if min(len(a), len(b)) < 5 else 0.8
     return s if s >= floor else 0.0
 
@@ -85,12 +86,12 @@ class _Tokens:
 
 
 def _similarity_matrix(query: _Tokens, vocab: _Tokens) -> np.ndarray:
-    """``_sim`` for every (query token, vocabulary token) pair, with rapidfuzz's vectorised Levenshtein."""
+    """``_sim`` for every (query token, vocabulary token) pair, with rapidfuzz's vectorised OSA distance."""
     from rapidfuzz.process import cdist
 
     if not query.text or not vocab.text:
         return np.zeros((len(query.text), len(vocab.text)))
-    sim = cdist(query.text, vocab.text, scorer=Levenshtein.normalized_similarity, dtype=np.float64, workers=1)
+    sim = cdist(query.text, vocab.text, scorer=OSA.normalized_similarity, dtype=np.float64, workers=1)
     exact = sim == 1.0  # normalised similarity is 1 only for equal strings
     q_len, v_len = query.length[:, None], vocab.length[None, :]
     sim = np.where(sim >= np.where(np.minimum(q_len, v_len) < 5, 0.9, 0.8), sim, 0.0)
@@ -284,6 +285,14 @@ class Screener:
                         "list_version": e.list_version, "score": round(s, 4), "name_kind": name.kind,
                         "type": e.type.value, "countries": list(e.countries), "explanation": why})
         return out
+
+    def compare(self, query: str, listed: str) -> float:
+        """The score of ``query`` against one name (weighted by this screener's IDF), without the index."""
+        q_tokens, q_forms, _ = analyse(query)
+        tokens, forms, _ = analyse(listed)
+        if not q_tokens or not tokens:
+            return 0.0
+        return self.score(q_tokens, q_forms, _Name(-1, listed, "primary", tokens, forms))[0]
 
     def screen_batch(self, queries: Sequence[str], workers: int = 1, chunk: int = 256, **options: Any
                      ) -> list[list[dict[str, Any]]]:

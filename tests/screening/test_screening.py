@@ -166,6 +166,11 @@ def test_batch_is_one_row_per_input_and_resumable(screener: Screener, tmp_path: 
         screen_file(screener, bad, tmp_path / "o.csv")
 
 
+def test_hanzi_query_meets_its_pinyin_romanisation(screener: Screener) -> None:
+    assert screener.compare("李明", "Li Ming") >= 0.8 and screener.compare("习近平", "Xi Jinping") >= 0.8
+    assert screener.compare("李明", "Li Meng Trading") < 0.8
+
+
 def test_parallel_batch_equals_serial_in_order(screener: Screener, tmp_path: Path) -> None:
     from pinchpoint.screening.batch import screen_file
 

@@ -146,7 +146,7 @@ class Screener:
         self.vocab_weight = np.array([self.idf[t] for t in self.vocab] + [0.0])
         self.vocab_tokens = _Tokens.of(self.vocab)
         self.name_cjk = np.array([any(t.startswith("#") for t in nm.tokens) for nm in self.names])
-        self.name_joined = ["".join(nm.tokens) for nm in self.names]
+        self.name_joined = ["".join(t for t in nm.tokens if not t.startswith("#")) for nm in self.names]
         self.name_joined_len = np.array([len(j) for j in self.name_joined])
 
     def weight(self, token: str) -> float:
@@ -190,14 +190,15 @@ class Screener:
         recall = sum(max(sims[i][j] for i in range(len(q_tokens))) * self.weight(c)
                      for j, c in enumerate(name.tokens)) / wc
         f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
-        latin_q = "".join(sorted(t for t in q_tokens if not t.startswith("#")))
-        latin_c = "".join(sorted(t for t in name.tokens if not t.startswith("#")))
+        latin_q = "".join(t for t in q_tokens if not t.startswith("#"))
+        latin_c = "".join(t for t in name.tokens if not t.startswith("#"))
         joined = 0.0
-        cjk = any(t.startswith("#") for t in q_tokens) or any(t.startswith("#") for t in name.tokens)
-        # joined or split words are a Latin-script matter; CJK names are compared by their characters
-        if not cjk and latin_q and latin_c and abs(len(latin_q) - len(latin_c)) <= 3:
-            joined = Levenshtein.normalized_similarity("".join(t for t in q_tokens if not t.startswith("#")),
-                                                       "".join(t for t in name.tokens if not t.startswith("#")))
+        q_cjk = any(t.startswith("#") for t in q_tokens)
+        c_cjk = any(t.startswith("#") for t in name.tokens)
+        # joined or split words, and a CJK name's romanised reading against a Latin name (李明 / Li Ming): the
+        # Latin strings compared whole; two CJK names are compared by their characters instead
+        if not (q_cjk and c_cjk) and latin_q and latin_c and abs(len(latin_q) - len(latin_c)) <= 3:
+            joined = Levenshtein.normalized_similarity(latin_q, latin_c)
             joined = joined * 0.95 if joined >= 0.85 else 0.0
         score = max(f1, joined)
         penalties = []
@@ -226,9 +227,12 @@ class Screener:
         recall = (w_names * m.max(axis=0)).sum(axis=1) / np.maximum(w_names.sum(axis=1), 1e-12)
         total = precision + recall
         score = np.where(total > 0, 2 * precision * recall / np.where(total > 0, total, 1.0), 0.0)
-        if not any(t.startswith("#") for t in q_tokens):
-            q_join = "".join(q_tokens)
-            near = (~self.name_cjk[cand]) & (np.abs(self.name_joined_len[cand] - len(q_join)) <= 3)
+        q_cjk = any(t.startswith("#") for t in q_tokens)
+        q_join = "".join(t for t in q_tokens if not t.startswith("#"))
+        if q_join:
+            near = np.abs(self.name_joined_len[cand] - len(q_join)) <= 3
+            if q_cjk:
+                near &= ~self.name_cjk[cand]
             near &= self.name_joined_len[cand] > 0
             if q_join and near.any():
                 picked = cand[near]

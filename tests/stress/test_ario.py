@@ -68,6 +68,11 @@ def test_capacity_loss_propagates_and_recovers() -> None:
     assert ratio[-1].min() > 0.99  # a year later, back near baseline
     summary = result.summary()
     assert summary.rows[0]["region"] == "r0" and summary.rows[0]["sector"] == "s1"
+    series = result.series()
+    assert len(series) == 3 * 365
+    r0 = [row for row in series.rows if row["region"] == "r0"]
+    assert r0[0]["production_ratio"] == pytest.approx(1.0) and min(r["production_ratio"] for r in r0) < 1.0
+    assert sum(r["production"] for r in series.rows) == pytest.approx(result.production.sum())
 
 
 def test_infinite_inventories_keep_the_shock_local() -> None:

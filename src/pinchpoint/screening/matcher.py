@@ -234,7 +234,7 @@ class Screener:
             if q_cjk:
                 near &= ~self.name_cjk[cand]
             near &= self.name_joined_len[cand] > 0
-            if q_join and near.any():
+            if near.any():
                 picked = cand[near]
                 j = cdist([q_join], [self.name_joined[i] for i in picked], scorer=Levenshtein.normalized_similarity,
                           dtype=np.float64, workers=1)[0]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +100,8 @@ class IOTable:
         ``finald_demand_Y.txt``). Read without pymrio or pandas."""
         folder = Path(folder)
         if not folder.is_dir():
-            raise DataError(f"{folder}: not a folder holding an IO table (Z.txt and Y.txt)")
+            raise DataError("not a folder holding an IO table (Z.txt and Y.txt in pymrio's text layout)",
+                            file=str(folder))
         z_file, y_file = _find(folder, ("Z.txt", "trade_flows_Z.txt")), _find(folder, ("Y.txt", "finald_demand_Y.txt"))
         z_rows, z_cols, Z = _read_matrix(z_file)
         y_rows, y_cols, Y = _read_matrix(y_file)
@@ -265,8 +266,11 @@ def schedule(table: IOTable, scenario: Scenario, days: int) -> Schedule:
             if shock.input:
                 hit &= sectors == shock.input
             if not hit.any():
-                raise DataError(f"no industry of the table is in region {shock.country!r} and sector "
-                                f"{shock.input!r} (regions: {', '.join(names[:12])}...)", **where(number, "country"))
+                if shock.country not in names:
+                    raise DataError(f"{shock.country!r} is not a region of the table (regions: "
+                                    f"{', '.join(names)})", **where(number, "country"))
+                raise DataError(f"{shock.input!r} is not a sector of the table (sectors: "
+                                f"{', '.join(dict.fromkeys(table.sectors))})", **where(number, "input"))
             delta[:, hit] += (shock.fraction * shock.severity(t))[:, None]
         elif isinstance(shock, DemandSurge):
             hit = np.isin(sectors, list(shock.outputs)) if shock.outputs else np.ones(n, dtype=bool)
@@ -451,13 +455,6 @@ class _Model:
         return production, cap, unmet, limited
 
 
-def baseline_check(table: IOTable, days: int = 365, params: ArioParameters | None = None) -> float:
-    """Largest relative deviation of any industry from baseline over ``days`` without a shock (should be ~0)."""
-    result = run_ario(table, np.zeros((days, len(table.regions))), params)
-    dev = np.abs(result.production - result.baseline[None, :]) / np.maximum(result.baseline[None, :], 1e-300)
-    return float(dev.max())
-
-
 def load_table(ref: str | Path) -> IOTable:
     """An IO table from a folder (see :meth:`IOTable.read`), or ``pymrio:test`` for pymrio's test table when pymrio
     is installed (read from its package folder, so pymrio itself is not imported)."""
@@ -472,6 +469,5 @@ def load_table(ref: str | Path) -> IOTable:
         table = IOTable.read(folder)
         meta = folder / "metadata.json"
         source = json.loads(meta.read_text(encoding="utf-8")).get("name", "") if meta.is_file() else ""
-        return IOTable(Z=table.Z, Y=table.Y, regions=table.regions, sectors=table.sectors, unit=table.unit,
-                       source=f"pymrio test table {source}".strip(), fd_regions=table.fd_regions)
+        return replace(table, source=f"pymrio test table {source}".strip())
     return IOTable.read(ref)

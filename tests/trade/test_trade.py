@@ -261,3 +261,58 @@ def test_chpl_by_revision() -> None:
     assert "852580" in hs17.codes and "852589" not in hs17.codes  # HS2022 split of 852580
     assert len(hs17.codes) < 50  # codes that merge back into one HS2017 parent count once
     assert hs17.matches("85489000") and not hs17.matches("85480000")  # CN8 under its HS6
+
+
+def test_scan_scores_recomputed_from_the_evidence(xlsx_ws: Path) -> None:
+    """The scan runs in DuckDB; its figures for the top alerts match a plain recomputation from their series."""
+    import math
+    import statistics
+
+    from pinchpoint.trade.circumvention import scan
+
+    with Workspace(xlsx_ws) as ws:
+        table = scan(flows(ws, ["comext-xlsx"]), limit=5)
+    assert table.meta["frequency"] == "M" and table.meta["series_scored"] > 100
+    for r in table.rows:
+        series = {m: float(v) for m, v in (item.split(": ") for item in r["evidence"])}
+        base = [v for m, v in series.items() if m < "2022-02"]
+        post = [v for m, v in series.items() if m > "2022-02"]
+        assert r["growth_pct"] == pytest.approx((statistics.mean(post) / statistics.mean(base) - 1) * 100, abs=0.05)
+        logs = [math.log(v + 1) for v in base]
+        med = statistics.median(logs)
+        mad = 1.4826 * statistics.median([abs(x - med) for x in logs])
+        assert r["own_z"] == pytest.approx((math.log(statistics.mean(post) + 1) - med) / mad, abs=0.01)
+        assert r["control_log_growth"] is None and r["did"] == r["log_growth"]  # no control given
+
+
+def test_code_list_sql_filter_selects_what_matches_selects(xlsx_ws: Path) -> None:
+    from pinchpoint.trade.codes import load_chpl
+
+    chpl = load_chpl(TRADE / "chpl.csv")
+    with Workspace(xlsx_ws) as ws:
+        rel = flows(ws)
+        products = {p for (p,) in rel.aggregate("product", "product").fetchall()}
+        selected = {p for (p,) in rel.filter(chpl.sql_filter()).aggregate("product", "product").fetchall()}
+    assert selected == {p for p in products if chpl.matches(p)}
+    assert selected  # the spreadsheets hold CHPL headings (8542...) and the BACI extract none of the codes
+
+
+def test_euro_values_get_usd_at_ecb_rates(tmp_path: Path) -> None:
+    from pinchpoint.errors import DataError
+    from pinchpoint.trade.rates import ECB_ANNUAL_USD_PER_EUR, fill_usd, load_rates
+
+    frame = read("comext-xlsx", [TRADE / "comext-xlsx" / "01_4624976_spreadsheet.xlsx"])
+    k = next(i for i, p in enumerate(frame.columns["period"]) if p == "2022-03")
+    assert frame.columns["value_usd"][k] == pytest.approx(frame.columns["value"][k] * 1.0530)
+    assert "usd:A" in frame.columns["flags"][k]
+    monthly = tmp_path / "ecb.csv"
+    monthly.write_text("DATE,TIME_PERIOD,OBS_VALUE\n2022-03-31,2022-03,1.1017\n", encoding="utf-8")
+    rates = load_rates(monthly)
+    assert rates.rate("2022-03") == (1.1017, "M") and rates.rate("2022-04") == (ECB_ANNUAL_USD_PER_EUR["2022"], "A")
+    frame.columns["value_usd"][k] = None
+    assert fill_usd(frame, rates) == 0
+    assert frame.columns["value_usd"][k] == pytest.approx(frame.columns["value"][k] * 1.1017)
+    monthly.write_text("TIME_PERIOD,OBS_VALUE\n2022-03,1.1017\n2022-04,one\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_rates(monthly)
+    assert err.value.location.row == 3 and err.value.location.field == "OBS_VALUE"

@@ -13,6 +13,11 @@ trade_app = typer.Typer(no_args_is_help=True, help="Trade flows: import, growth,
 ListOpt = Annotated[list[str] | None, typer.Option(help="Repeatable, or comma-separated.")]
 
 
+_FORMATS_HELP = ("comext-relational, comext-xlsx, baci, comtrade (reports as filed), comtrade-api (JSON), "
+                 "comtrade-bulk "
+                 "(current layout) or comtrade-legacy.")
+
+
 def _split(values: list[str] | None) -> list[str]:
     return [v.strip().upper() for item in values or [] for v in item.split(",") if v.strip()]
 
@@ -23,18 +28,23 @@ def register(app: typer.Typer) -> None:
 
     @trade_app.command("import")
     @friendly_errors
-    def import_(fmt: Annotated[str, typer.Argument(help="comext-relational, baci, comtrade or comtrade-legacy.")],
+    def import_(fmt: Annotated[str, typer.Argument(help=_FORMATS_HELP)],
                 paths: Annotated[list[Path], typer.Argument(help="Files or folders.")],
+                rates: Annotated[Path | None, typer.Option(help="USD per EUR by month or year (ECB CSV export, or "
+                                                           "period,usd_per_eur); default: ECB annual averages.")
+                                 ] = None,
                 workspace: WorkspaceOpt = None) -> None:
         """Read trade files into the workspace (Parquet by source and year); bad rows are reported."""
         from pinchpoint.trade.adapters import read
+        from pinchpoint.trade.rates import load_rates
         from pinchpoint.trade.store import import_frame
 
-        frame = read(fmt, paths)
+        frame = read(fmt, paths, load_rates(rates) if rates else None)
         with open_workspace(workspace) as ws:
             created = import_frame(ws, frame)
         state = "imported" if created else "already imported (unchanged)"
-        typer.echo(f"{frame.source}@{frame.version}: {state}; {frame.read_rows} rows read, {len(frame)} kept, "
+        typer.echo(f"{frame.source}@{frame.version}: {state}; {frame.read_rows} rows read, "
+                   f"{frame.rows_kept if frame.rows_kept is not None else len(frame)} kept, "
                    f"{len(frame.problems)} reported")
         for problem in frame.problems[:10]:
             typer.echo(f"  {problem}", err=True)

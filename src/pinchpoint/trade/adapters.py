@@ -5,6 +5,9 @@
 | ``comext-relational`` | Eurostat Comext "relational view" CSV | EUR; periods `Aug. 2024`, `Y2019`, `201952-...` |
 | ``baci`` | CEPII BACI `t,i,j,k,v,q` (numeric codes) or extracts `i,j,cmd,value` (ISO3) | values in thousand USD |
 | ``comtrade`` | UN Comtrade reports as filed: `year,reporter,partner,cmd,flow,value,...` (M49, .csv or .csv.gz) | USD |
+| ``comtrade-api``, ``comtrade-bulk`` | Comtrade's current layout: API JSON (``{"data": [...]}``) or bulk ``.txt``
+  (tab-separated) / ``.csv``, ``reporterCode, partnerCode, flowCode, cmdCode, primaryValue...`` | USD; breakdown rows
+  (second partner, customs procedure, mode of transport) are reported and not added |
 | ``comtrade-legacy`` | Comtrade bulk CSV, legacy layout (`Trade Value (US$)`, `Reporter ISO`...) | USD |
 """
 
@@ -20,9 +23,11 @@ from typing import Any
 
 from pinchpoint.errors import DataError
 from pinchpoint.trade.countries import from_m49, from_name
+from pinchpoint.trade.rates import Rates, fill_usd
 from pinchpoint.trade.table import TradeFrame
 
-FORMATS: tuple[str, ...] = ("comext-relational", "baci", "comtrade", "comtrade-legacy")
+FORMATS: tuple[str, ...] = ("comext-relational", "baci", "comtrade", "comtrade-api", "comtrade-bulk",
+                             "comtrade-legacy")
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
                                        "dec"), start=1)}
 
@@ -149,6 +154,7 @@ BACI_SPECIAL = {"S19": "TWN", "R20": "NES_EFTA", "ZA1": "NES_SACU"}
 def read_baci(paths: Iterable[str | Path], year: int | None = None) -> TradeFrame:
     files = [f for f in expand(paths, "*.csv") if not f.name.startswith("country_codes")]
     frame = TradeFrame("baci", file_hash(files))
+    seen: dict[tuple[str, str, str, str], str] = {}
     for f in files:
         codes = _baci_codes(f.parent)
         file_year = year or (int(m.group(1)) if (m := re.search(r"(\d{4})", f.stem)) else None)
@@ -177,6 +183,11 @@ def read_baci(paths: Iterable[str | Path], year: int | None = None) -> TradeFram
             if value is None:
                 frame.problem(str(f), n, "v" if full else "value", "missing value")
                 continue
+            key = (period, exporter, importer, product.strip().zfill(6))
+            if key in seen:
+                frame.problem(str(f), n, "k" if full else "cmd", f"duplicate of a row in {seen[key]}: counted once")
+                continue
+            seen[key] = f.name
             frame.add(period=period, frequency="A", reporter=exporter, partner=importer, flow="export",
                       classification="HS", revision="HS2017", product=product.strip().zfill(6),
                       value_usd=value * 1000.0, value=value * 1000.0, currency="USD", quantity=qty,
@@ -233,6 +244,7 @@ def read_comtrade(paths: Iterable[str | Path]) -> TradeFrame:
 def read_comtrade_legacy(paths: Iterable[str | Path]) -> TradeFrame:
     files = expand(paths, "*.csv")
     frame = TradeFrame("comtrade-legacy", file_hash(files))
+    seen: dict[tuple[str, ...], str] = {}
     for f in files:
         for n, row in _rows(f):
             frame.read_rows += 1
@@ -251,23 +263,135 @@ def read_comtrade_legacy(paths: Iterable[str | Path]) -> TradeFrame:
             if value is None:
                 frame.problem(str(f), n, "Trade Value (US$)", "missing value")
                 continue
-            frame.add(period=(row.get("Period") or row.get("Year") or "").strip(), frequency="A",
-                      reporter=reporter, partner=partner, flow=flow, classification="HS",
-                      revision=(row.get("Classification") or "").strip(),
-                      product=(row.get("Commodity Code") or "").strip().zfill(6), value_usd=value, value=value,
+            period = (row.get("Period") or row.get("Year") or "").strip()
+            product = (row.get("Commodity Code") or "").strip().zfill(6)
+            key = (period, reporter, partner, flow, product)
+            if key in seen:
+                frame.problem(str(f), n, "Commodity Code", f"duplicate of a row in {seen[key]}: counted once")
+                continue
+            seen[key] = f.name
+            frame.add(period=period, frequency="A", reporter=reporter, partner=partner, flow=flow,
+                      classification="HS", revision=(row.get("Classification") or "").strip(),
+                      product=product, value_usd=value, value=value,
                       currency="USD", quantity=qty, unit=row.get("Qty Unit") or None, source="comtrade-legacy",
                       version=frame.version, flags=(row.get("Flag") or "").strip())
     return frame
 
 
+# Comtrade's classification codes -> HS revisions
+_HS_REVISIONS = {"H0": "HS1992", "H1": "HS1996", "H2": "HS2002", "H3": "HS2007", "H4": "HS2012", "H5": "HS2017",
+                 "H6": "HS2022"}
+_COMTRADE_FLOWS = {"M": "import", "X": "export", "RM": "re-import", "RX": "re-export",
+                   # kept as flows of their own so that they never add into X and M
+                   "DX": "domestic-export", "FM": "foreign-import"}
+
+
+def _api_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Records of a Comtrade API response (``{"data": [...]}`` or a bare list), numbered from 1."""
+    import json
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig") as fh:
+            doc = json.load(fh)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise DataError(f"cannot read as JSON: {exc}", file=str(path)) from None
+    records = doc.get("data") if isinstance(doc, dict) else doc
+    if not isinstance(records, list):
+        raise DataError("no 'data' list of records (a Comtrade API response)", file=str(path))
+    for n, record in enumerate(records, start=1):
+        yield n, record if isinstance(record, dict) else {}
+
+
+def _bulk_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows of a current-layout bulk file: tab-separated ``.txt`` (as Comtrade ships them) or CSV, maybe gzipped."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
+            head = fh.readline()
+            delimiter = "\t" if "\t" in head else ","
+            fh.seek(0)
+            yield from enumerate(csv.DictReader(fh, delimiter=delimiter), start=2)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(f"cannot read: {exc}", file=str(path)) from None
+
+
+def _is_breakdown(record: dict[str, Any]) -> str | None:
+    """The non-total breakdowns of the current layout (second partner, customs procedure, mode of transport):
+    their totals are separate rows, so adding them would double-count."""
+    for field, total in (("partner2Code", "0"), ("customsCode", "C00"), ("motCode", "0"), ("mosCode", "0")):
+        value = record.get(field)
+        if value not in (None, "") and str(value).strip() != total:
+            return field
+    return None
+
+
+def read_comtrade_current(paths: Iterable[str | Path]) -> TradeFrame:
+    """UN Comtrade's current layout, from the API (``.json``: ``{"data": [...]}``) or bulk files (``.txt``
+    tab-separated, or ``.csv``; maybe ``.gz``): ``freqCode, period, reporterCode, partnerCode, flowCode,
+    classificationCode, cmdCode, primaryValue, qty, qtyUnitAbbr`` and the breakdown codes."""
+    files = [f for f in expand(paths, "*") if f.name.endswith((".json", ".json.gz", ".txt", ".txt.gz", ".tsv",
+                                                                ".csv", ".csv.gz"))]
+    frame = TradeFrame("comtrade-current", file_hash(files))
+    seen: dict[tuple[str, ...], str] = {}
+    for f in files:
+        records = _api_records(f) if f.name.endswith((".json", ".json.gz")) else _bulk_rows(f)
+        for n, record in records:
+            frame.read_rows += 1
+            if (field := _is_breakdown(record)) is not None:
+                frame.problem(str(f), n, field, f"a breakdown ({field} {record.get(field)}): its total is "
+                              "another row, so it is not added")
+                continue
+            reporter, partner = from_m49(record.get("reporterCode", "")), from_m49(record.get("partnerCode", ""))
+            if reporter is None or partner is None:
+                which = "reporterCode" if reporter is None else "partnerCode"
+                frame.problem(str(f), n, which, f"unknown M49 code {record.get(which)!r}")
+                continue
+            flow = _COMTRADE_FLOWS.get(str(record.get("flowCode") or "").strip().upper())
+            if flow is None:
+                frame.problem(str(f), n, "flowCode", f"unknown flow {record.get('flowCode')!r}")
+                continue
+            freq = str(record.get("freqCode") or "A").strip().upper()
+            raw_period = str(record.get("period") or record.get("refYear") or "").strip()
+            if freq == "M" and re.fullmatch(r"\d{6}", raw_period):
+                period = f"{raw_period[:4]}-{raw_period[4:]}"
+            elif freq == "A" and re.fullmatch(r"\d{4}", raw_period):
+                period = raw_period
+            else:
+                frame.problem(str(f), n, "period", f"not a {'month (YYYYMM)' if freq == 'M' else 'year'}: "
+                              f"{raw_period!r}")
+                continue
+            try:
+                value = _number(None if record.get("primaryValue") is None else str(record["primaryValue"]))
+                qty = _number(None if record.get("qty") is None else str(record["qty"]))
+            except ValueError:
+                frame.problem(str(f), n, "primaryValue", f"not a number: {record.get('primaryValue')!r}")
+                continue
+            if value is None:
+                frame.problem(str(f), n, "primaryValue", "missing value")
+                continue
+            cmd = str(record.get("cmdCode") or "").strip().upper()
+            product = "TOTAL" if cmd == "TOTAL" else cmd.zfill(2 * ((len(cmd) + 1) // 2))
+            key = (period, reporter, partner, flow, product)
+            if key in seen:
+                frame.problem(str(f), n, "cmdCode", f"duplicate of a row in {seen[key]}: counted once")
+                continue
+            seen[key] = f.name
+            cl = str(record.get("classificationCode") or "").strip().upper()
+            flags = "estimated" if str(record.get("isReported", "true")).lower() in ("false", "0") else ""
+            frame.add(period=period, frequency=freq, reporter=reporter, partner=partner, flow=flow,
+                      classification="TOTAL" if product == "TOTAL" else "HS", revision=_HS_REVISIONS.get(cl, cl),
+                      product=product, value_usd=value, value=value, currency="USD", quantity=qty,
+                      unit=(str(record.get("qtyUnitAbbr") or "").strip() or None), source="comtrade-current",
+                      version=frame.version, flags=flags)
+    return frame
+
+
 READERS: dict[str, Any] = {"comext-relational": read_comext_relational, "baci": read_baci,
-                           "comtrade": read_comtrade, "comtrade-legacy": read_comtrade_legacy}
+                           "comtrade": read_comtrade, "comtrade-legacy": read_comtrade_legacy,
+                           "comtrade-api": read_comtrade_current, "comtrade-bulk": read_comtrade_current}
 
 
-def read(fmt: str, paths: Iterable[str | Path]) -> TradeFrame:
-    if fmt not in READERS:
-        raise DataError(f"unknown trade format {fmt!r} (known: {', '.join(FORMATS)})")
-    return READERS[fmt](list(paths))  # type: ignore[no-any-return]
 
 
 _BRACKET = re.compile(r"\[([0-9A-Z]+)\]\s*$")
@@ -320,7 +444,7 @@ def read_comext_xlsx(paths: Iterable[str | Path]) -> TradeFrame:
                     which, value = ("REPORTER", row[0]) if reporter is None else ("PARTNER", row[1])
                     frame.problem(label, n + 1, which, f"unknown country {value!r}")
                     continue
-                missing = 0
+                missing = repeated = 0
                 for period, cell in zip(periods, row[2:], strict=False):
                     if not re.fullmatch(r"\d{4}-\d{2}", period):
                         continue
@@ -329,6 +453,7 @@ def read_comext_xlsx(paths: Iterable[str | Path]) -> TradeFrame:
                         continue
                     key = (period, reporter, partner, flow, product)
                     if key in seen:
+                        repeated += 1
                         continue
                     seen.add(key)
                     frame.add(period=period, frequency="M", reporter=reporter, partner=partner, flow=flow,
@@ -337,8 +462,21 @@ def read_comext_xlsx(paths: Iterable[str | Path]) -> TradeFrame:
                               version=frame.version, flags="")
                 if missing:
                     frame.problem(label, n + 1, "TIME", f"{missing} month(s) confidential or missing (':')")
+                if repeated:
+                    frame.problem(label, n + 1, "TIME", f"{repeated} month(s) already read from another sheet or "
+                                  "file: counted once")
     return frame
 
 
 READERS["comext-xlsx"] = read_comext_xlsx
 FORMATS = (*FORMATS, "comext-xlsx")
+
+
+def read(fmt: str, paths: Iterable[str | Path], rates: Rates | None = None) -> TradeFrame:
+    """Read files of one format into the long table; euro values also get ``value_usd`` at ``rates`` (default:
+    the ECB's annual averages, :mod:`pinchpoint.trade.rates`)."""
+    if fmt not in READERS:
+        raise DataError(f"unknown trade format {fmt!r} (known: {', '.join(FORMATS)})")
+    frame: TradeFrame = READERS[fmt](list(paths))
+    fill_usd(frame, rates)
+    return frame

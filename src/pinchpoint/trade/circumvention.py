@@ -19,23 +19,25 @@ the target's imports of the codes, measured from partners' exports.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
 from pinchpoint.results import ResultTable
 from pinchpoint.trade.codes import CodeList
-from pinchpoint.trade.countries import is_aggregate
+from pinchpoint.trade.countries import aggregate_sql, is_aggregate
+from pinchpoint.trade.table import sql_list
 
 DEFAULT_HUBS = ("ARM", "GEO", "KAZ", "KGZ", "UZB", "TUR", "ARE")
 
 
-def _mad_z(values: np.ndarray, x: float) -> float:
-    med = float(np.median(values))
-    mad = 1.4826 * float(np.median(np.abs(values - med)))
-    return (x - med) / mad if mad > 1e-12 else 0.0
+def _frequency(event: str) -> str:
+    if re.fullmatch(r"\d{4}-\d{2}", event):
+        return "M"
+    if re.fullmatch(r"\d{4}", event):
+        return "A"
+    raise ValueError(f"event {event!r}: give a month (2022-02) for monthly data or a year (2022) for annual data")
 
 
 def _monthly(rel: Any, where: str) -> dict[tuple[str, str, str], dict[str, float]]:
@@ -50,55 +52,91 @@ def _monthly(rel: Any, where: str) -> dict[tuple[str, str, str], dict[str, float
 def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, codes: CodeList | None = None,
          event: str = "2022-02", control: Any = None, min_baseline: float = 500_000.0, limit: int = 200
          ) -> ResultTable:
-    """Rank exporter -> hub -> product series by robust anomaly scores of log growth after ``event`` (YYYY-MM).
+    """Rank exporter -> hub -> product series by robust anomaly scores of log growth after ``event``.
 
-    ``rel`` holds product-level monthly flows (e.g. Comext spreadsheets); ``control`` (optional) holds the same
-    exporters' total exports to the hubs (e.g. Comext relational totals) for the difference in differences.
+    ``event`` is a month (``2022-02``: monthly rows are scanned) or a year (``2022``: annual rows, e.g. BACI).
+    ``control`` (optional, a relation on the same DuckDB connection) holds the exporters' exports to the hubs for
+    the difference in differences: its ``TOTAL`` rows where it has them (Comext relational totals), else the sum
+    of all its products (e.g. the same BACI table). Everything runs in DuckDB; product filters are code ranges, so
+    a table sorted by product (as the workspace stores it) skips other codes' row groups, and only the top
+    ``limit`` alerts come back to Python with their evidence series.
     """
-    hub_list = ", ".join(f"'{h}'" for h in hubs)
-    series = _monthly(rel, f"partner IN ({hub_list}, '{target}')")
-    totals = _monthly(control, f"partner IN ({hub_list}) AND product = 'TOTAL'") if control is not None else {}
-    candidates: list[dict[str, Any]] = []
-    for (reporter, partner, product), values in series.items():
-        if partner == target or is_aggregate(reporter) or (codes is not None and not codes.matches(product)):
-            continue
-        months = sorted(values)
-        base = np.array([values[m] for m in months if m < event])
-        post = np.array([values[m] for m in months if m > event])
-        if len(base) < 6 or len(post) < 3 or base.sum() < min_baseline:
-            continue
-        g = math.log((post.mean() + 1.0) / (base.mean() + 1.0))
-        own = _mad_z(np.log(base + 1.0), math.log(post.mean() + 1.0))
-        control_g = None
-        if (tot := totals.get((reporter, partner, "TOTAL"))) is not None:
-            tb = [v for m, v in tot.items() if m < event and m >= months[0]]
-            tp = [v for m, v in tot.items() if m > event and m <= months[-1]]
-            if tb and tp:
-                control_g = math.log((float(np.mean(tp)) + 1.0) / (float(np.mean(tb)) + 1.0))
-        did = g - (control_g or 0.0)
-        direct = series.get((reporter, target, product), {})
-        db = [v for m, v in direct.items() if m < event]
-        dp = [v for m, v in direct.items() if m > event]
-        direct_growth = (float(np.mean(dp)) / float(np.mean(db)) - 1.0) * 100 if db and dp and np.mean(db) > 0 else None
-        candidates.append({
-            "exporter": reporter, "hub": partner, "product": product,
-            "baseline_mean": round(float(base.mean()), 2), "post_mean": round(float(post.mean()), 2),
-            "growth_pct": round((post.mean() / base.mean() - 1.0) * 100 if base.mean() > 0 else math.inf, 2),
-            "log_growth": round(g, 4), "control_log_growth": None if control_g is None else round(control_g, 4),
-            "did": round(did, 4), "own_z": round(own, 3), "direct_to_target_growth_pct":
-                None if direct_growth is None else round(direct_growth, 2),
-            "evidence": [f"{m}: {values[m]:.0f}" for m in months],
-        })
-    if not candidates:
-        return ResultTable.from_records("circumvention", [], _COLUMNS, meta=_meta(target, hubs, event, codes))
-    dids = np.array([c["did"] for c in candidates])
-    for c in candidates:
-        c["score"] = round(_mad_z(dids, c["did"]), 3)
-        c["corroborated"] = (c["direct_to_target_growth_pct"] is not None and c["direct_to_target_growth_pct"] < 0)
-    candidates.sort(key=lambda c: (-c["score"], -c["own_z"], c["exporter"], c["hub"], c["product"]))
-    return ResultTable.from_records("circumvention", candidates[:limit], _COLUMNS,
-                                    meta=_meta(target, hubs, event, codes) | {"series_scored": len(candidates),
-                                                                              "min_baseline": min_baseline})
+    freq = _frequency(event)
+    min_base, min_post = (6, 3) if freq == "M" else (3, 1)
+    hub_list = sql_list(list(hubs))
+    value = "coalesce(value_usd, value)"
+    if control is not None:
+        # the control window is the scanned data's, so both growths compare the same periods
+        control_sql = f"""
+        window_ AS (SELECT min(period) AS lo, max(period) AS hi FROM s),
+        ctl_series AS (
+            SELECT reporter AS exporter, partner AS hub, period,
+                   coalesce(sum({value}) FILTER (WHERE product = 'TOTAL'), sum({value})) AS v
+            FROM ({control.sql_query()}) AS c, window_
+            WHERE flow = 'export' AND frequency = '{freq}' AND partner IN ({hub_list})
+              AND period BETWEEN window_.lo AND window_.hi
+            GROUP BY ALL),
+        ctl AS (
+            SELECT exporter, hub, ln((avg(v) FILTER (WHERE period > '{event}') + 1)
+                                     / (avg(v) FILTER (WHERE period < '{event}') + 1)) AS control_g
+            FROM ctl_series GROUP BY ALL)"""
+    else:
+        control_sql = "ctl AS (SELECT NULL::VARCHAR AS exporter, NULL::VARCHAR AS hub, NULL::DOUBLE AS control_g " \
+                      "WHERE false)"
+    before, after = f"period < '{event}'", f"period > '{event}'"
+    sql = f"""
+        WITH s AS (
+            SELECT reporter AS exporter, partner, product, period, sum({value}) AS v
+            FROM t
+            WHERE flow = 'export' AND frequency = '{freq}' AND partner IN ({sql_list([*hubs, target])})
+              AND {codes.sql_filter() if codes is not None else 'TRUE'}
+              AND NOT {aggregate_sql('reporter')}
+            GROUP BY ALL),
+        stats AS (
+            SELECT exporter, partner AS hub, product,
+                   count(*) FILTER (WHERE {before}) AS n_base, count(*) FILTER (WHERE {after}) AS n_post,
+                   sum(v) FILTER (WHERE {before}) AS base_sum, avg(v) FILTER (WHERE {before}) AS base_mean,
+                   avg(v) FILTER (WHERE {after}) AS post_mean,
+                   median(ln(greatest(v, 0) + 1)) FILTER (WHERE {before}) AS med_log,
+                   mad(ln(greatest(v, 0) + 1)) FILTER (WHERE {before}) AS mad_log
+            FROM s WHERE partner != '{target}' GROUP BY ALL
+            HAVING n_base >= {min_base} AND n_post >= {min_post} AND base_sum >= {float(min_baseline)}),
+        direct AS (
+            SELECT exporter, product, avg(v) FILTER (WHERE {before}) AS db, avg(v) FILTER (WHERE {after}) AS dp
+            FROM s WHERE partner = '{target}' GROUP BY ALL),
+        {control_sql},
+        scored AS (
+            SELECT stats.*, ln((post_mean + 1) / (base_mean + 1)) AS g, ctl.control_g,
+                   ln((post_mean + 1) / (base_mean + 1)) - coalesce(ctl.control_g, 0) AS did,
+                   CASE WHEN mad_log > 1e-12 THEN (ln(post_mean + 1) - med_log) / (1.4826 * mad_log) ELSE 0 END
+                       AS own_z,
+                   CASE WHEN direct.db > 0 AND direct.dp IS NOT NULL THEN (direct.dp / direct.db - 1) * 100 END
+                       AS direct_growth
+            FROM stats LEFT JOIN ctl USING (exporter, hub) LEFT JOIN direct USING (exporter, product)),
+        centre AS (SELECT median(did) AS med, 1.4826 * mad(did) AS spread, count(*) AS scored FROM scored),
+        top AS (
+            SELECT scored.*, CASE WHEN spread > 1e-12 THEN (did - med) / spread ELSE 0 END AS score, centre.scored
+            FROM scored, centre
+            ORDER BY score DESC, own_z DESC, exporter, hub, product LIMIT {int(limit)})
+        SELECT top.*, list(s.period ORDER BY s.period) AS periods, list(s.v ORDER BY s.period) AS series
+        FROM top JOIN s ON s.exporter = top.exporter AND s.partner = top.hub AND s.product = top.product
+        GROUP BY ALL ORDER BY score DESC, own_z DESC, exporter, hub, product"""
+    result = rel.query("t", sql)
+    names = [d[0] for d in result.description]
+    found = [dict(zip(names, r, strict=True)) for r in result.fetchall()]
+    rows = [{
+        "exporter": r["exporter"], "hub": r["hub"], "product": r["product"], "score": round(float(r["score"]), 3),
+        "own_z": round(float(r["own_z"]), 3), "did": round(float(r["did"]), 4), "log_growth": round(float(r["g"]), 4),
+        "control_log_growth": None if r["control_g"] is None else round(float(r["control_g"]), 4),
+        "growth_pct": round((r["post_mean"] / r["base_mean"] - 1.0) * 100, 2) if r["base_mean"] > 0 else math.inf,
+        "baseline_mean": round(float(r["base_mean"]), 2), "post_mean": round(float(r["post_mean"]), 2),
+        "direct_to_target_growth_pct": None if r["direct_growth"] is None else round(float(r["direct_growth"]), 2),
+        "corroborated": r["direct_growth"] is not None and r["direct_growth"] < 0,
+        "evidence": [f"{p}: {v:.0f}" for p, v in zip(r["periods"], r["series"], strict=True)],
+    } for r in found]
+    meta = _meta(target, hubs, event, codes) | {"series_scored": int(found[0]["scored"]) if found else 0,
+                                                "min_baseline": min_baseline, "frequency": freq}
+    return ResultTable.from_records("circumvention", rows, _COLUMNS, meta=meta)
 
 
 _COLUMNS = ["exporter", "hub", "product", "score", "own_z", "did", "log_growth", "control_log_growth", "growth_pct",

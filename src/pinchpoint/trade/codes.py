@@ -31,10 +31,23 @@ class CodeList:
         return CodeList(self.name, f"{self.version} in HS2017", mapped,
                         {self.hs2017.get(c, c): t for c, t in self.tiers.items()}, {})
 
+    def sql_filter(self, column: str = "product") -> str:
+        """:meth:`matches` as SQL. Each code is a range (``'854231' <= product < '854232'``) rather than a LIKE, so
+        that DuckDB can skip the row groups of a table sorted by product."""
+        parts = [f"({column} >= '{c}' AND {column} < '{c[:-1]}{chr(ord(c[-1]) + 1)}')" for c in self.codes if c]
+        heads = sorted(self._headings())
+        if heads:
+            parts.append(f"{column} IN ({', '.join(repr(h) for h in heads)})")
+        return "(" + " OR ".join(parts) + ")" if parts else "FALSE"
+
+    def _headings(self) -> set[str]:
+        """Chapters and headings (every even-length prefix) that contain listed codes."""
+        return {c[:n] for c in self.codes for n in range(2, len(c), 2)}
+
     def matches(self, product: str) -> bool:
         """A product code is covered when it starts with a listed code (CN8 under HS6), or is an HS4 heading
         that contains listed codes (reported data at a coarser level)."""
-        return any(product.startswith(c) or c.startswith(product) for c in self.codes)
+        return any(product.startswith(c) for c in self.codes) or product in self._headings()
 
 
 def load_chpl(path: Path, version: str = "2024-02") -> CodeList:

@@ -61,6 +61,12 @@ def is_aggregate(code: str) -> bool:
     return code in AGGREGATES or code.startswith(("NES_", "REGION_"))
 
 
+def aggregate_sql(column: str) -> str:
+    """The SQL twin of :func:`is_aggregate` for a column."""
+    names = ", ".join(f"'{a}'" for a in sorted(AGGREGATES))
+    return f"({column} IN ({names}) OR starts_with({column}, 'NES_') OR starts_with({column}, 'REGION_'))"
+
+
 def from_m49(code: str | int) -> str | None:
     import pycountry
 

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from pinchpoint.results import ResultTable
-from pinchpoint.trade.countries import AGGREGATES, is_aggregate
+from pinchpoint.trade.countries import aggregate_sql, is_aggregate
+from pinchpoint.trade.table import sql_list
 
 
 def parse_periods(spec: str) -> tuple[str, str, str]:
@@ -24,10 +25,6 @@ def parse_periods(spec: str) -> tuple[str, str, str]:
     if re.fullmatch(r"\d{4}-\d{2}", s):
         return s, s, "M"
     raise ValueError(f"period {spec!r}: give a year (2021) or a range of months (2021-01..2021-11)")
-
-
-def _sql_list(values: Sequence[str]) -> str:
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
 def _value_in(rel: Any, reporter: str, partner: str, codes: Sequence[str], flow: str, spec: str) -> tuple[float, str]:
@@ -75,7 +72,8 @@ def supplier_concentration(rel: Any, importers: Sequence[str] | None = None, cod
     countries never count as one supplier. See :func:`supplier_concentration_relation` for tables too large to
     hold as Python rows.
     """
-    result = supplier_concentration_relation(rel, importers, codes, period, coalitions)
+    result = supplier_concentration_relation(rel, importers, codes, period, coalitions).order(
+        "hhi DESC, importer, product, period, source")
     cols = [d[0] for d in result.description]
     rows = [dict(zip(cols, r, strict=True)) for r in result.fetchall()]
     return ResultTable.from_records("trade_dependence", rows, cols, meta={"analysis": "supplier concentration",
@@ -86,37 +84,35 @@ def supplier_concentration(rel: Any, importers: Sequence[str] | None = None, cod
 def supplier_concentration_relation(rel: Any, importers: Sequence[str] | None = None, codes: Sequence[str] = (),
                                     period: str | None = None,
                                     coalitions: Mapping[str, Sequence[str]] | None = None) -> Any:
-    """The same metrics as a lazy DuckDB relation (write it with ``.write_parquet(path)``), in one pass."""
-    where = ["flow = 'export'", f"NOT {_AGGREGATE_SQL.format(col='reporter')}",
-             f"NOT {_AGGREGATE_SQL.format(col='partner')}"]
+    """The same metrics as a lazy, unordered DuckDB relation (write it with ``.write_parquet(path)``), in one
+    aggregation.
+
+    The workspace holds one row per flow and source (:func:`pinchpoint.trade.store.import_frame` refuses
+    anything else), so each row is one supplier's whole value: HHI is ``sum(v^2) / sum(v)^2`` over the rows of
+    an importer, product and period, with no pre-aggregation by supplier. Sources are kept apart (two sources
+    report the same flow: adding them would double-count).
+    """
+    where = ["flow = 'export'", f"NOT {aggregate_sql('reporter')}", f"NOT {aggregate_sql('partner')}",
+             "coalesce(value_usd, value) > 0"]
     if importers:
-        where.append(f"partner IN ({_sql_list(importers)})")
+        where.append(f"partner IN ({sql_list(importers)})")
     if codes:
-        where.append("(" + " OR ".join(f"product LIKE '{c}%'" for c in codes) + ")")
+        where.append("(" + " OR ".join(f"starts_with(product, '{c}')" for c in codes) + ")")
     if period:
         where.append(f"period = '{period}'")
-    coalitions = dict(coalitions or {})
     coalition_sql = "".join(
-        f", round(100 * sum(CASE WHEN exporter IN ({_sql_list(list(members))}) THEN s ELSE 0 END), 4) "
-        f"AS share_{name}" for name, members in coalitions.items())
+        f", round(100 * coalesce(sum(v) FILTER (WHERE exporter IN ({sql_list(list(members))})), 0) / sum(v), 4) "
+        f"AS share_{name}" for name, members in dict(coalitions or {}).items())
     sql = f"""
-        WITH flows AS (
-            SELECT partner AS importer, product, period, reporter AS exporter, sum(coalesce(value_usd, value)) AS v
-            FROM t WHERE {' AND '.join(where)} GROUP BY ALL HAVING sum(coalesce(value_usd, value)) > 0),
-        shares AS (SELECT *, v / sum(v) OVER (PARTITION BY importer, product, period) AS s FROM flows)
-        SELECT importer, product, period, sum(v) AS imports,
-               round(10000 * sum(s * s), 6) AS hhi, round(100 * max(s), 6) AS cr1,
-               round(100 * list_sum(max(s, 3)), 6) AS cr3,
-               round(1 / sum(s * s), 6) AS effective_n, count(*)::INTEGER AS n_providers,
-               arg_max(exporter, s) AS top_supplier, round(100 * max(s), 4) AS top_share {coalition_sql}
-        FROM shares GROUP BY importer, product, period
-        ORDER BY hhi DESC, importer, product"""
+        SELECT partner AS importer, product, period, source, sum(v) AS imports,
+               round(10000 * sum(v * v) / (sum(v) * sum(v)), 6) AS hhi, round(100 * max(v) / sum(v), 6) AS cr1,
+               round(100 * list_sum(max(v, 3)) / sum(v), 6) AS cr3,
+               round(sum(v) * sum(v) / sum(v * v), 6) AS effective_n, count(*)::INTEGER AS n_providers,
+               arg_max(exporter, v) AS top_supplier, round(100 * max(v) / sum(v), 4) AS top_share {coalition_sql}
+        FROM (SELECT partner, product, period, source, reporter AS exporter, coalesce(value_usd, value) AS v
+              FROM t WHERE {' AND '.join(where)})
+        GROUP BY importer, product, period, source"""
     return rel.query("t", sql)
-
-
-# The SQL twin of trade.countries.is_aggregate.
-_AGGREGATE_SQL = ("({col} IN (" + _sql_list(sorted(AGGREGATES)) + ") OR starts_with({col}, 'NES_') "
-                  "OR starts_with({col}, 'REGION_'))")
 
 
 def rca(values: Sequence[tuple[str, str, float]]) -> dict[tuple[str, str], float]:

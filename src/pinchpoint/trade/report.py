@@ -32,8 +32,8 @@ def write_circumvention_report(table: ResultTable, out: Path, top: int = 6) -> P
     for r in table.rows:
         extra[r["hub"]] += max(r["post_mean"] - r["baseline_mean"], 0.0)
     if extra:
-        report.heading("Hubs: extra monthly exports in flagged series (EUR)")
-        report.chart(choropleth(dict(extra), title="Hubs", legend="Extra EUR per month",
+        report.heading("Hubs: extra exports per period in flagged series (USD)")
+        report.chart(choropleth(dict(extra), title="Hubs", legend="Extra USD per period",
                                 names={c: country_name(c) for c in extra}))
     for r in [dict(x) for x in table.rows[:top]]:
         points: list[tuple[float, float]] = []
@@ -45,7 +45,7 @@ def write_circumvention_report(table: ResultTable, out: Path, top: int = 6) -> P
         ticks = {float(k): m for k, m in enumerate(months) if m.endswith(("-01", "-07"))}
         report.heading(f"{r['exporter']} -> {r['hub']}, product {r['product']} (score {r['score']:.2f})")
         report.chart(line_chart({f"{r['exporter']} -> {r['hub']}": points}, title=f"{r['product']}",
-                                y_label="EUR per month", x_ticks=ticks),
+                                y_label="USD per period", x_ticks=ticks),
                      f"Growth {r['growth_pct']:,.0f}%; direct exports to the target: {_pct(r)}")
     report.heading("All alerts")
     report.table(table, ["exporter", "hub", "product", "score", "own_z", "growth_pct", "direct_to_target_growth_pct",

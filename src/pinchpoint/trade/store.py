@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pinchpoint.errors import WorkspaceError
+from pinchpoint.errors import DataError, WorkspaceError
 from pinchpoint.trade.table import COLUMNS, TradeFrame
 from pinchpoint.workspace import Workspace
 
@@ -37,17 +37,43 @@ def import_frame(ws: Workspace, frame: TradeFrame) -> bool:
     folder.mkdir(parents=True, exist_ok=True)
     frame.to_duckdb(ws.con, "_trade_new")
     try:
+        kept = frame.rows_kept = _keep_one_row_per_flow(ws, frame)
         target = str(folder).replace("'", "''")
         ws.con.execute(
             f"COPY (SELECT *, substr(period, 1, 4) AS year FROM _trade_new ORDER BY product, period) TO '{target}' "
             "(FORMAT parquet, PARTITION_BY (source, year), OVERWRITE_OR_IGNORE, FILENAME_PATTERN "
             f"'{frame.version}_{{i}}')")
         ws.con.execute("INSERT INTO trade_imports VALUES (?, ?, ?, ?, ?, ?)",
-                       [frame.source, frame.version, frame.read_rows, len(frame), len(frame.problems),
+                       [frame.source, frame.version, frame.read_rows, kept, len(frame.problems),
                         datetime.now(UTC).replace(tzinfo=None)])
     finally:
         ws.con.execute("DROP TABLE IF EXISTS _trade_new")
     return True
+
+
+_KEY = "period, reporter, partner, flow, product"
+
+
+def _keep_one_row_per_flow(ws: Workspace, frame: TradeFrame) -> int:
+    """The store holds one row per flow and source, which analyses rely on (HHI without a pre-aggregation).
+    Adapters report their own duplicates; rows already imported from other files of the same source are kept
+    out here and reported, so overlapping imports never double-count. Returns the rows kept."""
+    twice = ws.con.execute(f"SELECT {_KEY}, count(*) FROM _trade_new GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
+                           ).fetchone()
+    if twice is not None:  # an adapter bug, not bad input: say which flow
+        raise DataError(f"the {frame.source} adapter produced {twice[5]} rows for one flow {twice[:5]}",
+                        file=frame.source)
+    earlier = sorted(trade_folder(ws).glob(f"source={frame.source}/year=*/*.parquet"))
+    if earlier:
+        files = "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in earlier) + "]"
+        found = ws.con.execute(f"SELECT count(*) FROM _trade_new SEMI JOIN read_parquet({files}) USING ({_KEY})"
+                               ).fetchone()
+        if found and found[0]:
+            ws.con.execute(f"DELETE FROM _trade_new WHERE ({_KEY}) IN (SELECT ({_KEY}) FROM read_parquet({files}))")
+            frame.problems.append(f"{frame.source}: {found[0]} rows are flows already imported from other files of "
+                                  "this source: kept once, not added again")
+    count = ws.con.execute("SELECT count(*) FROM _trade_new").fetchone()
+    return int(count[0]) if count else 0
 
 
 def flows(ws: Workspace, sources: list[str] | None = None) -> Any:

@@ -6,6 +6,7 @@ Adapters fill a :class:`TradeFrame` column by column; rows that cannot be read a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ class TradeFrame:
     columns: dict[str, list[Any]] = field(default_factory=lambda: {c: [] for c in COLUMNS})
     problems: list[str] = field(default_factory=list)
     read_rows: int = 0
+    rows_kept: int | None = None  # set by the store: rows written after overlaps with earlier imports
 
     def add(self, **row: Any) -> None:
         for c in COLUMNS:
@@ -55,3 +57,8 @@ class TradeFrame:
             con.execute(f"INSERT INTO {name} SELECT {casts} FROM _trade_frame")
         finally:
             con.unregister("_trade_frame")
+
+
+def sql_list(values: Sequence[str]) -> str:
+    """Values as a quoted SQL list (``'a', 'b'``)."""
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)

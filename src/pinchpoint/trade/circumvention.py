@@ -56,8 +56,8 @@ def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, c
 
     ``event`` is a month (``2022-02``: monthly rows are scanned) or a year (``2022``: annual rows, e.g. BACI).
     ``control`` (optional, a relation on the same DuckDB connection) holds the exporters' exports to the hubs for
-    the difference in differences: its ``TOTAL`` rows where it has them (Comext relational totals), else the sum
-    of all its products (e.g. the same BACI table). Everything runs in DuckDB; product filters are code ranges, so
+    the difference in differences: its ``TOTAL`` rows where it has them (Comext relational totals), else the
+    comparison goods, the listed codes' HS chapters less the listed codes (e.g. from the same BACI table). Everything runs in DuckDB; product filters are code ranges, so
     a table sorted by product (as the workspace stores it) skips other codes' row groups, and only the top
     ``limit`` alerts come back to Python with their evidence series.
     """
@@ -65,6 +65,9 @@ def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, c
     min_base, min_post = (6, 3) if freq == "M" else (3, 1)
     hub_list = sql_list(list(hubs))
     value = "coalesce(value_usd, value)"
+    # The comparison goods: the listed codes' chapters less the listed codes (uncontrolled goods of the same kind;
+    # the chapter ranges also let a product-sorted table skip the rest), or every product when no list is given.
+    comparison = f"({codes.chapters().sql_filter()} AND NOT {codes.sql_filter()})" if codes is not None else "TRUE"
     if control is not None:
         # the control window is the scanned data's, so both growths compare the same periods
         control_sql = f"""
@@ -74,7 +77,7 @@ def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, c
                    coalesce(sum({value}) FILTER (WHERE product = 'TOTAL'), sum({value})) AS v
             FROM ({control.sql_query()}) AS c, window_
             WHERE flow = 'export' AND frequency = '{freq}' AND partner IN ({hub_list})
-              AND period BETWEEN window_.lo AND window_.hi
+              AND period BETWEEN window_.lo AND window_.hi AND (product = 'TOTAL' OR {comparison})
             GROUP BY ALL),
         ctl AS (
             SELECT exporter, hub, ln((avg(v) FILTER (WHERE period > '{event}') + 1)
@@ -85,7 +88,7 @@ def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, c
                       "WHERE false)"
     before, after = f"period < '{event}'", f"period > '{event}'"
     sql = f"""
-        WITH s AS (
+        WITH s AS MATERIALIZED (
             SELECT reporter AS exporter, partner, product, period, sum({value}) AS v
             FROM t
             WHERE flow = 'export' AND frequency = '{freq}' AND partner IN ({sql_list([*hubs, target])})

@@ -40,6 +40,10 @@ class CodeList:
             parts.append(f"{column} IN ({', '.join(repr(h) for h in heads)})")
         return "(" + " OR ".join(parts) + ")" if parts else "FALSE"
 
+    def chapters(self) -> CodeList:
+        """The HS chapters (2 digits) that hold the listed codes."""
+        return CodeList(f"{self.name} chapters", self.version, tuple(sorted({c[:2] for c in self.codes})), {}, {})
+
     def _headings(self) -> set[str]:
         """Chapters and headings (every even-length prefix) that contain listed codes."""
         return {c[:n] for c in self.codes for n in range(2, len(c), 2)}

@@ -42,7 +42,7 @@ def write_circumvention_report(table: ResultTable, out: Path, top: int = 6) -> P
             month, value = item.split(": ")
             months.append(month)
             points.append((float(len(points)), float(value)))
-        ticks = {float(k): m for k, m in enumerate(months) if m.endswith(("-01", "-07"))}
+        ticks = {float(k): m for k, m in enumerate(months) if len(m) == 4 or m.endswith(("-01", "-07"))}
         report.heading(f"{r['exporter']} -> {r['hub']}, product {r['product']} (score {r['score']:.2f})")
         report.chart(line_chart({f"{r['exporter']} -> {r['hub']}": points}, title=f"{r['product']}",
                                 y_label="USD per period", x_ticks=ticks),

@@ -57,9 +57,10 @@ def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, c
     ``event`` is a month (``2022-02``: monthly rows are scanned) or a year (``2022``: annual rows, e.g. BACI).
     ``control`` (optional, a relation on the same DuckDB connection) holds the exporters' exports to the hubs for
     the difference in differences: its ``TOTAL`` rows where it has them (Comext relational totals), else the
-    comparison goods, the listed codes' HS chapters less the listed codes (e.g. from the same BACI table). Everything runs in DuckDB; product filters are code ranges, so
-    a table sorted by product (as the workspace stores it) skips other codes' row groups, and only the top
-    ``limit`` alerts come back to Python with their evidence series.
+    comparison goods, the listed codes' HS chapters less the listed codes (e.g. from the same BACI table).
+    Everything runs in DuckDB; product filters are code ranges, so a table sorted by product (as the workspace
+    stores it) skips other codes' row groups, and only the top ``limit`` alerts come back to Python with their
+    evidence series.
     """
     freq = _frequency(event)
     min_base, min_post = (6, 3) if freq == "M" else (3, 1)

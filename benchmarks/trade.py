@@ -12,14 +12,16 @@ grow eightfold while their direct exports to Russia fall; the scan must rank tho
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from common import report, timed  # noqa: E402
+from common import best_of, report, timed  # noqa: E402
 
 YEARS = range(2017, 2025)
 N_COUNTRIES, N_PRODUCTS = 200, 5000
@@ -162,7 +164,15 @@ def main() -> int:
     seconds, chpl = timed(lambda: generate(con, rows))
     total = con.execute("SELECT count(*) FROM flows").fetchall()[0][0]
     print(f"generated {total:,} BACI-shaped rows ({len(YEARS)} years) in {seconds:.1f} s")
-    rel = con.table("flows")
+    # the workspace's layout: Parquet by source and year, sorted by product (trade.store.import_frame), read
+    # through the same hive-partitioned scan as trade.store.flows
+    folder = Path(tempfile.mkdtemp(prefix="pinchpoint-bench-")) / "trade"
+    seconds, _ = timed(lambda: con.execute(
+        f"COPY (SELECT *, substr(period, 1, 4) AS year FROM flows ORDER BY product, period) TO '{folder}' "
+        "(FORMAT parquet, PARTITION_BY (source, year))"))
+    print(f"written to the store layout in {seconds:.1f} s", flush=True)
+    rel = con.sql(f"SELECT * EXCLUDE (year) FROM read_parquet('{folder}/source=*/year=*/*.parquet', "
+                  "hive_partitioning = true)")
     codes = CodeList("CHPL", "2024-02", tuple(chpl), {}, {})
 
     # supplier HHI over every importer, product and year, materialised (as pandas materialises its frame)
@@ -172,10 +182,8 @@ def main() -> int:
     pairs = con.execute("SELECT count(*) FROM hhi").fetchall()[0][0]
     print(f"supplier HHI for {pairs:,} importer-product-year groups in {ours_hhi:.2f} s", flush=True)
 
-    scan(rel, codes=codes, event="2022", control=rel)  # warm-up: first touch of the table
-    t0 = time.perf_counter()
     alerts = scan(rel, codes=codes, event="2022", control=rel)
-    ours_scan = time.perf_counter() - t0
+    ours_scan = best_of(lambda: scan(rel, codes=codes, event="2022", control=rel))
     planted = [(r["exporter"], r["hub"]) in {(x, h) for x in PLANTED_EXPORTERS for h in PLANTED_HUBS}
                for r in alerts.rows]
     first = sum(planted) > 0 and all(planted[: sum(planted)])
@@ -184,6 +192,7 @@ def main() -> int:
     if not first:
         print("the scan did not rank the planted series first")
         return 1
+    shutil.rmtree(folder.parent)
     try:
         import pandas  # noqa: F401
     except ImportError:
@@ -196,7 +205,7 @@ def main() -> int:
                      "partner::partner_enum AS partner, product::product_enum AS product, value_usd FROM flows").df()
     base_hhi, out = timed(lambda: pandas_hhi(df))
     assert len(out) == pairs, "pandas and pinchpoint disagree on the number of groups"  # type: ignore[arg-type]
-    base_scan, _ = timed(lambda: pandas_scan(df, chpl))
+    base_scan = best_of(lambda: pandas_scan(df, chpl))
     ok = report(f"supplier HHI, {total:,} rows", ours_hhi, base_hhi, "pandas", 7.0)
     ok = report(f"CHPL circumvention scan, {total:,} rows", ours_scan, base_scan, "pandas", 0.5) and ok
     return 0 if ok else 1

@@ -316,3 +316,27 @@ def test_euro_values_get_usd_at_ecb_rates(tmp_path: Path) -> None:
     with pytest.raises(DataError) as err:
         load_rates(monthly)
     assert err.value.location.row == 3 and err.value.location.field == "OBS_VALUE"
+
+
+def test_hs_concordance_both_ways(tmp_path: Path) -> None:
+    from pinchpoint.errors import DataError
+    from pinchpoint.trade.codes import load_chpl, load_code_list, load_concordance
+
+    chpl = load_chpl(TRADE / "chpl.csv")
+    hs17 = chpl.in_revision("HS2017")
+    assert hs17.revision == "HS2017" and hs17.tiers["854890"] == chpl.tiers["854800"]
+    back = hs17.in_revision("HS2022", chpl.concordance())  # HS2017 -> HS2022: a parent maps to its split codes
+    assert set(back.codes) == set(chpl.codes)
+    # the same pairs as a correlation table file; a user's HS2017 list converted with it
+    table = tmp_path / "hs2022_hs2017.csv"
+    table.write_text("HS2022,HS2017\n" + "".join(f"{a},{b}\n" for a, b in chpl.concordance().pairs), encoding="utf-8")
+    mine = tmp_path / "mine.txt"
+    mine.write_text("852580  # cameras, HS2017\n854239\n", encoding="utf-8")
+    user = load_code_list(mine, revision="HS2017")
+    converted = user.in_revision("HS2022", load_concordance(table))
+    assert "854239" in converted.codes and "852580" not in converted.codes
+    assert {c for c in converted.codes if c.startswith("8525")} == {c for c in chpl.codes if c.startswith("8525")}
+    table.write_text("HS2022,HS2017\n854800,854890\n8548xx,854890\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_concordance(table)
+    assert err.value.location.row == 3 and err.value.location.field == "HS2022"

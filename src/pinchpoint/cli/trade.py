@@ -101,7 +101,7 @@ def register(app: typer.Typer) -> None:
         hub: ListOpt = None,
         chpl: Annotated[Path | None, typer.Option(help="CHPL table (chpl.csv); default: every code.")] = None,
         codes_file: Annotated[Path | None, typer.Option("--codes-file", help="A file of product codes.")] = None,
-        event: Annotated[str, typer.Option(help="Event month (YYYY-MM); later months are compared.")] = "2022-02",
+        event: Annotated[str, typer.Option(help="Event month (2022-02, monthly data) or year (2022).")] = "2022-02",
         min_baseline: Annotated[float, typer.Option(help="Least baseline total for a series to be scored.")] = 5e5,
         source: ListOpt = None, control_source: ListOpt = None, limit: int = 100,
         fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,

@@ -49,6 +49,15 @@ def _monthly(rel: Any, where: str) -> dict[tuple[str, str, str], dict[str, float
     return out
 
 
+def _listed_filter(rel: Any, codes: CodeList | None) -> str:
+    """The listed codes as an IN list of the product codes the data holds: unlike an OR of code ranges, an IN list
+    is pushed into the scan, so a product-sorted store reads only the row groups of those codes."""
+    if codes is None:
+        return "TRUE"
+    held = [p for (p,) in rel.filter(codes.sql_filter()).aggregate("product", "product").fetchall()]
+    return f"product IN ({sql_list(held)})" if held else "FALSE"
+
+
 def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, codes: CodeList | None = None,
          event: str = "2022-02", control: Any = None, min_baseline: float = 500_000.0, limit: int = 200
          ) -> ResultTable:
@@ -58,32 +67,49 @@ def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, c
     ``control`` (optional, a relation on the same DuckDB connection) holds the exporters' exports to the hubs for
     the difference in differences: its ``TOTAL`` rows where it has them (Comext relational totals), else the
     comparison goods, the listed codes' HS chapters less the listed codes (e.g. from the same BACI table).
-    Everything runs in DuckDB; product filters are code ranges, so a table sorted by product (as the workspace
-    stores it) skips other codes' row groups, and only the top ``limit`` alerts come back to Python with their
-    evidence series.
+    Everything runs in DuckDB, with product filters the scan pushes down (IN lists, single ranges), so a table
+    sorted by product (as the workspace stores it) skips other codes' row groups; only the top ``limit`` alerts
+    come back to Python with their evidence series.
     """
     freq = _frequency(event)
     min_base, min_post = (6, 3) if freq == "M" else (3, 1)
     hub_list = sql_list(list(hubs))
     value = "coalesce(value_usd, value)"
-    # The comparison goods: the listed codes' chapters less the listed codes (uncontrolled goods of the same kind;
-    # the chapter ranges also let a product-sorted table skip the rest), or every product when no list is given.
-    comparison = f"({codes.chapters().sql_filter()} AND NOT {codes.sql_filter()})" if codes is not None else "TRUE"
+    # The comparison goods: the listed codes' chapters less the listed codes (uncontrolled goods of the same kind),
+    # or every product when no list is given.
+    listed = _listed_filter(rel, codes)
     if control is not None:
         # the control window is the scanned data's, so both growths compare the same periods
+        lo, hi = rel.filter(f"{listed} AND frequency = '{freq}'").aggregate("min(period), max(period)").fetchall()[0]
+        if codes is not None:  # one range over the chapters (pushed down), then the chapters themselves
+            chapters = codes.chapters().codes
+            upper = f"{chapters[-1][0]}{chr(ord(chapters[-1][1]) + 1)}"
+            goods = (f"product >= '{chapters[0]}' AND product < '{upper}' "
+                     f"AND substr(product, 1, 2) IN ({sql_list(list(chapters))})")
+        else:
+            goods = "product != 'TOTAL'"
+        listed_part = "coalesce(l.v, 0)" if codes is not None else "0"
+        # comparison goods = the chapters' exports less the listed codes' (from s): no NOT IN over every row
         control_sql = f"""
-        window_ AS (SELECT min(period) AS lo, max(period) AS hi FROM s),
+        ctl_rows AS (
+            SELECT * FROM ({control.sql_query()}) WHERE product = 'TOTAL'
+            UNION ALL SELECT * FROM ({control.sql_query()}) WHERE {goods}),
         ctl_series AS (
             SELECT reporter AS exporter, partner AS hub, period,
-                   coalesce(sum({value}) FILTER (WHERE product = 'TOTAL'), sum({value})) AS v
-            FROM ({control.sql_query()}) AS c, window_
+                   sum({value}) FILTER (WHERE product = 'TOTAL') AS total,
+                   sum({value}) FILTER (WHERE product != 'TOTAL') AS goods
+            FROM ctl_rows
             WHERE flow = 'export' AND frequency = '{freq}' AND partner IN ({hub_list})
-              AND period BETWEEN window_.lo AND window_.hi AND (product = 'TOTAL' OR {comparison})
+              AND period BETWEEN '{lo}' AND '{hi}'
             GROUP BY ALL),
+        listed_series AS (SELECT exporter, partner AS hub, period, sum(v) AS v FROM s GROUP BY ALL),
+        ctl_values AS (
+            SELECT exporter, hub, period, coalesce(total, goods - {listed_part}) AS v
+            FROM ctl_series LEFT JOIN listed_series l USING (exporter, hub, period)),
         ctl AS (
             SELECT exporter, hub, ln((avg(v) FILTER (WHERE period > '{event}') + 1)
                                      / (avg(v) FILTER (WHERE period < '{event}') + 1)) AS control_g
-            FROM ctl_series GROUP BY ALL)"""
+            FROM ctl_values GROUP BY ALL)"""
     else:
         control_sql = "ctl AS (SELECT NULL::VARCHAR AS exporter, NULL::VARCHAR AS hub, NULL::DOUBLE AS control_g " \
                       "WHERE false)"
@@ -93,7 +119,7 @@ def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, c
             SELECT reporter AS exporter, partner, product, period, sum({value}) AS v
             FROM t
             WHERE flow = 'export' AND frequency = '{freq}' AND partner IN ({sql_list([*hubs, target])})
-              AND {codes.sql_filter() if codes is not None else 'TRUE'}
+              AND {listed}
               AND NOT {aggregate_sql('reporter')}
             GROUP BY ALL),
         stats AS (

@@ -283,6 +283,10 @@ def test_scan_scores_recomputed_from_the_evidence(xlsx_ws: Path) -> None:
         mad = 1.4826 * statistics.median([abs(x - med) for x in logs])
         assert r["own_z"] == pytest.approx((math.log(statistics.mean(post) + 1) - med) / mad, abs=0.01)
         assert r["control_log_growth"] is None and r["did"] == r["log_growth"]  # no control given
+        # EU reporters only: no hub reports its own exports to Russia, so corroboration rests on direct exports
+        assert r["hub_to_target_growth_pct"] is None
+        assert r["corroborated"] == (r["direct_to_target_growth_pct"] is not None
+                                     and r["direct_to_target_growth_pct"] < 0)
 
 
 def test_code_list_sql_filter_selects_what_matches_selects(xlsx_ws: Path) -> None:

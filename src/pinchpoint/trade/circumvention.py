@@ -9,7 +9,8 @@ Scan (per exporter, hub and product, monthly values):
   control), so a hub whose trade grew for every good does not flag every code;
 * **score**: the robust z of that difference across all series (median/MAD), so scores are comparable;
 * series whose baseline sum is below ``min_baseline`` are left out (tiny flows make huge growth rates);
-* **corroboration**: the exporter's direct exports of the same code to the target over the same periods.
+* **corroboration**: the exporter's direct exports of the same code to the target fell, or the hub's own exports
+  of the code to the target rose (where the data holds the hub's reports), over the same periods.
 
 Every alert carries its evidence series. The EBRD "Eurasian roundabout" substitution ratio is the extra exports
 to hubs divided by the fall in direct exports to the target; the backfill share is a third country's share of
@@ -141,8 +142,11 @@ def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, c
                    CASE WHEN mad_log > 1e-12 THEN (ln(post_mean + 1) - med_log) / (1.4826 * mad_log) ELSE 0 END
                        AS own_z,
                    CASE WHEN direct.db > 0 AND direct.dp IS NOT NULL THEN (direct.dp / direct.db - 1) * 100 END
-                       AS direct_growth
-            FROM stats LEFT JOIN ctl USING (exporter, hub) LEFT JOIN direct USING (exporter, product)),
+                       AS direct_growth,
+                   CASE WHEN onward.db > 0 AND onward.dp IS NOT NULL THEN (onward.dp / onward.db - 1) * 100 END
+                       AS onward_growth
+            FROM stats LEFT JOIN ctl USING (exporter, hub) LEFT JOIN direct USING (exporter, product)
+                 LEFT JOIN direct AS onward ON onward.exporter = stats.hub AND onward.product = stats.product),
         centre AS (SELECT median(did) AS med, 1.4826 * mad(did) AS spread, count(*) AS scored FROM scored),
         top AS (
             SELECT scored.*, CASE WHEN spread > 1e-12 THEN (did - med) / spread ELSE 0 END AS score, centre.scored
@@ -161,7 +165,9 @@ def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, c
         "growth_pct": round((r["post_mean"] / r["base_mean"] - 1.0) * 100, 2) if r["base_mean"] > 0 else math.inf,
         "baseline_mean": round(float(r["base_mean"]), 2), "post_mean": round(float(r["post_mean"]), 2),
         "direct_to_target_growth_pct": None if r["direct_growth"] is None else round(float(r["direct_growth"]), 2),
-        "corroborated": r["direct_growth"] is not None and r["direct_growth"] < 0,
+        "hub_to_target_growth_pct": None if r["onward_growth"] is None else round(float(r["onward_growth"]), 2),
+        "corroborated": (r["direct_growth"] is not None and r["direct_growth"] < 0)
+                        or (r["onward_growth"] is not None and r["onward_growth"] > 0),
         "evidence": [f"{p}: {v:.0f}" for p, v in zip(r["periods"], r["series"], strict=True)],
     } for r in found]
     meta = _meta(target, hubs, event, codes) | {"series_scored": int(found[0]["scored"]) if found else 0,
@@ -170,7 +176,8 @@ def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, c
 
 
 _COLUMNS = ["exporter", "hub", "product", "score", "own_z", "did", "log_growth", "control_log_growth", "growth_pct",
-            "baseline_mean", "post_mean", "direct_to_target_growth_pct", "corroborated", "evidence"]
+            "baseline_mean", "post_mean", "direct_to_target_growth_pct", "hub_to_target_growth_pct", "corroborated",
+            "evidence"]
 
 
 def _meta(target: str, hubs: Sequence[str], event: str, codes: CodeList | None) -> dict[str, Any]:

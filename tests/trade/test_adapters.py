@@ -100,3 +100,11 @@ def test_overlapping_imports_never_double_count(tmp_path: Path) -> None:
         ).fetchall()[0]
     assert rows == len(both)
     assert total == pytest.approx(sum(both.columns["value_usd"]))
+
+
+def test_a_file_of_another_layout_is_refused_by_name() -> None:
+    from pinchpoint.errors import DataError
+
+    with pytest.raises(DataError, match="format 'comtrade'") as err:
+        read("comtrade-bulk", [RAW])
+    assert err.value.location.row == 1 and err.value.location.field == "reporterCode"  # the header

@@ -65,10 +65,12 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         raise DataError(f"cannot read as CSV: {exc}", file=str(path)) from None
 
 
-def _number(text: str | None) -> float | None:
+def _number(text: object) -> float | None:
     if text is None:
         return None
-    t = text.strip()
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return float(text)
+    t = str(text).strip()
     if t in ("", ":", "-", "NA", "n/a"):
         return None
     return float(t.replace(",", ""))
@@ -96,7 +98,6 @@ def parse_period(label: str) -> tuple[str, str]:
 def read_comext_relational(paths: Iterable[str | Path]) -> TradeFrame:
     files = expand(paths, "*.csv")
     frame = TradeFrame("comext-relational", file_hash(files))
-    seen: dict[tuple[str, ...], str] = {}
     for f in files:
         for n, row in _rows(f):
             frame.read_rows += 1
@@ -128,10 +129,8 @@ def read_comext_relational(paths: Iterable[str | Path]) -> TradeFrame:
                 frame.problem(str(f), n, "VALUE_IN_EUR", "confidential or missing (':')")
                 continue
             key = (period, reporter, partner, flow, product)
-            if key in seen:  # overlapping downloads: count once
-                frame.problem(str(f), n, "PERIOD", f"duplicate of a row in {seen[key]}")
+            if frame.is_repeat(key, str(f), n, "PERIOD"):  # overlapping downloads
                 continue
-            seen[key] = f.name
             frame.add(period=period, frequency=freq, reporter=reporter, partner=partner, flow=flow,
                       classification="TOTAL" if product in ("TOTAL", "") else "CN",
                       revision="", product="TOTAL" if product in ("TOTAL", "") else product, value_usd=None,
@@ -154,7 +153,6 @@ BACI_SPECIAL = {"S19": "TWN", "R20": "NES_EFTA", "ZA1": "NES_SACU"}
 def read_baci(paths: Iterable[str | Path], year: int | None = None) -> TradeFrame:
     files = [f for f in expand(paths, "*.csv") if not f.name.startswith("country_codes")]
     frame = TradeFrame("baci", file_hash(files))
-    seen: dict[tuple[str, str, str, str], str] = {}
     for f in files:
         codes = _baci_codes(f.parent)
         file_year = year or (int(m.group(1)) if (m := re.search(r"(\d{4})", f.stem)) else None)
@@ -184,10 +182,8 @@ def read_baci(paths: Iterable[str | Path], year: int | None = None) -> TradeFram
                 frame.problem(str(f), n, "v" if full else "value", "missing value")
                 continue
             key = (period, exporter, importer, product.strip().zfill(6))
-            if key in seen:
-                frame.problem(str(f), n, "k" if full else "cmd", f"duplicate of a row in {seen[key]}: counted once")
+            if frame.is_repeat(key, str(f), n, "k" if full else "cmd"):  # overlapping downloads
                 continue
-            seen[key] = f.name
             frame.add(period=period, frequency="A", reporter=exporter, partner=importer, flow="export",
                       classification="HS", revision="HS2017", product=product.strip().zfill(6),
                       value_usd=value * 1000.0, value=value * 1000.0, currency="USD", quantity=qty,
@@ -244,7 +240,6 @@ def read_comtrade(paths: Iterable[str | Path]) -> TradeFrame:
 def read_comtrade_legacy(paths: Iterable[str | Path]) -> TradeFrame:
     files = expand(paths, "*.csv")
     frame = TradeFrame("comtrade-legacy", file_hash(files))
-    seen: dict[tuple[str, ...], str] = {}
     for f in files:
         for n, row in _rows(f):
             frame.read_rows += 1
@@ -266,10 +261,8 @@ def read_comtrade_legacy(paths: Iterable[str | Path]) -> TradeFrame:
             period = (row.get("Period") or row.get("Year") or "").strip()
             product = (row.get("Commodity Code") or "").strip().zfill(6)
             key = (period, reporter, partner, flow, product)
-            if key in seen:
-                frame.problem(str(f), n, "Commodity Code", f"duplicate of a row in {seen[key]}: counted once")
+            if frame.is_repeat(key, str(f), n, "Commodity Code"):  # overlapping downloads
                 continue
-            seen[key] = f.name
             frame.add(period=period, frequency="A", reporter=reporter, partner=partner, flow=flow,
                       classification="HS", revision=(row.get("Classification") or "").strip(),
                       product=product, value_usd=value, value=value,
@@ -326,6 +319,14 @@ def _is_breakdown(record: dict[str, Any]) -> str | None:
     return None
 
 
+_CURRENT_COLUMNS = ("reporterCode", "partnerCode", "flowCode", "cmdCode", "primaryValue")
+
+
+def _records_start(path: Path) -> int:
+    """The number of a file's first record: 1 in JSON, 2 in CSV (after the header)."""
+    return 1 if path.name.endswith((".json", ".json.gz")) else 2
+
+
 def read_comtrade_current(paths: Iterable[str | Path]) -> TradeFrame:
     """UN Comtrade's current layout, from the API (``.json``: ``{"data": [...]}``) or bulk files (``.txt``
     tab-separated, or ``.csv``; maybe ``.gz``): ``freqCode, period, reporterCode, partnerCode, flowCode,
@@ -333,10 +334,13 @@ def read_comtrade_current(paths: Iterable[str | Path]) -> TradeFrame:
     files = [f for f in expand(paths, "*") if f.name.endswith((".json", ".json.gz", ".txt", ".txt.gz", ".tsv",
                                                                 ".csv", ".csv.gz"))]
     frame = TradeFrame("comtrade-current", file_hash(files))
-    seen: dict[tuple[str, ...], str] = {}
     for f in files:
         records = _api_records(f) if f.name.endswith((".json", ".json.gz")) else _bulk_rows(f)
         for n, record in records:
+            if n == _records_start(f) and (absent := [c for c in _CURRENT_COLUMNS if c not in record]):
+                raise DataError(f"not Comtrade's current layout (no {', '.join(absent)}); reports as filed "
+                                "(year,reporter,partner,cmd,flow,value) are format 'comtrade'", file=str(f), row=1,
+                                field=absent[0])
             frame.read_rows += 1
             if (field := _is_breakdown(record)) is not None:
                 frame.problem(str(f), n, field, f"a breakdown ({field} {record.get(field)}): its total is "
@@ -362,10 +366,14 @@ def read_comtrade_current(paths: Iterable[str | Path]) -> TradeFrame:
                               f"{raw_period!r}")
                 continue
             try:
-                value = _number(None if record.get("primaryValue") is None else str(record["primaryValue"]))
-                qty = _number(None if record.get("qty") is None else str(record["qty"]))
+                value = _number(record.get("primaryValue"))
             except ValueError:
                 frame.problem(str(f), n, "primaryValue", f"not a number: {record.get('primaryValue')!r}")
+                continue
+            try:
+                qty = _number(record.get("qty"))
+            except ValueError:
+                frame.problem(str(f), n, "qty", f"not a number: {record.get('qty')!r}")
                 continue
             if value is None:
                 frame.problem(str(f), n, "primaryValue", "missing value")
@@ -373,10 +381,8 @@ def read_comtrade_current(paths: Iterable[str | Path]) -> TradeFrame:
             cmd = str(record.get("cmdCode") or "").strip().upper()
             product = "TOTAL" if cmd == "TOTAL" else cmd.zfill(2 * ((len(cmd) + 1) // 2))
             key = (period, reporter, partner, flow, product)
-            if key in seen:
-                frame.problem(str(f), n, "cmdCode", f"duplicate of a row in {seen[key]}: counted once")
+            if frame.is_repeat(key, str(f), n, "cmdCode"):  # overlapping downloads
                 continue
-            seen[key] = f.name
             cl = str(record.get("classificationCode") or "").strip().upper()
             flags = "estimated" if str(record.get("isReported", "true")).lower() in ("false", "0") else ""
             frame.add(period=period, frequency=freq, reporter=reporter, partner=partner, flow=flow,

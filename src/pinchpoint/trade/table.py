@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 COLUMNS = ("period", "frequency", "reporter", "partner", "flow", "classification", "revision", "product",
@@ -26,6 +27,7 @@ class TradeFrame:
     problems: list[str] = field(default_factory=list)
     read_rows: int = 0
     rows_kept: int | None = None  # set by the store: rows written after overlaps with earlier imports
+    _seen: dict[tuple[str, ...], str] = field(default_factory=dict, repr=False)
 
     def add(self, **row: Any) -> None:
         for c in COLUMNS:
@@ -36,6 +38,14 @@ class TradeFrame:
 
     def problem(self, file: str, row: int, field_name: str, message: str) -> None:
         self.problems.append(f"{file}, row {row}, field '{field_name}': {message}")
+
+    def is_repeat(self, key: tuple[str, ...], file: str, row: int, field_name: str) -> bool:
+        """True (and reported) when a flow with this key was read before: counted once, never twice."""
+        if key in self._seen:
+            self.problem(file, row, field_name, f"duplicate of a row in {self._seen[key]}: counted once")
+            return True
+        self._seen[key] = Path(file).name
+        return False
 
     def extend(self, other: TradeFrame) -> None:
         for c in COLUMNS:

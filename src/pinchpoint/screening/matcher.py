@@ -31,6 +31,7 @@ from rapidfuzz.distance import OSA, Levenshtein
 from pinchpoint.results import ResultTable
 from pinchpoint.screening.model import EntityType, ListedEntity, ScreeningList
 from pinchpoint.screening.normalize import analyse
+from pinchpoint.screening.scripts import abjad_skeletons, consonant_skeleton, is_abjad, latin_readings
 
 MAX_QUERY_CHARS = 500
 SCREEN_COLUMNS = ("query", "matched_name", "entity_id", "list", "list_version", "score", "name_kind", "type",
@@ -64,7 +65,7 @@ def _sim(a: str, b: str) -> float:
         return 0.6 if (a[0] == b[0]) else 0.0
     s = OSA.normalized_similarity(a, b)
     floor = 0.9 if min(len(a), len(b)) < 5 else 0.8
-    return s if s >= floor else 0.0
+    return s if s >= floor - 1e-9 else 0.0
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ def _similarity_matrix(query: _Tokens, vocab: _Tokens) -> np.ndarray:
     sim = cdist(query.text, vocab.text, scorer=OSA.normalized_similarity, dtype=np.float64, workers=1)
     exact = sim == 1.0  # normalised similarity is 1 only for equal strings
     q_len, v_len = query.length[:, None], vocab.length[None, :]
-    sim = np.where(sim >= np.where(np.minimum(q_len, v_len) < 5, 0.9, 0.8), sim, 0.0)
+    # the floors less a rounding margin: 8 letters of 10 come out as 0.7999...
+    sim = np.where(sim >= np.where(np.minimum(q_len, v_len) < 5, 0.9, 0.8) - 1e-9, sim, 0.0)
     initial = (q_len == 1) | (v_len == 1)
     if initial.any():
         sim = np.where(initial, np.where(query.first[:, None] == vocab.first[None, :], 0.6, 0.0), sim)
@@ -102,6 +104,93 @@ def _similarity_matrix(query: _Tokens, vocab: _Tokens) -> np.ndarray:
     if cjk.any():  # CJK tokens (characters or bigrams) match only exactly
         sim = np.where(cjk, 0.0, sim)
     return np.where(exact, 1.0, sim)
+
+
+READING_FACTOR = 0.95  # a spelling read from another script is a guess among several: never a certain match
+SKELETON_FACTOR = 0.9  # consonants alone leave more names alike than a full spelling
+
+
+def _refine(score: float, why: dict[str, Any], entity: ListedEntity, country: str | None, entity_type: str | None,
+            birth_date: str | None) -> float:
+    """Country, type and birth date, when the query states them, lower the score of an entity that disagrees."""
+    if country and entity.countries and country.upper() not in entity.countries:
+        score *= 0.9
+        why["penalties"].append(f"country {country.upper()} not among {', '.join(entity.countries)}: x0.9")
+    if entity_type and entity.type is not EntityType.UNKNOWN and entity.type.value != entity_type:
+        score *= 0.85
+        why["penalties"].append(f"type {entity_type} but listed as {entity.type.value}: x0.85")
+    if birth_date and entity.birth_dates:
+        year = birth_date.strip()[:4]
+        if not any(year in d for d in entity.birth_dates):
+            score *= 0.85
+            why["penalties"].append(f"born {year}, listed {', '.join(entity.birth_dates)}: x0.85")
+    return score
+
+
+@dataclass
+class _SkeletonIndex:
+    """Consonant skeletons of every listed name, indexed by skeleton token and by the whole joined skeleton."""
+
+    skeletons: list[tuple[str, ...]]
+    index: dict[str, list[int]]
+    idf: dict[str, float]
+    default_idf: float
+
+    @staticmethod
+    def skeleton_of(text: str, tokens: Sequence[str]) -> tuple[str, ...]:
+        abjad = is_abjad(text)
+        return tuple(s for s in (consonant_skeleton(t, abjad=abjad) for t in tokens if not t.startswith("#")) if s)
+
+    @classmethod
+    def build(cls, names: Sequence[_Name]) -> _SkeletonIndex:
+        skeletons = [cls.skeleton_of(n.text, n.tokens) for n in names]
+        index: dict[str, list[int]] = defaultdict(list)
+        df: dict[str, int] = defaultdict(int)
+        for i, sk in enumerate(skeletons):
+            for t in set(sk):
+                df[t] += 1
+            for key in {*sk, "=" + "".join(sk)} if sk else ():
+                index[key].append(i)
+        total = len(names) or 1
+        return cls(skeletons, dict(index), {t: math.log(1 + total / c) for t, c in df.items()}, math.log(1 + total))
+
+    def candidates(self, query: tuple[str, ...], keep: int = 300) -> list[int]:
+        votes: dict[int, float] = defaultdict(float)
+        for key in {*query, "=" + "".join(query)}:
+            w = self.idf.get(key, self.default_idf) if not key.startswith("=") else self.default_idf
+            for i in self.index.get(key, ()):
+                votes[i] += w
+        return sorted(votes, key=lambda i: -votes[i])[:keep]
+
+    def score(self, query: tuple[str, ...], i: int) -> tuple[float, dict[str, Any]]:
+        return self.compare(query, self.skeletons[i])
+
+    def compare(self, query: tuple[str, ...], listed: tuple[str, ...]) -> tuple[float, dict[str, Any]]:
+        if not query or not listed:
+            return 0.0, {}
+
+        def sim(a: str, b: str) -> float:
+            if a == b:
+                return 1.0
+            s = OSA.normalized_similarity(a, b) if min(len(a), len(b)) >= 4 else 0.0
+            return s if s >= 0.75 else 0.0
+
+        sims = [[sim(q, c) for c in listed] for q in query]
+        w_q = [self.idf.get(q, self.default_idf) for q in query]
+        w_c = [self.idf.get(c, self.default_idf) for c in listed]
+        precision = sum(max(row) * w for row, w in zip(sims, w_q, strict=True)) / sum(w_q)
+        recall = sum(max(sims[i][j] for i in range(len(query))) * w_c[j] for j in range(len(listed))) / sum(w_c)
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        joined = Levenshtein.normalized_similarity("".join(query), "".join(listed))
+        joined = joined * 0.95 if joined >= 0.85 else 0.0
+        score = max(f1, joined) * SKELETON_FACTOR
+        return score, {"method": "consonant skeleton (the query's script writes few vowels)",
+                       "pairs": [(q, listed[max(range(len(listed)), key=row.__getitem__)] if max(row) else "",
+                                  round(max(row), 3)) for q, row in zip(query, sims, strict=True)],
+                       "query_skeleton": " ".join(query), "listed_skeleton": " ".join(listed),
+                       "precision": round(precision, 3), "recall": round(recall, 3),
+                       "joined_similarity": round(joined, 3),
+                       "penalties": [f"consonant skeleton only: x{SKELETON_FACTOR}"]}
 
 
 _POOL_SCREENER: Screener | None = None  # the screener forked worker processes inherit
@@ -148,6 +237,7 @@ class Screener:
         self.name_cjk = np.array([any(t.startswith("#") for t in nm.tokens) for nm in self.names])
         self.name_joined = ["".join(t for t in nm.tokens if not t.startswith("#")) for nm in self.names]
         self.name_joined_len = np.array([len(j) for j in self.name_joined])
+        self._skeleton_index: _SkeletonIndex | None = None  # built on the first abjad query
 
     def weight(self, token: str) -> float:
         return self.idf.get(token, self.default_idf)
@@ -248,38 +338,46 @@ class Screener:
             score = score * penalty
         return np.asarray(score, dtype=np.float64)
 
+    def _spellings(self, text: str) -> list[tuple[tuple[str, ...], tuple[str, ...], str | None]]:
+        """(tokens, legal forms, reading) to screen for a query: its own analysis, then for a name in another
+        script each Latin spelling :func:`latin_readings` gives (reading = that spelling)."""
+        q_tokens, q_forms, _ = analyse(text)
+        out: list[tuple[tuple[str, ...], tuple[str, ...], str | None]] = [(q_tokens, q_forms, None)] if q_tokens else []
+        for reading in latin_readings(text):
+            tokens, forms, _ = analyse(reading)
+            if tokens and all(tokens != o[0] for o in out):
+                out.append((tokens, tuple(sorted(set(q_forms) | set(forms))), reading))
+        return out
+
     def screen(self, query: str, *, threshold: float = 0.8, country: str | None = None,
                entity_type: str | None = None, lists: Sequence[str] | None = None, limit: int = 10,
                birth_date: str | None = None
                ) -> list[dict[str, Any]]:
         text = (query or "").replace("\x00", " ").strip()
         text = "".join(ch if ch.isprintable() else " " for ch in text)[:MAX_QUERY_CHARS]
-        q_tokens, q_forms, _ = analyse(text) if text else ((), (), "")
-        if not q_tokens:
-            return []
-        best: dict[int, tuple[float, _Name, dict[str, Any]]] = {}
-        cands = [i for i in self.candidates(q_tokens)
-                 if not lists or self.entities[self.names[i].entity].list_name in lists]
-        if not cands:
-            return []
-        quick = self.fast_scores(q_tokens, q_forms, cands)
-        for i, qs in zip(cands, quick, strict=True):
-            if qs < threshold * 0.999:  # penalties only lower a score: no need to explain what cannot pass
+        found: list[tuple[float, int, dict[str, Any]]] = []
+        for q_tokens, q_forms, reading in self._spellings(text) if text else []:
+            factor = 1.0 if reading is None else READING_FACTOR
+            cands = [i for i in self.candidates(q_tokens)
+                     if not lists or self.entities[self.names[i].entity].list_name in lists]
+            if not cands:
                 continue
+            quick = self.fast_scores(q_tokens, q_forms, cands) * factor
+            for i, qs in zip(cands, quick, strict=True):
+                if qs < threshold * 0.999:  # penalties only lower a score: no need to explain what cannot pass
+                    continue
+                s, why = self.score(q_tokens, q_forms, self.names[i])
+                if reading is not None:
+                    s *= factor
+                    why["reading"] = reading
+                    why["penalties"].append(f"read across scripts as '{reading}': x{factor}")
+                found.append((s, i, why))
+        if text and is_abjad(text):
+            found += self.skeleton_matches(text, threshold, lists)
+        best: dict[int, tuple[float, _Name, dict[str, Any]]] = {}
+        for s, i, why in found:
             name = self.names[i]
-            entity = self.entities[name.entity]
-            s, why = self.score(q_tokens, q_forms, name)
-            if country and entity.countries and country.upper() not in entity.countries:
-                s *= 0.9
-                why["penalties"].append(f"country {country.upper()} not among {', '.join(entity.countries)}: x0.9")
-            if entity_type and entity.type is not EntityType.UNKNOWN and entity.type.value != entity_type:
-                s *= 0.85
-                why["penalties"].append(f"type {entity_type} but listed as {entity.type.value}: x0.85")
-            if birth_date and entity.birth_dates:
-                year = birth_date.strip()[:4]
-                if not any(year in d for d in entity.birth_dates):
-                    s *= 0.85
-                    why["penalties"].append(f"born {year}, listed {', '.join(entity.birth_dates)}: x0.85")
+            s = _refine(s, why, self.entities[name.entity], country, entity_type, birth_date)
             if s >= threshold and (name.entity not in best or s > best[name.entity][0]):
                 best[name.entity] = (s, name, why)
         out = []
@@ -290,13 +388,43 @@ class Screener:
                         "type": e.type.value, "countries": list(e.countries), "explanation": why})
         return out
 
+    def _skeletons(self) -> _SkeletonIndex:
+        if self._skeleton_index is None:
+            self._skeleton_index = _SkeletonIndex.build(self.names)
+        return self._skeleton_index
+
+    def skeleton_matches(self, text: str, threshold: float = 0.8, lists: Sequence[str] | None = None
+                         ) -> list[tuple[float, int, dict[str, Any]]]:
+        """(score, name index, explanation) of listed names whose consonant skeleton matches a name written in an
+        abjad (Arabic, Persian, Hebrew) or Thai: the script leaves vowels out, so the consonants are compared."""
+        index = self._skeletons()
+        out: list[tuple[float, int, dict[str, Any]]] = []
+        for q in abjad_skeletons(text):
+            for i in index.candidates(q):
+                if lists and self.entities[self.names[i].entity].list_name not in lists:
+                    continue
+                s, why = index.score(q, i)
+                if s >= threshold * 0.999:
+                    out.append((s, i, why))
+        return out
+
     def compare(self, query: str, listed: str) -> float:
-        """The score of ``query`` against one name (weighted by this screener's IDF), without the index."""
-        q_tokens, q_forms, _ = analyse(query)
+        """The score of ``query`` against one name (weighted by this screener's IDF), without the index: the best
+        of its own analysis, its cross-script readings and, for an abjad, its consonant skeleton."""
         tokens, forms, _ = analyse(listed)
-        if not q_tokens or not tokens:
+        if not tokens:
             return 0.0
-        return self.score(q_tokens, q_forms, _Name(-1, listed, "primary", tokens, forms))[0]
+        name = _Name(-1, listed, "primary", tokens, forms)
+        best = 0.0
+        for q_tokens, q_forms, reading in self._spellings(query):
+            s = self.score(q_tokens, q_forms, name)[0]
+            best = max(best, s if reading is None else s * READING_FACTOR)
+        if is_abjad(query):
+            index = self._skeletons()
+            listed_skeleton = _SkeletonIndex.skeleton_of(listed, tokens)
+            for q in abjad_skeletons(query):
+                best = max(best, index.compare(q, listed_skeleton)[0])
+        return best
 
     def screen_batch(self, queries: Sequence[str], workers: int = 1, chunk: int = 256, **options: Any
                      ) -> list[list[dict[str, Any]]]:

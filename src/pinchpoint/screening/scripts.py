@@ -1,0 +1,335 @@
+"""Cross-script readings: the Latin spellings a name written in another script is likely to have on a list.
+
+A list gives "Kim Jong Un", "Yamada Taro", "Dmitry Medvedev"; a customer file gives 김정은, 山田太郎, Дмитрий Медведев.
+One fixed transliteration (anyascii's) reads 山田太郎 as Chinese ("shan tian tai lang") and 김정은 as "gimjeongeun",
+so each script gets the spellings people actually use:
+
+* Japanese (kana, or kanji with a Japanese reading): morphemes and readings from SudachiPy's dictionary
+  (Apache-2.0), katakana to Hepburn romaji, long vowels written out or dropped (Tarou / Taro);
+* Korean names in Han characters (hanja): each character's Korean reading from Unihan's kHangul field, then as
+  Hangul;
+* Korean Hangul: syllables decomposed into letters, each letter with its spellings in Revised Romanization and
+  McCune-Reischauer as commonly written without diacritics (정: jeong, jong, jung, chung), and surnames with the
+  spellings in common use that neither system gives (Park, Lee, Roh, Lim);
+* Cyrillic and Greek: the letters whose English spellings vary (Дмитрий: Dmitry, Dmitriy; кс: ks, x; Greek
+  -os endings dropped);
+* Arabic, Hebrew and Thai write few or no vowels, so no spelling can be guessed reliably: they are compared by
+  consonant skeleton instead (محمد and Mohamed are both m-h-m-d), see :func:`consonant_skeleton`.
+
+Spellings are enumerated best first (each letter's options are ordered by common use) and capped, so a long name
+costs a bounded number of lookups.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from anyascii import anyascii
+
+MAX_READINGS = 24
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_KANA = re.compile(r"[\u3040-\u30ff\uff66-\uff9f]")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
+_ABJAD = re.compile(r"[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\u0e00-\u0e7f]")
+_HEBREW = re.compile(r"[\u0590-\u05ff\ufb1d-\ufb4f]")
+
+
+def ranked_spellings(slots: Sequence[Sequence[str]], cap: int = MAX_READINGS) -> list[str]:
+    """Strings made of one option per slot, most common first (lowest sum of option ranks), at most ``cap``."""
+    if not slots:
+        return []
+    start = (0,) * len(slots)
+    heap = [(0, start)]
+    seen = {start}
+    out: list[str] = []
+    found: set[str] = set()
+    while heap and len(out) < cap:
+        rank, pick = heapq.heappop(heap)
+        text = "".join(slot[k] for slot, k in zip(slots, pick, strict=True))
+        if text not in found:
+            found.add(text)
+            out.append(text)
+        for i, k in enumerate(pick):
+            if k + 1 < len(slots[i]):
+                nxt = (*pick[:i], k + 1, *pick[i + 1:])
+                if nxt not in seen:
+                    seen.add(nxt)
+                    heapq.heappush(heap, (rank + 1, nxt))
+    return out
+
+
+# --- Korean -----------------------------------------------------------------------------------------------------
+# Initial consonants, vowels and final consonants of a Hangul syllable (Unicode order), each with its spellings:
+# Revised Romanization first, then McCune-Reischauer without diacritics and the forms common in passports.
+_INITIALS = (["g", "k"], ["kk", "gg"], ["n"], ["d", "t"], ["tt", "dd"], ["r", "l"], ["m"], ["b", "p"], ["pp", "bb"],
+             ["s"], ["ss", "s"], [""], ["j", "ch"], ["jj", "tch"], ["ch"], ["k"], ["t"], ["p"], ["h"])
+_VOWELS = (["a"], ["ae"], ["ya"], ["yae"], ["eo", "o", "u"], ["e"], ["yeo", "yo", "yu"], ["ye"], ["o"], ["wa"],
+           ["wae"], ["oe", "oi"], ["yo"], ["u", "oo"], ["wo"], ["we"], ["wi"], ["yu", "yoo"], ["eu", "u"],
+           ["ui", "eui"], ["i"])
+_FINALS = ([""], ["k", "g"], ["k"], ["k"], ["n"], ["n"], ["n"], ["t"], ["l"], ["k"], ["m"], ["l"], ["l"], ["l"],
+           ["p"], ["l"], ["m"], ["p", "b"], ["p"], ["t"], ["t"], ["ng"], ["t"], ["t"], ["k"], ["t"], ["p"], ["t"])
+# Surnames whose usual spelling no system gives (Park, Lee, Roh, Lim ...), tried before the systematic ones.
+_SURNAMES = {"박": ["park", "pak", "bak"], "이": ["lee", "yi", "rhee", "i"], "리": ["ri", "lee"],
+             "노": ["roh", "noh", "no"], "임": ["lim", "im"], "오": ["oh", "o"], "허": ["heo", "hur", "huh"],
+             "엄": ["eom", "um"], "최": ["choi", "choe"], "정": ["jung", "jeong", "chung", "jong"],
+             "김": ["kim", "gim"], "강": ["kang", "gang"], "조": ["cho", "jo"], "윤": ["yoon", "yun"],
+             "장": ["jang", "chang"], "신": ["shin", "sin"], "유": ["yoo", "yu"], "류": ["ryu", "yoo", "yu"],
+             "문": ["moon", "mun"], "우": ["woo", "u"], "구": ["koo", "ku", "gu"], "주": ["joo", "ju"]}
+
+
+def _syllable_spellings(ch: str, first_of_word: bool) -> list[str]:
+    code = ord(ch) - 0xAC00
+    initial, vowel, final = code // 588, (code % 588) // 28, code % 28
+    starts = list(_INITIALS[initial])
+    if first_of_word and initial in (0, 3, 7):  # word-initial g/d/b are usually written k/t/p in names
+        starts.reverse()
+    if initial == 9 and _VOWELS[vowel][0].startswith(("i", "y", "wi")):
+        starts.append("sh")  # 신 Shin, 심 Shim
+    return ranked_spellings([starts, _VOWELS[vowel], _FINALS[final]], cap=8)
+
+
+def korean_readings(text: str, cap: int = MAX_READINGS) -> list[str]:
+    """Latin spellings of a Hangul name: family name first, given name split into syllables and joined."""
+    words = [w for w in re.split(r"\s+", text.strip()) if w]
+    if not words or not all(_HANGUL.fullmatch(c) for w in words for c in w):
+        return []
+    syllables: list[list[str]] = []
+    breaks: list[int] = []  # syllable positions that start a word
+    for w in words:
+        breaks.append(len(syllables))
+        for k, ch in enumerate(w):
+            options = _syllable_spellings(ch, k == 0)
+            if not syllables and ch in _SURNAMES and (len(words) > 1 or 2 <= len(w) <= 4):
+                options = _SURNAMES[ch] + [o for o in options if o not in _SURNAMES[ch]]
+            syllables.append(options[:4])
+    family = 1 if len(words) == 1 and 2 <= len(syllables) <= 4 else len(words[0])
+    spaced: list[list[str]] = []
+    for k, options in enumerate(syllables):
+        space = " " if k > 0 and (k in breaks or k == family) else ""
+        spaced.append([space + o for o in options])
+    joined = ranked_spellings(spaced, cap)
+    # the given name also as separate syllables (Kim Jong Un beside Kim Jongun)
+    split = ranked_spellings([[(" " if k else "") + o for o in options] for k, options in enumerate(syllables)], cap)
+    out: list[str] = []
+    for pair in zip(split, joined, strict=False):
+        out += [p for p in pair if p not in out]
+    return out[:cap]
+
+
+@cache
+def _hangul_readings() -> dict[str, list[str]]:
+    """Unihan's kHangul field: the Korean readings of Han characters (data/unihan_khangul.tsv, cited there)."""
+    from importlib.resources import files
+
+    table: dict[str, list[str]] = {}
+    for line in files("pinchpoint.screening").joinpath("data/unihan_khangul.tsv").read_text("utf-8").splitlines():
+        if line and not line.startswith("#"):
+            char, readings = line.split("\t")
+            table[char] = readings.split()
+    return table
+
+
+def hanja_readings(text: str, cap: int = 12) -> list[str]:
+    """Latin spellings of a Korean name written in Han characters (金正恩 -> 김정은 -> kim jong un)."""
+    chars = [c for c in text if not c.isspace()]
+    table = _hangul_readings()
+    if not 2 <= len(chars) <= 4 or not all(c in table for c in chars):
+        return []
+    slots = [list(table[c]) for c in chars]
+    slots[0].sort(key=lambda h: h not in _SURNAMES)  # 金: the family name 김 before 금
+    out: list[str] = []
+    for hangul in ranked_spellings(slots, cap=4):
+        out += [r for r in korean_readings(hangul, cap) if r not in out]
+    return out[:cap]
+
+
+# --- Japanese ---------------------------------------------------------------------------------------------------
+_KATAKANA = dict(zip(
+    "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヰヱヲン"
+    "ガギグゲゴザジズゼゾダヂヅデドバビブベボパピプペポヴ",
+    ["a", "i", "u", "e", "o", "ka", "ki", "ku", "ke", "ko", "sa", "shi", "su", "se", "so", "ta", "chi", "tsu", "te",
+     "to", "na", "ni", "nu", "ne", "no", "ha", "hi", "fu", "he", "ho", "ma", "mi", "mu", "me", "mo", "ya", "yu", "yo",
+     "ra", "ri", "ru", "re", "ro", "wa", "i", "e", "o", "n", "ga", "gi", "gu", "ge", "go", "za", "ji", "zu", "ze",
+     "zo", "da", "ji", "zu", "de", "do", "ba", "bi", "bu", "be", "bo", "pa", "pi", "pu", "pe", "po", "vu"],
+    strict=True))
+_SMALL_Y = {"ャ": "a", "ュ": "u", "ョ": "o"}
+_SMALL_VOWEL = {"ァ": "a", "ィ": "i", "ゥ": "u", "ェ": "e", "ォ": "o"}
+
+
+def katakana_to_hepburn(kana: str) -> str | None:
+    """Hepburn romaji of a katakana (or hiragana) reading, long vowels as written (Tarou); None if not kana."""
+    kana = "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in unicodedata.normalize("NFKC", kana))
+    out: list[str] = []
+    double_next = False
+    for c in kana:
+        if c in _KATAKANA:
+            syl = _KATAKANA[c]
+            if double_next and syl[0] not in "aeioun":
+                syl = ("t" if syl.startswith("ch") else syl[0]) + syl
+            double_next = False
+            out.append(syl)
+        elif c in _SMALL_Y and out and out[-1].endswith("i") and len(out[-1]) > 1:
+            stem = out[-1][:-1]
+            out[-1] = (stem if stem.endswith(("sh", "ch", "j")) else stem + "y") + _SMALL_Y[c]
+        elif c in _SMALL_VOWEL and out:
+            stem = out[-1].rstrip("aeiou") or "w"
+            out[-1] = (stem[:-1] if stem.endswith("ts") and _SMALL_VOWEL[c] != "u" else stem) + _SMALL_VOWEL[c]
+        elif c == "ッ":
+            double_next = True
+        elif c == "ー":
+            if out and out[-1][-1:] in "aeiou":
+                out.append(out[-1][-1])
+        elif c in "・･ ":
+            out.append(" ")
+        else:
+            return None
+    return "".join(out).strip()
+
+
+def _long_vowel_spellings(romaji: str) -> list[str]:
+    """Tarou as Taro (passport Hepburn), Tarou, Taroh; Yuuko as Yuko."""
+    short = re.sub(r"ou|oo", "o", re.sub(r"uu", "u", romaji))
+    return list(dict.fromkeys([short, romaji, re.sub(r"ou\b", "oh", romaji)]))
+
+
+@cache
+def _sudachi() -> Any:
+    try:
+        from sudachipy import Dictionary, SplitMode
+    except ImportError:  # the dependency is declared; a stripped-down install only loses Japanese readings
+        return None
+    return Dictionary(dict="core").tokenizer(mode=SplitMode.C)  # C: a name stays one unit (山田 / 太郎)
+
+
+def japanese_readings(text: str) -> list[str]:
+    """Hepburn spellings of a Japanese name from its dictionary reading (山田太郎 -> yamada taro, yamada tarou)."""
+    tok = _sudachi()
+    if tok is None:
+        return []
+    words: list[str] = []
+    for m in tok.tokenize(unicodedata.normalize("NFKC", text)):
+        surface = m.surface()
+        if not surface.strip() or not (_KANA.search(surface) or _HAN.search(surface)):
+            words.append(anyascii(surface).lower())
+            continue
+        romaji = katakana_to_hepburn(m.reading_form())
+        if romaji is None:  # a character the dictionary has no Japanese reading for (simplified Chinese)
+            return []
+        words.append(romaji)
+    spellings = [_long_vowel_spellings(w) for w in words if w.strip()]
+    return ranked_spellings([[(" " if k else "") + s for s in opts] for k, opts in enumerate(spellings)], cap=6)
+
+
+# --- Cyrillic and Greek -----------------------------------------------------------------------------------------
+# Letters whose English spellings vary, most common first; the rest follow anyascii.
+_CYRILLIC_OPTIONS = {"х": ["kh", "h"], "й": ["y", "i", "j"], "я": ["ya", "ia", "ja"], "ю": ["yu", "iu", "ju"],
+                     "ё": ["e", "yo"], "ж": ["zh", "j"], "ц": ["ts", "tz"], "ы": ["y", "i"], "ь": [""], "ъ": [""],
+                     "щ": ["shch", "sch"], "э": ["e"], "е": ["e"], "г": ["g"], "ч": ["ch"]}
+_CYRILLIC_VOWELS = set("аеёиоуыэюяь ъ")
+
+
+def cyrillic_readings(text: str, cap: int = 8) -> list[str]:
+    """English spellings of a Cyrillic name (Дмитрий -> dmitry, dmitriy; Александр -> aleksandr, alexandr)."""
+    t = unicodedata.normalize("NFC", text.casefold())
+    slots: list[list[str]] = []
+    i = 0
+    while i < len(t):
+        c, nxt = t[i], t[i + 1:i + 2]
+        after = t[i + 2:i + 3]
+        if c in "иы" and nxt == "й" and not after.isalpha():  # -ий / -ый endings
+            slots.append(["y", "iy", "i", "ii"])
+            i += 2
+            continue
+        if c == "к" and nxt == "с":
+            slots.append(["ks", "x"])
+            i += 2
+            continue
+        if c == "е" and (i == 0 or t[i - 1] in _CYRILLIC_VOWELS):
+            slots.append(["e", "ye"])
+        elif c in _CYRILLIC_OPTIONS:
+            slots.append(_CYRILLIC_OPTIONS[c])
+        else:
+            slots.append([anyascii(c).lower()])
+        i += 1
+    return ranked_spellings(slots, cap)
+
+
+def greek_readings(text: str) -> list[str]:
+    """Greek names as usually written in English: -os / -as / -is endings dropped (Alexandros -> Alexandr)."""
+    base = anyascii(text).lower()
+    dropped = re.sub(r"(?<=[a-z]{3})(os|as|is|es)\b", "", base)
+    return [dropped] if dropped != base else []
+
+
+def latin_readings(text: str) -> list[str]:
+    """The Latin spellings worth screening for a name written in a non-Latin script, best first (may be empty)."""
+    if text.isascii():
+        return []
+    if _HANGUL.search(text):
+        return korean_readings(text)
+    if _KANA.search(text):
+        return japanese_readings(text)
+    if _HAN.search(text):  # Chinese is read by anyascii already; a Japanese or Korean name needs its own reading
+        return japanese_readings(text) + hanja_readings(text)
+    if _CYRILLIC.search(text):
+        return cyrillic_readings(text)
+    if _GREEK.search(text):
+        return greek_readings(text)
+    return []
+
+
+# --- consonant skeletons ----------------------------------------------------------------------------------------
+_DIGRAPHS = (("sch", "S"), ("kh", "h"), ("ch", "h"), ("gh", "g"), ("sh", "S"), ("th", "t"), ("dh", "d"), ("ph", "f"),
+             ("zh", "Z"), ("ck", "k"), ("q", "k"), ("c", "k"), ("x", "ks"))
+_SKELETON_VOWELS = set("aeiouyw'`")
+
+
+def is_abjad(text: str) -> bool:
+    """Written in a script that leaves out most vowels (Arabic, Persian, Hebrew) or is read with implicit ones
+    (Thai): compared by consonant skeleton."""
+    return bool(_ABJAD.search(text))
+
+
+def consonant_skeleton(word: str, *, abjad: bool = False) -> str:
+    """The consonants of a Latin (or transliterated) word, vowels and w/y dropped, doubled letters written once:
+    Muhammad, Mohamed and محمد all give "mhmd". Final h is dropped after a vowel (Abdullah / Abdulla), and always
+    in abjad text, where word-final ة, ه and ה mostly mark a vowel."""
+    w = word.lower()
+    if w.endswith("h") and len(w) > 2 and (abjad or w[-2] in "aeiou") and w[-2:] not in ("sh", "ch", "kh", "gh"):
+        w = w[:-1]
+    for a, b in _DIGRAPHS:
+        w = w.replace(a, b)
+    out: list[str] = []
+    prev = ""
+    for ch in w:
+        if ch in _SKELETON_VOWELS or not ch.isalpha():
+            prev = ""
+            continue
+        if ch != prev:
+            out.append(ch)
+        prev = ch
+    return "".join(out)
+
+
+def abjad_skeletons(text: str) -> list[tuple[str, ...]]:
+    """Consonant skeletons of a name in an abjad (or Thai): from its transliteration, with Hebrew vav read both
+    as the consonant v and as the vowel o/u (David, Yosef)."""
+    words = [w for w in re.split(r"[^a-z'`]+", anyascii(unicodedata.normalize("NFKC", text)).lower()) if w]
+    variants = [words]
+    if _HEBREW.search(text):
+        # vav as a vowel: a vowel keeps the letters either side apart (d-v-d: d, d as in David)
+        variants.append([w[0] + w[1:].replace("v", "u") if len(w) > 1 else w for w in words])
+    out: list[tuple[str, ...]] = []
+    for ws in variants:
+        skeleton = tuple(s for s in (consonant_skeleton(w, abjad=True) for w in ws) if s)
+        if skeleton and skeleton not in out:
+            out.append(skeleton)
+    return out

@@ -137,12 +137,12 @@ def generate(lists: list, per_category: int = 300, seed: int = 7) -> list[Case]:
     return cases
 
 
-def cross_script_pairs(path) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
-    """(query, expected name, description) of Watchman's cross-script pairs file."""
+def cross_script_pairs(path) -> list[tuple[str, str, float, str]]:  # type: ignore[no-untyped-def]
+    """(query, expected name, minimum score, description) of Watchman's cross-script pairs file."""
     rows = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         parts = line.split(",")
-        rows.append((parts[0], parts[1], parts[3] if len(parts) > 3 else ""))
+        rows.append((parts[0], parts[1], float(parts[2]), parts[3] if len(parts) > 3 else ""))
     return rows

@@ -72,27 +72,29 @@ def _sim(a: str, b: str) -> float:
 class _Tokens:
     """Token strings with the per-token facts the similarity rules need, as arrays."""
 
-    text: list[str]
+    text: np.ndarray  # of str objects, so a subset is one fancy-indexing step
     length: np.ndarray
     first: np.ndarray
     cjk: np.ndarray
 
     @classmethod
     def of(cls, tokens: Sequence[str]) -> _Tokens:
-        return cls(list(tokens), np.array([len(t) for t in tokens], dtype=np.int64),
+        text = np.empty(len(tokens), dtype=object)
+        text[:] = list(tokens)
+        return cls(text, np.array([len(t) for t in tokens], dtype=np.int64),
                    np.array([t[:1] for t in tokens], dtype="<U1"), np.array([t.startswith("#") for t in tokens]))
 
     def take(self, ids: np.ndarray) -> _Tokens:
-        return _Tokens([self.text[i] for i in ids.tolist()], self.length[ids], self.first[ids], self.cjk[ids])
+        return _Tokens(self.text[ids], self.length[ids], self.first[ids], self.cjk[ids])
 
 
 def _similarity_matrix(query: _Tokens, vocab: _Tokens) -> np.ndarray:
     """``_sim`` for every (query token, vocabulary token) pair, with rapidfuzz's vectorised OSA distance."""
     from rapidfuzz.process import cdist
 
-    if not query.text or not vocab.text:
+    if not len(query.text) or not len(vocab.text):
         return np.zeros((len(query.text), len(vocab.text)))
-    sim = cdist(query.text, vocab.text, scorer=OSA.normalized_similarity, dtype=np.float64, workers=1)
+    sim = cdist(query.text.tolist(), vocab.text.tolist(), scorer=OSA.normalized_similarity, dtype=np.float64, workers=1)
     exact = sim == 1.0  # normalised similarity is 1 only for equal strings
     q_len, v_len = query.length[:, None], vocab.length[None, :]
     # the floors less a rounding margin: 8 letters of 10 come out as 0.7999...
@@ -104,6 +106,27 @@ def _similarity_matrix(query: _Tokens, vocab: _Tokens) -> np.ndarray:
     if cjk.any():  # CJK tokens (characters or bigrams) match only exactly
         sim = np.where(cjk, 0.0, sim)
     return np.where(exact, 1.0, sim)
+
+
+@dataclass(frozen=True)
+class QueryName:
+    """A query as the matcher sees it: slots (one per token), each with one or more spellings, any of which may
+    match a listed token; whole-name spellings for joined or split words; legal forms; and, for a name read from
+    another script, that script (its matches are scaled by ``READING_FACTOR``)."""
+
+    slots: tuple[tuple[str, ...], ...]
+    forms: tuple[str, ...]
+    joined: tuple[str, ...]
+    reading: str | None = None
+
+    @classmethod
+    def of_tokens(cls, tokens: Sequence[str], forms: Sequence[str]) -> QueryName:
+        latin = "".join(t for t in tokens if not t.startswith("#"))
+        return cls(tuple((t,) for t in tokens), tuple(forms), (latin,) if latin else ())
+
+    @property
+    def cjk(self) -> bool:
+        return any(a.startswith("#") for slot in self.slots for a in slot)
 
 
 READING_FACTOR = 0.95  # a spelling read from another script is a guess among several: never a certain match
@@ -132,9 +155,12 @@ class _SkeletonIndex:
     """Consonant skeletons of every listed name, indexed by skeleton token and by the whole joined skeleton."""
 
     skeletons: list[tuple[str, ...]]
-    index: dict[str, list[int]]
+    index: dict[str, np.ndarray]
     idf: dict[str, float]
     default_idf: float
+    vocab: list[str]
+    rows: np.ndarray  # every name as a padded row of skeleton-token ids (-1: padding)
+    joined: list[str]
 
     @staticmethod
     def skeleton_of(text: str, tokens: Sequence[str]) -> tuple[str, ...]:
@@ -152,15 +178,50 @@ class _SkeletonIndex:
             for key in {*sk, "=" + "".join(sk)} if sk else ():
                 index[key].append(i)
         total = len(names) or 1
-        return cls(skeletons, dict(index), {t: math.log(1 + total / c) for t, c in df.items()}, math.log(1 + total))
+        vocab = list(df)
+        token_id = {t: k for k, t in enumerate(vocab)}
+        rows = np.full((len(names), max((len(sk) for sk in skeletons), default=1) or 1), -1, dtype=np.int64)
+        for r, sk in enumerate(skeletons):
+            rows[r, : len(sk)] = [token_id[t] for t in sk]
+        return cls(skeletons, {k: np.array(v, dtype=np.int64) for k, v in index.items()},
+                   {t: math.log(1 + total / c) for t, c in df.items()}, math.log(1 + total), vocab, rows,
+                   ["".join(sk) for sk in skeletons])
 
-    def candidates(self, query: tuple[str, ...], keep: int = 300) -> list[int]:
-        votes: dict[int, float] = defaultdict(float)
-        for key in {*query, "=" + "".join(query)}:
-            w = self.idf.get(key, self.default_idf) if not key.startswith("=") else self.default_idf
-            for i in self.index.get(key, ()):
-                votes[i] += w
-        return sorted(votes, key=lambda i: -votes[i])[:keep]
+    def weight(self, token: str) -> float:
+        return self.idf.get(token, self.default_idf)
+
+    def candidates(self, query: tuple[str, ...], keep: int = 200) -> np.ndarray:
+        found = [(self.index[key], self.weight(key) if key[0] != "=" else self.default_idf)
+                 for key in {*query, "=" + "".join(query)} if key in self.index]
+        if not found:
+            return np.zeros(0, dtype=np.int64)
+        voted, slot = np.unique(np.concatenate([f for f, _ in found]), return_inverse=True)
+        votes = np.bincount(slot, weights=np.concatenate([np.full(len(f), w) for f, w in found]))
+        return voted[np.argsort(-votes, kind="stable")[:keep]] if len(voted) > keep else voted
+
+    def fast_scores(self, query: tuple[str, ...], cand: np.ndarray) -> np.ndarray:
+        """The scores of :meth:`compare` for many candidates at once."""
+        from rapidfuzz.process import cdist
+
+        rows = self.rows[cand]
+        ids = np.unique(rows[rows >= 0])
+        vocab = [self.vocab[i] for i in ids.tolist()]
+        sim = cdist(list(query), vocab, scorer=OSA.normalized_similarity, dtype=np.float64, workers=1)
+        q_len = np.array([len(q) for q in query])[:, None]
+        v_len = np.array([len(v) for v in vocab])[None, :]
+        sim = np.where(sim == 1.0, 1.0, np.where((np.minimum(q_len, v_len) >= 4) & (sim >= 0.75 - 1e-9), sim, 0.0))
+        sim = np.concatenate([sim, np.zeros((len(query), 1))], axis=1)
+        local = np.where(rows >= 0, np.searchsorted(ids, np.where(rows >= 0, rows, 0)), len(ids))
+        w_q = np.array([self.weight(q) for q in query])
+        weights = np.array([self.weight(v) for v in vocab] + [0.0])[local]
+        precision = (w_q[:, None] * sim[:, local].max(axis=2)).sum(axis=0) / w_q.sum()
+        recall = (weights * sim.max(axis=0)[local]).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-12)
+        total = precision + recall
+        f1 = np.where(total > 0, 2 * precision * recall / np.where(total > 0, total, 1.0), 0.0)
+        joined = cdist(["".join(query)], [self.joined[i] for i in cand.tolist()],
+                       scorer=Levenshtein.normalized_similarity, dtype=np.float64, workers=1)[0]
+        joined = np.where(joined >= 0.85, joined * 0.95, 0.0)
+        return np.asarray(np.maximum(f1, joined) * SKELETON_FACTOR, dtype=np.float64)
 
     def score(self, query: tuple[str, ...], i: int) -> tuple[float, dict[str, Any]]:
         return self.compare(query, self.skeletons[i])
@@ -176,8 +237,8 @@ class _SkeletonIndex:
             return s if s >= 0.75 else 0.0
 
         sims = [[sim(q, c) for c in listed] for q in query]
-        w_q = [self.idf.get(q, self.default_idf) for q in query]
-        w_c = [self.idf.get(c, self.default_idf) for c in listed]
+        w_q = [self.weight(q) for q in query]
+        w_c = [self.weight(c) for c in listed]
         precision = sum(max(row) * w for row, w in zip(sims, w_q, strict=True)) / sum(w_q)
         recall = sum(max(sims[i][j] for i in range(len(query))) * w_c[j] for j in range(len(listed))) / sum(w_c)
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -237,19 +298,36 @@ class Screener:
         self.name_cjk = np.array([any(t.startswith("#") for t in nm.tokens) for nm in self.names])
         self.name_joined = ["".join(t for t in nm.tokens if not t.startswith("#")) for nm in self.names]
         self.name_joined_len = np.array([len(j) for j in self.name_joined])
+        self._joined_array = np.array(self.name_joined + [""], dtype=object)[:-1]  # fancy-indexable
         self._skeleton_index: _SkeletonIndex | None = None  # built on the first abjad query
 
     def weight(self, token: str) -> float:
         return self.idf.get(token, self.default_idf)
 
-    def candidates(self, tokens: Sequence[str], keep: int = 300, limit_per_key: int = 3000) -> list[int]:
-        """Names sharing a token, or a token's first or last three letters, with the query; the ``keep`` with
-        the most (IDF-weighted) shared keys are scored in full."""
+    def slot_weight(self, slot: Sequence[str]) -> float:
+        """A query slot weighs as its most common known spelling: spellings a list never uses must not make a
+        common name (kim / gim) count as rare."""
+        known = [self.idf[a] for a in slot if a in self.idf]
+        return min(known) if known else self.default_idf
+
+    def query_names(self, text: str) -> list[QueryName]:
+        """What to screen for a query: its own analysis, then each reading of a name in another script."""
+        q_tokens, q_forms, _ = analyse(text)
+        out = [QueryName.of_tokens(q_tokens, q_forms)] if q_tokens else []
+        for reading in latin_readings(text):
+            out.append(QueryName(reading.slots, q_forms, reading.joined, reading.script))
+        return out
+
+    def candidates(self, query: QueryName | Sequence[str], keep: int = 300, limit_per_key: int = 3000) -> list[int]:
+        """Names sharing a token, or a token's first or last three letters, with the query (any spelling of each
+        slot); the ``keep`` with the most (IDF-weighted) shared keys are scored in full."""
+        if not isinstance(query, QueryName):
+            query = QueryName.of_tokens(tuple(query), ())
         hits: list[np.ndarray] = []
         weights: list[np.ndarray] = []
         common_hits: list[np.ndarray] = []
         common_weights: list[np.ndarray] = []
-        for t in set(tokens):
+        for t in {a for slot in query.slots for a in slot}:
             w = self.weight(t)
             for key in _keys(t):
                 found = self.index.get(key)
@@ -266,40 +344,53 @@ class Screener:
         votes = np.bincount(slot, weights=np.concatenate(weights), minlength=len(voted))
         if len(voted) > keep:
             voted = voted[np.argsort(-votes, kind="stable")[:keep]]
-        return [int(i) for i in voted]
+        return list(voted.tolist())
 
-    def score(self, q_tokens: Sequence[str], q_forms: Sequence[str], name: _Name) -> tuple[float, dict[str, Any]]:
-        sims = [[_sim(q, c) for c in name.tokens] for q in q_tokens]
+    def score(self, query: QueryName, name: _Name) -> tuple[float, dict[str, Any]]:
+        """The score of one listed name, with its explanation (token pairs, precision, recall, penalties)."""
+        sims: list[list[float]] = []
         pairs = []
-        for q, row in zip(q_tokens, sims, strict=True):
+        for slot in query.slots:
+            grid = [[_sim(q, c) for c in name.tokens] for q in slot]
+            row = [max(col) for col in zip(*grid, strict=True)]
             k = max(range(len(row)), key=row.__getitem__)
-            pairs.append((q, name.tokens[k] if row[k] > 0 else "", round(row[k], 3), round(self.weight(q), 3)))
-        wq = sum(self.weight(q) for q in q_tokens) or 1.0
+            spelled = slot[max(range(len(slot)), key=lambda i: grid[i][k])]
+            sims.append(row)
+            pairs.append((spelled, name.tokens[k] if row[k] > 0 else "", round(row[k], 3),
+                          round(self.slot_weight(slot), 3)))
+        w_slots = [self.slot_weight(slot) for slot in query.slots]
+        wq = sum(w_slots) or 1.0
         wc = sum(self.weight(c) for c in name.tokens) or 1.0
-        precision = sum(max(row) * self.weight(q) for q, row in zip(q_tokens, sims, strict=True)) / wq
-        recall = sum(max(sims[i][j] for i in range(len(q_tokens))) * self.weight(c)
+        precision = sum(max(row) * w for row, w in zip(sims, w_slots, strict=True)) / wq
+        recall = sum(max(sims[i][j] for i in range(len(sims))) * self.weight(c)
                      for j, c in enumerate(name.tokens)) / wc
         f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
-        latin_q = "".join(t for t in q_tokens if not t.startswith("#"))
         latin_c = "".join(t for t in name.tokens if not t.startswith("#"))
-        joined = 0.0
-        q_cjk = any(t.startswith("#") for t in q_tokens)
         c_cjk = any(t.startswith("#") for t in name.tokens)
+        joined = 0.0
         # joined or split words, and a CJK name's romanised reading against a Latin name (李明 / Li Ming): the
         # Latin strings compared whole; two CJK names are compared by their characters instead
-        if not (q_cjk and c_cjk) and latin_q and latin_c and abs(len(latin_q) - len(latin_c)) <= 3:
-            joined = Levenshtein.normalized_similarity(latin_q, latin_c)
+        if not (query.cjk and c_cjk) and latin_c:
+            for latin_q in query.joined:
+                if abs(len(latin_q) - len(latin_c)) <= 3:
+                    joined = max(joined, Levenshtein.normalized_similarity(latin_q, latin_c))
             joined = joined * 0.95 if joined >= 0.85 else 0.0
         score = max(f1, joined)
         penalties = []
+        q_forms = query.forms
         if q_forms and name.forms and not set(q_forms) & set(name.forms):
             score *= 0.95
             penalties.append(f"legal form differs ({', '.join(q_forms)} vs {', '.join(name.forms)}): x0.95")
-        return score, {"pairs": pairs, "precision": round(precision, 3), "recall": round(recall, 3),
-                       "joined_similarity": round(joined, 3), "penalties": penalties,
-                       "legal_forms": {"query": list(q_forms), "listed": list(name.forms)}}
+        why: dict[str, Any] = {"pairs": pairs, "precision": round(precision, 3), "recall": round(recall, 3),
+                               "joined_similarity": round(joined, 3), "penalties": penalties,
+                               "legal_forms": {"query": list(q_forms), "listed": list(name.forms)}}
+        if query.reading is not None:
+            score *= READING_FACTOR
+            why["reading"] = {"script": query.reading, "spelled": " ".join(p[0] for p in pairs)}
+            penalties.append(f"read from {query.reading} script as '{why['reading']['spelled']}': x{READING_FACTOR}")
+        return score, why
 
-    def fast_scores(self, q_tokens: Sequence[str], q_forms: Sequence[str], cands: Sequence[int]) -> np.ndarray:
+    def fast_scores(self, query: QueryName, cands: Sequence[int]) -> np.ndarray:
         """The scores of :meth:`score` for many candidate names at once (one similarity matrix per query)."""
         from rapidfuzz.process import cdist
 
@@ -307,47 +398,49 @@ class Screener:
         rows = self.token_rows[cand]
         rows = rows[:, : max(int((rows >= 0).sum(axis=1).max()), 1)]  # only as wide as the longest candidate
         ids = np.unique(rows[rows >= 0])
-        sim = _similarity_matrix(_Tokens.of(q_tokens), self.vocab_tokens.take(ids))
-        sim = np.concatenate([sim, np.zeros((len(q_tokens), 1))], axis=1)  # padding column
+        spellings = [a for slot in query.slots for a in slot]
+        sim = _similarity_matrix(_Tokens.of(spellings), self.vocab_tokens.take(ids))
+        if len(spellings) > len(query.slots):  # each slot's best spelling
+            starts = np.cumsum([0] + [len(slot) for slot in query.slots[:-1]])
+            sim = np.maximum.reduceat(sim, starts, axis=0)
+        sim = np.concatenate([sim, np.zeros((len(query.slots), 1))], axis=1)  # padding column
         local = np.where(rows >= 0, np.searchsorted(ids, np.where(rows >= 0, rows, 0)), len(ids))
-        w_q = np.array([self.weight(q) for q in q_tokens])
-        m = sim[:, local]  # (query tokens, names, width)
-        precision = (w_q[:, None] * m.max(axis=2)).sum(axis=0) / (w_q.sum() or 1.0)
+        w_q = np.array([self.slot_weight(slot) for slot in query.slots])
+        # Most (slot, token) similarities are 0: each slot's best match per name comes from the few name
+        # tokens that match any slot, gathered sparsely instead of as a (slots, names, width) array.
+        best = np.zeros((len(query.slots), len(cand)))
+        names_hit, places = np.nonzero(np.asarray((sim > 0).any(axis=0))[local])
+        if len(names_hit):
+            found, starts = np.unique(names_hit, return_index=True)
+            best[:, found] = np.maximum.reduceat(sim[:, local[names_hit, places]], starts, axis=1)
+        precision = (w_q[:, None] * best).sum(axis=0) / (w_q.sum() or 1.0)
         w_names = self.vocab_weight[np.where(rows >= 0, rows, len(self.vocab))]
-        recall = (w_names * m.max(axis=0)).sum(axis=1) / np.maximum(w_names.sum(axis=1), 1e-12)
+        recall = (w_names * sim.max(axis=0)[local]).sum(axis=1) / np.maximum(w_names.sum(axis=1), 1e-12)
         total = precision + recall
         score = np.where(total > 0, 2 * precision * recall / np.where(total > 0, total, 1.0), 0.0)
-        q_cjk = any(t.startswith("#") for t in q_tokens)
-        q_join = "".join(t for t in q_tokens if not t.startswith("#"))
-        if q_join:
-            near = np.abs(self.name_joined_len[cand] - len(q_join)) <= 3
-            if q_cjk:
+        if query.joined:
+            lengths = np.array([len(j) for j in query.joined])
+            gap = np.abs(self.name_joined_len[cand][:, None] - lengths[None, :]).min(axis=1)
+            near = (gap <= 3) & (self.name_joined_len[cand] > 0)
+            if query.cjk:
                 near &= ~self.name_cjk[cand]
-            near &= self.name_joined_len[cand] > 0
             if near.any():
                 picked = cand[near]
-                j = cdist([q_join], [self.name_joined[i] for i in picked], scorer=Levenshtein.normalized_similarity,
-                          dtype=np.float64, workers=1)[0]
+                j = cdist(list(query.joined), self._joined_array[picked].tolist(),
+                          scorer=Levenshtein.normalized_similarity, dtype=np.float64, workers=1)
+                too_far = np.abs(lengths[:, None] - self.name_joined_len[picked][None, :]) > 3
+                j = np.where(too_far, 0.0, j).max(axis=0)
                 joined = np.zeros(len(cand))
                 joined[near] = np.where(j >= 0.85, j * 0.95, 0.0)
                 score = np.maximum(score, joined)
-        if q_forms:
-            qf = set(q_forms)
+        if query.forms:
+            qf = set(query.forms)
             penalty = np.array([0.95 if self.names[i].forms and not qf & set(self.names[i].forms) else 1.0
                                 for i in cand])
             score = score * penalty
+        if query.reading is not None:
+            score = score * READING_FACTOR
         return np.asarray(score, dtype=np.float64)
-
-    def _spellings(self, text: str) -> list[tuple[tuple[str, ...], tuple[str, ...], str | None]]:
-        """(tokens, legal forms, reading) to screen for a query: its own analysis, then for a name in another
-        script each Latin spelling :func:`latin_readings` gives (reading = that spelling)."""
-        q_tokens, q_forms, _ = analyse(text)
-        out: list[tuple[tuple[str, ...], tuple[str, ...], str | None]] = [(q_tokens, q_forms, None)] if q_tokens else []
-        for reading in latin_readings(text):
-            tokens, forms, _ = analyse(reading)
-            if tokens and all(tokens != o[0] for o in out):
-                out.append((tokens, tuple(sorted(set(q_forms) | set(forms))), reading))
-        return out
 
     def screen(self, query: str, *, threshold: float = 0.8, country: str | None = None,
                entity_type: str | None = None, lists: Sequence[str] | None = None, limit: int = 10,
@@ -355,27 +448,19 @@ class Screener:
                ) -> list[dict[str, Any]]:
         text = (query or "").replace("\x00", " ").strip()
         text = "".join(ch if ch.isprintable() else " " for ch in text)[:MAX_QUERY_CHARS]
-        found: list[tuple[float, int, dict[str, Any]]] = []
-        for q_tokens, q_forms, reading in self._spellings(text) if text else []:
-            factor = 1.0 if reading is None else READING_FACTOR
-            cands = [i for i in self.candidates(q_tokens)
+        found: list[tuple[float, dict[str, Any], int]] = []
+        for q in self.query_names(text) if text else []:
+            cands = [i for i in self.candidates(q)
                      if not lists or self.entities[self.names[i].entity].list_name in lists]
             if not cands:
                 continue
-            quick = self.fast_scores(q_tokens, q_forms, cands) * factor
-            for i, qs in zip(cands, quick, strict=True):
-                if qs < threshold * 0.999:  # penalties only lower a score: no need to explain what cannot pass
-                    continue
-                s, why = self.score(q_tokens, q_forms, self.names[i])
-                if reading is not None:
-                    s *= factor
-                    why["reading"] = reading
-                    why["penalties"].append(f"read across scripts as '{reading}': x{factor}")
-                found.append((s, i, why))
+            for i, qs in zip(cands, self.fast_scores(q, cands), strict=True):
+                if qs >= threshold * 0.999:  # penalties only lower a score: no need to explain what cannot pass
+                    found.append((*self.score(q, self.names[i]), i))
         if text and is_abjad(text):
-            found += self.skeleton_matches(text, threshold, lists)
+            found += [(s, why, i) for s, i, why in self.skeleton_matches(text, threshold, lists)]
         best: dict[int, tuple[float, _Name, dict[str, Any]]] = {}
-        for s, i, why in found:
+        for s, why, i in found:
             name = self.names[i]
             s = _refine(s, why, self.entities[name.entity], country, entity_type, birth_date)
             if s >= threshold and (name.entity not in best or s > best[name.entity][0]):
@@ -400,11 +485,15 @@ class Screener:
         index = self._skeletons()
         out: list[tuple[float, int, dict[str, Any]]] = []
         for q in abjad_skeletons(text):
-            for i in index.candidates(q):
-                if lists and self.entities[self.names[i].entity].list_name not in lists:
-                    continue
-                s, why = index.score(q, i)
-                if s >= threshold * 0.999:
+            cands = index.candidates(q)
+            if lists:
+                cands = np.array([i for i in cands.tolist() if self.entities[self.names[i].entity].list_name in lists],
+                                 dtype=np.int64)
+            if not len(cands):
+                continue
+            for i, quick in zip(cands.tolist(), index.fast_scores(q, cands), strict=True):
+                if quick >= threshold * 0.999:
+                    s, why = index.score(q, i)
                     out.append((s, i, why))
         return out
 
@@ -415,15 +504,12 @@ class Screener:
         if not tokens:
             return 0.0
         name = _Name(-1, listed, "primary", tokens, forms)
-        best = 0.0
-        for q_tokens, q_forms, reading in self._spellings(query):
-            s = self.score(q_tokens, q_forms, name)[0]
-            best = max(best, s if reading is None else s * READING_FACTOR)
+        best = max((self.score(q, name)[0] for q in self.query_names(query)), default=0.0)
         if is_abjad(query):
             index = self._skeletons()
             listed_skeleton = _SkeletonIndex.skeleton_of(listed, tokens)
-            for q in abjad_skeletons(query):
-                best = max(best, index.compare(q, listed_skeleton)[0])
+            for q_skeleton in abjad_skeletons(query):
+                best = max(best, index.compare(q_skeleton, listed_skeleton)[0])
         return best
 
     def screen_batch(self, queries: Sequence[str], workers: int = 1, chunk: int = 256, **options: Any

@@ -26,10 +26,13 @@ import heapq
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from anyascii import anyascii
+
+from pinchpoint.screening.normalize import LEGAL_FORMS, SCRIPT_LEGAL_FORMS
 
 MAX_READINGS = 24
 
@@ -96,32 +99,39 @@ def _syllable_spellings(ch: str, first_of_word: bool) -> list[str]:
     return ranked_spellings([starts, _VOWELS[vowel], _FINALS[final]], cap=8)
 
 
-def korean_readings(text: str, cap: int = MAX_READINGS) -> list[str]:
-    """Latin spellings of a Hangul name: family name first, given name split into syllables and joined."""
+@dataclass(frozen=True)
+class Reading:
+    """A name read from another script: one slot per word or syllable, each with its spellings most common first
+    (any one may match a listed token), and whole-name spellings without spaces (for names listed joined)."""
+
+    script: str
+    slots: tuple[tuple[str, ...], ...]
+    joined: tuple[str, ...]
+
+    @classmethod
+    def of(cls, script: str, slots: Sequence[Sequence[str]], cap: int = 12) -> Reading | None:
+        kept = tuple(tuple(dict.fromkeys(o for o in options if o)) for options in slots)
+        kept = tuple(k for k in kept if k)
+        return cls(script, kept, tuple(ranked_spellings(kept, cap))) if kept else None
+
+    @property
+    def best(self) -> str:
+        return " ".join(options[0] for options in self.slots)
+
+
+def korean_reading(text: str) -> Reading | None:
+    """Spellings of a Hangul name, syllable by syllable (김정은: kim|gim, jeong|jong|jung|chung, eun|un)."""
     words = [w for w in re.split(r"\s+", text.strip()) if w]
     if not words or not all(_HANGUL.fullmatch(c) for w in words for c in w):
-        return []
+        return None
     syllables: list[list[str]] = []
-    breaks: list[int] = []  # syllable positions that start a word
     for w in words:
-        breaks.append(len(syllables))
         for k, ch in enumerate(w):
             options = _syllable_spellings(ch, k == 0)
             if not syllables and ch in _SURNAMES and (len(words) > 1 or 2 <= len(w) <= 4):
                 options = _SURNAMES[ch] + [o for o in options if o not in _SURNAMES[ch]]
-            syllables.append(options[:4])
-    family = 1 if len(words) == 1 and 2 <= len(syllables) <= 4 else len(words[0])
-    spaced: list[list[str]] = []
-    for k, options in enumerate(syllables):
-        space = " " if k > 0 and (k in breaks or k == family) else ""
-        spaced.append([space + o for o in options])
-    joined = ranked_spellings(spaced, cap)
-    # the given name also as separate syllables (Kim Jong Un beside Kim Jongun)
-    split = ranked_spellings([[(" " if k else "") + o for o in options] for k, options in enumerate(syllables)], cap)
-    out: list[str] = []
-    for pair in zip(split, joined, strict=False):
-        out += [p for p in pair if p not in out]
-    return out[:cap]
+            syllables.append(options)
+    return Reading.of("hangul", [options[:6] for options in syllables])
 
 
 @cache
@@ -137,18 +147,21 @@ def _hangul_readings() -> dict[str, list[str]]:
     return table
 
 
-def hanja_readings(text: str, cap: int = 12) -> list[str]:
-    """Latin spellings of a Korean name written in Han characters (金正恩 -> 김정은 -> kim jong un)."""
+def hanja_reading(text: str) -> Reading | None:
+    """Spellings of a Korean name written in Han characters (金正恩: 김정은, kim jong un)."""
     chars = [c for c in text if not c.isspace()]
     table = _hangul_readings()
     if not 2 <= len(chars) <= 4 or not all(c in table for c in chars):
-        return []
-    slots = [list(table[c]) for c in chars]
-    slots[0].sort(key=lambda h: h not in _SURNAMES)  # 金: the family name 김 before 금
-    out: list[str] = []
-    for hangul in ranked_spellings(slots, cap=4):
-        out += [r for r in korean_readings(hangul, cap) if r not in out]
-    return out[:cap]
+        return None
+    syllables: list[list[str]] = []
+    for k, c in enumerate(chars):
+        hangul = sorted(table[c], key=lambda h: not (k == 0 and h in _SURNAMES))  # 金: the family name 김 first
+        options: list[str] = []
+        for h in hangul:
+            spelled = _SURNAMES[h] if k == 0 and h in _SURNAMES else _syllable_spellings(h, k == 0)
+            options += [o for o in spelled[:3] if o not in options]
+        syllables.append(options)
+    return Reading.of("hanja", [options[:6] for options in syllables])
 
 
 # --- Japanese ---------------------------------------------------------------------------------------------------
@@ -197,7 +210,7 @@ def katakana_to_hepburn(kana: str) -> str | None:
 def _long_vowel_spellings(romaji: str) -> list[str]:
     """Tarou as Taro (passport Hepburn), Tarou, Taroh; Yuuko as Yuko."""
     short = re.sub(r"ou|oo", "o", re.sub(r"uu", "u", romaji))
-    return list(dict.fromkeys([short, romaji, re.sub(r"ou\b", "oh", romaji)]))
+    return list(dict.fromkeys([short, romaji, re.sub(r"ou$", "oh", romaji)]))
 
 
 @cache
@@ -209,23 +222,28 @@ def _sudachi() -> Any:
     return Dictionary(dict="core").tokenizer(mode=SplitMode.C)  # C: a name stays one unit (山田 / 太郎)
 
 
-def japanese_readings(text: str) -> list[str]:
-    """Hepburn spellings of a Japanese name from its dictionary reading (山田太郎 -> yamada taro, yamada tarou)."""
+def japanese_reading(text: str) -> Reading | None:
+    """Hepburn spellings of a Japanese name from its dictionary reading (山田太郎: yamada, taro|tarou|taroh)."""
     tok = _sudachi()
     if tok is None:
-        return []
-    words: list[str] = []
+        return None
+    slots: list[list[str]] = []
     for m in tok.tokenize(unicodedata.normalize("NFKC", text)):
         surface = m.surface()
-        if not surface.strip() or not (_KANA.search(surface) or _HAN.search(surface)):
-            words.append(anyascii(surface).lower())
+        if surface in SCRIPT_LEGAL_FORMS:  # 株式会社: a legal form, scored apart from the name
+            continue
+        if not (_KANA.search(surface) or _HAN.search(surface)):
+            slots += [[w] for w in _words(anyascii(surface))]
             continue
         romaji = katakana_to_hepburn(m.reading_form())
         if romaji is None:  # a character the dictionary has no Japanese reading for (simplified Chinese)
-            return []
-        words.append(romaji)
-    spellings = [_long_vowel_spellings(w) for w in words if w.strip()]
-    return ranked_spellings([[(" " if k else "") + s for s in opts] for k, opts in enumerate(spellings)], cap=6)
+            return None
+        slots += [_long_vowel_spellings(w) for w in romaji.split()]
+    return Reading.of("japanese", slots, cap=6)
+
+
+def _words(latin: str) -> list[str]:
+    return [w for w in re.split(r"[^a-z0-9]+", latin.lower()) if w and w not in LEGAL_FORMS]
 
 
 # --- Cyrillic and Greek -----------------------------------------------------------------------------------------
@@ -233,18 +251,15 @@ def japanese_readings(text: str) -> list[str]:
 _CYRILLIC_OPTIONS = {"х": ["kh", "h"], "й": ["y", "i", "j"], "я": ["ya", "ia", "ja"], "ю": ["yu", "iu", "ju"],
                      "ё": ["e", "yo"], "ж": ["zh", "j"], "ц": ["ts", "tz"], "ы": ["y", "i"], "ь": [""], "ъ": [""],
                      "щ": ["shch", "sch"], "э": ["e"], "е": ["e"], "г": ["g"], "ч": ["ch"]}
-_CYRILLIC_VOWELS = set("аеёиоуыэюяь ъ")
+_CYRILLIC_VOWELS = set("аеёиоуыэюяьъ")
 
 
-def cyrillic_readings(text: str, cap: int = 8) -> list[str]:
-    """English spellings of a Cyrillic name (Дмитрий -> dmitry, dmitriy; Александр -> aleksandr, alexandr)."""
-    t = unicodedata.normalize("NFC", text.casefold())
+def _cyrillic_word(word: str) -> list[str]:
     slots: list[list[str]] = []
     i = 0
-    while i < len(t):
-        c, nxt = t[i], t[i + 1:i + 2]
-        after = t[i + 2:i + 3]
-        if c in "иы" and nxt == "й" and not after.isalpha():  # -ий / -ый endings
+    while i < len(word):
+        c, nxt = word[i], word[i + 1:i + 2]
+        if c in "иы" and nxt == "й" and i + 2 == len(word):  # -ий / -ый endings
             slots.append(["y", "iy", "i", "ii"])
             i += 2
             continue
@@ -252,38 +267,47 @@ def cyrillic_readings(text: str, cap: int = 8) -> list[str]:
             slots.append(["ks", "x"])
             i += 2
             continue
-        if c == "е" and (i == 0 or t[i - 1] in _CYRILLIC_VOWELS):
+        if c == "е" and (i == 0 or word[i - 1] in _CYRILLIC_VOWELS):
             slots.append(["e", "ye"])
         elif c in _CYRILLIC_OPTIONS:
             slots.append(_CYRILLIC_OPTIONS[c])
         else:
-            slots.append([anyascii(c).lower()])
+            slots.append([re.sub(r"[^a-z0-9]", "", anyascii(c).lower())])
         i += 1
-    return ranked_spellings(slots, cap)
+    return ranked_spellings(slots, cap=6)
 
 
-def greek_readings(text: str) -> list[str]:
-    """Greek names as usually written in English: -os / -as / -is endings dropped (Alexandros -> Alexandr)."""
-    base = anyascii(text).lower()
-    dropped = re.sub(r"(?<=[a-z]{3})(os|as|is|es)\b", "", base)
-    return [dropped] if dropped != base else []
+def cyrillic_reading(text: str) -> Reading | None:
+    """English spellings of a Cyrillic name (Дмитрий: dmitry|dmitriy|dmitri; Александр: aleksandr|alexandr)."""
+    words = [w for w in re.split(r"[^\w]+", unicodedata.normalize("NFC", text.casefold())) if w]
+    words = [w for w in words if w not in SCRIPT_LEGAL_FORMS and anyascii(w) not in LEGAL_FORMS]
+    return Reading.of("cyrillic", [_cyrillic_word(w) for w in words], cap=8)
 
 
-def latin_readings(text: str) -> list[str]:
-    """The Latin spellings worth screening for a name written in a non-Latin script, best first (may be empty)."""
+def greek_reading(text: str) -> Reading | None:
+    """Greek names as usually written in English: -os / -as / -is endings dropped too (Alexandros, Alexandr)."""
+    words = _words(anyascii(text))
+    if not any(re.search(r"[a-z]{3}(os|as|is|es)$", w) for w in words):
+        return None
+    return Reading.of("greek", [[w, re.sub(r"(?<=[a-z]{3})(os|as|is|es)$", "", w)] for w in words], cap=4)
+
+
+def latin_readings(text: str) -> list[Reading]:
+    """The readings worth screening for a name written in a non-Latin script, best first (may be empty)."""
     if text.isascii():
         return []
+    found: list[Reading | None] = []
     if _HANGUL.search(text):
-        return korean_readings(text)
-    if _KANA.search(text):
-        return japanese_readings(text)
-    if _HAN.search(text):  # Chinese is read by anyascii already; a Japanese or Korean name needs its own reading
-        return japanese_readings(text) + hanja_readings(text)
-    if _CYRILLIC.search(text):
-        return cyrillic_readings(text)
-    if _GREEK.search(text):
-        return greek_readings(text)
-    return []
+        found = [korean_reading(text)]
+    elif _KANA.search(text):
+        found = [japanese_reading(text)]
+    elif _HAN.search(text):  # Chinese is read by anyascii already; a Japanese or Korean name needs its own reading
+        found = [japanese_reading(text), hanja_reading(text)]
+    elif _CYRILLIC.search(text):
+        found = [cyrillic_reading(text)]
+    elif _GREEK.search(text):
+        found = [greek_reading(text)]
+    return [r for r in found if r is not None]
 
 
 # --- consonant skeletons ----------------------------------------------------------------------------------------

@@ -17,27 +17,9 @@ from pinchpoint.screening.model import NameKind, ScreeningList
 from pinchpoint.screening.normalize import analyse
 from pinchpoint.screening.store import store_list
 from pinchpoint.workspace import Workspace
-from tests.conftest import SHARED
-
-LISTS = SHARED / "screening" / "lists"
+from tests.screening.conftest import BENCH, FILES, LISTS
 
 pytestmark = pytest.mark.skipif(not LISTS.exists(), reason="no ../shared/data beside the repository")
-
-BENCH = SHARED / "screening" / "benchmarks"
-FILES = ["ofac_sdn_20240503.csv", "un_sc_consolidated_20260227.xml", "meti_eul_20250929.xlsx",
-         "us_bis_dpl_2022.txt", "yente_zala_entities.ftm.json"]
-
-
-@pytest.fixture(scope="module")
-def lists() -> dict[str, ScreeningList]:
-    if not LISTS.exists():
-        pytest.skip(f"real data not found at {LISTS}")
-    return {f: load_list(LISTS / f) for f in FILES}
-
-
-@pytest.fixture(scope="module")
-def screener(lists: dict[str, ScreeningList]) -> Screener:
-    return Screener(lists.values())
 
 
 def count(sl: ScreeningList, kind: NameKind) -> int:
@@ -175,7 +157,7 @@ def test_parallel_batch_equals_serial_in_order(screener: Screener, tmp_path: Pat
     from pinchpoint.screening.batch import screen_file
 
     queries = [r["full_name"] for r in csv.DictReader(
-        (SHARED / "screening" / "benchmarks" / "yente_positives_un_treated.csv").open(encoding="utf-8"))][:600]
+        (BENCH / "yente_positives_un_treated.csv").open(encoding="utf-8"))][:600]
     serial = screener.screen_batch(queries)
     parallel = screener.screen_batch(queries, workers=2, chunk=100)
     assert parallel == serial and sum(map(bool, serial)) > 500

@@ -220,7 +220,8 @@ class _SkeletonIndex:
         f1 = np.where(total > 0, 2 * precision * recall / np.where(total > 0, total, 1.0), 0.0)
         joined = cdist(["".join(query)], [self.joined[i] for i in cand.tolist()],
                        scorer=Levenshtein.normalized_similarity, dtype=np.float64, workers=1)[0]
-        joined = np.where(joined >= 0.85, joined * 0.95, 0.0)
+        split = (rows >= 0).sum(axis=1) != len(query)  # see compare: only across differing word counts
+        joined = np.where((joined >= 0.85) & split, joined * 0.95, 0.0)
         return np.asarray(np.maximum(f1, joined) * SKELETON_FACTOR, dtype=np.float64)
 
     def score(self, query: tuple[str, ...], i: int) -> tuple[float, dict[str, Any]]:
@@ -242,7 +243,9 @@ class _SkeletonIndex:
         precision = sum(max(row) * w for row, w in zip(sims, w_q, strict=True)) / sum(w_q)
         recall = sum(max(sims[i][j] for i in range(len(query))) * w_c[j] for j in range(len(listed))) / sum(w_c)
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        joined = Levenshtein.normalized_similarity("".join(query), "".join(listed))
+        # whole skeletons compared only for words written apart in one script and together in the other (عبد الله
+        # / Abdullah): consonants run together across words would make صدام حسين (sdm hsn) of Asadi Mohsen
+        joined = Levenshtein.normalized_similarity("".join(query), "".join(listed)) if len(query) != len(listed) else 0
         joined = joined * 0.95 if joined >= 0.85 else 0.0
         score = max(f1, joined) * SKELETON_FACTOR
         return score, {"method": "consonant skeleton (the query's script writes few vowels)",

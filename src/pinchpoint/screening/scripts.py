@@ -354,6 +354,19 @@ def abjad_skeletons(text: str) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = []
     for ws in variants:
         skeleton = tuple(s for s in (consonant_skeleton(w, abjad=True) for w in ws) if s)
-        if skeleton and skeleton not in out:
-            out.append(skeleton)
+        # the article and Allah written apart (نصر الله, عبد الله) are one word in Latin (Nasrallah, Abdullah)
+        attached = tuple(_attach_article(skeleton))
+        for sk in (skeleton, attached):
+            if sk and sk not in out:
+                out.append(sk)
+    return out
+
+
+def _attach_article(skeleton: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for s in skeleton:
+        if out and s.startswith("l"):
+            out[-1] += s
+        else:
+            out.append(s)
     return out

@@ -16,6 +16,8 @@ from pinchpoint.screening.scripts import (
     korean_reading,
     latin_readings,
     ranked_spellings,
+    skeleton_parts,
+    vowel_letters_disagree,
 )
 from tests.screening.conftest import BENCH, LISTS
 
@@ -93,13 +95,30 @@ def test_cyrillic_spellings() -> None:
     assert company is not None and company.slots == (("romashka",),)
 
 
+def skeleton_tokens(text: str) -> list[tuple[str, ...]]:
+    return [s.tokens for s in abjad_skeletons(text)]
+
+
 def test_consonant_skeletons() -> None:
     assert {consonant_skeleton(w) for w in ("Muhammad", "Mohamed", "Mohammed", "Mahmoud")} == {"mhmd"}
-    assert abjad_skeletons("محمد علي")[0] == ("mhmd", "l")
-    assert consonant_skeleton("Abdullah") == "bdl" and ("bdl",) in abjad_skeletons("عبد الله")
-    assert abjad_skeletons("משה") == [("mS",)] and consonant_skeleton("Moshe") == "mS"
-    assert ("dvd",) in abjad_skeletons("דוד") and ("sf",) in abjad_skeletons("יוסף")  # vav as v and as a vowel
-    assert consonant_skeleton("Somchai") == abjad_skeletons("สมชาย")[0][0]
+    assert skeleton_tokens("محمد علي") == [("mhmd", "l")]  # علي is not the article: not attached
+    assert consonant_skeleton("Abdullah") == "bdl" and ("bdl",) in skeleton_tokens("عبد الله")
+    assert ("hsn", "nsrl") in skeleton_tokens("حسن نصر الله")  # Hassan Nasrallah
+    assert skeleton_tokens("משה") == [("mS",)] and consonant_skeleton("Moshe") == "mS"
+    assert ("dvd",) in skeleton_tokens("דוד") and ("sf",) in skeleton_tokens("יוסף")  # vav as v and as a vowel
+    assert (consonant_skeleton("Somchai"),) == skeleton_tokens("สมชาย")[0]
+
+
+def test_vowel_letters_the_abjad_writes_must_agree() -> None:
+    hossein, mohammadi = abjad_skeletons("حسین محمدی")[0].gaps  # h-s-y-n, m-h-m-d-y
+    assert not vowel_letters_disagree(hossein, skeleton_parts("hossein")[1])
+    assert not vowel_letters_disagree(hossein, skeleton_parts("husayn")[1])
+    assert vowel_letters_disagree(hossein, skeleton_parts("hassan")[1])
+    assert not vowel_letters_disagree(mohammadi, skeleton_parts("mohammadi")[1])
+    assert vowel_letters_disagree(mohammadi, skeleton_parts("mohamed")[1])
+    muhammad = abjad_skeletons("محمد")[0].gaps[0]
+    assert vowel_letters_disagree(muhammad, skeleton_parts("mohammadi")[1])  # a final i محمد does not write
+    assert not vowel_letters_disagree(muhammad, skeleton_parts("muhammad")[1])
 
 
 @pytest.mark.parametrize(("query", "listed", "how"), [
@@ -129,6 +148,12 @@ def test_skeletons_do_not_run_words_together(screener: Screener) -> None:
     # صدام حسين is s-d-m h-s-n; Asadi Mohsen is s-d m-h-s-n: the same consonants in other words
     found = {m["matched_name"] for m in screener.screen("صدام حسين")}
     assert "HUSAYN, Saddam" in found and "ASADI, Mohsen" not in found
+
+
+def test_vowel_letters_keep_other_names_apart(screener: Screener) -> None:
+    # Hossein Mohammadi has the consonants of "HASSAN, Mohamed" but writes the vowels ی of neither
+    assert screener.compare("حسین محمدی", "HASSAN, Mohamed") < 0.8 <= screener.compare("حسین محمدی", "Hossein Mohammadi")
+    assert all(m["matched_name"] != "HASSAN, Mohamed" for m in screener.screen("حسین محمدی"))
 
 
 def test_cross_script_readings_do_not_alert_on_unrelated_names(screener: Screener) -> None:

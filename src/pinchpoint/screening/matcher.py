@@ -31,7 +31,14 @@ from rapidfuzz.distance import OSA, Levenshtein
 from pinchpoint.results import ResultTable
 from pinchpoint.screening.model import EntityType, ListedEntity, ScreeningList
 from pinchpoint.screening.normalize import analyse
-from pinchpoint.screening.scripts import abjad_skeletons, consonant_skeleton, is_abjad, latin_readings
+from pinchpoint.screening.scripts import (
+    Skeleton,
+    abjad_skeletons,
+    is_abjad,
+    latin_readings,
+    skeleton_parts,
+    vowel_letters_disagree,
+)
 
 MAX_QUERY_CHARS = 500
 SCREEN_COLUMNS = ("query", "matched_name", "entity_id", "list", "list_version", "score", "name_kind", "type",
@@ -118,6 +125,7 @@ class QueryName:
     forms: tuple[str, ...]
     joined: tuple[str, ...]
     reading: str | None = None
+    exact: bool = False  # spellings match only exactly (readings that enumerate every spelling)
 
     @classmethod
     def of_tokens(cls, tokens: Sequence[str], forms: Sequence[str]) -> QueryName:
@@ -131,6 +139,7 @@ class QueryName:
 
 READING_FACTOR = 0.95  # a spelling read from another script is a guess among several: never a certain match
 SKELETON_FACTOR = 0.9  # consonants alone leave more names alike than a full spelling
+VOWEL_LETTER_FACTOR = 0.85  # a long vowel the query writes (ي, و) and the listed spelling lacks: another name
 
 
 def _refine(score: float, why: dict[str, Any], entity: ListedEntity, country: str | None, entity_type: str | None,
@@ -154,7 +163,7 @@ def _refine(score: float, why: dict[str, Any], entity: ListedEntity, country: st
 class _SkeletonIndex:
     """Consonant skeletons of every listed name, indexed by skeleton token and by the whole joined skeleton."""
 
-    skeletons: list[tuple[str, ...]]
+    skeletons: list[Skeleton]
     index: dict[str, np.ndarray]
     idf: dict[str, float]
     default_idf: float
@@ -163,34 +172,36 @@ class _SkeletonIndex:
     joined: list[str]
 
     @staticmethod
-    def skeleton_of(text: str, tokens: Sequence[str]) -> tuple[str, ...]:
+    def skeleton_of(text: str, tokens: Sequence[str]) -> Skeleton:
         abjad = is_abjad(text)
-        return tuple(s for s in (consonant_skeleton(t, abjad=abjad) for t in tokens if not t.startswith("#")) if s)
+        parts = [p for p in (skeleton_parts(t, abjad=abjad) for t in tokens if not t.startswith("#")) if p[0]]
+        return Skeleton(tuple(p[0] for p in parts), tuple(p[1] for p in parts))
 
     @classmethod
     def build(cls, names: Sequence[_Name]) -> _SkeletonIndex:
         skeletons = [cls.skeleton_of(n.text, n.tokens) for n in names]
         index: dict[str, list[int]] = defaultdict(list)
         df: dict[str, int] = defaultdict(int)
-        for i, sk in enumerate(skeletons):
-            for t in set(sk):
+        for i, tokens in enumerate(sk.tokens for sk in skeletons):
+            for t in set(tokens):
                 df[t] += 1
-            for key in {*sk, "=" + "".join(sk)} if sk else ():
+            for key in {*tokens, "=" + "".join(tokens)} if tokens else ():
                 index[key].append(i)
         total = len(names) or 1
         vocab = list(df)
         token_id = {t: k for k, t in enumerate(vocab)}
-        rows = np.full((len(names), max((len(sk) for sk in skeletons), default=1) or 1), -1, dtype=np.int64)
-        for r, sk in enumerate(skeletons):
-            rows[r, : len(sk)] = [token_id[t] for t in sk]
+        rows = np.full((len(names), max((len(sk.tokens) for sk in skeletons), default=1) or 1), -1, dtype=np.int64)
+        for r, skeleton in enumerate(skeletons):
+            rows[r, : len(skeleton.tokens)] = [token_id[t] for t in skeleton.tokens]
         return cls(skeletons, {k: np.array(v, dtype=np.int64) for k, v in index.items()},
                    {t: math.log(1 + total / c) for t, c in df.items()}, math.log(1 + total), vocab, rows,
-                   ["".join(sk) for sk in skeletons])
+                   ["".join(sk.tokens) for sk in skeletons])
 
     def weight(self, token: str) -> float:
         return self.idf.get(token, self.default_idf)
 
-    def candidates(self, query: tuple[str, ...], keep: int = 200) -> np.ndarray:
+    def candidates(self, skeleton: Skeleton, keep: int = 200) -> np.ndarray:
+        query = skeleton.tokens
         found = [(self.index[key], self.weight(key) if key[0] != "=" else self.default_idf)
                  for key in {*query, "=" + "".join(query)} if key in self.index]
         if not found:
@@ -199,10 +210,12 @@ class _SkeletonIndex:
         votes = np.bincount(slot, weights=np.concatenate([np.full(len(f), w) for f, w in found]))
         return voted[np.argsort(-votes, kind="stable")[:keep]] if len(voted) > keep else voted
 
-    def fast_scores(self, query: tuple[str, ...], cand: np.ndarray) -> np.ndarray:
-        """The scores of :meth:`compare` for many candidates at once."""
+    def fast_scores(self, skeleton: Skeleton, cand: np.ndarray) -> np.ndarray:
+        """The scores of :meth:`compare` for many candidates at once, before the vowel-letter check (which only
+        lowers a score)."""
         from rapidfuzz.process import cdist
 
+        query = skeleton.tokens
         rows = self.rows[cand]
         ids = np.unique(rows[rows >= 0])
         vocab = [self.vocab[i] for i in ids.tolist()]
@@ -220,14 +233,16 @@ class _SkeletonIndex:
         f1 = np.where(total > 0, 2 * precision * recall / np.where(total > 0, total, 1.0), 0.0)
         joined = cdist(["".join(query)], [self.joined[i] for i in cand.tolist()],
                        scorer=Levenshtein.normalized_similarity, dtype=np.float64, workers=1)[0]
-        split = (rows >= 0).sum(axis=1) != len(query)  # see compare: only across differing word counts
+        # see compare: only across differing word counts, and long enough to say something
+        split = ((rows >= 0).sum(axis=1) != len(query)) & (len("".join(query)) >= 5)
         joined = np.where((joined >= 0.85) & split, joined * 0.95, 0.0)
         return np.asarray(np.maximum(f1, joined) * SKELETON_FACTOR, dtype=np.float64)
 
-    def score(self, query: tuple[str, ...], i: int) -> tuple[float, dict[str, Any]]:
+    def score(self, query: Skeleton, i: int) -> tuple[float, dict[str, Any]]:
         return self.compare(query, self.skeletons[i])
 
-    def compare(self, query: tuple[str, ...], listed: tuple[str, ...]) -> tuple[float, dict[str, Any]]:
+    def compare(self, skeleton: Skeleton, listed_skeleton: Skeleton) -> tuple[float, dict[str, Any]]:
+        query, listed = skeleton.tokens, listed_skeleton.tokens
         if not query or not listed:
             return 0.0, {}
 
@@ -235,26 +250,36 @@ class _SkeletonIndex:
             if a == b:
                 return 1.0
             s = OSA.normalized_similarity(a, b) if min(len(a), len(b)) >= 4 else 0.0
-            return s if s >= 0.75 else 0.0
+            return s if s >= 0.75 - 1e-9 else 0.0
 
         sims = [[sim(q, c) for c in listed] for q in query]
+        best = [max(range(len(listed)), key=row.__getitem__) for row in sims]
         w_q = [self.weight(q) for q in query]
         w_c = [self.weight(c) for c in listed]
         precision = sum(max(row) * w for row, w in zip(sims, w_q, strict=True)) / sum(w_q)
         recall = sum(max(sims[i][j] for i in range(len(query))) * w_c[j] for j in range(len(listed))) / sum(w_c)
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        # whole skeletons compared only for words written apart in one script and together in the other (عبد الله
-        # / Abdullah): consonants run together across words would make صدام حسين (sdm hsn) of Asadi Mohsen
-        joined = Levenshtein.normalized_similarity("".join(query), "".join(listed)) if len(query) != len(listed) else 0
+        # whole skeletons compared only for words written apart in one script and together in the other (عبد الرحمن
+        # / Abdelrahman), and long enough to say something: consonants run together across words would make صدام
+        # حسين (sdm hsn) of Asadi Mohsen
+        joined = 0.0
+        if len(query) != len(listed) and len("".join(query)) >= 5:
+            joined = Levenshtein.normalized_similarity("".join(query), "".join(listed))
         joined = joined * 0.95 if joined >= 0.85 else 0.0
         score = max(f1, joined) * SKELETON_FACTOR
+        penalties = [f"consonant skeleton only: x{SKELETON_FACTOR}"]
+        disagree = [f"{q} ({listed[j]})" for i, (q, j) in enumerate(zip(query, best, strict=True))
+                    if sims[i][j] == 1.0 and vowel_letters_disagree(skeleton.gaps[i], listed_skeleton.gaps[j])]
+        if disagree:
+            score *= VOWEL_LETTER_FACTOR ** min(len(disagree), 2)
+            penalties.append(f"vowel letters the query writes disagree with the spelling in {', '.join(disagree)}: "
+                             f"x{VOWEL_LETTER_FACTOR} each")
         return score, {"method": "consonant skeleton (the query's script writes few vowels)",
-                       "pairs": [(q, listed[max(range(len(listed)), key=row.__getitem__)] if max(row) else "",
-                                  round(max(row), 3)) for q, row in zip(query, sims, strict=True)],
+                       "pairs": [(q, listed[j] if sims[i][j] else "", round(sims[i][j], 3))
+                                 for i, (q, j) in enumerate(zip(query, best, strict=True))],
                        "query_skeleton": " ".join(query), "listed_skeleton": " ".join(listed),
                        "precision": round(precision, 3), "recall": round(recall, 3),
-                       "joined_similarity": round(joined, 3),
-                       "penalties": [f"consonant skeleton only: x{SKELETON_FACTOR}"]}
+                       "joined_similarity": round(joined, 3), "penalties": penalties}
 
 
 _POOL_SCREENER: Screener | None = None  # the screener forked worker processes inherit
@@ -318,7 +343,7 @@ class Screener:
         q_tokens, q_forms, _ = analyse(text)
         out = [QueryName.of_tokens(q_tokens, q_forms)] if q_tokens else []
         for reading in latin_readings(text):
-            out.append(QueryName(reading.slots, q_forms, reading.joined, reading.script))
+            out.append(QueryName(reading.slots, q_forms, reading.joined, reading.script, reading.exact))
         return out
 
     def candidates(self, query: QueryName | Sequence[str], keep: int = 300, limit_per_key: int = 3000) -> list[int]:
@@ -353,8 +378,11 @@ class Screener:
         """The score of one listed name, with its explanation (token pairs, precision, recall, penalties)."""
         sims: list[list[float]] = []
         pairs = []
+        def sim(q: str, c: str) -> float:
+            return float(q == c) if query.exact else _sim(q, c)
+
         for slot in query.slots:
-            grid = [[_sim(q, c) for c in name.tokens] for q in slot]
+            grid = [[sim(q, c) for c in name.tokens] for q in slot]
             row = [max(col) for col in zip(*grid, strict=True)]
             k = max(range(len(row)), key=row.__getitem__)
             spelled = slot[max(range(len(slot)), key=lambda i: grid[i][k])]
@@ -377,7 +405,7 @@ class Screener:
             for latin_q in query.joined:
                 if abs(len(latin_q) - len(latin_c)) <= 3:
                     joined = max(joined, Levenshtein.normalized_similarity(latin_q, latin_c))
-            joined = joined * 0.95 if joined >= 0.85 else 0.0
+            joined = joined * 0.95 if joined >= (1.0 if query.exact else 0.85) else 0.0
         score = max(f1, joined)
         penalties = []
         q_forms = query.forms
@@ -403,6 +431,8 @@ class Screener:
         ids = np.unique(rows[rows >= 0])
         spellings = [a for slot in query.slots for a in slot]
         sim = _similarity_matrix(_Tokens.of(spellings), self.vocab_tokens.take(ids))
+        if query.exact:
+            sim = np.where(sim == 1.0, 1.0, 0.0)
         if len(spellings) > len(query.slots):  # each slot's best spelling
             starts = np.cumsum([0] + [len(slot) for slot in query.slots[:-1]])
             sim = np.maximum.reduceat(sim, starts, axis=0)
@@ -434,7 +464,7 @@ class Screener:
                 too_far = np.abs(lengths[:, None] - self.name_joined_len[picked][None, :]) > 3
                 j = np.where(too_far, 0.0, j).max(axis=0)
                 joined = np.zeros(len(cand))
-                joined[near] = np.where(j >= 0.85, j * 0.95, 0.0)
+                joined[near] = np.where(j >= (1.0 if query.exact else 0.85), j * 0.95, 0.0)
                 score = np.maximum(score, joined)
         if query.forms:
             qf = set(query.forms)

@@ -28,7 +28,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from anyascii import anyascii
 
@@ -107,12 +107,14 @@ class Reading:
     script: str
     slots: tuple[tuple[str, ...], ...]
     joined: tuple[str, ...]
+    # every spelling is enumerated: match only exactly (Korean syllables are short and alike: byeong / myeong)
+    exact: bool = False
 
     @classmethod
-    def of(cls, script: str, slots: Sequence[Sequence[str]], cap: int = 12) -> Reading | None:
+    def of(cls, script: str, slots: Sequence[Sequence[str]], cap: int = 12, exact: bool = False) -> Reading | None:
         kept = tuple(tuple(dict.fromkeys(o for o in options if o)) for options in slots)
         kept = tuple(k for k in kept if k)
-        return cls(script, kept, tuple(ranked_spellings(kept, cap))) if kept else None
+        return cls(script, kept, tuple(ranked_spellings(kept, cap)), exact) if kept else None
 
     @property
     def best(self) -> str:
@@ -131,7 +133,7 @@ def korean_reading(text: str) -> Reading | None:
             if not syllables and ch in _SURNAMES and (len(words) > 1 or 2 <= len(w) <= 4):
                 options = _SURNAMES[ch] + [o for o in options if o not in _SURNAMES[ch]]
             syllables.append(options)
-    return Reading.of("hangul", [options[:6] for options in syllables])
+    return Reading.of("hangul", [options[:6] for options in syllables], exact=True)
 
 
 @cache
@@ -149,7 +151,7 @@ def _hangul_readings() -> dict[str, list[str]]:
 
 def hanja_reading(text: str) -> Reading | None:
     """Spellings of a Korean name written in Han characters (金正恩: 김정은, kim jong un)."""
-    chars = [c for c in text if not c.isspace()]
+    chars = list(text.strip())  # a Korean name in hanja is written as one word (金正恩)
     table = _hangul_readings()
     if not 2 <= len(chars) <= 4 or not all(c in table for c in chars):
         return None
@@ -161,7 +163,7 @@ def hanja_reading(text: str) -> Reading | None:
             spelled = _SURNAMES[h] if k == 0 and h in _SURNAMES else _syllable_spellings(h, k == 0)
             options += [o for o in spelled[:3] if o not in options]
         syllables.append(options)
-    return Reading.of("hanja", [options[:6] for options in syllables])
+    return Reading.of("hanja", [options[:6] for options in syllables], exact=True)
 
 
 # --- Japanese ---------------------------------------------------------------------------------------------------
@@ -239,7 +241,7 @@ def japanese_reading(text: str) -> Reading | None:
         if romaji is None:  # a character the dictionary has no Japanese reading for (simplified Chinese)
             return None
         slots += [_long_vowel_spellings(w) for w in romaji.split()]
-    return Reading.of("japanese", slots, cap=6)
+    return Reading.of("japanese", slots, cap=6, exact=True)
 
 
 def _words(latin: str) -> list[str]:
@@ -322,28 +324,61 @@ def is_abjad(text: str) -> bool:
     return bool(_ABJAD.search(text))
 
 
-def consonant_skeleton(word: str, *, abjad: bool = False) -> str:
-    """The consonants of a Latin (or transliterated) word, vowels and w/y dropped, doubled letters written once:
-    Muhammad, Mohamed and محمد all give "mhmd". Final h is dropped after a vowel (Abdullah / Abdulla), and always
-    in abjad text, where word-final ة, ه and ה mostly mark a vowel."""
+def skeleton_parts(word: str, *, abjad: bool = False) -> tuple[str, tuple[str, ...]]:
+    """The consonant skeleton of a word (see :func:`consonant_skeleton`) and the vowel letters in each gap around
+    its consonants (one more gap than consonants): what the vowel-letter check compares."""
     w = word.lower()
+    final_vowel = ""
     if w.endswith("h") and len(w) > 2 and (abjad or w[-2] in "aeiou") and w[-2:] not in ("sh", "ch", "kh", "gh"):
         w = w[:-1]
+        final_vowel = "a" if abjad else ""  # ة, ه, ה: some final vowel (Fatima, Shlomo)
     for a, b in _DIGRAPHS:
         w = w.replace(a, b)
     out: list[str] = []
+    gaps: list[str] = [""]
     prev = ""
     for ch in w:
         if ch in _SKELETON_VOWELS or not ch.isalpha():
+            gaps[-1] += ch if ch.isalpha() else ""
             prev = ""
             continue
         if ch != prev:
             out.append(ch)
+            gaps.append("")
         prev = ch
-    return "".join(out)
+    gaps[-1] += final_vowel
+    return "".join(out), tuple(gaps)
 
 
-def abjad_skeletons(text: str) -> list[tuple[str, ...]]:
+def consonant_skeleton(word: str, *, abjad: bool = False) -> str:
+    """The consonants of a Latin (or transliterated) word, vowels and w/y dropped, doubled letters written once:
+    Muhammad, Mohamed and محمد all give "mhmd". Final h is dropped after a vowel (Abdullah / Abdulla), and always
+    in abjad text, where word-final ة, ه and ה mostly mark a vowel."""
+    return skeleton_parts(word, abjad=abjad)[0]
+
+
+def vowel_letters_disagree(abjad_gaps: Sequence[str], latin_gaps: Sequence[str]) -> bool:
+    """Whether the long-vowel letters an abjad does write contradict a Latin spelling with the same consonants:
+    ي / ی / י (i, e, y) where the Latin has none of i, e, y (حسین is Hossein or Husayn, not Hassan); و / ו (o, u, w)
+    where it has none of o, u, w; or a Latin final i, y, o or u the abjad does not write (محمد is not Mohammadi)."""
+    if len(abjad_gaps) != len(latin_gaps):
+        return False
+    for a, latin in zip(abjad_gaps, latin_gaps, strict=True):
+        if "y" in a and not any(c in latin for c in "iey"):
+            return True
+        if ("w" in a or "u" in a) and not any(c in latin for c in "ouw"):
+            return True
+    return not abjad_gaps[-1] and latin_gaps[-1][-1:] in ("i", "y", "u", "o")
+
+
+class Skeleton(NamedTuple):
+    """A name's consonant skeleton, word by word, with each word's vowel-letter gaps."""
+
+    tokens: tuple[str, ...]
+    gaps: tuple[tuple[str, ...], ...]
+
+
+def abjad_skeletons(text: str) -> list[Skeleton]:
     """Consonant skeletons of a name in an abjad (or Thai): from its transliteration, with Hebrew vav read both
     as the consonant v and as the vowel o/u (David, Yosef)."""
     words = [w for w in re.split(r"[^a-z'`]+", anyascii(unicodedata.normalize("NFKC", text)).lower()) if w]
@@ -351,22 +386,26 @@ def abjad_skeletons(text: str) -> list[tuple[str, ...]]:
     if _HEBREW.search(text):
         # vav as a vowel: a vowel keeps the letters either side apart (d-v-d: d, d as in David)
         variants.append([w[0] + w[1:].replace("v", "u") if len(w) > 1 else w for w in words])
-    out: list[tuple[str, ...]] = []
+    out: list[Skeleton] = []
     for ws in variants:
-        skeleton = tuple(s for s in (consonant_skeleton(w, abjad=True) for w in ws) if s)
+        parts = [(skeleton_parts(w, abjad=True), w.startswith("l")) for w in ws]
+        parts = [p for p in parts if p[0][0]]
+        skeleton = Skeleton(tuple(p[0][0] for p in parts), tuple(p[0][1] for p in parts))
         # the article and Allah written apart (نصر الله, عبد الله) are one word in Latin (Nasrallah, Abdullah)
-        attached = tuple(_attach_article(skeleton))
-        for sk in (skeleton, attached):
-            if sk and sk not in out:
+        for sk in (skeleton, _attach_article(skeleton, [p[1] for p in parts])):
+            if sk.tokens and sk not in out:
                 out.append(sk)
     return out
 
 
-def _attach_article(skeleton: tuple[str, ...]) -> list[str]:
-    out: list[str] = []
-    for s in skeleton:
-        if out and s.startswith("l"):
-            out[-1] += s
+def _attach_article(skeleton: Skeleton, article: Sequence[bool]) -> Skeleton:
+    tokens: list[str] = []
+    gaps: list[tuple[str, ...]] = []
+    for token, gap, attach in zip(skeleton.tokens, skeleton.gaps, article, strict=True):
+        if tokens and attach:
+            tokens[-1] += token
+            gaps[-1] = (*gaps[-1][:-1], gaps[-1][-1] + gap[0], *gap[1:])
         else:
-            out.append(s)
-    return out
+            tokens.append(token)
+            gaps.append(gap)
+    return Skeleton(tuple(tokens), tuple(gaps))

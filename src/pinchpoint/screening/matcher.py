@@ -210,6 +210,14 @@ class _SkeletonIndex:
         votes = np.bincount(slot, weights=np.concatenate([np.full(len(f), w) for f, w in found]))
         return voted[np.argsort(-votes, kind="stable")[:keep]] if len(voted) > keep else voted
 
+    def __post_init__(self) -> None:
+        # arrays for vectorised scoring
+        self.vocab_text = np.array([*self.vocab, ""], dtype=object)[:-1]
+        self.vocab_len = np.array([len(v) for v in self.vocab], dtype=np.int64)
+        self.vocab_weight = np.array([*(self.idf[v] for v in self.vocab), 0.0])
+        self.joined_text = np.array([*self.joined, ""], dtype=object)[:-1]
+        self.row_len = (self.rows >= 0).sum(axis=1)
+
     def fast_scores(self, skeleton: Skeleton, cand: np.ndarray) -> np.ndarray:
         """The scores of :meth:`compare` for many candidates at once, before the vowel-letter check (which only
         lowers a score)."""
@@ -218,25 +226,31 @@ class _SkeletonIndex:
         query = skeleton.tokens
         rows = self.rows[cand]
         ids = np.unique(rows[rows >= 0])
-        vocab = [self.vocab[i] for i in ids.tolist()]
-        sim = cdist(list(query), vocab, scorer=OSA.normalized_similarity, dtype=np.float64, workers=1)
+        sim = cdist(list(query), self.vocab_text[ids].tolist(), scorer=OSA.normalized_similarity, dtype=np.float64,
+                    workers=1)
         q_len = np.array([len(q) for q in query])[:, None]
-        v_len = np.array([len(v) for v in vocab])[None, :]
-        sim = np.where(sim == 1.0, 1.0, np.where((np.minimum(q_len, v_len) >= 4) & (sim >= 0.75 - 1e-9), sim, 0.0))
+        long_enough = np.minimum(q_len, self.vocab_len[ids][None, :]) >= 4
+        sim = np.where(sim == 1.0, 1.0, np.where(long_enough & (sim >= 0.75 - 1e-9), sim, 0.0))
         sim = np.concatenate([sim, np.zeros((len(query), 1))], axis=1)
         local = np.where(rows >= 0, np.searchsorted(ids, np.where(rows >= 0, rows, 0)), len(ids))
         w_q = np.array([self.weight(q) for q in query])
-        weights = np.array([self.weight(v) for v in vocab] + [0.0])[local]
-        precision = (w_q[:, None] * sim[:, local].max(axis=2)).sum(axis=0) / w_q.sum()
+        best = np.zeros((len(query), len(cand)))  # each query token's best match per name, gathered sparsely
+        names_hit, places = np.nonzero(np.asarray((sim > 0).any(axis=0))[local])
+        if len(names_hit):
+            found, starts = np.unique(names_hit, return_index=True)
+            best[:, found] = np.maximum.reduceat(sim[:, local[names_hit, places]], starts, axis=1)
+        precision = (w_q[:, None] * best).sum(axis=0) / w_q.sum()
+        weights = self.vocab_weight[np.where(rows >= 0, rows, len(self.vocab))]
         recall = (weights * sim.max(axis=0)[local]).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-12)
         total = precision + recall
-        f1 = np.where(total > 0, 2 * precision * recall / np.where(total > 0, total, 1.0), 0.0)
-        joined = cdist(["".join(query)], [self.joined[i] for i in cand.tolist()],
-                       scorer=Levenshtein.normalized_similarity, dtype=np.float64, workers=1)[0]
+        score = np.where(total > 0, 2 * precision * recall / np.where(total > 0, total, 1.0), 0.0)
         # see compare: only across differing word counts, and long enough to say something
-        split = ((rows >= 0).sum(axis=1) != len(query)) & (len("".join(query)) >= 5)
-        joined = np.where((joined >= 0.85) & split, joined * 0.95, 0.0)
-        return np.asarray(np.maximum(f1, joined) * SKELETON_FACTOR, dtype=np.float64)
+        split = self.row_len[cand] != len(query)
+        if len("".join(query)) >= 5 and split.any():
+            joined = cdist(["".join(query)], self.joined_text[cand[split]].tolist(),
+                           scorer=Levenshtein.normalized_similarity, dtype=np.float64, workers=1)[0]
+            score[split] = np.maximum(score[split], np.where(joined >= 0.85, joined * 0.95, 0.0))
+        return np.asarray(score * SKELETON_FACTOR, dtype=np.float64)
 
     def score(self, query: Skeleton, i: int) -> tuple[float, dict[str, Any]]:
         return self.compare(query, self.skeletons[i])

@@ -59,6 +59,8 @@ def test_korean_names_in_hangul_and_hanja() -> None:
     assert park is not None and park.slots[0][0] == "park" and "sung" in park.slots[2]
     lee = korean_reading("이민호")
     assert lee is not None and lee.slots[0][0] == "lee" and lee.best == "lee min ho"
+    western = korean_reading("민호 이")  # given name first, family name last
+    assert western is not None and western.slots[-1][0] == "lee"
     hanja = hanja_reading("金正恩")  # Unihan kHangul: 金 김/금, 正 정, 恩 은
     assert hanja is not None and hanja.slots[0][0] == "kim" and "jong" in hanja.slots[1]
     assert korean_reading("Kim") is None and hanja_reading("金") is None

@@ -127,10 +127,13 @@ def korean_reading(text: str) -> Reading | None:
     if not words or not all(_HANGUL.fullmatch(c) for w in words for c in w):
         return None
     syllables: list[list[str]] = []
-    for w in words:
+    for n, w in enumerate(words):
         for k, ch in enumerate(w):
             options = _syllable_spellings(ch, k == 0)
-            if not syllables and ch in _SURNAMES and (len(words) > 1 or 2 <= len(w) <= 4):
+            # the family name: first (김정은, 김 정은) or, in Western order, a last word of one syllable (정은 김)
+            family = (n == k == 0 and (len(words) > 1 or 2 <= len(w) <= 4)) or (n > 0 and n == len(words) - 1
+                                                                                 and len(w) == 1)
+            if family and ch in _SURNAMES:
                 options = _SURNAMES[ch] + [o for o in options if o not in _SURNAMES[ch]]
             syllables.append(options)
     return Reading.of("hangul", [options[:6] for options in syllables], exact=True)

@@ -166,7 +166,7 @@ def test_cross_script_readings_do_not_alert_on_unrelated_names(screener: Screene
 
 
 def test_vectorised_skeleton_scores_equal_the_explained_ones(screener: Screener) -> None:
-    index = screener._skeletons()
+    index = screener.skeleton_index()
     for query in ("محمد علي", "حسین محمدی", "عبد الرحمن", "יחיא סינואר", "สมชาย"):
         for skeleton in abjad_skeletons(query):
             cands = index.candidates(skeleton)

@@ -27,7 +27,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
 from anyascii import anyascii
@@ -327,6 +327,7 @@ def is_abjad(text: str) -> bool:
     return bool(_ABJAD.search(text))
 
 
+@lru_cache(maxsize=200_000)  # list names repeat their words: each word's skeleton is worked out once
 def skeleton_parts(word: str, *, abjad: bool = False) -> tuple[str, tuple[str, ...]]:
     """The consonant skeleton of a word (see :func:`consonant_skeleton`) and the vowel letters in each gap around
     its consonants (one more gap than consonants): what the vowel-letter check compares."""

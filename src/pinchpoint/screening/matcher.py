@@ -441,6 +441,8 @@ class Screener:
         from rapidfuzz.process import cdist
 
         cand = np.asarray(cands, dtype=np.int64)
+        if not len(cand):
+            return np.zeros(0)
         rows = self.token_rows[cand]
         rows = rows[:, : max(int((rows >= 0).sum(axis=1).max()), 1)]  # only as wide as the longest candidate
         ids = np.unique(rows[rows >= 0])

@@ -328,14 +328,16 @@ class Screener:
         self.idf = {t: math.log(1 + total / c) for t, c in df.items()}
         self.default_idf = math.log(1 + total)
         self.index = {k: np.array(v, dtype=np.int64) for k, v in index.items()}
-        # Arrays for vectorised scoring: every name as a padded row of global token ids.
+        # Arrays for vectorised scoring: every name's global token ids, flat, name after name (most names have 3
+        # tokens, a few CJK names 50), so scoring gathers only the candidates' own tokens.
         self.vocab = list(df)
         token_id = {t: k for k, t in enumerate(self.vocab)}
-        width = max((len(nm.tokens) for nm in self.names), default=1)
-        self.token_rows = np.full((len(self.names), width), -1, dtype=np.int64)
-        for r, nm in enumerate(self.names):
-            self.token_rows[r, : len(nm.tokens)] = [token_id[t] for t in nm.tokens]
         self.vocab_weight = np.array([self.idf[t] for t in self.vocab] + [0.0])
+        self.token_count = np.array([len(nm.tokens) for nm in self.names], dtype=np.int64)
+        self.token_start = np.concatenate([[0], np.cumsum(self.token_count)[:-1]]).astype(np.int64)
+        self.token_flat = np.array([token_id[t] for nm in self.names for t in nm.tokens], dtype=np.int64)
+        self.name_weight = (np.add.reduceat(self.vocab_weight[self.token_flat], self.token_start) if self.names
+                            else np.zeros(0))
         self.vocab_tokens = _Tokens.of(self.vocab)
         self.name_cjk = np.array([any(t.startswith("#") for t in nm.tokens) for nm in self.names])
         self.name_joined = ["".join(t for t in nm.tokens if not t.startswith("#")) for nm in self.names]
@@ -443,9 +445,12 @@ class Screener:
         cand = np.asarray(cands, dtype=np.int64)
         if not len(cand):
             return np.zeros(0)
-        rows = self.token_rows[cand]
-        rows = rows[:, : max(int((rows >= 0).sum(axis=1).max()), 1)]  # only as wide as the longest candidate
-        ids = np.unique(rows[rows >= 0])
+        # the candidates' tokens, flat: ``owner`` says which candidate each belongs to
+        counts = self.token_count[cand]
+        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        owner = np.repeat(np.arange(len(cand)), counts)
+        flat = self.token_flat[np.repeat(self.token_start[cand] - offsets, counts) + np.arange(int(counts.sum()))]
+        ids, local = np.unique(flat, return_inverse=True)
         spellings = [a for slot in query.slots for a in slot]
         sim = _similarity_matrix(_Tokens.of(spellings), self.vocab_tokens.take(ids))
         if query.exact:
@@ -453,19 +458,17 @@ class Screener:
         if len(spellings) > len(query.slots):  # each slot's best spelling
             starts = np.cumsum([0] + [len(slot) for slot in query.slots[:-1]])
             sim = np.maximum.reduceat(sim, starts, axis=0)
-        sim = np.concatenate([sim, np.zeros((len(query.slots), 1))], axis=1)  # padding column
-        local = np.where(rows >= 0, np.searchsorted(ids, np.where(rows >= 0, rows, 0)), len(ids))
         w_q = np.array([self.slot_weight(slot) for slot in query.slots])
         # Most (slot, token) similarities are 0: each slot's best match per name comes from the few name
-        # tokens that match any slot, gathered sparsely instead of as a (slots, names, width) array.
+        # tokens that match any slot, gathered sparsely.
         best = np.zeros((len(query.slots), len(cand)))
-        names_hit, places = np.nonzero(np.asarray((sim > 0).any(axis=0))[local])
-        if len(names_hit):
-            found, starts = np.unique(names_hit, return_index=True)
-            best[:, found] = np.maximum.reduceat(sim[:, local[names_hit, places]], starts, axis=1)
+        hit = np.flatnonzero(np.asarray((sim > 0).any(axis=0))[local])
+        if len(hit):
+            found, starts = np.unique(owner[hit], return_index=True)
+            best[:, found] = np.maximum.reduceat(sim[:, local[hit]], starts, axis=1)
         precision = (w_q[:, None] * best).sum(axis=0) / (w_q.sum() or 1.0)
-        w_names = self.vocab_weight[np.where(rows >= 0, rows, len(self.vocab))]
-        recall = (w_names * sim.max(axis=0)[local]).sum(axis=1) / np.maximum(w_names.sum(axis=1), 1e-12)
+        matched = self.vocab_weight[flat] * sim.max(axis=0)[local]
+        recall = np.add.reduceat(matched, offsets) / np.maximum(self.name_weight[cand], 1e-12)
         total = precision + recall
         score = np.where(total > 0, 2 * precision * recall / np.where(total > 0, total, 1.0), 0.0)
         if query.joined:

@@ -362,7 +362,7 @@ class Screener:
             out.append(QueryName(reading.slots, q_forms, reading.joined, reading.script, reading.exact))
         return out
 
-    def candidates(self, query: QueryName | Sequence[str], keep: int = 200, limit_per_key: int = 3000) -> list[int]:
+    def candidates(self, query: QueryName | Sequence[str], keep: int = 300, limit_per_key: int = 3000) -> list[int]:
         """Names sharing a token, or a token's first or last three letters, with the query (any spelling of each
         slot); the ``keep`` with the most (IDF-weighted) shared keys are scored in full."""
         if not isinstance(query, QueryName):

@@ -31,7 +31,9 @@ def _screener(workspace: str | None, stamp: str) -> Screener:
     from pinchpoint.workspace import Workspace
 
     with Workspace(Path(workspace)) if workspace else Workspace.open_default() as ws:
-        return Screener(load_lists(ws))
+        screener = Screener(load_lists(ws))
+    screener.skeleton_index()  # a service builds it with the lists, not on a user's first Arabic query
+    return screener
 
 
 # How often the stored lists are checked for an update: opening the workspace costs ~20 ms, far more than a query.

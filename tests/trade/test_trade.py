@@ -97,14 +97,16 @@ def test_comtrade_raw_slice(tmp_path: Path) -> None:
     with gzip.open(src, "rt", encoding="utf-8") as fh:
         lines = [next(fh) for _ in range(2001)]
     lines.append("2022,56,300,250490,M,not-a-number,1,1,8\n")
+    lines.append("2022,56,300,250491,M,12.5,1,several,8\n")  # a bad quantity is named as the quantity
     (tmp_path / "slice.csv").write_text("".join(lines), encoding="utf-8")
     frame = read("comtrade", [tmp_path / "slice.csv"])
-    assert frame.read_rows == 2001
-    assert any("row 2002, field 'value'" in p for p in frame.problems)
+    assert frame.read_rows == 2002
+    assert any("row 2002, field 'value': not a number: 'not-a-number'" in p for p in frame.problems)
+    assert any("row 2003, field 'qty': not a number: 'several'" in p for p in frame.problems)
     kept_or_merged = sum(int(p.split(" rows for this flow")[0].rsplit(" ", 1)[1]) for p in frame.problems
                          if "rows for this flow" in p)
     single = len(frame) - sum(1 for p in frame.problems if "rows for this flow" in p)
-    assert single + kept_or_merged + 1 == 2001  # every row is kept, merged into its flow's total, or reported
+    assert single + kept_or_merged + 2 == 2002  # every row is kept, merged into its flow's total, or reported
     assert frame.columns["reporter"][0] == "BEL" and frame.columns["partner"][0] == "WLD"
 
 

@@ -76,6 +76,24 @@ def _number(text: object) -> float | None:
     return float(t.replace(",", ""))
 
 
+def _read_value(frame: TradeFrame, file: str, row: int, value: tuple[str, object],
+                qty: tuple[str, object] | None = None, missing: str = "missing value"
+                ) -> tuple[float, float | None] | None:
+    """(value, quantity) of a row, each given as (field, text); None, with the problem reported under the field's
+    own name, when either is not a number or the value is missing."""
+    numbers: list[float | None] = []
+    for name, text in (value, qty) if qty else (value,):
+        try:
+            numbers.append(_number(text))
+        except ValueError:
+            frame.problem(file, row, name, f"not a number: {text!r}")
+            return None
+    if numbers[0] is None:
+        frame.problem(file, row, value[0], missing)
+        return None
+    return numbers[0], numbers[1] if qty else None
+
+
 def parse_period(label: str) -> tuple[str, str]:
     """Eurostat period labels -> (``YYYY`` or ``YYYY-MM``, ``A`` or ``M``)."""
     t = label.strip()
@@ -120,14 +138,11 @@ def read_comext_relational(paths: Iterable[str | Path]) -> TradeFrame:
                 frame.problem(str(f), n, "FLOW", f"unknown flow {row.get('FLOW')!r}")
                 continue
             product = (row.get("PRODUCT") or "").split("-")[0].strip().upper()
-            try:
-                value = _number(row.get("VALUE_IN_EUR"))
-            except ValueError:
-                frame.problem(str(f), n, "VALUE_IN_EUR", f"not a number: {row.get('VALUE_IN_EUR')!r}")
+            numbers = _read_value(frame, str(f), n, ("VALUE_IN_EUR", row.get("VALUE_IN_EUR")),
+                                  missing="confidential or missing (':')")
+            if numbers is None:
                 continue
-            if value is None:
-                frame.problem(str(f), n, "VALUE_IN_EUR", "confidential or missing (':')")
-                continue
+            value = numbers[0]
             key = (period, reporter, partner, flow, product)
             if frame.is_repeat(key, str(f), n, "PERIOD"):  # overlapping downloads
                 continue
@@ -172,15 +187,11 @@ def read_baci(paths: Iterable[str | Path], year: int | None = None) -> TradeFram
             if not period:
                 frame.problem(str(f), n, "t", "no year (name the year or put it in the file name)")
                 continue
-            try:
-                value = _number(row.get("v") if full else row.get("value"))
-                qty = _number(row.get("q")) if full else None
-            except ValueError:
-                frame.problem(str(f), n, "v" if full else "value", "not a number")
+            numbers = (_read_value(frame, str(f), n, ("v", row.get("v")), ("q", row.get("q"))) if full
+                       else _read_value(frame, str(f), n, ("value", row.get("value"))))
+            if numbers is None:
                 continue
-            if value is None:
-                frame.problem(str(f), n, "v" if full else "value", "missing value")
-                continue
+            value, qty = numbers
             key = (period, exporter, importer, product.strip().zfill(6))
             if frame.is_repeat(key, str(f), n, "k" if full else "cmd"):  # overlapping downloads
                 continue
@@ -215,15 +226,10 @@ def read_comtrade(paths: Iterable[str | Path]) -> TradeFrame:
             if flow is None:
                 frame.problem(str(f), n, "flow", f"unknown flow {row.get('flow')!r}")
                 continue
-            try:
-                value = _number(row.get("value"))
-                qty = _number(row.get("qty"))
-            except ValueError:
-                frame.problem(str(f), n, "value", f"not a number: {row.get('value')!r}")
+            numbers = _read_value(frame, str(f), n, ("value", row.get("value")), ("qty", row.get("qty")))
+            if numbers is None:
                 continue
-            if value is None:
-                frame.problem(str(f), n, "value", "missing value")
-                continue
+            value, qty = numbers
             key = ((row.get("year") or "").strip(), reporter, partner, flow, (row.get("cmd") or "").strip().zfill(6))
             flows.setdefault(key, []).append((str(f), n, value, qty, row.get("qtyunit") or None))
     for (year, reporter, partner, flow, product), rows in flows.items():
@@ -249,15 +255,11 @@ def read_comtrade_legacy(paths: Iterable[str | Path]) -> TradeFrame:
                 frame.problem(str(f), n, "Reporter ISO" if not reporter else "Partner ISO", "no country code")
                 continue
             flow = (row.get("Trade Flow") or "").strip().lower().replace("-", "")
-            try:
-                value = _number(row.get("Trade Value (US$)"))
-                qty = _number(row.get("Qty"))
-            except ValueError:
-                frame.problem(str(f), n, "Trade Value (US$)", "not a number")
+            numbers = _read_value(frame, str(f), n, ("Trade Value (US$)", row.get("Trade Value (US$)")),
+                                  ("Qty", row.get("Qty")))
+            if numbers is None:
                 continue
-            if value is None:
-                frame.problem(str(f), n, "Trade Value (US$)", "missing value")
-                continue
+            value, qty = numbers
             period = (row.get("Period") or row.get("Year") or "").strip()
             product = (row.get("Commodity Code") or "").strip().zfill(6)
             key = (period, reporter, partner, flow, product)
@@ -365,19 +367,11 @@ def read_comtrade_current(paths: Iterable[str | Path]) -> TradeFrame:
                 frame.problem(str(f), n, "period", f"not a {'month (YYYYMM)' if freq == 'M' else 'year'}: "
                               f"{raw_period!r}")
                 continue
-            try:
-                value = _number(record.get("primaryValue"))
-            except ValueError:
-                frame.problem(str(f), n, "primaryValue", f"not a number: {record.get('primaryValue')!r}")
+            numbers = _read_value(frame, str(f), n, ("primaryValue", record.get("primaryValue")),
+                                  ("qty", record.get("qty")))
+            if numbers is None:
                 continue
-            try:
-                qty = _number(record.get("qty"))
-            except ValueError:
-                frame.problem(str(f), n, "qty", f"not a number: {record.get('qty')!r}")
-                continue
-            if value is None:
-                frame.problem(str(f), n, "primaryValue", "missing value")
-                continue
+            value, qty = numbers
             cmd = str(record.get("cmdCode") or "").strip().upper()
             product = "TOTAL" if cmd == "TOTAL" else cmd.zfill(2 * ((len(cmd) + 1) // 2))
             key = (period, reporter, partner, flow, product)

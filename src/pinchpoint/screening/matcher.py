@@ -12,6 +12,10 @@ Score of a query against one listed name (both analysed by :mod:`pinchpoint.scre
 * optional country, type and birth date refine: a stated country the entity lacks costs 10%, a different type
   15%, a birth year the listed dates do not contain 15%.
 
+A name in another script is also scored through its readings (:mod:`pinchpoint.screening.scripts`): each token
+a slot of spellings, any of which may match, the score scaled by 0.95; an Arabic, Hebrew or Thai name through its
+consonant skeleton against a skeleton index of the listed names, scaled by 0.9.
+
 Candidates come from an inverted index of tokens and of token prefixes and suffixes (3 letters), never a full
 scan. Scores lie in [0, 1] and reach 1 only for the same tokens.
 """

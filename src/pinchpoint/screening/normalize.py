@@ -2,7 +2,8 @@
 
 Chinese and Japanese names are compared in their own script (after folding traditional and old-form characters
 to one form) and, where a list gives only a romanised name, through their Unicode reading (anyascii); Cyrillic,
-Greek, Arabic and other scripts are transliterated to Latin.
+Greek, Arabic and other scripts are transliterated to Latin. The spellings lists actually use for Japanese,
+Korean, Cyrillic and Greek names, and consonant skeletons for abjads, come from :mod:`pinchpoint.screening.scripts`.
 """
 
 from __future__ import annotations

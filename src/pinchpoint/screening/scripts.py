@@ -116,10 +116,6 @@ class Reading:
         kept = tuple(k for k in kept if k)
         return cls(script, kept, tuple(ranked_spellings(kept, cap)), exact) if kept else None
 
-    @property
-    def best(self) -> str:
-        return " ".join(options[0] for options in self.slots)
-
 
 def korean_reading(text: str) -> Reading | None:
     """Spellings of a Hangul name, syllable by syllable (김정은: kim|gim, jeong|jong|jung|chung, eun|un)."""

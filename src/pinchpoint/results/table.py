@@ -65,6 +65,19 @@ class ResultTable:
     def head(self, n: int) -> ResultTable:
         return ResultTable(self.name, self.columns, self.rows[:n], self.meta)
 
+    @property
+    def caveats(self) -> tuple[str, ...]:
+        """What the data or the method cannot answer for this result (shown beside it by every presenter)."""
+        return tuple(self.meta.get("caveats", ()))
+
+    def with_caveats(self, *caveats: str) -> ResultTable:
+        """A copy with ``caveats`` added to ``meta["caveats"]`` (kept once each, in order)."""
+        merged = list(self.caveats)
+        for c in caveats:
+            if c and c not in merged:
+                merged.append(c)
+        return ResultTable(self.name, self.columns, self.rows, {**self.meta, "caveats": merged})
+
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):

@@ -1,0 +1,72 @@
+"""The shell commands that README.md and docs/*.md print, extracted so a test can run each as printed.
+
+A command is a line of a fenced ``bash`` block that starts with ``pinchpoint`` (or ``.venv/bin/pinchpoint``);
+``&&`` chains stay one command. A trailing ``# comment`` is dropped. A line whose comment begins with
+``needs X`` (internet, a GPL peer the user installs) is run too and must either work or fail with a message that
+names X, never a traceback; ``serve`` is started and probed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+_FENCE = re.compile(r"^```(\w*)\s*$")
+
+
+@dataclass(frozen=True)
+class DocCommand:
+    file: str
+    line: int
+    command: str
+    comment: str
+
+    @property
+    def needs(self) -> str | None:
+        """What a ``# needs X ...`` comment says the command needs beyond the package (internet, pymrio)."""
+        m = re.match(r"needs\s+(\w+)", self.comment.lower())
+        return m.group(1) if m else None
+
+    @property
+    def serves(self) -> bool:
+        return bool(re.match(r"^(\S*/)?pinchpoint (serve|web)\b", self.command))
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.command}"
+
+
+def _split_comment(line: str) -> tuple[str, str]:
+    """Split a shell line at its first ``#`` outside quotes."""
+    quote = ""
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#" and (i == 0 or line[i - 1].isspace()):
+            return line[:i].rstrip(), line[i + 1:].strip()
+    return line.rstrip(), ""
+
+
+def doc_commands(files: list[Path] | None = None) -> list[DocCommand]:
+    found: list[DocCommand] = []
+    for path in files or DOC_FILES:
+        lang: str | None = None
+        for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            fence = _FENCE.match(raw.strip())
+            if fence:
+                lang = None if lang is not None else fence.group(1)
+                continue
+            if lang not in ("bash", "sh", "shell"):
+                continue
+            command, comment = _split_comment(raw.strip())
+            # The README's set-up lines end in `&& .venv/bin/pinchpoint ...`: the part from there is the command.
+            start = re.search(r"(^|&&\s*)((\.venv/bin/)?pinchpoint\s)", command)
+            if start and (start.start() == 0 or "pinchpoint" not in command[: start.start()]):
+                found.append(DocCommand(str(path.relative_to(ROOT)), n, command[start.start(2):], comment))
+    return found

@@ -24,7 +24,7 @@ def run(*args: str) -> tuple[int, str, str]:
 def test_concentration_json_records(eto_path: Path) -> None:
     code, out, _ = run("concentration", "--dataset", str(eto_path), "--format", "json")
     assert code == 0
-    records = json.loads(out)
+    records = json.loads(out)["rows"]
     assert isinstance(records, list) and len(records) > 90
     required = {"input_id", "input_name", "year", "level", "hhi", "cr1", "cr3", "top_provider", "top_share",
                 "n_providers"}
@@ -36,13 +36,13 @@ def test_concentration_json_records(eto_path: Path) -> None:
 def test_chokepoints_and_exposure_json(eto_path: Path) -> None:
     code, out, _ = run("chokepoints", "-d", str(eto_path), "-f", "json", "--threshold", "90")
     assert code == 0
-    records = json.loads(out)
+    records = json.loads(out)["rows"]
     assert {"input_id", "input_name", "top_provider", "top_share", "feeds"} <= set(records[0])
     assert all(r["top_share"] >= 90 for r in records)
     assert "Finished logic chip" in next(r for r in records if r["input_id"] == "N20")["feeds"]
     code, out, _ = run("exposure", "-d", str(eto_path), "-f", "json")
     assert code == 0
-    records = json.loads(out)
+    records = json.loads(out)["rows"]
     assert {"country", "dependence", "critical_inputs"} <= set(records[0])
     assert all(len(r["country"]) == 3 for r in records)  # countries print as ISO3
 
@@ -51,7 +51,7 @@ def test_organisation_level_and_year(eto_path: Path) -> None:
     code, out, _ = run("concentration", "-d", str(eto_path), "--level", "organisation", "--year", "2021",
                        "-f", "json")
     assert code == 0
-    records = json.loads(out)
+    records = json.loads(out)["rows"]
     assert records and all(r["year"] == 2021 and r["level"] == "organisation" for r in records)
 
 
@@ -65,20 +65,20 @@ def test_every_result_exports(eto_path: Path, tmp_path: Path, suffix: str) -> No
             rows = list(csv.DictReader(fh))
         n, first = len(rows), rows[0]["input_id"]
     elif suffix == "json":
-        rows = json.loads(out.read_text(encoding="utf-8"))
+        rows = json.loads(out.read_text(encoding="utf-8"))["rows"]
         n, first = len(rows), rows[0]["input_id"]
     else:
         n = duckdb.sql(f"SELECT count(*) FROM '{out}'").fetchall()[0][0]
         first = duckdb.sql(f"SELECT input_id FROM '{out}' LIMIT 1").fetchall()[0][0]
     code, out_json, _ = run("concentration", "-d", str(eto_path), "-f", "json")
-    reference = json.loads(out_json)
+    reference = json.loads(out_json)["rows"]
     assert n == len(reference) and first == reference[0]["input_id"]
 
 
 def test_validate_prints_findings_with_counts(eto_path: Path) -> None:
     code, out, _ = run("data", "validate", str(eto_path), "-f", "json")
     assert code == 0
-    findings = {f["code"]: f["count"] for f in json.loads(out)}
+    findings = {f["code"]: f["count"] for f in json.loads(out)["rows"]}
     assert findings["blank-shares"] == 246
     assert findings["stage-level-rows"] == 21
 
@@ -105,9 +105,9 @@ def test_import_list_and_use_a_workspace_dataset(eto_path: Path, tmp_path: Path)
     code, out, _ = run("data", "import", str(eto_path), "--name", "eto", "--workspace", str(ws))
     assert "already imported" in out
     code, out, _ = run("data", "list", "--workspace", str(ws), "-f", "json")
-    assert [d["name"] for d in json.loads(out)] == ["eto"]
+    assert [d["name"] for d in json.loads(out)["rows"]] == ["eto"]
     code, out, _ = run("chokepoints", "-d", "eto", "--workspace", str(ws), "-f", "json")
-    assert code == 0 and any(r["input_id"] == "N20" for r in json.loads(out))
+    assert code == 0 and any(r["input_id"] == "N20" for r in json.loads(out)["rows"])
     code, _, err = run("chokepoints", "-d", "nope", "--workspace", str(ws))
     assert code == 2 and "no dataset 'nope'" in err
 
@@ -122,3 +122,40 @@ def test_fetch_offline_from_a_local_copy(eto_path: Path, tmp_path: Path) -> None
 def test_parquet_to_stdout_is_refused(eto_path: Path) -> None:
     code, _, err = run("concentration", "-d", str(eto_path), "-f", "parquet")
     assert code == 2 and "--output" in err
+
+
+def test_every_output_records_command_and_caveats(eto_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """JSON, CSV (file and stdout) and terminal tables carry the command line and the caveats."""
+    from pinchpoint.analysis import concentration
+    from pinchpoint.cli.output import OutputFormat, emit
+    from pinchpoint.supplychain.eto import load_eto
+
+    argv = ["pinchpoint", "concentration", "-d", str(eto_path)]
+    monkeypatch.setattr("sys.argv", argv)
+    table = concentration(load_eto(eto_path)).with_caveats("Firm shares are estimates.")
+    emit(table, OutputFormat.JSON, None)
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["meta"]["command"] == "pinchpoint concentration -d " + str(eto_path)
+    assert doc["meta"]["dataset"] == table.meta["dataset"] and doc["meta"]["caveats"] == ["Firm shares are estimates."]
+    assert len(doc["rows"]) == len(table)
+    emit(table, OutputFormat.CSV, None)
+    out, err = capsys.readouterr()
+    assert len(list(csv.DictReader(io.StringIO(out)))) == len(table)
+    assert "# command: pinchpoint concentration" in err and "# caveat: Firm shares are estimates." in err
+    emit(table, None, tmp_path / "c.csv")
+    sidecar = json.loads((tmp_path / "c.csv.meta.json").read_text(encoding="utf-8"))
+    assert sidecar["meta"]["command"].startswith("pinchpoint concentration")
+    assert sidecar["meta"]["caveats"] == ["Firm shares are estimates."]
+    emit(table, None, None, columns=["input_id", "hhi"])
+    assert "caveat: Firm shares are estimates." in capsys.readouterr().out
+
+
+def test_cli_json_is_an_object_with_the_command(eto_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    args = ["chokepoints", "-d", str(eto_path), "-f", "json"]
+    monkeypatch.setattr("sys.argv", ["pinchpoint", *args])  # what the shell would pass
+    code, out, _ = run(*args)
+    doc = json.loads(out)
+    assert code == 0 and set(doc) == {"table", "meta", "columns", "rows"} and doc["table"] == "chokepoints"
+    assert doc["meta"]["command"].startswith("pinchpoint chokepoints") and isinstance(doc["meta"]["caveats"], list)
+    assert doc["meta"]["dataset"] and list(doc["rows"][0]) == doc["columns"]

@@ -40,18 +40,18 @@ def test_cli_load_search_show_crosswalk(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "US 2026-07-23: loaded; 633 entries" in result.stdout
     result = runner.invoke(app, ["controls", "search", "EUV pellicle", "-f", "json", "--workspace", ws])
-    hits = json.loads(result.stdout)
+    hits = json.loads(result.stdout)["rows"]
     assert {"jurisdiction", "code", "paragraph", "score", "matched_text"} <= set(hits[0])
     assert {h["jurisdiction"] for h in hits} == {"US", "EU", "JP"}
     result = runner.invoke(app, ["controls", "show", "3B001.f", "-f", "json", "--workspace", ws])
-    shown = {r["jurisdiction"]: r for r in json.loads(result.stdout)}
+    shown = {r["jurisdiction"]: r for r in json.loads(result.stdout)["rows"]}
     assert set(shown) == {"US", "EU"} and "3B001.f.1" in shown["US"]["text"]
     result = runner.invoke(app, ["controls", "crosswalk", "--from", "EU", "--to", "US", "--scope", "3B", "-f", "json",
                                  "--workspace", ws])
-    rows = {r["from_code"]: r for r in json.loads(result.stdout)}
+    rows = {r["from_code"]: r for r in json.loads(result.stdout)["rows"]}
     assert rows["3B503"]["to_code"] == "3B903" and all(code.startswith("3B") for code in rows)
     result = runner.invoke(app, ["controls", "diff", "US", "EU", "--scope", "quantum", "-f", "json", "--workspace", ws])
-    assert result.exit_code == 0 and json.loads(result.stdout)
+    assert result.exit_code == 0 and json.loads(result.stdout)["rows"]
     result = runner.invoke(app, ["controls", "report", "US", "EU", "JP", "--scope", "semiconductor-equipment",
                                  "--out", str(tmp_path / "rep"), "--workspace", ws])
     assert result.exit_code == 0 and (tmp_path / "rep" / "index.html").exists()

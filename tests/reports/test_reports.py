@@ -90,3 +90,16 @@ def test_demo_command(eto_path: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["demo", "--dataset", str(eto_path), "--out", str(tmp_path / "d")])
     assert result.exit_code == 0, result.output
     assert "EUV lithography tools" in result.stdout and (tmp_path / "d" / "index.html").exists()
+
+
+def test_report_shows_table_caveats_in_a_visible_box(eto_chain: SupplyChain, tmp_path: Path) -> None:
+    from pinchpoint.analysis import concentration
+
+    caveat = 'Shares <b>"estimated"</b> by ETO analysts.'
+    table = concentration(eto_chain).with_caveats(caveat)
+    html = Report("r").table(table).caveats(["Ignores inventories."]).write(tmp_path).read_text(encoding="utf-8")
+    box = re.search(r"<section class='caveats'[^>]*>(.*?)</section>", html, re.S)
+    assert box, "no caveats box"
+    assert "Shares &lt;b&gt;&quot;estimated&quot;&lt;/b&gt; by ETO analysts." in box.group(1)
+    assert "Ignores inventories." in box.group(1) and "<b>" not in html
+    assert "caveats" not in Report("r").table(concentration(eto_chain)).html().split("</style>")[1]

@@ -28,8 +28,15 @@ def test_csv_joins_lists_and_blanks_missing(tmp_path: Path) -> None:
     assert rows[2]["country"] == "O'Brien \"quoted\""
 
 
-def test_json_is_a_list_of_records_with_arrays(tmp_path: Path) -> None:
-    records = json.loads(write_table(TABLE, tmp_path / "t.json").read_text(encoding="utf-8"))
+def test_json_is_one_object_with_meta_columns_and_records(tmp_path: Path) -> None:
+    doc = json.loads(write_table(TABLE.with_caveats("Shares are of 2021 capacity."), tmp_path / "t.json")
+                     .read_text(encoding="utf-8"))
+    assert set(doc) == {"table", "meta", "columns", "rows"} and doc["table"] == "demo"
+    assert doc["meta"]["command"] == "pinchpoint exposure -d eto"
+    assert doc["meta"]["caveats"] == ["Shares are of 2021 capacity."]
+    assert doc["columns"] == ["country", "dependence", "critical_inputs", "n"]
+    records = doc["rows"]
+    assert len(records) == len(TABLE)
     assert records[0] == {"country": "NLD", "dependence": 1.0, "critical_inputs": ["EUV lithography tools", "a, b"],
                           "n": 3}
     assert records[1]["dependence"] is None  # NaN is not JSON
@@ -42,6 +49,25 @@ def test_parquet_keeps_types_and_provenance(tmp_path: Path) -> None:
     assert rows[1][1] is None and rows[1][3] is None
     meta = duckdb.sql(f"SELECT value FROM parquet_kv_metadata('{path}') WHERE key = 'pinchpoint'").fetchall()
     assert json.loads(meta[0][0])["command"] == "pinchpoint exposure -d eto"
+
+
+def test_parquet_carries_caveats_in_its_metadata(tmp_path: Path) -> None:
+    caveat = "Ignores inventories; O'Brien's \"quoted\" note."
+    path = write_table(TABLE.with_caveats(caveat), tmp_path / "t.parquet")
+    kv = dict(duckdb.sql(f"SELECT decode(key), decode(value) FROM parquet_kv_metadata('{path}')").fetchall())
+    assert json.loads(kv["caveats"]) == [caveat]
+    assert json.loads(kv["pinchpoint"])["caveats"] == [caveat]
+
+
+def test_csv_stays_a_plain_table_with_a_meta_sidecar(tmp_path: Path) -> None:
+    path = write_table(TABLE.with_caveats("Excludes re-exports."), tmp_path / "t.csv")
+    with path.open(encoding="utf-8", newline="") as fh:
+        lines = list(csv.reader(fh))
+    assert lines[0] == list(TABLE.columns) and len(lines) == len(TABLE) + 1  # nothing but header and rows
+    sidecar = json.loads((tmp_path / "t.csv.meta.json").read_text(encoding="utf-8"))
+    assert sidecar["table"] == "demo" and sidecar["n_rows"] == len(TABLE)
+    assert sidecar["meta"]["command"] == "pinchpoint exposure -d eto"
+    assert sidecar["meta"]["caveats"] == ["Excludes re-exports."]
 
 
 def test_rows_must_carry_every_column() -> None:

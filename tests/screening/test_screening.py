@@ -192,7 +192,7 @@ def test_cli_and_api(screening_ws: Path) -> None:
     result = CliRunner().invoke(app, ["screen", "BANCO NACIONL DE CUBA", "-f", "json", "--workspace",
                                       str(screening_ws)])
     assert result.exit_code == 0, result.output
-    record = json.loads(result.stdout)[0]
+    record = json.loads(result.stdout)["rows"][0]
     assert {"query", "matched_name", "entity_id", "list", "list_version", "score", "explanation"} <= set(record)
     client = TestClient(create_app(workspace=screening_ws))
     body = client.post("/screen", json={"names": ["Banco Nacional de Cuba", "Nobody Inparticular"]}).json()

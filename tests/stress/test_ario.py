@@ -201,7 +201,7 @@ def test_cli_runs_a_scenario_on_a_table_folder(tmp_path: Path) -> None:
     out = CliRunner().invoke(app, ["stress", str(scenario), "--engine", "ario", "--mrio", str(tmp_path / "table"),
                                    "-f", "json"])
     assert out.exit_code == 0, out.output
-    rows = json.loads(out.stdout)
+    rows = json.loads(out.stdout)["rows"]
     assert (rows[0]["region"], rows[0]["sector"]) == ("r2", "s0")
     assert rows[0]["lowest_output"] == pytest.approx(0.5)
     direct = run_ario(table, shock(table, "r2", "s0", 0.5, 5, 120, 20),

@@ -161,11 +161,11 @@ def test_cli_dynamic_json_and_errors(tmp_path: Path) -> None:
     result = runner.invoke(app, ["stress", "taiwan_blockade", "--runs", "20", "--seed", "1", "-f", "json",
                                  "--report", str(tmp_path / "rep")])
     assert result.exit_code == 0, result.output
-    records = json.loads(result.stdout)
+    records = json.loads(result.stdout)["rows"]
     assert {"input_id", "input_name", "peak_shortfall", "shortfall_days", "recovery_day"} <= set(records[0])
     assert (tmp_path / "rep" / "index.html").exists()
     result = runner.invoke(app, ["stress", "taiwan_blockade", "--engine", "tts", "-f", "json"])
-    assert result.exit_code == 0 and json.loads(result.stdout)[0]["tts_days"] is not None
+    assert result.exit_code == 0 and json.loads(result.stdout)["rows"][0]["tts_days"] is not None
     result = runner.invoke(app, ["stress", "no_such_scenario"])
     assert result.exit_code == 2 and "packaged:" in result.stderr
 

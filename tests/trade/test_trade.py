@@ -159,7 +159,7 @@ def test_cli_growth_json(trade_ws: Path) -> None:
                                       "--base", "2021", "--compare", "2022", "-f", "json", "--workspace",
                                       str(trade_ws)])
     assert result.exit_code == 0, result.output
-    record = json.loads(result.stdout)[0]
+    record = json.loads(result.stdout)["rows"][0]
     assert {"reporter", "partner", "codes", "base_value", "compare_value", "growth_pct"} <= set(record)
     assert round(record["growth_pct"], 1) == 344.8
     result = CliRunner().invoke(app, ["trade", "growth", "--reporter", "EU27_2020", "--partner", "KGZ",

@@ -6,7 +6,6 @@ Imports only Typer and the standard library at module level, so ``pinchpoint --h
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -14,6 +13,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from pinchpoint.cli.output import OutputFormat
+from pinchpoint.cli.output import command_line as command_line  # re-exported for the commands
+from pinchpoint.cli.output import with_command as with_command
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,12 +60,3 @@ def open_chain(dataset: str, workspace: Path | None) -> Any:
         return load_chain(dataset)
     with open_workspace(workspace) as ws:
         return load_chain(dataset, workspace=ws)
-
-
-def with_command(table: Any) -> Any:
-    """Record the command line in the table's provenance so results can be reproduced."""
-    from pinchpoint.results import ResultTable
-
-    meta = dict(table.meta)
-    meta["command"] = "pinchpoint " + " ".join(sys.argv[1:])
-    return ResultTable(table.name, table.columns, table.rows, meta)

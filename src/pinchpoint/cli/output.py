@@ -44,6 +44,8 @@ def print_table(table: ResultTable, columns: list[str] | None = None, title: str
     console.print(view)
     if limit is not None and len(table) > limit:
         console.print(f"[dim]{len(table) - limit} more rows: use --format csv/json/parquet --output FILE[/dim]")
+    for caveat in table.caveats:  # under the table, on the same stream, so a saved table keeps its limits
+        console.print(f"caveat: {caveat}", markup=False, highlight=False)
 
 
 def _numeric(table: ResultTable, column: str) -> bool:
@@ -52,9 +54,15 @@ def _numeric(table: ResultTable, column: str) -> bool:
 
 def emit(table: ResultTable, fmt: OutputFormat | None, output: Path | None,
          columns: list[str] | None = None, title: str | None = None) -> None:
-    """Write ``table`` to ``output`` (format from the option or the suffix) or print it."""
-    from pinchpoint.results.table import format_from_path, to_csv_text, to_json, write_table
+    """Write ``table`` to ``output`` (format from the option or the suffix) or print it.
 
+    Every output records the command line in its provenance; CSV on stdout prints provenance and caveats to
+    stderr so that stdout stays a plain table.
+    """
+    from pinchpoint.results.table import format_from_path, provenance_lines, to_csv_text, to_json, write_table
+
+    if not table.meta.get("command"):
+        table = with_command(table)
     if output is not None:
         chosen = fmt.value if fmt not in (None, OutputFormat.TABLE) else format_from_path(output)
         write_table(table, output, chosen)  # type: ignore[arg-type]
@@ -67,7 +75,21 @@ def emit(table: ResultTable, fmt: OutputFormat | None, output: Path | None,
         print_table(table, columns, title)
     elif fmt is OutputFormat.CSV:
         sys.stdout.write(to_csv_text(table))
+        for line in provenance_lines(table):
+            print(f"# {line}", file=sys.stderr)
     elif fmt is OutputFormat.JSON:
         sys.stdout.write(to_json(table) + "\n")
     else:
         raise ValueError("parquet output needs --output FILE")
+
+
+def command_line() -> str:
+    """The command as typed (arguments quoted where a shell would need it)."""
+    import shlex
+
+    return "pinchpoint " + shlex.join(sys.argv[1:])
+
+
+def with_command(table: ResultTable) -> ResultTable:
+    """``table`` with the command line in its provenance, so results can be reproduced."""
+    return ResultTable(table.name, table.columns, table.rows, {**table.meta, "command": command_line()})

@@ -19,7 +19,9 @@ h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;bord
 .provenance{color:#555;font-size:.85rem}.chart{width:100%;height:auto;margin:.5rem 0}
 table{border-collapse:collapse;font-size:.85rem;width:100%}th,td{border-bottom:1px solid #eee;padding:.25rem .4rem;
 text-align:left;vertical-align:top}th{background:#f4f6f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
-.note{color:#555;font-size:.85rem}code{background:#f4f6f8;padding:0 .2rem}
+.note{color:#555;font-size:.85rem}
+.caveats{border:2px solid #b45309;background:#fff7ed;padding:.5rem 1rem;margin:1rem 0}
+.caveats h2{font-size:1rem;margin:.2rem 0;border:0}code{background:#f4f6f8;padding:0 .2rem}
 @media print{body{margin:0;max-width:none}h2{page-break-after:avoid}.chart{page-break-inside:avoid}}
 """
 
@@ -61,6 +63,14 @@ class Report:
     title: str
     provenance: dict[str, str] = field(default_factory=dict)
     parts: list[str] = field(default_factory=list)
+    limits: list[str] = field(default_factory=list)  # caveats, shown in a box under the title
+
+    def caveats(self, items: Sequence[str]) -> Report:
+        """Add what the results cannot answer (tables added with :meth:`table` bring their own)."""
+        for c in items:
+            if c and c not in self.limits:
+                self.limits.append(c)
+        return self
 
     def heading(self, text: str) -> Report:
         self.parts.append(f"<h2>{escape(text)}</h2>")
@@ -78,7 +88,7 @@ class Report:
 
     def table(self, table: ResultTable, columns: Sequence[str] | None = None, limit: int | None = 25) -> Report:
         self.parts.append(table_html(table, columns, limit))
-        return self
+        return self.caveats(table.caveats)
 
     def bullets(self, items: Sequence[str]) -> Report:
         self.parts.append("<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>")
@@ -89,10 +99,12 @@ class Report:
         made.setdefault("pinchpoint", pinchpoint.__version__)
         made.setdefault("generated", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
         prov = " · ".join(f"{escape(k)}: {escape(v)}" for k, v in made.items())
+        box = ("<section class='caveats' role='note'><h2>What these results cannot answer</h2><ul>"
+               + "".join(f"<li>{escape(c)}</li>" for c in self.limits) + "</ul></section>") if self.limits else ""
         return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
                 "<meta name='viewport' content='width=device-width, initial-scale=1'>"
                 f"<title>{escape(self.title)}</title><style>{CSS}</style></head><body>"
-                f"<h1>{escape(self.title)}</h1><p class='provenance'>{prov}</p>"
+                f"<h1>{escape(self.title)}</h1><p class='provenance'>{prov}</p>{box}"
                 + "".join(self.parts) + "</body></html>")
 
     def write(self, folder: Path) -> Path:

@@ -108,16 +108,48 @@ def format_from_path(path: Path) -> ExportFormat:
     return suffix  # type: ignore[return-value]
 
 
+def export_meta(table: ResultTable) -> dict[str, Any]:
+    """The provenance every export carries: ``table.meta`` with ``caveats`` always present (a list)."""
+    meta = dict(table.meta)
+    meta["caveats"] = list(table.caveats)
+    return meta
+
+
+def to_document(table: ResultTable) -> dict[str, Any]:
+    """The JSON export: ``{"table", "meta", "columns", "rows"}`` with rows as records in column order."""
+    return {"table": table.name, "meta": export_meta(table), "columns": list(table.columns), "rows": table.records()}
+
+
+def sidecar_path(path: Path) -> Path:
+    """Where a CSV file's provenance goes: ``<file>.meta.json`` next to it."""
+    return path.with_name(path.name + ".meta.json")
+
+
+def provenance_lines(table: ResultTable) -> list[str]:
+    """Provenance and caveats as short text lines (for stderr beside CSV on stdout, and under terminal tables)."""
+    meta = export_meta(table)
+    lines = [f"{key}: {_plain(meta[key])}" for key in ("command", "dataset") if meta.get(key)]
+    lines += [f"caveat: {c}" for c in meta["caveats"]]
+    return lines
+
+
+def _plain(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+
+
 def write_table(table: ResultTable, path: Path, fmt: ExportFormat | None = None) -> Path:
-    """Write ``table`` to ``path`` as CSV, JSON (a list of records) or Parquet."""
+    """Write ``table`` to ``path`` as CSV (plus a ``<file>.meta.json`` sidecar), JSON or Parquet.
+
+    JSON is the object of :func:`to_document`; Parquet carries the same meta in its key-value metadata.
+    """
     fmt = fmt or format_from_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(table.columns)
-            for r in table.rows:
-                writer.writerow([_csv_cell(r[c]) for c in table.columns])
+        path.write_text(to_csv_text(table), encoding="utf-8", newline="")
+        sidecar = {"table": table.name, "meta": export_meta(table), "columns": list(table.columns),
+                   "n_rows": len(table), "file": path.name}
+        sidecar_path(path).write_text(json.dumps(sidecar, ensure_ascii=False, indent=2, default=str) + "\n",
+                                      encoding="utf-8")
     elif fmt == "json":
         path.write_text(to_json(table), encoding="utf-8")
     elif fmt == "parquet":
@@ -128,7 +160,7 @@ def write_table(table: ResultTable, path: Path, fmt: ExportFormat | None = None)
 
 
 def to_json(table: ResultTable) -> str:
-    return json.dumps(table.records(), ensure_ascii=False, indent=2)
+    return json.dumps(to_document(table), ensure_ascii=False, indent=2, default=str)
 
 
 def to_csv_text(table: ResultTable) -> str:
@@ -185,7 +217,10 @@ def _write_parquet(table: ResultTable, path: Path) -> None:
             )
         target = str(path).replace("'", "''")
         # Provenance (analysis, parameters, dataset, command line) travels in the file's key-value metadata.
-        provenance = json.dumps(table.meta, ensure_ascii=False, default=str).replace("'", "''")
-        con.execute(f"COPY result TO '{target}' (FORMAT parquet, KV_METADATA {{pinchpoint: '{provenance}'}})")
+        meta = export_meta(table)
+        provenance = json.dumps(meta, ensure_ascii=False, default=str).replace("'", "''")
+        caveats = json.dumps(meta["caveats"], ensure_ascii=False).replace("'", "''")
+        con.execute(f"COPY result TO '{target}' (FORMAT parquet, "
+                    f"KV_METADATA {{pinchpoint: '{provenance}', caveats: '{caveats}'}})")
     finally:
         con.close()

@@ -2,6 +2,11 @@
 
 ``load_yaml`` returns the plain data plus the line of every key and list item, so a Pydantic error location
 (``('shocks', 2, 'fraction')``) maps back to the line a user has to fix.
+
+Hostile files are normal input: a file is read only up to ``MAX_YAML_BYTES``, must be UTF-8 text, and its aliases
+may not add more than ``MAX_ALIAS_NODES`` nodes (or as many as the file itself holds, if more) when expanded: an
+"alias bomb" of nested aliases is a few hundred bytes that expand to billions of nodes when walked or validated.
+Every YAML reader in pinchpoint goes through :func:`read_yaml_document`.
 """
 
 from __future__ import annotations
@@ -11,41 +16,131 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from pinchpoint.errors import DataError
+from pinchpoint.errors import DataError, Location
 
 Lines = dict[tuple[Any, ...], int]
 M = TypeVar("M", bound=BaseModel)
 
+#: Largest YAML file read (scenarios, native datasets and coalitions are far smaller: the built-in dataset is ~60 kB).
+MAX_YAML_BYTES = 20_000_000
+#: Most nodes aliases may add to a document once expanded, beyond the nodes the file itself spells out (files
+#: larger than this may double in size through aliases).
+MAX_ALIAS_NODES = 200_000
 
-def _walk(node: Any, path: tuple[Any, ...], lines: Lines) -> None:
+
+def read_text(path: Path, max_bytes: int = MAX_YAML_BYTES, what: str = "file") -> str:
+    """The UTF-8 text of ``path``; an error naming the file when it is too large, binary, or in another encoding."""
+    label = str(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise DataError(f"{what} is {size:,} bytes, more than the {max_bytes:,} read", file=label)
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read file: {exc.strerror}", file=label) from None
+    return decode_text(raw, label)
+
+
+def decode_text(raw: bytes, label: str) -> str:
+    """Decode UTF-8 (with or without a byte-order mark), naming the encoding a file seems to be in otherwise."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError("the file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8",
+                        file=label, row=1)
+    if b"\x00" in raw[:4096]:
+        raise DataError("the file holds NUL bytes: it is binary or UTF-16/32 text, not UTF-8", file=label,
+                        row=raw[: raw.index(b"\x00")].count(b"\n") + 1)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(f"not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start}): {exc.reason}",
+                        file=label, row=line) from None
+
+
+def check_alias_expansion(root: Any, label: str, limit: int = MAX_ALIAS_NODES) -> None:
+    """Refuse a document whose aliases expand it by more than ``max(limit, nodes in the file)`` nodes. The
+    expanded size is computed without expanding: each distinct node's size is memoised, so the cost is linear in
+    the file. A node that contains itself through an alias is refused too."""
     import yaml
 
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            _walk(value_node, (*path, key_node.value), lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _walk(item, (*path, i), lines)
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+    # iterative post-order walk, so deep nesting cannot exhaust the Python stack
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if key in sizes and not done:
+            continue
+        children: list[Any] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        if not done:
+            if key in active:
+                raise DataError("a YAML alias refers to a node that contains it (a recursive document)",
+                                file=label, row=node.start_mark.line + 1)
+            active.add(key)
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+            continue
+        active.discard(key)
+        sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+    distinct = len(sizes)
+    added = sizes[id(root)] - distinct
+    if added > max(limit, distinct):
+        raise DataError(f"the YAML aliases ('*' reusing an '&' anchor) would expand this {distinct:,}-node document "
+                        f"by {added:,} nodes, more than the {max(limit, distinct):,} allowed (an alias bomb?); "
+                        "refusing to read it", file=label)
+
+
+def read_yaml_document(path: Path, loader: type[Any] | None = None, *, max_bytes: int = MAX_YAML_BYTES,
+                       max_alias_nodes: int = MAX_ALIAS_NODES) -> tuple[Any, Any]:
+    """Parse ``path`` once into (data, root node) with ``loader`` (default ``yaml.SafeLoader``), within the caps.
+
+    Errors name the file and the line: too large, not UTF-8, not valid YAML, or aliases expanding too far.
+    """
+    import yaml
+
+    label = str(path)
+    text = read_text(path, max_bytes)
+    instance = (loader or yaml.SafeLoader)(text)
+    try:
+        node = instance.get_single_node()
+        if node is None:
+            return None, None
+        check_alias_expansion(node, label, max_alias_nodes)
+        data = instance.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise DataError(f"not valid YAML: {getattr(exc, 'problem', None) or exc}", file=label,
+                        row=mark.line + 1 if mark else None) from None
+    except RecursionError:
+        raise DataError("the YAML document is nested too deeply to read", file=label) from None
+    finally:
+        instance.dispose()
+    return data, node
+
+
+def _walk(root: Any, lines: Lines) -> None:
+    import yaml
+
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            stack.extend((value_node, (*path, key_node.value)) for key_node, value_node in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*path, i)) for i, item in enumerate(node.value))
 
 
 def load_yaml(path: Path) -> tuple[Any, Lines]:
-    import yaml
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DataError(f"cannot read file: {exc.strerror}", file=str(path)) from None
-    try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DataError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path),
-                        row=mark.line + 1 if mark else None) from None
+    data, node = read_yaml_document(path)
     lines: Lines = {}
     if node is not None:
-        _walk(node, (), lines)
+        _walk(node, lines)
     return data, lines
 
 
@@ -57,19 +152,49 @@ def locate(lines: Lines, loc: tuple[Any, ...]) -> int | None:
     return None
 
 
-def validate_yaml(path: Path, model: type[M], **context: Any) -> M:
-    """Load ``path`` and validate it as ``model``; the first error names its line and field."""
+def _error_location(lines: Lines, raw_loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], int | None]:
+    loc: tuple[Any, ...] = ()
+    for part in raw_loc:  # skip parts the file does not spell (union tags such as 'capacity_loss')
+        if (*loc, part) in lines:
+            loc = (*loc, part)
+    if len(raw_loc) and raw_loc[-1] not in loc and isinstance(raw_loc[-1], str):
+        loc = (*loc, raw_loc[-1])  # a missing or extra field: name it, at its parent's line
+    return loc, locate(lines, loc)
+
+
+def field_name(loc: tuple[Any, ...]) -> str | None:
+    return ".".join(str(p) for p in loc) or None
+
+
+def also(problems: list[tuple[Location, str]]) -> str:
+    """The further problems of a file, each with its line and field, to append to the first one's message."""
+    if not problems:
+        return ""
+    parts = []
+    for where, message in problems:
+        at = ", ".join(p for p in (f"row {where.row}" if where.row is not None else "",
+                                   f"field '{where.field}'" if where.field else "") if p)
+        parts.append(f"{at}: {message}" if at else message)
+    return f" (and {len(problems)} more: " + "; ".join(parts) + ")"
+
+
+def validate_model(path: Path, model: type[M], **context: Any) -> tuple[M, Lines]:
+    """Load ``path`` and validate it as ``model``, with the line of every key. Every validation error is reported:
+    the first names its line and field, the others follow in the message, each with its own."""
     data, lines = load_yaml(path)
     try:
-        return model.model_validate(data, context=context or None)
+        return model.model_validate(data, context=context or None), lines
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc: tuple[Any, ...] = ()
-        for part in err["loc"]:  # skip parts the file does not spell (union tags such as 'capacity_loss')
-            if (*loc, part) in lines:
-                loc = (*loc, part)
-        if len(err["loc"]) and err["loc"][-1] not in loc and isinstance(err["loc"][-1], str):
-            loc = (*loc, err["loc"][-1])  # a missing or extra field: name it, at its parent's line
-        field = ".".join(str(p) for p in loc) or None
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise DataError(f"{err['msg']}{more}", file=str(path), row=locate(lines, loc), field=field) from None
+        errors = exc.errors()
+        located = []
+        for err in errors:
+            loc, row = _error_location(lines, tuple(err["loc"]))
+            located.append((Location(str(path), row, field_name(loc)), err["msg"]))
+        first, message = located[0]
+        raise DataError(f"{message}{also(located[1:])}", file=first.file, row=first.row,
+                        field=first.field) from None
+
+
+def validate_yaml(path: Path, model: type[M], **context: Any) -> M:
+    """Load ``path`` and validate it as ``model``; errors name their lines and fields."""
+    return validate_model(path, model, **context)[0]

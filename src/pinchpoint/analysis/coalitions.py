@@ -33,12 +33,9 @@ def load_coalitions(path: str | Path) -> dict[str, tuple[str, ...]]:
     p = Path(path)
     out: dict[str, list[str]] = {}
     if p.suffix.lower() in (".yaml", ".yml"):
-        import yaml
+        from pinchpoint.yamlio import read_yaml_document
 
-        try:
-            doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise DataError(f"cannot read coalitions: {exc}", file=str(p)) from None
+        doc = read_yaml_document(p)[0]
         if not isinstance(doc, Mapping):
             raise DataError("expected a mapping of coalition name to a list of ISO3 codes", file=str(p), row=1)
         for name, codes in doc.items():

@@ -24,7 +24,8 @@ def register(app: typer.Typer) -> None:
                                                     "scenario's.")] = None,
         engine: Annotated[str, typer.Option(help="static, tts, dynamic, or ario (an input-output table).")] = "dynamic",
         mrio: Annotated[str | None, typer.Option(help="ario engine: a pymrio text table folder (Z.txt, Y.txt) or "
-                                                 "'pymrio:test'.")] = None,
+                                                 "'pymrio:test' (needs pymrio, GPL, installed separately: "
+                                                 "pip install pymrio).")] = None,
         runs: Annotated[int, typer.Option(help="Monte Carlo runs (dynamic engine); 1 = the central values.",
                                           min=1, max=100_000)] = 1,
         seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same result.")] = 0,
@@ -37,6 +38,7 @@ def register(app: typer.Typer) -> None:
         report: Annotated[Path | None, typer.Option(help="Also write an HTML report to this folder.")] = None,
     ) -> None:
         """Stress-test a supply chain: which end products fall short, by how much, for how long."""
+        from rich.console import Console
         from rich.progress import Progress
 
         from pinchpoint.cli.output import emit
@@ -52,7 +54,7 @@ def register(app: typer.Typer) -> None:
                 raise ValueError("--engine ario needs --mrio: a pymrio text table folder or 'pymrio:test'")
             io = load_table(mrio)
             plan = schedule(io, sc, sc.horizon_days)
-            with Progress(transient=True) as bar:
+            with Progress(console=Console(stderr=True), transient=True) as bar:
                 task = bar.add_task(f"{sc.name}: ARIO, {len(io.regions)} industries", total=sc.horizon_days)
                 ario = run_ario(io, plan, sc.ario,
                                 progress=lambda done, total: bar.update(task, completed=done))
@@ -68,7 +70,7 @@ def register(app: typer.Typer) -> None:
             table = run_tts(net, sc, target=target)
             columns = ["country", "input_name", "share", "tts_days", "ttr_days", "vulnerable", "lost_output_days"]
         elif engine == "dynamic":
-            with Progress(transient=True) as bar:
+            with Progress(console=Console(stderr=True), transient=True) as bar:
                 task = bar.add_task(f"{sc.name}: {runs} run(s)", total=sc.horizon_days)
                 result = run_dynamic(net, sc, runs=runs, seed=seed, workers=workers, scheduler=scheduler,
                                      progress=lambda done, total: bar.update(task, completed=done))

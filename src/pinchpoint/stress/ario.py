@@ -32,13 +32,19 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from pinchpoint.errors import DataError
+from pinchpoint.errors import DataError, PinchpointError
 from pinchpoint.results import ResultTable
 from pinchpoint.stress.engines import SimulationError
 from pinchpoint.stress.scenario import ArioParameters, CapacityLoss, DemandSurge, ExportBan, Scenario
 
 FloatArray = NDArray[np.float64]
 Progress = Callable[[int, int], None]
+
+#: pymrio is GPL-licensed, so no pinchpoint extra installs it: the user does, knowingly.
+PYMRIO_MISSING = ("--mrio pymrio:test reads the test table bundled with pymrio, which is not installed. pymrio is "
+                  "GPL-licensed, so pinchpoint does not depend on it and no pinchpoint extra installs it: install it "
+                  "yourself (pip install pymrio), or give --mrio a folder holding Z.txt and Y.txt in pymrio's text "
+                  "layout (read without pymrio)")
 
 
 @dataclass(frozen=True)
@@ -463,8 +469,7 @@ def load_table(ref: str | Path) -> IOTable:
 
         spec = importlib.util.find_spec("pymrio")
         if spec is None or not spec.submodule_search_locations:
-            raise DataError("pymrio:test needs pymrio installed (pip install pymrio), or give a folder with "
-                            "Z.txt and Y.txt")
+            raise PinchpointError(PYMRIO_MISSING)
         folder = Path(next(iter(spec.submodule_search_locations))) / "mrio_models" / "test_mrio" / "mrio_data"
         table = IOTable.read(folder)
         meta = folder / "metadata.json"

@@ -7,8 +7,12 @@ capacities add), so the three engines agree on the network's logic and differ in
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import itertools
-from collections.abc import Callable, Sequence
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,7 +120,7 @@ def run_tts(net: StressNetwork, scenario: Scenario, target: str | None = None, h
                                  r["country"], r["input_id"]))
     return ResultTable.from_records("stress_tts", rows_out, meta={
         "scenario": scenario.name, "engine": "tts", "target": target_id, "horizon_days": horizon,
-        "method": "Simchi-Levi TTS linear programme (scipy.optimize.linprog, HiGHS)"})
+        "method": f"Simchi-Levi TTS linear programme, solved by HiGHS {_highs_version()} through highspy"})
 
 
 def _installed_base_tts(lp: _TTSProgramme, node: int, share: float, first: float, delta: float, horizon: float,
@@ -148,6 +152,49 @@ def _installed_base_tts(lp: _TTSProgramme, node: int, share: float, first: float
     return g_cur
 
 
+@contextlib.contextmanager
+def _c_stdout_silenced() -> Iterator[None]:
+    """Send what C code writes to standard output to the null device (a JSON or CSV result goes there)."""
+    def flush_c() -> None:
+        with contextlib.suppress(OSError, AttributeError, TypeError):  # no C library by that name (Windows)
+            ctypes.CDLL(None).fflush(None)
+
+    sys.stdout.flush()
+    flush_c()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no file descriptor 1 (an embedded interpreter): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+        yield
+    finally:
+        flush_c()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _highs_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("highspy")
+    except PackageNotFoundError:
+        return "(version unknown)"
+
+
+def _highspy() -> Any:
+    """HiGHS's Python module, or an error naming the extra that installs it."""
+    try:
+        import highspy
+    except ImportError:
+        raise PinchpointError("the tts engine solves linear programmes with HiGHS, which the 'stress' extra installs: "
+                              "pip install 'pinchpoint[stress]' (or pip install highspy)") from None
+    return highspy
+
+
 class _TTSProgramme:
     """max t  s.t.  x_v <= cap_v * t (own capacity),  x_u + inv_u >= x_v (complements),
     sum_u w_u (x_u + inv_u) / sum w >= x_v (substitutes),  x_target + inv_target >= t,  0 <= t <= horizon.
@@ -159,7 +206,7 @@ class _TTSProgramme:
     def __init__(self, nodes: list[int], pos: dict[int, int], groups: dict[tuple[int, bool, bool],
                  list[tuple[int, float]]], has_types: set[int], inventory: FloatArray, target: int,
                  horizon: float) -> None:
-        import highspy
+        highspy = _highspy()
 
         self.horizon = horizon
         nv = len(nodes) + 1
@@ -181,7 +228,8 @@ class _TTSProgramme:
             if n not in has_types:  # types replace a node's own supply
                 self.cap_row[n] = len(rows)
                 rows.append(({pos[n]: 1.0, self.t_col: -1.0}, 0.0))
-        h = highspy.Highs()  # type: ignore[no-untyped-call]
+        with _c_stdout_silenced():  # HiGHS prints its banner from C++ on construction, before any option applies
+            h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         costs = np.zeros(nv)
         costs[self.t_col] = 1.0

@@ -24,8 +24,16 @@ def read_rows(path: Path, required: Sequence[str], label: str | None = None
     except OSError as exc:
         raise DataError(f"cannot read file: {exc.strerror}", file=name) from exc
     with fh:
+        with path.open("rb") as raw:
+            head = raw.read(4096)
+        if b"\x00" in head or head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise DataError("the file is binary or UTF-16/32 text (it holds NUL bytes or a UTF-16 byte-order "
+                            "mark), not UTF-8 CSV", file=name, row=1)
         reader = csv.DictReader(fh)
-        header = reader.fieldnames or []
+        try:
+            header = reader.fieldnames or []
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise DataError(f"cannot read the header: not UTF-8 CSV ({exc})", file=name, row=1) from None
         seen: set[str] = set()
         for col in header:
             if col in seen:

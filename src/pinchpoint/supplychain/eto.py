@@ -61,8 +61,15 @@ def is_eto_folder(path: Path) -> bool:
 
 def detect_vintage(path: Path) -> str:
     """Return ``"current"`` or ``"v1"`` from the provision file's header."""
-    with (path / "provision.csv").open(encoding="utf-8-sig") as fh:
-        header = fh.readline()
+    from pinchpoint.yamlio import decode_text
+
+    provision = path / "provision.csv"
+    try:
+        with provision.open("rb") as fh:
+            head = fh.read(65536)
+    except OSError as exc:
+        raise DataError(f"cannot read file: {exc.strerror}", file=str(provision)) from None
+    header = decode_text(head.split(b"\n", 1)[0], str(provision))
     if "negligible_market_share" in header and "year" not in header.split(","):
         return "v1"
     return "current"

@@ -30,6 +30,7 @@ from pinchpoint.supplychain.model import (
     Stage,
     SupplyChain,
 )
+from pinchpoint.yamlio import read_yaml_document
 
 SECTIONS = ("sources", "stages", "inputs", "providers", "provisions", "relations")
 _REQUIRED = {
@@ -78,16 +79,7 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, list[Row]]]:
 
     LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     label = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DataError(f"cannot read file: {exc.strerror}", file=label) from exc
-    try:
-        doc = yaml.load(text, Loader=LineLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise DataError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=label,
-                        row=mark.line + 1 if mark else None) from None
+    doc, _ = read_yaml_document(path, LineLoader)  # size, encoding and alias-expansion caps
     if not isinstance(doc, dict):
         raise DataError("expected a mapping with keys such as 'inputs' and 'provisions'", file=label, row=1)
     unknown = sorted(k for k in doc if k not in SECTIONS and k not in
@@ -119,12 +111,7 @@ def _read_csv_folder(path: Path) -> tuple[dict[str, Any], dict[str, list[Row]]]:
     meta: dict[str, Any] = {}
     meta_file = path / "dataset.yaml"
     if meta_file.exists():
-        import yaml
-
-        try:
-            loaded = yaml.safe_load(meta_file.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise DataError(f"not valid YAML: {exc}", file=str(meta_file)) from None
+        loaded = read_yaml_document(meta_file)[0] or {}
         if not isinstance(loaded, dict):
             raise DataError("expected a mapping", file=str(meta_file), row=1)
         meta = loaded

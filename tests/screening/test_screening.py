@@ -33,10 +33,19 @@ def test_loader_counts_match_the_sources(lists: dict[str, ScreeningList]) -> Non
     assert count(un, NameKind.ALIAS) == 2752 and count(un, NameKind.ORIGINAL) == 378
     assert len(meti.entities) == 835 and 1400 <= count(meti, NameKind.ALIAS) <= 1450
     assert count(meti, NameKind.ORIGINAL) >= 200
-    assert len(dpl.entities) == 581
+    dpl_rows = list(csv.reader((LISTS / "us_bis_dpl_2022.txt").open(encoding="utf-8"), delimiter="\t"))[1:]
+    assert len(dpl_rows) == 581 and dpl.records == 581  # two rows are repeated verbatim (DAQING ZHOU, NEI-CHIEN CHU)
+    assert len(dpl.entities) == len({tuple(r) for r in dpl_rows}) == 579 and dpl.duplicates == 2
     assert ftm.entities and all(e.names for e in ftm.entities)
     assert (ofac.version, un.version, meti.version) == ("20240503", "2026-02-27", "20250929")
-    assert all(not sl.problems for sl in lists.values())
+    # the alt file is from 2025, the SDN file from 2024: alternate names of entities listed since are reported
+    sdn_ids = {r[0] for r in csv.reader((LISTS / "ofac_sdn_20240503.csv").open(encoding="latin-1")) if len(r) > 1}
+    orphans = sum(1 for r in csv.reader((LISTS / "ofac_alt_20250227.csv").open(encoding="latin-1"))
+                  if len(r) > 1 and r[0] not in sdn_ids)
+    assert len(ofac.problems) == 1 and f"{orphans} alternate names belong to entities" in ofac.problems[0]
+    assert all(not sl.problems for sl in lists.values() if sl is not ofac)
+    for sl in lists.values():  # every record is an entity, a duplicate, skipped by design or reported
+        assert sl.records == len(sl.entities) + sl.duplicates + sl.skipped + sl.dropped
 
 
 def test_normalisation() -> None:

@@ -27,11 +27,10 @@ class ScreenRequest(BaseModel):
 
 @lru_cache(maxsize=2)
 def _screener(workspace: str | None, stamp: str) -> Screener:
-    from pinchpoint.screening.store import load_lists
-    from pinchpoint.workspace import Workspace
+    from pinchpoint.screening.store import read_lists
 
-    with Workspace(Path(workspace)) if workspace else Workspace.open_default() as ws:
-        screener = Screener(load_lists(ws))
+    # the workspace is open only while the stored lists are fetched: a `lists load` never waits for the indexing
+    screener = Screener(read_lists(Path(workspace) if workspace else None))
     screener.skeleton_index()  # a service builds it with the lists, not on a user's first Arabic query
     return screener
 
@@ -50,7 +49,7 @@ def _current(request: Request) -> Screener:
     checked: tuple[str, float] | None = getattr(state, "screening_lists_checked", None)
     try:
         if checked is None or time.monotonic() - checked[1] > LIST_CHECK_SECONDS:
-            with Workspace(Path(workspace)) if workspace else Workspace.open_default() as ws:
+            with Workspace.open_reader(Path(workspace) if workspace else None) as ws:
                 stamp = ";".join(r["content_hash"] for r in list_table(ws).rows)
             checked = (stamp, time.monotonic())
             state.screening_lists_checked = checked
@@ -75,5 +74,10 @@ def lists(request: Request) -> list[dict[str, Any]]:
     from pinchpoint.workspace import Workspace
 
     workspace = request.app.state.workspace
-    with Workspace(Path(workspace)) if workspace else Workspace.open_default() as ws:
-        return list_table(ws).records()
+    try:
+        with Workspace.open_reader(Path(workspace) if workspace else None) as ws:
+            return list_table(ws).records()
+    except PinchpointError as exc:
+        if "no workspace" in str(exc):
+            return []  # nothing loaded yet
+        raise HTTPException(status_code=503, detail=str(exc)) from None

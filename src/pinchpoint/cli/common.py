@@ -46,10 +46,15 @@ def friendly_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def say_waiting(message: str) -> None:
+    typer.echo(message, err=True)
+
+
 def open_workspace(path: Path | None) -> Any:
+    """The workspace, opened for writing; if another process holds it, waits (bounded) and says for whom."""
     from pinchpoint.workspace import Workspace
 
-    return Workspace(path) if path is not None else Workspace.open_default()
+    return Workspace(path, on_wait=say_waiting) if path is not None else Workspace.open_default(on_wait=say_waiting)
 
 
 def open_chain(dataset: str, workspace: Path | None) -> Any:

@@ -7,7 +7,15 @@ from typing import Annotated, Any
 
 import typer
 
-from pinchpoint.cli.common import FormatOpt, OutputOpt, WorkspaceOpt, friendly_errors, open_workspace, with_command
+from pinchpoint.cli.common import (
+    FormatOpt,
+    OutputOpt,
+    WorkspaceOpt,
+    friendly_errors,
+    open_workspace,
+    say_waiting,
+    with_command,
+)
 
 lists_app = typer.Typer(no_args_is_help=True, help="Restricted-party lists: load, list, update.")
 
@@ -35,10 +43,10 @@ def register(app: typer.Typer) -> None:
         from pinchpoint.cli.output import emit
         from pinchpoint.screening.batch import screen_file
         from pinchpoint.screening.matcher import Screener
-        from pinchpoint.screening.store import load_lists
+        from pinchpoint.screening.store import read_lists
 
-        with open_workspace(workspace) as ws:
-            screener = Screener(load_lists(ws, lists))
+        # the workspace is open only while the stored lists are fetched, not while they are parsed and indexed
+        screener = Screener(read_lists(workspace, lists, on_wait=say_waiting))
         options: dict[str, Any] = {"threshold": threshold, "country": country, "entity_type": entity_type,
                                    "lists": lists, "birth_date": birth_date}
         if file is not None:
@@ -58,20 +66,47 @@ def register(app: typer.Typer) -> None:
 
     @lists_app.command("load")
     @friendly_errors
-    def load(paths: Annotated[list[Path], typer.Argument(help="List files (format detected).")],
+    def load(paths: Annotated[list[Path], typer.Argument(help="List files (format detected; .gz read too).")],
+             force: Annotated[bool, typer.Option("--force", help="Load a version even if it holds no entities, "
+                                                 "lacks most of the loaded version's entities or is dated in "
+                                                 "the future.")] = False,
+             show_ids: Annotated[bool, typer.Option("--show-ids", help="List the ids added, removed and "
+                                                    "changed.")] = False,
+             max_mb: Annotated[float, typer.Option("--max-mb", help="Largest list file read (MB, uncompressed).",
+                                                   min=0.001)] = 100.0,
              workspace: WorkspaceOpt = None) -> None:
-        """Load (or update) restricted-party lists into the workspace."""
+        """Load (or update) restricted-party lists into the workspace, reporting what each adds, removes and
+        changes against the loaded version."""
+        from pinchpoint.errors import PinchpointError
         from pinchpoint.screening.loaders import load_list
         from pinchpoint.screening.store import store_list
 
-        with open_workspace(workspace) as ws:
-            for path in paths:
-                if "alt" in path.name.lower() and path.suffix == ".csv":
-                    continue  # OFAC alternate names are read with their SDN file
-                sl = load_list(path)
-                state = "loaded" if store_list(ws, sl) else "already loaded (unchanged)"
-                typer.echo(f"{sl.list_name} {sl.version}: {state}; {len(sl.entities)} entities, "
-                           f"{sum(len(e.names) for e in sl.entities)} names, {len(sl.problems)} problems")
+        failed = 0
+        for path in paths:
+            if "alt" in path.name.lower() and path.suffix == ".csv":
+                continue  # OFAC alternate names are read with their SDN file
+            try:
+                # read and check the file before opening the workspace, so it is locked only while storing
+                sl = load_list(path, max_bytes=int(max_mb * 1024 * 1024))
+                with open_workspace(workspace) as ws:
+                    change = store_list(ws, sl, force=force)
+            except PinchpointError as exc:
+                typer.echo(f"error: {exc}", err=True)
+                failed += 1
+                continue
+            typer.echo(f"{sl.list_name} {sl.version}: {change.summary()}; {len(sl.entities)} entities, "
+                       f"{sum(len(e.names) for e in sl.entities)} names, {sl.duplicates} duplicate records "
+                       f"collapsed, {len(sl.problems)} problems; read as {sl.encoding}")
+            for problem in sl.problems[:10]:
+                typer.echo(f"  problem: {problem}", err=True)
+            if len(sl.problems) > 10:
+                typer.echo(f"  ... and {len(sl.problems) - 10} more problems", err=True)
+            if show_ids:
+                for label, ids in (("added", change.added), ("removed", change.removed),
+                                   ("changed", change.changed)):
+                    typer.echo(f"  {label} ({len(ids)}): {', '.join(ids) if ids else '-'}")
+        if failed:
+            raise typer.Exit(2)
 
     lists_app.command("update", help="Load newer versions of lists (the same as load).")(load)
 
@@ -84,5 +119,6 @@ def register(app: typer.Typer) -> None:
 
         with open_workspace(workspace) as ws:
             table = list_table(ws)
-        emit(table, fmt, output, columns=["list_name", "version", "n_entities", "n_names", "n_problems"],
+        emit(table, fmt, output, columns=["list_name", "version", "n_entities", "n_names", "n_problems",
+                                          "n_duplicates", "encoding"],
              title="Restricted-party lists")

@@ -1,20 +1,34 @@
 """Loaders for the OFAC SDN legacy CSV (+ alternate names), the UN consolidated XML, METI's End User List
-spreadsheet, the BIS Denied Persons List and FollowTheMoney JSON lines. Unreadable records are reported in
-``problems`` (file, row, field), never silently dropped."""
+spreadsheet, the BIS Denied Persons List and FollowTheMoney JSON lines.
+
+Every record read is kept, folded into an earlier record with the same id (a duplicate), skipped by design (FtM
+relation records) or dropped with a line in ``problems`` naming file, row and field. Evidence that a file is cut
+short (it ends mid-record, lacks OFAC's end-of-file mark or the closing XML tag, a row has fewer fields than the
+format) is a :class:`DataError`, never a silently shorter list. Files are capped at :data:`MAX_LIST_BYTES`
+(gzip-compressed files are read transparently, the cap applying to the uncompressed size).
+"""
 
 from __future__ import annotations
 
 import csv
+import gzip
+import hashlib
 import io
 import json
 import re
+import zlib
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from pinchpoint.errors import DataError
 from pinchpoint.screening.model import EntityType, ListedEntity, Name, NameKind, ScreeningList
 from pinchpoint.trade.countries import from_name
+
+#: Largest list file read (uncompressed), in bytes. The real lists are 0.1-4 MB; OpenSanctions' full
+#: FtM export is larger, so raise it for that (``max_bytes=`` / ``pinchpoint lists load --max-mb``).
+MAX_LIST_BYTES = 100 * 1024 * 1024
 
 
 def _country(label: str) -> str | None:
@@ -24,71 +38,217 @@ def _country(label: str) -> str | None:
     return from_name(text.split("\n")[-1]) or from_name(text)
 
 
-def _read_text(path: Path, encoding: str = "utf-8") -> str:
+def read_bytes(path: Path, max_bytes: int = MAX_LIST_BYTES) -> bytes:
+    """The file's bytes, gunzipped when it is gzip, refused over ``max_bytes``."""
     try:
-        return path.read_bytes().decode(encoding)
+        size = path.stat().st_size
+        if path.is_dir():
+            raise DataError("is a folder, not a list file", file=str(path))
+        if size > max_bytes:
+            raise DataError(f"{size:,} bytes is over the {max_bytes:,}-byte cap for a list file "
+                            "(raise it with --max-mb if the file is right)", file=str(path))
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
     except OSError as exc:
         raise DataError(f"cannot read file: {exc.strerror}", file=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not {encoding} text (byte {exc.start})", file=str(path)) from None
+    if data[:2] != b"\x1f\x8b":
+        return data
+    out = bytearray()
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as gz:
+            while chunk := gz.read(1 << 20):
+                out += chunk
+                if len(out) > max_bytes:
+                    raise DataError(f"uncompressed size is over the {max_bytes:,}-byte cap for a list file "
+                                    "(raise it with --max-mb if the file is right)", file=str(path))
+    except EOFError:
+        raise DataError(f"gzip file is cut short: it ends after {len(out):,} uncompressed bytes",
+                        file=str(path), row=out.count(b"\n") + 1) from None
+    except (gzip.BadGzipFile, zlib.error) as exc:
+        raise DataError(f"corrupt gzip file after {len(out):,} uncompressed bytes: {exc}",
+                        file=str(path), row=out.count(b"\n") + 1) from None
+    return bytes(out)
+
+
+def decode_text(path: Path, data: bytes) -> tuple[str, str]:
+    """Text and the encoding it was read with: a byte-order mark decides (UTF-8, UTF-16); else valid UTF-8 is
+    UTF-8, else cp1252 (Windows Latin-1, when its typographic bytes 0x80-0x9F occur) or Latin-1."""
+    boms = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+    for bom, encoding in boms:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError as exc:
+                line = data[:exc.start].decode(encoding, "replace").count("\n") + 1
+                raise DataError(f"not {encoding} text despite its byte-order mark (byte {exc.start})",
+                                file=str(path), row=line) from None
+    if b"\x00" in data:
+        at = data.index(b"\x00")
+        raise DataError(f"binary content (a NUL byte at byte {at}): not a text list file; UTF-16 needs a "
+                        "byte-order mark", file=str(path), row=data[:at].count(b"\n") + 1)
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if any(0x80 <= b <= 0x9F for b in data):
+        try:
+            return data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            pass
+    return data.decode("latin-1"), "latin-1"
 
 
 def _blank(value: str | None) -> str:
     text = (value or "").strip()
-    return "" if text in ("-0-", "-0- ") else text
+    return "" if text == "-0-" else text
+
+
+def _merge(first: ListedEntity, other: ListedEntity) -> ListedEntity:
+    """One entity holding what two records with the same id say (names and facts in first-seen order)."""
+    def union(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(dict.fromkeys(a + b))
+
+    return first.model_copy(update={
+        "names": union(first.names, other.names), "countries": union(first.countries, other.countries),
+        "birth_dates": union(first.birth_dates, other.birth_dates),
+        "identifiers": union(first.identifiers, other.identifiers),
+        "addresses": union(first.addresses, other.addresses),
+        "programmes": union(first.programmes, other.programmes)})
+
+
+def _finish(list_name: str, version: str, path: Path, encoding: str, records: Iterable[tuple[int, ListedEntity]],
+            *, n_records: int, problems: list[str], dropped: int, skipped: int = 0) -> ScreeningList:
+    """Collapse records that repeat an entity id into one entity (identical ones silently counted as duplicates,
+    differing ones merged and reported), and refuse a file that yields no entity at all."""
+    by_id: dict[str, ListedEntity] = {}
+    first_row: dict[str, int] = {}
+    duplicates = 0
+    for row, entity in records:
+        seen = by_id.get(entity.entity_id)
+        if seen is None:
+            by_id[entity.entity_id] = entity
+            first_row[entity.entity_id] = row
+            continue
+        duplicates += 1
+        if seen != entity:
+            merged = _merge(seen, entity)
+            if merged != seen:
+                by_id[entity.entity_id] = merged
+                problems.append(f"{path}, row {row}: repeats {entity.entity_id} of row "
+                                f"{first_row[entity.entity_id]} with different content; merged into one entity")
+    if not by_id:
+        first = f"; first problem: {problems[0]}" if problems else ""
+        raise DataError(f"no {list_name} entities in the file ({n_records} records read, {dropped} unreadable"
+                        f"{first})", file=str(path))
+    return ScreeningList(list_name=list_name, version=version, source=str(path), entities=tuple(by_id.values()),
+                         problems=tuple(problems), encoding=encoding, records=n_records, duplicates=duplicates,
+                         skipped=skipped, dropped=dropped)
 
 
 _OFAC_TYPES = {"individual": EntityType.PERSON, "vessel": EntityType.VESSEL, "aircraft": EntityType.AIRCRAFT}
+_OFAC_SDN_FIELDS = 12  # ent_num, SDN_Name, SDN_Type, Program, Title, Call_Sign, Vess_type, Tonnage, GRT,
+#                        Vess_flag, Vess_owner, Remarks
+_OFAC_ALT_FIELDS = 5  # ent_num, alt_num, alt_type, alt_name, alt_remarks
+_OFAC_ALT_ROW = re.compile(r"\s*\d+,\s*\d+,\s*\"?[afn]ka\b", re.IGNORECASE)
 
 
-def load_ofac(sdn: Path, alt: Path | None = None, version: str | None = None) -> ScreeningList:
-    """OFAC SDN legacy CSV (Latin-1, ends with 0x1A, ``-0-`` for empty): ent_num, name, type, programme, ..."""
-    text = _read_text(sdn, "latin-1").rstrip("\x1a").rstrip()
+def _ofac_rows(path: Path, text: str, n_fields: int, what: str) -> list[tuple[int, list[str]]]:
+    """The rows of an OFAC legacy CSV, which ends with the end-of-file mark 0x1A: without it, or with a row
+    short of ``n_fields``, the file was cut short."""
+    body = text.rstrip()
+    if not body.endswith("\x1a"):
+        last = len(body.splitlines())
+        raise DataError(f"no end-of-file mark (0x1A) after the last row: the {what} file is cut short "
+                        f"(or not OFAC's legacy CSV)", file=str(path), row=last)
+    rows = []
+    reader = csv.reader(io.StringIO(body[:-1]))
+    try:
+        for row in reader:
+            if not row:
+                continue
+            if len(row) < n_fields:
+                raise DataError(f"{len(row)} of the {what} file's {n_fields} fields: the row is cut short",
+                                file=str(path), row=reader.line_num)
+            rows.append((reader.line_num, row))
+    except csv.Error as exc:
+        raise DataError(f"unreadable CSV: {exc}", file=str(path), row=reader.line_num) from None
+    return rows
+
+
+def load_ofac(sdn: Path, alt: Path | None = None, version: str | None = None,
+              max_bytes: int = MAX_LIST_BYTES) -> ScreeningList:
+    """OFAC SDN legacy CSV (``-0-`` for empty, ends with 0x1A): ent_num, name, type, programme, ..., remarks;
+    alternate names from OFAC's ``alt.csv`` when given."""
+    text, encoding = decode_text(sdn, read_bytes(sdn, max_bytes))
     if version is None:
         found = re.search(r"(\d{8})", sdn.name)
         version = found.group(1) if found else ""
-    aliases: dict[str, list[str]] = defaultdict(list)
+    if _OFAC_ALT_ROW.match(text):
+        raise DataError("this is OFAC's alternate-names file: load the SDN file (its alt file is read with it)",
+                        file=str(sdn))
+    rows = _ofac_rows(sdn, text, _OFAC_SDN_FIELDS, "SDN")
     problems: list[str] = []
+    dropped = 0
+    aliases: dict[str, list[tuple[int, str]]] = defaultdict(list)
     if alt is not None:
-        alt_text = _read_text(alt, "latin-1").rstrip("\x1a").rstrip()
-        for n, row in enumerate(csv.reader(io.StringIO(alt_text)), start=1):
-            if len(row) < 4 or not _blank(row[3]):
+        alt_text, _ = decode_text(alt, read_bytes(alt, max_bytes))
+        for n, row in _ofac_rows(alt, alt_text, _OFAC_ALT_FIELDS, "alternate-names"):
+            if not _blank(row[3]):
                 problems.append(f"{alt}, row {n}, field 'alt_name': missing")
                 continue
-            aliases[row[0].strip()].append(_blank(row[3]))
-    entities = []
-    for n, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        if len(row) < 4 or not _blank(row[1]):
-            problems.append(f"{sdn}, row {n}, field 'name': missing or short row ({len(row)} fields)")
+            aliases[row[0].strip()].append((n, _blank(row[3])))
+    records = []
+    for n, row in rows:
+        if not _blank(row[1]):
+            problems.append(f"{sdn}, row {n}, field 'SDN_Name': missing")
+            dropped += 1
             continue
         ent = row[0].strip()
         kind = _OFAC_TYPES.get(_blank(row[2]).lower(), EntityType.ORGANISATION)
-        remarks = _blank(row[11]) if len(row) > 11 else ""
-        names = [Name(text=_blank(row[1]))] + [Name(text=a, kind=NameKind.ALIAS) for a in aliases.get(ent, [])]
+        remarks = _blank(row[11])
+        names = [Name(text=_blank(row[1]))] + [Name(text=a, kind=NameKind.ALIAS) for _, a in aliases.get(ent, [])]
         births = tuple(re.findall(r"DOB (\d{1,2} \w{3} \d{4}|\d{4})", remarks))
-        entities.append(ListedEntity(entity_id=f"ofac-{ent}", list_name="OFAC SDN", list_version=version,
-                                     type=kind, names=tuple(names), programmes=(_blank(row[3]),),
-                                     birth_dates=births))
-    return ScreeningList(list_name="OFAC SDN", version=version, source=str(sdn), entities=tuple(entities),
-                         problems=tuple(problems))
+        records.append((n, ListedEntity(entity_id=f"ofac-{ent}", list_name="OFAC SDN", list_version=version,
+                                        type=kind, names=tuple(names), programmes=(_blank(row[3]),),
+                                        birth_dates=births)))
+    listed = {r[0].strip() for _, r in rows}
+    orphans = [a for ent, found in aliases.items() if ent not in listed for a in found]
+    if orphans:
+        problems.append(f"{alt}: {len(orphans)} alternate names belong to entities the SDN file does not hold "
+                        f"(first: row {min(n for n, _ in orphans)}); are the two files of the same date?")
+    return _finish("OFAC SDN", version, sdn, encoding, records, n_records=len(rows), problems=problems,
+                   dropped=dropped)
 
 
-def load_un(path: Path) -> ScreeningList:
+def load_un(path: Path, max_bytes: int = MAX_LIST_BYTES) -> ScreeningList:
+    """The UN Security Council consolidated list (XML, root ``CONSOLIDATED_LIST``)."""
     import xml.etree.ElementTree as ET
 
+    data = read_bytes(path, max_bytes)
     try:
-        root = ET.parse(path).getroot()
-    except (OSError, ET.ParseError) as exc:
-        raise DataError(f"not a readable XML file: {exc}", file=str(path)) from None
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        line = exc.position[0] if exc.position else None
+        raise DataError(f"not well-formed XML (cut short, or not XML): {exc}", file=str(path), row=line) from None
+    if root.tag != "CONSOLIDATED_LIST":
+        raise DataError(f"not the UN consolidated list: the root element is <{root.tag[:60]}>, not "
+                        "<CONSOLIDATED_LIST>", file=str(path))
+    declared = re.match(rb"<\?xml[^>]*encoding=[\"']([\w.-]+)", data.lstrip(b"\xef\xbb\xbf"))
+    encoding = declared.group(1).decode().lower() if declared else "utf-8"
     version = (root.get("dateGenerated") or "")[:10]
-    entities, problems = [], []
+    records, problems = [], []
+    n_records = dropped = 0
     for tag, kind in (("INDIVIDUALS/INDIVIDUAL", EntityType.PERSON), ("ENTITIES/ENTITY", EntityType.ORGANISATION)):
-        for n, node in enumerate(root.findall(tag)):
+        for n, node in enumerate(root.findall(tag), start=1):
+            n_records += 1
             parts = [(node.findtext(f) or "").strip() for f in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME",
                                                                 "FOURTH_NAME")]
             primary = " ".join(p for p in parts if p)
-            if not primary:
-                problems.append(f"{path}, {tag} {n}, field 'FIRST_NAME': missing")
+            reference = (node.findtext("REFERENCE_NUMBER") or node.findtext("DATAID") or "").strip()
+            if not primary or not reference:
+                field = "FIRST_NAME" if not primary else "REFERENCE_NUMBER"
+                problems.append(f"{path}, {tag.split('/')[1]} {n}, field '{field}': missing")
+                dropped += 1
                 continue
             names = [Name(text=primary)]
             original = (node.findtext("NAME_ORIGINAL_SCRIPT") or "").strip()
@@ -101,33 +261,44 @@ def load_un(path: Path) -> ScreeningList:
             countries = {c for c in (_country(v.text or "") for v in node.findall("NATIONALITY/VALUE")) if c}
             births = tuple(sorted({(d.findtext("DATE") or d.findtext("YEAR") or "").strip()
                                    for d in node.findall("INDIVIDUAL_DATE_OF_BIRTH")} - {""}))
-            entities.append(ListedEntity(
-                entity_id=f"un-{(node.findtext('REFERENCE_NUMBER') or node.findtext('DATAID') or '').strip()}",
-                list_name="UN Security Council Consolidated List", list_version=version, type=kind,
-                names=tuple(names), countries=tuple(sorted(countries)), birth_dates=births,
-                programmes=((node.findtext("UN_LIST_TYPE") or "").strip(),)))
-    return ScreeningList(list_name="UN Security Council Consolidated List", version=version, source=str(path),
-                         entities=tuple(entities), problems=tuple(problems))
+            records.append((n, ListedEntity(
+                entity_id=f"un-{reference}", list_name="UN Security Council Consolidated List",
+                list_version=version, type=kind, names=tuple(names), countries=tuple(sorted(countries)),
+                birth_dates=births, programmes=((node.findtext("UN_LIST_TYPE") or "").strip(),))))
+    return _finish("UN Security Council Consolidated List", version, path, encoding, records, n_records=n_records,
+                   problems=problems, dropped=dropped)
 
 
 _PAREN_ORIGINAL = re.compile(r"[（(]([^()（）]*[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af][^()（）]*)[)）]")
 
 
-def load_meti(path: Path) -> ScreeningList:
+def load_meti(path: Path, max_bytes: int = MAX_LIST_BYTES) -> ScreeningList:
     """METI End User List: No., country, company name (original script in parentheses), aliases ('・' bullets)."""
     from python_calamine import CalamineWorkbook
 
     version = m.group(1) if (m := re.search(r"(\d{8})", path.name)) else ""
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        book = CalamineWorkbook.from_filelike(io.BytesIO(read_bytes(path, max_bytes)))
+        rows = book.get_sheet_by_name(book.sheet_names[0]).to_python()
+    except DataError:
+        raise
     except Exception as exc:  # calamine's own error types
         raise DataError(f"cannot read as a spreadsheet: {exc}", file=str(path)) from None
-    rows = book.get_sheet_by_name(book.sheet_names[0]).to_python()
-    entities, problems = [], []
+    header = " ".join(str(c) for c in rows[0]) if rows else ""
+    if "Company" not in header:
+        raise DataError("not METI's End User List: no 'Company or Organization' column in the first row",
+                        file=str(path), row=1)
+    records, problems = [], []
+    n_records = dropped = 0
     for n, row in enumerate(rows[1:], start=2):
         cells = [str(c).strip() for c in row]
-        if len(cells) < 3 or not cells[2]:
-            problems.append(f"{path}, row {n}, field 'Company or Organization': missing")
+        if not any(cells):
+            continue
+        n_records += 1
+        if len(cells) < 3 or not cells[2] or not cells[0]:
+            field = "No." if len(cells) >= 3 and cells[2] else "Company or Organization"
+            problems.append(f"{path}, row {n}, field '{field}': missing")
+            dropped += 1
             continue
         raw = cells[2]
         names = []
@@ -145,86 +316,167 @@ def load_meti(path: Path) -> ScreeningList:
                 names.extend(Name(text=o, kind=NameKind.ORIGINAL) for o in originals)
         country = _country(cells[1]) if len(cells) > 1 else None
         number = cells[0].removesuffix(".0")
-        entities.append(ListedEntity(entity_id=f"meti-{number}", list_name="METI End User List",
-                                     list_version=version, type=EntityType.ORGANISATION, names=tuple(names),
-                                     countries=(country,) if country else (),
-                                     programmes=(cells[4].replace("\n", " "),) if len(cells) > 4 else ()))
-    return ScreeningList(list_name="METI End User List", version=version, source=str(path),
-                         entities=tuple(entities), problems=tuple(problems))
+        records.append((n, ListedEntity(entity_id=f"meti-{number}", list_name="METI End User List",
+                                        list_version=version, type=EntityType.ORGANISATION, names=tuple(names),
+                                        countries=(country,) if country else (),
+                                        programmes=(cells[4].replace("\n", " "),) if len(cells) > 4 else ())))
+    return _finish("METI End User List", version, path, "xlsx", records, n_records=n_records, problems=problems,
+                   dropped=dropped)
 
 
-def load_dpl(path: Path) -> ScreeningList:
-    """BIS Denied Persons List, legacy tab-separated format with a header row."""
-    text = _read_text(path, "utf-8") if path.read_bytes()[:3] != b"\xef\xbb\xbf" else _read_text(path, "utf-8-sig")
-    reader = csv.DictReader(io.StringIO(text), delimiter="\t")
-    if "Name" not in (reader.fieldnames or []):
+def load_dpl(path: Path, max_bytes: int = MAX_LIST_BYTES) -> ScreeningList:
+    """BIS Denied Persons List, legacy tab-separated format with a header row. It has no ids: an entry's id is a
+    digest of its name, address and effective date, so it stays the same when rows move between versions."""
+    text, encoding = decode_text(path, read_bytes(path, max_bytes))
+    reader = csv.reader(io.StringIO(text), delimiter="\t")
+    try:
+        header = [h.strip() for h in next(reader, [])]
+    except csv.Error as exc:
+        raise DataError(f"unreadable header: {exc}", file=str(path), row=1) from None
+    if "Name" not in header:
         raise DataError("missing column 'Name'", file=str(path), row=1, field="Name")
     version = m.group(1) if (m := re.search(r"(\d{4})", path.name)) else ""
-    entities, problems = [], []
-    for n, row in enumerate(reader, start=2):
-        name = (row.get("Name") or "").strip()
-        if not name:
-            problems.append(f"{path}, row {n}, field 'Name': missing")
-            continue
-        country = (row.get("Country") or "").strip()
-        iso = from_name(country) if country else None
-        address = ", ".join(x for x in (row.get("Street_Address"), row.get("City"), row.get("State"), country)
-                            if x and x.strip())
-        entities.append(ListedEntity(entity_id=f"dpl-{n - 1}", list_name="BIS Denied Persons List",
-                                     list_version=version, names=(Name(text=name),),
-                                     countries=(iso,) if iso else (), addresses=(address,) if address else ()))
-    return ScreeningList(list_name="BIS Denied Persons List", version=version, source=str(path),
-                         entities=tuple(entities), problems=tuple(problems))
+    records, problems = [], []
+    n_records = dropped = 0
+    try:
+        for cells in reader:
+            n = reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            n_records += 1
+            if len(cells) < len(header):
+                raise DataError(f"{len(cells)} of the header's {len(header)} fields: the row is cut short",
+                                file=str(path), row=n)
+            if len(cells) > len(header):
+                problems.append(f"{path}, row {n}: {len(cells)} fields, the header has {len(header)}; "
+                                "the extra fields are ignored")
+            row = dict(zip(header, cells, strict=False))
+            name = row["Name"].strip()
+            if not name:
+                problems.append(f"{path}, row {n}, field 'Name': missing")
+                dropped += 1
+                continue
+            country = (row.get("Country") or "").strip()
+            iso = from_name(country) if country else None
+            address = ", ".join(x.strip() for x in (row.get("Street_Address"), row.get("City"), row.get("State"),
+                                                     country) if x and x.strip())
+            key = "\t".join((name, address, (row.get("Effective_Date") or "").strip()))
+            digest = hashlib.sha256(key.encode()).hexdigest()[:12]
+            records.append((n, ListedEntity(entity_id=f"dpl-{digest}", list_name="BIS Denied Persons List",
+                                            list_version=version, names=(Name(text=name),),
+                                            countries=(iso,) if iso else (),
+                                            addresses=(address,) if address else ())))
+    except csv.Error as exc:
+        raise DataError(f"unreadable row: {exc}", file=str(path), row=reader.line_num) from None
+    return _finish("BIS Denied Persons List", version, path, encoding, records, n_records=n_records,
+                   problems=problems, dropped=dropped)
 
 
 _FTM_TYPES = {"Person": EntityType.PERSON, "Organization": EntityType.ORGANISATION, "Company": EntityType.ORGANISATION,
               "LegalEntity": EntityType.ORGANISATION, "Vessel": EntityType.VESSEL, "Airplane": EntityType.AIRCRAFT}
 
 
-def load_ftm(path: Path, list_name: str = "FollowTheMoney entities") -> ScreeningList:
-    entities, problems = [], []
-    for n, line in enumerate(_read_text(path).splitlines(), start=1):
+def _strings(props: dict[str, Any], key: str) -> list[str]:
+    values = props.get(key, [])
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise TypeError(key)
+    return [v for v in values if v.strip()]
+
+
+def load_ftm(path: Path, list_name: str = "FollowTheMoney entities",
+             max_bytes: int = MAX_LIST_BYTES) -> ScreeningList:
+    """FollowTheMoney JSON lines: one entity object a line; records without names (sanctions, ownership,
+    other relations) are skipped by design. The version is the date of the newest ``last_change``."""
+    text, encoding = decode_text(path, read_bytes(path, max_bytes))
+    lines = text.splitlines()
+    records, problems = [], []
+    n_records = dropped = skipped = 0
+    newest = ""  # the version: the date of the newest change the records carry (FtM's last_change)
+    for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        n_records += 1
         try:
-            doc: dict[str, Any] = json.loads(line)
+            doc = json.loads(line)
         except json.JSONDecodeError as exc:
+            if n == len(lines) and not text.endswith("\n"):
+                raise DataError(f"the last line is cut short ({exc.msg})", file=str(path), row=n) from None
             problems.append(f"{path}, row {n}, field 'json': {exc.msg}")
+            dropped += 1
             continue
+        except RecursionError:
+            problems.append(f"{path}, row {n}, field 'json': nested too deeply")
+            dropped += 1
+            continue
+        if not isinstance(doc, dict):
+            problems.append(f"{path}, row {n}: a JSON {type(doc).__name__}, not an entity object")
+            dropped += 1
+            continue
+        changed = doc.get("last_change")
+        if isinstance(changed, str) and re.match(r"\d{4}-\d{2}-\d{2}", changed):
+            newest = max(newest, changed[:10])
         props = doc.get("properties") or {}
-        names = [Name(text=t) for t in props.get("name", [])[:1]]
-        names += [Name(text=t, kind=NameKind.ALIAS) for t in props.get("name", [])[1:] + props.get("alias", [])]
-        if not names:
-            if doc.get("schema") in _FTM_TYPES:
+        schema = doc.get("schema")
+        entity_id = doc.get("id")
+        try:
+            if not isinstance(props, dict):
+                raise TypeError("properties")
+            all_names = _strings(props, "name")
+            aliases = _strings(props, "alias")
+            country_names = _strings(props, "country") + _strings(props, "nationality")
+            births = _strings(props, "birthDate")
+        except TypeError as exc:
+            problems.append(f"{path}, row {n}, field '{exc}': not a list of strings")
+            dropped += 1
+            continue
+        if not all_names and not aliases:
+            if schema in _FTM_TYPES:
                 problems.append(f"{path}, row {n}, field 'name': missing")
-            continue  # relationship records (sanctions, ownership) carry no names
-        countries = {c for c in (from_name(x.upper()) for x in props.get("country", []) + props.get(
-            "nationality", [])) if c}
-        entities.append(ListedEntity(entity_id=str(doc.get("id")), list_name=list_name, list_version="",
-                                     type=_FTM_TYPES.get(str(doc.get("schema")), EntityType.UNKNOWN),
-                                     names=tuple(names), countries=tuple(sorted(countries)),
-                                     birth_dates=tuple(props.get("birthDate", []))))
-    return ScreeningList(list_name=list_name, version="", source=str(path), entities=tuple(entities),
-                         problems=tuple(problems))
+                dropped += 1
+            else:
+                skipped += 1  # relationship records (sanctions, ownership) carry no names
+            continue
+        if not isinstance(entity_id, str | int) or not str(entity_id).strip():
+            problems.append(f"{path}, row {n}, field 'id': missing")
+            dropped += 1
+            continue
+        names = [Name(text=t) for t in all_names[:1]]
+        names += [Name(text=t, kind=NameKind.ALIAS) for t in all_names[1:] + aliases]
+        countries = {c for c in (from_name(x.upper()) for x in country_names) if c}
+        records.append((n, ListedEntity(entity_id=str(entity_id), list_name=list_name, list_version="",
+                                        type=_FTM_TYPES.get(str(schema), EntityType.UNKNOWN), names=tuple(names),
+                                        countries=tuple(sorted(countries)), birth_dates=tuple(births))))
+    records = [(n, e.model_copy(update={"list_version": newest})) for n, e in records]
+    return _finish(list_name, newest, path, encoding, records, n_records=n_records, problems=problems,
+                   dropped=dropped, skipped=skipped)
 
 
-def load_list(path: str | Path, alt: str | Path | None = None) -> ScreeningList:
-    """Detect the format from the file and load it."""
+def load_list(path: str | Path, alt: str | Path | None = None, max_bytes: int = MAX_LIST_BYTES) -> ScreeningList:
+    """Detect the format from the file (gzip-compressed or not) and load it."""
     p = Path(path)
     if not p.exists():
         raise DataError("no such file", file=str(p))
-    name = p.name.lower()
-    if p.suffix == ".xlsx":
-        return load_meti(p)
-    if p.suffix == ".xml":
-        return load_un(p)
-    head = p.read_bytes()[:400]
-    if head.lstrip().startswith(b"{"):
-        return load_ftm(p)
+    data = read_bytes(p, max_bytes)
+    name = p.name.lower().removesuffix(".gz")
+    if name.endswith(".xlsx") or data.startswith(b"PK\x03\x04"):
+        return load_meti(p, max_bytes)
+    head = data[:4000]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: sniff the decoded text
+        head = head[:len(head) // 2 * 2].decode("utf-16", "replace").encode("utf-8", "replace")
+    head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if name.endswith(".xml") or head.startswith(b"<"):
+        return load_un(p, max_bytes)
+    if name.endswith((".json", ".jsonl", ".ndjson")) or head[:1] in (b"{", b"["):
+        return load_ftm(p, max_bytes=max_bytes)
+    if _OFAC_ALT_ROW.match(head.decode("latin-1")):
+        raise DataError("this is OFAC's alternate-names file: load the SDN file (its alt file is read with it)",
+                        file=str(p))
     if b"\t" in head and b"Name" in head:
-        return load_dpl(p)
+        return load_dpl(p, max_bytes)
     if re.match(rb"\d+,\"", head):
         sibling = Path(alt) if alt else next(iter(sorted(p.parent.glob("*alt*.csv"))), None)
-        return load_ofac(p, sibling if "sdn" in name else None)
+        return load_ofac(p, sibling if "sdn" in name else None, max_bytes=max_bytes)
     raise DataError("cannot tell the list format (OFAC SDN CSV, UN XML, METI xlsx, BIS DPL txt, FtM JSON lines)",
                     file=str(p))

@@ -55,3 +55,11 @@ class ScreeningList(BaseModel):
     source: str
     entities: tuple[ListedEntity, ...]
     problems: tuple[str, ...] = ()
+    #: How the file was decoded: utf-8 when it is valid UTF-8, else cp1252 or latin-1 (see loaders.decode_text).
+    encoding: str = ""
+    #: Records read from the file. Every one is an entity, a duplicate, skipped by design (FtM relations) or
+    #: dropped with a line in ``problems``: records == len(entities) + duplicates + skipped + dropped.
+    records: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    dropped: int = 0

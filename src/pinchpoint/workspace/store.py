@@ -7,12 +7,22 @@
   plain tables (``inputs``, ``providers``, ``provisions``, ``relations``) for users' own SQL.
 
 Location: ``--workspace PATH``, else ``$PINCHPOINT_HOME``, else the user data directory.
+
+**Locking.** DuckDB lets one process write a database file, or any number read it, never both at once. Readers
+(``screen``, the API) open the file read-only for as short a time as they can (``Workspace.open_reader``) and
+parse what they fetched after closing it; a writer that finds the file locked retries for up to
+:data:`LOCK_WAIT_SECONDS` (``$PINCHPOINT_LOCK_WAIT``), saying which process holds the lock, then fails with an error
+that names it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +38,10 @@ if TYPE_CHECKING:
 
 DB_FILE = "workspace.duckdb"
 SCHEMA_VERSION = 1
+#: How long opening a workspace waits for another process's lock before giving up (``$PINCHPOINT_LOCK_WAIT``).
+LOCK_WAIT_SECONDS = 30.0
+
+_log = logging.getLogger("pinchpoint.workspace")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -53,6 +67,27 @@ def default_workspace_path() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("pinchpoint", appauthor=False))
+
+
+def lock_wait_seconds() -> float:
+    try:
+        return max(0.0, float(os.environ.get("PINCHPOINT_LOCK_WAIT", LOCK_WAIT_SECONDS)))
+    except ValueError:
+        return LOCK_WAIT_SECONDS
+
+
+def _lock_holder(message: str) -> str | None:
+    """Who holds a DuckDB lock, from its error message ("... held in /usr/bin/python3 (PID 123)"), with the
+    command line when it can be read."""
+    found = re.search(r"held in (.*?) \(PID (\d+)\)", message)
+    if not found:
+        return None
+    pid = found.group(2)
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        command = found.group(1)
+    return f"process {pid} ({command[:120]})"
 
 
 def content_hash(path: Path) -> str:
@@ -83,26 +118,57 @@ class DatasetRecord:
 class Workspace:
     """An open workspace. Use as a context manager, or call :meth:`close`."""
 
-    def __init__(self, path: str | Path, *, create: bool = True, read_only: bool = False) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True, read_only: bool = False,
+                 lock_wait: float | None = None, on_wait: Callable[[str], None] | None = None) -> None:
+        """Open (or create) the workspace. When another process holds the file, retry for ``lock_wait``
+        seconds (default :func:`lock_wait_seconds`), telling ``on_wait`` (default: the log) once what it waits
+        for."""
         import duckdb
 
         p = Path(path).expanduser()
         db = p if p.suffix == ".duckdb" else p / DB_FILE
-        if not db.exists() and not create:
+        if not db.exists() and (not create or read_only):
             raise WorkspaceError(f"no workspace at {db} (import a dataset first: pinchpoint data import PATH)")
-        try:
-            db.parent.mkdir(parents=True, exist_ok=True)
-            self.con: duckdb.DuckDBPyConnection = duckdb.connect(str(db), read_only=read_only)
-        except (OSError, duckdb.Error) as exc:
-            raise WorkspaceError(f"cannot open workspace {db}: {exc}") from None
+        wait = lock_wait_seconds() if lock_wait is None else lock_wait
+        deadline = time.monotonic() + wait
+        delay, told = 0.02, False
+        while True:
+            try:
+                db.parent.mkdir(parents=True, exist_ok=True)
+                self.con: duckdb.DuckDBPyConnection = duckdb.connect(str(db), read_only=read_only)
+                break
+            except OSError as exc:
+                raise WorkspaceError(f"cannot open workspace {db}: {exc}") from None
+            except duckdb.Error as exc:
+                if read_only and "different configuration" in str(exc):
+                    read_only = False  # this process has it open for writing already: share that instance
+                    continue
+                holder = _lock_holder(str(exc)) if "lock" in str(exc).lower() else None
+                if holder is None:
+                    raise WorkspaceError(f"cannot open workspace {db}: {exc}") from None
+                if time.monotonic() >= deadline:
+                    raise WorkspaceError(f"workspace {db} is still locked by {holder} after {wait:g} s; try again "
+                                         "when it is done (or raise $PINCHPOINT_LOCK_WAIT)") from None
+                if not told:
+                    (on_wait or _log.warning)(f"waiting up to {wait:g} s for workspace {db}: locked by {holder}")
+                    told = True
+                time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+                delay = min(delay * 2, 0.25)
         self.path = db
+        self.read_only = read_only
         if not read_only:
             self.con.execute(_SCHEMA)
             self.con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
     @classmethod
-    def open_default(cls, *, create: bool = True) -> Workspace:
-        return cls(default_workspace_path(), create=create)
+    def open_default(cls, *, create: bool = True, on_wait: Callable[[str], None] | None = None) -> Workspace:
+        return cls(default_workspace_path(), create=create, on_wait=on_wait)
+
+    @classmethod
+    def open_reader(cls, path: Path | None = None, *, on_wait: Callable[[str], None] | None = None) -> Workspace:
+        """Open read-only, for a reader that fetches what it needs and closes at once: any number of readers
+        share the file, and a writer waits only while one is open."""
+        return cls(path if path is not None else default_workspace_path(), read_only=True, on_wait=on_wait)
 
     def __enter__(self) -> Workspace:
         return self

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +88,33 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP, "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """``value`` made inert for spreadsheets: a text cell that starts like a formula gets a leading ``'``.
+
+    Only strings change, and only those a spreadsheet would evaluate; numbers (and text that is just a number,
+    such as ``-0.5``) are left alone. Every CSV writer in pinchpoint passes its cells through here.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+class SpreadsheetSafeDictWriter(csv.DictWriter):  # type: ignore[type-arg]
+    """``csv.DictWriter`` whose text cells go through :func:`spreadsheet_safe`."""
+
+    def writerow(self, rowdict: Mapping[str, Any]) -> Any:
+        return super().writerow({k: spreadsheet_safe(v) for k, v in rowdict.items()})
+
+    def writerows(self, rowdicts: Iterable[Mapping[str, Any]]) -> None:
+        for row in rowdicts:
+            self.writerow(row)
+
+
 def _csv_cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -95,10 +123,10 @@ def _csv_cell(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         if any(isinstance(v, (dict, list, tuple)) for v in value):
             return json.dumps(value, ensure_ascii=False, default=str)
-        return "; ".join(str(v) for v in value)
+        return spreadsheet_safe("; ".join(str(v) for v in value))
     if isinstance(value, float):
-        return repr(round(value, 10)) if math.isfinite(value) else ""
-    return value
+        return repr(value) if math.isfinite(value) else ""  # shortest text that reads back as the same float
+    return spreadsheet_safe(value)
 
 
 def format_from_path(path: Path) -> ExportFormat:
@@ -168,7 +196,7 @@ def to_csv_text(table: ResultTable) -> str:
 
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(table.columns)
+    writer.writerow([spreadsheet_safe(c) for c in table.columns])
     for r in table.rows:
         writer.writerow([_csv_cell(r[c]) for c in table.columns])
     return buf.getvalue()

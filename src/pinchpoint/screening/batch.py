@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pinchpoint.errors import DataError
+from pinchpoint.results.table import SpreadsheetSafeDictWriter
 from pinchpoint.screening.matcher import Screener
 
 OUTPUT_COLUMNS = ["row", "query", "status", "matched_name", "entity_id", "list", "list_version", "score",
@@ -42,7 +43,7 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
     counts = {"match": 0, "no match": 0, "unreadable": 0}
     new_file = not output.exists() or not done
     with output.open("a" if not new_file else "w", encoding="utf-8", newline="") as fh, Progress(transient=True) as bar:
-        writer = csv.DictWriter(fh, OUTPUT_COLUMNS)
+        writer = SpreadsheetSafeDictWriter(fh, OUTPUT_COLUMNS)  # names from customers may start with '='
         if new_file:
             writer.writeheader()
         task = bar.add_task(f"screening {source.name}", total=len(rows))

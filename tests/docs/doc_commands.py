@@ -70,3 +70,55 @@ def doc_commands(files: list[Path] | None = None) -> list[DocCommand]:
             if start and (start.start() == 0 or "pinchpoint" not in command[: start.start()]):
                 found.append(DocCommand(str(path.relative_to(ROOT)), n, command[start.start(2):], comment))
     return found
+
+
+# A quoted figure is tied to the command that gives it by an HTML comment after it (invisible when rendered):
+#   <!-- figure "+344.8%": pinchpoint trade growth ... -f json :: partner=KGZ :: growth_pct -->
+# The quote must stand in the text within the 12 lines above; the command's JSON rows are filtered by the
+# key=value pairs (exactly one row must remain) and the column's value, rounded as the quote is, must equal it.
+_FIGURE = re.compile(r'<!--\s*figure\s+"(?P<quote>[^"]+)"\s*:\s*(?P<command>.+?)\s*::\s*(?P<filters>[^:]*?)\s*::'
+                     r"\s*(?P<column>[\w.]+)\s*-->")
+_NUMBER = re.compile(r"[+\-−]?\d[\d,]*(\.\d+)?")
+
+
+@dataclass(frozen=True)
+class DocFigure:
+    file: str
+    line: int
+    quote: str
+    command: str
+    filters: tuple[tuple[str, str], ...]
+    column: str
+    context: str  # the text above the comment, where the quote must stand
+
+    def __str__(self) -> str:
+        return f'{self.file}:{self.line}: "{self.quote}"'
+
+    @property
+    def value(self) -> float:
+        m = _NUMBER.search(self.quote)
+        if not m:
+            raise ValueError(f"{self}: no number in the quote")
+        return float(m.group(0).replace(",", "").replace("−", "-"))
+
+    @property
+    def decimals(self) -> int:
+        m = _NUMBER.search(self.quote)
+        assert m is not None
+        return len(m.group(1)) - 1 if m.group(1) else 0
+
+    def matches(self, actual: float) -> bool:
+        return round(actual, self.decimals) == round(self.value, self.decimals)
+
+
+def doc_figures(files: list[Path] | None = None) -> list[DocFigure]:
+    found: list[DocFigure] = []
+    for path in files or DOC_FILES:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for n, raw in enumerate(lines, start=1):
+            for m in _FIGURE.finditer(raw):
+                pairs = tuple(tuple(p.split("=", 1)) for p in m.group("filters").split(",") if "=" in p)
+                context = "\n".join(re.sub(r"<!--.*?-->", "", ln) for ln in lines[max(0, n - 13): n])
+                found.append(DocFigure(str(path.relative_to(ROOT)), n, m.group("quote"), m.group("command"),
+                                       pairs, m.group("column"), context))  # type: ignore[arg-type]
+    return found

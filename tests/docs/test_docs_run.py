@@ -6,6 +6,7 @@ resolves, ``.venv/bin/pinchpoint`` exists), so outputs land in the scratch folde
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SHARED
-from tests.docs.doc_commands import DOC_FILES, ROOT, DocCommand, doc_commands
+from tests.docs.doc_commands import DOC_FILES, ROOT, DocCommand, DocFigure, doc_commands, doc_figures
 
 BIN = Path(sys.executable).parent
 TIMEOUT = 600
@@ -85,7 +86,27 @@ def test_every_printed_command_runs(doc: Path, tmp_path: Path) -> None:
             _run(cmd, work, env)
         except (AssertionError, subprocess.TimeoutExpired, pytest.fail.Exception) as exc:
             failures.append(str(exc))  # later commands still run: one report lists every stale line
+    for figure in doc_figures([doc]):  # after the commands: the figures read the data they loaded
+        problem = _check_figure(figure, work, env)
+        if problem:
+            failures.append(problem)
     assert not failures, "\n\n".join(failures)
+
+
+def _check_figure(figure: DocFigure, work: Path, env: dict[str, str]) -> str | None:
+    if figure.quote not in figure.context:
+        return f"{figure}: the quote is not in the text above its check"
+    done = subprocess.run(["bash", "-c", figure.command], cwd=work, env=env, capture_output=True, text=True,
+                          timeout=TIMEOUT)
+    if done.returncode != 0:
+        return f"{figure}: {figure.command}: exit {done.returncode}\n{done.stderr[-2000:]}"
+    rows = [r for r in json.loads(done.stdout)["rows"] if all(str(r.get(k)) == v for k, v in figure.filters)]
+    if len(rows) != 1:
+        return f"{figure}: {len(rows)} rows match {figure.filters} in the output of {figure.command}"
+    actual = rows[0].get(figure.column)
+    if not isinstance(actual, (int, float)) or not figure.matches(float(actual)):
+        return f"{figure}: the command gives {figure.column} = {actual!r}, the docs say {figure.quote}"
+    return None
 
 
 def test_the_docs_print_commands() -> None:
@@ -95,3 +116,12 @@ def test_the_docs_print_commands() -> None:
                                         "docs/screening.md"}
     assert any(c.command.endswith("pinchpoint demo") for c in found if c.file == "README.md")
     assert all(c.line > 0 for c in found) and str(ROOT)
+    figures = doc_figures()
+    assert figures and all(f.command.startswith("pinchpoint ") for f in figures)
+
+
+def test_a_figure_check_compares_at_the_quoted_precision() -> None:
+    fig = DocFigure("x.md", 1, "+344.8%", "pinchpoint x", (), "growth_pct", "+344.8%")
+    assert fig.matches(344.8071) and not fig.matches(344.7) and not fig.matches(-344.8)
+    assert DocFigure("x.md", 1, "14,965 entities", "", (), "n", "").matches(14965)
+    assert DocFigure("x.md", 1, "−38.3%", "", (), "n", "").matches(-38.3105)

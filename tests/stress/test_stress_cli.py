@@ -65,3 +65,18 @@ def test_tts_records_the_solver_it_calls() -> None:
     table = run_tts(StressNetwork.build(load_chain()), load_scenario("taiwan_blockade"))
     assert "linprog" not in table.meta["method"] and "scipy" not in table.meta["method"]
     assert f"HiGHS {version('highspy')}" in table.meta["method"] and "highspy" in table.meta["method"]
+
+
+def test_tts_says_what_it_ignores_and_marks_the_scenarios_country_inputs(eto_chain: Any) -> None:
+    from pinchpoint.stress.engines import run_tts
+    from pinchpoint.stress.network import StressNetwork
+    from pinchpoint.stress.scenario import load_scenario
+
+    sc = load_scenario("taiwan_blockade")
+    table = run_tts(StressNetwork.build(eto_chain), sc)
+    assert {r["country"] for r in table.rows} > {"TWN"}  # every country-input is listed ...
+    marked = {(r["country"], r["input_id"]) for r in table.rows if r["in_scenario"]}
+    # ... and those the blockade cuts (Taiwan's, the only shock's country) are marked
+    assert marked and marked == {(r["country"], r["input_id"]) for r in table.rows if r["country"] == "TWN"}
+    text = " ".join(table.caveats)
+    assert "shocks" in text and "not used" in text and f"marks the {len(marked)} country-input" in text

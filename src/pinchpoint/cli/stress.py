@@ -68,7 +68,8 @@ def register(app: typer.Typer) -> None:
             columns = ["input_id", "input_name", "kind", "own_loss", "shortfall"]
         elif engine == "tts":
             table = run_tts(net, sc, target=target)
-            columns = ["country", "input_name", "share", "tts_days", "ttr_days", "vulnerable", "lost_output_days"]
+            columns = ["country", "input_name", "share", "tts_days", "ttr_days", "vulnerable", "lost_output_days",
+                       "in_scenario"]
         elif engine == "dynamic":
             with Progress(console=Console(stderr=True), transient=True) as bar:
                 task = bar.add_task(f"{sc.name}: {runs} run(s)", total=sc.horizon_days)

@@ -260,44 +260,66 @@ def schedule(table: IOTable, scenario: Scenario, days: int) -> Schedule:
     names = list(dict.fromkeys(table.regions))
     bans: list[tuple[NDArray[np.bool_], FloatArray]] = []
 
-    def where(number: int, field: str) -> dict[str, Any]:
-        return {"file": scenario.origin or None, "field": f"shocks.{number - 1}.{field}"}
-
-    for number, shock in enumerate(scenario.shocks, start=1):
+    check_ario(table, scenario)
+    for shock in scenario.shocks:
         if isinstance(shock, CapacityLoss):
-            if shock.organisation:
-                raise DataError("an IO table has regions and sectors, not organisations", **where(number,
-                                                                                                   "organisation"))
             hit = regions == shock.country
             if shock.input:
                 hit &= sectors == shock.input
-            if not hit.any():
-                if shock.country not in names:
-                    raise DataError(f"{shock.country!r} is not a region of the table (regions: "
-                                    f"{', '.join(names)})", **where(number, "country"))
-                raise DataError(f"{shock.input!r} is not a sector of the table (sectors: "
-                                f"{', '.join(dict.fromkeys(table.sectors))})", **where(number, "input"))
             delta[:, hit] += (shock.fraction * shock.severity(t))[:, None]
         elif isinstance(shock, DemandSurge):
             hit = np.isin(sectors, list(shock.outputs)) if shock.outputs else np.ones(n, dtype=bool)
             demand[:, hit] *= (1.0 + shock.increase * shock.severity(t))[:, None]
         elif isinstance(shock, ExportBan):
-            if shock.country not in names:
-                raise DataError(f"{shock.country!r} is not a region of the table", **where(number, "country"))
             supplier = (regions == shock.country) & (np.isin(sectors, list(shock.inputs)) if shock.inputs else True)
             mask = supplier[:, None] & (np.asarray(names) != shock.country)[None, :]
             bans.append((mask, shock.fraction * (1.0 - shock.leakage) * shock.severity(t)))
     embargo = None
     if scenario.ario.embargoed:
-        unknown = sorted(set(scenario.ario.embargoed) - set(names))
-        if unknown:
-            raise DataError(f"embargoed regions not in the table: {', '.join(unknown)}",
-                            file=scenario.origin or None, field="ario.embargoed")
         target = np.isin(names, list(scenario.ario.embargoed))
         embargo = ~np.isin(regions, list(scenario.ario.embargoed))[:, None] & target[None, :]
     if (bans or embargo is not None) and len(table.fd_regions) != table.Y.shape[1]:
         raise DataError(f"{table.source}: final-demand columns carry no regions, so trade restrictions cannot apply")
     return Schedule(loss=np.clip(delta, 0.0, 1.0), demand=demand, bans=tuple(bans), embargo=embargo)
+
+
+def check_ario(table: IOTable, scenario: Scenario) -> None:
+    """Every region and sector the scenario names must be the table's: an error names the file, line and field
+    and the closest valid ids (an unknown sector in ``outputs`` or ``inputs`` used to be skipped silently)."""
+    from pinchpoint.stress.checks import Problems, raise_problems
+    from pinchpoint.supplychain.suggest import did_you_mean
+
+    regions = {r: "" for r in dict.fromkeys(table.regions)}
+    sectors = {s: "" for s in dict.fromkeys(table.sectors)}
+    problems: Problems = list(scenario.uncertainty_problems())
+    source = table.source or "the IO table"
+
+    def check(value: str, among: dict[str, str], what: str, *path: str | int) -> None:
+        if value not in among:
+            problems.append((scenario.where(*path), f"{value!r} is not a {what} of {source}: "
+                             + did_you_mean(value, among, f"{what}s")))
+
+    for k, shock in enumerate(scenario.shocks):
+        if isinstance(shock, CapacityLoss):
+            if shock.organisation is not None:
+                problems.append((scenario.where("shocks", k, "organisation"),
+                                 "an IO table has regions and sectors, not organisations: name a 'country' (region)"))
+            else:
+                check(shock.country or "", regions, "region", "shocks", k, "country")
+            if shock.input is not None:
+                check(shock.input, sectors, "sector", "shocks", k, "input")
+        elif isinstance(shock, ExportBan):
+            check(shock.country, regions, "region", "shocks", k, "country")
+            for n, sector in enumerate(shock.inputs):
+                check(sector, sectors, "sector", "shocks", k, "inputs", n)
+        else:
+            for n, sector in enumerate(shock.outputs):
+                check(sector, sectors, "sector", "shocks", k, "outputs", n)
+    for n, region in enumerate(scenario.ario.embargoed):
+        check(region, regions, "region", "ario", "embargoed", n)
+    for sector in scenario.ario.inventory_days_by_sector:
+        check(sector, sectors, "sector", "ario", "inventory_days_by_sector", sector)
+    raise_problems(problems)
 
 
 def run_ario(table: IOTable, shocks: Schedule | FloatArray, params: ArioParameters | None = None,

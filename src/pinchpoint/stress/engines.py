@@ -13,7 +13,7 @@ import itertools
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from pinchpoint.errors import PinchpointError
 from pinchpoint.results import ResultTable
+from pinchpoint.stress.checks import check_scenario
 from pinchpoint.stress.network import FloatArray, StressNetwork, shock_arrays
 from pinchpoint.stress.scenario import ExportBan, Scenario
 from pinchpoint.supplychain.model import InputKind, RelationKind
@@ -45,6 +46,7 @@ def peak_loss(net: StressNetwork, scenario: Scenario) -> FloatArray:
 
 def run_static(net: StressNetwork, scenario: Scenario) -> ResultTable:
     """Availability propagated once at the shocks' peak: the long-run loss with no buffers and no adaptation."""
+    caveats = check_scenario(net, scenario)
     own = 1.0 - peak_loss(net, scenario)
     avail = net.compiled.graph.propagate(own)
     rows: list[dict[str, Any]] = []
@@ -56,8 +58,9 @@ def run_static(net: StressNetwork, scenario: Scenario) -> ResultTable:
                          "availability": round(float(avail[k]), 9), "shortfall": round(1.0 - float(avail[k]), 9),
                          "is_output": k in net.outputs})
     rows.sort(key=lambda r: (not r["is_output"], -r["shortfall"], r["input_id"]))
-    return ResultTable.from_records("stress_static", rows, meta={"scenario": scenario.name, "engine": "static",
-                                                                 "dataset": net.compiled.chain.name})
+    table = ResultTable.from_records("stress_static", rows, meta={"scenario": scenario.name, "engine": "static",
+                                                                  "dataset": net.compiled.chain.name})
+    return table.with_caveats(*caveats)
 
 
 # Time to survive / time to recover ------------------------------------------------------------------------------
@@ -71,6 +74,7 @@ def run_tts(net: StressNetwork, scenario: Scenario, target: str | None = None, h
     """
     from pinchpoint.analysis.exposure import default_target, upstream
 
+    caveats = check_scenario(net, scenario)
     chain = net.compiled.chain
     target_id = target or scenario.target or default_target(chain)
     t_idx = net.index(target_id)
@@ -95,6 +99,7 @@ def run_tts(net: StressNetwork, scenario: Scenario, target: str | None = None, h
             key = (cc.index[r.target], r.kind is RelationKind.IS_TYPE_OF, r.mode.value == "substitute")
             groups.setdefault(key, []).append((cc.index[r.source], float(w)))
     lp = _TTSProgramme(nodes, pos, groups, has_types, inventory, t_idx, horizon)
+    cut = _scenario_pairs(net, scenario)
     rows_out: list[dict[str, Any]] = []
     for col, (c, i) in enumerate(pairs):
         dep = 1.0 - float(avail[t_idx, col])
@@ -113,14 +118,44 @@ def run_tts(net: StressNetwork, scenario: Scenario, target: str | None = None, h
             "scenario": scenario.name, "country": cc.countries[c], "input_id": inp.id, "input_name": inp.name,
             "kind": inp.kind.value, "share": round(share * 100, 6), "target_id": target_id,
             "tts_days": round(tts, 3) if tts < horizon - 1e-6 else None, "ttr_days": recover,
-            "vulnerable": tts < recover, "dependence": round(dep, 9),
+            "vulnerable": tts < recover, "dependence": round(dep, 9), "in_scenario": (c, i) in cut,
             "lost_output_days": round(max(recover - tts, 0.0) * dep, 3),
         })
     rows_out.sort(key=lambda r: (-r["lost_output_days"], r["tts_days"] if r["tts_days"] is not None else 1e18,
                                  r["country"], r["input_id"]))
-    return ResultTable.from_records("stress_tts", rows_out, meta={
+    table = ResultTable.from_records("stress_tts", rows_out, meta={
         "scenario": scenario.name, "engine": "tts", "target": target_id, "horizon_days": horizon,
         "method": f"Simchi-Levi TTS linear programme, solved by HiGHS {_highs_version()} through highspy"})
+    n_cut = sum(r["in_scenario"] for r in rows_out)
+    return table.with_caveats(
+        f"TTS/TTR tests every country-input upstream of {target_id} ({len(rows_out)} that the target depends on), "
+        "one at a time: that country's whole share of that input is lost from day 0 until TTR. The scenario's shocks "
+        "(their fractions, leakage, start, duration and recovery, and any demand surge), its spare_capacity, "
+        "ramp_up_days, qualification_days, rationing and uncertainty are not used; only its inventory_days, "
+        "recovery_days (TTR) and tool_decay_per_day are.",
+        f"in_scenario marks the {n_cut} country-input(s) whose supply the scenario's shocks cut"
+        + ("." if n_cut else ": none of them is upstream of the target with a share of its own."),
+        *caveats)
+
+
+def _scenario_pairs(net: StressNetwork, scenario: Scenario) -> set[tuple[int, int]]:
+    """(country column, input) pairs of the compiled chain whose supply a supply shock of the scenario cuts; an
+    organisation's cut is counted against its home country."""
+    from pinchpoint.stress.scenario import CapacityLoss
+    from pinchpoint.supplychain.countries import normalise_country
+
+    cc = net.compiled
+    pairs: set[tuple[int, int]] = set()
+    for shares, shock in shock_arrays(net, scenario)[0]:
+        if isinstance(shock, CapacityLoss) and shock.organisation is not None:
+            match = [p for p in cc.chain.providers if shock.organisation in (p.id, p.name)]
+            code = match[0].home_country if match else None
+        else:
+            code = normalise_country(shock.country or "")
+        if code in cc.countries:
+            c = cc.countries.index(code)
+            pairs.update((c, int(i)) for i in np.flatnonzero(shares > 0))
+    return pairs
 
 
 def _installed_base_tts(lp: _TTSProgramme, node: int, share: float, first: float, delta: float, horizon: float,
@@ -274,6 +309,11 @@ class DynamicResult:
     runs: int
     seed: int
 
+    def with_caveats(self, *caveats: str) -> DynamicResult:
+        """The same result with ``caveats`` on every table."""
+        return replace(self, series=self.series.with_caveats(*caveats), summary=self.summary.with_caveats(*caveats),
+                       binding=self.binding.with_caveats(*caveats), capacity=self.capacity.with_caveats(*caveats))
+
 
 def _draws(scenario: Scenario, runs: int, seed: int) -> dict[str, NDArray[np.float64]]:
     """Monte Carlo draws, one column per run. A single run uses the scenario's stated (central) values."""
@@ -303,6 +343,7 @@ def run_dynamic(net: StressNetwork, scenario: Scenario, runs: int = 1, seed: int
     needs the 'scale' extra) across a Dask cluster, in ``workers`` batches. Every random draw is made here first,
     so the result for a seed does not depend on where or in how many batches the runs are made.
     """
+    caveats = check_scenario(net, scenario)
     days = np.arange(scenario.horizon_days, dtype=float)
     draws = _draws(scenario, runs, seed)
     if scheduler is not None:
@@ -332,8 +373,9 @@ def run_dynamic(net: StressNetwork, scenario: Scenario, runs: int = 1, seed: int
             progress(len(days), len(days))
     else:
         raw = _simulate(net, scenario, draws, progress)
-    return _dynamic_tables(net, scenario, days, raw["short"], raw["stock_out"], raw["min_avail"], raw["capacity"],
-                           raw["peak_loss"], runs, seed)
+    result = _dynamic_tables(net, scenario, days, raw["short"], raw["stock_out"], raw["min_avail"], raw["capacity"],
+                             raw["peak_loss"], runs, seed)
+    return result.with_caveats(*caveats)
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ from pinchpoint.analysis.exposure import CompiledChain, compile_chain, upstream
 from pinchpoint.errors import DataError
 from pinchpoint.stress.scenario import CapacityLoss, DemandSurge, ExportBan, Scenario
 from pinchpoint.supplychain.countries import normalise_country
-from pinchpoint.supplychain.model import InputKind, Level, SupplyChain
+from pinchpoint.supplychain.model import InputKind, Level, ProviderKind, RelationKind, SupplyChain
 from pinchpoint.supplychain.shares import normalised, select_shares
+from pinchpoint.supplychain.suggest import did_you_mean
 
 FloatArray = NDArray[np.float64]
 
@@ -42,8 +43,29 @@ class StressNetwork:
 
     def index(self, input_id: str) -> int:
         if input_id not in self.compiled.index:
-            raise DataError(f"unknown input {input_id!r} in dataset {self.compiled.chain.name!r}", field="input")
+            chain = self.compiled.chain
+            raise DataError(f"unknown input {input_id!r} in dataset {chain.name!r}: "
+                            + did_you_mean(input_id, {i.id: i.name for i in chain.inputs}, "input ids"),
+                            field="input")
         return self.compiled.index[input_id]
+
+    def type_scope(self, k: int) -> list[int]:
+        """Input ``k`` and every input that is a type of it, at any depth: a category's supply is its types'
+        (availability replaces a category's own shares by its types'), so a shock to it must reach them."""
+        chain = self.compiled.chain
+        types: dict[str, list[str]] = {}
+        for r in chain.relations:
+            if r.kind is RelationKind.IS_TYPE_OF:
+                types.setdefault(r.target, []).append(r.source)
+        found = [k]
+        stack = [self.compiled.ids[k]]
+        while stack:
+            for t in types.get(stack.pop(), []):
+                idx = self.compiled.index[t]
+                if idx not in found:
+                    found.append(idx)
+                    stack.append(t)
+        return found
 
     def country_shares(self, country: str) -> FloatArray:
         code = normalise_country(country) or country
@@ -54,9 +76,12 @@ class StressNetwork:
 
     def organisation_shares(self, organisation: str) -> FloatArray:
         chain = self.compiled.chain
-        match = [p for p in chain.providers if p.id == organisation or p.name.lower() == organisation.lower()]
+        match = [p for p in chain.providers if p.kind is ProviderKind.ORGANISATION
+                 and (p.id == organisation or p.name.lower() == organisation.lower())]
         if not match:
-            raise DataError(f"unknown organisation {organisation!r} in dataset {chain.name!r}", field="organisation")
+            orgs = {p.id: p.name for p in chain.providers if p.kind is ProviderKind.ORGANISATION}
+            raise DataError(f"unknown organisation {organisation!r} in dataset {chain.name!r}: "
+                            + did_you_mean(organisation, orgs, "organisations"), field="organisation")
         pid = match[0].id
         out = np.zeros(self.n)
         for subject, ss in select_shares(chain, Level.ORGANISATION).items():
@@ -70,17 +95,19 @@ class StressNetwork:
             shares = (self.country_shares(shock.country) if shock.country is not None
                       else self.organisation_shares(shock.organisation or ""))
             if shock.input is not None:
-                keep = np.zeros(self.n)
-                keep[self.index(shock.input)] = 1.0
-                shares = shares * keep
+                shares = shares * self.input_mask((shock.input,))
             return shares
         shares = self.country_shares(shock.country)
         if shock.inputs:
-            keep = np.zeros(self.n)
-            for i in shock.inputs:
-                keep[self.index(i)] = 1.0
-            shares = shares * keep
+            shares = shares * self.input_mask(shock.inputs)
         return shares
+
+    def input_mask(self, inputs: tuple[str, ...]) -> FloatArray:
+        """1 for the named inputs and their types (see :meth:`type_scope`), 0 elsewhere."""
+        keep = np.zeros(self.n)
+        for i in inputs:
+            keep[self.type_scope(self.index(i))] = 1.0
+        return keep
 
     def upstream_mask(self, outputs: tuple[str, ...]) -> NDArray[np.bool_]:
         """Inputs that feed the given outputs (all inputs when none are given)."""

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from pinchpoint.errors import DataError
-from pinchpoint.yamlio import validate_yaml
+from pinchpoint.errors import DataError, Location
+from pinchpoint.yamlio import Lines, locate, validate_model
 
 
 class _Strict(BaseModel):
@@ -188,6 +188,39 @@ class Scenario(_Strict):
     uncertainty: tuple[Uncertain, ...] = ()
     sources: tuple[SourceRef, ...] = ()
     origin: str = Field("", description="file the scenario was read from (set by the loader)")
+    _lines: Lines = PrivateAttr(default_factory=dict)  # line of every key and item in the file it was read from
+
+    def uncertainty_problems(self) -> list[tuple[Location, str]]:
+        """Uncertain parameters that would change nothing: a shock index out of range, or a target the shocks it
+        applies to do not have (``fraction`` of a demand surge, ``increase`` of a capacity loss)."""
+        fields: dict[str, tuple[type[_Shock], ...]] = {"fraction": (CapacityLoss, ExportBan),
+                                                       "increase": (DemandSurge,)}
+        kinds = {CapacityLoss: "capacity_loss", ExportBan: "export_ban", DemandSurge: "demand_surge"}
+        problems: list[tuple[Location, str]] = []
+        for k, u in enumerate(self.uncertainty):
+            if u.shock is not None and not 0 <= u.shock < len(self.shocks):
+                problems.append((self.where("uncertainty", k, "shock"),
+                                 f"shock {u.shock} does not exist: the scenario's {len(self.shocks)} shock(s) are "
+                                 f"numbered 0 to {len(self.shocks) - 1}"))
+                continue
+            if u.target not in fields:
+                continue
+            applies = fields[u.target]
+            names = " and ".join(kinds[c] for c in applies)
+            if u.shock is not None and not isinstance(self.shocks[u.shock], applies):
+                problems.append((self.where("uncertainty", k, "target"),
+                                 f"'{u.target}' varies {names} shocks; shock {u.shock} is a "
+                                 f"{self.shocks[u.shock].type}, so this would change nothing"))
+            elif u.shock is None and not any(isinstance(s, applies) for s in self.shocks):
+                problems.append((self.where("uncertainty", k, "target"),
+                                 f"'{u.target}' varies {names} shocks and the scenario has none, so this would "
+                                 "change nothing"))
+        return problems
+
+    def where(self, *path: Any) -> Location:
+        """The file, line and field of ``path`` (``("shocks", 0, "country")``) in the file the scenario came from."""
+        return Location(self.origin or None, locate(self._lines, path) if self._lines else None,
+                        ".".join(str(p) for p in path) or None)
 
     def dataset_ref(self) -> str:
         """The dataset, with a relative path resolved against the scenario file."""
@@ -214,5 +247,7 @@ def load_scenario(ref: str | Path) -> Scenario:
             raise DataError(f"no scenario file or packaged scenario {str(ref)!r} (packaged: {', '.join(known)})",
                             file=str(ref))
         path = known[str(ref)]
-    scenario = validate_yaml(path, Scenario)
-    return scenario.model_copy(update={"origin": str(path)})
+    scenario, lines = validate_model(path, Scenario)
+    scenario = scenario.model_copy(update={"origin": str(path)})
+    scenario._lines = lines
+    return scenario

@@ -144,7 +144,7 @@ def read_comext_relational(paths: Iterable[str | Path]) -> TradeFrame:
                 continue
             value = numbers[0]
             key = (period, reporter, partner, flow, product)
-            if frame.is_repeat(key, str(f), n, "PERIOD"):  # overlapping downloads
+            if frame.is_repeat(key, str(f), n, "PERIOD", value):  # overlapping downloads
                 continue
             frame.add(period=period, frequency=freq, reporter=reporter, partner=partner, flow=flow,
                       classification="TOTAL" if product in ("TOTAL", "") else "CN",
@@ -193,7 +193,7 @@ def read_baci(paths: Iterable[str | Path], year: int | None = None) -> TradeFram
                 continue
             value, qty = numbers
             key = (period, exporter, importer, product.strip().zfill(6))
-            if frame.is_repeat(key, str(f), n, "k" if full else "cmd"):  # overlapping downloads
+            if frame.is_repeat(key, str(f), n, "k" if full else "cmd", value):  # overlapping downloads
                 continue
             frame.add(period=period, frequency="A", reporter=exporter, partner=importer, flow="export",
                       classification="HS", revision="HS2017", product=product.strip().zfill(6),
@@ -263,7 +263,7 @@ def read_comtrade_legacy(paths: Iterable[str | Path]) -> TradeFrame:
             period = (row.get("Period") or row.get("Year") or "").strip()
             product = (row.get("Commodity Code") or "").strip().zfill(6)
             key = (period, reporter, partner, flow, product)
-            if frame.is_repeat(key, str(f), n, "Commodity Code"):  # overlapping downloads
+            if frame.is_repeat(key, str(f), n, "Commodity Code", value):  # overlapping downloads
                 continue
             frame.add(period=period, frequency="A", reporter=reporter, partner=partner, flow=flow,
                       classification="HS", revision=(row.get("Classification") or "").strip(),
@@ -375,7 +375,7 @@ def read_comtrade_current(paths: Iterable[str | Path]) -> TradeFrame:
             cmd = str(record.get("cmdCode") or "").strip().upper()
             product = "TOTAL" if cmd == "TOTAL" else cmd.zfill(2 * ((len(cmd) + 1) // 2))
             key = (period, reporter, partner, flow, product)
-            if frame.is_repeat(key, str(f), n, "cmdCode"):  # overlapping downloads
+            if frame.is_repeat(key, str(f), n, "cmdCode", value):  # overlapping downloads
                 continue
             cl = str(record.get("classificationCode") or "").strip().upper()
             flags = "estimated" if str(record.get("isReported", "true")).lower() in ("false", "0") else ""

@@ -2,7 +2,9 @@
 
 Schemes: ISO3 (BACI extracts, Comtrade legacy), M49 numeric (UN Comtrade, with its own codes for France 251,
 India 699, Norway 579, Switzerland 757, United States 842 and Taiwan "Other Asia, nes" 490), BACI numeric (its
-country table), and Eurostat's English labels (long forms such as "France (incl. Saint Barthélemy ...)").
+country table), and Eurostat's labels in English (long forms such as "France (incl. Saint Barthélemy ...)") and in
+French or German (the data browser downloads in the user's language): ISO 3166 names in those languages from
+pycountry's translations, plus Eurostat's own wordings where they differ.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ _EUROSTAT_PREFIXES = (
     ("European Union - 27 countries", "EU27_2020"), ("European Union - 28 countries", "EU28"),
     ("European Union (", "EU_CHANGING"), ("Euro area - 20 countries", "EA20"), ("Euro area (", "EA_CHANGING"),
     ("Union européenne - 27 pays", "EU27_2020"), ("Extra-EU27", "EXTRA_EU27"), ("Intra-EU27", "INTRA_EU27"),
-    ("Countries and territories not specified", "NES_NOT_SPECIFIED"), ("Stores and provisions", "NES_STORES"),
 )
 _COMTRADE_M49 = {"0": "WLD", "251": "FRA", "699": "IND", "579": "NOR", "757": "CHE", "842": "USA", "490": "TWN",
                  "381": "ITA", "58": "BEL", "711": "ZAF", "841": "USA"}
@@ -32,7 +33,8 @@ _NAMES = {"kosovo": "XKX", "turkey": "TUR", "turkiye": "TUR", "russia": "RUS", "
           "laos": "LAO", "brunei": "BRN", "cape verde": "CPV", "ivory coast": "CIV", "eswatini": "SWZ",
           "virgin islands, united states": "VIR", "united states virgin islands": "VIR", "cocos islands": "CCK",
           "south georgia and south sandwich islands": "SGS", "korea, democratic people’s republic of": "PRK",
-          "korea, dpr of": "PRK", "korea": "KOR", "falkland islands": "FLK", "holy see": "VAT", "vatican": "VAT",
+          "korea, dpr of": "PRK", "korea (dprk)": "PRK", "korea (dpr)": "PRK", "korea (rok)": "KOR",
+          "korea": "KOR", "falkland islands": "FLK", "holy see": "VAT", "vatican": "VAT",
           "st kitts and nevis": "KNA", "st lucia": "LCA", "st pierre and miquelon": "SPM",
           "st vincent and the grenadines": "VCT", "lao people’s democratic republic": "LAO",
           "occupied palestinian territory": "PSE", "state of palestine": "PSE", "congo, democratic republic of": "COD",
@@ -50,6 +52,72 @@ _NAMES = {"kosovo": "XKX", "turkey": "TUR", "turkiye": "TUR", "russia": "RUS", "
           "non-eu countries": "REGION_NON_EU", "rest of the world": "REGION_REST_OF_WORLD",
           "other countries": "REGION_OTHER", "shanghai cooperation organisation": "REGION_SCO",
           "high seas": "NES_HIGH_SEAS", "unknown country": "NES_UNKNOWN"}
+
+
+# Eurostat's French and German wordings that differ from the ISO 3166 translations, folded (see _fold).
+_EUROSTAT_TRANSLATED = {
+    "iles heard et mcdonald": "HMD", "ile christmas": "CXR", "niue": "NIU", "iles cocos": "CCK",
+    "iles georgie du sud et sandwich du sud": "SGS", "territoire britannique de locean indien": "IOT",
+    "tokelaou": "TKL", "iles salomon": "SLB", "iles turks et caicos": "TCA", "iles falkland": "FLK",
+    "iles vierges des etats unis": "VIR", "saint siege": "VAT", "saint christophe et nevis": "KNA",
+    "republique democratique populaire lao": "LAO", "sint maarten": "SXM", "territoire palestinien occupe": "PSE",
+    "republique arabe syrienne": "SYR", "congo republique democratique du": "COD", "moldavie republique de": "MDA",
+    "bielorussie": "BLR", "haute mer": "NES_HIGH_SEAS", "extra ue27": "EXTRA_EU27", "intra ue27": "INTRA_EU27",
+}
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
+
+
+def _eurostat_unallocated(label: str) -> str | None:
+    """Eurostat's partners that are not countries, kept apart by kind and by trade regime.
+
+    "Not specified for commercial or military reasons" (confidential), "not specified" (not determined) and
+    "stores and provisions" are different rows, each for intra- and extra-EU trade: giving them one code made
+    six rows one flow (five were dropped as duplicates).
+    """
+    key = _fold(label)
+    if key.startswith(("countries and territories not specified", "pays et territoires non")):
+        kind = "CONFIDENTIAL" if ("commercial" in key or "militair" in key) else "NOT_SPECIFIED"
+    elif key.startswith(("stores and provisions", "avitaillement et soutage")):
+        kind = "STORES"
+    else:
+        return None
+    regime = "_INTRA" if ("intra" in key) else "_EXTRA" if ("extra" in key or "pays tiers" in key) else ""
+    return f"NES_{kind}{regime}"
+
+
+@cache
+def _translated_names() -> dict[str, str]:
+    """Folded French and German ISO 3166 names -> ISO3, only where a name points to one country."""
+    import gettext
+
+    import pycountry
+
+    found: dict[str, set[str]] = {}
+    for language in ("fr", "de"):
+        try:
+            tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+        except OSError:  # a pycountry build without its locales: the English names still work
+            continue
+        for country in pycountry.countries:
+            for attr in ("name", "official_name", "common_name"):
+                name = getattr(country, attr, None)
+                if name:
+                    found.setdefault(_fold(tr.gettext(name)), set()).add(country.alpha_3)
+    return {k: next(iter(v)) for k, v in found.items() if len(v) == 1}
+
+
+def _from_translated(label: str) -> str | None:
+    key = _fold(label)
+    for wording, code in _EUROSTAT_TRANSLATED.items():
+        if key == wording or key.startswith(wording + " "):
+            return code
+    return _translated_names().get(_fold(re.sub(r"\s*\(.*$", "", label)))
 
 
 # Comtrade partner codes that are not countries: kept as groups so their flows are neither lost nor summed in.
@@ -88,6 +156,10 @@ def from_name(label: str) -> str | None:
     for prefix, code in _EUROSTAT_PREFIXES:
         if text.startswith(prefix):
             return code
+    if unallocated := _eurostat_unallocated(text):
+        return unallocated
+    if text.lower() in _NAMES:  # before the brackets go: "Korea (DPRK)" is not "Korea"
+        return _NAMES[text.lower()]
     base = re.sub(r"\s*\(.*$", "", text).strip()  # "Spain (incl. Canary Islands ...)" -> "Spain"
     key = base.lower()
     if key in _NAMES:
@@ -103,4 +175,4 @@ def from_name(label: str) -> str | None:
         pass
     if key.startswith("ireland"):
         return "IRL"
-    return None
+    return _from_translated(text)

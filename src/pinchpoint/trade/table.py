@@ -27,7 +27,8 @@ class TradeFrame:
     problems: list[str] = field(default_factory=list)
     read_rows: int = 0
     rows_kept: int | None = None  # set by the store: rows written after overlaps with earlier imports
-    _seen: dict[tuple[str, ...], str] = field(default_factory=dict, repr=False)
+    # key -> (file name, row, value, position in the columns; -1 once the flow is in conflict) of its first row
+    _seen: dict[tuple[str, ...], tuple[str, int, Any, int]] = field(default_factory=dict, repr=False)
 
     def add(self, **row: Any) -> None:
         for c in COLUMNS:
@@ -39,13 +40,39 @@ class TradeFrame:
     def problem(self, file: str, row: int, field_name: str, message: str) -> None:
         self.problems.append(f"{file}, row {row}, field '{field_name}': {message}")
 
-    def is_repeat(self, key: tuple[str, ...], file: str, row: int, field_name: str) -> bool:
-        """True (and reported) when a flow with this key was read before: counted once, never twice."""
-        if key in self._seen:
-            self.problem(file, row, field_name, f"duplicate of a row in {self._seen[key]}: counted once")
+    def is_repeat(self, key: tuple[str, ...], file: str, row: int, field_name: str, value: Any = None) -> bool:
+        """True (and reported) when a flow with this key was read before: counted once, never twice.
+
+        A second row for the same flow with a *different* ``value`` is not a duplicate but a conflict (two labels
+        read as one country, a revised download beside the old one): every row of that flow is reported and none
+        is kept, since picking one would print a figure the files do not agree on.
+        """
+        first = self._seen.get(key)
+        if first is None:
+            self._seen[key] = (Path(file).name, row, value, len(self))
+            return False
+        first_file, first_row, first_value, position = first
+        if position < 0:  # the flow is already in conflict
+            self.problem(file, row, field_name, f"conflicts with {first_file} row {first_row} for the same flow "
+                         f"({', '.join(key)}): {value} here; none of its rows kept")
             return True
-        self._seen[key] = Path(file).name
-        return False
+        if value is not None and first_value is not None and value != first_value:
+            self._take_back(position)
+            self._seen[key] = (first_file, first_row, first_value, -1)
+            self.problem(first_file, first_row, field_name, f"conflicts with {Path(file).name} row {row} for the "
+                         f"same flow ({', '.join(key)}): {first_value} here, {value} there; neither kept")
+            self.problem(file, row, field_name, f"conflicts with {first_file} row {first_row} for the same flow "
+                         f"({', '.join(key)}): {value} here, {first_value} there; neither kept")
+            return True
+        self.problem(file, row, field_name, f"duplicate of a row in {first_file}: counted once")
+        return True
+
+    def _take_back(self, position: int) -> None:
+        for c in COLUMNS:
+            del self.columns[c][position]
+        for k, (f, r, v, p) in self._seen.items():
+            if p > position:
+                self._seen[k] = (f, r, v, p - 1)
 
     def extend(self, other: TradeFrame) -> None:
         for c in COLUMNS:

@@ -159,3 +159,31 @@ def test_cli_json_is_an_object_with_the_command(eto_path: Path, monkeypatch: pyt
     assert code == 0 and set(doc) == {"table", "meta", "columns", "rows"} and doc["table"] == "chokepoints"
     assert doc["meta"]["command"].startswith("pinchpoint chokepoints") and isinstance(doc["meta"]["caveats"], list)
     assert doc["meta"]["dataset"] and list(doc["rows"][0]) == doc["columns"]
+
+
+def test_piped_table_is_full_width_with_whole_headers(eto_path: Path) -> None:
+    """Not a terminal (CliRunner, like a pipe): one line per row, headers and names whole, no 80-column folding."""
+    code, out, _ = run("concentration", "-d", str(eto_path), "--level", "organisation")
+    assert code == 0
+    code, out_json, _ = run("concentration", "-d", str(eto_path), "--level", "organisation", "-f", "json")
+    doc = json.loads(out_json)
+    body = [line for line in out.splitlines() if line.startswith("│")]
+    assert len(body) == len(doc["rows"])  # one line per row: nothing folded onto a second line
+    header = next(line for line in out.splitlines() if line.startswith("┃"))
+    assert [h.strip() for h in header.strip("┃").split("┃")] == [
+        "input_id", "input_name", "year", "hhi", "cr1", "cr3", "top_provider", "top_share", "n_providers",
+        "share_chip4", "share_concern"]
+    longest = max(doc["rows"], key=lambda r: len(r["input_name"]))
+    assert any(longest["input_name"] in line and longest["input_id"] in line for line in body)
+    assert max(len(line) for line in out.splitlines()) > 80
+
+
+@pytest.mark.parametrize("args", [["concentration"], ["chokepoints"], ["exposure"], ["data", "validate"],
+                                  ["scenarios", "list"], ["stress", "taiwan_blockade"], ["data", "list"]])
+def test_json_output_starts_with_the_object(eto_path: Path, tmp_path: Path, args: list[str]) -> None:
+    extra = [str(eto_path)] if args == ["data", "validate"] else \
+        ["-d", str(eto_path)] if args[0] in ("concentration", "chokepoints", "exposure") else \
+        ["--workspace", str(tmp_path / "ws")] if args == ["data", "list"] else []
+    code, out, err = run(*args, *extra, "-f", "json")
+    assert code == 0, err
+    assert out.startswith("{") and isinstance(json.loads(out)["rows"], list)

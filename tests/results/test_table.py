@@ -86,3 +86,11 @@ def test_structured_cells_are_json_in_csv_and_parquet(tmp_path: Path) -> None:
     assert json.loads(rows[0]["explanation"]) == {"pairs": [["a", "b", 1.0]], "note": "ü"}
     path = write_table(table, tmp_path / "t.parquet")
     assert json.loads(duckdb.sql(f"SELECT explanation FROM '{path}'").fetchall()[0][0])["note"] == "ü"
+
+
+def test_people_see_small_values_not_zero() -> None:
+    from pinchpoint.results.table import format_float
+
+    # a 0.04% share printed as 0.000 reads as "no supply"; NaN is shown blank, not as "nan"
+    assert [format_float(v) for v in (0.0004, 0.25, 0.0, 1234.5, -0.00002, float("nan"))] == \
+        ["4.00e-04", "0.250", "0.00", "1,234.50", "-2.00e-05", ""]

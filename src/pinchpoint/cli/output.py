@@ -7,7 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pinchpoint.results.table import ResultTable
+from pinchpoint.results.table import ResultTable, format_float
 
 
 class OutputFormat(StrEnum):
@@ -21,7 +21,7 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:,.2f}" if abs(value) >= 1 or value == 0 else f"{value:.3f}"
+        return format_float(value)
     if isinstance(value, (list, tuple)):
         shown = ", ".join(str(v) for v in value[:4])
         return shown + (f" (+{len(value) - 4})" if len(value) > 4 else "")
@@ -35,17 +35,22 @@ def print_table(table: ResultTable, columns: list[str] | None = None, title: str
 
     cols = columns or list(table.columns)
     view = Table(title=title, show_lines=False, header_style="bold")
-    for c in cols:
-        view.add_column(c, overflow="fold", justify="right" if _numeric(table, c) else "left")
+    for c in cols:  # a header never folds below its own length (it used to become 'l', 's' in narrow columns)
+        view.add_column(c, overflow="fold", justify="right" if _numeric(table, c) else "left", min_width=len(c))
     rows = table.rows if limit is None else table.rows[:limit]
     for r in rows:
         view.add_row(*[_cell(r[c]) for c in cols])
     console = Console()
+    if not console.is_terminal:  # piped or redirected: full width, one line per row, nothing folded
+        from rich.measure import Measurement
+
+        width = Measurement.get(console, console.options.update(width=1_000_000), view).maximum
+        console = Console(width=max(width, 20), soft_wrap=False)
     console.print(view)
     if limit is not None and len(table) > limit:
         console.print(f"[dim]{len(table) - limit} more rows: use --format csv/json/parquet --output FILE[/dim]")
     for caveat in table.caveats:  # under the table, on the same stream, so a saved table keeps its limits
-        console.print(f"caveat: {caveat}", markup=False, highlight=False)
+        console.print(f"caveat: {caveat}", markup=False, highlight=False, soft_wrap=not console.is_terminal)
 
 
 def _numeric(table: ResultTable, column: str) -> bool:

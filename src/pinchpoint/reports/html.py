@@ -11,6 +11,7 @@ from typing import Any
 
 import pinchpoint
 from pinchpoint.results import ResultTable
+from pinchpoint.results.table import format_float
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans JP",sans-serif;margin:2rem auto;
@@ -32,7 +33,7 @@ def _cell(value: Any) -> tuple[str, bool]:
     if isinstance(value, bool):
         return str(value), False
     if isinstance(value, float):
-        return (f"{value:,.2f}" if abs(value) >= 1 or value == 0 else f"{value:.3f}"), True
+        return format_float(value), True
     if isinstance(value, int):
         return f"{value:,}", True
     if isinstance(value, (list, tuple)):

@@ -80,6 +80,15 @@ class ResultTable:
         return ResultTable(self.name, self.columns, self.rows, {**self.meta, "caveats": merged})
 
 
+def format_float(value: float) -> str:
+    """A float for people: 2 decimals from 1 up, 3 below, and scientific where 3 decimals would show 0.000."""
+    if not math.isfinite(value):
+        return ""
+    if abs(value) >= 1 or value == 0:
+        return f"{value:,.2f}"
+    return f"{value:.3f}" if abs(value) >= 0.0005 else f"{value:.2e}"
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None

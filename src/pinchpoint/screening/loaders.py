@@ -18,7 +18,7 @@ import json
 import re
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -117,12 +117,12 @@ def _merge(first: ListedEntity, other: ListedEntity) -> ListedEntity:
 
 
 def _finish(list_name: str, version: str, path: Path, encoding: str, records: Iterable[tuple[int, ListedEntity]],
-            *, n_records: int, problems: list[str], dropped: int, skipped: int = 0) -> ScreeningList:
+            *, n_records: int, problems: list[str], dropped: int, skipped: int = 0,
+            duplicates: int = 0) -> ScreeningList:
     """Collapse records that repeat an entity id into one entity (identical ones silently counted as duplicates,
     differing ones merged and reported), and refuse a file that yields no entity at all."""
     by_id: dict[str, ListedEntity] = {}
     first_row: dict[str, int] = {}
-    duplicates = 0
     for row, entity in records:
         seen = by_id.get(entity.entity_id)
         if seen is None:
@@ -152,16 +152,26 @@ _OFAC_ALT_FIELDS = 5  # ent_num, alt_num, alt_type, alt_name, alt_remarks
 _OFAC_ALT_ROW = re.compile(r"\s*\d+,\s*\d+,\s*\"?[afn]ka\b", re.IGNORECASE)
 
 
-def _ofac_rows(path: Path, text: str, n_fields: int, what: str) -> list[tuple[int, list[str]]]:
+def _lines(text: str, end: int) -> Iterator[str]:
+    """``text[:end]`` line by line, without copying it whole (a list file may be 100 MB)."""
+    start = 0
+    while start < end:
+        newline = text.find("\n", start, end)
+        stop = end if newline < 0 else newline + 1
+        yield text[start:stop]
+        start = stop
+
+
+def _ofac_rows(path: Path, text: str, n_fields: int, what: str) -> Iterator[tuple[int, list[str]]]:
     """The rows of an OFAC legacy CSV, which ends with the end-of-file mark 0x1A: without it, or with a row
     short of ``n_fields``, the file was cut short."""
-    body = text.rstrip()
-    if not body.endswith("\x1a"):
-        last = len(body.splitlines())
+    end = len(text)
+    while end and text[end - 1] in " \t\r\n":
+        end -= 1
+    if not end or text[end - 1] != "\x1a":
         raise DataError(f"no end-of-file mark (0x1A) after the last row: the {what} file is cut short "
-                        f"(or not OFAC's legacy CSV)", file=str(path), row=last)
-    rows = []
-    reader = csv.reader(io.StringIO(body[:-1]))
+                        f"(or not OFAC's legacy CSV)", file=str(path), row=max(1, text.count("\n", 0, end) + 1))
+    reader = csv.reader(_lines(text, end - 1))
     try:
         for row in reader:
             if not row:
@@ -169,16 +179,17 @@ def _ofac_rows(path: Path, text: str, n_fields: int, what: str) -> list[tuple[in
             if len(row) < n_fields:
                 raise DataError(f"{len(row)} of the {what} file's {n_fields} fields: the row is cut short",
                                 file=str(path), row=reader.line_num)
-            rows.append((reader.line_num, row))
+            yield reader.line_num, row
     except csv.Error as exc:
         raise DataError(f"unreadable CSV: {exc}", file=str(path), row=reader.line_num) from None
-    return rows
 
 
 def load_ofac(sdn: Path, alt: Path | None = None, version: str | None = None,
               max_bytes: int = MAX_LIST_BYTES) -> ScreeningList:
     """OFAC SDN legacy CSV (``-0-`` for empty, ends with 0x1A): ent_num, name, type, programme, ..., remarks;
-    alternate names from OFAC's ``alt.csv`` when given."""
+    alternate names from OFAC's ``alt.csv`` when given. Rows are read as a stream, and a verbatim repeat of a row
+    is counted as a duplicate without being built again, so a file of repeated rows costs no more than its
+    distinct rows."""
     text, encoding = decode_text(sdn, read_bytes(sdn, max_bytes))
     if version is None:
         found = re.search(r"(\d{8})", sdn.name)
@@ -189,35 +200,51 @@ def load_ofac(sdn: Path, alt: Path | None = None, version: str | None = None,
     rows = _ofac_rows(sdn, text, _OFAC_SDN_FIELDS, "SDN")
     problems: list[str] = []
     dropped = 0
-    aliases: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    aliases: dict[str, dict[str, tuple[int, str]]] = defaultdict(dict)  # ent_num -> alt_num -> (row, name)
+    alt_repeats = 0
     if alt is not None:
         alt_text, _ = decode_text(alt, read_bytes(alt, max_bytes))
         for n, row in _ofac_rows(alt, alt_text, _OFAC_ALT_FIELDS, "alternate-names"):
             if not _blank(row[3]):
                 problems.append(f"{alt}, row {n}, field 'alt_name': missing")
                 continue
-            aliases[row[0].strip()].append((n, _blank(row[3])))
+            known = aliases[row[0].strip()]
+            if row[1].strip() in known:
+                alt_repeats += 1
+                continue
+            known[row[1].strip()] = (n, _blank(row[3]))
+        del alt_text
+        if alt_repeats:
+            problems.append(f"{alt}: {alt_repeats} rows repeat an alternate name already read (same ent_num and "
+                            "alt_num); each is read once")
     records = []
+    first_rows: dict[str, list[str]] = {}
+    n_rows = repeats = 0
     for n, row in rows:
+        n_rows += 1
+        ent = row[0].strip()
+        if first_rows.get(ent) == row:
+            repeats += 1
+            continue
+        first_rows.setdefault(ent, row)
         if not _blank(row[1]):
             problems.append(f"{sdn}, row {n}, field 'SDN_Name': missing")
             dropped += 1
             continue
-        ent = row[0].strip()
         kind = _OFAC_TYPES.get(_blank(row[2]).lower(), EntityType.ORGANISATION)
         remarks = _blank(row[11])
-        names = [Name(text=_blank(row[1]))] + [Name(text=a, kind=NameKind.ALIAS) for _, a in aliases.get(ent, [])]
+        names = [Name(text=_blank(row[1]))] + [Name(text=a, kind=NameKind.ALIAS)
+                                               for _, a in aliases.get(ent, {}).values()]
         births = tuple(re.findall(r"DOB (\d{1,2} \w{3} \d{4}|\d{4})", remarks))
         records.append((n, ListedEntity(entity_id=f"ofac-{ent}", list_name="OFAC SDN", list_version=version,
                                         type=kind, names=tuple(names), programmes=(_blank(row[3]),),
                                         birth_dates=births)))
-    listed = {r[0].strip() for _, r in rows}
-    orphans = [a for ent, found in aliases.items() if ent not in listed for a in found]
+    orphans = [a for ent, found in aliases.items() if ent not in first_rows for a in found.values()]
     if orphans:
         problems.append(f"{alt}: {len(orphans)} alternate names belong to entities the SDN file does not hold "
                         f"(first: row {min(n for n, _ in orphans)}); are the two files of the same date?")
-    return _finish("OFAC SDN", version, sdn, encoding, records, n_records=len(rows), problems=problems,
-                   dropped=dropped)
+    return _finish("OFAC SDN", version, sdn, encoding, records, n_records=n_rows, problems=problems,
+                   dropped=dropped, duplicates=repeats)
 
 
 def load_un(path: Path, max_bytes: int = MAX_LIST_BYTES) -> ScreeningList:

@@ -103,3 +103,108 @@ def test_report_shows_table_caveats_in_a_visible_box(eto_chain: SupplyChain, tmp
     assert "Shares &lt;b&gt;&quot;estimated&quot;&lt;/b&gt; by ETO analysts." in box.group(1)
     assert "Ignores inventories." in box.group(1) and "<b>" not in html
     assert "caveats" not in Report("r").table(concentration(eto_chain)).html().split("</style>")[1]
+
+
+def _demo_html(eto_chain: SupplyChain, eto_path: Path, out: Path) -> tuple[str, Path]:
+    build_demo(eto_chain, out, command=f"pinchpoint demo --dataset {eto_path} --out {out}")
+    return (out / "index.html").read_text(encoding="utf-8"), out
+
+
+def test_demo_report_years_paths_credit_and_units(eto_chain: SupplyChain, eto_path: Path, tmp_path: Path) -> None:
+    html, out = _demo_html(eto_chain, eto_path, tmp_path / "out")
+    # years as years: every year in provision.csv that the concentration table shows is printed without a comma
+    with (eto_path / "provision.csv").open(encoding="utf-8-sig") as fh:
+        years = {r["year"] for r in csv.DictReader(fh) if r.get("year")}
+    shown = set(re.findall(r'<td class="num">(\d,?\d{3})</td>', html))
+    assert shown & years and not any(f"{y[0]},{y[1:]}" in shown for y in years)
+    # no local folders in the header: the dataset folder and the output folder appear by their last part only
+    assert str(eto_path) not in html and str(tmp_path) not in html
+    assert f"--dataset {eto_path.name} --out out" in html
+    # the dataset is named and ETO's licence and attribution (SOURCES.md: CC BY-NC 4.0, ETO / CSET) are shown
+    credit = re.search(r"<p class='credit'>(.*?)</p>", html)
+    assert credit and "ETO Advanced Semiconductor Supply Chain Dataset" in credit.group(1)
+    assert "CC BY-NC 4.0" in credit.group(1) and "Emerging Technology Observatory / CSET" in credit.group(1)
+    # dependence: percent in the table as in the charts, with the unit in the header
+    with (out / "exposure.csv").open(encoding="utf-8") as fh:
+        first = next(csv.DictReader(fh))
+    assert "<th>dependence (%)</th>" in html and "<th>top_share (% of supply)</th>" in html
+    row = re.search(rf"<td>{first['country']}</td><td class=\"num\">([0-9.,]+)</td>", html)
+    assert row and float(row.group(1).replace(",", "")) == round(100 * float(first["dependence"]), 1)
+
+
+def test_markdown_links_become_escaped_anchors(tmp_path: Path) -> None:
+    text = ('See [ETO <data>](https://eto.tech/x?a=1&b=2), <https://cset.georgetown.edu/> and '
+            '[bad](javascript:alert(1)) or [q](https://e.example/"onmouseover="x)')
+    html = Report("r").paragraph(text).bullets([text]).html()
+    assert '<a href="https://eto.tech/x?a=1&amp;b=2">ETO &lt;data&gt;</a>' in html
+    assert '<a href="https://cset.georgetown.edu/">https://cset.georgetown.edu/</a>' in html
+    assert "javascript:" not in re.sub(r"<p>|<li>", "", "".join(re.findall(r'href="[^"]*"', html)))
+    assert 'href="https://e.example/&quot;onmouseover=&quot;x"' in html and "[ETO" not in html
+    finder = ResourceFinder()
+    finder.feed(html)
+    assert finder.fetches == [] and "script" not in finder.tags
+
+
+def test_japanese_cells_name_their_language_and_a_font_that_has_them(tmp_path: Path) -> None:
+    from tests.conftest import SHARED
+
+    source = SHARED / "controls" / "jp" / "jp_sme_concordance.csv"
+    if not source.exists():
+        import pytest
+
+        pytest.skip(f"real data not found at {source}")
+    with source.open(encoding="utf-8") as fh:
+        rows = [{"jp_item": r["jp_item"], "gloss": r["gloss_en"]} for r in csv.DictReader(fh)][:5]
+    html = Report("JP items").table(ResultTable.from_records("jp", rows)).html()
+    for r in rows:
+        assert f'<td lang="ja">{r["jp_item"]}</td>' in html
+        assert f"<td>{r['gloss'].replace('>', '&gt;').replace('<', '&lt;')}</td>" in html
+    fonts = re.search(r"body\{font-family:([^;]+);", html)
+    assert fonts and all(f in fonts.group(1) for f in ('"Noto Sans CJK JP"', '"Hiragino Sans"', '"Yu Gothic"',
+                                                        '"Meiryo"'))
+    assert fonts.group(1).endswith("sans-serif") and 'svg text{font-family:' in html
+    assert 'font-family="' in bar_chart([rows[0]["jp_item"]], [1.0], title="t")
+
+
+def _rgb(hex_colour: str) -> tuple[int, ...]:
+    return tuple(int(hex_colour[k:k + 2], 16) for k in (1, 3, 5))
+
+
+def test_small_countries_are_visible_on_the_map() -> None:
+    """Taiwan, the Netherlands and Armenia are a few px² at 1:110m; Kyrgyzstan at 0.5% of the top vanished."""
+    svg = choropleth({"TWN": 100.0, "NLD": 50.0, "ARM": 1.0, "KGZ": 0.5}, title="t", legend="l")
+    sea = _rgb("#f7fbff")
+    for code in ("TWN", "NLD", "ARM", "KGZ"):
+        marks = re.findall(rf'<(path|circle) data-iso="{code}"([^>]*)>', svg)
+        visible = []
+        for tag, attrs in marks:
+            fill = re.search(r'fill="(#[0-9a-f]{6})"', attrs)
+            assert fill
+            contrast = sum(abs(a - b) for a, b in zip(_rgb(fill.group(1)), sea, strict=True))
+            if tag == "circle":
+                big = float(re.search(r'r="([0-9.]+)"', attrs).group(1)) >= 3  # type: ignore[union-attr]
+            else:
+                d = re.search(r'd="([^"]+)"', attrs).group(1)  # type: ignore[union-attr]
+                xs = [float(p.split(",")[0]) for p in re.findall(r"[\d.]+,[\d.]+", d)]
+                ys = [float(p.split(",")[1]) for p in re.findall(r"[\d.]+,[\d.]+", d)]
+                big = (max(xs) - min(xs)) * (max(ys) - min(ys)) >= 40
+            visible.append(big and contrast >= 60)
+        assert any(visible), f"{code} has no visible mark"
+
+
+def test_map_legend_labels_do_not_overlap() -> None:
+    svg = choropleth({"USA": 123_456_789.0, "CHN": 5.0}, title="t", legend="Imports from the United States (USD)")
+    legend = svg.split("</g>")[1]
+    labels = re.findall(r'<text x="([0-9.]+)" y="([0-9.]+)" font-size="10"(?: text-anchor="(\w+)")?>([^<]*)</text>',
+                        legend)
+    spans = []
+    for x, y, anchor, text in labels:
+        width = 6.0 * len(text)  # generous: ~0.6 em per character at 10 px
+        left = float(x) - (width / 2 if anchor == "middle" else width if anchor == "end" else 0)
+        spans.append((float(y), left, left + width))
+    assert len(spans) >= 7
+    for k, a in enumerate(spans):
+        for b in spans[k + 1:]:
+            assert a[0] != b[0] or a[2] <= b[1] or b[2] <= a[1], f"legend labels overlap: {a} {b}"
+    title = re.search(r'<text x="10" y="([0-9.]+)" font-size="11">', legend)
+    assert title and all(float(title.group(1)) < y - 10 for y, _, _ in spans)  # the title has its own line

@@ -29,6 +29,16 @@ def _names(codes: list[str]) -> dict[str, str]:
     return {c: country_name(c) for c in codes}
 
 
+def dataset_credit(chain: SupplyChain) -> str:
+    """The line crediting a dataset in a report: its title, name and licence (with the attribution it requires)."""
+    named = f"{chain.title} ({chain.name})" if chain.title and chain.title != chain.name else chain.name
+    return f"Data: {named}." + (f" Licence: {chain.licence}." if chain.licence else " Licence: not stated.")
+
+
+SHARE_UNITS = {"top_share": "% of supply", "hhi": "0-10,000", "share_us_japan": "%", "share_chip4": "%",
+               "share_concern": "%", "cr1": "%", "cr3": "%"}
+
+
 def build_demo(chain: SupplyChain, out: Path, command: str = "") -> DemoResult:
     """Run the three core analyses on ``chain`` and write ``out/index.html`` plus the CSV tables behind it."""
     choke = chokepoints(chain)
@@ -42,9 +52,8 @@ def build_demo(chain: SupplyChain, out: Path, command: str = "") -> DemoResult:
     held = Counter(r["top_provider"] for r in choke.rows)
     report = Report(
         f"{chain.title}: chokepoints and exposure",
-        provenance={"dataset": f"{chain.name} ({chain.origin})" if chain.origin else chain.name,
-                    "command": command or "pinchpoint demo"},
-    )
+        provenance={"dataset": chain.name, "command": command or "pinchpoint demo"},
+    ).credit(dataset_credit(chain))
     report.paragraph(
         f"{len(chain.inputs)} inputs, {len(chain.provisions)} provider shares and {len(chain.relations)} relations. "
         "A chokepoint is an input where one country holds at least 65% of supply (the SIA/BCG 2021 threshold). "
@@ -59,7 +68,8 @@ def build_demo(chain: SupplyChain, out: Path, command: str = "") -> DemoResult:
     report.chart(bar_chart([f"{country_name(r['country'])} ({r['country']})" for r in top],
                            [100.0 * r["dependence"] for r in top], title="Dependence by country", unit="%",
                            vmax=100.0))
-    report.table(expo, ["country", "dependence", "n_impaired_inputs", "critical_inputs"], limit=25)
+    report.table(expo, ["country", "dependence", "n_impaired_inputs", "critical_inputs"], limit=25,
+                 percent=["dependence"])  # in percent, as in the map and the bars above
     report.heading(f"Chokepoints: {len(choke)} inputs with one country at 65% or more")
     if held:
         report.chart(choropleth(dict(held), title="Chokepoints held", legend="Chokepoint inputs held",
@@ -67,10 +77,11 @@ def build_demo(chain: SupplyChain, out: Path, command: str = "") -> DemoResult:
         ranked = held.most_common(15)
         report.chart(bar_chart([f"{country_name(c)} ({c})" for c, _ in ranked], [float(n) for _, n in ranked],
                                title="Chokepoints held by country"))
-    report.table(choke, ["input_name", "kind", "top_provider", "top_share", "hhi", "feeds"], limit=40)
+    report.table(choke, ["input_name", "kind", "top_provider", "top_share", "hhi", "feeds"], limit=40,
+                 units=SHARE_UNITS)
     report.heading("Most concentrated inputs (HHI)")
     report.table(conc, ["input_name", "kind", "year", "hhi", "top_provider", "top_share", "share_us_japan",
-                        "share_chip4", "share_concern"], limit=20)
+                        "share_chip4", "share_concern"], limit=20, units=SHARE_UNITS)
     report.heading("Sources")
     cited = sorted({s for t in (choke, conc) for r in t.rows for s in r["sources"]})
     by_id = {s.id: s for s in chain.sources}

@@ -7,15 +7,22 @@ All text is escaped; nothing refers to an external resource.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from functools import cache
 from html import escape
 from importlib.resources import files
 from typing import Any
 
-LIGHT = (239, 243, 255)  # sequential blue scale, light to dark
+# Sequential blue scale, light to dark. The light end is well apart from the sea (#f7fbff) so that the smallest value
+# still shows (it used to start at #eff3ff, and a country at 1% of the maximum vanished into the background).
+LIGHT = (189, 215, 238)
 DARK = (8, 48, 107)
 NO_DATA = "#d9d9d9"
+# Fonts with Japanese and Korean glyphs before the generic one, as in the report's CSS (charts may stand alone).
+FONT = ('font-family="system-ui,-apple-system,Segoe UI,Roboto,Noto Sans,Noto Sans CJK JP,Hiragino Sans,Yu Gothic,'
+        'Meiryo,Noto Sans CJK KR,Malgun Gothic,sans-serif"')
+SMALL_AREA = 40.0  # px²: outlines smaller than this (Taiwan, the Netherlands, Armenia) also get a marker
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 
@@ -39,6 +46,33 @@ def _fmt(value: float, unit: str) -> str:
     return f"{text}{unit}"
 
 
+def _compact(value: float, unit: str) -> str:
+    """At most 4 significant characters before the unit (12.3k, 4.5M), for labels that must fit a 50 px step."""
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.3g}{suffix}{unit}"
+    return f"{value:.3g}{unit}"
+
+
+def _shorten(text: str, most: int) -> str:
+    return text if len(text) <= most else text[:most - 1] + "…"
+
+
+@cache
+def small_shape_markers() -> dict[str, tuple[float, float]]:
+    """Countries whose 1:110m outline is too small to see (area < SMALL_AREA px²): ISO3 -> marker position."""
+    out: dict[str, tuple[float, float]] = {}
+    for code, d in world_geometry()["shapes"].items():
+        rings = [[tuple(map(float, xy.split(","))) for xy in part.split("L")] for part in re.findall(r"M([^Z]*)Z", d)]
+        areas = [abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(r, r[1:] + r[:1], strict=True))) / 2
+                 for r in rings]
+        if rings and sum(areas) < SMALL_AREA:
+            largest = rings[areas.index(max(areas))]
+            out[code] = (round(sum(x for x, _ in largest) / len(largest), 1),
+                         round(sum(y for _, y in largest) / len(largest), 1))
+    return out
+
+
 def choropleth(values: Mapping[str, float], *, title: str, legend: str, names: Mapping[str, str] | None = None,
                vmax: float | None = None, unit: str = "") -> str:
     """A world map coloured by ``values`` (ISO3 -> number); grey where there is no value."""
@@ -57,28 +91,30 @@ def choropleth(values: Mapping[str, float], *, title: str, legend: str, names: M
         value = values.get(code)
         return NO_DATA if value is None else colour(value / top)
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x0} {y0} {width} {height + 40}" role="img" '
-             f'class="chart map" aria-label="{escape(title)}">']
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x0} {y0} {width} {height + 56}" role="img" '
+             f'class="chart map" aria-label="{escape(title)}" {FONT}>']
     clip = f"frame-{abs(hash((title, legend))) % 10**8}"  # ids must be unique when a page holds several maps
     parts.append(f'<clipPath id="{clip}"><rect x="0" y="0" width="{width}" height="{height}"/></clipPath>'
                  f'<rect x="0" y="0" width="{width}" height="{height}" fill="#f7fbff"/><g clip-path="url(#{clip})">')
     for code, d in geo["shapes"].items():
         parts.append(f'<path data-iso="{code}" d="{d}" fill="{fill(code)}" stroke="#fff" stroke-width="0.4">'
                      f"{tip(code)}</path>")
-    for code, (x, y) in geo["markers"].items():
+    for code, (x, y) in {**geo["markers"], **small_shape_markers()}.items():
         if code in values:  # small countries only where they carry a value
             parts.append(f'<circle data-iso="{code}" cx="{x}" cy="{y}" r="4" fill="{fill(code)}" stroke="#333" '
                          f'stroke-width="0.6">{tip(code)}</circle>')
     parts.append("</g>")
-    # legend: a five-step scale from 0 to the maximum
-    ly = height + 12
-    parts.append(f'<text x="10" y="{ly + 11}" font-size="11">{escape(legend)}</text>')
+    # legend: its title on a line of its own, then a five-step scale from 0 to the maximum with one compact label
+    # centred under each step boundary (labels are at most ~7 characters, well inside the 50 px steps)
+    ly = height + 22
+    parts.append(f'<text x="10" y="{height + 14}" font-size="11">{escape(legend)}</text>')
     for k in range(6):
-        parts.append(f'<rect x="{220 + k * 50}" y="{ly}" width="50" height="12" fill="{colour(k / 5)}"/>'
-                     f'<text x="{220 + k * 50}" y="{ly + 26}" font-size="10">{escape(_fmt(top * k / 5, unit))}'
-                     "</text>")
-    parts.append(f'<rect x="540" y="{ly}" width="14" height="12" fill="{NO_DATA}"/>'
-                 f'<text x="558" y="{ly + 11}" font-size="10">no data</text>')
+        parts.append(f'<rect x="{10 + k * 50}" y="{ly}" width="50" height="12" fill="{colour(k / 5)}"/>')
+    for k in range(6):
+        parts.append(f'<text x="{10 + k * 50}" y="{ly + 26}" font-size="10" '
+                     f'text-anchor="{"start" if k == 0 else "middle"}">{escape(_compact(top * k / 5, unit))}</text>')
+    parts.append(f'<rect x="350" y="{ly}" width="14" height="12" fill="{NO_DATA}"/>'
+                 f'<text x="368" y="{ly + 11}" font-size="10">no data</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -92,12 +128,13 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str, uni
     height = len(labels) * (bar_h + gap) + 10
     hl = set(highlight)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" class="chart bars" '
-             f'aria-label="{escape(title)}">']
+             f'aria-label="{escape(title)}" {FONT}>']
     for k, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = 5 + k * (bar_h + gap)
         w = max(value, 0.0) / top * plot_w
         fill = "#d62728" if label in hl else "#2c6fad"
-        parts.append(f'<text x="{label_w - 6}" y="{y + 13}" font-size="12" text-anchor="end">{escape(label)}</text>'
+        shown = _shorten(label, 34)  # a longer label would run off the left edge; the tooltip keeps it whole
+        parts.append(f'<text x="{label_w - 6}" y="{y + 13}" font-size="12" text-anchor="end">{escape(shown)}</text>'
                      f'<rect class="bar" x="{label_w}" y="{y}" width="{w:.2f}" height="{bar_h}" fill="{fill}">'
                      f"<title>{escape(label)}: {escape(_fmt(value, unit))}</title></rect>"
                      f'<text x="{label_w + w + 4:.2f}" y="{y + 13}" font-size="11">{escape(_fmt(value, unit))}'
@@ -127,7 +164,7 @@ def line_chart(series: Mapping[str, Sequence[tuple[float, float]]], *, title: st
         return top_m + ph - (y - y_lo) / (y_hi - y_lo) * ph
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" class="chart lines" '
-             f'aria-label="{escape(title)}">',
+             f'aria-label="{escape(title)}" {FONT}>',
              f'<line x1="{left}" y1="{top_m + ph}" x2="{left + pw}" y2="{top_m + ph}" stroke="#333"/>',
              f'<line x1="{left}" y1="{top_m}" x2="{left}" y2="{top_m + ph}" stroke="#333"/>']
     for k in range(5):
@@ -145,7 +182,7 @@ def line_chart(series: Mapping[str, Sequence[tuple[float, float]]], *, title: st
         ly = height - 30 + (k // 4) * 14
         lx = left + (k % 4) * 160
         parts.append(f'<rect x="{lx}" y="{ly - 8}" width="10" height="10" fill="{colour_k}"/>'
-                     f'<text x="{lx + 14}" y="{ly + 1}" font-size="11">{escape(name)}</text>')
+                     f'<text x="{lx + 14}" y="{ly + 1}" font-size="11">{escape(_shorten(name, 22))}</text>')
     if x_label:
         parts.append(f'<text x="{left + pw / 2}" y="{height - 2}" font-size="11" text-anchor="middle">'
                      f"{escape(x_label)}</text>")

@@ -187,3 +187,14 @@ def test_json_output_starts_with_the_object(eto_path: Path, tmp_path: Path, args
     code, out, err = run(*args, *extra, "-f", "json")
     assert code == 0, err
     assert out.startswith("{") and isinstance(json.loads(out)["rows"], list)
+
+
+def test_terminal_table_shows_bracketed_names_as_written(capsys: pytest.CaptureFixture[str]) -> None:
+    """Rich markup in a cell ("[bold]", "[/]") used to vanish or raise; names are shown exactly."""
+    from pinchpoint.cli.output import print_table
+    from pinchpoint.results import ResultTable
+
+    names = ["[bold]Acme[/bold] Ltd", "Trading [/] Co", "[OAO] Zavod"]
+    print_table(ResultTable.from_records("t", [{"name": n, "score": 0.9} for n in names]), title="[red]x")
+    out = capsys.readouterr().out
+    assert all(n in out for n in names) and "[red]x" in out

@@ -94,3 +94,16 @@ def test_people_see_small_values_not_zero() -> None:
     # a 0.04% share printed as 0.000 reads as "no supply"; NaN is shown blank, not as "nan"
     assert [format_float(v) for v in (0.0004, 0.25, 0.0, 1234.5, -0.00002, float("nan"))] == \
         ["4.00e-04", "0.250", "0.00", "1,234.50", "-2.00e-05", ""]
+
+
+def test_list_items_holding_semicolons_are_not_split_in_csv(tmp_path: Path) -> None:
+    table = ResultTable.from_records("t", [{"names": ["Rosoboronexport; JSC", "ROE"]}, {"names": ["a", "b"]}])
+    rows = list(csv.DictReader(write_table(table, tmp_path / "t.csv").open(encoding="utf-8")))
+    assert json.loads(rows[0]["names"]) == ["Rosoboronexport; JSC", "ROE"]  # "; "-joined it read as three items
+    assert rows[1]["names"] == "a; b"
+
+
+def test_parquet_accepts_any_column_name(tmp_path: Path) -> None:
+    table = ResultTable.from_records("t", [{'share "%"': 1.5, "name": "x"}])
+    path = write_table(table, tmp_path / "t.parquet")
+    assert duckdb.sql(f"SELECT * FROM '{path}'").fetchall() == [(1.5, "x")]

@@ -32,14 +32,15 @@ def print_table(table: ResultTable, columns: list[str] | None = None, title: str
                 limit: int | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     cols = columns or list(table.columns)
-    view = Table(title=title, show_lines=False, header_style="bold")
+    view = Table(title=Text(title) if title else None, show_lines=False, header_style="bold")
     for c in cols:  # a header never folds below its own length (it used to become 'l', 's' in narrow columns)
-        view.add_column(c, overflow="fold", justify="right" if _numeric(table, c) else "left", min_width=len(c))
+        view.add_column(Text(c), overflow="fold", justify="right" if _numeric(table, c) else "left", min_width=len(c))
     rows = table.rows if limit is None else table.rows[:limit]
-    for r in rows:
-        view.add_row(*[_cell(r[c]) for c in cols])
+    for r in rows:  # Text, not markup: a name such as "[bold]" or "[/]" is shown as written, never interpreted
+        view.add_row(*[Text(_cell(r[c])) for c in cols])
     console = Console()
     if not console.is_terminal:  # piped or redirected: full width, one line per row, nothing folded
         from rich.measure import Measurement

@@ -130,7 +130,8 @@ def _csv_cell(value: Any) -> Any:
     if isinstance(value, dict):  # structured cells (explanations) travel as JSON text
         return json.dumps(value, ensure_ascii=False, default=str)
     if isinstance(value, (list, tuple)):
-        if any(isinstance(v, (dict, list, tuple)) for v in value):
+        # joined with "; " unless an item holds ";" itself (or is structured): then JSON, so no item is split
+        if any(isinstance(v, (dict, list, tuple)) or ";" in str(v) for v in value):
             return json.dumps(value, ensure_ascii=False, default=str)
         return spreadsheet_safe("; ".join(str(v) for v in value))
     if isinstance(value, float):
@@ -232,7 +233,7 @@ def _write_parquet(table: ResultTable, path: Path) -> None:
     con = duckdb.connect()
     try:
         types = {c: _duck_type([r[c] for r in table.rows]) for c in table.columns}
-        cols = ", ".join(f'"{c}" {types[c]}' for c in table.columns)
+        cols = ", ".join('"' + c.replace('"', '""') + f'" {types[c]}' for c in table.columns)
         con.execute(f"CREATE TABLE result ({cols})")
         if table.rows:
             placeholders = ", ".join("?" for _ in table.columns)

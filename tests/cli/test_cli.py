@@ -198,3 +198,14 @@ def test_terminal_table_shows_bracketed_names_as_written(capsys: pytest.CaptureF
     print_table(ResultTable.from_records("t", [{"name": n, "score": 0.9} for n in names]), title="[red]x")
     out = capsys.readouterr().out
     assert all(n in out for n in names) and "[red]x" in out
+
+
+def test_empty_table_still_shows_its_caveats(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from pinchpoint.cli.output import emit
+    from pinchpoint.results import ResultTable
+
+    table = ResultTable.from_records("t", [], ["a"]).with_caveats("Only 2021 shares were loaded.")
+    emit(table, None, None)
+    assert "caveat: Only 2021 shares were loaded." in capsys.readouterr().err
+    emit(table, None, tmp_path / "t.csv")
+    assert "t.csv.meta.json" in capsys.readouterr().err

@@ -208,3 +208,19 @@ def test_map_legend_labels_do_not_overlap() -> None:
             assert a[0] != b[0] or a[2] <= b[1] or b[2] <= a[1], f"legend labels overlap: {a} {b}"
     title = re.search(r'<text x="10" y="([0-9.]+)" font-size="11">', legend)
     assert title and all(float(title.group(1)) < y - 10 for y, _, _ in spans)  # the title has its own line
+
+
+def test_map_handles_nan_negative_and_values_above_vmax() -> None:
+    svg = choropleth({"USA": float("nan"), "DEU": -40.0, "FRA": 0.0, "JPN": 60.0, "KOR": 150.0}, title="t",
+                     legend="growth", vmax=100.0, unit="%")
+    assert fill_of(svg, "USA") == NO_DATA  # NaN used to raise "cannot convert float NaN to integer"
+    assert darkness(fill_of(svg, "KOR")) > darkness(fill_of(svg, "JPN")) > darkness(fill_of(svg, "FRA"))
+    assert darkness(fill_of(svg, "FRA")) > darkness(fill_of(svg, "DEU"))  # a fall is not drawn as zero
+    assert ">-40%</text>" in svg and ">150%</text>" in svg  # the legend spans what is drawn
+
+
+def test_bars_above_vmax_stay_inside_the_chart() -> None:
+    svg = bar_chart(["a", "b"], [50.0, 250.0], title="t", vmax=100.0, width=720)
+    x = [float(v) for v in re.findall(r'class="bar" x="([0-9.]+)"', svg)]
+    widths = [float(w) for w in re.findall(r'class="bar"[^>]*width="([0-9.]+)"', svg)]
+    assert x[1] + widths[1] <= 720 - 60 and widths[1] == 5 * widths[0]

@@ -65,18 +65,28 @@ def emit(table: ResultTable, fmt: OutputFormat | None, output: Path | None,
     Every output records the command line in its provenance; CSV on stdout prints provenance and caveats to
     stderr so that stdout stays a plain table.
     """
-    from pinchpoint.results.table import format_from_path, provenance_lines, to_csv_text, to_json, write_table
+    from pinchpoint.results.table import (
+        format_from_path,
+        provenance_lines,
+        sidecar_path,
+        to_csv_text,
+        to_json,
+        write_table,
+    )
 
     if not table.meta.get("command"):
         table = with_command(table)
     if output is not None:
         chosen = fmt.value if fmt not in (None, OutputFormat.TABLE) else format_from_path(output)
         write_table(table, output, chosen)  # type: ignore[arg-type]
-        print(f"wrote {len(table)} rows to {output}", file=sys.stderr)
+        beside = f" (provenance and caveats in {sidecar_path(output).name})" if chosen == "csv" else ""
+        print(f"wrote {len(table)} rows to {output}{beside}", file=sys.stderr)
         return
     if fmt in (None, OutputFormat.TABLE):
         if not table.rows:
             print(f"{title or table.name}: no rows", file=sys.stderr)
+            for caveat in table.caveats:  # an empty result may be explained by them
+                print(f"caveat: {caveat}", file=sys.stderr)
             return
         print_table(table, columns, title)
     elif fmt is OutputFormat.CSV:

@@ -7,6 +7,7 @@ All text is escaped; nothing refers to an external resource.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -75,21 +76,25 @@ def small_shape_markers() -> dict[str, tuple[float, float]]:
 
 def choropleth(values: Mapping[str, float], *, title: str, legend: str, names: Mapping[str, str] | None = None,
                vmax: float | None = None, unit: str = "") -> str:
-    """A world map coloured by ``values`` (ISO3 -> number); grey where there is no value."""
+    """A world map coloured by ``values`` (ISO3 -> number); grey where there is no value (None or NaN).
+
+    The scale runs from 0 (or the lowest value, if negative) to ``vmax`` (or the highest value, if higher).
+    """
     geo = world_geometry()
     x0, y0, width, height = geo["viewbox"]
-    top = vmax if vmax is not None else max([v for v in values.values() if v == v] + [0.0]) or 1.0
+    known = {c: float(v) for c, v in values.items() if v is not None and math.isfinite(v)}
+    lo = min([0.0, *known.values()])
+    top = max([vmax if vmax is not None else lo, *known.values()])
+    top = top if top > lo else lo + 1.0
     names = names or {}
 
     def tip(code: str) -> str:
         label = names.get(code, code)
-        value = values.get(code)
-        shown = "no data" if value is None else _fmt(value, unit)
+        shown = _fmt(known[code], unit) if code in known else "no data"
         return f"<title>{escape(label)} ({code}): {escape(shown)}</title>"
 
     def fill(code: str) -> str:
-        value = values.get(code)
-        return NO_DATA if value is None else colour(value / top)
+        return colour((known[code] - lo) / (top - lo)) if code in known else NO_DATA
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x0} {y0} {width} {height + 56}" role="img" '
              f'class="chart map" aria-label="{escape(title)}" {FONT}>']
@@ -100,7 +105,7 @@ def choropleth(values: Mapping[str, float], *, title: str, legend: str, names: M
         parts.append(f'<path data-iso="{code}" d="{d}" fill="{fill(code)}" stroke="#fff" stroke-width="0.4">'
                      f"{tip(code)}</path>")
     for code, (x, y) in {**geo["markers"], **small_shape_markers()}.items():
-        if code in values:  # small countries only where they carry a value
+        if code in known:  # small countries only where they carry a value
             parts.append(f'<circle data-iso="{code}" cx="{x}" cy="{y}" r="4" fill="{fill(code)}" stroke="#333" '
                          f'stroke-width="0.6">{tip(code)}</circle>')
     parts.append("</g>")
@@ -111,8 +116,9 @@ def choropleth(values: Mapping[str, float], *, title: str, legend: str, names: M
     for k in range(6):
         parts.append(f'<rect x="{10 + k * 50}" y="{ly}" width="50" height="12" fill="{colour(k / 5)}"/>')
     for k in range(6):
+        label = _compact(lo + (top - lo) * k / 5, unit)
         parts.append(f'<text x="{10 + k * 50}" y="{ly + 26}" font-size="10" '
-                     f'text-anchor="{"start" if k == 0 else "middle"}">{escape(_compact(top * k / 5, unit))}</text>')
+                     f'text-anchor="{"start" if k == 0 else "middle"}">{escape(label)}</text>')
     parts.append(f'<rect x="350" y="{ly}" width="14" height="12" fill="{NO_DATA}"/>'
                  f'<text x="368" y="{ly + 11}" font-size="10">no data</text>')
     parts.append("</svg>")
@@ -124,14 +130,15 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, title: str, uni
     """Horizontal bars, one per label, lengths proportional to the values."""
     label_w, bar_h, gap = 230, 18, 6
     plot_w = width - label_w - 70
-    top = vmax if vmax is not None else max(list(values) + [0.0]) or 1.0
+    # a value above vmax widens the scale rather than running off the chart
+    top = max([vmax if vmax is not None else 0.0, *(v for v in values if math.isfinite(v))]) or 1.0
     height = len(labels) * (bar_h + gap) + 10
     hl = set(highlight)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" class="chart bars" '
              f'aria-label="{escape(title)}" {FONT}>']
     for k, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = 5 + k * (bar_h + gap)
-        w = max(value, 0.0) / top * plot_w
+        w = max(value, 0.0) / top * plot_w if math.isfinite(value) else 0.0
         fill = "#d62728" if label in hl else "#2c6fad"
         shown = _shorten(label, 34)  # a longer label would run off the left edge; the tooltip keeps it whole
         parts.append(f'<text x="{label_w - 6}" y="{y + 13}" font-size="12" text-anchor="end">{escape(shown)}</text>'

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from pinchpoint.errors import DataError
 from pinchpoint.supplychain.countries import normalise_country
+from pinchpoint.trade.countries import group_members
 
-EU27 = ("AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN", "IRL",
-        "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP", "SWE")
+EU27 = group_members("EU27_2020")  # one definition: pinchpoint/trade/country_groups.tsv
 
 #: Built-in coalitions. ``EUR`` (Europe, not broken down) counts towards EU-27: an upper bound.
 COALITIONS: dict[str, tuple[str, ...]] = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -20,6 +20,30 @@ _FORMATS_HELP = ("comext-relational, comext-xlsx, baci, comtrade (reports as fil
 
 def _split(values: list[str] | None) -> list[str]:
     return [v.strip().upper() for item in values or [] for v in item.split(",") if v.strip()]
+
+
+ChplOpt = Annotated[Path | None, typer.Option(help="Sum the codes of a CHPL table (chpl.csv).")]
+CodesFromOpt = Annotated[Path | None, typer.Option("--codes-from", help="Sum the codes listed in a file (one a "
+                                                   "line, or the first column of a CSV).")]
+RevisionOpt = Annotated[str, typer.Option(help="HS revision of the data for --chpl/--codes-from: HS2022, or "
+                                          "HS2017 (BACI).")]
+
+
+def _sources(values: list[str] | None) -> list[str]:
+    return [s.lower() for s in _split(values)]
+
+
+def _code_list(chpl: Path | None, codes_from: Path | None, revision: str, codes: list[str]) -> Any:
+    """The code list named by --chpl or --codes-from (in the data's HS revision), or None."""
+    from pinchpoint.trade.codes import load_chpl, load_code_list
+
+    if sum(x is not None and x != [] for x in (chpl, codes_from, codes or None)) > 1:
+        raise ValueError("give one of --codes, --chpl and --codes-from")
+    if chpl is not None:
+        return load_chpl(chpl).in_revision(revision)
+    if codes_from is not None:
+        return load_code_list(codes_from).in_revision(revision)
+    return None
 
 
 def register(app: typer.Typer) -> None:
@@ -54,24 +78,28 @@ def register(app: typer.Typer) -> None:
     @trade_app.command("growth")
     @friendly_errors
     def growth(reporter: ListOpt = None, partner: ListOpt = None, codes: ListOpt = None,
+               chpl: ChplOpt = None, codes_from: CodesFromOpt = None, revision: RevisionOpt = "HS2022",
                base: Annotated[str, typer.Option(help="A year (2021) or months (2021-01..2021-11).")] = "2021",
                compare: Annotated[str, typer.Option(help="A year or a range of months.")] = "2022",
                flow: Annotated[str, typer.Option(help="export or import.")] = "export",
                source: ListOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
                workspace: WorkspaceOpt = None) -> None:
-        """Growth of flows between two periods for each reporter and partner (ISO3 or aggregates like EU27_2020)."""
+        """Growth of flows between two periods for each reporter and partner (ISO3 or aggregates like EU27_2020),
+        per source; --codes, --chpl or --codes-from sum the codes (one level per branch: never a heading and the
+        lines under it)."""
         from pinchpoint.cli.output import emit
         from pinchpoint.trade.metrics import growth as run
-        from pinchpoint.trade.store import flows
+        from pinchpoint.trade.query import select_sources
 
         reporters, partners = _split(reporter), _split(partner)
         if not reporters or not partners:
             raise ValueError("give at least one --reporter and one --partner")
+        code_list = _code_list(chpl, codes_from, revision, _split(codes))
         with open_workspace(workspace) as ws:
-            table = run(flows(ws, [s.lower() for s in _split(source)] or None), reporters, partners,
-                        _split(codes), base, compare, flow.lower())
-        emit(with_command(table), fmt, output, columns=["reporter", "partner", "codes", "base_value",
-                                                         "compare_value", "growth_pct", "currency"],
+            table = run(select_sources(ws, _sources(source)), reporters, partners, _split(codes), base, compare,
+                        flow.lower(), code_list=code_list)
+        emit(with_command(table), fmt, output, columns=["source", "reporter", "partner", "codes", "description",
+                                                         "base_value", "compare_value", "growth_pct", "currency"],
              title=f"Growth {base} -> {compare}")
 
     @trade_app.command("dependence")

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import csv
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pinchpoint.errors import DataError
@@ -61,6 +62,7 @@ class CodeList:
     hs2017: dict[str, str]  # code -> its HS2017 equivalent where the list gives one
 
     revision: str = "HS2022"
+    descriptions: dict[str, str] = field(default_factory=dict)  # code -> the list's own description
 
     def concordance(self) -> Concordance:
         """HS2022 -> HS2017 for this list's codes, from the list's own equivalents."""
@@ -83,7 +85,8 @@ class CodeList:
         for code in self.codes:
             for other in table.map(code):
                 mapped.setdefault(other, self.tiers.get(code, ""))
-        return CodeList(self.name, f"{self.version} in {wanted}", tuple(mapped), mapped, {}, wanted)
+        described = {o: self.descriptions[c] for c in self.codes if c in self.descriptions for o in table.map(c)}
+        return CodeList(self.name, f"{self.version} in {wanted}", tuple(mapped), mapped, {}, wanted, described)
 
     def sql_filter(self, column: str = "product") -> str:
         """:meth:`matches` as SQL: each code a range (``'854231' <= product < '854232'``), plus the chapters and
@@ -114,6 +117,7 @@ def load_chpl(path: Path, version: str = "2024-02") -> CodeList:
     codes: list[str] = []
     tiers: dict[str, str] = {}
     hs2017: dict[str, str] = {}
+    descriptions: dict[str, str] = {}
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
         for column in ("hs6", "tier"):
@@ -127,7 +131,9 @@ def load_chpl(path: Path, version: str = "2024-02") -> CodeList:
             tiers[code] = (row.get("tier") or "").strip()
             if row.get("hs2017_equivalent"):
                 hs2017[code] = row["hs2017_equivalent"].strip()
-    return CodeList("CHPL", version, tuple(codes), tiers, hs2017)
+            if (row.get("description_short") or "").strip():
+                descriptions[code] = row["description_short"].strip()
+    return CodeList("CHPL", version, tuple(codes), tiers, hs2017, descriptions=descriptions)
 
 
 def load_code_list(path: Path, revision: str = "HS2022") -> CodeList:
@@ -142,3 +148,128 @@ def load_code_list(path: Path, revision: str = "HS2022") -> CodeList:
             raise DataError(f"not a product code: {text!r}", file=str(path), row=n, field="code")
         codes.append(text)
     return CodeList(path.stem, "user", tuple(codes), {}, {}, _revision(revision))
+
+
+_LEVEL_NAMES = {2: "HS2 chapter", 4: "HS4 heading", 6: "HS6 subheading", 8: "CN8"}
+
+
+def level_name(digits: int) -> str:
+    return _LEVEL_NAMES.get(digits, f"{digits}-digit")
+
+
+@dataclass(frozen=True)
+class CodeLevels:
+    """Which of a source's product codes a total over some requested codes adds up, one level per branch.
+
+    Sources such as the Comext spreadsheets hold a heading (HS4) beside the CN8 lines under it; adding both would
+    count the heading's trade twice. Under each requested code the total takes the coarsest codes the source holds
+    (a held code under another held code is never added: it is part of it), so every flow counts once.
+    """
+
+    requested: tuple[str, ...]
+    products: tuple[str, ...]  # the held codes a total adds up
+    levels: dict[str, dict[int, int]]  # requested code -> {digits: how many held codes of that length are added}
+    left_out: dict[str, int]  # requested code -> held codes under it not added (inside a coarser held code)
+    coarser_only: dict[str, str]  # requested code -> the coarser held code holding it (not added: it holds more)
+    missing: tuple[str, ...]  # requested codes with no held code at or under them
+    nested: dict[str, str]  # requested code -> the requested code it lies under (counted once, with that one)
+
+    def summary(self) -> str:
+        """One sentence on the levels used, for long lists of codes."""
+        counts: dict[int, int] = {}
+        for per_code in self.levels.values():
+            for digits, n in per_code.items():
+                counts[digits] = counts.get(digits, 0) + n
+        used = " and ".join(f"{n} {level_name(d)} code(s)" for d, n in sorted(counts.items())) or "no code"
+        parts = [f"{len(self.levels)} of {len(self.requested)} listed codes are summed from {used} (coarsest held "
+                 f"level per branch; finer codes inside them not added again)"]
+        if self.coarser_only:
+            parts.append(f"{len(self.coarser_only)} are held only inside coarser headings that also hold other goods, "
+                         f"not counted: {', '.join(sorted(self.coarser_only))}")
+        partial = [c for c in self.levels if c not in self.products]
+        if partial:
+            parts.append(f"{len(partial)} are summed from the finer codes held under them, which may not be all of "
+                         "them")
+        if self.missing:
+            parts.append(f"{len(self.missing)} have no rows: {', '.join(self.missing)}")
+        return "; ".join(parts)
+
+    def describe(self) -> list[str]:
+        """Plain sentences on the levels used, for a result's caveats."""
+        if len(self.requested) > 5:
+            return [self.summary()]
+        out = []
+        for code, counts in self.levels.items():
+            used = " and ".join(f"{n} {level_name(d)} code{'s' if n > 1 else ''}" for d, n in sorted(counts.items()))
+            note = (f"; {self.left_out[code]} finer code(s) under them are not added again (already inside)"
+                    if self.left_out.get(code) else "")
+            partial = ("" if code in self.products or code == "TOTAL" else
+                       f" (the source holds no {code} row itself: the total is of the codes it holds under it, "
+                       "which may not be all of it)")
+            out.append(f"code {code}: the total adds {used}{note}{partial}")
+        for code, head in self.coarser_only.items():
+            out.append(f"code {code}: the source holds it only inside {head} ({level_name(len(head))}, which also "
+                       "holds other goods): not counted")
+        for code, outer in self.nested.items():
+            out.append(f"code {code} lies under {outer}: counted once, with {outer}")
+        return out
+
+
+def resolve_levels(requested: Sequence[str], held: Iterable[str]) -> CodeLevels:
+    """The held product codes a total over ``requested`` adds up: under each requested code, the held codes that
+    no other held code under it contains (see :class:`CodeLevels`). ``TOTAL`` is the whole of trade."""
+    held_set = set(held)
+    by_length = sorted(held_set - {"TOTAL"}, key=len)
+    products: list[str] = []
+    levels: dict[str, dict[int, int]] = {}
+    left_out: dict[str, int] = {}
+    coarser_only: dict[str, str] = {}
+    missing: list[str] = []
+    nested: dict[str, str] = {}
+    kept: list[str] = []
+    for code in sorted(dict.fromkeys(requested), key=lambda c: (len(c), c)):
+        outer = next((k for k in kept if code.startswith(k) and code != k), None)
+        if outer is not None:
+            nested[code] = outer
+            continue
+        kept.append(code)
+        if code == "TOTAL":
+            if "TOTAL" in held_set:
+                products.append("TOTAL")
+                levels[code] = {0: 1}
+            else:
+                missing.append(code)
+            continue
+        under = [p for p in by_length if p.startswith(code)]
+        if not under:
+            heads = [p for p in by_length if code.startswith(p)]
+            if heads:
+                coarser_only[code] = heads[-1]
+            else:
+                missing.append(code)
+            continue
+        top: list[str] = []
+        for p in under:  # shortest first: a code is added unless a shorter held code contains it
+            if not any(p.startswith(t) for t in top):
+                top.append(p)
+        products.extend(top)
+        counts: dict[int, int] = {}
+        for p in top:
+            counts[len(p)] = counts.get(len(p), 0) + 1
+        levels[code] = counts
+        if len(under) > len(top):
+            left_out[code] = len(under) - len(top)
+    return CodeLevels(tuple(requested), tuple(products), levels, left_out, coarser_only, tuple(missing), nested)
+
+
+def cover(held: Iterable[str]) -> tuple[str, ...]:
+    """The held codes a total over everything adds up: ``TOTAL`` where the source holds it, else every code that no
+    other held code contains (a heading, not also the CN8 lines under it)."""
+    held_set = set(held)
+    if "TOTAL" in held_set:
+        return ("TOTAL",)
+    top: list[str] = []
+    for p in sorted(held_set, key=len):
+        if not any(p.startswith(t) for t in top):
+            top.append(p)
+    return tuple(sorted(top))

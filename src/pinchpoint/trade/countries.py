@@ -125,6 +125,40 @@ _M49_GROUPS = {"527": "NES_OCEANIA", "568": "NES_EUROPE", "577": "NES_AFRICA", "
                "837": "NES_BUNKERS", "838": "NES_FREE_ZONES", "839": "NES_SPECIAL", "899": "NES_AREAS"}
 
 
+@cache
+def group_members(group: str) -> tuple[str, ...]:
+    """Member states of an aggregate, from ``country_groups.tsv`` (the one definition of EU-27 membership the
+    package uses); empty for a code that is not a group of countries defined there."""
+    from importlib.resources import files
+
+    text = files("pinchpoint.trade").joinpath("country_groups.tsv").read_text(encoding="utf-8")
+    rows = [line.split("\t") for line in text.splitlines()[1:] if line.strip()]
+    return tuple(member.strip() for name, member in rows if name.strip() == group)
+
+
+def known_codes() -> set[str]:
+    """Every country or aggregate code a query may name: ISO 3166 alpha-3 plus the aggregates above."""
+    import pycountry
+
+    return {c.alpha_3 for c in pycountry.countries} | set(AGGREGATES) | {"XKX"}
+
+
+def check_country(code: str, role: str = "country") -> str:
+    """``code`` if it names a country or an aggregate (``NES_*``, ``REGION_*`` included), else a ValueError with
+    the closest valid codes."""
+    if code in known_codes() or code.startswith(("NES_", "REGION_")):
+        return code
+    raise ValueError(f"unknown {role} {code!r}{did_you_mean(code, sorted(known_codes()))}")
+
+
+def did_you_mean(value: str, candidates: list[str], n: int = 3) -> str:
+    """``" (did you mean DEU?)"`` with the closest candidates, or an empty string."""
+    import difflib
+
+    close = difflib.get_close_matches(value, candidates, n=n, cutoff=0.5)
+    return f" (did you mean {', '.join(close)}?)" if close else ""
+
+
 def is_aggregate(code: str) -> bool:
     return code in AGGREGATES or code.startswith(("NES_", "REGION_"))
 

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from pinchpoint.results import ResultTable
-from pinchpoint.trade.countries import aggregate_sql, is_aggregate
+from pinchpoint.trade.codes import CodeList
+from pinchpoint.trade.countries import aggregate_sql, check_country, is_aggregate
+from pinchpoint.trade.query import (
+    NoRowsError,
+    built_caveat,
+    check_codes,
+    closest_codes,
+    held,
+    levels_for,
+    listing,
+    resolve_countries,
+)
 from pinchpoint.trade.table import sql_list
 
 
@@ -27,40 +39,158 @@ def parse_periods(spec: str) -> tuple[str, str, str]:
     raise ValueError(f"period {spec!r}: give a year (2021) or a range of months (2021-01..2021-11)")
 
 
-def _value_in(rel: Any, reporter: str, partner: str, codes: Sequence[str], flow: str, spec: str) -> tuple[float, str]:
-    """Total value for one period spec. For a year, annual rows are used where the source has them, else the sum
-    of its months (never both: that would double-count)."""
+def _months_in(lo: str, hi: str) -> list[str]:
+    """Every month from ``lo`` to ``hi`` (``YYYY-MM``), both included."""
+    y, m = int(lo[:4]), int(lo[5:7])
+    out = []
+    while f"{y:04d}-{m:02d}" <= hi:
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+@dataclass
+class _Window:
+    """One period spec as one source holds it: annual rows for a year where the source has them, else months."""
+
+    spec: str
+    frequency: str  # 'A' or 'M': the rows summed
+    periods: tuple[str, ...]  # the periods of those rows the source holds
+    note: str | None = None  # a partial window, said in the caveats
+
+
+def _window(spec: str, source: str, annual: set[str], monthly: set[str]) -> _Window:
     lo, hi, freq = parse_periods(spec)
-    code_filter = ("product = 'TOTAL'" if list(codes) in ([], ["TOTAL"]) else
-                   "(" + " OR ".join(f"product LIKE '{c}%'" for c in codes) + ")")
-    base = rel.filter(f"reporter = '{reporter}' AND partner = '{partner}' AND flow = '{flow}' AND {code_filter}")
-    if freq == "A":
-        annual = base.filter(f"frequency = 'A' AND period = '{lo}'")
-        monthly = base.filter(f"frequency = 'M' AND substr(period, 1, 4) = '{lo}'")
-        a = annual.aggregate("sum(value) AS v, count(*) AS n, string_agg(DISTINCT currency) AS c").fetchall()[0]
-        if a[1]:
-            return float(a[0]), str(a[2])
-        m = monthly.aggregate("sum(value) AS v, count(*) AS n, string_agg(DISTINCT currency) AS c").fetchall()[0]
-        return (float(m[0]) if m[1] else 0.0), str(m[2] or "")
-    m = base.filter(f"frequency = 'M' AND period BETWEEN '{lo}' AND '{hi}'").aggregate(
-        "sum(value) AS v, count(*) AS n, string_agg(DISTINCT currency) AS c").fetchall()[0]
-    return (float(m[0]) if m[1] else 0.0), str(m[2] or "")
+    if freq == "A" and lo in annual:
+        return _Window(spec, "A", (lo,))
+    wanted = _months_in(f"{lo}-01", f"{hi}-12") if freq == "A" else _months_in(lo, hi)
+    have = tuple(m for m in wanted if m in monthly)
+    if not have:
+        held_periods = ([listing(sorted(annual))] if annual else []) + ([listing(sorted(monthly))] if monthly else [])
+        raise NoRowsError(f"no rows for period {spec} in {source}; it holds periods "
+                          f"{' and '.join(held_periods) or 'none'}")
+    note = None
+    if len(have) < len(wanted):
+        note = (f"{spec} in {source}: the sum of the {len(have)} months the source holds ({have[0]}..{have[-1]}), "
+                f"not all {len(wanted)}")
+    return _Window(spec, "M", have, note)
 
 
 def growth(rel: Any, reporters: Sequence[str], partners: Sequence[str], codes: Sequence[str], base: str,
-           compare: str, flow: str = "export") -> ResultTable:
-    """Growth of flows from each reporter to each partner between two periods, in percent."""
-    rows = []
+           compare: str, flow: str = "export", *, code_list: CodeList | None = None) -> ResultTable:
+    """Growth of flows from each reporter to each partner between two periods, in percent, per source.
+
+    Sources are kept apart (two sources report the same flow, in different currencies). Codes are summed at one
+    level per branch (:func:`pinchpoint.trade.codes.resolve_levels`: a heading is never added to the CN8 lines
+    under it). A group such as EU27_2020 that a source does not hold as a row is the sum of its members' rows (said
+    in the caveats). A query that matches no row is a :class:`~pinchpoint.trade.query.NoRowsError` naming the
+    filter that emptied it; a flow with no row in a period the source covers is None (not recorded), not zero.
+    """
+    for spec in (base, compare):
+        parse_periods(spec)
+    wanted_codes = list(code_list.codes) if code_list is not None else check_codes(list(codes))
+    reporters, partners = list(dict.fromkeys(reporters)), list(dict.fromkeys(partners))
     for r in reporters:
-        for p in partners:
-            b, cur_b = _value_in(rel, r, p, codes, flow, base)
-            c, cur_c = _value_in(rel, r, p, codes, flow, compare)
-            rows.append({"reporter": r, "partner": p, "codes": list(codes) or ["TOTAL"], "flow": flow,
+        check_country(r, "reporter")
+    for p in partners:
+        check_country(p, "partner")
+    rows: list[dict[str, Any]] = []
+    caveats: list[str] = []
+    empty: dict[str, str] = {}
+    levels_meta: dict[str, dict[str, dict[int, int]]] = {}
+    for source in held(rel, "source"):
+        try:
+            found, notes, levels = _growth_in(rel.filter(f"source = '{source}'"), source, reporters, partners,
+                                              wanted_codes, base, compare, flow)
+        except NoRowsError as exc:
+            empty[source] = str(exc)
+            continue
+        rows.extend(found)
+        caveats.extend(notes)
+        if levels is not None:
+            levels_meta[source] = levels
+    if not rows:
+        raise NoRowsError("; ".join(empty.values()) if empty else "no trade rows in the selected sources")
+    label = f"{code_list.name} {code_list.version}" if code_list is not None else None
+    if empty:
+        caveats.append(f"sources with no rows for this query: {', '.join(empty)} (meta empty_sources says which "
+                       "filter emptied each)")
+    descriptions = code_list.descriptions if code_list is not None else {}
+    for row in rows:
+        row["description"] = (descriptions.get(row["codes"][0]) if len(row["codes"]) == 1 else label) or label
+    meta = {"analysis": "trade growth", "flow": flow, "base": base, "compare": compare,
+            "codes": label or (wanted_codes or ["TOTAL"]), "code_levels": levels_meta, "empty_sources": empty}
+    columns = ["source", "reporter", "partner", "codes", "description", "flow", "base", "compare", "base_value",
+               "compare_value", "growth_pct", "currency"]
+    return ResultTable.from_records("trade_growth", rows, columns, meta=meta).with_caveats(*caveats)
+
+
+def _growth_in(rel: Any, source: str, reporters: list[str], partners: list[str], codes: list[str], base: str,
+               compare: str, flow: str) -> tuple[list[dict[str, Any]], list[str], dict[str, dict[int, int]] | None]:
+    """Growth rows of one source, the caveats they need and the code levels used."""
+    notes: list[str] = []
+    flows_held = held(rel, "flow")
+    if flow not in flows_held:
+        raise NoRowsError(f"no rows for flow {flow} in {source}; it holds flows {listing(flows_held)}")
+    rel = rel.filter(f"flow = '{flow}'")
+    # the source's coverage of periods, over all its rows of the flow (not one reporter's)
+    annual = set(held(rel.filter("frequency = 'A'"), "period"))
+    monthly = set(held(rel.filter("frequency = 'M'"), "period"))
+    reps = resolve_countries(reporters, held(rel, "reporter"), "reporter")
+    if not reps.actual:
+        raise NoRowsError(f"no rows for reporter {', '.join(reps.absent)} in {source}; it holds reporters "
+                          f"{listing(held(rel, 'reporter'))}")
+    rel = rel.filter(f"reporter IN ({sql_list(reps.all_codes())})")
+    parts = resolve_countries(partners, held(rel, "partner"), "partner")
+    if not parts.actual:
+        raise NoRowsError(f"no rows for partner {', '.join(parts.absent)} from reporter {', '.join(reps.actual)} "
+                          f"in {source}; it holds partners {listing(held(rel, 'partner'))}")
+    rel = rel.filter(f"partner IN ({sql_list(parts.all_codes())})")
+    for group, members in reps.built.items():
+        notes.append(built_caveat(group, members, source, "reporter"))
+    for group, members in parts.built.items():
+        notes.append(built_caveat(group, members, source, "partner"))
+    notes += [f"reporter {r}: no rows in {source} (unknown, not zero)" for r in reps.absent]
+    notes += [f"partner {p}: no rows in {source} (unknown, not zero)" for p in parts.absent]
+    levels = levels_for(rel, codes or ["TOTAL"])
+    if not levels.products:
+        what = ", ".join(codes) or "TOTAL (total trade; give --codes for a source of product lines)"
+        products = held(rel, "product")
+        hint = "" if not codes else closest_codes(codes[0], products)
+        reason = "; ".join(levels.describe())
+        raise NoRowsError(f"no rows for code {what} in {source} for these reporters and partners"
+                          f"{' (' + reason + ')' if reason else ''}; it holds {len(products)} codes: "
+                          f"{listing(products, 12)}{hint}")
+    notes += [f"{source}, {line}" for line in levels.describe() if codes]
+    if levels.missing and codes and len(codes) <= 5:
+        notes.append(f"{source}: no rows for code(s) {', '.join(levels.missing)}")
+    rel = rel.filter(f"product IN ({sql_list(list(levels.products))})")
+    windows = [_window(spec, source, annual, monthly) for spec in (base, compare)]
+    notes += [w.note for w in windows if w.note]
+    data = rel.aggregate("reporter, partner, frequency, period, sum(value) AS v, string_agg(DISTINCT currency) AS c",
+                         "reporter, partner, frequency, period").fetchall()
+    currencies = {c for *_, c in data if c}
+    if len(currencies) > 1:
+        raise ValueError(f"{source} mixes currencies {sorted(currencies)} for one flow: cannot add them")
+    cells: dict[tuple[str, str, str, str], float] = {(r, p, f, per): float(v) for r, p, f, per, v, _ in data}
+    rows = []
+    for r, r_codes in reps.actual.items():
+        for p, p_codes in parts.actual.items():
+            values: list[float | None] = []
+            for w in windows:
+                found = [cells[(a, b, w.frequency, per)] for a in r_codes for b in p_codes for per in w.periods
+                         if (a, b, w.frequency, per) in cells]
+                values.append(sum(found) if found else None)
+                if not found:
+                    notes.append(f"{r} -> {p} in {source}: no rows in {w.spec} (not recorded: zero or confidential; "
+                                 "shown as empty, not 0)")
+            b, c = values
+            rows.append({"source": source, "reporter": r, "partner": p, "codes": codes or ["TOTAL"], "flow": flow,
                          "base": base, "compare": compare, "base_value": b, "compare_value": c,
-                         "growth_pct": round((c / b - 1.0) * 100.0, 4) if b > 0 else None,
-                         "currency": cur_c or cur_b})
-    return ResultTable.from_records("trade_growth", rows, meta={"analysis": "trade growth", "flow": flow,
-                                                                "base": base, "compare": compare})
+                         "growth_pct": round((c / b - 1.0) * 100.0, 4) if b and c is not None and b > 0 else None,
+                         "currency": next(iter(currencies), None)})
+    level_counts = {code: counts for code, counts in levels.levels.items()} if codes else None
+    return rows, notes, level_counts
 
 
 def supplier_concentration(rel: Any, importers: Sequence[str] | None = None, codes: Sequence[str] = (),

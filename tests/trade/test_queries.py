@@ -5,6 +5,7 @@ store."""
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 from typing import Any
@@ -148,3 +149,173 @@ def test_empty_results_name_the_filter_and_what_the_source_holds(xlsx_ws: Path) 
     result = cli("growth", "--reporter", "DEU", "--partner", "KGZ", "--codes", "8471", "--source", "comext", *ws)
     assert result.exit_code == 2 and "no rows for source 'comext'" in result.stderr
     assert "did you mean comext-xlsx" in result.stderr
+
+
+def test_backfill_says_what_it_covers_and_counts_each_flow_once(xlsx_ws: Path, sheets: dict[str, Any]) -> None:
+    """EU reporters only: China is not covered (empty, not 0%), the caveats name the reporters, and a heading's
+    trade counts once (heading 8471, not also its CN8 lines)."""
+    from pinchpoint.analysis.coalitions import COALITIONS
+    from pinchpoint.trade.circumvention import backfill
+    from pinchpoint.trade.query import select_sources
+
+    groups = {"china": ("CHN", "HKG", "MAC"), "g7": COALITIONS["g7"], "eu27": COALITIONS["eu27"]}
+    with Workspace(xlsx_ws) as ws:
+        table = backfill(select_sources(ws, ["comext-xlsx"]), target="RUS", groups=groups)
+    row = next(r for r in table.rows if r["period"] == "2021-03")
+    assert row["share_china"] is None and row["share_eu27"] == 100.0 and 0 < row["share_g7"] < 100
+    assert any("share_china not covered" in c and "not 0%" in c for c in table.caveats)
+    assert any("exports of the 27 reporters it holds (AUT, BEL" in c and "unknown, not zero" in c
+               for c in table.caveats)
+    assert any("share_g7 covers DEU, FRA, ITA only" in c for c in table.caveats)
+    # the same total from the spreadsheets: every code with no coarser code of the files above it, at the ECB's
+    # 2021 average of 1.1827 USD per EUR
+    rows = [(code, v) for name in (HEADINGS, CN8_8471) for code, _r, p, v in sheets[name]
+            if p.startswith("Russian Federation")]
+    codes = {code for code, _ in rows}
+    top = {c for c in codes if not any(c != o and c.startswith(o) for o in codes)}
+    assert "8471" in top and "84715000" not in top
+    expected = sum(v.get("2021-03", 0.0) for code, v in rows if code in top) * 1.1827
+    assert row["imports_usd"] == pytest.approx(expected, rel=1e-9)
+    result = cli("backfill", "--target", "RUZ", "--source", "comext-xlsx", "--workspace", str(xlsx_ws))
+    assert result.exit_code == 2 and "unknown target 'RUZ'" in result.stderr and "RUS" in result.stderr
+
+
+def test_mirror_rows_carry_their_year(tmp_path: Path) -> None:
+    """comtrade_2024.csv.gz has no year column: its rows had an empty period (the year is in the file name)."""
+    import gzip
+
+    from pinchpoint.trade.metrics import mirror_gaps
+    from pinchpoint.trade.query import select_sources
+
+    src = TRADE / "comtrade-raw" / "comtrade_2024.csv.gz"
+    with Workspace(tmp_path / "ws") as ws:
+        import_frame(ws, read("comtrade", [src]))
+        table = mirror_gaps(select_sources(ws, ["comtrade"]), importers=["RUS"])
+    assert table.rows and {r["period"] for r in table.rows} == {"2024"}
+    # China's exports to Russia as China filed them (M49 156 -> 643), the largest row of each flow
+    with gzip.open(src, "rt", encoding="utf-8") as fh:
+        filed = [r for r in csv.DictReader(fh) if r["reporter"] == "156" and r["partner"] == "643" and r["flow"] == "X"]
+    best: dict[str, float] = {}
+    for r in filed:
+        best[r["cmd"]] = max(best.get(r["cmd"], 0.0), float(r["value"]))
+    chn = {r["product"]: r for r in table.rows if r["exporter"] == "CHN"}
+    assert chn and all(r["exporter_reported"] == pytest.approx(best[p], abs=0.01) for p, r in chn.items())
+
+
+@pytest.fixture(scope="module")
+def baci_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("baci") / "ws"
+    with Workspace(path) as ws:
+        import_frame(ws, read("baci", [TRADE / "baci-critical-materials"]))
+    return path
+
+
+def test_exporter_concentration_against_the_baci_file(baci_ws: Path) -> None:
+    """China's share of world exports of permanent magnets (850511) in BACI 2024, and the exporters' HHI, from
+    the csv; the extract's values are USD (they were read as thousand USD: every value 1,000 times too big)."""
+    import json
+
+    by_exporter: dict[str, float] = {}
+    with (TRADE / "baci-critical-materials" / "baci_2024.csv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if r["cmd"] == "850511":
+                by_exporter[r["i"]] = by_exporter.get(r["i"], 0.0) + float(r["value"])
+    world = sum(by_exporter.values())
+    result = cli("dependence", "--side", "export", "--codes", "850511", "--period", "2024", "--exporter", "CHN,JPN",
+                 "--source", "baci", "-f", "json", "--workspace", str(baci_ws))
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    row = (doc["rows"] if isinstance(doc, dict) else doc)[0]
+    assert row["world_exports_usd"] == pytest.approx(world, rel=1e-9)  # about USD 5.0 billion
+    assert row["share_CHN"] == pytest.approx(by_exporter["CHN"] / world * 100, abs=1e-3)
+    assert row["share_JPN"] == pytest.approx(by_exporter["JPN"] / world * 100, abs=1e-3)
+    assert row["top_exporter"] == "CHN" and row["n_exporters"] == len(by_exporter)
+    assert row["hhi"] == pytest.approx(sum((v / world * 100) ** 2 for v in by_exporter.values()), rel=1e-6)
+    result = cli("dependence", "--side", "export", "--codes", "850511", "--period", "2023", "--source", "baci",
+                 "--workspace", str(baci_ws))
+    assert result.exit_code == 2 and "no rows for period 2023" in result.stderr and "2022, 2024" in result.stderr
+    result = cli("dependence", "--importer", "JPX", "--codes", "850511", "--workspace", str(baci_ws))
+    assert result.exit_code == 2 and "unknown importer 'JPX'" in result.stderr and "JPN" in result.stderr
+
+
+def test_dependence_with_a_code_list(baci_ws: Path, tmp_path: Path) -> None:
+    codes = tmp_path / "codes.txt"
+    codes.write_text("# magnets and silicon\n850511\n280469\n", encoding="utf-8")
+    from pinchpoint.trade.codes import load_code_list
+    from pinchpoint.trade.metrics import supplier_concentration
+    from pinchpoint.trade.query import NoRowsError, select_sources
+
+    with Workspace(baci_ws) as ws:
+        table = supplier_concentration(select_sources(ws, ["baci"]), ["JPN"], period="2024",
+                                       code_list=load_code_list(codes))
+        assert {r["product"] for r in table.rows} == {"850511", "280469"}
+        with pytest.raises(NoRowsError, match="no rows for code 854231"):
+            supplier_concentration(select_sources(ws, ["baci"]), ["JPN"], ["854231"], "2024")
+
+
+def test_substitution_ratio_counts_a_heading_once(xlsx_ws: Path, sheets: dict[str, Any], tmp_path: Path) -> None:
+    """Germany's extra exports of 8471 to the hubs: the heading's series alone (not also its CN8 lines)."""
+    from pinchpoint.trade.circumvention import substitution_ratio
+    from pinchpoint.trade.codes import load_code_list
+    from pinchpoint.trade.query import select_sources
+
+    listed = tmp_path / "codes.txt"
+    listed.write_text("8471\n", encoding="utf-8")
+    hubs = ("Armenia", "Georgia", "Kazakhstan", "Kyrgyzstan", "Uzbekistan")
+    extra = 0.0
+    for code, r, p, v in sheets[HEADINGS]:
+        if code == "8471" and r.startswith("Germany") and p in hubs:
+            before = [x for m, x in v.items() if m < "2022-02"]
+            after = [x for m, x in v.items() if m > "2022-02"]
+            extra += sum(after) / (len(after) or 1) - sum(before) / (len(before) or 1)
+    with Workspace(xlsx_ws) as ws:
+        table = substitution_ratio(select_sources(ws, ["comext-xlsx"]), codes=load_code_list(listed))
+    deu = next(r for r in table.rows if r["exporter"] == "DEU")
+    assert deu["extra_to_hubs"] == pytest.approx(extra, abs=0.01)
+
+
+def test_doc_figures_are_true(xlsx_ws: Path, sheets: dict[str, Any]) -> None:
+    """docs/trade.md's scan figures: recomputed from the spreadsheet (monthly means before and after 2022-02, in
+    USD at the ECB annual averages the docs list, and in euros) and as the scan gives them."""
+    from pinchpoint.trade.circumvention import scan
+    from pinchpoint.trade.query import select_sources
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "trade.md").read_text(encoding="utf-8")
+    rate = {"2020": 1.1422, "2021": 1.1827, "2022": 1.0530}
+
+    def pct(reporter: str, partner: str, code: str, usd: bool) -> float:
+        values = next(v for c, r, p, v in sheets[HEADINGS] if c == code and r.startswith(reporter)
+                      and p.startswith(partner))
+        conv = {m: x * (rate[m[:4]] if usd else 1.0) for m, x in values.items()}
+        before = [x for m, x in conv.items() if m < "2022-02"]
+        after = [x for m, x in conv.items() if m > "2022-02"]
+        return (sum(after) / len(after)) / (sum(before) / len(before)) * 100 - 100
+
+    cars, cars_eur = pct("Germany", "Kyrgyz", "8703", True), pct("Germany", "Kyrgyz", "8703", False)
+    direct, direct_eur = pct("Germany", "Russia", "8703", True), pct("Germany", "Russia", "8703", False)
+    computers, computers_eur = pct("Lithuania", "Georgia", "8471", True), pct("Lithuania", "Georgia", "8471", False)
+    flat = " ".join(doc.split())
+    assert f"heading 8703: +{cars:,.0f}%, direct exports to Russia −{-direct:.0f}%" in flat
+    assert f"heading 8471: +{computers:,.0f}%, direct −{-pct('Lithuania', 'Russia', '8471', True):.0f}%" in flat
+    ltu_direct_eur = pct("Lithuania", "Russia", "8471", False)
+    assert (f"+{cars_eur:,.0f}% and +{computers_eur:,.0f}% (direct −{-direct_eur:.0f}% and −{-ltu_direct_eur:.0f}%)"
+            in " ".join(doc.split()))
+    with Workspace(xlsx_ws) as ws:
+        table = scan(select_sources(ws, ["comext-xlsx"]), hubs=("KGZ", "GEO"), limit=500)
+    alerts = {(r["exporter"], r["hub"], r["product"]): r for r in table.rows}
+    assert alerts[("DEU", "KGZ", "8703")]["growth_pct"] == pytest.approx(cars, abs=0.01)
+    assert alerts[("DEU", "KGZ", "8703")]["direct_to_target_growth_pct"] == pytest.approx(direct, abs=0.01)
+    assert alerts[("LTU", "GEO", "8471")]["growth_pct"] == pytest.approx(computers, abs=0.01)
+    assert any("values are in USD" in c for c in table.caveats)
+    assert any("same trade, not separate evidence" in c for c in table.caveats)
+    # the magnets figure, from the BACI csv
+    by_exporter: dict[str, float] = {}
+    with (TRADE / "baci-critical-materials" / "baci_2024.csv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if r["cmd"] == "850511":
+                by_exporter[r["i"]] = by_exporter.get(r["i"], 0.0) + float(r["value"])
+    world = sum(by_exporter.values())
+    hhi = sum((v / world * 100) ** 2 for v in by_exporter.values())
+    assert (f"China held {by_exporter['CHN'] / world * 100:.2f}% of world exports of permanent magnets (850511) in "
+            f"BACI 2024 (USD {by_exporter['CHN'] / 1e9:.2f} billion of {world / 1e9:.2f} billion; HHI {hhi:,.0f})"
+            ) in " ".join(doc.split())

@@ -104,23 +104,47 @@ def register(app: typer.Typer) -> None:
 
     @trade_app.command("dependence")
     @friendly_errors
-    def dependence(importer: ListOpt = None, codes: ListOpt = None,
+    def dependence(importer: ListOpt = None, codes: ListOpt = None, chpl: ChplOpt = None,
+                   codes_from: CodesFromOpt = None, revision: RevisionOpt = "HS2022",
                    period: Annotated[str | None, typer.Option(help="A year.")] = None,
+                   side: Annotated[str, typer.Option(help="import: each importer's suppliers (HHI, top supplier, "
+                                                     "coalition shares); export: exporters' shares of world "
+                                                     "exports of each code.")] = "import",
+                   exporter: Annotated[list[str] | None, typer.Option(
+                       help="With --side export: report these exporters' shares (repeatable, or comma-separated)."
+                   )] = None,
                    source: ListOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
                    workspace: WorkspaceOpt = None) -> None:
-        """Import dependence: supplier HHI, top supplier and coalition shares per importer and product."""
+        """Import dependence per importer and product (supplier HHI, top supplier, coalition shares), or with
+        --side export the exporters' concentration of world exports of each code (HHI, top exporter, shares)."""
         from pinchpoint.analysis.coalitions import COALITIONS
         from pinchpoint.cli.output import emit
-        from pinchpoint.trade.metrics import supplier_concentration
-        from pinchpoint.trade.store import flows
+        from pinchpoint.trade.metrics import exporter_concentration, supplier_concentration
+        from pinchpoint.trade.query import select_sources
 
-        groups = {**COALITIONS, "china": ("CHN", "HKG", "MAC")}
+        code_list = _code_list(chpl, codes_from, revision, _split(codes))
+        if side.lower() not in ("import", "export"):
+            raise ValueError(f"--side {side!r}: give import or export")
         with open_workspace(workspace) as ws:
-            table = supplier_concentration(flows(ws, [s.lower() for s in _split(source)] or None),
-                                           _split(importer) or None, _split(codes), period, groups)
-        emit(with_command(table), fmt, output, columns=["importer", "product", "period", "hhi", "top_supplier",
-                                                         "top_share", "share_us_japan", "share_china"],
-             title="Supplier concentration")
+            rel = select_sources(ws, _sources(source))
+            if side.lower() == "export":
+                if importer:
+                    raise ValueError("--importer is for --side import; with --side export give --exporter")
+                exporters = _split(exporter)
+                table = exporter_concentration(rel, _split(codes), period, exporters, code_list=code_list)
+                columns = ["product", "description", "period", "source", "world_exports_usd", "hhi", "top_exporter",
+                           "top_share", *(f"share_{e}" for e in exporters)]
+                title = "Exporter concentration (world exports)"
+            else:
+                if exporter:
+                    raise ValueError("--exporter is for --side export")
+                groups = {**COALITIONS, "china": ("CHN", "HKG", "MAC")}
+                table = supplier_concentration(rel, _split(importer) or None, _split(codes), period, groups,
+                                               code_list=code_list)
+                columns = ["importer", "product", "period", "source", "hhi", "top_supplier", "top_share",
+                           "share_us_japan", "share_china"]
+                title = "Supplier concentration"
+        emit(with_command(table), fmt, output, columns=columns, title=title)
 
     @trade_app.command("circumvention")
     @friendly_errors
@@ -168,11 +192,11 @@ def register(app: typer.Typer) -> None:
         from pinchpoint.cli.output import emit
         from pinchpoint.trade.circumvention import backfill
         from pinchpoint.trade.codes import load_chpl
-        from pinchpoint.trade.store import flows
+        from pinchpoint.trade.query import select_sources
 
         groups = {"china": ("CHN", "HKG", "MAC"), "g7": COALITIONS["g7"], "eu27": COALITIONS["eu27"]}
         with open_workspace(workspace) as ws:
-            table = backfill(flows(ws, [s.lower() for s in _split(source)] or None), target=target.upper(),
+            table = backfill(select_sources(ws, _sources(source)), target=target.upper(),
                              codes=load_chpl(chpl).in_revision(revision) if chpl else None, groups=groups)
         emit(with_command(table), fmt, output, title=f"Suppliers of {target.upper()}")
 
@@ -186,10 +210,10 @@ def register(app: typer.Typer) -> None:
         """Mirror gaps: exporter-reported against importer-reported values of the same flows."""
         from pinchpoint.cli.output import emit
         from pinchpoint.trade.metrics import mirror_gaps
-        from pinchpoint.trade.store import flows
+        from pinchpoint.trade.query import select_sources
 
         with open_workspace(workspace) as ws:
-            table = mirror_gaps(flows(ws, [s.lower() for s in _split(source)] or ["comtrade"]),
+            table = mirror_gaps(select_sources(ws, _sources(source) or ["comtrade"]),
                                 cif_margin=cif_margin, tolerance=tolerance, exporters=_split(exporter) or None,
                                 importers=_split(importer) or None)
         emit(with_command(table), fmt, output, title="Mirror gaps (flagged first)")

@@ -3,7 +3,7 @@
 | format | files | notes |
 |---|---|---|
 | ``comext-relational`` | Eurostat Comext "relational view" CSV | EUR; periods `Aug. 2024`, `Y2019`, `201952-...` |
-| ``baci`` | CEPII BACI `t,i,j,k,v,q` (numeric codes) or extracts `i,j,cmd,value` (ISO3) | values in thousand USD |
+| ``baci`` | CEPII BACI `t,i,j,k,v,q` (numeric codes) or extracts `i,j,cmd,value` (ISO3) | thousand USD; extracts USD |
 | ``comtrade`` | UN Comtrade reports as filed: `year,reporter,partner,cmd,flow,value,...` (M49, .csv or .csv.gz) | USD |
 | ``comtrade-api``, ``comtrade-bulk`` | Comtrade's current layout: API JSON (``{"data": [...]}``) or bulk ``.txt``
   (tab-separated) / ``.csv``, ``reporterCode, partnerCode, flowCode, cmdCode, primaryValue...`` | USD; breakdown rows
@@ -192,12 +192,15 @@ def read_baci(paths: Iterable[str | Path], year: int | None = None) -> TradeFram
             if numbers is None:
                 continue
             value, qty = numbers
+            # BACI's own files give thousand USD; the i,j,cmd,value extracts give USD (AUS -> JPN coal, 2022:
+            # 34,990,871,777, as Comtrade's reports give about USD 35-39 billion)
+            value = value * 1000.0 if full else value
             key = (period, exporter, importer, product.strip().zfill(6))
             if frame.is_repeat(key, str(f), n, "k" if full else "cmd", value):  # overlapping downloads
                 continue
             frame.add(period=period, frequency="A", reporter=exporter, partner=importer, flow="export",
                       classification="HS", revision="HS2017", product=product.strip().zfill(6),
-                      value_usd=value * 1000.0, value=value * 1000.0, currency="USD", quantity=qty,
+                      value_usd=value, value=value, currency="USD", quantity=qty,
                       unit="t" if qty is not None else None, source="baci", version=frame.version, flags="")
     return frame
 
@@ -214,8 +217,14 @@ def read_comtrade(paths: Iterable[str | Path]) -> TradeFrame:
     frame = TradeFrame("comtrade", file_hash(files))
     flows: dict[tuple[str, str, str, str, str], list[tuple[str, int, float, float | None, str | None]]] = {}
     for f in files:
+        # some extracts have no year column (comtrade_2024.csv.gz): the year is in the file name, as for BACI
+        file_year = m.group(1) if (m := re.search(r"((?:19|20)\d{2})", f.name)) else ""
         for n, row in _rows(f):
             frame.read_rows += 1
+            year = (row.get("year") or "").strip() or file_year
+            if not year:
+                frame.problem(str(f), n, "year", "no year (name the year in a 'year' column or in the file name)")
+                continue
             reporter, partner = from_m49(row.get("reporter", "")), from_m49(row.get("partner", ""))
             if reporter is None or partner is None:
                 which = "reporter" if reporter is None else "partner"
@@ -230,7 +239,7 @@ def read_comtrade(paths: Iterable[str | Path]) -> TradeFrame:
             if numbers is None:
                 continue
             value, qty = numbers
-            key = ((row.get("year") or "").strip(), reporter, partner, flow, (row.get("cmd") or "").strip().zfill(6))
+            key = (year, reporter, partner, flow, (row.get("cmd") or "").strip().zfill(6))
             flows.setdefault(key, []).append((str(f), n, value, qty, row.get("qtyunit") or None))
     for (year, reporter, partner, flow, product), rows in flows.items():
         kept = max(rows, key=lambda r: r[2])

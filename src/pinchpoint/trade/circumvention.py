@@ -26,8 +26,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pinchpoint.results import ResultTable
-from pinchpoint.trade.codes import CodeList
-from pinchpoint.trade.countries import aggregate_sql, is_aggregate
+from pinchpoint.supplychain.countries import is_pseudo_region
+from pinchpoint.trade.codes import CodeList, cover, resolve_levels
+from pinchpoint.trade.countries import aggregate_sql, check_country, did_you_mean, is_aggregate
+from pinchpoint.trade.query import NoRowsError, held, listing
 from pinchpoint.trade.table import sql_list
 
 DEFAULT_HUBS = ("ARM", "GEO", "KAZ", "KGZ", "UZB", "TUR", "ARE")
@@ -48,6 +50,13 @@ def _monthly(rel: Any, where: str) -> dict[tuple[str, str, str], dict[str, float
     for reporter, partner, product, period, value in rows:
         out[(reporter, partner, product)][period] = float(value)
     return out
+
+
+def _one_source(rel: Any, what: str) -> None:
+    """Sources report the same flows (and in different currencies): adding them would double-count."""
+    sources = held(rel, "source")
+    if len(sources) > 1:
+        raise ValueError(f"{what} reads one source at a time; the data holds {', '.join(sources)} (give --source)")
 
 
 def _listed_filter(rel: Any, codes: CodeList | None) -> str:
@@ -78,7 +87,26 @@ def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, c
     value = "coalesce(value_usd, value)"
     # The comparison goods: the listed codes' chapters less the listed codes (uncontrolled goods of the same kind),
     # or every product when no list is given.
+    _one_source(rel, "the scan")
+    check_country(target, "target")
+    for hub in hubs:
+        check_country(hub, "hub")
     listed = _listed_filter(rel, codes)
+    exports = rel.filter(f"{listed} AND flow = 'export' AND frequency = '{freq}'")  # pushed down: listed codes only
+    partners = held(exports, "partner")
+    if not set(hubs) & set(partners):
+        raise NoRowsError(f"no rows for hub {', '.join(hubs)} in {', '.join(held(rel, 'source'))} (frequency {freq}); "
+                          f"it holds partners {listing(partners)}")
+    caveats = [f"hub {h}: no rows in the source (not scanned; unknown, not zero)" for h in hubs if h not in partners]
+    if target not in partners:
+        caveats.append(f"target {target}: no rows in the source, so direct exports cannot corroborate any alert")
+    if "EUR" in held(exports, "currency"):
+        caveats.append("values are in USD: euro values at the ECB's rates (annual averages unless imported with "
+                       "monthly ones), so growth differs from the same series in euros (trade growth)")
+    # the listed codes' total, for the control: each listed code once, at one level (never a heading that also holds
+    # unlisted goods, never a heading and its lines)
+    once = [] if codes is None else list(resolve_levels(codes.codes, held(rel.filter(listed), "product")).products)
+    listed_once = "TRUE" if codes is None else f"product IN ({sql_list(once or [''])})"
     if control is not None:
         # the control window is the scanned data's, so both growths compare the same periods
         lo, hi = rel.filter(f"{listed} AND frequency = '{freq}'").aggregate("min(period), max(period)").fetchall()[0]
@@ -87,6 +115,9 @@ def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, c
             upper = f"{chapters[-1][0]}{chr(ord(chapters[-1][1]) + 1)}"
             goods = (f"product >= '{chapters[0]}' AND product < '{upper}' "
                      f"AND substr(product, 1, 2) IN ({sql_list(list(chapters))})")
+            goods_held = held(control.filter(goods), "product")
+            if len({len(p) for p in goods_held}) > 1:  # mixed levels: a heading, never also the lines under it
+                goods = f"product IN ({sql_list(list(cover(goods_held)) or [''])})"
         else:
             goods = "product != 'TOTAL'"
         listed_part = "coalesce(l.v, 0)" if codes is not None else "0"
@@ -103,7 +134,8 @@ def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, c
             WHERE flow = 'export' AND frequency = '{freq}' AND partner IN ({hub_list})
               AND period BETWEEN '{lo}' AND '{hi}'
             GROUP BY ALL),
-        listed_series AS (SELECT exporter, partner AS hub, period, sum(v) AS v FROM s GROUP BY ALL),
+        listed_series AS (SELECT exporter, partner AS hub, period, sum(v) AS v FROM s WHERE {listed_once}
+                          GROUP BY ALL),
         ctl_values AS (
             SELECT exporter, hub, period, coalesce(total, goods - {listed_part}) AS v
             FROM ctl_series LEFT JOIN listed_series l USING (exporter, hub, period)),
@@ -156,6 +188,10 @@ def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, c
         FROM top JOIN s ON s.exporter = top.exporter AND s.partner = top.hub AND s.product = top.product
         GROUP BY ALL ORDER BY score DESC, own_z DESC, exporter, hub, product"""
     result = rel.query("t", sql)
+    scanned = held(exports, "product")
+    if len(cover(scanned)) < len(scanned):
+        caveats.append("the source holds headings beside the finer codes under them: an alert on a heading (8703) and "
+                       "alerts on its lines (87032410) are the same trade, not separate evidence")
     names = [d[0] for d in result.description]
     found = [dict(zip(names, r, strict=True)) for r in result.fetchall()]
     rows = [{
@@ -171,8 +207,8 @@ def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, c
         "evidence": [f"{p}: {v:.0f}" for p, v in zip(r["periods"], r["series"], strict=True)],
     } for r in found]
     meta = _meta(target, hubs, event, codes) | {"series_scored": int(found[0]["scored"]) if found else 0,
-                                                "min_baseline": min_baseline, "frequency": freq}
-    return ResultTable.from_records("circumvention", rows, _COLUMNS, meta=meta)
+                                                "min_baseline": min_baseline, "frequency": freq, "unit": "USD"}
+    return ResultTable.from_records("circumvention", rows, _COLUMNS, meta=meta).with_caveats(*caveats)
 
 
 _COLUMNS = ["exporter", "hub", "product", "score", "own_z", "did", "log_growth", "control_log_growth", "growth_pct",
@@ -188,8 +224,11 @@ def _meta(target: str, hubs: Sequence[str], event: str, codes: CodeList | None) 
 def substitution_ratio(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS,
                        codes: CodeList | None = None, event: str = "2022-02") -> ResultTable:
     """Per exporter: (extra monthly exports to the hubs) / (fall in monthly direct exports to the target)."""
+    _one_source(rel, "the substitution ratio")
     hub_list = ", ".join(f"'{h}'" for h in hubs)
-    series = _monthly(rel, f"partner IN ({hub_list}, '{target}')")
+    products = held(rel.filter("flow = 'export'"), "product")
+    once = resolve_levels(codes.codes, products).products if codes is not None else cover(products)
+    series = _monthly(rel, f"partner IN ({hub_list}, '{target}') AND product IN ({sql_list(list(once) or [''])})")
     agg: dict[str, dict[str, list[float]]] = defaultdict(lambda: {"hub_b": [], "hub_p": [], "tgt_b": [], "tgt_p": []})
     for (reporter, partner, product), values in series.items():
         if is_aggregate(reporter) or (codes is not None and not codes.matches(product)):
@@ -215,23 +254,81 @@ def substitution_ratio(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = D
 
 def backfill(rel: Any, *, target: str = "RUS", codes: CodeList | None = None,
              groups: Mapping[str, Sequence[str]] | None = None) -> ResultTable:
-    """Each supplier group's share of the target's imports of the codes, per period, from partners' exports."""
+    """Each supplier group's share of the target's imports of the codes, per source and period, from partners'
+    exports (in USD).
+
+    A source only knows the suppliers it holds reports from (the Comext spreadsheets: the 27 EU member states), so
+    the total is the covered reporters' exports, a group with no reporter in the source is not covered (its share
+    is empty, never 0%), and the caveats name the reporters covered. Codes are summed at one level per branch (a
+    heading never with the CN8 lines under it); sources are kept apart.
+    """
+    check_country(target, "target")
     groups = groups or {"china": ("CHN", "HKG", "MAC")}
-    rows_raw = rel.filter(f"partner = '{target}' AND flow = 'export'").aggregate(
-        "period, reporter, product, sum(coalesce(value_usd, value)) AS v", "period, reporter, product").fetchall()
-    totals: dict[str, float] = defaultdict(float)
-    by_group: dict[tuple[str, str], float] = defaultdict(float)
-    for period, reporter, product, value in rows_raw:
-        if is_aggregate(reporter) or (codes is not None and not codes.matches(product)):
+    rows: list[dict[str, Any]] = []
+    caveats: list[str] = []
+    empty: dict[str, str] = {}
+    for source in held(rel, "source"):
+        srel = rel.filter(f"source = '{source}' AND flow = 'export'")
+        reporters = [r for r in held(srel, "reporter") if not is_aggregate(r)]
+        if target not in held(srel, "partner"):
+            empty[source] = (f"no rows for exports to {target} in {source}; it holds partners "
+                             f"{listing(held(srel, 'partner'), 12)}{did_you_mean(target, held(srel, 'partner'))}")
             continue
-        totals[period] += float(value)
+        if codes is not None:
+            levels = resolve_levels(codes.codes, held(srel, "product"))
+            products = list(levels.products)
+            caveats += [f"{source}, {line}" for line in levels.describe()]
+        else:
+            everything = held(srel, "product")
+            products = list(cover(everything))
+            if len(products) < len(everything):
+                caveats.append(f"{source}: all the codes it holds, summed at their coarsest level ({len(products)} "
+                               f"codes; {len(everything) - len(products)} finer codes inside them not added again)")
+        if not products:
+            empty[source] = (f"no rows for codes {codes.name + ' ' + codes.version if codes else 'any'} in {source}; "
+                             f"it holds {listing(held(srel, 'product'), 12)}")
+            continue
+        sel = srel.filter(f"partner = '{target}' AND product IN ({sql_list(products)}) "
+                          f"AND NOT {aggregate_sql('reporter')}")
+        no_usd = sel.filter("value_usd IS NULL").aggregate("count(*)").fetchall()[0][0]
+        if no_usd:
+            caveats.append(f"{source}: {no_usd} rows with no USD value (no exchange rate for their period) are not "
+                           "counted")
+        data = sel.filter("value_usd IS NOT NULL").aggregate(
+            "period, reporter, sum(value_usd) AS v", "period, reporter").fetchall()
+        if not data:
+            empty[source] = (f"no rows for exports of codes {codes.name + ' ' + codes.version if codes else 'any'} "
+                             f"to {target} in {source}")
+            continue
+        covered = {g: [m for m in members if m in reporters] for g, members in groups.items()}
+        totals: dict[str, float] = defaultdict(float)
+        by_group: dict[tuple[str, str], float] = defaultdict(float)
+        for period, reporter, value in data:
+            totals[period] += float(value)
+            for g, members in groups.items():
+                if reporter in members:
+                    by_group[(period, g)] += float(value)
+        for period, total in sorted(totals.items()):
+            rows.append({"source": source, "period": period, "target": target, "imports_usd": round(total, 2),
+                         "reporters": len(reporters),
+                         **{f"share_{g}": (round(by_group[(period, g)] / total * 100, 4)
+                                           if covered[g] and total > 0 else None) for g in groups}})
+        caveats.append(f"{source}: imports of {target} measured from the exports of the {len(reporters)} reporters "
+                       f"it holds ({listing(reporters, 12)}); suppliers absent from it are unknown, not zero, and "
+                       "shares are of these reporters' total")
         for g, members in groups.items():
-            if reporter in members:
-                by_group[(period, g)] += float(value)
-    rows = [{"period": p, "target": target, "imports": round(t, 2),
-             **{f"share_{g}": round(by_group[(p, g)] / t * 100, 4) if t > 0 else None for g in groups}}
-            for p, t in sorted(totals.items())]
-    columns = ["period", "target", "imports", *(f"share_{g}" for g in groups)]
-    return ResultTable.from_records("backfill", rows, columns, meta={"analysis": "backfill share", "target": target,
-                                                            "codes": f"{codes.name} {codes.version}" if codes
-                                                            else "all"})
+            lacking = [m for m in members if m not in reporters and not is_pseudo_region(m)]
+            if not covered[g]:
+                caveats.append(f"{source}: share_{g} not covered (no rows from {', '.join(members)}): unknown, "
+                               "not 0%")
+            elif lacking:
+                caveats.append(f"{source}: share_{g} covers {', '.join(covered[g])} only (no rows from "
+                               f"{', '.join(lacking)})")
+    columns = ["source", "period", "target", "imports_usd", "reporters", *(f"share_{g}" for g in groups)]
+    meta = {"analysis": "backfill share", "target": target, "codes": f"{codes.name} {codes.version}" if codes
+            else "all", "empty_sources": empty}
+    if not rows:
+        raise NoRowsError("; ".join(empty.values()) if empty else "no trade rows in the selected sources")
+    if empty:
+        caveats.append(f"sources with no rows for this query: {', '.join(empty)} (meta empty_sources)")
+    return ResultTable.from_records("backfill", rows, columns, meta=meta).with_caveats(*caveats)

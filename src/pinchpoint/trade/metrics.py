@@ -194,21 +194,46 @@ def _growth_in(rel: Any, source: str, reporters: list[str], partners: list[str],
 
 
 def supplier_concentration(rel: Any, importers: Sequence[str] | None = None, codes: Sequence[str] = (),
-                           period: str | None = None, coalitions: Mapping[str, Sequence[str]] | None = None
-                           ) -> ResultTable:
+                           period: str | None = None, coalitions: Mapping[str, Sequence[str]] | None = None, *,
+                           code_list: CodeList | None = None) -> ResultTable:
     """Import dependence per importer and product: HHI of suppliers, top supplier and its share, coalition shares.
 
     Imports are measured from partners' exports (mirror data, as BACI does): rows with flow 'export'; groups of
-    countries never count as one supplier. See :func:`supplier_concentration_relation` for tables too large to
-    hold as Python rows.
+    countries never count as one supplier. Each product is its own row (a heading and the lines under it are never
+    added together). A query that matches no row is a :class:`~pinchpoint.trade.query.NoRowsError` naming the
+    filter. See :func:`supplier_concentration_relation` for tables too large to hold as Python rows.
     """
-    result = supplier_concentration_relation(rel, importers, codes, period, coalitions).order(
+    for code in importers or ():
+        check_country(code, "importer")
+    wanted = list(code_list.codes) if code_list is not None else check_codes(list(codes))
+    exports = rel.filter(f"flow = 'export' AND NOT {aggregate_sql('reporter')} AND NOT {aggregate_sql('partner')}")
+    sources = ", ".join(held(rel, "source"))
+    if importers:
+        partners = held(exports, "partner")
+        if not set(importers) & set(partners):
+            raise NoRowsError(f"no rows for importer {', '.join(importers)} in {sources}; it holds importers "
+                              f"{listing(partners)}")
+        exports = exports.filter(f"partner IN ({sql_list(list(importers))})")
+    if wanted:
+        products = held(exports, "product")
+        chosen = resolve_levels_by_code(wanted, products)
+        if not chosen:
+            raise NoRowsError(f"no rows for code {', '.join(wanted[:10])} in {sources} for these importers; it holds "
+                              f"{len(products)} codes: {listing(products, 12)}{closest_codes(wanted[0], products)}")
+        wanted = chosen
+    if period and period not in (periods := held(exports, "period")):
+        raise NoRowsError(f"no rows for period {period} in {sources} for these importers and codes; it holds periods "
+                          f"{listing(periods)}")
+    result = supplier_concentration_relation(rel, importers, wanted, period, coalitions).order(
         "hhi DESC, importer, product, period, source")
     cols = [d[0] for d in result.description]
     rows = [dict(zip(cols, r, strict=True)) for r in result.fetchall()]
+    caveats = [f"{importer}: no rows (unknown, not zero)" for importer in importers or ()
+               if importer not in {r["importer"] for r in rows}]
     return ResultTable.from_records("trade_dependence", rows, cols, meta={"analysis": "supplier concentration",
-                                                                          "period": period or "all",
-                                                                          "coalitions": dict(coalitions or {})})
+                                                                          "period": period or "all", "unit": "USD",
+                                                                          "coalitions": dict(coalitions or {})}
+                                    ).with_caveats(*caveats)
 
 
 def supplier_concentration_relation(rel: Any, importers: Sequence[str] | None = None, codes: Sequence[str] = (),
@@ -223,11 +248,11 @@ def supplier_concentration_relation(rel: Any, importers: Sequence[str] | None = 
     report the same flow: adding them would double-count).
     """
     where = ["flow = 'export'", f"NOT {aggregate_sql('reporter')}", f"NOT {aggregate_sql('partner')}",
-             "coalesce(value_usd, value) > 0"]
+             "value_usd > 0"]  # USD only: a euro value with no rate is not a dollar
     if importers:
         where.append(f"partner IN ({sql_list(importers)})")
     if codes:
-        where.append("(" + " OR ".join(f"starts_with(product, '{c}')" for c in codes) + ")")
+        where.append("(" + " OR ".join(f"starts_with(product, '{c}')" for c in codes) + ")")  # each product its own row
     if period:
         where.append(f"period = '{period}'")
     coalition_sql = "".join(
@@ -239,10 +264,83 @@ def supplier_concentration_relation(rel: Any, importers: Sequence[str] | None = 
                round(100 * list_sum(max(v, 3)) / sum(v), 6) AS cr3,
                round(sum(v) * sum(v) / sum(v * v), 6) AS effective_n, count(*)::INTEGER AS n_providers,
                arg_max(exporter, v) AS top_supplier, round(100 * max(v) / sum(v), 4) AS top_share {coalition_sql}
-        FROM (SELECT partner, product, period, source, reporter AS exporter, coalesce(value_usd, value) AS v
+        FROM (SELECT partner, product, period, source, reporter AS exporter, value_usd AS v
               FROM t WHERE {' AND '.join(where)})
         GROUP BY importer, product, period, source"""
     return rel.query("t", sql)
+
+
+def exporter_concentration(rel: Any, codes: Sequence[str] = (), period: str | None = None,
+                           exporters: Sequence[str] = (), *, code_list: CodeList | None = None) -> ResultTable:
+    """Exporter-side concentration per product, period and source: world exports (the sum of every exporter's
+    exports to every importer the source holds, in USD), the exporters' HHI (0-10,000), CR1/CR3, the top exporter
+    and the share of each of ``exporters`` (``share_CHN``...).
+
+    "World" is what the source holds: BACI reconciles every country's trade; a source of reports as filed (Comtrade)
+    or of some reporters only (Comext: EU member states) counts only the exporters it holds, which the caveats name.
+    Groups (WLD, EU27_2020, NES_*) never count as an exporter or an importer, so nothing is counted twice.
+    """
+    wanted = list(code_list.codes) if code_list is not None else check_codes(list(codes))
+    for code in exporters:
+        check_country(code, "exporter")
+    base = rel.filter(f"flow = 'export' AND NOT {aggregate_sql('reporter')} AND NOT {aggregate_sql('partner')}")
+    caveats: list[str] = []
+    if wanted:
+        products = held(base, "product")
+        levels = resolve_levels_by_code(wanted, products)
+        if not levels:
+            raise NoRowsError(f"no rows for code {', '.join(wanted[:10])} in {', '.join(held(rel, 'source'))}; it "
+                              f"holds {len(products)} codes: {listing(products, 12)}"
+                              f"{closest_codes(wanted[0], products)}")
+        base = base.filter(f"product IN ({sql_list(levels)})")
+    if period:
+        periods = held(base, "period")
+        if period not in periods:
+            raise NoRowsError(f"no rows for period {period} in {', '.join(held(rel, 'source'))} for these codes; it "
+                              f"holds periods {listing(periods)}")
+        base = base.filter(f"period = '{period}'")
+    no_usd = base.filter("value_usd IS NULL").aggregate("count(*)").fetchall()[0][0]
+    if no_usd:
+        caveats.append(f"{no_usd} rows with no USD value (no exchange rate for their period) are left out")
+    shares = "".join(f", round(100 * coalesce(sum(v) FILTER (WHERE exporter = '{e}'), 0) / sum(v), 4) AS share_{e}"
+                     for e in exporters)
+    sql = f"""
+        SELECT product, period, source, sum(v) AS world_exports_usd,
+               round(10000 * sum(v * v) / (sum(v) * sum(v)), 6) AS hhi, round(100 * max(v) / sum(v), 6) AS cr1,
+               round(100 * list_sum(max(v, 3)) / sum(v), 6) AS cr3, count(*)::INTEGER AS n_exporters,
+               arg_max(exporter, v) AS top_exporter, round(100 * max(v) / sum(v), 4) AS top_share {shares}
+        FROM (SELECT product, period, source, reporter AS exporter, sum(value_usd) AS v FROM t
+              WHERE value_usd > 0 GROUP BY ALL)
+        GROUP BY product, period, source ORDER BY product, period, source"""
+    result = base.query("t", sql)
+    cols = [d[0] for d in result.description]
+    rows = [dict(zip(cols, r, strict=True)) for r in result.fetchall()]
+    if not rows:
+        raise NoRowsError("no export rows with a value for these codes and period in "
+                          f"{', '.join(held(rel, 'source'))}")
+    for source in sorted({r["source"] for r in rows}):
+        reporters = [x for x in held(base.filter(f"source = '{source}'"), "reporter")]
+        caveats.append(f"{source}: world exports are the sum of the {len(reporters)} exporters it holds for these "
+                       f"codes ({listing(reporters, 12)}); exporters absent from it are not counted")
+        lacking = [e for e in exporters if e not in reporters]
+        caveats += [f"{source}: share_{e} not covered (no rows from {e}): unknown, not 0%" for e in lacking]
+        for r in rows:
+            if r["source"] == source:
+                for e in lacking:
+                    r[f"share_{e}"] = None
+    descriptions = code_list.descriptions if code_list is not None else {}
+    for r in rows:
+        r["description"] = next((d for c, d in descriptions.items() if r["product"].startswith(c)), None)
+    meta = {"analysis": "exporter concentration", "period": period or "all", "unit": "USD",
+            "codes": f"{code_list.name} {code_list.version}" if code_list is not None else (wanted or "all")}
+    columns = ["product", "description", "period", "source", "world_exports_usd", "hhi", "cr1", "cr3", "n_exporters",
+               "top_exporter", "top_share", *(f"share_{e}" for e in exporters)]
+    return ResultTable.from_records("exporter_concentration", rows, columns, meta=meta).with_caveats(*caveats)
+
+
+def resolve_levels_by_code(codes: Sequence[str], products: Sequence[str]) -> list[str]:
+    """Held products at or under the codes, each product once (rows stay per product: no sum across levels)."""
+    return sorted({p for p in products for c in codes if p.startswith(c)})
 
 
 def rca(values: Sequence[tuple[str, str, float]]) -> dict[tuple[str, str], float]:
@@ -268,22 +366,41 @@ def mirror_gaps(rel: Any, *, cif_margin: float = 0.06, tolerance: float = 0.25, 
     times the exporter's (OECD's average margin is about 6%). A flow is flagged when the ratio falls outside
     ``[1 - tolerance, 1 + cif_margin + tolerance]``, including shipments the importer never records (ratio 0).
     """
-    where = ["flow IN ('export', 'import')", "coalesce(value_usd, value) >= 0"]
+    for code in exporters or ():
+        check_country(code, "exporter")
+    for code in importers or ():
+        check_country(code, "importer")
+    caveats: list[str] = []
+    undated = rel.filter("period IS NULL OR period = ''").aggregate("count(*)").fetchall()[0][0]
+    if undated:
+        caveats.append(f"{undated} rows with no period are left out (a Comtrade extract without a year column "
+                       "imported before the reader took the year from the file name)")
+    no_usd = rel.filter("flow IN ('export', 'import') AND value_usd IS NULL").aggregate("count(*)").fetchall()[0][0]
+    if no_usd:
+        caveats.append(f"{no_usd} rows with no USD value (no exchange rate for their period) are left out")
+    where = ["flow IN ('export', 'import')", "value_usd >= 0", "period IS NOT NULL", "period != ''"]
     data = rel.filter(" AND ".join(where)).aggregate(
-        "period, reporter, partner, flow, product, sum(coalesce(value_usd, value)) AS v",
-        "period, reporter, partner, flow, product").fetchall()
-    exported: dict[tuple[str, str, str, str], float] = {}
-    imported: dict[tuple[str, str, str, str], float] = {}
-    for period, reporter, partner, flow, product, value in data:
+        "source, period, reporter, partner, flow, product, sum(value_usd) AS v",
+        "source, period, reporter, partner, flow, product").fetchall()
+    exported: dict[tuple[str, str, str, str, str], float] = {}
+    imported: dict[tuple[str, str, str, str, str], float] = {}
+    for source, period, reporter, partner, flow, product, value in data:
         if is_aggregate(reporter) or is_aggregate(partner):
             continue
         if flow == "export":
-            exported[(period, reporter, partner, product)] = float(value)
+            exported[(source, period, reporter, partner, product)] = float(value)
         else:
-            imported[(period, partner, reporter, product)] = float(value)  # keyed exporter -> importer
+            imported[(source, period, partner, reporter, product)] = float(value)  # keyed exporter -> importer
+    for role, wanted, side in (("exporter", exporters, 2), ("importer", importers, 3)):
+        present = sorted({k[side] for k in exported.keys() | imported.keys()})
+        lacking = [c for c in wanted or () if c not in present]
+        if wanted and len(lacking) == len(wanted):
+            raise NoRowsError(f"no rows for {role} {', '.join(lacking)} in {', '.join(held(rel, 'source'))}; it "
+                              f"holds {role}s {listing(present)}")
+        caveats += [f"{role} {c}: no rows (unknown, not zero)" for c in lacking]
     rows: list[dict[str, Any]] = []
     for key in sorted(exported.keys() | imported.keys()):
-        period, exporter, importer, product = key
+        source, period, exporter, importer, product = key
         if (exporters and exporter not in exporters) or (importers and importer not in importers):
             continue
         x, m = exported.get(key), imported.get(key)
@@ -291,12 +408,13 @@ def mirror_gaps(rel: Any, *, cif_margin: float = 0.06, tolerance: float = 0.25, 
             continue  # no exporter report to compare with, or too small to matter
         ratio = (m or 0.0) / x if x > 0 else None
         flagged = ratio is not None and not (1 - tolerance <= ratio <= 1 + cif_margin + tolerance)
-        rows.append({"period": period, "exporter": exporter, "importer": importer, "product": product,
+        rows.append({"source": source, "period": period, "exporter": exporter, "importer": importer, "product": product,
                      "exporter_reported": round(x, 2), "importer_reported": None if m is None else round(m, 2),
                      "ratio": None if ratio is None else round(ratio, 4),
                      "gap": round((m or 0.0) - x * (1 + cif_margin), 2), "flagged": flagged})
     rows.sort(key=lambda r: (not r["flagged"], -abs(r["gap"]), r["exporter"], r["importer"]))
     return ResultTable.from_records(
-        "mirror_gaps", rows, ["period", "exporter", "importer", "product", "exporter_reported", "importer_reported",
-                              "ratio", "gap", "flagged"],
-        meta={"analysis": "mirror gaps", "cif_margin": cif_margin, "tolerance": tolerance, "min_value": min_value})
+        "mirror_gaps", rows, ["source", "period", "exporter", "importer", "product", "exporter_reported",
+                              "importer_reported", "ratio", "gap", "flagged"],
+        meta={"analysis": "mirror gaps", "cif_margin": cif_margin, "tolerance": tolerance, "min_value": min_value,
+              "unit": "USD"}).with_caveats(*caveats)

@@ -319,3 +319,38 @@ def test_doc_figures_are_true(xlsx_ws: Path, sheets: dict[str, Any]) -> None:
     assert (f"China held {by_exporter['CHN'] / world * 100:.2f}% of world exports of permanent magnets (850511) in "
             f"BACI 2024 (USD {by_exporter['CHN'] / 1e9:.2f} billion of {world / 1e9:.2f} billion; HHI {hhi:,.0f})"
             ) in " ".join(doc.split())
+
+
+def test_descriptions_beside_codes_come_from_the_sources(xlsx_ws: Path) -> None:
+    """The spreadsheets' own product labels, and the CHPL's descriptions; nothing made up."""
+    import json
+
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(XLSX / HEADINGS))
+    labels = {}
+    for sheet in book.sheet_names:
+        for row in book.get_sheet_by_name(sheet).to_python()[:12]:
+            if row and str(row[0]).startswith("PRODUCT") and (m := re.search(r"^(.*)\[(\d+)\]\s*$", str(row[2]))):
+                labels[m.group(2)] = m.group(1).strip()
+    result = cli("growth", "--reporter", "DEU", "--partner", "KGZ", "--codes", "8471", "--base", "2021-01..2021-11",
+                 "--compare", "2022-01..2022-11", "-f", "json", "--workspace", str(xlsx_ws))
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    row = (doc["rows"] if isinstance(doc, dict) else doc)[0]
+    assert row["description"] == labels["8471"] and "data-processing" in row["description"].lower()
+
+    from pinchpoint.trade.codes import load_chpl
+    from pinchpoint.trade.metrics import exporter_concentration
+    from pinchpoint.trade.query import select_sources
+    from pinchpoint.trade.store import product_descriptions
+
+    chpl = load_chpl(TRADE / "chpl.csv")
+    with (TRADE / "chpl.csv").open(encoding="utf-8") as fh:
+        listed = {r["hs6"]: r["description_short"] for r in csv.DictReader(fh)}
+    assert chpl.descriptions == listed
+    with Workspace(xlsx_ws) as ws:
+        table = exporter_concentration(select_sources(ws, ["comext-xlsx"]), ["8471"], "2021-03",
+                                       descriptions=product_descriptions(ws), code_list=None)
+    described = {r["product"]: r["description"] for r in table.rows}
+    assert described["8471"] == labels["8471"]

@@ -90,6 +90,7 @@ def register(app: typer.Typer) -> None:
         from pinchpoint.cli.output import emit
         from pinchpoint.trade.metrics import growth as run
         from pinchpoint.trade.query import select_sources
+        from pinchpoint.trade.store import product_descriptions
 
         reporters, partners = _split(reporter), _split(partner)
         if not reporters or not partners:
@@ -97,7 +98,7 @@ def register(app: typer.Typer) -> None:
         code_list = _code_list(chpl, codes_from, revision, _split(codes))
         with open_workspace(workspace) as ws:
             table = run(select_sources(ws, _sources(source)), reporters, partners, _split(codes), base, compare,
-                        flow.lower(), code_list=code_list)
+                        flow.lower(), code_list=code_list, descriptions=product_descriptions(ws))
         emit(with_command(table), fmt, output, columns=["source", "reporter", "partner", "codes", "description",
                                                          "base_value", "compare_value", "growth_pct", "currency"],
              title=f"Growth {base} -> {compare}")
@@ -121,6 +122,7 @@ def register(app: typer.Typer) -> None:
         from pinchpoint.cli.output import emit
         from pinchpoint.trade.metrics import exporter_concentration, supplier_concentration
         from pinchpoint.trade.query import select_sources
+        from pinchpoint.trade.store import product_descriptions
 
         code_list = _code_list(chpl, codes_from, revision, _split(codes))
         if side.lower() not in ("import", "export"):
@@ -131,7 +133,8 @@ def register(app: typer.Typer) -> None:
                 if importer:
                     raise ValueError("--importer is for --side import; with --side export give --exporter")
                 exporters = _split(exporter)
-                table = exporter_concentration(rel, _split(codes), period, exporters, code_list=code_list)
+                table = exporter_concentration(rel, _split(codes), period, exporters, code_list=code_list,
+                                               descriptions=product_descriptions(ws))
                 columns = ["product", "description", "period", "source", "world_exports_usd", "hhi", "top_exporter",
                            "top_share", *(f"share_{e}" for e in exporters)]
                 title = "Exporter concentration (world exports)"
@@ -140,8 +143,8 @@ def register(app: typer.Typer) -> None:
                     raise ValueError("--exporter is for --side export")
                 groups = {**COALITIONS, "china": ("CHN", "HKG", "MAC")}
                 table = supplier_concentration(rel, _split(importer) or None, _split(codes), period, groups,
-                                               code_list=code_list)
-                columns = ["importer", "product", "period", "source", "hhi", "top_supplier", "top_share",
+                                               code_list=code_list, descriptions=product_descriptions(ws))
+                columns = ["importer", "product", "description", "period", "source", "hhi", "top_supplier", "top_share",
                            "share_us_japan", "share_china"]
                 title = "Supplier concentration"
         emit(with_command(table), fmt, output, columns=columns, title=title)
@@ -163,19 +166,27 @@ def register(app: typer.Typer) -> None:
         from pinchpoint.cli.output import emit
         from pinchpoint.trade.circumvention import DEFAULT_HUBS, scan
         from pinchpoint.trade.codes import load_chpl, load_code_list
-        from pinchpoint.trade.store import flows
+        from pinchpoint.trade.query import select_sources
+        from pinchpoint.trade.store import product_descriptions
 
         code_list = load_chpl(chpl) if chpl else load_code_list(codes_file) if codes_file else None
         with open_workspace(workspace) as ws:
-            rel = flows(ws, [s.lower() for s in _split(source)] or ["comext-xlsx"])
-            control = flows(ws, [s.lower() for s in _split(control_source)] or ["comext-relational"])
+            rel = select_sources(ws, _sources(source) or ["comext-xlsx"])
+            control_sources = _sources(control_source)
+            if not control_sources:  # the default: Comext totals, where the workspace holds them
+                from pinchpoint.trade.query import held
+
+                control_sources = [c for c in ["comext-relational"] if c in held(select_sources(ws, None), "source")]
+            control = select_sources(ws, control_sources) if control_sources else None
             table = scan(rel, target=target.upper(), hubs=_split(hub) or DEFAULT_HUBS, codes=code_list, event=event,
+                         descriptions=product_descriptions(ws),
                          control=control, min_baseline=min_baseline, limit=limit)
         if report is not None:
             from pinchpoint.trade.report import write_circumvention_report
 
             typer.echo(f"report: {write_circumvention_report(table, report)}", err=True)
-        emit(with_command(table), fmt, output, columns=["exporter", "hub", "product", "score", "own_z", "growth_pct",
+        emit(with_command(table), fmt, output, columns=["exporter", "hub", "product", "description", "score", "own_z",
+                                                         "growth_pct",
                                                          "direct_to_target_growth_pct", "corroborated"],
              title=f"Possible circumvention via hubs to {target.upper()} after {event}")
 

@@ -433,6 +433,8 @@ def read_comext_xlsx(paths: Iterable[str | Path]) -> TradeFrame:
                 if head.startswith("PRODUCT") and len(row) > 2:
                     m = _BRACKET.search(str(row[2]))
                     product = m.group(1) if m else None
+                    if m and str(row[2])[:m.start()].strip():  # the product label Eurostat prints before the code
+                        frame.labels.setdefault(m.group(1), str(row[2])[:m.start()].strip())
                 elif head == "FLOW" and len(row) > 2:
                     flow = str(row[2]).strip().lower()
                 elif head == "TIME":

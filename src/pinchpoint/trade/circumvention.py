@@ -69,8 +69,8 @@ def _listed_filter(rel: Any, codes: CodeList | None) -> str:
 
 
 def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, codes: CodeList | None = None,
-         event: str = "2022-02", control: Any = None, min_baseline: float = 500_000.0, limit: int = 200
-         ) -> ResultTable:
+         event: str = "2022-02", control: Any = None, min_baseline: float = 500_000.0, limit: int = 200,
+         descriptions: Mapping[str, str] | None = None) -> ResultTable:
     """Rank exporter -> hub -> product series by robust anomaly scores of log growth after ``event``.
 
     ``event`` is a month (``2022-02``: monthly rows are scanned) or a year (``2022``: annual rows, e.g. BACI).
@@ -100,6 +100,9 @@ def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, c
     caveats = [f"hub {h}: no rows in the source (not scanned; unknown, not zero)" for h in hubs if h not in partners]
     if target not in partners:
         caveats.append(f"target {target}: no rows in the source, so direct exports cannot corroborate any alert")
+    if control is None:
+        caveats.append("no control series (no comparison goods or totals given): growth is not net of the "
+                       "exporter's trade with the hub as a whole")
     if "EUR" in held(exports, "currency"):
         caveats.append("values are in USD: euro values at the ECB's rates (annual averages unless imported with "
                        "monthly ones), so growth differs from the same series in euros (trade growth)")
@@ -193,9 +196,11 @@ def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, c
         caveats.append("the source holds headings beside the finer codes under them: an alert on a heading (8703) and "
                        "alerts on its lines (87032410) are the same trade, not separate evidence")
     names = [d[0] for d in result.description]
+    described = {**(descriptions or {}), **(codes.descriptions if codes is not None else {})}
     found = [dict(zip(names, r, strict=True)) for r in result.fetchall()]
     rows = [{
-        "exporter": r["exporter"], "hub": r["hub"], "product": r["product"], "score": round(float(r["score"]), 3),
+        "exporter": r["exporter"], "hub": r["hub"], "product": r["product"],
+        "description": (described.get(r["product"]) or None), "score": round(float(r["score"]), 3),
         "own_z": round(float(r["own_z"]), 3), "did": round(float(r["did"]), 4), "log_growth": round(float(r["g"]), 4),
         "control_log_growth": None if r["control_g"] is None else round(float(r["control_g"]), 4),
         "growth_pct": round((r["post_mean"] / r["base_mean"] - 1.0) * 100, 2) if r["base_mean"] > 0 else math.inf,
@@ -211,9 +216,9 @@ def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, c
     return ResultTable.from_records("circumvention", rows, _COLUMNS, meta=meta).with_caveats(*caveats)
 
 
-_COLUMNS = ["exporter", "hub", "product", "score", "own_z", "did", "log_growth", "control_log_growth", "growth_pct",
-            "baseline_mean", "post_mean", "direct_to_target_growth_pct", "hub_to_target_growth_pct", "corroborated",
-            "evidence"]
+_COLUMNS = ["exporter", "hub", "product", "description", "score", "own_z", "did", "log_growth", "control_log_growth",
+            "growth_pct", "baseline_mean", "post_mean", "direct_to_target_growth_pct", "hub_to_target_growth_pct",
+            "corroborated", "evidence"]
 
 
 def _meta(target: str, hubs: Sequence[str], event: str, codes: CodeList | None) -> dict[str, Any]:

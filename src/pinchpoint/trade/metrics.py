@@ -77,7 +77,8 @@ def _window(spec: str, source: str, annual: set[str], monthly: set[str]) -> _Win
 
 
 def growth(rel: Any, reporters: Sequence[str], partners: Sequence[str], codes: Sequence[str], base: str,
-           compare: str, flow: str = "export", *, code_list: CodeList | None = None) -> ResultTable:
+           compare: str, flow: str = "export", *, code_list: CodeList | None = None,
+           descriptions: Mapping[str, str] | None = None) -> ResultTable:
     """Growth of flows from each reporter to each partner between two periods, in percent, per source.
 
     Sources are kept apart (two sources report the same flow, in different currencies). Codes are summed at one
@@ -115,9 +116,9 @@ def growth(rel: Any, reporters: Sequence[str], partners: Sequence[str], codes: S
     if empty:
         caveats.append(f"sources with no rows for this query: {', '.join(empty)} (meta empty_sources says which "
                        "filter emptied each)")
-    descriptions = code_list.descriptions if code_list is not None else {}
+    described = {**(descriptions or {}), **(code_list.descriptions if code_list is not None else {})}
     for row in rows:
-        row["description"] = (descriptions.get(row["codes"][0]) if len(row["codes"]) == 1 else label) or label
+        row["description"] = (described.get(row["codes"][0]) if len(row["codes"]) == 1 else None) or label
     meta = {"analysis": "trade growth", "flow": flow, "base": base, "compare": compare,
             "codes": label or (wanted_codes or ["TOTAL"]), "code_levels": levels_meta, "empty_sources": empty}
     columns = ["source", "reporter", "partner", "codes", "description", "flow", "base", "compare", "base_value",
@@ -195,7 +196,8 @@ def _growth_in(rel: Any, source: str, reporters: list[str], partners: list[str],
 
 def supplier_concentration(rel: Any, importers: Sequence[str] | None = None, codes: Sequence[str] = (),
                            period: str | None = None, coalitions: Mapping[str, Sequence[str]] | None = None, *,
-                           code_list: CodeList | None = None) -> ResultTable:
+                           code_list: CodeList | None = None, descriptions: Mapping[str, str] | None = None
+                           ) -> ResultTable:
     """Import dependence per importer and product: HHI of suppliers, top supplier and its share, coalition shares.
 
     Imports are measured from partners' exports (mirror data, as BACI does): rows with flow 'export'; groups of
@@ -228,6 +230,10 @@ def supplier_concentration(rel: Any, importers: Sequence[str] | None = None, cod
         "hhi DESC, importer, product, period, source")
     cols = [d[0] for d in result.description]
     rows = [dict(zip(cols, r, strict=True)) for r in result.fetchall()]
+    described = {**(descriptions or {}), **(code_list.descriptions if code_list is not None else {})}
+    for r in rows:
+        r["description"] = _description(r["product"], described)
+    cols.insert(cols.index("product") + 1, "description")
     caveats = [f"{importer}: no rows (unknown, not zero)" for importer in importers or ()
                if importer not in {r["importer"] for r in rows}]
     return ResultTable.from_records("trade_dependence", rows, cols, meta={"analysis": "supplier concentration",
@@ -271,7 +277,8 @@ def supplier_concentration_relation(rel: Any, importers: Sequence[str] | None = 
 
 
 def exporter_concentration(rel: Any, codes: Sequence[str] = (), period: str | None = None,
-                           exporters: Sequence[str] = (), *, code_list: CodeList | None = None) -> ResultTable:
+                           exporters: Sequence[str] = (), *, code_list: CodeList | None = None,
+                           descriptions: Mapping[str, str] | None = None) -> ResultTable:
     """Exporter-side concentration per product, period and source: world exports (the sum of every exporter's
     exports to every importer the source holds, in USD), the exporters' HHI (0-10,000), CR1/CR3, the top exporter
     and the share of each of ``exporters`` (``share_CHN``...).
@@ -328,14 +335,23 @@ def exporter_concentration(rel: Any, codes: Sequence[str] = (), period: str | No
             if r["source"] == source:
                 for e in lacking:
                     r[f"share_{e}"] = None
-    descriptions = code_list.descriptions if code_list is not None else {}
+    described = {**(descriptions or {}), **(code_list.descriptions if code_list is not None else {})}
     for r in rows:
-        r["description"] = next((d for c, d in descriptions.items() if r["product"].startswith(c)), None)
+        r["description"] = _description(r["product"], described)
     meta = {"analysis": "exporter concentration", "period": period or "all", "unit": "USD",
             "codes": f"{code_list.name} {code_list.version}" if code_list is not None else (wanted or "all")}
     columns = ["product", "description", "period", "source", "world_exports_usd", "hhi", "cr1", "cr3", "n_exporters",
                "top_exporter", "top_share", *(f"share_{e}" for e in exporters)]
     return ResultTable.from_records("exporter_concentration", rows, columns, meta=meta).with_caveats(*caveats)
+
+
+def _description(product: str, described: Mapping[str, str]) -> str | None:
+    """The product's own description, else that of the listed code it lies under (``of 854231: ...``); never
+    made up."""
+    if product in described:
+        return described[product]
+    parent = max((c for c in described if product.startswith(c)), key=len, default=None)
+    return f"under {parent}: {described[parent]}" if parent else None
 
 
 def resolve_levels_by_code(codes: Sequence[str], products: Sequence[str]) -> list[str]:

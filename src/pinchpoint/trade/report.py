@@ -43,11 +43,12 @@ def write_circumvention_report(table: ResultTable, out: Path, top: int = 6) -> P
             months.append(month)
             points.append((float(len(points)), float(value)))
         ticks = {float(k): m for k, m in enumerate(months) if len(m) == 4 or m.endswith(("-01", "-07"))}
-        report.heading(f"{r['exporter']} -> {r['hub']}, product {r['product']} (score {r['score']:.2f})")
+        label = f" ({r['description']})" if r.get("description") else ""
+        report.heading(f"{r['exporter']} -> {r['hub']}, product {r['product']}{label} (score {r['score']:.2f})")
         report.chart(line_chart({f"{r['exporter']} -> {r['hub']}": points}, title=f"{r['product']}",
                                 y_label="USD per period", x_ticks=ticks),
                      f"Growth {r['growth_pct']:,.0f}%; direct exports to the target: {_pct(r)}")
     report.heading("All alerts")
-    report.table(table, ["exporter", "hub", "product", "score", "own_z", "growth_pct", "direct_to_target_growth_pct",
-                         "corroborated"], limit=100)
+    report.table(table, ["exporter", "hub", "product", "description", "score", "own_z", "growth_pct",
+                         "direct_to_target_growth_pct", "corroborated"], limit=100)
     return report.write(out)

@@ -22,6 +22,20 @@ CREATE TABLE IF NOT EXISTS trade_imports (
 """
 
 
+_LABELS = """
+CREATE TABLE IF NOT EXISTS trade_products (source VARCHAR, product VARCHAR, description VARCHAR,
+                                           PRIMARY KEY (source, product))
+"""
+
+
+def product_descriptions(ws: Workspace, sources: list[str] | None = None) -> dict[str, str]:
+    """Product code -> the description a source gave it (the Comext spreadsheets' labels), where any did."""
+    ws.con.execute(_LABELS)
+    rows = ws.con.execute("SELECT source, product, description FROM trade_products ORDER BY source, product"
+                          ).fetchall()
+    return {product: text for source, product, text in rows if not sources or source in sources}
+
+
 def trade_folder(ws: Workspace) -> Path:
     return ws.path.parent / "trade"
 
@@ -43,6 +57,10 @@ def import_frame(ws: Workspace, frame: TradeFrame) -> bool:
             f"COPY (SELECT *, substr(period, 1, 4) AS year FROM _trade_new ORDER BY product, period) TO '{target}' "
             "(FORMAT parquet, PARTITION_BY (source, year), OVERWRITE_OR_IGNORE, FILENAME_PATTERN "
             f"'{frame.version}_{{i}}')")
+        if frame.labels:  # the source's own product descriptions (Comext spreadsheets), shown beside codes
+            ws.con.execute(_LABELS)
+            ws.con.executemany("INSERT OR REPLACE INTO trade_products VALUES (?, ?, ?)",
+                               [[frame.source, code, label] for code, label in sorted(frame.labels.items())])
         ws.con.execute("INSERT INTO trade_imports VALUES (?, ?, ?, ?, ?, ?)",
                        [frame.source, frame.version, frame.read_rows, kept, len(frame.problems),
                         datetime.now(UTC).replace(tzinfo=None)])

@@ -27,6 +27,7 @@ class TradeFrame:
     problems: list[str] = field(default_factory=list)
     read_rows: int = 0
     rows_kept: int | None = None  # set by the store: rows written after overlaps with earlier imports
+    labels: dict[str, str] = field(default_factory=dict)  # product code -> the source's own description of it
     # key -> (file name, row, value, position in the columns; -1 once the flow is in conflict) of its first row
     _seen: dict[tuple[str, ...], tuple[str, int, Any, int]] = field(default_factory=dict, repr=False)
 
@@ -79,6 +80,8 @@ class TradeFrame:
             self.columns[c].extend(other.columns[c])
         self.problems.extend(other.problems)
         self.read_rows += other.read_rows
+        for code, label in other.labels.items():
+            self.labels.setdefault(code, label)
 
     def to_duckdb(self, con: Any, name: str) -> None:
         """Create table ``name`` in the DuckDB connection from the frame (columnar, no row loop in SQL)."""

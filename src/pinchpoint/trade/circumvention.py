@@ -84,7 +84,7 @@ def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, c
     freq = _frequency(event)
     min_base, min_post = (6, 3) if freq == "M" else (3, 1)
     hub_list = sql_list(list(hubs))
-    value = "coalesce(value_usd, value)"
+    value = "value_usd"  # a euro value with no rate is not a dollar: left out, and counted in a caveat
     # The comparison goods: the listed codes' chapters less the listed codes (uncontrolled goods of the same kind),
     # or every product when no list is given.
     _one_source(rel, "the scan")
@@ -103,6 +103,9 @@ def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, c
     if control is None:
         caveats.append("no control series (no comparison goods or totals given): growth is not net of the "
                        "exporter's trade with the hub as a whole")
+    no_usd = exports.filter("value_usd IS NULL").aggregate("count(*)").fetchall()[0][0]
+    if no_usd:
+        caveats.append(f"{no_usd} rows with no USD value (no exchange rate for their period) are left out")
     if "EUR" in held(exports, "currency"):
         caveats.append("values are in USD: euro values at the ECB's rates (annual averages unless imported with "
                        "monthly ones), so growth differs from the same series in euros (trade growth)")

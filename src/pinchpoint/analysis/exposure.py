@@ -103,6 +103,29 @@ def compile_chain(chain: SupplyChain, *, year: int | None = None) -> CompiledCha
     return CompiledChain(chain, ids, index, graph, tuple(countries), loss, has_data, weights)
 
 
+def share_origin(cc: CompiledChain, input_id: str) -> tuple[str, str] | None:
+    """Where an input's country shares come from when it has none of its own: ``("category", id)`` (the input it is
+    a type of) or ``("stage", id)`` (a process performed where its stage is); None when it has its own (or none)."""
+    chain = cc.chain
+    if cc.has_data[cc.index[input_id]]:
+        return None
+    type_parent = {r.source: r.target for r in chain.relations if r.kind is RelationKind.IS_TYPE_OF}
+    stage_ids = {s.id for s in chain.stages}
+    shares = select_shares(chain, Level.COUNTRY)
+    current, depth = input_id, 0
+    while depth < 64:
+        if current != input_id and current in shares:
+            return ("category", current)
+        if current in type_parent:
+            current, depth = type_parent[current], depth + 1
+            continue
+        inp = chain.input_by_id[current]
+        if inp.kind is InputKind.PROCESS and inp.stage in stage_ids and inp.stage in shares:
+            return ("stage", inp.stage)
+        return None
+    return None
+
+
 def default_target(chain: SupplyChain) -> str:
     """The dataset's first declared output (its ultimate product, by convention)."""
     outputs = chain.outputs()

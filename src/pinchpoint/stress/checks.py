@@ -122,3 +122,41 @@ def check_scenario(net: StressNetwork, scenario: Scenario) -> list[str]:
         known_input(scenario.target, "target")
     raise_problems(problems)
     return caveats
+
+
+def granularity_caveats(net: StressNetwork, scenario: Scenario) -> list[str]:
+    """What the dataset's granularity does to this scenario's result: for each end product the scenario's supply
+    shocks cut, the inputs that set its shortfall (at the shocks' peak) and have no shares of their own take those of
+    a whole stage or category, so a shock concentrated in one segment of it shows as the stage's average."""
+    from pinchpoint.analysis.exposure import _incoming, binding_inputs, share_origin
+    from pinchpoint.stress.engines import peak_loss
+
+    cc = net.compiled
+    chain = cc.chain
+    own = 1.0 - peak_loss(net, scenario)
+    if own.min(initial=1.0) >= 1.0:
+        return []
+    avail = cc.graph.propagate(own)
+    incoming = _incoming(cc)
+    caveats: list[str] = []
+    for k in net.outputs:
+        if avail[k] >= 1.0 - 1e-9:
+            continue
+        inherited: dict[tuple[str, str], list[str]] = {}
+        for b in sorted(binding_inputs(incoming, avail, own, k), key=lambda i: cc.ids[i]):
+            origin = share_origin(cc, cc.ids[b])
+            if origin is not None:
+                ident = cc.ids[b]
+                inherited.setdefault(origin, []).append(label(ident, {ident: chain.input_by_id[ident].name}))
+        for (kind, source), names in inherited.items():
+            whole = (f"stage {source} ({chain.stage_by_id[source].name})" if kind == "stage"
+                     else f"category {label(source, {source: chain.input_by_id[source].name})}")
+            target = chain.input_by_id[cc.ids[k]]
+            caveats.append(
+                f"On dataset {chain.name!r} the shortfall of {target.name} ({target.id}), "
+                f"{1 - float(avail[k]):.0%} at the shocks' peak, is set by {', '.join(names)}, which "
+                f"{'has' if len(names) == 1 else 'have'} no shares of {'its' if len(names) == 1 else 'their'} own "
+                f"and take{'s' if len(names) == 1 else ''} those of {whole} as a whole: the dataset does not split "
+                f"it further (by node, device type or firm), so a shock concentrated in one segment of it (such as "
+                f"< 10 nm logic) shows here as that {kind}'s average.")
+    return caveats

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from pinchpoint.errors import PinchpointError
 from pinchpoint.results import ResultTable
-from pinchpoint.stress.checks import check_scenario
+from pinchpoint.stress.checks import check_scenario, granularity_caveats
 from pinchpoint.stress.network import FloatArray, StressNetwork, shock_arrays
 from pinchpoint.stress.scenario import ExportBan, Scenario
 from pinchpoint.supplychain.model import InputKind, RelationKind
@@ -46,7 +46,7 @@ def peak_loss(net: StressNetwork, scenario: Scenario) -> FloatArray:
 
 def run_static(net: StressNetwork, scenario: Scenario) -> ResultTable:
     """Availability propagated once at the shocks' peak: the long-run loss with no buffers and no adaptation."""
-    caveats = check_scenario(net, scenario)
+    caveats = check_scenario(net, scenario) + granularity_caveats(net, scenario)
     own = 1.0 - peak_loss(net, scenario)
     avail = net.compiled.graph.propagate(own)
     rows: list[dict[str, Any]] = []
@@ -343,7 +343,7 @@ def run_dynamic(net: StressNetwork, scenario: Scenario, runs: int = 1, seed: int
     needs the 'scale' extra) across a Dask cluster, in ``workers`` batches. Every random draw is made here first,
     so the result for a seed does not depend on where or in how many batches the runs are made.
     """
-    caveats = check_scenario(net, scenario)
+    caveats = check_scenario(net, scenario) + granularity_caveats(net, scenario)
     days = np.arange(scenario.horizon_days, dtype=float)
     draws = _draws(scenario, runs, seed)
     if scheduler is not None:

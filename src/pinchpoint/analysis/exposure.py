@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from pinchpoint.analysis.availability import AvailabilityGraph
 from pinchpoint.analysis.concentration import is_aggregate
 from pinchpoint.results import ResultTable
-from pinchpoint.supplychain.model import InputKind, Level, Mode, RelationKind, SupplyChain
+from pinchpoint.supplychain.model import Input, InputKind, Level, Mode, ProviderKind, RelationKind, SupplyChain
 from pinchpoint.supplychain.shares import normalised, select_shares
 
 EXPOSURE_COLUMNS = ("country", "dependence", "critical_inputs", "n_impaired_inputs", "target_id", "target_name",
@@ -36,13 +36,15 @@ class CompiledChain:
     ids: tuple[str, ...]
     index: dict[str, int]
     graph: AvailabilityGraph
-    countries: tuple[str, ...]
+    countries: tuple[str, ...]  # provider columns: ISO3 codes, or organisation ids at organisation level
     loss: NDArray[np.float64]  # (inputs, countries): fraction of own supply the country provides
     has_data: NDArray[np.bool_]  # (inputs,): own shares reported or derived (not inherited)
     edge_weights: NDArray[np.float64]  # substitute weights, in the order of chain.relations
 
 
-def compile_chain(chain: SupplyChain, *, year: int | None = None) -> CompiledChain:
+def compile_chain(chain: SupplyChain, *, year: int | None = None, level: Level = Level.COUNTRY) -> CompiledChain:
+    """The chain as arrays. At ``level=organisation`` the provider columns (``countries``) are organisations, read
+    from the organisation shares (with the same inheritance from categories and stages), not derived."""
     ids = tuple(i.id for i in chain.inputs)
     index = {k: n for n, k in enumerate(ids)}
     rels = chain.relations
@@ -61,7 +63,7 @@ def compile_chain(chain: SupplyChain, *, year: int | None = None) -> CompiledCha
             weights[k] = 1.0
     graph = AvailabilityGraph.build(len(ids), src, dst, is_type, subst, weights)
 
-    shares = select_shares(chain, Level.COUNTRY, year)
+    shares = select_shares(chain, level, year)
     aggregate = {p.id for p in chain.providers if is_aggregate(p)} | {"VAR", "ROW"}
     countries = sorted({p for ss in shares.values() for p, s in ss.shares if p not in aggregate and s > 0})
     cidx = {c: n for n, c in enumerate(countries)}
@@ -150,9 +152,13 @@ def upstream(chain: SupplyChain, target: str) -> set[str]:
 
 
 def exposure(chain: SupplyChain, *, target: str | None = None, year: int | None = None,
-             compiled: CompiledChain | None = None) -> ResultTable:
-    """Dependence of ``target`` on each country, with the inputs that bind."""
-    target_input = chain.input(target) if target else chain.input_by_id[default_target(chain)]
+             compiled: CompiledChain | None = None, level: Level | str = Level.COUNTRY) -> ResultTable:
+    """Dependence of ``target`` on each country (or, at ``level="organisation"``, each organisation), with the
+    inputs that bind."""
+    level = Level(level)
+    target_input = find_input(chain, target) if target else chain.input_by_id[default_target(chain)]
+    if level is Level.ORGANISATION:
+        return _organisation_exposure(chain, target_input.id, year, compiled)
     cc = compiled or compile_chain(chain, year=year)
     t = cc.index[target_input.id]
     own = 1.0 - cc.loss
@@ -182,6 +188,156 @@ def exposure(chain: SupplyChain, *, target: str | None = None, year: int | None 
         meta={"analysis": "exposure", "dataset": chain.name, "target": target_input.id,
               "year": year if year is not None else "latest per input"},
     )
+
+
+ORGANISATION_EXPOSURE_COLUMNS = ("organisation", "organisation_name", "country", "dependence", "critical_inputs",
+                                 "n_impaired_inputs", "target_id", "target_name", "year")
+IMPORT_EXPOSURE_COLUMNS = ("country", "input_id", "input_name", "own_share", "supplier", "dependence",
+                           "lost_share_of_world", "critical_inputs", "year")
+
+
+def find_input(chain: SupplyChain, ref: str) -> Input:
+    """An input by id or name; an unknown one is an error with the closest ids."""
+    try:
+        return chain.input(ref)
+    except KeyError:
+        from pinchpoint.errors import DataError
+        from pinchpoint.supplychain.suggest import did_you_mean
+
+        raise DataError(f"no input with id or name {ref!r} in dataset {chain.name!r}: "
+                        + did_you_mean(ref, {i.id: i.name for i in chain.inputs}, "input ids"),
+                        field="target") from None
+
+
+def _organisation_exposure(chain: SupplyChain, target_id: str, year: int | None,
+                           compiled: CompiledChain | None) -> ResultTable:
+    cc = compiled if compiled is not None and cc_orgs(compiled) else compile_chain(chain, year=year,
+                                                                                 level=Level.ORGANISATION)
+    target_input = chain.input_by_id[target_id]
+    t = cc.index[target_id]
+    own = 1.0 - cc.loss
+    avail = cc.graph.propagate(own) if cc.countries else np.ones((len(cc.ids), 0))
+    up = sorted(cc.index[i] for i in upstream(chain, target_id)) + [t]
+    up_arr = np.array(up, dtype=np.int64)
+    incoming = _incoming(cc)
+    rows: list[dict[str, Any]] = []
+    for c, org in enumerate(cc.countries):
+        provider = chain.provider_by_id[org]
+        dep = float(1.0 - avail[t, c])
+        critical: list[str] = []
+        if dep > 1e-12:
+            binding = binding_inputs(incoming, avail[:, c], own[:, c], t)
+            critical = [chain.input_by_id[cc.ids[i]].name
+                        for i in sorted(binding, key=lambda i: (-cc.loss[i, c], cc.ids[i]))]
+        rows.append({"organisation": org, "organisation_name": provider.name, "country": provider.home_country,
+                     "dependence": round(dep, 9), "critical_inputs": critical,
+                     "n_impaired_inputs": int(np.sum(avail[up_arr, c] < 1.0 - 1e-12)), "target_id": target_id,
+                     "target_name": target_input.name, "year": year if year is not None else "latest"})
+    rows.sort(key=lambda r: (-r["dependence"], -r["n_impaired_inputs"], r["organisation"]))
+    upstream_ids = [cc.ids[i] for i in up]
+    without = [i for i in upstream_ids if not cc.has_data[cc.index[i]] and share_origin(cc, i) is None
+               and not any(r.target == i and r.kind is RelationKind.IS_TYPE_OF for r in chain.relations)]
+    table = ResultTable.from_records(
+        "exposure", rows, ORGANISATION_EXPOSURE_COLUMNS,
+        meta={"analysis": "exposure", "level": "organisation", "dataset": chain.name, "target": target_id,
+              "year": year if year is not None else "latest per input"})
+    caveats = ["Organisation-level exposure reads the organisation shares the dataset reports; it does not split "
+               "country shares into firms, and a firm's plants in several countries count as one provider."]
+    if without:
+        caveats.append(f"{len(without)} of the {len(upstream_ids)} inputs upstream of {target_input.name} "
+                       f"({target_id}) have no organisation shares (own, category or stage), so losing any one "
+                       f"firm removes none of their supply: {', '.join(sorted(without))}.")
+    return table.with_caveats(*caveats)
+
+
+def cc_orgs(cc: CompiledChain) -> list[str]:
+    """The provider columns of ``cc`` that are organisations (empty for a country-level compilation)."""
+    return [p for p in cc.countries if p in cc.chain.provider_by_id
+            and cc.chain.provider_by_id[p].kind is ProviderKind.ORGANISATION]
+
+
+def import_exposure(chain: SupplyChain, country: str, *, year: int | None = None,
+                    compiled: CompiledChain | None = None) -> ResultTable:
+    """A country's own import-side exposure: for every input the country's producers supply (a share > 0), how
+    much of it they could still make without each other country's supply of what goes into it, at every tier.
+
+    ``dependence`` is ``1 - A_c(inputs of the input)``: the availability of the input's ``goes_into`` children
+    (combined as in :func:`exposure`) with country ``c``'s supply removed everywhere. The input's own supply and its
+    types (other makers of the same input) are competitors, not suppliers, and are left out.
+    ``lost_share_of_world`` is the country's share of the input times that dependence: the part of world supply of
+    the input its own producers would lose. Rows are (input, foreign supplier) pairs with a dependence above zero,
+    largest loss first.
+    """
+    from pinchpoint.errors import DataError
+    from pinchpoint.supplychain.countries import country_name, normalise_country
+    from pinchpoint.supplychain.suggest import did_you_mean
+
+    cc = compiled or compile_chain(chain, year=year)
+    code = normalise_country(country)
+    choices = {c: country_name(c) for c in cc.countries}
+    if code is None or code not in cc.countries:
+        what = f"unknown country {country!r}" if code is None else f"{code} has no share of any input"
+        raise DataError(f"{what} in dataset {chain.name!r}: " + did_you_mean(country, choices, "countries"),
+                        field="country")
+    x = cc.countries.index(code)
+    own = 1.0 - cc.loss
+    avail = cc.graph.propagate(own)
+    incoming = _incoming(cc)
+    made = [k for k in range(len(cc.ids)) if cc.loss[k, x] > 0]
+    leaves = 0
+    rows: list[dict[str, Any]] = []
+    for k in made:
+        groups = [(substitute, members) for (is_type, substitute), members in incoming.get(k, {}).items()
+                  if not is_type]
+        if not groups:
+            leaves += 1
+            continue
+        inp = chain.input_by_id[cc.ids[k]]
+        share = float(cc.loss[k, x])
+        for c, supplier in enumerate(cc.countries):
+            if c == x:
+                continue
+            parts: list[tuple[float, bool, list[tuple[int, float]], NDArray[np.float64]]] = []
+            for substitute, members in groups:
+                vals = avail[[u for u, _ in members], c]
+                if substitute:
+                    weights = np.array([w for _, w in members])
+                    parts.append((float(vals @ weights / weights.sum()), substitute, members, vals))
+                else:
+                    parts.append((float(vals.min()), substitute, members, vals))
+            value = min(p[0] for p in parts)
+            dep = 1.0 - value
+            if dep <= 1e-12:
+                continue
+            binding: set[int] = set()
+            for part, substitute, members, vals in parts:
+                if part > value + 1e-9:
+                    continue
+                for (u, _), a in zip(members, vals, strict=True):
+                    if (a < 1 - 1e-9) if substitute else (a <= value + 1e-9):
+                        binding |= binding_inputs(incoming, avail[:, c], own[:, c], u)
+            critical = [chain.input_by_id[cc.ids[i]].name
+                        for i in sorted(binding, key=lambda i: (-cc.loss[i, c], cc.ids[i]))]
+            rows.append({"country": code, "input_id": inp.id, "input_name": inp.name,
+                         "own_share": round(share * 100, 6), "supplier": supplier, "dependence": round(dep, 9),
+                         "lost_share_of_world": round(share * dep * 100, 6), "critical_inputs": critical,
+                         "year": year if year is not None else "latest"})
+    rows.sort(key=lambda r: (-r["lost_share_of_world"], -r["dependence"], r["input_id"], r["supplier"]))
+    table = ResultTable.from_records(
+        "import_exposure", rows, IMPORT_EXPOSURE_COLUMNS,
+        meta={"analysis": "import_exposure", "dataset": chain.name, "country": code,
+              "year": year if year is not None else "latest per input", "inputs_made": len(made),
+              "inputs_made_without_listed_inputs": leaves})
+    caveats = [f"The dataset has no trade flows: {code}'s producers are taken to draw on world supply of every "
+               "upstream input like any other producer, so an input they make at home is not reserved for them.",
+               f"{code} supplies {len(made)} inputs (a share of its own, or inherited from a category or stage); "
+               f"for {leaves} of them the dataset lists nothing that goes into them (most tools and materials), so "
+               "no foreign dependence can be counted for those. own_share and lost_share_of_world are percent of "
+               "world supply."]
+    if not rows:
+        caveats.append(f"None of the {len(made)} inputs {code} supplies depends on another country's supply in "
+                       f"dataset {chain.name!r}.")
+    return table.with_caveats(*caveats)
 
 
 Incoming = dict[int, dict[tuple[bool, bool], list[tuple[int, float]]]]

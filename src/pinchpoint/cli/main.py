@@ -87,17 +87,35 @@ def chokepoints(
 def exposure(
     dataset: DatasetOpt = "builtin", year: YearOpt = None,
     target: Annotated[str | None, typer.Option(help="Input id or name (default: the dataset's output).")] = None,
-    level: LevelOpt = "country", fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
+    level: LevelOpt = "country",
+    country: Annotated[str | None, typer.Option(help="Import side: what this country's own producers depend on "
+                                                "from other countries (every input it supplies).")] = None,
+    fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
 ) -> None:
-    """Multi-tier dependence of the target on each country."""
+    """Multi-tier dependence of the target on each country (or organisation), or a country's import side."""
     from pinchpoint.analysis.exposure import exposure as run
+    from pinchpoint.analysis.exposure import import_exposure
     from pinchpoint.cli.output import emit
 
-    if _level(level).value != "country":
-        raise ValueError("exposure is computed by country; organisation-level exposure is not supported yet")
-    table = with_command(run(open_chain(dataset, workspace), target=target, year=year))
+    chain = open_chain(dataset, workspace)
+    lvl = _level(level)
+    if country is not None:
+        if lvl.value != "country" or target is not None:
+            raise ValueError("--country gives a country's import side over every input it supplies; it takes no "
+                             "--target and works at --level country")
+        table = with_command(import_exposure(chain, country, year=year))
+        emit(table, fmt, output, columns=["input_name", "own_share", "supplier", "dependence", "lost_share_of_world",
+                                          "critical_inputs"],
+             title=f"Import-side exposure of {table.meta['country']}: inputs it supplies, by foreign supplier")
+        return
+    table = with_command(run(chain, target=target, year=year, level=lvl))
+    name = table.rows[0]["target_name"] if table.rows else target
+    if lvl.value == "organisation":
+        emit(table, fmt, output, columns=["organisation_name", "country", "dependence", "n_impaired_inputs",
+                                          "critical_inputs"], title=f"Exposure of {name} by organisation")
+        return
     emit(table, fmt, output, columns=["country", "dependence", "n_impaired_inputs", "critical_inputs"],
-         title=f"Exposure of {table.rows[0]['target_name'] if table.rows else target} by country")
+         title=f"Exposure of {name} by country")
 
 
 @app.command()

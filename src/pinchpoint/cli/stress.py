@@ -80,7 +80,7 @@ def register(app: typer.Typer) -> None:
             if report is not None:
                 from pinchpoint.stress.report import write_report
 
-                typer.echo(f"report: {write_report(result, sc, report)}", err=True)
+                typer.echo(f"report: {write_report(result, sc, report, chain=net.compiled.chain)}", err=True)
         else:
             raise ValueError(f"--engine must be static, tts, dynamic or ario, not {engine!r}")
         emit(with_command(table), fmt, output, columns=columns, title=f"{sc.title} ({engine})")

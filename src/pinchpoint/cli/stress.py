@@ -42,6 +42,7 @@ def register(app: typer.Typer) -> None:
         from rich.progress import Progress
 
         from pinchpoint.cli.output import emit
+        from pinchpoint.errors import PinchpointError
         from pinchpoint.stress.engines import run_dynamic, run_static, run_tts
         from pinchpoint.stress.network import StressNetwork
         from pinchpoint.stress.scenario import load_scenario
@@ -62,7 +63,14 @@ def register(app: typer.Typer) -> None:
                  columns=["region", "sector", "production_lost", "lost_days_of_output", "lowest_output",
                           "lowest_day", "final_demand_unmet"])
             return
-        net = StressNetwork.build(open_chain(dataset or sc.dataset_ref(), workspace))
+        if dataset is not None:
+            chain = open_chain(dataset, workspace)
+        else:
+            try:
+                chain = open_chain(sc.dataset_ref(), workspace)
+            except PinchpointError as exc:
+                raise sc.dataset_error(exc) from None
+        net = StressNetwork.build(chain)
         if engine == "static":
             table = run_static(net, sc)
             columns = ["input_id", "input_name", "kind", "own_loss", "shortfall"]

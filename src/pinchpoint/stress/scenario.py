@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from pinchpoint.errors import DataError, Location
+from pinchpoint.errors import DataError, Location, PinchpointError
 from pinchpoint.yamlio import Lines, locate, validate_model
 
 
@@ -228,6 +228,27 @@ class Scenario(_Strict):
             return self.dataset
         candidate = Path(self.origin).parent / self.dataset
         return str(candidate) if candidate.exists() else self.dataset
+
+
+    def dataset_error(self, exc: PinchpointError) -> PinchpointError:
+        """An error loading the scenario's dataset, located at its ``dataset`` line unless it names a file of its
+        own (a bad row in the dataset)."""
+        if isinstance(exc, DataError) and exc.location.file:
+            return exc
+        where = self.where("dataset")
+        problem = exc.problem if isinstance(exc, DataError) else str(exc)
+        return DataError(f"cannot open dataset {self.dataset!r}: {problem}", file=where.file, row=where.row,
+                         field=where.field)
+
+    def open_dataset(self, workspace: Any = None) -> Any:
+        """The :class:`~pinchpoint.supplychain.model.SupplyChain` the scenario names (``workspace``: a
+        :class:`~pinchpoint.workspace.Workspace` for dataset names)."""
+        from pinchpoint.supplychain.load import load_chain
+
+        try:
+            return load_chain(self.dataset_ref(), workspace=workspace)
+        except PinchpointError as exc:
+            raise self.dataset_error(exc) from None
 
 
 def scenario_folder() -> Path:

@@ -22,6 +22,7 @@ scan. Scores lie in [0, 1] and reach 1 only for the same tokens.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import multiprocessing as mp
 from collections import defaultdict
@@ -300,6 +301,17 @@ class SkeletonIndex:
                        "joined_similarity": round(joined, 3), "penalties": penalties}
 
 
+def check_list_names(names: Sequence[str] | None, known: Sequence[str]) -> None:
+    """An unknown list name is an error naming the closest loaded list, never a silent empty result."""
+    import difflib
+
+    for name in names or ():
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.4)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise KeyError(f"no list {name!r} is loaded; {hint}loaded: {', '.join(known) or 'none'}")
+
+
 _POOL_SCREENER: Screener | None = None  # the screener forked worker processes inherit
 
 
@@ -348,6 +360,21 @@ class Screener:
         self.name_joined_len = np.array([len(j) for j in self.name_joined])
         self._joined_array = np.array(self.name_joined + [""], dtype=object)[:-1]  # fancy-indexable
         self._skeleton_index: SkeletonIndex | None = None  # built on the first abjad query
+
+    def list_digests(self) -> dict[str, str]:
+        """Each list's version and a digest of what the matcher reads from it (ids, names, type, countries, birth
+        dates): a batch resumes only against the same lists."""
+        out = {}
+        for lst in self.lists:
+            h = hashlib.sha256()
+            for e in lst.entities:
+                h.update("\x1f".join([e.entity_id, e.type.value, *(f"{n.kind.value}:{n.text}" for n in e.names),
+                                      *e.countries, *e.birth_dates]).encode("utf-8", "surrogatepass") + b"\x1e")
+            out[lst.list_name] = f"{lst.version} ({h.hexdigest()[:12]})"
+        return out
+
+    def check_lists(self, lists: Sequence[str] | None) -> None:
+        check_list_names(lists, [lst.list_name for lst in self.lists])
 
     def weight(self, token: str) -> float:
         return self.idf.get(token, self.default_idf)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pinchpoint.screening.loaders import load_list
@@ -25,3 +27,16 @@ def lists() -> dict[str, ScreeningList]:
 @pytest.fixture(scope="session")
 def screener(lists: dict[str, ScreeningList]) -> Screener:
     return Screener(lists.values())
+
+
+@pytest.fixture(scope="session")
+def small_ws(lists: dict[str, ScreeningList], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace with the UN and METI lists (small, so CLI and API tests stay fast)."""
+    from pinchpoint.screening.store import store_list
+    from pinchpoint.workspace import Workspace
+
+    path = tmp_path_factory.mktemp("screening-small") / "ws"
+    with Workspace(path) as ws:
+        for file in ("un_sc_consolidated_20260227.xml", "meti_eul_20250929.xlsx"):
+            store_list(ws, lists[file])
+    return path

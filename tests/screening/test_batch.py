@@ -101,19 +101,6 @@ def test_missing_column_and_empty_file(screener: Screener, tmp_path: Path) -> No
         screen_file(screener, src, tmp_path / "o.csv", name_column="nom")
 
 
-@pytest.fixture(scope="module")
-def small_ws(lists: dict, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[type-arg]
-    """A workspace with the UN and METI lists (small, so the CLI tests stay fast)."""
-    from pinchpoint.screening.store import store_list
-    from pinchpoint.workspace import Workspace
-
-    path = tmp_path_factory.mktemp("batch") / "ws"
-    with Workspace(path) as ws:
-        for file in ("un_sc_consolidated_20260227.xml", "meti_eul_20250929.xlsx"):
-            store_list(ws, lists[file])
-    return path
-
-
 def test_cli_batch_of_another_file_and_unknown_list(small_ws: Path, tmp_path: Path) -> None:
     from typer.testing import CliRunner
 

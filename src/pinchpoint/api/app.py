@@ -1,23 +1,118 @@
-"""The FastAPI application. Each domain contributes one router module under ``pinchpoint.api``."""
+"""The FastAPI application. Each domain contributes one router module under ``pinchpoint.api``.
+
+Hostile input is normal input: request bodies are capped before they are read whole (413), and a malformed
+request is answered 422 with where and what is wrong, never with the input itself (a 50 MB body must not come back
+as a 50 MB error), nor with a traceback.
+"""
 
 from __future__ import annotations
 
 import importlib
+import json
+import logging
 from pathlib import Path
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import pinchpoint
 
 # Modules under pinchpoint.api that define ``router`` (a fastapi.APIRouter). Domains append themselves here.
 ROUTER_MODULES: list[str] = ["controls", "screening"]
 
+# 1,000 names of 500 characters, each character escaped in JSON (\uXXXX), fit in 3 MB
+MAX_BODY_BYTES = 4 * 1024 * 1024
+MAX_REPORTED_ERRORS = 20
 
-def create_app(workspace: Path | None = None) -> FastAPI:
+log = logging.getLogger("pinchpoint.api")
+
+
+class BodyLimit:
+    """Answer 413 to a body over ``limit`` bytes: at once from its Content-Length, or as soon as a body sent
+    without one (chunked) passes the limit, so an oversized body is never held whole in memory."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await _too_large(self.limit, send)
+            return
+        received = 0
+        over = answered = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, over
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    over = True
+                    raise _TooLarge
+            return message
+
+        async def checked_send(message: Message) -> None:
+            nonlocal answered
+            if not over:
+                await send(message)
+            elif not answered:  # the route turned the aborted read into an error of its own: answer 413 instead
+                answered = True
+                await _too_large(self.limit, send)
+
+        try:
+            await self.app(scope, limited_receive, checked_send)
+        except _TooLarge:
+            if not answered:
+                await _too_large(self.limit, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(limit: int, send: Send) -> None:
+    body = json.dumps({"detail": f"request body over {limit:,} bytes"}).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def validation_errors(errors: Any) -> list[dict[str, Any]]:
+    """Pydantic's errors without what was sent: where (``loc``), what (``msg``, ``type``), at most 20 of them."""
+    out = []
+    for error in list(errors)[:MAX_REPORTED_ERRORS]:
+        out.append({"loc": [part if isinstance(part, int) else str(part)[:100] for part in error.get("loc", ())],
+                    "msg": str(error.get("msg", ""))[:300], "type": str(error.get("type", ""))[:100]})
+    return out
+
+
+async def _invalid(request: Request, exc: Exception) -> JSONResponse:
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    return JSONResponse(status_code=422, content={"detail": validation_errors(errors)})
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # a bug, not the client's fault: logged with its traceback here, never sent to the client
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse(status_code=500, content={"detail": f"internal error ({type(exc).__name__})"})
+
+
+def create_app(workspace: Path | None = None, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     """Build the app; ``workspace`` is the DuckDB workspace the routes read (default: the user's)."""
     app = FastAPI(title="pinchpoint", version=pinchpoint.__version__,
                   description="Economic-security analysis of critical-technology supply chains.")
     app.state.workspace = workspace
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(BodyLimit, limit=max_body_bytes)
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(f"pinchpoint.api.{name}").router)
     return app

@@ -2,31 +2,59 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from pinchpoint.errors import PinchpointError
-from pinchpoint.screening.matcher import Screener
+from pinchpoint.screening.matcher import MAX_QUERY_CHARS, Screener
 
 router = APIRouter(tags=["screening"])
+MAX_NAMES = 1000
+
+
+QueryName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUERY_CHARS)]
 
 
 class ScreenRequest(BaseModel):
-    names: list[str] = Field(min_length=1, max_length=1000, description="1 to 1,000 names")
-    threshold: float = Field(0.8, ge=0, le=1)
-    country: str | None = Field(None, min_length=3, max_length=3)
-    type: str | None = Field(None, pattern="^(person|organisation|vessel|aircraft)$")
-    lists: list[str] | None = None
+    model_config = ConfigDict(extra="forbid")  # a misspelt option ("treshold") is an error, not ignored
+
+    names: list[QueryName] = Field(min_length=1, max_length=MAX_NAMES,
+                                   description=f"1 to {MAX_NAMES:,} names of at most {MAX_QUERY_CHARS} characters")
+    threshold: float = Field(0.8, ge=0, le=1, allow_inf_nan=False)
+    country: str | None = Field(None, min_length=3, max_length=3, pattern="^[A-Za-z]{3}$")
+    type: Literal["person", "organisation", "vessel", "aircraft"] | None = None
+    lists: list[Annotated[str, StringConstraints(max_length=200)]] | None = Field(None, max_length=20)
     birth_date: str | None = Field(None, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+    @field_validator("names")
+    @classmethod
+    def _unicode(cls, names: list[str]) -> list[str]:
+        for k, name in enumerate(names):
+            try:
+                name.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise ValueError(f"name {k} is not valid Unicode text (a lone surrogate at character "
+                                 f"{exc.start})") from None
+        return names
+
+
+_BUILD = threading.Lock()  # concurrent first requests build the index once, not once per thread
+_CHECK = threading.Lock()
+
+
+def _screener(workspace: str | None, stamp: str) -> Screener:
+    with _BUILD:
+        return _build(workspace, stamp)
 
 
 @lru_cache(maxsize=2)
-def _screener(workspace: str | None, stamp: str) -> Screener:
+def _build(workspace: str | None, stamp: str) -> Screener:
     from pinchpoint.screening.store import read_lists
 
     # the workspace is open only while the stored lists are fetched: a `lists load` never waits for the indexing
@@ -48,11 +76,19 @@ def _current(request: Request) -> Screener:
     workspace = state.workspace
     checked: tuple[str, float] | None = getattr(state, "screening_lists_checked", None)
     try:
-        if checked is None or time.monotonic() - checked[1] > LIST_CHECK_SECONDS:
-            with Workspace.open_reader(Path(workspace) if workspace else None) as ws:
-                stamp = ";".join(r["content_hash"] for r in list_table(ws).rows)
-            checked = (stamp, time.monotonic())
-            state.screening_lists_checked = checked
+        # one thread checks while the others answer with the lists they have (they wait only for the first check)
+        if (checked is None or time.monotonic() - checked[1] > LIST_CHECK_SECONDS) and \
+                _CHECK.acquire(blocking=checked is None):
+            try:
+                checked = getattr(state, "screening_lists_checked", None)
+                if checked is None or time.monotonic() - checked[1] > LIST_CHECK_SECONDS:
+                    with Workspace.open_reader(Path(workspace) if workspace else None) as ws:
+                        stamp = ";".join(r["content_hash"] for r in list_table(ws).rows)
+                    checked = (stamp, time.monotonic())
+                    state.screening_lists_checked = checked
+            finally:
+                _CHECK.release()
+        assert checked is not None
         return _screener(str(workspace) if workspace else None, checked[0])
     except PinchpointError as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from None
@@ -60,12 +96,19 @@ def _current(request: Request) -> Screener:
 
 @router.post("/screen")
 def screen(request: Request, body: ScreenRequest) -> list[dict[str, Any]]:
-    if any(len(n) > 500 for n in body.names):
-        raise HTTPException(status_code=422, detail="names are limited to 500 characters")
+    """Each name with its matches (best first) and, when it cannot be screened meaningfully, a note saying why."""
     screener = _current(request)
-    return [{"query": n, "matches": screener.screen(n, threshold=body.threshold, country=body.country,
-                                                    entity_type=body.type, lists=body.lists,
-                                                    birth_date=body.birth_date)} for n in body.names]
+    try:
+        screener.check_options(country=body.country, lists=body.lists)
+    except KeyError as exc:
+        raise HTTPException(status_code=422, detail=str(exc.args[0])) from None
+    out = []
+    for name in body.names:
+        matches = screener.screen(name, threshold=body.threshold, country=body.country, entity_type=body.type,
+                                  lists=body.lists, birth_date=body.birth_date)
+        note = screener.unscreenable(name)
+        out.append({"query": name, "matches": matches, **({"note": note} if note else {})})
+    return out
 
 
 @router.get("/lists")

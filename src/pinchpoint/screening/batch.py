@@ -139,6 +139,7 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
     """
     from rich.progress import Progress
 
+    screener.check_options(**{k: options.get(k) for k in ("country", "entity_type", "lists", "birth_date")})
     try:
         data = source.read_bytes()
         text = data.decode("utf-8-sig")
@@ -167,10 +168,12 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
     # whole so that a partial last row of a killed run is dropped
     record.write_text(json.dumps(key, indent=1, ensure_ascii=False), encoding="utf-8")
     done_lines = {int(r["row"]) for r in done}
-    counts = {"match": 0, "no match": 0, "unreadable": 0}
+    counts = {"match": 0, "no match": 0, "not screened": 0, "unreadable": 0}
     unreadable: list[str] = []
     for r in done:
-        counts[r["status"] if r["status"] in counts else "unreadable"] += 1
+        status = r["status"]
+        kind = status if status in counts else "not screened" if status.startswith("not screened") else "unreadable"
+        counts[kind] += 1
     with output.open("w", encoding="utf-8", newline="") as fh, Progress(transient=True) as bar:
         writer = SpreadsheetSafeDictWriter(fh, OUTPUT_COLUMNS)  # names from customers may start with '='
         writer.writeheader()
@@ -184,11 +187,17 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
         pending = [row for row in rows if row.line not in done_lines]
         for start in range(0, len(pending), block):
             part = pending[start:start + block]
-            readable = [k for k, row in enumerate(part) if row.problem is None]
+            unscreenable = {k: why for k, row in enumerate(part)
+                            if row.problem is None and (why := screener.unscreenable(row.name)) is not None}
+            readable = [k for k, row in enumerate(part) if row.problem is None and k not in unscreenable]
             found = screener.screen_batch([part[k].name for k in readable], workers=workers, **options)
             results = dict(zip(readable, found, strict=True))
             for k, row in enumerate(part):
-                if k not in results:
+                if k in unscreenable:
+                    writer.writerow({"row": row.line, "query": row.name, "status": f"not screened: {unscreenable[k]}",
+                                     "n_matches": 0})
+                    counts["not screened"] += 1
+                elif k not in results:
                     writer.writerow({"row": row.line, "query": row.name, "status": f"unreadable: {row.problem}",
                                      "n_matches": 0})
                     counts["unreadable"] += 1
@@ -208,7 +217,8 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
             os.fsync(fh.fileno())
             bar.advance(task, len(part))
     summary = (f"{source}: {len(rows)} rows ({len(done)} already screened{fresh_note}); {counts['match']} matches, "
-               f"{counts['no match']} no match, {counts['unreadable']} unreadable -> {output}")
+               f"{counts['no match']} no match, {counts['not screened']} not screened (nothing distinctive), "
+               f"{counts['unreadable']} unreadable -> {output}")
     if unreadable:
         more = len(unreadable) - MAX_REPORTED
         summary += "\n" + "\n".join(unreadable[:MAX_REPORTED]) + (f"\n... and {more} more in {output}" if more > 0

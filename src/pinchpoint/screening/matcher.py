@@ -35,7 +35,7 @@ from rapidfuzz.distance import OSA, Levenshtein
 
 from pinchpoint.results import ResultTable
 from pinchpoint.screening.model import EntityType, ListedEntity, ScreeningList
-from pinchpoint.screening.normalize import analyse
+from pinchpoint.screening.normalize import LEGAL_FORMS, analyse
 from pinchpoint.screening.scripts import (
     Skeleton,
     abjad_skeletons,
@@ -48,6 +48,55 @@ from pinchpoint.screening.scripts import (
 MAX_QUERY_CHARS = 500
 SCREEN_COLUMNS = ("query", "matched_name", "entity_id", "list", "list_version", "score", "name_kind", "type",
                   "countries", "explanation")
+# Words that name no one: a query made only of these, legal forms, single letters and numbers is reported as having
+# "no distinctive token" instead of being matched ("Co., Ltd." or "A" would otherwise meet "... CO., LTD." or
+# "AHMED, A"). Kept short on purpose: common surnames and given names do identify, with other tokens.
+GENERIC_WORDS = frozenset({
+    "the", "and", "of", "for", "de", "du", "la", "le", "el", "del", "von", "van", "und", "et", "y",
+    "company", "companies", "trading", "trade", "traders", "international", "intl", "global", "group", "holding",
+    "holdings", "industry", "industries", "industrial", "technology", "technologies", "tech", "service", "services",
+    "solution", "solutions", "enterprise", "enterprises", "general", "commercial", "import", "export", "imports",
+    "exports", "business", "partners", "associates", "firm", "office", "branch", "mr", "mrs", "dr",
+})
+_FORM_WORDS = frozenset(w for form in LEGAL_FORMS for w in form.split())
+NO_DISTINCTIVE_TOKEN = ("no distinctive token: only legal forms, single letters, numbers or generic words; not "
+                        "matched (add the rest of the name)")
+
+
+def is_distinctive(token: str) -> bool:
+    """Whether a query token can identify a party: not a legal form, a single letter or character, a one-digit
+    number or a generic business word."""
+    if token.startswith("#"):
+        return len(token.lstrip("#")) >= 2  # a CJK token of two or more characters
+    if token.isdigit():
+        return len(token) >= 2  # OFFICE 39, P-532, 7-28: listed names are numbered
+    return len(token) > 1 and token not in _FORM_WORDS and token not in GENERIC_WORDS
+
+
+def has_distinctive_token(tokens: Sequence[str]) -> bool:
+    """Whether any token is distinctive, with runs of single letters read as one initialism (I.P.C., T.D.G., and
+    M&S, whose "&" is read "and")."""
+    joined: list[str] = []
+    run = ""
+    for k, t in enumerate([*tokens, ""]):
+        if len(t) == 1 and t.isalpha():
+            run += t
+            continue
+        if t == "and" and run and k + 1 < len(tokens) and len(tokens[k + 1]) == 1:
+            continue
+        if run:
+            joined.append(run)
+            run = ""
+        if t:
+            joined.append(t)
+    return any(is_distinctive(t) for t in joined)
+
+
+def clean_query(query: str) -> str:
+    """The text of a query the matcher reads: control characters and lone surrogates as spaces, capped."""
+    text = (query or "").replace("\x00", " ").strip()
+    text = "".join(ch if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF else " " for ch in text)
+    return text[:MAX_QUERY_CHARS].strip()
 
 
 @dataclass(frozen=True)
@@ -360,6 +409,13 @@ class Screener:
         self.name_joined_len = np.array([len(j) for j in self.name_joined])
         self._joined_array = np.array(self.name_joined + [""], dtype=object)[:-1]  # fancy-indexable
         self._skeleton_index: SkeletonIndex | None = None  # built on the first abjad query
+        # Listed names with no distinctive token (GENERAL TECHNOLOGY LIMITED, G-9): a query of such words is
+        # matched only against names of exactly its tokens
+        generic: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        for i, nm in enumerate(self.names):
+            if not has_distinctive_token(nm.tokens):
+                generic[tuple(sorted(nm.tokens))].append(i)
+        self.generic_names = dict(generic)
 
     def list_digests(self) -> dict[str, str]:
         """Each list's version and a digest of what the matcher reads from it (ids, names, type, countries, birth
@@ -373,8 +429,42 @@ class Screener:
             out[lst.list_name] = f"{lst.version} ({h.hexdigest()[:12]})"
         return out
 
-    def check_lists(self, lists: Sequence[str] | None) -> None:
+    def check_options(self, *, country: str | None = None, entity_type: str | None = None,
+                      lists: Sequence[str] | None = None, birth_date: str | None = None) -> None:
+        """Options a query states, checked before screening: an unknown list or country is a ``KeyError`` naming
+        the closest known one, a malformed type or birth date a ``ValueError`` (never a silent empty result or
+        a penalty on every entity)."""
+        import difflib
+        import re
+
         check_list_names(lists, [lst.list_name for lst in self.lists])
+        if country is not None:
+            from pinchpoint.supplychain.countries import is_country_code
+
+            code = country.strip().upper()
+            if not (is_country_code(code) or any(code in e.countries for e in self.entities)):
+                from pinchpoint.supplychain.countries import _iso3
+
+                close = difflib.get_close_matches(code, list(_iso3()), n=3, cutoff=0.5)
+                hint = f"; did you mean {' or '.join(close)}?" if close else ""
+                raise KeyError(f"unknown country {country!r}: give an ISO 3166 alpha-3 code{hint}")
+        types = [t.value for t in EntityType if t is not EntityType.UNKNOWN]
+        if entity_type is not None and entity_type not in types:
+            close = difflib.get_close_matches(entity_type, types, n=1, cutoff=0.5)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise KeyError(f"unknown type {entity_type!r}; {hint}types: {', '.join(types)}")
+        if birth_date is not None and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", birth_date.strip()):
+            raise ValueError(f"birth date {birth_date!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+
+    def unscreenable(self, query: str) -> str | None:
+        """Why a query cannot be screened meaningfully (nothing to compare, or no distinctive token), or None."""
+        text = clean_query(query)
+        tokens, forms, _ = analyse(text) if text else ((), (), "")
+        if not tokens and not forms:
+            return "nothing to screen: no letters or digits" if not text or not is_abjad(text) else None
+        if has_distinctive_token(tokens) or tuple(sorted(tokens)) in self.generic_names:
+            return None
+        return NO_DISTINCTIVE_TOKEN
 
     def weight(self, token: str) -> float:
         return self.idf.get(token, self.default_idf)
@@ -530,18 +620,22 @@ class Screener:
                entity_type: str | None = None, lists: Sequence[str] | None = None, limit: int = 10,
                birth_date: str | None = None
                ) -> list[dict[str, Any]]:
-        text = (query or "").replace("\x00", " ").strip()
-        text = "".join(ch if ch.isprintable() else " " for ch in text)[:MAX_QUERY_CHARS]
+        text = clean_query(query)
         found: list[tuple[float, dict[str, Any], int]] = []
-        for q in self.query_names(text) if text else []:
-            cands = [i for i in self.candidates(q)
-                     if not lists or self.entities[self.names[i].entity].list_name in lists]
+        if self.unscreenable(text) is not None:
+            return []
+        tokens = analyse(text)[0]
+        # no distinctive token, but a listed name of exactly these tokens: only such names may match
+        only = None if has_distinctive_token(tokens) else set(self.generic_names[tuple(sorted(tokens))])
+        for q in self.query_names(text):
+            cands = [i for i in self.candidates(q) if (only is None or i in only) and
+                     (not lists or self.entities[self.names[i].entity].list_name in lists)]
             if not cands:
                 continue
             for i, qs in zip(cands, self.fast_scores(q, cands), strict=True):
                 if qs >= threshold * 0.999:  # penalties only lower a score: no need to explain what cannot pass
                     found.append((*self.score(q, self.names[i]), i))
-        if text and is_abjad(text):
+        if is_abjad(text) and only is None:
             found += [(s, why, i) for s, i, why in self.skeleton_matches(text, threshold, lists)]
         best: dict[int, tuple[float, _Name, dict[str, Any]]] = {}
         for s, why, i in found:
@@ -617,7 +711,18 @@ class Screener:
         return [matches for part in parts for matches in part]
 
     def screen_many(self, queries: Sequence[str], **kwargs: Any) -> ResultTable:
+        """Every match of every query, one row each; queries that cannot be screened, and an empty result, are
+        explained in the caveats (which query, why, and what was searched)."""
+        self.check_options(country=kwargs.get("country"), entity_type=kwargs.get("entity_type"),
+                           lists=kwargs.get("lists"), birth_date=kwargs.get("birth_date"))
         rows = [m for q in queries for m in self.screen(q, **kwargs)]
-        return ResultTable.from_records("screening", rows, SCREEN_COLUMNS,
-                                        meta={"lists": {lst.list_name: lst.version for lst in self.lists},
-                                              **{k: v for k, v in kwargs.items() if v is not None}})
+        table = ResultTable.from_records("screening", rows, SCREEN_COLUMNS,
+                                         meta={"lists": {lst.list_name: lst.version for lst in self.lists},
+                                               **{k: v for k, v in kwargs.items() if v is not None}})
+        caveats = [f"{q!r} not screened: {why}" for q in queries if (why := self.unscreenable(q)) is not None]
+        if not rows:
+            searched = [lst for lst in self.lists if not kwargs.get("lists") or lst.list_name in kwargs["lists"]]
+            caveats.append(f"no name scored {kwargs.get('threshold', 0.8):g} or more against the "
+                           f"{sum(len(lst.entities) for lst in searched):,} entities of "
+                           f"{', '.join(f'{lst.list_name} {lst.version}'.strip() for lst in searched)}")
+        return table.with_caveats(*caveats) if caveats else table

@@ -23,7 +23,8 @@ LEGAL_FORMS = {
     "private": "private", "pty": "proprietary", "jsc": "jsc", "ojsc": "jsc", "pjsc": "jsc", "cjsc": "jsc",
     "ooo": "llc", "oao": "jsc", "zao": "jsc", "pao": "jsc", "ao": "jsc", "fze": "fze", "fzco": "fze", "fzc": "fze",
     "kk": "kabushiki kaisha", "kabushiki kaisha": "kabushiki kaisha", "gk": "godo kaisha", "co ltd": "limited",
-    "sdn bhd": "sdn bhd", "bhd": "sdn bhd", "tbk": "tbk", "llc fz": "fze", "est": "establishment",
+    "sdn bhd": "sdn bhd", "bhd": "sdn bhd", "tbk": "tbk", "llc fz": "fze", "est": "establishment", "kg": "kg",
+    "kgaa": "kgaa",
 }
 # Written in the script of the name (CJK, Cyrillic): matched before transliteration.
 SCRIPT_LEGAL_FORMS = {

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import heapq
 import re
+import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -215,12 +216,29 @@ def _long_vowel_spellings(romaji: str) -> list[str]:
 
 
 @cache
-def _sudachi() -> Any:
+def _sudachi_dictionary() -> Any:
     try:
-        from sudachipy import Dictionary, SplitMode
+        from sudachipy import Dictionary
     except ImportError:  # the dependency is declared; a stripped-down install only loses Japanese readings
         return None
-    return Dictionary(dict="core").tokenizer(mode=SplitMode.C)  # C: a name stays one unit (山田 / 太郎)
+    return Dictionary(dict="core")
+
+
+_THREAD = threading.local()
+
+
+def _sudachi() -> Any:
+    """This thread's tokenizer: a SudachiPy tokenizer refuses to be used by two threads at once (the API screens
+    in a thread pool), while the dictionary they read is shared."""
+    tokenizer = getattr(_THREAD, "sudachi", None)
+    if tokenizer is None:
+        dictionary = _sudachi_dictionary()
+        if dictionary is None:
+            return None
+        from sudachipy import SplitMode
+
+        tokenizer = _THREAD.sudachi = dictionary.tokenizer(mode=SplitMode.C)  # C: a name stays one unit (山田 / 太郎)
+    return tokenizer
 
 
 def japanese_reading(text: str) -> Reading | None:

@@ -99,8 +99,8 @@ def screen(request: Request, body: ScreenRequest) -> list[dict[str, Any]]:
     """Each name with its matches (best first) and, when it cannot be screened meaningfully, a note saying why."""
     screener = _current(request)
     try:
-        screener.check_options(country=body.country, lists=body.lists)
-    except KeyError as exc:
+        screener.check_options(country=body.country, lists=body.lists, threshold=body.threshold)
+    except (KeyError, ValueError) as exc:
         raise HTTPException(status_code=422, detail=str(exc.args[0])) from None
     out = []
     for name in body.names:

@@ -139,7 +139,8 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
     """
     from rich.progress import Progress
 
-    screener.check_options(**{k: options.get(k) for k in ("country", "entity_type", "lists", "birth_date")})
+    screener.check_options(**{k: options.get(k) for k in ("country", "entity_type", "lists", "birth_date")},
+                           threshold=options.get("threshold", 0.8))
     try:
         data = source.read_bytes()
         text = data.decode("utf-8-sig")

@@ -350,14 +350,20 @@ class SkeletonIndex:
                        "joined_similarity": round(joined, 3), "penalties": penalties}
 
 
+def _check_threshold(threshold: float) -> None:
+    if not 0 <= threshold <= 1:  # NaN fails too: it would compare false with every score and hide every match
+        raise ValueError(f"threshold {threshold} is not a number from 0 to 1")
+
+
 def check_list_names(names: Sequence[str] | None, known: Sequence[str]) -> None:
     """An unknown list name is an error naming the closest loaded list, never a silent empty result."""
     import difflib
 
     for name in names or ():
         if name not in known:
-            close = difflib.get_close_matches(name, known, n=1, cutoff=0.4)
-            hint = f"did you mean {close[0]!r}? " if close else ""
+            close = [k for k in known if name.strip().casefold() in k.casefold()] or \
+                difflib.get_close_matches(name, known, n=1, cutoff=0.4)
+            hint = f"did you mean {close[0]!r}? " if close and name.strip() else ""
             raise KeyError(f"no list {name!r} is loaded; {hint}loaded: {', '.join(known) or 'none'}")
 
 
@@ -430,7 +436,8 @@ class Screener:
         return out
 
     def check_options(self, *, country: str | None = None, entity_type: str | None = None,
-                      lists: Sequence[str] | None = None, birth_date: str | None = None) -> None:
+                      lists: Sequence[str] | None = None, birth_date: str | None = None,
+                      threshold: float = 0.8) -> None:
         """Options a query states, checked before screening: an unknown list or country is a ``KeyError`` naming
         the closest known one, a malformed type or birth date a ``ValueError`` (never a silent empty result or
         a penalty on every entity)."""
@@ -438,6 +445,7 @@ class Screener:
         import re
 
         check_list_names(lists, [lst.list_name for lst in self.lists])
+        _check_threshold(threshold)
         if country is not None:
             from pinchpoint.supplychain.countries import is_country_code
 
@@ -620,6 +628,7 @@ class Screener:
                entity_type: str | None = None, lists: Sequence[str] | None = None, limit: int = 10,
                birth_date: str | None = None
                ) -> list[dict[str, Any]]:
+        _check_threshold(threshold)
         text = clean_query(query)
         found: list[tuple[float, dict[str, Any], int]] = []
         if self.unscreenable(text) is not None:
@@ -714,7 +723,8 @@ class Screener:
         """Every match of every query, one row each; queries that cannot be screened, and an empty result, are
         explained in the caveats (which query, why, and what was searched)."""
         self.check_options(country=kwargs.get("country"), entity_type=kwargs.get("entity_type"),
-                           lists=kwargs.get("lists"), birth_date=kwargs.get("birth_date"))
+                           lists=kwargs.get("lists"), birth_date=kwargs.get("birth_date"),
+                           threshold=kwargs.get("threshold", 0.8))
         rows = [m for q in queries for m in self.screen(q, **kwargs)]
         table = ResultTable.from_records("screening", rows, SCREEN_COLUMNS,
                                          meta={"lists": {lst.list_name: lst.version for lst in self.lists},

@@ -1,0 +1,149 @@
+"""`pinchpoint serve` under load: a real uvicorn server on loopback, screened with names in five scripts.
+
+1. 200 POST /screen requests at once, one name each, mixed scripts: Latin (OFAC SDN), Japanese (METI, kana and
+   kanji), Arabic and Cyrillic (UN), Korean (yente's global name set: no list here writes Hangul). Goal: no 5xx.
+2. 1,000 POST /screen requests, 50 in flight: no errors, p95 under 100 ms (2 cores). The baseline, measured in the
+   same run the same way, is GET /lists (the server's own overhead: routing, JSON and one workspace read).
+
+    python benchmarks/run.py screening_api
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LISTS = ROOT.parent / "shared" / "data" / "screening" / "lists"
+BENCH = ROOT.parent / "shared" / "data" / "screening" / "benchmarks"
+FILES = ["ofac_sdn_20240503.csv", "un_sc_consolidated_20260227.xml", "meti_eul_20250929.xlsx",
+         "us_bis_dpl_2022.txt", "yente_zala_entities.ftm.json"]
+SCRIPTS = {"japanese": re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]"), "arabic": re.compile(r"[\u0600-\u06ff]"),
+           "cyrillic": re.compile(r"[\u0400-\u04ff]"), "korean": re.compile(r"[\uac00-\ud7a3]")}
+GOAL_P95 = 0.100
+
+
+def mixed_names(lists: list, per_script: int = 40) -> list[str]:  # type: ignore[type-arg]
+    """``per_script`` names of each script, interleaved, from the real lists (Korean from yente's name set)."""
+    by_list = {lst.list_name: [n.text for e in lst.entities for n in e.names] for lst in lists}
+    latin = [t for t in by_list["OFAC SDN"] if t.isascii()][:per_script]
+    meti = by_list["METI End User List"]
+    un = by_list["UN Security Council Consolidated List"]
+    japanese = [t for t in meti if SCRIPTS["japanese"].search(t)][:per_script]
+    arabic = [t for t in un if SCRIPTS["arabic"].search(t)][:per_script]
+    cyrillic = [t for t in un + meti if SCRIPTS["cyrillic"].search(t)][:per_script]
+    with (BENCH / "yente_negatives_global.csv").open(encoding="utf-8") as fh:
+        korean = [r["full_name"] for r in csv.DictReader(fh) if SCRIPTS["korean"].search(r["full_name"])][:per_script]
+    groups = [latin, japanese, arabic, cyrillic, korean]
+    return [g[k % len(g)] for k in range(per_script) for g in groups if g]
+
+
+async def _load(url: str, requests: list[tuple[str, dict | None]], parallel: int  # type: ignore[type-arg]
+                ) -> tuple[list[float], dict[str, int]]:
+    """Send ``requests`` (path, JSON body or None for GET) with at most ``parallel`` in flight; the latency of
+    each and a count of outcomes by status (or exception name)."""
+    import httpx
+
+    times: list[float] = []
+    outcomes: dict[str, int] = {}
+    gate = asyncio.Semaphore(parallel)
+    # idle connections are dropped before uvicorn's 5 s keep-alive timeout closes them under a request
+    limits = httpx.Limits(max_connections=parallel, max_keepalive_connections=parallel, keepalive_expiry=2.0)
+    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
+        async def one(path: str, body: dict | None) -> None:  # type: ignore[type-arg]
+            async with gate:
+                t0 = time.perf_counter()
+                try:
+                    r = await (client.post(path, json=body) if body is not None else client.get(path))
+                    key = str(r.status_code)
+                except httpx.HTTPError as exc:
+                    key = type(exc).__name__
+                times.append(time.perf_counter() - t0)
+                outcomes[key] = outcomes.get(key, 0) + 1
+
+        await asyncio.gather(*(one(p, b) for p, b in requests))
+    return times, outcomes
+
+
+def _p(times: list[float], q: float) -> float:
+    import numpy as np
+
+    return float(np.percentile(times, q)) if times else float("nan")
+
+
+def main() -> int:
+    if not LISTS.exists():
+        print(f"skipped: {LISTS} not found")
+        return 0
+    import httpx
+
+    from pinchpoint.screening.loaders import load_list
+    from pinchpoint.screening.store import store_list
+    from pinchpoint.workspace import Workspace
+
+    lists = [load_list(LISTS / f) for f in FILES]
+    names = mixed_names(lists)
+    with tempfile.TemporaryDirectory() as tmp:
+        ws_path = Path(tmp) / "ws"
+        with Workspace(ws_path) as ws:
+            for lst in lists:
+                store_list(ws, lst)
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        server = subprocess.Popen([sys.executable, "-m", "pinchpoint", "serve", "--port", str(port),
+                                   "--workspace", str(ws_path)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            t0 = time.perf_counter()
+            with httpx.Client(timeout=300) as client:
+                for _ in range(600):
+                    try:
+                        client.get(f"{url}/lists")
+                        break
+                    except httpx.TransportError:
+                        time.sleep(0.1)
+                client.post(f"{url}/screen", json={"names": ["warm up"]}).raise_for_status()  # builds the index
+            print(f"server up with {sum(len(lst.entities) for lst in lists):,} entities in "
+                  f"{time.perf_counter() - t0:.1f} s; {len(names)} names in 5 scripts")
+            burst = [("/screen", {"names": [names[k % len(names)]]}) for k in range(200)]
+            times, outcomes = asyncio.run(_load(url, burst, parallel=200))
+            errors_5xx = sum(n for k, n in outcomes.items() if k.startswith("5"))
+            burst_ok = errors_5xx == 0 and outcomes.get("200", 0) == 200
+            print(f"{'200 concurrent POST /screen, 5 scripts':<48} p50 {_p(times, 50) * 1000:7.1f} ms   "
+                  f"p95 {_p(times, 95) * 1000:7.1f} ms   outcomes {outcomes}   5xx: {errors_5xx} "
+                  f"(goal 0: {'met' if burst_ok else 'MISSED'})")
+            steady = [("/screen", {"names": [names[k % len(names)]]}) for k in range(1000)]
+            base_times, base_outcomes = asyncio.run(_load(url, [("/lists", None)] * 1000, parallel=50))
+            times, outcomes = asyncio.run(_load(url, steady, parallel=50))
+            failed = sum(n for k, n in outcomes.items() if k != "200")
+            p95, base_p95 = _p(times, 95), _p(base_times, 95)
+            steady_ok = failed == 0 and p95 < GOAL_P95
+            print(f"{'GET /lists x1,000, 50 in flight (baseline)':<48} p50 {_p(base_times, 50) * 1000:7.1f} ms   "
+                  f"p95 {base_p95 * 1000:7.1f} ms   outcomes {base_outcomes}")
+            print(f"{'POST /screen x1,000, 50 in flight':<48} p50 {_p(times, 50) * 1000:7.1f} ms   "
+                  f"p95 {p95 * 1000:7.1f} ms   outcomes {outcomes}   ratio to baseline p95 {p95 / base_p95:5.2f}x   "
+                  f"goal no errors, p95 < {GOAL_P95 * 1000:.0f} ms: {'met' if steady_ok else 'MISSED'}")
+        finally:
+            server.terminate()
+            try:
+                _, stderr = server.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                _, stderr = server.communicate()
+            tracebacks = stderr.decode(errors="replace").count("Traceback")
+            if tracebacks:
+                print(f"server logged {tracebacks} tracebacks")
+    return 0 if burst_ok and steady_ok and not tracebacks else 1
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    raise SystemExit(main())

@@ -20,7 +20,7 @@ def _screen(ws: Path, *args: str) -> tuple[int, str, str]:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["Kim Jong Un", "--lists", "UN"], "did you mean 'UN Security Council Consolidated List'"),
+    (["Kim Jong Un", "--lists", "UN"], "loaded: METI End User List, UN Security Council Consolidated List"),
     (["Kim Jong Un", "--country", "PRKK"], "unknown country 'PRKK'"),
     (["Kim Jong Un", "--country", "XYZ"], "unknown country 'XYZ'"),
     (["Kim Jong Un", "--type", "persn"], "did you mean 'person'"),

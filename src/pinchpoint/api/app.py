@@ -26,6 +26,7 @@ ROUTER_MODULES: list[str] = ["controls", "screening"]
 # 1,000 names of 500 characters, each character escaped in JSON (\uXXXX), fit in 3 MB
 MAX_BODY_BYTES = 4 * 1024 * 1024
 MAX_REPORTED_ERRORS = 20
+WORKSPACE_ENV = "PINCHPOINT_API_WORKSPACE"  # the workspace of `serve --workers N`'s worker processes
 
 log = logging.getLogger("pinchpoint.api")
 
@@ -116,3 +117,12 @@ def create_app(workspace: Path | None = None, max_body_bytes: int = MAX_BODY_BYT
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(f"pinchpoint.api.{name}").router)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app each worker process of ``pinchpoint serve --workers N`` builds (the workspace from
+    ``PINCHPOINT_API_WORKSPACE``, else the user's)."""
+    import os
+
+    workspace = os.environ.get(WORKSPACE_ENV)
+    return create_app(Path(workspace) if workspace else None)

@@ -68,28 +68,40 @@ def _build(workspace: str | None, stamp: str) -> Screener:
 LIST_CHECK_SECONDS = 2.0
 
 
-def _current(request: Request) -> Screener:
+def _stored(request: Request) -> tuple[str, list[dict[str, Any]]]:
+    """The stored lists' table and a stamp of their content hashes, re-read at most every ``LIST_CHECK_SECONDS``:
+    one thread reads while the others answer with what was read last (only the very first read is waited for)."""
     from pinchpoint.screening.store import list_table
     from pinchpoint.workspace import Workspace
 
     state = request.app.state
     workspace = state.workspace
-    checked: tuple[str, float] | None = getattr(state, "screening_lists_checked", None)
-    try:
-        # one thread checks while the others answer with the lists they have (they wait only for the first check)
-        if (checked is None or time.monotonic() - checked[1] > LIST_CHECK_SECONDS) and \
-                _CHECK.acquire(blocking=checked is None):
-            try:
-                checked = getattr(state, "screening_lists_checked", None)
-                if checked is None or time.monotonic() - checked[1] > LIST_CHECK_SECONDS:
+    checked: tuple[str, list[dict[str, Any]], float] | None = getattr(state, "screening_lists_checked", None)
+    if (checked is None or time.monotonic() - checked[2] > LIST_CHECK_SECONDS) and \
+            _CHECK.acquire(blocking=checked is None):
+        try:
+            checked = getattr(state, "screening_lists_checked", None)
+            if checked is None or time.monotonic() - checked[2] > LIST_CHECK_SECONDS:
+                try:
                     with Workspace.open_reader(Path(workspace) if workspace else None) as ws:
-                        stamp = ";".join(r["content_hash"] for r in list_table(ws).rows)
-                    checked = (stamp, time.monotonic())
-                    state.screening_lists_checked = checked
-            finally:
-                _CHECK.release()
-        assert checked is not None
-        return _screener(str(workspace) if workspace else None, checked[0])
+                        records = list_table(ws).records()
+                except PinchpointError as exc:
+                    if "no workspace" not in str(exc):
+                        raise
+                    records = []  # nothing loaded yet
+                checked = (";".join(str(r["content_hash"]) for r in records), records, time.monotonic())
+                state.screening_lists_checked = checked
+        finally:
+            _CHECK.release()
+    assert checked is not None
+    return checked[0], checked[1]
+
+
+def _current(request: Request) -> Screener:
+    workspace = request.app.state.workspace
+    try:
+        stamp, _ = _stored(request)
+        return _screener(str(workspace) if workspace else None, stamp)
     except PinchpointError as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from None
 
@@ -113,14 +125,8 @@ def screen(request: Request, body: ScreenRequest) -> list[dict[str, Any]]:
 
 @router.get("/lists")
 def lists(request: Request) -> list[dict[str, Any]]:
-    from pinchpoint.screening.store import list_table
-    from pinchpoint.workspace import Workspace
-
-    workspace = request.app.state.workspace
+    """The loaded lists (name, version, counts, content hash), as of at most ``LIST_CHECK_SECONDS`` ago."""
     try:
-        with Workspace.open_reader(Path(workspace) if workspace else None) as ws:
-            return list_table(ws).records()
+        return _stored(request)[1]
     except PinchpointError as exc:
-        if "no workspace" in str(exc):
-            return []  # nothing loaded yet
         raise HTTPException(status_code=503, detail=str(exc)) from None

@@ -216,6 +216,8 @@ def data_fetch(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Server processes (each holds its own screening index).",
+                                         min=1, max=64)] = 1,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Run the HTTP API (FastAPI; OpenAPI schema at /docs). Needs the 'api' extra."""
@@ -223,9 +225,15 @@ def serve(
         import uvicorn
     except ImportError:
         raise ValueError("the HTTP API needs the 'api' extra: pip install 'pinchpoint[api]'") from None
-    from pinchpoint.api.app import create_app
+    from pinchpoint.api.app import WORKSPACE_ENV, create_app
 
-    uvicorn.run(create_app(workspace=workspace), host=host, port=port)
+    if workers == 1:
+        uvicorn.run(create_app(workspace=workspace), host=host, port=port)
+        return
+    # worker processes build the app themselves, from an import string; the workspace goes by environment
+    if workspace is not None:
+        os.environ[WORKSPACE_ENV] = str(Path(workspace).expanduser().resolve())
+    uvicorn.run("pinchpoint.api.app:app_from_environment", factory=True, host=host, port=port, workers=workers)
 
 
 # Other domains add their commands from their own CLI modules (each imports only Typer up front).

@@ -90,9 +90,10 @@ def test_unknown_ids_and_empty_results(client: TestClient, lists: dict[str, Scre
     assert response.status_code == 422 and "unknown country 'XYZ'" in response.text
     response = client.post("/screen", json={"names": ["Kim Jong Un"], "type": "persn"})
     assert response.status_code == 422
-    body = client.post("/screen", json={"names": ["Co., Ltd.", "Zzyzx Qwerty Plumbing"]}).json()
+    body = client.post("/screen", json={"names": ["Co., Ltd.", "Zzyzx Qwerty Plumbing", " "]}).json()
     assert body[0]["matches"] == [] and body[0]["note"].startswith("no distinctive token")
     assert body[1]["matches"] == [] and "note" not in body[1]
+    assert body[2]["matches"] == [] and body[2]["note"].startswith("nothing to screen")
     listed = {sl.list_name for sl in lists.values()}
     assert {r["list_name"] for r in client.get("/lists").json()} <= listed
     assert client.get("/nowhere").status_code == 404

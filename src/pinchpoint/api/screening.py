@@ -18,7 +18,7 @@ router = APIRouter(tags=["screening"])
 MAX_NAMES = 1000
 
 
-QueryName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUERY_CHARS)]
+QueryName = Annotated[str, StringConstraints(max_length=MAX_QUERY_CHARS)]  # an empty one gets a note
 
 
 class ScreenRequest(BaseModel):

@@ -115,6 +115,8 @@ def test_demo_report_years_paths_credit_and_units(eto_chain: SupplyChain, eto_pa
     # years as years: every year in provision.csv that the concentration table shows is printed without a comma
     with (eto_path / "provision.csv").open(encoding="utf-8-sig") as fh:
         years = {r["year"] for r in csv.DictReader(fh) if r.get("year")}
+    n_shares = len(eto_chain.provisions)
+    assert n_shares >= 1000 and f"{n_shares:,} provider shares" in html  # counts do get thousands separators
     shown = set(re.findall(r'<td class="num">(\d,?\d{3})</td>', html))
     assert shown & years and not any(f"{y[0]},{y[1:]}" in shown for y in years)
     # no local folders in the header: the dataset folder and the output folder appear by their last part only

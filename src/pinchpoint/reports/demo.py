@@ -55,7 +55,8 @@ def build_demo(chain: SupplyChain, out: Path, command: str = "") -> DemoResult:
         provenance={"dataset": chain.name, "command": command or "pinchpoint demo"},
     ).credit(dataset_credit(chain))
     report.paragraph(
-        f"{len(chain.inputs)} inputs, {len(chain.provisions)} provider shares and {len(chain.relations)} relations. "
+        f"{len(chain.inputs):,} inputs, {len(chain.provisions):,} provider shares and {len(chain.relations):,} "
+        "relations. "
         "A chokepoint is an input where one country holds at least 65% of supply (the SIA/BCG 2021 threshold). "
         f"Exposure is the share of '{target}' that could not be made if a country's supply of every input were "
         "lost, propagated through the relation graph (complements: the scarcest input binds; substitutes: capacities "

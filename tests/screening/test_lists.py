@@ -246,6 +246,14 @@ def test_lists_commands_on_an_empty_workspace_and_unknown_names(tmp_path: Path) 
         assert "No restricted-party lists are loaded" in list_table(w).caveats[0]
     code, _, err = cli("screen", "ACME", "--workspace", ws)
     assert code == 2 and "no restricted-party lists" in err
+    from fastapi.testclient import TestClient
+
+    from pinchpoint.api.app import create_app
+
+    client = TestClient(create_app(workspace=tmp_path / "ws"))
+    response = client.post("/screen", json={"names": ["ACME"]})
+    assert response.status_code == 503 and "no restricted-party lists" in response.json()["detail"]
+    assert client.get("/lists").status_code == 200
     assert cli("lists", "load", str(DPL), "--workspace", ws)[0] == 0
     code, _, err = cli("screen", "ACME", "--lists", "BIS Denied Person List", "--workspace", ws)
     assert code == 2 and "no list 'BIS Denied Person List'" in err and "did you mean 'BIS Denied Persons List'" in err

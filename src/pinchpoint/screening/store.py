@@ -190,14 +190,18 @@ def load_lists(ws: Workspace, names: list[str] | None = None) -> list[ScreeningL
     return _parse(ws.path, _stored_payloads(ws), names)
 
 
+def _db_path(workspace: Path | None) -> Path:
+    from pinchpoint.workspace.store import DB_FILE, default_workspace_path
+
+    path = Path(workspace).expanduser() if workspace is not None else default_workspace_path()
+    return path if path.suffix == ".duckdb" else path / DB_FILE
+
+
 def read_lists(workspace: Path | None = None, names: list[str] | None = None,
                on_wait: Callable[[str], None] | None = None) -> list[ScreeningList]:
     """:func:`load_lists` for readers: opens the workspace read-only just long enough to fetch the stored text,
     so a writer (``lists load``) waits milliseconds, not the seconds parsing and indexing take."""
-    from pinchpoint.workspace.store import DB_FILE, default_workspace_path
-
-    path = Path(workspace).expanduser() if workspace is not None else default_workspace_path()
-    db = path if path.suffix == ".duckdb" else path / DB_FILE
+    db = _db_path(workspace)
     if not db.exists():
         raise WorkspaceError(f"no restricted-party lists in {db}: no workspace there yet (load them: pinchpoint "
                              "lists load PATH...)")

@@ -25,7 +25,7 @@ from tests.screening.conftest import LISTS
 
 pytestmark = pytest.mark.skipif(not LISTS.exists(), reason="no ../shared/data beside the repository")
 
-FUZZ = settings(max_examples=40, deadline=timedelta(seconds=5), derandomize=True,
+FUZZ = settings(max_examples=40, deadline=timedelta(seconds=30), derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 Mutation = tuple[str, int, int, bytes]
@@ -192,7 +192,7 @@ def _json_or_none(line: str) -> object:
         return None
 
 
-@settings(max_examples=25, deadline=timedelta(seconds=5), derandomize=True,
+@settings(max_examples=25, deadline=timedelta(seconds=30), derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(st.tuples(st.sampled_from(["cut", "insert"]), st.integers(0, 10**6), st.integers(0, 0),
                               st.binary(min_size=1, max_size=8)), min_size=1, max_size=2))

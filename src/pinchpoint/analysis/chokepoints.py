@@ -58,8 +58,18 @@ def chokepoints(chain: SupplyChain, *, threshold: float = DEFAULT_THRESHOLD, lev
             "market_size_usd": inp.market_size_usd, "feeds": reach[inp.id], "sources": r["sources"],
         })
     rows.sort(key=lambda r: (-r["top_share"], -(r["market_size_usd"] or 0.0), r["input_id"]))
-    return ResultTable.from_records(
+    table = ResultTable.from_records(
         "chokepoints", rows, CHOKEPOINT_COLUMNS,
         meta={"analysis": "chokepoints", "dataset": chain.name, "threshold": threshold,
               "level": Level(level).value, "year": year if year is not None else "latest per input"},
     )
+    caveats = []
+    if threshold <= 1:
+        caveats.append(f"The threshold is a percentage: {threshold:g} means {threshold:g}%, so nearly every input "
+                       f"qualifies; for {threshold * 100:g}% give {threshold * 100:g}.")
+    if not rows:
+        top = max((r["top_share"] for r in conc.rows), default=None)
+        caveats.append(f"No input has a provider holding {threshold:g}% or more: the largest top share among the "
+                       f"{len(conc.rows)} inputs with shares is "
+                       + (f"{top:g}%." if top is not None else "none (no shares at this level and year)."))
+    return table.with_caveats(*caveats)

@@ -21,7 +21,7 @@ from typing import Any
 from pinchpoint.analysis.coalitions import COALITIONS, CONCERN
 from pinchpoint.results import ResultTable
 from pinchpoint.supplychain.model import Level, Provider, ProviderKind, SupplyChain
-from pinchpoint.supplychain.shares import ShareSet, normalised, select_shares
+from pinchpoint.supplychain.shares import ShareSet, check_year, normalised, select_shares
 
 CONCENTRATION_COLUMNS = (
     "input_id", "input_name", "kind", "stage", "year", "level", "basis", "hhi", "cr1", "cr3", "top_provider",
@@ -72,6 +72,7 @@ def concentration(chain: SupplyChain, *, level: Level | str = Level.COUNTRY, yea
                   coalitions: Mapping[str, Sequence[str]] | None = None,
                   concern: Sequence[str] = CONCERN, include_stages: bool = True) -> ResultTable:
     """One row per input (and stage) with its concentration metrics at ``level``."""
+    check_year(chain, year, level)
     level = Level(level)
     groups = dict(COALITIONS if coalitions is None else coalitions)
     agg = _aggregate_ids(chain)

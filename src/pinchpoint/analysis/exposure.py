@@ -22,7 +22,7 @@ from pinchpoint.analysis.availability import AvailabilityGraph
 from pinchpoint.analysis.concentration import is_aggregate
 from pinchpoint.results import ResultTable
 from pinchpoint.supplychain.model import Input, InputKind, Level, Mode, ProviderKind, RelationKind, SupplyChain
-from pinchpoint.supplychain.shares import normalised, select_shares
+from pinchpoint.supplychain.shares import check_year, normalised, select_shares
 
 EXPOSURE_COLUMNS = ("country", "dependence", "critical_inputs", "n_impaired_inputs", "target_id", "target_name",
                     "year")
@@ -45,6 +45,7 @@ class CompiledChain:
 def compile_chain(chain: SupplyChain, *, year: int | None = None, level: Level = Level.COUNTRY) -> CompiledChain:
     """The chain as arrays. At ``level=organisation`` the provider columns (``countries``) are organisations, read
     from the organisation shares (with the same inheritance from categories and stages), not derived."""
+    check_year(chain, year, level)
     ids = tuple(i.id for i in chain.inputs)
     index = {k: n for n, k in enumerate(ids)}
     rels = chain.relations
@@ -183,11 +184,24 @@ def exposure(chain: SupplyChain, *, target: str | None = None, year: int | None 
         })
     # Ties in dependence are common (any sole supplier gives 1.0): the broader exposure ranks first.
     rows.sort(key=lambda r: (-r["dependence"], -r["n_impaired_inputs"], r["country"]))
-    return ResultTable.from_records(
+    table = ResultTable.from_records(
         "exposure", rows, EXPOSURE_COLUMNS,
         meta={"analysis": "exposure", "dataset": chain.name, "target": target_input.id,
               "year": year if year is not None else "latest per input"},
     )
+    return table.with_caveats(*year_caveat(cc, up, year))
+
+
+def year_caveat(cc: CompiledChain, nodes: list[int], year: int | None) -> list[str]:
+    """With one ``year`` chosen, the upstream inputs with no shares that year count as unaffected: say how many."""
+    if year is None:
+        return []
+    covered = sum(1 for k in nodes if cc.loss[k].any() or cc.has_data[k])
+    if covered == len(nodes):
+        return []
+    return [f"Only {covered} of the {len(nodes)} inputs from the target down have shares (own or inherited) in "
+            f"{year}; the other {len(nodes) - covered} count as unaffected by any provider's loss. Without --year, "
+            "each input's latest year is used."]
 
 
 ORGANISATION_EXPOSURE_COLUMNS = ("organisation", "organisation_name", "country", "dependence", "critical_inputs",
@@ -234,14 +248,15 @@ def _organisation_exposure(chain: SupplyChain, target_id: str, year: int | None,
                      "n_impaired_inputs": int(np.sum(avail[up_arr, c] < 1.0 - 1e-12)), "target_id": target_id,
                      "target_name": target_input.name, "year": year if year is not None else "latest"})
     rows.sort(key=lambda r: (-r["dependence"], -r["n_impaired_inputs"], r["organisation"]))
-    upstream_ids = [cc.ids[i] for i in up]
+    upstream_ids = [cc.ids[i] for i in up if i != t]
     without = [i for i in upstream_ids if not cc.has_data[cc.index[i]] and share_origin(cc, i) is None
                and not any(r.target == i and r.kind is RelationKind.IS_TYPE_OF for r in chain.relations)]
     table = ResultTable.from_records(
         "exposure", rows, ORGANISATION_EXPOSURE_COLUMNS,
         meta={"analysis": "exposure", "level": "organisation", "dataset": chain.name, "target": target_id,
               "year": year if year is not None else "latest per input"})
-    caveats = ["Organisation-level exposure reads the organisation shares the dataset reports; it does not split "
+    caveats = [*year_caveat(cc, up, year),
+               "Organisation-level exposure reads the organisation shares the dataset reports; it does not split "
                "country shares into firms, and a firm's plants in several countries count as one provider."]
     if without:
         caveats.append(f"{len(without)} of the {len(upstream_ids)} inputs upstream of {target_input.name} "

@@ -48,6 +48,9 @@ def register(app: typer.Typer) -> None:
         from pinchpoint.stress.scenario import load_scenario
 
         sc = load_scenario(scenario)
+        if target is not None and engine != "tts":
+            raise ValueError(f"--target applies to --engine tts; the {engine} engine reports every end product "
+                             "(give the scenario a 'target' to choose which one the TTS analysis takes by default)")
         if engine == "ario":
             from pinchpoint.stress.ario import load_table, run_ario, schedule
 

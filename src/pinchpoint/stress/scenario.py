@@ -265,8 +265,11 @@ def load_scenario(ref: str | Path) -> Scenario:
     if not path.exists():
         known = packaged_scenarios()
         if str(ref) not in known:
-            raise DataError(f"no scenario file or packaged scenario {str(ref)!r} (packaged: {', '.join(known)})",
-                            file=str(ref))
+            from pinchpoint.supplychain.suggest import did_you_mean
+
+            raise DataError(f"no scenario file or packaged scenario {str(ref)!r}: "
+                            + did_you_mean(str(ref), {k: "" for k in known}, "packaged scenarios")
+                            + f" (packaged: {', '.join(known)})", file=str(ref))
         path = known[str(ref)]
     scenario, lines = validate_model(path, Scenario)
     scenario = scenario.model_copy(update={"origin": str(path)})

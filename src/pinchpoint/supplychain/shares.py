@@ -99,3 +99,20 @@ def normalised(shares: ShareSet) -> list[tuple[str, float]]:
     total = shares.total
     scale = 100.0 / total if total > 100.0 else 1.0
     return [(p, s * scale / 100.0) for p, s in shares.shares]
+
+
+def check_year(chain: SupplyChain, year: int | None, level: Level | str = Level.COUNTRY) -> None:
+    """An error when ``year`` has no shares at ``level`` (an empty result would not say why), naming the years
+    that do. Country level counts organisation years too (country shares are derived from them)."""
+    if year is None:
+        return
+    level = Level(level)
+    years = sorted({pv.year for pv in chain.provisions if pv.share is not None
+                    and (level is Level.COUNTRY or _level_of(chain, pv.provider) is level)})
+    if year not in years:
+        from pinchpoint.errors import DataError
+
+        held = ", ".join(str(y) for y in years) if years else "none"
+        raise DataError(f"no {level.value}-level shares for year {year} in dataset {chain.name!r} "
+                        f"(years with shares: {held})", field="year")
+

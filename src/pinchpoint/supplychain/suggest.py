@@ -7,14 +7,17 @@ from collections.abc import Mapping
 
 
 def _distance(a: str, b: str) -> int:
-    """Edit distance (insertions, deletions, substitutions)."""
-    previous = list(range(len(b) + 1))
+    """Edit distance: insertions, deletions, substitutions and swaps of two neighbours (``NDL`` -> ``NLD`` is 1)."""
+    rows = [list(range(len(b) + 1))]
     for i, ca in enumerate(a, start=1):
-        current = [i]
+        row = [i]
         for j, cb in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
+            cost = min(rows[i - 1][j] + 1, row[j - 1] + 1, rows[i - 1][j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, rows[i - 2][j - 2] + 1)
+            row.append(cost)
+        rows.append(row)
+    return rows[-1][-1]
 
 
 def closest(value: str, choices: Mapping[str, str], n: int = 3) -> list[str]:
@@ -29,13 +32,14 @@ def closest(value: str, choices: Mapping[str, str], n: int = 3) -> list[str]:
     if wanted in keys:
         return [keys[wanted]]
     limit = max(1, len(wanted) // 3)
-    scored: list[tuple[int, int, float, str]] = []
+    scored: list[tuple[int, int, bool, float, str]] = []
     for key, ident in keys.items():
         if abs(len(key) - len(wanted)) <= limit:
             d = _distance(wanted, key)
             if d <= limit:
                 similarity = difflib.SequenceMatcher(None, wanted, key).ratio()
-                scored.append((d, abs(len(key) - len(wanted)), -similarity, ident))
+                # the same letters in another order (a swap) before other one-edit neighbours
+                scored.append((d, abs(len(key) - len(wanted)), sorted(key) != sorted(wanted), -similarity, ident))
     found: list[str] = []
     for *_, ident in sorted(scored):
         if ident not in found:

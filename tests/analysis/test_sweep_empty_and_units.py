@@ -66,3 +66,23 @@ def test_unknown_coalition_country_suggests(tmp_path: Path, eto_path: Path) -> N
 def test_an_unknown_exposure_target_suggests_at_both_levels(eto_chain: SupplyChain, level: str) -> None:
     with pytest.raises(DataError, match="did you mean"):
         exposure(eto_chain, target="Photolithograph", level=level)
+
+
+def test_market_size_units(eto_path: Path) -> None:
+    from pinchpoint.supplychain.eto import parse_market_size
+
+    assert parse_market_size("$5.2 bn (2021)") == (5.2e9, 2021)  # was $5.20
+    assert parse_market_size("$300 thousand")[0] == pytest.approx(3e5)  # was $300
+    assert parse_market_size("$5 gazillion (2020)") == (None, 2020)  # an unknown scale is no size, not $5
+    scale = {"trillion": 1e12, "billion": 1e9, "million": 1e6}
+    with (eto_path / "inputs.csv").open(encoding="utf-8-sig") as fh:
+        cells = [r["market_share_chart_global_market_size_info"] for r in csv.DictReader(fh)]
+    checked = 0
+    for text in cells:
+        words = text.replace("(", " ").split()
+        if not text.startswith("$") or len(words) < 2 or words[1] not in scale:
+            continue
+        expected = float(words[0].lstrip("$").replace(",", "")) * scale[words[1]]
+        assert parse_market_size(text)[0] == pytest.approx(expected), text
+        checked += 1
+    assert checked > 20

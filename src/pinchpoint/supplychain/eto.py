@@ -50,9 +50,12 @@ _KINDS = {
 # Non-ISO codes seen in ETO releases.
 _COUNTRY_FIXES = {"MAL": "MYS"}
 
-_SIZE = re.compile(r"\$\s*([\d.,]+)\s*(trillion|billion|million)?", re.I)
+_SIZE = re.compile(r"\$\s*([\d.,]+)\s*([a-z]+\b)?", re.I)
 _YEAR = re.compile(r"\((\d{4})\)")
-_SCALE = {"trillion": 1e12, "billion": 1e9, "million": 1e6, None: 1.0}
+# a word after the number that is not a scale (``$5 gazillion``, a typo) gives no size rather than $5
+_SCALE = {"trillion": 1e12, "tn": 1e12, "billion": 1e9, "bn": 1e9, "b": 1e9, "million": 1e6, "mn": 1e6, "m": 1e6,
+          "thousand": 1e3, "k": 1e3, None: 1.0}
+_NOT_A_SCALE = {"in", "of", "for", "per", "and", "usd", "us", "worldwide", "global", "annual", "total"}
 
 
 def is_eto_folder(path: Path) -> bool:
@@ -81,8 +84,11 @@ def parse_market_size(text: str) -> tuple[float | None, int | None]:
     year = _YEAR.search(text)
     value = None
     if size:
+        word = size.group(2).lower() if size.group(2) else None
+        if word in _NOT_A_SCALE:
+            word = None
         try:
-            value = float(size.group(1).replace(",", "")) * _SCALE[size.group(2).lower() if size.group(2) else None]
+            value = float(size.group(1).replace(",", "")) * _SCALE[word] if word in _SCALE else None
         except ValueError:
             value = None
     return value, int(year.group(1)) if year else None

@@ -354,3 +354,15 @@ def test_descriptions_beside_codes_come_from_the_sources(xlsx_ws: Path) -> None:
                                        descriptions=product_descriptions(ws), code_list=None)
     described = {r["product"]: r["description"] for r in table.rows}
     assert described["8471"] == labels["8471"]
+
+
+def test_mirror_on_a_source_of_world_totals_says_so(tmp_path: Path) -> None:
+    """The legacy Comtrade file holds reporters' trade with the World only: no bilateral flow to compare."""
+    with (TRADE / "comtrade-legacy").glob("*.csv").__next__().open(encoding="utf-8") as fh:
+        partners = {r["Partner ISO"] or r["Partner"] for r in csv.DictReader(fh)}
+    assert partners <= {"WLD", "World"}
+    with Workspace(tmp_path / "ws") as ws:
+        import_frame(ws, read("comtrade-legacy", [TRADE / "comtrade-legacy"]))
+    result = cli("mirror", "--importer", "NZL", "--source", "comtrade-legacy", "--workspace", str(tmp_path / "ws"))
+    assert result.exit_code == 2 and "no rows for importer NZL in comtrade-legacy" in result.stderr
+    assert "every partner is a group such as WLD" in result.stderr

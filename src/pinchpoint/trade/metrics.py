@@ -411,8 +411,11 @@ def mirror_gaps(rel: Any, *, cif_margin: float = 0.06, tolerance: float = 0.25, 
         present = sorted({k[side] for k in exported.keys() | imported.keys()})
         lacking = [c for c in wanted or () if c not in present]
         if wanted and len(lacking) == len(wanted):
-            raise NoRowsError(f"no rows for {role} {', '.join(lacking)} in {', '.join(held(rel, 'source'))}; it "
-                              f"holds {role}s {listing(present)}")
+            holds = (f"it holds {role}s {listing(present)}" if present else
+                     "it holds no flow between two countries (every partner is a group such as WLD, which mirror "
+                     "gaps leave out)")
+            raise NoRowsError(f"no rows for {role} {', '.join(lacking)} in {', '.join(held(rel, 'source'))}; "
+                              f"{holds}")
         caveats += [f"{role} {c}: no rows (unknown, not zero)" for c in lacking]
     rows: list[dict[str, Any]] = []
     for key in sorted(exported.keys() | imported.keys()):

@@ -119,3 +119,25 @@ def test_cli_batch_of_another_file_and_unknown_list(small_ws: Path, tmp_path: Pa
     result = runner.invoke(app, ["screen", "Kim Jong Un", "--lists", "UN Security Counsil Consolidated List",
                                  "--workspace", str(small_ws)])
     assert result.exit_code == 2 and "did you mean 'UN Security Council Consolidated List'" in result.stderr
+
+
+def test_header_only_nul_bytes_and_a_cut_last_row(screener: Screener, tmp_path: Path) -> None:
+    from pinchpoint.errors import DataError
+
+    names = _names("yente_positives_un_treated.csv", 0, 3)
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text("name,city\n", encoding="utf-8")
+    with pytest.raises(DataError, match="row 2: no rows to screen"):
+        screen_file(screener, src, out)
+    # NUL bytes inside a name, and a last row cut short (fewer fields than the header, no line end)
+    src.write_text(f"name,city\n{names[0]},X\n{names[1][:3]}\x00\x00{names[1][3:]},Y\n{names[2][:5]}",
+                   encoding="utf-8")
+    summary = screen_file(screener, src, out)
+    status = [r["status"] for r in csv.DictReader(out.open(encoding="utf-8"))]
+    assert status[0] in ("match", "no match")
+    assert status[1].startswith("unreadable: NUL bytes") and status[2].startswith("unreadable: the file ends inside")
+    assert "2 problems reported" in summary and f"{src}, row 4: the file ends inside" in summary
+    # a last row without a line end but whole (every field there) is screened as usual
+    src.write_text(f"name,city\n{names[0]},X", encoding="utf-8")
+    screen_file(screener, src, out)
+    assert [r["status"] for r in csv.DictReader(out.open(encoding="utf-8"))] == [status[0]]

@@ -116,9 +116,6 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("comtrade-legacy", "html-page"): "an HTML page imports", ("comtrade-legacy", "nul-bytes"): "NUL bytes import",
     ("comext-relational", "empty"): "an empty file imports", ("comext-relational", "header-only"): "imports",
     ("comext-relational", "html-page"): "an HTML page imports",
-    ("screen-file", "header-only"): "0 rows screened, exit 0",
-    ("screen-file", "cut-mid-record"): "the cut last record is screened as a name",
-    ("screen-file", "nul-bytes"): "names with NUL bytes screened without a word",
 }
 
 

@@ -34,11 +34,22 @@ class InputRow:
     line: int
     name: str
     problem: str | None
+    short: bool = False  # fewer fields than the header
 
 
-def read_rows(text: str, source: Path, name_column: str) -> Iterator[InputRow]:
+def read_rows(text: str, source: Path, name_column: str) -> list[InputRow]:
     """Each record of a CSV text with the line it starts on. Records that cannot be screened carry the reason:
-    more fields than the header, an empty name, or a quote left open that swallowed the lines after it."""
+    more fields than the header, an empty name, NUL bytes, a quote left open that swallowed the lines after it,
+    or a last record cut short."""
+    rows = list(_records(text, source, name_column))
+    last = rows[-1] if rows else None
+    if last is not None and last.problem is None and last.short and not text.endswith(("\n", "\r")):
+        rows[-1] = InputRow(last.line, last.name, "the file ends inside this row (fewer fields than the header and "
+                            "no line end): it looks cut short, so the name may be incomplete")
+    return rows
+
+
+def _records(text: str, source: Path, name_column: str) -> Iterator[InputRow]:
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if header is None or name_column not in header:
@@ -65,11 +76,13 @@ def read_rows(text: str, source: Path, name_column: str) -> Iterator[InputRow]:
                 name = name.splitlines()[0].strip() if name else ""
                 break
         else:
-            if len(record) > len(header):
+            if any("\x00" in field for field in record):
+                problem = "NUL bytes in the row (a damaged or binary file?)"
+            elif len(record) > len(header):
                 problem = "row has more fields than the header"
             elif not name:
                 problem = "empty name"
-        yield InputRow(line, name, problem)
+        yield InputRow(line, name, problem, short=len(record) < len(header))
 
 
 def _digest(data: bytes) -> str:
@@ -152,6 +165,8 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
         rows = list(read_rows(text, source, name_column))
     except csv.Error as exc:
         raise DataError(f"not readable as CSV: {exc}", file=str(source)) from None
+    if not rows:
+        raise DataError("no rows to screen below the header", file=str(source), row=2)
     key = run_key(screener, source, data, name_column, options)
     record = output.with_name(output.name + ".run.json")
     done: list[dict[str, str]] = []
@@ -222,6 +237,7 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
                f"{counts['unreadable']} unreadable -> {output}")
     if unreadable:
         more = len(unreadable) - MAX_REPORTED
-        summary += "\n" + "\n".join(unreadable[:MAX_REPORTED]) + (f"\n... and {more} more in {output}" if more > 0
-                                                                   else "")
+        listed = unreadable[:MAX_REPORTED] + ([f"... and {more} more in {output}"] if more > 0 else [])
+        summary += (f"\n{len(unreadable)} problem{'s' if len(unreadable) > 1 else ''} reported (status 'unreadable' "
+                    f"in {output}):\n" + "\n".join(listed))
     return summary

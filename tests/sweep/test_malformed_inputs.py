@@ -110,12 +110,6 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {
     ("jp-items", "binary"): "refused without naming the file",
     ("jp-items", "utf16"): "refused without naming the file",
     ("jp-items", "nul-bytes"): "NUL bytes load",
-    ("baci", "empty"): "an empty file imports", ("baci", "header-only"): "a header-only file imports",
-    ("baci", "html-page"): "an HTML page imports",
-    ("comtrade-legacy", "empty"): "an empty file imports", ("comtrade-legacy", "header-only"): "imports",
-    ("comtrade-legacy", "html-page"): "an HTML page imports", ("comtrade-legacy", "nul-bytes"): "NUL bytes import",
-    ("comext-relational", "empty"): "an empty file imports", ("comext-relational", "header-only"): "imports",
-    ("comext-relational", "html-page"): "an HTML page imports",
 }
 
 

@@ -57,23 +57,54 @@ def register(app: typer.Typer) -> None:
                 rates: Annotated[Path | None, typer.Option(help="USD per EUR by month or year (ECB CSV export, or "
                                                            "period,usd_per_eur); default: ECB annual averages.")
                                  ] = None,
+                replace: Annotated[bool, typer.Option("--replace", help="Take the values of a revised file where "
+                                                      "they differ from the stored ones (default: keep the stored)."
+                                                      )] = False,
+                problems: Annotated[Path | None, typer.Option("--problems", help="Write every problem to this CSV "
+                                                              "file (file,row,field,reason,records).")] = None,
                 workspace: WorkspaceOpt = None) -> None:
         """Read trade files into the workspace (Parquet by source and year); bad rows are reported."""
+        from pinchpoint.cli.progress import progress_bar
         from pinchpoint.trade.adapters import read
         from pinchpoint.trade.rates import load_rates
         from pinchpoint.trade.store import import_frame
 
-        frame = read(fmt, paths, load_rates(rates) if rates else None)
+        with progress_bar("reading") as progress:  # in bytes of input
+            frame = read(fmt, paths, load_rates(rates) if rates else None, progress=progress)
         with open_workspace(workspace) as ws:
-            created = import_frame(ws, frame)
-        state = "imported" if created else "already imported (unchanged)"
-        typer.echo(f"{frame.source}@{frame.version}: {state}; {frame.read_rows} rows read, "
-                   f"{frame.rows_kept if frame.rows_kept is not None else len(frame)} kept, "
-                   f"{len(frame.problems)} reported")
-        for problem in frame.problems[:10]:
-            typer.echo(f"  {problem}", err=True)
-        if len(frame.problems) > 10:
-            typer.echo(f"  ... and {len(frame.problems) - 10} more", err=True)
+            import_frame(ws, frame, replace=replace)
+        state = {"imported": "imported", "unchanged": "already imported (unchanged)",
+                 "nothing new": "nothing new: every flow read is in the store already"}[frame.status]
+        unit = frame.unit
+        what = " (one value per reporter, partner and month)" if unit == "cells" else ""
+        if frame.status == "unchanged":
+            typer.echo(f"{frame.source}@{frame.version}: {state}; nothing written")
+            return
+        typer.echo(f"{frame.source}@{frame.version}: {state}; {frame.read_rows:,} {unit} read{what}: "
+                   f"{frame.kept:,} kept, {frame.reported:,} reported"
+                   + (f"; {frame.replaced:,} stored values replaced by this revision" if frame.replaced else ""))
+        summary = frame.summary()
+        if summary:
+            typer.echo("reported, by reason:", err=True)
+            for kind, count in summary[:20]:
+                typer.echo(f"  {count:>10,}  {kind}", err=True)
+            if len(summary) > 20:
+                typer.echo(f"  ... and {len(summary) - 20} other reasons", err=True)
+        for note in frame.notes:
+            typer.echo(f"note: {note}", err=True)
+        if problems is not None:
+            frame.write_problems(problems)
+            typer.echo(f"all {len(frame.problems):,} problems ({frame.reported:,} {unit}) written to {problems}",
+                       err=True)
+        elif frame.problems:
+            for problem in frame.problems[:5]:
+                typer.echo(f"  e.g. {problem}", err=True)
+            typer.echo("  (--problems FILE writes every one: file,row,field,reason,records)", err=True)
+        revisions = sum(p.records for p in frame.problems if p.kind.startswith("a revision"))
+        if revisions:
+            typer.echo(f"error: {revisions:,} values differ from the stored ones (a revised file): the stored values "
+                       "were kept; import again with --replace to take the revision", err=True)
+            raise typer.Exit(1)
 
     @trade_app.command("growth")
     @friendly_errors

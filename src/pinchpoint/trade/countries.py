@@ -210,3 +210,30 @@ def from_name(label: str) -> str | None:
     if key.startswith("ireland"):
         return "IRL"
     return _from_translated(text)
+
+
+@cache
+def known_code(code: str) -> bool:
+    """An ISO3 code (current or historic, as old trade years hold them), Kosovo's XKX, or an aggregate code."""
+    import pycountry
+
+    if is_aggregate(code) or code == "XKX":
+        return True
+    return bool(re.fullmatch(r"[A-Z]{3}", code)) and (
+        pycountry.countries.get(alpha_3=code) is not None or pycountry.historic_countries.get(alpha_3=code) is not None)
+
+
+@cache
+def closest_codes(code: str) -> tuple[str, ...]:
+    """The ISO3 codes nearest to an unknown one (for "did you mean ...?")."""
+    import difflib
+
+    import pycountry
+
+    return tuple(difflib.get_close_matches(code.upper(), [c.alpha_3 for c in pycountry.countries], n=3,
+                                           cutoff=0.6))
+
+
+def unknown_code_message(code: str) -> str:
+    near = closest_codes(code[:12])
+    return f"unknown country code {code[:40]!r}" + (f" (did you mean {', '.join(near)}?)" if near else "")

@@ -30,6 +30,7 @@ class Reader:
     keep_lines: int = 400  # a slice of the real file: the sweep tests damage, not size
     folder_with: tuple[Path, ...] = ()  # files the reader needs beside the damaged one (copied intact)
     setup: tuple[str, ...] = ()  # a command run first (e.g. load a list to screen against)
+    header: bool = True  # False for JSON lines: the first line alone is a valid file of one record
 
 
 LISTS = SHARED / "screening" / "lists"
@@ -37,7 +38,7 @@ READERS = [
     Reader("ofac-sdn", LISTS / "ofac_sdn_20240503.csv", lambda p: ["lists", "load", str(p)]),
     Reader("un-xml", LISTS / "un_sc_consolidated_20260227.xml", lambda p: ["lists", "load", str(p)], 3000),
     Reader("bis-dpl", LISTS / "us_bis_dpl_2022.txt", lambda p: ["lists", "load", str(p)]),
-    Reader("ftm-json", LISTS / "yente_zala_entities.ftm.json", lambda p: ["lists", "load", str(p)]),
+    Reader("ftm-json", LISTS / "yente_zala_entities.ftm.json", lambda p: ["lists", "load", str(p)], header=False),
     Reader("eu-annex", SHARED / "controls" / "eu-annex1" / "annex.json",
            lambda p: ["controls", "load", str(p.parent)], 0),
     Reader("jp-items", SHARED / "controls" / "jp" / "jp_sme_concordance.csv",
@@ -97,12 +98,11 @@ def _nul_bytes(data: bytes) -> bytes:
 DAMAGE = {"empty": _empty, "header-only": _header_only, "cut-mid-record": _cut_mid_record, "binary": _binary,
           "utf16": _utf16, "html-page": _html, "nul-bytes": _nul_bytes}
 
-CASES = [(r, d) for r in READERS for d in DAMAGE]
+CASES = [(r, d) for r in READERS for d in DAMAGE if r.header or d != "header-only"]
 
 # Cases that fail today, each with what is wrong. Strict: a case that starts to pass fails the suite until it is
 # taken off this list, so the list only shrinks.
 KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("ftm-json", "header-only"): "one entity read from one line: loaded, nothing reported",
     ("eu-annex", "binary"): "refused without naming the file",
     ("eu-annex", "utf16"): "refused without naming the file",
     ("jp-items", "header-only"): "an empty item table loads",

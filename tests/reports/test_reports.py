@@ -226,3 +226,13 @@ def test_bars_above_vmax_stay_inside_the_chart() -> None:
     x = [float(v) for v in re.findall(r'class="bar" x="([0-9.]+)"', svg)]
     widths = [float(w) for w in re.findall(r'class="bar"[^>]*width="([0-9.]+)"', svg)]
     assert x[1] + widths[1] <= 720 - 60 and widths[1] == 5 * widths[0]
+
+
+def test_years_codes_and_ids_print_without_separators() -> None:
+    from pinchpoint.reports.html import table_html
+
+    row = {"year": 2022, "period": 202201, "hs6": 854231, "input_id": 1234, "row": 1500, "n_rows": 2022,
+           "value_usd": 1234567}
+    html = table_html(ResultTable.from_records("t", [row]))
+    cells = re.findall(r'<td class="num">([^<]*)</td>', html)
+    assert cells == ["2022", "202201", "854231", "1234", "1500", "2,022", "1,234,567"]

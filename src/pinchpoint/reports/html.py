@@ -42,8 +42,8 @@ _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)|<(https?://[^\s>]+)>")
 # An absolute local path (POSIX, home or Windows drive) as a word of its own: shown by its last part only.
 _LOCAL_PATH = re.compile(r"(?<![\w.:/\\])(?:~?/|[A-Za-z]:\\)[^\s'\"()<>]*")
-# Integer columns that hold calendar years or periods, printed without a thousands separator.
-_YEARISH = re.compile(r"(^|_)(year|period)s?$|^(base|compare)$")
+# Integer columns that hold years, periods, codes or ids, printed without a thousands separator (2022, 854231).
+_YEARISH = re.compile(r"(^|_)(years?|periods?|months?|dates?|product|code|id|row|line|hs\d*|cn\d*)$|^(base|compare)$")
 
 
 def lang_of(text: str) -> str | None:

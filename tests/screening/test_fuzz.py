@@ -22,7 +22,9 @@ from pinchpoint.screening.model import ScreeningList
 TRICKY = st.sampled_from(list('",;\n\r\t \\\'') + ["\x00", "\ufeff", "\u200b", "é", "金", "ア", "김", "ж", "م", "😀"])
 TEXT = st.text(alphabet=st.one_of(TRICKY, st.characters(codec="utf-8", categories=["L", "N", "P", "Z"])),
                max_size=120)
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# derandomised: the same examples on every run, so CI cannot fail on a case nobody can reproduce
+FAST = settings(max_examples=60, deadline=None, derandomize=True,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +78,8 @@ FIELDS = st.sampled_from(["names", "threshold", "country", "type", "lists", "bir
 
 @FAST
 @given(body=st.dictionaries(FIELDS, VALUE, max_size=5), names=st.lists(API_TEXT, min_size=1, max_size=4))
+@example(body={"threshold": float("nan")}, names=["Kim Jong Un"])  # the issue's 500s
+@example(body={}, names=["Kim \ud800 Jong Un"])
 def test_screen_body_never_500(client: TestClient, body: dict, names: list[str]) -> None:  # type: ignore[type-arg]
     body.setdefault("names", names)
     raw = json.dumps(body, allow_nan=True)  # NaN and Infinity as Python writes them

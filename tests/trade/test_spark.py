@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from pinchpoint.trade.adapters import read
-from pinchpoint.trade.store import flows, import_frame, trade_folder
+from pinchpoint.trade.store import flows, import_frame, stored_files, trade_folder
 from pinchpoint.workspace import Workspace
 from tests.conftest import SHARED
 
@@ -28,9 +29,13 @@ def test_supplier_concentration_in_spark_equals_duckdb(tmp_path: Path) -> None:
         columns = [d[0] for d in rel.description]
         ours = {(r[0], r[1], r[2], r[3]): dict(zip(columns, r, strict=True)) for r in rel.fetchall()}
         folder = trade_folder(ws)
+        published = stored_files(ws)
+    # A file an interrupted import left (before the next import cleans it) must not be read.
+    stray = published[0].with_name("left-by-a-killed-import.parquet")
+    shutil.copyfile(published[0], stray)
     spark = spark_session("local[2]")
     try:
-        df = supplier_concentration(read_store(spark, folder), coalitions=coalitions)
+        df = supplier_concentration(read_store(spark, folder, published), coalitions=coalitions)
         assert df.columns == columns
         theirs = {(r["importer"], r["product"], r["period"], r["source"]): r.asDict() for r in df.collect()}
     finally:

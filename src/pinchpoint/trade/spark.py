@@ -42,10 +42,17 @@ def spark_session(master: str = "local[2]", app_name: str = "pinchpoint") -> Any
             .config("spark.sql.session.timeZone", "UTC").getOrCreate())
 
 
-def read_store(spark: Any, folder: Path | str) -> Any:
+def read_store(spark: Any, folder: Path | str, files: Sequence[Path | str] | None = None) -> Any:
     """The workspace's trade store (``<workspace>/trade``) as a Spark DataFrame, with ``source`` and ``year``
-    from the partition folders."""
-    return spark.read.option("basePath", str(folder)).parquet(str(Path(folder) / "source=*" / "year=*"))
+    from the partition folders.
+
+    Pass ``files=trade.store.stored_files(ws)``: the files the imports published. Without it every Parquet file
+    under the folder is read, including what an interrupted import may have left before the next import cleans it.
+    """
+    reader = spark.read.option("basePath", str(folder))
+    if files is not None:
+        return reader.parquet(*[str(f) for f in files])
+    return reader.parquet(str(Path(folder) / "source=*" / "year=*"))
 
 
 def _not_aggregate(column: str) -> Any:
@@ -62,7 +69,7 @@ def supplier_concentration(df: Any, importers: Sequence[str] | None = None, code
     share, coalition shares), from partners' exports; one row per flow and source, as the store guarantees."""
     from pyspark.sql import functions as F
 
-    v = F.coalesce(F.col("value_usd"), F.col("value"))
+    v = F.col("value_usd")  # USD only, as in DuckDB: a row with no rate is left out, never added as euros
     rows = df.filter((F.col("flow") == "export") & _not_aggregate("reporter") & _not_aggregate("partner") & (v > 0))
     if importers:
         rows = rows.filter(F.col("partner").isin(list(importers)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,6 +21,13 @@ pytestmark = pytest.mark.skipif(not CONTROLS.exists(), reason="no ../shared/data
 
 
 runner = CliRunner()
+
+
+def json_rows(text: str) -> list[dict[str, Any]]:
+    """Records of ``-f json`` output: a bare list, or an object with "rows" (and "meta")."""
+    doc = json.loads(text)
+    rows: list[dict[str, Any]] = doc["rows"] if isinstance(doc, dict) else doc
+    return rows
 
 
 def test_store_is_idempotent_and_versioned(control_lists: list[ControlList], tmp_path: Path) -> None:
@@ -40,24 +48,27 @@ def test_cli_load_search_show_crosswalk(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "US 2026-07-23: loaded; 633 entries" in result.stdout
     result = runner.invoke(app, ["controls", "search", "EUV pellicle", "-f", "json", "--workspace", ws])
-    hits = json.loads(result.stdout)["rows"]
+    hits = json_rows(result.stdout)
     assert {"jurisdiction", "code", "paragraph", "score", "matched_text"} <= set(hits[0])
     assert {h["jurisdiction"] for h in hits} == {"US", "EU", "JP"}
     result = runner.invoke(app, ["controls", "show", "3B001.f", "-f", "json", "--workspace", ws])
-    shown = {r["jurisdiction"]: r for r in json.loads(result.stdout)["rows"]}
-    assert set(shown) == {"US", "EU"} and "3B001.f.1" in shown["US"]["text"]
+    shown = json_rows(result.stdout)
+    listed = {r["jurisdiction"]: r for r in shown if r["relation"] == "listed"}
+    assert set(listed) == {"US", "EU"} and "3B001.f.1" in listed["US"]["text"]
+    # Japan's items for lithography (6-17-ヘ maps to 3B001.f.1 in the curated table) come through the crosswalk
+    assert {r["code"] for r in shown if r["jurisdiction"] == "JP"} >= {"6-17-ヘ"}
     result = runner.invoke(app, ["controls", "crosswalk", "--from", "EU", "--to", "US", "--scope", "3B", "-f", "json",
                                  "--workspace", ws])
-    rows = {r["from_code"]: r for r in json.loads(result.stdout)["rows"]}
+    rows = {r["from_code"]: r for r in json_rows(result.stdout)}
     assert rows["3B503"]["to_code"] == "3B903" and all(code.startswith("3B") for code in rows)
     result = runner.invoke(app, ["controls", "diff", "US", "EU", "--scope", "quantum", "-f", "json", "--workspace", ws])
-    assert result.exit_code == 0 and json.loads(result.stdout)["rows"]
+    assert result.exit_code == 0 and json_rows(result.stdout)
     result = runner.invoke(app, ["controls", "report", "US", "EU", "JP", "--scope", "semiconductor-equipment",
                                  "--out", str(tmp_path / "rep"), "--workspace", ws])
     assert result.exit_code == 0 and (tmp_path / "rep" / "index.html").exists()
     assert (tmp_path / "rep" / "alignment.csv").exists()
     result = runner.invoke(app, ["controls", "show", "9Z999", "--workspace", ws])
-    assert result.exit_code == 2 and "no entry '9Z999'" in result.stderr
+    assert result.exit_code == 2 and "no entry '9Z999'" in result.stderr and "did you mean" in result.stderr
 
 
 def test_cli_without_lists_says_how_to_load(tmp_path: Path) -> None:

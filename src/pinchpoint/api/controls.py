@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
+from pinchpoint.controls.ids import UnknownControlId
 from pinchpoint.controls.model import ControlList
 from pinchpoint.errors import PinchpointError
 
@@ -57,8 +58,8 @@ def show(request: Request, code: str) -> list[dict[str, Any]]:
 
     try:
         return show_entry(_lists(request), code).records()
-    except KeyError as exc:
-        raise HTTPException(status_code=404, detail=str(exc.args[0])) from None
+    except UnknownControlId as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
 
 
 @router.get("/crosswalk")

@@ -83,8 +83,8 @@ def register(app: typer.Typer) -> None:
         from pinchpoint.cli.output import emit
         from pinchpoint.controls.views import show_entry
 
-        table = with_command(show_entry(_lists(workspace, jurisdiction), code))
-        emit(table, fmt, output, columns=["jurisdiction", "code", "text"], title=f"{code}")
+        table = with_command(show_entry(_lists(workspace), code, jurisdiction))
+        emit(table, fmt, output, columns=["jurisdiction", "code", "relation", "text"], title=f"{code}")
 
     @controls_app.command("diff")
     @friendly_errors

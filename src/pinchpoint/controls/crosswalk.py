@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -39,8 +39,8 @@ def entry_similarity(a: Sequence[ControlEntry], b: Sequence[ControlEntry], index
     """Cosine similarity of whole-entry texts, ``len(a) x len(b)``."""
     from scipy import sparse
 
-    va = sparse.vstack([index.vector(e.text) for e in a]) if a else None
-    vb = sparse.vstack([index.vector(e.text) for e in b]) if b else None
+    va = sparse.vstack([index.entry_vector(e) for e in a]) if a else None
+    vb = sparse.vstack([index.entry_vector(e) for e in b]) if b else None
     if va is None or vb is None:
         return np.zeros((len(a), len(b)))
     return np.asarray((va @ vb.T).todense())
@@ -78,9 +78,12 @@ def _pair_code(code: str, to: Jurisdiction) -> str | None:
     return None
 
 
-def rule_crosswalk(source: ControlList, target: ControlList, index: ControlIndex) -> ResultTable:
-    """Counterparts in ``target`` for every entry of ``source`` (U.S. and EU lists)."""
-    src, dst = list(source.entries), list(target.entries)
+def rule_crosswalk(source: ControlList, target: ControlList, index: ControlIndex,
+                   codes: Collection[str] | None = None) -> ResultTable:
+    """Counterparts in ``target`` for every entry of ``source`` (U.S. and EU lists), or only for ``codes``
+    (each row depends on its own entry only, so a subset gives the same rows as the whole walk)."""
+    src = [e for e in source.entries if codes is None or e.code in codes]
+    dst = list(target.entries)
     sim = entry_similarity(src, dst, index)
     dst_pos = {e.code: k for k, e in enumerate(dst)}
     rows: list[dict[str, Any]] = []
@@ -151,23 +154,92 @@ def curated_jp(to: Jurisdiction, path: Path | None = None) -> ResultTable:
                                           "curated_table": str(path)})
 
 
-def crosswalk(lists: Sequence[ControlList], source: str, target: str) -> ResultTable:
+def crosswalk(lists: Sequence[ControlList], source: str, target: str,
+              codes: Collection[str] | None = None, index: ControlIndex | None = None) -> ResultTable:
+    """Counterparts in ``target`` of every entry of ``source`` (or only of the entries ``codes``).
+
+    Rows of the curated Japanese table name paragraphs (``3B001.a.2``), so the walk into Japan has paragraph
+    codes on its ``from`` side; :func:`entry_code` gives the entry they belong to."""
+    from pinchpoint.controls.ids import check_jurisdiction
+
     by_j = {c.jurisdiction.value: c for c in lists}
-    source, target = source.upper(), target.upper()
-    for j in (source, target):
-        if j not in by_j and j != "JP":
-            raise ValueError(f"no {j} list loaded (have {', '.join(sorted(by_j)) or 'none'})")
+    loaded = {*by_j, "JP"}  # Japan's walk needs only the curated table
+    source = check_jurisdiction(source, loaded)
+    target = check_jurisdiction(target, loaded)
     if source == target:
         raise ValueError("--from and --to must name two different jurisdictions")
     if source == "JP":
-        return curated_jp(Jurisdiction(target))
-    if target == "JP":
+        table = curated_jp(Jurisdiction(target))
+    elif target == "JP":
         forward = curated_jp(Jurisdiction(source))
         rows = [{**r, "from_jurisdiction": source, "from_code": r["to_code"], "to_jurisdiction": "JP",
                  "to_code": r["from_code"]} for r in forward.rows if r["to_code"]]
-        return ResultTable.from_records("crosswalk", rows, CROSSWALK_COLUMNS, meta=dict(forward.meta))
-    index = ControlIndex([e for c in lists for e in c.entries])
-    return rule_crosswalk(by_j[source], by_j[target], index)
+        table = ResultTable.from_records("crosswalk", rows, CROSSWALK_COLUMNS, meta=dict(forward.meta))
+    else:
+        index = index or ControlIndex([e for c in lists for e in c.entries])
+        return rule_crosswalk(by_j[source], by_j[target], index, codes)
+    if codes is not None:
+        wanted = set(codes)
+        table = ResultTable(table.name, table.columns,
+                            tuple(r for r in table.rows if entry_code(r["from_code"]) in wanted), table.meta)
+    return table
+
+
+def entry_code(code: str) -> str:
+    """The entry a paragraph code belongs to: ``3B001.a.2`` -> ``3B001`` (Japan's items have no paragraphs)."""
+    return code.split(".")[0]
+
+
+def covers(row_code: str, code: str) -> bool:
+    """Whether a crosswalk row about ``row_code`` speaks about ``code``: the same code, a paragraph below it, or
+    the entry or paragraph it sits in."""
+    return row_code == code or row_code.startswith(code + ".") or code.startswith(row_code + ".")
+
+
+class Counterparts:
+    """The one place that decides what another jurisdiction controls in place of an entry or paragraph.
+
+    Every view asks it (alignment and its report, ``controls diff A B``, ``controls show``, scoped crosswalks, the
+    HTTP API), so they cannot disagree: a counterpart is a crosswalk row (relation other than ``none``) that
+    covers the code, including rows about one of its paragraphs (Japan's items map to paragraphs)."""
+
+    def __init__(self, lists: Sequence[ControlList]) -> None:
+        self.lists = list(lists)
+        self.by_j = {c.jurisdiction.value: c for c in self.lists}
+        self._walks: dict[tuple[str, str], ResultTable] = {}
+        self._by_entry: dict[tuple[str, str], dict[str, list[Mapping[str, Any]]]] = {}
+        self._index: ControlIndex | None = None
+
+    @property
+    def index(self) -> ControlIndex:
+        if self._index is None:
+            self._index = ControlIndex([e for c in self.lists for e in c.entries])
+        return self._index
+
+    def walk(self, source: str, target: str) -> ResultTable:
+        """The whole crosswalk from ``source`` to ``target``, computed once."""
+        key = (source.upper(), target.upper())
+        if key not in self._walks:
+            self._walks[key] = crosswalk(self.lists, *key, index=self.index if "JP" not in key else None)
+            grouped: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+            for r in self._walks[key].rows:
+                grouped[entry_code(r["from_code"])].append(r)
+            self._by_entry[key] = grouped
+        return self._walks[key]
+
+    def rows(self, jurisdiction: str, code: str, target: str) -> list[Mapping[str, Any]]:
+        """Crosswalk rows (relation other than ``none``) from ``jurisdiction`` to ``target`` that cover ``code``."""
+        key = (jurisdiction.upper(), target.upper())
+        if key in self._walks or "JP" in key:
+            self.walk(*key)
+            candidates = self._by_entry[key].get(entry_code(code), [])
+        else:  # one entry of the rule crosswalk: no need to walk the whole list
+            candidates = list(rule_crosswalk(self.by_j[key[0]], self.by_j[key[1]], self.index,
+                                             {entry_code(code)}).rows)
+        return [r for r in candidates if r["relation"] != "none" and covers(r["from_code"], code)]
+
+    def controlled_by(self, jurisdiction: str, code: str, target: str) -> bool:
+        return bool(self.rows(jurisdiction, code, target))
 
 
 def in_scope(entry: ControlEntry, scope: str | None) -> bool:
@@ -181,14 +253,25 @@ def in_scope(entry: ControlEntry, scope: str | None) -> bool:
     return entry.code.upper().startswith(scope.upper())
 
 
-def alignment(lists: Sequence[ControlList], jurisdictions: Sequence[str], scope: str | None = None) -> ResultTable:
-    """For each entry in scope, its counterparts in the other jurisdictions and whether thresholds differ."""
-    chosen = [c for c in lists if c.jurisdiction.value in {j.upper() for j in jurisdictions}]
+def alignment(lists: Sequence[ControlList], jurisdictions: Sequence[str], scope: str | None = None,
+              counterparts: Counterparts | None = None) -> ResultTable:
+    """For each entry in scope, its counterparts in the other jurisdictions and whether thresholds differ.
+
+    Status: ``controlled by all``; ``not controlled by X`` (no counterpart); ``partly controlled by X (paragraphs)``
+    where X's counterparts cover only some paragraphs of the entry (Japan's items map to paragraphs)."""
+    from pinchpoint.controls.ids import check_jurisdiction
+
+    by_j = {c.jurisdiction.value: c for c in lists}
+    wanted = {check_jurisdiction(j, by_j) for j in jurisdictions}
+    chosen = [c for c in lists if c.jurisdiction.value in wanted]
     if len(chosen) < 2:
-        raise ValueError("alignment needs at least two loaded jurisdictions")
-    walks = {(a.jurisdiction.value, b.jurisdiction.value): crosswalk(lists, a.jurisdiction.value,
-                                                                     b.jurisdiction.value)
-             for a in chosen for b in chosen if a is not b}
+        raise ValueError("alignment needs two different loaded jurisdictions "
+                         f"(asked for {', '.join(j.upper() for j in jurisdictions)}; loaded {', '.join(sorted(by_j))})")
+    counterparts = counterparts or Counterparts(lists)
+    for a in chosen:  # whole walks, once each
+        for b in chosen:
+            if a is not b:
+                counterparts.walk(a.jurisdiction.value, b.jurisdiction.value)
     rows: list[dict[str, Any]] = []
     for c in chosen:
         for e in c.entries:
@@ -196,18 +279,24 @@ def alignment(lists: Sequence[ControlList], jurisdictions: Sequence[str], scope:
                 continue
             row: dict[str, Any] = {"jurisdiction": c.jurisdiction.value, "code": e.code, "heading": e.heading,
                                    "regime": e.regime.value, "tags": list(e.tags)}
-            missing, differs = [], []
+            missing, partly, differs = [], [], []
             for other in chosen:
                 if other is c:
                     continue
                 j = other.jurisdiction.value
-                matches = [r for r in walks[(c.jurisdiction.value, j)].rows
-                           if r["from_code"] == e.code and r["relation"] != "none"]
-                row[f"in_{j}"] = "; ".join(f"{r['to_code']} ({r['relation']})" for r in matches)
+                matches = counterparts.rows(c.jurisdiction.value, e.code, j)
+                row[f"in_{j}"] = "; ".join(
+                    f"{r['to_code']} ({r['relation']}" + (f" for {r['from_code']})" if r["from_code"] != e.code
+                                                          else ")") for r in matches)
                 if not matches:
                     missing.append(j)
+                elif all(r["from_code"] != e.code for r in matches):
+                    paragraphs = sorted({r["from_code"] for r in matches})
+                    partly.append(f"{j} ({', '.join(paragraphs)})")
                 differs += [ev for r in matches for ev in r["evidence"] if ev.startswith("threshold differs")]
-            row["status"] = (f"not controlled by {', '.join(missing)}" if missing else "controlled by all")
+            parts = ([f"not controlled by {', '.join(missing)}"] if missing else []) + \
+                    ([f"partly controlled by {'; '.join(partly)}"] if partly else [])
+            row["status"] = "; ".join(parts) if parts else "controlled by all"
             row["threshold_differences"] = differs
             rows.append(row)
     columns = ["jurisdiction", "code", "heading", "regime", "tags"] + \
@@ -216,9 +305,15 @@ def alignment(lists: Sequence[ControlList], jurisdictions: Sequence[str], scope:
         for c in chosen:
             r.setdefault(f"in_{c.jurisdiction.value}", "(this list)" if r["jurisdiction"] == c.jurisdiction.value
                          else "")
-    return ResultTable.from_records("alignment", rows, columns,
-                                    meta={"analysis": "controls alignment", "scope": scope or "all",
-                                          "lists": {c.jurisdiction.value: c.version.isoformat() for c in chosen}})
+    table = ResultTable.from_records("alignment", rows, columns,
+                                     meta={"analysis": "controls alignment", "scope": scope or "all",
+                                           "lists": {c.jurisdiction.value: c.version.isoformat() for c in chosen}})
+    if "JP" in wanted:
+        jp = by_j["JP"]
+        table = table.with_caveats(
+            f"Japan's list here holds {len(jp.entries)} items of the METI goods ordinance (semiconductor "
+            "equipment and related); an entry 'not controlled by JP' may be controlled by an item not loaded.")
+    return table
 
 
 def diff_versions(old: ControlList, new: ControlList, scope: str | None = None) -> ResultTable:

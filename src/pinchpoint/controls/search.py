@@ -70,6 +70,7 @@ class ControlIndex:
         norms = np.sqrt(weighted.multiply(weighted).sum(axis=1)).A1
         norms[norms == 0] = 1.0
         self.matrix = sparse.diags(1.0 / norms) @ weighted
+        self._entry_vectors: dict[str, tuple[ControlEntry, sparse.csr_matrix]] = {}
 
     def vector(self, text: str) -> sparse.csr_matrix:
         counts = Counter(t for t in tokens(text) if t in self.vocab)
@@ -79,6 +80,13 @@ class ControlIndex:
         vals = np.array([(1.0 + math.log(n)) * self.idf[self.vocab[t]] for t, n in counts.items()])
         vals /= np.linalg.norm(vals)
         return sparse.csr_matrix((vals, ([0] * len(cols), cols)), shape=(1, len(self.vocab)))
+
+    def entry_vector(self, entry: ControlEntry) -> sparse.csr_matrix:
+        """The vector of an entry's whole text, computed once per entry."""
+        found = self._entry_vectors.get(entry.key)
+        if found is None or found[0] is not entry:
+            found = self._entry_vectors[entry.key] = (entry, self.vector(entry.text))
+        return found[1]
 
     def scores(self, text: str) -> np.ndarray:
         result: np.ndarray = (self.matrix @ self.vector(text).T).toarray().ravel()

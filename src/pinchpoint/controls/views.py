@@ -7,45 +7,108 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pinchpoint.controls.crosswalk import alignment, in_scope
-from pinchpoint.controls.model import ControlList
+from pinchpoint.controls.crosswalk import Counterparts, alignment, entry_code, in_scope
+from pinchpoint.controls.ids import UnknownControlId, check_jurisdiction, unknown
+from pinchpoint.controls.model import ControlEntry, ControlList
 from pinchpoint.results import ResultTable
 from pinchpoint.results.table import write_table
 
 
-def show_entry(lists: Sequence[ControlList], code: str) -> ResultTable:
-    """An entry, or one paragraph with the paragraphs below it, in every jurisdiction that has the code."""
+def _entry_text(entry: ControlEntry, code: str) -> tuple[str, list[str]] | None:
+    """The entry's text (or the paragraph ``code`` with the paragraphs below it) and its thresholds."""
+    def wanted(paragraph: str) -> bool:
+        return entry.code == code or paragraph == code or paragraph.startswith(code + ".")
+
+    if entry.code == code:
+        text = entry.text
+    else:
+        lines = [f"{p.code} {p.text}" for p in entry.paragraphs if wanted(p.code)]
+        if not lines:
+            return None
+        text = "\n".join(lines)
+    parameters = [f"{p.paragraph}: {p.quantity} {p.comparator} {p.value:g} {p.unit}".rstrip()
+                  for p in entry.parameters if wanted(p.paragraph)]
+    return text, parameters
+
+
+def show_entry(lists: Sequence[ControlList], code: str, jurisdictions: Sequence[str] | None = None,
+               counterparts: Counterparts | None = None) -> ResultTable:
+    """An entry, or one paragraph with the paragraphs below it, where it is listed and, in every other
+    jurisdiction, its counterparts from the crosswalk (the same :class:`Counterparts` the alignment uses)."""
     code = code.strip()
-    entry_code = code.split(".")[0]
-    rows: list[dict[str, Any]] = []
-    for c in lists:
-        entry = c.by_code().get(entry_code) or c.by_code().get(code)
-        if entry is None:
-            continue
-        if entry.code == code:
-            text = entry.text
-        else:
-            lines = [f"{p.code} {p.text}" for p in entry.paragraphs if p.code == code or p.code.startswith(code + ".")]
-            if not lines:
+    by_j = {c.jurisdiction.value: c for c in lists}
+    shown = {check_jurisdiction(j, by_j) for j in jurisdictions or []} or set(by_j)
+    counterparts = counterparts or Counterparts(lists)
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def add(c: ControlList, shown_code: str, relation: str, via: str) -> None:
+        key = (c.jurisdiction.value, shown_code)
+        if key in rows:
+            if via and via not in rows[key]["via"]:
+                rows[key]["via"] = "; ".join(filter(None, [rows[key]["via"], via]))
+            return
+        entry = c.by_code().get(entry_code(shown_code))
+        found = _entry_text(entry, shown_code) if entry is not None else None
+        if entry is None or found is None:  # the crosswalk names a code this version lacks: say so, never drop it
+            rows[key] = {"jurisdiction": c.jurisdiction.value, "code": shown_code, "relation": relation, "via": via,
+                         "heading": "", "text": f"(not in the loaded {c.list_name} of {c.version})", "reasons": [],
+                         "regime": "", "tags": [], "parameters": [], "list": c.list_name,
+                         "version": c.version.isoformat(), "related": ""}
+            return
+        text, parameters = found
+        rows[key] = {"jurisdiction": c.jurisdiction.value, "code": shown_code, "relation": relation, "via": via,
+                     "heading": entry.heading, "text": text, "reasons": list(entry.reasons),
+                     "regime": entry.regime.value, "tags": list(entry.tags), "parameters": parameters,
+                     "list": c.list_name, "version": c.version.isoformat(), "related": entry.related}
+
+    homes = [c for c in lists if (e := c.by_code().get(entry_code(code))) is not None and _entry_text(e, code)]
+    if not homes:
+        raise _unknown_code(lists, code)
+    for c in homes:
+        add(c, code, "listed", "")
+    for c in homes:
+        home = c.jurisdiction.value
+        for other in lists:
+            target = other.jurisdiction.value
+            if target == home:
                 continue
-            text = "\n".join(lines)
-        rows.append({"jurisdiction": c.jurisdiction.value, "code": code, "heading": entry.heading, "text": text,
-                     "reasons": list(entry.reasons), "regime": entry.regime.value, "tags": list(entry.tags),
-                     "parameters": [f"{p.paragraph}: {p.quantity} {p.comparator} {p.value:g} {p.unit}".rstrip()
-                                    for p in entry.parameters if p.paragraph == code or
-                                    p.paragraph.startswith(code + ".") or entry.code == code],
-                     "list": c.list_name, "version": c.version.isoformat(), "related": entry.related})
-    if not rows:
-        raise KeyError(f"no entry {code!r} in the loaded lists ({', '.join(c.jurisdiction.value for c in lists)})")
-    return ResultTable.from_records("controls_entry", rows, meta={"code": code})
+            for r in counterparts.rows(home, code, target):
+                to_code = r["to_code"]
+                if code.startswith(r["from_code"] + "."):  # an entry-level match, asked about one paragraph
+                    below = to_code + code[len(r["from_code"]):]
+                    if (e := other.by_code().get(entry_code(below))) is not None and _entry_text(e, below):
+                        to_code = below
+                add(other, to_code, r["relation"], f"crosswalk {home} {r['from_code']} -> {target} "
+                                                   f"{r['to_code']} ({r['method']}, confidence {r['confidence']})")
+    kept = [r for (j, _), r in rows.items() if j in shown]
+    if not kept:
+        raise UnknownControlId(f"{code!r} is listed by {', '.join(c.jurisdiction.value for c in homes)} and has no "
+                               f"counterpart in {', '.join(sorted(shown))} (the jurisdictions asked for)")
+    kept.sort(key=lambda r: (r["relation"] != "listed", r["jurisdiction"], r["code"]))
+    return ResultTable.from_records("controls_entry", kept, SHOW_COLUMNS, meta={"code": code})
+
+
+SHOW_COLUMNS = ["jurisdiction", "code", "relation", "via", "heading", "text", "reasons", "regime", "tags",
+                "parameters", "list", "version", "related"]
+
+
+def _unknown_code(lists: Sequence[ControlList], code: str) -> UnknownControlId:
+    """No such entry, or no such paragraph in an entry that exists: name the closest codes."""
+    loaded = ", ".join(f"{c.jurisdiction.value} {c.version}" for c in lists)
+    entries = [c.by_code()[entry_code(code)] for c in lists if entry_code(code) in c.by_code()]
+    if entries:
+        paragraphs = {p.code for e in entries for p in e.paragraphs}
+        return unknown("paragraph", code, paragraphs, where=f"in {entry_code(code)} ({loaded})")
+    return unknown("entry", code, {e.code for c in lists for e in c.entries}, where=f"in the loaded lists ({loaded})")
 
 
 def scoped(table: ResultTable, lists: Sequence[ControlList], scope: str | None) -> ResultTable:
-    """Keep crosswalk rows whose source entry is in scope."""
+    """Keep crosswalk rows whose source entry is in scope (rows about a paragraph count for its entry)."""
     if not scope:
         return table
     entries = {e.key: e for c in lists for e in c.entries}
-    keep = [r for r in table.rows if (e := entries.get(f"{r['from_jurisdiction']}:{r['from_code']}")) is not None
+    keep = [r for r in table.rows
+            if (e := entries.get(f"{r['from_jurisdiction']}:{entry_code(r['from_code'])}")) is not None
             and in_scope(e, scope)]
     return ResultTable(table.name, table.columns, tuple(keep), {**table.meta, "scope": scope})
 

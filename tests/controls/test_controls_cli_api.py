@@ -32,10 +32,10 @@ def json_rows(text: str) -> list[dict[str, Any]]:
 
 def test_store_is_idempotent_and_versioned(control_lists: list[ControlList], tmp_path: Path) -> None:
     with Workspace(tmp_path / "ws") as ws:
-        assert store_list(ws, control_lists[0])[0]
-        assert not store_list(ws, control_lists[0])[0]
+        assert store_list(ws, control_lists[0]).created
+        assert not store_list(ws, control_lists[0]).created
         older = control_lists[0].model_copy(update={"version": control_lists[0].version.replace(year=2025)})
-        assert store_list(ws, older)[0]
+        assert store_list(ws, older).created
         assert [r["version"] for r in list_versions(ws).rows] == ["2026-07-23", "2025-07-23"]
         assert load_lists(ws)[0].version.year == 2026
         assert load_lists(ws, as_of="2025-12-31")[0].version.year == 2025

@@ -40,6 +40,28 @@ def _lists(request: Request) -> tuple[ControlList, ...]:
         raise HTTPException(status_code=404, detail=str(exc)) from None
 
 
+@router.get("/lists")
+def lists(request: Request,
+          added: str | None = Query(None, max_length=10, description="Entries added or changed at or after this "
+                                    "date (YYYY, YYYY-MM or YYYY-MM-DD) instead of the list versions"),
+          jurisdiction: Annotated[list[str] | None, Query(description="US, EU or JP (with added)")] = None,
+          scope: str | None = Query(None, max_length=40)) -> list[dict[str, Any]]:
+    from pinchpoint.controls.changes import added_in_workspace, parse_since
+    from pinchpoint.controls.store import list_versions
+    from pinchpoint.workspace import Workspace
+
+    workspace = request.app.state.workspace
+    try:
+        with Workspace(Path(workspace)) if workspace else Workspace.open_default() as ws:
+            if added is None:
+                return list_versions(ws).records()
+            return added_in_workspace(ws, parse_since(added), jurisdiction, scope).records()
+    except UnknownControlId as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    except (PinchpointError, ValueError) as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+
+
 @router.get("/search")
 def search(request: Request, q: str = Query(min_length=2, max_length=200, description="Words to look for"),
            limit: int = Query(15, ge=1, le=100),
@@ -49,7 +71,10 @@ def search(request: Request, q: str = Query(min_length=2, max_length=200, descri
 
     lists = _lists(request)
     index = ControlIndex([e for c in lists for e in c.entries])
-    return index.search(q, limit=limit, jurisdictions=[j.upper() for j in jurisdiction or []]).records()
+    try:
+        return index.search(q, limit=limit, jurisdictions=jurisdiction).records()
+    except UnknownControlId as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
 
 
 @router.get("/entries/{code}")
@@ -72,7 +97,9 @@ def crosswalk(request: Request, source: str = Query(alias="from", pattern="^(US|
     lists = _lists(request)
     try:
         return scoped(run(list(lists), source, target), lists, scope).records()
-    except ValueError as exc:
+    except UnknownControlId as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    except (PinchpointError, ValueError) as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None
 
 
@@ -83,5 +110,7 @@ def diff(request: Request, a: str = Query(pattern="^(US|EU|JP)$"), b: str = Quer
 
     try:
         return alignment(list(_lists(request)), [a, b], scope).records()
-    except ValueError as exc:
+    except UnknownControlId as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from None
+    except (PinchpointError, ValueError) as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from None

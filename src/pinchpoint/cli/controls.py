@@ -22,6 +22,18 @@ def _lists(workspace: Path | None, jurisdictions: list[str] | None = None, as_of
         return load_lists(ws, jurisdictions, as_of)
 
 
+def _emit(table: Any, fmt: Any, output: Path | None, columns: list[str], title: str) -> None:
+    """``emit``, saying on an empty terminal table why it is empty (the caveats name the filter and the source)."""
+    from pinchpoint.cli.output import OutputFormat, emit
+
+    if not table.rows and output is None and fmt in (None, OutputFormat.TABLE):
+        typer.echo(f"{title}: no rows", err=True)
+        for caveat in table.caveats:
+            typer.echo(f"  {caveat}", err=True)
+        return
+    emit(table, fmt, output, columns=columns, title=title)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``controls`` group to the main app."""
     app.add_typer(controls_app, name="controls")
@@ -30,31 +42,53 @@ def register(app: typer.Typer) -> None:
     @friendly_errors
     def load(paths: Annotated[list[Path], typer.Argument(help="CCL JSON, EU Annex I JSON or Japan items CSV "
                                                           "(files or folders; format detected).")],
+             force: Annotated[bool, typer.Option("--force", help="Store a version even if it has no entries, is "
+                                                 "dated in the future or loses most of the previous version's "
+                                                 "entries.")] = False,
              workspace: WorkspaceOpt = None) -> None:
-        """Read control lists and store them in the workspace, versioned by date (idempotent)."""
+        """Read control lists and store them in the workspace, versioned by date (idempotent); says what each
+        version adds and removes against the previous one."""
         from pinchpoint.controls.loaders import load_any
         from pinchpoint.controls.store import store_list
 
         with open_workspace(workspace) as ws:
             for path in paths:
                 cl = load_any(path)
-                created, digest = store_list(ws, cl)
-                state = "loaded" if created else "already loaded (unchanged)"
+                report = store_list(ws, cl, force=force)
+                state = "loaded" if report.created else "already loaded (unchanged)"
                 typer.echo(f"{cl.jurisdiction.value} {cl.version}: {state}; {len(cl.entries)} entries, "
-                           f"{len(cl.problems)} problems ({digest})")
+                           f"{len(cl.problems)} problems ({report.content_hash})")
+                if report.created:
+                    typer.echo(f"  {report.summary()}")
                 for problem in cl.problems[:20]:
                     typer.echo(f"  problem: {problem}", err=True)
+                if len(cl.problems) > 20:
+                    typer.echo(f"  ... and {len(cl.problems) - 20} more problems", err=True)
 
     @controls_app.command("list")
     @friendly_errors
-    def list_(fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None) -> None:
-        """Control lists in the workspace, with their versions."""
-        from pinchpoint.cli.output import emit
+    def list_(added: Annotated[str | None, typer.Option("--added", help="Instead of the versions, the entries "
+                                                        "added or changed at or after this date (YYYY, YYYY-MM or "
+                                                        "YYYY-MM-DD): from the data's dates and from the versions "
+                                                        "in the workspace.")] = None,
+              jurisdiction: Annotated[list[str] | None, typer.Option("--jurisdiction", "-j",
+                                                                     help="US, EU or JP (repeatable).")] = None,
+              scope: ScopeOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
+              workspace: WorkspaceOpt = None) -> None:
+        """Control lists in the workspace, with their versions (or, with --added, what changed since a date)."""
+        from pinchpoint.controls.changes import added_in_workspace, parse_since
         from pinchpoint.controls.store import list_versions
 
         with open_workspace(workspace) as ws:
+            if added is not None:
+                table = added_in_workspace(ws, parse_since(added), jurisdiction, scope)
+                _emit(with_command(table), fmt, output, columns=["jurisdiction", "code", "change", "when", "heading"],
+                     title=f"Entries added or changed since {table.meta['since']}")
+                return
+            if jurisdiction or scope:
+                raise ValueError("--jurisdiction and --scope go with --added")
             table = list_versions(ws)
-        emit(table, fmt, output, columns=["jurisdiction", "version", "list_name", "n_entries", "n_problems"],
+        _emit(table, fmt, output, columns=["jurisdiction", "version", "list_name", "n_entries", "n_problems"],
              title="Control lists")
 
     @controls_app.command("search")
@@ -65,13 +99,12 @@ def register(app: typer.Typer) -> None:
                                                                       help="US, EU or JP (repeatable).")] = None,
                fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None) -> None:
         """Find entries in every jurisdiction, ranked, with the matching text."""
-        from pinchpoint.cli.output import emit
         from pinchpoint.controls.search import ControlIndex
 
         lists = _lists(workspace)
         index = ControlIndex([e for c in lists for e in c.entries])
-        table = with_command(index.search(query, limit=limit, jurisdictions=[j.upper() for j in jurisdiction or []]))
-        emit(table, fmt, output, columns=["jurisdiction", "paragraph", "score", "matched_text"],
+        table = with_command(index.search(query, limit=limit, jurisdictions=jurisdiction))
+        _emit(table, fmt, output, columns=["jurisdiction", "paragraph", "score", "matched_text"],
              title=f"Control entries matching {query!r}")
 
     @controls_app.command("show")
@@ -80,11 +113,10 @@ def register(app: typer.Typer) -> None:
              jurisdiction: Annotated[list[str] | None, typer.Option("--jurisdiction", "-j")] = None,
              fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None) -> None:
         """An entry (or one paragraph) in every jurisdiction that has it."""
-        from pinchpoint.cli.output import emit
         from pinchpoint.controls.views import show_entry
 
         table = with_command(show_entry(_lists(workspace), code, jurisdiction))
-        emit(table, fmt, output, columns=["jurisdiction", "code", "relation", "text"], title=f"{code}")
+        _emit(table, fmt, output, columns=["jurisdiction", "code", "relation", "text"], title=f"{code}")
 
     @controls_app.command("diff")
     @friendly_errors
@@ -93,23 +125,16 @@ def register(app: typer.Typer) -> None:
              scope: ScopeOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
              workspace: WorkspaceOpt = None) -> None:
         """What one jurisdiction controls that the other does not (or what changed between two dates)."""
-        from pinchpoint.cli.output import emit
-        from pinchpoint.controls.crosswalk import alignment, diff_versions
-        from pinchpoint.controls.store import load_lists, load_version
+        from pinchpoint.controls.views import compare
 
-        a, _, a_date = first.upper().partition("@")
-        b, _, b_date = second.upper().partition("@")
         with open_workspace(workspace) as ws:
-            if a == b:
-                if not (a_date and b_date):
-                    raise ValueError("to compare one jurisdiction with itself, give two dates: US@2025-01-01 "
-                                     "US@2026-07-23")
-                table = diff_versions(load_version(ws, a, a_date), load_version(ws, b, b_date), scope)
-                columns = ["code", "change", "paragraphs", "heading"]
-            else:
-                table = alignment(load_lists(ws), [a, b], scope)
-                columns = ["jurisdiction", "code", f"in_{a}", f"in_{b}", "status", "threshold_differences"]
-        emit(with_command(table), fmt, output, columns=columns, title=f"{first} vs {second}")
+            table = compare(ws, first, second, scope)
+        if table.name == "controls_diff":
+            columns = ["code", "change", "paragraphs", "heading"]
+        else:
+            a, b = (j for j in table.meta["lists"])
+            columns = ["jurisdiction", "code", f"in_{a}", f"in_{b}", "status", "threshold_differences"]
+        _emit(with_command(table), fmt, output, columns=columns, title=f"{first} vs {second}")
 
     @controls_app.command("crosswalk")
     @friendly_errors
@@ -118,13 +143,12 @@ def register(app: typer.Typer) -> None:
                   scope: ScopeOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
                   workspace: WorkspaceOpt = None) -> None:
         """Equivalent entries between two jurisdictions, each with its evidence and confidence."""
-        from pinchpoint.cli.output import emit
         from pinchpoint.controls.crosswalk import crosswalk as run
         from pinchpoint.controls.views import scoped
 
         lists = _lists(workspace)
         table = with_command(scoped(run(lists, source, target), lists, scope))
-        emit(table, fmt, output, columns=["from_code", "to_code", "relation", "confidence", "method"],
+        _emit(table, fmt, output, columns=["from_code", "to_code", "relation", "confidence", "method"],
              title=f"Crosswalk {source.upper()} -> {target.upper()}")
 
     @controls_app.command("chpl")
@@ -132,11 +156,10 @@ def register(app: typer.Typer) -> None:
     def chpl(path: Annotated[Path, typer.Argument(help="The CHPL list (chpl.csv).")],
              fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None) -> None:
         """The control entries each CHPL HS code most likely corresponds to."""
-        from pinchpoint.cli.output import emit
         from pinchpoint.controls.crosswalk import chpl_controls
 
         table = with_command(chpl_controls(path, _lists(workspace)))
-        emit(table, fmt, output, columns=["hs6", "description", "controls"], title="CHPL codes and controls")
+        _emit(table, fmt, output, columns=["hs6", "description", "controls"], title="CHPL codes and controls")
 
     @controls_app.command("report")
     @friendly_errors

@@ -253,6 +253,19 @@ def in_scope(entry: ControlEntry, scope: str | None) -> bool:
     return entry.code.upper().startswith(scope.upper())
 
 
+def check_scope(lists: Sequence[ControlList], scope: str | None) -> None:
+    """An error naming the closest tags and code prefixes when ``scope`` matches no entry of ``lists``."""
+    from pinchpoint.controls.ids import unknown
+
+    if not scope or any(in_scope(e, scope) for c in lists for e in c.entries):
+        return
+    tags = {t for c in lists for e in c.entries for t in e.tags}
+    prefixes = {e.code[:2] for c in lists for e in c.entries if CODE.match(e.code)}
+    raise unknown("entry in scope", scope, tags | prefixes,
+                  where=f"in {', '.join(f'{c.jurisdiction.value} {c.version}' for c in lists)} "
+                        "(a scope is a tag or a code prefix such as 3B)")
+
+
 def alignment(lists: Sequence[ControlList], jurisdictions: Sequence[str], scope: str | None = None,
               counterparts: Counterparts | None = None) -> ResultTable:
     """For each entry in scope, its counterparts in the other jurisdictions and whether thresholds differ.
@@ -267,6 +280,7 @@ def alignment(lists: Sequence[ControlList], jurisdictions: Sequence[str], scope:
     if len(chosen) < 2:
         raise ValueError("alignment needs two different loaded jurisdictions "
                          f"(asked for {', '.join(j.upper() for j in jurisdictions)}; loaded {', '.join(sorted(by_j))})")
+    check_scope(chosen, scope)
     counterparts = counterparts or Counterparts(lists)
     for a in chosen:  # whole walks, once each
         for b in chosen:
@@ -318,6 +332,7 @@ def alignment(lists: Sequence[ControlList], jurisdictions: Sequence[str], scope:
 
 def diff_versions(old: ControlList, new: ControlList, scope: str | None = None) -> ResultTable:
     """What changed between two versions of one jurisdiction's list: entries and paragraphs added, removed, changed."""
+    check_scope([old, new], scope)
     a = {e.code: e for e in old.entries if in_scope(e, scope)}
     b = {e.code: e for e in new.entries if in_scope(e, scope)}
     rows: list[dict[str, Any]] = []
@@ -333,10 +348,15 @@ def diff_versions(old: ControlList, new: ControlList, scope: str | None = None) 
             changed = sorted(k for k in pa.keys() | pb.keys() if pa.get(k) != pb.get(k))
             if changed or a[code].heading != b[code].heading:
                 rows.append({"code": code, "change": "changed", "paragraphs": changed, "heading": b[code].heading})
-    return ResultTable.from_records("controls_diff", rows, ["code", "change", "paragraphs", "heading"],
-                                    meta={"analysis": "controls diff", "jurisdiction": new.jurisdiction.value,
-                                          "from": old.version.isoformat(), "to": new.version.isoformat(),
-                                          "scope": scope or "all"})
+    table = ResultTable.from_records("controls_diff", rows, ["code", "change", "paragraphs", "heading"],
+                                     meta={"analysis": "controls diff", "jurisdiction": new.jurisdiction.value,
+                                           "from": old.version.isoformat(), "to": new.version.isoformat(),
+                                           "scope": scope or "all"})
+    if not rows:
+        table = table.with_caveats(
+            f"No entry {'in scope ' + repr(scope) + ' ' if scope else ''}was added, removed or changed between "
+            f"{new.jurisdiction.value} {old.version} ({len(a)} entries) and {new.version} ({len(b)} entries).")
+    return table
 
 
 def chpl_controls(chpl_path: Path, lists: Sequence[ControlList], per_code: int = 3) -> ResultTable:

@@ -22,8 +22,12 @@ def closest(value: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     if value.upper() in upper:
         return [upper[value.upper()]]
     found = [upper[m] for m in difflib.get_close_matches(value.upper(), list(upper), n=n, cutoff=0.6)]
-    if len(found) < n:
-        found += [c for c in pool if c.upper().startswith(value.upper()) and c not in found][: n - len(found)]
+    prefix = value.upper()
+    while len(found) < n and prefix:  # then those sharing the longest prefix ('3Z' -> '3A', '3B'...)
+        found += [c for c in pool if c.upper().startswith(prefix) and c not in found][: n - len(found)]
+        if found:
+            break
+        prefix = prefix[:-1]
     return found
 
 

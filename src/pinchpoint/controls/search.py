@@ -95,6 +95,10 @@ class ControlIndex:
     def search(self, query: str, *, limit: int = 20, jurisdictions: Sequence[str] | None = None,
                min_score: float = 0.05) -> ResultTable:
         """Entries ranked by their best-matching paragraph."""
+        from pinchpoint.controls.ids import check_jurisdiction
+
+        indexed = sorted({d.entry.jurisdiction.value for d in self.docs})
+        jurisdictions = [check_jurisdiction(j, indexed) for j in jurisdictions or []]
         scores = self.scores(query)
         best: dict[str, tuple[float, Document]] = {}
         for i in np.argsort(-scores):
@@ -113,10 +117,17 @@ class ControlIndex:
                  "score": round(s, 4), "heading": d.entry.heading, "matched_text": _snippet(d.text),
                  "list": d.entry.list_name, "version": d.entry.version.isoformat(), "tags": list(d.entry.tags)}
                 for s, d in best.values()]
-        return ResultTable.from_records(
+        table = ResultTable.from_records(
             "controls_search", rows,
             ["jurisdiction", "code", "paragraph", "score", "heading", "matched_text", "list", "version", "tags"],
             meta={"analysis": "controls search", "query": query, "method": "TF-IDF cosine, best paragraph"})
+        if not rows:
+            known = [t for t in tokens(query) if t in self.vocab]
+            table = table.with_caveats(
+                f"No paragraph of {', '.join(jurisdictions or indexed)} scores {min_score} or more for {query!r} "
+                f"({len(self.docs)} paragraphs searched; words of the query found in the lists: "
+                f"{', '.join(known) or 'none'}).")
+        return table
 
 
 def _snippet(text: str, limit: int = 240) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import partial
 
 from pinchpoint.controls.model import ControlList
 from pinchpoint.errors import WorkspaceError
@@ -19,17 +21,91 @@ CREATE TABLE IF NOT EXISTS controls_lists (
 """
 
 
-def store_list(ws: Workspace, control_list: ControlList) -> tuple[bool, str]:
-    """Store a list version; returns (created, content hash). Same jurisdiction, date and content: no-op;
-    same jurisdiction and date with new content replaces it in one transaction."""
+# A new version that keeps fewer than this share of the previous version's entries is refused without --force:
+# real lists grow or change a few dozen entries a year, a truncated or wrong file loses most of them.
+MIN_KEPT_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What storing one list version did, against the version it follows (or replaces)."""
+
+    jurisdiction: str
+    version: date
+    created: bool
+    content_hash: str
+    entries: int
+    previous: date | None = None  # the version compared against (same date when it is replaced)
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+
+    def summary(self, limit: int = 10) -> str:
+        if self.previous is None:
+            return f"first {self.jurisdiction} version in the workspace"
+
+        def codes(items: tuple[str, ...]) -> str:
+            shown = ", ".join(items[:limit])
+            return f" ({shown}{', ...' if len(items) > limit else ''})" if items else ""
+
+        return (f"against {self.jurisdiction} {self.previous}: {len(self.added)} added{codes(self.added)}, "
+                f"{len(self.removed)} removed{codes(self.removed)}, {len(self.changed)} changed{codes(self.changed)}")
+
+
+def _previous(ws: Workspace, control_list: ControlList) -> ControlList | None:
+    """The stored version with the same date (being replaced), else the latest one before it."""
+    row = ws.con.execute("SELECT payload FROM controls_lists WHERE jurisdiction = ? AND version <= ? "
+                         "ORDER BY version DESC LIMIT 1",
+                         [control_list.jurisdiction.value, control_list.version]).fetchone()
+    return ControlList.model_validate_json(row[0]) if row is not None else None
+
+
+def check_version(control_list: ControlList, previous: ControlList | None, today: date | None = None) -> list[str]:
+    """Why a new version looks wrong (empty, dated in the future, losing most of the previous entries)."""
+    today = today or datetime.now(UTC).date()
+    reasons = []
+    name = f"{control_list.jurisdiction.value} {control_list.version} ({control_list.source})"
+    if not control_list.entries:
+        reasons.append(f"{name} has no entries" +
+                       (f" ({len(control_list.problems)} could not be read)" if control_list.problems else ""))
+    if control_list.version > today:
+        reasons.append(f"{name} is dated in the future (today is {today}); as the latest version it would hide "
+                       "the real one")
+    if previous is not None and previous.entries and control_list.entries:
+        kept = len({e.code for e in previous.entries} & {e.code for e in control_list.entries})
+        if kept < MIN_KEPT_SHARE * len(previous.entries):
+            reasons.append(f"{name} keeps {kept} of the {len(previous.entries)} entries of {previous.version} "
+                           f"(less than {MIN_KEPT_SHARE:.0%})")
+    return reasons
+
+
+def store_list(ws: Workspace, control_list: ControlList, *, force: bool = False,
+               today: date | None = None) -> LoadReport:
+    """Store a list version and say what it adds and removes against the previous one. Same jurisdiction, date
+    and content: no-op; same jurisdiction and date with new content replaces it in one transaction.
+
+    A version that has no entries, is dated after ``today`` or keeps less than half of the previous version's
+    entries is refused (:class:`WorkspaceError`) unless ``force``."""
+    from pinchpoint.controls.crosswalk import diff_versions
+
     ws.con.execute(_SCHEMA)
     payload = control_list.model_dump_json()
     digest = hashlib.sha256(payload.encode()).hexdigest()[:16]
     key = [control_list.jurisdiction.value, control_list.version]
+    base = partial(LoadReport, control_list.jurisdiction.value, control_list.version, content_hash=digest,
+                   entries=len(control_list.entries))
     row = ws.con.execute("SELECT content_hash FROM controls_lists WHERE jurisdiction = ? AND version = ?",
                          key).fetchone()
     if row is not None and row[0] == digest:
-        return False, digest
+        return base(created=False, previous=control_list.version)
+    previous = _previous(ws, control_list)
+    reasons = check_version(control_list, previous, today)
+    if reasons and not force:
+        raise WorkspaceError("refused: " + "; ".join(reasons) + " (nothing stored; --force stores it anyway)")
+    changes: dict[str, list[str]] = {"added": [], "removed": [], "changed": []}
+    if previous is not None:
+        for r in diff_versions(previous, control_list).rows:
+            changes[r["change"]].append(r["code"])
     ws.con.execute("BEGIN TRANSACTION")
     try:
         ws.con.execute("DELETE FROM controls_lists WHERE jurisdiction = ? AND version = ?", key)
@@ -40,7 +116,8 @@ def store_list(ws: Workspace, control_list: ControlList) -> tuple[bool, str]:
     except BaseException:
         ws.con.execute("ROLLBACK")
         raise
-    return True, digest
+    return base(created=True, previous=previous.version if previous else None, added=tuple(changes["added"]),
+                removed=tuple(changes["removed"]), changed=tuple(changes["changed"]))
 
 
 def load_lists(ws: Workspace, jurisdictions: list[str] | None = None, as_of: str | None = None
@@ -62,16 +139,43 @@ def load_lists(ws: Workspace, jurisdictions: list[str] | None = None, as_of: str
     return sorted(lists, key=lambda c: c.jurisdiction.value)
 
 
-def load_version(ws: Workspace, jurisdiction: str, version: str) -> ControlList:
+def versions_of(ws: Workspace, jurisdiction: str) -> list[date]:
     ws.con.execute(_SCHEMA)
-    row = ws.con.execute("SELECT payload FROM controls_lists WHERE jurisdiction = ? AND version = CAST(? AS DATE)",
-                         [jurisdiction.upper(), version]).fetchone()
+    return [r[0] for r in ws.con.execute("SELECT version FROM controls_lists WHERE jurisdiction = ? ORDER BY version",
+                                         [jurisdiction.upper()]).fetchall()]
+
+
+def load_version(ws: Workspace, jurisdiction: str, version: str) -> ControlList:
+    """One stored version; an unknown jurisdiction, a malformed date or a missing version names what there is."""
+    from pinchpoint.controls.ids import check_jurisdiction, unknown
+
+    ws.con.execute(_SCHEMA)
+    loaded = [r[0] for r in ws.con.execute("SELECT DISTINCT jurisdiction FROM controls_lists").fetchall()]
+    code = check_jurisdiction(jurisdiction, loaded)
+    have = [v.isoformat() for v in versions_of(ws, code)]
+    try:
+        wanted = date.fromisoformat(version.strip())
+    except ValueError:
+        raise unknown(f"{code} version", version, have, where="(give a date as YYYY-MM-DD)") from None
+    row = ws.con.execute("SELECT payload FROM controls_lists WHERE jurisdiction = ? AND version = ?",
+                         [code, wanted]).fetchone()
     if row is None:
-        raise WorkspaceError(f"no {jurisdiction.upper()} control list of {version} in {ws.path}")
+        raise unknown(f"{code} control list of", wanted.isoformat(), have, where=f"in {ws.path}")
     return ControlList.model_validate_json(row[0])
+
+
+def all_versions(ws: Workspace, jurisdiction: str) -> list[ControlList]:
+    """Every stored version of one jurisdiction's list, oldest first."""
+    ws.con.execute(_SCHEMA)
+    rows = ws.con.execute("SELECT payload FROM controls_lists WHERE jurisdiction = ? ORDER BY version",
+                          [jurisdiction.upper()]).fetchall()
+    return [ControlList.model_validate_json(r[0]) for r in rows]
 
 
 def list_versions(ws: Workspace) -> ResultTable:
     ws.con.execute(_SCHEMA)
-    return ws.query_table("control_lists", "SELECT jurisdiction, version, list_name, n_entries, n_problems, "
-                          "content_hash, loaded_at, source FROM controls_lists ORDER BY jurisdiction, version DESC")
+    table = ws.query_table("control_lists", "SELECT jurisdiction, version, list_name, n_entries, n_problems, "
+                           "content_hash, loaded_at, source FROM controls_lists ORDER BY jurisdiction, version DESC")
+    if not len(table):
+        table = table.with_caveats(f"No control lists in {ws.path} (load them: pinchpoint controls load PATH...).")
+    return table

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pinchpoint.controls.crosswalk import Counterparts, alignment, entry_code, in_scope
+from pinchpoint.controls.crosswalk import Counterparts, alignment, check_scope, entry_code, in_scope
 from pinchpoint.controls.ids import UnknownControlId, check_jurisdiction, unknown
 from pinchpoint.controls.model import ControlEntry, ControlList
 from pinchpoint.results import ResultTable
 from pinchpoint.results.table import write_table
+
+if TYPE_CHECKING:
+    from pinchpoint.workspace import Workspace
 
 
 def _entry_text(entry: ControlEntry, code: str) -> tuple[str, list[str]] | None:
@@ -102,10 +105,33 @@ def _unknown_code(lists: Sequence[ControlList], code: str) -> UnknownControlId:
     return unknown("entry", code, {e.code for c in lists for e in c.entries}, where=f"in the loaded lists ({loaded})")
 
 
+def compare(ws: Workspace, first: str, second: str, scope: str | None = None) -> ResultTable:
+    """``controls diff``: two jurisdictions (``US EU``, each at its latest version or ``@DATE``), or two versions of
+    one (``US@2025-07-23 US@2026-07-23``: what changed). Unknown jurisdictions and versions name what there is."""
+    from pinchpoint.controls.crosswalk import diff_versions
+    from pinchpoint.controls.store import load_lists, load_version, versions_of
+
+    a, _, a_date = first.strip().partition("@")
+    b, _, b_date = second.strip().partition("@")
+    lists = {c.jurisdiction.value: c for c in load_lists(ws)}
+    a, b = check_jurisdiction(a, lists), check_jurisdiction(b, lists)
+    if a == b:
+        if not (a_date and b_date):
+            raise ValueError(f"to compare {a} with itself, give two dates, e.g. {a}@DATE {a}@DATE (versions "
+                             f"there are: {', '.join(v.isoformat() for v in versions_of(ws, a))})")
+        return diff_versions(load_version(ws, a, a_date), load_version(ws, b, b_date), scope)
+    if a_date:
+        lists[a] = load_version(ws, a, a_date)
+    if b_date:
+        lists[b] = load_version(ws, b, b_date)
+    return alignment(list(lists.values()), [a, b], scope)
+
+
 def scoped(table: ResultTable, lists: Sequence[ControlList], scope: str | None) -> ResultTable:
     """Keep crosswalk rows whose source entry is in scope (rows about a paragraph count for its entry)."""
     if not scope:
         return table
+    check_scope(lists, scope)
     entries = {e.key: e for c in lists for e in c.entries}
     keep = [r for r in table.rows
             if (e := entries.get(f"{r['from_jurisdiction']}:{entry_code(r['from_code'])}")) is not None

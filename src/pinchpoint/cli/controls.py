@@ -54,16 +54,16 @@ def register(app: typer.Typer) -> None:
         with open_workspace(workspace) as ws:
             for path in paths:
                 cl = load_any(path)
+                for problem in cl.problems[:20]:  # before storing, so a refused version still says why
+                    typer.echo(f"  problem: {problem}", err=True)
+                if len(cl.problems) > 20:
+                    typer.echo(f"  ... and {len(cl.problems) - 20} more problems", err=True)
                 report = store_list(ws, cl, force=force)
                 state = "loaded" if report.created else "already loaded (unchanged)"
                 typer.echo(f"{cl.jurisdiction.value} {cl.version}: {state}; {len(cl.entries)} entries, "
                            f"{len(cl.problems)} problems ({report.content_hash})")
                 if report.created:
                     typer.echo(f"  {report.summary()}")
-                for problem in cl.problems[:20]:
-                    typer.echo(f"  problem: {problem}", err=True)
-                if len(cl.problems) > 20:
-                    typer.echo(f"  ... and {len(cl.problems) - 20} more problems", err=True)
 
     @controls_app.command("list")
     @friendly_errors

@@ -133,22 +133,48 @@ def jp_crosswalk_path() -> Path:
     return Path(str(files("pinchpoint.controls") / "data" / "jp_crosswalk.csv"))
 
 
+CURATED_COLUMNS = ("jp_item", "to_jurisdiction", "to_code", "relation", "confidence", "method", "evidence")
+RELATIONS = ("same", "partial", "none")
+
+
 def curated_jp(to: Jurisdiction, path: Path | None = None) -> ResultTable:
     """Japan's items -> EU or U.S. entries, from the curated table (one row per item and counterpart)."""
     path = path or jp_crosswalk_path()
     rows: list[dict[str, Any]] = []
-    with path.open(encoding="utf-8", newline="") as fh:
-        for line, r in enumerate(csv.DictReader(fh), start=2):
-            if r["to_jurisdiction"] != to.value:
-                continue
-            try:
-                confidence = float(r["confidence"])
-            except ValueError:
-                raise DataError(f"not a number: {r['confidence']!r}", file=str(path), row=line,
-                                field="confidence") from None
-            rows.append({"from_jurisdiction": "JP", "from_code": r["jp_item"], "to_jurisdiction": to.value,
-                         "to_code": r["to_code"], "relation": r["relation"], "confidence": confidence,
-                         "method": r["method"], "evidence": [r["evidence"]] if r["evidence"] else []})
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in CURATED_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise DataError(f"missing column {missing[0]!r}", file=str(path), row=1, field=missing[0])
+            records = list(enumerate(reader, start=2))
+    except OSError as exc:
+        raise DataError(f"cannot read file: {exc.strerror}", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not UTF-8 text (byte {exc.start})", file=str(path)) from None
+    except csv.Error as exc:
+        raise DataError(f"not readable CSV: {exc}", file=str(path)) from None
+    for line, r in records:
+        # the table is shipped data: any fault in it is an error, not a row to skip
+        if None in r or any(r[c] is None for c in CURATED_COLUMNS):
+            raise DataError(f"expected {len(reader.fieldnames or [])} cells", file=str(path), row=line)
+        if r["to_jurisdiction"] != to.value:
+            continue
+        try:
+            confidence = float(r["confidence"])
+        except ValueError:
+            raise DataError(f"not a number: {r['confidence']!r}", file=str(path), row=line,
+                            field="confidence") from None
+        if r["relation"] not in RELATIONS:
+            raise DataError(f"relation {r['relation']!r} is not one of {', '.join(RELATIONS)}", file=str(path),
+                            row=line, field="relation")
+        if not r["jp_item"].strip() or (r["relation"] != "none") != bool(r["to_code"].strip()):
+            field = "jp_item" if not r["jp_item"].strip() else "to_code"
+            raise DataError("blank item, or a counterpart code that does not match the relation", file=str(path),
+                            row=line, field=field)
+        rows.append({"from_jurisdiction": "JP", "from_code": r["jp_item"], "to_jurisdiction": to.value,
+                     "to_code": r["to_code"], "relation": r["relation"], "confidence": confidence,
+                     "method": r["method"], "evidence": [r["evidence"]] if r["evidence"] else []})
     return ResultTable.from_records("crosswalk", rows, CROSSWALK_COLUMNS,
                                     meta={"analysis": "controls crosswalk", "from": "JP", "to": to.value,
                                           "curated_table": str(path)})

@@ -25,11 +25,37 @@ def _read_json(path: Path) -> dict[str, Any]:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise DataError(f"cannot read file: {exc.strerror}", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not UTF-8 text (byte {exc.start})", file=str(path)) from None
     except json.JSONDecodeError as exc:
         raise DataError(f"not valid JSON: {exc.msg}", file=str(path), row=exc.lineno) from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("entries"), list):
-        raise DataError("expected a JSON object with a list of 'entries'", file=str(path), field="entries")
+    except RecursionError:
+        raise DataError("not readable JSON: nested too deeply", file=str(path)) from None
+    if not isinstance(doc, dict):
+        raise DataError(f"expected a JSON object at the top, got {_kind(doc)}", file=str(path), field="$")
+    if not isinstance(doc.get("entries"), list):
+        raise DataError(f"expected a list of 'entries', got {_kind(doc.get('entries'))}", file=str(path),
+                        field="entries")
     return doc
+
+
+def _kind(value: Any) -> str:
+    """The JSON type of a value, for error messages."""
+    if value is None:
+        return "null"
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list",
+            dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def _text(raw: dict[str, Any], key: str, where: str, problems: list[str]) -> str:
+    """A string field (numbers are read as text); anything else is reported and read as blank."""
+    value = raw.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return str(value)
+    problems.append(f"{where}.{key}': expected a string, got {_kind(value)} (read as blank)")
+    return ""
 
 
 def _date(value: Any, path: Path, field: str) -> date:
@@ -61,31 +87,50 @@ def load_us_ccl(path: str | Path) -> ControlList:
         path = path / "ccl.json"
     doc = _read_json(path)
     version = _date(doc.get("ecfrIssueDate"), path, "ecfrIssueDate")
-    deep = set(map(str, doc.get("deepCategories") or []))
+    raw_deep = doc.get("deepCategories") or []
+    if not isinstance(raw_deep, list):
+        raise DataError(f"expected a list of categories, got {_kind(raw_deep)}", file=str(path),
+                        field="deepCategories")
+    deep = set(map(str, raw_deep))
     entries: list[ControlEntry] = []
     problems: list[str] = []
     for n, raw in enumerate(doc["entries"]):
-        code = str(raw.get("eccn") or "").strip()
+        where = f"{path}, entry {n}, field 'entries[{n}]"
+        if not isinstance(raw, dict):
+            problems.append(f"{where}': expected an object, got {_kind(raw)}")
+            continue
+        code = _text(raw, "eccn", where, problems).strip()
         if not code:
             problems.append(f"{path}, entry {n}, field 'eccn': missing")
             continue
-        heading = str(raw.get("heading") or "").strip()
+        heading = _text(raw, "heading", where, problems).strip()
         if not heading:
             problems.append(f"{path}, entry {n} ({code}), field 'heading': missing")
+        items = raw.get("items") or []
+        if not isinstance(items, list):
+            problems.append(f"{where}.items': expected a list, got {_kind(items)} (paragraphs not read)")
+            items = []
         paragraphs: list[Paragraph] = []
-        for item in raw.get("items") or []:
-            text = str(item.get("text") or "").strip()
-            if item.get("paragraph"):
-                paragraphs.append(Paragraph(code=f"{code}.{item['paragraph']}", text=text))
+        for k, item in enumerate(items):
+            item_where = f"{where}.items[{k}]"
+            if not isinstance(item, dict):
+                problems.append(f"{item_where}': expected an object, got {_kind(item)}")
+                continue
+            text = _text(item, "text", item_where, problems).strip()
+            paragraph = _text(item, "paragraph", item_where, problems).strip()
+            if paragraph:
+                paragraphs.append(Paragraph(code=f"{code}.{paragraph}", text=text))
             elif paragraphs and text:  # notes and running text belong to the paragraph above
                 last = paragraphs[-1]
                 paragraphs[-1] = last.model_copy(update={"notes": (*last.notes, text)})
-        reasons = tuple(r.strip() for r in str(raw.get("reasonForControl") or "").split(",") if r.strip())
-        entries.append(_entry(Jurisdiction.US, "Commerce Control List", version, code, str(raw.get("category", "")),
-                              heading, paragraphs, reasons, str(raw.get("relatedControls") or ""),
-                              full_text=str(raw.get("category")) in deep))
+        reasons = tuple(r.strip() for r in _text(raw, "reasonForControl", where, problems).split(",") if r.strip())
+        category = _text(raw, "category", where, problems)
+        entries.append(_entry(Jurisdiction.US, "Commerce Control List", version, code, category,
+                              heading, paragraphs, reasons, _text(raw, "relatedControls", where, problems),
+                              full_text=category in deep))
+    citation = doc.get("citation") if isinstance(doc.get("citation"), str) else "15 CFR 774 Supp. 1"
     return ControlList(jurisdiction=Jurisdiction.US, list_name="Commerce Control List", version=version,
-                       source=f"{doc.get('citation', '15 CFR 774 Supp. 1')}, eCFR issue of {version}",
+                       source=f"{citation}, eCFR issue of {version}",
                        entries=tuple(entries), problems=tuple(problems))
 
 
@@ -99,9 +144,13 @@ def load_eu_annex1(path: str | Path) -> ControlList:
     entries: list[ControlEntry] = []
     problems: list[str] = []
     for n, raw in enumerate(doc["entries"]):
-        code = str(raw.get("entry_code") or "").strip()
-        text = str(raw.get("verbatim_text") or "")
-        if not code or not text:
+        where = f"{path}, entry {n}, field 'entries[{n}]"
+        if not isinstance(raw, dict):
+            problems.append(f"{where}': expected an object, got {_kind(raw)}")
+            continue
+        code = _text(raw, "entry_code", where, problems).strip()
+        text = _text(raw, "verbatim_text", where, problems)
+        if not code or not text.strip():
             problems.append(f"{path}, entry {n}, field '{'entry_code' if not code else 'verbatim_text'}': missing")
             continue
         heading = ""
@@ -127,11 +176,11 @@ def load_eu_annex1(path: str | Path) -> ControlList:
                 paragraphs.append(Paragraph(code=pcode, text=body))
         if not heading:
             problems.append(f"{path}, entry {n} ({code}), field 'verbatim_text': no heading line")
-            heading = text.splitlines()[0]
+            heading = text.strip().splitlines()[0]
         entries.append(_entry(Jurisdiction.EU, "EU dual-use list (Annex I)", version, code,
-                              str(raw.get("category", code[0])), heading, paragraphs))
+                              _text(raw, "category", where, problems) or code[0], heading, paragraphs))
     return ControlList(jurisdiction=Jurisdiction.EU, list_name="EU dual-use list (Annex I)", version=version,
-                       source=f"Regulation (EU) 2021/821 Annex I, consolidated {doc.get('corpus_version', '')}",
+                       source=f"Regulation (EU) 2021/821 Annex I, consolidated {doc.get('corpus_version') or ''}",
                        entries=tuple(entries), problems=tuple(problems))
 
 
@@ -156,10 +205,17 @@ def load_jp_items(path: str | Path, version: date = date(2026, 8, 1)) -> Control
             rows = list(enumerate(reader, start=2))
     except OSError as exc:
         raise DataError(f"cannot read file: {exc.strerror}", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not UTF-8 text (byte {exc.start})", file=str(path)) from None
+    except csv.Error as exc:
+        raise DataError(f"not readable CSV: {exc}", file=str(path)) from None
     entries: list[ControlEntry] = []
     problems: list[str] = []
     seen: set[str] = set()
     for line, row in rows:
+        if None in row:  # more cells than columns: a shifted row would put text in the wrong field
+            problems.append(f"{path}, row {line}: {len(row[None])} cells more than the {len(JP_COLUMNS)} columns")
+            continue
         code = (row.get("jp_item") or "").strip()
         gloss = (row.get("gloss_en") or "").strip()
         if not code or not gloss:
@@ -181,14 +237,19 @@ def load_jp_items(path: str | Path, version: date = date(2026, 8, 1)) -> Control
 def load_any(path: str | Path) -> ControlList:
     """Detect the format from the file (or folder) and load it."""
     p = Path(path)
+    if not p.exists():
+        raise DataError("no such file or folder", file=str(p))
     candidates = [p] if p.is_file() else sorted(p.glob("*.json")) + sorted(p.glob("*.csv"))
     for f in candidates:
+        try:
+            with f.open(encoding="utf-8", errors="replace") as fh:
+                head = fh.read(4000)
+        except OSError as exc:
+            raise DataError(f"cannot read file: {exc.strerror}", file=str(f)) from None
         if f.suffix == ".csv":
-            with f.open(encoding="utf-8") as fh:
-                if fh.readline().startswith("jp_item"):
-                    return load_jp_items(f)
+            if head.startswith("jp_item"):
+                return load_jp_items(f)
         elif f.suffix == ".json":
-            head = f.read_text(encoding="utf-8")[:4000]
             if '"ecfrIssueDate"' in head or '"eccn"' in head:
                 return load_us_ccl(f)
             if '"celex"' in head or '"entry_code"' in head:

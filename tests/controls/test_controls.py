@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from pinchpoint.controls.crosswalk import alignment, chpl_controls, crosswalk, diff_versions, threshold_differences
+from pinchpoint.controls.crosswalk import (
+    CHPL_MIN_SCORE,
+    alignment,
+    chpl_controls,
+    crosswalk,
+    diff_versions,
+    threshold_differences,
+)
 from pinchpoint.controls.loaders import load_any, load_eu_annex1, load_us_ccl
 from pinchpoint.controls.model import ControlList, Regime
 from pinchpoint.controls.search import ControlIndex
@@ -124,10 +132,43 @@ def test_every_2023_japanese_item_is_mapped_or_explained(control_lists: list[Con
 
 
 def test_chpl_codes_name_controls(control_lists: list[ControlList]) -> None:
-    table = chpl_controls(SHARED / "trade" / "chpl.csv", control_lists)
-    assert len(table) == 50
-    ics = next(r for r in table.rows if r["hs6"] == "854231")
-    assert ics["controls"], "integrated circuits correspond to controlled entries"
+    path = SHARED / "trade" / "chpl.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        source = {r["hs6"]: r["description_short"] for r in csv.DictReader(fh)}
+    table = chpl_controls(path, control_lists)
+    assert {r["hs6"] for r in table.rows} == set(source)  # every code has a row, mapped or not
+    assert {r["strength"] for r in table.rows} <= {"mapping", "no mapping"}  # leads are not shown by default
+    entries = {f"{c.jurisdiction.value}:{e.code}": e for c in control_lists for e in c.entries}
+    for r in table.rows:
+        if r["strength"] != "mapping":
+            assert "leads to verify" in r["reason"]
+            continue
+        assert r["score"] >= CHPL_MIN_SCORE and r["reason"].startswith("names the goods")
+        # the goods word it cites occurs in the entry's text
+        named = r["reason"].split("(")[1].split(")")[0].split(", ")
+        assert any(w in entries[f"{r['jurisdiction']}:{r['code']}"].text.lower() for w in named), r
+    ics = [r for r in table.rows if r["hs6"] == "854231"]
+    assert ics and all(r["strength"] == "mapping" and r["code"].startswith("3A") for r in ics)
+    assert ("US", "3A002.d", "mapping") in {(r["jurisdiction"], r["paragraph"], r["strength"])
+                                            for r in table.rows if r["hs6"] == "854320"}  # signal generators
+
+
+def test_chpl_weak_candidates_are_leads_not_mappings(control_lists: list[ControlList]) -> None:
+    """The reported cases: tantalum capacitors proposed as 2B350 (chemical plant, shares only 'tantalum') and plugs
+    as 0B001 (shares only 'voltage')."""
+    path = SHARED / "trade" / "chpl.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        source = {r["hs6"]: r["description_short"] for r in csv.DictReader(fh)}
+    assert "capacitors" in source["853221"].lower() and "plugs" in source["853669"].lower()
+    shown = chpl_controls(path, control_lists)
+    with_leads = chpl_controls(path, control_lists, leads=True)
+    assert all(r in with_leads.rows for r in shown.rows if r["strength"] == "mapping")
+    for hs6, wrong in (("853221", "2B350"), ("853669", "0B001")):
+        assert not [r for r in shown.rows if r["hs6"] == hs6 and r["code"] == wrong]
+        leads = [r for r in with_leads.rows if r["hs6"] == hs6 and r["code"] == wrong]
+        assert leads and all(r["strength"] == "lead to verify" and "names 0 of the goods words" in r["reason"]
+                             for r in leads), leads
+    assert any("leads" in c for c in shown.caveats)
 
 
 def test_malformed_entries_are_reported_not_dropped(tmp_path: Path) -> None:

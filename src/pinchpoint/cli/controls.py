@@ -154,12 +154,15 @@ def register(app: typer.Typer) -> None:
     @controls_app.command("chpl")
     @friendly_errors
     def chpl(path: Annotated[Path, typer.Argument(help="The CHPL list (chpl.csv).")],
+             leads: Annotated[bool, typer.Option("--leads", help="Also show weak candidates, labelled "
+                                                 "'lead to verify'.")] = False,
              fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None) -> None:
-        """The control entries each CHPL HS code most likely corresponds to."""
+        """The control entries each CHPL HS code most likely corresponds to, each with its score and reason."""
         from pinchpoint.controls.crosswalk import chpl_controls
 
-        table = with_command(chpl_controls(path, _lists(workspace)))
-        _emit(table, fmt, output, columns=["hs6", "description", "controls"], title="CHPL codes and controls")
+        table = with_command(chpl_controls(path, _lists(workspace), leads=leads))
+        _emit(table, fmt, output, columns=["hs6", "description", "paragraph", "score", "strength", "reason"],
+              title="CHPL codes and controls")
 
     @controls_app.command("report")
     @friendly_errors

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from pinchpoint.controls.model import ControlEntry, ControlList, Jurisdiction
-from pinchpoint.controls.search import ControlIndex
+from pinchpoint.controls.search import ControlIndex, tokens
 from pinchpoint.errors import DataError
 from pinchpoint.results import ResultTable
 
@@ -385,20 +385,101 @@ def diff_versions(old: ControlList, new: ControlList, scope: str | None = None) 
     return table
 
 
-def chpl_controls(chpl_path: Path, lists: Sequence[ControlList], per_code: int = 3) -> ResultTable:
-    """The control entries each CHPL HS code most likely corresponds to (by its description), for trade alerts."""
+# CHPL -> controls. A candidate is a *mapping* only if its text is close (cosine >= CHPL_MIN_SCORE) and names the
+# goods the HS code names (at least CHPL_MIN_GOODS of the words of the description's first phrase, generic words
+# aside, occur in the paragraph, the paragraphs above it or the entry heading). Anything weaker that still scores
+# CHPL_LEAD_SCORE is a lead to verify: a shared material or unit ("tantalum", "voltage") is not a shared good.
+CHPL_MIN_SCORE, CHPL_MIN_GOODS, CHPL_LEAD_SCORE = 0.3, 0.5, 0.15
+_GENERIC = frozenset(tokens("other parts apparatus appliances machines instruments devices units articles "
+                            "equipment accessories incl thereof kinds all"))
+CHPL_COLUMNS = ("hs6", "tier", "description", "jurisdiction", "code", "paragraph", "score", "strength", "reason")
+
+
+def goods_words(description: str) -> list[str]:
+    """The words of an HS description that name the goods: its first phrase, generic words aside
+    ('Fixed capacitors: tantalum' -> fixed, capacitor)."""
+    head = re.split(r"[:;,(]", description, maxsplit=1)[0]
+    words = [t for t in tokens(head) if t not in _GENERIC]
+    return words or [t for t in tokens(description) if t not in _GENERIC]
+
+
+def _context(entry: ControlEntry, paragraph: str) -> set[str]:
+    """Words of a paragraph, the paragraphs above it and the entry heading (a sub-paragraph's goods are named
+    above it)."""
+    texts = [entry.heading] + [p.text for p in entry.paragraphs
+                               if p.code == paragraph or paragraph.startswith(p.code + ".")]
+    return set(tokens(" ".join(texts)))
+
+
+def chpl_controls(chpl_path: Path, lists: Sequence[ControlList], per_code: int = 3,
+                  leads: bool = False) -> ResultTable:
+    """The control entries each CHPL HS code most likely corresponds to (by its description), for trade alerts.
+
+    One row per proposed mapping with its score (TF-IDF cosine of the best paragraph) and the reason; weak
+    candidates are ``lead to verify`` rows, left out unless ``leads``. An HS code without a mapping still has a
+    row saying so (and how many leads it has), so no code is dropped."""
     index = ControlIndex([e for c in lists for e in c.entries])
+    entries = {e.key: e for c in lists for e in c.entries}
     rows: list[dict[str, Any]] = []
-    with chpl_path.open(encoding="utf-8", newline="") as fh:
-        for line, r in enumerate(csv.DictReader(fh), start=2):
-            hs6, desc = (r.get("hs6") or "").strip(), (r.get("description_short") or "").strip()
-            if not hs6 or not desc:
-                raise DataError("blank HS code or description", file=str(chpl_path), row=line,
-                                field="hs6" if not hs6 else "description_short")
-            found = index.search(desc, limit=per_code, min_score=0.15)
-            rows.append({"hs6": hs6, "tier": r.get("tier", ""), "description": desc,
-                         "controls": [f"{m['jurisdiction']} {m['paragraph']}" for m in found.rows],
-                         "scores": [m["score"] for m in found.rows]})
-    return ResultTable.from_records("chpl_controls", rows, ["hs6", "tier", "description", "controls", "scores"],
-                                    meta={"analysis": "CHPL to control entries", "method": "TF-IDF text match",
-                                          "chpl": str(chpl_path)})
+    try:
+        with chpl_path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            for column in ("hs6", "description_short"):
+                if column not in (reader.fieldnames or []):
+                    raise DataError(f"missing column {column!r}", file=str(chpl_path), row=1, field=column)
+            records = list(enumerate(reader, start=2))
+    except OSError as exc:
+        raise DataError(f"cannot read file: {exc.strerror}", file=str(chpl_path)) from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not UTF-8 text (byte {exc.start})", file=str(chpl_path)) from None
+    except csv.Error as exc:
+        raise DataError(f"not readable CSV: {exc}", file=str(chpl_path)) from None
+    n_strong = n_leads = 0
+    for line, r in records:
+        hs6, desc = (r.get("hs6") or "").strip(), (r.get("description_short") or "").strip()
+        if not hs6 or not desc:
+            raise DataError("blank HS code or description", file=str(chpl_path), row=line,
+                            field="hs6" if not hs6 else "description_short")
+        base = {"hs6": hs6, "tier": (r.get("tier") or "").strip(), "description": desc}
+        goods = goods_words(desc)
+        strong: list[dict[str, Any]] = []
+        weak: list[dict[str, Any]] = []
+        for m in index.search(desc, limit=2 * per_code, min_score=CHPL_LEAD_SCORE).rows:
+            context = _context(entries[f"{m['jurisdiction']}:{m['code']}"], m["paragraph"])
+            named = [w for w in goods if w in context]
+            shared = sorted((set(tokens(desc)) & context) - _GENERIC)
+            share = len(named) / len(goods) if goods else 0.0
+            is_strong = m["score"] >= CHPL_MIN_SCORE and share >= CHPL_MIN_GOODS
+            if is_strong:
+                reason = (f"names the goods ({', '.join(named)}); text similarity {m['score']:.2f}; shared words: "
+                          f"{', '.join(shared)}")
+            else:
+                why = [f"similarity {m['score']:.2f} < {CHPL_MIN_SCORE}"] if m["score"] < CHPL_MIN_SCORE else []
+                if share < CHPL_MIN_GOODS:
+                    why.append(f"names {len(named)} of the goods words ({', '.join(goods)})")
+                reason = f"lead only: {'; '.join(why)}; shared words: {', '.join(shared) or 'none'}"
+            row = {**base, "jurisdiction": m["jurisdiction"], "code": m["code"], "paragraph": m["paragraph"],
+                   "score": m["score"], "strength": "mapping" if is_strong else "lead to verify", "reason": reason}
+            (strong if is_strong else weak).append(row)
+        strong, weak = strong[:per_code], weak[:per_code]
+        n_strong += len(strong)
+        n_leads += len(weak)
+        rows += strong
+        if leads:
+            rows += weak
+        if not strong:
+            rows.append({**base, "jurisdiction": "", "code": "", "paragraph": "", "score": None,
+                         "strength": "no mapping",
+                         "reason": f"no candidate reaches similarity {CHPL_MIN_SCORE} and names the goods "
+                                   f"({', '.join(goods)}); {len(weak)} leads to verify"
+                                   + ("" if leads else " (shown with --leads)")})
+    table = ResultTable.from_records(
+        "chpl_controls", rows, CHPL_COLUMNS,
+        meta={"analysis": "CHPL to control entries", "method": "TF-IDF text match, goods named",
+              "chpl": str(chpl_path), "leads_shown": leads,
+              "thresholds": {"mapping_score": CHPL_MIN_SCORE, "goods_named": CHPL_MIN_GOODS,
+                             "lead_score": CHPL_LEAD_SCORE}})
+    return table.with_caveats(
+        f"HS descriptions name goods, not control parameters: a 'mapping' (score >= {CHPL_MIN_SCORE} and naming "
+        f"the goods) is a candidate for an analyst, not a classification; {n_strong} mappings, {n_leads} weaker "
+        f"leads ({'shown' if leads else 'not shown; --leads shows them'}).")

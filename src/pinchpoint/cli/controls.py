@@ -49,21 +49,22 @@ def register(app: typer.Typer) -> None:
         """Read control lists and store them in the workspace, versioned by date (idempotent); says what each
         version adds and removes against the previous one."""
         from pinchpoint.controls.loaders import load_any
-        from pinchpoint.controls.store import store_list
+        from pinchpoint.controls.store import store_lists
 
+        lists = [load_any(path) for path in paths]  # every file read before the workspace is touched
+        for cl in lists:
+            for problem in cl.problems[:20]:  # before storing, so a refused version still says why
+                typer.echo(f"  problem: {problem}", err=True)
+            if len(cl.problems) > 20:
+                typer.echo(f"  ... and {len(cl.problems) - 20} more problems", err=True)
         with open_workspace(workspace) as ws:
-            for path in paths:
-                cl = load_any(path)
-                for problem in cl.problems[:20]:  # before storing, so a refused version still says why
-                    typer.echo(f"  problem: {problem}", err=True)
-                if len(cl.problems) > 20:
-                    typer.echo(f"  ... and {len(cl.problems) - 20} more problems", err=True)
-                report = store_list(ws, cl, force=force)
-                state = "loaded" if report.created else "already loaded (unchanged)"
-                typer.echo(f"{cl.jurisdiction.value} {cl.version}: {state}; {len(cl.entries)} entries, "
-                           f"{len(cl.problems)} problems ({report.content_hash})")
-                if report.created:
-                    typer.echo(f"  {report.summary()}")
+            reports = store_lists(ws, lists, force=force)  # one transaction: all or none
+        for cl, report in zip(lists, reports, strict=True):
+            state = "loaded" if report.created else "already loaded (unchanged)"
+            typer.echo(f"{cl.jurisdiction.value} {cl.version}: {state}; {len(cl.entries)} entries, "
+                       f"{len(cl.problems)} problems ({report.content_hash})")
+            if report.created:
+                typer.echo(f"  {report.summary()}")
 
     @controls_app.command("list")
     @friendly_errors

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
@@ -81,43 +82,55 @@ def check_version(control_list: ControlList, previous: ControlList | None, today
 
 def store_list(ws: Workspace, control_list: ControlList, *, force: bool = False,
                today: date | None = None) -> LoadReport:
-    """Store a list version and say what it adds and removes against the previous one. Same jurisdiction, date
-    and content: no-op; same jurisdiction and date with new content replaces it in one transaction.
+    """Store a list version and say what it adds and removes against the previous one (see :func:`store_lists`)."""
+    return store_lists(ws, [control_list], force=force, today=today)[0]
+
+
+def store_lists(ws: Workspace, control_lists: Sequence[ControlList], *, force: bool = False,
+                today: date | None = None) -> list[LoadReport]:
+    """Store list versions in one transaction (all or none), each compared with the version it follows. Same
+    jurisdiction, date and content: no-op; same jurisdiction and date with new content replaces it.
 
     A version that has no entries, is dated after ``today`` or keeps less than half of the previous version's
-    entries is refused (:class:`WorkspaceError`) unless ``force``."""
+    entries is refused (:class:`WorkspaceError`, nothing stored) unless ``force``."""
     from pinchpoint.controls.crosswalk import diff_versions
 
     ws.con.execute(_SCHEMA)
-    payload = control_list.model_dump_json()
-    digest = hashlib.sha256(payload.encode()).hexdigest()[:16]
-    key = [control_list.jurisdiction.value, control_list.version]
-    base = partial(LoadReport, control_list.jurisdiction.value, control_list.version, content_hash=digest,
-                   entries=len(control_list.entries))
-    row = ws.con.execute("SELECT content_hash FROM controls_lists WHERE jurisdiction = ? AND version = ?",
-                         key).fetchone()
-    if row is not None and row[0] == digest:
-        return base(created=False, previous=control_list.version)
-    previous = _previous(ws, control_list)
-    reasons = check_version(control_list, previous, today)
-    if reasons and not force:
-        raise WorkspaceError("refused: " + "; ".join(reasons) + " (nothing stored; --force stores it anyway)")
-    changes: dict[str, list[str]] = {"added": [], "removed": [], "changed": []}
-    if previous is not None:
-        for r in diff_versions(previous, control_list).rows:
-            changes[r["change"]].append(r["code"])
+    reports: list[LoadReport] = []
     ws.con.execute("BEGIN TRANSACTION")
     try:
-        ws.con.execute("DELETE FROM controls_lists WHERE jurisdiction = ? AND version = ?", key)
-        ws.con.execute("INSERT INTO controls_lists VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       [*key, control_list.list_name, control_list.source, digest, len(control_list.entries),
-                        len(control_list.problems), datetime.now(UTC).replace(tzinfo=None), payload])
+        for control_list in control_lists:
+            payload = control_list.model_dump_json()
+            digest = hashlib.sha256(payload.encode()).hexdigest()[:16]
+            key = [control_list.jurisdiction.value, control_list.version]
+            base = partial(LoadReport, control_list.jurisdiction.value, control_list.version, content_hash=digest,
+                           entries=len(control_list.entries))
+            row = ws.con.execute("SELECT content_hash FROM controls_lists WHERE jurisdiction = ? AND version = ?",
+                                 key).fetchone()
+            if row is not None and row[0] == digest:
+                reports.append(base(created=False, previous=control_list.version))
+                continue
+            previous = _previous(ws, control_list)  # sees the versions stored earlier in this call
+            reasons = check_version(control_list, previous, today)
+            if reasons and not force:
+                raise WorkspaceError("refused: " + "; ".join(reasons) +
+                                     " (nothing stored; --force stores it anyway)")
+            changes: dict[str, list[str]] = {"added": [], "removed": [], "changed": []}
+            if previous is not None:
+                for r in diff_versions(previous, control_list).rows:
+                    changes[r["change"]].append(r["code"])
+            ws.con.execute("DELETE FROM controls_lists WHERE jurisdiction = ? AND version = ?", key)
+            ws.con.execute("INSERT INTO controls_lists VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           [*key, control_list.list_name, control_list.source, digest, len(control_list.entries),
+                            len(control_list.problems), datetime.now(UTC).replace(tzinfo=None), payload])
+            reports.append(base(created=True, previous=previous.version if previous else None,
+                                added=tuple(changes["added"]), removed=tuple(changes["removed"]),
+                                changed=tuple(changes["changed"])))
         ws.con.execute("COMMIT")
     except BaseException:
         ws.con.execute("ROLLBACK")
         raise
-    return base(created=True, previous=previous.version if previous else None, added=tuple(changes["added"]),
-                removed=tuple(changes["removed"]), changed=tuple(changes["changed"]))
+    return reports
 
 
 def load_lists(ws: Workspace, jurisdictions: list[str] | None = None, as_of: str | None = None

@@ -289,7 +289,7 @@ def check_scope(lists: Sequence[ControlList], scope: str | None) -> None:
     prefixes = {e.code[:2] for c in lists for e in c.entries if CODE.match(e.code)}
     raise unknown("entry in scope", scope, tags | prefixes,
                   where=f"in {', '.join(f'{c.jurisdiction.value} {c.version}' for c in lists)} "
-                        "(a scope is a tag or a code prefix such as 3B)")
+                        f"(a scope is a tag: {', '.join(sorted(tags))}; or a code prefix such as 3B)")
 
 
 def alignment(lists: Sequence[ControlList], jurisdictions: Sequence[str], scope: str | None = None,

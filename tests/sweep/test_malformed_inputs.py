@@ -103,13 +103,6 @@ CASES = [(r, d) for r in READERS for d in DAMAGE if r.header or d != "header-onl
 # Cases that fail today, each with what is wrong. Strict: a case that starts to pass fails the suite until it is
 # taken off this list, so the list only shrinks.
 KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("eu-annex", "binary"): "refused without naming the file",
-    ("eu-annex", "utf16"): "refused without naming the file",
-    ("jp-items", "header-only"): "an empty item table loads",
-    ("jp-items", "cut-mid-record"): "a cut record loads",
-    ("jp-items", "binary"): "refused without naming the file",
-    ("jp-items", "utf16"): "refused without naming the file",
-    ("jp-items", "nul-bytes"): "NUL bytes load",
 }
 
 

@@ -58,7 +58,8 @@ def register(app: typer.Typer) -> None:
             if len(cl.problems) > 20:
                 typer.echo(f"  ... and {len(cl.problems) - 20} more problems", err=True)
         with open_workspace(workspace) as ws:
-            reports = store_lists(ws, lists, force=force)  # one transaction: all or none
+            reports = store_lists(ws, lists, force=force,  # one transaction: all or none
+                                  origins=[str(path) for path in paths])
         for cl, report in zip(lists, reports, strict=True):
             state = "loaded" if report.created else "already loaded (unchanged)"
             typer.echo(f"{cl.jurisdiction.value} {cl.version}: {state}; {len(cl.entries)} entries, "

@@ -203,6 +203,9 @@ def load_jp_items(path: str | Path, version: date = date(2026, 8, 1)) -> Control
             if missing:
                 raise DataError(f"missing column {missing[0]!r}", file=str(path), row=1, field=missing[0])
             rows = list(enumerate(reader, start=2))
+        with path.open("rb") as raw:
+            raw.seek(max(0, path.stat().st_size - 1))
+            ends_with_newline = raw.read(1) in (b"\n", b"\r")
     except OSError as exc:
         raise DataError(f"cannot read file: {exc.strerror}", file=str(path)) from None
     except UnicodeDecodeError as exc:
@@ -211,10 +214,21 @@ def load_jp_items(path: str | Path, version: date = date(2026, 8, 1)) -> Control
         raise DataError(f"not readable CSV: {exc}", file=str(path)) from None
     entries: list[ControlEntry] = []
     problems: list[str] = []
+    if rows and not ends_with_newline:  # kept, but said: a download cut short ends inside its last record
+        problems.append(f"{path}, row {rows[-1][0]}: no line break after the last row (the file may be cut short; "
+                        "the row is kept)")
     seen: set[str] = set()
     for line, row in rows:
         if None in row:  # more cells than columns: a shifted row would put text in the wrong field
             problems.append(f"{path}, row {line}: {len(row[None])} cells more than the {len(JP_COLUMNS)} columns")
+            continue
+        short = [c for c in JP_COLUMNS if row.get(c) is None]
+        if short:  # fewer cells than columns: a cut or merged record
+            problems.append(f"{path}, row {line}, field '{short[0]}': missing ({len(short)} cells fewer than the "
+                            f"{len(JP_COLUMNS)} columns)")
+            continue
+        if any("\x00" in (v or "") for v in row.values()):
+            problems.append(f"{path}, row {line}: NUL bytes in the text")
             continue
         code = (row.get("jp_item") or "").strip()
         gloss = (row.get("gloss_en") or "").strip()

@@ -61,11 +61,12 @@ def _previous(ws: Workspace, control_list: ControlList) -> ControlList | None:
     return ControlList.model_validate_json(row[0]) if row is not None else None
 
 
-def check_version(control_list: ControlList, previous: ControlList | None, today: date | None = None) -> list[str]:
+def check_version(control_list: ControlList, previous: ControlList | None, today: date | None = None,
+                  origin: str = "") -> list[str]:
     """Why a new version looks wrong (empty, dated in the future, losing most of the previous entries)."""
     today = today or datetime.now(UTC).date()
     reasons = []
-    name = f"{control_list.jurisdiction.value} {control_list.version} ({control_list.source})"
+    name = f"{control_list.jurisdiction.value} {control_list.version} ({origin or control_list.source})"
     if not control_list.entries:
         reasons.append(f"{name} has no entries" +
                        (f" ({len(control_list.problems)} could not be read)" if control_list.problems else ""))
@@ -87,19 +88,20 @@ def store_list(ws: Workspace, control_list: ControlList, *, force: bool = False,
 
 
 def store_lists(ws: Workspace, control_lists: Sequence[ControlList], *, force: bool = False,
-                today: date | None = None) -> list[LoadReport]:
+                today: date | None = None, origins: Sequence[str] = ()) -> list[LoadReport]:
     """Store list versions in one transaction (all or none), each compared with the version it follows. Same
     jurisdiction, date and content: no-op; same jurisdiction and date with new content replaces it.
 
     A version that has no entries, is dated after ``today`` or keeps less than half of the previous version's
-    entries is refused (:class:`WorkspaceError`, nothing stored) unless ``force``."""
+    entries is refused (:class:`WorkspaceError`, nothing stored, naming the file from ``origins``) unless
+    ``force``."""
     from pinchpoint.controls.crosswalk import diff_versions
 
     ws.con.execute(_SCHEMA)
     reports: list[LoadReport] = []
     ws.con.execute("BEGIN TRANSACTION")
     try:
-        for control_list in control_lists:
+        for n, control_list in enumerate(control_lists):
             payload = control_list.model_dump_json()
             digest = hashlib.sha256(payload.encode()).hexdigest()[:16]
             key = [control_list.jurisdiction.value, control_list.version]
@@ -111,7 +113,7 @@ def store_lists(ws: Workspace, control_lists: Sequence[ControlList], *, force: b
                 reports.append(base(created=False, previous=control_list.version))
                 continue
             previous = _previous(ws, control_list)  # sees the versions stored earlier in this call
-            reasons = check_version(control_list, previous, today)
+            reasons = check_version(control_list, previous, today, origins[n] if n < len(origins) else "")
             if reasons and not force:
                 raise WorkspaceError("refused: " + "; ".join(reasons) +
                                      " (nothing stored; --force stores it anyway)")

@@ -14,7 +14,6 @@ Japan's items map through the curated table ``controls/data/jp_crosswalk.csv`` (
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
@@ -24,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from pinchpoint.controls.loaders import read_csv_records
 from pinchpoint.controls.model import ControlEntry, ControlList, Jurisdiction
 from pinchpoint.controls.search import ControlIndex, tokens
 from pinchpoint.errors import DataError
@@ -141,23 +141,11 @@ def curated_jp(to: Jurisdiction, path: Path | None = None) -> ResultTable:
     """Japan's items -> EU or U.S. entries, from the curated table (one row per item and counterpart)."""
     path = path or jp_crosswalk_path()
     rows: list[dict[str, Any]] = []
-    try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh)
-            missing = [c for c in CURATED_COLUMNS if c not in (reader.fieldnames or [])]
-            if missing:
-                raise DataError(f"missing column {missing[0]!r}", file=str(path), row=1, field=missing[0])
-            records = list(enumerate(reader, start=2))
-    except OSError as exc:
-        raise DataError(f"cannot read file: {exc.strerror}", file=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not UTF-8 text (byte {exc.start})", file=str(path)) from None
-    except csv.Error as exc:
-        raise DataError(f"not readable CSV: {exc}", file=str(path)) from None
+    records = read_csv_records(path, CURATED_COLUMNS)
     for line, r in records:
         # the table is shipped data: any fault in it is an error, not a row to skip
         if None in r or any(r[c] is None for c in CURATED_COLUMNS):
-            raise DataError(f"expected {len(reader.fieldnames or [])} cells", file=str(path), row=line)
+            raise DataError(f"expected {len(CURATED_COLUMNS)} cells", file=str(path), row=line)
         if r["to_jurisdiction"] != to.value:
             continue
         try:
@@ -296,8 +284,10 @@ def alignment(lists: Sequence[ControlList], jurisdictions: Sequence[str], scope:
               counterparts: Counterparts | None = None) -> ResultTable:
     """For each entry in scope, its counterparts in the other jurisdictions and whether thresholds differ.
 
-    Status: ``controlled by all``; ``not controlled by X`` (no counterpart); ``partly controlled by X (paragraphs)``
-    where X's counterparts cover only some paragraphs of the entry (Japan's items map to paragraphs)."""
+    Status: ``controlled by all`` (a ``same`` counterpart in every other jurisdiction); ``not controlled by X`` (no
+    counterpart); ``partly controlled by X (paragraphs)`` where X's counterparts cover only some paragraphs of the
+    entry (Japan's items map to paragraphs); ``only partial counterparts in X (codes)`` where X's counterparts are
+    all ``partial`` (text similarity or unconfirmed leads), which is no evidence that X controls the entry."""
     from pinchpoint.controls.ids import check_jurisdiction
 
     by_j = {c.jurisdiction.value: c for c in lists}
@@ -319,7 +309,7 @@ def alignment(lists: Sequence[ControlList], jurisdictions: Sequence[str], scope:
                 continue
             row: dict[str, Any] = {"jurisdiction": c.jurisdiction.value, "code": e.code, "heading": e.heading,
                                    "regime": e.regime.value, "tags": list(e.tags)}
-            missing, partly, differs = [], [], []
+            missing, partly, unconfirmed, differs = [], [], [], []
             for other in chosen:
                 if other is c:
                     continue
@@ -333,9 +323,13 @@ def alignment(lists: Sequence[ControlList], jurisdictions: Sequence[str], scope:
                 elif all(r["from_code"] != e.code for r in matches):
                     paragraphs = sorted({r["from_code"] for r in matches})
                     partly.append(f"{j} ({', '.join(paragraphs)})")
+                elif not any(r["relation"] == "same" for r in matches):
+                    # only 'partial' counterparts (text similarity, or leads): not evidence the entry is controlled
+                    unconfirmed.append(f"{j} ({', '.join(sorted({r['to_code'] for r in matches}))})")
                 differs += [ev for r in matches for ev in r["evidence"] if ev.startswith("threshold differs")]
             parts = ([f"not controlled by {', '.join(missing)}"] if missing else []) + \
-                    ([f"partly controlled by {'; '.join(partly)}"] if partly else [])
+                    ([f"partly controlled by {'; '.join(partly)}"] if partly else []) + \
+                    ([f"only partial counterparts in {'; '.join(unconfirmed)}"] if unconfirmed else [])
             row["status"] = "; ".join(parts) if parts else "controlled by all"
             row["threshold_differences"] = differs
             rows.append(row)
@@ -421,19 +415,7 @@ def chpl_controls(chpl_path: Path, lists: Sequence[ControlList], per_code: int =
     index = ControlIndex([e for c in lists for e in c.entries])
     entries = {e.key: e for c in lists for e in c.entries}
     rows: list[dict[str, Any]] = []
-    try:
-        with chpl_path.open(encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh)
-            for column in ("hs6", "description_short"):
-                if column not in (reader.fieldnames or []):
-                    raise DataError(f"missing column {column!r}", file=str(chpl_path), row=1, field=column)
-            records = list(enumerate(reader, start=2))
-    except OSError as exc:
-        raise DataError(f"cannot read file: {exc.strerror}", file=str(chpl_path)) from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not UTF-8 text (byte {exc.start})", file=str(chpl_path)) from None
-    except csv.Error as exc:
-        raise DataError(f"not readable CSV: {exc}", file=str(chpl_path)) from None
+    records = read_csv_records(chpl_path, ("hs6", "description_short"))
     n_strong = n_leads = 0
     for line, r in records:
         hs6, desc = (r.get("hs6") or "").strip(), (r.get("description_short") or "").strip()

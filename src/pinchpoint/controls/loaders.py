@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -184,6 +185,31 @@ def load_eu_annex1(path: str | Path) -> ControlList:
                        entries=tuple(entries), problems=tuple(problems))
 
 
+def read_csv_records(path: Path, columns: Sequence[str]) -> list[tuple[int, dict[Any, Any]]]:
+    """The records of a UTF-8 CSV file that must have ``columns``, each with the line it starts on.
+
+    Errors name the file (and the row and field where there is one); the caller checks the records' cells.
+    """
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in columns if c not in (reader.fieldnames or [])]
+            if missing:
+                raise DataError(f"missing column {missing[0]!r}", file=str(path), row=1, field=missing[0])
+            records: list[tuple[int, dict[Any, Any]]] = []  # DictReader puts extra cells under None
+            start = reader.line_num + 1
+            for record in reader:
+                records.append((start, record))
+                start = reader.line_num + 1
+            return records
+    except OSError as exc:
+        raise DataError(f"cannot read file: {exc.strerror}", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not UTF-8 text (byte {exc.start})", file=str(path)) from None
+    except csv.Error as exc:
+        raise DataError(f"not readable CSV: {exc}", file=str(path)) from None
+
+
 JP_COLUMNS = ("jp_item", "jp_status", "gloss_en", "eu_annex1_candidates", "us_ccl_candidates", "match_regex")
 
 
@@ -196,22 +222,10 @@ def load_jp_items(path: str | Path, version: date = date(2026, 8, 1)) -> Control
     path = Path(path)
     if path.is_dir():
         path = path / "jp_sme_concordance.csv"
-    try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh)
-            missing = [c for c in JP_COLUMNS if c not in (reader.fieldnames or [])]
-            if missing:
-                raise DataError(f"missing column {missing[0]!r}", file=str(path), row=1, field=missing[0])
-            rows = list(enumerate(reader, start=2))
-        with path.open("rb") as raw:
-            raw.seek(max(0, path.stat().st_size - 1))
-            ends_with_newline = raw.read(1) in (b"\n", b"\r")
-    except OSError as exc:
-        raise DataError(f"cannot read file: {exc.strerror}", file=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not UTF-8 text (byte {exc.start})", file=str(path)) from None
-    except csv.Error as exc:
-        raise DataError(f"not readable CSV: {exc}", file=str(path)) from None
+    rows = read_csv_records(path, JP_COLUMNS)
+    with path.open("rb") as raw:
+        raw.seek(max(0, path.stat().st_size - 1))
+        ends_with_newline = raw.read(1) in (b"\n", b"\r")
     entries: list[ControlEntry] = []
     problems: list[str] = []
     if rows and not ends_with_newline:  # kept, but said: a download cut short ends inside its last record

@@ -209,3 +209,14 @@ def test_empty_table_still_shows_its_caveats(capsys: pytest.CaptureFixture[str],
     assert "caveat: Only 2021 shares were loaded." in capsys.readouterr().err
     emit(table, None, tmp_path / "t.csv")
     assert "t.csv.meta.json" in capsys.readouterr().err
+
+
+def test_report_folders_take_the_usual_output_option(tmp_path: Path) -> None:
+    # Every other command writes with -o/--output; the report commands took only --out ("No such option: -o").
+    from typer.testing import CliRunner
+
+    from pinchpoint.cli.main import app
+
+    result = CliRunner().invoke(app, ["demo", "-o", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "demo" / "index.html").exists() or any((tmp_path / "demo").glob("*.html"))

@@ -170,7 +170,8 @@ def register(app: typer.Typer) -> None:
     @friendly_errors
     def report(jurisdictions: Annotated[list[str], typer.Argument(help="Two or more of US, EU, JP.")],
                scope: ScopeOpt = None,
-               out: Annotated[Path, typer.Option("--out", help="Folder for the report.")] = Path("controls-report"),
+               out: Annotated[Path, typer.Option("--out", "--output", "-o", help="Folder for the report.")]
+               = Path("controls-report"),
                workspace: WorkspaceOpt = None) -> None:
         """An alignment report (HTML and CSV) for a working group."""
         from pinchpoint.controls.views import alignment_report

@@ -121,7 +121,8 @@ def exposure(
 @app.command()
 @friendly_errors
 def demo(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the HTML report.")] = Path("pinchpoint-demo"),
+    out: Annotated[Path, typer.Option("--out", "--output", "-o", help="Folder for the HTML report.")]
+    = Path("pinchpoint-demo"),
     dataset: DatasetOpt = "builtin", workspace: WorkspaceOpt = None,
 ) -> None:
     """Top chokepoints and the finished chip's exposure by country, plus an HTML report."""

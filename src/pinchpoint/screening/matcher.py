@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import math
 import multiprocessing as mp
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -194,6 +194,14 @@ class QueryName:
 READING_FACTOR = 0.95  # a spelling read from another script is a guess among several: never a certain match
 SKELETON_FACTOR = 0.9  # consonants alone leave more names alike than a full spelling
 VOWEL_LETTER_FACTOR = 0.85  # a long vowel the query writes (ي, و) and the listed spelling lacks: another name
+
+
+def _extra_tokens(q_tokens: Sequence[str], q_forms: Sequence[str], name: _Name) -> tuple[int, bool]:
+    """How many tokens and legal forms of a listed name the query lacks, and whether the name is exactly the
+    query's (same tokens, same legal forms): only orders matches of equal score, never changes a score."""
+    extra = sum((Counter(name.tokens) - Counter(q_tokens)).values()) + len(set(name.forms) - set(q_forms))
+    exact = Counter(name.tokens) == Counter(q_tokens) and set(name.forms) == set(q_forms)
+    return extra, exact
 
 
 def _refine(score: float, why: dict[str, Any], entity: ListedEntity, country: str | None, entity_type: str | None,
@@ -646,14 +654,23 @@ class Screener:
                     found.append((*self.score(q, self.names[i]), i))
         if is_abjad(text) and only is None:
             found += [(s, why, i) for s, i, why in self.skeleton_matches(text, threshold, lists)]
+        q_forms = analyse(text)[1]
+
+        def rank(s: float, name: _Name) -> tuple[float, bool, int, str, str]:
+            # At the same (shown) score the exact name comes first, then the one with fewer extra tokens and legal
+            # forms ("BANK MELLI IRAN" before "BANK MELLI IRAN ZAO"), then by entity id so the order is stable.
+            extra, exact = _extra_tokens(tokens, q_forms, name)
+            e = self.entities[name.entity]
+            return -round(s, 4), not exact, extra, e.entity_id, e.list_name
+
         best: dict[int, tuple[float, _Name, dict[str, Any]]] = {}
         for s, why, i in found:
             name = self.names[i]
             s = _refine(s, why, self.entities[name.entity], country, entity_type, birth_date)
-            if s >= threshold and (name.entity not in best or s > best[name.entity][0]):
+            if s >= threshold and (name.entity not in best or rank(s, name) < rank(*best[name.entity][:2])):
                 best[name.entity] = (s, name, why)
         out = []
-        for s, name, why in sorted(best.values(), key=lambda x: -x[0])[:limit]:
+        for s, name, why in sorted(best.values(), key=lambda x: rank(x[0], x[1]))[:limit]:
             e = self.entities[name.entity]
             out.append({"query": query, "matched_name": name.text, "entity_id": e.entity_id, "list": e.list_name,
                         "list_version": e.list_version, "score": round(s, 4), "name_kind": name.kind,

@@ -7,7 +7,15 @@ from typing import Annotated, Any
 
 import typer
 
-from pinchpoint.cli.common import FormatOpt, OutputOpt, WorkspaceOpt, friendly_errors, open_workspace, with_command
+from pinchpoint.cli.common import (
+    FormatOpt,
+    OutputOpt,
+    WorkspaceOpt,
+    command_line,
+    friendly_errors,
+    open_workspace,
+    with_command,
+)
 
 ScopeOpt = Annotated[str | None, typer.Option("--scope", help="A code prefix (3B, 4A) or a tag "
                                               "(semiconductor-equipment, advanced-computing, quantum, surveillance).")]
@@ -176,5 +184,5 @@ def register(app: typer.Typer) -> None:
         """An alignment report (HTML and CSV) for a working group."""
         from pinchpoint.controls.views import alignment_report
 
-        path = alignment_report(_lists(workspace), jurisdictions, scope, out)
+        path = alignment_report(_lists(workspace), jurisdictions, scope, out, command=command_line())
         typer.echo(f"report: {path}")

@@ -6,7 +6,6 @@ Heavy modules (NumPy, DuckDB, Pydantic) are imported inside the commands so ``--
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +18,7 @@ from pinchpoint.cli.common import (
     OutputOpt,
     WorkspaceOpt,
     YearOpt,
+    command_line,
     friendly_errors,
     open_chain,
     open_workspace,
@@ -130,7 +130,7 @@ def demo(
     from pinchpoint.reports.demo import build_demo
 
     chain = open_chain(dataset, workspace)
-    result = build_demo(chain, out, command="pinchpoint " + " ".join(sys.argv[1:]))
+    result = build_demo(chain, out, command=command_line())
     print_table(result.chokepoints, ["input_name", "kind", "top_provider", "top_share", "hhi"],
                 title=f"Top chokepoints in {chain.title} (one country >= 65%)", limit=15)
     print_table(result.exposure, ["country", "dependence", "n_impaired_inputs", "critical_inputs"],

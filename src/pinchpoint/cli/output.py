@@ -108,4 +108,4 @@ def command_line() -> str:
 
 def with_command(table: ResultTable) -> ResultTable:
     """``table`` with the command line in its provenance, so results can be reproduced."""
-    return ResultTable(table.name, table.columns, table.rows, {**table.meta, "command": command_line()})
+    return table.with_command(command_line())

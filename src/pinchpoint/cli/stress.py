@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from pinchpoint.cli.common import FormatOpt, OutputOpt, WorkspaceOpt, friendly_errors, open_chain, with_command
+from pinchpoint.cli.common import (
+    FormatOpt,
+    OutputOpt,
+    WorkspaceOpt,
+    command_line,
+    friendly_errors,
+    open_chain,
+    with_command,
+)
 
 scenarios_app = typer.Typer(no_args_is_help=True, help="Packaged stress-test scenarios.")
 
@@ -91,7 +99,8 @@ def register(app: typer.Typer) -> None:
             if report is not None:
                 from pinchpoint.stress.report import write_report
 
-                typer.echo(f"report: {write_report(result, sc, report, chain=net.compiled.chain)}", err=True)
+                written = write_report(result, sc, report, chain=net.compiled.chain, command=command_line())
+                typer.echo(f"report: {written}", err=True)
         else:
             raise ValueError(f"--engine must be static, tts, dynamic or ario, not {engine!r}")
         emit(with_command(table), fmt, output, columns=columns, title=f"{sc.title} ({engine})")

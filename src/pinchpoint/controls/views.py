@@ -140,16 +140,19 @@ def scoped(table: ResultTable, lists: Sequence[ControlList], scope: str | None) 
 
 
 def alignment_report(lists: Sequence[ControlList], jurisdictions: Sequence[str], scope: str | None,
-                     out: Path) -> Path:
-    """Write ``out/index.html`` and ``out/alignment.csv``: what each jurisdiction controls that the others do not."""
+                     out: Path, command: str = "") -> Path:
+    """Write ``out/index.html`` and ``out/alignment.csv``: what each jurisdiction controls that the others do not.
+
+    ``command`` (the command line that asked for the report) goes into the table's provenance and the report's.
+    """
     from pinchpoint.reports import Report, bar_chart
 
-    table = alignment(lists, jurisdictions, scope)
+    table = alignment(lists, jurisdictions, scope).with_command(command)
     out.mkdir(parents=True, exist_ok=True)
     write_table(table, out / "alignment.csv")
     chosen = [j.upper() for j in jurisdictions]
     report = Report(f"Export-control alignment: {' / '.join(chosen)}",
-                    provenance={"scope": scope or "all entries",
+                    provenance={**({"command": command} if command else {}), "scope": scope or "all entries",
                                 **{c.jurisdiction.value: f"{c.list_name} of {c.version}" for c in lists
                                    if c.jurisdiction.value in chosen}})
     counts = {j: (sum(1 for r in table.rows if r["jurisdiction"] == j),

@@ -40,10 +40,13 @@ SHARE_UNITS = {"top_share": "% of supply", "hhi": "0-10,000", "share_us_japan": 
 
 
 def build_demo(chain: SupplyChain, out: Path, command: str = "") -> DemoResult:
-    """Run the three core analyses on ``chain`` and write ``out/index.html`` plus the CSV tables behind it."""
-    choke = chokepoints(chain)
-    expo = exposure(chain)
-    conc = concentration(chain)
+    """Run the three core analyses on ``chain`` and write ``out/index.html`` plus the CSV tables behind it.
+
+    ``command`` (the command line that asked for the report) goes into every table's provenance and the report's.
+    """
+    choke = chokepoints(chain).with_command(command)
+    expo = exposure(chain).with_command(command)
+    conc = concentration(chain).with_command(command)
     target = expo.rows[0]["target_name"] if expo.rows else "(no output)"
     out.mkdir(parents=True, exist_ok=True)
     tables = tuple(write_table(t, out / f"{t.name}.csv") for t in (choke, expo, conc))

@@ -79,6 +79,15 @@ class ResultTable:
                 merged.append(c)
         return ResultTable(self.name, self.columns, self.rows, {**self.meta, "caveats": merged})
 
+    def with_command(self, command: str) -> ResultTable:
+        """A copy recording ``command`` (the command line that made it) in ``meta["command"]``; unchanged if empty.
+
+        Interfaces pass the command in; the library never reads ``sys.argv`` itself.
+        """
+        if not command:
+            return self
+        return ResultTable(self.name, self.columns, self.rows, {**self.meta, "command": command})
+
 
 def format_float(value: float) -> str:
     """A float for people: 2 decimals from 1 up, 3 below, and scientific where 3 decimals would show 0.000."""

@@ -104,12 +104,15 @@ def assumptions(scenario: Scenario, chain: SupplyChain | None = None) -> list[st
     return lines
 
 
-def write_report(result: DynamicResult, scenario: Scenario, out: Path, chain: SupplyChain | None = None) -> Path:
+def write_report(result: DynamicResult, scenario: Scenario, out: Path, chain: SupplyChain | None = None,
+                 command: str = "") -> Path:
+    """``out/index.html`` and the CSV tables behind it; ``command`` (the command line that asked for the report)
+    goes into every table's provenance and the report's."""
     out.mkdir(parents=True, exist_ok=True)
     for table in (result.summary, result.series, result.binding, result.capacity):
-        write_table(table, out / f"{table.name}.csv")
+        write_table(table.with_command(command), out / f"{table.name}.csv")
     report = Report(f"Stress test: {scenario.title}",
-                    provenance={"scenario": scenario.name,
+                    provenance={**({"command": command} if command else {}), "scenario": scenario.name,
                                 "dataset": str(result.summary.meta.get("dataset", scenario.dataset)),
                                 "runs": str(result.runs), "seed": str(result.seed),
                                 "horizon": _days(scenario.horizon_days)})

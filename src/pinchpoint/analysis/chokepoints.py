@@ -12,6 +12,7 @@ from typing import Any
 from pinchpoint.analysis.concentration import concentration
 from pinchpoint.results import ResultTable
 from pinchpoint.supplychain.model import Level, SupplyChain
+from pinchpoint.supplychain.shares import select_shares, share_caveats
 
 DEFAULT_THRESHOLD = 65.0
 CHOKEPOINT_COLUMNS = ("input_id", "input_name", "kind", "stage", "year", "level", "top_provider", "top_share",
@@ -63,7 +64,8 @@ def chokepoints(chain: SupplyChain, *, threshold: float = DEFAULT_THRESHOLD, lev
         meta={"analysis": "chokepoints", "dataset": chain.name, "threshold": threshold,
               "level": Level(level).value, "year": year if year is not None else "latest per input"},
     )
-    caveats = []
+    shares = select_shares(chain, level, year)  # the same selection concentration() read, for the rows shown
+    caveats = share_caveats({r["input_id"]: shares[r["input_id"]] for r in rows})
     if threshold <= 1:
         caveats.append(f"The threshold is a percentage: {threshold:g} means {threshold:g}%, so nearly every input "
                        f"qualifies; for {threshold * 100:g}% give {threshold * 100:g}.")

@@ -21,7 +21,7 @@ from typing import Any
 from pinchpoint.analysis.coalitions import COALITIONS, CONCERN
 from pinchpoint.results import ResultTable
 from pinchpoint.supplychain.model import Level, Provider, ProviderKind, SupplyChain
-from pinchpoint.supplychain.shares import ShareSet, check_year, normalised, select_shares
+from pinchpoint.supplychain.shares import ShareSet, check_year, normalised, select_shares, share_caveats
 
 CONCENTRATION_COLUMNS = (
     "input_id", "input_name", "kind", "stage", "year", "level", "basis", "hhi", "cr1", "cr3", "top_provider",
@@ -77,18 +77,23 @@ def concentration(chain: SupplyChain, *, level: Level | str = Level.COUNTRY, yea
     groups = dict(COALITIONS if coalitions is None else coalitions)
     agg = _aggregate_ids(chain)
     rows = []
+    used: dict[str, ShareSet] = {}
     for subject, ss in select_shares(chain, level, year).items():
         if subject in chain.stage_by_id and not include_stages:
             continue
         rows.append(_row(chain, subject, ss, level, agg, groups, concern))
+        used[subject] = ss
     rows.sort(key=lambda r: (-r["hhi"], r["input_id"]))
     columns = list(CONCENTRATION_COLUMNS) + [f"share_{g}" for g in groups] + ["share_concern", "sources"]
-    return ResultTable.from_records(
+    table = ResultTable.from_records(
         "concentration", rows, columns,
         meta={"analysis": "concentration", "dataset": chain.name, "level": level.value,
               "year": year if year is not None else "latest per input", "coalitions": groups,
               "concern": list(concern)},
     )
+    if any(s in chain.stage_by_id for s in used):
+        return table.with_caveats(*share_caveats(used, "input or stage", "inputs or stages"))
+    return table.with_caveats(*share_caveats(used))
 
 
 def _row(chain: SupplyChain, subject: str, ss: ShareSet, level: Level, agg: frozenset[str],

@@ -12,7 +12,8 @@ for processes, of their stage. See ``docs/analyses.md`` for what the score ignor
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from pinchpoint.analysis.availability import AvailabilityGraph
 from pinchpoint.analysis.concentration import is_aggregate
 from pinchpoint.results import ResultTable
 from pinchpoint.supplychain.model import Input, InputKind, Level, Mode, ProviderKind, RelationKind, SupplyChain
-from pinchpoint.supplychain.shares import check_year, normalised, select_shares
+from pinchpoint.supplychain.shares import ShareSet, check_year, normalised, select_shares, share_caveats
 
 EXPOSURE_COLUMNS = ("country", "dependence", "critical_inputs", "n_impaired_inputs", "target_id", "target_name",
                     "year")
@@ -40,6 +41,8 @@ class CompiledChain:
     loss: NDArray[np.float64]  # (inputs, countries): fraction of own supply the country provides
     has_data: NDArray[np.bool_]  # (inputs,): own shares reported or derived (not inherited)
     edge_weights: NDArray[np.float64]  # substitute weights, in the order of chain.relations
+    share_source: tuple[str | None, ...] = ()  # (inputs,): the input or stage whose shares each input reads
+    share_sets: Mapping[str, ShareSet] = field(default_factory=dict)  # the shares read, by input or stage
 
 
 def compile_chain(chain: SupplyChain, *, year: int | None = None, level: Level = Level.COUNTRY) -> CompiledChain:
@@ -69,41 +72,42 @@ def compile_chain(chain: SupplyChain, *, year: int | None = None, level: Level =
     countries = sorted({p for ss in shares.values() for p, s in ss.shares if p not in aggregate and s > 0})
     cidx = {c: n for n, c in enumerate(countries)}
 
-    def loss_row(subject: str) -> NDArray[np.float64] | None:
-        ss = shares.get(subject)
-        if ss is None:
-            return None
+    def loss_row(subject: str) -> NDArray[np.float64]:
         row = np.zeros(len(countries))
-        for p, frac in normalised(ss):
+        for p, frac in normalised(shares[subject]):
             if p in cidx:
                 row[cidx[p]] = frac
         return row
 
     loss = np.zeros((len(ids), len(countries)))
     has_data = np.zeros(len(ids), dtype=bool)
-    resolved: dict[str, NDArray[np.float64] | None] = {}
+    source: dict[str, str | None] = {}
     type_parent = {r.source: r.target for r in rels if r.kind is RelationKind.IS_TYPE_OF}
-    stage_loss = {s.id: loss_row(s.id) for s in chain.stages}
+    stage_ids = {s.id for s in chain.stages}
 
-    def resolve(input_id: str, depth: int = 0) -> NDArray[np.float64] | None:
-        if input_id in resolved:
-            return resolved[input_id]
-        own = loss_row(input_id)
-        if own is None and input_id in type_parent and depth < 64:
-            own = resolve(type_parent[input_id], depth + 1)  # a type supplied like its category
-        if own is None:
+    def resolve(input_id: str, depth: int = 0) -> str | None:
+        """The input or stage whose shares ``input_id`` reads: its own, else its category's, else its stage's."""
+        if input_id in source:
+            return source[input_id]
+        found: str | None = input_id if input_id in shares else None
+        if found is None and input_id in type_parent and depth < 64:
+            found = resolve(type_parent[input_id], depth + 1)  # a type supplied like its category
+        if found is None:
             inp = chain.input_by_id[input_id]
-            if inp.kind is InputKind.PROCESS and inp.stage is not None:
-                own = stage_loss.get(inp.stage)  # a process performed where its stage is
-        resolved[input_id] = own
-        return own
+            if inp.kind is InputKind.PROCESS and inp.stage in stage_ids and inp.stage in shares:
+                found = inp.stage  # a process performed where its stage is
+        source[input_id] = found
+        return found
 
+    share_source: list[str | None] = []
     for i in ids:
-        row = resolve(i)
-        if row is not None:
-            loss[index[i]] = row
+        subject = resolve(i)
+        if subject is not None:
+            loss[index[i]] = loss_row(subject)
         has_data[index[i]] = i in shares
-    return CompiledChain(chain, ids, index, graph, tuple(countries), loss, has_data, weights)
+        share_source.append(subject)
+    return CompiledChain(chain, ids, index, graph, tuple(countries), loss, has_data, weights, tuple(share_source),
+                         shares)
 
 
 def share_origin(cc: CompiledChain, input_id: str) -> tuple[str, str] | None:
@@ -189,7 +193,15 @@ def exposure(chain: SupplyChain, *, target: str | None = None, year: int | None 
         meta={"analysis": "exposure", "dataset": chain.name, "target": target_input.id,
               "year": year if year is not None else "latest per input"},
     )
-    return table.with_caveats(*year_caveat(cc, up, year))
+    return table.with_caveats(*year_caveat(cc, up, year), *shares_used_caveats(cc, up))
+
+
+def shares_used_caveats(cc: CompiledChain, nodes: list[int]) -> list[str]:
+    """Mixed survey years and scaled groups among the shares that ``nodes`` (the inputs from the target down)
+    read, counted per input (one inheriting its category's or stage's shares counts with their year)."""
+    used = {cc.ids[k]: cc.share_sets[subject] for k in nodes
+            if k < len(cc.share_source) and (subject := cc.share_source[k]) is not None}
+    return share_caveats(used)
 
 
 def year_caveat(cc: CompiledChain, nodes: list[int], year: int | None) -> list[str]:
@@ -255,7 +267,7 @@ def _organisation_exposure(chain: SupplyChain, target_id: str, year: int | None,
         "exposure", rows, ORGANISATION_EXPOSURE_COLUMNS,
         meta={"analysis": "exposure", "level": "organisation", "dataset": chain.name, "target": target_id,
               "year": year if year is not None else "latest per input"})
-    caveats = [*year_caveat(cc, up, year),
+    caveats = [*year_caveat(cc, up, year), *shares_used_caveats(cc, up),
                "Organisation-level exposure reads the organisation shares the dataset reports; it does not split "
                "country shares into firms, and a firm's plants in several countries count as one provider."]
     if without:

@@ -10,7 +10,8 @@ Blank shares (provider known, share unknown) are never treated as zero: they are
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pinchpoint.supplychain.model import Level, Provision, SupplyChain
@@ -99,6 +100,32 @@ def normalised(shares: ShareSet) -> list[tuple[str, float]]:
     total = shares.total
     scale = 100.0 / total if total > 100.0 else 1.0
     return [(p, s * scale / 100.0) for p, s in shares.shares]
+
+
+#: A group summing to more than 100 by less than this is float noise (33.3 + 33.3 + 33.4), not a scaled group.
+_SCALE_TOLERANCE = 1e-6
+
+
+def share_caveats(used: Mapping[str, ShareSet], noun: str = "input", nouns: str = "inputs") -> list[str]:
+    """Caveats on the shares behind a result, ``used`` mapping each input (or stage) it covers to the shares read
+    for it: shares from more than one survey year set side by side, and groups summing over 100 scaled down."""
+    def count(n: int) -> str:
+        return f"{n} {noun if n == 1 else nouns}"
+
+    caveats: list[str] = []
+    by_year = Counter(ss.year for ss in used.values())
+    if len(by_year) > 1:
+        listed = ", ".join(f"{y} ({count(n)})" for y, n in sorted(by_year.items()))
+        caveats.append(f"Shares come from {len(by_year)} different survey years (the latest each {noun} reports): "
+                       f"{listed}. Figures from different years are set side by side as if simultaneous; choose "
+                       "one year to compare like with like.")
+    over = {key: ss.total for key, ss in used.items() if ss.total > 100.0 + _SCALE_TOLERANCE}
+    if over:
+        worst = max(over, key=lambda key: (over[key], key))
+        caveats.append(f"The shares of {count(len(over))} summed to more than 100% (at most "
+                       f"{over[worst]:.6g}%, {worst}) and were scaled down in proportion to sum to 100%, so each "
+                       "provider shows less than the source states.")
+    return caveats
 
 
 def check_year(chain: SupplyChain, year: int | None, level: Level | str = Level.COUNTRY) -> None:

@@ -137,7 +137,8 @@ def test_every_output_records_command_and_caveats(eto_path: Path, tmp_path: Path
     emit(table, OutputFormat.JSON, None)
     doc = json.loads(capsys.readouterr().out)
     assert doc["meta"]["command"] == "pinchpoint concentration -d " + str(eto_path)
-    assert doc["meta"]["dataset"] == table.meta["dataset"] and doc["meta"]["caveats"] == ["Firm shares are estimates."]
+    assert doc["meta"]["dataset"] == table.meta["dataset"] and doc["meta"]["caveats"] == list(table.caveats)
+    assert doc["meta"]["caveats"][-1] == "Firm shares are estimates."
     assert len(doc["rows"]) == len(table)
     emit(table, OutputFormat.CSV, None)
     out, err = capsys.readouterr()
@@ -146,7 +147,7 @@ def test_every_output_records_command_and_caveats(eto_path: Path, tmp_path: Path
     emit(table, None, tmp_path / "c.csv")
     sidecar = json.loads((tmp_path / "c.csv.meta.json").read_text(encoding="utf-8"))
     assert sidecar["meta"]["command"].startswith("pinchpoint concentration")
-    assert sidecar["meta"]["caveats"] == ["Firm shares are estimates."]
+    assert sidecar["meta"]["caveats"] == list(table.caveats)
     emit(table, None, None, columns=["input_id", "hhi"])
     assert "caveat: Firm shares are estimates." in capsys.readouterr().out
 

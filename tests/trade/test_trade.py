@@ -346,3 +346,19 @@ def test_hs_concordance_both_ways(tmp_path: Path) -> None:
     with pytest.raises(DataError) as err:
         load_concordance(table)
     assert err.value.location.row == 3 and err.value.location.field == "HS2022"
+
+
+def test_backfill_counts_reporters_per_period(trade_ws: Path) -> None:
+    """BACI's exporters differ by year: each period's row and the caveat count that year's reporters."""
+    from pinchpoint.trade.circumvention import backfill
+    from pinchpoint.trade.countries import is_aggregate
+
+    expected = {}
+    for year in ("2022", "2024"):
+        with (TRADE / "baci-critical-materials" / f"baci_{year}.csv").open(encoding="utf-8") as fh:
+            expected[year] = len({r["i"] for r in csv.DictReader(fh) if not is_aggregate(r["i"])})
+    assert expected["2022"] != expected["2024"]
+    with Workspace(trade_ws) as ws:
+        table = backfill(flows(ws, ["baci"]), target="RUS")
+    assert {r["period"]: r["reporters"] for r in table.rows} == expected
+    assert any(f"{expected['2022']} in 2022, {expected['2024']} in 2024" in c for c in table.meta["caveats"])

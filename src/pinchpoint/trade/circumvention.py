@@ -309,6 +309,11 @@ def backfill(rel: Any, *, target: str = "RUS", codes: CodeList | None = None,
                              f"to {target} in {source}")
             continue
         covered = {g: [m for m in members if m in reporters] for g, members in groups.items()}
+        # a source's reporters differ by period (BACI 2022 holds 188 exporters, 2024 182): count them per period
+        by_period: dict[str, list[str]] = defaultdict(list)
+        for period, reporter in srel.aggregate("period, reporter", "period, reporter").fetchall():
+            if reporter is not None and not is_aggregate(reporter):
+                by_period[str(period)].append(str(reporter))
         totals: dict[str, float] = defaultdict(float)
         by_group: dict[tuple[str, str], float] = defaultdict(float)
         for period, reporter, value in data:
@@ -318,12 +323,19 @@ def backfill(rel: Any, *, target: str = "RUS", codes: CodeList | None = None,
                     by_group[(period, g)] += float(value)
         for period, total in sorted(totals.items()):
             rows.append({"source": source, "period": period, "target": target, "imports_usd": round(total, 2),
-                         "reporters": len(reporters),
+                         "reporters": len(by_period[period]),
                          **{f"share_{g}": (round(by_group[(period, g)] / total * 100, 4)
                                            if covered[g] and total > 0 else None) for g in groups}})
+        per_period = [len(by_period[period]) for period in sorted(totals)]
+        if len(set(per_period)) == 1:
+            each = "" if per_period[0] == len(reporters) else f", {per_period[0]} in each period"
+        elif len(per_period) <= 6:
+            each = ", " + ", ".join(f"{n} in {period}" for n, period in zip(per_period, sorted(totals), strict=True))
+        else:
+            each = f", {min(per_period)} to {max(per_period)} a period (column reporters)"
         caveats.append(f"{source}: imports of {target} measured from the exports of the {len(reporters)} reporters "
-                       f"it holds ({listing(reporters, 12)}); suppliers absent from it are unknown, not zero, and "
-                       "shares are of these reporters' total")
+                       f"it holds ({listing(reporters, 12)}) across its periods{each}; suppliers absent from it are "
+                       "unknown, not zero, and shares are of these reporters' total")
         for g, members in groups.items():
             lacking = [m for m in members if m not in reporters and not is_pseudo_region(m)]
             if not covered[g]:

@@ -362,3 +362,15 @@ def test_backfill_counts_reporters_per_period(trade_ws: Path) -> None:
         table = backfill(flows(ws, ["baci"]), target="RUS")
     assert {r["period"]: r["reporters"] for r in table.rows} == expected
     assert any(f"{expected['2022']} in 2022, {expected['2024']} in 2024" in c for c in table.meta["caveats"])
+
+
+def test_duplicate_names_the_file_with_its_folder() -> None:
+    """Two folders hold a file of the same name: the problem says which folder's file the row repeats."""
+    name = "Relational_View_2024-11-17T07_25_35.876Z.csv"
+    first = TRADE / "comext-relational" / "kazakhstan_export_eurostat" / name
+    second = TRADE / "comext-relational" / "kazahstan_export_eurostat" / name
+    frame = read("comext-relational", [first, second])
+    duplicates = [p for p in frame.problems if "duplicate of a row" in p]
+    assert duplicates and len(frame) + frame.reported == frame.read_rows
+    assert all(p.reason == f"duplicate of a row in kazakhstan_export_eurostat/{name}: counted once"
+               for p in duplicates)

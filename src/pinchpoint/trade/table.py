@@ -102,7 +102,8 @@ class TradeFrame:
             self._seen[key] = (file, row, value, len(self))
             return False
         first_file, first_row, first_value, position = first
-        first_name, name = Path(first_file).name, Path(file).name
+        # the parent folder too: two downloads often share a file name (kazakhstan_/kazahstan_export_eurostat/)
+        first_name, name = _with_folder(first_file), _with_folder(file)
         conflict = "two rows for one flow with different values: none kept"
         if position < 0:  # the flow is already in conflict
             self.problem(file, row, field_name, f"conflicts with {first_name} row {first_row} for the same flow "
@@ -178,6 +179,12 @@ class TradeFrame:
             con.execute(f"INSERT INTO {name} SELECT {casts} FROM _trade_frame")
         finally:
             con.unregister("_trade_frame")
+
+
+def _with_folder(file: str) -> str:
+    """``folder/name.csv``: a file's name with its parent folder, enough to tell apart two files of one name."""
+    path = Path(file)
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
 
 
 def sql_list(values: Sequence[str]) -> str:

@@ -374,3 +374,26 @@ def test_duplicate_names_the_file_with_its_folder() -> None:
     assert duplicates and len(frame) + frame.reported == frame.read_rows
     assert all(p.reason == f"duplicate of a row in kazakhstan_export_eurostat/{name}: counted once"
                for p in duplicates)
+
+
+def test_growth_empty_codes_says_what_the_filters_left_and_what_the_source_holds(trade_ws: Path) -> None:
+    """EU27_2020 -> KGZ in BACI with no --codes: the codes listed are those left after the reporter and partner
+    filters (named), beside every code BACI holds, both counted from the files."""
+    from pinchpoint.trade.countries import group_members
+    from pinchpoint.trade.query import NoRowsError
+
+    members = set(group_members("EU27_2020"))
+    everything, to_kgz = set(), set()
+    for year in ("2022", "2024"):
+        with (TRADE / "baci-critical-materials" / f"baci_{year}.csv").open(encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):
+                everything.add(r["cmd"])
+                if r["j"] == "KGZ" and r["i"] in members:
+                    to_kgz.add(r["cmd"])
+    assert 0 < len(to_kgz) < len(everything)
+    with Workspace(trade_ws) as ws, pytest.raises(NoRowsError) as caught:
+        growth(flows(ws, ["baci"]), ["EU27_2020"], ["KGZ"], [], "2021", "2025")
+    message = str(caught.value)
+    assert "reporter EU27_2020 and partner KGZ" in message
+    assert f"{len(to_kgz)} codes remain: {', '.join(sorted(to_kgz)[:12])}" in message
+    assert f"baci holds {len(everything)} codes over all its rows" in message

@@ -130,6 +130,7 @@ def _growth_in(rel: Any, source: str, reporters: list[str], partners: list[str],
                compare: str, flow: str) -> tuple[list[dict[str, Any]], list[str], dict[str, dict[int, int]] | None]:
     """Growth rows of one source, the caveats they need and the code levels used."""
     notes: list[str] = []
+    whole_source = rel  # for what the source holds overall, beside what the filters leave
     flows_held = held(rel, "flow")
     if flow not in flows_held:
         raise NoRowsError(f"no rows for flow {flow} in {source}; it holds flows {listing(flows_held)}")
@@ -159,9 +160,12 @@ def _growth_in(rel: Any, source: str, reporters: list[str], partners: list[str],
         products = held(rel, "product")
         hint = "" if not codes else closest_codes(codes[0], products)
         reason = "; ".join(levels.describe())
+        overall = held(whole_source, "product")
         raise NoRowsError(f"no rows for code {what} in {source} for these reporters and partners"
-                          f"{' (' + reason + ')' if reason else ''}; it holds {len(products)} codes: "
-                          f"{listing(products, 12)}{hint}")
+                          f"{' (' + reason + ')' if reason else ''}; after the filters flow {flow}, reporter "
+                          f"{', '.join(reps.actual)} and partner {', '.join(parts.actual)}, {len(products)} codes "
+                          f"remain: {listing(products, 12)}{hint} ({source} holds {len(overall)} codes over all "
+                          f"its rows: {listing(overall, 12)})")
     notes += [f"{source}, {line}" for line in levels.describe() if codes]
     if levels.missing and codes and len(codes) <= 5:
         notes.append(f"{source}: no rows for code(s) {', '.join(levels.missing)}")

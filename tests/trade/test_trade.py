@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 from pathlib import Path
 
@@ -397,3 +398,20 @@ def test_growth_empty_codes_says_what_the_filters_left_and_what_the_source_holds
     assert "reporter EU27_2020 and partner KGZ" in message
     assert f"{len(to_kgz)} codes remain: {', '.join(sorted(to_kgz)[:12])}" in message
     assert f"baci holds {len(everything)} codes over all its rows" in message
+
+
+def test_dependence_says_it_is_mirror_data_and_compares_the_importers_own_filing(tmp_path: Path) -> None:
+    """JPN 811292 in 2024 from Comtrade as filed: the result is built from partners' exports, and the caveats give
+    Japan's own reported imports (its World row, reporter 392, flow M) beside that total."""
+    raw = TRADE / "comtrade-raw" / "comtrade_2024.csv.gz"
+    with gzip.open(raw, "rt", encoding="utf-8") as fh:
+        own = sum(float(r["value"]) for r in csv.DictReader(fh)
+                  if r["reporter"] == "392" and r["partner"] == "0" and r["flow"] == "M" and r["cmd"] == "811292")
+    with Workspace(tmp_path / "ws") as ws:
+        import_frame(ws, read("comtrade", [raw]))
+        table = supplier_concentration(flows(ws, ["comtrade"]), ["JPN"], ["811292"], "2024")
+    (row,) = table.rows
+    caveats = table.meta["caveats"]
+    assert any("partners' reported exports (mirror data, FOB)" in c for c in caveats)
+    assert (f"JPN's own reported imports of 811292 in 2024 (comtrade): USD {own / 1e6:,.1f} m against "
+            f"{row['imports'] / 1e6:,.1f} m from partners' exports") in caveats

@@ -240,10 +240,39 @@ def supplier_concentration(rel: Any, importers: Sequence[str] | None = None, cod
     cols.insert(cols.index("product") + 1, "description")
     caveats = [f"{importer}: no rows (unknown, not zero)" for importer in importers or ()
                if importer not in {r["importer"] for r in rows}]
+    caveats.append("imports are measured from the partners' reported exports (mirror data, FOB), not from the "
+                   "importer's own import declarations (CIF), which can differ widely")
+    caveats += _own_imports(rel, rows)
     return ResultTable.from_records("trade_dependence", rows, cols, meta={"analysis": "supplier concentration",
                                                                           "period": period or "all", "unit": "USD",
                                                                           "coalitions": dict(coalitions or {})}
                                     ).with_caveats(*caveats)
+
+
+def _usd_m(value: float) -> str:
+    return f"{value / 1e6:,.1f} m"
+
+
+def _own_imports(rel: Any, rows: Sequence[Mapping[str, Any]], limit: int = 10) -> list[str]:
+    """Where the source also holds the importer's own import reports (Comtrade as filed), how their total compares
+    with the partners' exports the result is built from: its World row, else the sum over its partners."""
+    if not rows or not rel.filter("flow = 'import'").limit(1).fetchall():
+        return []
+    wanted = sorted({(r["importer"], r["product"], r["period"], r["source"]) for r in rows})[:limit]
+    keys = " AND ".join(f"{column} IN ({sql_list(sorted({key[n] for key in wanted}))})"
+                        for n, column in enumerate(("reporter", "product", "period", "source")))
+    own = {(i, p, t, s): v for i, p, t, s, v in rel.filter(f"flow = 'import' AND ({keys})").aggregate(
+        "reporter, product, period, source, coalesce(sum(value_usd) FILTER (WHERE partner = 'WLD'), "
+        f"sum(value_usd) FILTER (WHERE NOT {aggregate_sql('partner')})) AS v",
+        "reporter, product, period, source").fetchall() if v is not None}
+    mirror = {(r["importer"], r["product"], r["period"], r["source"]): r["imports"] for r in rows}
+    out = [f"{i}'s own reported imports of {p} in {t} ({s}): USD {_usd_m(float(own[(i, p, t, s)]))} against "
+           f"{_usd_m(float(mirror[(i, p, t, s)]))} from partners' exports" for i, p, t, s in wanted
+           if (i, p, t, s) in own]
+    if out and len(mirror) > limit:
+        out.append(f"own reported imports compared for the first {limit} of {len(mirror)} importer, code and "
+                   "period rows only")
+    return out
 
 
 def supplier_concentration_relation(rel: Any, importers: Sequence[str] | None = None, codes: Sequence[str] = (),

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from common import best_of, report  # noqa: E402
+from common import ServedLists, best_of, report  # noqa: E402
 
 LISTS = ROOT.parent / "shared" / "data" / "screening" / "lists"
 BENCH = ROOT.parent / "shared" / "data" / "screening" / "benchmarks"
@@ -170,44 +170,16 @@ def cross_script(screener) -> bool:  # type: ignore[no-untyped-def]
 
 def api_latency(lists) -> bool:  # type: ignore[no-untyped-def]
     """p95 of one-name POST /screen requests to ``pinchpoint serve`` on loopback (after 20 warm-up requests)."""
-    import socket
-    import subprocess
-    import tempfile
-
     import httpx
 
-    from pinchpoint.screening.store import store_list
-    from pinchpoint.workspace import Workspace
-
     queries = names("yente_negatives_us.csv", 520) + names("yente_positives_un_treated.csv", 100)
-    with tempfile.TemporaryDirectory() as tmp:
-        ws_path = Path(tmp) / "ws"
-        with Workspace(ws_path) as ws:
-            for lst in lists:
-                store_list(ws, lst)
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        server = subprocess.Popen([sys.executable, "-m", "pinchpoint", "serve", "--port", str(port),
-                                   "--workspace", str(ws_path)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            with httpx.Client(timeout=60) as client:
-                for _ in range(300):
-                    try:
-                        client.get(f"{url}/lists")
-                        break
-                    except httpx.TransportError:
-                        time.sleep(0.1)
-                times = []
-                for q in queries:
-                    t0 = time.perf_counter()
-                    response = client.post(f"{url}/screen", json={"names": [q]})
-                    times.append(time.perf_counter() - t0)
-                    response.raise_for_status()
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with ServedLists(lists) as served, httpx.Client(timeout=60) as client:
+        times = []
+        for q in queries:
+            t0 = time.perf_counter()
+            response = client.post(f"{served.url}/screen", json={"names": [q]})
+            times.append(time.perf_counter() - t0)
+            response.raise_for_status()
     import numpy as np
 
     p95 = float(np.percentile(times[20:], 95))

@@ -14,10 +14,7 @@ import asyncio
 import csv
 import os
 import re
-import socket
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +23,10 @@ from typing import TypeVar
 T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from common import ServedLists  # noqa: E402
+
 LISTS = ROOT.parent / "shared" / "data" / "screening" / "lists"
 BENCH = ROOT.parent / "shared" / "data" / "screening" / "benchmarks"
 FILES = ["ofac_sdn_20240503.csv", "un_sc_consolidated_20260227.xml", "meti_eul_20250929.xlsx",
@@ -93,73 +94,44 @@ def main() -> int:
     if not LISTS.exists():
         print(f"skipped: {LISTS} not found")
         return 0
-    import httpx
-
     from pinchpoint.screening.loaders import load_list
-    from pinchpoint.screening.store import store_list
-    from pinchpoint.workspace import Workspace
 
     lists = [load_list(LISTS / f) for f in FILES]
     names = mixed_names(lists)
-    with tempfile.TemporaryDirectory() as tmp:
-        ws_path = Path(tmp) / "ws"
-        with Workspace(ws_path) as ws:
-            for lst in lists:
-                store_list(ws, lst)
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        workers = min(2, os.cpu_count() or 1)  # one process per core: screening is CPU-bound under one GIL each
-        server = subprocess.Popen([sys.executable, "-m", "pinchpoint", "serve", "--port", str(port), "--workers",
-                                   str(workers), "--workspace", str(ws_path)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            t0 = time.perf_counter()
-            with httpx.Client(timeout=300) as client:
-                for _ in range(600):
-                    try:
-                        client.get(f"{url}/lists")
-                        break
-                    except httpx.TransportError:
-                        time.sleep(0.1)
-            # every worker builds its index on its first request: enough at once that each gets some
-            _, warm = asyncio.run(_load(url, [("/screen", {"names": [n]}) for n in names[:20]], parallel=20))
-            if set(warm) != {"200"}:
-                print(f"warm-up failed: {warm}")
-                return 1
-            print(f"server ({workers} workers) up with {sum(len(lst.entities) for lst in lists):,} entities in "
-                  f"{time.perf_counter() - t0:.1f} s; {len(names)} names in 5 scripts")
-            burst = [("/screen", {"names": [names[k % len(names)]]}) for k in range(200)]
-            times, outcomes = asyncio.run(_load(url, burst, parallel=200))
-            errors_5xx = sum(n for k, n in outcomes.items() if k.startswith("5"))
-            burst_ok = errors_5xx == 0 and outcomes.get("200", 0) == 200
-            print(f"{'200 concurrent POST /screen, 5 scripts':<48} p50 {_p(times, 50) * 1000:7.1f} ms   "
-                  f"p95 {_p(times, 95) * 1000:7.1f} ms   outcomes {outcomes}   5xx: {errors_5xx} "
-                  f"(goal 0: {'met' if burst_ok else 'MISSED'})")
-            steady = [("/screen", {"names": [names[k % len(names)]]}) for k in range(1000)]
-            base_wall, (base_times, base_outcomes) = _timed(lambda: asyncio.run(_load(url, [("/lists", None)] * 1000,
-                                                                                          parallel=50)))
-            wall, (times, outcomes) = _timed(lambda: asyncio.run(_load(url, steady, parallel=50)))
-            failed = sum(n for k, n in outcomes.items() if k != "200")
-            p95, base_p95 = _p(times, 95), _p(base_times, 95)
-            steady_ok = failed == 0 and p95 < GOAL_P95
-            print(f"{'GET /lists x1,000, 50 in flight (baseline)':<48} p50 {_p(base_times, 50) * 1000:7.1f} ms   "
-                  f"p95 {base_p95 * 1000:7.1f} ms   {1000 / base_wall:6.0f} req/s   outcomes {base_outcomes}")
-            print(f"{'POST /screen x1,000, 50 in flight':<48} p50 {_p(times, 50) * 1000:7.1f} ms   "
-                  f"p95 {p95 * 1000:7.1f} ms   {1000 / wall:6.0f} req/s   outcomes {outcomes}   "
-                  f"ratio to baseline p95 {p95 / base_p95:5.2f}x   "
-                  f"goal no errors, p95 < {GOAL_P95 * 1000:.0f} ms: {'met' if steady_ok else 'MISSED'}")
-        finally:
-            server.terminate()
-            try:
-                _, stderr = server.communicate(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                _, stderr = server.communicate()
-            tracebacks = stderr.decode(errors="replace").count("Traceback")
-            if tracebacks:
-                print(f"server logged {tracebacks} tracebacks")
+    workers = min(2, os.cpu_count() or 1)  # one process per core: screening is CPU-bound under one GIL each
+    t0 = time.perf_counter()
+    with ServedLists(lists, workers) as served:
+        url = served.url
+        # every worker builds its index on its first request: enough at once that each gets some
+        _, warm = asyncio.run(_load(url, [("/screen", {"names": [n]}) for n in names[:20]], parallel=20))
+        if set(warm) != {"200"}:
+            print(f"warm-up failed: {warm}")
+            return 1
+        print(f"server ({workers} workers) up with {sum(len(lst.entities) for lst in lists):,} entities in "
+              f"{time.perf_counter() - t0:.1f} s; {len(names)} names in 5 scripts")
+        burst = [("/screen", {"names": [names[k % len(names)]]}) for k in range(200)]
+        times, outcomes = asyncio.run(_load(url, burst, parallel=200))
+        errors_5xx = sum(n for k, n in outcomes.items() if k.startswith("5"))
+        burst_ok = errors_5xx == 0 and outcomes.get("200", 0) == 200
+        print(f"{'200 concurrent POST /screen, 5 scripts':<48} p50 {_p(times, 50) * 1000:7.1f} ms   "
+              f"p95 {_p(times, 95) * 1000:7.1f} ms   outcomes {outcomes}   5xx: {errors_5xx} "
+              f"(goal 0: {'met' if burst_ok else 'MISSED'})")
+        steady = [("/screen", {"names": [names[k % len(names)]]}) for k in range(1000)]
+        base_wall, (base_times, base_outcomes) = _timed(lambda: asyncio.run(_load(url, [("/lists", None)] * 1000,
+                                                                                      parallel=50)))
+        wall, (times, outcomes) = _timed(lambda: asyncio.run(_load(url, steady, parallel=50)))
+        failed = sum(n for k, n in outcomes.items() if k != "200")
+        p95, base_p95 = _p(times, 95), _p(base_times, 95)
+        steady_ok = failed == 0 and p95 < GOAL_P95
+        print(f"{'GET /lists x1,000, 50 in flight (baseline)':<48} p50 {_p(base_times, 50) * 1000:7.1f} ms   "
+              f"p95 {base_p95 * 1000:7.1f} ms   {1000 / base_wall:6.0f} req/s   outcomes {base_outcomes}")
+        print(f"{'POST /screen x1,000, 50 in flight':<48} p50 {_p(times, 50) * 1000:7.1f} ms   "
+              f"p95 {p95 * 1000:7.1f} ms   {1000 / wall:6.0f} req/s   outcomes {outcomes}   "
+              f"ratio to baseline p95 {p95 / base_p95:5.2f}x   "
+              f"goal no errors, p95 < {GOAL_P95 * 1000:.0f} ms: {'met' if steady_ok else 'MISSED'}")
+    tracebacks = served.stderr.count("Traceback")
+    if tracebacks:
+        print(f"server logged {tracebacks} tracebacks")
     return 0 if burst_ok and steady_ok and not tracebacks else 1
 
 

@@ -30,11 +30,12 @@ sys.path.insert(0, str(ROOT))
 
 def eto_end_to_end() -> bool:
     from pinchpoint.analysis import chokepoints, concentration, exposure
+    from pinchpoint.supplychain.load import import_dataset
     from pinchpoint.workspace import Workspace
 
     def ours() -> None:
         with tempfile.TemporaryDirectory() as tmp, Workspace(Path(tmp)) as ws:
-            ws.import_path(ETO, name="eto")
+            import_dataset(ws, ETO, name="eto")
             chain = ws.load("eto")
             concentration(chain)
             chokepoints(chain)

@@ -8,6 +8,7 @@ import pytest
 
 from pinchpoint.errors import WorkspaceError
 from pinchpoint.supplychain.eto import load_eto
+from pinchpoint.supplychain.load import import_dataset
 from pinchpoint.workspace import Workspace
 
 
@@ -19,7 +20,7 @@ def count(ws: Workspace, table: str) -> int:
 
 def test_import_then_load_round_trips(eto_path: Path, tmp_path: Path) -> None:
     with Workspace(tmp_path / "ws") as ws:
-        rec = ws.import_path(eto_path, name="eto")
+        rec = import_dataset(ws, eto_path, name="eto")
         assert rec.created and rec.n_inputs == 126 and rec.n_provisions == 1300
         assert len(rec.version) == 16
         loaded = ws.load("eto")
@@ -32,13 +33,13 @@ def test_import_then_load_round_trips(eto_path: Path, tmp_path: Path) -> None:
 
 def test_reimport_is_idempotent_and_a_change_is_a_new_version(eto_copy: Path, tmp_path: Path) -> None:
     with Workspace(tmp_path / "ws") as ws:
-        first = ws.import_path(eto_copy, name="eto")
-        again = ws.import_path(eto_copy, name="eto")
+        first = import_dataset(ws, eto_copy, name="eto")
+        again = import_dataset(ws, eto_copy, name="eto")
         assert not again.created and again.version == first.version
         assert count(ws, "datasets") == 1 and count(ws, "provisions") == 1300
         with (eto_copy / "provision.csv").open("a", encoding="utf-8") as fh:
             fh.write("\n")  # any change to the files is a new version, even a harmless one
-        changed = ws.import_path(eto_copy, name="eto")
+        changed = import_dataset(ws, eto_copy, name="eto")
         assert changed.created and changed.version != first.version
         assert ws.versions("eto") == [changed.version, first.version]
 
@@ -55,11 +56,11 @@ def test_a_failed_import_leaves_the_workspace_as_it_was(eto_path: Path, tmp_path
 
         monkeypatch.setattr(Workspace, "_insert", failing)
         with pytest.raises(OSError, match="disk full"):
-            ws.import_path(eto_path, name="eto")
+            import_dataset(ws, eto_path, name="eto")
         for table in ("datasets", "inputs", "providers", "provisions", "relations"):
             assert count(ws, table) == 0, table
         monkeypatch.setattr(Workspace, "_insert", original)
-        assert ws.import_path(eto_path, name="eto").created  # and it works once the fault is gone
+        assert import_dataset(ws, eto_path, name="eto").created  # and it works once the fault is gone
 
 
 def test_invalid_data_never_reaches_the_workspace(eto_copy: Path, tmp_path: Path) -> None:
@@ -68,13 +69,13 @@ def test_invalid_data_never_reaches_the_workspace(eto_copy: Path, tmp_path: Path
     (eto_copy / "sequence.csv").write_text(text.rstrip("\n") + "\n" + cycle, encoding="utf-8")
     with Workspace(tmp_path / "ws") as ws:
         with pytest.raises(Exception, match="cycle"):
-            ws.import_path(eto_copy, name="eto")
+            import_dataset(ws, eto_copy, name="eto")
         assert count(ws, "datasets") == 0
 
 
 def test_unknown_dataset_lists_what_exists(eto_path: Path, tmp_path: Path) -> None:
     with Workspace(tmp_path / "ws") as ws:
-        ws.import_path(eto_path, name="eto")
+        import_dataset(ws, eto_path, name="eto")
         with pytest.raises(WorkspaceError, match=r"no dataset 'etoo'.*datasets: eto"):
             ws.load("etoo")
 

@@ -159,8 +159,10 @@ def data_import(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Validate a dataset and store it in the workspace (idempotent)."""
+    from pinchpoint.supplychain.load import import_dataset
+
     with open_workspace(workspace) as ws:
-        rec = ws.import_path(path, name=name)
+        rec = import_dataset(ws, path, name=name)
         where = ws.path
     state = "imported" if rec.created else "already imported (unchanged)"
     typer.echo(f"{rec.name}@{rec.version}: {state}; {rec.n_inputs} inputs, {rec.n_provisions} provisions "
@@ -201,13 +203,14 @@ def data_fetch(
 ) -> None:
     """Download a public dataset (with the publisher's licence) and import it."""
     from pinchpoint.supplychain.fetch import fetch_eto
+    from pinchpoint.supplychain.load import import_dataset
 
     if source != "eto":
         raise ValueError(f"unknown source {source!r}; available: eto")
     with open_workspace(workspace) as ws:
         target = dest or ws.path.parent / "downloads" / "eto"
         folder = fetch_eto(target, from_dir=from_dir, progress=lambda m: typer.echo(m, err=True))
-        rec = ws.import_path(folder, name="eto")
+        rec = import_dataset(ws, folder, name="eto")
     typer.echo(f"eto@{rec.version}: {rec.n_inputs} inputs, {rec.n_provisions} provisions in {folder} "
                "(CC BY-NC 4.0: Emerging Technology Observatory / CSET)")
 

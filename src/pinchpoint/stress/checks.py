@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from pinchpoint.errors import DataError, Location
-from pinchpoint.stress.network import StressNetwork
+from pinchpoint.stress.network import StressNetwork, peak_loss
 from pinchpoint.stress.scenario import CapacityLoss, DemandSurge, ExportBan, Scenario
 from pinchpoint.supplychain.countries import country_name, normalise_country
 from pinchpoint.supplychain.model import InputKind, ProviderKind
@@ -129,7 +129,6 @@ def granularity_caveats(net: StressNetwork, scenario: Scenario) -> list[str]:
     shocks cut, the inputs that set its shortfall (at the shocks' peak) and have no shares of their own take those of
     a whole stage or category, so a shock concentrated in one segment of it shows as the stage's average."""
     from pinchpoint.analysis.exposure import _incoming, binding_inputs, share_origin
-    from pinchpoint.stress.engines import peak_loss
 
     cc = net.compiled
     chain = cc.chain

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from pinchpoint.errors import PinchpointError
 from pinchpoint.results import ResultTable
 from pinchpoint.stress.checks import check_scenario, granularity_caveats
-from pinchpoint.stress.network import FloatArray, StressNetwork, shock_arrays
+from pinchpoint.stress.network import FloatArray, StressNetwork, peak_loss, shock_arrays
 from pinchpoint.stress.scenario import ExportBan, Scenario
 from pinchpoint.supplychain.model import InputKind, RelationKind
 
@@ -34,16 +34,6 @@ class SimulationError(PinchpointError):
 
 
 # Static ---------------------------------------------------------------------------------------------------------
-def peak_loss(net: StressNetwork, scenario: Scenario) -> FloatArray:
-    """Each input's own-supply loss with every supply shock at full severity (export leakage deducted)."""
-    supply, _ = shock_arrays(net, scenario)
-    loss = np.zeros(net.n)
-    for shares, shock in supply:
-        size = shock.fraction * ((1.0 - shock.leakage) if isinstance(shock, ExportBan) else 1.0)
-        loss += shares * size
-    return np.clip(loss, 0.0, 1.0)
-
-
 def run_static(net: StressNetwork, scenario: Scenario) -> ResultTable:
     """Availability propagated once at the shocks' peak: the long-run loss with no buffers and no adaptation."""
     caveats = check_scenario(net, scenario) + granularity_caveats(net, scenario)

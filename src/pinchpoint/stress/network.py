@@ -142,3 +142,13 @@ def shock_arrays(net: StressNetwork, scenario: Scenario) -> tuple[list[tuple[Flo
         else:
             supply.append((net.shock_shares(shock), shock))
     return supply, demand
+
+
+def peak_loss(net: StressNetwork, scenario: Scenario) -> FloatArray:
+    """Each input's own-supply loss with every supply shock at full severity (export leakage deducted)."""
+    supply, _ = shock_arrays(net, scenario)
+    loss = np.zeros(net.n)
+    for shares, shock in supply:
+        size = shock.fraction * ((1.0 - shock.leakage) if isinstance(shock, ExportBan) else 1.0)
+        loss += shares * size
+    return np.clip(loss, 0.0, 1.0)

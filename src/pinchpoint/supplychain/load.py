@@ -14,7 +14,7 @@ from pinchpoint.errors import DataError, WorkspaceError
 from pinchpoint.supplychain.model import SupplyChain
 
 if TYPE_CHECKING:
-    from pinchpoint.workspace.store import Workspace
+    from pinchpoint.workspace.store import DatasetRecord, Workspace
 
 BUILTIN_NAMES = ("builtin", "semiconductors-builtin")
 
@@ -75,3 +75,21 @@ def load_chain(ref: str | Path | None = None, *, workspace: Workspace | None = N
     except WorkspaceError as exc:
         raise WorkspaceError(f"{text!r} is neither a file or folder nor a dataset in the workspace "
                              f"({exc})") from None
+
+
+def import_dataset(workspace: Workspace, path: str | Path, *, name: str | None = None) -> DatasetRecord:
+    """Load, validate and store a dataset in ``workspace``; idempotent for unchanged files.
+
+    It lives here, above the workspace, so that the workspace stores chains without knowing how files are read.
+    """
+    from pinchpoint.workspace.store import content_hash
+
+    src = Path(path).expanduser().resolve()
+    fmt = detect_format(src)
+    version = content_hash(src)
+    if name is not None:
+        known = workspace.record(name, version)
+        if known is not None:  # same files already imported and validated
+            return known
+    chain = load_path(src, name=name)
+    return workspace.store(chain, version=version, source_path=str(src), fmt=fmt)

@@ -180,21 +180,8 @@ class Workspace:
         self.con.close()
 
     # Import ---------------------------------------------------------------------------------
-    def import_path(self, path: str | Path, *, name: str | None = None) -> DatasetRecord:
-        """Load, validate and store a dataset; idempotent for unchanged files."""
-        from pinchpoint.supplychain.load import detect_format, load_path
-
-        src = Path(path).expanduser().resolve()
-        fmt = detect_format(src)
-        version = content_hash(src)
-        if name is not None:
-            known = self._record(name, version)
-            if known is not None:  # same files already imported and validated
-                return known
-        chain = load_path(src, name=name)
-        return self.store(chain, version=version, source_path=str(src), fmt=fmt)
-
-    def _record(self, name: str, version: str) -> DatasetRecord | None:
+    def record(self, name: str, version: str) -> DatasetRecord | None:
+        """The stored dataset ``name`` at ``version``, if any."""
         row = self.con.execute(
             "SELECT source_path, format, title, imported_at, n_inputs, n_provisions FROM datasets "
             "WHERE name = ? AND version = ?", [name, version]).fetchone()
@@ -204,7 +191,7 @@ class Workspace:
 
     def store(self, chain: SupplyChain, *, version: str, source_path: str, fmt: str) -> DatasetRecord:
         """Store ``chain`` as ``version`` in one transaction (a no-op if that version exists)."""
-        existing = self._record(chain.name, version)
+        existing = self.record(chain.name, version)
         if existing is not None:
             return existing
         now = datetime.now(UTC).replace(tzinfo=None)  # stored as UTC

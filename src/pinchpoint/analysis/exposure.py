@@ -227,12 +227,13 @@ def find_input(chain: SupplyChain, ref: str) -> Input:
     try:
         return chain.input(ref)
     except KeyError:
-        from pinchpoint.errors import DataError
-        from pinchpoint.supplychain.suggest import did_you_mean
+        from pinchpoint.errors import NotFoundError
+        from pinchpoint.supplychain.suggest import closest, did_you_mean
 
-        raise DataError(f"no input with id or name {ref!r} in dataset {chain.name!r}: "
-                        + did_you_mean(ref, {i.id: i.name for i in chain.inputs}, "input ids"),
-                        field="target") from None
+        choices = {i.id: i.name for i in chain.inputs}
+        raise NotFoundError(f"no input with id or name {ref!r} in dataset {chain.name!r}: "
+                            + did_you_mean(ref, choices, "input ids"), suggestions=closest(ref, choices),
+                            what="input", value=ref, field="target") from None
 
 
 def _organisation_exposure(chain: SupplyChain, target_id: str, year: int | None,
@@ -295,17 +296,17 @@ def import_exposure(chain: SupplyChain, country: str, *, year: int | None = None
     the input its own producers would lose. Rows are (input, foreign supplier) pairs with a dependence above zero,
     largest loss first.
     """
-    from pinchpoint.errors import DataError
+    from pinchpoint.errors import NotFoundError
     from pinchpoint.supplychain.countries import country_name, normalise_country
-    from pinchpoint.supplychain.suggest import did_you_mean
+    from pinchpoint.supplychain.suggest import closest, did_you_mean
 
     cc = compiled or compile_chain(chain, year=year)
     code = normalise_country(country)
     choices = {c: country_name(c) for c in cc.countries}
     if code is None or code not in cc.countries:
         what = f"unknown country {country!r}" if code is None else f"{code} has no share of any input"
-        raise DataError(f"{what} in dataset {chain.name!r}: " + did_you_mean(country, choices, "countries"),
-                        field="country")
+        raise NotFoundError(f"{what} in dataset {chain.name!r}: " + did_you_mean(country, choices, "countries"),
+                            suggestions=closest(country, choices), what="country", value=country, field="country")
     x = cc.countries.index(code)
     own = 1.0 - cc.loss
     avail = cc.graph.propagate(own)

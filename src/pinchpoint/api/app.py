@@ -2,7 +2,9 @@
 
 Hostile input is normal input: request bodies are capped before they are read whole (413), and a malformed
 request is answered 422 with where and what is wrong, never with the input itself (a 50 MB body must not come back
-as a 50 MB error), nor with a traceback.
+as a 50 MB error), nor with a traceback. Errors the core raises are mapped in one handler (``error_status``):
+not found 404, bad argument or data 422, missing extra 501, nothing loaded in the workspace 503, each answered
+``{"error": kind, "message": ..., "problems": [...]}``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import pinchpoint
+from pinchpoint.errors import MissingExtraError, NotFoundError, PinchpointError, WorkspaceError
 
 # Modules under pinchpoint.api that define ``router`` (a fastapi.APIRouter). Domains append themselves here.
 ROUTER_MODULES: list[str] = ["controls", "screening"]
@@ -100,6 +103,34 @@ async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=422, content={"detail": validation_errors(errors)})
 
 
+def error_status(exc: PinchpointError) -> int:
+    """The one place the API maps core errors to HTTP statuses."""
+    if isinstance(exc, NotFoundError):
+        return 404
+    if isinstance(exc, MissingExtraError):
+        return 501
+    if isinstance(exc, WorkspaceError):
+        return 503  # nothing loaded yet (no lists, no trade data): the service is not ready for this request
+    return 422  # bad argument, bad data, any other user error
+
+
+def error_body(exc: PinchpointError) -> dict[str, Any]:
+    """``{"error": kind, "message": ..., "problems": [...]}``, plus ``suggestions`` for an unknown id."""
+    body: dict[str, Any] = {"error": exc.kind, "message": str(exc)[:2000],
+                            "problems": [p.to_dict() for p in exc.problems[:MAX_REPORTED_ERRORS]]}
+    if isinstance(exc, NotFoundError):
+        body["suggestions"] = exc.suggestions
+    if isinstance(exc, MissingExtraError):
+        body["extra"] = exc.extra
+    return body
+
+
+async def _pinchpoint_error(request: Request, exc: Exception) -> JSONResponse:
+    if not isinstance(exc, PinchpointError):  # pragma: no cover - registered for PinchpointError only
+        return await _unexpected(request, exc)
+    return JSONResponse(status_code=error_status(exc), content=error_body(exc))
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     # a bug, not the client's fault: logged with its traceback here, never sent to the client
     log.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -112,6 +143,7 @@ def create_app(workspace: Path | None = None, max_body_bytes: int = MAX_BODY_BYT
                   description="Economic-security analysis of critical-technology supply chains.")
     app.state.workspace = workspace
     app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(PinchpointError, _pinchpoint_error)
     app.add_exception_handler(Exception, _unexpected)
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     for name in ROUTER_MODULES:

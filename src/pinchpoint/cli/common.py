@@ -29,8 +29,35 @@ WorkspaceOpt = Annotated[Path | None, typer.Option("--workspace", help="Workspac
                                                    envvar="PINCHPOINT_WORKSPACE")]
 
 
+# What the CLI adds to a core error about something missing: how to get it with a command (the core never names one)
+HINTS: dict[str, str] = {
+    "control lists": "load them: pinchpoint controls load PATH...",
+    "restricted-party lists": "load them: pinchpoint lists load PATH...",
+    "trade data": "import some: pinchpoint trade import FORMAT PATH...",
+    "datasets": "import one: pinchpoint data import PATH",
+}
+
+
+def error_message(exc: BaseException) -> str:
+    """The one line the CLI prints for a user error, with the CLI's own hint for what is missing."""
+    from pinchpoint.errors import NotFoundError, WorkspaceError
+
+    message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    what = getattr(exc, "what", "") if isinstance(exc, NotFoundError | WorkspaceError) else ""
+    hint = HINTS.get(what)
+    return f"{message} ({hint})" if hint and hint not in message else message
+
+
+def exit_code(exc: BaseException) -> int:
+    """3 when an optional extra is missing (install it and retry), 2 for every other user error."""
+    from pinchpoint.errors import MissingExtraError
+
+    return 3 if isinstance(exc, MissingExtraError) else 2
+
+
 def friendly_errors(func: F) -> F:
-    """Report user errors in one line on stderr (exit 2) instead of a traceback."""
+    """Report user errors in one line on stderr instead of a traceback: exit 2 (not found, bad argument, bad data,
+    workspace), or 3 for a missing optional extra. The one place the CLI maps errors to exit codes."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -39,9 +66,8 @@ def friendly_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except (PinchpointError, ValueError, KeyError, FileNotFoundError) as exc:
-            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-            typer.echo(f"error: {message}", err=True)
-            raise typer.Exit(2) from None
+            typer.echo(f"error: {error_message(exc)}", err=True)
+            raise typer.Exit(exit_code(exc)) from None
 
     return wrapper  # type: ignore[return-value]
 

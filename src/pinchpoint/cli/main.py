@@ -225,10 +225,10 @@ def serve(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Run the HTTP API (FastAPI; OpenAPI schema at /docs). Needs the 'api' extra."""
-    try:
-        import uvicorn
-    except ImportError:
-        raise ValueError("the HTTP API needs the 'api' extra: pip install 'pinchpoint[api]'") from None
+    from pinchpoint.errors import import_extra
+
+    uvicorn = import_extra("uvicorn", "api", "the HTTP API")
+    import_extra("fastapi", "api", "the HTTP API")
     from pinchpoint.api.app import WORKSPACE_ENV, create_app
 
     if workers == 1:

@@ -7,10 +7,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pinchpoint.controls.model import Jurisdiction
-from pinchpoint.errors import PinchpointError
+from pinchpoint.errors import NotFoundError
 
 
-class UnknownControlId(PinchpointError, LookupError):
+class UnknownControlId(NotFoundError):
     """A jurisdiction, entry code or list version that is not loaded; the message names the closest ones."""
 
 
@@ -31,8 +31,9 @@ def closest(value: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     return found
 
 
-def unknown(kind: str, value: str, candidates: Iterable[str], where: str = "") -> UnknownControlId:
-    """The error for an unknown id: what was asked, the closest valid ids, how many there are."""
+def unknown(kind: str, value: str, candidates: Iterable[str], where: str = "", what: str = "") -> UnknownControlId:
+    """The error for an unknown id: what was asked, the closest valid ids (``suggestions``), how many there are;
+    ``what`` names what is missing for an interface's hint ("control lists": load one)."""
     pool = sorted(set(candidates))
     near = closest(value, pool)
     hint = f"; did you mean {' or '.join(near)}?" if near else ""
@@ -42,7 +43,8 @@ def unknown(kind: str, value: str, candidates: Iterable[str], where: str = "") -
         have = ", ".join(pool)
     else:
         have = f"{len(pool)} of them"
-    return UnknownControlId(f"no {kind} {value!r}{' ' + where if where else ''}{hint} (there are: {have})")
+    return UnknownControlId(f"no {kind} {value!r}{' ' + where if where else ''}{hint} (there are: {have})",
+                            suggestions=near, what=what or kind, value=value)
 
 
 def check_jurisdiction(value: str, loaded: Mapping[str, Any] | Iterable[str]) -> str:
@@ -53,6 +55,5 @@ def check_jurisdiction(value: str, loaded: Mapping[str, Any] | Iterable[str]) ->
         raise unknown("jurisdiction", value, known)
     have = set(loaded)
     if code not in have:
-        raise unknown("loaded control list for", code, have,
-                      where="in the workspace (load one: pinchpoint controls load PATH)")
+        raise unknown("loaded control list for", code, have, where="in the workspace", what="control lists")
     return code

@@ -147,10 +147,10 @@ def load_lists(ws: Workspace, jurisdictions: list[str] | None = None, as_of: str
         lists = [c for c in lists if c.jurisdiction.value in wanted]
         missing = wanted - {c.jurisdiction.value for c in lists}
         if missing:
-            raise WorkspaceError(f"no control list for {', '.join(sorted(missing))} in {ws.path} "
-                                 "(load one: pinchpoint controls load PATH)")
+            raise WorkspaceError(f"no control list for {', '.join(sorted(missing))} in {ws.path}",
+                                 what="control lists")
     if not lists:
-        raise WorkspaceError(f"no control lists in {ws.path} (load them: pinchpoint controls load PATH...)")
+        raise WorkspaceError(f"no control lists in {ws.path}", what="control lists")
     return sorted(lists, key=lambda c: c.jurisdiction.value)
 
 

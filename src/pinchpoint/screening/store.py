@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from pinchpoint.errors import PinchpointError, WorkspaceError
+from pinchpoint.errors import NotFoundError, PinchpointError, WorkspaceError
 from pinchpoint.results import ResultTable
 from pinchpoint.screening.model import ListedEntity, ScreeningList
 from pinchpoint.workspace import Workspace
@@ -175,13 +175,14 @@ def _stored_payloads(ws: Workspace) -> list[tuple[str, str]]:
 
 def _parse(where: Path, rows: list[tuple[str, str]], names: list[str] | None) -> list[ScreeningList]:
     if not rows:
-        raise WorkspaceError(f"no restricted-party lists in {where} (load them: pinchpoint lists load PATH...)")
+        raise WorkspaceError(f"no restricted-party lists in {where}", what="restricted-party lists")
     known = [n for n, _ in rows]
     for wanted in names or []:
         if wanted not in known:
             close = difflib.get_close_matches(wanted, known, n=2, cutoff=0.3)
             hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
-            raise WorkspaceError(f"no list {wanted!r} in {where} ({hint}loaded: {', '.join(known)})")
+            raise NotFoundError(f"no list {wanted!r} in {where} ({hint}loaded: {', '.join(known)})",
+                                suggestions=close, what="restricted-party list", value=wanted)
     return [ScreeningList.model_validate_json(p) for n, p in rows if not names or n in names]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pinchpoint.errors import DataError, Location
+from pinchpoint.errors import DataError, Location, Problem
 from pinchpoint.stress.network import StressNetwork, peak_loss
 from pinchpoint.stress.scenario import CapacityLoss, DemandSurge, ExportBan, Scenario
 from pinchpoint.supplychain.countries import country_name, normalise_country
@@ -26,7 +26,8 @@ def raise_problems(problems: Problems) -> None:
     if problems:
         problems = sorted(problems, key=lambda p: (p[0].row is None, p[0].row or 0))  # in the order of the file
         first, message = problems[0]
-        raise DataError(message + also(problems[1:]), file=first.file, row=first.row, field=first.field)
+        raise DataError(message + also(problems[1:]), file=first.file, row=first.row, field=first.field,
+                        problems=[Problem(where, text) for where, text in problems])
 
 
 def check_scenario(net: StressNetwork, scenario: Scenario) -> list[str]:

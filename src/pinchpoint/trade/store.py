@@ -234,7 +234,7 @@ def flows(ws: Workspace, sources: list[str] | None = None) -> Any:
     folder = trade_folder(ws)
     files = stored_files(ws)
     if not files:
-        raise WorkspaceError(f"no trade data in {folder} (import some: pinchpoint trade import FORMAT PATH...)")
+        raise WorkspaceError(f"no trade data in {folder}", what="trade data")
     cols = ", ".join(COLUMNS)
     rel = ws.con.sql(f"SELECT {cols} FROM read_parquet({_parquet_list(files)}, hive_partitioning = true)")
     if sources:

@@ -128,7 +128,7 @@ class Workspace:
         p = Path(path).expanduser()
         db = p if p.suffix == ".duckdb" else p / DB_FILE
         if not db.exists() and (not create or read_only):
-            raise WorkspaceError(f"no workspace at {db} (import a dataset first: pinchpoint data import PATH)")
+            raise WorkspaceError(f"no workspace at {db}", what="datasets")
         wait = lock_wait_seconds() if lock_wait is None else lock_wait
         deadline = time.monotonic() + wait
         delay, told = 0.02, False

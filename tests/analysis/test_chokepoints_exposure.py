@@ -80,9 +80,10 @@ def test_complements_bind_and_substitutes_add(tmp_path: Path) -> None:
 
 
 def test_unknown_target_is_a_clear_error(eto_chain: SupplyChain) -> None:
-    from pinchpoint.errors import DataError
+    from pinchpoint.errors import NotFoundError
 
-    with pytest.raises(DataError, match=r"no input .*warp drive"):
+    with pytest.raises(NotFoundError, match=r"no input .*warp drive"):
         exposure(eto_chain, target="warp drive")
-    with pytest.raises(DataError, match=r"did you mean N99 \(Finished logic chip\)"):
+    with pytest.raises(NotFoundError, match=r"did you mean N99 \(Finished logic chip\)") as info:
         exposure(eto_chain, target="Finished logic chips")
+    assert info.value.suggestions[0] == "N99" and info.value.location.field == "target"

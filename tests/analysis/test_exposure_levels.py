@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pinchpoint.analysis.exposure import exposure, import_exposure
-from pinchpoint.errors import DataError
+from pinchpoint.errors import NotFoundError
 from pinchpoint.supplychain.model import SupplyChain
 
 
@@ -68,8 +68,9 @@ def test_import_side_exposure_of_japan(eto_chain: SupplyChain, eto_path: Path) -
         assert row["lost_share_of_world"] == pytest.approx(wafer_share)
     # only what goes into an input counts: inputs with nothing listed going into them have no rows
     assert not [r for r in table.rows if not feeds[r["input_id"]]]
-    with pytest.raises(DataError, match="did you mean JPN"):
+    with pytest.raises(NotFoundError, match="did you mean JPN") as info:
         import_exposure(eto_chain, "JNP")
+    assert info.value.suggestions[0] == "JPN"
 
 
 def test_cli_exposure_levels(eto_path: Path) -> None:

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from pinchpoint.analysis.chokepoints import chokepoints
 from pinchpoint.analysis.exposure import exposure
 from pinchpoint.cli.main import app
-from pinchpoint.errors import DataError
+from pinchpoint.errors import NotFoundError
 from pinchpoint.supplychain.model import SupplyChain
 
 
@@ -64,7 +64,7 @@ def test_unknown_coalition_country_suggests(tmp_path: Path, eto_path: Path) -> N
 
 @pytest.mark.parametrize("level", ["country", "organisation"])
 def test_an_unknown_exposure_target_suggests_at_both_levels(eto_chain: SupplyChain, level: str) -> None:
-    with pytest.raises(DataError, match="did you mean"):
+    with pytest.raises(NotFoundError, match="did you mean"):
         exposure(eto_chain, target="Photolithograph", level=level)
 
 

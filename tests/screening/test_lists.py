@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from pinchpoint.errors import DataError, WorkspaceError
+from pinchpoint.errors import DataError, NotFoundError
 from pinchpoint.screening.loaders import load_list
 from pinchpoint.screening.matcher import Screener
 from pinchpoint.screening.model import ScreeningList
@@ -257,8 +257,9 @@ def test_lists_commands_on_an_empty_workspace_and_unknown_names(tmp_path: Path) 
     assert cli("lists", "load", str(DPL), "--workspace", ws)[0] == 0
     code, _, err = cli("screen", "ACME", "--lists", "BIS Denied Person List", "--workspace", ws)
     assert code == 2 and "no list 'BIS Denied Person List'" in err and "did you mean 'BIS Denied Persons List'" in err
-    with Workspace(tmp_path / "ws") as w, pytest.raises(WorkspaceError, match="did you mean"):
+    with Workspace(tmp_path / "ws") as w, pytest.raises(NotFoundError, match="did you mean") as info:
         load_lists(w, ["BIS Denied Person List"])
+    assert info.value.suggestions == ["BIS Denied Persons List"]
     code, out, _ = cli("lists", "list", "-f", "json", "--workspace", ws)
     (row,) = rows_of(out)
     assert row["n_entities"] == 579 and row["n_duplicates"] == 2 and row["encoding"] == "utf-8"

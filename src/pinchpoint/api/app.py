@@ -103,6 +103,23 @@ async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=422, content={"detail": validation_errors(errors)})
 
 
+# What the API adds to a core error about something missing from its workspace: how an operator adds it on the
+# server (the core never names a command)
+HINTS: dict[str, str] = {
+    "control lists": "load them on the server: pinchpoint controls load PATH...",
+    "restricted-party lists": "load them on the server: pinchpoint lists load PATH...",
+    "trade data": "import some on the server: pinchpoint trade import FORMAT PATH...",
+    "datasets": "import one on the server: pinchpoint data import PATH",
+}
+
+
+def error_message(exc: PinchpointError) -> str:
+    """The error's message with the API's hint for what is missing, if any."""
+    hint = HINTS.get(getattr(exc, "what", ""))
+    message = str(exc)
+    return f"{message} ({hint})" if hint and hint not in message else message
+
+
 def error_status(exc: PinchpointError) -> int:
     """The one place the API maps core errors to HTTP statuses."""
     if isinstance(exc, NotFoundError):
@@ -116,7 +133,7 @@ def error_status(exc: PinchpointError) -> int:
 
 def error_body(exc: PinchpointError) -> dict[str, Any]:
     """``{"error": kind, "message": ..., "problems": [...]}``, plus ``suggestions`` for an unknown id."""
-    body: dict[str, Any] = {"error": exc.kind, "message": str(exc)[:2000],
+    body: dict[str, Any] = {"error": exc.kind, "message": error_message(exc)[:2000],
                             "problems": [p.to_dict() for p in exc.problems[:MAX_REPORTED_ERRORS]]}
     if isinstance(exc, NotFoundError):
         body["suggestions"] = exc.suggestions

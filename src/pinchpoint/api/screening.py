@@ -103,7 +103,9 @@ def _current(request: Request) -> Screener:
         stamp, _ = _stored(request)
         return _screener(str(workspace) if workspace else None, stamp)
     except PinchpointError as exc:
-        raise HTTPException(status_code=503, detail=str(exc)) from None
+        from pinchpoint.api.app import error_message
+
+        raise HTTPException(status_code=503, detail=error_message(exc)) from None
 
 
 @router.post("/screen")

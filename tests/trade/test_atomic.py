@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pinchpoint.trade.adapters import read
-from pinchpoint.trade.store import flows, import_frame
+from pinchpoint.trade.store import flows, import_frame, imports_table, stored_files
 from pinchpoint.workspace import Workspace
 from tests.conftest import SHARED
 
@@ -24,10 +24,13 @@ REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(not BACI.exists(), reason="no ../shared/data beside the repository")
 
 # The child runs the real CLI command; it only announces the points where a kill hurts most (before the Parquet
-# is written, before each file is moved into place, after the commit) so that the parent can kill it there.
+# is written, before each file is moved into place, just before the commit of the files' rows and the import's
+# version, after the commit) so that the parent can kill it there. The move and the commit are the shared publish
+# step of the workspace collections.
 _CHILD = """
 import os, shutil, sys
 import pinchpoint.trade.store as store
+import pinchpoint.workspace.collections as collections
 
 class Announce:
     def __init__(self, module, name, point):
@@ -41,8 +44,13 @@ class Announce:
             return real(*args, **kwargs)
         return wrapped
 
-store.os = Announce(os, "replace", "move")
-store.shutil = Announce(shutil, "rmtree", "cleanup")
+collections.os = Announce(os, "replace", "move")
+collections.shutil = Announce(shutil, "rmtree", "cleanup")
+before_commit = collections.before_commit
+def announced_commit(tx):
+    print("commit", flush=True)
+    return before_commit(tx)
+collections.before_commit = announced_commit
 publish = store._publish
 def announced_publish(*args, **kwargs):
     print("publish", flush=True)
@@ -56,7 +64,7 @@ app()
 
 def _state(ws_path: Path) -> tuple[tuple[object, ...], ...]:
     with Workspace(ws_path) as ws:
-        imports = ws.con.execute("SELECT source, version, rows_kept FROM trade_imports ORDER BY ALL").fetchall()
+        imports = sorted((r["source"], r["version"], r["rows_kept"]) for r in imports_table(ws))
         counts = flows(ws).aggregate("period, count(*) AS n, sum(value_usd) AS v", "period").order("period").fetchall()
     return tuple(map(tuple, imports)), tuple(map(tuple, counts))
 
@@ -73,7 +81,7 @@ def test_killed_imports_leave_the_store_whole(tmp_path: Path) -> None:
     assert before != after
     rng = random.Random(20261130)
     points_hit: set[str] = set()
-    for run in range(4):
+    for run in range(5):
         ws_path = tmp_path / f"ws{run}"
         with Workspace(ws_path) as ws:
             import_frame(ws, read("baci", [first]))
@@ -82,8 +90,8 @@ def test_killed_imports_leave_the_store_whole(tmp_path: Path) -> None:
                                   "--workspace", str(ws_path)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                  text=True, env=env)
         assert child.stdout is not None
-        # a random point among those announced (publish, each move, cleanup), then a random few milliseconds
-        target = ("publish", "move", "cleanup", rng.choice(["publish", "move"]))[run]
+        # a random point among those announced (publish, each move, commit, cleanup), then a random few ms
+        target = ("publish", "move", "commit", "cleanup", rng.choice(["publish", "move", "commit"]))[run]
         for line in child.stdout:
             if line.strip() == target:
                 time.sleep(rng.uniform(0, 0.05))
@@ -100,12 +108,11 @@ def test_killed_imports_leave_the_store_whole(tmp_path: Path) -> None:
             assert frame.status in ("imported", "unchanged")
             assert not list((ws_path / "trade" / ".staging").glob("*"))
         assert _state(ws_path) == after
-        listed = set()
         with Workspace(ws_path) as ws:
-            listed = {p for (p,) in ws.con.execute("SELECT path FROM trade_files").fetchall()}
-        on_disk = {p.relative_to(ws_path / "trade").as_posix() for p in (ws_path / "trade").glob("source=*/*/*")}
+            listed = set(stored_files(ws))
+        on_disk = set((ws_path / "trade").glob("source=*/*/*"))
         assert on_disk == listed  # nothing half-written left behind
-    assert points_hit == {"publish", "move", "cleanup"}
+    assert points_hit == {"publish", "move", "commit", "cleanup"}
 
 
 def test_a_half_written_parquet_file_breaks_nothing(tmp_path: Path) -> None:

@@ -104,11 +104,11 @@ def _cli(*args: str) -> object:
 
 
 def _imports(ws: Path) -> list[tuple[object, ...]]:
+    from pinchpoint.trade.store import imports_table
     from pinchpoint.workspace import Workspace
 
     with Workspace(ws) as w:
-        w.con.execute("CREATE TABLE IF NOT EXISTS trade_imports (source VARCHAR)")
-        return w.con.execute("SELECT * FROM trade_imports ORDER BY ALL").fetchall()
+        return sorted(tuple(r.values()) for r in imports_table(w))
 
 
 def test_files_that_hold_nothing_usable_are_refused_by_name(tmp_path: Path) -> None:

@@ -46,20 +46,22 @@ def test_reimport_is_idempotent_and_a_change_is_a_new_version(eto_copy: Path, tm
 
 def test_a_failed_import_leaves_the_workspace_as_it_was(eto_path: Path, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    with Workspace(tmp_path / "ws") as ws:
-        original = Workspace._insert
+    from pinchpoint.workspace import collections
 
-        def failing(self: Workspace, table: str, rows: list) -> None:  # type: ignore[type-arg]
+    with Workspace(tmp_path / "ws") as ws:
+        original = collections.insert_rows
+
+        def failing(ws: Workspace, table: str, rows: list) -> None:  # type: ignore[type-arg]
             if table == "relations":
                 raise OSError("disk full")
-            original(self, table, rows)
+            original(ws, table, rows)
 
-        monkeypatch.setattr(Workspace, "_insert", failing)
+        monkeypatch.setattr(collections, "insert_rows", failing)
         with pytest.raises(OSError, match="disk full"):
             import_dataset(ws, eto_path, name="eto")
         for table in ("datasets", "inputs", "providers", "provisions", "relations"):
             assert count(ws, table) == 0, table
-        monkeypatch.setattr(Workspace, "_insert", original)
+        monkeypatch.setattr(collections, "insert_rows", original)
         assert import_dataset(ws, eto_path, name="eto").created  # and it works once the fault is gone
 
 
@@ -83,3 +85,35 @@ def test_unknown_dataset_lists_what_exists(eto_path: Path, tmp_path: Path) -> No
 def test_read_only_open_of_a_missing_workspace_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(WorkspaceError, match="no workspace"):
         Workspace(tmp_path / "nowhere", create=False)
+
+
+def test_load_chain_reads_the_default_workspace_briefly_and_closes_it(eto_path: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """load_chain opened the default workspace for writing and never closed it, so the next writer (another
+    process) waited for a lock nobody released."""
+    from pinchpoint.supplychain.load import load_chain
+
+    monkeypatch.setenv("PINCHPOINT_HOME", str(tmp_path / "home"))
+    with Workspace(tmp_path / "home") as ws:
+        import_dataset(ws, eto_path, name="eto")
+    opened: list[Workspace] = []
+    closed: list[Workspace] = []
+    real_init, real_close = Workspace.__init__, Workspace.close
+
+    def tracking_init(self: Workspace, *args: object, **kwargs: object) -> None:
+        real_init(self, *args, **kwargs)  # type: ignore[arg-type]
+        opened.append(self)
+
+    def tracking_close(self: Workspace) -> None:
+        closed.append(self)
+        real_close(self)
+
+    monkeypatch.setattr(Workspace, "__init__", tracking_init)
+    monkeypatch.setattr(Workspace, "close", tracking_close)
+    chain = load_chain("eto")
+    assert len(chain.inputs) == 126
+    assert opened and all(ws.read_only for ws in opened), "load_chain opened the workspace for writing"
+    assert closed == opened, "load_chain left the workspace open"
+    monkeypatch.undo()
+    with Workspace(tmp_path / "home", lock_wait=0):  # and a writer gets it at once
+        pass

@@ -1,8 +1,11 @@
-"""Control lists in the workspace, versioned by jurisdiction and date (table ``controls_lists``)."""
+"""Control lists in the workspace, versioned by jurisdiction and date (the collection ``controls.lists``: key the
+jurisdiction, version the list's date, payload the list's JSON).
+
+The rules are this module's own: a version dated like a stored one replaces it when its content differs, and a
+version that looks wrong (empty, dated in the future, losing most entries) is refused unless forced."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -12,14 +15,44 @@ from pinchpoint.controls.model import ControlList
 from pinchpoint.errors import WorkspaceError
 from pinchpoint.results import ResultTable
 from pinchpoint.workspace import Workspace
+from pinchpoint.workspace.collections import Collection, Items, Migration, Version, register, sha256_16
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS controls_lists (
-    jurisdiction VARCHAR, version DATE, list_name VARCHAR, source VARCHAR, content_hash VARCHAR,
-    n_entries INTEGER, n_problems INTEGER, loaded_at TIMESTAMP, payload VARCHAR,
-    PRIMARY KEY (jurisdiction, version)
-)
+# The table the previous code kept, as a view over the collection (same columns), for users' own SQL.
+_VIEW_V1 = """
+CREATE OR REPLACE VIEW controls_lists AS SELECT key AS jurisdiction, CAST(version AS DATE) AS version,
+    json_extract_string(meta, '$.list_name') AS list_name, source, content_hash,
+    CAST(json_extract(meta, '$.n_entries') AS INTEGER) AS n_entries,
+    CAST(json_extract(meta, '$.n_problems') AS INTEGER) AS n_problems, created_at AS loaded_at,
+    decode(payload) AS payload
+FROM collection_items WHERE collection = 'controls.lists';
 """
+
+
+def _from_previous_table(ws: Workspace) -> None:
+    """Version 0 -> 1: the ``controls_lists`` table the code before collections wrote becomes collection items."""
+    ws.con.execute("""
+        INSERT INTO collection_items
+        SELECT 'controls.lists', jurisdiction, strftime(version, '%Y-%m-%d'),
+               (SELECT coalesce(max(seq), 0) FROM collection_items) + row_number() OVER (ORDER BY loaded_at, version),
+               content_hash, loaded_at, coalesce(source, ''), strlen(payload),
+               json_object('list_name', list_name, 'n_entries', n_entries, 'n_problems', n_problems)::VARCHAR,
+               encode(payload)
+        FROM controls_lists""")
+    ws.con.execute("DROP TABLE controls_lists")
+    ws.con.execute(_VIEW_V1)
+
+
+CONTROL_LISTS = register(Collection(
+    "controls.lists", version=1, order="version", ddl=_VIEW_V1, legacy_tables=("controls_lists",),
+    migrations=(Migration(1, "the controls_lists table becomes collection items", _from_previous_table),)))
+
+
+def _items(ws: Workspace) -> Items:
+    return ws.collection(CONTROL_LISTS)
+
+
+def _parse(items: Items, version: Version) -> ControlList:
+    return ControlList.model_validate_json(items.payload(version))
 
 
 # A new version that keeps fewer than this share of the previous version's entries is refused without --force:
@@ -53,12 +86,19 @@ class LoadReport:
                 f"{len(self.removed)} removed{codes(self.removed)}, {len(self.changed)} changed{codes(self.changed)}")
 
 
+def _on_or_before(items: Items, jurisdiction: str, day: date | None) -> Version | None:
+    """The stored version of ``jurisdiction`` dated ``day`` or the latest before it (the latest of all without)."""
+    for version in items.list(jurisdiction):  # latest date first
+        if day is None or version.version <= day.isoformat():
+            return version
+    return None
+
+
 def _previous(ws: Workspace, control_list: ControlList) -> ControlList | None:
     """The stored version with the same date (being replaced), else the latest one before it."""
-    row = ws.con.execute("SELECT payload FROM controls_lists WHERE jurisdiction = ? AND version <= ? "
-                         "ORDER BY version DESC LIMIT 1",
-                         [control_list.jurisdiction.value, control_list.version]).fetchone()
-    return ControlList.model_validate_json(row[0]) if row is not None else None
+    items = _items(ws)
+    found = _on_or_before(items, control_list.jurisdiction.value, control_list.version)
+    return _parse(items, found) if found is not None else None
 
 
 def check_version(control_list: ControlList, previous: ControlList | None, today: date | None = None,
@@ -97,19 +137,17 @@ def store_lists(ws: Workspace, control_lists: Sequence[ControlList], *, force: b
     ``force``."""
     from pinchpoint.controls.crosswalk import diff_versions
 
-    ws.con.execute(_SCHEMA)
+    items = _items(ws)
     reports: list[LoadReport] = []
-    ws.con.execute("BEGIN TRANSACTION")
-    try:
+    with ws.transaction():
         for n, control_list in enumerate(control_lists):
             payload = control_list.model_dump_json()
-            digest = hashlib.sha256(payload.encode()).hexdigest()[:16]
-            key = [control_list.jurisdiction.value, control_list.version]
-            base = partial(LoadReport, control_list.jurisdiction.value, control_list.version, content_hash=digest,
+            digest = sha256_16(payload.encode())
+            jurisdiction, label = control_list.jurisdiction.value, control_list.version.isoformat()
+            base = partial(LoadReport, jurisdiction, control_list.version, content_hash=digest,
                            entries=len(control_list.entries))
-            row = ws.con.execute("SELECT content_hash FROM controls_lists WHERE jurisdiction = ? AND version = ?",
-                                 key).fetchone()
-            if row is not None and row[0] == digest:
+            stored = items.find(jurisdiction, label)
+            if stored is not None and stored.content_hash == digest:
                 reports.append(base(created=False, previous=control_list.version))
                 continue
             previous = _previous(ws, control_list)  # sees the versions stored earlier in this call
@@ -121,27 +159,23 @@ def store_lists(ws: Workspace, control_lists: Sequence[ControlList], *, force: b
             if previous is not None:
                 for r in diff_versions(previous, control_list).rows:
                     changes[r["change"]].append(r["code"])
-            ws.con.execute("DELETE FROM controls_lists WHERE jurisdiction = ? AND version = ?", key)
-            ws.con.execute("INSERT INTO controls_lists VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           [*key, control_list.list_name, control_list.source, digest, len(control_list.entries),
-                            len(control_list.problems), datetime.now(UTC).replace(tzinfo=None), payload])
+            items.put(jurisdiction, payload, version=label, source=control_list.source, replace=True,
+                      meta={"list_name": control_list.list_name, "n_entries": len(control_list.entries),
+                            "n_problems": len(control_list.problems)})
             reports.append(base(created=True, previous=previous.version if previous else None,
                                 added=tuple(changes["added"]), removed=tuple(changes["removed"]),
                                 changed=tuple(changes["changed"])))
-        ws.con.execute("COMMIT")
-    except BaseException:
-        ws.con.execute("ROLLBACK")
-        raise
     return reports
 
 
 def load_lists(ws: Workspace, jurisdictions: list[str] | None = None, as_of: str | None = None
                ) -> list[ControlList]:
     """The latest version of each jurisdiction's list (on or before ``as_of``, an ISO date, if given)."""
-    ws.con.execute(_SCHEMA)
-    sql = ("SELECT payload FROM (SELECT payload, row_number() OVER (PARTITION BY jurisdiction ORDER BY version DESC) "
-           "AS rank FROM controls_lists WHERE (? IS NULL OR version <= CAST(? AS DATE))) WHERE rank = 1")
-    lists = [ControlList.model_validate_json(r[0]) for r in ws.con.execute(sql, [as_of, as_of]).fetchall()]
+    items = _items(ws)
+    day = date.fromisoformat(as_of) if as_of else None
+    jurisdictions_stored = items.keys()
+    latest = [_on_or_before(items, key, day) for key in jurisdictions_stored]
+    lists = [_parse(items, v) for v in latest if v is not None]
     if jurisdictions:
         wanted = {j.upper() for j in jurisdictions}
         lists = [c for c in lists if c.jurisdiction.value in wanted]
@@ -155,42 +189,41 @@ def load_lists(ws: Workspace, jurisdictions: list[str] | None = None, as_of: str
 
 
 def versions_of(ws: Workspace, jurisdiction: str) -> list[date]:
-    ws.con.execute(_SCHEMA)
-    return [r[0] for r in ws.con.execute("SELECT version FROM controls_lists WHERE jurisdiction = ? ORDER BY version",
-                                         [jurisdiction.upper()]).fetchall()]
+    return sorted(date.fromisoformat(v.version) for v in _items(ws).list(jurisdiction.upper()))
 
 
 def load_version(ws: Workspace, jurisdiction: str, version: str) -> ControlList:
     """One stored version; an unknown jurisdiction, a malformed date or a missing version names what there is."""
     from pinchpoint.controls.ids import check_jurisdiction, unknown
 
-    ws.con.execute(_SCHEMA)
-    loaded = [r[0] for r in ws.con.execute("SELECT DISTINCT jurisdiction FROM controls_lists").fetchall()]
-    code = check_jurisdiction(jurisdiction, loaded)
+    items = _items(ws)
+    code = check_jurisdiction(jurisdiction, items.keys())
     have = [v.isoformat() for v in versions_of(ws, code)]
     try:
         wanted = date.fromisoformat(version.strip())
     except ValueError:
         raise unknown(f"{code} version", version, have, where="(give a date as YYYY-MM-DD)") from None
-    row = ws.con.execute("SELECT payload FROM controls_lists WHERE jurisdiction = ? AND version = ?",
-                         [code, wanted]).fetchone()
-    if row is None:
+    found = items.find(code, wanted.isoformat())
+    if found is None:
         raise unknown(f"{code} control list of", wanted.isoformat(), have, where=f"in {ws.path}")
-    return ControlList.model_validate_json(row[0])
+    return _parse(items, found)
 
 
 def all_versions(ws: Workspace, jurisdiction: str) -> list[ControlList]:
     """Every stored version of one jurisdiction's list, oldest first."""
-    ws.con.execute(_SCHEMA)
-    rows = ws.con.execute("SELECT payload FROM controls_lists WHERE jurisdiction = ? ORDER BY version",
-                          [jurisdiction.upper()]).fetchall()
-    return [ControlList.model_validate_json(r[0]) for r in rows]
+    items = _items(ws)
+    return [_parse(items, v) for v in reversed(items.list(jurisdiction.upper()))]
+
+
+_COLUMNS = ["jurisdiction", "version", "list_name", "n_entries", "n_problems", "content_hash", "loaded_at", "source"]
 
 
 def list_versions(ws: Workspace) -> ResultTable:
-    ws.con.execute(_SCHEMA)
-    table = ws.query_table("control_lists", "SELECT jurisdiction, version, list_name, n_entries, n_problems, "
-                           "content_hash, loaded_at, source FROM controls_lists ORDER BY jurisdiction, version DESC")
+    rows = [{"jurisdiction": v.key, "version": v.version, "list_name": v.meta.get("list_name"),
+             "n_entries": v.meta.get("n_entries"), "n_problems": v.meta.get("n_problems"),
+             "content_hash": v.content_hash, "loaded_at": v.created_at.isoformat(timespec="seconds"),
+             "source": v.source} for v in _items(ws).list()]
+    table = ResultTable.from_records("control_lists", rows, _COLUMNS, meta={"workspace": str(ws.path)})
     if not len(table):
         table = table.with_caveats(f"No control lists in {ws.path} (load them: pinchpoint controls load PATH...).")
     return table

@@ -1,5 +1,5 @@
-"""Restricted-party lists in the workspace (table ``screening_lists``): versioned, replaced atomically, and
-checked against the version they replace.
+"""Restricted-party lists in the workspace (the collection ``screening.lists``: key the list's name, one current
+version, payload the list's JSON): replaced atomically, and checked against the version they replace.
 
 A new version is refused (:class:`ListRefused`, unless ``force=True``) when it holds no entities, when it lacks
 more than :data:`MAX_REMOVED_SHARE` of the previous version's entities (a cut-short or wrong file, far more
@@ -10,7 +10,6 @@ the new version adds, removes and changes against the previous one (:class:`List
 from __future__ import annotations
 
 import difflib
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,20 +20,55 @@ from pinchpoint.errors import NotFoundError, PinchpointError, WorkspaceError
 from pinchpoint.results import ResultTable
 from pinchpoint.screening.model import ListedEntity, ScreeningList
 from pinchpoint.workspace import Workspace
+from pinchpoint.workspace.collections import Collection, Items, Migration, register, sha256_16
 
 #: Largest share of the previous version's entities a new version may lack without ``--force``. Real updates
 #: delist a few entities at a time (the 2024 and 2025 OFAC files differ by well under 5%); a file cut short
 #: loses far more.
 MAX_REMOVED_SHARE = 0.2
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS screening_lists (
-    list_name VARCHAR, version VARCHAR, content_hash VARCHAR, n_entities INTEGER, n_names INTEGER,
-    n_problems INTEGER, source VARCHAR, loaded_at TIMESTAMP, payload VARCHAR, PRIMARY KEY (list_name)
-);
-ALTER TABLE screening_lists ADD COLUMN IF NOT EXISTS encoding VARCHAR;
-ALTER TABLE screening_lists ADD COLUMN IF NOT EXISTS n_duplicates INTEGER;
+
+
+# The table the previous code kept, as a view over the collection (same columns), for users' own SQL.
+_VIEW_V1 = """
+CREATE OR REPLACE VIEW screening_lists AS SELECT key AS list_name,
+    json_extract_string(meta, '$.list_version') AS version, content_hash,
+    CAST(json_extract(meta, '$.n_entities') AS INTEGER) AS n_entities,
+    CAST(json_extract(meta, '$.n_names') AS INTEGER) AS n_names,
+    CAST(json_extract(meta, '$.n_problems') AS INTEGER) AS n_problems, source, created_at AS loaded_at,
+    decode(payload) AS payload, json_extract_string(meta, '$.encoding') AS encoding,
+    CAST(json_extract(meta, '$.n_duplicates') AS INTEGER) AS n_duplicates
+FROM collection_items WHERE collection = 'screening.lists';
 """
+
+
+def _from_previous_table(ws: Workspace) -> None:
+    """Version 0 -> 1: the ``screening_lists`` table the code before collections wrote (with or without the
+    columns added later) becomes collection items."""
+    present = {r[0] for r in ws.con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'screening_lists'").fetchall()}
+    encoding = "encoding" if "encoding" in present else "NULL"
+    duplicates = "n_duplicates" if "n_duplicates" in present else "NULL"
+    ws.con.execute(f"""
+        INSERT INTO collection_items
+        SELECT 'screening.lists', list_name, content_hash,
+               (SELECT coalesce(max(seq), 0) FROM collection_items) + row_number() OVER (ORDER BY loaded_at, list_name),
+               content_hash, loaded_at, coalesce(source, ''), strlen(payload),
+               json_object('list_version', version, 'n_entities', n_entities, 'n_names', n_names,
+                           'n_problems', n_problems, 'encoding', {encoding}, 'n_duplicates', {duplicates})::VARCHAR,
+               encode(payload)
+        FROM screening_lists""")
+    ws.con.execute("DROP TABLE screening_lists")
+    ws.con.execute(_VIEW_V1)
+
+
+SCREENING_LISTS = register(Collection(
+    "screening.lists", version=1, ddl=_VIEW_V1, legacy_tables=("screening_lists",),
+    migrations=(Migration(1, "the screening_lists table becomes collection items", _from_previous_table),)))
+
+
+def _items(ws: Workspace) -> Items:
+    return ws.collection(SCREENING_LISTS)
 
 
 class ListRefused(PinchpointError):
@@ -114,66 +148,46 @@ def check_update(change: ListChange, previous: ScreeningList | None, new: Screen
     return reasons
 
 
-def _ensure_schema(ws: Workspace) -> None:
-    ws.con.execute(_SCHEMA)
-
-
-def _has_table(ws: Workspace) -> bool:
-    row = ws.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'screening_lists'").fetchone()
-    return bool(row and row[0])
-
-
 def stored_list(ws: Workspace, list_name: str) -> ScreeningList | None:
     """The stored version of one list, if any."""
-    if not _has_table(ws):
-        return None
-    row = ws.con.execute("SELECT payload FROM screening_lists WHERE list_name = ?", [list_name]).fetchone()
-    return ScreeningList.model_validate_json(row[0]) if row else None
+    items = _items(ws)
+    found = items.latest(list_name)
+    return ScreeningList.model_validate_json(items.payload(found)) if found is not None else None
 
 
 def store_list(ws: Workspace, screening_list: ScreeningList, *, force: bool = False,
                today: date | None = None) -> ListChange:
     """Make ``screening_list`` the list of its name, replacing the previous version in one transaction (a screen
     never sees half a list). Raises :class:`ListRefused` when :func:`check_update` objects, unless ``force``."""
-    _ensure_schema(ws)
-    payload = screening_list.model_dump_json()
-    digest = hashlib.sha256(payload.encode()).hexdigest()[:16]
-    row = ws.con.execute("SELECT content_hash, payload FROM screening_lists WHERE list_name = ?",
-                         [screening_list.list_name]).fetchone()
-    previous = ScreeningList.model_validate_json(row[1]) if row is not None else None
+    items = _items(ws)
+    payload = screening_list.model_dump_json().encode()
+    digest = sha256_16(payload)
+    stored = items.latest(screening_list.list_name)
+    previous = ScreeningList.model_validate_json(items.payload(stored)) if stored is not None else None
     change = compare(previous, screening_list)
-    if row is not None and row[0] == digest:
+    if stored is not None and stored.content_hash == digest:
         return ListChange(change.list_name, change.version, change.previous_version, (), (), (),
                           len(screening_list.entities), stored=False)
     reasons = check_update(change, previous, screening_list, today)
     if reasons and not force:
         raise ListRefused(f"not loaded: {'; '.join(reasons)} (the loaded version stays; --force loads it anyway)")
-    ws.con.execute("BEGIN TRANSACTION")
-    try:
-        ws.con.execute("DELETE FROM screening_lists WHERE list_name = ?", [screening_list.list_name])
-        ws.con.execute(
-            "INSERT INTO screening_lists (list_name, version, content_hash, n_entities, n_names, n_problems, "
-            "source, loaded_at, payload, encoding, n_duplicates) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-                screening_list.list_name, screening_list.version, digest, len(screening_list.entities),
-                sum(len(e.names) for e in screening_list.entities), len(screening_list.problems),
-                screening_list.source, datetime.now(UTC).replace(tzinfo=None), payload, screening_list.encoding,
-                screening_list.duplicates])
-        ws.con.execute("COMMIT")
-    except BaseException:
-        ws.con.execute("ROLLBACK")
-        raise
+    with ws.transaction():
+        items.delete(screening_list.list_name)  # one current version per list
+        items.put(screening_list.list_name, payload, source=screening_list.source, meta={
+            "list_version": screening_list.version, "n_entities": len(screening_list.entities),
+            "n_names": sum(len(e.names) for e in screening_list.entities),
+            "n_problems": len(screening_list.problems), "encoding": screening_list.encoding,
+            "n_duplicates": screening_list.duplicates})
     return ListChange(change.list_name, change.version, change.previous_version, change.added, change.removed,
                       change.changed, change.unchanged, stored=True, forced=tuple(reasons))
 
 
-def _stored_payloads(ws: Workspace) -> list[tuple[str, str]]:
-    if not _has_table(ws):
-        return []
-    return [(str(n), str(p)) for n, p in
-            ws.con.execute("SELECT list_name, payload FROM screening_lists ORDER BY list_name").fetchall()]
+def _stored_payloads(ws: Workspace) -> list[tuple[str, bytes]]:
+    items = _items(ws)
+    return [(v.key, items.payload(v)) for v in items.latest_each()]
 
 
-def _parse(where: Path, rows: list[tuple[str, str]], names: list[str] | None) -> list[ScreeningList]:
+def _parse(where: Path, rows: list[tuple[str, bytes]], names: list[str] | None) -> list[ScreeningList]:
     if not rows:
         raise WorkspaceError(f"no restricted-party lists in {where}", what="restricted-party lists")
     known = [n for n, _ in rows]
@@ -217,14 +231,12 @@ _LIST_COLUMNS = ["list_name", "version", "n_entities", "n_names", "n_problems", 
 
 def list_table(ws: Workspace) -> ResultTable:
     """The loaded lists: name, version, counts, how the file was decoded, content hash, when and from where."""
-    if not _has_table(ws):
-        table = ResultTable.from_records("screening_lists", [], _LIST_COLUMNS, meta={"workspace": str(ws.path)})
-    else:
-        present = {r[0] for r in ws.con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'screening_lists'").fetchall()}
-        # a workspace written before a column existed (and opened read-only, so not migrated) shows it empty
-        select = ", ".join(c if c in present else f"NULL AS {c}" for c in _LIST_COLUMNS)
-        table = ws.query_table("screening_lists", f"SELECT {select} FROM screening_lists ORDER BY list_name")
+    rows = [{"list_name": v.key, "version": v.meta.get("list_version"), "n_entities": v.meta.get("n_entities"),
+             "n_names": v.meta.get("n_names"), "n_problems": v.meta.get("n_problems"),
+             "n_duplicates": v.meta.get("n_duplicates"), "encoding": v.meta.get("encoding"),
+             "content_hash": v.content_hash, "loaded_at": v.created_at.isoformat(timespec="seconds"),
+             "source": v.source} for v in _items(ws).list()]
+    table = ResultTable.from_records("screening_lists", rows, _LIST_COLUMNS, meta={"workspace": str(ws.path)})
     if not table.rows:
         table = table.with_caveats(f"No restricted-party lists are loaded in {ws.path}; load them with "
                                    "'pinchpoint lists load PATH...'.")

@@ -66,14 +66,20 @@ def load_chain(ref: str | Path | None = None, *, workspace: Workspace | None = N
     path = Path(text).expanduser()
     if path.exists():
         return load_path(path)
-    if workspace is None:
-        from pinchpoint.workspace.store import Workspace
+    if workspace is not None:
+        return _load_named(workspace, text)
+    from pinchpoint.workspace.store import Workspace
 
-        workspace = Workspace.open_default(create=False)
+    # a reader: open read-only for as long as the fetch takes and close, so no writer is kept waiting
+    with Workspace.open_reader() as reader:
+        return _load_named(reader, text)
+
+
+def _load_named(workspace: Workspace, ref: str) -> SupplyChain:
     try:
-        return workspace.load(text)
+        return workspace.load(ref)
     except WorkspaceError as exc:
-        raise WorkspaceError(f"{text!r} is neither a file or folder nor a dataset in the workspace "
+        raise WorkspaceError(f"{ref!r} is neither a file or folder nor a dataset in the workspace "
                              f"({exc})") from None
 
 

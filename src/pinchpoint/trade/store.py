@@ -1,97 +1,109 @@
 """Trade data in the workspace: Parquet partitioned by source and year, sorted by product code, queried by DuckDB.
 
-Files live under ``<workspace folder>/trade/source=<s>/year=<y>/``. The table ``trade_imports`` records each
-import (source, content hash, records read, rows kept, records reported) and ``trade_files`` the Parquet files
-that make up the store. Re-importing the same files is a no-op.
+Files live under ``<workspace folder>/trade/source=<s>/year=<y>/``. Each import is a version of the collection
+``trade.imports`` (key the source, version the content hash of the files read; meta: records read, rows kept,
+records reported) and the Parquet files that make up the store are that collection's published files. Re-importing
+the same files is a no-op.
 
-**Atomic imports.** Files are written under ``trade/.staging/``, moved into their partition folders, and only
-then listed in ``trade_files`` in the same DuckDB transaction as the import's ``trade_imports`` row: readers
-(:func:`flows`) read only listed files, so an import killed at any point leaves the store as it was. Whatever an
-interrupted import left (the staging folder, files never listed) is deleted when the next import starts.
+**Atomic imports.** Files are written to a staging folder inside the workspace folder and published (moved into
+their partition folders and listed) in the same transaction as the import's version (the shared file step of
+:mod:`pinchpoint.workspace.collections`): readers (:func:`flows`) read only listed files, so an import killed at any
+point leaves the store as it was or holds the whole import. Whatever an interrupted import left (the staging folder,
+files never listed) is deleted when the next import starts.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pinchpoint.errors import DataError, WorkspaceError
 from pinchpoint.trade.table import COLUMNS, TradeFrame
 from pinchpoint.workspace import Workspace
+from pinchpoint.workspace.collections import Collection, Items, Migration, has_table, register
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS trade_imports (
-    source VARCHAR, version VARCHAR, rows_read BIGINT, rows_kept BIGINT, problems BIGINT, imported_at TIMESTAMP,
-    PRIMARY KEY (source, version)
-);
-CREATE TABLE IF NOT EXISTS trade_files (source VARCHAR, version VARCHAR, path VARCHAR PRIMARY KEY);
-"""
 _KEY = "period, reporter, partner, flow, product"
-_STAGING = ".staging"
-
-
-_LABELS = """
+_PRODUCTS_V1 = """
 CREATE TABLE IF NOT EXISTS trade_products (source VARCHAR, product VARCHAR, description VARCHAR,
-                                           PRIMARY KEY (source, product))
+                                           PRIMARY KEY (source, product));
 """
+
+
+# The tables the previous code kept, as views over the collection (same columns), for users' own SQL.
+_VIEWS_V1 = """
+CREATE OR REPLACE VIEW trade_imports AS SELECT key AS source, version,
+    CAST(json_extract(meta, '$.rows_read') AS BIGINT) AS rows_read,
+    CAST(json_extract(meta, '$.rows_kept') AS BIGINT) AS rows_kept,
+    CAST(json_extract(meta, '$.problems') AS BIGINT) AS problems, created_at AS imported_at
+FROM collection_items WHERE collection = 'trade.imports';
+CREATE OR REPLACE VIEW trade_files AS SELECT key AS source, version, path
+FROM collection_files WHERE collection = 'trade.imports';
+"""
+
+
+def _from_previous_tables(ws: Workspace) -> None:
+    """Version 0 -> 1: the ``trade_imports`` and ``trade_files`` tables the code before collections wrote become
+    collection items and published files. A store written before ``trade_files`` existed lists the files of its
+    recorded imports from their names (``{version}_{i}.parquet``)."""
+    ws.con.execute(_PRODUCTS_V1)
+    ws.con.execute("""
+        INSERT INTO collection_items
+        SELECT 'trade.imports', source, version,
+               (SELECT coalesce(max(seq), 0) FROM collection_items) + row_number() OVER (ORDER BY imported_at, source),
+               version, imported_at, '', 0,
+               json_object('rows_read', rows_read, 'rows_kept', rows_kept, 'problems', problems)::VARCHAR, ''::BLOB
+        FROM trade_imports""")
+    if has_table(ws, "trade_files"):
+        ws.con.execute("INSERT INTO collection_files SELECT 'trade.imports', source, version, path FROM trade_files")
+        ws.con.execute("DROP TABLE trade_files")
+    else:
+        folder = ws.path.parent / "trade"
+        known = set(ws.con.execute("SELECT source, version FROM trade_imports").fetchall())
+        for f in sorted(folder.glob("source=*/year=*/*.parquet")):
+            source, version = f.parent.parent.name.removeprefix("source="), f.name.split("_")[0]
+            if (source, version) in known:
+                ws.con.execute("INSERT INTO collection_files VALUES ('trade.imports', ?, ?, ?)",
+                               [source, version, f.relative_to(folder).as_posix()])
+    ws.con.execute("DROP TABLE trade_imports")
+    ws.con.execute(_VIEWS_V1)
+
+
+TRADE_IMPORTS = register(Collection(
+    "trade.imports", version=1, folder="trade", ddl=_PRODUCTS_V1 + _VIEWS_V1, legacy_tables=("trade_imports",),
+    migrations=(Migration(1, "trade_imports and trade_files become collection items and files",
+                          _from_previous_tables),)))
+
+
+def _items(ws: Workspace) -> Items:
+    return ws.collection(TRADE_IMPORTS)
 
 
 def product_descriptions(ws: Workspace, sources: list[str] | None = None) -> dict[str, str]:
     """Product code -> the description a source gave it (the Comext spreadsheets' labels), where any did."""
-    ws.con.execute(_LABELS)
+    if not ws.collection_ready(TRADE_IMPORTS):
+        return {}
     rows = ws.con.execute("SELECT source, product, description FROM trade_products ORDER BY source, product"
                           ).fetchall()
     return {product: text for source, product, text in rows if not sources or source in sources}
 
 
 def trade_folder(ws: Workspace) -> Path:
-    return ws.path.parent / "trade"
+    return _items(ws).folder
 
 
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _ensure_schema(ws: Workspace) -> None:
-    had_files = ws.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'trade_files'"
-                               ).fetchone()
-    ws.con.execute(_SCHEMA)
-    if had_files and had_files[0]:
-        return
-    # a store written before trade_files existed: list the files of its recorded imports ({version}_{i}.parquet)
-    folder = trade_folder(ws)
-    known = set(ws.con.execute("SELECT source, version FROM trade_imports").fetchall())
-    for f in sorted(folder.glob("source=*/year=*/*.parquet")):
-        source, version = f.parent.parent.name.removeprefix("source="), f.name.split("_")[0]
-        if (source, version) in known:
-            ws.con.execute("INSERT OR IGNORE INTO trade_files VALUES (?, ?, ?)",
-                           [source, version, f.relative_to(folder).as_posix()])
-
-
 def clean_interrupted(ws: Workspace) -> list[Path]:
     """Delete what an interrupted import left: the staging folder and Parquet files no import lists. Returns the
     files deleted. (The workspace's DuckDB file admits one writer, so no other import is running.)"""
-    _ensure_schema(ws)
-    folder = trade_folder(ws)
-    listed = {folder / p for (p,) in ws.con.execute("SELECT path FROM trade_files").fetchall()}
-    removed = [f for f in folder.glob("source=*/year=*/*") if f.is_file() and f not in listed]
-    for f in removed:
-        f.unlink()
-    if (folder / _STAGING).exists():
-        shutil.rmtree(folder / _STAGING, ignore_errors=True)
-    return removed
+    return _items(ws).sweep()
 
 
 def stored_files(ws: Workspace, sources: list[str] | None = None) -> list[Path]:
     """The Parquet files that make up the store (of some sources), as imports recorded them."""
-    _ensure_schema(ws)
-    folder = trade_folder(ws)
-    rows = ws.con.execute("SELECT source, path FROM trade_files ORDER BY path").fetchall()
-    return [folder / p for s, p in rows if sources is None or s in sources]
+    return [path for source, _, path in _items(ws).file_versions() if sources is None or source in sources]
 
 
 def import_frame(ws: Workspace, frame: TradeFrame, *, replace: bool = False) -> bool:
@@ -102,9 +114,7 @@ def import_frame(ws: Workspace, frame: TradeFrame, *, replace: bool = False) -> 
     revisions when it differs. With ``replace`` the revised values replace the stored ones
     (``frame.replaced`` says how many)."""
     clean_interrupted(ws)
-    known = ws.con.execute("SELECT 1 FROM trade_imports WHERE source = ? AND version = ?",
-                           [frame.source, frame.version]).fetchone()
-    if known is not None:
+    if _items(ws).find(frame.source, frame.version) is not None:
         frame.rows_kept, frame.status = 0, "unchanged"
         return False
     frame.to_duckdb(ws.con, "_trade_new", with_origin=True)
@@ -175,58 +185,44 @@ def _keep_one_row_per_flow(ws: Workspace, frame: TradeFrame, replace: bool) -> l
 
 
 def _publish(ws: Workspace, frame: TradeFrame, replaced_files: list[Path]) -> None:
-    """Stage the new files, move them in, and list them with the import's row in one transaction."""
-    folder = trade_folder(ws)
-    token = uuid.uuid4().hex[:12]
-    staging = folder / _STAGING / token
-    staging.mkdir(parents=True, exist_ok=True)
-    cols = ", ".join(COLUMNS)
-    ws.con.execute(
-        f"COPY (SELECT {cols}, substr(period, 1, 4) AS year FROM _trade_new ORDER BY product, period) "
-        f"TO {_quote(str(staging))} (FORMAT parquet, PARTITION_BY (source, year), OVERWRITE_OR_IGNORE, "
-        f"FILENAME_PATTERN '{frame.version}_{token}_{{i}}')")
-    for old in replaced_files:  # the stored rows a revision does not replace, as a new file beside the old one
-        rel = old.relative_to(folder)
-        target = staging / rel.parent / f"{old.stem}_{token}r.parquet"
-        target.parent.mkdir(parents=True, exist_ok=True)
+    """Write the new files to a staging folder and publish them with the import's version in one transaction."""
+    items = _items(ws)
+    folder = items.folder
+    with ws.transaction():
+        staging = items.staging()
+        token = staging.name
+        cols = ", ".join(COLUMNS)
         ws.con.execute(
-            f"COPY (SELECT * FROM read_parquet({_quote(str(old))}, hive_partitioning = false) s "
-            f"ANTI JOIN (SELECT {_KEY} FROM _trade_revised WHERE differs) r USING ({_KEY}) "
-            f"ORDER BY product, period) TO {_quote(str(target))} (FORMAT parquet)")
-    new_files = sorted(f for f in staging.rglob("*.parquet"))
-    moved: list[tuple[str, str, str]] = []
-    try:
-        for f in new_files:
+            f"COPY (SELECT {cols}, substr(period, 1, 4) AS year FROM _trade_new ORDER BY product, period) "
+            f"TO {_quote(str(staging))} (FORMAT parquet, PARTITION_BY (source, year), OVERWRITE_OR_IGNORE, "
+            f"FILENAME_PATTERN '{frame.version}_{token}_{{i}}')")
+        for old in replaced_files:  # the stored rows a revision does not replace, as a new file beside the old one
+            rel = old.relative_to(folder)
+            target = staging / rel.parent / f"{old.stem}_{token}r.parquet"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            ws.con.execute(
+                f"COPY (SELECT * FROM read_parquet({_quote(str(old))}, hive_partitioning = false) s "
+                f"ANTI JOIN (SELECT {_KEY} FROM _trade_revised WHERE differs) r USING ({_KEY}) "
+                f"ORDER BY product, period) TO {_quote(str(target))} (FORMAT parquet)")
+        for f in sorted(staging.rglob("*.parquet")):
             rel = f.relative_to(staging)
             source = rel.parts[0].removeprefix("source=")
             version = frame.version if not f.stem.endswith(f"{token}r") else f.name.split("_")[0]
-            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(f, folder / rel)
-            moved.append((source, version, rel.as_posix()))
-        ws.con.execute("BEGIN TRANSACTION")
-        try:
-            ws.con.executemany("INSERT INTO trade_files VALUES (?, ?, ?)", moved)
-            if frame.labels:  # the source's own product descriptions (Comext spreadsheets), shown beside codes
-                ws.con.execute(_LABELS)
-                ws.con.executemany("INSERT OR REPLACE INTO trade_products VALUES (?, ?, ?)",
-                                   [[frame.source, code, label] for code, label in sorted(frame.labels.items())])
-            for old in replaced_files:
-                ws.con.execute("DELETE FROM trade_files WHERE path = ?", [old.relative_to(folder).as_posix()])
-            ws.con.execute("INSERT INTO trade_imports VALUES (?, ?, ?, ?, ?, ?)",
-                           [frame.source, frame.version, frame.read_rows, frame.rows_kept, frame.reported,
-                            datetime.now(UTC).replace(tzinfo=None)])
-            ws.con.execute("COMMIT")
-        except BaseException:
-            ws.con.execute("ROLLBACK")
-            raise
-    except BaseException:
-        for _, _, rel_path in moved:
-            (folder / rel_path).unlink(missing_ok=True)
-        raise
-    finally:
-        shutil.rmtree(folder / _STAGING, ignore_errors=True)
-    for old in replaced_files:
-        old.unlink(missing_ok=True)
+            items.publish(f, rel.as_posix(), key=source, version=version)
+        if frame.labels:  # the source's own product descriptions (Comext spreadsheets), shown beside codes
+            ws.con.executemany("INSERT OR REPLACE INTO trade_products VALUES (?, ?, ?)",
+                               [[frame.source, code, label] for code, label in sorted(frame.labels.items())])
+        for old in replaced_files:
+            items.retire_file(old)
+        items.put(frame.source, b"", version=frame.version, content_hash=frame.version,
+                  meta={"rows_read": frame.read_rows, "rows_kept": frame.rows_kept, "problems": frame.reported})
+
+
+def imports_table(ws: Workspace) -> list[dict[str, Any]]:
+    """Every recorded import: source, version, records read, rows kept, records reported, when."""
+    return [{"source": v.key, "version": v.version, "rows_read": v.meta.get("rows_read"),
+             "rows_kept": v.meta.get("rows_kept"), "problems": v.meta.get("problems"),
+             "imported_at": v.created_at} for v in _items(ws).list()]
 
 
 def flows(ws: Workspace, sources: list[str] | None = None) -> Any:

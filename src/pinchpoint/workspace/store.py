@@ -4,7 +4,11 @@
   same files is a no-op and changed files make a new version (old versions stay queryable).
 * Each import runs in one transaction: a failure leaves the workspace as it was.
 * Besides an exact copy of the model (JSON, used to reload it), each version is also stored as
-  plain tables (``inputs``, ``providers``, ``provisions``, ``relations``) for users' own SQL.
+  plain tables (``inputs``, ``providers``, ``provisions``, ``relations``, and the view ``datasets``) for users' own
+  SQL.
+* Everything stored is in a collection (:mod:`pinchpoint.workspace.collections`): opening the workspace for
+  writing creates or migrates every registered collection once; :meth:`Workspace.transaction` is the one
+  transaction every write goes through.
 
 Location: ``--workspace PATH``, else ``$PINCHPOINT_HOME``, else the user data directory.
 
@@ -22,13 +26,17 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pinchpoint.errors import WorkspaceError
+from pinchpoint.workspace import collections
+from pinchpoint.workspace.collections import Collection, Items, Transaction
+from pinchpoint.workspace.datasets import DatasetRecord
+
+__all__ = ["DatasetRecord", "Workspace", "content_hash", "default_workspace_path"]
 
 if TYPE_CHECKING:
     import duckdb
@@ -37,27 +45,10 @@ if TYPE_CHECKING:
     from pinchpoint.supplychain.model import SupplyChain
 
 DB_FILE = "workspace.duckdb"
-SCHEMA_VERSION = 1
 #: How long opening a workspace waits for another process's lock before giving up (``$PINCHPOINT_LOCK_WAIT``).
 LOCK_WAIT_SECONDS = 30.0
 
 _log = logging.getLogger("pinchpoint.workspace")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
-CREATE TABLE IF NOT EXISTS datasets (
-    name VARCHAR, version VARCHAR, source_path VARCHAR, format VARCHAR, title VARCHAR,
-    imported_at TIMESTAMP, n_inputs INTEGER, n_providers INTEGER, n_provisions INTEGER,
-    n_relations INTEGER, payload VARCHAR, PRIMARY KEY (name, version));
-CREATE TABLE IF NOT EXISTS inputs (dataset VARCHAR, version VARCHAR, id VARCHAR, name VARCHAR,
-    kind VARCHAR, stage VARCHAR, market_size_usd DOUBLE, market_size_year INTEGER);
-CREATE TABLE IF NOT EXISTS providers (dataset VARCHAR, version VARCHAR, id VARCHAR, name VARCHAR,
-    kind VARCHAR, country VARCHAR);
-CREATE TABLE IF NOT EXISTS provisions (dataset VARCHAR, version VARCHAR, provider VARCHAR,
-    input VARCHAR, share DOUBLE, year INTEGER, source VARCHAR);
-CREATE TABLE IF NOT EXISTS relations (dataset VARCHAR, version VARCHAR, source VARCHAR,
-    target VARCHAR, kind VARCHAR, mode VARCHAR);
-"""
 
 
 def default_workspace_path() -> Path:
@@ -102,19 +93,6 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-@dataclass(frozen=True)
-class DatasetRecord:
-    name: str
-    version: str
-    source_path: str
-    format: str
-    title: str
-    imported_at: datetime
-    n_inputs: int
-    n_provisions: int
-    created: bool  # False when the same content was already imported
-
-
 class Workspace:
     """An open workspace. Use as a context manager, or call :meth:`close`."""
 
@@ -156,9 +134,15 @@ class Workspace:
                 delay = min(delay * 2, 0.25)
         self.path = db
         self.read_only = read_only
-        if not read_only:
-            self.con.execute(_SCHEMA)
-            self.con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        self._transaction: Transaction | None = None
+        self._ready: set[str] = set()
+        try:
+            # once per open: a writer creates or migrates every registered collection, a reader checks them
+            self._schema = (collections.check_reader_schema(self) if read_only
+                            else collections.setup(self, collections.registered()))
+        except BaseException:
+            self.con.close()
+            raise
 
     @classmethod
     def open_default(cls, *, create: bool = True, on_wait: Callable[[str], None] | None = None) -> Workspace:
@@ -179,82 +163,88 @@ class Workspace:
     def close(self) -> None:
         self.con.close()
 
-    # Import ---------------------------------------------------------------------------------
+    # Collections ----------------------------------------------------------------------------------------------
+    def collection(self, collection: Collection | str) -> Items:
+        """A registered collection (object or name) on this workspace: put / latest / get / list / delete."""
+        return collections.items(self, collection)
+
+    def collection_ready(self, collection: Collection) -> bool:
+        """Whether ``collection`` can be read here (created or migrated now if it was registered after this
+        workspace was opened for writing; on a read-only workspace, False when it holds none of it)."""
+        if collection.name in self._ready:
+            return True
+        if self.read_only:
+            if not collections.check_readable(self, collection, self._schema):
+                return False
+        else:
+            collections.migrate(self, collection, self._schema)
+            self._schema = collections.stored_versions(self)
+        self._ready.add(collection.name)
+        return True
+
+    @property
+    def current_transaction(self) -> Transaction | None:
+        return self._transaction
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """The one transaction every write goes through: everything written inside it (rows of any collection,
+        files published) commits or rolls back as a whole. A transaction opened inside another joins it."""
+        if self.read_only:
+            raise WorkspaceError(f"workspace {self.path} is open read-only")
+        if self._transaction is not None:
+            yield self._transaction
+            return
+        tx = self._transaction = Transaction(self)
+        committed = False
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield tx
+            collections.before_commit(tx)
+            self.con.execute("COMMIT")
+            committed = True
+        except BaseException:
+            with suppress(Exception):  # when the commit itself failed, DuckDB has rolled back already
+                self.con.execute("ROLLBACK")
+            tx.undo_files()
+            raise
+        finally:
+            self._transaction = None
+            tx.finish_files(committed)
+
+    # Supply-chain datasets (the collection in :mod:`pinchpoint.workspace.datasets`) ---------------------------
     def record(self, name: str, version: str) -> DatasetRecord | None:
         """The stored dataset ``name`` at ``version``, if any."""
-        row = self.con.execute(
-            "SELECT source_path, format, title, imported_at, n_inputs, n_provisions FROM datasets "
-            "WHERE name = ? AND version = ?", [name, version]).fetchone()
-        if row is None:
-            return None
-        return DatasetRecord(name, version, row[0], row[1], row[2], row[3], row[4], row[5], created=False)
+        from pinchpoint.workspace import datasets
+
+        return datasets.record(self, name, version)
 
     def store(self, chain: SupplyChain, *, version: str, source_path: str, fmt: str) -> DatasetRecord:
         """Store ``chain`` as ``version`` in one transaction (a no-op if that version exists)."""
-        existing = self.record(chain.name, version)
-        if existing is not None:
-            return existing
-        now = datetime.now(UTC).replace(tzinfo=None)  # stored as UTC
-        key = [chain.name, version]
-        self.con.execute("BEGIN TRANSACTION")
-        try:
-            self.con.execute(
-                "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                key + [source_path, fmt, chain.title, now, len(chain.inputs), len(chain.providers),
-                       len(chain.provisions), len(chain.relations), chain.model_dump_json()])
-            self._insert("inputs", [key + [i.id, i.name, i.kind.value, i.stage, i.market_size_usd,
-                                           i.market_size_year] for i in chain.inputs])
-            self._insert("providers", [key + [p.id, p.name, p.kind.value, p.home_country] for p in chain.providers])
-            self._insert("provisions", [key + [v.provider, v.input, v.share, v.year, v.source]
-                                        for v in chain.provisions])
-            self._insert("relations", [key + [r.source, r.target, r.kind.value, r.mode.value]
-                                       for r in chain.relations])
-            self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
-        return DatasetRecord(chain.name, version, source_path, fmt, chain.title, now, len(chain.inputs),
-                             len(chain.provisions), created=True)
+        from pinchpoint.workspace import datasets
 
-    def _insert(self, table: str, rows: list[list[Any]]) -> None:
-        if not rows:
-            return
-        import numpy as np
+        return datasets.store(self, chain, version=version, source_path=source_path, fmt=fmt)
 
-        columns = [d[0] for d in self.con.execute(f"SELECT * FROM {table} LIMIT 0").description]
-        frame = {c: np.array([r[k] for r in rows], dtype=object) for k, c in enumerate(columns)}
-        self.con.register("_frame", frame)
-        try:
-            self.con.execute(f"INSERT INTO {table} SELECT * FROM _frame")
-        finally:
-            self.con.unregister("_frame")
-
-    # Reading --------------------------------------------------------------------------------
     def versions(self, name: str) -> list[str]:
-        rows = self.con.execute("SELECT version FROM datasets WHERE name = ? ORDER BY imported_at DESC",
-                                [name]).fetchall()
-        return [r[0] for r in rows]
+        from pinchpoint.workspace import datasets
+
+        return datasets.versions(self, name)
 
     def load(self, ref: str) -> SupplyChain:
         """Load ``name`` (latest version) or ``name@version``."""
-        from pinchpoint.supplychain.model import SupplyChain
+        from pinchpoint.workspace import datasets
 
-        name, _, version = ref.partition("@")
-        if version:
-            row = self.con.execute("SELECT payload FROM datasets WHERE name = ? AND version LIKE ?",
-                                   [name, version + "%"]).fetchall()
-        else:
-            row = self.con.execute("SELECT payload FROM datasets WHERE name = ? ORDER BY imported_at DESC LIMIT 1",
-                                   [name]).fetchall()
-        if not row:
-            known = ", ".join(self.names()) or "none"
-            raise WorkspaceError(f"no dataset {ref!r} in workspace {self.path} (datasets: {known})")
-        if len(row) > 1:
-            raise WorkspaceError(f"version prefix {version!r} of {name!r} is ambiguous")
-        return SupplyChain.model_validate_json(row[0][0])
+        return datasets.load(self, ref)
 
     def names(self) -> list[str]:
-        return [r[0] for r in self.con.execute("SELECT DISTINCT name FROM datasets ORDER BY name").fetchall()]
+        from pinchpoint.workspace import datasets
+
+        return datasets.names(self)
+
+    def list_datasets(self) -> ResultTable:
+        from pinchpoint.workspace import datasets
+
+        return datasets.list_datasets(self)
 
     def query_table(self, name: str, sql: str, params: list[Any] | None = None) -> ResultTable:
         """Run ``sql`` and return its rows as a ResultTable (dates and times as ISO text)."""
@@ -269,8 +259,3 @@ class Workspace:
             rows.append({c: (v.isoformat(timespec="seconds") if isinstance(v, datetime) else
                              v.isoformat() if isinstance(v, date) else v) for c, v in zip(cols, values, strict=True)})
         return ResultTable.from_records(name, rows, cols, meta={"workspace": str(self.path)})
-
-    def list_datasets(self) -> ResultTable:
-        return self.query_table(
-            "datasets", "SELECT name, version, format, title, imported_at, n_inputs, n_providers, n_provisions, "
-            "n_relations, source_path FROM datasets ORDER BY name, imported_at DESC")

@@ -85,3 +85,79 @@ def test_a_killed_import_leaves_the_workspace_whole(kind: str, tmp_path: Path) -
     done = _cli(load, home)
     assert done.returncode == 0, f"{kind}: the import after kills fails:\n{done.stderr[-2000:]}"
     assert _state(listing, home) == finished
+
+
+# The shared publish step of workspace collections, killed at each of its points: a writer that stages three files,
+# publishes them and stores the version that lists them, announcing each point so that the parent can kill it there.
+_PUBLISHER = """
+import os, sys
+from pinchpoint.workspace import Collection, Workspace, register
+from pinchpoint.workspace import collections
+
+FILES = register(Collection("test.killed_files", folder="killed"))
+real_replace, real_before_commit = os.replace, collections.before_commit
+
+class Announcing:
+    def __getattr__(self, name):
+        return getattr(os, name)
+    def replace(self, *args):
+        print("move", flush=True)
+        return real_replace(*args)
+
+def announced_commit(tx):
+    print("commit", flush=True)
+    real_before_commit(tx)
+
+collections.os = Announcing()
+collections.before_commit = announced_commit
+with Workspace(sys.argv[1]) as ws:
+    items = ws.collection(FILES)
+    with ws.transaction():
+        staging = items.staging()
+        for n in range(3):
+            (staging / f"part{n}.bin").write_bytes(os.urandom(1 << 16))
+        print("staged", flush=True)
+        for n in range(3):
+            items.publish(staging / f"part{n}.bin", f"v1/part{n}.bin", key="k", version="v1")
+        items.put("k", b"", version="v1")
+    print("committed", flush=True)
+"""
+
+
+@pytest.mark.parametrize("point", ["staged", "move", "commit", "committed"])
+def test_a_publish_killed_at_any_point_leaves_files_and_rows_together(point: str, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pinchpoint.workspace import Collection, Workspace, collections
+
+    files = Collection("test.killed_files", folder="killed")
+    monkeypatch.setitem(collections._REGISTRY, files.name, files)
+    ws_path = tmp_path / "ws"
+    with Workspace(ws_path):
+        pass
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    child = subprocess.Popen([sys.executable, "-c", _PUBLISHER, str(ws_path)], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True, env=env)
+    assert child.stdout is not None
+    seen = 0
+    for line in child.stdout:
+        seen += line.strip() == point
+        if seen == (2 if point == "move" else 1):  # a move: after the first file is in place, before the second
+            break
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=60)
+    assert seen, f"the child never reached {point!r}"
+    with Workspace(ws_path) as ws:
+        items = ws.collection(files)
+        listed = items.files()
+        stored = items.list()
+        # both or neither: the version is stored exactly when its three files are listed, and listed files exist
+        assert (len(stored), len(listed)) in ((0, 0), (1, 3)), (point, stored, listed)
+        assert all(f.exists() for f in listed)
+        if point == "committed":
+            assert len(stored) == 1
+        elif point in ("staged", "move"):
+            assert not stored
+        with ws.transaction():  # the next write of the collection deletes what the kill left
+            items.staging()
+        on_disk = {f for f in items.folder.rglob("*") if f.is_file()}
+        assert on_disk == set(listed)

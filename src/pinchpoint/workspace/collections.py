@@ -58,11 +58,16 @@ if TYPE_CHECKING:
 
 #: The layer's own tables, a collection like any other (migrated first).
 CORE = "workspace"
-#: Modules that register pinchpoint's own collections; a workspace opened for writing imports them so that every
-#: collection is created or migrated at once (third parties use the entry-point group below).
-BUILTIN_MODULES = ("pinchpoint.workspace.datasets", "pinchpoint.controls.store", "pinchpoint.screening.store",
-                   "pinchpoint.trade.store")
-ENTRY_POINT_GROUP = "pinchpoint.collections"
+#: pinchpoint's own collections: name -> (the module that registers it, its schema version). A workspace opened for
+#: writing imports the module of each one it lacks or holds at another version, so that every collection is created
+#: or migrated at once, and imports nothing when all are current (the versions here must equal the collections';
+#: a test checks). Other collections are created or migrated at their first use on a workspace open for writing.
+BUILTIN_COLLECTIONS: dict[str, tuple[str, int]] = {
+    "supplychain.datasets": ("pinchpoint.workspace.datasets", 1),
+    "controls.lists": ("pinchpoint.controls.store", 1),
+    "screening.lists": ("pinchpoint.screening.store", 1),
+    "trade.imports": ("pinchpoint.trade.store", 1),
+}
 STAGING = ".staging"
 
 _CORE_DDL = """
@@ -143,20 +148,18 @@ def register(collection: Collection) -> Collection:
     return collection
 
 
-def registered(*, load: bool = True) -> list[Collection]:
-    """Every registered collection, the core first. With ``load``, first import pinchpoint's own collection
-    modules and those third parties declare under the ``pinchpoint.collections`` entry-point group."""
-    if load:
-        import importlib
-        from importlib.metadata import entry_points
-
-        for module in BUILTIN_MODULES:
-            importlib.import_module(module)
-        for entry in entry_points(group=ENTRY_POINT_GROUP):
-            loaded = entry.load()
-            if isinstance(loaded, Collection):
-                register(loaded)
+def registered() -> list[Collection]:
+    """Every collection registered so far in this process, the core first."""
     return [_CORE_COLLECTION, *(c for n, c in sorted(_REGISTRY.items()) if n != CORE)]
+
+
+def load_builtin(stored: Mapping[str, int] | None = None) -> None:
+    """Import the modules of pinchpoint's own collections (only of those not at their version in ``stored``)."""
+    import importlib
+
+    for name, (module, version) in BUILTIN_COLLECTIONS.items():
+        if name not in _REGISTRY and (stored is None or stored.get(name) != version):
+            importlib.import_module(module)
 
 
 # Stored versions --------------------------------------------------------------------------------------------------
@@ -464,9 +467,13 @@ def has_table(ws: Workspace, name: str) -> bool:
 
 def stored_versions(ws: Workspace) -> dict[str, int]:
     """Collection -> stored schema version (empty on a workspace without collections)."""
-    if not has_table(ws, "schema_versions"):
+    import duckdb
+
+    try:
+        rows = ws.con.execute("SELECT collection, version FROM schema_versions").fetchall()
+    except duckdb.CatalogException:
         return {}
-    return {name: int(v) for name, v in ws.con.execute("SELECT collection, version FROM schema_versions").fetchall()}
+    return {name: int(v) for name, v in rows}
 
 
 def _stored_version(ws: Workspace, collection: Collection, stored: Mapping[str, int]) -> int | None:
@@ -499,11 +506,12 @@ def migrate(ws: Workspace, collection: Collection, stored: Mapping[str, int]) ->
     return True
 
 
-def setup(ws: Workspace, collections: Iterable[Collection]) -> dict[str, int]:
-    """Create or migrate ``collections`` (the core first) in a workspace open for writing; returns the stored
-    versions afterwards."""
+def setup(ws: Workspace) -> dict[str, int]:
+    """Create or migrate every collection (the core first) in a workspace open for writing: pinchpoint's own and
+    any registered so far. Returns the stored versions afterwards."""
     stored = stored_versions(ws)
-    for collection in collections:
+    load_builtin(stored)
+    for collection in registered():
         if migrate(ws, collection, stored):
             stored = stored_versions(ws)
     return stored
@@ -531,7 +539,7 @@ def check_reader_schema(ws: Workspace) -> dict[str, int]:
     """For a read-only open: the stored versions, after checking the collections registered so far (an older
     schema is an error saying which collection needs migrating and how)."""
     stored = stored_versions(ws)
-    for collection in registered(load=False)[1:]:
+    for collection in registered()[1:]:
         if collection.name in stored or any(has_table(ws, t) for t in collection.legacy_tables):
             check_readable(ws, collection, stored)
     return stored
@@ -541,7 +549,7 @@ def items(ws: Workspace, collection: Collection | str) -> Items:
     if isinstance(collection, str):
         found = _REGISTRY.get(collection)
         if found is None:
-            registered()
+            load_builtin()
             found = _REGISTRY.get(collection)
         if found is None:
             raise WorkspaceError(f"no collection {collection!r} is registered (known: {', '.join(sorted(_REGISTRY))})")

@@ -139,7 +139,7 @@ class Workspace:
         try:
             # once per open: a writer creates or migrates every registered collection, a reader checks them
             self._schema = (collections.check_reader_schema(self) if read_only
-                            else collections.setup(self, collections.registered()))
+                            else collections.setup(self))
         except BaseException:
             self.con.close()
             raise

@@ -50,12 +50,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Choose the support measures that most reduce a concentration risk for a budget, with the frontier."""
         from pinchpoint.cli.output import OutputFormat, emit
+        from pinchpoint.errors import BadArgumentError
         from pinchpoint.planning.measures import load_measures
         from pinchpoint.planning.planner import plan, resolve_coalition
         from pinchpoint.stress.scenario import load_scenario
 
         if table not in PLAN_TABLES:
-            raise ValueError(f"--table must be one of {', '.join(PLAN_TABLES)}, not {table!r}")
+            raise BadArgumentError(f"--table must be one of {', '.join(PLAN_TABLES)}, not {table!r}")
         candidates = load_measures(measures)
         chain = open_chain(dataset, workspace)
         points = None
@@ -63,7 +64,7 @@ def register(app: typer.Typer) -> None:
             try:
                 points = [float(b) for b in budgets.split(",") if b.strip()]
             except ValueError:
-                raise ValueError(f"--budgets must be numbers separated by commas, not {budgets!r}") from None
+                raise BadArgumentError(f"--budgets must be numbers separated by commas, not {budgets!r}") from None
         result = plan(chain, candidates, budget=budget, horizon_years=horizon, objective=objective,
                       coalition=resolve_coalition(coalition), scenarios=[load_scenario(s) for s in scenario or []],
                       inputs=inputs or None, target=target, budgets=points, time_limit=time_limit)

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from pinchpoint.errors import PinchpointError
+from pinchpoint.errors import BadArgumentError
 from pinchpoint.planning.measures import Measure, MeasureKind
 from pinchpoint.planning.problem import OBJECTIVE_UNITS, PlanProblem, build_problem
 from pinchpoint.planning.solve import Solution, frontier
@@ -53,7 +53,7 @@ def resolve_coalition(spec: str | Sequence[str] | None) -> tuple[str, ...] | Non
 def frontier_budgets(budget: float, points: int = MIN_FRONTIER_POINTS + 1) -> list[float]:
     """``points`` budgets evenly from 0 to ``budget`` (USD million per year)."""
     if points < 2:
-        raise PinchpointError("a frontier needs at least two budgets")
+        raise BadArgumentError("a frontier needs at least two budgets", parameter="points")
     return [round(budget * k / (points - 1), 6) for k in range(points)]
 
 
@@ -65,7 +65,8 @@ def plan(chain: SupplyChain | StressNetwork, measures: Sequence[Measure], *, bud
     """Choose the measures that minimise ``objective`` with at most ``budget`` (USD million) spent in any year of
     the horizon, and the frontier over ``budgets`` (default: 11 budgets from 0 to ``budget``)."""
     if not np.isfinite(budget) or budget < 0:
-        raise PinchpointError(f"the budget must be a non-negative number of USD million per year, not {budget}")
+        raise BadArgumentError(f"the budget must be a non-negative number of USD million per year, not {budget}",
+                               parameter="budget")
     net = chain if isinstance(chain, StressNetwork) else StressNetwork.build(chain, year=year)
     if scenarios:
         from pinchpoint.stress.checks import check_scenario
@@ -76,7 +77,7 @@ def plan(chain: SupplyChain | StressNetwork, measures: Sequence[Measure], *, bud
                             scenarios=scenarios, scenario_weights=scenario_weights, inputs=inputs, target=target)
     points = sorted({*(budgets if budgets is not None else frontier_budgets(budget)), float(budget)})
     if any((not np.isfinite(b)) or b < 0 for b in points):
-        raise PinchpointError("frontier budgets must be non-negative numbers")
+        raise BadArgumentError("frontier budgets must be non-negative numbers", parameter="budgets")
     solutions = frontier(problem, points, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
     at_budget = solutions[points.index(float(budget))]
     meta = {"analysis": "plan", "dataset": net.compiled.chain.name, "objective": objective,

@@ -175,12 +175,14 @@ def build_problem(net: StressNetwork, measures: Sequence[Measure], *, objective:
                   inputs: Sequence[str] | None = None, target: str | None = None,
                   parameters: Parameters | None = None) -> PlanProblem:
     """Compile candidates, the dataset and the objective into a :class:`PlanProblem`."""
-    from pinchpoint.errors import PinchpointError
+    from pinchpoint.errors import BadArgumentError, NotFoundError
 
     if objective not in OBJECTIVES:
-        raise PinchpointError(f"unknown objective {objective!r} (objectives: {', '.join(OBJECTIVES)})")
+        raise BadArgumentError(f"unknown objective {objective!r} (objectives: {', '.join(OBJECTIVES)})",
+                               parameter="objective")
     if not math.isfinite(horizon_years) or horizon_years <= 0:
-        raise PinchpointError(f"the horizon must be a positive number of years, not {horizon_years}")
+        raise BadArgumentError(f"the horizon must be a positive number of years, not {horizon_years}",
+                               parameter="horizon_years")
     _check_inputs(net, measures)
     coalition_set: frozenset[str] | None = None
     if coalition:
@@ -190,8 +192,9 @@ def build_problem(net: StressNetwork, measures: Sequence[Measure], *, objective:
             if code is None:
                 from pinchpoint.supplychain.countries import _iso3
 
-                raise PinchpointError(f"unknown coalition country {c!r}: "
-                                      + did_you_mean(c.upper(), {k: "" for k in _iso3().values()}, "ISO3 codes"))
+                raise NotFoundError(f"unknown coalition country {c!r}: "
+                                    + did_you_mean(c.upper(), {k: "" for k in _iso3().values()}, "ISO3 codes"),
+                                    what="country", value=c)
             codes.append(code)
         coalition_set = frozenset(codes)
     usable: list[Measure] = []
@@ -264,14 +267,15 @@ def build_problem(net: StressNetwork, measures: Sequence[Measure], *, objective:
 
     # shortfall
     if not scenarios:
-        raise PinchpointError("the shortfall objective needs at least one stress scenario")
+        raise BadArgumentError("the shortfall objective needs at least one stress scenario", parameter="scenarios")
     from pinchpoint.analysis.exposure import default_target
 
     t_id = target or scenarios[0].target or default_target(cc.chain)
     t_idx = net.index(t_id)
     w = np.ones(len(scenarios)) if scenario_weights is None else np.asarray(scenario_weights, dtype=float)
     if w.shape != (len(scenarios),) or (w < 0).any() or not np.isfinite(w).all() or w.sum() <= 0:
-        raise PinchpointError(f"scenario weights must be {len(scenarios)} non-negative numbers with a positive sum")
+        raise BadArgumentError(f"scenario weights must be {len(scenarios)} non-negative numbers with a positive sum",
+                               parameter="scenario_weights")
     w = w / w.sum()
     base_loss = np.stack([peak_loss(net, s) for s in scenarios], axis=1)
     offset = np.zeros((len(usable), len(scenarios)))

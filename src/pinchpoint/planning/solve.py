@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from pinchpoint.errors import PinchpointError
+from pinchpoint.errors import BadArgumentError, PinchpointError
 from pinchpoint.planning.problem import PlanProblem
 from pinchpoint.supplychain.model import Mode, RelationKind
 
@@ -38,14 +38,9 @@ class Solution:
 
 
 def _highspy() -> Any:
-    try:
-        import highspy
-    except ImportError:
-        from pinchpoint.errors import PinchpointError
+    from pinchpoint.errors import import_extra
 
-        raise PinchpointError("the planner solves mixed-integer programmes with HiGHS, which the 'stress' extra "
-                              "installs: pip install 'pinchpoint[stress]' (or pip install highspy)") from None
-    return highspy
+    return import_extra("highspy", "stress", "the planner (mixed-integer programmes on HiGHS)")
 
 
 class Programme:
@@ -212,7 +207,8 @@ def brute_force(problem: PlanProblem, budget: float, max_measures: int = 16) -> 
     """The optimum by enumerating every portfolio (small instances only: a test's reference)."""
     n = len(problem.measures)
     if n > max_measures:
-        raise PinchpointError(f"brute force enumerates 2^{n} portfolios: at most {max_measures} measures")
+        raise BadArgumentError(f"brute force enumerates 2^{n} portfolios: at most {max_measures} measures",
+                               parameter="measures")
     subsets = np.array(list(itertools.product((0.0, 1.0), repeat=n))).T.reshape(n, 2 ** n)
     spend = problem.spend.T @ subsets  # (years, portfolios)
     feasible = (spend <= budget + 1e-9).all(axis=0)

@@ -241,13 +241,14 @@ def serve(
 
 
 # Other domains add their commands from their own CLI modules (each imports only Typer up front).
+from pinchpoint.cli import accounts as _accounts  # noqa: E402
 from pinchpoint.cli import controls as _controls  # noqa: E402
 from pinchpoint.cli import planning as _planning  # noqa: E402
 from pinchpoint.cli import screening as _screening  # noqa: E402
 from pinchpoint.cli import stress as _stress  # noqa: E402
 from pinchpoint.cli import trade as _trade  # noqa: E402
 
-for _domain in (_stress, _screening, _trade, _controls, _planning):
+for _domain in (_stress, _screening, _trade, _controls, _planning, _accounts):
     _domain.register(app)
 
 

@@ -1,0 +1,397 @@
+"""Accounts, organisations, ownership, shares, jobs and the audit trail in one SQLite file.
+
+Why SQLite and not the DuckDB workspace: DuckDB lets one process write a file or many read it, never both, and
+the web server, its job worker and an operator's ``pinchpoint audit verify`` all need this data at once. SQLite in
+WAL mode gives any number of readers beside one writer across processes; writers queue (``busy_timeout``) rather
+than fail, so concurrent users never see "database is locked". Analytics stay in DuckDB/Parquet.
+
+The file is ``accounts.sqlite`` beside ``workspace.duckdb`` (``$PINCHPOINT_HOME``). Every change that matters for
+an inspector writes its audit record in the same transaction, so the change and its record exist together or not
+at all.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pinchpoint.accounts import credentials
+from pinchpoint.accounts.audit import GENESIS, AuditRecord, Verification, make_record, verify
+from pinchpoint.accounts.model import (
+    RESOURCE_KINDS,
+    Actor,
+    Organisation,
+    Resource,
+    Role,
+    Share,
+    User,
+    Visibility,
+)
+from pinchpoint.accounts.policy import AccessDenied, authorize
+from pinchpoint.errors import PinchpointError
+
+DB_FILE = "accounts.sqlite"
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 30_000
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS orgs (name TEXT PRIMARY KEY, title TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY AUTOINCREMENT, username TEXT NOT NULL UNIQUE,
+    org TEXT NOT NULL REFERENCES orgs(name), role TEXT NOT NULL, password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS api_keys (key_id TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),
+    digest TEXT NOT NULL, label TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT);
+CREATE TABLE IF NOT EXISTS resources (kind TEXT NOT NULL, key TEXT NOT NULL, owner_org TEXT NOT NULL,
+    visibility TEXT NOT NULL, created_by TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (kind, key));
+CREATE TABLE IF NOT EXISTS shares (kind TEXT NOT NULL, key TEXT NOT NULL, org TEXT NOT NULL,
+    shared_by TEXT NOT NULL, shared_at TEXT NOT NULL, PRIMARY KEY (kind, key, org));
+CREATE TABLE IF NOT EXISTS audit (pos INTEGER PRIMARY KEY AUTOINCREMENT, seq INTEGER NOT NULL, at TEXT NOT NULL,
+    actor TEXT NOT NULL, org TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, details TEXT NOT NULL,
+    prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL,
+    hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner_org TEXT NOT NULL,
+    username TEXT NOT NULL, status TEXT NOT NULL, done INTEGER NOT NULL DEFAULT 0, total INTEGER NOT NULL DEFAULT 0,
+    label TEXT NOT NULL DEFAULT '', params TEXT NOT NULL DEFAULT '{}', result TEXT NOT NULL DEFAULT '',
+    error TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, finished_at TEXT);
+"""
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def check_name(value: str, what: str) -> str:
+    if not NAME_PATTERN.match(value):
+        raise PinchpointError(f"{what} {value[:80]!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a "
+                              "letter or digit")
+    return value
+
+
+class AccountStore:
+    """Accounts, organisations, resources and shares, and the audit trail. Safe to share between threads (each
+    call opens its own connection) and between processes (SQLite WAL)."""
+
+    def __init__(self, path: str | Path) -> None:
+        path = Path(path).expanduser()
+        self.path = path / DB_FILE if path.is_dir() or path.suffix == "" else path
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        db = self._connection()
+        db.executescript(_SCHEMA)  # CREATE ... IF NOT EXISTS: idempotent, and executescript commits by itself
+        db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+
+    # connections ------------------------------------------------------------------------------
+    def _connection(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                 check_same_thread=True)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.row_factory = sqlite3.Row
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (BEGIN IMMEDIATE) so two writers queue instead of deadlocking."""
+        db = self._connection()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return list(self._connection().execute(sql, list(params)))
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    # audit --------------------------------------------------------------------------------------
+    def _append(self, db: sqlite3.Connection, actor: Actor | str, action: str, target: str = "",
+                details: dict[str, Any] | None = None) -> AuditRecord:
+        name, org = (actor.username, actor.org) if isinstance(actor, Actor) else (actor, "")
+        head = db.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+        seq, prev = (head["seq"] + 1, head["hash"]) if head else (1, GENESIS)
+        record = make_record(seq, now(), name, org, action, target, details or {}, prev)
+        db.execute("INSERT INTO audit (seq, at, actor, org, action, target, details, prev_hash, hash) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   [record.seq, record.at, record.actor, record.org, record.action, record.target,
+                    record.details, record.prev_hash, record.hash])
+        db.execute("INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) "
+                   "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+                   [record.seq, record.hash])
+        return record
+
+    def audit(self, actor: Actor | str, action: str, target: str = "",
+              details: dict[str, Any] | None = None) -> AuditRecord:
+        """Append one record to the trail (its own transaction)."""
+        with self._tx() as db:
+            return self._append(db, actor, action, target, details)
+
+    def audit_records(self, since_seq: int = 0, limit: int | None = None) -> list[AuditRecord]:
+        sql = "SELECT seq, at, actor, org, action, target, details, prev_hash, hash FROM audit WHERE seq > ? " \
+              "ORDER BY pos"
+        rows = self._read(sql + (f" LIMIT {int(limit)}" if limit else ""), [since_seq])
+        return [AuditRecord(**dict(row)) for row in rows]
+
+    def audit_head(self) -> tuple[int, str] | None:
+        rows = self._read("SELECT seq, hash FROM audit_head WHERE id = 1")
+        return (rows[0]["seq"], rows[0]["hash"]) if rows else None
+
+    def verify_audit(self) -> Verification:
+        # one read transaction, so records and head are seen as of the same moment
+        db = self._connection()
+        db.execute("BEGIN")
+        try:
+            records = self.audit_records()
+            head = self.audit_head()
+        finally:
+            db.execute("COMMIT")
+        return verify(records, head)
+
+    # organisations and users ------------------------------------------------------------------
+    def create_org(self, name: str, title: str = "", by: Actor | None = None) -> Organisation:
+        check_name(name, "organisation")
+        if by is not None:
+            authorize(by, "manage_users")
+        with self._tx() as db:
+            if db.execute("SELECT 1 FROM orgs WHERE name = ?", [name]).fetchone():
+                raise PinchpointError(f"organisation {name!r} exists already")
+            created = now()
+            db.execute("INSERT INTO orgs VALUES (?, ?, ?)", [name, title or name, created])
+            self._append(db, by or Actor.system(), "org_created", f"org:{name}", {"title": title or name})
+        return Organisation(name, title or name, created)
+
+    def orgs(self) -> list[Organisation]:
+        return [Organisation(r["name"], r["title"], r["created_at"])
+                for r in self._read("SELECT * FROM orgs ORDER BY name")]
+
+    def create_user(self, username: str, password: str, org: str, role: Role | str = Role.VIEWER,
+                    by: Actor | None = None) -> User:
+        check_name(username, "user name")
+        role = Role(role)
+        if by is not None:
+            authorize(by, "manage_users")
+            if by.via != "system" and by.org != org:
+                raise AccessDenied(by, "manage_users", None, f"admins add users to their own organisation, not {org}")
+        password_hash = credentials.hash_password(password)
+        with self._tx() as db:
+            if not db.execute("SELECT 1 FROM orgs WHERE name = ?", [org]).fetchone():
+                known = [r["name"] for r in db.execute("SELECT name FROM orgs ORDER BY name")]
+                raise PinchpointError(f"unknown organisation {org!r} (known: {', '.join(known) or 'none'})")
+            if db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
+                raise PinchpointError(f"user {username!r} exists already")
+            created = now()
+            cur = db.execute("INSERT INTO users (username, org, role, password_hash, created_at) "
+                             "VALUES (?, ?, ?, ?, ?)", [username, org, role.value, password_hash, created])
+            self._append(db, by or Actor.system(), "user_created", f"user:{username}",
+                         {"org": org, "role": role.value})
+        return User(int(cur.lastrowid or 0), username, org, role, created)
+
+    def user(self, username: str) -> User | None:
+        rows = self._read("SELECT * FROM users WHERE username = ?", [username])
+        return _user(rows[0]) if rows else None
+
+    def user_by_id(self, user_id: int) -> User | None:
+        rows = self._read("SELECT * FROM users WHERE id = ?", [user_id])
+        return _user(rows[0]) if rows else None
+
+    def users(self, org: str | None = None) -> list[User]:
+        if org is None:
+            return [_user(r) for r in self._read("SELECT * FROM users ORDER BY username")]
+        return [_user(r) for r in self._read("SELECT * FROM users WHERE org = ? ORDER BY username", [org])]
+
+    def set_role(self, username: str, role: Role | str, by: Actor) -> User:
+        role = Role(role)
+        target = self.user(username)
+        if target is None:
+            raise PinchpointError(f"unknown user {username!r}")
+        authorize(by, "manage_users")
+        if by.via != "system" and by.org != target.org:
+            raise AccessDenied(by, "manage_users", None, f"{username} belongs to {target.org}")
+        with self._tx() as db:
+            db.execute("UPDATE users SET role = ? WHERE username = ?", [role.value, username])
+            self._append(db, by, "role_change", f"user:{username}", {"from": target.role.value, "to": role.value})
+        return User(target.id, target.username, target.org, role, target.created_at, target.disabled)
+
+    def authenticate(self, username: str, password: str, *, source: str = "") -> Actor | None:
+        """The actor for a correct user name and password, else None; both outcomes are audited."""
+        rows = self._read("SELECT * FROM users WHERE username = ?", [username[:64]])
+        if not rows or rows[0]["disabled"]:
+            credentials.dummy_verify(password[: credentials.MAX_PASSWORD_CHARS])
+            self.audit(username[:64], "sign_in_failed", f"user:{username[:64]}", {"source": source})
+            return None
+        row = rows[0]
+        if not credentials.verify_password(row["password_hash"], password):
+            self.audit(username[:64], "sign_in_failed", f"user:{username[:64]}", {"source": source})
+            return None
+        actor = _user(row).actor("password")
+        self.audit(actor, "sign_in", f"user:{username}", {"source": source})
+        return actor
+
+    # API keys -------------------------------------------------------------------------------------
+    def create_api_key(self, actor: Actor, label: str = "") -> str:
+        """A new key for ``actor`` (shown once: only its digest is kept)."""
+        if actor.via == "system":
+            raise PinchpointError("API keys belong to a user account")
+        key, key_id, digest = credentials.new_api_key()
+        with self._tx() as db:
+            db.execute("INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, NULL)",
+                       [key_id, actor.user_id, digest, label[:100], now()])
+            self._append(db, actor, "api_key_created", f"key:{key_id}", {"label": label[:100]})
+        return key
+
+    def actor_for_key(self, key: str) -> Actor | None:
+        parts = credentials.split_api_key(key)
+        if parts is None:
+            return None
+        key_id, secret = parts
+        rows = self._read("SELECT k.digest, k.revoked_at, u.* FROM api_keys k JOIN users u ON u.id = k.user_id "
+                          "WHERE k.key_id = ?", [key_id])
+        if not rows or rows[0]["revoked_at"] or rows[0]["disabled"]:
+            return None
+        if not credentials.same_digest(rows[0]["digest"], credentials.digest(secret)):
+            return None
+        return _user(rows[0]).actor("api_key")
+
+    def revoke_api_key(self, key_id: str, by: Actor) -> None:
+        rows = self._read("SELECT u.username, u.org FROM api_keys k JOIN users u ON u.id = k.user_id "
+                          "WHERE k.key_id = ?", [key_id])
+        if not rows:
+            raise PinchpointError(f"unknown API key {key_id!r}")
+        if rows[0]["username"] != by.username:
+            authorize(by, "manage_users")
+        with self._tx() as db:
+            db.execute("UPDATE api_keys SET revoked_at = ? WHERE key_id = ?", [now(), key_id])
+            self._append(db, by, "api_key_revoked", f"key:{key_id}")
+
+    # resources and sharing --------------------------------------------------------------------
+    def register(self, actor: Actor, kind: str, key: str, visibility: Visibility | str = Visibility.PRIVATE,
+                 ) -> Resource:
+        """Record that ``actor``'s organisation owns a new resource (after ``authorize(actor, 'upload')``)."""
+        if kind not in RESOURCE_KINDS:
+            raise PinchpointError(f"unknown resource kind {kind!r} (one of {', '.join(RESOURCE_KINDS)})")
+        existing = self.resource(kind, key)
+        if existing is not None and existing.owner_org != actor.org:
+            raise AccessDenied(actor, "modify", existing, f"the name is taken by {existing.owner_org or 'common data'}")
+        if existing is not None:
+            return existing
+        created = now()
+        vis = Visibility(visibility)
+        with self._tx() as db:
+            db.execute("INSERT INTO resources VALUES (?, ?, ?, ?, ?, ?)",
+                       [kind, key, actor.org, vis.value, actor.username, created])
+        return Resource(kind, key, actor.org, vis, actor.username, created)
+
+    def resource(self, kind: str, key: str) -> Resource | None:
+        rows = self._read("SELECT * FROM resources WHERE kind = ? AND key = ?", [kind, key])
+        if not rows:
+            return None
+        shares = tuple(Share(s["org"], s["shared_by"], s["shared_at"]) for s in
+                       self._read("SELECT * FROM shares WHERE kind = ? AND key = ? ORDER BY org", [kind, key]))
+        r = rows[0]
+        return Resource(kind, key, r["owner_org"], Visibility(r["visibility"]), r["created_by"], r["created_at"],
+                        shares)
+
+    def resource_or_common(self, kind: str, key: str) -> Resource:
+        """The registered resource, or common data (public) when nobody registered it."""
+        return self.resource(kind, key) or Resource.unregistered(kind, key)
+
+    def resources(self, kind: str) -> list[Resource]:
+        keys = [r["key"] for r in self._read("SELECT key FROM resources WHERE kind = ? ORDER BY key", [kind])]
+        return [res for key in keys if (res := self.resource(kind, key)) is not None]
+
+    def visible(self, actor: Actor, kind: str) -> list[Resource]:
+        """Registered resources of ``kind`` that ``actor`` may read."""
+        from pinchpoint.accounts.policy import can_read
+
+        return [r for r in self.resources(kind) if can_read(actor, r)]
+
+    def share(self, actor: Actor, kind: str, key: str, orgs: Sequence[str]) -> Resource:
+        """Share a resource read-only with the named organisations (visibility becomes 'shared' if private)."""
+        resource = self.resource_or_common(kind, key)
+        authorize(actor, "share", resource)
+        known = {o.name for o in self.orgs()}
+        for org in orgs:
+            if org not in known:
+                raise PinchpointError(f"unknown organisation {org!r} (known: {', '.join(sorted(known))})")
+        at = now()
+        with self._tx() as db:
+            if resource.visibility is Visibility.PRIVATE:
+                db.execute("UPDATE resources SET visibility = 'shared' WHERE kind = ? AND key = ?", [kind, key])
+            for org in orgs:
+                db.execute("INSERT OR IGNORE INTO shares VALUES (?, ?, ?, ?, ?)", [kind, key, org,
+                                                                                   actor.username, at])
+            self._append(db, actor, "share", f"{kind}:{key}", {"with": sorted(orgs)})
+        return self.resource_or_common(kind, key)
+
+    def unshare(self, actor: Actor, kind: str, key: str, orgs: Sequence[str]) -> Resource:
+        resource = self.resource_or_common(kind, key)
+        authorize(actor, "share", resource)
+        with self._tx() as db:
+            for org in orgs:
+                db.execute("DELETE FROM shares WHERE kind = ? AND key = ? AND org = ?", [kind, key, org])
+            self._append(db, actor, "unshare", f"{kind}:{key}", {"with": sorted(orgs)})
+        return self.resource_or_common(kind, key)
+
+    def set_visibility(self, actor: Actor, kind: str, key: str, visibility: Visibility | str) -> Resource:
+        resource = self.resource_or_common(kind, key)
+        authorize(actor, "share", resource)
+        vis = Visibility(visibility)
+        with self._tx() as db:
+            db.execute("UPDATE resources SET visibility = ? WHERE kind = ? AND key = ?", [vis.value, kind, key])
+            self._append(db, actor, "share", f"{kind}:{key}", {"visibility": vis.value})
+        return self.resource_or_common(kind, key)
+
+    def check(self, actor: Actor, action: str, kind: str | None = None, key: str | None = None) -> Resource | None:
+        """:func:`authorize` on a stored resource (or none); a refusal is audited before it is raised."""
+        resource = self.resource_or_common(kind, key) if kind is not None and key is not None else None
+        try:
+            authorize(actor, action, resource)
+        except AccessDenied as exc:
+            self.audit(actor, "access_denied", f"{kind}:{key}" if kind else "", {"action": action,
+                                                                                  "reason": exc.reason})
+            raise
+        return resource
+
+
+def _user(row: sqlite3.Row) -> User:
+    return User(row["id"], row["username"], row["org"], Role(row["role"]), row["created_at"], bool(row["disabled"]))
+
+
+def default_store() -> AccountStore:
+    from pinchpoint.workspace.store import default_workspace_path
+
+    return AccountStore(default_workspace_path())
+
+
+def audit_table(store: AccountStore, limit: int | None = None) -> Any:
+    """The trail as a ResultTable (newest last), with its verification as a caveat when it is broken."""
+    from pinchpoint.results import ResultTable
+
+    records = store.audit_records()
+    check = verify(records, store.audit_head())
+    shown = records[-limit:] if limit else records
+    table = ResultTable.from_records(
+        "audit", [{"seq": r.seq, "at": r.at, "actor": r.actor, "org": r.org, "action": r.action, "target": r.target,
+                   "details": r.details, "hash": r.hash[:16]} for r in shown],
+        columns=["seq", "at", "actor", "org", "action", "target", "details", "hash"],
+        meta={"analysis": "audit", "store": str(store.path), "records": len(records), "verified": check.ok})
+    return table if check.ok else table.with_caveats(str(check))

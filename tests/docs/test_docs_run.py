@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -51,6 +52,9 @@ def _serve(cmd: DocCommand, work: Path, env: dict[str, str]) -> None:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/openapi.json", timeout=2) as resp:
                     assert resp.status == 200
                     break
+            except urllib.error.HTTPError as exc:  # the workbench answers 401 before sign-in: it is up
+                assert exc.code == 401, f"{cmd}: /openapi.json answered {exc.code}"
+                break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     _, err = proc.communicate(timeout=5)

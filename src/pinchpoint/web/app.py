@@ -1,0 +1,160 @@
+"""The workbench app: the JSON API plus pages, sign-in, CSRF checks, security headers and rate limits."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from pinchpoint.accounts.jobs import JobRunner
+from pinchpoint.accounts.model import Actor
+from pinchpoint.accounts.store import AccountStore
+from pinchpoint.web.security import RateLimiter, SecurityHeaders, csrf_ok
+from pinchpoint.web.services import Reviews, WebContext
+
+SECRET_ENV = "PINCHPOINT_SECRET_KEY"
+ADMIN_PASSWORD_ENV = "PINCHPOINT_ADMIN_PASSWORD"
+SESSION_COOKIE = "pinchpoint_session"
+SESSION_HOURS = 8
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+PUBLIC_PREFIXES = ("/login", "/static/", "/healthz")
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@dataclass
+class WebState:
+    context: WebContext
+    jobs: JobRunner
+    reviews: Reviews
+    sign_in_limit: RateLimiter
+    screening_limit: RateLimiter
+    https_only: bool
+
+
+class AuthGate:
+    """Every route but sign-in and static files needs an actor: a signed-in session or an API key
+    (``Authorization: Bearer pp_...``). Unauthenticated page requests go to the sign-in page; anything else gets
+    401. A state-changing request authenticated by the cookie must carry the CSRF token: forms in a hidden field
+    (checked by the route), scripts in the ``X-CSRF-Token`` header (checked here)."""
+
+    def __init__(self, app: ASGIApp, store: AccountStore) -> None:
+        self.app, self.store = app, store
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        actor: Actor | None = None
+        by_cookie = False
+        auth = headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            actor = self.store.actor_for_key(auth[7:].strip())
+        else:
+            session = scope.get("session") or {}
+            uid = session.get("uid")
+            if isinstance(uid, int):
+                user = self.store.user_by_id(uid)
+                if user is not None and not user.disabled:
+                    actor, by_cookie = user.actor("password"), True
+        scope.setdefault("state", {})["actor"] = actor
+        if actor is None and not path.startswith(PUBLIC_PREFIXES):
+            await _refuse(scope, send, headers)
+            return
+        if by_cookie and scope["method"] not in SAFE_METHODS:
+            content_type = headers.get("content-type", "")
+            is_form = content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+            if not is_form and not csrf_ok(scope.get("session") or {}, headers.get("x-csrf-token")):
+                await _json(send, 403, {"detail": "missing or wrong CSRF token (X-CSRF-Token header)"})
+                return
+        await self.app(scope, receive, send)
+
+
+async def _json(send: Send, status: int, body: dict[str, Any], extra: list[tuple[bytes, bytes]] | None = None
+                ) -> None:
+    data = json.dumps(body).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
+                            *(extra or [])]})
+    await send({"type": "http.response.body", "body": data})
+
+
+async def _refuse(scope: Scope, send: Send, headers: dict[str, str]) -> None:
+    wants_page = scope["method"] == "GET" and "text/html" in headers.get("accept", "")
+    if wants_page:
+        await send({"type": "http.response.start", "status": 303,
+                    "headers": [(b"location", b"/login"), (b"content-length", b"0")]})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    await _json(send, 401, {"detail": "sign in, or send an API key: Authorization: Bearer pp_..."},
+                [(b"www-authenticate", b"Bearer")])
+
+
+def secret_key(workspace: Path) -> str:
+    """``$PINCHPOINT_SECRET_KEY``, else a random key kept in the workspace folder (mode 0600), so sessions
+    survive a restart; several server processes must share one (set the variable)."""
+    env = os.environ.get(SECRET_ENV)
+    if env:
+        return env
+    path = workspace / "web-secret.key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    workspace.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(key)
+    return key
+
+
+def ensure_first_admin(store: AccountStore, password: str | None = None, org: str = "main",
+                       username: str = "admin") -> str | None:
+    """With no account yet, make organisation ``org`` and its admin; return the password if it was generated
+    (the caller prints it once), None if given (``$PINCHPOINT_ADMIN_PASSWORD``) or accounts exist already."""
+    if store.users():
+        return None
+    given = password or os.environ.get(ADMIN_PASSWORD_ENV)
+    chosen = given or secrets.token_urlsafe(12)
+    if org not in {o.name for o in store.orgs()}:
+        store.create_org(org, "Main organisation")
+    store.create_user(username, chosen, org, "admin")
+    return None if given else chosen
+
+
+def create_web_app(workspace: Path | None = None, *, key: str | None = None, https_only: bool = False,
+                   job_workers: int = 2, max_upload_bytes: int = MAX_UPLOAD_BYTES,
+                   sign_in_per_minute: int = 10, screenings_per_minute: int = 600) -> FastAPI:
+    """The API app with the workbench's pages; ``workspace`` is the folder holding the DuckDB workspace and the
+    account store (default: ``$PINCHPOINT_HOME``)."""
+    from fastapi.staticfiles import StaticFiles
+    from starlette.middleware.sessions import SessionMiddleware
+
+    from pinchpoint.api.app import create_app
+    from pinchpoint.web import pages
+    from pinchpoint.workspace.store import default_workspace_path
+
+    folder = Path(workspace).expanduser() if workspace is not None else default_workspace_path()
+    if folder.suffix == ".duckdb":
+        folder = folder.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    store = AccountStore(folder)
+    app = create_app(folder, max_body_bytes=max_upload_bytes)
+    context = WebContext(store, folder, folder / "web-jobs")
+    app.state.web = WebState(context, JobRunner(store, workers=job_workers), Reviews(store),
+                             RateLimiter(sign_in_per_minute, 60.0), RateLimiter(screenings_per_minute, 60.0),
+                             https_only)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(files("pinchpoint.web") / "static")), name="static")
+    app.add_middleware(AuthGate, store=store)
+    app.add_middleware(SessionMiddleware, secret_key=key or secret_key(folder), session_cookie=SESSION_COOKIE,
+                       max_age=SESSION_HOURS * 3600, same_site="lax", https_only=https_only)
+    app.add_middleware(SecurityHeaders, hsts=https_only)
+    return app

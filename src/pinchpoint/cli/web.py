@@ -28,7 +28,8 @@ def register(app: typer.Typer) -> None:
             from pinchpoint.web.app import create_web_app, ensure_first_admin
         except ImportError:
             raise ValueError("the workbench needs the 'web' extra: pip install 'pinchpoint[web]'") from None
-        app = create_web_app(Path(workspace) if workspace is not None else None, https_only=https_only)
+        app = create_web_app(Path(workspace) if workspace is not None else None, https_only=https_only,
+                             warm=True)
         password = ensure_first_admin(app.state.web.context.store)
         if password is not None:
             typer.echo(f"first account: user 'admin', password {password} (shown once; change it or set "

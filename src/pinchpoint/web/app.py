@@ -33,7 +33,8 @@ class WebState:
     context: WebContext
     jobs: JobRunner
     reviews: Reviews
-    sign_in_limit: RateLimiter
+    sign_in_limit: RateLimiter  # per address and user name
+    sign_in_address_limit: RateLimiter  # per address (ten times as many: an office shares one address)
     screening_limit: RateLimiter
     https_only: bool
 
@@ -131,9 +132,10 @@ def ensure_first_admin(store: AccountStore, password: str | None = None, org: st
 
 def create_web_app(workspace: Path | None = None, *, key: str | None = None, https_only: bool = False,
                    job_workers: int = 2, max_upload_bytes: int = MAX_UPLOAD_BYTES,
-                   sign_in_per_minute: int = 10, screenings_per_minute: int = 600) -> FastAPI:
+                   sign_in_per_minute: int = 10, screenings_per_minute: int = 600, warm: bool = False) -> FastAPI:
     """The API app with the workbench's pages; ``workspace`` is the folder holding the DuckDB workspace and the
-    account store (default: ``$PINCHPOINT_HOME``)."""
+    account store (default: ``$PINCHPOINT_HOME``). ``warm``: at start-up, load and analyse the common datasets and
+    build the screening index in a background thread, so the first visitors do not wait for them."""
     from fastapi.staticfiles import StaticFiles
     from starlette.middleware.sessions import SessionMiddleware
 
@@ -149,7 +151,8 @@ def create_web_app(workspace: Path | None = None, *, key: str | None = None, htt
     app = create_app(folder, max_body_bytes=max_upload_bytes)
     context = WebContext(store, folder, folder / "web-jobs")
     app.state.web = WebState(context, JobRunner(store, workers=job_workers), Reviews(store),
-                             RateLimiter(sign_in_per_minute, 60.0), RateLimiter(screenings_per_minute, 60.0),
+                             RateLimiter(sign_in_per_minute, 60.0), RateLimiter(10 * sign_in_per_minute, 60.0),
+                             RateLimiter(screenings_per_minute, 60.0),
                              https_only)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(files("pinchpoint.web") / "static")), name="static")
@@ -157,4 +160,25 @@ def create_web_app(workspace: Path | None = None, *, key: str | None = None, htt
     app.add_middleware(SessionMiddleware, secret_key=key or secret_key(folder), session_cookie=SESSION_COOKIE,
                        max_age=SESSION_HOURS * 3600, same_site="lax", https_only=https_only)
     app.add_middleware(SecurityHeaders, hsts=https_only)
+    if warm:
+        _warm_in_background(app)  # starts now, while the server binds its port
     return app
+
+
+def _warm_in_background(app: FastAPI) -> None:
+    import logging
+    import threading
+
+    def run() -> None:
+        from starlette.requests import Request
+
+        from pinchpoint.api.screening import _current
+        from pinchpoint.errors import PinchpointError
+
+        app.state.web.context.warm()
+        try:  # the screening index, as the first screening would build it
+            _current(Request({"type": "http", "app": app, "method": "GET", "path": "/", "headers": []}))
+        except (PinchpointError, Exception) as exc:  # no lists loaded yet: the first screening says so
+            logging.getLogger("pinchpoint.web").info("screening index not built at start-up: %s", exc)
+
+    threading.Thread(target=run, name="pinchpoint-warm", daemon=True).start()

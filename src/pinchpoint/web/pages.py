@@ -116,7 +116,7 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],
         return render(request, "login.html", status=400, error="The form expired: please sign in again.")
     client = request.client.host if request.client else "?"
     key = f"{client}|{username.lower()}"
-    if not web.sign_in_limit.allow(key) or not web.sign_in_limit.allow(client + "|*"):
+    if not web.sign_in_limit.allow(key) or not web.sign_in_address_limit.allow(client):
         wait = web.sign_in_limit.retry_after(key)
         return render(request, "login.html", status=429, error="Too many attempts: wait a minute.",
                       retry_after=wait)
@@ -150,19 +150,14 @@ def set_language(request: Request, lang: Annotated[str, Form(max_length=5)],
 # overview and supply chain --------------------------------------------------------------------------
 @router.get("/")
 def overview(request: Request, dataset: str = "builtin") -> Response:
-    from pinchpoint.reports.svg import choropleth
-    from pinchpoint.supplychain.countries import country_name
-
     web, actor = _web(request), _actor(request)
     try:
         chain = web.context.chain(actor, dataset[:100])
         exposure = web.context.analysis(actor, dataset, "exposure")
         choke = web.context.analysis(actor, dataset, "chokepoints")
+        world = web.context.world_map(actor, dataset)
     except PinchpointError as exc:
         return _error_page(request, exc)
-    dependence = {r["country"]: 100.0 * r["dependence"] for r in exposure.rows}
-    world = choropleth(dependence, title="Dependence by country", legend="Dependence (% of output lost)",
-                       names={c: country_name(c) for c in dependence}, vmax=100.0, unit="%")
     target = exposure.rows[0]["target_name"] if exposure.rows else ""
     return render(request, "overview.html", dataset=dataset, datasets=web.context.datasets(actor), chain=chain,
                   world=world, target=target, exposure=[r for r in exposure.rows if r["dependence"] > 0][:10],

@@ -36,16 +36,67 @@ class WebContext:
     jobs_dir: Path
     _chains: dict[str, tuple[str, Any]] = field(default_factory=dict)
     _tables: dict[tuple[str, str], tuple[str, ResultTable]] = field(default_factory=dict)
+    _maps: dict[str, tuple[str, str]] = field(default_factory=dict)
+    _listing: tuple[tuple[tuple[str, int, int], ...], list[dict[str, Any]]] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # datasets -----------------------------------------------------------------------------------
+    def workspace_state(self) -> tuple[tuple[str, int, int], ...]:
+        """``stat`` of the DuckDB file and its WAL: changes whenever anything is written (microseconds, where
+        opening the file costs ~20 ms)."""
+        out = []
+        for f in (self.workspace / "workspace.duckdb", self.workspace / "workspace.duckdb.wal"):
+            try:
+                st = f.stat()
+            except OSError:
+                continue
+            out.append((f.name, st.st_size, st.st_mtime_ns))
+        return tuple(out)
+
     def workspace_datasets(self) -> list[dict[str, Any]]:
+        """The workspace's datasets (name, version, ...), re-read only when the workspace files changed."""
         from pinchpoint.workspace import Workspace
 
-        if not (self.workspace / "workspace.duckdb").exists():
+        state = self.workspace_state()
+        if not state:
             return []
+        listing = self._listing
+        if listing is not None and listing[0] == state:
+            return listing[1]
         with Workspace.open_reader(self.workspace) as ws:
-            return ws.list_datasets().records()
+            records = ws.list_datasets().records()
+        self._listing = (state, records)
+        return records
+
+    def world_map(self, actor: Actor, dataset: str) -> str:
+        """The overview's choropleth of the end product's dependence on each country, drawn once per version."""
+        from pinchpoint.reports.svg import choropleth
+        from pinchpoint.supplychain.countries import country_name
+
+        version, _ = self.versioned_chain(actor, dataset)
+        with self._lock:
+            cached = self._maps.get(dataset)
+            if cached is not None and cached[0] == version:
+                return cached[1]
+        exposure = self.analysis(actor, dataset, "exposure")
+        dependence = {r["country"]: 100.0 * r["dependence"] for r in exposure.rows}
+        svg = choropleth(dependence, title="Dependence by country", legend="Dependence (% of output lost)",
+                         names={c: country_name(c) for c in dependence}, vmax=100.0, unit="%")
+        with self._lock:
+            self._maps[dataset] = (version, svg)
+        return svg
+
+    def warm(self) -> None:
+        """Load and analyse the common datasets ahead of the first visitor (run in a thread at start-up)."""
+        system = Actor.system()
+        for name, resource in self.datasets(system):
+            if resource.owner_org:
+                continue
+            try:
+                self.world_map(system, name)
+                self.analysis(system, name, "chokepoints")
+            except PinchpointError:
+                continue
 
     def datasets(self, actor: Actor) -> list[tuple[str, Resource]]:
         """(name, resource) of every dataset the actor may read, the built-in one first."""

@@ -1,0 +1,47 @@
+"""The account rules behind a Session's authorize hook (action 'domain.verb', resource 'kind:key')."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from pinchpoint.accounts.hook import account_actor, action_of, session_authorizer
+from pinchpoint.accounts.policy import AccessDenied
+from pinchpoint.accounts.store import AccountStore
+from tests.accounts.conftest import actor
+
+
+@dataclass(frozen=True)
+class SessionActor:  # the shape of pinchpoint.session.Actor
+    user: str = "local"
+    organisation: str | None = None
+    role: str = "owner"
+
+
+def test_verbs_map_to_account_actions() -> None:
+    assert [action_of(a) for a in ("supplychain.analyse", "supplychain.read", "supplychain.import",
+                                   "screening.load", "screening.review", "stress.run", "trends.something")] == [
+        "run", "read", "upload", "update_lists", "review", "run", "run"]
+
+
+def test_session_hook_applies_ownership_and_sharing(store: AccountStore) -> None:
+    check = session_authorizer(store)
+    owner = actor(store, "commerce-analyst")
+    store.register(owner, "dataset", "fabs")
+    meti = SessionActor("meti-analyst", "meti", "analyst")
+    with pytest.raises(AccessDenied, match="private to another organisation"):
+        check(meti, "supplychain.analyse", "dataset:fabs")
+    store.share(actor(store, "commerce-admin"), "dataset", "fabs", ["meti"])
+    check(meti, "supplychain.analyse", "dataset:fabs")
+    check(meti, "supplychain.analyse", "dataset:builtin")  # common data
+    with pytest.raises(AccessDenied, match="viewers read"):
+        check(SessionActor("meti-viewer", "meti", "viewer"), "supplychain.import", "dataset:new")
+    check(SessionActor("meti-viewer", "meti", "viewer"), "supplychain.list", "datasets:*")
+    with pytest.raises(AccessDenied, match="only admins"):
+        check(meti, "screening.load", "lists:*")
+
+
+def test_local_cli_user_is_the_system_actor() -> None:
+    local = account_actor(SessionActor())
+    assert (local.username, local.role.value, local.via) == ("system", "admin", "system")

@@ -12,25 +12,23 @@ import hmac
 import secrets
 from typing import Any
 
-from pinchpoint.errors import PinchpointError
+from pinchpoint.errors import BadArgumentError
 
 MIN_PASSWORD_CHARS = 10
 MAX_PASSWORD_CHARS = 1024  # argon2 takes any length, but a 10 MB "password" is a denial of service
 
 
 def _hasher() -> Any:
-    try:
-        from argon2 import PasswordHasher
-    except ImportError:
-        raise PinchpointError("accounts need the 'web' extra: pip install 'pinchpoint[web]'") from None
-    return PasswordHasher()
+    from pinchpoint.errors import import_extra
+
+    return import_extra("argon2", "web", "accounts (argon2 password hashes)").PasswordHasher()
 
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_CHARS:
-        raise PinchpointError(f"a password needs at least {MIN_PASSWORD_CHARS} characters")
+        raise BadArgumentError(f"a password needs at least {MIN_PASSWORD_CHARS} characters", parameter="password")
     if len(password) > MAX_PASSWORD_CHARS:
-        raise PinchpointError(f"a password has at most {MAX_PASSWORD_CHARS} characters")
+        raise BadArgumentError(f"a password has at most {MAX_PASSWORD_CHARS} characters", parameter="password")
 
 
 def hash_password(password: str) -> str:

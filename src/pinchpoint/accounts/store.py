@@ -34,7 +34,7 @@ from pinchpoint.accounts.model import (
     Visibility,
 )
 from pinchpoint.accounts.policy import AccessDenied, authorize
-from pinchpoint.errors import PinchpointError
+from pinchpoint.errors import BadArgumentError, NotFoundError, PinchpointError
 
 DB_FILE = "accounts.sqlite"
 SCHEMA_VERSION = 1
@@ -71,7 +71,7 @@ def now() -> str:
 
 def check_name(value: str, what: str) -> str:
     if not NAME_PATTERN.match(value):
-        raise PinchpointError(f"{what} {value[:80]!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a "
+        raise BadArgumentError(f"{what} {value[:80]!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a "
                               "letter or digit")
     return value
 
@@ -195,7 +195,8 @@ class AccountStore:
         with self._tx() as db:
             if not db.execute("SELECT 1 FROM orgs WHERE name = ?", [org]).fetchone():
                 known = [r["name"] for r in db.execute("SELECT name FROM orgs ORDER BY name")]
-                raise PinchpointError(f"unknown organisation {org!r} (known: {', '.join(known) or 'none'})")
+                raise NotFoundError(f"unknown organisation {org!r} (known: {', '.join(known) or 'none'})",
+                                    suggestions=known, what="organisation", value=org)
             if db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
                 raise PinchpointError(f"user {username!r} exists already")
             created = now()
@@ -222,7 +223,7 @@ class AccountStore:
         role = Role(role)
         target = self.user(username)
         if target is None:
-            raise PinchpointError(f"unknown user {username!r}")
+            raise NotFoundError(f"unknown user {username!r}", what="user", value=username)
         authorize(by, "manage_users")
         if by.via != "system" and by.org != target.org:
             raise AccessDenied(by, "manage_users", None, f"{username} belongs to {target.org}")
@@ -275,7 +276,7 @@ class AccountStore:
         rows = self._read("SELECT u.username, u.org FROM api_keys k JOIN users u ON u.id = k.user_id "
                           "WHERE k.key_id = ?", [key_id])
         if not rows:
-            raise PinchpointError(f"unknown API key {key_id!r}")
+            raise NotFoundError(f"unknown API key {key_id!r}", what="API key", value=key_id)
         if rows[0]["username"] != by.username:
             authorize(by, "manage_users")
         with self._tx() as db:
@@ -287,7 +288,8 @@ class AccountStore:
                  ) -> Resource:
         """Record that ``actor``'s organisation owns a new resource (after ``authorize(actor, 'upload')``)."""
         if kind not in RESOURCE_KINDS:
-            raise PinchpointError(f"unknown resource kind {kind!r} (one of {', '.join(RESOURCE_KINDS)})")
+            raise BadArgumentError(f"unknown resource kind {kind!r} (one of {', '.join(RESOURCE_KINDS)})",
+                                   parameter="kind")
         existing = self.resource(kind, key)
         if existing is not None and existing.owner_org != actor.org:
             raise AccessDenied(actor, "modify", existing, f"the name is taken by {existing.owner_org or 'common data'}")
@@ -331,7 +333,8 @@ class AccountStore:
         known = {o.name for o in self.orgs()}
         for org in orgs:
             if org not in known:
-                raise PinchpointError(f"unknown organisation {org!r} (known: {', '.join(sorted(known))})")
+                raise NotFoundError(f"unknown organisation {org!r} (known: {', '.join(sorted(known))})",
+                                    suggestions=sorted(known), what="organisation", value=org)
         at = now()
         with self._tx() as db:
             if resource.visibility is Visibility.PRIVATE:

@@ -223,6 +223,9 @@ def serve(
     workers: Annotated[int, typer.Option(help="Server processes (each holds its own screening index).",
                                          min=1, max=64)] = 1,
     workspace: WorkspaceOpt = None,
+    web: Annotated[bool, typer.Option("--web", help="Serve the workbench's pages too, with accounts: every route "
+                                      "then needs a signed-in session or an API key (as `pinchpoint web`; one "
+                                      "process).")] = False,
 ) -> None:
     """Run the HTTP API (FastAPI; OpenAPI schema at /docs). Needs the 'api' extra."""
     from pinchpoint.errors import import_extra
@@ -230,6 +233,12 @@ def serve(
     uvicorn = import_extra("uvicorn", "api", "the HTTP API")
     import_extra("fastapi", "api", "the HTTP API")
     from pinchpoint.api.app import WORKSPACE_ENV, create_app
+
+    if web:
+        from pinchpoint.cli.web import start_web
+
+        start_web(host, port, workspace, https_only=False)
+        return
 
     if workers == 1:
         uvicorn.run(create_app(workspace=workspace), host=host, port=port)

@@ -22,17 +22,22 @@ def register(app: typer.Typer) -> None:
             workspace: WorkspaceOpt = None) -> None:
         """Run the workbench on the built-in data and the workspace. The first start makes an organisation 'main'
         and its 'admin' account: the password is $PINCHPOINT_ADMIN_PASSWORD, else generated and printed once."""
-        try:
-            import uvicorn
+        start_web(host, port, Path(workspace) if workspace is not None else None, https_only=https_only)
 
-            from pinchpoint.web.app import create_web_app, ensure_first_admin
-        except ImportError:
-            raise ValueError("the workbench needs the 'web' extra: pip install 'pinchpoint[web]'") from None
-        app = create_web_app(Path(workspace) if workspace is not None else None, https_only=https_only,
-                             warm=True)
-        password = ensure_first_admin(app.state.web.context.store)
-        if password is not None:
-            typer.echo(f"first account: user 'admin', password {password} (shown once; change it or set "
-                       "$PINCHPOINT_ADMIN_PASSWORD before the first start)", err=True)
-        typer.echo(f"workbench on http://{host}:{port}/", err=True)
-        uvicorn.run(app, host=host, port=port)
+
+def start_web(host: str, port: int, workspace: Path | None, *, https_only: bool) -> None:
+    """Build the workbench, make the first admin if there is no account yet, and serve it."""
+    from pinchpoint.errors import import_extra
+
+    for module in ("fastapi", "jinja2", "argon2", "itsdangerous", "babel", "multipart"):
+        import_extra(module, "web", "the workbench")
+    uvicorn = import_extra("uvicorn", "web", "the workbench")
+    from pinchpoint.web.app import create_web_app, ensure_first_admin
+
+    app = create_web_app(workspace, https_only=https_only, warm=True)
+    password = ensure_first_admin(app.state.web.context.store)
+    if password is not None:
+        typer.echo(f"first account: user 'admin', password {password} (shown once; change it or set "
+                   "$PINCHPOINT_ADMIN_PASSWORD before the first start)", err=True)
+    typer.echo(f"workbench on http://{host}:{port}/", err=True)
+    uvicorn.run(app, host=host, port=port)

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from pinchpoint.accounts.store import AccountStore
@@ -10,9 +8,8 @@ from tests.accounts.conftest import PASSWORD, actor
 
 
 def test_password_is_stored_as_argon2id_and_checked(store: AccountStore) -> None:
-    db = sqlite3.connect(store.path)
-    row = db.execute("SELECT password_hash FROM users WHERE username = 'meti-admin'").fetchone()
-    assert row[0].startswith("$argon2id$") and PASSWORD not in row[0]
+    row = store._read("SELECT password_hash FROM users WHERE username = 'meti-admin'")[0]
+    assert row["password_hash"].startswith("$argon2id$") and PASSWORD not in row["password_hash"]
     signed_in = store.authenticate("meti-admin", PASSWORD, source="test")
     assert signed_in is not None and signed_in.org == "meti" and signed_in.role.value == "admin"
     assert store.authenticate("meti-admin", PASSWORD + "x") is None
@@ -31,7 +28,7 @@ def test_short_password_refused(tmp_path) -> None:  # type: ignore[no-untyped-de
 def test_api_key_is_stored_as_digest_works_and_can_be_revoked(store: AccountStore) -> None:
     analyst = actor(store, "meti-analyst")
     key = store.create_api_key(analyst, "nightly screening")
-    stored = sqlite3.connect(store.path).execute("SELECT key_id, digest FROM api_keys").fetchall()
+    stored = [(r["key_id"], r["digest"]) for r in store._read("SELECT key_id, digest FROM api_keys")]
     assert len(stored) == 1 and key.split("_", 2)[2] not in stored[0][1]
     via_key = store.actor_for_key(key)
     assert via_key is not None and via_key.username == "meti-analyst" and via_key.via == "api_key"

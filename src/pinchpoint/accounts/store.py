@@ -8,6 +8,11 @@ than fail, so concurrent users never see "database is locked". Analytics stay in
 The file is ``accounts.sqlite`` beside ``workspace.duckdb`` (``$PINCHPOINT_HOME``). Every change that matters for
 an inspector writes its audit record in the same transaction, so the change and its record exist together or not
 at all.
+
+**PostgreSQL** for a shared deployment (several web servers, one database server): give a DSN instead of a path
+(``AccountStore("postgresql://user:pass@host/db")``, or ``$PINCHPOINT_ACCOUNTS_DB``; needs the 'postgres' extra).
+The SQL is the subset both understand (``ON CONFLICT``, ``RETURNING``); writers take one transaction-scoped advisory
+lock, so the audit chain is appended one record at a time as SQLite's single writer does.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from pinchpoint.accounts.policy import AccessDenied, authorize
 from pinchpoint.errors import BadArgumentError, NotFoundError, PinchpointError
 
 DB_FILE = "accounts.sqlite"
+DSN_ENV = "PINCHPOINT_ACCOUNTS_DB"
+WRITER_LOCK = 7_151_712  # the advisory lock every PostgreSQL write transaction takes
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 30_000
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -65,6 +72,36 @@ CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner_
 """
 
 
+def is_dsn(location: str | Path) -> bool:
+    return str(location).startswith(("postgresql://", "postgres://"))
+
+
+def portable_ddl(sql: str, postgres: bool) -> str:
+    """DDL in SQLite's words for either database (only the self-numbering keys differ)."""
+    return sql.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGSERIAL PRIMARY KEY") if postgres else sql
+
+
+class Connection:
+    """One connection of either kind, with SQLite's ``?`` placeholders (turned into ``%s`` for PostgreSQL)."""
+
+    def __init__(self, raw: Any, postgres: bool) -> None:
+        self.raw, self.postgres = raw, postgres
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        if self.postgres:
+            return self.raw.execute(sql.replace("?", "%s"), list(params) if params else None)
+        return self.raw.execute(sql, list(params))
+
+    def script(self, sql: str) -> None:
+        if self.postgres:
+            self.raw.execute(portable_ddl(sql, True))
+        else:
+            self.raw.executescript(sql)
+
+    def close(self) -> None:
+        self.raw.close()
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
@@ -80,42 +117,79 @@ class AccountStore:
     """Accounts, organisations, resources and shares, and the audit trail. Safe to share between threads (each
     call opens its own connection) and between processes (SQLite WAL)."""
 
-    def __init__(self, path: str | Path) -> None:
-        path = Path(path).expanduser()
-        self.path = path / DB_FILE if path.is_dir() or path.suffix == "" else path
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, location: str | Path, *, schema: str | None = None) -> None:
+        """``location``: a folder (the file is ``accounts.sqlite`` in it), a ``.sqlite`` file, or a PostgreSQL DSN;
+        ``schema``: for PostgreSQL, the schema that holds the tables (made if absent; default: the search path)."""
+        self.postgres = is_dsn(location)
+        self.schema = schema
+        self.dsn = str(location) if self.postgres else ""
+        if self.postgres:
+            self.path = Path(DB_FILE)  # unused with PostgreSQL; str(store) names the server
+        else:
+            path = Path(location).expanduser()
+            self.path = path / DB_FILE if path.is_dir() or path.suffix == "" else path
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         db = self._connection()
-        db.executescript(_SCHEMA)  # CREATE ... IF NOT EXISTS: idempotent, and executescript commits by itself
-        db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        db.script(_SCHEMA)  # CREATE ... IF NOT EXISTS: idempotent
+        db.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING", [str(SCHEMA_VERSION)])
+
+    def __str__(self) -> str:
+        if self.postgres:
+            where = re.sub(r"//[^@/]*@", "//", self.dsn)  # never print a password
+            return f"PostgreSQL {where}" + (f" (schema {self.schema})" if self.schema else "")
+        return str(self.path)
 
     # connections ------------------------------------------------------------------------------
-    def _connection(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+    def _connection(self) -> Connection:
+        db: Connection | None = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                                 check_same_thread=True)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            db.execute("PRAGMA foreign_keys=ON")
-            db.row_factory = sqlite3.Row
+            db = self._connect_postgres() if self.postgres else self._connect_sqlite()
             self._local.db = db
         return db
 
+    def _connect_sqlite(self) -> Connection:
+        raw = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                              check_same_thread=True)
+        raw.execute("PRAGMA journal_mode=WAL")
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        raw.execute("PRAGMA foreign_keys=ON")
+        raw.row_factory = sqlite3.Row
+        return Connection(raw, False)
+
+    def _connect_postgres(self) -> Connection:
+        from pinchpoint.errors import import_extra
+
+        psycopg = import_extra("psycopg", "postgres", "accounts in PostgreSQL")
+        rows = import_extra("psycopg.rows", "postgres", "accounts in PostgreSQL")
+        raw = psycopg.connect(self.dsn, autocommit=True, row_factory=rows.dict_row)
+        if self.schema:
+            check_name(self.schema, "schema")
+            raw.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+            raw.execute(f'SET search_path TO "{self.schema}"')
+        return Connection(raw, True)
+
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken at once (BEGIN IMMEDIATE) so two writers queue instead of deadlocking."""
+    def _tx(self) -> Iterator[Connection]:
+        """One write transaction. Writers queue rather than fail: SQLite takes its write lock at once (BEGIN
+        IMMEDIATE, waiting up to the busy timeout); PostgreSQL waits for one advisory lock."""
         db = self._connection()
-        db.execute("BEGIN IMMEDIATE")
+        db.execute("BEGIN" if self.postgres else "BEGIN IMMEDIATE")
         try:
+            if self.postgres:
+                db.execute("SELECT pg_advisory_xact_lock(?)", [WRITER_LOCK])
             yield db
         except BaseException:
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
 
-    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        return list(self._connection().execute(sql, list(params)))
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return list(self._connection().execute(sql, params))
+
+    def script(self, sql: str) -> None:
+        """Run DDL (``CREATE TABLE IF NOT EXISTS ...``) written in SQLite's words, for either database."""
+        self._connection().script(sql)
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)
@@ -124,7 +198,7 @@ class AccountStore:
             self._local.db = None
 
     # audit --------------------------------------------------------------------------------------
-    def _append(self, db: sqlite3.Connection, actor: Actor | str, action: str, target: str = "",
+    def _append(self, db: Connection, actor: Actor | str, action: str, target: str = "",
                 details: dict[str, Any] | None = None) -> AuditRecord:
         name, org = (actor.username, actor.org) if isinstance(actor, Actor) else (actor, "")
         head = db.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
@@ -158,7 +232,7 @@ class AccountStore:
     def verify_audit(self) -> Verification:
         # one read transaction, so records and head are seen as of the same moment
         db = self._connection()
-        db.execute("BEGIN")
+        db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ" if self.postgres else "BEGIN")
         try:
             records = self.audit_records()
             head = self.audit_head()
@@ -201,10 +275,12 @@ class AccountStore:
                 raise PinchpointError(f"user {username!r} exists already")
             created = now()
             cur = db.execute("INSERT INTO users (username, org, role, password_hash, created_at) "
-                             "VALUES (?, ?, ?, ?, ?)", [username, org, role.value, password_hash, created])
+                             "VALUES (?, ?, ?, ?, ?) RETURNING id", [username, org, role.value, password_hash,
+                                                                     created])
+            user_id = int(cur.fetchone()["id"])
             self._append(db, by or Actor.system(), "user_created", f"user:{username}",
                          {"org": org, "role": role.value})
-        return User(int(cur.lastrowid or 0), username, org, role, created)
+        return User(user_id, username, org, role, created)
 
     def user(self, username: str) -> User | None:
         rows = self._read("SELECT * FROM users WHERE username = ?", [username])
@@ -340,7 +416,7 @@ class AccountStore:
             if resource.visibility is Visibility.PRIVATE:
                 db.execute("UPDATE resources SET visibility = 'shared' WHERE kind = ? AND key = ?", [kind, key])
             for org in orgs:
-                db.execute("INSERT OR IGNORE INTO shares VALUES (?, ?, ?, ?, ?)", [kind, key, org,
+                db.execute("INSERT INTO shares VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", [kind, key, org,
                                                                                    actor.username, at])
             self._append(db, actor, "share", f"{kind}:{key}", {"with": sorted(orgs)})
         return self.resource_or_common(kind, key)
@@ -375,14 +451,17 @@ class AccountStore:
         return resource
 
 
-def _user(row: sqlite3.Row) -> User:
+def _user(row: Any) -> User:
     return User(row["id"], row["username"], row["org"], Role(row["role"]), row["created_at"], bool(row["disabled"]))
 
 
 def default_store() -> AccountStore:
+    """``$PINCHPOINT_ACCOUNTS_DB`` (a PostgreSQL DSN) if set, else ``accounts.sqlite`` in the default workspace."""
+    import os
+
     from pinchpoint.workspace.store import default_workspace_path
 
-    return AccountStore(default_workspace_path())
+    return AccountStore(os.environ.get(DSN_ENV) or default_workspace_path())
 
 
 def audit_table(store: AccountStore, limit: int | None = None) -> Any:
@@ -396,5 +475,5 @@ def audit_table(store: AccountStore, limit: int | None = None) -> Any:
         "audit", [{"seq": r.seq, "at": r.at, "actor": r.actor, "org": r.org, "action": r.action, "target": r.target,
                    "details": r.details, "hash": r.hash[:16]} for r in shown],
         columns=["seq", "at", "actor", "org", "action", "target", "details", "hash"],
-        meta={"analysis": "audit", "store": str(store.path), "records": len(records), "verified": check.ok})
+        meta={"analysis": "audit", "store": str(store), "records": len(records), "verified": check.ok})
     return table if check.ok else table.with_caveats(str(check))

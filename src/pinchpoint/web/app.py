@@ -147,7 +147,9 @@ def create_web_app(workspace: Path | None = None, *, key: str | None = None, htt
     if folder.suffix == ".duckdb":
         folder = folder.parent
     folder.mkdir(parents=True, exist_ok=True)
-    store = AccountStore(folder)
+    from pinchpoint.accounts.store import DSN_ENV
+
+    store = AccountStore(os.environ.get(DSN_ENV) or folder)  # PostgreSQL for a shared deployment
     app = create_app(folder, max_body_bytes=max_upload_bytes)
     context = WebContext(store, folder, folder / "web-jobs")
     app.state.web = WebState(context, JobRunner(store, workers=job_workers), Reviews(store),

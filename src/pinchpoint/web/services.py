@@ -268,7 +268,7 @@ class Reviews:
 
     def __init__(self, store: AccountStore) -> None:
         self.store = store
-        store._connection().executescript(REVIEW_SCHEMA)
+        store.script(REVIEW_SCHEMA)
 
     def decide(self, actor: Actor, query: str, list_name: str, entity_id: str, decision: str, reason: str) -> None:
         if decision not in DECISIONS:

@@ -369,3 +369,27 @@ def test_admin_page_only_for_admins_and_role_change_audited(tmp_path: Path, chea
 def test_unknown_things_are_clear_errors_not_500(workbench: Any, path: str) -> None:
     response = sign_in(workbench, "meti-viewer").get(path)
     assert response.status_code in (400, 404)
+
+
+def test_controls_search_and_entry_across_jurisdictions(controls_workspace: Path, cheap_hashes: None) -> None:
+    from pinchpoint.controls.search import ControlIndex
+    from pinchpoint.controls.store import load_lists
+    from pinchpoint.workspace import Workspace
+
+    with Workspace(controls_workspace) as ws:
+        lists = load_lists(ws)
+    expected = ControlIndex([e for c in lists for e in c.entries]).search("EUV pellicle", limit=25).records()
+    app = make_workbench(controls_workspace)
+    client = sign_in(app, "meti-viewer")
+    page = client.get("/controls", params={"q": "EUV pellicle", "code": "3B001"})
+    assert page.status_code == 200 and 'class="error"' not in page.text
+    assert str(expected[0]["code"]) in page.text
+    assert "Across jurisdictions" in page.text
+
+
+def test_screening_without_lists_says_so(tmp_path: Path, cheap_hashes: None) -> None:
+    app = make_workbench(tmp_path)
+    page = sign_in(app, "meti-analyst").get("/screening", params={"q": "anyone"})
+    assert page.status_code == 200 and "no restricted-party lists are loaded" in page.text
+    controls = sign_in(app, "meti-analyst").get("/controls", params={"q": "pellicle"})
+    assert "no export-control lists are loaded" in controls.text

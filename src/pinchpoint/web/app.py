@@ -172,15 +172,13 @@ def _warm_in_background(app: FastAPI) -> None:
     import threading
 
     def run() -> None:
-        from starlette.requests import Request
-
-        from pinchpoint.api.screening import _current
         from pinchpoint.errors import PinchpointError
 
-        app.state.web.context.warm()
+        context = app.state.web.context
+        context.warm()
         try:  # the screening index, as the first screening would build it
-            _current(Request({"type": "http", "app": app, "method": "GET", "path": "/", "headers": []}))
-        except (PinchpointError, Exception) as exc:  # no lists loaded yet: the first screening says so
+            context.screener(Actor.system())
+        except PinchpointError as exc:  # no lists loaded yet: the first screening says so
             logging.getLogger("pinchpoint.web").info("screening index not built at start-up: %s", exc)
 
     threading.Thread(target=run, name="pinchpoint-warm", daemon=True).start()

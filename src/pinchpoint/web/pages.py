@@ -396,11 +396,7 @@ def job_file(request: Request, job_id: str, name: str) -> Response:
 
 # screening ------------------------------------------------------------------------------------------------
 def _screener(request: Request) -> tuple[Any, dict[str, str]]:
-    from pinchpoint.api.screening import _current, _stored
-    from pinchpoint.web.services import list_versions
-
-    screener = _current(request)
-    return screener, list_versions(_stored(request)[1])
+    return _web(request).context.screener(_actor(request))  # type: ignore[no-any-return]
 
 
 @router.get("/screening")
@@ -416,14 +412,13 @@ def screening_page(request: Request, q: str = "", threshold: float = 0.8) -> Res
         if not web.screening_limit.allow(f"{actor.username}|{client}"):
             return render(request, "error.html", status=429, error="Too many screenings in a minute: wait a moment.")
         try:
-            web.context.store.check(actor, "run", "list", "*")
             screener, versions = _screener(request)
             matches = web.reviews.annotate(actor, q, screener.screen(q, threshold=threshold))
             note = screener.unscreenable(q) or ""
-        except PinchpointError as exc:
+        except AccessDenied as exc:
             return _error_page(request, exc)
-        except Exception as exc:  # the API's 503 when no lists are loaded
-            error = str(getattr(exc, "detail", exc))
+        except PinchpointError as exc:  # no lists loaded yet, an option out of range
+            error = str(exc)
         if not error:
             web.context.store.audit(actor, "screening", "query", {
                 "query": q, "threshold": threshold, "lists": versions,
@@ -520,16 +515,13 @@ def job_alerts(request: Request, job_id: str) -> Response:
 # controls and trade ---------------------------------------------------------------------------------------
 @router.get("/controls")
 def controls_page(request: Request, q: str = "", code: str = "") -> Response:
-    from pinchpoint.api.controls import _lists
-
     actor = _actor(request)
     results: list[dict[str, Any]] = []
     entry: list[dict[str, Any]] = []
     error = ""
     try:
-        _web(request).context.store.check(actor, "read", "list", "controls")
         if q.strip() or code.strip():
-            lists = _lists(request)
+            lists = _web(request).context.control_lists(actor)
             if q.strip():
                 from pinchpoint.controls.search import ControlIndex
 
@@ -538,10 +530,10 @@ def controls_page(request: Request, q: str = "", code: str = "") -> Response:
                 from pinchpoint.controls.views import show_entry
 
                 entry = show_entry(lists, code[:40]).records()
-    except PinchpointError as exc:
+    except AccessDenied as exc:
         return _error_page(request, exc)
-    except Exception as exc:  # the API's 404 when no control lists are loaded
-        error = str(getattr(exc, "detail", exc))
+    except PinchpointError as exc:  # no lists loaded, an unknown code
+        error = str(exc)
     return render(request, "controls.html", q=q[:200], code=code[:40], results=results, entry=entry, error=error)
 
 

@@ -38,6 +38,9 @@ class WebContext:
     _tables: dict[tuple[str, str], tuple[str, ResultTable]] = field(default_factory=dict)
     _maps: dict[str, tuple[str, str]] = field(default_factory=dict)
     _listing: tuple[tuple[tuple[str, int, int], ...], list[dict[str, Any]]] | None = None
+    _held: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # what -> (stamp, value)
+    _stamps: dict[str, tuple[tuple[tuple[str, int, int], ...], Any]] = field(default_factory=dict)
+    _build_lock: threading.Lock = field(default_factory=threading.Lock)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # datasets -----------------------------------------------------------------------------------
@@ -67,6 +70,86 @@ class WebContext:
             records = ws.list_datasets().records()
         self._listing = (state, records)
         return records
+
+    def _stamp(self, what: str, read: Any) -> Any:
+        """What the workspace holds for ``what`` (content hashes), re-read only when its files changed."""
+        state = self.workspace_state()
+        known = self._stamps.get(what)
+        if known is not None and known[0] == state:
+            return known[1]
+        value = read()
+        self._stamps[what] = (state, value)
+        return value
+
+    def _held_value(self, what: str, stamp: Any, build: Any) -> Any:
+        held = self._held.get(what)
+        if held is not None and held[0] == stamp:
+            return held[1]
+        with self._build_lock:  # one build at a time; the others wait for it rather than build it again
+            held = self._held.get(what)
+            if held is not None and held[0] == stamp:
+                return held[1]
+            value = build()
+            self._held[what] = (stamp, value)
+            return value
+
+    def screening_lists(self) -> list[dict[str, Any]]:
+        """The stored restricted-party lists (name, version, counts, content hash)."""
+        from pinchpoint.screening.store import list_table
+        from pinchpoint.workspace import Workspace
+
+        def read() -> list[dict[str, Any]]:
+            if not self.workspace_state():
+                return []
+            with Workspace.open_reader(self.workspace) as ws:
+                return list_table(ws).records()
+
+        return list(self._stamp("screening", read))
+
+    def screener(self, actor: Actor) -> tuple[Any, dict[str, str]]:
+        """The screener over the stored lists (built once per set of list versions) and those versions."""
+        from pinchpoint.screening.matcher import Screener
+        from pinchpoint.screening.store import read_lists
+
+        self.store.check(actor, "run", "list", "*")
+        records = self.screening_lists()
+        if not records:
+            raise PinchpointError("no restricted-party lists are loaded on this server yet (an operator loads them "
+                                  "with the lists command)")
+        stamp = tuple(str(r["content_hash"]) for r in records)
+
+        def build() -> Any:
+            screener = Screener(read_lists(self.workspace))
+            screener.skeleton_index()  # built with the lists, not on a user's first Arabic query
+            return screener
+
+        return self._held_value("screener", stamp, build), list_versions(records)
+
+    def control_lists(self, actor: Actor) -> list[Any]:
+        """The latest control list of each jurisdiction, read once per set of stored versions."""
+        from pinchpoint.controls.store import list_versions as control_versions
+        from pinchpoint.controls.store import load_lists
+        from pinchpoint.workspace import Workspace
+
+        self.store.check(actor, "read", "list", "controls")
+
+        def read() -> tuple[str, ...]:
+            if not self.workspace_state():
+                return ()
+            with Workspace(self.workspace) as ws:
+                return tuple(f"{r['jurisdiction']}{r['version']}{r['content_hash']}"
+                             for r in control_versions(ws).rows)
+
+        stamp = self._stamp("controls", read)
+        if not stamp:
+            raise PinchpointError("no export-control lists are loaded on this server yet (an operator loads them "
+                                  "with the controls load command)")
+
+        def build() -> list[Any]:
+            with Workspace(self.workspace) as ws:
+                return load_lists(ws)
+
+        return list(self._held_value("controls", stamp, build))
 
     def world_map(self, actor: Actor, dataset: str) -> str:
         """The overview's choropleth of the end product's dependence on each country, drawn once per version."""

@@ -256,6 +256,8 @@ def test_packaged_scenario_runs_as_a_job_and_matches_the_library(workbench: Any)
     expected = run_dynamic(StressNetwork.build(load_chain(scenario.dataset_ref())), scenario, runs=1, seed=0).summary
     first = expected.rows[0]
     assert 'id="stress-result"' in page and str(first["input_name"]) in page
+    download = list(csv.DictReader(io.StringIO(client.get(job_url + "/files/results.csv").text)))
+    assert [r["input_id"] for r in download] == [str(r["input_id"]) for r in expected.rows]
     viewer = sign_in(workbench, "meti-viewer")
     assert viewer.post("/stress/run", data={"scenario": "renesas_naka_fire",
                                             "csrf_token": csrf_of(viewer.get("/stress").text)}).status_code == 403

@@ -63,8 +63,14 @@ class JobRunner:
         self.store = store
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pinchpoint-job")
 
-    def submit(self, actor: Actor, kind: str, fn: JobFunction, params: dict[str, Any] | None = None) -> str:
-        job_id = secrets.token_hex(8)
+    @staticmethod
+    def new_id() -> str:
+        """A fresh job id, for work that needs to know its id (to name its files) before it is submitted."""
+        return secrets.token_hex(8)
+
+    def submit(self, actor: Actor, kind: str, fn: JobFunction, params: dict[str, Any] | None = None,
+               job_id: str | None = None) -> str:
+        job_id = job_id or self.new_id()
         with self.store._tx() as db:
             db.execute("INSERT INTO jobs (id, kind, owner_org, username, status, params, created_at) "
                        "VALUES (?, ?, ?, ?, 'queued', ?, ?)",

@@ -327,7 +327,8 @@ def stress_run(request: Request, scenario: Annotated[str, Form(max_length=100)] 
                       can_run=actor.role.at_least(Role.ANALYST), problem=exc)
     except PinchpointError as exc:
         return _error_page(request, exc)
-    job_dir = web.context.jobs_dir
+    job_id = web.jobs.new_id()
+    job_dir = web.context.jobs_dir / job_id
 
     def work(progress: Any) -> dict[str, Any]:
         from pinchpoint.results.table import write_table
@@ -339,13 +340,14 @@ def stress_run(request: Request, scenario: Annotated[str, Form(max_length=100)] 
         net = StressNetwork.build(chain)
         result = run_dynamic(net, sc, runs=1, seed=0, progress=lambda d, t: progress(d, t, "days simulated"))
         table = result.summary.with_command(f"pinchpoint stress {sc.name}")
-        out = job_dir / "stress"
-        out.mkdir(parents=True, exist_ok=True)
+        job_dir.mkdir(parents=True, exist_ok=True)
+        write_table(table, job_dir / "results.csv")
+        write_table(table, job_dir / "results.json")
         return {"scenario": sc.name, "title": sc.title, "columns": list(table.columns),
                 "rows": table.records()[:100], "n_rows": len(table), "caveats": list(table.meta.get("caveats", [])),
-                "csv": str(write_table(table, out / f"{sc.name}-{id(table)}.csv").name)}
+                "files": ["results.csv", "results.json"]}
 
-    job_id = web.jobs.submit(actor, "stress_job", work, {"scenario": sc.name})
+    web.jobs.submit(actor, "stress_job", work, {"scenario": sc.name}, job_id=job_id)
     web.context.store.audit(actor, "stress_run", f"scenario:{sc.name}", {"job": job_id})
     return _back(f"/jobs/{job_id}")
 
@@ -391,7 +393,8 @@ def job_file(request: Request, job_id: str, name: str) -> Response:
     except PinchpointError as exc:
         return _error_page(request, exc)
     web.context.store.audit(actor, "export", f"{job.kind}:{job.id}", {"file": name})
-    return FileResponse(web.context.jobs_dir / job.id / name, filename=f"screening-{job.id}-{name}")
+    prefix = "stress" if job.kind == "stress_job" else "screening"
+    return FileResponse(web.context.jobs_dir / job.id / name, filename=f"{prefix}-{job.id}-{name}")
 
 
 # screening ------------------------------------------------------------------------------------------------
@@ -466,28 +469,17 @@ async def screening_batch(request: Request, file: Annotated[UploadFile, File()],
         screener, versions = _screener(request)
     except PinchpointError as exc:
         return _error_page(request, exc)
-    jobs_dir = web.context.jobs_dir
-    holder: dict[str, str] = {}
+    job_id = web.jobs.new_id()
+    job_dir = web.context.jobs_dir / job_id
 
     def work(progress: Any) -> dict[str, Any]:
-        result = screen_batch(screener, web.reviews, actor, rows, threshold, jobs_dir / holder["id"], progress)
-        web.context.store.audit(actor, "screening_batch", f"screening_job:{holder['id']}", {
+        result = screen_batch(screener, web.reviews, actor, rows, threshold, job_dir, progress)
+        web.context.store.audit(actor, "screening_batch", f"screening_job:{job_id}", {
             "file": filename, "rows": result["rows"], "alerts": result["alerts"], "lists": versions,
             "threshold": threshold, "remembered_false_positives": result["remembered"]})
         return {**result, "lists": versions, "file": filename}
 
-    # the id is known only after submit; the work waits for it (it runs on another thread)
-    import threading
-
-    ready = threading.Event()
-
-    def run(progress: Any) -> dict[str, Any]:
-        ready.wait(10)
-        return work(progress)
-
-    job_id = web.jobs.submit(actor, "screening_job", run, {"file": filename, "rows": len(rows)})
-    holder["id"] = job_id
-    ready.set()
+    web.jobs.submit(actor, "screening_job", work, {"file": filename, "rows": len(rows)}, job_id=job_id)
     web.context.store.audit(actor, "upload", f"screening_job:{job_id}", {"file": filename, "bytes": len(data)})
     return _back(f"/jobs/{job_id}")
 

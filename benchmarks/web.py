@@ -126,7 +126,7 @@ async def _load(url: str, names: list[str]) -> dict[str, Any]:
             token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
             if k == 0:  # one user runs a scenario while the others browse
                 t0 = time.perf_counter()
-                started = await client.post("/stress/run", data={"scenario": "renesas_naka_fire",
+                started = await client.post("/stress/start", data={"scenario": "renesas_naka_fire",
                                                                  "csrf_token": token})
                 job = started.headers.get("location", "")
                 while job:

@@ -87,7 +87,7 @@ def test_headers_forbid_inline_scripts_and_pages_have_none(workbench: Any) -> No
 
 def test_forms_need_the_csrf_token(workbench: Any) -> None:
     client = sign_in(workbench, "meti-analyst")
-    refused = client.post("/stress/run", data={"scenario": "taiwan_blockade"})
+    refused = client.post("/stress/start", data={"scenario": "taiwan_blockade"})
     assert refused.status_code == 403 and "CSRF" in refused.text
     scripted = client.post("/screen", json={"names": ["JANAN AGHA"]})
     assert scripted.status_code == 403 and "CSRF" in scripted.json()["detail"]
@@ -247,7 +247,7 @@ def test_packaged_scenario_runs_as_a_job_and_matches_the_library(workbench: Any)
 
     client = sign_in(workbench, "meti-analyst")
     token = csrf_of(client.get("/stress").text)
-    started = client.post("/stress/run", data={"scenario": "renesas_naka_fire", "csrf_token": token},
+    started = client.post("/stress/start", data={"scenario": "renesas_naka_fire", "csrf_token": token},
                           follow_redirects=False)
     job_url = started.headers["location"]
     assert _wait(client, job_url)["status"] == "done"
@@ -259,7 +259,7 @@ def test_packaged_scenario_runs_as_a_job_and_matches_the_library(workbench: Any)
     download = list(csv.DictReader(io.StringIO(client.get(job_url + "/files/results.csv").text)))
     assert [r["input_id"] for r in download] == [str(r["input_id"]) for r in expected.rows]
     viewer = sign_in(workbench, "meti-viewer")
-    assert viewer.post("/stress/run", data={"scenario": "renesas_naka_fire",
+    assert viewer.post("/stress/start", data={"scenario": "renesas_naka_fire",
                                             "csrf_token": csrf_of(viewer.get("/stress").text)}).status_code == 403
 
 
@@ -271,7 +271,7 @@ def test_yaml_editor_reports_the_line(workbench: Any) -> None:
     at = next(k for k, line in enumerate(lines) if line.startswith("horizon_days"))
     lines.insert(at + 1, "horizon_dayz: 3")
     client = sign_in(workbench, "meti-analyst")
-    response = client.post("/stress/run", data={"text": "\n".join(lines), "validate_only": "1",
+    response = client.post("/stress/start", data={"text": "\n".join(lines), "validate_only": "1",
                                                 "csrf_token": csrf_of(client.get("/stress").text)})
     assert response.status_code == 422
     problem = re.search(r'id="yaml-problem">([^<]*)<', response.text)
@@ -395,3 +395,15 @@ def test_screening_without_lists_says_so(tmp_path: Path, cheap_hashes: None) -> 
     assert page.status_code == 200 and "no restricted-party lists are loaded" in page.text
     controls = sign_in(app, "meti-analyst").get("/controls", params={"q": "pellicle"})
     assert "no export-control lists are loaded" in controls.text
+
+
+def test_a_viewer_cannot_run_through_the_api_either(workbench: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    store = workbench.state.web.context.store
+    key = store.create_api_key(store.user("meti-viewer").actor(), "viewer script")
+    client = TestClient(workbench)
+    refused = client.post("/screen", json={"names": ["JANAN AGHA"]}, headers={"authorization": f"Bearer {key}"})
+    assert refused.status_code == 403 and "viewers read" in refused.json()["detail"]
+    assert client.get("/lists", headers={"authorization": f"Bearer {key}"}).status_code == 200
+    assert store.audit_records()[-1].action == "access_denied"

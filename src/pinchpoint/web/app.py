@@ -45,8 +45,14 @@ class AuthGate:
     401. A state-changing request authenticated by the cookie must carry the CSRF token: forms in a hidden field
     (checked by the route), scripts in the ``X-CSRF-Token`` header (checked here)."""
 
-    def __init__(self, app: ASGIApp, store: AccountStore) -> None:
+    def __init__(self, app: ASGIApp, store: AccountStore, pages: list[Any] | None = None) -> None:
         self.app, self.store = app, store
+        self.pages = pages or []  # the workbench's own routes: their forms are checked by the routes
+
+    def _is_page(self, scope: Scope) -> bool:
+        from starlette.routing import Match
+
+        return any(route.matches(scope)[0] is Match.FULL for route in self.pages)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -70,6 +76,16 @@ class AuthGate:
         if actor is None and not path.startswith(PUBLIC_PREFIXES):
             await _refuse(scope, send, headers)
             return
+        if actor is not None and scope["method"] not in SAFE_METHODS and not self._is_page(scope):
+            # the JSON API: a state-changing call runs or uploads something, which viewers may not do
+            from pinchpoint.accounts.policy import AccessDenied, authorize
+
+            try:
+                authorize(actor, "run")
+            except AccessDenied as exc:
+                self.store.audit(actor, "access_denied", path[:200], {"action": "run", "reason": exc.reason})
+                await _json(send, 403, {"detail": str(exc)})
+                return
         if by_cookie and scope["method"] not in SAFE_METHODS:
             content_type = headers.get("content-type", "")
             is_form = content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
@@ -158,7 +174,7 @@ def create_web_app(workspace: Path | None = None, *, key: str | None = None, htt
                              https_only)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(files("pinchpoint.web") / "static")), name="static")
-    app.add_middleware(AuthGate, store=store)
+    app.add_middleware(AuthGate, store=store, pages=list(pages.router.routes))
     app.add_middleware(SessionMiddleware, secret_key=key or secret_key(folder), session_cookie=SESSION_COOKIE,
                        max_age=SESSION_HOURS * 3600, same_site="lax", https_only=https_only)
     app.add_middleware(SecurityHeaders, hsts=https_only)

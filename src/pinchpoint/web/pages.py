@@ -300,7 +300,7 @@ def _scenario_from_text(text: str) -> Any:
     return scenario
 
 
-@router.post("/stress/run")
+@router.post("/stress/start")
 def stress_run(request: Request, scenario: Annotated[str, Form(max_length=100)] = "",
                text: Annotated[str, Form(max_length=200_000)] = "", validate_only: Annotated[str, Form()] = "",
                csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:

@@ -45,3 +45,18 @@ def test_session_hook_applies_ownership_and_sharing(store: AccountStore) -> None
 def test_local_cli_user_is_the_system_actor() -> None:
     local = account_actor(SessionActor())
     assert (local.username, local.role.value, local.via) == ("system", "admin", "system")
+
+
+def test_the_request_actor_overrides_the_session_actor(store: AccountStore) -> None:
+    """A server holds one Session for every user: the authoriser checks the request's actor (CURRENT_ACTOR)."""
+    from pinchpoint.accounts.hook import CURRENT_ACTOR
+
+    check = session_authorizer(store)
+    store.register(actor(store, "commerce-analyst"), "dataset", "fabs")
+    check(SessionActor(), "supplychain.analyse", "dataset:fabs")  # the local owner may
+    token = CURRENT_ACTOR.set(actor(store, "meti-analyst"))
+    try:
+        with pytest.raises(AccessDenied, match="meti-analyst"):
+            check(SessionActor(), "supplychain.analyse", "dataset:fabs")
+    finally:
+        CURRENT_ACTOR.reset(token)

@@ -10,11 +10,16 @@ resource to what the store records (its owner, visibility and shares), or common
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from pinchpoint.accounts.model import Actor, Role
 from pinchpoint.accounts.policy import authorize
 from pinchpoint.accounts.store import AccountStore
+
+#: Who the current request acts for, set by the web server around each request: a server holds one Session for
+#: every user (its caches are shared), so the authoriser asks this first and the session's own actor second.
+CURRENT_ACTOR: ContextVar[Actor | None] = ContextVar("pinchpoint_current_actor", default=None)
 
 #: Session verbs by the account action they need; a verb not listed needs "run" (an analyst).
 VERBS: dict[str, str] = {
@@ -53,7 +58,7 @@ def session_authorizer(store: AccountStore) -> Callable[[Any, str, str], None]:
     """An authoriser for ``Session``: raises :class:`~pinchpoint.accounts.policy.AccessDenied` naming the rule."""
 
     def check(actor: Any, action: str, resource: str) -> None:
-        who = account_actor(actor)
+        who = CURRENT_ACTOR.get() or account_actor(actor)
         kind, _, key = resource.partition(":")
         stored_kind = KINDS.get(kind)
         target = None

@@ -92,7 +92,13 @@ class AuthGate:
             if not is_form and not csrf_ok(scope.get("session") or {}, headers.get("x-csrf-token")):
                 await _json(send, 403, {"detail": "missing or wrong CSRF token (X-CSRF-Token header)"})
                 return
-        await self.app(scope, receive, send)
+        from pinchpoint.accounts.hook import CURRENT_ACTOR
+
+        token = CURRENT_ACTOR.set(actor)  # the API's shared Session authorises as this request's actor
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            CURRENT_ACTOR.reset(token)
 
 
 async def _json(send: Send, status: int, body: dict[str, Any], extra: list[tuple[bytes, bytes]] | None = None
@@ -167,6 +173,11 @@ def create_web_app(workspace: Path | None = None, *, key: str | None = None, htt
 
     store = AccountStore(os.environ.get(DSN_ENV) or folder)  # PostgreSQL for a shared deployment
     app = create_app(folder, max_body_bytes=max_upload_bytes)
+    api_session = getattr(app.state, "session", None)
+    if api_session is not None:  # the API's Session obeys the account rules, as the request's actor
+        from pinchpoint.accounts.hook import session_authorizer
+
+        api_session.authorizer = session_authorizer(store)
     context = WebContext(store, folder, folder / "web-jobs")
     app.state.web = WebState(context, JobRunner(store, workers=job_workers), Reviews(store),
                              RateLimiter(sign_in_per_minute, 60.0), RateLimiter(10 * sign_in_per_minute, 60.0),

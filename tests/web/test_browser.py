@@ -75,6 +75,7 @@ def _shot(page: Any, name: str) -> None:
 
 def _signed_in(browser: Any, server: str, username: str, shot: str | None = None) -> Any:
     context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context.set_default_timeout(90_000)  # a loaded CI machine: generous, the journeys still end by themselves
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import pytest
 
 from pinchpoint.accounts.hook import account_actor, action_of, session_authorizer
-from pinchpoint.accounts.policy import AccessDenied
 from pinchpoint.accounts.store import AccountStore
+from pinchpoint.errors import PinchpointError
 from tests.accounts.conftest import actor
 
 
@@ -30,15 +30,15 @@ def test_session_hook_applies_ownership_and_sharing(store: AccountStore) -> None
     owner = actor(store, "commerce-analyst")
     store.register(owner, "dataset", "fabs")
     meti = SessionActor("meti-analyst", "meti", "analyst")
-    with pytest.raises(AccessDenied, match="private to another organisation"):
+    with pytest.raises(PinchpointError, match="private to another organisation"):
         check(meti, "supplychain.analyse", "dataset:fabs")
     store.share(actor(store, "commerce-admin"), "dataset", "fabs", ["meti"])
     check(meti, "supplychain.analyse", "dataset:fabs")
     check(meti, "supplychain.analyse", "dataset:builtin")  # common data
-    with pytest.raises(AccessDenied, match="viewers read"):
+    with pytest.raises(PinchpointError, match="viewers read"):
         check(SessionActor("meti-viewer", "meti", "viewer"), "supplychain.import", "dataset:new")
     check(SessionActor("meti-viewer", "meti", "viewer"), "supplychain.list", "datasets:*")
-    with pytest.raises(AccessDenied, match="only admins"):
+    with pytest.raises(PinchpointError, match="only admins"):
         check(meti, "screening.load", "lists:*")
 
 
@@ -56,7 +56,7 @@ def test_the_request_actor_overrides_the_session_actor(store: AccountStore) -> N
     check(SessionActor(), "supplychain.analyse", "dataset:fabs")  # the local owner may
     token = CURRENT_ACTOR.set(actor(store, "meti-analyst"))
     try:
-        with pytest.raises(AccessDenied, match="meti-analyst"):
+        with pytest.raises(PinchpointError, match="meti-analyst"):
             check(SessionActor(), "supplychain.analyse", "dataset:fabs")
     finally:
         CURRENT_ACTOR.reset(token)

@@ -1,5 +1,6 @@
 """The OpenAPI schema fuzzed with schemathesis (bounded, seeded): no route answers 5xx to any generated call,
-authenticated with an analyst's API key."""
+authenticated with an analyst's API key. The one 5xx allowed is the API's deliberate 503 with a message, which says
+the server holds no data of that kind yet (no trade data imported), not that it failed."""
 
 from __future__ import annotations
 
@@ -35,6 +36,10 @@ def test_no_server_errors(api_schema: Any, api_key: str) -> None:
                   suppress_health_check=list(HealthCheck))
         def call(case: Any) -> None:
             response = case.call(headers={"Authorization": f"Bearer {api_key}"})
+            if response.status_code == 503:  # by design: the server holds no data of that kind (said in the body)
+                body = response.json()
+                assert isinstance(body, dict) and (body.get("message") or body.get("detail")), response.text[:300]
+                return
             assert response.status_code < 500, (case.method, case.path, response.status_code, response.text[:300])
 
         call()

@@ -14,7 +14,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from pinchpoint.accounts.model import Actor, Role
-from pinchpoint.accounts.policy import authorize
+from pinchpoint.accounts.policy import AccessDenied, authorize
 from pinchpoint.accounts.store import AccountStore
 
 #: Who the current request acts for, set by the web server around each request: a server holds one Session for
@@ -64,6 +64,25 @@ def session_authorizer(store: AccountStore) -> Callable[[Any, str, str], None]:
         target = None
         if stored_kind is not None and key and key != "*":
             target = store.resource_or_common(stored_kind, key)
-        authorize(who, action_of(action), target)
+        try:
+            authorize(who, action_of(action), target)
+        except AccessDenied as exc:
+            store.audit(who, "access_denied", resource[:200], {"action": action, "reason": exc.reason})
+            raise _as_session_error(exc) from None
 
     return check
+
+
+def _as_session_error(exc: AccessDenied) -> Exception:
+    """The refusal as the Session's own AccessDenied where there is one, so every interface maps it alike (the
+    API answers 403)."""
+    import importlib
+
+    try:
+        session_error = getattr(importlib.import_module("pinchpoint.session"), "AccessDenied", None)
+    except ImportError:
+        return exc
+    if session_error is None or isinstance(exc, session_error):
+        return exc
+    error: Exception = session_error(str(exc))
+    return error

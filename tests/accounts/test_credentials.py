@@ -43,3 +43,35 @@ def test_unknown_org_names_the_known_ones(tmp_path) -> None:  # type: ignore[no-
     s.create_org("meti")
     with pytest.raises(PinchpointError, match=r"unknown organisation 'metti' \(known: meti\)"):
         s.create_user("u", "long enough password", "metti")
+
+
+def test_password_change_by_self_or_own_admin_only(store: AccountStore) -> None:
+    from pinchpoint.accounts.policy import AccessDenied
+
+    store.set_password("meti-viewer", "a brand new passphrase", actor(store, "meti-viewer"))
+    assert store.authenticate("meti-viewer", PASSWORD) is None
+    assert store.authenticate("meti-viewer", "a brand new passphrase") is not None
+    store.set_password("meti-viewer", "the admin's reset value", actor(store, "meti-admin"))
+    assert store.authenticate("meti-viewer", "the admin's reset value") is not None
+    with pytest.raises(AccessDenied):
+        store.set_password("meti-viewer", "an analyst may not do it", actor(store, "meti-analyst"))
+    with pytest.raises(AccessDenied, match="belongs to meti"):
+        store.set_password("meti-viewer", "nor a partner's admin!", actor(store, "commerce-admin"))
+    changes = [r for r in store.audit_records() if r.action == "password_change"]
+    assert [(r.actor, r.target) for r in changes] == [("meti-viewer", "user:meti-viewer"),
+                                                      ("meti-admin", "user:meti-viewer")]
+    assert all("passphrase" not in r.details and "reset" not in r.details for r in changes)
+
+
+def test_cli_password_change(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from pinchpoint.cli.main import app
+
+    s = AccountStore(tmp_path)
+    s.create_org("meti")
+    s.create_user("alice", "first long password", "meti", "analyst")
+    result = CliRunner().invoke(app, ["users", "password", "alice", "--workspace", str(tmp_path)],
+                                env={"PINCHPOINT_PASSWORD": "second long password"})
+    assert result.exit_code == 0, result.output
+    assert s.authenticate("alice", "second long password") is not None

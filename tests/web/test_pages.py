@@ -425,3 +425,22 @@ def test_the_json_api_obeys_ownership_and_sharing(workbench: Any) -> None:
     store.share(store.user("commerce-admin").actor(), "dataset", "commerce-api", ["meti"])
     allowed = client.get("/supplychain/chokepoints", params={"dataset": "commerce-api"}, headers=auth)
     assert allowed.status_code == 200, allowed.text[:300]
+
+
+def test_own_password_change_and_api_key_from_the_account_page(tmp_path: Path, cheap_hashes: None) -> None:
+    from fastapi.testclient import TestClient
+
+    app = make_workbench(tmp_path)
+    client = sign_in(app, "meti-analyst")
+    page = client.get("/account").text
+    wrong = client.post("/account/password", data={"current": "not it at all", "new": "another long one",
+                                                   "csrf_token": csrf_of(page)})
+    assert wrong.status_code == 400 and "not right" in wrong.text
+    client.post("/account/password", data={"current": PASSWORD, "new": "another long one",
+                                           "csrf_token": csrf_of(page)})
+    sign_in(app, "meti-analyst", "another long one")
+    made = client.post("/account/key", data={"label": "nightly", "csrf_token": csrf_of(page)})
+    key = re.search(r"<code>(pp_[^<]+)</code>", made.text)
+    assert key is not None
+    api = TestClient(app).get("/lists", headers={"authorization": f"Bearer {key.group(1)}"})
+    assert api.status_code == 200

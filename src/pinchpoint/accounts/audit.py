@@ -21,7 +21,7 @@ GENESIS = "0" * 64
 
 #: What the trail records (``action``); free-form details go in ``details``.
 AUDITED = ("sign_in", "sign_in_failed", "sign_out", "screening", "screening_batch", "review", "upload",
-           "list_update", "share", "unshare", "export", "role_change", "user_created", "org_created",
+           "list_update", "share", "unshare", "export", "role_change", "password_change", "user_created", "org_created",
            "api_key_created", "api_key_revoked", "stress_run", "access_denied")
 
 

@@ -308,6 +308,26 @@ class AccountStore:
             self._append(db, by, "role_change", f"user:{username}", {"from": target.role.value, "to": role.value})
         return User(target.id, target.username, target.org, role, target.created_at, target.disabled)
 
+    def set_password(self, username: str, password: str, by: Actor) -> None:
+        """A new password for ``username``: the user's own, or set by an admin of their organisation (audited,
+        the password itself never)."""
+        target = self.user(username)
+        if target is None:
+            raise NotFoundError(f"unknown user {username!r}", what="user", value=username)
+        if by.username != username or by.via == "api_key":
+            authorize(by, "manage_users")
+            if by.via != "system" and by.org != target.org:
+                raise AccessDenied(by, "manage_users", None, f"{username} belongs to {target.org}")
+        password_hash = credentials.hash_password(password)
+        with self._tx() as db:
+            db.execute("UPDATE users SET password_hash = ? WHERE username = ?", [password_hash, username])
+            self._append(db, by, "password_change", f"user:{username}")
+
+    def check_password(self, username: str, password: str) -> bool:
+        """Whether ``password`` is ``username``'s (to confirm a change; not a sign-in, so not audited)."""
+        rows = self._read("SELECT password_hash FROM users WHERE username = ?", [username[:64]])
+        return bool(rows) and credentials.verify_password(rows[0]["password_hash"], password)
+
     def authenticate(self, username: str, password: str, *, source: str = "") -> Actor | None:
         """The actor for a correct user name and password, else None; both outcomes are audited."""
         rows = self._read("SELECT * FROM users WHERE username = ?", [username[:64]])

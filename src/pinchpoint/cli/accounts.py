@@ -104,6 +104,19 @@ def register(app: typer.Typer) -> None:
         store.create_user(username, password, org, role)
         typer.echo(f"user {username} ({role}, {org}) added", err=True)
 
+    @users_app.command("password")
+    @friendly_errors
+    def password(username: str, workspace: WorkspaceOpt = None) -> None:
+        """Set a user's password (from $PINCHPOINT_PASSWORD, else asked for), as the operator at the server."""
+        from pinchpoint.accounts.model import Actor
+        from pinchpoint.accounts.store import AccountStore
+
+        new = os.environ.get(PASSWORD_ENV) or typer.prompt("new password", hide_input=True, confirmation_prompt=True)
+        store = _store(workspace)
+        assert isinstance(store, AccountStore)
+        store.set_password(username, new, Actor.system())
+        typer.echo(f"password of {username} changed", err=True)
+
     @users_app.command("list")
     @friendly_errors
     def list_users(fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None) -> None:

@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from pinchpoint.accounts.jobs import get_job, recent_jobs
 from pinchpoint.accounts.model import RESOURCE_KINDS, Actor, Role, Visibility
-from pinchpoint.accounts.policy import AccessDenied, can_read
+from pinchpoint.accounts.policy import AccessDenied
 from pinchpoint.errors import DataError, PinchpointError
 from pinchpoint.web.i18n import LANGUAGES, pick_language, translations
 from pinchpoint.web.security import csrf_ok, csrf_token
@@ -552,6 +552,40 @@ def trade_page(request: Request) -> Response:
     return render(request, "trade.html", imports=imports, columns=columns, error=error)
 
 
+# the user's own account ---------------------------------------------------------------------------------
+@router.get("/account")
+def account_page(request: Request) -> Response:
+    return render(request, "account.html")
+
+
+@router.post("/account/password")
+def change_password(request: Request, current: Annotated[str, Form(max_length=1024)],
+                    new: Annotated[str, Form(max_length=1024)],
+                    csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+    web, actor = _web(request), _actor(request)
+    try:
+        _check_csrf(request, csrf_token)
+        if not web.context.store.check_password(actor.username, current):
+            raise PinchpointError("the current password is not right")
+        web.context.store.set_password(actor.username, new, actor)
+    except PinchpointError as exc:
+        return _error_page(request, exc)
+    _flash(request, "Password changed.")
+    return _back("/account")
+
+
+@router.post("/account/key")
+def create_key(request: Request, label: Annotated[str, Form(max_length=100)] = "",
+               csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+    web, actor = _web(request), _actor(request)
+    try:
+        _check_csrf(request, csrf_token)
+        key = web.context.store.create_api_key(actor, label.strip())
+    except PinchpointError as exc:
+        return _error_page(request, exc)
+    return render(request, "account.html", new_key=key)
+
+
 # administration -----------------------------------------------------------------------------------------
 @router.get("/admin")
 def admin_page(request: Request) -> Response:
@@ -598,6 +632,3 @@ def change_role(request: Request, username: Annotated[str, Form(max_length=64)],
     _flash(request, f"{username} is now {role}.")
     return _back("/admin")
 
-
-def readable(actor: Actor, resource: Any) -> bool:
-    return can_read(actor, resource)

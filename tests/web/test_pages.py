@@ -387,6 +387,12 @@ def test_controls_search_and_entry_across_jurisdictions(controls_workspace: Path
     assert page.status_code == 200 and 'class="error"' not in page.text
     assert str(expected[0]["code"]) in page.text
     assert "Across jurisdictions" in page.text
+    from pinchpoint.controls.crosswalk import alignment
+
+    expected_walk = alignment(list(lists), ["US", "JP"], "3B")
+    walk = client.get("/controls", params={"source": "US", "target": "JP", "scope": "3B"})
+    assert walk.status_code == 200 and 'class="error"' not in walk.text
+    assert str(expected_walk.rows[0][expected_walk.columns[0]]) in walk.text
 
 
 def test_screening_without_lists_says_so(tmp_path: Path, cheap_hashes: None) -> None:

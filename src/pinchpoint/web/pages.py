@@ -505,14 +505,21 @@ def job_alerts(request: Request, job_id: str) -> Response:
 
 
 # controls and trade ---------------------------------------------------------------------------------------
+JURISDICTIONS = ("US", "EU", "JP")
+
+
 @router.get("/controls")
-def controls_page(request: Request, q: str = "", code: str = "") -> Response:
+def controls_page(request: Request, q: str = "", code: str = "", source: str = "", target: str = "",
+                  scope: str = "") -> Response:
     actor = _actor(request)
     results: list[dict[str, Any]] = []
     entry: list[dict[str, Any]] = []
+    walk: Any = None
     error = ""
+    scope = scope.strip()[:40]
     try:
-        if q.strip() or code.strip():
+        wants_walk = source in JURISDICTIONS and target in JURISDICTIONS and source != target
+        if q.strip() or code.strip() or wants_walk:
             lists = _web(request).context.control_lists(actor)
             if q.strip():
                 from pinchpoint.controls.search import ControlIndex
@@ -522,11 +529,19 @@ def controls_page(request: Request, q: str = "", code: str = "") -> Response:
                 from pinchpoint.controls.views import show_entry
 
                 entry = show_entry(lists, code[:40]).records()
+            if wants_walk:
+                from pinchpoint.controls.crosswalk import alignment
+
+                walk = alignment(list(lists), [source, target], scope or None)
     except AccessDenied as exc:
         return _error_page(request, exc)
-    except PinchpointError as exc:  # no lists loaded, an unknown code
+    except PinchpointError as exc:  # no lists loaded, an unknown code or scope
         error = str(exc)
-    return render(request, "controls.html", q=q[:200], code=code[:40], results=results, entry=entry, error=error)
+    return render(request, "controls.html", q=q[:200], code=code[:40], results=results, entry=entry, error=error,
+                  jurisdictions=JURISDICTIONS, source=source, target=target, scope=scope,
+                  walk=walk, walk_rows=list(walk.rows[:300]) if walk is not None else [],
+                  walk_columns=[c for c in walk.columns][:7] if walk is not None else [],
+                  caveats=list(walk.meta.get("caveats", [])) if walk is not None else [])
 
 
 @router.get("/trade")

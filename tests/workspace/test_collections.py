@@ -204,3 +204,19 @@ def test_an_up_to_date_workspace_opens_without_importing_the_capabilities(tmp_pa
     with Workspace.open_reader(tmp_path / "ws") as ws:
         names = {r[0] for r in ws.con.execute("SELECT collection FROM schema_versions").fetchall()}
     assert set(coll.BUILTIN_COLLECTIONS) <= names
+
+
+def test_a_collection_of_a_newer_pinchpoint_is_refused_when_used_not_at_open(things: Collection,
+                                                                              tmp_path: Path) -> None:
+    with Workspace(tmp_path / "ws") as ws:
+        ws.con.execute("UPDATE schema_versions SET version = 5 WHERE collection = ?", [things.name])
+    with Workspace(tmp_path / "ws") as ws:  # the other collections stay usable
+        assert ws.names() == []
+        with pytest.raises(WorkspaceError, match=r"'test.things' at schema version 5, newer than this pinchpoint "
+                                                 r"knows \(1\): upgrade pinchpoint"):
+            ws.collection(things).put("k", b"x")
+    with Workspace.open_reader(tmp_path / "ws") as ws:
+        assert ws.names() == []
+        with pytest.raises(WorkspaceError, match=r"'test\.things' at schema version 5; this pinchpoint reads "
+                                                 r"version 1: upgrade pinchpoint"):
+            ws.collection(things).list()

@@ -30,8 +30,9 @@ What every collection gets, so no capability re-implements it:
   leaves the files and their rows both there or neither visible.
 * **Schema versions** (``schema_versions(collection, version, migrated_at)``): a workspace opened for writing
   creates every registered collection it lacks and runs the migrations of those behind, once, at open; a read-only
-  open never writes and refuses a collection whose stored schema is older (or newer) than this code's, naming it
-  and saying how to migrate (open the workspace for writing once).
+  open never writes and refuses a collection whose stored schema is older than this code's, naming it and saying
+  how to migrate (open the workspace for writing once). A collection a newer pinchpoint wrote is refused only where
+  it is used ("upgrade pinchpoint"), so the others stay usable.
 """
 
 from __future__ import annotations
@@ -512,6 +513,8 @@ def setup(ws: Workspace) -> dict[str, int]:
     stored = stored_versions(ws)
     load_builtin(stored)
     for collection in registered():
+        if stored.get(collection.name, 0) > collection.version:
+            continue  # written by a newer pinchpoint: refused when used, the others stay usable
         if migrate(ws, collection, stored):
             stored = stored_versions(ws)
     return stored
@@ -540,6 +543,8 @@ def check_reader_schema(ws: Workspace) -> dict[str, int]:
     schema is an error saying which collection needs migrating and how)."""
     stored = stored_versions(ws)
     for collection in registered()[1:]:
+        if stored.get(collection.name, 0) > collection.version:
+            continue  # written by a newer pinchpoint: refused when used, the others stay readable
         if collection.name in stored or any(has_table(ws, t) for t in collection.legacy_tables):
             check_readable(ws, collection, stored)
     return stored

@@ -40,3 +40,11 @@ def small_ws(lists: dict[str, ScreeningList], tmp_path_factory: pytest.TempPathF
         for file in ("un_sc_consolidated_20260227.xml", "meti_eul_20250929.xlsx"):
             store_list(ws, lists[file])
     return path
+
+
+def first_rows(path: Path) -> list[dict[str, str]]:
+    """A batch output's first row for each input row (its best match, or its one row without a match)."""
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [r for r in csv.DictReader(fh) if r["match_rank"] in ("", "1")]

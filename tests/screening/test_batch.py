@@ -9,7 +9,7 @@ import pytest
 
 from pinchpoint.screening.batch import screen_file
 from pinchpoint.screening.matcher import Screener
-from tests.screening.conftest import BENCH
+from tests.screening.conftest import BENCH, first_rows
 
 
 def _names(file: str, start: int, n: int) -> list[str]:
@@ -25,7 +25,7 @@ def _write(path: Path, names: list[str]) -> Path:
 
 
 def _queries(out: Path) -> list[str]:
-    return [r["query"] for r in csv.DictReader(out.open(encoding="utf-8"))]
+    return [r["query"] for r in first_rows(out)]
 
 
 def test_another_input_is_screened_not_resumed(screener: Screener, tmp_path: Path) -> None:
@@ -39,7 +39,7 @@ def test_another_input_is_screened_not_resumed(screener: Screener, tmp_path: Pat
     assert _queries(out) == b_names  # B screened: A's results gone, not passed off as B's
     assert "0 already screened" in summary and "not resumed" in summary and "A.csv" in summary
     # the expected matches: each name screened on its own
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    rows = first_rows(out)
     assert [r["status"] == "match" for r in rows] == [bool(screener.screen(n)) for n in b_names]
 
 
@@ -66,7 +66,7 @@ def test_open_quote_does_not_swallow_rows(screener: Screener, tmp_path: Path) ->
     src.write_text(f'name,city\n{names[0]},X\n"{names[1]},Y\n{names[2]},Z\n{names[3]},W\n', encoding="utf-8")
     out = tmp_path / "out.csv"
     summary = screen_file(screener, src, out)
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    rows = first_rows(out)
     assert [r["row"] for r in rows] == ["2", "3"]
     assert rows[0]["status"] in ("match", "no match")
     assert rows[1]["status"].startswith("unreadable: quote left open") and "lines 3-5" in rows[1]["status"]
@@ -74,7 +74,7 @@ def test_open_quote_does_not_swallow_rows(screener: Screener, tmp_path: Path) ->
     # a quote opened in another column swallows the rows after it the same way
     src.write_text(f'name,city\n{names[0]},"X\n{names[1]},Y\n{names[2]},Z\n', encoding="utf-8")
     summary = screen_file(screener, src, out)
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    rows = first_rows(out)
     assert [r["status"][:27] for r in rows] == ["unreadable: quote left open"] and "'city'" in rows[0]["status"]
 
 
@@ -84,7 +84,7 @@ def test_legal_line_breaks_and_rows_numbered_by_line(screener: Screener, tmp_pat
     src.write_text(f'name,address\n{names[0]},"1 Main St\nSpringfield"\n{names[1]},B\n', encoding="utf-8")
     out = tmp_path / "out.csv"
     screen_file(screener, src, out)
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    rows = first_rows(out)
     assert [(r["row"], r["query"]) for r in rows] == [("2", names[0]), ("4", names[1])]
     assert not any(r["status"].startswith("unreadable") for r in rows)
 
@@ -133,11 +133,11 @@ def test_header_only_nul_bytes_and_a_cut_last_row(screener: Screener, tmp_path: 
     src.write_text(f"name,city\n{names[0]},X\n{names[1][:3]}\x00\x00{names[1][3:]},Y\n{names[2][:5]}",
                    encoding="utf-8")
     summary = screen_file(screener, src, out)
-    status = [r["status"] for r in csv.DictReader(out.open(encoding="utf-8"))]
+    status = [r["status"] for r in first_rows(out)]
     assert status[0] in ("match", "no match")
     assert status[1].startswith("unreadable: NUL bytes") and status[2].startswith("unreadable: the file ends inside")
     assert "2 problems reported" in summary and f"{src}, row 4: the file ends inside" in summary
     # a last row without a line end but whole (every field there) is screened as usual
     src.write_text(f"name,city\n{names[0]},X", encoding="utf-8")
     screen_file(screener, src, out)
-    assert [r["status"] for r in csv.DictReader(out.open(encoding="utf-8"))] == [status[0]]
+    assert [r["status"] for r in first_rows(out)] == [status[0]]

@@ -18,7 +18,7 @@ def test_batch_output_neutralises_formula_names(screener: Screener, tmp_path: Pa
     with src.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows([["name"], *[[n] for n in HOSTILE], ["Banco Nacional de Cuba"]])
     out = tmp_path / "results.csv"
-    screen_file(screener, src, out)
+    screen_file(screener, src, out, top=1)
     with out.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["row"] for r in rows] == [str(k) for k in range(2, 3 + len(HOSTILE))]  # nothing lost

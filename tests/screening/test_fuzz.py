@@ -17,6 +17,7 @@ from pinchpoint.errors import DataError
 from pinchpoint.screening.batch import screen_file
 from pinchpoint.screening.matcher import Screener
 from pinchpoint.screening.model import ScreeningList
+from tests.screening.conftest import first_rows
 
 # the characters that break CSV files and name matchers: quotes, separators, line ends, other scripts, controls
 TRICKY = st.sampled_from(list('",;\n\r\t \\\'') + ["\x00", "\ufeff", "\u200b", "é", "金", "ア", "김", "ж", "م", "😀"])
@@ -47,7 +48,7 @@ def test_batch_reader_screens_or_reports_every_record(un_screener: Screener, tmp
     except DataError:
         return  # a file that cannot be read at all is refused whole, naming the file
     records = [r for r in csv.reader(io.StringIO(text, newline=""))][1:]
-    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    rows = first_rows(out)
     assert len(rows) == sum(1 for r in records if r)  # one output row per record: none dropped
     lines = [int(r["row"]) for r in rows]
     assert lines == sorted(set(lines))

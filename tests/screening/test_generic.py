@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import string
 from pathlib import Path
 
 from pinchpoint.screening.matcher import Screener
 from pinchpoint.screening.model import ScreeningList
 from pinchpoint.screening.normalize import LEGAL_FORMS, SCRIPT_LEGAL_FORMS
+from tests.screening.conftest import first_rows
 
 
 def _legal_form_names() -> list[str]:
@@ -51,7 +51,7 @@ def test_batch_and_table_report_them(screener: Screener, tmp_path: Path) -> None
     src.write_text('name\n"Co., Ltd."\nLLC\nBanco Nacional de Cuba\n', encoding="utf-8")
     out = tmp_path / "out.csv"
     summary = screen_file(screener, src, out)
-    status = [r["status"] for r in csv.DictReader(out.open(encoding="utf-8"))]
+    status = [r["status"] for r in first_rows(out)]
     assert status[0].startswith("not screened: no distinctive token") and status[1].startswith("not screened")
     assert status[2] == "match" and "2 not screened" in summary
     table = screener.screen_many(["Co., Ltd."])

@@ -11,7 +11,7 @@ import pytest
 from pinchpoint.screening.batch import screen_file
 from pinchpoint.screening.matcher import Screener
 from pinchpoint.screening.model import ScreeningList
-from tests.screening.conftest import LISTS
+from tests.screening.conftest import LISTS, first_rows
 
 QUERY = "Bank Melli Iran"
 
@@ -55,7 +55,7 @@ def test_batch_best_match_is_the_exact_entity(ofac: Screener, exact_and_longer: 
     src, out = tmp_path / "in.csv", tmp_path / "out.csv"
     src.write_text(f"name\n{QUERY}\n", encoding="utf-8")
     screen_file(ofac, src, out)
-    (row,) = csv.DictReader(out.open(encoding="utf-8"))
+    row = first_rows(out)[0]
     assert row["entity_id"] == exact_and_longer[0] and row["matched_name"] == QUERY.upper()
 
 

@@ -17,7 +17,7 @@ from pinchpoint.screening.model import NameKind, ScreeningList
 from pinchpoint.screening.normalize import analyse
 from pinchpoint.screening.store import store_list
 from pinchpoint.workspace import Workspace
-from tests.screening.conftest import BENCH, FILES, LISTS
+from tests.screening.conftest import BENCH, FILES, LISTS, first_rows
 
 pytestmark = pytest.mark.skipif(not LISTS.exists(), reason="no ../shared/data beside the repository")
 
@@ -144,13 +144,13 @@ def test_batch_is_one_row_per_input_and_resumable(screener: Screener, tmp_path: 
                    "too,many,fields\nHarbin Institute of Technology,Harbin\n", encoding="utf-8")
     out = tmp_path / "results.csv"
     screen_file(screener, src, out)
-    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    rows = first_rows(out)
     assert [r["row"] for r in rows] == ["2", "3", "4", "5", "6"]
     status = {r["row"]: r["status"] for r in rows}
     assert status["2"] == "match" and status["4"] == "no match" and status["6"] == "match"
     assert status["3"].startswith("unreadable") and status["5"].startswith("unreadable")
     summary = screen_file(screener, src, out)  # a rerun redoes nothing
-    assert "5 already screened" in summary and len(list(csv.DictReader(out.open(encoding="utf-8")))) == 5
+    assert "5 already screened" in summary and len(first_rows(out)) == 5
     bad = tmp_path / "latin1.csv"
     bad.write_bytes("name\nJos\xe9\n".encode("latin-1"))
     with pytest.raises(DataError, match="UTF-8"):
@@ -174,13 +174,13 @@ def test_parallel_batch_equals_serial_in_order(screener: Screener, tmp_path: Pat
     with src.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows([["name"], *[[q] for q in queries]])
     out = tmp_path / "out.csv"
-    screen_file(screener, src, out, workers=2, block=250)
+    screen_file(screener, src, out, workers=2, block=250, top=1)
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [int(r["row"]) for r in rows] == list(range(2, 602))
     assert [r["status"] == "match" for r in rows] == [bool(m) for m in serial]
     # interrupted after the first block: a rerun screens only what is missing, in order
     out.write_text("".join(out.read_text(encoding="utf-8").splitlines(keepends=True)[:251]), encoding="utf-8")
-    summary = screen_file(screener, src, out, workers=2, block=250)
+    summary = screen_file(screener, src, out, workers=2, block=250, top=1)
     assert "250 already screened" in summary
     assert [int(r["row"]) for r in csv.DictReader(out.open(encoding="utf-8"))] == list(range(2, 602))
 

@@ -37,6 +37,13 @@ def register(app: typer.Typer) -> None:
         lists: Annotated[list[str] | None, typer.Option("--lists", help="Only these lists (names).")] = None,
         workers: Annotated[int | None, typer.Option(help="Processes for --file (default: one per core).",
                                                     min=1, max=256)] = None,
+        top: Annotated[int | None, typer.Option("--top", help="At most this many matches per name (default: all "
+                                                "at or above the threshold).", min=1)] = None,
+        country_column: Annotated[str | None, typer.Option(help="Column of --file with each row's country.")] = None,
+        type_column: Annotated[str | None, typer.Option(help="Column of --file with each row's type (person, "
+                                                        "organisation).")] = None,
+        birth_date_column: Annotated[str | None, typer.Option(help="Column of --file with each row's birth date "
+                                                              "(YYYY[-MM-DD]).")] = None,
         fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
     ) -> None:
         """Screen names against the loaded lists; every match carries its explanation and list version."""
@@ -54,12 +61,23 @@ def register(app: typer.Typer) -> None:
                 raise ValueError("batch screening writes a file: give --output results.csv")
             import os
 
-            summary = screen_file(screener, file, output, name_column, workers=workers or os.cpu_count() or 1,
-                                  **options)
+            from pinchpoint.cli.progress import progress_bar
+
+            if fmt is not None and fmt not in ("csv", "json", "parquet"):
+                raise ValueError(f"--format {fmt}: a batch writes csv, json or parquet")
+            with progress_bar(f"screening {file.name}") as progress:
+                summary = screen_file(screener, file, output, name_column, workers=workers or os.cpu_count() or 1,
+                                      top=top, fmt=fmt.value if fmt else None, country_column=country_column,
+                                      type_column=type_column, birth_date_column=birth_date_column,
+                                      progress=progress, **options)
             typer.echo(summary, err=True)
             return
         if not names:
             raise ValueError("give names to screen, or --file customers.csv")
+        if any(c is not None for c in (country_column, type_column, birth_date_column)):
+            raise ValueError("--country-column, --type-column and --birth-date-column read columns of --file")
+        if top is not None:
+            options["limit"] = top
         table = with_command(screener.screen_many(names, **options))
         emit(table, fmt, output, columns=["query", "matched_name", "list", "list_version", "score"],
              title=f"Matches at or above {threshold:g}")

@@ -1,9 +1,12 @@
-"""Batch screening of a CSV file: one output row per input row, resumable, with a progress bar.
+"""Batch screening of a CSV file: every input row kept with all its columns, one output row per match above the
+threshold (best first, at most ``top``) or one row saying why there is none; resumable.
 
 A run is resumed only when it is the same run: the same input content (SHA-256), the same lists (name, version
-and content digest), the same parameters (threshold, filters, name column) and the same pinchpoint version. The
+and content digest), the same parameters (threshold, filters, columns, top) and the same pinchpoint version. The
 key is kept beside the output (``<output>.run.json``); any difference starts the output afresh and says what
-differed, so the results of one file are never passed off as those of another.
+differed, so the results of one file are never passed off as those of another. CSV output is written as it goes
+(it is its own journal); JSON and Parquet are written at the end from a journal beside them
+(``<output>.partial.csv``), removed once the output is whole.
 """
 
 from __future__ import annotations
@@ -13,28 +16,43 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pinchpoint.errors import DataError
-from pinchpoint.results.table import SpreadsheetSafeDictWriter
+from pinchpoint.progress import ProgressCallback, no_progress
+from pinchpoint.results import ResultTable
+from pinchpoint.results.table import SpreadsheetSafeDictWriter, sidecar_path, write_table
 from pinchpoint.screening.matcher import Screener
 
-OUTPUT_COLUMNS = ["row", "query", "status", "matched_name", "entity_id", "list", "list_version", "score",
-                  "n_matches", "explanation"]
+#: What the batch adds after the input's own columns. ``n_matches`` is the number of match rows written for the
+#: input (so a reader can tell a whole group from one cut short), ``match_rank`` 1 for the best.
+MATCH_COLUMNS = ["query", "status", "match_rank", "n_matches", "matched_name", "entity_id", "list", "list_version",
+                 "score", "programmes", "listing_reason", "reason", "explanation", "input_note"]
+OUTPUT_COLUMNS = ["row", *MATCH_COLUMNS]  # before the input's columns are known
 MAX_REPORTED = 5  # unreadable rows named in the one-line summary (all of them are in the output file)
+FORMATS = ("csv", "json", "parquet")
+#: Per-row refinements a batch can read from columns of the input (``<option>_column=``).
+ROW_OPTIONS = ("country", "entity_type", "birth_date")
+_TYPES = {"person": "person", "individual": "person", "natural person": "person", "p": "person",
+          "organisation": "organisation", "organization": "organisation", "company": "organisation",
+          "entity": "organisation", "legal entity": "organisation", "business": "organisation", "o": "organisation",
+          "vessel": "vessel", "ship": "vessel", "aircraft": "aircraft", "airplane": "aircraft"}
 
 
 @dataclass(frozen=True)
 class InputRow:
-    """One record of the input: the line it starts on, its name, and why it cannot be screened (if so)."""
+    """One record of the input: the line it starts on, its name, why it cannot be screened (if so), and all its
+    fields as read."""
 
     line: int
     name: str
     problem: str | None
     short: bool = False  # fewer fields than the header
+    fields: tuple[str, ...] = field(default=())
 
 
 def read_rows(text: str, source: Path, name_column: str) -> list[InputRow]:
@@ -45,8 +63,16 @@ def read_rows(text: str, source: Path, name_column: str) -> list[InputRow]:
     last = rows[-1] if rows else None
     if last is not None and last.problem is None and last.short and not text.endswith(("\n", "\r")):
         rows[-1] = InputRow(last.line, last.name, "the file ends inside this row (fewer fields than the header and "
-                            "no line end): it looks cut short, so the name may be incomplete")
+                            "no line end): it looks cut short, so the name may be incomplete", fields=last.fields)
     return rows
+
+
+def read_header(text: str, source: Path) -> list[str]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return next(reader, None) or []
+    except csv.Error as exc:
+        raise DataError(f"not readable as CSV: {exc}", file=str(source), row=1) from None
 
 
 def _records(text: str, source: Path, name_column: str) -> Iterator[InputRow]:
@@ -67,22 +93,63 @@ def _records(text: str, source: Path, name_column: str) -> Iterator[InputRow]:
         # A line break inside a quoted field is legal CSV, but in a name, or followed by text holding the
         # delimiter (a whole row read as part of a field), it is a quote left open: say so rather than screen
         # a name made of several rows, or lose the rows it swallowed.
-        for k, field in enumerate(record):
-            parts = field.splitlines()
-            if (k == column and ("\n" in field or "\r" in field)) or any("," in rest for rest in parts[1:]):
+        for k, value in enumerate(record):
+            parts = value.splitlines()
+            if (k == column and ("\n" in value or "\r" in value)) or any("," in rest for rest in parts[1:]):
                 field_name = header[k] if k < len(header) else f"#{k + 1}"
                 problem = (f"quote left open in field {field_name!r}: lines {line}-{end} were read as one record; "
                            f"close the quote and screen again")
                 name = name.splitlines()[0].strip() if name else ""
                 break
         else:
-            if any("\x00" in field for field in record):
+            if any("\x00" in value for value in record):
                 problem = "NUL bytes in the row (a damaged or binary file?)"
             elif len(record) > len(header):
                 problem = "row has more fields than the header"
             elif not name:
                 problem = "empty name"
-        yield InputRow(line, name, problem, short=len(record) < len(header))
+        yield InputRow(line, name, problem, short=len(record) < len(header), fields=tuple(record))
+
+
+def input_columns(header: Sequence[str]) -> list[str]:
+    """The input's column names as output columns: unchanged unless one is blank, repeated, or a name the batch
+    writes itself ("score", "status"...), which gets ``input_`` before it (and a number if still repeated)."""
+    taken = set(OUTPUT_COLUMNS)
+    out: list[str] = []
+    for k, name in enumerate(header):
+        base = name.strip() or f"column_{k + 1}"
+        candidate = f"input_{base}" if base in taken else base
+        n = 2
+        while candidate in taken:
+            candidate = f"input_{base}_{n}"
+            n += 1
+        taken.add(candidate)
+        out.append(candidate)
+    return out
+
+
+def parse_row_option(option: str, value: str) -> tuple[str | None, str | None]:
+    """A per-row refinement read from a cell: (the value the matcher takes, or None; a note when the cell holds
+    something that is not one, so the row is screened without it and says so)."""
+    text = value.strip()
+    if not text:
+        return None, None
+    if option == "country":
+        from pinchpoint.supplychain.countries import normalise_country
+        from pinchpoint.trade.countries import from_name
+
+        code = normalise_country(text) or from_name(text)
+        if code and re.fullmatch(r"[A-Z]{3}", code):
+            return code, None
+        return None, f"{text[:60]!r} is not a country (ISO3 or ISO2 code or English name)"
+    if option == "entity_type":
+        kind = _TYPES.get(text.casefold())
+        return (kind, None) if kind else (None, f"{text[:60]!r} is not a type (person, organisation, vessel, "
+                                                "aircraft)")
+    m = re.fullmatch(r"(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?", text)
+    if m and 1800 <= int(m.group(1)) <= 2100:
+        return m.group(1) + "".join(f"-{int(g):02d}" for g in m.groups()[1:] if g), None
+    return None, f"{text[:60]!r} is not a birth date (YYYY, YYYY-MM or YYYY-MM-DD)"
 
 
 def _digest(data: bytes) -> str:
@@ -122,38 +189,94 @@ def _differences(previous: dict[str, Any] | None, key: dict[str, Any]) -> str:
     return "; ".join(out) or "its record differs"
 
 
-def _previous_rows(output: Path, lines: set[int]) -> list[dict[str, str]]:
-    """The complete rows of an earlier run's output, once each, for lines of the current input."""
+def _previous_rows(journal: Path, columns: list[str], lines: set[int]) -> dict[int, list[dict[str, str]]]:
+    """The whole groups of rows an earlier run wrote, by input line, for lines of the current input. A group is
+    whole when it holds as many match rows as its ``n_matches`` says (or its one row without a match): a run
+    killed mid-write can leave a partial last row or a partial group, which is screened again."""
     try:
-        with output.open(encoding="utf-8", newline="") as fh:
+        with journal.open(encoding="utf-8", newline="") as fh:
             reader = csv.DictReader(fh)
-            if reader.fieldnames != OUTPUT_COLUMNS:
-                return []
-            kept: dict[int, dict[str, str]] = {}
+            if reader.fieldnames != columns:
+                return {}
+            groups: dict[int, list[dict[str, str]]] = {}
             for r in reader:
                 # a run killed mid-write can leave a partial last row: its fields run short
                 if None in r.values() or not (r.get("row") or "").isdigit() or not r.get("status"):
                     continue
                 if int(r["row"]) in lines:
-                    kept.setdefault(int(r["row"]), r)
-            return list(kept.values())
+                    groups.setdefault(int(r["row"]), []).append(r)
     except (OSError, UnicodeDecodeError, csv.Error):
-        return []
+        return {}
+
+    def whole(group: list[dict[str, str]]) -> bool:
+        if group[0]["status"] != "match":
+            return len(group) == 1
+        return (group[0]["n_matches"] or "").isdigit() and len(group) == int(group[0]["n_matches"]) and \
+            [r["match_rank"] for r in group] == [str(k) for k in range(1, len(group) + 1)]
+
+    return {line: group for line, group in groups.items() if whole(group)}
+
+
+def _typed(record: dict[str, str], input_names: Sequence[str]) -> dict[str, Any]:
+    """A journal row with the batch's own columns typed again (JSON and Parquet keep numbers as numbers and
+    the explanation as an object); the input's columns stay text exactly as read."""
+    out: dict[str, Any] = dict(record)
+    out["row"] = int(record["row"])
+    for key in ("match_rank", "n_matches"):
+        out[key] = int(record[key]) if record.get(key) else None
+    out["score"] = float(record["score"]) if record.get("score") else None
+    out["explanation"] = json.loads(record["explanation"]) if record.get("explanation") else None
+    out["programmes"] = json.loads(record["programmes"]) if record.get("programmes") else []
+    for key in ("matched_name", "entity_id", "list", "list_version", "listing_reason", "reason", "input_note"):
+        out[key] = record.get(key) or None
+    for name in input_names:
+        out[name] = record.get(name, "")
+    return out
+
+
+@dataclass
+class _Counts:
+    inputs: dict[str, int] = field(default_factory=lambda: {"match": 0, "no match": 0, "not screened": 0,
+                                                              "unreadable": 0})
+    match_rows: int = 0
+    noted: int = 0
+    unreadable: list[str] = field(default_factory=list)
+
+    def add(self, group: Sequence[dict[str, Any]]) -> None:
+        status = str(group[0]["status"])
+        kind = status if status in self.inputs else "not screened" if status.startswith("not screened") \
+            else "unreadable"
+        self.inputs[kind] += 1
+        self.match_rows += len(group) if kind == "match" else 0
+        self.noted += bool(group[0].get("input_note"))
 
 
 def screen_file(screener: Screener, source: Path, output: Path, name_column: str = "name", workers: int = 1,
-                block: int = 4096, **options: Any) -> str:
-    """Screen every row of ``source``; rows already in ``output`` from an interrupted run of the same input,
+                block: int = 4096, *, top: int | None = None, fmt: str | None = None,
+                country_column: str | None = None, type_column: str | None = None,
+                birth_date_column: str | None = None, progress: ProgressCallback | None = None,
+                **options: Any) -> str:
+    """Screen every row of ``source``; rows already in the output from an interrupted run of the same input,
     lists and parameters are not redone. Returns a one-line summary.
 
-    Each input row gives exactly one output row: its best match, ``no match``, or ``unreadable`` with the reason.
-    Rows are screened ``block`` at a time across ``workers`` processes and written in input order after each
-    block, so an interrupted run loses at most one block.
+    Every input row is kept with all its columns: once per match at or above the threshold (best first,
+    ``top`` at most; all of them when ``top`` is None), or once as ``no match``, ``not screened`` (nothing
+    distinctive) or ``unreadable`` with the reason. ``country_column``, ``type_column`` and ``birth_date_column``
+    name input columns that refine each row's screening as ``country=``, ``entity_type=`` and ``birth_date=``
+    do for all rows; a cell that holds no such value is ignored for that row and said in ``input_note``.
+    ``fmt`` is csv, json or parquet (default: from the output's suffix, else csv). Rows are screened ``block``
+    at a time across ``workers`` processes and written in input order after each block, so an interrupted run
+    loses at most one block.
     """
-    from rich.progress import Progress
-
+    progress = progress or no_progress
     screener.check_options(**{k: options.get(k) for k in ("country", "entity_type", "lists", "birth_date")},
                            threshold=options.get("threshold", 0.8))
+    if top is not None and top < 1:
+        raise ValueError(f"top {top}: give 1 or more matches per input row")
+    suffix = output.suffix.lower().lstrip(".")
+    fmt = (fmt or (suffix if suffix in FORMATS else "csv")).lower()
+    if fmt not in FORMATS:
+        raise ValueError(f"format {fmt!r}: a batch writes {', '.join(FORMATS)}")
     try:
         data = source.read_bytes()
         text = data.decode("utf-8-sig")
@@ -167,77 +290,150 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
         raise DataError(f"not readable as CSV: {exc}", file=str(source)) from None
     if not rows:
         raise DataError("no rows to screen below the header", file=str(source), row=2)
-    key = run_key(screener, source, data, name_column, options)
+    header = read_header(text, source)
+    row_columns = {option: column for option, column in zip(ROW_OPTIONS, (country_column, type_column,
+                                                                           birth_date_column), strict=True)
+                   if column is not None}
+    for option, column in row_columns.items():
+        if column not in header:
+            raise DataError(f"no column {column!r} for each row's {option.replace('_', ' ')} (columns: "
+                            f"{', '.join(header)})", file=str(source), row=1, field=column)
+    names = input_columns(header)
+    columns = ["row", *names, *MATCH_COLUMNS]
+    settings = {**options, "top": top, "format": fmt, **{f"{k}_column": v for k, v in row_columns.items()}}
+    key = run_key(screener, source, data, name_column, settings)
     record = output.with_name(output.name + ".run.json")
-    done: list[dict[str, str]] = []
+    journal = output if fmt == "csv" else output.with_name(output.name + ".partial.csv")
+    done: dict[int, list[dict[str, str]]] = {}
     fresh_note = ""
-    if output.exists():
+    if journal.exists() or output.exists():
         try:
             previous = json.loads(record.read_text(encoding="utf-8")) if record.exists() else None
         except (OSError, ValueError):
             previous = None
         if previous == key:
-            done = _previous_rows(output, {r.line for r in rows})
+            done = _previous_rows(journal, columns, {r.line for r in rows}) if journal.exists() else {}
         else:
             fresh_note = f"; {output} replaced, not resumed ({_differences(previous, key)})"
     # the key is written before any row, so an interrupted run can be resumed; the earlier rows are rewritten
-    # whole so that a partial last row of a killed run is dropped
+    # whole so that a partial last row or group of a killed run is dropped
+    output.parent.mkdir(parents=True, exist_ok=True)
     record.write_text(json.dumps(key, indent=1, ensure_ascii=False), encoding="utf-8")
-    done_lines = {int(r["row"]) for r in done}
-    counts = {"match": 0, "no match": 0, "not screened": 0, "unreadable": 0}
-    unreadable: list[str] = []
-    for r in done:
-        status = r["status"]
-        kind = status if status in counts else "not screened" if status.startswith("not screened") else "unreadable"
-        counts[kind] += 1
-    with output.open("w", encoding="utf-8", newline="") as fh, Progress(transient=True) as bar:
-        writer = SpreadsheetSafeDictWriter(fh, OUTPUT_COLUMNS)  # names from customers may start with '='
+    counts = _Counts()
+    for group in done.values():
+        counts.add(group)
+    limit = top if top is not None else max(len(screener.entities), 1)
+    with journal.open("w", encoding="utf-8", newline="") as fh:
+        # names from customers may start with '=': a CSV output is made safe for spreadsheets; a journal for
+        # JSON or Parquet keeps text exactly
+        writer: csv.DictWriter[str] = (SpreadsheetSafeDictWriter(fh, columns) if fmt == "csv"
+                                       else csv.DictWriter(fh, columns))
         writer.writeheader()
-        by_line = {int(r["row"]): r for r in done}
         for row in rows:  # earlier results, in input order
-            if row.line in by_line:
-                writer.writerow(by_line[row.line])
+            writer.writerows(done.get(row.line, []))
         fh.flush()
-        task = bar.add_task(f"screening {source.name}", total=len(rows))
-        bar.advance(task, len(done))
-        pending = [row for row in rows if row.line not in done_lines]
+        progress(len(done), len(rows), f"screening {source.name}")
+        pending = [row for row in rows if row.line not in done]
         for start in range(0, len(pending), block):
             part = pending[start:start + block]
-            unscreenable = {k: why for k, row in enumerate(part)
-                            if row.problem is None and (why := screener.unscreenable(row.name)) is not None}
-            readable = [k for k, row in enumerate(part) if row.problem is None and k not in unscreenable]
-            found = screener.screen_batch([part[k].name for k in readable], workers=workers, **options)
-            results = dict(zip(readable, found, strict=True))
-            for k, row in enumerate(part):
-                if k in unscreenable:
-                    writer.writerow({"row": row.line, "query": row.name, "status": f"not screened: {unscreenable[k]}",
-                                     "n_matches": 0})
-                    counts["not screened"] += 1
-                elif k not in results:
-                    writer.writerow({"row": row.line, "query": row.name, "status": f"unreadable: {row.problem}",
-                                     "n_matches": 0})
-                    counts["unreadable"] += 1
-                    unreadable.append(f"{source}, row {row.line}: {row.problem}")
-                elif results[k]:
-                    best = results[k][0]
-                    writer.writerow({"row": row.line, "query": row.name, "status": "match",
-                                     "matched_name": best["matched_name"], "entity_id": best["entity_id"],
-                                     "list": best["list"], "list_version": best["list_version"],
-                                     "score": best["score"], "n_matches": len(results[k]),
-                                     "explanation": json.dumps(best["explanation"], ensure_ascii=False)})
-                    counts["match"] += 1
-                else:
-                    writer.writerow({"row": row.line, "query": row.name, "status": "no match", "n_matches": 0})
-                    counts["no match"] += 1
+            groups = _screen_block(screener, part, header, names, row_columns, limit, workers, options)
+            for row, group in zip(part, groups, strict=True):
+                writer.writerows(group)
+                counts.add(group)
+                if group[0]["status"].startswith("unreadable"):
+                    counts.unreadable.append(f"{source}, row {row.line}: {row.problem}")
             fh.flush()
             os.fsync(fh.fileno())
-            bar.advance(task, len(part))
-    summary = (f"{source}: {len(rows)} rows ({len(done)} already screened{fresh_note}); {counts['match']} matches, "
-               f"{counts['no match']} no match, {counts['not screened']} not screened (nothing distinctive), "
-               f"{counts['unreadable']} unreadable -> {output}")
-    if unreadable:
-        more = len(unreadable) - MAX_REPORTED
-        listed = unreadable[:MAX_REPORTED] + ([f"... and {more} more in {output}"] if more > 0 else [])
-        summary += (f"\n{len(unreadable)} problem{'s' if len(unreadable) > 1 else ''} reported (status 'unreadable' "
-                    f"in {output}):\n" + "\n".join(listed))
+            progress(len(done) + start + len(part), len(rows), "")
+    table = _result_table(journal, columns, names, key, counts, fmt)
+    if fmt == "csv":
+        sidecar = {"table": table.name, "meta": {**table.meta, "caveats": list(table.caveats)},
+                   "columns": columns, "n_rows": counts.match_rows + sum(
+                       v for k, v in counts.inputs.items() if k != "match"), "file": output.name}
+        sidecar_path(output).write_text(json.dumps(sidecar, ensure_ascii=False, indent=2, default=str) + "\n",
+                                        encoding="utf-8")
+    else:
+        write_table(table, output, fmt)  # type: ignore[arg-type]
+        journal.unlink()
+    n = counts.inputs
+    summary = (f"{source}: {len(rows)} rows ({len(done)} already screened{fresh_note}); {n['match']} with matches "
+               f"({counts.match_rows} match rows), {n['no match']} no match, {n['not screened']} not screened "
+               f"(nothing distinctive), {n['unreadable']} unreadable -> {output}")
+    if counts.noted:
+        summary += f"; {counts.noted} rows screened without a per-row value they hold (see input_note)"
+    if counts.unreadable:
+        more = len(counts.unreadable) - MAX_REPORTED
+        listed = counts.unreadable[:MAX_REPORTED] + ([f"... and {more} more in {output}"] if more > 0 else [])
+        summary += (f"\n{len(counts.unreadable)} problem{'s' if len(counts.unreadable) > 1 else ''} reported "
+                    f"(status 'unreadable' in {output}):\n" + "\n".join(listed))
     return summary
+
+
+def _screen_block(screener: Screener, part: Sequence[InputRow], header: Sequence[str], names: Sequence[str],
+                  row_columns: dict[str, str], limit: int, workers: int, options: dict[str, Any]
+                  ) -> list[list[dict[str, Any]]]:
+    """The output rows of each input row of ``part``, in order."""
+    unscreenable = {k: why for k, row in enumerate(part)
+                    if row.problem is None and (why := screener.unscreenable(row.name)) is not None}
+    readable = [k for k, row in enumerate(part) if row.problem is None and k not in unscreenable]
+    per_row: dict[int, dict[str, Any]] = {}
+    notes: dict[int, list[str]] = {}
+    for k, row in enumerate(part):
+        values = dict(zip(header, row.fields, strict=False))
+        for option, column in row_columns.items():
+            value, note = parse_row_option(option, values.get(column, ""))
+            if value is not None:
+                per_row.setdefault(k, {})[option] = value
+            if note:
+                notes.setdefault(k, []).append(f"column {column!r}: {note}; screened without it")
+    found = screener.screen_batch([part[k].name for k in readable], workers=workers,
+                                  per_query=[{**options, **per_row.get(k, {}), "limit": limit} for k in readable],
+                                  **{**options, "limit": limit})
+    results = dict(zip(readable, found, strict=True))
+    groups = []
+    for k, row in enumerate(part):
+        base: dict[str, Any] = {"row": row.line, **dict(zip(names, row.fields, strict=False)), "query": row.name,
+                                "input_note": "; ".join(notes.get(k, [])) or None}
+        if len(row.fields) > len(names):
+            extra = json.dumps(list(row.fields[len(names):]), ensure_ascii=False)
+            base["input_note"] = "; ".join(filter(None, [base["input_note"], f"fields past the header: {extra}"]))
+        if k in unscreenable:
+            groups.append([{**base, "status": f"not screened: {unscreenable[k]}", "n_matches": 0}])
+        elif k not in results:
+            groups.append([{**base, "status": f"unreadable: {row.problem}", "n_matches": 0}])
+        elif results[k]:
+            matches = results[k]
+            groups.append([{**base, "status": "match", "match_rank": rank, "n_matches": len(matches),
+                            "matched_name": m["matched_name"], "entity_id": m["entity_id"], "list": m["list"],
+                            "list_version": m["list_version"], "score": m["score"],
+                            "programmes": json.dumps(m["programmes"], ensure_ascii=False),
+                            "listing_reason": m["listing_reason"], "reason": m["reason"],
+                            "explanation": json.dumps(m["explanation"], ensure_ascii=False)}
+                           for rank, m in enumerate(matches, start=1)])
+        else:
+            groups.append([{**base, "status": "no match", "n_matches": 0}])
+    return groups
+
+
+def _result_table(journal: Path, columns: list[str], names: Sequence[str], key: dict[str, Any], counts: _Counts,
+                  fmt: str) -> ResultTable:
+    """The batch's meta and caveats, and for JSON and Parquet its rows (read back from the journal)."""
+    records: list[dict[str, Any]] = []
+    if fmt != "csv":
+        with journal.open(encoding="utf-8", newline="") as fh:
+            records = [_typed(r, names) for r in csv.DictReader(fh)]
+    n = counts.inputs
+    caveats = [f"threshold {key['parameters'].get('threshold', 0.8)}: names scoring lower are not reported; every "
+               f"input row is kept (as 'no match' when nothing reaches it)"]
+    if n["not screened"]:
+        caveats.append(f"{n['not screened']} rows not screened: only legal forms, single letters, numbers or "
+                       "generic words (status 'not screened')")
+    if n["unreadable"]:
+        caveats.append(f"{n['unreadable']} rows unreadable (status 'unreadable: <reason>')")
+    if counts.noted:
+        caveats.append(f"{counts.noted} rows hold a per-row value that is not one (input_note): screened without it")
+    if key["parameters"].get("top") is not None:
+        caveats.append(f"at most {key['parameters']['top']} matches per input row (top)")
+    return ResultTable.from_records("screening_batch", records, columns,
+                                    meta={"input": key["input"], "lists": key["lists"],
+                                          "parameters": key["parameters"]}).with_caveats(*caveats)

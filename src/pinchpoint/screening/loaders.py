@@ -237,8 +237,10 @@ def load_ofac(sdn: Path, alt: Path | None = None, version: str | None = None,
                                                for _, a in aliases.get(ent, {}).values()]
         births = tuple(re.findall(r"DOB (\d{1,2} \w{3} \d{4}|\d{4})", remarks))
         records.append((n, ListedEntity(entity_id=f"ofac-{ent}", list_name="OFAC SDN", list_version=version,
-                                        type=kind, names=tuple(names), programmes=(_blank(row[3]),),
-                                        birth_dates=births)))
+                                        type=kind, names=tuple(names),
+                                        programmes=tuple(p.strip() for p in re.split(r"\]\s*\[", _blank(row[3]))
+                                                         if p.strip()),
+                                        birth_dates=births, listing_reason=remarks)))
     orphans = [a for ent, found in aliases.items() if ent not in first_rows for a in found.values()]
     if orphans:
         problems.append(f"{alt}: {len(orphans)} alternate names belong to entities the SDN file does not hold "
@@ -291,7 +293,9 @@ def load_un(path: Path, max_bytes: int = MAX_LIST_BYTES) -> ScreeningList:
             records.append((n, ListedEntity(
                 entity_id=f"un-{reference}", list_name="UN Security Council Consolidated List",
                 list_version=version, type=kind, names=tuple(names), countries=tuple(sorted(countries)),
-                birth_dates=births, programmes=((node.findtext("UN_LIST_TYPE") or "").strip(),))))
+                birth_dates=births, programmes=((node.findtext("UN_LIST_TYPE") or "").strip(),),
+                listing_reason=" ".join((node.findtext("COMMENTS1") or "").split()),
+                gender=(node.findtext("GENDER") or "").strip().lower())))
     return _finish("UN Security Council Consolidated List", version, path, encoding, records, n_records=n_records,
                    problems=problems, dropped=dropped)
 
@@ -392,7 +396,12 @@ def load_dpl(path: Path, max_bytes: int = MAX_LIST_BYTES) -> ScreeningList:
             records.append((n, ListedEntity(entity_id=f"dpl-{digest}", list_name="BIS Denied Persons List",
                                             list_version=version, names=(Name(text=name),),
                                             countries=(iso,) if iso else (),
-                                            addresses=(address,) if address else ())))
+                                            addresses=(address,) if address else (),
+                                            programmes=("Denied Persons List",),
+                                            listing_reason=" ".join(f"{label}: {v}" for label, v in (
+                                                ("Federal Register", (row.get("FR_Citation") or "").strip()),
+                                                ("effective", (row.get("Effective_Date") or "").strip()))
+                                                if v))))
     except csv.Error as exc:
         raise DataError(f"unreadable row: {exc}", file=str(path), row=reader.line_num) from None
     return _finish("BIS Denied Persons List", version, path, encoding, records, n_records=n_records,
@@ -420,6 +429,7 @@ def load_ftm(path: Path, list_name: str = "FollowTheMoney entities",
     lines = text.splitlines()
     records, problems = [], []
     n_records = dropped = skipped = 0
+    sanctions: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))  # entity: programmes, reasons
     newest = ""  # the version: the date of the newest change the records carry (FtM's last_change)
     for n, line in enumerate(lines, start=1):
         if not line.strip():
@@ -454,10 +464,19 @@ def load_ftm(path: Path, list_name: str = "FollowTheMoney entities",
             aliases = _strings(props, "alias")
             country_names = _strings(props, "country") + _strings(props, "nationality")
             births = _strings(props, "birthDate")
+            genders = _strings(props, "gender")
         except TypeError as exc:
             problems.append(f"{path}, row {n}, field '{exc}': not a list of strings")
             dropped += 1
             continue
+        if schema == "Sanction":
+            # a sanction names the entity it lists (``entity``) and says under which programme and why
+            try:
+                for target in _strings(props, "entity"):
+                    sanctions[target][0].extend(_strings(props, "program") or _strings(props, "authority"))
+                    sanctions[target][1].extend(_strings(props, "reason") or _strings(props, "summary"))
+            except TypeError as exc:
+                problems.append(f"{path}, row {n}, field '{exc}': not a list of strings")
         if not all_names and not aliases:
             if schema in _FTM_TYPES:
                 problems.append(f"{path}, row {n}, field 'name': missing")
@@ -474,8 +493,15 @@ def load_ftm(path: Path, list_name: str = "FollowTheMoney entities",
         countries = {c for c in (from_name(x.upper()) for x in country_names) if c}
         records.append((n, ListedEntity(entity_id=str(entity_id), list_name=list_name, list_version="",
                                         type=_FTM_TYPES.get(str(schema), EntityType.UNKNOWN), names=tuple(names),
-                                        countries=tuple(sorted(countries)), birth_dates=tuple(births))))
-    records = [(n, e.model_copy(update={"list_version": newest})) for n, e in records]
+                                        countries=tuple(sorted(countries)), birth_dates=tuple(births),
+                                        gender=genders[0].lower() if genders else "")))
+
+    def listed(e: ListedEntity) -> dict[str, Any]:
+        programmes, reasons = sanctions.get(e.entity_id, ([], []))
+        return {"list_version": newest, "programmes": tuple(dict.fromkeys(programmes)),
+                "listing_reason": "; ".join(dict.fromkeys(" ".join(r.split()) for r in reasons))}
+
+    records = [(n, e.model_copy(update=listed(e))) for n, e in records]
     return _finish(list_name, newest, path, encoding, records, n_records=n_records, problems=problems,
                    dropped=dropped, skipped=skipped)
 

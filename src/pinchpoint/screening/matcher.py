@@ -47,7 +47,7 @@ from pinchpoint.screening.scripts import (
 
 MAX_QUERY_CHARS = 500
 SCREEN_COLUMNS = ("query", "matched_name", "entity_id", "list", "list_version", "score", "name_kind", "type",
-                  "countries", "explanation")
+                  "countries", "reason", "programmes", "listing_reason", "explanation")
 # Words that name no one: a query made only of these, legal forms, single letters and numbers is reported as having
 # "no distinctive token" instead of being matched ("Co., Ltd." or "A" would otherwise meet "... CO., LTD." or
 # "AHMED, A"). Kept short on purpose: common surnames and given names do identify, with other tokens.
@@ -358,6 +358,54 @@ class SkeletonIndex:
                        "joined_similarity": round(joined, 3), "penalties": penalties}
 
 
+def readable_reason(why: dict[str, Any], listed_tokens: Sequence[str], listed_forms: Sequence[str]) -> str:
+    """One sentence from a match's explanation, for a reviewer: which words match (and how), which the query
+    or the listed name adds, legal forms, readings and penalties. ("all 3 words match; the listed name adds
+    LLC")."""
+    parts: list[str] = []
+    if why.get("method", "").startswith("consonant skeleton"):
+        pairs = why.get("pairs", [])
+        matched = [p for p in pairs if p[1]]
+        parts.append(f"consonant skeleton {why.get('query_skeleton', '')!r} against {why.get('listed_skeleton', '')!r}"
+                     f": {len(matched)} of {len(pairs)} consonant groups match")
+    else:
+        pairs = [p for p in why.get("pairs", []) if not str(p[0]).startswith("#")]
+        cjk = [p for p in why.get("pairs", []) if str(p[0]).startswith("#")]
+        exact = [p for p in pairs if p[2] == 1.0]
+        close = [p for p in pairs if 0 < p[2] < 1.0]
+        missing = [p for p in pairs if not p[1]]
+        words = "word" if len(pairs) == 1 else "words"
+        if pairs and len(exact) == len(pairs):
+            parts.append(f"all {len(pairs)} {words} match")
+        elif pairs:
+            parts.append(f"{len(exact)} of {len(pairs)} {words} match exactly")
+        if close:
+            parts.append("close: " + ", ".join(
+                f"{q}~{c}" + (" (initial)" if min(len(q), len(c)) == 1 else f" ({p:.2f})") for q, c, p, _ in close))
+        if missing:
+            parts.append("the query adds " + ", ".join(str(p[0]) for p in missing))
+        if cjk:
+            parts.append(f"{sum(1 for p in cjk if p[1])} of {len(cjk)} character pairs match")
+        covered = Counter(str(p[1]) for p in why.get("pairs", []) if p[1])
+        extra = [t for t in listed_tokens if not t.startswith("#") and not covered.pop(t, 0)]
+        if extra:
+            parts.append("the listed name adds " + ", ".join(extra))
+        precision, recall = float(why.get("precision", 0)), float(why.get("recall", 0))
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        if float(why.get("joined_similarity", 0)) > f1:
+            parts.append(f"the letters written together match ({why['joined_similarity']:.2f})")
+    forms = why.get("legal_forms") or {}
+    q_forms, l_forms = set(forms.get("query", [])), set(forms.get("listed", listed_forms))
+    if q_forms and l_forms and q_forms & l_forms:
+        parts.append(f"same legal form ({', '.join(sorted(q_forms & l_forms)).upper()})")
+    elif l_forms and not q_forms:
+        parts.append(f"the listed name adds {', '.join(sorted(l_forms)).upper()}")
+    elif q_forms and not l_forms:
+        parts.append(f"the query adds {', '.join(sorted(q_forms)).upper()}")
+    parts += [str(p) for p in why.get("penalties", [])]
+    return "; ".join(parts)
+
+
 def _check_threshold(threshold: float) -> None:
     if not 0 <= threshold <= 1:  # NaN fails too: it would compare false with every score and hide every match
         raise ValueError(f"threshold {threshold} is not a number from 0 to 1")
@@ -378,10 +426,10 @@ def check_list_names(names: Sequence[str] | None, known: Sequence[str]) -> None:
 _POOL_SCREENER: Screener | None = None  # the screener forked worker processes inherit
 
 
-def _screen_chunk(job: tuple[list[str], dict[str, Any]]) -> list[list[dict[str, Any]]]:
+def _screen_chunk(job: tuple[list[str], list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
     queries, options = job
     assert _POOL_SCREENER is not None
-    return [_POOL_SCREENER.screen(q, **options) for q in queries]
+    return [_POOL_SCREENER.screen(q, **o) for q, o in zip(queries, options, strict=True)]
 
 
 class Screener:
@@ -674,7 +722,9 @@ class Screener:
             e = self.entities[name.entity]
             out.append({"query": query, "matched_name": name.text, "entity_id": e.entity_id, "list": e.list_name,
                         "list_version": e.list_version, "score": round(s, 4), "name_kind": name.kind,
-                        "type": e.type.value, "countries": list(e.countries), "explanation": why})
+                        "type": e.type.value, "countries": list(e.countries), "explanation": why,
+                        "reason": readable_reason(why, name.tokens, name.forms),
+                        "programmes": list(e.programmes), "listing_reason": e.listing_reason})
         return out
 
     def skeleton_index(self) -> SkeletonIndex:
@@ -718,19 +768,23 @@ class Screener:
                 best = max(best, index.compare(q_skeleton, listed_skeleton)[0])
         return best
 
-    def screen_batch(self, queries: Sequence[str], workers: int = 1, chunk: int = 256, **options: Any
-                     ) -> list[list[dict[str, Any]]]:
-        """``screen`` for each query, in order; with ``workers > 1`` the queries are split across forked processes
-        that share this screener's index (copy-on-write), so a batch uses every core."""
+    def screen_batch(self, queries: Sequence[str], workers: int = 1, chunk: int = 256,
+                     per_query: Sequence[dict[str, Any]] | None = None, **options: Any) -> list[list[dict[str, Any]]]:
+        """``screen`` for each query, in order, with ``options`` (or, when given, each query's own options from
+        ``per_query``); with ``workers > 1`` the queries are split across forked processes that share this
+        screener's index (copy-on-write), so a batch uses every core."""
+        if per_query is not None and len(per_query) != len(queries):
+            raise ValueError(f"{len(per_query)} option sets for {len(queries)} queries")
+        each = list(per_query) if per_query is not None else [options] * len(queries)
         if workers <= 1 or len(queries) < 2 * chunk or "fork" not in mp.get_all_start_methods():
-            return [self.screen(q, **options) for q in queries]
+            return [self.screen(q, **o) for q, o in zip(queries, each, strict=True)]
         if any(is_abjad(q) for q in queries):
             self.skeleton_index()  # built once here, not once in every worker
         global _POOL_SCREENER
         _POOL_SCREENER = self
         try:
             with mp.get_context("fork").Pool(workers) as pool:
-                parts = pool.map(_screen_chunk, [(list(queries[i:i + chunk]), options)
+                parts = pool.map(_screen_chunk, [(list(queries[i:i + chunk]), each[i:i + chunk])
                                                  for i in range(0, len(queries), chunk)])
         finally:
             _POOL_SCREENER = None

@@ -41,6 +41,11 @@ class ListedEntity(BaseModel):
     identifiers: tuple[str, ...] = ()
     addresses: tuple[str, ...] = ()
     programmes: tuple[str, ...] = ()
+    #: What the list says of why the entity is listed (OFAC remarks, the UN's comments, an FtM sanction's
+    #: reason, the Federal Register citation of a denial order), as published; "" when the list says nothing.
+    listing_reason: str = ""
+    #: "male" or "female" where the list states it (UN, FtM persons), else "".
+    gender: str = ""
 
     @property
     def primary_name(self) -> str:

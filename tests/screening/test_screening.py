@@ -211,12 +211,21 @@ def test_cli_and_api(screening_ws: Path) -> None:
     assert {r["list_name"] for r in client.get("/lists").json()} >= {"OFAC SDN", "METI End User List"}
 
 
-def test_vectorised_scores_equal_the_explained_ones(screener: Screener) -> None:
+def test_vectorised_scores_bound_the_explained_ones(screener: Screener) -> None:
+    """The vectorised scores pick which names are explained: never below the explained score (a match would be
+    lost), and equal to it where only the penalties both compute apply (legal form, reading)."""
     queries = ("BANCO NACIONL DE CUBA", "Candid General Trading Co Ltd", "北京航空航天大学", "J Smith", "Мария",
-               "김정은", "山田太郎", "Дмитрий Медведев")
+               "김정은", "山田太郎", "Дмитрий Медведев", "Janan Mohammad Ahmed Agha", "PLA", "ITQANCOMPANY")
+    shared = ("legal form differs", "read from", "words run together split")
+    compared = 0
     for query in queries:
         for q in screener.query_names(query):  # its own tokens, and the spellings read from another script
             cands = screener.candidates(q)
             fast = screener.fast_scores(q, cands)
-            slow = [screener.score(q, screener.names[i])[0] for i in cands]
-            assert fast == pytest.approx(slow, abs=1e-9), (query, q.reading)
+            for i, quick in zip(cands, fast, strict=True):
+                slow, why = screener.score(q, screener.names[i])
+                assert quick >= slow - 1e-9, (query, screener.names[i].text)
+                if all(p.startswith(shared) for p in why["penalties"]) and not screener.name_person[i]:
+                    assert quick == pytest.approx(slow, abs=1e-9), (query, screener.names[i].text)
+                    compared += 1
+    assert compared > 1000

@@ -35,7 +35,7 @@ from rapidfuzz.distance import OSA, Levenshtein
 
 from pinchpoint.results import ResultTable
 from pinchpoint.screening.model import EntityType, ListedEntity, ScreeningList
-from pinchpoint.screening.normalize import LEGAL_FORMS, analyse
+from pinchpoint.screening.normalize import FORM_PHRASE_WORDS, LEGAL_FORMS, analyse
 from pinchpoint.screening.scripts import (
     Skeleton,
     abjad_skeletons,
@@ -57,6 +57,10 @@ GENERIC_WORDS = frozenset({
     "holdings", "industry", "industries", "industrial", "technology", "technologies", "tech", "service", "services",
     "solution", "solutions", "enterprise", "enterprises", "general", "commercial", "import", "export", "imports",
     "exports", "business", "partners", "associates", "firm", "office", "branch", "mr", "mrs", "dr",
+    # words of what a firm does, which name no one firm ("Advanced Technology Co., Ltd.")
+    "advanced", "system", "systems", "electronic", "electronics", "engineering", "development", "investment",
+    "investments", "management", "consulting", "resources", "logistics", "supply", "products", "manufacturing",
+    "materials", "equipment", "energy", "new", "united", "national", "modern", "premier", "universal",
 })
 _FORM_WORDS = frozenset(w for form in LEGAL_FORMS for w in form.split())
 NO_DISTINCTIVE_TOKEN = ("no distinctive token: only legal forms, single letters, numbers or generic words; not "
@@ -117,6 +121,19 @@ def _keys(token: str) -> list[str]:
     return keys
 
 
+#: What a token one or two edits from a listed token costs, as a share of its edit distance: a typo weighs less
+#: than a different word, so a short name with a typo in each of two words (8 of 10 letters right in each)
+#: still scores 0.88, not 0.8.
+TYPO_COST = 0.6
+
+
+def _acronym_keys(tokens: Sequence[str]) -> set[str]:
+    """Index keys of a name's initials (^pla for people's liberation army): three to six words, not counting
+    and/of/the, so that an acronym finds the name it abbreviates."""
+    words = [t for t in tokens if t not in _ACRONYM_SKIPPED and not t.startswith("#") and t[:1].isalpha()]
+    return {"^" + "".join(w[0] for w in words)} if 3 <= len(words) <= 6 else set()
+
+
 def _sim(a: str, b: str) -> float:
     if a == b:
         return 1.0
@@ -126,7 +143,7 @@ def _sim(a: str, b: str) -> float:
         return 0.6 if (a[0] == b[0]) else 0.0
     s = OSA.normalized_similarity(a, b)
     floor = 0.9 if min(len(a), len(b)) < 5 else 0.8
-    return s if s >= floor - 1e-9 else 0.0
+    return 1 - TYPO_COST * (1 - s) if s >= floor - 1e-9 else 0.0
 
 
 @dataclass(frozen=True)
@@ -159,7 +176,7 @@ def _similarity_matrix(query: _Tokens, vocab: _Tokens) -> np.ndarray:
     exact = sim == 1.0  # normalised similarity is 1 only for equal strings
     q_len, v_len = query.length[:, None], vocab.length[None, :]
     # the floors less a rounding margin: 8 letters of 10 come out as 0.7999...
-    sim = np.where(sim >= np.where(np.minimum(q_len, v_len) < 5, 0.9, 0.8) - 1e-9, sim, 0.0)
+    sim = np.where(sim >= np.where(np.minimum(q_len, v_len) < 5, 0.9, 0.8) - 1e-9, 1 - TYPO_COST * (1 - sim), 0.0)
     initial = (q_len == 1) | (v_len == 1)
     if initial.any():
         sim = np.where(initial, np.where(query.first[:, None] == vocab.first[None, :], 0.6, 0.0), sim)
@@ -193,6 +210,11 @@ class QueryName:
 
 READING_FACTOR = 0.95  # a spelling read from another script is a guess among several: never a certain match
 SKELETON_FACTOR = 0.9  # consonants alone leave more names alike than a full spelling
+SUBSTITUTION_FACTOR = 0.9  # a distinctive word on each side that matches nothing on the other
+GENERIC_ONLY_FACTOR = 0.8  # the words in common are all common words, and the names are not the same
+FORM_FOR_PERSON_FACTOR = 0.85  # a query with a legal form names an organisation, not a listed person
+ACRONYM_FACTOR = 0.9  # a word read as the initials of a run of words of the other name
+GLUED_FACTOR = 0.95  # a word split where the query ran two together (ITQANCOMPANY): a guess at the boundary
 VOWEL_LETTER_FACTOR = 0.85  # a long vowel the query writes (ي, و) and the listed spelling lacks: another name
 
 
@@ -406,6 +428,27 @@ def readable_reason(why: dict[str, Any], listed_tokens: Sequence[str], listed_fo
     return "; ".join(parts)
 
 
+_ACRONYM_SKIPPED = frozenset({"and", "of", "the", "for", "de", "du", "la", "des", "del"})
+
+
+def _initials_run(words: Sequence[str], acronym: str) -> tuple[int, int] | None:
+    """(start, end) of a run of ``words`` whose initials, leaving out and/of/the, spell ``acronym``."""
+    for start in range(len(words)):
+        k, end = 0, start
+        while end < len(words) and k < len(acronym):
+            w = words[end]
+            if w in _ACRONYM_SKIPPED and k > 0:
+                end += 1
+                continue
+            if not w or w[0] != acronym[k] or w.startswith("#"):
+                break
+            k += 1
+            end += 1
+        if k == len(acronym) and end - start >= len(acronym):
+            return start, end
+    return None
+
+
 def _check_threshold(threshold: float) -> None:
     if not 0 <= threshold <= 1:  # NaN fails too: it would compare false with every score and hide every match
         raise ValueError(f"threshold {threshold} is not a number from 0 to 1")
@@ -449,7 +492,7 @@ class Screener:
         for i, name in enumerate(self.names):
             for t in set(name.tokens):
                 df[t] += 1
-            for key in {k for t in name.tokens for k in _keys(t)}:
+            for key in {k for t in name.tokens for k in _keys(t)} | _acronym_keys(name.tokens):
                 index[key].append(i)
         total = len(self.names) or 1
         self.idf = {t: math.log(1 + total / c) for t, c in df.items()}
@@ -471,6 +514,19 @@ class Screener:
         self.name_joined_len = np.array([len(j) for j in self.name_joined])
         self._joined_array = np.array(self.name_joined + [""], dtype=object)[:-1]  # fancy-indexable
         self._skeleton_index: SkeletonIndex | None = None  # built on the first abjad query
+        self.name_person = np.array([self.entities[nm.entity].type is EntityType.PERSON for nm in self.names],
+                                    dtype=bool)
+        self.name_initials = np.array(["".join(t[0] for t in nm.tokens if t not in _ACRONYM_SKIPPED and
+                                               t[:1].isalpha() and not t.startswith("#")) for nm in self.names] + [""],
+                                      dtype=object)[:-1]
+        # a word in the names of more than 3 in 1,000 listed entities is common (ali, mohammad, bank, korea,
+        # electronics): counted by entity, so a name with many aliases (AL-AQSA) does not make its words common
+        by_entity: dict[str, set[int]] = defaultdict(set)
+        for nm in self.names:
+            for t in nm.tokens:
+                by_entity[t].add(nm.entity)
+        least = max(30, int(0.003 * len(self.entities)))
+        self.common_words = frozenset(t for t, owners in by_entity.items() if len(owners) >= least)
         # Listed names with no distinctive token (GENERAL TECHNOLOGY LIMITED, G-9): a query of such words is
         # matched only against names of exactly its tokens
         generic: dict[tuple[str, ...], list[int]] = defaultdict(list)
@@ -539,10 +595,66 @@ class Screener:
         known = [self.idf[a] for a in slot if a in self.idf]
         return min(known) if known else self.default_idf
 
-    def query_names(self, text: str) -> list[QueryName]:
-        """What to screen for a query: its own analysis, then each reading of a name in another script."""
+    def split_glued(self, tokens: Sequence[str], forms: Sequence[str], also: frozenset[str] = frozenset()
+                    ) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """The tokens with words run together split where both parts are words of listed names (or of
+        ``also``) or legal forms: ITQANCOMPANY as ITQAN + company, OJSCBELARUSKALI as OJSC + BELARUSKALI,
+        GROUPCO as GROUP + co. None when no token splits."""
+        def known(part: str) -> bool:
+            return part in self.idf or part in also or part in FORM_PHRASE_WORDS
+
+        def parts(t: str, depth: int) -> list[str] | None:
+            """``t`` as known words and legal forms, at most ``depth`` + 1 of them, the split with the longest
+            shortest part first; None if it cannot be split so."""
+            best: tuple[int, list[str]] | None = None
+            for k in range(2, len(t) - 1):
+                for left, right in ((t[:k], t[k:]), (t[k:], t[:k])):
+                    if not (left in LEGAL_FORMS or (len(left) >= 3 and known(left))):
+                        continue
+                    if right in LEGAL_FORMS or (len(right) >= (2 if left in LEGAL_FORMS else 3) and known(right)):
+                        rest: list[str] | None = [right]
+                    else:
+                        rest = parts(right, depth - 1) if depth > 0 and len(right) >= 5 else None
+                    if rest is None:
+                        continue
+                    found_parts = [left, *rest] if t.startswith(left) else [*rest, left]
+                    rank = min(len(p) for p in found_parts) + 10 * any(p in LEGAL_FORMS for p in found_parts)
+                    if best is None or rank > best[0]:
+                        best = (rank, found_parts)
+            return best[1] if best else None
+
+        out: list[str] = []
+        found = list(forms)
+        changed = False
+        for t in tokens:
+            if t.startswith("#") or len(t) < 5 or known(t) or not t.isalpha():
+                out.append(t)
+                continue
+            split = parts(t, 1)
+            if split is None:
+                out.append(t)
+                continue
+            changed = True
+            for part in split:
+                if part in LEGAL_FORMS:
+                    found.append(LEGAL_FORMS[part])
+                else:
+                    out.append(part)
+        if not changed:
+            return None
+        # the parts again through the analysis, so written-out forms split apart (LIMITEDLIABILITY) are forms
+        tokens2, forms2, _ = analyse(" ".join(out))
+        return (tokens2, tuple(sorted(set(found) | set(forms2)))) if tokens2 else None
+
+    def query_names(self, text: str, also: frozenset[str] = frozenset()) -> list[QueryName]:
+        """What to screen for a query: its own analysis, the same with words run together split (see
+        :meth:`split_glued`), then each reading of a name in another script."""
         q_tokens, q_forms, _ = analyse(text)
         out = [QueryName.of_tokens(q_tokens, q_forms)] if q_tokens else []
+        split = self.split_glued(q_tokens, q_forms, also) if q_tokens else None
+        if split is not None:
+            glued = QueryName.of_tokens(*split)
+            out.append(QueryName(glued.slots, glued.forms, glued.joined, "glued"))
         for reading in latin_readings(text):
             out.append(QueryName(reading.slots, q_forms, reading.joined, reading.script, reading.exact))
         return out
@@ -558,8 +670,10 @@ class Screener:
         common_weights: list[np.ndarray] = []
         for t in {a for slot in query.slots for a in slot}:
             w = self.weight(t)
-            # spellings that must match exactly need no prefix or suffix keys (those find typos)
-            for key in (t,) if query.exact else _keys(t):
+            # spellings that must match exactly need no prefix or suffix keys (those find typos); a word of three
+            # to six letters may be the initials of a listed name
+            acronym = (f"^{t}",) if 3 <= len(t) <= 6 and t.isalpha() and not query.exact else ()
+            for key in ((t,) if query.exact else (*_keys(t), *acronym)):
                 found = self.index.get(key)
                 if found is None:
                     continue
@@ -576,8 +690,20 @@ class Screener:
             voted = voted[np.argsort(-votes, kind="stable")[:keep]]
         return list(voted.tolist())
 
-    def score(self, query: QueryName, name: _Name) -> tuple[float, dict[str, Any]]:
-        """The score of one listed name, with its explanation (token pairs, precision, recall, penalties)."""
+    def score(self, query: QueryName, name: _Name, person: bool | None = None, acronyms: bool = True
+              ) -> tuple[float, dict[str, Any]]:
+        """The score of one listed name, with its explanation (token pairs, precision, recall, penalties).
+        ``person``: whether the names are a person's (default: the listed entity's type)."""
+        if person is None:
+            person = name.entity >= 0 and self.entities[name.entity].type is EntityType.PERSON
+        plain = self._score(query, name, person)
+        if acronyms and not person and not query.exact and plain[0] < 1.0:
+            folded = self._acronym(query, name, person)
+            if folded is not None and folded[0] > plain[0]:
+                return folded
+        return plain
+
+    def _score(self, query: QueryName, name: _Name, person: bool) -> tuple[float, dict[str, Any]]:
         sims: list[list[float]] = []
         pairs = []
         def sim(q: str, c: str) -> float:
@@ -610,7 +736,32 @@ class Screener:
             joined = joined * 0.95 if joined >= (1.0 if query.exact else 0.85) else 0.0
         score = max(f1, joined)
         penalties = []
+        # a person's name wholly inside the other (Janan Agha / Janan Mohammad Ahmed Agha; Boris Johnson /
+        # Alexandre Boris de Pfeffel Johnson): lists and customers give more or fewer given names
+        contained = self._containment(sims, query, name) if person and not query.exact else 0.0
+        if contained > score:
+            score = contained
+            penalties.append(f"every word of the shorter name is in the longer one: {contained:.3f}")
+        q_unmatched = [slot[0] for slot, row in zip(query.slots, sims, strict=True) if max(row) == 0 and
+                       is_distinctive(slot[0])]
+        c_unmatched = [c for j, c in enumerate(name.tokens) if max((row[j] for row in sims), default=0) == 0 and
+                       is_distinctive(c)]
+        if q_unmatched and c_unmatched and joined < f1:
+            # a word on each side that matches nothing on the other: another name in that place (AL-MASHHADANI
+            # for AL-TIKRITI), not a word one side leaves out
+            score *= SUBSTITUTION_FACTOR
+            penalties.append(f"{', '.join(q_unmatched)} in place of {', '.join(c_unmatched)}: x{SUBSTITUTION_FACTOR}")
+        matched = [name.tokens[k] for k in {max(range(len(row)), key=row.__getitem__) for row in sims if max(row)}]
+        if matched and all(self.is_common(t) for t in matched) and (
+                q_unmatched or c_unmatched or any(0 < max(row) < 1 for row in sims)) and joined < 1.0:
+            # only common words in common, and not the same name: Bank Electronics / HANA ELECTRONICS
+            score *= GENERIC_ONLY_FACTOR
+            penalties.append(f"only common words match ({', '.join(sorted(set(matched)))}): x{GENERIC_ONLY_FACTOR}")
         q_forms = query.forms
+        if q_forms and person:
+            score *= FORM_FOR_PERSON_FACTOR
+            penalties.append(f"the query has a legal form ({', '.join(q_forms).upper()}), the listed entity is a "
+                             f"person: x{FORM_FOR_PERSON_FACTOR}")
         if q_forms and name.forms and not set(q_forms) & set(name.forms):
             score *= 0.95
             penalties.append(f"legal form differs ({', '.join(q_forms)} vs {', '.join(name.forms)}): x0.95")
@@ -620,11 +771,67 @@ class Screener:
         if query.reading is not None:
             score *= READING_FACTOR
             why["reading"] = {"script": query.reading, "spelled": " ".join(p[0] for p in pairs)}
-            penalties.append(f"read from {query.reading} script as '{why['reading']['spelled']}': x{READING_FACTOR}")
+            penalties.append(f"words run together split as '{why['reading']['spelled']}': x{GLUED_FACTOR}"
+                             if query.reading == "glued" else
+                             f"read from {query.reading} script as '{why['reading']['spelled']}': x{READING_FACTOR}")
         return score, why
 
+    def _acronym(self, query: QueryName, name: _Name, person: bool) -> tuple[float, dict[str, Any]] | None:
+        """A word of one name that is the initials of a run of words of the other, in order (PLA / People's
+        Liberation Army; ICBC / Industrial and Commercial Bank of China): scored with the run as that word,
+        times ``ACRONYM_FACTOR``. None when no word is such an acronym."""
+        q_words = [slot[0] for slot in query.slots]
+        for mine, other, in_query in ((q_words, list(name.tokens), True), (list(name.tokens), q_words, False)):
+            for acronym in mine:
+                if not (3 <= len(acronym) <= 6 and acronym.isalpha()) or acronym in other:
+                    continue
+                run = _initials_run(other, acronym)
+                if run is None:
+                    continue
+                folded = [*other[:run[0]], acronym, *other[run[1]:]]
+                if in_query:
+                    s, why = self.score(query, _Name(name.entity, name.text, name.kind, tuple(folded), name.forms),
+                                        person, acronyms=False)
+                else:
+                    q = QueryName.of_tokens(folded, query.forms)
+                    s, why = self.score(q, name, person, acronyms=False)
+                why["penalties"].append(f"{acronym} read as the initials of {' '.join(other[run[0]:run[1]])}: "
+                                        f"x{ACRONYM_FACTOR}")
+                return s * ACRONYM_FACTOR, why
+        return None
+
+    def _containment(self, sims: list[list[float]], query: QueryName, name: _Name) -> float:
+        """For a shorter name of two or more words, each the same as its own word of the longer name (three
+        letters or more, one of them not a common word): 0.7 plus 0.2 times the share of the longer name's weight
+        it covers; else 0."""
+        if len(query.slots) < 2 or len(name.tokens) < 2 or any(t.startswith("#") for t in name.tokens):
+            return 0.0
+        q_short = len(query.slots) <= len(name.tokens)
+        pairs = ([(i, j) for i, row in enumerate(sims) for j, v in enumerate(row) if v >= 0.999]
+                 if q_short else [(j, i) for i, row in enumerate(sims) for j, v in enumerate(row) if v >= 0.999])
+        n_short = len(query.slots) if q_short else len(name.tokens)
+        short_words = [query.slots[i][0] for i in range(n_short)] if q_short else list(name.tokens)
+        long_words = list(name.tokens) if q_short else [slot[0] for slot in query.slots]
+        used: set[int] = set()
+        for i in range(n_short):  # one word of the longer name for each word of the shorter, in turn
+            free = [j for k, j in pairs if k == i and j not in used]
+            if not free or len(short_words[i]) < 3:
+                return 0.0
+            used.add(free[0])
+        if all(self.is_common(w) for w in short_words):
+            return 0.0
+        long_w = [self.weight(w) for w in long_words]
+        covered = sum(long_w[j] for j in used) / (sum(long_w) or 1.0)
+        return 0.7 + 0.2 * covered
+
+    def is_common(self, token: str) -> bool:
+        """A generic business word, or a word in the names of more than 3 in 1,000 listed entities."""
+        return token in GENERIC_WORDS or token in _FORM_WORDS or token in self.common_words
+
     def fast_scores(self, query: QueryName, cands: Sequence[int]) -> np.ndarray:
-        """The scores of :meth:`score` for many candidate names at once (one similarity matrix per query)."""
+        """Upper bounds of the scores of :meth:`score` for many candidate names at once (one similarity matrix
+        per query): its penalties are left out, and a person's name one side of which is wholly matched counts as
+        high as containment can score."""
         from rapidfuzz.process import cdist
 
         cand = np.asarray(cands, dtype=np.int64)
@@ -652,10 +859,23 @@ class Screener:
             found, starts = np.unique(owner[hit], return_index=True)
             best[:, found] = np.maximum.reduceat(sim[:, local[hit]], starts, axis=1)
         precision = (w_q[:, None] * best).sum(axis=0) / (w_q.sum() or 1.0)
-        matched = self.vocab_weight[flat] * sim.max(axis=0)[local]
+        token_best = sim.max(axis=0)[local]
+        matched = self.vocab_weight[flat] * token_best
         recall = np.add.reduceat(matched, offsets) / np.maximum(self.name_weight[cand], 1e-12)
         total = precision + recall
         score = np.where(total > 0, 2 * precision * recall / np.where(total > 0, total, 1.0), 0.0)
+        acronyms = [slot[0] for slot in query.slots if 3 <= len(slot[0]) <= 6 and slot[0].isalpha()]
+        if acronyms and not query.exact:  # a word that may be the initials of words of the name: see _acronym
+            initials = self.name_initials[cand]
+            could = np.array([not self.name_person[c] and any(a in i for a in acronyms)
+                              for c, i in zip(cand.tolist(), initials.tolist(), strict=True)], dtype=bool)
+            score = np.where(could, 1.0, score)
+        if len(query.slots) >= 2 and not query.exact:
+            person = self.name_person[cand] & (counts >= 2)
+            if person.any():
+                query_whole = (best >= 0.8).all(axis=0)
+                name_whole = np.minimum.reduceat((token_best >= 0.8).astype(np.int64), offsets) > 0
+                score = np.where(person & (query_whole | name_whole), np.maximum(score, 0.95), score)
         if query.joined:
             lengths = np.array([len(j) for j in query.joined])
             gap = np.abs(self.name_joined_len[cand][:, None] - lengths[None, :]).min(axis=1)
@@ -753,19 +973,40 @@ class Screener:
                     out.append((s, i, why))
         return out
 
-    def compare(self, query: str, listed: str) -> float:
+    def compare(self, query: str, listed: str, entity_type: str | None = None) -> float:
         """The score of ``query`` against one name (weighted by this screener's IDF), without the index: the best
-        of its own analysis, its cross-script readings and, for an abjad, its consonant skeleton."""
+        of its own analysis, words run together split, cross-script readings of either name and, for an abjad or
+        abugida on either side, consonant skeletons. ``entity_type`` "person" lets one name contain the other."""
         tokens, forms, _ = analyse(listed)
-        if not tokens:
+        q_tokens, q_forms, _ = analyse(query)
+        if not tokens or not (q_tokens or q_forms):
             return 0.0
+        person = entity_type == "person"
         name = _Name(-1, listed, "primary", tokens, forms)
-        best = max((self.score(q, name)[0] for q in self.query_names(query)), default=0.0)
-        if is_abjad(query):
+        best = max((self.score(q, name, person)[0] for q in self.query_names(query, frozenset(tokens))),
+                   default=0.0)
+        if q_tokens:
+            # the listed name read from its script, against the query as written (バラク・オバマ / Barack Obama)
+            as_listed = _Name(-1, query, "primary", q_tokens, q_forms)
+            for reading in latin_readings(listed):
+                q = QueryName(reading.slots, forms, reading.joined, reading.script, reading.exact)
+                best = max(best, self.score(q, as_listed, person)[0])
+            split = self.split_glued(tokens, forms, frozenset(q_tokens))
+            if split is not None:  # the listed name runs words together
+                glued = QueryName.of_tokens(*split)
+                best = max(best, self.score(QueryName(glued.slots, glued.forms, glued.joined, "glued"),
+                                            as_listed, person)[0])
+        abjad_query, abjad_listed = is_abjad(query), is_abjad(listed)
+        if abjad_query or abjad_listed:
             index = self.skeleton_index()
-            listed_skeleton = SkeletonIndex.skeleton_of(listed, tokens)
-            for q_skeleton in abjad_skeletons(query):
-                best = max(best, index.compare(q_skeleton, listed_skeleton)[0])
+            if abjad_query:
+                listed_skeleton = SkeletonIndex.skeleton_of(listed, tokens)
+                for q_skeleton in abjad_skeletons(query):
+                    best = max(best, index.compare(q_skeleton, listed_skeleton)[0])
+            if abjad_listed and q_tokens:
+                q_skeleton = SkeletonIndex.skeleton_of(query, q_tokens)
+                for l_skeleton in abjad_skeletons(listed):
+                    best = max(best, index.compare(l_skeleton, q_skeleton)[0])
         return best
 
     def screen_batch(self, queries: Sequence[str], workers: int = 1, chunk: int = 256,

@@ -11,10 +11,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import cache
+from typing import Any
 
 from anyascii import anyascii
 
-# Legal forms, compared as a separate signal (never as part of the name). Lower case, after folding.
+# Legal forms, compared as a separate signal (never as part of the name). Lower case, after folding; each maps to
+# one canonical form, so the abbreviated and the written-out spelling (AG / Aktiengesellschaft, LLC / Limited
+# Liability Company, OAO / Open Joint Stock Company, SRL / Societatea cu Raspundere Limitata) are the same form.
 LEGAL_FORMS = {
     "co": "company", "company": "company", "corp": "corporation", "corporation": "corporation", "inc": "incorporated",
     "incorporated": "incorporated", "ltd": "limited", "limited": "limited", "llc": "llc", "llp": "llp",
@@ -25,13 +28,68 @@ LEGAL_FORMS = {
     "kk": "kabushiki kaisha", "kabushiki kaisha": "kabushiki kaisha", "gk": "godo kaisha", "co ltd": "limited",
     "sdn bhd": "sdn bhd", "bhd": "sdn bhd", "tbk": "tbk", "llc fz": "fze", "est": "establishment", "kg": "kg",
     "kgaa": "kgaa",
+    # written out, in the languages of the lists' names
+    "aktiengesellschaft": "ag", "gesellschaft mit beschrankter haftung": "gmbh", "gesmbh": "gmbh",
+    "kommanditgesellschaft": "kg", "kommanditgesellschaft auf aktien": "kgaa",
+    "limited liability company": "llc", "limited liability co": "llc", "limited liability partnership": "llp",
+    "public limited company": "plc", "public company limited": "plc", "company limited": "limited",
+    "private limited": "private", "private limited company": "private", "proprietary limited": "proprietary",
+    "joint stock company": "jsc", "joint stock co": "jsc", "open joint stock company": "jsc",
+    "closed joint stock company": "jsc", "public joint stock company": "jsc", "joint-stock company": "jsc",
+    "obshchestvo s ogranichennoi otvetstvennostiu": "llc", "obshchestvo s ogranichennoy otvetstvennostyu": "llc",
+    "aktsionernoe obshchestvo": "jsc", "otkrytoe aktsionernoe obshchestvo": "jsc",
+    "zakrytoe aktsionernoe obshchestvo": "jsc", "publichnoe aktsionernoe obshchestvo": "jsc",
+    "societe anonyme": "sa", "sociedad anonima": "sa", "sociedade anonima": "sa", "societa per azioni": "spa",
+    "societe a responsabilite limitee": "sarl", "societatea cu raspundere limitata": "srl",
+    "societa a responsabilita limitata": "srl", "sociedad de responsabilidad limitada": "srl",
+    "societe par actions simplifiee": "sas", "sas": "sas", "ltda": "srl", "sp z oo": "sp z oo",
+    "spolka z ograniczona odpowiedzialnoscia": "sp z oo", "sp zoo": "sp z oo", "besloten vennootschap": "bv",
+    "naamloze vennootschap": "nv", "aktiebolag": "ab", "aktieselskab": "as", "aksjeselskap": "as",
+    "osakeyhtio": "oy", "anonim sirketi": "as", "limited sirketi": "limited", "sendirian berhad": "sdn bhd",
+    "perseroan terbatas": "pt", "kabushiki gaisha": "kabushiki kaisha", "godo kaisha": "godo kaisha",
+    "yugen kaisha": "limited", "limited partnership": "lp", "lp": "lp", "l p": "lp",
 }
+# The words of written-out forms: a run of two or more of them (in any order, one typo each) is a legal form too
+# ("COMPANY LIABILITY LIMITED", "LIMITED LIABILTIY COMPANY", "OBSHCHESTVO AKTSIONERNOE").
+_FORM_PHRASES = {f: frozenset(w for w in f.split() if len(w) >= 3) for f in LEGAL_FORMS if " " in f}
+FORM_PHRASE_WORDS = frozenset(w for words in _FORM_PHRASES.values() for w in words)
+LEGAL_FORMS.update({"pte ltd": "private", "pvt ltd": "private", "private ltd": "private"})
+# Forms recognised anywhere in a name; the others (co, sa, as, ab...) only first or last, where they cannot be
+# a word of the name itself.
+_FORMS_ANYWHERE = frozenset({"ltd", "llc", "gmbh", "inc", "co", "corp", "jsc", "ooo", "fze", "plc", "limited",
+                             "ojsc", "pjsc", "cjsc", "oao", "zao", "pao", "llp", "sarl", "srl", "gesmbh", "kgaa",
+                             "aktiengesellschaft", "ltda", "tbk"})
+_MULTI_FORMS = sorted((f for f in LEGAL_FORMS if " " in f), key=lambda f: -len(f.split()))
+_LONGEST_FORM = max(len(f.split()) for f in LEGAL_FORMS)
 # Written in the script of the name (CJK, Cyrillic): matched before transliteration.
 SCRIPT_LEGAL_FORMS = {
     "株式会社": "kabushiki kaisha", "有限会社": "limited", "合同会社": "godo kaisha", "有限责任公司": "llc",
     "有限責任公司": "llc", "股份有限公司": "jsc", "有限公司": "limited", "集团": "group", "集團": "group",
     "公司": "company", "ооо": "llc", "оао": "jsc", "зао": "jsc", "пао": "jsc", "ао": "jsc",
+    "общество с ограниченной ответственностью": "llc", "акционерное общество": "jsc",
+    "открытое акционерное общество": "jsc", "закрытое акционерное общество": "jsc",
+    "публичное акционерное общество": "jsc", "товариство з обмеженою відповідальністю": "llc",
+    "акціонерне товариство": "jsc", "публічне акціонерне товариство": "jsc", "тов": "llc", "ат": "jsc",
+    "пат": "jsc", "ват": "jsc",
 }
+# Number words, so "Forty-Four" meets "44" and "Three Percenters" "3 Percenters".
+_UNITS = {w: k for k, w in enumerate(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                                      "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
+                                      "seventeen", "eighteen", "nineteen"])}
+_TENS = {w: 10 * k for k, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty",
+                                          "ninety"], start=2)}
+_TENS["fourty"] = 40  # a common misspelling
+# Abbreviations written in names for a word other names write out.
+_ABBREVIATIONS = {"intl": "international", "natl": "national", "mfg": "manufacturing", "bros": "brothers",
+                  "univ": "university", "dept": "department", "assn": "association", "inst": "institute",
+                  "st": "saint"}
+# Titles and honorifics, left out of a name that has other words (President Erdogan, Monsieur Ilie Bolojan).
+HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "professor", "sir", "dame", "lord", "president",
+                        "monsieur", "madame", "mme", "mlle", "herr", "frau", "sheikh", "shaikh", "sheik", "hajji",
+                        "sayyid", "excellency", "hon", "honourable", "honorable", "senor", "senora", "don", "dona"})
+_APOSTROPHES = re.compile(r"(?<=\w)['’ʼ`ʻ](?=\w)")
+_CAMEL_FORM = re.compile(r"(?<=[a-z])([A-Z][A-Za-z]*)")
+
 # Traditional / old-form characters that differ from their simplified / new forms in names on these lists.
 _VARIANTS = str.maketrans({
     "國": "国", "學": "学", "會": "会", "機": "机", "電": "电", "東": "东", "華": "华", "業": "业", "發": "发",
@@ -54,44 +112,146 @@ def has_cjk(text: str) -> bool:
 
 
 @cache
+def _cjk_converter() -> Any:
+    """OpenCC's Japanese shinjitai -> traditional and traditional -> simplified conversions (its data: Apache-2.0),
+    or None when the package is missing (the small table below still folds the common characters)."""
+    try:
+        import opencc
+    except ImportError:
+        return None
+    shinjitai, simplified = opencc.OpenCC("jp2t"), opencc.OpenCC("t2s")
+    return lambda text: simplified.convert(shinjitai.convert(text))
+
+
+@cache
 def fold(text: str) -> str:
-    """NFKC (full-width -> ASCII, compatibility forms), case-fold, strip accents, fold CJK variants."""
-    t = unicodedata.normalize("NFKC", text).casefold().translate(_VARIANTS)
+    """NFKC (full-width -> ASCII, compatibility forms), case-fold, strip accents, fold CJK variants:
+    traditional, simplified and Japanese new forms are one (中國電子 / 中国电子 / 中国電子)."""
+    t = unicodedata.normalize("NFKC", text).casefold()
+    if _CJK.search(t) and (convert := _cjk_converter()) is not None:
+        t = convert(t)
+    t = t.translate(_VARIANTS)
     t = "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))
     return unicodedata.normalize("NFC", t)
+
+
+@cache
+def _script_forms() -> list[tuple[str, str]]:
+    """SCRIPT_LEGAL_FORMS folded as names are (й as и), longest first."""
+    return sorted(((fold(k), v) for k, v in SCRIPT_LEGAL_FORMS.items()), key=lambda kv: -len(kv[0]))
+
+
+def _numbers(words: list[str]) -> list[str]:
+    """Number words as digits: forty four, forty 4 and forty-four as 44; three as 3."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w in _TENS:
+            nxt = words[i + 1] if i + 1 < len(words) else ""
+            unit = _UNITS.get(nxt) if nxt in _UNITS and _UNITS[nxt] < 10 else (int(nxt) if nxt.isdigit() and
+                                                                              len(nxt) == 1 else None)
+            out.append(str(_TENS[w] + (unit or 0)))
+            i += 2 if unit else 1
+            continue
+        out.append(str(_UNITS[w]) if w in _UNITS and len(words) > 1 else w)
+        i += 1
+    return out
+
+
+def _merge_letters(words: list[str]) -> list[str]:
+    """Runs of single letters (G.m.b.H., L.L.C., A.B.C.) as one word, so a dotted legal form is the form and
+    initials are compared in their order (A.B.C. is not C.B.A.)."""
+    out: list[str] = []
+    run = ""
+    for w in [*words, ""]:
+        if len(w) == 1 and w.isalpha():
+            run += w
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        if w:
+            out.append(w)
+    return out
+
+
+@cache
+def _form_word(word: str) -> str | None:
+    """The word of a written-out legal form ``word`` is, allowing one typo in words of four letters or more."""
+    if word in FORM_PHRASE_WORDS:
+        return word
+    if len(word) < 4 or not word.isalpha():
+        return None
+    from rapidfuzz.distance import OSA
+    from rapidfuzz.process import extractOne
+
+    found = extractOne(word, FORM_PHRASE_WORDS, scorer=OSA.normalized_similarity, score_cutoff=0.79)
+    return str(found[0]) if found else None
+
+
+def _form_runs(words: list[str], forms: list[str]) -> list[str]:
+    """``words`` without runs of two or more written-out legal form words, whose form (the phrase sharing most
+    of their words) goes to ``forms``. A run must hold a word other than company, open, public, private and
+    closed, which names use on their own."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and _form_word(words[j]) is not None:
+            j += 1
+        run = {_form_word(w) for w in words[i:j]}
+        if j - i >= 2 and len(words) > j - i and run - {"company", "open", "public", "private", "closed"}:
+            phrase = max(_FORM_PHRASES, key=lambda f: (len(run & _FORM_PHRASES[f]) /
+                                                        len(run | _FORM_PHRASES[f]), -len(f)))
+            forms.append(LEGAL_FORMS[phrase])
+            i = j
+            continue
+        out.append(words[i])
+        i += 1
+    return out
 
 
 @cache
 def analyse(text: str) -> tuple[tuple[str, ...], tuple[str, ...], str]:
     """(name tokens, legal forms found, script) of a name. CJK names become one token per character run plus
     their romanised reading; other scripts are transliterated to Latin tokens."""
+    # a legal form run onto the name in mixed case (SiemensAG, GroupCo.) is a word of its own
+    text = _CAMEL_FORM.sub(lambda m: " " + m.group(1) if m.group(1).lower() in LEGAL_FORMS else m.group(1), text)
     t = fold(text)
     forms: list[str] = []
-    for written, form in sorted(SCRIPT_LEGAL_FORMS.items(), key=lambda kv: -len(kv[0])):
-        if written in t and (_CJK.search(written) or re.search(rf"(^|\s){written}(\s|$)", t)):
+    for written, form in _script_forms():
+        if written in t and (_CJK.search(written) or re.search(rf"(^|[\s\"«»“”„]){written}([\s\"«»“”„]|$)", t)):
             forms.append(form)
             t = t.replace(written, " ")
     script = "cjk" if has_cjk(t) else "latin" if t.isascii() else "other"
     latin = anyascii(t).lower() if script != "latin" else t
+    latin = _APOSTROPHES.sub("", latin)  # People's, Qa'ida, Int'l and the ejective marks of transliterations
     words = [w for w in _NON_WORD.split(latin.replace("&", " and ")) if w]
-    # joined legal forms like "co., ltd." come out as "co", "ltd": collect forms from the end and the start
-    kept: list[str] = []
+    words = [_ABBREVIATIONS.get(w, w) for w in _numbers(_merge_letters(words))]
+    # written-out forms (several words) anywhere, the longest first ("open joint stock company"); then runs of
+    # their words in any order; then the one-word forms
+    phrased: list[str] = []
     i = 0
     while i < len(words):
-        pair = f"{words[i]} {words[i + 1]}" if i + 1 < len(words) else ""
-        if pair in LEGAL_FORMS and len(words) > 2:
-            forms.append(LEGAL_FORMS[pair])
-            i += 2
-            continue
-        if words[i] in LEGAL_FORMS and len(words) > 1 and (i == len(words) - 1 or i == 0 or
-                                                           words[i] in ("ltd", "llc", "gmbh", "inc", "co", "corp",
-                                                                        "jsc", "ooo", "fze", "plc", "limited")):
-            forms.append(LEGAL_FORMS[words[i]])
+        for n in range(min(_LONGEST_FORM, len(words) - i), 1, -1):
+            phrase = " ".join(words[i:i + n])
+            if phrase in LEGAL_FORMS and len(words) > n:
+                forms.append(LEGAL_FORMS[phrase])
+                i += n
+                break
+        else:
+            phrased.append(words[i])
             i += 1
-            continue
-        kept.append(words[i])
-        i += 1
-    tokens = kept or words
+    phrased = _form_runs(phrased, forms) if len(phrased) > 2 else phrased
+    kept: list[str] = []
+    for i, w in enumerate(phrased):
+        if w in LEGAL_FORMS and len(phrased) > 1 and (i == len(phrased) - 1 or i == 0 or w in _FORMS_ANYWHERE):
+            forms.append(LEGAL_FORMS[w])
+        else:
+            kept.append(w)
+    named = [w for w in kept if w not in HONORIFICS]
+    tokens = (named or kept) or words
     if script == "cjk":
         runs = [r for r in re.findall(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]+", t)]
         # the original characters as overlapping pairs, so a name matches its longer or shorter written forms

@@ -42,7 +42,12 @@ _KANA = re.compile(r"[\u3040-\u30ff\uff66-\uff9f]")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
-_ABJAD = re.compile(r"[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\u0e00-\u0e7f]")
+# Scripts compared by consonant skeleton: abjads (Hebrew, Arabic) and the abugidas whose vowels a transliteration
+# gets wrong as often as right (Thai, Lao, Khmer, Burmese): ប៉ុល ពត is "bol pt" letter by letter, Pol Pot in use.
+_ABJAD = re.compile(r"[\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\u0e00-\u0eff"
+                    r"\u1000-\u109f\u1780-\u17ff\u19e0-\u19ff]")
+_ARMENIAN = re.compile(r"[\u0530-\u058f]")
+_GEORGIAN = re.compile(r"[\u10a0-\u10ff\u1c90-\u1cbf]")
 _HEBREW = re.compile(r"[\u0590-\u05ff\ufb1d-\ufb4f]")
 
 
@@ -247,6 +252,7 @@ def japanese_reading(text: str) -> Reading | None:
     if tok is None:
         return None
     slots: list[list[str]] = []
+    foreign = False
     for m in tok.tokenize(unicodedata.normalize("NFKC", text)):
         surface = m.surface()
         if surface in SCRIPT_LEGAL_FORMS:  # 株式会社: a legal form, scored apart from the name
@@ -257,8 +263,28 @@ def japanese_reading(text: str) -> Reading | None:
         romaji = katakana_to_hepburn(m.reading_form())
         if romaji is None:  # a character the dictionary has no Japanese reading for (simplified Chinese)
             return None
+        if _FOREIGN.fullmatch(surface):
+            # a foreign name in katakana: its spelling is a guess (バラク is Barack), so it is matched like a
+            # Latin word, with the vowels katakana adds after a final consonant left out (baraku: barak)
+            foreign = True
+            slots += [[w, *_epenthesis_dropped(w)] for w in romaji.split()]
+            continue
         slots += [_long_vowel_spellings(w) for w in romaji.split()]
-    return Reading.of("japanese", slots, cap=6, exact=True)
+    return Reading.of("japanese", slots, cap=6, exact=not foreign)
+
+
+_FOREIGN = re.compile(r"[\u30a0-\u30ff\uff66-\uff9f・･]+")
+
+
+def _epenthesis_dropped(romaji: str) -> list[str]:
+    """A katakana word's romaji without the vowel katakana writes after a final consonant (ku, to, do, su, ru,
+    fu, mu, pu, bu, gu) and with r read as l where it could be (バラク baraku: barak; ドナルド donarudo: donald)."""
+    short = re.sub(r"(?<=[^aeiou])(?:u|o)$", "", romaji) if len(romaji) > 3 else romaji
+    short = re.sub(r"(?<=[kgsztdnhbpmr])u(?=[kgsztdbpmfr])", "", short)
+    out = [short] if short != romaji else []
+    if "r" in short:
+        out.append(short.replace("r", "l"))
+    return out
 
 
 def _words(latin: str) -> list[str]:
@@ -269,8 +295,14 @@ def _words(latin: str) -> list[str]:
 # Letters whose English spellings vary, most common first; the rest follow anyascii.
 _CYRILLIC_OPTIONS = {"х": ["kh", "h"], "й": ["y", "i", "j"], "я": ["ya", "ia", "ja"], "ю": ["yu", "iu", "ju"],
                      "ё": ["e", "yo"], "ж": ["zh", "j"], "ц": ["ts", "tz"], "ы": ["y", "i"], "ь": [""], "ъ": [""],
-                     "щ": ["shch", "sch"], "э": ["e"], "е": ["e"], "г": ["g"], "ч": ["ch"]}
+                     "щ": ["shch", "sch"], "э": ["e"], "е": ["e"], "г": ["g"], "ч": ["ch"],
+                     # Ukrainian letters
+                     "і": ["i"], "ї": ["yi", "i"], "є": ["ye", "ie"], "ґ": ["g"]}
 _CYRILLIC_VOWELS = set("аеёиоуыэюяьъ")
+# Ukrainian's own spellings (the 2010 national system, as passports and lists write names)
+_UKRAINIAN = {"г": ["h", "g"], "ґ": ["g"], "и": ["y", "i"], "і": ["i"], "ї": ["i", "yi"], "є": ["ie", "ye"],
+              "й": ["i", "y"], "х": ["kh"], "ц": ["ts"], "ч": ["ch"], "ш": ["sh"], "щ": ["shch"], "ю": ["iu", "yu"],
+              "я": ["ia", "ya"], "ж": ["zh"], "ь": [""], "'": [""], "’": [""], "е": ["e"]}
 
 
 def _cyrillic_word(word: str) -> list[str]:
@@ -297,8 +329,12 @@ def _cyrillic_word(word: str) -> list[str]:
 
 
 def cyrillic_reading(text: str) -> Reading | None:
-    """English spellings of a Cyrillic name (Дмитрий: dmitry|dmitriy|dmitri; Александр: aleksandr|alexandr)."""
+    """English spellings of a Cyrillic name (Дмитрий: dmitry|dmitriy|dmitri; Александр: aleksandr|alexandr;
+    Ukrainian г as h and и as y: Володимир Зеленський: volodymyr zelenskyy)."""
     words = [w for w in re.split(r"[^\w]+", unicodedata.normalize("NFC", text.casefold())) if w]
+    if any(c in "іїєґ" for w in words for c in w) or "ськ" in text.casefold():
+        return Reading.of("cyrillic", [ranked_spellings([_UKRAINIAN.get(c, [anyascii(c).lower()]) for c in w], cap=6)
+                                       for w in words if w not in SCRIPT_LEGAL_FORMS], cap=8)
     words = [w for w in words if w not in SCRIPT_LEGAL_FORMS and anyascii(w) not in LEGAL_FORMS]
     return Reading.of("cyrillic", [_cyrillic_word(w) for w in words], cap=8)
 
@@ -309,6 +345,18 @@ def greek_reading(text: str) -> Reading | None:
     if not any(re.search(r"[a-z]{3}(os|as|is|es)$", w) for w in words):
         return None
     return Reading.of("greek", [[w, re.sub(r"(?<=[a-z]{3})(os|as|is|es)$", "", w)] for w in words], cap=4)
+
+
+def _variant_reading(script: str, text: str, rules: Sequence[tuple[str, str]]) -> Reading | None:
+    """anyascii's reading of each word and the spellings ``rules`` (pattern, replacement) give it."""
+    words = _words(re.sub(r"['`ʼ]", "", anyascii(unicodedata.normalize("NFC", text))))
+    slots = []
+    for w in words:
+        options = [w]
+        for pattern, replacement in rules:
+            options += [re.sub(pattern, replacement, o) for o in options]
+        slots.append(list(dict.fromkeys(options))[:4])
+    return Reading.of(script, slots, cap=6)
 
 
 def latin_readings(text: str) -> list[Reading]:
@@ -326,6 +374,11 @@ def latin_readings(text: str) -> list[Reading]:
         found = [cyrillic_reading(text)]
     elif _GREEK.search(text):
         found = [greek_reading(text)]
+    elif _ARMENIAN.search(text):
+        found = [_variant_reading("armenian", text, ((r"ow", "u"), (r"ov", "ov")))]
+    elif _GEORGIAN.search(text):
+        # the nominative -i of Georgian names written in Latin without it (პუტინი: Putin), and v as w
+        found = [_variant_reading("georgian", text, ((r"(?<=[^aeiou])i$", ""), (r"v", "w")))]
     return [r for r in found if r is not None]
 
 
@@ -333,6 +386,9 @@ def latin_readings(text: str) -> list[Reading]:
 _DIGRAPHS = (("sch", "S"), ("kh", "h"), ("ch", "h"), ("gh", "g"), ("sh", "S"), ("th", "t"), ("dh", "d"), ("ph", "f"),
              ("zh", "Z"), ("ck", "k"), ("q", "k"), ("c", "k"), ("x", "ks"))
 _SKELETON_VOWELS = set("aeiouyw'`")
+# Letters one abjad or abugida letter stands for alike (Arabic ب for b and p, ف for f and v, ج for j and g; Khmer
+# ប for b and p), written as one in every skeleton, Latin or not: فرناندو بيريز meets Fernando Perez.
+_SKELETON_CLASSES = str.maketrans({"p": "b", "v": "f", "g": "j"})
 
 
 def is_abjad(text: str) -> bool:
@@ -352,6 +408,7 @@ def skeleton_parts(word: str, *, abjad: bool = False) -> tuple[str, tuple[str, .
         final_vowel = "a" if abjad else ""  # ة, ه, ה: some final vowel (Fatima, Shlomo)
     for a, b in _DIGRAPHS:
         w = w.replace(a, b)
+    w = w.translate(_SKELETON_CLASSES)
     out: list[str] = []
     gaps: list[str] = [""]
     prev = ""

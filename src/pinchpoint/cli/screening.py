@@ -18,11 +18,46 @@ from pinchpoint.cli.common import (
 )
 
 lists_app = typer.Typer(no_args_is_help=True, help="Restricted-party lists: load, list, update.")
+review_app = typer.Typer(no_args_is_help=True, help="Decisions on screening alerts: record, list.")
 
 
 def register(app: typer.Typer) -> None:
     """Add ``screen`` and the ``lists`` group to the main app."""
     app.add_typer(lists_app, name="lists")
+    app.add_typer(review_app, name="review")
+
+    @review_app.command("add")
+    @friendly_errors
+    def review_add(
+        query: Annotated[str, typer.Argument(help="The input as screened.")],
+        entity_id: Annotated[str, typer.Argument(help="The listed entity's id (entity_id of the match).")],
+        decision: Annotated[str, typer.Option(help="true-match or false-positive.")],
+        reviewer: Annotated[str, typer.Option(help="Who decided.")],
+        reason: Annotated[str, typer.Option(help="Why.")] = "",
+        list_name: Annotated[str | None, typer.Option("--list", help="The entity's list (if ids clash).")] = None,
+        workspace: WorkspaceOpt = None,
+    ) -> None:
+        """Record a decision on an alert; later screenings show it and do not alert again for the same input and
+        entity unless the entity's record changes."""
+        from pinchpoint.screening.reviews import record_review
+        from pinchpoint.screening.store import read_lists
+
+        lists = read_lists(workspace, [list_name] if list_name else None, on_wait=say_waiting)
+        with open_workspace(workspace) as ws:
+            review = record_review(ws, lists, query, entity_id, decision, reviewer, reason, list_name)
+        typer.echo(f"{review.query!r} / {review.list} {review.entity_id}: {review.decision} by {review.reviewer} "
+                   f"at {review.decided_at}", err=True)
+
+    @review_app.command("list")
+    @friendly_errors
+    def review_list(fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None) -> None:
+        """The latest decision on every reviewed input and entity."""
+        from pinchpoint.cli.output import emit
+        from pinchpoint.screening.reviews import review_table
+
+        with open_workspace(workspace) as ws:
+            table = review_table(ws)
+        emit(with_command(table), fmt, output, title="Decisions on screening alerts")
 
     @app.command("screen")
     @friendly_errors
@@ -50,10 +85,11 @@ def register(app: typer.Typer) -> None:
         from pinchpoint.cli.output import emit
         from pinchpoint.screening.batch import screen_file
         from pinchpoint.screening.matcher import Screener
-        from pinchpoint.screening.store import read_lists
+        from pinchpoint.screening.store import read_lists, read_reviews
 
         # the workspace is open only while the stored lists are fetched, not while they are parsed and indexed
         screener = Screener(read_lists(workspace, lists, on_wait=say_waiting))
+        reviews = read_reviews(workspace, on_wait=say_waiting)
         options: dict[str, Any] = {"threshold": threshold, "country": country, "entity_type": entity_type,
                                    "lists": lists, "birth_date": birth_date}
         if file is not None:
@@ -69,7 +105,7 @@ def register(app: typer.Typer) -> None:
                 summary = screen_file(screener, file, output, name_column, workers=workers or os.cpu_count() or 1,
                                       top=top, fmt=fmt.value if fmt else None, country_column=country_column,
                                       type_column=type_column, birth_date_column=birth_date_column,
-                                      progress=progress, **options)
+                                      progress=progress, reviews=reviews, **options)
             typer.echo(summary, err=True)
             return
         if not names:
@@ -78,8 +114,8 @@ def register(app: typer.Typer) -> None:
             raise ValueError("--country-column, --type-column and --birth-date-column read columns of --file")
         if top is not None:
             options["limit"] = top
-        table = with_command(screener.screen_many(names, **options))
-        emit(table, fmt, output, columns=["query", "matched_name", "list", "list_version", "score"],
+        table = with_command(screener.screen_many(names, reviews=reviews, **options))
+        emit(table, fmt, output, columns=["query", "matched_name", "list", "list_version", "score", "alert"],
              title=f"Matches at or above {threshold:g}")
 
     @lists_app.command("load")

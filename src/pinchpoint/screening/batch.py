@@ -18,7 +18,7 @@ import json
 import os
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +27,13 @@ from pinchpoint.progress import ProgressCallback, no_progress
 from pinchpoint.results import ResultTable
 from pinchpoint.results.table import SpreadsheetSafeDictWriter, sidecar_path, write_table
 from pinchpoint.screening.matcher import Screener
+from pinchpoint.screening.reviews import Review, annotate
 
 #: What the batch adds after the input's own columns. ``n_matches`` is the number of match rows written for the
 #: input (so a reader can tell a whole group from one cut short), ``match_rank`` 1 for the best.
 MATCH_COLUMNS = ["query", "status", "match_rank", "n_matches", "matched_name", "entity_id", "list", "list_version",
-                 "score", "programmes", "listing_reason", "reason", "explanation", "input_note"]
+                 "score", "programmes", "listing_reason", "reason", "explanation", "alert", "review_decision",
+                 "reviewer", "review_reason", "reviewed_at", "input_note"]
 OUTPUT_COLUMNS = ["row", *MATCH_COLUMNS]  # before the input's columns are known
 MAX_REPORTED = 5  # unreadable rows named in the one-line summary (all of them are in the output file)
 FORMATS = ("csv", "json", "parquet")
@@ -227,7 +229,8 @@ def _typed(record: dict[str, str], input_names: Sequence[str]) -> dict[str, Any]
     out["score"] = float(record["score"]) if record.get("score") else None
     out["explanation"] = json.loads(record["explanation"]) if record.get("explanation") else None
     out["programmes"] = json.loads(record["programmes"]) if record.get("programmes") else []
-    for key in ("matched_name", "entity_id", "list", "list_version", "listing_reason", "reason", "input_note"):
+    for key in ("matched_name", "entity_id", "list", "list_version", "listing_reason", "reason", "input_note",
+                "alert", "review_decision", "reviewer", "review_reason", "reviewed_at"):
         out[key] = record.get(key) or None
     for name in input_names:
         out[name] = record.get(name, "")
@@ -240,6 +243,8 @@ class _Counts:
                                                               "unreadable": 0})
     match_rows: int = 0
     noted: int = 0
+    decided: int = 0
+    changed: int = 0
     unreadable: list[str] = field(default_factory=list)
 
     def add(self, group: Sequence[dict[str, Any]]) -> None:
@@ -248,6 +253,8 @@ class _Counts:
             else "unreadable"
         self.inputs[kind] += 1
         self.match_rows += len(group) if kind == "match" else 0
+        self.decided += sum(1 for r in group if r.get("alert") == "decided")
+        self.changed += sum(1 for r in group if r.get("alert") == "record changed")
         self.noted += bool(group[0].get("input_note"))
 
 
@@ -255,7 +262,7 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
                 block: int = 4096, *, top: int | None = None, fmt: str | None = None,
                 country_column: str | None = None, type_column: str | None = None,
                 birth_date_column: str | None = None, progress: ProgressCallback | None = None,
-                **options: Any) -> str:
+                reviews: dict[str, Review] | None = None, **options: Any) -> str:
     """Screen every row of ``source``; rows already in the output from an interrupted run of the same input,
     lists and parameters are not redone. Returns a one-line summary.
 
@@ -264,6 +271,9 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
     distinctive) or ``unreadable`` with the reason. ``country_column``, ``type_column`` and ``birth_date_column``
     name input columns that refine each row's screening as ``country=``, ``entity_type=`` and ``birth_date=``
     do for all rows; a cell that holds no such value is ignored for that row and said in ``input_note``.
+    ``reviews`` (:func:`pinchpoint.screening.store.read_reviews`) are the decisions taken on earlier alerts: a
+    match of an input and entity already decided shows the decision and ``alert`` "decided" (not a new alert)
+    unless the entity's record changed since ("record changed"); other matches are "new".
     ``fmt`` is csv, json or parquet (default: from the output's suffix, else csv). Rows are screened ``block``
     at a time across ``workers`` processes and written in input order after each block, so an interrupted run
     loses at most one block.
@@ -300,7 +310,9 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
                             f"{', '.join(header)})", file=str(source), row=1, field=column)
     names = input_columns(header)
     columns = ["row", *names, *MATCH_COLUMNS]
-    settings = {**options, "top": top, "format": fmt, **{f"{k}_column": v for k, v in row_columns.items()}}
+    settings = {**options, "top": top, "format": fmt, **{f"{k}_column": v for k, v in row_columns.items()},
+                "reviews": hashlib.sha256(json.dumps(sorted((k, asdict(r)) for k, r in (reviews or {}).items()),
+                                                     ensure_ascii=False).encode()).hexdigest()[:12]}
     key = run_key(screener, source, data, name_column, settings)
     record = output.with_name(output.name + ".run.json")
     journal = output if fmt == "csv" else output.with_name(output.name + ".partial.csv")
@@ -336,7 +348,8 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
         pending = [row for row in rows if row.line not in done]
         for start in range(0, len(pending), block):
             part = pending[start:start + block]
-            groups = _screen_block(screener, part, header, names, row_columns, limit, workers, options)
+            groups = _screen_block(screener, part, header, names, row_columns, limit, workers, options,
+                                   reviews or {})
             for row, group in zip(part, groups, strict=True):
                 writer.writerows(group)
                 counts.add(group)
@@ -361,6 +374,9 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
                f"(nothing distinctive), {n['unreadable']} unreadable -> {output}")
     if counts.noted:
         summary += f"; {counts.noted} rows screened without a per-row value they hold (see input_note)"
+    if counts.decided or counts.changed:
+        summary += (f"; {counts.match_rows - counts.decided} match rows to review ({counts.changed} decided before "
+                    f"but the listed record changed since), {counts.decided} decided before (not alerted again)")
     if counts.unreadable:
         more = len(counts.unreadable) - MAX_REPORTED
         listed = counts.unreadable[:MAX_REPORTED] + ([f"... and {more} more in {output}"] if more > 0 else [])
@@ -370,8 +386,8 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
 
 
 def _screen_block(screener: Screener, part: Sequence[InputRow], header: Sequence[str], names: Sequence[str],
-                  row_columns: dict[str, str], limit: int, workers: int, options: dict[str, Any]
-                  ) -> list[list[dict[str, Any]]]:
+                  row_columns: dict[str, str], limit: int, workers: int, options: dict[str, Any],
+                  reviews: dict[str, Review]) -> list[list[dict[str, Any]]]:
     """The output rows of each input row of ``part``, in order."""
     unscreenable = {k: why for k, row in enumerate(part)
                     if row.problem is None and (why := screener.unscreenable(row.name)) is not None}
@@ -389,6 +405,9 @@ def _screen_block(screener: Screener, part: Sequence[InputRow], header: Sequence
     found = screener.screen_batch([part[k].name for k in readable], workers=workers,
                                   per_query=[{**options, **per_row.get(k, {}), "limit": limit} for k in readable],
                                   **{**options, "limit": limit})
+    if reviews:
+        entities = screener.entity_index()
+        found = [annotate(matches, reviews, entities) for matches in found]
     results = dict(zip(readable, found, strict=True))
     groups = []
     for k, row in enumerate(part):
@@ -408,11 +427,19 @@ def _screen_block(screener: Screener, part: Sequence[InputRow], header: Sequence
                             "list_version": m["list_version"], "score": m["score"],
                             "programmes": json.dumps(m["programmes"], ensure_ascii=False),
                             "listing_reason": m["listing_reason"], "reason": m["reason"],
-                            "explanation": json.dumps(m["explanation"], ensure_ascii=False)}
+                            "explanation": json.dumps(m["explanation"], ensure_ascii=False),
+                            "alert": m.get("alert", "new"), **_review_cells(m.get("review"))}
                            for rank, m in enumerate(matches, start=1)])
         else:
             groups.append([{**base, "status": "no match", "n_matches": 0}])
     return groups
+
+
+def _review_cells(review: dict[str, str] | None) -> dict[str, str]:
+    if not review:
+        return {}
+    return {"review_decision": review["decision"], "reviewer": review["reviewer"], "review_reason": review["reason"],
+            "reviewed_at": review["decided_at"]}
 
 
 def _result_table(journal: Path, columns: list[str], names: Sequence[str], key: dict[str, Any], counts: _Counts,

@@ -514,6 +514,7 @@ class Screener:
         self.name_joined_len = np.array([len(j) for j in self.name_joined])
         self._joined_array = np.array(self.name_joined + [""], dtype=object)[:-1]  # fancy-indexable
         self._skeleton_index: SkeletonIndex | None = None  # built on the first abjad query
+        self._entity_index: dict[tuple[str, str], ListedEntity] | None = None
         self.name_person = np.array([self.entities[nm.entity].type is EntityType.PERSON for nm in self.names],
                                     dtype=bool)
         self.name_initials = np.array(["".join(t[0] for t in nm.tokens if t not in _ACRONYM_SKIPPED and
@@ -534,6 +535,12 @@ class Screener:
             if not has_distinctive_token(nm.tokens):
                 generic[tuple(sorted(nm.tokens))].append(i)
         self.generic_names = dict(generic)
+
+    def entity_index(self) -> dict[tuple[str, str], ListedEntity]:
+        """Every entity by (list name, entity id)."""
+        if self._entity_index is None:
+            self._entity_index = {(e.list_name, e.entity_id): e for e in self.entities}
+        return self._entity_index
 
     def list_digests(self) -> dict[str, str]:
         """Each list's version and a digest of what the matcher reads from it (ids, names, type, countries, birth
@@ -1037,8 +1044,15 @@ class Screener:
         self.check_options(country=kwargs.get("country"), entity_type=kwargs.get("entity_type"),
                            lists=kwargs.get("lists"), birth_date=kwargs.get("birth_date"),
                            threshold=kwargs.get("threshold", 0.8))
+        reviews = kwargs.pop("reviews", None)
         rows = [m for q in queries for m in self.screen(q, **kwargs)]
-        table = ResultTable.from_records("screening", rows, SCREEN_COLUMNS,
+        columns: tuple[str, ...] = SCREEN_COLUMNS
+        if reviews is not None:  # decisions taken on earlier alerts (pinchpoint.screening.reviews)
+            from pinchpoint.screening.reviews import annotate
+
+            rows = annotate(rows, reviews, self.entity_index())
+            columns = (*SCREEN_COLUMNS, "alert", "review")
+        table = ResultTable.from_records("screening", rows, columns,
                                          meta={"lists": {lst.list_name: lst.version for lst in self.lists},
                                                **{k: v for k, v in kwargs.items() if v is not None}})
         caveats = [f"{q!r} not screened: {why}" for q in queries if (why := self.unscreenable(q)) is not None]

@@ -19,6 +19,7 @@ from pathlib import Path
 from pinchpoint.errors import NotFoundError, PinchpointError, WorkspaceError
 from pinchpoint.results import ResultTable
 from pinchpoint.screening.model import ListedEntity, ScreeningList
+from pinchpoint.screening.reviews import Review, latest_reviews  # registers the screening.reviews collection
 from pinchpoint.workspace import Workspace
 from pinchpoint.workspace.collections import Collection, Items, Migration, register, sha256_16
 
@@ -210,6 +211,16 @@ def _db_path(workspace: Path | None) -> Path:
 
     path = Path(workspace).expanduser() if workspace is not None else default_workspace_path()
     return path if path.suffix == ".duckdb" else path / DB_FILE
+
+
+def read_reviews(workspace: Path | None = None, on_wait: Callable[[str], None] | None = None
+                 ) -> dict[str, Review]:
+    """The latest review decisions (:mod:`pinchpoint.screening.reviews`), read the way :func:`read_lists` reads."""
+    db = _db_path(workspace)
+    if not db.exists():
+        return {}
+    with Workspace.open_reader(db, on_wait=on_wait) as ws:
+        return latest_reviews(ws)
 
 
 def read_lists(workspace: Path | None = None, names: list[str] | None = None,

@@ -1,0 +1,121 @@
+"""Review memory: a reviewer's decision on an alert (a true match, or a false positive), kept in the workspace
+(collection ``screening.reviews``), shown by every later screening of the same input against the same listed
+entity, which does not alert again unless the entity's record has changed since the decision.
+
+A decision is keyed by the input as screened (case and spacing folded), the list and the entity id; it holds the
+decision, reviewer, reason, date and a fingerprint of the listed entity's record (its names, type, countries,
+birth dates, identifiers, addresses, programmes and listing reason, not the list's version label). Each decision
+is a new version of its key, so the history stays; the latest one counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pinchpoint.errors import BadArgumentError, NotFoundError
+from pinchpoint.results import ResultTable
+from pinchpoint.screening.model import ListedEntity, ScreeningList
+from pinchpoint.workspace import Workspace
+from pinchpoint.workspace.collections import Collection, register
+
+REVIEWS = register(Collection("screening.reviews", version=1))
+DECISIONS = ("true match", "false positive")
+REVIEW_COLUMNS = ("query", "list", "entity_id", "decision", "reviewer", "reason", "decided_at", "entity_fingerprint")
+
+
+@dataclass(frozen=True)
+class Review:
+    query: str
+    list: str
+    entity_id: str
+    decision: str
+    reviewer: str
+    reason: str
+    decided_at: str  # ISO 8601, UTC
+    entity_fingerprint: str
+
+
+def query_key(query: str) -> str:
+    """The input as a review remembers it: case-folded, spaces collapsed (an input re-typed with other spacing or
+    case is the same input)."""
+    return re.sub(r"\s+", " ", query).strip().casefold()
+
+
+def review_key(query: str, list_name: str, entity_id: str) -> str:
+    return json.dumps([query_key(query), list_name, entity_id], ensure_ascii=False)
+
+
+def fingerprint(entity: ListedEntity) -> str:
+    """What the list says of the entity, hashed: the same when a new list version leaves the record alone."""
+    record = entity.model_dump(mode="json", exclude={"list_version"})
+    return hashlib.sha256(json.dumps(record, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def _entity(lists: Iterable[ScreeningList], list_name: str | None, entity_id: str) -> ListedEntity:
+    found = [e for lst in lists if list_name is None or lst.list_name == list_name for e in lst.entities
+             if e.entity_id == entity_id]
+    if not found:
+        raise NotFoundError(f"no entity {entity_id!r} in {list_name or 'the loaded lists'}", what="listed entity",
+                            value=entity_id)
+    if len(found) > 1:
+        raise BadArgumentError(f"entity id {entity_id!r} is in {len(found)} lists: name the list")
+    return found[0]
+
+
+def record_review(ws: Workspace, lists: Sequence[ScreeningList], query: str, entity_id: str, decision: str,
+                  reviewer: str, reason: str = "", list_name: str | None = None,
+                  decided_at: datetime | None = None) -> Review:
+    """Store a decision on the alert of ``query`` against ``entity_id`` (a new version of that pair's record)."""
+    decision = decision.strip().lower().replace("-", " ").replace("_", " ")
+    if decision not in DECISIONS:
+        raise BadArgumentError(f"decision {decision!r}: one of {', '.join(DECISIONS)}")
+    if not query_key(query):
+        raise BadArgumentError("the reviewed input is empty")
+    if not reviewer.strip():
+        raise BadArgumentError("a decision names its reviewer")
+    entity = _entity(lists, list_name, entity_id)
+    when = (decided_at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+    review = Review(query.strip(), entity.list_name, entity.entity_id, decision, reviewer.strip(), reason.strip(),
+                    when, fingerprint(entity))
+    payload = json.dumps(asdict(review), ensure_ascii=False, sort_keys=True)
+    with ws.transaction():
+        ws.collection(REVIEWS).put(review_key(query, entity.list_name, entity.entity_id), payload,
+                                   source=review.reviewer, meta={"decision": decision})
+    return review
+
+
+def latest_reviews(ws: Workspace) -> dict[str, Review]:
+    """The latest decision for every reviewed (input, list, entity), by :func:`review_key`."""
+    items = ws.collection(REVIEWS)
+    return {v.key: Review(**json.loads(items.payload(v))) for v in items.latest_each()}
+
+
+def review_table(ws: Workspace) -> ResultTable:
+    reviews = sorted(latest_reviews(ws).values(), key=lambda r: (r.decided_at, r.query))
+    table = ResultTable.from_records("screening_reviews", [asdict(r) for r in reviews], REVIEW_COLUMNS)
+    return table if reviews else table.with_caveats("no decisions recorded in this workspace")
+
+
+def annotate(matches: list[dict[str, Any]], reviews: dict[str, Review], entities: dict[tuple[str, str], ListedEntity]
+             ) -> list[dict[str, Any]]:
+    """Each match with the decision on it, if any: ``review`` (decision, reviewer, reason, date) and ``alert``:
+    "new" (no decision), "decided" (a decision on the same record: not alerted again) or "record changed" (the
+    listed record changed since the decision: alerted again)."""
+    out = []
+    for m in matches:
+        review = reviews.get(review_key(m["query"], m["list"], m["entity_id"]))
+        entity = entities.get((m["list"], m["entity_id"]))
+        if review is None:
+            out.append({**m, "alert": "new", "review": None})
+            continue
+        same = entity is not None and fingerprint(entity) == review.entity_fingerprint
+        out.append({**m, "alert": "decided" if same else "record changed",
+                    "review": {"decision": review.decision, "reviewer": review.reviewer, "reason": review.reason,
+                               "decided_at": review.decided_at}})
+    return out

@@ -100,6 +100,14 @@ class Problem:
         return {**self.location.to_dict(), "message": self.message, "severity": self.severity}
 
 
+def as_problems(values: Any) -> Any:
+    """``values`` with each plain string made a :class:`Problem` without a location (what stores written before
+    problems were data hold); Problems, dicts and anything else are left for the caller's validation."""
+    if isinstance(values, list | tuple):
+        return [Problem(Location(), v) if isinstance(v, str) else v for v in values]
+    return values
+
+
 class DataError(PinchpointError):
     """Input data that cannot be loaded. ``str(err)`` reads ``file, row N, field 'x': problem``.
 
@@ -200,4 +208,4 @@ def import_extra(module: str, extra: str, feature: str) -> ModuleType:
 
 
 __all__ = ["BadArgumentError", "DataError", "Location", "MissingExtraError", "NotFoundError", "PinchpointError",
-           "Problem", "Severity", "WorkspaceError", "import_extra"]
+           "Problem", "Severity", "WorkspaceError", "as_problems", "import_extra"]

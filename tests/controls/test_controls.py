@@ -179,7 +179,9 @@ def test_malformed_entries_are_reported_not_dropped(tmp_path: Path) -> None:
     path.write_text(json.dumps(doc), encoding="utf-8")
     cl = load_eu_annex1(path)
     assert len(cl.entries) == 4 and len(cl.problems) == 1
-    assert "entry 2" in cl.problems[0] and "verbatim_text" in cl.problems[0]
+    assert "entry 2" in str(cl.problems[0]) and "verbatim_text" in str(cl.problems[0])
+    problem = cl.problems[0]
+    assert (problem.file, problem.row, problem.field, problem.severity) == (str(path), 2, "verbatim_text", "error")
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(DataError, match="not valid JSON"):
         load_eu_annex1(path)
@@ -199,4 +201,5 @@ def test_us_loader_reports_an_entry_without_eccn(tmp_path: Path) -> None:
     del doc["entries"][1]["eccn"]
     (tmp_path / "ccl.json").write_text(json.dumps(doc), encoding="utf-8")
     cl = load_us_ccl(tmp_path)
-    assert len(cl.entries) == 2 and "entry 1, field 'eccn'" in cl.problems[0]
+    assert len(cl.entries) == 2 and "entry 1, field 'eccn'" in str(cl.problems[0])
+    assert (cl.problems[0].row, cl.problems[0].field, cl.problems[0].message) == (1, "eccn", "missing")

@@ -147,9 +147,9 @@ def test_ofac_alt_csv(tmp_path: Path, ops: list[Mutation]) -> None:
         return
     aliases = sum(1 for e in sl.entities for n in e.names if n.kind == "alias")
     alt_rows = _csv_records(alt.read_bytes())
-    reported = sum(int(m.group(1)) for p in sl.problems if (m := re.search(r": (\d+) alternate names", p)))
-    missing = sum(1 for p in sl.problems if "field 'alt_name': missing" in p)
-    repeated = sum(int(m.group(1)) for p in sl.problems if (m := re.search(r": (\d+) rows repeat", p)))
+    reported = sum(int(m.group(1)) for p in sl.problems if (m := re.search(r": (\d+) alternate names", str(p))))
+    missing = sum(1 for p in sl.problems if (p.field, p.message) == ("alt_name", "missing"))
+    repeated = sum(int(m.group(1)) for p in sl.problems if (m := re.search(r": (\d+) rows repeat", str(p))))
     assert aliases + reported + missing + repeated == alt_rows  # each alt row is an alias or reported
 
 

@@ -178,7 +178,8 @@ def test_repeated_records_collapse_into_one_entity(tmp_path: Path) -> None:
     path.write_bytes(b"".join(lines) + lines[0].replace(first[1].encode(), b"OTHER NAME") + b"\x1a")
     sl = load_list(path)
     assert len(sl.entities) == 200 and sl.duplicates == 1
-    assert "row 201: repeats ofac-" in sl.problems[0] and "merged" in sl.problems[0]
+    assert "row 201: repeats ofac-" in str(sl.problems[0]) and "merged" in sl.problems[0].message
+    assert (sl.problems[0].row, sl.problems[0].severity) == (201, "warning")  # merged: nothing lost
     assert [n.text for n in sl.entities[0].names][-1] == "OTHER NAME"
 
 
@@ -204,8 +205,8 @@ def test_ftm_lines_that_are_not_objects(tmp_path: Path) -> None:
     path.write_text("\n".join([real[0], "[1, 2]", '{"id": "x", "properties": {"name": 5}}', *real[1:]]) + "\n",
                     encoding="utf-8")
     sl = load_list(path)
-    assert sl.dropped == 2 and any("row 2: a JSON list" in p for p in sl.problems)
-    assert any("row 3, field 'name': not a list of strings" in p for p in sl.problems)
+    assert sl.dropped == 2 and any("row 2: a JSON list" in str(p) for p in sl.problems)
+    assert any((p.row, p.field, p.message) == (3, "name", "not a list of strings") for p in sl.problems)
     assert len(sl.entities) == len(load_list(FTM).entities)
     path.write_text("\n".join(real[:-1]) + "\n" + real[-1][:50], encoding="utf-8")  # last line cut short
     with pytest.raises(DataError, match=rf"row {len(real)}: the last line is cut short"):

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pinchpoint.kernel.countries import from_name
 from pinchpoint.trade.adapters import read_comext_relational
-from pinchpoint.trade.countries import from_name
 from tests.conftest import SHARED
 
 YEARLY = SHARED / "trade" / "comext-relational" / "eu_year_export"

@@ -116,7 +116,7 @@ def test_a_heading_is_not_added_to_its_cn8_lines(xlsx_ws: Path, sheets: dict[str
 
 
 def test_eu27_from_member_states_with_a_caveat(xlsx_ws: Path, sheets: dict[str, Any]) -> None:
-    from pinchpoint.trade.countries import from_name
+    from pinchpoint.kernel.countries import from_name
     from pinchpoint.trade.metrics import growth
     from pinchpoint.trade.query import select_sources
 

@@ -11,8 +11,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from pinchpoint.kernel.countries import from_m49, from_name, is_aggregate
 from pinchpoint.trade.adapters import parse_period, read
-from pinchpoint.trade.countries import from_m49, from_name, is_aggregate
 from pinchpoint.trade.metrics import growth, parse_periods, rca, supplier_concentration
 from pinchpoint.trade.store import flows, import_frame
 from pinchpoint.workspace import Workspace
@@ -351,8 +351,8 @@ def test_hs_concordance_both_ways(tmp_path: Path) -> None:
 
 def test_backfill_counts_reporters_per_period(trade_ws: Path) -> None:
     """BACI's exporters differ by year: each period's row and the caveat count that year's reporters."""
+    from pinchpoint.kernel.countries import is_aggregate
     from pinchpoint.trade.circumvention import backfill
-    from pinchpoint.trade.countries import is_aggregate
 
     expected = {}
     for year in ("2022", "2024"):
@@ -380,7 +380,7 @@ def test_duplicate_names_the_file_with_its_folder() -> None:
 def test_growth_empty_codes_says_what_the_filters_left_and_what_the_source_holds(trade_ws: Path) -> None:
     """EU27_2020 -> KGZ in BACI with no --codes: the codes listed are those left after the reporter and partner
     filters (named), beside every code BACI holds, both counted from the files."""
-    from pinchpoint.trade.countries import group_members
+    from pinchpoint.kernel.countries import group_members
     from pinchpoint.trade.query import NoRowsError
 
     members = set(group_members("EU27_2020"))

@@ -10,22 +10,22 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from pinchpoint.errors import DataError
-from pinchpoint.supplychain.countries import normalise_country
-from pinchpoint.trade.countries import group_members
+from pinchpoint.kernel.countries import group_members, normalise_country
 
-EU27 = group_members("EU27_2020")  # one definition: pinchpoint/trade/country_groups.tsv
+EU27 = group_members("EU27_2020")  # one definition: pinchpoint/kernel/data/country_groups.yaml
 
-#: Built-in coalitions. ``EUR`` (Europe, not broken down) counts towards EU-27: an upper bound.
+#: Built-in coalitions, from the named groups of the country vocabulary (members and citations in
+#: ``kernel/data/country_groups.yaml``). ``EUR`` (Europe, not broken down) counts towards EU-27: an upper bound.
 COALITIONS: dict[str, tuple[str, ...]] = {
-    "us_japan": ("USA", "JPN"),
-    "chip4": ("USA", "JPN", "KOR", "TWN"),
-    "g7": ("USA", "JPN", "DEU", "FRA", "ITA", "GBR", "CAN"),
+    "us_japan": group_members("US+JPN"),
+    "chip4": group_members("CHIP4"),
+    "g7": group_members("G7"),
     "eu27": EU27 + ("EUR",),
 }
 
-#: Countries of concern: the "foreign adversaries" of 15 CFR 791.4 (U.S. Department of Commerce,
-#: ICTS supply-chain rule, 2021), China including Hong Kong and Macau.
-CONCERN: tuple[str, ...] = ("CHN", "HKG", "MAC", "RUS", "IRN", "PRK", "CUB", "VEN")
+#: Countries of concern: the "foreign adversaries" of 15 CFR 791.4 (U.S. Department of Commerce, ICTS
+#: supply-chain rule), China including Hong Kong and Macau: the group CONCERN.
+CONCERN: tuple[str, ...] = group_members("CONCERN")
 
 
 def load_coalitions(path: str | Path) -> dict[str, tuple[str, ...]]:
@@ -53,7 +53,7 @@ def load_coalitions(path: str | Path) -> dict[str, tuple[str, ...]]:
 def _code(raw: str, file: str, row: int | None, field: str) -> str:
     code = normalise_country(raw)
     if code is None:
-        from pinchpoint.supplychain.countries import country_name, is_country_code
+        from pinchpoint.kernel.countries import country_name, is_country_code
         from pinchpoint.supplychain.suggest import did_you_mean
 
         codes = {c: country_name(c) for c in _all_codes() if is_country_code(c)}

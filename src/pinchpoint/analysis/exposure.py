@@ -297,7 +297,7 @@ def import_exposure(chain: SupplyChain, country: str, *, year: int | None = None
     largest loss first.
     """
     from pinchpoint.errors import NotFoundError
-    from pinchpoint.supplychain.countries import country_name, normalise_country
+    from pinchpoint.kernel.countries import country_name, normalise_country
     from pinchpoint.supplychain.suggest import closest, did_you_mean
 
     cc = compiled or compile_chain(chain, year=year)

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from pinchpoint.errors import PinchpointError
+from pinchpoint.errors import NotFoundError, PinchpointError
 from pinchpoint.screening.matcher import MAX_QUERY_CHARS, Screener
 
 router = APIRouter(tags=["screening"])
@@ -114,7 +114,7 @@ def screen(request: Request, body: ScreenRequest) -> list[dict[str, Any]]:
     screener = _current(request)
     try:
         screener.check_options(country=body.country, lists=body.lists, threshold=body.threshold)
-    except (KeyError, ValueError) as exc:
+    except (KeyError, ValueError, NotFoundError) as exc:  # an unknown list or country in the body: 422
         raise HTTPException(status_code=422, detail=str(exc.args[0])) from None
     out = []
     for name in body.names:

@@ -114,6 +114,10 @@ def register(app: typer.Typer) -> None:
             raise ValueError("--country-column, --type-column and --birth-date-column read columns of --file")
         if top is not None:
             options["limit"] = top
+        from pinchpoint.screening.scripts import japanese_fallback
+
+        if note := japanese_fallback(names):
+            typer.echo(f"note: {note}", err=True)
         table = with_command(screener.screen_many(names, reviews=reviews, **options))
         emit(table, fmt, output, columns=["query", "matched_name", "list", "list_version", "score", "alert"],
              title=f"Matches at or above {threshold:g}")

@@ -151,6 +151,7 @@ def register(app: typer.Typer) -> None:
         --side export the exporters' concentration of world exports of each code (HHI, top exporter, shares)."""
         from pinchpoint.analysis.coalitions import COALITIONS
         from pinchpoint.cli.output import emit
+        from pinchpoint.kernel.countries import group_members
         from pinchpoint.trade.metrics import exporter_concentration, supplier_concentration
         from pinchpoint.trade.query import select_sources
         from pinchpoint.trade.store import product_descriptions
@@ -172,7 +173,7 @@ def register(app: typer.Typer) -> None:
             else:
                 if exporter:
                     raise ValueError("--exporter is for --side export")
-                groups = {**COALITIONS, "china": ("CHN", "HKG", "MAC")}
+                groups = {**COALITIONS, "china": group_members("CHN+HKG+MAC")}
                 table = supplier_concentration(rel, _split(importer) or None, _split(codes), period, groups,
                                                code_list=code_list, descriptions=product_descriptions(ws))
                 columns = ["importer", "product", "description", "period", "source", "hhi", "top_supplier", "top_share",
@@ -230,13 +231,13 @@ def register(app: typer.Typer) -> None:
         source: ListOpt = None, fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
     ) -> None:
         """Who supplies the target's imports of the codes, per period (China, the G7 and the EU)."""
-        from pinchpoint.analysis.coalitions import COALITIONS
         from pinchpoint.cli.output import emit
-        from pinchpoint.trade.circumvention import backfill
+        from pinchpoint.kernel.countries import group_members
+        from pinchpoint.trade.circumvention import BACKFILL_GROUPS, backfill
         from pinchpoint.trade.codes import load_chpl
         from pinchpoint.trade.query import select_sources
 
-        groups = {"china": ("CHN", "HKG", "MAC"), "g7": COALITIONS["g7"], "eu27": COALITIONS["eu27"]}
+        groups = {label: group_members(name) for label, name in BACKFILL_GROUPS.items()}
         with open_workspace(workspace) as ws:
             table = backfill(select_sources(ws, _sources(source)), target=target.upper(),
                              codes=load_chpl(chpl).in_revision(revision) if chpl else None, groups=groups)

@@ -1,7 +1,9 @@
 """Loaders for the U.S. Commerce Control List (eCFR JSON), EU Annex I (JSON) and Japan's METI items (CSV).
 
-Each returns a :class:`ControlList`. An entry that cannot be read is reported in ``problems`` (file, entry,
-field) and the rest still load; a file that cannot be read at all raises :class:`DataError`.
+Each returns a :class:`ControlList`. An entry that cannot be read is reported in ``problems`` as a
+:class:`~pinchpoint.errors.Problem` (file, entry or row, field; severity "error" when the entry is left out,
+"warning" when it is kept with a blank) and the rest still load; a file that cannot be read at all raises
+:class:`DataError`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from pinchpoint.controls.classify import parameters_of, regime_of, tags_of
 from pinchpoint.controls.model import ControlEntry, ControlList, Jurisdiction, Paragraph, Parameter, Regime
-from pinchpoint.errors import DataError
+from pinchpoint.errors import DataError, Problem, Severity
 
 _EU_LINE = re.compile(r"^(\d[A-E]\d{3}(?:\.[a-z0-9]+)*)\.?\s+(.*)$")
 
@@ -48,14 +50,25 @@ def _kind(value: Any) -> str:
             dict: "an object"}.get(type(value), type(value).__name__)
 
 
-def _text(raw: dict[str, Any], key: str, where: str, problems: list[str]) -> str:
+Where = tuple[Path, int, str]  # file, entry number, JSON path of the entry ("entries[3]")
+
+
+def _problem(where: Where, message: str, field: str | None = None, severity: Severity = "error") -> Problem:
+    """``file, entry N, field 'entries[N].key': message``."""
+    path, n, prefix = where
+    return Problem.at(message, file=str(path), row=n, field=field if field is not None else prefix, unit="entry",
+                      severity=severity)
+
+
+def _text(raw: dict[str, Any], key: str, where: Where, problems: list[Problem]) -> str:
     """A string field (numbers are read as text); anything else is reported and read as blank."""
     value = raw.get(key)
     if value is None:
         return ""
     if isinstance(value, str | int | float) and not isinstance(value, bool):
         return str(value)
-    problems.append(f"{where}.{key}': expected a string, got {_kind(value)} (read as blank)")
+    problems.append(_problem(where, f"expected a string, got {_kind(value)} (read as blank)", f"{where[2]}.{key}",
+                             "warning"))
     return ""
 
 
@@ -94,28 +107,29 @@ def load_us_ccl(path: str | Path) -> ControlList:
                         field="deepCategories")
     deep = set(map(str, raw_deep))
     entries: list[ControlEntry] = []
-    problems: list[str] = []
+    problems: list[Problem] = []
     for n, raw in enumerate(doc["entries"]):
-        where = f"{path}, entry {n}, field 'entries[{n}]"
+        where: Where = (path, n, f"entries[{n}]")
         if not isinstance(raw, dict):
-            problems.append(f"{where}': expected an object, got {_kind(raw)}")
+            problems.append(_problem(where, f"expected an object, got {_kind(raw)}"))
             continue
         code = _text(raw, "eccn", where, problems).strip()
         if not code:
-            problems.append(f"{path}, entry {n}, field 'eccn': missing")
+            problems.append(_problem(where, "missing", "eccn"))
             continue
         heading = _text(raw, "heading", where, problems).strip()
         if not heading:
-            problems.append(f"{path}, entry {n} ({code}), field 'heading': missing")
+            problems.append(_problem(where, f"missing (ECCN {code}, kept without a heading)", "heading", "warning"))
         items = raw.get("items") or []
         if not isinstance(items, list):
-            problems.append(f"{where}.items': expected a list, got {_kind(items)} (paragraphs not read)")
+            problems.append(_problem(where, f"expected a list, got {_kind(items)} (paragraphs not read)",
+                                     f"{where[2]}.items", "warning"))
             items = []
         paragraphs: list[Paragraph] = []
         for k, item in enumerate(items):
-            item_where = f"{where}.items[{k}]"
+            item_where: Where = (path, n, f"{where[2]}.items[{k}]")
             if not isinstance(item, dict):
-                problems.append(f"{item_where}': expected an object, got {_kind(item)}")
+                problems.append(_problem(item_where, f"expected an object, got {_kind(item)}", severity="warning"))
                 continue
             text = _text(item, "text", item_where, problems).strip()
             paragraph = _text(item, "paragraph", item_where, problems).strip()
@@ -143,16 +157,16 @@ def load_eu_annex1(path: str | Path) -> ControlList:
     doc = _read_json(path)
     version = _date(doc.get("valid_from"), path, "valid_from")
     entries: list[ControlEntry] = []
-    problems: list[str] = []
+    problems: list[Problem] = []
     for n, raw in enumerate(doc["entries"]):
-        where = f"{path}, entry {n}, field 'entries[{n}]"
+        where: Where = (path, n, f"entries[{n}]")
         if not isinstance(raw, dict):
-            problems.append(f"{where}': expected an object, got {_kind(raw)}")
+            problems.append(_problem(where, f"expected an object, got {_kind(raw)}"))
             continue
         code = _text(raw, "entry_code", where, problems).strip()
         text = _text(raw, "verbatim_text", where, problems)
         if not code or not text.strip():
-            problems.append(f"{path}, entry {n}, field '{'entry_code' if not code else 'verbatim_text'}': missing")
+            problems.append(_problem(where, "missing", "entry_code" if not code else "verbatim_text"))
             continue
         heading = ""
         paragraphs: list[Paragraph] = []
@@ -176,7 +190,8 @@ def load_eu_annex1(path: str | Path) -> ControlList:
             else:
                 paragraphs.append(Paragraph(code=pcode, text=body))
         if not heading:
-            problems.append(f"{path}, entry {n} ({code}), field 'verbatim_text': no heading line")
+            problems.append(_problem(where, f"no heading line ({code}: its first line read as the heading)",
+                                     "verbatim_text", "warning"))
             heading = text.strip().splitlines()[0]
         entries.append(_entry(Jurisdiction.EU, "EU dual-use list (Annex I)", version, code,
                               _text(raw, "category", where, problems) or code[0], heading, paragraphs))
@@ -227,30 +242,32 @@ def load_jp_items(path: str | Path, version: date = date(2026, 8, 1)) -> Control
         raw.seek(max(0, path.stat().st_size - 1))
         ends_with_newline = raw.read(1) in (b"\n", b"\r")
     entries: list[ControlEntry] = []
-    problems: list[str] = []
+    problems: list[Problem] = []
+    file = str(path)
     if rows and not ends_with_newline:  # kept, but said: a download cut short ends inside its last record
-        problems.append(f"{path}, row {rows[-1][0]}: no line break after the last row (the file may be cut short; "
-                        "the row is kept)")
+        problems.append(Problem.at("no line break after the last row (the file may be cut short; the row is kept)",
+                                   file=file, row=rows[-1][0], severity="warning"))
     seen: set[str] = set()
     for line, row in rows:
         if None in row:  # more cells than columns: a shifted row would put text in the wrong field
-            problems.append(f"{path}, row {line}: {len(row[None])} cells more than the {len(JP_COLUMNS)} columns")
+            problems.append(Problem.at(f"{len(row[None])} cells more than the {len(JP_COLUMNS)} columns",
+                                       file=file, row=line))
             continue
         short = [c for c in JP_COLUMNS if row.get(c) is None]
         if short:  # fewer cells than columns: a cut or merged record
-            problems.append(f"{path}, row {line}, field '{short[0]}': missing ({len(short)} cells fewer than the "
-                            f"{len(JP_COLUMNS)} columns)")
+            problems.append(Problem.at(f"missing ({len(short)} cells fewer than the {len(JP_COLUMNS)} columns)",
+                                       file=file, row=line, field=short[0]))
             continue
         if any("\x00" in (v or "") for v in row.values()):
-            problems.append(f"{path}, row {line}: NUL bytes in the text")
+            problems.append(Problem.at("NUL bytes in the text", file=file, row=line))
             continue
         code = (row.get("jp_item") or "").strip()
         gloss = (row.get("gloss_en") or "").strip()
         if not code or not gloss:
-            problems.append(f"{path}, row {line}, field '{'jp_item' if not code else 'gloss_en'}': blank")
+            problems.append(Problem.at("blank", file=file, row=line, field="jp_item" if not code else "gloss_en"))
             continue
         if code in seen:
-            problems.append(f"{path}, row {line}, field 'jp_item': duplicate {code!r}")
+            problems.append(Problem.at(f"duplicate {code!r}", file=file, row=line, field="jp_item"))
             continue
         seen.add(code)
         status = (row.get("jp_status") or "").strip()

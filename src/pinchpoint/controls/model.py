@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from pinchpoint.errors import Problem, as_problems
 
 
 class Jurisdiction(StrEnum):
@@ -89,7 +92,12 @@ class ControlList(BaseModel):
     version: date
     source: str
     entries: tuple[ControlEntry, ...]
-    problems: tuple[str, ...] = ()  # malformed entries: reported, never silently dropped
+    problems: tuple[Problem, ...] = ()  # malformed entries: reported, never silently dropped
+
+    @field_validator("problems", mode="before")
+    @classmethod
+    def _stored_problems(cls, value: Any) -> Any:
+        return as_problems(value)  # lists stored before problems were data hold them as text
 
     def by_code(self) -> dict[str, ControlEntry]:
         return {e.code: e for e in self.entries}

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pinchpoint.analysis import chokepoints, concentration, exposure
+from pinchpoint.kernel.countries import country_name
 from pinchpoint.reports.html import Report
 from pinchpoint.reports.svg import bar_chart, choropleth
 from pinchpoint.results import ResultTable
 from pinchpoint.results.table import write_table
-from pinchpoint.supplychain.countries import country_name
 from pinchpoint.supplychain.model import SupplyChain
 
 

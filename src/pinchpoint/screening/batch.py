@@ -137,8 +137,7 @@ def parse_row_option(option: str, value: str) -> tuple[str | None, str | None]:
     if not text:
         return None, None
     if option == "country":
-        from pinchpoint.supplychain.countries import normalise_country
-        from pinchpoint.trade.countries import from_name
+        from pinchpoint.kernel.countries import from_name, normalise_country
 
         code = normalise_country(text) or from_name(text)
         if code and re.fullmatch(r"[A-Z]{3}", code):
@@ -377,6 +376,10 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
     if counts.decided or counts.changed:
         summary += (f"; {counts.match_rows - counts.decided} match rows to review ({counts.changed} decided before "
                     f"but the listed record changed since), {counts.decided} decided before (not alerted again)")
+    from pinchpoint.screening.scripts import japanese_fallback
+
+    if fallback := japanese_fallback([row.name for row in rows]):
+        summary += f"\nnote: {fallback}"
     if counts.unreadable:
         more = len(counts.unreadable) - MAX_REPORTED
         listed = counts.unreadable[:MAX_REPORTED] + ([f"... and {more} more in {output}"] if more > 0 else [])

@@ -22,9 +22,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from pinchpoint.errors import DataError
+from pinchpoint.errors import DataError, Problem
+from pinchpoint.kernel.countries import from_name
 from pinchpoint.screening.model import EntityType, ListedEntity, Name, NameKind, ScreeningList
-from pinchpoint.trade.countries import from_name
 
 #: Largest list file read (uncompressed), in bytes. The real lists are 0.1-4 MB; OpenSanctions' full
 #: FtM export is larger, so raise it for that (``max_bytes=`` / ``pinchpoint lists load --max-mb``).
@@ -117,7 +117,7 @@ def _merge(first: ListedEntity, other: ListedEntity) -> ListedEntity:
 
 
 def _finish(list_name: str, version: str, path: Path, encoding: str, records: Iterable[tuple[int, ListedEntity]],
-            *, n_records: int, problems: list[str], dropped: int, skipped: int = 0,
+            *, n_records: int, problems: list[Problem], dropped: int, skipped: int = 0,
             duplicates: int = 0) -> ScreeningList:
     """Collapse records that repeat an entity id into one entity (identical ones silently counted as duplicates,
     differing ones merged and reported), and refuse a file that yields no entity at all."""
@@ -134,8 +134,9 @@ def _finish(list_name: str, version: str, path: Path, encoding: str, records: It
             merged = _merge(seen, entity)
             if merged != seen:
                 by_id[entity.entity_id] = merged
-                problems.append(f"{path}, row {row}: repeats {entity.entity_id} of row "
-                                f"{first_row[entity.entity_id]} with different content; merged into one entity")
+                problems.append(Problem.at(f"repeats {entity.entity_id} of row {first_row[entity.entity_id]} with "
+                                           "different content; merged into one entity", file=str(path), row=row,
+                                           severity="warning"))
     if not by_id:
         first = f"; first problem: {problems[0]}" if problems else ""
         raise DataError(f"no {list_name} entities in the file ({n_records} records read, {dropped} unreadable"
@@ -198,7 +199,7 @@ def load_ofac(sdn: Path, alt: Path | None = None, version: str | None = None,
         raise DataError("this is OFAC's alternate-names file: load the SDN file (its alt file is read with it)",
                         file=str(sdn))
     rows = _ofac_rows(sdn, text, _OFAC_SDN_FIELDS, "SDN")
-    problems: list[str] = []
+    problems: list[Problem] = []
     dropped = 0
     aliases: dict[str, dict[str, tuple[int, str]]] = defaultdict(dict)  # ent_num -> alt_num -> (row, name)
     alt_repeats = 0
@@ -206,7 +207,7 @@ def load_ofac(sdn: Path, alt: Path | None = None, version: str | None = None,
         alt_text, _ = decode_text(alt, read_bytes(alt, max_bytes))
         for n, row in _ofac_rows(alt, alt_text, _OFAC_ALT_FIELDS, "alternate-names"):
             if not _blank(row[3]):
-                problems.append(f"{alt}, row {n}, field 'alt_name': missing")
+                problems.append(Problem.at("missing", file=str(alt), row=n, field="alt_name"))
                 continue
             known = aliases[row[0].strip()]
             if row[1].strip() in known:
@@ -215,8 +216,8 @@ def load_ofac(sdn: Path, alt: Path | None = None, version: str | None = None,
             known[row[1].strip()] = (n, _blank(row[3]))
         del alt_text
         if alt_repeats:
-            problems.append(f"{alt}: {alt_repeats} rows repeat an alternate name already read (same ent_num and "
-                            "alt_num); each is read once")
+            problems.append(Problem.at(f"{alt_repeats} rows repeat an alternate name already read (same ent_num "
+                                       "and alt_num); each is read once", file=str(alt), severity="warning"))
     records = []
     first_rows: dict[str, list[str]] = {}
     n_rows = repeats = 0
@@ -228,7 +229,7 @@ def load_ofac(sdn: Path, alt: Path | None = None, version: str | None = None,
             continue
         first_rows.setdefault(ent, row)
         if not _blank(row[1]):
-            problems.append(f"{sdn}, row {n}, field 'SDN_Name': missing")
+            problems.append(Problem.at("missing", file=str(sdn), row=n, field="SDN_Name"))
             dropped += 1
             continue
         kind = _OFAC_TYPES.get(_blank(row[2]).lower(), EntityType.ORGANISATION)
@@ -243,8 +244,9 @@ def load_ofac(sdn: Path, alt: Path | None = None, version: str | None = None,
                                         birth_dates=births, listing_reason=remarks)))
     orphans = [a for ent, found in aliases.items() if ent not in first_rows for a in found.values()]
     if orphans:
-        problems.append(f"{alt}: {len(orphans)} alternate names belong to entities the SDN file does not hold "
-                        f"(first: row {min(n for n, _ in orphans)}); are the two files of the same date?")
+        problems.append(Problem.at(f"{len(orphans)} alternate names belong to entities the SDN file does not hold "
+                                   f"(first: row {min(n for n, _ in orphans)}); are the two files of the same date?",
+                                   file=str(alt)))
     return _finish("OFAC SDN", version, sdn, encoding, records, n_records=n_rows, problems=problems,
                    dropped=dropped, duplicates=repeats)
 
@@ -265,7 +267,8 @@ def load_un(path: Path, max_bytes: int = MAX_LIST_BYTES) -> ScreeningList:
     declared = re.match(rb"<\?xml[^>]*encoding=[\"']([\w.-]+)", data.lstrip(b"\xef\xbb\xbf"))
     encoding = declared.group(1).decode().lower() if declared else "utf-8"
     version = (root.get("dateGenerated") or "")[:10]
-    records, problems = [], []
+    records: list[tuple[int, ListedEntity]] = []
+    problems: list[Problem] = []
     n_records = dropped = 0
     for tag, kind in (("INDIVIDUALS/INDIVIDUAL", EntityType.PERSON), ("ENTITIES/ENTITY", EntityType.ORGANISATION)):
         for n, node in enumerate(root.findall(tag), start=1):
@@ -276,7 +279,7 @@ def load_un(path: Path, max_bytes: int = MAX_LIST_BYTES) -> ScreeningList:
             reference = (node.findtext("REFERENCE_NUMBER") or node.findtext("DATAID") or "").strip()
             if not primary or not reference:
                 field = "FIRST_NAME" if not primary else "REFERENCE_NUMBER"
-                problems.append(f"{path}, {tag.split('/')[1]} {n}, field '{field}': missing")
+                problems.append(Problem.at("missing", file=str(path), row=n, field=field, unit=tag.split("/")[1]))
                 dropped += 1
                 continue
             names = [Name(text=primary)]
@@ -319,7 +322,8 @@ def load_meti(path: Path, max_bytes: int = MAX_LIST_BYTES) -> ScreeningList:
     if "Company" not in header:
         raise DataError("not METI's End User List: no 'Company or Organization' column in the first row",
                         file=str(path), row=1)
-    records, problems = [], []
+    records: list[tuple[int, ListedEntity]] = []
+    problems: list[Problem] = []
     n_records = dropped = 0
     for n, row in enumerate(rows[1:], start=2):
         cells = [str(c).strip() for c in row]
@@ -328,7 +332,7 @@ def load_meti(path: Path, max_bytes: int = MAX_LIST_BYTES) -> ScreeningList:
         n_records += 1
         if len(cells) < 3 or not cells[2] or not cells[0]:
             field = "No." if len(cells) >= 3 and cells[2] else "Company or Organization"
-            problems.append(f"{path}, row {n}, field '{field}': missing")
+            problems.append(Problem.at("missing", file=str(path), row=n, field=field))
             dropped += 1
             continue
         raw = cells[2]
@@ -367,7 +371,8 @@ def load_dpl(path: Path, max_bytes: int = MAX_LIST_BYTES) -> ScreeningList:
     if "Name" not in header:
         raise DataError("missing column 'Name'", file=str(path), row=1, field="Name")
     version = m.group(1) if (m := re.search(r"(\d{4})", path.name)) else ""
-    records, problems = [], []
+    records: list[tuple[int, ListedEntity]] = []
+    problems: list[Problem] = []
     n_records = dropped = 0
     try:
         for cells in reader:
@@ -379,12 +384,12 @@ def load_dpl(path: Path, max_bytes: int = MAX_LIST_BYTES) -> ScreeningList:
                 raise DataError(f"{len(cells)} of the header's {len(header)} fields: the row is cut short",
                                 file=str(path), row=n)
             if len(cells) > len(header):
-                problems.append(f"{path}, row {n}: {len(cells)} fields, the header has {len(header)}; "
-                                "the extra fields are ignored")
+                problems.append(Problem.at(f"{len(cells)} fields, the header has {len(header)}; the extra fields are "
+                                           "ignored", file=str(path), row=n, severity="warning"))
             row = dict(zip(header, cells, strict=False))
             name = row["Name"].strip()
             if not name:
-                problems.append(f"{path}, row {n}, field 'Name': missing")
+                problems.append(Problem.at("missing", file=str(path), row=n, field="Name"))
                 dropped += 1
                 continue
             country = (row.get("Country") or "").strip()
@@ -427,7 +432,8 @@ def load_ftm(path: Path, list_name: str = "FollowTheMoney entities",
     other relations) are skipped by design. The version is the date of the newest ``last_change``."""
     text, encoding = decode_text(path, read_bytes(path, max_bytes))
     lines = text.splitlines()
-    records, problems = [], []
+    records: list[tuple[int, ListedEntity]] = []
+    problems: list[Problem] = []
     n_records = dropped = skipped = 0
     sanctions: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))  # entity: programmes, reasons
     newest = ""  # the version: the date of the newest change the records carry (FtM's last_change)
@@ -440,15 +446,15 @@ def load_ftm(path: Path, list_name: str = "FollowTheMoney entities",
         except json.JSONDecodeError as exc:
             if n == len(lines) and not text.endswith("\n"):
                 raise DataError(f"the last line is cut short ({exc.msg})", file=str(path), row=n) from None
-            problems.append(f"{path}, row {n}, field 'json': {exc.msg}")
+            problems.append(Problem.at(exc.msg, file=str(path), row=n, field="json"))
             dropped += 1
             continue
         except RecursionError:
-            problems.append(f"{path}, row {n}, field 'json': nested too deeply")
+            problems.append(Problem.at("nested too deeply", file=str(path), row=n, field="json"))
             dropped += 1
             continue
         if not isinstance(doc, dict):
-            problems.append(f"{path}, row {n}: a JSON {type(doc).__name__}, not an entity object")
+            problems.append(Problem.at(f"a JSON {type(doc).__name__}, not an entity object", file=str(path), row=n))
             dropped += 1
             continue
         changed = doc.get("last_change")
@@ -466,7 +472,7 @@ def load_ftm(path: Path, list_name: str = "FollowTheMoney entities",
             births = _strings(props, "birthDate")
             genders = _strings(props, "gender")
         except TypeError as exc:
-            problems.append(f"{path}, row {n}, field '{exc}': not a list of strings")
+            problems.append(Problem.at("not a list of strings", file=str(path), row=n, field=str(exc)))
             dropped += 1
             continue
         if schema == "Sanction":
@@ -479,13 +485,13 @@ def load_ftm(path: Path, list_name: str = "FollowTheMoney entities",
                 problems.append(f"{path}, row {n}, field '{exc}': not a list of strings")
         if not all_names and not aliases:
             if schema in _FTM_TYPES:
-                problems.append(f"{path}, row {n}, field 'name': missing")
+                problems.append(Problem.at("missing", file=str(path), row=n, field="name"))
                 dropped += 1
             else:
                 skipped += 1  # relationship records (sanctions, ownership) carry no names
             continue
         if not isinstance(entity_id, str | int) or not str(entity_id).strip():
-            problems.append(f"{path}, row {n}, field 'id': missing")
+            problems.append(Problem.at("missing", file=str(path), row=n, field="id"))
             dropped += 1
             continue
         names = [Name(text=t) for t in all_names[:1]]

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz.distance import OSA, Levenshtein
 
+from pinchpoint.errors import NotFoundError
 from pinchpoint.results import ResultTable
 from pinchpoint.screening.model import EntityType, ListedEntity, ScreeningList
 from pinchpoint.screening.normalize import FORM_PHRASE_WORDS, LEGAL_FORMS, analyse
@@ -40,6 +41,7 @@ from pinchpoint.screening.scripts import (
     Skeleton,
     abjad_skeletons,
     is_abjad,
+    japanese_fallback,
     latin_readings,
     skeleton_parts,
     vowel_letters_disagree,
@@ -463,7 +465,9 @@ def check_list_names(names: Sequence[str] | None, known: Sequence[str]) -> None:
             close = [k for k in known if name.strip().casefold() in k.casefold()] or \
                 difflib.get_close_matches(name, known, n=1, cutoff=0.4)
             hint = f"did you mean {close[0]!r}? " if close and name.strip() else ""
-            raise KeyError(f"no list {name!r} is loaded; {hint}loaded: {', '.join(known) or 'none'}")
+            raise NotFoundError(f"no list {name!r} is loaded; {hint}loaded: {', '.join(known) or 'none'}",
+                                suggestions=close[:1] if name.strip() else [], what="restricted-party list",
+                                value=name)
 
 
 _POOL_SCREENER: Screener | None = None  # the screener forked worker processes inherit
@@ -566,15 +570,14 @@ class Screener:
         check_list_names(lists, [lst.list_name for lst in self.lists])
         _check_threshold(threshold)
         if country is not None:
-            from pinchpoint.supplychain.countries import is_country_code
+            from pinchpoint.kernel.countries import is_country_code, iso3_codes
 
             code = country.strip().upper()
             if not (is_country_code(code) or any(code in e.countries for e in self.entities)):
-                from pinchpoint.supplychain.countries import _iso3
-
-                close = difflib.get_close_matches(code, list(_iso3()), n=3, cutoff=0.5)
+                close = difflib.get_close_matches(code, iso3_codes(), n=3, cutoff=0.5)
                 hint = f"; did you mean {' or '.join(close)}?" if close else ""
-                raise KeyError(f"unknown country {country!r}: give an ISO 3166 alpha-3 code{hint}")
+                raise NotFoundError(f"unknown country {country!r}: give an ISO 3166 alpha-3 code{hint}",
+                                    suggestions=close, what="country", value=country, field="country")
         types = [t.value for t in EntityType if t is not EntityType.UNKNOWN]
         if entity_type is not None and entity_type not in types:
             close = difflib.get_close_matches(entity_type, types, n=1, cutoff=0.5)
@@ -1056,6 +1059,8 @@ class Screener:
                                          meta={"lists": {lst.list_name: lst.version for lst in self.lists},
                                                **{k: v for k, v in kwargs.items() if v is not None}})
         caveats = [f"{q!r} not screened: {why}" for q in queries if (why := self.unscreenable(q)) is not None]
+        if fallback := japanese_fallback(queries):
+            caveats.append(fallback)
         if not rows:
             searched = [lst for lst in self.lists if not kwargs.get("lists") or lst.list_name in kwargs["lists"]]
             caveats.append(f"no name scored {kwargs.get('threshold', 0.8):g} or more against the "

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from pinchpoint.errors import Problem, as_problems
 
 
 class NameKind(StrEnum):
@@ -59,7 +62,13 @@ class ScreeningList(BaseModel):
     version: str
     source: str
     entities: tuple[ListedEntity, ...]
-    problems: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()  # what the loader could not read or read with a change (file, row, field)
+
+    @field_validator("problems", mode="before")
+    @classmethod
+    def _stored_problems(cls, value: Any) -> Any:
+        return as_problems(value)  # lists stored before problems were data hold them as text
+
     #: How the file was decoded: utf-8 when it is valid UTF-8, else cp1252 or latin-1 (see loaders.decode_text).
     encoding: str = ""
     #: Records read from the file. Every one is an entity, a duplicate, skipped by design (FtM relations) or

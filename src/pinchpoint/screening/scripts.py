@@ -220,13 +220,33 @@ def _long_vowel_spellings(romaji: str) -> list[str]:
     return list(dict.fromkeys([short, romaji, re.sub(r"ou$", "oh", romaji)]))
 
 
+#: What a result says when a name in Japanese script was screened without SudachiPy (the optional 'ja' extra).
+JAPANESE_FALLBACK = ("Japanese readings are off: SudachiPy and its dictionary (the 'ja' extra: pip install "
+                     "'pinchpoint[ja]') are not installed, so names in kanji or kana were matched only through "
+                     "their character-by-character transliteration (and Korean readings of hanja), which misses "
+                     "most Japanese names on the lists")
+
+
 @cache
 def _sudachi_dictionary() -> Any:
     try:
         from sudachipy import Dictionary
-    except ImportError:  # the dependency is declared; a stripped-down install only loses Japanese readings
+
+        return Dictionary(dict="core")
+    except ImportError:  # the optional 'ja' extra is not installed: Japanese readings are off, and results say so
         return None
-    return Dictionary(dict="core")
+
+
+def japanese_readings_available() -> bool:
+    """True when SudachiPy and its core dictionary (the 'ja' extra) are installed."""
+    return _sudachi_dictionary() is not None
+
+
+def japanese_fallback(queries: Sequence[str]) -> str | None:
+    """:data:`JAPANESE_FALLBACK` when a query is written in kana or kanji and Japanese readings are off."""
+    if any(_KANA.search(q) or _HAN.search(q) for q in queries) and not japanese_readings_available():
+        return JAPANESE_FALLBACK
+    return None
 
 
 _THREAD = threading.local()

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from pinchpoint.errors import DataError, Location, Problem
+from pinchpoint.kernel.countries import country_name, normalise_country
 from pinchpoint.stress.network import StressNetwork, peak_loss
 from pinchpoint.stress.scenario import CapacityLoss, DemandSurge, ExportBan, Scenario
-from pinchpoint.supplychain.countries import country_name, normalise_country
 from pinchpoint.supplychain.model import InputKind, ProviderKind
 from pinchpoint.supplychain.suggest import did_you_mean, label
 from pinchpoint.yamlio import also

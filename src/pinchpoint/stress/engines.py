@@ -131,8 +131,8 @@ def run_tts(net: StressNetwork, scenario: Scenario, target: str | None = None, h
 def _scenario_pairs(net: StressNetwork, scenario: Scenario) -> set[tuple[int, int]]:
     """(country column, input) pairs of the compiled chain whose supply a supply shock of the scenario cuts; an
     organisation's cut is counted against its home country."""
+    from pinchpoint.kernel.countries import normalise_country
     from pinchpoint.stress.scenario import CapacityLoss
-    from pinchpoint.supplychain.countries import normalise_country
 
     cc = net.compiled
     pairs: set[tuple[int, int]] = set()

@@ -13,8 +13,8 @@ from numpy.typing import NDArray
 
 from pinchpoint.analysis.exposure import CompiledChain, compile_chain, upstream
 from pinchpoint.errors import DataError, NotFoundError
+from pinchpoint.kernel.countries import normalise_country
 from pinchpoint.stress.scenario import CapacityLoss, DemandSurge, ExportBan, Scenario
-from pinchpoint.supplychain.countries import normalise_country
 from pinchpoint.supplychain.model import InputKind, Level, ProviderKind, RelationKind, SupplyChain
 from pinchpoint.supplychain.shares import normalised, select_shares
 from pinchpoint.supplychain.suggest import closest, did_you_mean

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pinchpoint.kernel.countries import country_name, normalise_country
 from pinchpoint.reports import Report, line_chart
 from pinchpoint.results.table import write_table
 from pinchpoint.stress.engines import DynamicResult
 from pinchpoint.stress.scenario import CapacityLoss, DemandSurge, ExportBan, Scenario, _Shock
-from pinchpoint.supplychain.countries import country_name, normalise_country
 from pinchpoint.supplychain.model import SupplyChain
 
 #: What each summary column means, in the words of docs/stress.md.

@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from pinchpoint.errors import DataError
-from pinchpoint.supplychain.countries import normalise_country
+from pinchpoint.kernel.countries import normalise_country
 from pinchpoint.supplychain.csvio import build_record, cycle_in, first_message, parse_float, parse_int, read_rows
 from pinchpoint.supplychain.model import (
     Finding,

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from pinchpoint.supplychain.countries import is_country_code, is_pseudo_region
+from pinchpoint.kernel.countries import is_country_code, is_pseudo_region
 
 
 class InputKind(StrEnum):

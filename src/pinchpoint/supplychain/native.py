@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pinchpoint.errors import DataError
-from pinchpoint.supplychain.countries import normalise_country
+from pinchpoint.kernel.countries import normalise_country
 from pinchpoint.supplychain.csvio import build_record, cycle_in, first_message, parse_float, parse_int, read_rows
 from pinchpoint.supplychain.model import (
     Input,
@@ -217,7 +217,7 @@ def _assemble(path: Path, meta: dict[str, Any], sections: dict[str, list[Row]], 
                 raise DataError(f"unknown provider {ref!r} (declare organisations under 'providers'; "
                                 "countries are ISO3 codes)", file=f, row=line, field="provider")
             if code not in providers:
-                from pinchpoint.supplychain.countries import country_name
+                from pinchpoint.kernel.countries import country_name
 
                 providers[code] = Provider(id=code, name=country_name(code), kind=ProviderKind.COUNTRY)
             ref = code

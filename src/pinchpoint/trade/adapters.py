@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from pinchpoint.errors import DataError
-from pinchpoint.trade.countries import from_m49, from_name, known_code, unknown_code_message
+from pinchpoint.kernel.countries import BACI_CODES as BACI_SPECIAL
+from pinchpoint.kernel.countries import from_m49, from_name, known_code, unknown_code_message
 from pinchpoint.trade.rates import Rates, fill_usd
 from pinchpoint.trade.table import Progress, TradeFrame
 
@@ -297,8 +298,6 @@ def _baci_codes(folder: Path) -> dict[str, str]:
     return codes
 
 
-# BACI's non-ISO codes: 490 "Other Asia, nes" is Taiwan (the UN convention); the others are groups.
-BACI_SPECIAL = {"S19": "TWN", "R20": "NES_EFTA", "ZA1": "NES_SACU"}
 _BACI_LAYOUTS = {"raw": ("t", "i", "j", "k", "v", "q"), "extract": ("i", "j", "cmd", "value")}
 
 

@@ -25,14 +25,23 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pinchpoint.kernel.countries import (
+    aggregate_sql,
+    check_country,
+    did_you_mean,
+    group_members,
+    is_aggregate,
+    is_pseudo_region,
+)
 from pinchpoint.results import ResultTable
-from pinchpoint.supplychain.countries import is_pseudo_region
 from pinchpoint.trade.codes import CodeList, cover, resolve_levels
-from pinchpoint.trade.countries import aggregate_sql, check_country, did_you_mean, is_aggregate
 from pinchpoint.trade.query import NoRowsError, held, listing
 from pinchpoint.trade.table import sql_list
 
-DEFAULT_HUBS = ("ARM", "GEO", "KAZ", "KGZ", "UZB", "TUR", "ARE")
+#: Hubs scanned unless others are given: the group RUSSIA_HUBS (kernel/data/country_groups.yaml, with its sources)
+DEFAULT_HUBS = group_members("RUSSIA_HUBS")
+#: Supplier groups of a backfill unless others are given: group label -> group name in the country vocabulary
+BACKFILL_GROUPS = {"china": "CHN+HKG+MAC", "g7": "G7", "eu27": "EU27_2020"}
 
 
 def _frequency(event: str) -> str:
@@ -271,7 +280,7 @@ def backfill(rel: Any, *, target: str = "RUS", codes: CodeList | None = None,
     heading never with the CN8 lines under it); sources are kept apart.
     """
     check_country(target, "target")
-    groups = groups or {"china": ("CHN", "HKG", "MAC")}
+    groups = groups or {"china": group_members("CHN+HKG+MAC")}
     rows: list[dict[str, Any]] = []
     caveats: list[str] = []
     empty: dict[str, str] = {}

@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
+from pinchpoint.kernel.countries import aggregate_sql, check_country, is_aggregate
 from pinchpoint.results import ResultTable
 from pinchpoint.trade.codes import CodeList
-from pinchpoint.trade.countries import aggregate_sql, check_country, is_aggregate
 from pinchpoint.trade.query import (
     NoRowsError,
     built_caveat,

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pinchpoint.errors import WorkspaceError
+from pinchpoint.kernel.countries import check_country, did_you_mean, group_members
 from pinchpoint.trade.codes import CodeLevels, resolve_levels
-from pinchpoint.trade.countries import check_country, did_you_mean, group_members
 from pinchpoint.trade.table import sql_list
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
+from pinchpoint.kernel.countries import country_name
 from pinchpoint.reports import Report, choropleth, line_chart
 from pinchpoint.results import ResultTable
 from pinchpoint.results.table import write_table
-from pinchpoint.supplychain.countries import country_name
 
 
 def _pct(row: dict[str, object]) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pinchpoint.errors import import_extra
-from pinchpoint.trade.countries import AGGREGATES
+from pinchpoint.kernel.countries import AGGREGATES
 
 
 def _ensure_java() -> None:

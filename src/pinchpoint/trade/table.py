@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pinchpoint.errors import Location, Severity
+from pinchpoint.errors import Problem as KernelProblem
 from pinchpoint.progress import ProgressCallback
 
 COLUMNS = ("period", "frequency", "reporter", "partner", "flow", "classification", "revision", "product",
@@ -33,8 +35,11 @@ _NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[+-]?\d+)?(?![\w])", re.IGNO
 
 
 class Problem(str):
-    """A record kept out: ``file, row N, field 'x': reason`` (a string, so it prints as it always did), with the
-    parts as attributes and ``records``, how many records it stands for (a spreadsheet row's confidential months)."""
+    """A record kept out (severity "error") or counted once (a duplicate: "warning"): the kernel's
+    :class:`pinchpoint.errors.Problem` fields (``location``, ``message``, ``severity``; ``file``, ``row``,
+    ``field``) plus ``records``, how many records it stands for (a spreadsheet row's confidential months), and
+    ``kind``, its reason without particulars. It is also the text ``file, row N, field 'x': reason``, so it prints
+    as it always did; :meth:`as_problem` gives the plain kernel record."""
 
     file: str
     row: int
@@ -42,14 +47,30 @@ class Problem(str):
     reason: str
     records: int
     kind: str
+    severity: Severity
 
     def __new__(cls, file: str, row: int, field_name: str, reason: str, count: int = 1,
-                kind: str | None = None) -> Problem:
+                kind: str | None = None, severity: Severity = "error") -> Problem:
         self = super().__new__(cls, f"{file}, row {row}, field '{field_name}': {reason}")
         self.file, self.row, self.field, self.reason, self.records = file, row, field_name, reason, count
+        self.severity = severity
         # the reason without its particulars (quoted values, numbers), to group problems of one kind
         self.kind = kind or _NUMBER.sub("N", _QUOTED.sub("'…'", reason))
         return self
+
+    @property
+    def location(self) -> Location:
+        return Location(self.file, self.row, self.field)
+
+    @property
+    def message(self) -> str:
+        return self.reason
+
+    def as_problem(self) -> KernelProblem:
+        return KernelProblem(self.location, self.reason, self.severity)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.as_problem().to_dict(), "records": self.records, "kind": self.kind}
 
 
 @dataclass
@@ -87,8 +108,8 @@ class TradeFrame:
         return self.rows_kept if self.rows_kept is not None else len(self)
 
     def problem(self, file: str, row: int, field_name: str, message: str, count: int = 1,
-                kind: str | None = None) -> None:
-        self.problems.append(Problem(file, row, field_name, message, count, kind))
+                kind: str | None = None, severity: Severity = "error") -> None:
+        self.problems.append(Problem(file, row, field_name, message, count, kind, severity))
 
     def is_repeat(self, key: tuple[str, ...], file: str, row: int, field_name: str, value: Any = None) -> bool:
         """True (and reported) when a flow with this key was read before: counted once, never twice.
@@ -119,7 +140,7 @@ class TradeFrame:
                          f"({', '.join(key)}): {value} here, {first_value} there; neither kept", kind=conflict)
             return True
         self.problem(file, row, field_name, f"duplicate of a row in {first_name}: counted once",
-                     kind="duplicate of a row already read: counted once")
+                     kind="duplicate of a row already read: counted once", severity="warning")
         return True
 
     def _take_back(self, position: int) -> None:

@@ -1,4 +1,6 @@
-"""The supply-chain domain: model, loaders, share selection and data-quality checks."""
+"""The supply-chain domain: the immutable model, loaders (ETO both vintages, native YAML/CSV, the built-in
+dataset in ``supplychain/builtin``), share selection, closest-id suggestions and data-quality findings. Country
+codes come from :mod:`pinchpoint.kernel.countries`."""
 
 from pinchpoint.supplychain.load import load_chain
 from pinchpoint.supplychain.model import (

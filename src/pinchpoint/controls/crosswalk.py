@@ -26,7 +26,7 @@ import numpy as np
 from pinchpoint.controls.loaders import read_csv_records
 from pinchpoint.controls.model import ControlEntry, ControlList, Jurisdiction
 from pinchpoint.controls.search import ControlIndex, tokens
-from pinchpoint.errors import DataError
+from pinchpoint.errors import BadArgumentError, DataError
 from pinchpoint.results import ResultTable
 
 CROSSWALK_COLUMNS = ("from_jurisdiction", "from_code", "to_jurisdiction", "to_code", "relation", "confidence",
@@ -181,7 +181,8 @@ def crosswalk(lists: Sequence[ControlList], source: str, target: str,
     source = check_jurisdiction(source, loaded)
     target = check_jurisdiction(target, loaded)
     if source == target:
-        raise ValueError("--from and --to must name two different jurisdictions")
+        raise BadArgumentError(f"the crosswalk's source and target must be two different jurisdictions, not "
+                               f"{source} twice", parameter="target")
     if source == "JP":
         table = curated_jp(Jurisdiction(target))
     elif target == "JP":

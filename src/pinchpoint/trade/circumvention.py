@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pinchpoint.errors import BadArgumentError
 from pinchpoint.kernel.countries import (
     aggregate_sql,
     check_country,
@@ -65,7 +66,8 @@ def _one_source(rel: Any, what: str) -> None:
     """Sources report the same flows (and in different currencies): adding them would double-count."""
     sources = held(rel, "source")
     if len(sources) > 1:
-        raise ValueError(f"{what} reads one source at a time; the data holds {', '.join(sources)} (give --source)")
+        raise BadArgumentError(f"{what} reads one source at a time; the data holds {', '.join(sources)} (name one "
+                               "source)", parameter="source")
 
 
 def _listed_filter(rel: Any, codes: CodeList | None) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pinchpoint.errors import WorkspaceError
+from pinchpoint.errors import BadArgumentError, WorkspaceError
 from pinchpoint.kernel.countries import check_country, did_you_mean, group_members
 from pinchpoint.trade.codes import CodeLevels, resolve_levels
 from pinchpoint.trade.table import sql_list
@@ -52,7 +52,8 @@ def check_codes(codes: Sequence[str]) -> list[str]:
     out = []
     for code in codes:
         if not re.fullmatch(r"\d{2,10}|TOTAL", code):
-            raise ValueError(f"not a product code: {code!r} (give HS/CN digits such as 8471 or 847130, or TOTAL)")
+            raise BadArgumentError(f"not a product code: {code!r} (give HS/CN digits such as 8471 or 847130, or "
+                                   "TOTAL)", parameter="codes")
         out.append(code)
     return out
 

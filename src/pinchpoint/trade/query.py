@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pinchpoint.errors import BadArgumentError, WorkspaceError
-from pinchpoint.kernel.countries import check_country, did_you_mean, group_members
+from pinchpoint.kernel.countries import AGGREGATES, check_country, did_you_mean, group_members
 from pinchpoint.trade.codes import CodeLevels, resolve_levels
 from pinchpoint.trade.table import sql_list
 
@@ -81,12 +81,14 @@ class Countries:
 
 def resolve_countries(requested: Sequence[str], held_codes: Sequence[str], role: str) -> Countries:
     """Each requested code as the source holds it: its own rows, or, for a group such as EU27_2020 that the source
-    does not hold as a row, the rows of its members (``country_groups.tsv``). Unknown codes are errors."""
+    does not hold as a row, the rows of its members (``kernel/data/country_groups.yaml``). Unknown codes are
+    errors."""
     out = Countries()
     held_set = set(held_codes)
     for code in requested:
         check_country(code, role)
-        members = group_members(code)
+        # only a trade aggregate with a fixed membership (EU27_2020, EU28) is built from its members' rows
+        members = group_members(code) if code in AGGREGATES else ()
         if code in held_set:
             out.actual[code] = (code,)
         elif members and held_set & set(members):

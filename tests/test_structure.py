@@ -29,6 +29,9 @@ LAYERS: dict[str, tuple[str, str]] = {
     "supplychain": ("shared", "the supply-chain model the analyses, stress tests and reports read"),
     "analysis": ("shared", "analyses over the supply-chain model that stress tests and trade reuse"),
     "reports": ("shared", "HTML reports, charts and maps any capability draws with"),
+    "sources": ("shared", "the format registry: capabilities register their readers in it by name (module:attribute "
+                          "strings it imports only when asked), so it imports none of them"),
+    "accounts": ("shared", "users, organisations, sharing and the audit trail: the access rules every interface obeys"),
     "trade": ("capability", "trade flows"),
     "screening": ("capability", "restricted-party screening"),
     "controls": ("capability", "export-control lists"),
@@ -36,15 +39,17 @@ LAYERS: dict[str, tuple[str, str]] = {
     "trends": ("capability", "indicator trends"),
     "plan": ("capability", "planning"),
     "planning": ("capability", "planning"),
-    "sources": ("interface", "the format registry: it registers every capability's readers"),
     "session": ("interface", "one object per user holding what the capabilities build, one method per use case"),
     "cli": ("interface", "the command line: parse, call, present"),
     "api": ("interface", "the HTTP API: parse, call, present"),
     "web": ("interface", "the web workbench"),
 }
 
-# Real exceptions to the layer rules, each with its reason: (importing module, imported module) -> why.
-EXCEPTIONS: dict[tuple[str, str], str] = {}
+# Real exceptions to the layer rules, each with its reason: (importing package, imported package) -> why.
+EXCEPTIONS: dict[tuple[str, str], str] = {
+    ("planning", "stress"): "a plan is scored against the stress tests it mitigates: it builds on stress's scenarios "
+                            "and compiled network, the one model of what a shock removes",
+}
 
 
 def modules() -> dict[str, Path]:
@@ -156,7 +161,7 @@ def layer_violations(edges: dict[str, set[str]]) -> list[str]:
         role = LAYERS.get(top(module), ("interface", ""))[0]
         for target in sorted(targets):
             target_role = LAYERS.get(top(target), ("interface", ""))[0]
-            if role == "interface" or top(module) == top(target) or (module, target) in EXCEPTIONS:
+            if role == "interface" or top(module) == top(target) or (top(module), top(target)) in EXCEPTIONS:
                 continue
             if target_role in ("capability", "interface"):
                 wrong.append(f"{module} ({role}) imports {target} ({target_role})")

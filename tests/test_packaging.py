@@ -1,7 +1,8 @@
 """The built wheel holds every data file: it is built offline, unpacked, and each capability runs from that copy.
 
-A file left out of the package data (as ``controls/data/jp_crosswalk.csv`` once was) works in the checkout and
-fails on every installed copy; only a run from the wheel itself shows it.
+A file left out of the package data (as ``controls/data/jp_crosswalk.csv`` once was: csv was not listed, so
+``controls crosswalk --from JP`` failed on every installed copy) works in the checkout; only the wheel shows it.
+(This replaces ``tests/controls/test_packaging.py``, which checked the file list only.)
 """
 
 from __future__ import annotations

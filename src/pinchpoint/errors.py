@@ -31,6 +31,9 @@ class PinchpointError(Exception):
 
     #: a short machine-readable name of the kind of error (the API's ``error`` field)
     kind = "error"
+    #: the library parameter that would change the outcome (``force``, ``max_bytes``...), so an interface can name
+    #: its own option for it; the message itself names none
+    option: str | None = None
 
     @property
     def problems(self) -> list[Problem]:
@@ -118,7 +121,9 @@ class DataError(PinchpointError):
     kind = "data"
 
     def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
-                 field: str | None = None, problems: Sequence[Problem] = (), unit: str = "row") -> None:
+                 field: str | None = None, problems: Sequence[Problem] = (), unit: str = "row",
+                 option: str | None = None) -> None:
+        self.option = option
         self.location = Location(file, row, field, unit)
         self.problem = message
         self._problems = list(problems) or [Problem(self.location, message)]
@@ -194,8 +199,9 @@ class WorkspaceError(PinchpointError):
 
     kind = "workspace"
 
-    def __init__(self, message: str, *, what: str = "") -> None:
+    def __init__(self, message: str, *, what: str = "", option: str | None = None) -> None:
         self.what = what
+        self.option = option
         super().__init__(message)
 
 

@@ -212,7 +212,7 @@ def year_caveat(cc: CompiledChain, nodes: list[int], year: int | None) -> list[s
     if covered == len(nodes):
         return []
     return [f"Only {covered} of the {len(nodes)} inputs from the target down have shares (own or inherited) in "
-            f"{year}; the other {len(nodes) - covered} count as unaffected by any provider's loss. Without --year, "
+            f"{year}; the other {len(nodes) - covered} count as unaffected by any provider's loss. Without a year, "
             "each input's latest year is used."]
 
 

@@ -38,13 +38,20 @@ HINTS: dict[str, str] = {
 }
 
 
+# The CLI option for a library parameter an error says would change the outcome (PinchpointError.option)
+OPTIONS: dict[str, str] = {"force": "--force", "max_bytes": "--max-mb"}
+
+
 def error_message(exc: BaseException) -> str:
-    """The one line the CLI prints for a user error, with the CLI's own hint for what is missing."""
-    from pinchpoint.errors import NotFoundError, WorkspaceError
+    """The one line the CLI prints for a user error, with the CLI's own hint for what is missing or which option
+    changes the outcome."""
+    from pinchpoint.errors import NotFoundError, PinchpointError, WorkspaceError
 
     message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
     what = getattr(exc, "what", "") if isinstance(exc, NotFoundError | WorkspaceError) else ""
     hint = HINTS.get(what)
+    if isinstance(exc, PinchpointError) and exc.option in OPTIONS:
+        hint = f"{OPTIONS[exc.option]} does that"
     return f"{message} ({hint})" if hint and hint not in message else message
 
 

@@ -455,7 +455,7 @@ def chpl_controls(chpl_path: Path, lists: Sequence[ControlList], per_code: int =
                          "strength": "no mapping",
                          "reason": f"no candidate reaches similarity {CHPL_MIN_SCORE} and names the goods "
                                    f"({', '.join(goods)}); {len(weak)} leads to verify"
-                                   + ("" if leads else " (shown with --leads)")})
+                                   + ("" if leads else " (leads not shown)")})
     table = ResultTable.from_records(
         "chpl_controls", rows, CHPL_COLUMNS,
         meta={"analysis": "CHPL to control entries", "method": "TF-IDF text match, goods named",
@@ -465,4 +465,4 @@ def chpl_controls(chpl_path: Path, lists: Sequence[ControlList], per_code: int =
     return table.with_caveats(
         f"HS descriptions name goods, not control parameters: a 'mapping' (score >= {CHPL_MIN_SCORE} and naming "
         f"the goods) is a candidate for an analyst, not a classification; {n_strong} mappings, {n_leads} weaker "
-        f"leads ({'shown' if leads else 'not shown; --leads shows them'}).")
+        f"leads ({'shown' if leads else 'not shown'}).")

@@ -153,8 +153,8 @@ def store_lists(ws: Workspace, control_lists: Sequence[ControlList], *, force: b
             previous = _previous(ws, control_list)  # sees the versions stored earlier in this call
             reasons = check_version(control_list, previous, today, origins[n] if n < len(origins) else "")
             if reasons and not force:
-                raise WorkspaceError("refused: " + "; ".join(reasons) +
-                                     " (nothing stored; --force stores it anyway)")
+                raise WorkspaceError("refused: " + "; ".join(reasons) + " (nothing stored; forcing it stores it "
+                                     "anyway)", option="force")
             changes: dict[str, list[str]] = {"added": [], "removed": [], "changed": []}
             if previous is not None:
                 for r in diff_versions(previous, control_list).rows:

@@ -46,7 +46,7 @@ def read_bytes(path: Path, max_bytes: int = MAX_LIST_BYTES) -> bytes:
             raise DataError("is a folder, not a list file", file=str(path))
         if size > max_bytes:
             raise DataError(f"{size:,} bytes is over the {max_bytes:,}-byte cap for a list file "
-                            "(raise it with --max-mb if the file is right)", file=str(path))
+                            "(raise the cap if the file is right)", file=str(path), option="max_bytes")
         with path.open("rb") as fh:
             data = fh.read(max_bytes + 1)
     except OSError as exc:
@@ -60,7 +60,7 @@ def read_bytes(path: Path, max_bytes: int = MAX_LIST_BYTES) -> bytes:
                 out += chunk
                 if len(out) > max_bytes:
                     raise DataError(f"uncompressed size is over the {max_bytes:,}-byte cap for a list file "
-                                    "(raise it with --max-mb if the file is right)", file=str(path))
+                                    "(raise the cap if the file is right)", file=str(path), option="max_bytes")
     except EOFError:
         raise DataError(f"gzip file is cut short: it ends after {len(out):,} uncompressed bytes",
                         file=str(path), row=out.count(b"\n") + 1) from None

@@ -73,7 +73,9 @@ def _items(ws: Workspace) -> Items:
 
 
 class ListRefused(PinchpointError):
-    """A new list version that looks wrong (empty, most entities gone, dated in the future)."""
+    """A new list version that looks wrong (empty, most entities gone, dated in the future); ``force`` loads it."""
+
+    option = "force"
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,8 @@ def store_list(ws: Workspace, screening_list: ScreeningList, *, force: bool = Fa
                           len(screening_list.entities), stored=False)
     reasons = check_update(change, previous, screening_list, today)
     if reasons and not force:
-        raise ListRefused(f"not loaded: {'; '.join(reasons)} (the loaded version stays; --force loads it anyway)")
+        raise ListRefused(f"not loaded: {'; '.join(reasons)} (the loaded version stays; forcing the load loads it "
+                          "anyway)")
     with ws.transaction():
         items.delete(screening_list.list_name)  # one current version per list
         items.put(screening_list.list_name, payload, source=screening_list.source, meta={

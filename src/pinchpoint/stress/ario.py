@@ -41,10 +41,10 @@ FloatArray = NDArray[np.float64]
 Progress = Callable[[int, int], None]
 
 #: pymrio is GPL-licensed, so no pinchpoint extra installs it: the user does, knowingly.
-PYMRIO_MISSING = ("--mrio pymrio:test reads the test table bundled with pymrio, which is not installed. pymrio is "
+PYMRIO_MISSING = ("the table 'pymrio:test' is the test table bundled with pymrio, which is not installed. pymrio is "
                   "GPL-licensed, so pinchpoint does not depend on it and no pinchpoint extra installs it: install it "
-                  "yourself (pip install pymrio), or give --mrio a folder holding Z.txt and Y.txt in pymrio's text "
-                  "layout (read without pymrio)")
+                  "yourself (pip install pymrio), or give a folder holding Z.txt and Y.txt in pymrio's text layout "
+                  "(read without pymrio)")
 
 
 @dataclass(frozen=True)

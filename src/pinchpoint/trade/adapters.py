@@ -789,5 +789,5 @@ def read(fmt: str, paths: Iterable[str | Path], rates: Rates | None = None,
     missing = fill_usd(frame, rates)
     if missing:
         frame.notes.append(f"{missing} euro rows have no USD rate for their period: value_usd left empty "
-                           "(give --rates with the months or years)")
+                           "(give a rates table with the months or years)")
     return frame

@@ -156,7 +156,7 @@ def _growth_in(rel: Any, source: str, reporters: list[str], partners: list[str],
     notes += [f"partner {p}: no rows in {source} (unknown, not zero)" for p in parts.absent]
     levels = levels_for(rel, codes or ["TOTAL"])
     if not levels.products:
-        what = ", ".join(codes) or "TOTAL (total trade; give --codes for a source of product lines)"
+        what = ", ".join(codes) or "TOTAL (total trade; name product codes for a source of product lines)"
         products = held(rel, "product")
         hint = "" if not codes else closest_codes(codes[0], products)
         reason = "; ".join(levels.describe())

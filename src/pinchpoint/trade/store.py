@@ -171,9 +171,9 @@ def _keep_one_row_per_flow(ws: Workspace, frame: TradeFrame, replace: bool) -> l
             what = f"value {new:g} where the store holds {old:g}" if new != old else \
                 f"quantity {new_q} where the store holds {old_q}"
             frame.problem(file, row, "value" if new != old else "quantity",
-                          f"a revision: {what} (version {version}); kept the stored value (import with --replace "
-                          "to take the revision)",
-                          kind="a revision of a stored flow: kept the stored value (--replace takes the revision)")
+                          f"a revision: {what} (version {version}); kept the stored value (importing with replace "
+                          "takes the revision)",
+                          kind="a revision of a stored flow: kept the stored value (replace takes the revision)")
     ws.con.execute(f"DELETE FROM _trade_new WHERE ({_KEY}) IN (SELECT ({_KEY}) FROM _trade_revised "
                    f"WHERE NOT differs OR NOT {replace})")
     if not replace or not frame.replaced:

@@ -11,6 +11,7 @@ from pinchpoint.cli.common import (
     FormatOpt,
     OutputOpt,
     WorkspaceOpt,
+    error_message,
     friendly_errors,
     open_workspace,
     say_waiting,
@@ -151,7 +152,7 @@ def register(app: typer.Typer) -> None:
                 with open_workspace(workspace) as ws:
                     change = store_list(ws, sl, force=force)
             except PinchpointError as exc:
-                typer.echo(f"error: {exc}", err=True)
+                typer.echo(f"error: {error_message(exc)}", err=True)
                 failed += 1
                 continue
             typer.echo(f"{sl.list_name} {sl.version}: {change.summary()}; {len(sl.entities)} entities, "

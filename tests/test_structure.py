@@ -2,7 +2,8 @@
 capability importing another capability except through the shared layers.
 
 Every import counts, also those inside functions (kept there so ``--help`` is fast): a lazy import still makes one
-module depend on the other, and a cycle through it is still a cycle.
+module depend on the other, and a cycle through it is still a cycle. Imports under ``if TYPE_CHECKING:`` do not:
+they name types for the type checker and never run.
 """
 
 from __future__ import annotations
@@ -66,7 +67,12 @@ def imports_of(name: str, path: Path, known: dict[str, Path]) -> Iterator[str]:
     """The pinchpoint modules ``name`` imports anywhere in its file (``from x import y`` counts as ``x.y`` when y is
     a module)."""
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If) and _is_type_checking(block.test)
+                   for stmt in block.body for n in ast.walk(stmt)}
+    for node in ast.walk(tree):
+        if id(node) in typing_only:  # `if TYPE_CHECKING:` imports annotations only, never at run time
+            continue
         targets: list[str] = []
         if isinstance(node, ast.Import):
             targets = [a.name for a in node.names]
@@ -80,6 +86,11 @@ def imports_of(name: str, path: Path, known: dict[str, Path]) -> Iterator[str]:
         for target in targets:
             if target in known and target != name:
                 yield target
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
 def graph() -> dict[str, set[str]]:

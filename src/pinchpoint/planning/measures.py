@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from pinchpoint.errors import DataError
-from pinchpoint.supplychain.countries import is_country_code, normalise_country
+from pinchpoint.kernel.countries import is_country_code, normalise_country
 
 MEASURE_COLUMNS = ("id", "kind", "input", "country", "capacity", "days", "cost", "annual_cost", "lead_time_years",
                    "source")
@@ -109,7 +109,7 @@ def measure_from_record(rec: dict[str, Any], *, file: str, row: int) -> Measure:
     if country_text:
         code = normalise_country(country_text)
         if code is None or not is_country_code(code):
-            from pinchpoint.supplychain.countries import _iso3
+            from pinchpoint.kernel.countries import _iso3
             from pinchpoint.supplychain.suggest import did_you_mean
 
             raise DataError(f"unknown country {country_text!r}: "

@@ -27,10 +27,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pinchpoint.errors import DataError
+from pinchpoint.kernel.countries import normalise_country
 from pinchpoint.planning.measures import Measure, MeasureKind
 from pinchpoint.stress.network import FloatArray, StressNetwork, peak_loss
 from pinchpoint.stress.scenario import CapacityLoss, DemandSurge, ExportBan, Parameters, Scenario
-from pinchpoint.supplychain.countries import normalise_country
 from pinchpoint.supplychain.model import RelationKind
 from pinchpoint.supplychain.suggest import did_you_mean
 
@@ -190,7 +190,7 @@ def build_problem(net: StressNetwork, measures: Sequence[Measure], *, objective:
         for c in coalition:
             code = normalise_country(c)
             if code is None:
-                from pinchpoint.supplychain.countries import _iso3
+                from pinchpoint.kernel.countries import _iso3
 
                 raise NotFoundError(f"unknown coalition country {c!r}: "
                                     + did_you_mean(c.upper(), {k: "" for k in _iso3().values()}, "ISO3 codes"),

@@ -153,8 +153,8 @@ class WebContext:
 
     def world_map(self, actor: Actor, dataset: str) -> str:
         """The overview's choropleth of the end product's dependence on each country, drawn once per version."""
+        from pinchpoint.kernel.countries import country_name
         from pinchpoint.reports.svg import choropleth
-        from pinchpoint.supplychain.countries import country_name
 
         version, _ = self.versioned_chain(actor, dataset)
         with self._lock:

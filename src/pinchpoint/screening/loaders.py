@@ -482,7 +482,8 @@ def load_ftm(path: Path, list_name: str = "FollowTheMoney entities",
                     sanctions[target][0].extend(_strings(props, "program") or _strings(props, "authority"))
                     sanctions[target][1].extend(_strings(props, "reason") or _strings(props, "summary"))
             except TypeError as exc:
-                problems.append(f"{path}, row {n}, field '{exc}': not a list of strings")
+                problems.append(Problem.at("not a list of strings (the sanction's programme or reason is not read)",
+                                           file=str(path), row=n, field=str(exc), severity="warning"))
         if not all_names and not aliases:
             if schema in _FTM_TYPES:
                 problems.append(Problem.at("missing", file=str(path), row=n, field="name"))

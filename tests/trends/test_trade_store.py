@@ -1,0 +1,89 @@
+"""Series derived from the trade store, and series kept versioned in the workspace."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from pinchpoint.errors import WorkspaceError
+from pinchpoint.trade.query import NoRowsError
+from pinchpoint.trends.readers import read_series_file
+from pinchpoint.trends.series import month_index
+from pinchpoint.trends.store import list_series, load_series, store_series
+from pinchpoint.trends.trade_series import trade_series
+from pinchpoint.workspace import Workspace
+from tests.conftest import SHARED
+
+KGZ = SHARED / "trade" / "comext-relational" / "kyrgyz_export_eurostat"
+MONTHS = {m: i for i, m in enumerate(["Jan.", "Feb.", "Mar.", "Apr.", "May.", "Jun.", "Jul.", "Aug.", "Sep.", "Oct.",
+                                      "Nov.", "Dec."], start=1)}
+
+
+@pytest.fixture(scope="module")
+def trade_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not KGZ.exists():
+        pytest.skip("comext-relational data not found")
+    from pinchpoint.trade.adapters import read
+    from pinchpoint.trade.store import import_frame
+
+    folder = tmp_path_factory.mktemp("ws")
+    with Workspace(folder) as ws:
+        import_frame(ws, read("comext-relational", [KGZ]))
+    return folder
+
+
+def _file_totals(reporter: str) -> dict[int, float]:
+    """Germany's monthly exports to Kyrgyzstan summed straight from the CSV files (each month once)."""
+    seen: dict[tuple[str, str], float] = {}
+    for f in sorted(KGZ.glob("*.csv")):
+        with f.open(encoding="utf-8", newline="") as fh:
+            for r in csv.DictReader(fh):
+                if r["REPORTER"] == reporter and r["PRODUCT"] == "Total" and r["FLOW"] == "EXPORT":
+                    seen[(r["PERIOD"], r["STAT_PROCEDURE"])] = float(r["VALUE_IN_EUR"])
+    out: dict[int, float] = {}
+    for (period, _), v in seen.items():
+        name, year = period.split()
+        out[month_index(int(year), MONTHS[name])] = out.get(month_index(int(year), MONTHS[name]), 0.0) + v
+    return out
+
+
+def test_monthly_exports_from_the_trade_store_match_the_files(trade_ws: Path) -> None:
+    with Workspace(trade_ws) as ws:
+        s = trade_series(ws, reporter="DEU", partner="KGZ")
+    expected = _file_totals("Germany (incl. German Democratic Republic 'DD' from 1991)")
+    assert s.start == min(expected) and s.end == max(expected)
+    assert len(s.values) == len(expected) == s.end - s.start + 1
+    for m, v in expected.items():
+        assert s.value_at(m) == pytest.approx(v)
+    assert s.unit == "EUR" and s.seasonal_adjustment == "NSA"
+
+
+def test_months_without_rows_are_unknown_not_zero(trade_ws: Path) -> None:
+    with Workspace(trade_ws) as ws:
+        with pytest.raises(NoRowsError, match=r"HRV -> KGZ .* no rows in \d+ month"):
+            trade_series(ws, reporter="HRV", partner="KGZ")
+        s = trade_series(ws, reporter="HRV", partner="KGZ", missing_as_zero=True)
+        assert any("counted as zero" in n for n in s.notes)
+        with pytest.raises(NoRowsError, match="partner RUS"):
+            trade_series(ws, reporter="DEU", partner="RUS")
+
+
+def test_store_keeps_versions_and_names_unknown_ids(tmp_path: Path) -> None:
+    fred = SHARED / "trends" / "us_fred_ipg3344s.csv"
+    if not fred.exists():
+        pytest.skip("trends data not found")
+    s = read_series_file(fred).check().series[0]
+    with Workspace(tmp_path) as ws:
+        first = store_series(ws, [s])
+        again = store_series(ws, [s])
+        assert first[0].created and not again[0].created and first[0].version == again[0].version
+        revised = s.replace(values=s.values * 1.01, vintage="revised")
+        store_series(ws, [revised])
+        table = list_series(ws)
+        assert table.column("versions") == [2] and table.column("vintage") == ["revised"]
+        assert list(load_series(ws, "IPG3344S").values) == list(revised.values)
+        assert list(load_series(ws, f"IPG3344S@{first[0].version}").values) == list(s.values)
+        with pytest.raises(WorkspaceError, match="did you mean IPG3344S"):
+            load_series(ws, "IPG3344")

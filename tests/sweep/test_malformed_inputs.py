@@ -59,6 +59,9 @@ READERS = [
            lambda p: ["screen", "--file", str(p), "--name-column", "full_name", "--workers", "1",
                       "--output", str(p.with_name("out.csv"))], 60,
            setup=("lists", "load", str(LISTS / "us_bis_dpl_2022.txt"))),
+    Reader("trends-fred", SHARED / "trends" / "us_fred_ipg3344s.csv", lambda p: ["trends", "import", str(p)]),
+    Reader("trends-iip", SHARED / "trends" / "jp_iip_electronic_parts_devices.csv",
+           lambda p: ["trends", "import", str(p)]),
 ]
 
 

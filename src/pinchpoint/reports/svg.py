@@ -198,3 +198,84 @@ def line_chart(series: Mapping[str, Sequence[tuple[float, float]]], *, title: st
                      f'text-anchor="middle">{escape(y_label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def time_chart(series: Mapping[str, Sequence[tuple[float, float]]], *, title: str, y_label: str = "",
+               shaded: Sequence[tuple[float, float]] = (), shaded_label: str = "",
+               band: tuple[str, Sequence[tuple[float, float, float]]] | None = None, zero_line: bool = False,
+               width: int = 720, height: int = 300) -> str:
+    """Lines over time (x in fractional years), with shaded spans (cycle contractions) and a shaded band (a
+    forecast's interval: ``(name, [(x, low, high)])``); year ticks are drawn on the x axis."""
+    right, top_m, bottom = 20, 20, 60
+    band_pts = list(band[1]) if band else []
+    xs = [p[0] for pts in series.values() for p in pts] + [b[0] for b in band_pts]
+    ys = [p[1] for pts in series.values() for p in pts] + [v for b in band_pts for v in b[1:]]
+    finite = [y for y in ys if math.isfinite(y)]
+    if not xs or not finite:
+        xs, finite = [0.0, 1.0], [0.0, 1.0]
+    x_lo, x_hi = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
+    y_lo, y_hi = min(finite), max(finite)
+    if zero_line:
+        y_lo, y_hi = min(y_lo, 0.0), max(y_hi, 0.0)
+    if y_hi <= y_lo:
+        y_hi = y_lo + 1.0
+    pad = (y_hi - y_lo) * 0.05
+    y_lo, y_hi = y_lo - pad, y_hi + pad
+    widest = max(len(_fmt(y_lo + (y_hi - y_lo) * k / 4, "")) for k in range(5))
+    left = max(60, 7 * widest + 30)
+    pw, ph = width - left - right, height - top_m - bottom
+
+    def sx(x: float) -> float:
+        return left + (x - x_lo) / (x_hi - x_lo) * pw
+
+    def sy(y: float) -> float:
+        return top_m + ph - (y - y_lo) / (y_hi - y_lo) * ph
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" class="chart time" '
+             f'aria-label="{escape(title)}" {FONT}>']
+    for a, b in shaded:
+        a, b = max(a, x_lo), min(b, x_hi)
+        if b > a:
+            parts.append(f'<rect x="{sx(a):.1f}" y="{top_m}" width="{sx(b) - sx(a):.1f}" height="{ph}" '
+                         f'fill="#e0e0e0"><title>{escape(shaded_label)}</title></rect>')
+    parts += [f'<line x1="{left}" y1="{top_m + ph}" x2="{left + pw}" y2="{top_m + ph}" stroke="#333"/>',
+              f'<line x1="{left}" y1="{top_m}" x2="{left}" y2="{top_m + ph}" stroke="#333"/>']
+    for k in range(5):
+        yv = y_lo + (y_hi - y_lo) * k / 4
+        parts.append(f'<text x="{left - 6}" y="{sy(yv) + 4:.1f}" font-size="10" text-anchor="end">'
+                     f"{escape(_fmt(yv, ''))}</text>")
+    span = x_hi - x_lo
+    step = next(s for s in (1, 2, 5, 10, 20, 50, 100) if span / s <= 12)
+    year = math.ceil(x_lo / step) * step
+    while year <= x_hi:
+        parts.append(f'<text x="{sx(year):.1f}" y="{top_m + ph + 14}" font-size="10" text-anchor="middle">'
+                     f"{int(year)}</text>")
+        year += step
+    if zero_line and y_lo < 0 < y_hi:
+        parts.append(f'<line x1="{left}" y1="{sy(0):.1f}" x2="{left + pw}" y2="{sy(0):.1f}" stroke="#888" '
+                     'stroke-dasharray="3,3"/>')
+    legend: list[tuple[str, str, bool]] = []
+    if band_pts:
+        upper = " ".join(f"{sx(x):.1f},{sy(hi):.1f}" for x, _, hi in band_pts)
+        lower = " ".join(f"{sx(x):.1f},{sy(lo):.1f}" for x, lo, _ in reversed(band_pts))
+        parts.append(f'<polygon points="{upper} {lower}" fill="#9ecae1" fill-opacity="0.6">'
+                     f"<title>{escape(band[0] if band else '')}</title></polygon>")
+        legend.append((band[0] if band else "", "#9ecae1", True))
+    for k, (name, pts) in enumerate(series.items()):
+        colour_k = PALETTE[k % len(PALETTE)]
+        coords = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in pts if math.isfinite(y))
+        parts.append(f'<polyline points="{coords}" fill="none" stroke="{colour_k}" stroke-width="1.4">'
+                     f"<title>{escape(name)}</title></polyline>")
+        legend.append((name, colour_k, False))
+    if shaded and shaded_label:
+        legend.append((shaded_label, "#e0e0e0", True))
+    for k, (name, col, _) in enumerate(legend):
+        ly = height - 30 + (k // 3) * 14
+        lx = left + (k % 3) * 220
+        parts.append(f'<rect x="{lx}" y="{ly - 8}" width="10" height="10" fill="{col}"/>'
+                     f'<text x="{lx + 14}" y="{ly + 1}" font-size="11">{escape(_shorten(name, 32))}</text>')
+    if y_label:
+        parts.append(f'<text x="12" y="{top_m + ph / 2}" font-size="11" transform="rotate(-90 12 {top_m + ph / 2})" '
+                     f'text-anchor="middle">{escape(y_label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

@@ -273,10 +273,16 @@ def read_series_file(path: str | Path, layout: str = "auto", *, meta: dict[str, 
             raise DataError(str(exc), file=label, row=1) from None
     vintage = _vintage(text)
     if layout == "estat":
-        return _read_estat(label, rows, vintage, meta or {})
-    if layout == "long":
-        return _read_long(label, rows, vintage, meta or {})
-    return _read_wide(label, rows, layout, vintage, meta or {})
+        out = _read_estat(label, rows, vintage, meta or {})
+    elif layout == "long":
+        out = _read_long(label, rows, vintage, meta or {})
+    else:
+        out = _read_wide(label, rows, layout, vintage, meta or {})
+    if "\n" in text and not text.endswith(("\n", "\r")):
+        out.problems.append(SeriesProblem(Location(label, text.count("\n") + 1, None),
+                                          "the file does not end with a line break: its last row may be cut short "
+                                          "(a download that stopped?); check its last value", "warning"))
+    return out
 
 
 def _body(label: str, rows: list[list[str]], width: int, first_line: int,

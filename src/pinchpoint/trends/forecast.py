@@ -1,0 +1,504 @@
+"""Forecasts with honest backtests: several models per series, chosen by a rolling-origin backtest.
+
+Models (all on logs when every value is positive, so growth compounds and intervals stay positive):
+
+- ``naive``: the last value (a random walk);
+- ``snaive``: the value of the same month a year before (seasonal naive);
+- ``drift``: random walk with drift (the average monthly change over the training span);
+- ``ets``: exponential smoothing with an additive damped trend, ETS(A,Ad,N), smoothing parameters chosen on a grid
+  by the sum of squared one-step errors;
+- ``arima``: ARIMA(p,1,0) with drift, p in 0..12 chosen by AIC, fitted by least squares;
+- ``theta``: the Theta method as Hyndman and Billah (2003) state it: simple exponential smoothing plus half the
+  slope of a fitted line;
+- ``combo``: the mean of ets, arima and theta (a combination, after Makridakis et al.).
+
+A series that is not seasonally adjusted is adjusted first by classical decomposition (seasonal indices of the log
+series from a centred 12-month moving average, estimated on the training data only) and the seasonal pattern is put
+back on the forecast; ``naive``, ``snaive`` and ``drift`` use the data as it is.
+
+The backtest makes a forecast at every origin (each month from ``origins_from`` to the last month but one) for
+horizons 1..H, using only data up to the origin: parameters are re-estimated every ``refit_every`` months on the data
+up to that month, and between refits each model's state is updated with the months that arrive (a filter that
+never reads past the origin). Every error is measured in the series' own unit.
+
+Intervals are empirical: the 10% and 90% quantiles of the model's own past errors at that horizon (errors of
+forecasts whose target month had passed by the last refit), on the log scale, so an 80% interval covers what 80% of
+past misses would have; with fewer than 24 past errors a normal interval from the one-step spread is used.
+
+The forecast printed for a series is, at each horizon, the model with the lowest MASE over the whole backtest; the
+backtest row ``chosen`` measures that rule honestly: at each origin the choice uses only errors known then.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.signal import lfilter
+
+from pinchpoint.progress import ProgressCallback
+from pinchpoint.results import ResultTable
+from pinchpoint.trends.series import FloatArray, Series, month_label
+
+MODELS: tuple[str, ...] = ("naive", "snaive", "drift", "ets", "arima", "theta", "combo")
+SINGLE_MODELS: tuple[str, ...] = ("naive", "snaive", "drift", "ets", "arima", "theta")
+COMBINED = ("ets", "arima", "theta")
+DEFAULT_HORIZONS: tuple[int, ...] = (1, 3, 6, 12)
+MIN_TRAIN = 36  # months of data before the first origin (three years: what the seasonal indices need)
+EMPIRICAL_MIN = 24  # past errors needed for an empirical interval
+ERROR_WINDOW = 120  # the most recent past errors an interval is read from (ten years of origins)
+Z80 = 1.2815515655446004
+
+
+# Seasonal adjustment for the models ------------------------------------------------------------------------
+def seasonal_indices(z: FloatArray, first_month: int) -> FloatArray:
+    """Additive seasonal indices (12, by calendar month, summing to 0) of ``z`` by classical decomposition."""
+    n = len(z)
+    out = np.zeros(12)
+    if n < 36:
+        return out
+    kernel = np.r_[0.5, np.ones(11), 0.5] / 12.0
+    trend = np.convolve(z, kernel, mode="valid")  # centred: trend[k] is at t = k + 6
+    detrended = z[6: 6 + len(trend)] - trend
+    months = (first_month + 6 + np.arange(len(trend))) % 12
+    for m in range(12):
+        sel = detrended[months == m]
+        out[m] = sel.mean() if len(sel) else 0.0
+    centred: FloatArray = out - out.mean()
+    return centred
+
+
+# Model pieces ---------------------------------------------------------------------------------------------
+def _ses_levels(z: FloatArray, alpha: float) -> FloatArray:
+    """SES level after each month: l_t = alpha z_t + (1 - alpha) l_{t-1}, l_0 = z_0 (causal)."""
+    base = z[0]
+    out: FloatArray = lfilter([alpha], [1.0, -(1.0 - alpha)], z - base) + base
+    out[0] = z[0]
+    return out
+
+
+def _ses_fit(z: FloatArray, grid: Sequence[float] = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99)
+             ) -> float:
+    best, best_sse = grid[0], math.inf
+    burn = min(12, len(z) // 4)
+    for a in grid:
+        lev = _ses_levels(z, a)
+        err = z[1:] - lev[:-1]
+        sse = float(np.dot(err[burn:], err[burn:]))
+        if sse < best_sse:
+            best, best_sse = a, sse
+    return best
+
+
+def _holt_filters(alpha: float, beta: float, phi: float) -> tuple[list[float], list[float], list[float], list[float]]:
+    """Transfer functions (numerators for one-step prediction, level, trend; denominator) of ETS(A,Ad,N) in its
+    error-correction form, as a linear filter of the data (x_t = D x_{t-1} + g z_t, D = F - g w')."""
+    d11, d12 = 1.0 - alpha, phi * (1.0 - alpha)
+    d21, d22 = -beta, phi * (1.0 - beta)
+    g1, g2 = alpha, beta
+    den = [1.0, -(d11 + d22), d11 * d22 - d12 * d21]
+    level = [g1, -d22 * g1 + d12 * g2]
+    trend = [g2, d21 * g1 - d11 * g2]
+    # one-step prediction w' x_{t-1} with w = (1, phi): a one-month delay of w' x_t
+    pred = [0.0, level[0] + phi * trend[0], level[1] + phi * trend[1]]
+    return pred, level, trend, den
+
+
+_ETS_GRID = [(a, b, p) for a in (0.1, 0.2, 0.35, 0.5, 0.7, 0.9) for b in (0.01, 0.05, 0.15) for p in (0.8, 0.9, 0.98)
+             if b <= a]
+
+
+def _ets_fit(z: FloatArray) -> tuple[float, float, float]:
+    base = z[0]
+    zz = z - base
+    burn = min(24, len(z) // 4)
+    best, best_sse = _ETS_GRID[0], math.inf
+    for a, b, p in _ETS_GRID:
+        pred, _, _, den = _holt_filters(a, b, p)
+        err = zz - lfilter(pred, den, zz)
+        sse = float(np.dot(err[burn:], err[burn:]))
+        if sse < best_sse:
+            best, best_sse = (a, b, p), sse
+    return best
+
+
+def _ets_states(z: FloatArray, params: tuple[float, float, float]) -> tuple[FloatArray, FloatArray]:
+    a, b, p = params
+    _, level, trend, den = _holt_filters(a, b, p)
+    base = z[0]
+    zz = z - base
+    return lfilter(level, den, zz) + base, lfilter(trend, den, zz)
+
+
+def _damped_sums(phi: float, horizon: int) -> FloatArray:
+    return np.cumsum(phi ** np.arange(1, horizon + 1))
+
+
+def _ar_fit(dz: FloatArray, max_p: int = 12) -> tuple[int, FloatArray]:
+    """ARIMA(p,1,0)+drift on first differences: p by AIC on a common sample, coefficients (c, phi_1..p) by OLS."""
+    n = len(dz)
+    max_p = max(0, min(max_p, n // 5))
+    lags = np.column_stack([dz[max_p - i - 1: n - i - 1] for i in range(max_p)]) if max_p else np.empty((n, 0))
+    target = dz[max_p:]
+    m = len(target)
+    x = np.column_stack([np.ones(m), lags])
+    gram, cross, yy = x.T @ x, x.T @ target, float(target @ target)
+    best_p, best_aic, best_coef = 0, math.inf, np.array([float(dz.mean())])
+    for p in range(max_p + 1):  # every order from one Gram matrix: the same rows, nested columns
+        g, c = gram[: p + 1, : p + 1], cross[: p + 1]
+        try:
+            coef = np.linalg.solve(g, c)
+        except np.linalg.LinAlgError:
+            continue
+        sigma2 = max((yy - 2 * float(coef @ c) + float(coef @ g @ coef)) / m, 1e-300)
+        aic = m * math.log(sigma2) + 2 * (p + 2)
+        if aic < best_aic:
+            best_p, best_aic, best_coef = p, aic, coef
+    return best_p, best_coef
+
+
+def _ar_paths(z: FloatArray, origins: FloatArray | Any, coef: FloatArray, p: int, horizon: int) -> FloatArray:
+    """Forecast paths (len(origins) x horizon) of the levels from each origin, all origins at once."""
+    origins = np.asarray(origins, dtype=np.int64)
+    dz = np.diff(z)
+    # the last p differences known at each origin o are dz[o-1], dz[o-2], ... (dz[k] = z[k+1] - z[k])
+    hist = np.zeros((len(origins), p))
+    for i in range(p):
+        idx = origins - 1 - i
+        hist[:, i] = np.where(idx >= 0, dz[np.clip(idx, 0, None)], 0.0)
+    level = z[origins].copy()
+    out = np.empty((len(origins), horizon))
+    for h in range(horizon):
+        step = coef[0] + (hist @ coef[1:] if p else 0.0)
+        level = level + step
+        out[:, h] = level
+        if p:
+            hist = np.column_stack([step, hist[:, :-1]])
+    return out
+
+
+# Backtest ---------------------------------------------------------------------------------------------------
+@dataclass
+class Backtest:
+    """Forecasts and errors of every model at every origin (rows) and horizon (columns 1..H)."""
+
+    series: Series
+    origins: np.ndarray  # positions in the series
+    horizon: int
+    log: bool
+    seasonal: bool
+    forecasts: dict[str, FloatArray] = field(default_factory=dict)  # model -> (origins x H), original scale
+    lower: dict[str, FloatArray] = field(default_factory=dict)
+    upper: dict[str, FloatArray] = field(default_factory=dict)
+    actual: FloatArray = field(default_factory=lambda: np.empty((0, 0)))
+    scale: FloatArray = field(default_factory=lambda: np.empty(0))  # MASE scale at each origin
+    chosen_model: list[list[str]] = field(default_factory=list)  # origins x H: the model chosen then
+    seconds: float = 0.0
+
+    def errors(self, model: str) -> FloatArray:
+        return self.forecasts[model] - self.actual
+
+
+def _transform(values: FloatArray) -> tuple[FloatArray, bool]:
+    if (values > 0).all():
+        return np.log(values), True
+    return values.astype(np.float64), False
+
+
+def _point_paths(z: FloatArray, origins: np.ndarray, refit_at: int, horizon: int, first_month: int,
+                 seasonal: bool) -> dict[str, FloatArray]:
+    """Every model's forecast paths (transformed scale) from ``origins``, parameters estimated on z[:refit_at+1]."""
+    train = z[: refit_at + 1]
+    hs = np.arange(1, horizon + 1)
+    out: dict[str, FloatArray] = {}
+    o = origins
+    # naive, seasonal naive, drift: from the data as it is
+    out["naive"] = np.repeat(z[o][:, None], horizon, axis=1)
+    idx = o[:, None] - 12 + ((hs - 1) % 12) + 1
+    out["snaive"] = z[idx]
+    slope = (z[o] - z[0]) / np.maximum(o, 1)
+    out["drift"] = z[o][:, None] + slope[:, None] * hs[None, :]
+    # the smoothing models work on the seasonally adjusted series
+    s_idx = seasonal_indices(train, first_month) if seasonal else np.zeros(12)
+    months_all = (first_month + np.arange(len(z))) % 12
+    za = z - s_idx[months_all]
+    future_season = s_idx[(first_month + o[:, None] + hs[None, :]) % 12]
+    train_a = za[: refit_at + 1]
+    # ETS(A,Ad,N)
+    a, b, phi = _ets_fit(train_a)
+    lev, tr = _ets_states(za[: o[-1] + 1], (a, b, phi))
+    out["ets"] = lev[o][:, None] + tr[o][:, None] * _damped_sums(phi, horizon)[None, :] + future_season
+    # ARIMA(p,1,0) + drift
+    p, coef = _ar_fit(np.diff(train_a))
+    out["arima"] = _ar_paths(za, o, coef, p, horizon) + future_season
+    # Theta: SES + half the OLS slope (Hyndman & Billah 2003)
+    alpha = _ses_fit(train_a)
+    ses = _ses_levels(za[: o[-1] + 1], alpha)
+    t = np.arange(len(train_a))
+    b0 = float(np.polyfit(t, train_a, 1)[0]) if len(train_a) > 2 else 0.0
+    n_at = o + 1
+    theta_drift = 0.5 * b0 * (hs[None, :] - 1 + 1 / alpha - ((1 - alpha) ** n_at)[:, None] / alpha)
+    out["theta"] = ses[o][:, None] + theta_drift + future_season
+    out["combo"] = (out["ets"] + out["arima"] + out["theta"]) / 3.0
+    return out
+
+
+def backtest(series: Series, *, horizon: int = 12, origins_from: int | None = None, refit_every: int = 12,
+             models: Sequence[str] = MODELS, progress: ProgressCallback | None = None) -> Backtest:
+    """Rolling-origin backtest of ``models`` on ``series``. ``origins_from`` is a month index (default: 48 months
+    after the start, or 10 years before the end, whichever is later). Data after an origin is never used for the
+    forecast made at it."""
+    began = time.perf_counter()
+    unknown = [m for m in models if m not in MODELS]
+    if unknown:
+        raise ValueError(f"unknown model(s) {', '.join(unknown)}: one of {', '.join(MODELS)}")
+    if horizon < 1 or horizon > 36:
+        raise ValueError(f"horizon {horizon}: between 1 and 36 months")
+    if refit_every < 1:
+        raise ValueError("refit_every must be at least 1")
+    z, log = _transform(series.values)
+    n = len(z)
+    if n < MIN_TRAIN + 2:
+        raise ValueError(f"{series.id}: {n} months; a backtest needs at least {MIN_TRAIN + 2}")
+    first_origin = (origins_from - series.start) if origins_from is not None else max(MIN_TRAIN, n - 121)
+    if first_origin < MIN_TRAIN:
+        raise ValueError(f"{series.id}: origins from {month_label(series.start + first_origin)} leave fewer than "
+                         f"{MIN_TRAIN} months to fit on (the series starts {month_label(series.start)})")
+    if first_origin > n - 2:
+        raise ValueError(f"{series.id}: origins from {month_label(series.start + first_origin)} leave no month to "
+                         f"test on (the series ends {month_label(series.end)})")
+    origins = np.arange(first_origin, n - 1)
+    seasonal = series.seasonal_adjustment != "SA"
+    bt = Backtest(series, origins, horizon, log, seasonal)
+    all_models = list(dict.fromkeys([*models, *SINGLE_MODELS, "combo"]))
+    paths = {m: np.empty((len(origins), horizon)) for m in all_models}
+    lows = {m: np.empty((len(origins), horizon)) for m in all_models}
+    highs = {m: np.empty((len(origins), horizon)) for m in all_models}
+    # actuals (original scale) and the MASE scale at each origin (in-sample seasonal naive MAE up to the origin)
+    target = origins[:, None] + np.arange(1, horizon + 1)[None, :]
+    actual = np.where(target < n, series.values[np.minimum(target, n - 1)], np.nan)
+    seasonal_diff = np.abs(z[12:] - z[:-12])  # on the models' scale (logs): a growing series weighs each decade alike
+    csum = np.r_[0.0, np.cumsum(seasonal_diff)]
+    counts = np.maximum(origins + 1 - 12, 1)
+    scale = csum[np.clip(origins + 1 - 12, 0, len(seasonal_diff))] / counts
+    scale = np.where(scale > 0, scale, np.nan)
+    errors_z: dict[str, FloatArray] = {m: np.full((len(origins), horizon), np.nan) for m in all_models}
+    chosen: list[list[str]] = []
+    blocks = list(range(0, len(origins), refit_every))
+    for done, k0 in enumerate(blocks):
+        block = origins[k0: k0 + refit_every]
+        r = int(block[0])
+        pts = _point_paths(z, block, r, horizon, series.start % 12, seasonal)
+        # errors known at r: forecasts from origins o with o + h <= r
+        known_rows = origins[:k0]
+        choice = _choose(errors_z, series.values, scale[:k0], known_rows, r, horizon, log)
+        for m in all_models:
+            paths[m][k0: k0 + len(block)] = pts[m]
+            q_lo, q_hi = _interval_offsets(errors_z[m][:k0], known_rows, r, horizon, z[: r + 1])
+            lows[m][k0: k0 + len(block)] = pts[m] + q_lo[None, :]
+            highs[m][k0: k0 + len(block)] = pts[m] + q_hi[None, :]
+            tz = np.where(target[k0: k0 + len(block)] < n, z[np.minimum(target[k0: k0 + len(block)], n - 1)],
+                          np.nan)
+            errors_z[m][k0: k0 + len(block)] = tz - pts[m]
+        chosen.extend([list(choice)] * len(block))
+        if progress is not None:
+            progress(done + 1, len(blocks), "backtest")
+    back: Callable[[FloatArray], FloatArray] = np.exp if log else (lambda a: a)
+    for m in all_models:
+        bt.forecasts[m] = back(paths[m])
+        bt.lower[m] = back(lows[m])
+        bt.upper[m] = back(highs[m])
+    bt.actual = actual
+    bt.scale = scale
+    bt.chosen_model = chosen
+    # the chosen forecast, as the rule would have picked at each origin
+    ch = np.empty((len(origins), horizon))
+    ch_lo, ch_hi = np.empty_like(ch), np.empty_like(ch)
+    for i in range(len(origins)):
+        for h in range(horizon):
+            m = chosen[i][h]
+            ch[i, h], ch_lo[i, h], ch_hi[i, h] = bt.forecasts[m][i, h], bt.lower[m][i, h], bt.upper[m][i, h]
+    bt.forecasts["chosen"], bt.lower["chosen"], bt.upper["chosen"] = ch, ch_lo, ch_hi
+    bt.seconds = time.perf_counter() - began
+    return bt
+
+
+def _known_window(errors: FloatArray, rows: np.ndarray, r: int, horizon: int, window: int) -> FloatArray:
+    """(window x horizon) past errors known at origin ``r`` for each horizon, the most recent last; NaN pads.
+
+    Origins are consecutive months, so the errors known at r for horizon h are a prefix of the rows: those whose
+    origin o satisfies o + h <= r."""
+    out = np.full((window, horizon), np.nan)
+    if not len(rows):
+        return out
+    for h in range(horizon):
+        k = int(np.searchsorted(rows, r - h - 1, side="right"))  # rows[:k] have o + h + 1 <= r
+        seg = errors[max(0, k - window): k, h]
+        if len(seg):
+            out[window - len(seg):, h] = seg
+    return out
+
+
+def _interval_offsets(errors: FloatArray, rows: np.ndarray, r: int, horizon: int, z_train: FloatArray
+                      ) -> tuple[FloatArray, FloatArray]:
+    """10% and 90% quantiles of past errors at each horizon (transformed scale), known at origin ``r``; a normal
+    interval from the spread of monthly changes where fewer than EMPIRICAL_MIN are known."""
+    known = _known_window(errors, rows, r, horizon, ERROR_WINDOW)
+    counts = np.isfinite(known).sum(axis=0)
+    sd1 = float(np.std(np.diff(z_train[-120:]))) if len(z_train) > 2 else 0.0
+    half = Z80 * sd1 * np.sqrt(np.arange(1, horizon + 1))
+    lo, hi = -half.copy(), half.copy()
+    enough = counts >= EMPIRICAL_MIN
+    if enough.any():
+        lo[enough], hi[enough] = _column_quantiles(known[:, enough], counts[enough], (0.1, 0.9))
+    return lo, hi
+
+
+def _column_quantiles(a: FloatArray, counts: np.ndarray, qs: Sequence[float]) -> list[FloatArray]:
+    """Quantiles (linear interpolation, as ``np.quantile``) of each column's finite values, in one sort."""
+    ordered = np.sort(a, axis=0)  # NaN sort last
+    cols = np.arange(a.shape[1])
+    out = []
+    for q in qs:
+        pos = (counts - 1) * q
+        below = np.floor(pos).astype(np.int64)
+        above = np.minimum(below + 1, counts - 1)
+        frac = pos - below
+        out.append(ordered[below, cols] + frac * (ordered[above, cols] - ordered[below, cols]))
+    return out
+
+
+def _choose(errors_z: dict[str, FloatArray], values: FloatArray, scale: FloatArray, rows: np.ndarray, r: int,
+            horizon: int, log: bool) -> list[str]:
+    """Per horizon, the single model or combination with the lowest mean absolute error (transformed scale) over
+    the errors known at ``r`` (combo until 12 errors are known)."""
+    scores = {}
+    counts = None
+    for m in (*SINGLE_MODELS, "combo"):
+        known = _known_window(errors_z[m][: len(rows)], rows, r, horizon, len(rows) or 1)
+        counts = np.isfinite(known).sum(axis=0)
+        with np.errstate(all="ignore"):
+            scores[m] = np.nansum(np.abs(known), axis=0) / np.maximum(counts, 1)
+    out = []
+    for h in range(horizon):
+        if counts is None or counts[h] < 12:
+            out.append("combo")
+            continue
+        out.append(min((*SINGLE_MODELS, "combo"), key=lambda m: float(scores[m][h])))
+    return out
+
+
+# Accuracy ---------------------------------------------------------------------------------------------------
+def accuracy(bt: Backtest, horizons: Sequence[int] = DEFAULT_HORIZONS, *, months_from: int | None = None
+             ) -> ResultTable:
+    """MASE, sMAPE, bias (mean error in percent of the actual; positive: forecasts too high), MAE and 80% interval
+    coverage per model and horizon, over the origins whose target month is known (and, with ``months_from``, whose
+    target month is from that month on)."""
+    rows = []
+    for m in [*MODELS, "chosen"]:
+        if m not in bt.forecasts:
+            continue
+        f, lo, hi = bt.forecasts[m], bt.lower[m], bt.upper[m]
+        for h in horizons:
+            if h > bt.horizon:
+                continue
+            k = h - 1
+            ok = np.isfinite(bt.actual[:, k]) & np.isfinite(bt.scale)
+            if months_from is not None:
+                ok &= (bt.series.start + bt.origins + h) >= months_from
+            if not ok.any():
+                continue
+            y, yhat = bt.actual[ok, k], f[ok, k]
+            e = yhat - y
+            e_model = (np.log(yhat) - np.log(y)) if bt.log else e
+            rows.append({"model": m, "horizon": h, "n": int(ok.sum()),
+                         "mase": float(np.mean(np.abs(e_model) / bt.scale[ok])),
+                         "smape": float(np.mean(200 * np.abs(e) / (np.abs(y) + np.abs(yhat)))),
+                         "bias_pct": float(np.mean(e / y) * 100) if (y != 0).all() else None,
+                         "mae": float(np.mean(np.abs(e))),
+                         "coverage_80": float(np.mean((y >= lo[ok, k]) & (y <= hi[ok, k])))})
+    first = month_label(bt.series.start + int(bt.origins[0]))
+    meta = {"analysis": "rolling-origin backtest", "series": bt.series.id, "vintage": bt.series.vintage,
+            "origins": f"{first}..{month_label(bt.series.start + int(bt.origins[-1]))}",
+            "n_origins": len(bt.origins), "log": bt.log, "seasonal_adjustment_in_models": bt.seasonal,
+            "seconds": round(bt.seconds, 3)}
+    caveats = [f"every forecast used only data up to its origin ({first} onwards, one origin a month); MASE is "
+               "scaled by the in-sample seasonal-naive error at each origin (below 1 beats it in sample)"
+               + (", both on logs (errors as log ratios)" if bt.log else ""),
+               "'chosen' is the rule applied as it would have been: the model with the lowest past error at each "
+               "horizon, from errors known at the time",
+               "80% intervals are the 10%-90% quantiles of each model's own past errors at that horizon"]
+    if not bt.log:
+        caveats.append("the series has values <= 0: models work on levels, not logs")
+    return ResultTable.from_records("trends_backtest", rows, ["model", "horizon", "n", "mase", "smape", "bias_pct",
+                                                              "mae", "coverage_80"], meta=meta).with_caveats(*caveats)
+
+
+# The forecast -----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Forecast:
+    """The forecast (one row per month ahead: the chosen model, point and 80% interval, every model's point) and
+    the backtest accuracy that goes with it."""
+
+    forecast: ResultTable
+    accuracy: ResultTable
+    backtest: Backtest
+
+
+def forecast(series: Series, *, horizon: int = 12, origins_from: int | None = None, refit_every: int = 12,
+             accuracy_horizons: Sequence[int] = DEFAULT_HORIZONS, score_from: int | None = None,
+             progress: ProgressCallback | None = None) -> Forecast:
+    """Forecast ``series`` ``horizon`` months ahead with every model; the model printed at each horizon is the one
+    with the lowest backtest MASE there, and its interval is the 10%-90% spread of its backtest errors.
+    ``score_from`` (a month) also reports the backtest over target months from then on only (e.g. a peer's test
+    period); the choice of model still uses the whole backtest."""
+    bt = backtest(series, horizon=horizon, origins_from=origins_from, refit_every=refit_every, progress=progress)
+    full_acc = accuracy(bt, range(1, horizon + 1))
+    shown = set(accuracy_horizons) | {horizon}
+    table = ResultTable(full_acc.name, full_acc.columns, tuple(r for r in full_acc.rows if r["horizon"] in shown),
+                        full_acc.meta)
+    if score_from is not None:
+        scored = accuracy(bt, sorted(shown), months_from=score_from)
+        table = ResultTable(scored.name, scored.columns, scored.rows,
+                            {**scored.meta, "scored_from": month_label(score_from)}).with_caveats(
+            f"scored on target months from {month_label(score_from)} only; models were chosen on the whole backtest")
+    mase = {(r["model"], r["horizon"]): r["mase"] for r in full_acc.rows}
+    z, log = _transform(series.values)
+    n = len(z)
+    last = np.array([n - 1])
+    pts = _point_paths(z, last, n - 1, horizon, series.start % 12, bt.seasonal)
+    all_rows = bt.origins
+    back: Callable[[FloatArray], FloatArray] = np.exp if log else (lambda a: a)
+    errors_z = {m: (np.log(bt.actual) if log else bt.actual) - (np.log(bt.forecasts[m]) if log else bt.forecasts[m])
+                for m in pts}
+    rows = []
+    for h in range(1, horizon + 1):
+        scores = {m: mase.get((m, h), math.inf) for m in (*SINGLE_MODELS, "combo")}
+        best = min(scores, key=lambda m: scores[m])
+        q_lo, q_hi = _interval_offsets(errors_z[best], all_rows, n - 1, horizon, z)
+        point = float(back(pts[best][0, h - 1: h])[0])
+        row: dict[str, Any] = {"month": month_label(series.end + h), "horizon": h, "model": best, "forecast": point,
+                               "lower_80": float(back(pts[best][0, h - 1: h] + q_lo[h - 1])[0]),
+                               "upper_80": float(back(pts[best][0, h - 1: h] + q_hi[h - 1])[0]),
+                               "backtest_mase": scores[best] if math.isfinite(scores[best]) else None}
+        for m in MODELS:
+            row[m] = float(back(pts[m][0, h - 1: h])[0])
+        rows.append(row)
+    columns = ["month", "horizon", "model", "forecast", "lower_80", "upper_80", "backtest_mase", *MODELS]
+    caveats = [f"each month ahead shows the model with the lowest backtest MASE at that horizon over "
+               f"{len(bt.origins)} origins ({table.meta['origins']}); see the backtest table printed with it",
+               "the 80% interval is the spread of that model's own past errors at the same horizon: it assumes the "
+               "next year's surprises are like the past's"]
+    if bt.seasonal:
+        caveats.append(f"{series.id} is not marked seasonally adjusted: ets, arima, theta and combo model it "
+                       "after removing a classical seasonal pattern estimated on the data")
+    meta = {"analysis": "forecast", "series": series.id, "vintage": series.vintage, "last_month": month_label(
+        series.end), "horizon": horizon, "log": log, "backtest_origins": table.meta["origins"],
+        "backtest": [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()}
+                     for r in table.records()]}
+    fc = ResultTable.from_records("trends_forecast", rows, columns, meta=meta).with_caveats(*caveats)
+    return Forecast(fc, table, bt)

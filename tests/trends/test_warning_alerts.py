@@ -1,0 +1,151 @@
+"""Early warning (no look-ahead, its backtest) and alert rules (YAML errors by line, evaluation)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pinchpoint.errors import DataError
+from pinchpoint.trends.alerts import check_series, evaluate, load_rules
+from pinchpoint.trends.analysis import turning_points
+from pinchpoint.trends.readers import read_series_file
+from pinchpoint.trends.series import Series, month_index, month_label
+from pinchpoint.trends.warning import early_warning
+from tests.conftest import SHARED
+
+FRED = SHARED / "trends" / "us_fred_ipg3344s.csv"
+IIP = SHARED / "trends" / "jp_iip_electronic_parts_devices.csv"
+
+
+@pytest.fixture(scope="module")
+def ipg() -> Series:
+    if not FRED.exists():
+        pytest.skip("trends data not found")
+    return read_series_file(FRED).check().series[0]
+
+
+@pytest.fixture(scope="module")
+def jp() -> list[Series]:
+    if not IIP.exists():
+        pytest.skip("trends data not found")
+    return read_series_file(IIP).check().series
+
+
+def test_early_warning_never_sees_past_its_origin(ipg: Series) -> None:
+    cut = month_index(2010, 1)
+    full = early_warning(ipg, horizon=12, origins_from=month_index(1995, 1))
+    # the same series with everything after 2010-01 replaced by a collapse: probabilities before it are unchanged
+    values = ipg.values.copy()
+    values[cut - ipg.start + 1:] = values[cut - ipg.start] * 0.3
+    crash = early_warning(ipg.replace(values=values), horizon=12, origins_from=month_index(1995, 1))
+    before = [r for r in full.probabilities.rows if r["month"] <= month_label(cut)]
+    assert len(before) > 100
+    assert before == [r for r in crash.probabilities.rows if r["month"] <= month_label(cut)]
+    after = [r["probability"] for r in full.probabilities.rows if r["month"] > month_label(cut)]
+    assert after != [r["probability"] for r in crash.probabilities.rows if r["month"] > month_label(cut)]
+
+
+def test_early_warning_backtest_accounts_for_every_downturn(ipg: Series) -> None:
+    ew = early_warning(ipg, horizon=12, origins_from=month_index(1990, 1))
+    peaks = [month_label(ipg.start + p.index) for p in turning_points(ipg.values) if p.kind == "peak"
+             and ipg.start + p.index >= month_index(1990, 1)]
+    assert [r["peak"] for r in ew.calls.rows] == peaks
+    for r in ew.calls.rows:
+        assert r["called"] == (r["months_ahead"] is not None)
+        if r["called"]:
+            assert 1 <= r["months_ahead"] <= 12
+    kinds = {r["kind"] for r in ew.alarms.rows}
+    assert kinds <= {"call", "late", "false", "open"}
+    meta = ew.calls.meta
+    assert meta["false_alarms"] == sum(r["kind"] == "false" for r in ew.alarms.rows)
+    assert any("false alarm" in c for c in ew.calls.caveats)
+    # a probability is a probability, and no month has one before two downturns were settled
+    probs = [r["probability"] for r in ew.probabilities.rows if r["probability"] is not None]
+    assert probs and all(0 <= p <= 1 for p in probs)
+    assert all(r["probability"] is None for r in ew.probabilities.rows if r["downturns_known"] < 2)
+
+
+def test_signals_enter_as_features(ipg: Series, jp: list[Series]) -> None:
+    ew = early_warning(jp[0], [ipg], horizon=6, origins_from=month_index(2016, 1))
+    assert any(name.startswith("IPG3344S yoy") for name in ew.calls.meta["features"])
+
+
+def _rules(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "rules.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+RULES = """rules:
+  - name: U.S. output shrinking
+    kind: growth
+    series: IPG3344S
+    below: 0
+  - name: Japan inventories outgrow shipments
+    kind: balance
+    shipments: jp_iip_epd_shipments
+    inventories: jp_iip_epd_inventory
+    below: 0
+  - name: above 170
+    kind: level
+    series: IPG3344S
+    above: 170
+"""
+
+
+def test_alert_rules_are_evaluated_on_the_latest_month(tmp_path: Path, ipg: Series, jp: list[Series]) -> None:
+    rules = load_rules(_rules(tmp_path, RULES))
+    by_id = {s.id: s for s in [ipg, *jp]}
+    table = evaluate(rules, by_id.__getitem__)
+    growth, balance, level = table.rows
+    v = ipg.values
+    assert growth["value"] == pytest.approx((v[-1] / v[-13] - 1) * 100, abs=1e-5)
+    assert growth["triggered"] == bool((v[-1] / v[-13] - 1) < 0)
+    ship, inv = jp[0].values, jp[1].values
+    expected_balance = ((ship[-1] / ship[-13]) - (inv[-1] / inv[-13])) * 100
+    assert balance["value"] == pytest.approx(expected_balance, abs=1e-5) and balance["month"] == "2025-12"
+    # the level rule: since = first month of the current run above 170
+    above = v > 170
+    k = len(v) - 1
+    while above[k - 1]:
+        k -= 1
+    assert level["triggered"] and level["since"] == month_label(ipg.start + k)
+    assert level["new"] == (k == len(v) - 1)
+
+
+def test_forecast_rule_uses_the_forecast(tmp_path: Path, ipg: Series) -> None:
+    rules = load_rules(_rules(tmp_path, "rules:\n  - name: dips\n    kind: forecast\n    series: IPG3344S\n"
+                                        "    horizon: 3\n    below: 1000\n"))
+    table = evaluate(rules, {"IPG3344S": ipg}.__getitem__)
+    (row,) = table.rows
+    assert row["triggered"] and row["month"] == month_label(ipg.end + 1) and "80% interval" in row["note"]
+
+
+@pytest.mark.parametrize(("text", "match"), [
+    ("rules:\n  - name: x\n    kind: growth\n    series: IPG3344S\n", r"rules.yaml, row 2.*one threshold"),
+    ("rules:\n  - name: x\n    kind: slope\n    series: A\n    above: 1\n", r"row 3, field 'rules.0.kind'"),
+    ("rules:\n  - name: x\n    kind: level\n    series: A\n    above: 1\n    abovee: 2\n",
+     r"row 6, field 'rules.0.abovee'"),
+    ("rules:\n  - name: x\n    kind: balance\n    series: A\n    above: 1\n", r"shipments and inventories"),
+    ("rules: [\n", "not valid YAML"),
+])
+def test_bad_rules_are_named_by_line(tmp_path: Path, text: str, match: str) -> None:
+    with pytest.raises(DataError, match=match):
+        load_rules(_rules(tmp_path, text))
+
+
+def test_unknown_series_in_a_rule_is_named_with_its_line(tmp_path: Path) -> None:
+    rules = load_rules(_rules(tmp_path, RULES.replace("series: IPG3344S\n    above", "series: IPG3344\n    above")))
+    with pytest.raises(DataError, match=r"row 13, field 'rules.2.series': no series 'IPG3344'.*did you mean IPG3344S"):
+        check_series(rules, ["IPG3344S", "jp_iip_epd_shipments", "jp_iip_epd_inventory"])
+
+
+def test_rates_are_levels_not_growth(jp: list[Series]) -> None:
+    from pinchpoint.trends.warning import features
+
+    bal = jp[0].replace(id="bal", unit="pp", values=np.linspace(-5, 5, len(jp[0].values)))
+    _, x, names = features(jp[0], [bal])
+    assert "bal level" in names
+    assert x[-1, names.index("bal level")] == pytest.approx(5.0)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pinchpoint.errors import WorkspaceError
+from pinchpoint.errors import NotFoundError
 from pinchpoint.trade.query import NoRowsError
 from pinchpoint.trends.readers import read_series_file
 from pinchpoint.trends.series import month_index
@@ -85,5 +85,5 @@ def test_store_keeps_versions_and_names_unknown_ids(tmp_path: Path) -> None:
         assert table.column("versions") == [2] and table.column("vintage") == ["revised"]
         assert list(load_series(ws, "IPG3344S").values) == list(revised.values)
         assert list(load_series(ws, f"IPG3344S@{first[0].version}").values) == list(s.values)
-        with pytest.raises(WorkspaceError, match="did you mean IPG3344S"):
+        with pytest.raises(NotFoundError, match="did you mean IPG3344S"):
             load_series(ws, "IPG3344")

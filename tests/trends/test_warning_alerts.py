@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pinchpoint.errors import DataError
+from pinchpoint.errors import DataError, NotFoundError
 from pinchpoint.trends.alerts import check_series, evaluate, load_rules
 from pinchpoint.trends.analysis import turning_points
 from pinchpoint.trends.readers import read_series_file
@@ -138,7 +138,8 @@ def test_bad_rules_are_named_by_line(tmp_path: Path, text: str, match: str) -> N
 
 def test_unknown_series_in_a_rule_is_named_with_its_line(tmp_path: Path) -> None:
     rules = load_rules(_rules(tmp_path, RULES.replace("series: IPG3344S\n    above", "series: IPG3344\n    above")))
-    with pytest.raises(DataError, match=r"row 13, field 'rules.2.series': no series 'IPG3344'.*did you mean IPG3344S"):
+    with pytest.raises(NotFoundError,
+                       match=r"row 13, field .rules.2.series.: no series .IPG3344..*did you mean IPG3344S"):
         check_series(rules, ["IPG3344S", "jp_iip_epd_shipments", "jp_iip_epd_inventory"])
 
 

@@ -16,6 +16,7 @@ from pinchpoint.cli.common import (
     open_workspace,
     with_command,
 )
+from pinchpoint.errors import BadArgumentError
 
 trends_app = typer.Typer(no_args_is_help=True, help="Monthly indicators: import, cycle, forecasts, early warning, "
                          "alerts.")
@@ -71,7 +72,7 @@ def register(app: typer.Typer) -> None:
             from pinchpoint.trends.trade_series import trade_series
 
             if paths or not reporter or not partner:
-                raise ValueError("--trade takes --reporter and --partner (and no files)")
+                raise BadArgumentError("--trade takes --reporter and --partner (and no files)")
             with open_workspace(workspace) as ws:
                 found.append(trade_series(ws, reporter=reporter.upper(), partner=partner.upper(),
                                           codes=[c.strip() for c in (codes or "").split(",") if c.strip()],
@@ -79,7 +80,7 @@ def register(app: typer.Typer) -> None:
                                           missing_as_zero=missing_as_zero))
         else:
             if not paths:
-                raise ValueError("give files to read, or --trade")
+                raise BadArgumentError("give files to read, or --trade")
             meta = {"id": series_id, "name": name, "unit": unit, "seasonal_adjustment": adjustment}
             for path in paths:
                 got = read_series_file(path, layout, meta=meta)
@@ -125,7 +126,7 @@ def register(app: typer.Typer) -> None:
             other_id = inventories or lead
             other: Any = _series(ws, other_id) if other_id else None
         if inventories and lead:
-            raise ValueError("give --inventories or --lead, not both")
+            raise BadArgumentError("give --inventories or --lead, not both")
         if inventories:
             table = analysis.shipment_inventory_balance(s, other)
             title = f"Shipment-inventory balance: {s.id} vs {other.id}"
@@ -170,7 +171,7 @@ def register(app: typer.Typer) -> None:
             fc = forecast(s, horizon=horizon, origins_from=_month(origins_from), refit_every=refit_every,
                           score_from=_month(score_from), progress=progress)
         if show not in ("forecast", "backtest"):
-            raise ValueError(f"--show {show!r}: forecast or backtest")
+            raise BadArgumentError(f"--show {show!r}: forecast or backtest")
         table = fc.forecast.with_command(command_line())
         if show == "backtest":
             emit(fc.accuracy.with_command(command_line()), fmt, output, title=f"Backtest of {s.id}")

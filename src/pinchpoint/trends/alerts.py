@@ -35,7 +35,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pinchpoint.errors import DataError
+from pinchpoint.errors import NotFoundError
 from pinchpoint.results import ResultTable
 from pinchpoint.trends.analysis import balance_arrays, pct_change
 from pinchpoint.trends.series import FloatArray, Series, align, month_label
@@ -109,7 +109,8 @@ def load_rules(path: str | Path) -> Rules:
     if not p.exists() and (PACKAGED / f"{path}.yaml").exists():
         p = PACKAGED / f"{path}.yaml"
     elif not p.exists():
-        raise DataError(f"no such file (packaged rule sets: {', '.join(packaged_rules())})", file=str(path))
+        raise NotFoundError(f"no such file (packaged rule sets: {', '.join(packaged_rules())})", file=str(path),
+                            suggestions=packaged_rules(), what="alert rules", value=str(path))
     parsed, lines = validate_model(p, RuleFile)
     return Rules(str(p), parsed.rules, lines)
 
@@ -121,8 +122,9 @@ def check_series(rules: Rules, held: Sequence[str]) -> None:
             if sid not in held:
                 near = get_close_matches(sid, list(held), n=3, cutoff=0.5)
                 hint = f" (did you mean {', '.join(near)}?)" if near else ""
-                raise DataError(f"no series {sid!r} in the workspace{hint}", file=rules.path,
-                                row=rules.line_of(k, field), field=f"rules.{k}.{field}")
+                raise NotFoundError(f"no series {sid!r} in the workspace{hint}", suggestions=near, what="series",
+                                    value=sid, file=rules.path, row=rules.line_of(k, field),
+                                    field=f"rules.{k}.{field}")
 
 
 def _since(flags: np.ndarray, start: int) -> str | None:

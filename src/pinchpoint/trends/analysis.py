@@ -13,13 +13,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from pinchpoint.errors import PinchpointError
+from pinchpoint.errors import BadArgumentError, import_extra
 from pinchpoint.results import ResultTable
 from pinchpoint.trends.series import FloatArray, Series, align, month_label
-
-
-class MissingExtraError(PinchpointError):
-    """An optional dependency is absent (the message names the extra to install)."""
 
 
 # Growth -----------------------------------------------------------------------------------------------------
@@ -61,12 +57,9 @@ def _num(x: float) -> float | None:
 def stl_adjust(series: Series, *, robust: bool = True) -> tuple[Series, ResultTable]:
     """The series with its STL seasonal component removed (on logs when every value is positive, so the
     seasonal swing is a percentage), and the decomposition as a table. Needs the ``trends`` extra (statsmodels)."""
-    try:
-        from statsmodels.tsa.seasonal import STL
-    except ImportError:
-        raise MissingExtraError("seasonal adjustment needs statsmodels: pip install 'pinchpoint[trends]'") from None
+    STL = import_extra("statsmodels.tsa.seasonal", "trends", "seasonal adjustment (STL)").STL
     if len(series.values) < 36:
-        raise ValueError(f"{series.id}: STL needs at least 3 years of months, not {len(series.values)}")
+        raise BadArgumentError(f"{series.id}: STL needs at least 3 years of months, not {len(series.values)}")
     positive = bool((series.values > 0).all())
     y = np.log(series.values) if positive else series.values
     fit = STL(y, period=12, robust=robust).fit()
@@ -246,10 +239,10 @@ def cross_correlation(x: FloatArray, y: FloatArray, max_lag: int) -> tuple[Float
     first, last = int(np.argmax(ok)), len(ok) - int(np.argmax(ok[::-1]))
     x, y = x[first:last], y[first:last]  # the common span where both are defined
     if not np.isfinite(x).all() or not np.isfinite(y).all():
-        raise ValueError("the series have gaps inside their common span")
+        raise BadArgumentError("the series have gaps inside their common span")
     n = len(x)
     if n < 3 * max_lag:
-        raise ValueError(f"{n} common months are too few for lags up to {max_lag}")
+        raise BadArgumentError(f"{n} common months are too few for lags up to {max_lag}", parameter="max_lag")
     xs, ys = (x - x.mean()) / x.std(), (y - y.mean()) / y.std()
     lags = np.arange(-max_lag, max_lag + 1)
     r = np.array([np.corrcoef(x[max(0, -int(k)): n - max(0, int(k))], y[max(0, int(k)): n - max(0, -int(k))])[0, 1]
@@ -266,7 +259,7 @@ def lead_lag(leader: Series, follower: Series, *, max_lag: int = 24, transform: 
     with a 95% band; the best lag is the one with the largest correlation outside the band."""
     start, (a, b) = align([leader, follower])
     if transform not in ("yoy", "mom", "level"):
-        raise ValueError(f"transform {transform!r}: one of yoy, mom, level")
+        raise BadArgumentError(f"transform {transform!r}: one of yoy, mom, level", parameter="transform")
 
     def fn(v: FloatArray) -> FloatArray:
         return yoy(v) if transform == "yoy" else pct_change(v, 1) if transform == "mom" else v

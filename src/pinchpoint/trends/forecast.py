@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 from scipy.signal import lfilter
 
+from pinchpoint.errors import BadArgumentError
 from pinchpoint.progress import ProgressCallback
 from pinchpoint.results import ResultTable
 from pinchpoint.trends.series import FloatArray, Series, month_label
@@ -255,21 +256,22 @@ def backtest(series: Series, *, horizon: int = 12, origins_from: int | None = No
     began = time.perf_counter()
     unknown = [m for m in models if m not in MODELS]
     if unknown:
-        raise ValueError(f"unknown model(s) {', '.join(unknown)}: one of {', '.join(MODELS)}")
+        raise BadArgumentError(f"unknown model(s) {', '.join(unknown)}: one of {', '.join(MODELS)}")
     if horizon < 1 or horizon > 36:
-        raise ValueError(f"horizon {horizon}: between 1 and 36 months")
+        raise BadArgumentError(f"horizon {horizon}: between 1 and 36 months")
     if refit_every < 1:
-        raise ValueError("refit_every must be at least 1")
+        raise BadArgumentError("refit_every must be at least 1")
     z, log = _transform(series.values)
     n = len(z)
     if n < MIN_TRAIN + 2:
-        raise ValueError(f"{series.id}: {n} months; a backtest needs at least {MIN_TRAIN + 2}")
+        raise BadArgumentError(f"{series.id}: {n} months; a backtest needs at least {MIN_TRAIN + 2}")
     first_origin = (origins_from - series.start) if origins_from is not None else max(MIN_TRAIN, n - 121)
     if first_origin < MIN_TRAIN:
-        raise ValueError(f"{series.id}: origins from {month_label(series.start + first_origin)} leave fewer than "
+        raise BadArgumentError(f"{series.id}: origins from {month_label(series.start + first_origin)} leave fewer than "
                          f"{MIN_TRAIN} months to fit on (the series starts {month_label(series.start)})")
     if first_origin > n - 2:
-        raise ValueError(f"{series.id}: origins from {month_label(series.start + first_origin)} leave no month to "
+        raise BadArgumentError(
+            f"{series.id}: origins from {month_label(series.start + first_origin)} leave no month to "
                          f"test on (the series ends {month_label(series.end)})")
     origins = np.arange(first_origin, n - 1)
     seasonal = series.seasonal_adjustment != "SA"

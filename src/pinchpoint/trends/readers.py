@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from pinchpoint.errors import DataError, Location
+from pinchpoint.errors import BadArgumentError, DataError, Location
 from pinchpoint.trends.series import Adjustment, Series, SeriesFile, SeriesProblem, check_series_id, month_label
 
 MAX_BYTES = 200_000_000
@@ -265,7 +265,7 @@ def read_series_file(path: str | Path, layout: str = "auto", *, meta: dict[str, 
     if not rows or not any(c.strip() for row in rows for c in row):
         raise DataError("the file is empty", file=label)
     if layout not in LAYOUTS:
-        raise ValueError(f"unknown layout {layout!r}: one of {', '.join(LAYOUTS)}")
+        raise BadArgumentError(f"unknown layout {layout!r}: one of {', '.join(LAYOUTS)}")
     if layout == "auto":
         try:
             layout = detect_layout(rows)

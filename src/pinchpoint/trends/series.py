@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from pinchpoint.errors import DataError, Location
+from pinchpoint.errors import BadArgumentError, DataError, Problem
 
 FloatArray = npt.NDArray[np.float64]
 Adjustment = Literal["SA", "NSA", "unknown"]
@@ -35,26 +35,18 @@ def parse_month(text: str) -> int:
     """``YYYY-MM`` (or ``YYYY-MM-DD``) as a month index; anything else is a ``ValueError``."""
     m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})(?:-\d{1,2})?\s*", text)
     if not m or not 1 <= int(m.group(2)) <= 12:
-        raise ValueError(f"not a month: {text!r} (give YYYY-MM)")
+        raise BadArgumentError(f"not a month: {text!r} (give YYYY-MM)")
     return month_index(int(m.group(1)), int(m.group(2)))
 
 
 def check_series_id(series_id: str) -> str:
     if not _ID.fullmatch(series_id):
-        raise ValueError(f"not a series id: {series_id!r} (letters, digits and _ . : - only, at most 120)")
+        raise BadArgumentError(f"not a series id: {series_id!r} (letters, digits and _ . : - only, at most 120)")
     return series_id
 
 
-@dataclass(frozen=True)
-class SeriesProblem:
-    """Something wrong in an input: where (file, row, field), what, and whether the series can still be used."""
-
-    location: Location
-    message: str
-    severity: Literal["error", "warning"] = "error"
-
-    def __str__(self) -> str:
-        return f"{self.location}: {self.message}"
+#: what the readers report: the kernel's Problem (file, row, field, message, severity)
+SeriesProblem = Problem
 
 
 @dataclass(frozen=True)
@@ -161,11 +153,9 @@ class SeriesFile:
         """Raise a :class:`DataError` naming every error (file, row, field), or return ``self``."""
         errors = self.errors
         if errors:
-            first = errors[0]
             more = "" if len(errors) == 1 else f" (and {len(errors) - 1} more: " + "; ".join(
                 str(p) for p in errors[1:6]) + (" ..." if len(errors) > 6 else "") + ")"
-            raise DataError(first.message + more, file=first.location.file, row=first.location.row,
-                            field=first.location.field)
+            raise DataError.from_problems(errors, more)
         return self
 
 
@@ -175,5 +165,5 @@ def align(series: Sequence[Series]) -> tuple[int, list[FloatArray]]:
     hi = min(s.end for s in series)
     if hi < lo:
         spans = ", ".join(f"{s.id} {s.span()}" for s in series)
-        raise ValueError(f"the series share no month: {spans}")
+        raise BadArgumentError(f"the series share no month: {spans}")
     return lo, [s.values[lo - s.start: hi - s.start + 1] for s in series]

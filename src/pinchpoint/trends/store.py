@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pinchpoint.errors import WorkspaceError
+from pinchpoint.errors import NotFoundError
 from pinchpoint.results import ResultTable
 from pinchpoint.trends.series import Series
 
@@ -77,13 +77,15 @@ def load_series(ws: Any, ref: str) -> Series:
         if series_id in held:
             versions = [r[0] for r in ws.con.execute("SELECT version FROM trends_series WHERE id = ?",
                                                      [series_id]).fetchall()]
-            raise WorkspaceError(f"series {series_id} has no version {version!r}; it has {', '.join(versions)}")
+            raise NotFoundError(f"series {series_id} has no version {version!r}; it has {', '.join(versions)}",
+                                suggestions=versions, what="series version", value=version)
         from difflib import get_close_matches
 
         near = get_close_matches(series_id, held, n=3, cutoff=0.5)
         hint = f" (did you mean {', '.join(near)}?)" if near else ""
-        raise WorkspaceError(f"no series {series_id!r} in the workspace{hint}; it holds "
-                             f"{', '.join(held[:20]) or 'no series (import some first)'}")
+        raise NotFoundError(f"no series {series_id!r} in the workspace{hint}; it holds "
+                            f"{', '.join(held[:20]) or 'no series'}", suggestions=near, what="series",
+                            value=series_id)
     return Series.from_document(json.loads(row[0]))
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from pinchpoint.errors import BadArgumentError
 from pinchpoint.trade.query import (
     NoRowsError,
     built_caveat,
@@ -40,7 +41,8 @@ def trade_series(ws: Any, *, reporter: str, partner: str, codes: Sequence[str] =
     if not sources:
         raise NoRowsError("no monthly trade rows in the workspace (monthly sources: comext-relational, comext-xlsx)")
     if source is None and len(sources) > 1:
-        raise ValueError(f"monthly rows come from several sources ({', '.join(sources)}); name one")
+        raise BadArgumentError(f"monthly rows come from several sources ({', '.join(sources)}); name one",
+                               parameter="source")
     src = source or sources[0]
     rel = rel.filter(f"source = '{src}'")
     flows = held(rel, "flow")

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from pinchpoint.errors import BadArgumentError
 from pinchpoint.results import ResultTable
 from pinchpoint.trends.analysis import turning_points, yoy
 from pinchpoint.trends.series import FloatArray, Series, month_label
@@ -105,14 +106,14 @@ def early_warning(target: Series, signals: Sequence[Series] = (), *, horizon: in
     """Backtested probability that ``target`` passes a cycle peak within ``horizon`` months, month by month from
     ``origins_from`` (default: 10 years after the start), each from a model fitted on data before that month."""
     if not 1 <= horizon <= 24:
-        raise ValueError(f"horizon {horizon}: between 1 and 24 months")
+        raise BadArgumentError(f"horizon {horizon}: between 1 and 24 months")
     if threshold is not None and not 0 < threshold < 1:
-        raise ValueError(f"threshold {threshold}: between 0 and 1")
+        raise BadArgumentError(f"threshold {threshold}: between 0 and 1")
     start, x, names = features(target, signals)
     n = len(target.values)
     first = (origins_from - start) if origins_from is not None else 120
     if first < 36 or first >= n:
-        raise ValueError(f"origins from {month_label(start + first)}: need 36 months before and some after "
+        raise BadArgumentError(f"origins from {month_label(start + first)}: need 36 months before and some after "
                          f"({target.id} spans {target.span()})")
     prob = np.full(n, np.nan)
     cut = np.full(n, np.nan)

@@ -150,3 +150,19 @@ def test_rates_are_levels_not_growth(jp: list[Series]) -> None:
     _, x, names = features(jp[0], [bal])
     assert "bal level" in names
     assert x[-1, names.index("bal level")] == pytest.approx(5.0)
+
+
+def test_posted_rules_name_their_line_not_a_temporary_file() -> None:
+    from pinchpoint.trends.alerts import load_rules_text
+
+    rules = load_rules_text(RULES)
+    assert len(rules.rules) == 3 and rules.line_of(2, "series") == 13
+    with pytest.raises(DataError, match=r"^posted rules, row 3, field 'rules.0.kind'"):
+        load_rules_text("rules:\n  - name: x\n    kind: lvl\n    series: A\n    above: 1\n")
+
+
+def test_packaged_rule_set_reads() -> None:
+    rules = load_rules("chip-cycle")
+    assert {r.kind for r in rules.rules} == {"growth", "balance", "forecast"}
+    with pytest.raises(NotFoundError, match="packaged rule sets: chip-cycle"):
+        load_rules("chip-cycles")

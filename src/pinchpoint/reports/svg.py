@@ -203,9 +203,17 @@ def line_chart(series: Mapping[str, Sequence[tuple[float, float]]], *, title: st
 def time_chart(series: Mapping[str, Sequence[tuple[float, float]]], *, title: str, y_label: str = "",
                shaded: Sequence[tuple[float, float]] = (), shaded_label: str = "",
                band: tuple[str, Sequence[tuple[float, float, float]]] | None = None, zero_line: bool = False,
-               width: int = 720, height: int = 300) -> str:
+               log_y: bool = False, width: int = 720, height: int = 300) -> str:
     """Lines over time (x in fractional years), with shaded spans (cycle contractions) and a shaded band (a
-    forecast's interval: ``(name, [(x, low, high)])``); year ticks are drawn on the x axis."""
+    forecast's interval: ``(name, [(x, low, high)])``); year ticks are drawn on the x axis. ``log_y`` draws the
+    values on a log scale (labels stay in the values' unit), for series that grow a hundredfold."""
+    if log_y:
+        def lg(v: float) -> float:
+            return math.log10(v) if v > 0 else math.nan
+
+        series = {k: [(x, lg(y)) for x, y in pts] for k, pts in series.items()}
+        if band is not None:
+            band = (band[0], [(x, lg(lo), lg(hi)) for x, lo, hi in band[1]])
     right, top_m, bottom = 20, 20, 60
     band_pts = list(band[1]) if band else []
     xs = [p[0] for pts in series.values() for p in pts] + [b[0] for b in band_pts]
@@ -242,8 +250,9 @@ def time_chart(series: Mapping[str, Sequence[tuple[float, float]]], *, title: st
               f'<line x1="{left}" y1="{top_m}" x2="{left}" y2="{top_m + ph}" stroke="#333"/>']
     for k in range(5):
         yv = y_lo + (y_hi - y_lo) * k / 4
+        label = _fmt(10 ** yv, "") if log_y else _fmt(yv, "")
         parts.append(f'<text x="{left - 6}" y="{sy(yv) + 4:.1f}" font-size="10" text-anchor="end">'
-                     f"{escape(_fmt(yv, ''))}</text>")
+                     f"{escape(label)}</text>")
     span = x_hi - x_lo
     step = next(s for s in (1, 2, 5, 10, 20, 50, 100) if span / s <= 12)
     year = math.ceil(x_lo / step) * step
@@ -275,7 +284,8 @@ def time_chart(series: Mapping[str, Sequence[tuple[float, float]]], *, title: st
         parts.append(f'<rect x="{lx}" y="{ly - 8}" width="10" height="10" fill="{col}"/>'
                      f'<text x="{lx + 14}" y="{ly + 1}" font-size="11">{escape(_shorten(name, 32))}</text>')
     if y_label:
+        text = f"{y_label} (log scale)" if log_y else y_label
         parts.append(f'<text x="12" y="{top_m + ph / 2}" font-size="11" transform="rotate(-90 12 {top_m + ph / 2})" '
-                     f'text-anchor="middle">{escape(y_label)}</text>')
+                     f'text-anchor="middle">{escape(text)}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -35,7 +35,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pinchpoint.errors import NotFoundError
+from pinchpoint.errors import DataError, NotFoundError
 from pinchpoint.results import ResultTable
 from pinchpoint.trends.analysis import balance_arrays, pct_change
 from pinchpoint.trends.series import FloatArray, Series, align, month_label
@@ -113,6 +113,21 @@ def load_rules(path: str | Path) -> Rules:
                             suggestions=packaged_rules(), what="alert rules", value=str(path))
     parsed, lines = validate_model(p, RuleFile)
     return Rules(str(p), parsed.rules, lines)
+
+
+def load_rules_text(text: str, label: str = "posted rules") -> Rules:
+    """Rules from YAML text (an API request's body); errors name ``label``, the line and the field."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "rules.yaml"
+        path.write_text(text, encoding="utf-8")
+        try:
+            parsed, lines = validate_model(path, RuleFile)
+        except DataError as exc:
+            loc = exc.location
+            raise DataError(exc.problem, file=label, row=loc.row, field=loc.field) from None
+    return Rules(label, parsed.rules, lines)
 
 
 def check_series(rules: Rules, held: Sequence[str]) -> None:

@@ -39,8 +39,10 @@ def write_report(series: Series, out: Path, *, forecast_result: Forecast | None 
         t += 1
     history = [(_x(series.start + i), float(v)) for i, v in enumerate(series.values)]
     report.heading("History and cycle")
+    positive = bool((series.values > 0).all())
+    wide = positive and float(series.values.max()) > 100 * float(series.values.min())
     report.chart(time_chart({series.id: history}, title=f"{series.name}", y_label=series.unit, shaded=spans,
-                            shaded_label="contraction (peak to trough)"),
+                            shaded_label="contraction (peak to trough)", log_y=wide),
                  "Contractions are dated with Bry-Boschan rules (minimum phase 6, cycle 15 months).")
     cycle_table = cycle(series).with_command(command)
     report.table(cycle_table)

@@ -68,6 +68,7 @@ BUILTIN_COLLECTIONS: dict[str, tuple[str, int]] = {
     "controls.lists": ("pinchpoint.controls.store", 1),
     "screening.lists": ("pinchpoint.screening.store", 1),
     "trade.imports": ("pinchpoint.trade.store", 1),
+    "trends.series": ("pinchpoint.trends.store", 1),
 }
 STAGING = ".staging"
 

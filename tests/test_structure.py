@@ -50,6 +50,9 @@ LAYERS: dict[str, tuple[str, str]] = {
 EXCEPTIONS: dict[tuple[str, str], str] = {
     ("planning", "stress"): "a plan is scored against the stress tests it mitigates: it builds on stress's scenarios "
                             "and compiled network, the one model of what a shock removes",
+    ("trends", "trade"): "monthly series derived from the trade store are trade queries (sources kept apart, groups "
+                         "built from members, codes at one level per branch, NoRowsError): trends reuses them rather "
+                         "than keep a second copy of those rules",
 }
 
 

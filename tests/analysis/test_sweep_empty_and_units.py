@@ -50,7 +50,7 @@ def test_stress_command_ids_and_options() -> None:
     result = runner.invoke(app, ["stress", "taiwan_blockad"])
     assert result.exit_code == 2 and "did you mean taiwan_blockade?" in result.stderr
     result = runner.invoke(app, ["stress", "taiwan_blockade", "--engine", "static", "--target", "x"])
-    assert result.exit_code == 2 and "--target applies to --engine tts" in result.stderr  # was silently ignored
+    assert result.exit_code == 2 and "a target applies to the tts engine" in result.stderr  # was silently ignored
     result = runner.invoke(app, ["stress", "taiwan_blockade", "--engine", "tts", "--target", "advanced_logic_chp"])
     assert result.exit_code == 2 and "did you mean advanced_logic_chip" in result.stderr
 

@@ -90,11 +90,8 @@ def open_workspace(path: Path | None) -> Any:
     return Workspace(path, on_wait=say_waiting) if path is not None else Workspace.open_default(on_wait=say_waiting)
 
 
-def open_chain(dataset: str, workspace: Path | None) -> Any:
-    """A supply chain from 'builtin', a path, or a dataset in the workspace."""
-    from pinchpoint.supplychain.load import BUILTIN_NAMES, load_chain
+def session(workspace: Path | None) -> Any:
+    """The :class:`pinchpoint.session.Session` a command works through (one per process: commands are short)."""
+    from pinchpoint.session import Session
 
-    if dataset in BUILTIN_NAMES or Path(dataset).expanduser().exists():
-        return load_chain(dataset)
-    with open_workspace(workspace) as ws:
-        return load_chain(dataset, workspace=ws)
+    return Session(workspace, on_wait=say_waiting)

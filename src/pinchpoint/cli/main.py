@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -20,8 +20,7 @@ from pinchpoint.cli.common import (
     YearOpt,
     command_line,
     friendly_errors,
-    open_chain,
-    open_workspace,
+    session,
     with_command,
 )
 from pinchpoint.cli.output import OutputFormat
@@ -33,16 +32,6 @@ app = typer.Typer(
 data_app = typer.Typer(no_args_is_help=True, help="Import, list, validate and fetch datasets.")
 app.add_typer(data_app, name="data")
 
-def _level(value: str) -> Any:
-    from pinchpoint.supplychain.model import Level
-
-    aliases = {"organization": "organisation", "org": "organisation", "firm": "organisation"}
-    try:
-        return Level(aliases.get(value.lower(), value.lower()))
-    except ValueError:
-        raise ValueError(f"--level must be 'country' or 'organisation', not {value!r}") from None
-
-
 # Analyses -------------------------------------------------------------------------------------
 @app.command()
 @friendly_errors
@@ -52,17 +41,11 @@ def concentration(
     fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
 ) -> None:
     """HHI, CR1, CR3, top provider and coalition shares for every input."""
-    from pinchpoint.analysis.coalitions import COALITIONS, load_coalitions
-    from pinchpoint.analysis.concentration import concentration as run
-
-    groups = dict(COALITIONS)
-    if coalitions is not None:
-        groups.update(load_coalitions(coalitions))
-    table = with_command(run(open_chain(dataset, workspace), level=_level(level), year=year, coalitions=groups))
     from pinchpoint.cli.output import emit
+    from pinchpoint.session.supplychain import CONCENTRATION_COLUMNS
 
-    emit(table, fmt, output, columns=["input_id", "input_name", "year", "hhi", "cr1", "cr3", "top_provider",
-                                      "top_share", "n_providers", "share_chip4", "share_concern"],
+    table = session(workspace).supplychain.concentration(dataset, year=year, level=level, coalitions=coalitions)
+    emit(with_command(table), fmt, output, columns=CONCENTRATION_COLUMNS,
          title=f"Concentration ({table.meta['level']} level)")
 
 
@@ -74,11 +57,11 @@ def chokepoints(
     fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
 ) -> None:
     """Inputs where one provider holds at least --threshold percent."""
-    from pinchpoint.analysis.chokepoints import chokepoints as run
     from pinchpoint.cli.output import emit
+    from pinchpoint.session.supplychain import CHOKEPOINT_COLUMNS
 
-    table = with_command(run(open_chain(dataset, workspace), threshold=threshold, level=_level(level), year=year))
-    emit(table, fmt, output, columns=["input_id", "input_name", "kind", "top_provider", "top_share", "hhi", "feeds"],
+    table = session(workspace).supplychain.chokepoints(dataset, threshold=threshold, level=level, year=year)
+    emit(with_command(table), fmt, output, columns=CHOKEPOINT_COLUMNS,
          title=f"Chokepoints (top share >= {threshold:g}%)")
 
 
@@ -93,29 +76,20 @@ def exposure(
     fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
 ) -> None:
     """Multi-tier dependence of the target on each country (or organisation), or a country's import side."""
-    from pinchpoint.analysis.exposure import exposure as run
-    from pinchpoint.analysis.exposure import import_exposure
     from pinchpoint.cli.output import emit
+    from pinchpoint.session import supplychain as sc
 
-    chain = open_chain(dataset, workspace)
-    lvl = _level(level)
-    if country is not None:
-        if lvl.value != "country" or target is not None:
-            raise ValueError("--country gives a country's import side over every input it supplies; it takes no "
-                             "--target and works at --level country")
-        table = with_command(import_exposure(chain, country, year=year))
-        emit(table, fmt, output, columns=["input_name", "own_share", "supplier", "dependence", "lost_share_of_world",
-                                          "critical_inputs"],
+    table = with_command(session(workspace).supplychain.exposure(dataset, target=target, year=year, level=level,
+                                                                 country=country))
+    if table.name == "import_exposure":
+        emit(table, fmt, output, columns=sc.IMPORT_EXPOSURE_COLUMNS,
              title=f"Import-side exposure of {table.meta['country']}: inputs it supplies, by foreign supplier")
         return
-    table = with_command(run(chain, target=target, year=year, level=lvl))
     name = table.rows[0]["target_name"] if table.rows else target
-    if lvl.value == "organisation":
-        emit(table, fmt, output, columns=["organisation_name", "country", "dependence", "n_impaired_inputs",
-                                          "critical_inputs"], title=f"Exposure of {name} by organisation")
+    if table.meta.get("level") == "organisation":
+        emit(table, fmt, output, columns=sc.EXPOSURE_ORG_COLUMNS, title=f"Exposure of {name} by organisation")
         return
-    emit(table, fmt, output, columns=["country", "dependence", "n_impaired_inputs", "critical_inputs"],
-         title=f"Exposure of {name} by country")
+    emit(table, fmt, output, columns=sc.EXPOSURE_COLUMNS, title=f"Exposure of {name} by country")
 
 
 @app.command()
@@ -129,7 +103,7 @@ def demo(
     from pinchpoint.cli.output import print_table
     from pinchpoint.reports.demo import build_demo
 
-    chain = open_chain(dataset, workspace)
+    chain = session(workspace).supplychain.chain(dataset)
     result = build_demo(chain, out, command=command_line())
     print_table(result.chokepoints, ["input_name", "kind", "top_provider", "top_share", "hhi"],
                 title=f"Top chokepoints in {chain.title} (one country >= 65%)", limit=15)
@@ -144,11 +118,10 @@ def demo(
 def data_list(fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None) -> None:
     """Datasets imported into the workspace, newest version first."""
     from pinchpoint.cli.output import emit
+    from pinchpoint.session.supplychain import DATASET_COLUMNS
 
-    with open_workspace(workspace) as ws:
-        table = ws.list_datasets()
-    emit(table, fmt, output, columns=["name", "version", "format", "imported_at", "n_inputs", "n_provisions",
-                                      "source_path"], title=f"Datasets in {table.meta['workspace']}")
+    table = session(workspace).supplychain.datasets()
+    emit(table, fmt, output, columns=DATASET_COLUMNS, title=f"Datasets in {table.meta['workspace']}")
 
 
 @data_app.command("import")
@@ -159,14 +132,11 @@ def data_import(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Validate a dataset and store it in the workspace (idempotent)."""
-    from pinchpoint.supplychain.load import import_dataset
-
-    with open_workspace(workspace) as ws:
-        rec = import_dataset(ws, path, name=name)
-        where = ws.path
+    current = session(workspace)
+    rec = current.supplychain.import_dataset(path, name=name)
     state = "imported" if rec.created else "already imported (unchanged)"
     typer.echo(f"{rec.name}@{rec.version}: {state}; {rec.n_inputs} inputs, {rec.n_provisions} provisions "
-               f"({rec.format}) in {where}")
+               f"({rec.format}) in {current.db_path()}")
 
 
 @data_app.command("validate")
@@ -177,18 +147,12 @@ def data_validate(
 ) -> None:
     """Check a dataset and report every data-quality finding with its count."""
     from pinchpoint.cli.output import emit
-    from pinchpoint.results import ResultTable
-    from pinchpoint.supplychain.load import load_path
+    from pinchpoint.supplychain.load import detect_format
 
-    chain = load_path(path)
-    rows = [{"code": f.code, "count": f.count, "message": f.message, "examples": list(f.examples)}
-            for f in chain.findings]
-    table = ResultTable.from_records("findings", rows, ["code", "count", "message", "examples"],
-                                     meta={"dataset": chain.name, "path": str(path)})
-    summary = (f"{path}: {len(chain.inputs)} inputs, {len(chain.providers)} providers, "
-               f"{len(chain.provisions)} provisions, {len(chain.relations)} relations; "
-               f"{len(rows)} kinds of finding")
-    typer.echo(summary, err=fmt not in (None, OutputFormat.TABLE) or output is not None)
+    detect_format(path)  # a path only: this checks files, not stored datasets
+    table = session(None).supplychain.quality(path)
+    typer.echo(f"{path}: {table.meta['summary']}",
+               err=fmt not in (None, OutputFormat.TABLE) or output is not None)
     emit(table, fmt, output, title="Data-quality findings")
 
 
@@ -202,15 +166,10 @@ def data_fetch(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Download a public dataset (with the publisher's licence) and import it."""
-    from pinchpoint.supplychain.fetch import fetch_eto
-    from pinchpoint.supplychain.load import import_dataset
-
     if source != "eto":
         raise ValueError(f"unknown source {source!r}; available: eto")
-    with open_workspace(workspace) as ws:
-        target = dest or ws.path.parent / "downloads" / "eto"
-        folder = fetch_eto(target, from_dir=from_dir, progress=lambda m: typer.echo(m, err=True))
-        rec = import_dataset(ws, folder, name="eto")
+    rec, folder = session(workspace).supplychain.fetch_eto(dest, from_dir=from_dir,
+                                                           say=lambda m: typer.echo(m, err=True))
     typer.echo(f"eto@{rec.version}: {rec.n_inputs} inputs, {rec.n_provisions} provisions in {folder} "
                "(CC BY-NC 4.0: Emerging Technology Observatory / CSET)")
 

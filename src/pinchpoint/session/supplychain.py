@@ -1,0 +1,238 @@
+"""Supply-chain use cases: datasets in the workspace, importing and checking them, concentration, chokepoints and
+exposure. Chains are loaded once per dataset version and held by the session."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pinchpoint.errors import PinchpointError, WorkspaceError
+from pinchpoint.results import ResultTable
+from pinchpoint.session import Group
+
+if TYPE_CHECKING:
+    from pinchpoint.analysis.exposure import CompiledChain
+    from pinchpoint.stress.network import StressNetwork
+    from pinchpoint.supplychain.model import Level, SupplyChain
+    from pinchpoint.workspace.store import DatasetRecord
+
+LEVEL_ALIASES = {"organization": "organisation", "org": "organisation", "firm": "organisation"}
+
+#: Display columns per result (the CLI's terminal tables show these; files and JSON hold every column).
+CONCENTRATION_COLUMNS = ["input_id", "input_name", "year", "hhi", "cr1", "cr3", "top_provider", "top_share",
+                         "n_providers", "share_chip4", "share_concern"]
+CHOKEPOINT_COLUMNS = ["input_id", "input_name", "kind", "top_provider", "top_share", "hhi", "feeds"]
+EXPOSURE_COLUMNS = ["country", "dependence", "n_impaired_inputs", "critical_inputs"]
+EXPOSURE_ORG_COLUMNS = ["organisation_name", "country", "dependence", "n_impaired_inputs", "critical_inputs"]
+IMPORT_EXPOSURE_COLUMNS = ["input_name", "own_share", "supplier", "dependence", "lost_share_of_world",
+                           "critical_inputs"]
+DATASET_COLUMNS = ["name", "version", "format", "imported_at", "n_inputs", "n_provisions", "source_path"]
+
+
+def parse_level(value: str | Level) -> Level:
+    """``country`` or ``organisation`` (also ``organization``, ``org``, ``firm``)."""
+    from pinchpoint.supplychain.model import Level
+
+    if isinstance(value, Level):
+        return value
+    try:
+        return Level(LEVEL_ALIASES.get(value.lower(), value.lower()))
+    except ValueError:
+        raise ValueError(f"level must be 'country' or 'organisation', not {value!r}") from None
+
+
+@dataclass(frozen=True)
+class LoadedChain:
+    """A chain as the session holds it: the model, what it was loaded from, and its version (a content hash)."""
+
+    chain: SupplyChain
+    ref: str
+    version: str
+
+    def provenance(self, table: ResultTable) -> ResultTable:
+        """``table`` with the dataset reference and version in its meta (kept if the analysis set them)."""
+        meta = {"dataset_ref": self.ref, "dataset_version": self.version, **dict(table.meta)}
+        return ResultTable(table.name, table.columns, table.rows, meta)
+
+
+class SupplyChainGroup(Group):
+    name = "supplychain"
+
+    # Loading -----------------------------------------------------------------------------------------------
+    def open(self, ref: str | Path = "builtin") -> LoadedChain:
+        """The dataset ``ref`` names ('builtin', a path, or a workspace dataset ``name[@version]``), loaded once per
+        version and held by the session."""
+        return self.open_trusted(ref, self.session.local_files)
+
+    def open_trusted(self, ref: str | Path, allow_path: bool) -> LoadedChain:
+        """:meth:`open`, reading a path only if ``allow_path`` (a packaged scenario's own dataset file is read
+        even by a session that reads no caller-named files)."""
+        from pinchpoint.supplychain.load import BUILTIN_NAMES, builtin_path, load_chain, load_path
+        from pinchpoint.workspace.store import content_hash
+
+        session = self.session
+        text = str(ref)
+        session.authorize("supplychain.read", f"dataset:{text}")
+        if text in BUILTIN_NAMES:
+            path = builtin_path()
+            stamp: Hashable = content_hash(path)
+            return session.cache.get(("chain", "builtin"), stamp,
+                                     lambda: LoadedChain(load_chain(None), "builtin", str(stamp)))
+        path = Path(text).expanduser()
+        if path.exists():
+            if not allow_path:
+                raise PinchpointError(f"dataset {text!r}: only 'builtin' and datasets in the workspace can be "
+                                      "named here")
+            resolved = path.resolve()
+            version = content_hash(resolved)
+            return session.cache.get(("chain", "path", str(resolved)), version,
+                                     lambda: LoadedChain(load_path(resolved), text, version))
+        name, _, prefix = text.partition("@")
+        datasets = session.stamp("datasets", self._dataset_versions)
+        assert isinstance(datasets, tuple)
+        matches = [v for n, v in datasets if n == name and v.startswith(prefix)]
+        if not matches:  # load_chain words the error (names the datasets held)
+            if not session.workspace_exists():
+                raise WorkspaceError(f"{text!r} is neither a file or folder nor a dataset in the workspace "
+                                     f"(no workspace at {session.db_path()})")
+            with session.open_reader() as ws:
+                load_chain(text, workspace=ws)
+            raise WorkspaceError(f"no dataset {text!r} in the workspace")  # pragma: no cover - load_chain raised
+        version = matches[0]  # newest first
+
+        def build() -> LoadedChain:
+            with session.open_reader() as ws:
+                return LoadedChain(load_chain(f"{name}@{version}", workspace=ws), text, version)
+
+        return session.cache.get(("chain", "workspace", name, prefix), (version, len(matches)), build)
+
+    def chain(self, ref: str | Path = "builtin") -> SupplyChain:
+        """The :class:`~pinchpoint.supplychain.model.SupplyChain` ``ref`` names (see :meth:`open`)."""
+        return self.open(ref).chain
+
+    def network(self, ref: str | Path = "builtin") -> StressNetwork:
+        """The dataset compiled for stress tests, built once per dataset version."""
+        return self.network_of(self.open(ref))
+
+    def network_of(self, loaded: LoadedChain) -> StressNetwork:
+        """``loaded`` compiled for stress tests, once per dataset version."""
+        from pinchpoint.stress.network import StressNetwork
+
+        return self.session.cache.get(("network", loaded.ref), loaded.version,
+                                      lambda: StressNetwork.build(loaded.chain))
+
+    def compiled(self, ref: str | Path = "builtin", year: int | None = None) -> CompiledChain:
+        """The dataset as arrays for exposure (country level), built once per dataset version and year."""
+        from pinchpoint.analysis.exposure import compile_chain
+
+        loaded = self.open(ref)
+        return self.session.cache.get(("compiled", str(ref), year), loaded.version,
+                                      lambda: compile_chain(loaded.chain, year=year))
+
+    def _dataset_versions(self) -> tuple[tuple[str, str], ...]:
+        if not self.session.workspace_exists():
+            return ()
+        try:
+            with self.session.open_reader() as ws:
+                rows = ws.con.execute("SELECT name, version FROM datasets ORDER BY imported_at DESC").fetchall()
+        except WorkspaceError:
+            return ()
+        except Exception as exc:  # a workspace without the datasets table (only lists or trade stored)
+            if "datasets" in str(exc):
+                return ()
+            raise
+        return tuple((str(n), str(v)) for n, v in rows)
+
+    # Workspace datasets ------------------------------------------------------------------------------------
+    def datasets(self) -> ResultTable:
+        """Datasets imported into the workspace, newest version first."""
+        self.session.authorize("supplychain.list", "datasets:*")
+        with self.session.open_workspace() as ws:
+            return ws.list_datasets()
+
+    def import_dataset(self, path: str | Path, name: str | None = None) -> DatasetRecord:
+        """Validate a dataset and store it in the workspace (idempotent for unchanged files)."""
+        from pinchpoint.supplychain.load import import_dataset
+
+        self.session.authorize("supplychain.import", f"dataset:{name or path}")
+        self._local(path)
+        with self.session.open_workspace() as ws:
+            return import_dataset(ws, path, name=name)
+
+    def fetch_eto(self, dest: Path | None = None, from_dir: Path | None = None,
+                  say: Any = None) -> tuple[DatasetRecord, Path]:
+        """Download (or copy from ``from_dir``) the ETO dataset and import it as 'eto'."""
+        from pinchpoint.supplychain.fetch import fetch_eto
+        from pinchpoint.supplychain.load import import_dataset
+
+        self.session.authorize("supplychain.import", "dataset:eto")
+        with self.session.open_workspace() as ws:
+            target = dest or ws.path.parent / "downloads" / "eto"
+            folder = fetch_eto(target, from_dir=from_dir, progress=say)
+            return import_dataset(ws, folder, name="eto"), folder
+
+    def quality(self, path: str | Path) -> ResultTable:
+        """Every data-quality finding of the dataset at ``path`` (or named), with its count and examples."""
+        loaded = self.open(path)
+        chain = loaded.chain
+        rows = [{"code": f.code, "count": f.count, "message": f.message, "examples": list(f.examples)}
+                for f in chain.findings]
+        summary = (f"{len(chain.inputs)} inputs, {len(chain.providers)} providers, {len(chain.provisions)} "
+                   f"provisions, {len(chain.relations)} relations; {len(rows)} kinds of finding")
+        table = ResultTable.from_records("findings", rows, ["code", "count", "message", "examples"],
+                                         meta={"dataset": chain.name, "path": str(path), "summary": summary})
+        return loaded.provenance(table)
+
+    # Analyses ----------------------------------------------------------------------------------------------
+    def concentration(self, dataset: str | Path = "builtin", *, year: int | None = None,
+                      level: str | Level = "country",
+                      coalitions: Mapping[str, Sequence[str]] | str | Path | None = None) -> ResultTable:
+        """HHI, CR1, CR3, top provider and coalition shares for every input (built-in coalitions plus
+        ``coalitions``: a mapping, or a YAML/CSV file of them)."""
+        from pinchpoint.analysis.coalitions import COALITIONS, load_coalitions
+        from pinchpoint.analysis.concentration import concentration
+
+        groups: dict[str, Sequence[str]] = dict(COALITIONS)
+        if isinstance(coalitions, (str, Path)):
+            self._local(coalitions)
+            groups.update(load_coalitions(coalitions))
+        elif coalitions is not None:
+            groups.update(coalitions)
+        loaded = self.open(dataset)
+        self.session.authorize("supplychain.analyse", f"dataset:{dataset}")
+        return loaded.provenance(concentration(loaded.chain, level=parse_level(level), year=year,
+                                               coalitions=groups))
+
+    def chokepoints(self, dataset: str | Path = "builtin", *, threshold: float = 65.0, year: int | None = None,
+                    level: str | Level = "country") -> ResultTable:
+        """Inputs where one provider holds at least ``threshold`` percent (SIA/BCG: 65)."""
+        from pinchpoint.analysis.chokepoints import chokepoints
+
+        loaded = self.open(dataset)
+        self.session.authorize("supplychain.analyse", f"dataset:{dataset}")
+        return loaded.provenance(chokepoints(loaded.chain, threshold=threshold, level=parse_level(level),
+                                             year=year))
+
+    def exposure(self, dataset: str | Path = "builtin", *, target: str | None = None, year: int | None = None,
+                 level: str | Level = "country", country: str | None = None) -> ResultTable:
+        """Multi-tier dependence of ``target`` (default: the dataset's output) on each country or organisation;
+        with ``country``, that country's import side over every input it supplies."""
+        from pinchpoint.analysis.exposure import exposure, import_exposure
+
+        lvl = parse_level(level)
+        loaded = self.open(dataset)
+        self.session.authorize("supplychain.analyse", f"dataset:{dataset}")
+        if country is not None:
+            if lvl.value != "country" or target is not None:
+                raise ValueError("a country's import side covers every input it supplies: it takes no target and "
+                                 "works at the country level")
+            return loaded.provenance(import_exposure(loaded.chain, country, year=year,
+                                                     compiled=self.compiled(dataset, year)))
+        compiled = self.compiled(dataset, year) if lvl.value == "country" else None
+        return loaded.provenance(exposure(loaded.chain, target=target, year=year, level=lvl, compiled=compiled))
+
+    def _local(self, path: str | Path) -> None:
+        if not self.session.local_files:
+            raise PinchpointError(f"{path}: this session does not read local files")

@@ -13,7 +13,7 @@ from pinchpoint.cli.common import (
     OutputOpt,
     WorkspaceOpt,
     friendly_errors,
-    open_chain,
+    session,
     with_command,
 )
 
@@ -58,7 +58,7 @@ def register(app: typer.Typer) -> None:
         if table not in PLAN_TABLES:
             raise BadArgumentError(f"--table must be one of {', '.join(PLAN_TABLES)}, not {table!r}")
         candidates = load_measures(measures)
-        chain = open_chain(dataset, workspace)
+        chain = session(workspace).supplychain.chain(dataset)
         points = None
         if budgets:
             try:

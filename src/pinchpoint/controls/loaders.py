@@ -18,6 +18,7 @@ from typing import Any
 
 from pinchpoint.controls.classify import parameters_of, regime_of, tags_of
 from pinchpoint.controls.model import ControlEntry, ControlList, Jurisdiction, Paragraph, Parameter, Regime
+from pinchpoint.controls.sources import JP_COLUMNS
 from pinchpoint.errors import DataError, Problem, Severity
 
 _EU_LINE = re.compile(r"^(\d[A-E]\d{3}(?:\.[a-z0-9]+)*)\.?\s+(.*)$")
@@ -225,7 +226,6 @@ def read_csv_records(path: Path, columns: Sequence[str]) -> list[tuple[int, dict
         raise DataError(f"not readable CSV: {exc}", file=str(path)) from None
 
 
-JP_COLUMNS = ("jp_item", "jp_status", "gloss_en", "eu_annex1_candidates", "us_ccl_candidates", "match_regex")
 
 
 def load_jp_items(path: str | Path, version: date = date(2026, 8, 1)) -> ControlList:
@@ -279,25 +279,10 @@ def load_jp_items(path: str | Path, version: date = date(2026, 8, 1)) -> Control
                        entries=tuple(entries), problems=tuple(problems))
 
 
-def load_any(path: str | Path) -> ControlList:
-    """Detect the format from the file (or folder) and load it."""
-    p = Path(path)
-    if not p.exists():
-        raise DataError("no such file or folder", file=str(p))
-    candidates = [p] if p.is_file() else sorted(p.glob("*.json")) + sorted(p.glob("*.csv"))
-    for f in candidates:
-        try:
-            with f.open(encoding="utf-8", errors="replace") as fh:
-                head = fh.read(4000)
-        except OSError as exc:
-            raise DataError(f"cannot read file: {exc.strerror}", file=str(f)) from None
-        if f.suffix == ".csv":
-            if head.startswith("jp_item"):
-                return load_jp_items(f)
-        elif f.suffix == ".json":
-            if '"ecfrIssueDate"' in head or '"eccn"' in head:
-                return load_us_ccl(f)
-            if '"celex"' in head or '"entry_code"' in head:
-                return load_eu_annex1(f)
-    raise DataError("not a control list this tool reads (U.S. CCL JSON, EU Annex I JSON, Japan items CSV)",
-                    file=str(p))
+def load_any(path: str | Path, source: str | None = None) -> ControlList:
+    """Read a control list file (or the file in a folder) with the controls source named, or the one detected
+    (:mod:`pinchpoint.sources`, kind ``controls``)."""
+    from pinchpoint import sources
+
+    found: ControlList = sources.read(Path(path), source=source, kind="controls")
+    return found

@@ -513,30 +513,14 @@ def load_ftm(path: Path, list_name: str = "FollowTheMoney entities",
                    dropped=dropped, skipped=skipped)
 
 
-def load_list(path: str | Path, alt: str | Path | None = None, max_bytes: int = MAX_LIST_BYTES) -> ScreeningList:
-    """Detect the format from the file (gzip-compressed or not) and load it."""
-    p = Path(path)
-    if not p.exists():
-        raise DataError("no such file", file=str(p))
-    data = read_bytes(p, max_bytes)
-    name = p.name.lower().removesuffix(".gz")
-    if name.endswith(".xlsx") or data.startswith(b"PK\x03\x04"):
-        return load_meti(p, max_bytes)
-    head = data[:4000]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: sniff the decoded text
-        head = head[:len(head) // 2 * 2].decode("utf-16", "replace").encode("utf-8", "replace")
-    head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if name.endswith(".xml") or head.startswith(b"<"):
-        return load_un(p, max_bytes)
-    if name.endswith((".json", ".jsonl", ".ndjson")) or head[:1] in (b"{", b"["):
-        return load_ftm(p, max_bytes=max_bytes)
-    if _OFAC_ALT_ROW.match(head.decode("latin-1")):
-        raise DataError("this is OFAC's alternate-names file: load the SDN file (its alt file is read with it)",
-                        file=str(p))
-    if b"\t" in head and b"Name" in head:
-        return load_dpl(p, max_bytes)
-    if re.match(rb"\d+,\"", head):
-        sibling = Path(alt) if alt else next(iter(sorted(p.parent.glob("*alt*.csv"))), None)
-        return load_ofac(p, sibling if "sdn" in name else None, max_bytes=max_bytes)
-    raise DataError("cannot tell the list format (OFAC SDN CSV, UN XML, METI xlsx, BIS DPL txt, FtM JSON lines)",
-                    file=str(p))
+def load_list(path: str | Path, alt: str | Path | None = None, max_bytes: int = MAX_LIST_BYTES,
+              source: str | None = None) -> ScreeningList:
+    """Read a list file (gzip-compressed or not) with the list source named, or the one detected
+    (:mod:`pinchpoint.sources`, kind ``list``); ``alt`` is OFAC's alternate-names file."""
+    from pinchpoint import sources
+
+    options: dict[str, Any] = {"max_bytes": max_bytes}
+    if alt is not None:
+        options["alt"] = alt
+    found: ScreeningList = sources.read(Path(path), source=source, kind="list", **options)
+    return found

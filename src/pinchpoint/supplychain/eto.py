@@ -31,8 +31,7 @@ from pinchpoint.supplychain.model import (
     Stage,
     SupplyChain,
 )
-
-ETO_FILES = ("stages.csv", "inputs.csv", "providers.csv", "provision.csv", "sequence.csv")
+from pinchpoint.supplychain.sources import ETO_FILES
 
 #: The first release has no year column; its figures come from the CSET report (Khan, Mann and
 #: Peterson, January 2021), whose market shares are for 2019.

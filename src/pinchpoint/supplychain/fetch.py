@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pinchpoint.errors import DataError, PinchpointError
-from pinchpoint.supplychain.eto import ETO_FILES, is_eto_folder
+from pinchpoint.supplychain.eto import is_eto_folder
+from pinchpoint.supplychain.sources import ETO_FILES
 
 #: The ETO dataset's public repository (CC BY-NC 4.0).
 ETO_BASE_URL = "https://raw.githubusercontent.com/georgetown-cset/eto-chip-explorer/main/data/"

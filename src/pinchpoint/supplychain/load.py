@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pinchpoint.errors import DataError, WorkspaceError
+from pinchpoint.errors import WorkspaceError
 from pinchpoint.supplychain.model import SupplyChain
 
 if TYPE_CHECKING:
@@ -26,34 +26,19 @@ def builtin_path() -> Path:
 
 
 def detect_format(path: Path) -> str:
-    """``eto``, ``native-yaml`` or ``native-csv``; raises :class:`DataError` for anything else."""
-    from pinchpoint.supplychain.eto import is_eto_folder
+    """The name of the one supply-chain source (:mod:`pinchpoint.sources`) that reads ``path``: ``eto``,
+    ``native-yaml``, ``native-csv`` or a third party's; a :class:`DataError` saying why none (or several) do."""
+    from pinchpoint import sources
 
-    if not path.exists():
-        raise DataError("no such file or folder", file=str(path))
-    if path.is_dir():
-        if is_eto_folder(path):
-            return "eto"
-        if (path / "inputs.csv").exists():
-            return "native-csv"
-        raise DataError("folder is neither an ETO dataset (stages, inputs, providers, provision, sequence "
-                        ".csv) nor a native CSV dataset (inputs.csv, ...)", file=str(path))
-    if path.suffix.lower() in (".yaml", ".yml"):
-        return "native-yaml"
-    raise DataError("unrecognised file type: expected a .yaml file or a dataset folder", file=str(path))
+    return sources.detect(path, kind="supplychain").name
 
 
-def load_path(path: str | Path, *, name: str | None = None) -> SupplyChain:
-    """Load a dataset from a file or folder, detecting its format."""
-    p = Path(path)
-    fmt = detect_format(p)
-    if fmt == "eto":
-        from pinchpoint.supplychain.eto import load_eto
+def load_path(path: str | Path, *, name: str | None = None, source: str | None = None) -> SupplyChain:
+    """Load a dataset from a file or folder with the supply-chain source named, or the one detected."""
+    from pinchpoint import sources
 
-        return load_eto(p, name=name)
-    from pinchpoint.supplychain.native import load_native
-
-    return load_native(p, name=name)
+    chain: SupplyChain = sources.read(Path(path), source=source, kind="supplychain", name=name)
+    return chain
 
 
 def load_chain(ref: str | Path | None = None, *, workspace: Workspace | None = None) -> SupplyChain:
@@ -83,7 +68,8 @@ def _load_named(workspace: Workspace, ref: str) -> SupplyChain:
                              f"({exc})") from None
 
 
-def import_dataset(workspace: Workspace, path: str | Path, *, name: str | None = None) -> DatasetRecord:
+def import_dataset(workspace: Workspace, path: str | Path, *, name: str | None = None,
+                   source: str | None = None) -> DatasetRecord:
     """Load, validate and store a dataset in ``workspace``; idempotent for unchanged files.
 
     It lives here, above the workspace, so that the workspace stores chains without knowing how files are read.
@@ -91,11 +77,11 @@ def import_dataset(workspace: Workspace, path: str | Path, *, name: str | None =
     from pinchpoint.workspace.store import content_hash
 
     src = Path(path).expanduser().resolve()
-    fmt = detect_format(src)
+    fmt = source or detect_format(src)
     version = content_hash(src)
     if name is not None:
         known = workspace.record(name, version)
         if known is not None:  # same files already imported and validated
             return known
-    chain = load_path(src, name=name)
+    chain = load_path(src, name=name, source=fmt)
     return workspace.store(chain, version=version, source_path=str(src), fmt=fmt)

@@ -29,10 +29,15 @@ from pinchpoint.errors import DataError
 from pinchpoint.kernel.countries import BACI_CODES as BACI_SPECIAL
 from pinchpoint.kernel.countries import from_m49, from_name, known_code, unknown_code_message
 from pinchpoint.trade.rates import Rates, fill_usd
+from pinchpoint.trade.sources import (
+    BACI_LAYOUTS,
+    COMEXT_COLUMNS,
+    COMTRADE_CURRENT_COLUMNS,
+    COMTRADE_LEGACY_COLUMNS,
+    COMTRADE_RAW_COLUMNS,
+)
 from pinchpoint.trade.table import Progress, TradeFrame
 
-FORMATS: tuple[str, ...] = ("comext-relational", "baci", "comtrade", "comtrade-api", "comtrade-bulk",
-                             "comtrade-legacy")
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
                                        "dec"), start=1)}
 # what breaks while reading a file (a truncated .gz ends in EOFError, a corrupt one in zlib.error)
@@ -236,7 +241,7 @@ def parse_period(label: str) -> tuple[str, str]:
     raise ValueError(f"unknown period {label!r}")
 
 
-_COMEXT_COLUMNS = ("REPORTER", "PARTNER", "PRODUCT", "FLOW", "PERIOD", "VALUE_IN_EUR")
+_COMEXT_COLUMNS = COMEXT_COLUMNS
 
 
 def read_comext_relational(paths: Iterable[str | Path], progress: Progress | None = None) -> TradeFrame:
@@ -298,7 +303,7 @@ def _baci_codes(folder: Path) -> dict[str, str]:
     return codes
 
 
-_BACI_LAYOUTS = {"raw": ("t", "i", "j", "k", "v", "q"), "extract": ("i", "j", "cmd", "value")}
+_BACI_LAYOUTS = BACI_LAYOUTS
 
 
 def _baci_layout(path: Path) -> str:
@@ -380,7 +385,7 @@ def read_baci(paths: Iterable[str | Path], year: int | None = None, progress: Pr
     return frame
 
 
-_COMTRADE_RAW_COLUMNS = ("reporter", "partner", "cmd", "flow", "value")  # and year, or a year in the file name
+_COMTRADE_RAW_COLUMNS = COMTRADE_RAW_COLUMNS  # and year, or a year in the file name
 
 
 def _comtrade_period(text: str) -> tuple[str, str] | None:
@@ -465,7 +470,7 @@ def _quantity(qty: float | None, unit_code: object) -> tuple[float | None, str |
 
 # the same names as the other adapters ("Re-Export" was stored as "reexport", apart from every other re-export)
 _LEGACY_FLOWS = {"import": "import", "export": "export", "re-import": "re-import", "re-export": "re-export"}
-_LEGACY_COLUMNS = ("Reporter ISO", "Partner ISO", "Trade Flow", "Commodity Code", "Trade Value (US$)")
+_LEGACY_COLUMNS = COMTRADE_LEGACY_COLUMNS
 
 
 def read_comtrade_legacy(paths: Iterable[str | Path], progress: Progress | None = None) -> TradeFrame:
@@ -563,7 +568,7 @@ def _is_breakdown(record: dict[str, Any]) -> str | None:
     return None
 
 
-_CURRENT_COLUMNS = ("reporterCode", "partnerCode", "flowCode", "cmdCode", "primaryValue")
+_CURRENT_COLUMNS = COMTRADE_CURRENT_COLUMNS
 
 
 def _is_current(f: Path) -> bool:
@@ -766,22 +771,10 @@ def read_comext_xlsx(paths: Iterable[str | Path], progress: Progress | None = No
     return frame
 
 
-READERS: dict[str, Callable[..., TradeFrame]] = {
-    "comext-relational": read_comext_relational, "baci": read_baci, "comtrade": read_comtrade,
-    "comtrade-legacy": read_comtrade_legacy, "comtrade-api": read_comtrade_current,
-    "comtrade-bulk": read_comtrade_current, "comext-xlsx": read_comext_xlsx}
-FORMATS = (*FORMATS, "comext-xlsx")
-
-
-def read(fmt: str, paths: Iterable[str | Path], rates: Rates | None = None,
-         progress: Progress | None = None) -> TradeFrame:
-    """Read files of one format into the long table; euro values also get ``value_usd`` at ``rates`` (default:
-    the ECB's annual averages, :mod:`pinchpoint.trade.rates`). ``progress(done, total, file)`` is called as the
-    files are read (bytes). An import that keeps nothing is refused, naming what was found instead."""
-    if fmt not in READERS:
-        raise DataError(f"unknown trade format {fmt!r} (known: {', '.join(FORMATS)})")
-    paths = list(paths)
-    frame: TradeFrame = READERS[fmt](paths, progress=progress)
+def finish(frame: TradeFrame, fmt: str, paths: Sequence[str | Path], rates: Rates | None = None) -> TradeFrame:
+    """What every trade source does after reading: an import that keeps nothing is refused, naming what was found
+    instead; euro values get ``value_usd`` at ``rates`` (default: the ECB's annual averages,
+    :mod:`pinchpoint.trade.rates`)."""
     if not len(frame):
         reasons = "; ".join(f"{kind} ({count})" for kind, count in frame.summary()[:3]) or "no data"
         raise DataError(f"nothing to import: {frame.read_rows} {frame.unit} read as {fmt}, none usable ({reasons})",
@@ -790,4 +783,16 @@ def read(fmt: str, paths: Iterable[str | Path], rates: Rates | None = None,
     if missing:
         frame.notes.append(f"{missing} euro rows have no USD rate for their period: value_usd left empty "
                            "(give a rates table with the months or years)")
+    return frame
+
+
+def read(fmt: str | None, paths: Iterable[str | Path], rates: Rates | None = None,
+         progress: Progress | None = None) -> TradeFrame:
+    """Read files of one format into the long table with the trade source named ``fmt`` (any registered in
+    :mod:`pinchpoint.sources`, built-in or not; ``None`` or ``"auto"``: the one detected).
+    ``progress(done, total, file)`` is called as the files are read (bytes)."""
+    from pinchpoint import sources
+
+    source = None if fmt in (None, "auto") else fmt
+    frame: TradeFrame = sources.read(list(paths), source=source, kind="trade", rates=rates, progress=progress)
     return frame

@@ -109,7 +109,8 @@ def test_the_files_beside_the_data_are_refused_with_reasons() -> None:
     chart = CONTROLS / "us-ccl" / "country-chart.json"
     with pytest.raises(sources.NoSourceMatched) as err:
         sources.detect(chart, kind="controls")
-    assert dict(err.value.reasons)["us-ccl"].startswith("an eCFR JSON file without CCL entries (eccn)")
+    reason = dict(err.value.reasons)["us-ccl"]
+    assert reason.startswith("an eCFR JSON file without CCL entries (no top-level 'entries')")
     # the peer's tidy table among the Comext downloads is not a data-browser workbook
     peer = TRADE / "comext-xlsx" / "eu_export_sanctioned.xlsx"
     with pytest.raises(sources.NoSourceMatched, match=r"comext-xlsx: expected data-browser sheets 'Sheet 1'.*Sheet1"):

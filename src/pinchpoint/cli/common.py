@@ -24,6 +24,8 @@ YearOpt = Annotated[int | None, typer.Option("--year", help="Year of the shares 
 LevelOpt = Annotated[str, typer.Option("--level", help="country or organisation.")]
 FormatOpt = Annotated[OutputFormat | None, typer.Option("--format", "-f", help="table, csv, json or parquet.")]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the result to this file.")]
+SourceOpt = Annotated[str | None, typer.Option("--source", help="Read with this source (input format) instead of "
+                                              "the one detected; 'pinchpoint sources' lists them.")]
 WorkspaceOpt = Annotated[Path | None, typer.Option("--workspace", help="Workspace folder or .duckdb file "
                                                    "(default: $PINCHPOINT_HOME or the user data directory).",
                                                    envvar="PINCHPOINT_WORKSPACE")]

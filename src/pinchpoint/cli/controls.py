@@ -10,6 +10,7 @@ import typer
 from pinchpoint.cli.common import (
     FormatOpt,
     OutputOpt,
+    SourceOpt,
     WorkspaceOpt,
     command_line,
     friendly_errors,
@@ -53,13 +54,13 @@ def register(app: typer.Typer) -> None:
              force: Annotated[bool, typer.Option("--force", help="Store a version even if it has no entries, is "
                                                  "dated in the future or loses most of the previous version's "
                                                  "entries.")] = False,
-             workspace: WorkspaceOpt = None) -> None:
+             source: SourceOpt = None, workspace: WorkspaceOpt = None) -> None:
         """Read control lists and store them in the workspace, versioned by date (idempotent); says what each
         version adds and removes against the previous one."""
         from pinchpoint.controls.loaders import load_any
         from pinchpoint.controls.store import store_lists
 
-        lists = [load_any(path) for path in paths]  # every file read before the workspace is touched
+        lists = [load_any(path, source) for path in paths]  # every file read before the workspace is touched
         for cl in lists:
             for problem in cl.problems[:20]:  # before storing, so a refused version still says why
                 typer.echo(f"  problem: {problem}", err=True)

@@ -213,12 +213,13 @@ from pinchpoint.cli import accounts as _accounts  # noqa: E402
 from pinchpoint.cli import controls as _controls  # noqa: E402
 from pinchpoint.cli import planning as _planning  # noqa: E402
 from pinchpoint.cli import screening as _screening  # noqa: E402
+from pinchpoint.cli import sources as _sources  # noqa: E402
 from pinchpoint.cli import stress as _stress  # noqa: E402
 from pinchpoint.cli import trade as _trade  # noqa: E402
 from pinchpoint.cli import trends as _trends  # noqa: E402
 from pinchpoint.cli import web as _web  # noqa: E402
 
-for _domain in (_stress, _screening, _trade, _controls, _planning, _accounts, _web, _trends):
+for _domain in (_stress, _screening, _trade, _controls, _planning, _accounts, _web, _trends, _sources):
     _domain.register(app)
 
 

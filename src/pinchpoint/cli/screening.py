@@ -10,6 +10,7 @@ import typer
 from pinchpoint.cli.common import (
     FormatOpt,
     OutputOpt,
+    SourceOpt,
     WorkspaceOpt,
     error_message,
     friendly_errors,
@@ -133,7 +134,7 @@ def register(app: typer.Typer) -> None:
                                                     "changed.")] = False,
              max_mb: Annotated[float, typer.Option("--max-mb", help="Largest list file read (MB, uncompressed).",
                                                    min=0.001)] = 100.0,
-             workspace: WorkspaceOpt = None) -> None:
+             source: SourceOpt = None, workspace: WorkspaceOpt = None) -> None:
         """Load (or update) restricted-party lists into the workspace, reporting what each adds, removes and
         changes against the loaded version."""
         from pinchpoint.errors import PinchpointError
@@ -148,7 +149,7 @@ def register(app: typer.Typer) -> None:
                 continue
             try:
                 # read and check the file before opening the workspace, so it is locked only while storing
-                sl = load_list(path, max_bytes=int(max_mb * 1024 * 1024))
+                sl = load_list(path, max_bytes=int(max_mb * 1024 * 1024), source=source)
                 with open_workspace(workspace) as ws:
                     change = store_list(ws, sl, force=force)
             except PinchpointError as exc:

@@ -13,9 +13,9 @@ trade_app = typer.Typer(no_args_is_help=True, help="Trade flows: import, growth,
 ListOpt = Annotated[list[str] | None, typer.Option(help="Repeatable, or comma-separated.")]
 
 
-_FORMATS_HELP = ("comext-relational, comext-xlsx, baci, comtrade (reports as filed), comtrade-api (JSON), "
-                 "comtrade-bulk "
-                 "(current layout) or comtrade-legacy.")
+_FORMATS_HELP = ("A trade source: comext-relational, comext-xlsx, baci, comtrade (reports as filed), comtrade-api "
+                 "(JSON), comtrade-bulk (current layout), comtrade-legacy, or one a plugin registers ('pinchpoint "
+                 "sources --kind trade' lists them); 'auto' detects it.")
 
 
 def _split(values: list[str] | None) -> list[str]:

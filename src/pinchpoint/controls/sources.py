@@ -9,7 +9,7 @@ from typing import Any
 
 from pinchpoint.errors import DataError
 from pinchpoint.sources import Detection, Source
-from pinchpoint.sources.sniff import best_file, by_file, header, shown, text_head
+from pinchpoint.sources.sniff import best_file, by_file, header, json_top_keys, shown, text_head
 
 JP_COLUMNS = ("jp_item", "jp_status", "gloss_en", "eu_annex1_candidates", "us_ccl_candidates", "match_regex")
 
@@ -22,12 +22,15 @@ def _us_ccl_file(path: Path) -> Detection:
     text = _json_head(path)
     if text is None:
         return Detection.miss("expected a .json file")
-    if '"eccn"' in text:
-        return Detection.match("CCL JSON with ECCN entries")
-    if '"ecfrIssueDate"' in text:
-        return Detection.miss("an eCFR JSON file without CCL entries (eccn) in its first 64 kB: the country chart "
-                              "or country groups?")
-    return Detection.miss("expected the CCL as JSON (keys ecfrIssueDate, entries with eccn)")
+    keys = json_top_keys(text)
+    if "ecfrIssueDate" in keys and ("entries" in keys or "entryCount" in keys):
+        if '"eccn"' in text:
+            return Detection.match("CCL JSON: ecfrIssueDate and entries with eccn")
+        return Detection.match("eCFR JSON with top-level 'entries' (no eccn seen in its first 64 kB)", 0.5)
+    if "ecfrIssueDate" in keys:
+        return Detection.miss("an eCFR JSON file without CCL entries (no top-level 'entries'): the country chart or "
+                              "country groups?")
+    return Detection.miss("expected the CCL as JSON (top-level ecfrIssueDate and entries with eccn)")
 
 
 def _eu_annex_file(path: Path) -> Detection:

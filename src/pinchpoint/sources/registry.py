@@ -219,10 +219,13 @@ class Registry:
         return chosen.read(paths if chosen.multiple else paths[0], **options)
 
 
-def _origin_of(ep: Any) -> str:
+def _dist_of(ep: Any) -> str:
     dist = getattr(ep, "dist", None)
-    by = f" from {dist.name} {dist.version}" if dist is not None else ""
-    return f"entry point {ep.name} = {ep.value}{by}"
+    return f" from {dist.name} {dist.version}" if dist is not None else ""
+
+
+def _origin_of(ep: Any) -> str:
+    return f"entry point {ep.name} = {ep.value}{_dist_of(ep)}"
 
 
 def _as_sources(value: Any, label: str) -> list[Source]:
@@ -266,7 +269,7 @@ def build_registry(extra: Iterable[Source] = ()) -> Registry:
     declared = {ep.name for ep in points if ep.name in BUILTIN and ep.value == BUILTIN[ep.name]}
     for name, reference in BUILTIN.items():
         if name not in declared:
-            add(_as_sources(_load_reference(reference), reference)[0], f"built-in {reference} (not installed)")
+            add(_as_sources(_load_reference(reference), reference)[0], f"built-in ({reference}; not installed)")
     for ep in points:
         builtin = ep.name in BUILTIN and ep.value == BUILTIN[ep.name]
         try:
@@ -277,8 +280,12 @@ def build_registry(extra: Iterable[Source] = ()) -> Registry:
             problems.append(f"{ep.name!r} ({_origin_of(ep)}) could not be loaded: {type(exc).__name__}: "
                             f"{str(exc)[:200]}")
             continue
+        if len(loaded) == 1 and loaded[0].name != ep.name:
+            problems.append(f"{ep.name!r} ({_origin_of(ep)}) is ignored: it names a source called "
+                            f"{loaded[0].name!r}; an entry point of one source carries that source's name")
+            continue
         for s in loaded:
-            add(s, f"built-in ({_origin_of(ep)})" if builtin else _origin_of(ep))
+            add(s, f"built-in (entry point{_dist_of(ep)})" if builtin else _origin_of(ep))
     for s in extra:
         add(s, s.origin or "registered in code")
     order = {k: i for i, k in enumerate(KINDS)}

@@ -115,3 +115,30 @@ def best_file(path: Path, patterns: Sequence[str], detect_file: Callable[[Path],
     scored = [(d.confidence, f) for f in folder_files(path, patterns, recursive)[:50]
               if (d := detect_file(f)).matched]
     return min(scored, key=lambda s: (-s[0], str(s[1])))[1] if scored else None
+
+
+def json_top_keys(text: str) -> list[str]:
+    """The keys of the outermost JSON object that ``text`` (the head of a file) spells out, in order: a scan that
+    tracks strings and nesting, so a key of a nested object is never taken for a top-level one."""
+    keys: list[str] = []
+    depth = 0
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':
+            end = i + 1
+            while end < n and text[end] != '"':
+                end += 2 if text[end] == "\\" else 1
+            if end >= n:
+                break
+            rest = text[end + 1:end + 40].lstrip()
+            if depth == 1 and rest.startswith(":"):
+                keys.append(text[i + 1:end])
+            i = end + 1
+            continue
+        if c in "{[":
+            depth += 1
+        elif c in "}]":
+            depth -= 1
+        i += 1
+    return keys

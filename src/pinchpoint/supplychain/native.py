@@ -9,50 +9,105 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from pinchpoint.errors import DataError
 from pinchpoint.kernel.countries import normalise_country
 from pinchpoint.supplychain.csvio import build_record, cycle_in, first_message, parse_float, parse_int, read_rows
 from pinchpoint.supplychain.model import (
     Input,
-    InputKind,
     Mode,
     Provider,
     ProviderKind,
     Provision,
     Relation,
-    RelationKind,
     Source,
     Stage,
     SupplyChain,
 )
-from pinchpoint.yamlio import read_yaml_document
+from pinchpoint.yamlio import load_yaml, read_yaml_document
 
 SECTIONS = ("sources", "stages", "inputs", "providers", "provisions", "relations")
-_REQUIRED = {
-    "sources": ("id", "citation"),
-    "stages": ("id", "name"),
-    "inputs": ("id", "name", "kind"),
-    "providers": ("id", "name"),
-    "provisions": ("provider", "input", "share", "year"),
-    "relations": ("from", "to", "kind"),
-}
-_ALLOWED = {
-    "sources": {"id", "citation", "url"},
-    "stages": {"id", "name", "description"},
-    "inputs": {"id", "name", "kind", "stage", "description", "market_size_usd", "market_size_year", "source"},
-    "providers": {"id", "name", "kind", "country", "aliases"},
-    "provisions": {"provider", "input", "share", "year", "source", "note"},
-    "relations": {"from", "to", "kind", "mode"},
-}
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
-_LINE = "__line__"
 
 Row = tuple[str, int, dict[str, Any]]  # (file label, line, fields)
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """One field of a native section, as the model declares it: required or not, its type (``text``, ``number``,
+    ``integer``, ``list``, ``choice``), its choices (an enumeration's values) and bounds."""
+
+    name: str
+    required: bool
+    type: str
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """How the native format spells one model: fields renamed (native name -> model field), model fields it
+    leaves out, and the few places it differs from the model (each documented in docs/native-format.md)."""
+
+    model: type[BaseModel]
+    renamed: dict[str, str] = field(default_factory=dict)
+    omitted: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()  # required by the model, defaulted by the format
+    required: tuple[str, ...] = ()  # a column the format requires although the model has a default
+
+
+SPELLINGS: dict[str, Spelling] = {
+    "sources": Spelling(Source),
+    "stages": Spelling(Stage),
+    "inputs": Spelling(Input, omitted=("market_size_text",)),  # derived from ETO's text, not written by hand
+    "providers": Spelling(Provider, optional=("kind",)),  # default: organisation
+    "provisions": Spelling(Provision, required=("share",)),  # the column must be there; a blank share is allowed
+    "relations": Spelling(Relation, renamed={"from": "source", "to": "target"}),
+}
+
+
+def _rule(name: str, info: FieldInfo, required: bool) -> FieldRule:
+    annotation = info.annotation
+    union = get_origin(annotation) in (Union, UnionType)
+    base: Any = next(a for a in get_args(annotation) if a is not type(None)) if union else annotation
+    minimum = next((float(m.ge) for m in info.metadata if hasattr(m, "ge")), None)
+    maximum = next((float(m.le) for m in info.metadata if hasattr(m, "le")), None)
+    if isinstance(base, type) and issubclass(base, Enum):
+        return FieldRule(name, required, "choice", tuple(str(e.value) for e in base))
+    if get_origin(base) is tuple:
+        return FieldRule(name, required, "list")
+    kind = {float: "number", int: "integer"}.get(base, "text")
+    return FieldRule(name, required, kind, (), minimum, maximum)
+
+
+def field_rules(section: str) -> dict[str, FieldRule]:
+    """The rules of one section, generated from its Pydantic model's fields and the format's :data:`SPELLINGS`."""
+    spelling = SPELLINGS[section]
+    native_name = {model_name: native for native, model_name in spelling.renamed.items()}
+    rules: dict[str, FieldRule] = {}
+    for model_name, info in spelling.model.model_fields.items():
+        if model_name in spelling.omitted:
+            continue
+        name = native_name.get(model_name, model_name)
+        required = (info.is_required() and name not in spelling.optional) or name in spelling.required
+        rules[name] = _rule(name, info, required)
+    return rules
+
+
+RULES: dict[str, dict[str, FieldRule]] = {section: field_rules(section) for section in SECTIONS}
+
+
+def required_fields(section: str) -> tuple[str, ...]:
+    return tuple(r.name for r in RULES[section].values() if r.required)
 
 
 def load_native(path: str | Path, *, name: str | None = None) -> SupplyChain:
@@ -67,36 +122,26 @@ def load_native(path: str | Path, *, name: str | None = None) -> SupplyChain:
 
 # Reading ----------------------------------------------------------------------------------
 def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, list[Row]]]:
-    import yaml
-
-    class LineLoader(yaml.SafeLoader):
-        pass
-
-    def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[str, Any]:
-        mapping = loader.construct_mapping(node, deep=True)
-        mapping[_LINE] = node.start_mark.line + 1
-        return mapping  # type: ignore[return-value]
-
-    LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     label = str(path)
-    doc, _ = read_yaml_document(path, LineLoader)  # size, encoding and alias-expansion caps
+    doc, lines = load_yaml(path)  # size, encoding and alias-expansion caps; the line of every key and item
     if not isinstance(doc, dict):
         raise DataError("expected a mapping with keys such as 'inputs' and 'provisions'", file=label, row=1)
-    unknown = sorted(k for k in doc if k not in SECTIONS and k not in
-                     ("name", "title", "description", "licence", "license", _LINE))
+    unknown = sorted(str(k) for k in doc if k not in SECTIONS and k not in
+                     ("name", "title", "description", "licence", "license"))
     if unknown:
-        raise DataError(f"unknown top-level key(s): {', '.join(unknown)}", file=label, row=1, field=unknown[0])
+        raise DataError(f"unknown top-level key(s): {', '.join(unknown)}", file=label,
+                        row=lines.get((unknown[0],), 1), field=unknown[0])
     sections: dict[str, list[Row]] = {}
     for key in SECTIONS:
         items = doc.get(key) or []
         if not isinstance(items, list):
-            raise DataError(f"'{key}' must be a list", file=label, field=key)
+            raise DataError(f"'{key}' must be a list", file=label, row=lines.get((key,)), field=key)
         rows: list[Row] = []
         for idx, item in enumerate(items):
+            line = lines.get((key, idx))
             if not isinstance(item, dict):
-                raise DataError(f"item {idx} of '{key}' must be a mapping", file=label, field=key)
-            line = int(item.pop(_LINE, 0)) or None
-            missing = [c for c in _REQUIRED[key] if c not in item]
+                raise DataError(f"item {idx} of '{key}' must be a mapping", file=label, row=line, field=key)
+            missing = [c for c in required_fields(key) if c not in item]
             if missing:
                 raise DataError(f"{key}[{idx}] lacks '{missing[0]}'", file=label, row=line, field=missing[0])
             _no_unknown_fields(key, item, label, line)
@@ -123,7 +168,7 @@ def _read_csv_folder(path: Path) -> tuple[dict[str, Any], dict[str, list[Row]]]:
                 raise DataError(f"missing {key}.csv", file=str(path))
             sections[key] = []
             continue
-        sections[key] = [(str(f), line, dict(row)) for line, row in read_rows(f, _REQUIRED[key], str(f))]
+        sections[key] = [(str(f), line, dict(row)) for line, row in read_rows(f, required_fields(key), str(f))]
         if sections[key]:
             _no_unknown_fields(key, sections[key][0][2], str(f), 1)
     return meta, sections
@@ -131,11 +176,35 @@ def _read_csv_folder(path: Path) -> tuple[dict[str, Any], dict[str, list[Row]]]:
 
 def _no_unknown_fields(section: str, item: dict[str, Any], label: str, line: int | None) -> None:
     """A misspelt or stray field would be silently lost: refuse it (in YAML, often an unquoted comma)."""
-    unknown = sorted(str(k) for k in item if k not in _ALLOWED[section])
+    unknown = sorted(str(k) for k in item if k not in RULES[section])
     if unknown:
         hint = " (a value with a comma needs quotes in YAML)" if any(item[k] in (None, "") for k in unknown) else ""
         raise DataError(f"unknown field {unknown[0]!r} in {section}; expected "
-                        f"{', '.join(sorted(_ALLOWED[section]))}{hint}", file=label, row=line, field=unknown[0])
+                        f"{', '.join(sorted(RULES[section]))}{hint}", file=label, row=line, field=unknown[0])
+
+
+def _choice(section: str, name: str, value: str, what: str, file: str, line: int) -> str:
+    """``value`` if it is one of the field's choices (the model's enumeration); an error listing them if not."""
+    choices = RULES[section][name].choices
+    if value not in choices:
+        expected = " or ".join(choices) if len(choices) == 2 else "one of " + ", ".join(choices)
+        raise DataError(f"unknown {what} {value!r} (expected {expected})", file=file, row=line, field=name)
+    return value
+
+
+def _number(section: str, name: str, row: dict[str, Any], file: str, line: int) -> float | None:
+    """A number field parsed and checked against the model's bounds, naming the file, line and field."""
+    rule = RULES[section][name]
+    text = _text(row, name)
+    value: float | None = (parse_int(text, file=file, row=line, field=name) if rule.type == "integer"
+                           else parse_float(text, file=file, row=line, field=name))
+    if value is not None and ((rule.minimum is not None and value < rule.minimum)
+                              or (rule.maximum is not None and value > rule.maximum)):
+        low = "" if rule.minimum is None else f"{rule.minimum:g}"
+        high = "" if rule.maximum is None else f"{rule.maximum:g}"
+        bound = f"outside {low}-{high}" if low and high else (f"below {low}" if low else f"above {high}")
+        raise DataError(f"{name} {value:g} is {bound}", file=file, row=line, field=name)
+    return value
 
 
 # Assembling -------------------------------------------------------------------------------
@@ -161,18 +230,15 @@ def _assemble(path: Path, meta: dict[str, Any], sections: dict[str, list[Row]], 
 
     inputs: list[Input] = []
     for f, line, r in sections["inputs"]:
-        kind = _text(r, "kind")
-        if kind not in {k.value for k in InputKind}:
-            raise DataError(f"unknown kind {kind!r} (expected one of {', '.join(k.value for k in InputKind)})",
-                            file=f, row=line, field="kind")
+        kind = _choice("inputs", "kind", _text(r, "kind"), "kind", f, line)
         stage = _text(r, "stage") or None
         if stage is not None and stage not in stage_ids:
             raise DataError(f"unknown stage {stage!r}", file=f, row=line, field="stage")
         inputs.append(build_record(
             Input, f, line, id=_text(r, "id"), name=_text(r, "name"), kind=kind, stage=stage,
             description=_text(r, "description"),
-            market_size_usd=parse_float(_text(r, "market_size_usd"), file=f, row=line, field="market_size_usd"),
-            market_size_year=parse_int(_text(r, "market_size_year"), file=f, row=line, field="market_size_year"),
+            market_size_usd=_number("inputs", "market_size_usd", r, f, line),
+            market_size_year=_number("inputs", "market_size_year", r, f, line),
             source=_text(r, "source") or None,
         ))
     _unique(sections["inputs"], "id", also=stage_ids)
@@ -184,9 +250,7 @@ def _assemble(path: Path, meta: dict[str, Any], sections: dict[str, list[Row]], 
         kind = _text(r, "kind") or "organisation"
         if kind == "organization":
             kind = "organisation"
-        if kind not in ("country", "organisation"):
-            raise DataError(f"unknown provider kind {kind!r} (expected country or organisation)",
-                            file=f, row=line, field="kind")
+        kind = _choice("providers", "kind", kind, "provider kind", f, line)
         aliases = r.get("aliases") or ()
         if isinstance(aliases, str):
             aliases = tuple(a.strip() for a in aliases.split(";") if a.strip())
@@ -224,10 +288,8 @@ def _assemble(path: Path, meta: dict[str, Any], sections: dict[str, list[Row]], 
         target = _text(r, "input")
         if target not in input_ids and target not in stage_ids:
             raise DataError(f"unknown input or stage {target!r}", file=f, row=line, field="input")
-        share = parse_float(_text(r, "share"), file=f, row=line, field="share")
-        if share is not None and not 0 <= share <= 100:
-            raise DataError(f"share {share:g} is outside 0-100", file=f, row=line, field="share")
-        year = parse_int(_text(r, "year"), file=f, row=line, field="year")
+        share = _number("provisions", "share", r, f, line)
+        year = _number("provisions", "year", r, f, line)
         if year is None:
             raise DataError("year is blank", file=f, row=line, field="year")
         provisions.append(build_record(Provision, f, line, provider=ref, input=target, share=share, year=year,
@@ -238,17 +300,11 @@ def _assemble(path: Path, meta: dict[str, Any], sections: dict[str, list[Row]], 
     edge_rows: dict[tuple[str, str], tuple[str, int]] = {}
     for f, line, r in sections["relations"]:
         src, dst = _text(r, "from"), _text(r, "to")
-        for field, value in (("from", src), ("to", dst)):
+        for end, value in (("from", src), ("to", dst)):
             if value not in input_ids:
-                raise DataError(f"unknown input {value!r}", file=f, row=line, field=field)
-        kind = _text(r, "kind")
-        if kind not in {k.value for k in RelationKind}:
-            raise DataError(f"unknown relation kind {kind!r} (expected goes_into or is_type_of)",
-                            file=f, row=line, field="kind")
-        mode = _text(r, "mode") or Mode.COMPLEMENT.value
-        if mode not in {m.value for m in Mode}:
-            raise DataError(f"unknown mode {mode!r} (expected complement or substitute)",
-                            file=f, row=line, field="mode")
+                raise DataError(f"unknown input {value!r}", file=f, row=line, field=end)
+        kind = _choice("relations", "kind", _text(r, "kind"), "relation kind", f, line)
+        mode = _choice("relations", "mode", _text(r, "mode") or Mode.COMPLEMENT.value, "mode", f, line)
         if (src, dst) in edge_rows:
             raise DataError(f"duplicate relation {src} -> {dst} (first on row {edge_rows[(src, dst)][1]})",
                             file=f, row=line, field="to")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pinchpoint import sources
-from pinchpoint.errors import DataError
+from pinchpoint.errors import BadArgumentError, DataError
 from tests.conftest import ROOT, SHARED
 
 TRADE = SHARED / "trade"
@@ -132,9 +132,9 @@ def test_read_detects_and_reads_what_the_loader_reads() -> None:
     assert sources.read(CONTROLS / "jp").entries == load_jp_items(jp).entries
     dpl = LISTS / "us_bis_dpl_2022.txt"
     assert sources.read(dpl, kind="list").entities == load_dpl(dpl).entities
-    with pytest.raises(sources.SourceError, match="source 'baci' reads trade, not list"):
+    with pytest.raises(BadArgumentError, match="source 'baci' reads trade, not list"):
         sources.read(dpl, source="baci", kind="list")
-    with pytest.raises(sources.SourceError, match="did you mean bis-dpl"):
+    with pytest.raises(sources.UnknownSourceError, match="did you mean bis-dpl"):
         sources.read(dpl, source="bis-dlp")
 
 

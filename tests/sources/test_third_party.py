@@ -114,7 +114,7 @@ def test_a_source_from_another_distribution_is_detected_and_read(
         assert any(p.startswith("'acme-alias'") and "names a source called 'acme-trade'" in p for p in problems)
         assert len(problems) == 3
         assert sources.get("baci").origin.startswith("built-in")
-        with pytest.raises(sources.SourceError, match=r"acme-broken.*could not be loaded"):
+        with pytest.raises(sources.UnknownSourceError, match=r"acme-broken.*could not be loaded"):
             sources.get("acme-broken")
     finally:
         sources.refresh()

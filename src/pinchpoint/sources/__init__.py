@@ -28,7 +28,7 @@ from pinchpoint.sources.registry import (
     Registry,
     SeveralSourcesMatched,
     Source,
-    SourceError,
+    UnknownSourceError,
     refresh,
     register,
     registry,
@@ -36,7 +36,7 @@ from pinchpoint.sources.registry import (
 )
 
 __all__ = ["BUILTIN", "GROUP", "KINDS", "Detection", "Kind", "NoSourceMatched", "Registry", "SeveralSourcesMatched",
-           "Source", "SourceError", "all_sources", "detect", "explain", "get", "read", "refresh", "register",
+           "Source", "UnknownSourceError", "all_sources", "detect", "explain", "get", "read", "refresh", "register",
            "registry", "unregister"]
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from pinchpoint.errors import DataError, PinchpointError
+from pinchpoint.errors import BadArgumentError, DataError, Location, NotFoundError, PinchpointError, Problem
 
 Kind = Literal["supplychain", "trade", "list", "controls", "indicators", "incentives", "projects"]
 #: What a source reads into: ``supplychain`` -> ``SupplyChain``, ``trade`` -> ``TradeFrame``, ``list`` ->
@@ -57,12 +57,11 @@ BUILTIN: dict[str, str] = {
 }
 
 
-class SourceError(PinchpointError):
-    """A source that cannot be used: an unknown name, a name of another kind, a malformed declaration."""
+class UnknownSourceError(NotFoundError):
+    """A source name (or kind) no registered source has; ``suggestions`` holds the closest names."""
 
-    def __init__(self, message: str, suggestions: Sequence[str] = ()) -> None:
-        self.suggestions = tuple(suggestions)
-        super().__init__(message)
+    def __init__(self, message: str, suggestions: Sequence[str] = (), value: str = "", what: str = "source") -> None:
+        super().__init__(message, suggestions=suggestions, what=what, value=value)
 
 
 class NoSourceMatched(DataError):
@@ -70,13 +69,15 @@ class NoSourceMatched(DataError):
 
     def __init__(self, path: str, kind: str | None, reasons: Sequence[tuple[str, str]]) -> None:
         self.reasons = tuple(reasons)
+        where = Location(path)
+        problems = [Problem(where, f"{name}: {reason}") for name, reason in reasons]
         lines = "; ".join(f"{name}: {reason}" for name, reason in reasons) or "no sources are registered"
         thing = "folder" if Path(path).is_dir() else "file"
         if kind is None:
             message = f"no source recognises this {thing} ({lines})"
         else:
             message = f"not a {KIND_NOUNS.get(kind, kind)} any {kind} source reads ({lines})"
-        super().__init__(message, file=path)
+        super().__init__(message, file=path, problems=[Problem(where, message), *problems])
 
 
 class SeveralSourcesMatched(DataError):
@@ -131,9 +132,11 @@ class Source:
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
-            raise SourceError(f"source name {self.name!r} must be lower-case letters, digits, '-', '_' or '.'")
+            raise BadArgumentError(f"source name {self.name!r} must be lower-case letters, digits, '-', '_' or '.'",
+                                   parameter="name")
         if self.kind not in KINDS:
-            raise SourceError(f"source {self.name!r} has kind {self.kind!r}; kinds are {', '.join(KINDS)}")
+            raise BadArgumentError(f"source {self.name!r} has kind {self.kind!r}; kinds are {', '.join(KINDS)}",
+                                   parameter="kind")
 
     def check(self, path: str | Path) -> Detection:
         """This source's detection of ``path``: a detector that fails counts as a miss saying why."""
@@ -160,24 +163,24 @@ class Registry:
 
     def of_kind(self, kind: str | None = None) -> list[Source]:
         if kind is not None and kind not in KINDS:
-            raise SourceError(f"unknown source kind {kind!r}; kinds are {', '.join(KINDS)}",
-                              difflib.get_close_matches(kind, KINDS, n=3))
+            raise UnknownSourceError(f"unknown source kind {kind!r}; kinds are {', '.join(KINDS)}",
+                                     difflib.get_close_matches(kind, KINDS, n=3), kind, "source kind")
         return [s for s in self.sources if kind is None or s.kind == kind]
 
     def get(self, name: str, kind: str | None = None) -> Source:
         for s in self.sources:
             if s.name == name:
                 if kind is not None and s.kind != kind:
-                    raise SourceError(f"source {name!r} reads {s.kind}, not {kind} (the {kind} sources: "
-                                      f"{', '.join(self.names(kind))})", self.names(kind))
+                    raise BadArgumentError(f"source {name!r} reads {s.kind}, not {kind} (the {kind} sources: "
+                                           f"{', '.join(self.names(kind))})", parameter="source")
                 return s
         pool = self.names(kind)
         close = difflib.get_close_matches(name, pool, n=3, cutoff=0.5)
         broken = [p for p in self.problems if p.startswith(f"{name!r}") or f" {name!r} " in p]
         hint = f"; did you mean {' or '.join(close)}?" if close else ""
         why = f" ({broken[0]})" if broken else ""
-        raise SourceError(f"unknown {kind + ' ' if kind else ''}source {name!r}{why}{hint} (known: "
-                          f"{', '.join(pool)})", close)
+        raise UnknownSourceError(f"unknown {kind + ' ' if kind else ''}source {name!r}{why}{hint} (known: "
+                                 f"{', '.join(pool)})", close, name)
 
     def explain(self, path: str | Path, kind: str | None = None) -> list[tuple[Source, Detection]]:
         """Every source of ``kind`` with its detection of ``path``."""
@@ -204,18 +207,20 @@ class Registry:
         source detected for it."""
         paths = [Path(path)] if isinstance(path, (str, Path)) else [Path(p) for p in path]
         if not paths:
-            raise SourceError("no file or folder given to read")
+            raise BadArgumentError("no file or folder given to read", parameter="path")
         if source is not None:
             chosen = self.get(source, kind)
         else:
             detected = {str(p): self.detect(p, kind) for p in paths}
             names = sorted({s.name for s in detected.values()})
             if len(names) > 1:
-                raise SourceError("the files given are of different formats (" + "; ".join(
-                    f"{p}: {s.name}" for p, s in detected.items()) + "): read them one format at a time")
+                raise BadArgumentError("the files given are of different formats (" + "; ".join(
+                    f"{p}: {s.name}" for p, s in detected.items()) + "): read them one format at a time",
+                    parameter="path")
             chosen = next(iter(detected.values()))
         if len(paths) > 1 and not chosen.multiple:
-            raise SourceError(f"source {chosen.name!r} reads one file or folder at a time; {len(paths)} were given")
+            raise BadArgumentError(f"source {chosen.name!r} reads one file or folder at a time; {len(paths)} were "
+                                   "given", parameter="path")
         return chosen.read(paths if chosen.multiple else paths[0], **options)
 
 
@@ -238,7 +243,7 @@ def _as_sources(value: Any, label: str) -> list[Source]:
         items = list(value)
         if items and all(isinstance(v, Source) for v in items):
             return items
-    raise SourceError(f"{label} is a {type(value).__name__}, not a pinchpoint.sources.Source")
+    raise BadArgumentError(f"{label} is a {type(value).__name__}, not a pinchpoint.sources.Source")
 
 
 def _load_reference(reference: str) -> Any:

@@ -132,8 +132,10 @@ def test_bad_files(tmp_path: Path) -> None:
         load_list(path)
     path = tmp_path / "x.bin"
     path.write_bytes(b"\x00\x01garbage")
-    with pytest.raises(DataError, match="cannot tell"):
+    # no list source recognises it, and each says why (the registry's message, pinchpoint.sources)
+    with pytest.raises(DataError, match="not a screening list any list source reads") as err:
         load_list(path)
+    assert "ofac-sdn: expected rows like 36,\"NAME\"" in str(err.value) and "un-sc: expected" in str(err.value)
 
 
 def test_batch_is_one_row_per_input_and_resumable(screener: Screener, tmp_path: Path) -> None:

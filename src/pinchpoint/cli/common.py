@@ -37,6 +37,7 @@ HINTS: dict[str, str] = {
     "restricted-party lists": "load them: pinchpoint lists load PATH...",
     "trade data": "import some: pinchpoint trade import FORMAT PATH...",
     "datasets": "import one: pinchpoint data import PATH",
+    "source": "pinchpoint sources lists them",
 }
 
 

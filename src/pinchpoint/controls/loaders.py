@@ -18,9 +18,9 @@ from typing import Any
 
 from pinchpoint.controls.classify import parameters_of, regime_of, tags_of
 from pinchpoint.controls.model import ControlEntry, ControlList, Jurisdiction, Paragraph, Parameter, Regime
-from pinchpoint.controls.sources import JP_COLUMNS
 from pinchpoint.errors import DataError, Problem, Severity
 
+JP_COLUMNS = ("jp_item", "jp_status", "gloss_en", "eu_annex1_candidates", "us_ccl_candidates", "match_regex")
 _EU_LINE = re.compile(r"^(\d[A-E]\d{3}(?:\.[a-z0-9]+)*)\.?\s+(.*)$")
 
 

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pinchpoint.controls import loaders
+from pinchpoint.controls.loaders import JP_COLUMNS
 from pinchpoint.errors import DataError
 from pinchpoint.sources import Detection, Source
 from pinchpoint.sources.sniff import best_file, by_file, header, json_top_keys, shown, text_head
-
-JP_COLUMNS = ("jp_item", "jp_status", "gloss_en", "eu_annex1_candidates", "us_ccl_candidates", "match_regex")
 
 
 def _json_head(path: Path) -> str | None:
@@ -57,8 +57,6 @@ def _source(name: str, description: str, detect_file: Callable[[Path], Detection
         return by_file(path, patterns, detect_file, recursive=False)
 
     def read(path: Path) -> Any:
-        from pinchpoint.controls import loaders
-
         chosen = best_file(path, patterns, detect_file, recursive=False)
         if chosen is None:
             raise DataError(f"no file in the folder is {description}", file=str(path))

@@ -31,13 +31,15 @@ from pinchpoint.supplychain.model import (
     Stage,
     SupplyChain,
 )
-from pinchpoint.supplychain.sources import ETO_FILES
 
 #: The first release has no year column; its figures come from the CSET report (Khan, Mann and
 #: Peterson, January 2021), whose market shares are for 2019.
 V1_DEFAULT_YEAR = 2019
 V1_SOURCE = ("Saif M. Khan, Alexandra Mann, Dahlia Peterson, 'The Semiconductor Supply Chain: "
              "Assessing National Competitiveness', CSET, January 2021 (via ETO dataset, first release)")
+
+#: the files of an ETO dataset folder (both releases)
+ETO_FILES = ("stages.csv", "inputs.csv", "providers.csv", "provision.csv", "sequence.csv")
 
 _KINDS = {
     "process": InputKind.PROCESS,

@@ -9,8 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pinchpoint.errors import DataError, PinchpointError
-from pinchpoint.supplychain.eto import is_eto_folder
-from pinchpoint.supplychain.sources import ETO_FILES
+from pinchpoint.supplychain.eto import ETO_FILES, is_eto_folder
 
 #: The ETO dataset's public repository (CC BY-NC 4.0).
 ETO_BASE_URL = "https://raw.githubusercontent.com/georgetown-cset/eto-chip-explorer/main/data/"

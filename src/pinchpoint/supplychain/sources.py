@@ -9,9 +9,9 @@ from typing import Any
 
 from pinchpoint.sources import Detection, Source
 from pinchpoint.sources.sniff import header, shown, text_head
+from pinchpoint.supplychain.eto import ETO_FILES, detect_vintage, load_eto
+from pinchpoint.supplychain.native import load_native
 
-#: the files of an ETO dataset folder (both releases)
-ETO_FILES = ("stages.csv", "inputs.csv", "providers.csv", "provision.csv", "sequence.csv")
 _TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*:", re.M)
 
 
@@ -22,7 +22,6 @@ def _detect_eto(path: Path) -> Detection:
     if missing:
         return Detection.miss(f"folder lacks {', '.join(missing)}")
     from pinchpoint.errors import DataError
-    from pinchpoint.supplychain.eto import detect_vintage
 
     try:
         release = f"{detect_vintage(path)} release"
@@ -32,8 +31,6 @@ def _detect_eto(path: Path) -> Detection:
 
 
 def _read_eto(path: Path, name: str | None = None) -> Any:
-    from pinchpoint.supplychain.eto import load_eto
-
     return load_eto(path, name=name)
 
 
@@ -50,8 +47,6 @@ def _detect_native_yaml(path: Path) -> Detection:
 
 
 def _read_native(path: Path, name: str | None = None) -> Any:
-    from pinchpoint.supplychain.native import load_native
-
     return load_native(path, name=name)
 
 

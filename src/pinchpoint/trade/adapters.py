@@ -29,15 +29,13 @@ from pinchpoint.errors import DataError
 from pinchpoint.kernel.countries import BACI_CODES as BACI_SPECIAL
 from pinchpoint.kernel.countries import from_m49, from_name, known_code, unknown_code_message
 from pinchpoint.trade.rates import Rates, fill_usd
-from pinchpoint.trade.sources import (
-    BACI_LAYOUTS,
-    COMEXT_COLUMNS,
-    COMTRADE_CURRENT_COLUMNS,
-    COMTRADE_LEGACY_COLUMNS,
-    COMTRADE_RAW_COLUMNS,
-)
 from pinchpoint.trade.table import Progress, TradeFrame
 
+COMEXT_COLUMNS = ("REPORTER", "PARTNER", "PRODUCT", "FLOW", "PERIOD", "VALUE_IN_EUR")
+BACI_LAYOUTS = {"raw": ("t", "i", "j", "k", "v", "q"), "extract": ("i", "j", "cmd", "value")}
+COMTRADE_RAW_COLUMNS = ("reporter", "partner", "cmd", "flow", "value")
+COMTRADE_CURRENT_COLUMNS = ("reporterCode", "partnerCode", "flowCode", "cmdCode", "primaryValue")
+COMTRADE_LEGACY_COLUMNS = ("Reporter ISO", "Partner ISO", "Trade Flow", "Commodity Code", "Trade Value (US$)")
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
                                        "dec"), start=1)}
 # what breaks while reading a file (a truncated .gz ends in EOFError, a corrupt one in zlib.error)

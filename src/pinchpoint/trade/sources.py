@@ -15,6 +15,14 @@ from typing import Any
 
 from pinchpoint.sources import Detection, Source
 from pinchpoint.sources.sniff import by_file, columns_detection, head, header, shown, text_head
+from pinchpoint.trade import adapters
+from pinchpoint.trade.adapters import (
+    BACI_LAYOUTS,
+    COMEXT_COLUMNS,
+    COMTRADE_CURRENT_COLUMNS,
+    COMTRADE_LEGACY_COLUMNS,
+    COMTRADE_RAW_COLUMNS,
+)
 
 FrameReader = Callable[..., Any]  # (paths: list[Path], progress=None) -> TradeFrame
 
@@ -29,10 +37,8 @@ def trade_source(name: str, description: str, reader: FrameReader, detect_file: 
         return by_file(path, patterns, detect_file, recursive)
 
     def read(paths: Sequence[str | Path], rates: Any = None, progress: Any = None) -> Any:
-        from pinchpoint.trade.adapters import finish
-
         listed = [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
-        return finish(reader(listed, progress=progress), name, listed, rates)
+        return adapters.finish(reader(listed, progress=progress), name, listed, rates)
 
     return Source(name=name, kind="trade", description=description, detect=detect, read=read,
                   patterns=tuple(patterns), columns=tuple(columns), multiple=True)
@@ -48,17 +54,10 @@ def _columns(expected: Sequence[str], what: str, suffixes: Sequence[str]) -> Cal
 
 def _reader(name: str) -> FrameReader:
     def read(paths: list[Path], progress: Any = None) -> Any:
-        from pinchpoint.trade import adapters
-
         return getattr(adapters, name)(paths, progress=progress)
     return read
 
 
-COMEXT_COLUMNS = ("REPORTER", "PARTNER", "PRODUCT", "FLOW", "PERIOD", "VALUE_IN_EUR")
-BACI_LAYOUTS = {"raw": ("t", "i", "j", "k", "v", "q"), "extract": ("i", "j", "cmd", "value")}
-COMTRADE_RAW_COLUMNS = ("reporter", "partner", "cmd", "flow", "value")
-COMTRADE_CURRENT_COLUMNS = ("reporterCode", "partnerCode", "flowCode", "cmdCode", "primaryValue")
-COMTRADE_LEGACY_COLUMNS = ("Reporter ISO", "Partner ISO", "Trade Flow", "Commodity Code", "Trade Value (US$)")
 
 
 def _detect_baci(path: Path) -> Detection:

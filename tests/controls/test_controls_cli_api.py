@@ -78,11 +78,11 @@ def test_cli_without_lists_says_how_to_load(tmp_path: Path) -> None:
 
 def test_http_api(controls_workspace: Path) -> None:
     client = TestClient(create_app(workspace=controls_workspace))
-    hits = client.get("/controls/search", params={"q": "EUV pellicle"}).json()
+    hits = client.get("/controls/search", params={"q": "EUV pellicle"}).json()["rows"]
     assert hits[0]["score"] > 0.9
-    assert client.get("/controls/entries/3B503").json()[0]["jurisdiction"] == "EU"
+    assert client.get("/controls/entries/3B503").json()["rows"][0]["jurisdiction"] == "EU"
     assert client.get("/controls/entries/9Z999").status_code == 404
-    walk = client.get("/controls/crosswalk", params={"from": "EU", "to": "US", "scope": "4A"}).json()
+    walk = client.get("/controls/crosswalk", params={"from": "EU", "to": "US", "scope": "4A"}).json()["rows"]
     assert {r["from_code"]: r["to_code"] for r in walk}["4A506"] == "4A906"
     assert client.get("/controls/crosswalk", params={"from": "XX", "to": "US"}).status_code == 422
     assert client.get("/controls/search", params={"q": "x"}).status_code == 422

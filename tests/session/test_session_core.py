@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pinchpoint.analysis.concentration import concentration
-from pinchpoint.errors import DataError, PinchpointError
+from pinchpoint.errors import BadArgumentError, DataError, NotFoundError, PinchpointError
 from pinchpoint.session import AccessDenied, Actor, Cache, Session
 from pinchpoint.stress.engines import run_dynamic, run_static
 from pinchpoint.stress.network import StressNetwork
@@ -122,8 +122,10 @@ def test_posted_yaml_runs_like_the_packaged_file_and_errors_name_the_upload(tmp_
     assert err.value.location.file == "posted scenario" and "/tmp" not in str(err.value)
     assert err.value.location.row is not None and abs(err.value.location.row - line) <= 1
     # a server session names no local files: a scenario file or a dataset path is refused
-    with pytest.raises(DataError, match="no packaged scenario"):
+    with pytest.raises(BadArgumentError, match="packaged or posted scenarios, not files"):
         session.stress.scenario(packaged_scenarios()["shortage_2021"])
+    with pytest.raises(NotFoundError, match="did you mean shortage_2021"):
+        session.stress.scenario("shortage_2012")
     with pytest.raises(PinchpointError, match="only 'builtin' and datasets in the workspace"):
         session.supplychain.concentration(str(builtin_path()))
     # ... but a packaged scenario's own dataset file is read

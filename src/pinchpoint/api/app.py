@@ -13,7 +13,7 @@ import importlib
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,10 +21,13 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import pinchpoint
-from pinchpoint.errors import MissingExtraError, NotFoundError, PinchpointError, WorkspaceError
+from pinchpoint.errors import BadArgumentError, MissingExtraError, NotFoundError, PinchpointError, WorkspaceError
+
+if TYPE_CHECKING:
+    from pinchpoint.session import Session
 
 # Modules under pinchpoint.api that define ``router`` (a fastapi.APIRouter). Domains append themselves here.
-ROUTER_MODULES: list[str] = ["controls", "screening"]
+ROUTER_MODULES: list[str] = ["supplychain", "stress", "trade", "controls", "screening"]
 
 # 1,000 names of 500 characters, each character escaped in JSON (\uXXXX), fit in 3 MB
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -122,6 +125,10 @@ def error_message(exc: PinchpointError) -> str:
 
 def error_status(exc: PinchpointError) -> int:
     """The one place the API maps core errors to HTTP statuses."""
+    from pinchpoint.session import AccessDenied
+
+    if isinstance(exc, AccessDenied) or type(exc).__name__ == "AccessDenied":  # the session's or the accounts'
+        return 403
     if isinstance(exc, NotFoundError):
         return 404
     if isinstance(exc, MissingExtraError):
@@ -148,19 +155,33 @@ async def _pinchpoint_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=error_status(exc), content=error_body(exc))
 
 
+async def _bad_argument(request: Request, exc: Exception) -> JSONResponse:
+    """A ``ValueError`` or ``KeyError`` from the library: a bad argument (422), answered like one."""
+    message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+    return JSONResponse(status_code=422, content=error_body(BadArgumentError(str(message))))
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     # a bug, not the client's fault: logged with its traceback here, never sent to the client
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return JSONResponse(status_code=500, content={"detail": f"internal error ({type(exc).__name__})"})
 
 
-def create_app(workspace: Path | None = None, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
-    """Build the app; ``workspace`` is the DuckDB workspace the routes read (default: the user's)."""
+def create_app(workspace: Path | None = None, max_body_bytes: int = MAX_BODY_BYTES,
+               session: Session | None = None) -> FastAPI:
+    """Build the app around one :class:`~pinchpoint.session.Session` (``session``, or one over ``workspace``,
+    default the user's) that answers every request: lists, screener, control index and chains are built once per
+    version, not per request. The session reads no caller-named local files and warms its indexes."""
+    from pinchpoint.session import Session
+
     app = FastAPI(title="pinchpoint", version=pinchpoint.__version__,
                   description="Economic-security analysis of critical-technology supply chains.")
+    app.state.session = session or Session(workspace, local_files=False, warm=True)
     app.state.workspace = workspace
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(PinchpointError, _pinchpoint_error)
+    for kind in (ValueError, KeyError):  # what library functions below the session still raise for bad arguments
+        app.add_exception_handler(kind, _bad_argument)
     app.add_exception_handler(Exception, _unexpected)
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     for name in ROUTER_MODULES:

@@ -1,116 +1,67 @@
-"""HTTP routes for export-control lists: search, show, crosswalk, diff (a thin shell over pinchpoint.controls)."""
+"""HTTP routes for export-control lists: versions and changes, search, an entry across jurisdictions, crosswalk,
+diff and alignment. Each returns the JSON document the matching ``pinchpoint controls ... -f json`` prints."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 
-from pinchpoint.controls.ids import UnknownControlId
-from pinchpoint.controls.model import ControlList
-from pinchpoint.errors import PinchpointError
+from pinchpoint.api.common import document, session
 
 router = APIRouter(prefix="/controls", tags=["export controls"])
-
-
-@lru_cache(maxsize=4)
-def _cached(workspace: str | None, stamp: str) -> tuple[ControlList, ...]:
-    from pinchpoint.controls.store import load_lists
-    from pinchpoint.workspace import Workspace
-
-    ws = Workspace(Path(workspace), read_only=False) if workspace else Workspace.open_default()
-    with ws:
-        return tuple(load_lists(ws))
-
-
-def _lists(request: Request) -> tuple[ControlList, ...]:
-    workspace = request.app.state.workspace
-    try:
-        from pinchpoint.controls.store import list_versions
-        from pinchpoint.workspace import Workspace
-
-        ws = Workspace(Path(workspace)) if workspace else Workspace.open_default()
-        with ws:
-            versions = list_versions(ws)
-        stamp = ";".join(f"{r['jurisdiction']}{r['version']}{r['content_hash']}" for r in versions.rows)
-        return _cached(str(workspace) if workspace else None, stamp)
-    except PinchpointError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+Jurisdictions = Annotated[list[str] | None, Query(description="US, EU or JP (repeatable)", max_length=3)]
+Scope = Annotated[str | None, Query(max_length=40, description="A code prefix (3B, 4A) or a tag "
+                                    "(semiconductor-equipment, advanced-computing, quantum, surveillance)")]
 
 
 @router.get("/lists")
 def lists(request: Request,
           added: str | None = Query(None, max_length=10, description="Entries added or changed at or after this "
                                     "date (YYYY, YYYY-MM or YYYY-MM-DD) instead of the list versions"),
-          jurisdiction: Annotated[list[str] | None, Query(description="US, EU or JP (with added)")] = None,
-          scope: str | None = Query(None, max_length=40)) -> list[dict[str, Any]]:
-    from pinchpoint.controls.changes import added_in_workspace, parse_since
-    from pinchpoint.controls.store import list_versions
-    from pinchpoint.workspace import Workspace
-
-    workspace = request.app.state.workspace
-    try:
-        with Workspace(Path(workspace)) if workspace else Workspace.open_default() as ws:
-            if added is None:
-                return list_versions(ws).records()
-            return added_in_workspace(ws, parse_since(added), jurisdiction, scope).records()
-    except UnknownControlId as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
-    except (PinchpointError, ValueError) as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from None
+          jurisdiction: Jurisdictions = None, scope: Scope = None) -> dict[str, Any]:
+    """``controls list`` (the stored versions) or, with ``added``, ``controls list --added``."""
+    controls = session(request).controls
+    if added is None:
+        if jurisdiction or scope:
+            raise ValueError("jurisdiction and scope go with added")
+        return document(controls.versions())
+    return document(controls.changes(added, jurisdiction, scope))
 
 
 @router.get("/search")
 def search(request: Request, q: str = Query(min_length=2, max_length=200, description="Words to look for"),
-           limit: int = Query(15, ge=1, le=100),
-           jurisdiction: Annotated[list[str] | None, Query(description="US, EU or JP")] = None,
-           ) -> list[dict[str, Any]]:
-    from pinchpoint.controls.search import ControlIndex
-
-    lists = _lists(request)
-    index = ControlIndex([e for c in lists for e in c.entries])
-    try:
-        return index.search(q, limit=limit, jurisdictions=jurisdiction).records()
-    except UnknownControlId as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+           limit: int = Query(15, ge=1, le=100), jurisdiction: Jurisdictions = None) -> dict[str, Any]:
+    """``controls search``."""
+    return document(session(request).controls.search(q, limit=limit, jurisdictions=jurisdiction))
 
 
 @router.get("/entries/{code}")
-def show(request: Request, code: str) -> list[dict[str, Any]]:
-    from pinchpoint.controls.views import show_entry
-
-    try:
-        return show_entry(_lists(request), code).records()
-    except UnknownControlId as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
+def show(request: Request, code: str, jurisdiction: Jurisdictions = None) -> dict[str, Any]:
+    """``controls show``: an entry (or paragraph) in every jurisdiction, with its counterparts."""
+    return document(session(request).controls.show(code[:40], jurisdiction))
 
 
 @router.get("/crosswalk")
 def crosswalk(request: Request, source: str = Query(alias="from", pattern="^(US|EU|JP|us|eu|jp)$"),
-              target: str = Query(alias="to", pattern="^(US|EU|JP|us|eu|jp)$"),
-              scope: str | None = Query(None, max_length=40)) -> list[dict[str, Any]]:
-    from pinchpoint.controls.crosswalk import crosswalk as run
-    from pinchpoint.controls.views import scoped
-
-    lists = _lists(request)
-    try:
-        return scoped(run(list(lists), source, target), lists, scope).records()
-    except UnknownControlId as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
-    except (PinchpointError, ValueError) as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from None
+              target: str = Query(alias="to", pattern="^(US|EU|JP|us|eu|jp)$"), scope: Scope = None
+              ) -> dict[str, Any]:
+    """``controls crosswalk --from --to``."""
+    return document(session(request).controls.crosswalk(source, target, scope))
 
 
 @router.get("/diff")
-def diff(request: Request, a: str = Query(pattern="^(US|EU|JP)$"), b: str = Query(pattern="^(US|EU|JP)$"),
-         scope: str | None = Query(None, max_length=40)) -> list[dict[str, Any]]:
-    from pinchpoint.controls.crosswalk import alignment
+def diff(request: Request,
+         a: str = Query(max_length=20, pattern=r"^[A-Za-z]{2}(@\d{4}-\d{2}-\d{2})?$", description="US, EU or JP, "
+                        "or one of them @DATE"),
+         b: str = Query(max_length=20, pattern=r"^[A-Za-z]{2}(@\d{4}-\d{2}-\d{2})?$"),
+         scope: Scope = None) -> dict[str, Any]:
+    """``controls diff A B``: two jurisdictions (alignment), or two dated versions of one (what changed)."""
+    return document(session(request).controls.diff(a, b, scope))
 
-    try:
-        return alignment(list(_lists(request)), [a, b], scope).records()
-    except UnknownControlId as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from None
-    except (PinchpointError, ValueError) as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from None
+
+@router.get("/alignment")
+def alignment(request: Request, jurisdiction: Annotated[list[str], Query(min_length=2, max_length=3)],
+              scope: Scope = None) -> dict[str, Any]:
+    """What each jurisdiction controls that the others do not (the table of ``controls report``)."""
+    return document(session(request).controls.alignment(jurisdiction, scope))

@@ -14,7 +14,7 @@ from pinchpoint.cli.common import (
     WorkspaceOpt,
     command_line,
     friendly_errors,
-    open_workspace,
+    session,
     with_command,
 )
 
@@ -22,13 +22,6 @@ ScopeOpt = Annotated[str | None, typer.Option("--scope", help="A code prefix (3B
                                               "(semiconductor-equipment, advanced-computing, quantum, surveillance).")]
 
 controls_app = typer.Typer(no_args_is_help=True, help="Export-control lists: load, search, show, diff, crosswalk.")
-
-
-def _lists(workspace: Path | None, jurisdictions: list[str] | None = None, as_of: str | None = None) -> Any:
-    from pinchpoint.controls.store import load_lists
-
-    with open_workspace(workspace) as ws:
-        return load_lists(ws, jurisdictions, as_of)
 
 
 def _emit(table: Any, fmt: Any, output: Path | None, columns: list[str], title: str) -> None:
@@ -57,18 +50,14 @@ def register(app: typer.Typer) -> None:
              source: SourceOpt = None, workspace: WorkspaceOpt = None) -> None:
         """Read control lists and store them in the workspace, versioned by date (idempotent); says what each
         version adds and removes against the previous one."""
-        from pinchpoint.controls.loaders import load_any
-        from pinchpoint.controls.store import store_lists
-
-        lists = [load_any(path, source) for path in paths]  # every file read before the workspace is touched
+        controls = session(workspace).controls
+        lists = controls.read(paths, source)  # every file read before the workspace is touched
         for cl in lists:
             for problem in cl.problems[:20]:  # before storing, so a refused version still says why
                 typer.echo(f"  problem: {problem}", err=True)
             if len(cl.problems) > 20:
                 typer.echo(f"  ... and {len(cl.problems) - 20} more problems", err=True)
-        with open_workspace(workspace) as ws:
-            reports = store_lists(ws, lists, force=force,  # one transaction: all or none
-                                  origins=[str(path) for path in paths])
+        reports = controls.store(lists, [str(path) for path in paths], force=force)  # one transaction: all or none
         for cl, report in zip(lists, reports, strict=True):
             state = "loaded" if report.created else "already loaded (unchanged)"
             typer.echo(f"{cl.jurisdiction.value} {cl.version}: {state}; {len(cl.entries)} entries, "
@@ -87,20 +76,17 @@ def register(app: typer.Typer) -> None:
               scope: ScopeOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
               workspace: WorkspaceOpt = None) -> None:
         """Control lists in the workspace, with their versions (or, with --added, what changed since a date)."""
-        from pinchpoint.controls.changes import added_in_workspace, parse_since
-        from pinchpoint.controls.store import list_versions
+        from pinchpoint.session.controls import CHANGE_COLUMNS, VERSION_COLUMNS
 
-        with open_workspace(workspace) as ws:
-            if added is not None:
-                table = added_in_workspace(ws, parse_since(added), jurisdiction, scope)
-                _emit(with_command(table), fmt, output, columns=["jurisdiction", "code", "change", "when", "heading"],
-                     title=f"Entries added or changed since {table.meta['since']}")
-                return
-            if jurisdiction or scope:
-                raise ValueError("--jurisdiction and --scope go with --added")
-            table = list_versions(ws)
-        _emit(table, fmt, output, columns=["jurisdiction", "version", "list_name", "n_entries", "n_problems"],
-             title="Control lists")
+        controls = session(workspace).controls
+        if added is not None:
+            table = controls.changes(added, jurisdiction, scope)
+            _emit(with_command(table), fmt, output, columns=CHANGE_COLUMNS,
+                  title=f"Entries added or changed since {table.meta['since']}")
+            return
+        if jurisdiction or scope:
+            raise ValueError("--jurisdiction and --scope go with --added")
+        _emit(controls.versions(), fmt, output, columns=VERSION_COLUMNS, title="Control lists")
 
     @controls_app.command("search")
     @friendly_errors
@@ -110,13 +96,10 @@ def register(app: typer.Typer) -> None:
                                                                       help="US, EU or JP (repeatable).")] = None,
                fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None) -> None:
         """Find entries in every jurisdiction, ranked, with the matching text."""
-        from pinchpoint.controls.search import ControlIndex
+        from pinchpoint.session.controls import SEARCH_COLUMNS
 
-        lists = _lists(workspace)
-        index = ControlIndex([e for c in lists for e in c.entries])
-        table = with_command(index.search(query, limit=limit, jurisdictions=jurisdiction))
-        _emit(table, fmt, output, columns=["jurisdiction", "paragraph", "score", "matched_text"],
-             title=f"Control entries matching {query!r}")
+        table = with_command(session(workspace).controls.search(query, limit=limit, jurisdictions=jurisdiction))
+        _emit(table, fmt, output, columns=SEARCH_COLUMNS, title=f"Control entries matching {query!r}")
 
     @controls_app.command("show")
     @friendly_errors
@@ -124,10 +107,10 @@ def register(app: typer.Typer) -> None:
              jurisdiction: Annotated[list[str] | None, typer.Option("--jurisdiction", "-j")] = None,
              fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None) -> None:
         """An entry (or one paragraph) in every jurisdiction that has it."""
-        from pinchpoint.controls.views import show_entry
+        from pinchpoint.session.controls import SHOW_COLUMNS
 
-        table = with_command(show_entry(_lists(workspace), code, jurisdiction))
-        _emit(table, fmt, output, columns=["jurisdiction", "code", "relation", "text"], title=f"{code}")
+        table = with_command(session(workspace).controls.show(code, jurisdiction))
+        _emit(table, fmt, output, columns=SHOW_COLUMNS, title=f"{code}")
 
     @controls_app.command("diff")
     @friendly_errors
@@ -136,16 +119,10 @@ def register(app: typer.Typer) -> None:
              scope: ScopeOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
              workspace: WorkspaceOpt = None) -> None:
         """What one jurisdiction controls that the other does not (or what changed between two dates)."""
-        from pinchpoint.controls.views import compare
+        from pinchpoint.session.controls import compare_columns
 
-        with open_workspace(workspace) as ws:
-            table = compare(ws, first, second, scope)
-        if table.name == "controls_diff":
-            columns = ["code", "change", "paragraphs", "heading"]
-        else:
-            a, b = (j for j in table.meta["lists"])
-            columns = ["jurisdiction", "code", f"in_{a}", f"in_{b}", "status", "threshold_differences"]
-        _emit(with_command(table), fmt, output, columns=columns, title=f"{first} vs {second}")
+        table = session(workspace).controls.diff(first, second, scope)
+        _emit(with_command(table), fmt, output, columns=compare_columns(table), title=f"{first} vs {second}")
 
     @controls_app.command("crosswalk")
     @friendly_errors
@@ -154,13 +131,10 @@ def register(app: typer.Typer) -> None:
                   scope: ScopeOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
                   workspace: WorkspaceOpt = None) -> None:
         """Equivalent entries between two jurisdictions, each with its evidence and confidence."""
-        from pinchpoint.controls.crosswalk import crosswalk as run
-        from pinchpoint.controls.views import scoped
+        from pinchpoint.session.controls import CROSSWALK_COLUMNS
 
-        lists = _lists(workspace)
-        table = with_command(scoped(run(lists, source, target), lists, scope))
-        _emit(table, fmt, output, columns=["from_code", "to_code", "relation", "confidence", "method"],
-             title=f"Crosswalk {source.upper()} -> {target.upper()}")
+        table = with_command(session(workspace).controls.crosswalk(source, target, scope))
+        _emit(table, fmt, output, columns=CROSSWALK_COLUMNS, title=f"Crosswalk {source.upper()} -> {target.upper()}")
 
     @controls_app.command("chpl")
     @friendly_errors
@@ -169,11 +143,10 @@ def register(app: typer.Typer) -> None:
                                                  "'lead to verify'.")] = False,
              fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None) -> None:
         """The control entries each CHPL HS code most likely corresponds to, each with its score and reason."""
-        from pinchpoint.controls.crosswalk import chpl_controls
+        from pinchpoint.session.controls import CHPL_COLUMNS
 
-        table = with_command(chpl_controls(path, _lists(workspace), leads=leads))
-        _emit(table, fmt, output, columns=["hs6", "description", "paragraph", "score", "strength", "reason"],
-              title="CHPL codes and controls")
+        table = with_command(session(workspace).controls.chpl(path, leads=leads))
+        _emit(table, fmt, output, columns=CHPL_COLUMNS, title="CHPL codes and controls")
 
     @controls_app.command("report")
     @friendly_errors
@@ -183,7 +156,5 @@ def register(app: typer.Typer) -> None:
                = Path("controls-report"),
                workspace: WorkspaceOpt = None) -> None:
         """An alignment report (HTML and CSV) for a working group."""
-        from pinchpoint.controls.views import alignment_report
-
-        path = alignment_report(_lists(workspace), jurisdictions, scope, out, command=command_line())
+        path = session(workspace).controls.report(jurisdictions, out, scope=scope, command=command_line())
         typer.echo(f"report: {path}")

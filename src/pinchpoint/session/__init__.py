@@ -38,8 +38,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from pinchpoint.errors import PinchpointError
 
 if TYPE_CHECKING:
+    from pinchpoint.session.controls import ControlsGroup
     from pinchpoint.session.stress import StressGroup
     from pinchpoint.session.supplychain import SupplyChainGroup
+    from pinchpoint.session.trade import TradeGroup
     from pinchpoint.workspace import Workspace
 
 T = TypeVar("T")
@@ -151,15 +153,18 @@ class Session:
     if TYPE_CHECKING:  # the groups, imported on first use (see __getattr__); a new group adds one line here
         supplychain: SupplyChainGroup
         stress: StressGroup
+        controls: ControlsGroup
+        trade: TradeGroup
 
     def __init__(self, workspace_path: str | Path | None = None, *, actor: Actor | None = None,
                  authorizer: Authorizer | None = None, on_wait: Callable[[str], None] | None = None,
-                 local_files: bool = True) -> None:
+                 local_files: bool = True, warm: bool = False) -> None:
         self.workspace_path = Path(workspace_path).expanduser() if workspace_path is not None else None
         self.actor = actor or LOCAL_ACTOR
         self.authorizer = authorizer or allow_all
         self.on_wait = on_wait
         self.local_files = local_files
+        self.warm = warm
         self.cache = Cache()
         self._groups: dict[str, Group] = {}
         self._groups_lock = threading.Lock()

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pinchpoint.errors import DataError, PinchpointError
+from pinchpoint.errors import BadArgumentError, DataError, PinchpointError
 from pinchpoint.results import ResultTable
 from pinchpoint.session import Group
 
@@ -72,14 +72,10 @@ class StressGroup(Group):
         from pinchpoint.stress.scenario import load_scenario, packaged_scenarios
 
         self.session.authorize("stress.scenario", f"scenario:{ref}")
-        if not self.session.local_files and str(ref) not in packaged_scenarios():
-            from pinchpoint.supplychain.suggest import did_you_mean
-
-            known = packaged_scenarios()
-            raise DataError(f"no packaged scenario {str(ref)!r}: "
-                            + did_you_mean(str(ref), {k: "" for k in known}, "packaged scenarios")
-                            + f" (packaged: {', '.join(known)})", field="scenario")
-        return load_scenario(ref)
+        if not self.session.local_files and str(ref) not in packaged_scenarios() and Path(ref).exists():
+            raise BadArgumentError(f"{str(ref)!r}: this session runs packaged or posted scenarios, not files",
+                                   parameter="scenario")
+        return load_scenario(ref)  # an unknown name is a NotFoundError naming the closest packaged ones
 
     def scenario_text(self, ref: str | Path) -> str:
         """A scenario's YAML as written (with its sources)."""
@@ -115,14 +111,16 @@ class StressGroup(Group):
 
         sc = scenario if isinstance(scenario, Scenario) else self.scenario(scenario)
         if engine not in ENGINES:
-            raise ValueError(f"engine must be static, tts, dynamic or ario, not {engine!r}")
+            raise BadArgumentError(f"engine must be static, tts, dynamic or ario, not {engine!r}", parameter="engine")
         if target is not None and engine != "tts":
-            raise ValueError(f"a target applies to the tts engine; the {engine} engine reports every end product "
-                             "(give the scenario a 'target' to choose which one the TTS analysis takes by default)")
+            raise BadArgumentError(f"a target applies to the tts engine; the {engine} engine reports every end product "
+                                   "(give the scenario a 'target' to choose which one the TTS analysis takes by "
+                                   "default)", parameter="target")
         if report is not None and engine != "dynamic":
-            raise ValueError(f"the HTML report shows a dynamic run; the {engine} engine writes none")
+            raise BadArgumentError(f"the HTML report shows a dynamic run; the {engine} engine writes none",
+                                   parameter="report")
         if not 1 <= runs <= 100_000:
-            raise ValueError(f"runs must be between 1 and 100,000, not {runs}")
+            raise BadArgumentError(f"runs must be between 1 and 100,000, not {runs}", parameter="runs")
         self.session.authorize("stress.run", f"scenario:{sc.name}")
         parameters: dict[str, Any] = {"scenario": sc.name, "engine": engine}
         if engine == "ario":
@@ -168,10 +166,10 @@ class StressGroup(Group):
         from pinchpoint.stress.ario import load_table, run_ario, schedule
 
         if mrio is None:
-            raise ValueError("the ario engine needs an input-output table: a pymrio text table folder or "
-                             "'pymrio:test'")
+            raise BadArgumentError("the ario engine needs an input-output table: a pymrio text table folder or "
+                                   "'pymrio:test'", parameter="mrio")
         if mrio != "pymrio:test" and not self.session.local_files:
-            raise PinchpointError("the ario engine here reads only 'pymrio:test'")
+            raise BadArgumentError("the ario engine here reads only 'pymrio:test'", parameter="mrio")
         io = self.session.cache.get(("iotable", mrio), _table_stamp(mrio), lambda: load_table(mrio))
         plan = schedule(io, sc, sc.horizon_days)
         result = run_ario(io, plan, sc.ario, progress=progress)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pinchpoint.errors import PinchpointError, WorkspaceError
+from pinchpoint.errors import BadArgumentError, NotFoundError
 from pinchpoint.results import ResultTable
 from pinchpoint.session import Group
 
@@ -40,7 +40,8 @@ def parse_level(value: str | Level) -> Level:
     try:
         return Level(LEVEL_ALIASES.get(value.lower(), value.lower()))
     except ValueError:
-        raise ValueError(f"level must be 'country' or 'organisation', not {value!r}") from None
+        raise BadArgumentError(f"level must be 'country' or 'organisation', not {value!r}", parameter="level"
+                               ) from None
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,8 @@ class SupplyChainGroup(Group):
         path = Path(text).expanduser()
         if path.exists():
             if not allow_path:
-                raise PinchpointError(f"dataset {text!r}: only 'builtin' and datasets in the workspace can be "
-                                      "named here")
+                raise BadArgumentError(f"dataset {text!r}: only 'builtin' and datasets in the workspace can be "
+                                       "named here", parameter="dataset")
             resolved = path.resolve()
             version = content_hash(resolved)
             return session.cache.get(("chain", "path", str(resolved)), version,
@@ -93,14 +94,25 @@ class SupplyChainGroup(Group):
         datasets = session.stamp("datasets", self._dataset_versions)
         assert isinstance(datasets, tuple)
         matches = [v for n, v in datasets if n == name and v.startswith(prefix)]
-        if not matches:  # load_chain words the error (names the datasets held)
+        if not matches:
+            from pinchpoint.supplychain.suggest import closest, did_you_mean
+
             if not session.workspace_exists():
-                raise WorkspaceError(f"{text!r} is neither a file or folder nor a dataset in the workspace "
-                                     f"(no workspace at {session.db_path()})")
-            with session.open_reader() as ws:
-                load_chain(text, workspace=ws)
-            raise WorkspaceError(f"no dataset {text!r} in the workspace")  # pragma: no cover - load_chain raised
-        version = matches[0]  # newest first
+                raise NotFoundError(f"{text!r} is neither a file or folder nor a dataset in the workspace "
+                                    f"(no workspace at {session.db_path()})", what="datasets", value=text)
+            held = {n: "" for n, _ in datasets}
+            if name in held:
+                versions = [v for n, v in datasets if n == name]
+                raise NotFoundError(f"no version {prefix!r} of dataset {name!r}: versions "
+                                    f"{', '.join(versions)}", suggestions=versions, what="dataset version",
+                                    value=text)
+            raise NotFoundError(f"no dataset {text!r} in the workspace (and not 'builtin' nor a file or folder): "
+                                + did_you_mean(name, held, "datasets"), suggestions=closest(name, held),
+                                what="dataset", value=text)
+        if prefix and len(matches) > 1:
+            raise BadArgumentError(f"version prefix {prefix!r} of {name!r} is ambiguous: {', '.join(matches)}",
+                                   parameter="dataset")
+        version = matches[0]  # latest first
 
         def build() -> LoadedChain:
             with session.open_reader() as ws:
@@ -132,18 +144,13 @@ class SupplyChainGroup(Group):
                                       lambda: compile_chain(loaded.chain, year=year))
 
     def _dataset_versions(self) -> tuple[tuple[str, str], ...]:
+        """(name, version) of every stored dataset, latest first per name: the stamp chains are held by."""
+        from pinchpoint.workspace.datasets import DATASETS
+
         if not self.session.workspace_exists():
             return ()
-        try:
-            with self.session.open_reader() as ws:
-                rows = ws.con.execute("SELECT name, version FROM datasets ORDER BY imported_at DESC").fetchall()
-        except WorkspaceError:
-            return ()
-        except Exception as exc:  # a workspace without the datasets table (only lists or trade stored)
-            if "datasets" in str(exc):
-                return ()
-            raise
-        return tuple((str(n), str(v)) for n, v in rows)
+        with self.session.open_reader() as ws:
+            return tuple((v.key, v.version) for v in ws.collection(DATASETS).list())
 
     # Workspace datasets ------------------------------------------------------------------------------------
     def datasets(self) -> ResultTable:
@@ -226,8 +233,8 @@ class SupplyChainGroup(Group):
         self.session.authorize("supplychain.analyse", f"dataset:{dataset}")
         if country is not None:
             if lvl.value != "country" or target is not None:
-                raise ValueError("a country's import side covers every input it supplies: it takes no target and "
-                                 "works at the country level")
+                raise BadArgumentError("a country's import side covers every input it supplies: it takes no target "
+                                       "and works at the country level", parameter="country")
             return loaded.provenance(import_exposure(loaded.chain, country, year=year,
                                                      compiled=self.compiled(dataset, year)))
         compiled = self.compiled(dataset, year) if lvl.value == "country" else None
@@ -235,4 +242,4 @@ class SupplyChainGroup(Group):
 
     def _local(self, path: str | Path) -> None:
         if not self.session.local_files:
-            raise PinchpointError(f"{path}: this session does not read local files")
+            raise BadArgumentError(f"{path}: this session does not read local files", parameter="path")

@@ -1,0 +1,198 @@
+"""Trade-flow use cases: import files, growth, import dependence and exporter concentration, mirror gaps,
+circumvention via hubs, backfill of a target's suppliers. Default sources and country groups live here, not in the
+interfaces."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pinchpoint.errors import BadArgumentError
+from pinchpoint.results import ResultTable
+from pinchpoint.session import Group
+
+if TYPE_CHECKING:
+    from pinchpoint.progress import ProgressCallback
+    from pinchpoint.trade.codes import CodeList
+    from pinchpoint.trade.table import TradeFrame
+    from pinchpoint.workspace import Workspace
+
+#: China with Hong Kong and Macao: how supplier shares count China (re-exports through Hong Kong included).
+CHINA = ("CHN", "HKG", "MAC")
+#: Sources a query reads when none is named (None: every source the workspace holds).
+DEFAULT_SOURCES: dict[str, list[str] | None] = {
+    "growth": None, "dependence": None, "backfill": None, "circumvention": ["comext-xlsx"], "mirror": ["comtrade"],
+}
+#: The totals circumvention corroborates hub exports with, where the workspace holds them.
+DEFAULT_CONTROL_SOURCES = ["comext-relational"]
+
+GROWTH_COLUMNS = ["source", "reporter", "partner", "codes", "description", "base_value", "compare_value",
+                  "growth_pct", "currency"]
+SUPPLIER_COLUMNS = ["importer", "product", "description", "period", "source", "hhi", "top_supplier", "top_share",
+                    "share_us_japan", "share_china"]
+CIRCUMVENTION_COLUMNS = ["exporter", "hub", "product", "description", "score", "own_z", "growth_pct",
+                         "direct_to_target_growth_pct", "corroborated"]
+
+
+def exporter_columns(exporters: Sequence[str]) -> list[str]:
+    return ["product", "description", "period", "source", "world_exports_usd", "hhi", "top_exporter", "top_share",
+            *(f"share_{e}" for e in exporters)]
+
+
+def upper(values: Sequence[str] | None) -> list[str]:
+    """Country or product codes, upper case, from repeated or comma-separated values."""
+    return [v.strip().upper() for item in values or [] for v in item.split(",") if v.strip()]
+
+
+def lower(values: Sequence[str] | None) -> list[str]:
+    """Source names, lower case, from repeated or comma-separated values."""
+    return [v.lower() for v in upper(values)]
+
+
+class TradeGroup(Group):
+    name = "trade"
+
+    @contextmanager
+    def _flows(self, action: str) -> Iterator[Workspace]:
+        self.session.authorize(f"trade.{action}", "trade:*")
+        with self.session.open_workspace() as ws:
+            yield ws
+
+    def _code_list(self, chpl: Path | None, codes_from: Path | None, revision: str,
+                   codes: Sequence[str]) -> CodeList | None:
+        """The code list a CHPL table or a code file names (in the data's HS revision), or None."""
+        from pinchpoint.trade.codes import load_chpl, load_code_list
+
+        if sum(x is not None and x != [] for x in (chpl, codes_from, list(codes) or None)) > 1:
+            raise BadArgumentError("give one of codes, a CHPL table and a code file", parameter="codes")
+        if (chpl is not None or codes_from is not None) and not self.session.local_files:
+            raise BadArgumentError("this session reads no local code files: give the codes", parameter="chpl")
+        if chpl is not None:
+            return load_chpl(chpl).in_revision(revision)
+        if codes_from is not None:
+            return load_code_list(codes_from).in_revision(revision)
+        return None
+
+    # Import ------------------------------------------------------------------------------------------------
+    def import_files(self, fmt: str, paths: Sequence[Path], *, rates: Path | None = None, replace: bool = False,
+                     progress: ProgressCallback | None = None) -> TradeFrame:
+        """Read trade files of one format and store them (Parquet by source and year); the returned frame says
+        what was kept, reported and replaced."""
+        from pinchpoint.trade.adapters import read
+        from pinchpoint.trade.rates import load_rates
+        from pinchpoint.trade.store import import_frame
+
+        self.session.authorize("trade.import", "trade:*")
+        if not self.session.local_files:
+            raise BadArgumentError("this session imports no local files", parameter="paths")
+        frame = read(fmt, paths, load_rates(rates) if rates else None, progress=progress)
+        with self.session.open_workspace() as ws:
+            import_frame(ws, frame, replace=replace)
+        return frame
+
+    # Queries -----------------------------------------------------------------------------------------------
+    def growth(self, reporters: Sequence[str], partners: Sequence[str], *, codes: Sequence[str] = (),
+               chpl: Path | None = None, codes_from: Path | None = None, revision: str = "HS2022",
+               base: str = "2021", compare: str = "2022", flow: str = "export",
+               sources: Sequence[str] | None = None) -> ResultTable:
+        """Growth of flows between two periods (years or month ranges) per reporter, partner and source; codes
+        are summed one level per branch (never a heading with the lines under it)."""
+        from pinchpoint.trade.metrics import growth
+        from pinchpoint.trade.query import select_sources
+        from pinchpoint.trade.store import product_descriptions
+
+        reporters, partners, codes = upper(reporters), upper(partners), upper(codes)
+        if not reporters or not partners:
+            raise BadArgumentError("give at least one reporter and one partner", parameter="reporters")
+        code_list = self._code_list(chpl, codes_from, revision, codes)
+        with self._flows("query") as ws:
+            return growth(select_sources(ws, lower(sources) or DEFAULT_SOURCES["growth"]), reporters, partners,
+                          codes, base, compare, flow.lower(), code_list=code_list,
+                          descriptions=product_descriptions(ws))
+
+    def dependence(self, importers: Sequence[str] | None = None, *, codes: Sequence[str] = (),
+                   chpl: Path | None = None, codes_from: Path | None = None, revision: str = "HS2022",
+                   period: str | None = None, sources: Sequence[str] | None = None) -> ResultTable:
+        """Each importer's suppliers per product: HHI, top supplier, coalition shares (China with Hong Kong and
+        Macao)."""
+        from pinchpoint.analysis.coalitions import COALITIONS
+        from pinchpoint.trade.metrics import supplier_concentration
+        from pinchpoint.trade.query import select_sources
+        from pinchpoint.trade.store import product_descriptions
+
+        code_list = self._code_list(chpl, codes_from, revision, upper(codes))
+        groups = {**COALITIONS, "china": CHINA}
+        with self._flows("query") as ws:
+            return supplier_concentration(select_sources(ws, lower(sources) or DEFAULT_SOURCES["dependence"]),
+                                          upper(importers) or None, upper(codes), period, groups,
+                                          code_list=code_list, descriptions=product_descriptions(ws))
+
+    def exporter_concentration(self, exporters: Sequence[str] | None = None, *, codes: Sequence[str] = (),
+                               chpl: Path | None = None, codes_from: Path | None = None, revision: str = "HS2022",
+                               period: str | None = None, sources: Sequence[str] | None = None) -> ResultTable:
+        """Exporters' concentration of world exports of each code (HHI, top exporter, the named exporters'
+        shares)."""
+        from pinchpoint.trade.metrics import exporter_concentration
+        from pinchpoint.trade.query import select_sources
+        from pinchpoint.trade.store import product_descriptions
+
+        code_list = self._code_list(chpl, codes_from, revision, upper(codes))
+        with self._flows("query") as ws:
+            return exporter_concentration(select_sources(ws, lower(sources) or DEFAULT_SOURCES["dependence"]),
+                                          upper(codes), period, upper(exporters), code_list=code_list,
+                                          descriptions=product_descriptions(ws))
+
+    def mirror(self, *, exporters: Sequence[str] | None = None, importers: Sequence[str] | None = None,
+               cif_margin: float = 0.06, tolerance: float = 0.25, sources: Sequence[str] | None = None
+               ) -> ResultTable:
+        """Exporter-reported against importer-reported values of the same flows (flagged first)."""
+        from pinchpoint.trade.metrics import mirror_gaps
+        from pinchpoint.trade.query import select_sources
+
+        with self._flows("query") as ws:
+            return mirror_gaps(select_sources(ws, lower(sources) or DEFAULT_SOURCES["mirror"]),
+                               cif_margin=cif_margin, tolerance=tolerance, exporters=upper(exporters) or None,
+                               importers=upper(importers) or None)
+
+    def circumvention(self, *, target: str = "RUS", hubs: Sequence[str] | None = None, chpl: Path | None = None,
+                      codes_file: Path | None = None, event: str = "2022-02", min_baseline: float = 5e5,
+                      sources: Sequence[str] | None = None, control_sources: Sequence[str] | None = None,
+                      limit: int = 100) -> ResultTable:
+        """Exporter -> hub -> product series whose exports jumped after the event, ranked, with evidence
+        (corroborated against Comext totals where the workspace holds them)."""
+        from pinchpoint.trade.circumvention import DEFAULT_HUBS, scan
+        from pinchpoint.trade.query import held, select_sources
+        from pinchpoint.trade.store import product_descriptions
+
+        code_list = self._code_list(chpl, codes_file, "HS2022", ())
+        with self._flows("query") as ws:
+            rel = select_sources(ws, lower(sources) or DEFAULT_SOURCES["circumvention"])
+            controls = lower(control_sources)
+            if not controls:  # the default: Comext totals, where the workspace holds them
+                controls = [c for c in DEFAULT_CONTROL_SOURCES if c in held(select_sources(ws, None), "source")]
+            control = select_sources(ws, controls) if controls else None
+            return scan(rel, target=target.upper(), hubs=upper(hubs) or DEFAULT_HUBS, codes=code_list, event=event,
+                        descriptions=product_descriptions(ws), control=control, min_baseline=min_baseline,
+                        limit=limit)
+
+    def circumvention_report(self, table: ResultTable, out: Path) -> Path:
+        """The circumvention alerts as an HTML report (and CSV) in ``out``."""
+        from pinchpoint.trade.report import write_circumvention_report
+
+        return write_circumvention_report(table, out)
+
+    def backfill(self, *, target: str = "RUS", chpl: Path | None = None, revision: str = "HS2022",
+                 sources: Sequence[str] | None = None) -> ResultTable:
+        """Who supplies the target's imports of the codes, per period: China (with Hong Kong and Macao), the G7
+        and the EU."""
+        from pinchpoint.analysis.coalitions import COALITIONS
+        from pinchpoint.trade.circumvention import backfill
+        from pinchpoint.trade.query import select_sources
+
+        groups: dict[str, Any] = {"china": CHINA, "g7": COALITIONS["g7"], "eu27": COALITIONS["eu27"]}
+        code_list = self._code_list(chpl, None, revision, ())
+        with self._flows("query") as ws:
+            return backfill(select_sources(ws, lower(sources) or DEFAULT_SOURCES["backfill"]), target=target.upper(),
+                            codes=code_list, groups=groups)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -21,7 +21,8 @@ PLAN_TABLES = ("frontier", "portfolio", "effects", "excluded")
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``plan`` to the main app."""
+    """Add ``plan``, ``incentives``, ``projects`` and ``projection`` to the main app."""
+    register_registry(app)
 
     @app.command("plan")
     @friendly_errors
@@ -82,4 +83,123 @@ def register(app: typer.Typer) -> None:
         emit(tables[table], fmt, output, title=table)
 
 
-__all__ = ["Path", "register"]
+def register_registry(app: typer.Typer) -> None:
+    """Add ``incentives``, ``projects`` and ``projection`` to the main app."""
+
+    @app.command("incentives")
+    @friendly_errors
+    def incentives(
+        awards: Annotated[Path | None, typer.Option(help="Awards file (YAML, JSON or CSV) instead of the built-in "
+                                                    "registry; checked whole against the built-in programmes and "
+                                                    "projects.")] = None,
+        country: Annotated[str | None, typer.Option(help="Only awards in this country (ISO3).")] = None,
+        programme: Annotated[str | None, typer.Option(help="Only this programme id.")] = None,
+        stage: Annotated[str | None, typer.Option(help="preliminary, final, disbursed, amended or withdrawn.")] = None,
+        since: Annotated[str | None, typer.Option(help="Only awards changed on or after this date (YYYY-MM-DD).")
+                         ] = None,
+        export: Annotated[Path | None, typer.Option(help="Write the selected awards, with every field and source, "
+                                                    "to this .yaml, .json or .csv file (to share).")] = None,
+        compare: Annotated[Path | None, typer.Option(help="A partner's awards file: report new, same and "
+                                                     "conflicting awards; nothing is overwritten.")] = None,
+        fmt: FormatOpt = None, output: OutputOpt = None,
+    ) -> None:
+        """Support-measure awards (CHIPS Act, Japan's funds, EU State aid), each figure with its source."""
+        from pinchpoint.cli.output import emit
+        from pinchpoint.planning.registry import (
+            awards_table,
+            compare_registries,
+            load_registry,
+            read_awards,
+            write_awards,
+        )
+
+        registry = load_registry(awards)
+        day = _date_option(since, "--since")
+        if compare is not None:
+            theirs = read_awards(compare, programmes=[p.id for p in registry.programmes],
+                                 projects=registry.project_ids)
+            emit(with_command(compare_registries(registry, theirs, partner=compare.name)), fmt, output,
+                 title=f"Awards in {compare.name} against ours")
+            return
+        table = with_command(awards_table(registry, country=country, programme=programme, stage=stage, since=day))
+        if export is not None:
+            chosen = {r["award_id"] for r in table.rows}
+            written = write_awards([a for a in registry.awards if a.id in chosen], export)
+            typer.echo(f"wrote {len(chosen)} awards to {written}", err=True)
+            return
+        emit(table, fmt, output, title="Support-measure awards",
+             columns=["award_id", "recipient", "country", "amount", "currency", "amount_usd_m", "stage", "final"])
+
+    @app.command("projects")
+    @friendly_errors
+    def projects(
+        file: Annotated[Path | None, typer.Option("--projects", help="Projects file (YAML, JSON or CSV) instead of "
+                                                  "the built-in pipeline.")] = None,
+        country: Annotated[str | None, typer.Option(help="Only projects in this country (ISO3).")] = None,
+        status: Annotated[str | None, typer.Option(help="announced, under_construction, ramping, operating, "
+                                                   "delayed or cancelled.")] = None,
+        atlas: Annotated[Path | None, typer.Option(help="atlas-campuses.csv of the AI chip fab atlas: compare "
+                                                   "statuses with the linked campuses.")] = None,
+        fmt: FormatOpt = None, output: OutputOpt = None,
+    ) -> None:
+        """The capacity pipeline: fab and plant projects with cited capacity, status and start."""
+        from pinchpoint.cli.output import emit
+        from pinchpoint.planning.projects import atlas_check, load_projects, projects_table
+
+        items = load_projects(file)
+        if atlas is not None:
+            emit(with_command(atlas_check(items, atlas)), fmt, output, title="Projects against the fab atlas")
+            return
+        emit(with_command(projects_table(items, country=country, status=status)), fmt, output, title="Projects",
+             columns=["project_id", "operator", "country", "node_class", "capacity_wspm", "status", "start"])
+
+    @app.command("projection")
+    @friendly_errors
+    def projection_command(
+        file: Annotated[Path | None, typer.Option("--projects", help="Projects file (default: built-in).")] = None,
+        baseline: Annotated[Path | None, typer.Option(help="Baseline capacity CSV: country,node_class,"
+                                                      "capacity_wspm,source.")] = None,
+        first: Annotated[int, typer.Option("--from", help="First year.")] = 2025,
+        last: Annotated[int, typer.Option("--to", help="Last year.")] = 2034,
+        draws: Annotated[int, typer.Option(help="Monte Carlo draws.", min=1, max=1_000_000)] = 1000,
+        seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same bands.")] = 0,
+        delays: Annotated[str, typer.Option(help="'default' (illustrative assumptions, see the caveats) or "
+                                            "'none' (the deterministic sum).")] = "default",
+        targets: Annotated[bool, typer.Option("--targets", help="Show the national targets (Japan 2030 sales, EU "
+                                              "20% share) with the cited level and the gap instead.")] = False,
+        fmt: FormatOpt = None, output: OutputOpt = None,
+    ) -> None:
+        """Capacity and shares by country, node class and year: baseline plus pipeline, with delay bands."""
+        from pinchpoint.cli.output import emit
+        from pinchpoint.errors import BadArgumentError
+        from pinchpoint.planning.projects import DelayModel, load_projects, projection, read_baseline, targets_table
+
+        if targets:
+            emit(with_command(targets_table()), fmt, output, title="National targets and the gap to them",
+                 columns=["target_id", "country", "year", "unit", "target", "level", "level_year", "gap"])
+            return
+
+        if last < first:
+            raise BadArgumentError(f"--to ({last}) is before --from ({first})", parameter="to")
+        models = {"default": DelayModel.default, "none": DelayModel.none}
+        if delays not in models:
+            raise BadArgumentError(f"--delays must be 'default' or 'none', not {delays!r}", parameter="delays")
+        base, source = read_baseline(baseline) if baseline is not None else ({}, "")
+        table = projection(load_projects(file), base, list(range(first, last + 1)), model=models[delays](),
+                           draws=draws, seed=seed, baseline_source=source)
+        emit(with_command(table), fmt, output, title="Projected capacity (300 mm-equivalent wafer starts a month)",
+             columns=["country", "node_class", "year", "capacity_deterministic", "capacity_mean", "capacity_low",
+                      "capacity_high", "share_mean"])
+
+
+def _date_option(text: str | None, option: str) -> Any:
+    import datetime as dt
+
+    from pinchpoint.errors import BadArgumentError
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise BadArgumentError(f"{option} must be a date YYYY-MM-DD, not {text!r}", parameter=option) from None

@@ -1,0 +1,127 @@
+"""The support-measures registry: every built-in figure cites a source, files round-trip through CSV/YAML/JSON,
+bad files are refused whole naming file, row and field, and a partner's file is compared without overwriting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pinchpoint.errors import DataError
+from pinchpoint.planning.registry import (
+    awards_table,
+    changes_since,
+    compare_registries,
+    data_path,
+    load_registry,
+    merged,
+    read_awards,
+    write_awards,
+)
+
+
+@pytest.fixture(scope="module")
+def registry():  # type: ignore[no-untyped-def]
+    return load_registry()
+
+
+def test_every_builtin_award_and_project_cites_a_source(registry) -> None:  # type: ignore[no-untyped-def]
+    raw = yaml.safe_load(data_path("awards.yaml").read_text(encoding="utf-8"))["awards"]
+    assert len(registry.awards) == len(raw)  # nothing dropped on the way in
+    for a in registry.awards:
+        assert a.sources and all(s.url.startswith("https://") and s.title for s in a.sources), a.id
+        if a.currency != "USD" and a.usd_per_unit is not None:
+            assert a.rate_source and a.rate_date, a.id  # conversions cite their rates
+    projects = yaml.safe_load(data_path("projects.yaml").read_text(encoding="utf-8"))["projects"]
+    assert all(p["sources"] for p in projects)
+
+
+def test_builtin_covers_the_named_programmes(registry) -> None:  # type: ignore[no-untyped-def]
+    ids = {a.id for a in registry.awards}
+    for required in ("us-chips-tsmc-arizona-2024", "us-chips-intel-2024", "us-chips-micron-2024",
+                     "jp-meti-jasm-kumamoto-1-2022", "jp-meti-jasm-kumamoto-2-2024", "jp-meti-rapidus-2024",
+                     "jp-meti-micron-hiroshima-2023", "jp-meti-kioxia-wd-2024", "eu-sa-esmc-dresden-2024"):
+        assert required in ids
+
+
+def test_usd_is_amount_times_the_cited_rate(registry) -> None:  # type: ignore[no-untyped-def]
+    jasm = registry.award("jp-meti-jasm-kumamoto-1-2022")
+    # Nikkei Asia printed 476 billion yen as $3.5 billion on 2022-06-17: the rate reproduces the printed figure
+    assert jasm.amount_usd == pytest.approx(3.5e9, rel=1e-4)
+    esmc = registry.award("eu-sa-esmc-dresden-2024")
+    from pinchpoint.trade.rates import ECB_ANNUAL_USD_PER_EUR
+
+    assert esmc.usd_per_unit == ECB_ANNUAL_USD_PER_EUR["2024"]
+    table = awards_table(registry, country="JPN")
+    assert {r["country"] for r in table.records()} == {"JPN"}
+    assert any("cited, dated rate" in c for c in table.caveats)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "yaml", "json"])
+def test_round_trip(registry, tmp_path: Path, fmt: str) -> None:  # type: ignore[no-untyped-def]
+    path = write_awards(registry.awards, tmp_path / f"awards.{fmt}")
+    back = read_awards(path, programmes=[p.id for p in registry.programmes], projects=registry.project_ids)
+    assert [a.figures() for a in back] == [a.figures() for a in registry.awards]
+    assert [a.usd_per_unit for a in back] == [a.usd_per_unit for a in registry.awards]
+    assert [[s.url for s in a.sources] for a in back] == [[s.url for s in a.sources] for a in registry.awards]
+
+
+def _one_bad(tmp_path: Path, registry, field: str, value: object) -> DataError:  # type: ignore[no-untyped-def]
+    path = write_awards(registry.awards[:3], tmp_path / "awards.csv")
+    text = path.read_text(encoding="utf-8").splitlines()
+    header = text[0].split(",")
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO("\n".join(text) + "\n")))
+    rows[1][field] = str(value)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        read_awards(path, programmes=[p.id for p in registry.programmes], projects=registry.project_ids)
+    assert err.value.location.file == str(path)
+    assert err.value.location.row == 3  # the second record, under the header
+    return err.value
+
+
+@pytest.mark.parametrize(("field", "value", "words"), [
+    ("country", "XXY", "unknown country"),
+    ("amount", "-5", "non-negative"),
+    ("id", "us-chips-polar-2024", "repeats"),
+    ("projects", "no-such-fab", "project registry does not hold"),
+    ("final", "2000-01-01", "before the announcement"),
+    ("programme", "us_chips_incentive", "did you mean"),
+    ("stage", "approved", "unknown stage"),
+])
+def test_bad_input_names_file_row_and_field(tmp_path: Path, registry, field: str, value: str,  # type: ignore[no-untyped-def]
+                                            words: str) -> None:
+    err = _one_bad(tmp_path, registry, field, value)
+    assert err.location.field == field
+    assert words in str(err)
+
+
+def test_changes_since_and_partner_conflicts(registry) -> None:  # type: ignore[no-untyped-def]
+    since = dt.date(2025, 1, 1)
+    changed = changes_since(registry, since)
+    expected = {a.id for a in registry.awards if max(d for d in (a.announced, a.final) if d) >= since}
+    assert {a.id for a in changed} == expected and expected  # the January 2025 CHIPS awards at least
+    from dataclasses import replace
+
+    theirs = [replace(registry.award("us-chips-intel-2024"), amount=8.5e9, stage="preliminary"),
+              registry.award("us-chips-hp-2025"),
+              replace(registry.award("us-chips-hp-2025"), id="partner-new-1")]
+    report = compare_registries(registry, theirs, partner="METI")
+    rows = report.records()
+    conflicts = {(r["award_id"], r["field"]) for r in rows if r["status"] == "conflict"}
+    assert conflicts == {("us-chips-intel-2024", "amount"), ("us-chips-intel-2024", "stage")}
+    assert {r["award_id"] for r in rows if r["status"] == "same"} == {"us-chips-hp-2025"}
+    assert {r["award_id"] for r in rows if r["status"] == "new"} == {"partner-new-1"}
+    both = merged(registry, theirs)
+    assert both.award("us-chips-intel-2024").amount == 7.865e9  # ours is kept
+    assert len(both.awards) == len(registry.awards) + 1
+    assert registry.award("us-chips-intel-2024").amount == 7.865e9  # neither side changed

@@ -13,11 +13,12 @@ from pinchpoint.cli.common import (
     OutputOpt,
     WorkspaceOpt,
     friendly_errors,
+    open_workspace,
     session,
     with_command,
 )
 
-PLAN_TABLES = ("frontier", "portfolio", "effects", "excluded")
+PLAN_TABLES = ("frontier", "portfolio", "effects", "excluded", "countries")
 
 
 def register(app: typer.Typer) -> None:
@@ -45,8 +46,11 @@ def register(app: typer.Typer) -> None:
                                                     "to --budget).")] = None,
         time_limit: Annotated[float, typer.Option(help="Seconds per frontier point before reporting the MIP gap.",
                                                   min=0.1)] = 30.0,
-        table: Annotated[str, typer.Option(help="With --format or --output: frontier, portfolio, effects or "
-                                           "excluded.")] = "portfolio",
+        table: Annotated[str, typer.Option(help="With --format or --output: frontier, portfolio, effects, "
+                                           "excluded or countries.")] = "portfolio",
+        report: Annotated[Path | None, typer.Option(help="Also write an HTML report (frontier, before/after map, "
+                                                    "the pipeline's projected capacity) and its CSVs to this "
+                                                    "folder.")] = None,
         fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
     ) -> None:
         """Choose the support measures that most reduce a concentration risk for a budget, with the frontier."""
@@ -70,6 +74,15 @@ def register(app: typer.Typer) -> None:
                       coalition=resolve_coalition(coalition), scenarios=[load_scenario(s) for s in scenario or []],
                       inputs=inputs or None, target=target, budgets=points, time_limit=time_limit)
         tables = {t.name.removeprefix("plan_"): with_command(t) for t in result.tables()}
+        if report is not None:
+            from pinchpoint.cli.output import command_line
+            from pinchpoint.planning.projects import DelayModel, load_projects, projection
+            from pinchpoint.planning.report import write_plan_report
+
+            projected = projection(load_projects(), {}, list(range(2025, 2035)), model=DelayModel.default(),
+                                   draws=1000)
+            written = write_plan_report(result, report, projection=projected, command=command_line())
+            typer.echo(f"report: {written}", err=True)
         if fmt in (None, OutputFormat.TABLE) and output is None:
             emit(tables["frontier"], fmt, None, title=f"Risk ({objective}) against budget",
                  columns=["budget_musd_per_year", "risk", "reduction_pct", "proven_optimal", "mip_gap",
@@ -101,9 +114,18 @@ def register_registry(app: typer.Typer) -> None:
                                                     "to this .yaml, .json or .csv file (to share).")] = None,
         compare: Annotated[Path | None, typer.Option(help="A partner's awards file: report new, same and "
                                                      "conflicting awards; nothing is overwritten.")] = None,
-        fmt: FormatOpt = None, output: OutputOpt = None,
+        store: Annotated[str | None, typer.Option(help="Store the selected awards in the workspace as a new "
+                                                  "version under this key (e.g. 'registry' or a partner's name).")
+                         ] = None,
+        stored: Annotated[str | None, typer.Option(help="Use the awards stored in the workspace under this key "
+                                                   "(KEY or KEY@VERSION) instead of a file.")] = None,
+        versions: Annotated[bool, typer.Option("--versions", help="List the award versions stored in the "
+                                               "workspace.")] = False,
+        fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
     ) -> None:
         """Support-measure awards (CHIPS Act, Japan's funds, EU State aid), each figure with its source."""
+        from dataclasses import replace
+
         from pinchpoint.cli.output import emit
         from pinchpoint.planning.registry import (
             awards_table,
@@ -114,6 +136,16 @@ def register_registry(app: typer.Typer) -> None:
         )
 
         registry = load_registry(awards)
+        if versions or stored is not None:
+            from pinchpoint.planning.store import stored_awards, stored_versions
+
+            with open_workspace(workspace) as ws:
+                if versions:
+                    emit(with_command(stored_versions(ws)), fmt, output, title="Stored award versions")
+                    return
+                key, _, label = (stored or "").partition("@")
+                registry = replace(registry, awards=stored_awards(ws, registry, key, label or None),
+                                   origin=f"workspace {key}@{label or 'latest'}")
         day = _date_option(since, "--since")
         if compare is not None:
             theirs = read_awards(compare, programmes=[p.id for p in registry.programmes],
@@ -122,6 +154,16 @@ def register_registry(app: typer.Typer) -> None:
                  title=f"Awards in {compare.name} against ours")
             return
         table = with_command(awards_table(registry, country=country, programme=programme, stage=stage, since=day))
+        if store is not None:
+            from pinchpoint.planning.store import store_awards
+
+            chosen = {r["award_id"] for r in table.rows}
+            with open_workspace(workspace) as ws:
+                version = store_awards(ws, [a for a in registry.awards if a.id in chosen], key=store,
+                                       source=str(awards) if awards else "builtin")
+            state = "stored" if version.created else "already stored (unchanged)"
+            typer.echo(f"{state}: {len(chosen)} awards as {store}@{version.version}", err=True)
+            return
         if export is not None:
             chosen = {r["award_id"] for r in table.rows}
             written = write_awards([a for a in registry.awards if a.id in chosen], export)

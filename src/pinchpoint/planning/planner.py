@@ -27,13 +27,14 @@ class PlanResult:
     portfolio: ResultTable  # the measures chosen at the planning budget, with each one's contribution
     effects: ResultTable  # risk before and after, per scenario and input (shortfall) or per input
     excluded: ResultTable  # candidates that cannot count, with the reason
+    countries: ResultTable  # each country's mean share of the inputs the portfolio acts on, before and after
 
     def tables(self) -> tuple[ResultTable, ...]:
-        return (self.frontier, self.portfolio, self.effects, self.excluded)
+        return (self.frontier, self.portfolio, self.effects, self.excluded, self.countries)
 
     def with_caveats(self, *caveats: str) -> PlanResult:
         return replace(self, **{f: getattr(self, f).with_caveats(*caveats)
-                                for f in ("frontier", "portfolio", "effects", "excluded")})
+                                for f in ("frontier", "portfolio", "effects", "excluded", "countries")})
 
 
 def resolve_coalition(spec: str | Sequence[str] | None) -> tuple[str, ...] | None:
@@ -97,8 +98,47 @@ def plan(chain: SupplyChain | StressNetwork, measures: Sequence[Measure], *, bud
         effects=_effects_table(problem, at_budget, meta),
         excluded=ResultTable.from_records("plan_excluded", [
             {"measure_id": m.id, "kind": m.kind.value, "input_id": m.input, "country": m.country, "reason": why}
-            for m, why in problem.excluded], ["measure_id", "kind", "input_id", "country", "reason"], meta=meta))
+            for m, why in problem.excluded], ["measure_id", "kind", "input_id", "country", "reason"], meta=meta),
+        countries=_countries_table(problem, at_budget, meta))
     return result.with_caveats(*caveats)
+
+
+def _countries_table(problem: PlanProblem, sol: Solution, meta: dict[str, Any]) -> ResultTable:
+    """Per country, its mean share of supply over the inputs the candidates act on, before and after the chosen
+    new capacity (renormalised; qualification, coalition contracts and stockpiles change no normal share)."""
+    cc = problem.net.compiled
+    inputs = sorted({int(i) for i in problem.measure_input})
+    countries = list(cc.countries)
+    extra: dict[str, int] = {}
+    for m_idx in np.flatnonzero(sol.chosen):
+        m = problem.measures[m_idx]
+        if m.kind is MeasureKind.CAPACITY and m.country not in cc.countries and m.country:
+            extra.setdefault(m.country, len(countries) + len(extra))
+    before = np.zeros(len(countries) + len(extra))
+    after = np.zeros(len(countries) + len(extra))
+    for i in inputs:
+        shares = np.concatenate([cc.loss[i], np.zeros(len(extra))])
+        added = np.zeros_like(shares)
+        for m_idx in np.flatnonzero(sol.chosen):
+            m = problem.measures[m_idx]
+            if m.kind is MeasureKind.CAPACITY and int(problem.measure_input[m_idx]) == i and m.country:
+                added[countries.index(m.country) if m.country in cc.countries else extra[m.country]] += m.capacity
+        before += shares
+        after += (shares + added) / (1.0 + added.sum())
+    n = max(len(inputs), 1)
+    names = countries + list(extra)
+    rows: list[dict[str, Any]] = []
+    for k, c in enumerate(names):
+        if before[k] or after[k]:
+            rows.append({"country": c, "share_before": round(float(before[k] / n), 6),
+                         "share_after": round(float(after[k] / n), 6),
+                         "change": round(float((after[k] - before[k]) / n), 6)})
+    rows.sort(key=lambda r: (-r["share_before"], r["country"]))
+    return ResultTable.from_records("plan_countries", rows, ["country", "share_before", "share_after", "change"],
+                                    meta=meta).with_caveats(
+        f"Mean over the {len(inputs)} input(s) the candidates act on of each country's share of world supply, before "
+        "and after the chosen new capacity (renormalised); unattributed shares (various countries, rest of world) "
+        "are not shown, so a column may sum to less than 1.")
 
 
 def _spend(problem: PlanProblem, chosen: np.ndarray[Any, Any]) -> tuple[float, float]:

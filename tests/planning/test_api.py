@@ -29,6 +29,8 @@ def test_incentives_projects_targets(client) -> None:  # type: ignore[no-untyped
         "jpn-2030-domestic-sales", "eu-2030-global-share"}
     proj = client.get("/planning/projection", params={"from": 2030, "to": 2030, "delays": "none"}).json()
     assert all(abs(r["capacity_mean"] - r["capacity_deterministic"]) < 0.05 for r in proj["rows"])
+    # a negative seed was a 500 (numpy refuses it): found by the web API fuzz test
+    assert client.get("/planning/projection", params={"seed": -1}).status_code == 422
 
 
 def test_plan_route(client) -> None:  # type: ignore[no-untyped-def]

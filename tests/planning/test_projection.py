@@ -137,6 +137,13 @@ def test_bad_project_rows(tmp_path: Path, row: str, field: str, words: str) -> N
     assert words in str(err.value)
 
 
+def test_negative_seed_is_a_bad_argument() -> None:
+    from pinchpoint.errors import BadArgumentError
+
+    with pytest.raises(BadArgumentError, match="seed"):
+        projection(_random_projects(3), {}, [2030], seed=-1)
+
+
 def test_targets_gap_is_target_minus_cited_level() -> None:
     import yaml
 

@@ -47,7 +47,7 @@ def projects(country: str | None = Query(None, max_length=3),
 @router.get("/projection")
 def projection(first: int = Query(2025, alias="from", ge=1990, le=2100), last: int = Query(2034, alias="to",
                                                                                         ge=1990, le=2100),
-               draws: int = Query(1000, ge=1, le=100_000), seed: int = 0,
+               draws: int = Query(1000, ge=1, le=100_000), seed: int = Query(0, ge=0, le=2**32 - 1),
                delays: Literal["default", "none"] = "default") -> dict[str, Any]:
     """Capacity the built-in pipeline adds by country, node class and year, with Monte Carlo bands."""
     from pinchpoint.errors import BadArgumentError

@@ -204,7 +204,7 @@ def register_registry(app: typer.Typer) -> None:
         first: Annotated[int, typer.Option("--from", help="First year.")] = 2025,
         last: Annotated[int, typer.Option("--to", help="Last year.")] = 2034,
         draws: Annotated[int, typer.Option(help="Monte Carlo draws.", min=1, max=1_000_000)] = 1000,
-        seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same bands.")] = 0,
+        seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same bands.", min=0)] = 0,
         delays: Annotated[str, typer.Option(help="'default' (illustrative assumptions, see the caveats) or "
                                             "'none' (the deterministic sum).")] = "default",
         targets: Annotated[bool, typer.Option("--targets", help="Show the national targets (Japan 2030 sales, EU "

@@ -289,6 +289,10 @@ def projection(projects: Sequence[Project], baseline: Mapping[tuple[str, str], f
     through their projects."""
     if not years:
         raise BadArgumentError("a projection needs at least one year", parameter="years")
+    if draws < 1:
+        raise BadArgumentError(f"draws must be at least 1, not {draws}", parameter="draws")
+    if seed < 0:
+        raise BadArgumentError(f"the seed must be a non-negative integer, not {seed}", parameter="seed")
     for (c, n), v in baseline.items():
         if n not in NODE_CLASSES:
             raise BadArgumentError(f"baseline node class {n!r} unknown (classes: {', '.join(NODE_CLASSES)})")

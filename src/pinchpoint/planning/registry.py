@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from pinchpoint.errors import DataError
+from pinchpoint.kernel.countries import is_country_code, normalise_country
 from pinchpoint.results import ResultTable
-from pinchpoint.supplychain.countries import is_country_code, normalise_country
 
 INSTRUMENTS = ("grant", "loan", "tax_credit", "equity", "guarantee")
 STAGES = ("preliminary", "final", "disbursed", "amended", "withdrawn")
@@ -152,7 +152,7 @@ def _country(raw: Any, *, file: str, row: int, field: str, allow_eu: bool = Fals
         return "EU"
     code = normalise_country(text) if text else None
     if code is None or not is_country_code(code):
-        from pinchpoint.supplychain.countries import _iso3
+        from pinchpoint.kernel.countries import _iso3
         from pinchpoint.supplychain.suggest import did_you_mean
 
         raise DataError(f"unknown country {text!r}: "
@@ -357,10 +357,8 @@ def load_registry(awards: str | Path | None = None, *, programmes: str | Path | 
     """The built-in registry, or ``awards`` checked against the built-in programmes and projects (or the given
     ones). Nothing is returned unless the whole file is valid."""
     prog = read_programmes(programmes or data_path("programmes.yaml"))
-    if project_ids is None:
-        from pinchpoint.planning.projects import load_projects
-
-        project_ids = [p.id for p in load_projects()]
+    if project_ids is None:  # the ids of the built-in projects (planning.projects validates the file itself)
+        project_ids = [_text(rec.get("id")) for _, rec in _records(data_path("projects.yaml"), "projects")]
     ids = frozenset(project_ids)
     path = awards or data_path("awards.yaml")
     return Registry(prog, read_awards(path, programmes=[p.id for p in prog], projects=ids), ids, str(path))

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pinchpoint.kernel.countries import country_name
 from pinchpoint.planning.planner import PlanResult
 from pinchpoint.reports import Report, line_chart
 from pinchpoint.reports.svg import bar_chart, choropleth
 from pinchpoint.results import ResultTable
 from pinchpoint.results.table import write_table
-from pinchpoint.supplychain.countries import country_name
 
 
 def write_plan_report(result: PlanResult, out: Path, *, projection: ResultTable | None = None,

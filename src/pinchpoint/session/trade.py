@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pinchpoint.errors import BadArgumentError
+from pinchpoint.kernel.countries import group_members
 from pinchpoint.results import ResultTable
 from pinchpoint.session import Group
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from pinchpoint.workspace import Workspace
 
 #: China with Hong Kong and Macao: how supplier shares count China (re-exports through Hong Kong included).
-CHINA = ("CHN", "HKG", "MAC")
+CHINA = group_members("CHN+HKG+MAC")
 #: Sources a query reads when none is named (None: every source the workspace holds).
 DEFAULT_SOURCES: dict[str, list[str] | None] = {
     "growth": None, "dependence": None, "backfill": None, "circumvention": ["comext-xlsx"], "mirror": ["comtrade"],

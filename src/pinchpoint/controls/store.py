@@ -15,7 +15,7 @@ from pinchpoint.controls.model import ControlList
 from pinchpoint.errors import WorkspaceError
 from pinchpoint.results import ResultTable
 from pinchpoint.workspace import Workspace
-from pinchpoint.workspace.collections import Collection, Items, Migration, Version, register, sha256_16
+from pinchpoint.workspace.collections import Collection, Items, Migration, OpenWorkspace, Version, register, sha256_16
 
 # The table the previous code kept, as a view over the collection (same columns), for users' own SQL.
 _VIEW_V1 = """
@@ -28,7 +28,7 @@ FROM collection_items WHERE collection = 'controls.lists';
 """
 
 
-def _from_previous_table(ws: Workspace) -> None:
+def _from_previous_table(ws: OpenWorkspace) -> None:
     """Version 0 -> 1: the ``controls_lists`` table the code before collections wrote becomes collection items."""
     ws.con.execute("""
         INSERT INTO collection_items

@@ -21,7 +21,7 @@ from pinchpoint.results import ResultTable
 from pinchpoint.screening.model import ListedEntity, ScreeningList
 from pinchpoint.screening.reviews import Review, latest_reviews  # registers the screening.reviews collection
 from pinchpoint.workspace import Workspace
-from pinchpoint.workspace.collections import Collection, Items, Migration, register, sha256_16
+from pinchpoint.workspace.collections import Collection, Items, Migration, OpenWorkspace, register, sha256_16
 
 #: Largest share of the previous version's entities a new version may lack without ``--force``. Real updates
 #: delist a few entities at a time (the 2024 and 2025 OFAC files differ by well under 5%); a file cut short
@@ -43,7 +43,7 @@ FROM collection_items WHERE collection = 'screening.lists';
 """
 
 
-def _from_previous_table(ws: Workspace) -> None:
+def _from_previous_table(ws: OpenWorkspace) -> None:
     """Version 0 -> 1: the ``screening_lists`` table the code before collections wrote (with or without the
     columns added later) becomes collection items."""
     present = {r[0] for r in ws.con.execute(

@@ -20,7 +20,7 @@ from typing import Any
 from pinchpoint.errors import DataError, WorkspaceError
 from pinchpoint.trade.table import COLUMNS, TradeFrame
 from pinchpoint.workspace import Workspace
-from pinchpoint.workspace.collections import Collection, Items, Migration, has_table, register
+from pinchpoint.workspace.collections import Collection, Items, Migration, OpenWorkspace, has_table, register
 
 _KEY = "period, reporter, partner, flow, product"
 _PRODUCTS_V1 = """
@@ -41,7 +41,7 @@ FROM collection_files WHERE collection = 'trade.imports';
 """
 
 
-def _from_previous_tables(ws: Workspace) -> None:
+def _from_previous_tables(ws: OpenWorkspace) -> None:
     """Version 0 -> 1: the ``trade_imports`` and ``trade_files`` tables the code before collections wrote become
     collection items and published files. A store written before ``trade_files`` existed lists the files of its
     recorded imports from their names (``{version}_{i}.parquet``)."""

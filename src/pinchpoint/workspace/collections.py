@@ -45,17 +45,35 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import suppress
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pinchpoint.errors import NotFoundError, WorkspaceError
 
 if TYPE_CHECKING:
+    import duckdb
+
     from pinchpoint.results import ResultTable
-    from pinchpoint.workspace.store import Workspace
+
+
+class OpenWorkspace(Protocol):
+    """What this layer needs of an open workspace (``workspace.store.Workspace`` is the one implementation); a
+    protocol, so the layer below the store never imports it."""
+
+    path: Path
+    con: duckdb.DuckDBPyConnection
+
+    @property
+    def current_transaction(self) -> Transaction | None: ...
+
+    def transaction(self) -> AbstractContextManager[Transaction]: ...
+
+    def collection(self, collection: Collection | str) -> Items: ...
+
+    def collection_ready(self, collection: Collection) -> bool: ...
 
 #: The layer's own tables, a collection like any other (migrated first).
 CORE = "workspace"
@@ -104,7 +122,7 @@ class Migration:
 
     to: int
     description: str
-    run: Callable[[Workspace], None]
+    run: Callable[[OpenWorkspace], None]
 
 
 @dataclass(frozen=True)
@@ -197,7 +215,7 @@ class Transaction:
     """What one :meth:`Workspace.transaction` does besides the database: files it moved into place (deleted if it
     rolls back), files it retired (deleted once it commits) and its staging folders (deleted either way)."""
 
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(self, ws: OpenWorkspace) -> None:
         self.ws = ws
         self.published: list[Path] = []
         self.retired: list[Path] = []
@@ -226,7 +244,7 @@ def before_commit(tx: Transaction) -> None:
 class Items:
     """A collection on an open workspace: ``ws.collection(COLLECTION)``."""
 
-    ws: Workspace
+    ws: OpenWorkspace
     collection: Collection
 
     @property
@@ -440,7 +458,7 @@ class Items:
         return tx
 
 
-def insert_rows(ws: Workspace, table: str, rows: list[list[Any]]) -> None:
+def insert_rows(ws: OpenWorkspace, table: str, rows: list[list[Any]]) -> None:
     """Insert many rows into ``table`` at once (columns in table order)."""
     if not rows:
         return
@@ -455,19 +473,19 @@ def insert_rows(ws: Workspace, table: str, rows: list[list[Any]]) -> None:
         ws.con.unregister("_collection_rows")
 
 
-def _row_columns(ws: Workspace, table: str) -> tuple[str, str]:
+def _row_columns(ws: OpenWorkspace, table: str) -> tuple[str, str]:
     """The key and version columns of a row table (its first two)."""
     columns = [d[0] for d in ws.con.execute(f"SELECT * FROM {table} LIMIT 0").description]
     return columns[0], columns[1]
 
 
 # Schema versions --------------------------------------------------------------------------------------------------
-def has_table(ws: Workspace, name: str) -> bool:
+def has_table(ws: OpenWorkspace, name: str) -> bool:
     row = ws.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()
     return bool(row and row[0])
 
 
-def stored_versions(ws: Workspace) -> dict[str, int]:
+def stored_versions(ws: OpenWorkspace) -> dict[str, int]:
     """Collection -> stored schema version (empty on a workspace without collections)."""
     import duckdb
 
@@ -478,7 +496,7 @@ def stored_versions(ws: Workspace) -> dict[str, int]:
     return {name: int(v) for name, v in rows}
 
 
-def _stored_version(ws: Workspace, collection: Collection, stored: Mapping[str, int]) -> int | None:
+def _stored_version(ws: OpenWorkspace, collection: Collection, stored: Mapping[str, int]) -> int | None:
     """The collection's schema version in ``ws``: None if absent, 0 if only the pre-collections tables hold it."""
     if collection.name in stored:
         return stored[collection.name]
@@ -487,7 +505,7 @@ def _stored_version(ws: Workspace, collection: Collection, stored: Mapping[str, 
     return None
 
 
-def migrate(ws: Workspace, collection: Collection, stored: Mapping[str, int]) -> bool:
+def migrate(ws: OpenWorkspace, collection: Collection, stored: Mapping[str, int]) -> bool:
     """Create or migrate one collection in ``ws`` (open for writing), in one transaction. True if it did."""
     have = _stored_version(ws, collection, stored)
     if have == collection.version:
@@ -508,7 +526,7 @@ def migrate(ws: Workspace, collection: Collection, stored: Mapping[str, int]) ->
     return True
 
 
-def setup(ws: Workspace) -> dict[str, int]:
+def setup(ws: OpenWorkspace) -> dict[str, int]:
     """Create or migrate every collection (the core first) in a workspace open for writing: pinchpoint's own and
     any registered so far. Returns the stored versions afterwards."""
     stored = stored_versions(ws)
@@ -521,7 +539,7 @@ def setup(ws: Workspace) -> dict[str, int]:
     return stored
 
 
-def check_readable(ws: Workspace, collection: Collection, stored: Mapping[str, int]) -> bool:
+def check_readable(ws: OpenWorkspace, collection: Collection, stored: Mapping[str, int]) -> bool:
     """Whether a read-only workspace holds ``collection`` at this code's schema version (False: it holds none of
     it, so reads find nothing); an older or newer schema is an error naming the collection."""
     have = _stored_version(ws, collection, stored)
@@ -539,7 +557,7 @@ def check_readable(ws: Workspace, collection: Collection, stored: Mapping[str, i
 _CORE_COLLECTION = Collection(CORE, version=1, ddl=_CORE_DDL)
 
 
-def check_reader_schema(ws: Workspace) -> dict[str, int]:
+def check_reader_schema(ws: OpenWorkspace) -> dict[str, int]:
     """For a read-only open: the stored versions, after checking the collections registered so far (an older
     schema is an error saying which collection needs migrating and how)."""
     stored = stored_versions(ws)
@@ -551,7 +569,7 @@ def check_reader_schema(ws: Workspace) -> dict[str, int]:
     return stored
 
 
-def items(ws: Workspace, collection: Collection | str) -> Items:
+def items(ws: OpenWorkspace, collection: Collection | str) -> Items:
     if isinstance(collection, str):
         found = _REGISTRY.get(collection)
         if found is None:

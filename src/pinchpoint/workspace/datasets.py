@@ -14,12 +14,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pinchpoint.errors import WorkspaceError
-from pinchpoint.workspace.collections import Collection, Migration, Version, register
+from pinchpoint.workspace.collections import Collection, Migration, OpenWorkspace, Version, register
 
 if TYPE_CHECKING:
     from pinchpoint.results import ResultTable
     from pinchpoint.supplychain.model import SupplyChain
-    from pinchpoint.workspace.store import Workspace
 
 _ROW_TABLES_V1 = """
 CREATE TABLE IF NOT EXISTS inputs (dataset VARCHAR, version VARCHAR, id VARCHAR, name VARCHAR,
@@ -43,7 +42,7 @@ FROM collection_items WHERE collection = 'supplychain.datasets';
 """
 
 
-def _from_previous_tables(ws: Workspace) -> None:
+def _from_previous_tables(ws: OpenWorkspace) -> None:
     """Version 0 -> 1: the ``datasets`` table the code before collections wrote becomes collection items (the row
     tables keep their layout)."""
     ws.con.execute(_ROW_TABLES_V1)
@@ -85,12 +84,12 @@ def _record(v: Version) -> DatasetRecord:
                          created=v.created)
 
 
-def record(ws: Workspace, name: str, version: str) -> DatasetRecord | None:
+def record(ws: OpenWorkspace, name: str, version: str) -> DatasetRecord | None:
     found = ws.collection(DATASETS).find(name, version)
     return _record(found) if found is not None else None
 
 
-def store(ws: Workspace, chain: SupplyChain, *, version: str, source_path: str, fmt: str) -> DatasetRecord:
+def store(ws: OpenWorkspace, chain: SupplyChain, *, version: str, source_path: str, fmt: str) -> DatasetRecord:
     meta = {"format": fmt, "title": chain.title, "n_inputs": len(chain.inputs), "n_providers": len(chain.providers),
             "n_provisions": len(chain.provisions), "n_relations": len(chain.relations)}
     rows: dict[str, list[list[Any]]] = {
@@ -105,15 +104,15 @@ def store(ws: Workspace, chain: SupplyChain, *, version: str, source_path: str, 
     return _record(stored)
 
 
-def versions(ws: Workspace, name: str) -> list[str]:
+def versions(ws: OpenWorkspace, name: str) -> list[str]:
     return [v.version for v in ws.collection(DATASETS).list(name)]
 
 
-def names(ws: Workspace) -> list[str]:
+def names(ws: OpenWorkspace) -> list[str]:
     return ws.collection(DATASETS).keys()
 
 
-def load(ws: Workspace, ref: str) -> SupplyChain:
+def load(ws: OpenWorkspace, ref: str) -> SupplyChain:
     """Load ``name`` (latest version) or ``name@version`` (a version may be abbreviated to a unique prefix)."""
     from pinchpoint.supplychain.model import SupplyChain
 
@@ -129,7 +128,7 @@ def load(ws: Workspace, ref: str) -> SupplyChain:
     return SupplyChain.model_validate_json(datasets.payload(found[0]))
 
 
-def list_datasets(ws: Workspace) -> ResultTable:
+def list_datasets(ws: OpenWorkspace) -> ResultTable:
     from pinchpoint.results import ResultTable
 
     columns = ["name", "version", "format", "title", "imported_at", "n_inputs", "n_providers", "n_provisions",

@@ -9,26 +9,8 @@ import numpy as np
 import pytest
 
 from pinchpoint.trends.analysis import cycle, growth, lead_lag, shipment_inventory_balance, stl_adjust
-from pinchpoint.trends.readers import read_series_file
 from pinchpoint.trends.series import Series, month_index, month_label
-from tests.conftest import SHARED
-
-FRED = SHARED / "trends" / "us_fred_ipg3344s.csv"
-IIP = SHARED / "trends" / "jp_iip_electronic_parts_devices.csv"
-
-
-@pytest.fixture(scope="module")
-def ipg() -> Series:
-    if not FRED.exists():
-        pytest.skip("trends data not found")
-    return read_series_file(FRED).check().series[0]
-
-
-@pytest.fixture(scope="module")
-def jp() -> list[Series]:
-    if not IIP.exists():
-        pytest.skip("trends data not found")
-    return read_series_file(IIP).check().series
+from tests.trends.conftest import IIP
 
 
 def test_growth_and_balance_match_the_file(jp: list[Series]) -> None:

@@ -8,26 +8,13 @@ import numpy as np
 import pytest
 
 from pinchpoint.trends.forecast import _ets_states, _holt_filters, accuracy, backtest, forecast
-from pinchpoint.trends.readers import read_series_file
 from pinchpoint.trends.series import Series, month_index
-from tests.conftest import SHARED
-
-FRED = SHARED / "trends" / "us_fred_ipg3344s.csv"
-IIP = SHARED / "trends" / "jp_iip_electronic_parts_devices.csv"
+from tests.trends.conftest import FRED
 
 
 @pytest.fixture(scope="module")
-def ipg() -> Series:
-    if not FRED.exists():
-        pytest.skip("trends data not found")
-    return read_series_file(FRED).check().series[0]
-
-
-@pytest.fixture(scope="module")
-def jp() -> Series:
-    if not IIP.exists():
-        pytest.skip("trends data not found")
-    return read_series_file(IIP).check().series[0]
+def shipments(jp: list[Series]) -> Series:
+    return jp[0]
 
 
 def test_a_planted_future_spike_leaves_earlier_forecasts_unchanged(ipg: Series) -> None:
@@ -63,9 +50,9 @@ def test_naive_errors_match_the_file(ipg: Series) -> None:
     assert naive["mae"] == pytest.approx(expected, rel=1e-12)
 
 
-def test_ets_filter_matches_statsmodels(jp: Series) -> None:
+def test_ets_filter_matches_statsmodels(shipments: Series) -> None:
     ets_model = pytest.importorskip("statsmodels.tsa.exponential_smoothing.ets").ETSModel
-    z = np.log(jp.values)
+    z = np.log(shipments.values)
     params = (0.35, 0.05, 0.9)
     model = ets_model(z, error="add", trend="add", damped_trend=True, initialization_method="known",
                       initial_level=z[0], initial_trend=0.0)
@@ -80,16 +67,16 @@ def test_ets_filter_matches_statsmodels(jp: Series) -> None:
     assert np.allclose(trend, np.asarray(res.slope), atol=1e-10)
 
 
-def test_seasonal_naive_repeats_last_year(jp: Series) -> None:
-    bt = backtest(jp, origins_from=month_index(2016, 1), horizon=12)
+def test_seasonal_naive_repeats_last_year(shipments: Series) -> None:
+    bt = backtest(shipments, origins_from=month_index(2016, 1), horizon=12)
     for i in (0, 17, 40):
         o = int(bt.origins[i])
         for h in (1, 5, 12):
-            assert bt.forecasts["snaive"][i, h - 1] == pytest.approx(jp.values[o + h - 12])
+            assert bt.forecasts["snaive"][i, h - 1] == pytest.approx(shipments.values[o + h - 12])
 
 
-def test_forecast_prints_the_backtest_with_it(jp: Series) -> None:
-    fc = forecast(jp, horizon=12, origins_from=month_index(2016, 1))
+def test_forecast_prints_the_backtest_with_it(shipments: Series) -> None:
+    fc = forecast(shipments, horizon=12, origins_from=month_index(2016, 1))
     assert [r["horizon"] for r in fc.forecast.rows] == list(range(1, 13))
     first = fc.forecast.rows[0]
     assert first["month"] == "2026-01" and first["lower_80"] < first["forecast"] < first["upper_80"]
@@ -105,8 +92,8 @@ def test_forecast_prints_the_backtest_with_it(jp: Series) -> None:
     assert any("origins" in c for c in fc.forecast.caveats)
 
 
-def test_bad_backtest_arguments_are_named(jp: Series) -> None:
+def test_bad_backtest_arguments_are_named(shipments: Series) -> None:
     with pytest.raises(ValueError, match="fewer than 36 months"):
-        backtest(jp, origins_from=month_index(2014, 1))
+        backtest(shipments, origins_from=month_index(2014, 1))
     with pytest.raises(ValueError, match="unknown model"):
-        backtest(jp, models=["prophet"])
+        backtest(shipments, models=["prophet"])

@@ -10,27 +10,8 @@ import pytest
 from pinchpoint.errors import DataError, NotFoundError
 from pinchpoint.trends.alerts import check_series, evaluate, load_rules
 from pinchpoint.trends.analysis import turning_points
-from pinchpoint.trends.readers import read_series_file
 from pinchpoint.trends.series import Series, month_index, month_label
 from pinchpoint.trends.warning import early_warning
-from tests.conftest import SHARED
-
-FRED = SHARED / "trends" / "us_fred_ipg3344s.csv"
-IIP = SHARED / "trends" / "jp_iip_electronic_parts_devices.csv"
-
-
-@pytest.fixture(scope="module")
-def ipg() -> Series:
-    if not FRED.exists():
-        pytest.skip("trends data not found")
-    return read_series_file(FRED).check().series[0]
-
-
-@pytest.fixture(scope="module")
-def jp() -> list[Series]:
-    if not IIP.exists():
-        pytest.skip("trends data not found")
-    return read_series_file(IIP).check().series
 
 
 def test_early_warning_never_sees_past_its_origin(ipg: Series) -> None:

@@ -42,6 +42,8 @@ def expected_files() -> list[tuple[Path, str, str]]:
         (CONTROLS / "eu-annex1" / "annex.json", "controls", "eu-annex1"),
         (CONTROLS / "jp", "controls", "jp-items"),
         (CONTROLS / "jp" / "jp_sme_concordance.csv", "controls", "jp-items"),
+        (SHARED / "trends" / "us_fred_ipg3344s.csv", "indicators", "fred"),
+        (SHARED / "trends" / "jp_iip_electronic_parts_devices.csv", "indicators", "meti-iip"),
     ]
     cases += [(f, "trade", "baci") for f in sorted((TRADE / "baci-critical-materials").glob("baci_*.csv"))]
     cases += [(f, "trade", "comtrade") for f in sorted((TRADE / "comtrade-raw").glob("*.csv.gz"))]
@@ -62,7 +64,7 @@ def test_the_shared_data_is_all_covered() -> None:
     assert len([c for c in CASES if c[2] == "comext-xlsx" and c[0].is_file()]) == 23
 
 
-@pytest.mark.parametrize("kind", ["supplychain", "trade", "list", "controls"])
+@pytest.mark.parametrize("kind", ["supplychain", "trade", "list", "controls", "indicators"])
 def test_every_real_file_resolves_to_its_source(kind: str) -> None:
     wrong = []
     for path, case_kind, expected in CASES:

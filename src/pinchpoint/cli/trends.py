@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -13,7 +13,7 @@ from pinchpoint.cli.common import (
     WorkspaceOpt,
     command_line,
     friendly_errors,
-    open_workspace,
+    session,
     with_command,
 )
 from pinchpoint.errors import BadArgumentError
@@ -22,18 +22,9 @@ trends_app = typer.Typer(no_args_is_help=True, help="Monthly indicators: import,
                          "alerts.")
 FromOpt = Annotated[str | None, typer.Option("--from", help="First backtest origin, YYYY-MM (default: 10 years "
                                              "before the end).")]
-
-
-def _month(text: str | None) -> int | None:
-    from pinchpoint.trends.series import parse_month
-
-    return None if text is None else parse_month(text)
-
-
-def _series(ws: Any, ref: str) -> Any:
-    from pinchpoint.trends.store import load_series
-
-    return load_series(ws, ref)
+#: the old --layout names and the source each means
+LAYOUT_SOURCES = {"auto": "auto", "fred": "fred", "wide": "indicators-wide", "long": "indicators-long",
+                  "estat": "estat"}
 
 
 def register(app: typer.Typer) -> None:
@@ -45,7 +36,8 @@ def register(app: typer.Typer) -> None:
     def import_(paths: Annotated[list[Path] | None, typer.Argument(help="CSV files: FRED, a date column and value "
                                                                    "columns, series_id,date,value, or e-Stat.")
                                  ] = None,
-                layout: Annotated[str, typer.Option(help="auto, fred, wide, long or estat.")] = "auto",
+                layout: Annotated[str, typer.Option(help="auto, fred, wide, long or estat (or name the source "
+                                                                "with --source).")] = "auto",
                 series_id: Annotated[str | None, typer.Option("--id", help="Id for a single-series file, or the "
                                                               "trade series.")] = None,
                 name: Annotated[str | None, typer.Option(help="Name for a single-series file.")] = None,
@@ -59,54 +51,43 @@ def register(app: typer.Typer) -> None:
                 codes: Annotated[str | None, typer.Option(help="--trade: product codes, comma-separated "
                                                           "(default: total trade).")] = None,
                 flow: Annotated[str, typer.Option(help="--trade: export or import.")] = "export",
-                source: Annotated[str | None, typer.Option(help="--trade: trade source name.")] = None,
+                source: Annotated[str | None, typer.Option(help="The indicators source that reads the files (fred, "
+                                                          "meti-iip, indicators-wide, indicators-long, estat; "
+                                                          "default: detected), or with --trade the trade source."
+                                                          )] = None,
                 missing_as_zero: Annotated[bool, typer.Option("--missing-as-zero", help="--trade: count months "
                                                               "without rows as zero.")] = False,
                 workspace: WorkspaceOpt = None) -> None:
         """Read series into the workspace (versioned); every problem is named with file, row and field."""
-        from pinchpoint.trends.readers import read_series_file
-        from pinchpoint.trends.store import store_series
-
-        found = []
+        trends = session(workspace).trends
         if trade:
-            from pinchpoint.trends.trade_series import trade_series
-
             if paths or not reporter or not partner:
                 raise BadArgumentError("--trade takes --reporter and --partner (and no files)")
-            with open_workspace(workspace) as ws:
-                found.append(trade_series(ws, reporter=reporter.upper(), partner=partner.upper(),
-                                          codes=[c.strip() for c in (codes or "").split(",") if c.strip()],
-                                          flow=flow, source=source, series_id=series_id,
-                                          missing_as_zero=missing_as_zero))
+            table = trends.import_trade(reporter=reporter, partner=partner, codes=(codes or "").split(","),
+                                        flow=flow, source=source, series_id=series_id,
+                                        missing_as_zero=missing_as_zero)
         else:
             if not paths:
                 raise BadArgumentError("give files to read, or --trade")
+            if layout not in LAYOUT_SOURCES:
+                raise BadArgumentError(f"--layout {layout!r}: one of {', '.join(LAYOUT_SOURCES)}")
             meta = {"id": series_id, "name": name, "unit": unit, "seasonal_adjustment": adjustment}
-            for path in paths:
-                got = read_series_file(path, layout, meta=meta)
-                for problem in got.problems:
-                    if problem.severity == "warning":
-                        typer.echo(f"warning: {problem}", err=True)
-                got.check()
-                found.extend(got.series)
-        with open_workspace(workspace) as ws:
-            stored = store_series(ws, found)
-        for s, rec in zip(found, stored, strict=True):
-            state = "imported" if rec.created else "already imported (unchanged)"
-            typer.echo(f"{s.id}@{rec.version}: {state}; {len(s.values)} months {s.span()}, "
-                       f"{s.seasonal_adjustment}, {s.unit}")
+            table = trends.import_files(paths, source=source or LAYOUT_SOURCES[layout], meta=meta)
+        for warning in table.meta["warnings"]:
+            typer.echo(f"warning: {warning}", err=True)
+        for r in table.records():
+            state = "imported" if r["state"] == "imported" else "already imported (unchanged)"
+            typer.echo(f"{r['id']}@{r['version']}: {state}; {r['months']} months {r['first']}..{r['last']}, "
+                       f"{r['seasonal_adjustment']}, {r['unit']}")
 
     @trends_app.command("list")
     @friendly_errors
     def list_(fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None) -> None:
         """Series in the workspace (newest version of each)."""
         from pinchpoint.cli.output import emit
-        from pinchpoint.trends.store import list_series
+        from pinchpoint.session.trends import LIST_COLUMNS
 
-        with open_workspace(workspace) as ws:
-            table = list_series(ws)
-        emit(with_command(table), fmt, output, columns=["id", "name", "unit", "seasonal_adjustment", "first", "last",
-                                                        "n", "version", "versions"], title="Series")
+        emit(with_command(session(workspace).trends.list()), fmt, output, columns=LIST_COLUMNS, title="Series")
 
     @trends_app.command("show")
     @friendly_errors
@@ -119,28 +100,10 @@ def register(app: typer.Typer) -> None:
              fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None) -> None:
         """A series with its growth rates, or its balance with inventories, or its lead/lag with another."""
         from pinchpoint.cli.output import OutputFormat, emit
-        from pinchpoint.trends import analysis
 
-        with open_workspace(workspace) as ws:
-            s = _series(ws, series)
-            other_id = inventories or lead
-            other: Any = _series(ws, other_id) if other_id else None
-        if inventories and lead:
-            raise BadArgumentError("give --inventories or --lead, not both")
-        if inventories:
-            table = analysis.shipment_inventory_balance(s, other)
-            title = f"Shipment-inventory balance: {s.id} vs {other.id}"
-        elif lead:
-            table = analysis.lead_lag(other, s)
-            title = f"Lead/lag: {other.id} against {s.id} (positive: {other.id} leads)"
-        elif stl:
-            table = analysis.stl_adjust(s)[1]
-            title = f"{s.name}: STL decomposition"
-        else:
-            table = analysis.growth(s)
-            title = f"{s.name} ({s.unit}, {s.seasonal_adjustment})"
-        table = with_command(table)
-        if fmt in (None, OutputFormat.TABLE) and output is None and not lead:
+        shown = session(workspace).trends.show(series, inventories=inventories, lead=lead, stl=stl)
+        table, title = with_command(shown.table), shown.title
+        if fmt in (None, OutputFormat.TABLE) and output is None and shown.view != "lead":
             from pinchpoint.results import ResultTable
 
             table = ResultTable(table.name, table.columns, table.rows[-last:], table.meta)
@@ -163,30 +126,26 @@ def register(app: typer.Typer) -> None:
         """Forecast with every model; print the rolling-origin backtest (MASE, sMAPE, bias, 80% coverage) with it."""
         from pinchpoint.cli.output import OutputFormat, emit, print_table
         from pinchpoint.cli.progress import progress_bar
-        from pinchpoint.trends.forecast import forecast
+        from pinchpoint.session.trends import BACKTEST_COLUMNS, FORECAST_COLUMNS
 
-        with open_workspace(workspace) as ws:
-            s = _series(ws, series)
-        with progress_bar("backtest") as progress:
-            fc = forecast(s, horizon=horizon, origins_from=_month(origins_from), refit_every=refit_every,
-                          score_from=_month(score_from), progress=progress)
         if show not in ("forecast", "backtest"):
             raise BadArgumentError(f"--show {show!r}: forecast or backtest")
-        table = fc.forecast.with_command(command_line())
+        trends = session(workspace).trends
+        with progress_bar("backtest") as progress:
+            fc = trends.forecast(series, horizon=horizon, origins_from=origins_from, refit_every=refit_every,
+                                 score_from=score_from, progress=progress)
+        sid = fc.backtest.series.id
         if show == "backtest":
-            emit(fc.accuracy.with_command(command_line()), fmt, output, title=f"Backtest of {s.id}")
+            emit(fc.accuracy.with_command(command_line()), fmt, output, title=f"Backtest of {sid}")
         elif fmt in (None, OutputFormat.TABLE) and output is None:
-            print_table(fc.accuracy.with_command(command_line()),
-                        ["model", "horizon", "n", "mase", "smape", "bias_pct", "coverage_80"],
-                        title=f"Backtest of {s.id}: {fc.accuracy.meta['n_origins']} origins "
+            print_table(fc.accuracy.with_command(command_line()), BACKTEST_COLUMNS,
+                        title=f"Backtest of {sid}: {fc.accuracy.meta['n_origins']} origins "
                               f"{fc.accuracy.meta['origins']}")
         if show == "forecast":
-            emit(table, fmt, output, columns=["month", "horizon", "model", "forecast", "lower_80", "upper_80",
-                                              "backtest_mase"], title=f"Forecast of {s.name} ({s.unit})")
+            emit(fc.forecast.with_command(command_line()), fmt, output, columns=FORECAST_COLUMNS,
+                 title=f"Forecast of {fc.backtest.series.name} ({fc.backtest.series.unit})")
         if report is not None:
-            from pinchpoint.trends.report import write_report
-
-            path = write_report(s, report, forecast_result=fc, command=command_line())
+            path = trends.report(series, report, forecast_result=fc, command=command_line())
             typer.echo(f"report: {path}", err=True)
 
     @trends_app.command("cycle")
@@ -205,23 +164,20 @@ def register(app: typer.Typer) -> None:
                fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None) -> None:
         """Turning points (Bry-Boschan rules), or with --warning the backtested early warning of downturns."""
         from pinchpoint.cli.output import OutputFormat, emit, print_table
-        from pinchpoint.trends.analysis import cycle
-        from pinchpoint.trends.warning import early_warning
 
-        with open_workspace(workspace) as ws:
-            s = _series(ws, series)
-            signals = [_series(ws, x) for x in signal or []]
+        trends = session(workspace).trends
         if not warning:
-            table = with_command(cycle(s, min_phase=min_phase, min_cycle=min_cycle))
-            emit(table, fmt, output, title=f"Turning points of {s.id} (phase >= {min_phase}, cycle >= "
-                                           f"{min_cycle} months)")
+            table = with_command(trends.cycle(series, min_phase=min_phase, min_cycle=min_cycle))
+            emit(table, fmt, output, title=f"Turning points of {table.meta.get('series', series)} (phase >= "
+                                           f"{min_phase}, cycle >= {min_cycle} months)")
             return
-        ew = early_warning(s, signals, horizon=horizon, origins_from=_month(origins_from), min_phase=min_phase,
-                           min_cycle=min_cycle)
+        ew = trends.warning(series, signals=signal or [], horizon=horizon, origins_from=origins_from,
+                            min_phase=min_phase, min_cycle=min_cycle)
+        sid = ew.calls.meta["series"]
         if fmt in (None, OutputFormat.TABLE) and output is None:
-            print_table(with_command(ew.alarms), title=f"Alarm episodes of {s.id} (downturn within {horizon} "
+            print_table(with_command(ew.alarms), title=f"Alarm episodes of {sid} (downturn within {horizon} "
                                                        "months)")
-        emit(with_command(ew.calls), fmt, output, title=f"Downturns of {s.id}: called?")
+        emit(with_command(ew.calls), fmt, output, title=f"Downturns of {sid}: called?")
 
     @trends_app.command("watch")
     @friendly_errors
@@ -229,14 +185,8 @@ def register(app: typer.Typer) -> None:
               fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None) -> None:
         """Evaluate every alert rule on the latest month of its series."""
         from pinchpoint.cli.output import emit
-        from pinchpoint.trends.alerts import check_series, evaluate, load_rules
-        from pinchpoint.trends.store import list_series, load_series
+        from pinchpoint.session.trends import ALERT_COLUMNS
 
-        parsed = load_rules(rules)
-        with open_workspace(workspace) as ws:
-            check_series(parsed, list_series(ws).column("id"))
-            cache = {sid: load_series(ws, sid) for r in parsed.rules for _, sid in r.series_ids()}
-        table = with_command(evaluate(parsed, cache.__getitem__))
-        emit(table, fmt, output, columns=["rule", "series", "month", "value", "unit", "condition", "triggered",
-                                          "since", "new"],
+        table = with_command(session(workspace).trends.watch(rules))
+        emit(table, fmt, output, columns=ALERT_COLUMNS,
              title=f"Alerts: {table.meta['triggered']} of {len(table)} rules triggered")

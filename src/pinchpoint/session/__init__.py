@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from pinchpoint.session.stress import StressGroup
     from pinchpoint.session.supplychain import SupplyChainGroup
     from pinchpoint.session.trade import TradeGroup
+    from pinchpoint.session.trends import TrendsGroup
     from pinchpoint.workspace import Workspace
 
 T = TypeVar("T")
@@ -155,6 +156,7 @@ class Session:
         stress: StressGroup
         controls: ControlsGroup
         trade: TradeGroup
+        trends: TrendsGroup
 
     def __init__(self, workspace_path: str | Path | None = None, *, actor: Actor | None = None,
                  authorizer: Authorizer | None = None, on_wait: Callable[[str], None] | None = None,

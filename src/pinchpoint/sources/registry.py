@@ -54,6 +54,11 @@ BUILTIN: dict[str, str] = {
     "us-ccl": "pinchpoint.controls.sources:US_CCL",
     "eu-annex1": "pinchpoint.controls.sources:EU_ANNEX1",
     "jp-items": "pinchpoint.controls.sources:JP_ITEMS",
+    "fred": "pinchpoint.trends.sources:FRED",
+    "meti-iip": "pinchpoint.trends.sources:METI_IIP",
+    "indicators-wide": "pinchpoint.trends.sources:INDICATORS_WIDE",
+    "indicators-long": "pinchpoint.trends.sources:INDICATORS_LONG",
+    "estat": "pinchpoint.trends.sources:ESTAT",
 }
 
 

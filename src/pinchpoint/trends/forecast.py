@@ -424,10 +424,10 @@ def accuracy(bt: Backtest, horizons: Sequence[int] = DEFAULT_HORIZONS, *, months
                          "mae": float(np.mean(np.abs(e))),
                          "coverage_80": float(np.mean((y >= lo[ok, k]) & (y <= hi[ok, k])))})
     first = month_label(bt.series.start + int(bt.origins[0]))
+    # no timing in meta: the same question gets the same document (CLI and API alike)
     meta = {"analysis": "rolling-origin backtest", "series": bt.series.id, "vintage": bt.series.vintage,
             "origins": f"{first}..{month_label(bt.series.start + int(bt.origins[-1]))}",
-            "n_origins": len(bt.origins), "log": bt.log, "seasonal_adjustment_in_models": bt.seasonal,
-            "seconds": round(bt.seconds, 3)}
+            "n_origins": len(bt.origins), "log": bt.log, "seasonal_adjustment_in_models": bt.seasonal}
     caveats = [f"every forecast used only data up to its origin ({first} onwards, one origin a month); MASE is "
                "scaled by the in-sample seasonal-naive error at each origin (below 1 beats it in sample)"
                + (", both on logs (errors as log ratios)" if bt.log else ""),

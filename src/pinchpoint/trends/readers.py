@@ -259,9 +259,22 @@ def read_series_file(path: str | Path, layout: str = "auto", *, meta: dict[str, 
     """Read every series of one file. ``meta`` (name, unit, seasonal_adjustment, source, vintage, id) overrides
     what the reader knows for a single-series file."""
     p = Path(path)
-    label = str(p)
-    text = _read_text(p)
-    rows = _rows(text)
+    return read_series_text(_read_text(p), str(p), layout, meta=meta)
+
+
+def read_series_text(text: str, label: str, layout: str = "auto", *, meta: dict[str, Any] | None = None
+                     ) -> SeriesFile:
+    """Read every series of CSV ``text`` (a posted file), with ``label`` as the file name in problems."""
+    if len(text) > MAX_BYTES:
+        raise DataError(f"text is {len(text):,} characters, more than the {MAX_BYTES:,} read", file=label)
+    if "\x00" in text:
+        raise DataError("holds NUL bytes: not a CSV text file", file=label)
+    if text.lstrip().lower().startswith(("<!doctype html", "<html")):
+        raise DataError("is an HTML page, not a CSV file (a download that returned an error page?)", file=label)
+    try:
+        rows = _rows(text)
+    except csv.Error as exc:
+        raise DataError(f"not a readable CSV file: {exc}", file=label) from None
     if not rows or not any(c.strip() for row in rows for c in row):
         raise DataError("the file is empty", file=label)
     if layout not in LAYOUTS:

@@ -1,0 +1,101 @@
+"""The trends Session group holds series per stored version, and the API answers every trends question with the
+JSON document ``pinchpoint trends ... -f json`` prints (apart from meta.command)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pinchpoint.api.app import create_app
+from pinchpoint.session import Session
+from tests.session.test_api_parity import api_document, cli_document, same
+from tests.trends.conftest import FRED, IIP
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not FRED.exists() or not IIP.exists():
+        pytest.skip("trends data not found")
+    path = tmp_path_factory.mktemp("trends-parity") / "ws"
+    table = Session(path).trends.import_files([FRED, IIP])
+    assert [(r["id"], r["state"], r["source_format"]) for r in table.records()] == [
+        ("IPG3344S", "imported", "fred"), ("jp_iip_epd_shipments", "imported", "meti-iip"),
+        ("jp_iip_epd_inventory", "imported", "meti-iip")]
+    return path
+
+
+@pytest.fixture(scope="module")
+def client(workspace: Path) -> TestClient:
+    return TestClient(create_app(workspace=workspace), raise_server_exceptions=False)
+
+
+def test_series_are_held_per_stored_version(tmp_path: Path) -> None:
+    if not FRED.exists():
+        pytest.skip("trends data not found")
+    session = Session(tmp_path / "ws")
+    session.trends.import_files([FRED])
+    first = session.trends.series("IPG3344S")
+    assert session.trends.series("IPG3344S") is first  # held: not read again while nothing changed
+    assert session.cache.builds[("trends.series", "IPG3344S")] == 1
+    with FRED.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    revised = tmp_path / "ipg_revised.csv"
+    rows[-1][1] = str(float(rows[-1][1]) + 1.0)  # a revised last month: a new vintage
+    with revised.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    imported = session.trends.import_files([revised])
+    assert imported.records()[0]["state"] == "imported"
+    again = session.trends.series("IPG3344S")
+    assert again is not first and again.values[-1] == first.values[-1] + 1.0
+    assert session.trends.series(f"IPG3344S@{imported.records()[0]['version']}").values[-1] == again.values[-1]
+    versions = [v for key, v, _ in session.trends.stored_versions() if key == "IPG3344S"]
+    old = next(v for v in versions if v != imported.records()[0]["version"])
+    assert len(versions) == 2 and session.trends.series(f"IPG3344S@{old}").values[-1] == first.values[-1]
+
+
+def test_api_answers_as_the_cli(workspace: Path, client: TestClient) -> None:
+    ws = workspace
+    same(cli_document(ws, "trends", "list"), api_document(client, "/trends/series"))
+    same(cli_document(ws, "trends", "show", "IPG3344S"), api_document(client, "/trends/series/IPG3344S"))
+    same(cli_document(ws, "trends", "show", "jp_iip_epd_shipments", "--inventories", "jp_iip_epd_inventory"),
+         api_document(client, "/trends/series/jp_iip_epd_shipments", {"inventories": "jp_iip_epd_inventory"}))
+    same(cli_document(ws, "trends", "show", "IPG3344S", "--lead", "jp_iip_epd_shipments"),
+         api_document(client, "/trends/series/IPG3344S", {"lead": "jp_iip_epd_shipments"}))
+    same(cli_document(ws, "trends", "forecast", "jp_iip_epd_shipments", "--horizon", "6"),
+         api_document(client, "/trends/series/jp_iip_epd_shipments/forecast", {"horizon": 6}))
+    same(cli_document(ws, "trends", "forecast", "IPG3344S", "--horizon", "3", "--from", "2015-01", "--show",
+                      "backtest"),
+         api_document(client, "/trends/series/IPG3344S/forecast", {"horizon": 3, "origins_from": "2015-01",
+                                                                    "show": "backtest"}))
+    same(cli_document(ws, "trends", "cycle", "IPG3344S"), api_document(client, "/trends/series/IPG3344S/cycle"))
+    same(cli_document(ws, "trends", "cycle", "IPG3344S", "--warning", "--from", "2000-01"),
+         api_document(client, "/trends/series/IPG3344S/warning", {"origins_from": "2000-01"}))
+    same(cli_document(ws, "trends", "watch", "chip-cycle"), api_document(client, "/trends/watch"))
+
+
+def test_api_errors_and_posted_input(workspace: Path, client: TestClient) -> None:
+    response = client.get("/trends/series/IPG3344", params={})
+    assert response.status_code == 404 and "did you mean IPG3344S?" in response.json()["message"]
+    # the server reads no local rule files; packaged sets and posted YAML are fine
+    response = client.get("/trends/watch", params={"rules": "/etc/passwd"})
+    assert response.status_code == 422 and "no local rule files" in response.json()["message"]
+    posted = "rules:\n  - name: low\n    kind: level\n    series: IPG3344S\n    below: 1e9\n"
+    doc = api_document(client, "/trends/watch", body={"yaml": posted})
+    assert doc["rows"][0]["triggered"] is True
+    bad = client.post("/trends/watch", json={"yaml": posted.replace("IPG3344S", "IPG3344X")})
+    assert bad.status_code == 404 and "did you mean IPG3344S?" in bad.json()["message"]
+    # a posted CSV is read like the file: the same series, already held
+    text = FRED.read_text(encoding="utf-8")
+    doc = api_document(client, "/trends/import", body={"text": text, "name": "ipg.csv"})
+    assert [(r["id"], r["state"], r["months"]) for r in doc["rows"]] == [("IPG3344S", "unchanged",
+                                                                          text.count("\n") - 1)]
+    lines = text.splitlines()
+    broken = "\n".join([*lines[:5], lines[5].split(",")[0] + ",n/a!", *lines[6:]]) + "\n"
+    response = client.post("/trends/import", json={"text": broken, "name": "ipg.csv"})
+    assert response.status_code == 422
+    problem = response.json()["problems"][0]
+    assert (problem["file"], problem["row"], problem["field"]) == ("ipg.csv", 6, "IPG3344S")
+    assert "not a number" in problem["message"]

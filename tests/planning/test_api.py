@@ -43,4 +43,8 @@ def test_plan_route(client) -> None:  # type: ignore[no-untyped-def]
     assert bad.status_code == 422 and "unknown country" in bad.text
     missing = client.post("/planning/plan", json={"measures": measures, "budget": 5, "objective": "shortfall",
                                                   "scenarios": ["../../etc/passwd"]})
-    assert missing.status_code == 404
+    # the server reads no file a client names (the session's rule for every scenario), and says so
+    assert missing.status_code == 422 and "packaged or posted scenarios, not files" in missing.text
+    unknown = client.post("/planning/plan", json={"measures": measures, "budget": 5, "objective": "shortfall",
+                                                  "scenarios": ["taiwan_blockad"]})
+    assert unknown.status_code == 404 and "taiwan_blockade" in unknown.text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -13,12 +13,9 @@ from pinchpoint.cli.common import (
     OutputOpt,
     WorkspaceOpt,
     friendly_errors,
-    open_workspace,
     session,
     with_command,
 )
-
-PLAN_TABLES = ("frontier", "portfolio", "effects", "excluded", "countries")
 
 
 def register(app: typer.Typer) -> None:
@@ -55,45 +52,40 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Choose the support measures that most reduce a concentration risk for a budget, with the frontier."""
         from pinchpoint.cli.output import OutputFormat, emit
-        from pinchpoint.errors import BadArgumentError
-        from pinchpoint.planning.measures import load_measures
-        from pinchpoint.planning.planner import plan, resolve_coalition
-        from pinchpoint.stress.scenario import load_scenario
+        from pinchpoint.planning.planner import check_table
+        from pinchpoint.session.plan import FRONTIER_COLUMNS, PORTFOLIO_COLUMNS
 
-        if table not in PLAN_TABLES:
-            raise BadArgumentError(f"--table must be one of {', '.join(PLAN_TABLES)}, not {table!r}")
-        candidates = load_measures(measures)
-        chain = session(workspace).supplychain.chain(dataset)
-        points = None
-        if budgets:
-            try:
-                points = [float(b) for b in budgets.split(",") if b.strip()]
-            except ValueError:
-                raise BadArgumentError(f"--budgets must be numbers separated by commas, not {budgets!r}") from None
-        result = plan(chain, candidates, budget=budget, horizon_years=horizon, objective=objective,
-                      coalition=resolve_coalition(coalition), scenarios=[load_scenario(s) for s in scenario or []],
-                      inputs=inputs or None, target=target, budgets=points, time_limit=time_limit)
-        tables = {t.name.removeprefix("plan_"): with_command(t) for t in result.tables()}
+        check_table(table)  # before the solver runs
+        points = _numbers(budgets, "--budgets") if budgets else None
+        group = session(workspace).plan
+        result = group.plan(measures, budget=budget, dataset=dataset, objective=objective, horizon_years=horizon,
+                            coalition=coalition, scenarios=scenario or [], inputs=inputs or None, target=target,
+                            budgets=points, time_limit=time_limit)
+        chosen = with_command(result.table(table))
         if report is not None:
             from pinchpoint.cli.output import command_line
-            from pinchpoint.planning.projects import DelayModel, load_projects, projection
-            from pinchpoint.planning.report import write_plan_report
 
-            projected = projection(load_projects(), {}, list(range(2025, 2035)), model=DelayModel.default(),
-                                   draws=1000)
-            written = write_plan_report(result, report, projection=projected, command=command_line())
-            typer.echo(f"report: {written}", err=True)
+            typer.echo(f"report: {group.report(result, report, command=command_line())}", err=True)
         if fmt in (None, OutputFormat.TABLE) and output is None:
-            emit(tables["frontier"], fmt, None, title=f"Risk ({objective}) against budget",
-                 columns=["budget_musd_per_year", "risk", "reduction_pct", "proven_optimal", "mip_gap",
-                          "n_measures", "spend_peak_year_musd"])
-            emit(tables["portfolio"], fmt, None, title=f"Measures chosen at USD {budget:g} m a year",
-                 columns=["measure_id", "kind", "input_id", "country", "spend_total_musd", "contribution"])
-            emit(tables["effects"], fmt, None, title="Risk before and after")
-            if len(tables["excluded"]):
-                emit(tables["excluded"], fmt, None, title="Candidates left out")
+            emit(with_command(result.frontier), fmt, None, title=f"Risk ({objective}) against budget",
+                 columns=FRONTIER_COLUMNS)
+            emit(with_command(result.portfolio), fmt, None, title=f"Measures chosen at USD {budget:g} m a year",
+                 columns=PORTFOLIO_COLUMNS)
+            emit(with_command(result.effects), fmt, None, title="Risk before and after")
+            if len(result.excluded):
+                emit(with_command(result.excluded), fmt, None, title="Candidates left out")
             return
-        emit(tables[table], fmt, output, title=table)
+        emit(chosen, fmt, output, title=table)
+
+
+def _numbers(text: str, option: str) -> list[float]:
+    from pinchpoint.errors import BadArgumentError
+
+    try:
+        return [float(b) for b in text.split(",") if b.strip()]
+    except ValueError:
+        raise BadArgumentError(f"{option} must be numbers separated by commas, not {text!r}",
+                               parameter=option) from None
 
 
 def register_registry(app: typer.Typer) -> None:
@@ -124,53 +116,30 @@ def register_registry(app: typer.Typer) -> None:
         fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
     ) -> None:
         """Support-measure awards (CHIPS Act, Japan's funds, EU State aid), each figure with its source."""
-        from dataclasses import replace
-
         from pinchpoint.cli.output import emit
-        from pinchpoint.planning.registry import (
-            awards_table,
-            compare_registries,
-            load_registry,
-            read_awards,
-            write_awards,
-        )
+        from pinchpoint.session.plan import AWARD_COLUMNS
 
-        registry = load_registry(awards)
-        if versions or stored is not None:
-            from pinchpoint.planning.store import stored_awards, stored_versions
-
-            with open_workspace(workspace) as ws:
-                if versions:
-                    emit(with_command(stored_versions(ws)), fmt, output, title="Stored award versions")
-                    return
-                key, _, label = (stored or "").partition("@")
-                registry = replace(registry, awards=stored_awards(ws, registry, key, label or None),
-                                   origin=f"workspace {key}@{label or 'latest'}")
-        day = _date_option(since, "--since")
+        group = session(workspace).plan
+        if versions:
+            emit(with_command(group.award_versions()), fmt, output, title="Stored award versions")
+            return
         if compare is not None:
-            theirs = read_awards(compare, programmes=[p.id for p in registry.programmes],
-                                 projects=registry.project_ids)
-            emit(with_command(compare_registries(registry, theirs, partner=compare.name)), fmt, output,
+            emit(with_command(group.compare_awards(compare, awards=awards, stored=stored)), fmt, output,
                  title=f"Awards in {compare.name} against ours")
             return
-        table = with_command(awards_table(registry, country=country, programme=programme, stage=stage, since=day))
+        filters = {"awards": awards, "stored": stored, "country": country, "programme": programme, "stage": stage,
+                   "since": since}
         if store is not None:
-            from pinchpoint.planning.store import store_awards
-
-            chosen = {r["award_id"] for r in table.rows}
-            with open_workspace(workspace) as ws:
-                version = store_awards(ws, [a for a in registry.awards if a.id in chosen], key=store,
-                                       source=str(awards) if awards else "builtin")
-            state = "stored" if version.created else "already stored (unchanged)"
-            typer.echo(f"{state}: {len(chosen)} awards as {store}@{version.version}", err=True)
+            done = group.store_awards(store, **filters)
+            state = "stored" if done.created else "already stored (unchanged)"
+            typer.echo(f"{state}: {done.awards} awards as {done.key}@{done.version}", err=True)
             return
         if export is not None:
-            chosen = {r["award_id"] for r in table.rows}
-            written = write_awards([a for a in registry.awards if a.id in chosen], export)
-            typer.echo(f"wrote {len(chosen)} awards to {written}", err=True)
+            written, count = group.export_awards(export, **filters)
+            typer.echo(f"wrote {count} awards to {written}", err=True)
             return
-        emit(table, fmt, output, title="Support-measure awards",
-             columns=["award_id", "recipient", "country", "amount", "currency", "amount_usd_m", "stage", "final"])
+        emit(with_command(group.incentives(**filters)), fmt, output, title="Support-measure awards",
+             columns=AWARD_COLUMNS)
 
     @app.command("projects")
     @friendly_errors
@@ -186,14 +155,14 @@ def register_registry(app: typer.Typer) -> None:
     ) -> None:
         """The capacity pipeline: fab and plant projects with cited capacity, status and start."""
         from pinchpoint.cli.output import emit
-        from pinchpoint.planning.projects import atlas_check, load_projects, projects_table
+        from pinchpoint.session.plan import PROJECT_COLUMNS
 
-        items = load_projects(file)
+        group = session(None).plan
         if atlas is not None:
-            emit(with_command(atlas_check(items, atlas)), fmt, output, title="Projects against the fab atlas")
+            emit(with_command(group.atlas_check(atlas, file=file)), fmt, output, title="Projects against the fab atlas")
             return
-        emit(with_command(projects_table(items, country=country, status=status)), fmt, output, title="Projects",
-             columns=["project_id", "operator", "country", "node_class", "capacity_wspm", "status", "start"])
+        emit(with_command(group.projects(file=file, country=country, status=status)), fmt, output, title="Projects",
+             columns=PROJECT_COLUMNS)
 
     @app.command("projection")
     @friendly_errors
@@ -201,9 +170,10 @@ def register_registry(app: typer.Typer) -> None:
         file: Annotated[Path | None, typer.Option("--projects", help="Projects file (default: built-in).")] = None,
         baseline: Annotated[Path | None, typer.Option(help="Baseline capacity CSV: country,node_class,"
                                                       "capacity_wspm,source.")] = None,
-        first: Annotated[int, typer.Option("--from", help="First year.")] = 2025,
-        last: Annotated[int, typer.Option("--to", help="Last year.")] = 2034,
-        draws: Annotated[int, typer.Option(help="Monte Carlo draws.", min=1, max=1_000_000)] = 1000,
+        first: Annotated[int | None, typer.Option("--from", help="First year [default: 2025].")] = None,
+        last: Annotated[int | None, typer.Option("--to", help="Last year [default: 2034].")] = None,
+        draws: Annotated[int | None, typer.Option(help="Monte Carlo draws [default: 1000].", min=1,
+                                                  max=1_000_000)] = None,
         seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same bands.", min=0)] = 0,
         delays: Annotated[str, typer.Option(help="'default' (illustrative assumptions, see the caveats) or "
                                             "'none' (the deterministic sum).")] = "default",
@@ -213,35 +183,14 @@ def register_registry(app: typer.Typer) -> None:
     ) -> None:
         """Capacity and shares by country, node class and year: baseline plus pipeline, with delay bands."""
         from pinchpoint.cli.output import emit
-        from pinchpoint.errors import BadArgumentError
-        from pinchpoint.planning.projects import DelayModel, load_projects, projection, read_baseline, targets_table
+        from pinchpoint.session.plan import PROJECTION_COLUMNS, TARGET_COLUMNS
 
+        group = session(None).plan
         if targets:
-            emit(with_command(targets_table()), fmt, output, title="National targets and the gap to them",
-                 columns=["target_id", "country", "year", "unit", "target", "level", "level_year", "gap"])
+            emit(with_command(group.targets()), fmt, output, title="National targets and the gap to them",
+                 columns=TARGET_COLUMNS)
             return
-
-        if last < first:
-            raise BadArgumentError(f"--to ({last}) is before --from ({first})", parameter="to")
-        models = {"default": DelayModel.default, "none": DelayModel.none}
-        if delays not in models:
-            raise BadArgumentError(f"--delays must be 'default' or 'none', not {delays!r}", parameter="delays")
-        base, source = read_baseline(baseline) if baseline is not None else ({}, "")
-        table = projection(load_projects(file), base, list(range(first, last + 1)), model=models[delays](),
-                           draws=draws, seed=seed, baseline_source=source)
+        table = group.projection(file=file, baseline=baseline, first=first, last=last, draws=draws, seed=seed,
+                                 delays=delays)  # None: the session's default
         emit(with_command(table), fmt, output, title="Projected capacity (300 mm-equivalent wafer starts a month)",
-             columns=["country", "node_class", "year", "capacity_deterministic", "capacity_mean", "capacity_low",
-                      "capacity_high", "share_mean"])
-
-
-def _date_option(text: str | None, option: str) -> Any:
-    import datetime as dt
-
-    from pinchpoint.errors import BadArgumentError
-
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise BadArgumentError(f"{option} must be a date YYYY-MM-DD, not {text!r}", parameter=option) from None
+             columns=PROJECTION_COLUMNS)

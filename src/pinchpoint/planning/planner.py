@@ -19,6 +19,7 @@ from pinchpoint.stress.scenario import Scenario
 from pinchpoint.supplychain.model import SupplyChain
 
 MIN_FRONTIER_POINTS = 10
+PLAN_TABLES = ("frontier", "portfolio", "effects", "excluded", "countries")
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,21 @@ class PlanResult:
     def tables(self) -> tuple[ResultTable, ...]:
         return (self.frontier, self.portfolio, self.effects, self.excluded, self.countries)
 
+    def table(self, name: str) -> ResultTable:
+        """One of the tables by name: frontier, portfolio, effects, excluded or countries."""
+        table: ResultTable = getattr(self, check_table(name))
+        return table
+
     def with_caveats(self, *caveats: str) -> PlanResult:
         return replace(self, **{f: getattr(self, f).with_caveats(*caveats)
                                 for f in ("frontier", "portfolio", "effects", "excluded", "countries")})
+
+
+def check_table(name: str) -> str:
+    """``name`` if it is one of :data:`PLAN_TABLES`, else a :class:`BadArgumentError` listing them."""
+    if name not in PLAN_TABLES:
+        raise BadArgumentError(f"unknown plan table {name!r} (one of: {', '.join(PLAN_TABLES)})", parameter="table")
+    return name
 
 
 def resolve_coalition(spec: str | Sequence[str] | None) -> tuple[str, ...] | None:

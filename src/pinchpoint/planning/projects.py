@@ -182,6 +182,14 @@ class DelayModel:
                     "operating": StatusDelay(0.0, 0.0, 0.0, 0.0, a),
                     "cancelled": StatusDelay(1.0, 0.0, 0.0, 0.0, "status: cancelled")})
 
+    @classmethod
+    def named(cls, name: str) -> DelayModel:
+        """``default`` (the documented assumptions) or ``none`` (no delays, no cancellations)."""
+        models = {"default": cls.default, "none": cls.none}
+        if name not in models:
+            raise BadArgumentError(f"unknown delay model {name!r} (one of: {', '.join(models)})", parameter="delays")
+        return models[name]()
+
     def caveat(self) -> str:
         parts = [f"{s}: cancel {d.cancel:.0%}, delay {d.low:g}/{d.mode:g}/{d.high:g} y ({d.basis})"
                  for s, d in self.by_status.items()]

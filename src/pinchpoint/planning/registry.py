@@ -178,6 +178,14 @@ def _list(raw: Any) -> list[Any]:
     return [raw]
 
 
+def _positional(raw: Any) -> list[Any]:
+    """A list given as text separated by ``|`` whose empty items keep their place (a source without a date)."""
+    if isinstance(raw, str):
+        parts = [p.strip() for p in raw.split("|")]
+        return parts if any(parts) else []
+    return _list(raw)
+
+
 def _citations(rec: Mapping[str, Any], *, file: str, row: int, required: bool) -> tuple[Citation, ...]:
     raw = rec.get("sources")
     out: list[Citation] = []
@@ -190,7 +198,7 @@ def _citations(rec: Mapping[str, Any], *, file: str, row: int, required: bool) -
             out.append(Citation(url, title, _date(s.get("date"), file=file, row=row, field=f"sources.{k}.date")))
     else:  # flat form (CSV): source_urls, source_titles, source_dates
         urls, titles = _list(rec.get("source_urls")), _list(rec.get("source_titles"))
-        dates = _list(rec.get("source_dates"))
+        dates = _positional(rec.get("source_dates"))
         if len(titles) != len(urls) or (dates and len(dates) != len(urls)):
             raise DataError("source_urls, source_titles and source_dates must list as many items each", file=file,
                             row=row, field="source_titles")
@@ -378,7 +386,8 @@ def award_record(a: Award, *, flat: bool = False) -> dict[str, Any]:
         rec["projects"] = LIST_SEPARATOR.join(a.projects)
         rec["source_urls"] = LIST_SEPARATOR.join(s["url"] or "" for s in sources)
         rec["source_titles"] = LIST_SEPARATOR.join((s["title"] or "").replace("|", "/") for s in sources)
-        rec["source_dates"] = LIST_SEPARATOR.join(s["date"] or "" for s in sources) if all(
+        # every source keeps its place: a source without a date is an empty item
+        rec["source_dates"] = LIST_SEPARATOR.join(s["date"] or "" for s in sources) if any(
             s["date"] for s in sources) else ""
     else:
         rec["sources"] = sources

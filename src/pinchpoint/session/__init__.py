@@ -39,6 +39,7 @@ from pinchpoint.errors import PinchpointError
 
 if TYPE_CHECKING:
     from pinchpoint.session.controls import ControlsGroup
+    from pinchpoint.session.plan import PlanGroup
     from pinchpoint.session.stress import StressGroup
     from pinchpoint.session.supplychain import SupplyChainGroup
     from pinchpoint.session.trade import TradeGroup
@@ -157,6 +158,7 @@ class Session:
         controls: ControlsGroup
         trade: TradeGroup
         trends: TrendsGroup
+        plan: PlanGroup
 
     def __init__(self, workspace_path: str | Path | None = None, *, actor: Actor | None = None,
                  authorizer: Authorizer | None = None, on_wait: Callable[[str], None] | None = None,

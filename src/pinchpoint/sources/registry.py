@@ -59,6 +59,8 @@ BUILTIN: dict[str, str] = {
     "indicators-wide": "pinchpoint.trends.sources:INDICATORS_WIDE",
     "indicators-long": "pinchpoint.trends.sources:INDICATORS_LONG",
     "estat": "pinchpoint.trends.sources:ESTAT",
+    "pinchpoint-awards": "pinchpoint.planning.sources:AWARDS",
+    "pinchpoint-projects": "pinchpoint.planning.sources:PROJECTS",
 }
 
 

@@ -17,7 +17,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,9 @@ from pinchpoint.results import ResultTable
 from pinchpoint.results.table import SpreadsheetSafeDictWriter, sidecar_path, write_table
 from pinchpoint.screening.matcher import Screener
 from pinchpoint.screening.reviews import Review, annotate
+
+#: Called with each input row, its own options and its output rows (see :func:`screen_file`).
+RowCallback = Callable[["InputRow", dict[str, str], Sequence[dict[str, Any]]], None]
 
 #: What the batch adds after the input's own columns. ``n_matches`` is the number of match rows written for the
 #: input (so a reader can tell a whole group from one cut short), ``match_rank`` 1 for the best.
@@ -261,7 +264,8 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
                 block: int = 4096, *, top: int | None = None, fmt: str | None = None,
                 country_column: str | None = None, type_column: str | None = None,
                 birth_date_column: str | None = None, progress: ProgressCallback | None = None,
-                reviews: dict[str, Review] | None = None, **options: Any) -> str:
+                reviews: dict[str, Review] | None = None, on_row: RowCallback | None = None,
+                **options: Any) -> str:
     """Screen every row of ``source``; rows already in the output from an interrupted run of the same input,
     lists and parameters are not redone. Returns a one-line summary.
 
@@ -273,6 +277,10 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
     ``reviews`` (:func:`pinchpoint.screening.store.read_reviews`) are the decisions taken on earlier alerts: a
     match of an input and entity already decided shows the decision and ``alert`` "decided" (not a new alert)
     unless the entity's record changed since ("record changed"); other matches are "new".
+    ``on_row(row, options, group)``, when given, is called for every input row (those resumed from an earlier
+    run first) with the row's own options and its output rows (as written: a resumed row's come from the journal,
+    as text); a stored screening
+    (:mod:`pinchpoint.screening.delta`) is built so.
     ``fmt`` is csv, json or parquet (default: from the output's suffix, else csv). Rows are screened ``block``
     at a time across ``workers`` processes and written in input order after each block, so an interrupted run
     loses at most one block.
@@ -342,6 +350,8 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
         writer.writeheader()
         for row in rows:  # earlier results, in input order
             writer.writerows(done.get(row.line, []))
+            if on_row is not None and row.line in done:
+                on_row(row, row_options(header, row, row_columns)[0], done[row.line])
         fh.flush()
         progress(len(done), len(rows), f"screening {source.name}")
         pending = [row for row in rows if row.line not in done]
@@ -351,6 +361,8 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
                                    reviews or {})
             for row, group in zip(part, groups, strict=True):
                 writer.writerows(group)
+                if on_row is not None:
+                    on_row(row, row_options(header, row, row_columns)[0], group)
                 counts.add(group)
                 if group[0]["status"].startswith("unreadable"):
                     counts.unreadable.append(f"{source}, row {row.line}: {row.problem}")
@@ -388,6 +400,22 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
     return summary
 
 
+def row_options(header: Sequence[str], row: InputRow, row_columns: dict[str, str]
+                ) -> tuple[dict[str, str], list[str]]:
+    """A row's own country, type and birth date read from the columns named, and a note for each cell that
+    holds no such value (the row is screened without it)."""
+    values = dict(zip(header, row.fields, strict=False))
+    out: dict[str, str] = {}
+    notes: list[str] = []
+    for option, column in row_columns.items():
+        value, note = parse_row_option(option, values.get(column, ""))
+        if value is not None:
+            out[option] = value
+        if note:
+            notes.append(f"column {column!r}: {note}; screened without it")
+    return out, notes
+
+
 def _screen_block(screener: Screener, part: Sequence[InputRow], header: Sequence[str], names: Sequence[str],
                   row_columns: dict[str, str], limit: int, workers: int, options: dict[str, Any],
                   reviews: dict[str, Review]) -> list[list[dict[str, Any]]]:
@@ -398,13 +426,11 @@ def _screen_block(screener: Screener, part: Sequence[InputRow], header: Sequence
     per_row: dict[int, dict[str, Any]] = {}
     notes: dict[int, list[str]] = {}
     for k, row in enumerate(part):
-        values = dict(zip(header, row.fields, strict=False))
-        for option, column in row_columns.items():
-            value, note = parse_row_option(option, values.get(column, ""))
-            if value is not None:
-                per_row.setdefault(k, {})[option] = value
-            if note:
-                notes.setdefault(k, []).append(f"column {column!r}: {note}; screened without it")
+        values, row_notes = row_options(header, row, row_columns)
+        if values:
+            per_row[k] = values
+        if row_notes:
+            notes[k] = row_notes
     found = screener.screen_batch([part[k].name for k in readable], workers=workers,
                                   per_query=[{**options, **per_row.get(k, {}), "limit": limit} for k in readable],
                                   **{**options, "limit": limit})

@@ -22,6 +22,7 @@ scan. Scores lie in [0, 1] and reach 1 only for the same tokens.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import multiprocessing as mp
@@ -484,7 +485,23 @@ class Screener:
 
     def __init__(self, lists: Iterable[ScreeningList]) -> None:
         self.lists = list(lists)
-        self.entities: list[ListedEntity] = [e for lst in self.lists for e in lst.entities]
+        self._build([e for lst in self.lists for e in lst.entities], None)
+
+    def restricted(self, keys: Iterable[tuple[str, str]]) -> Screener:
+        """A screener over only the entities ``keys`` names ((list name, entity id)) that scores exactly as this
+        one does: the word weights (IDF), common words and generic names are those of all the lists, so a name's
+        score against one of these entities is the one a screening of every list gives. It may find more: a
+        screening of every list scores only the best-voted candidates of a query, this one all of its own.
+        Delta re-screening (:mod:`pinchpoint.screening.delta`) screens stored names against what changed with it."""
+        wanted = set(keys)
+        sub = Screener.__new__(Screener)
+        sub.lists = self.lists
+        sub._build([e for e in self.entities if (e.list_name, e.entity_id) in wanted], self)
+        return sub
+
+    def _build(self, entities: list[ListedEntity], weights_from: Screener | None) -> None:
+        self.entities = entities
+        self._weights_from = weights_from
         self.names: list[_Name] = []
         for k, e in enumerate(self.entities):
             for n in e.names:
@@ -499,8 +516,11 @@ class Screener:
             for key in {k for t in name.tokens for k in _keys(t)} | _acronym_keys(name.tokens):
                 index[key].append(i)
         total = len(self.names) or 1
-        self.idf = {t: math.log(1 + total / c) for t, c in df.items()}
-        self.default_idf = math.log(1 + total)
+        if weights_from is None:
+            self.idf = {t: math.log(1 + total / c) for t, c in df.items()}
+            self.default_idf = math.log(1 + total)
+        else:
+            self.idf, self.default_idf = weights_from.idf, weights_from.default_idf
         self.index = {k: np.array(v, dtype=np.int64) for k, v in index.items()}
         # Arrays for vectorised scoring: every name's global token ids, flat, name after name (most names have 3
         # tokens, a few CJK names 50), so scoring gathers only the candidates' own tokens.
@@ -531,7 +551,8 @@ class Screener:
             for t in nm.tokens:
                 by_entity[t].add(nm.entity)
         least = max(30, int(0.003 * len(self.entities)))
-        self.common_words = frozenset(t for t, owners in by_entity.items() if len(owners) >= least)
+        self.common_words: frozenset[str] = (weights_from.common_words if weights_from is not None else
+                             frozenset(t for t, owners in by_entity.items() if len(owners) >= least))
         # Listed names with no distinctive token (GENERAL TECHNOLOGY LIMITED, G-9): a query of such words is
         # matched only against names of exactly its tokens
         generic: dict[tuple[str, ...], list[int]] = defaultdict(list)
@@ -539,6 +560,9 @@ class Screener:
             if not has_distinctive_token(nm.tokens):
                 generic[tuple(sorted(nm.tokens))].append(i)
         self.generic_names = dict(generic)
+        #: generic token sets some listed name has (of all the lists): a query of such words is screenable
+        self.generic_keys: frozenset[tuple[str, ...]] = (weights_from.generic_keys if weights_from is not None
+                             else frozenset(self.generic_names))
 
     def entity_index(self) -> dict[tuple[str, str], ListedEntity]:
         """Every entity by (list name, entity id)."""
@@ -592,7 +616,7 @@ class Screener:
         tokens, forms, _ = analyse(text) if text else ((), (), "")
         if not tokens and not forms:
             return "nothing to screen: no letters or digits" if not text or not is_abjad(text) else None
-        if has_distinctive_token(tokens) or tuple(sorted(tokens)) in self.generic_names:
+        if has_distinctive_token(tokens) or tuple(sorted(tokens)) in self.generic_keys:
             return None
         return NO_DISTINCTIVE_TOKEN
 
@@ -921,7 +945,7 @@ class Screener:
             return []
         tokens = analyse(text)[0]
         # no distinctive token, but a listed name of exactly these tokens: only such names may match
-        only = None if has_distinctive_token(tokens) else set(self.generic_names[tuple(sorted(tokens))])
+        only = None if has_distinctive_token(tokens) else set(self.generic_names.get(tuple(sorted(tokens)), ()))
         for q in self.query_names(text):
             cands = [i for i in self.candidates(q) if (only is None or i in only) and
                      (not lists or self.entities[self.names[i].entity].list_name in lists)]
@@ -961,7 +985,11 @@ class Screener:
         """The consonant skeletons of every listed name, built on first use (about 1 s for 40,000 names): only
         queries in Arabic, Persian, Hebrew or Thai need it."""
         if self._skeleton_index is None:
-            self._skeleton_index = SkeletonIndex.build(self.names)
+            index = SkeletonIndex.build(self.names)
+            if self._weights_from is not None:  # a restricted screener weighs skeletons as over all the lists
+                full = self._weights_from.skeleton_index()
+                index = dataclasses.replace(index, idf=full.idf, default_idf=full.default_idf)
+            self._skeleton_index = index
         return self._skeleton_index
 
     def skeleton_matches(self, text: str, threshold: float = 0.8, lists: Sequence[str] | None = None

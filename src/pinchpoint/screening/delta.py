@@ -1,0 +1,351 @@
+"""Delta re-screening: stored customer files screened again against only what changed in the lists since they
+were last screened, reporting new and resolved alerts.
+
+A screened file is stored (collection ``screening.stored``, key a name the user gives, one version per
+screening) when asked: its rows (line, every field, the name, each row's country, type and birth date), the
+parameters it was screened with (threshold, filters, lists), the alerts it raised (input line, list, entity,
+score) and a fingerprint of every listed entity's record at the time (:func:`pinchpoint.screening.reviews.
+fingerprint`). Storing is explicit because customer files hold personal data: a compliance team decides which
+files its workspace keeps (and drops them with the collection's own deletion).
+
+:func:`rescreen_since_last` compares the stored fingerprints with the lists loaded now: an entity is *added*
+(its id is new), *removed* (its id is gone) or *changed* (its record differs: names, type, countries, birth
+dates, identifiers, addresses, programmes, listing reason). The stored names are screened again, with the stored
+parameters, against only the added and changed entities (:meth:`Screener.restricted`, which weighs words as the
+whole lists do, so every score is the one a full screening gives). Then:
+
+* a match on an entity with no stored alert for that row is a **new alert**;
+* a stored alert on a removed entity, or on a changed entity that no longer reaches the threshold, is
+  **resolved**;
+* a stored alert on a changed entity that still matches is **still alerted** (record changed: review it again);
+* stored alerts on unchanged entities are carried unchanged.
+
+The result is stored as the next version of the same key, so the next run is "since" this one and the history of
+screenings stays. What a delta cannot see: word weights (IDF) move a little with every list update, so a score
+against an unchanged entity can move too (by well under 0.01 for an update of 1% of the entities; the benchmark
+``benchmarks/screening_delta.py`` compares a delta with a full re-screen in the same run).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pinchpoint.errors import BadArgumentError, NotFoundError
+from pinchpoint.results import ResultTable
+from pinchpoint.screening.matcher import Screener, check_list_names
+from pinchpoint.screening.model import ScreeningList
+from pinchpoint.screening.reviews import Review, annotate, fingerprint
+from pinchpoint.workspace import Workspace
+from pinchpoint.workspace.collections import Collection, register
+
+STORED = register(Collection("screening.stored", version=1))
+#: Options a stored screening applies to every row (each row may override country, type and birth date).
+GLOBAL_OPTIONS = ("threshold", "country", "entity_type", "birth_date", "lists")
+ROW_OPTIONS = ("country", "entity_type", "birth_date")
+DELTA_COLUMNS = ["row", "query", "change", "list", "entity_id", "entity_change", "matched_name", "previous_score",
+                 "score", "list_version", "reason", "programmes", "listing_reason", "alert", "review"]
+CHANGE_COLUMNS = ["list", "entity_id", "change", "name", "type"]
+STORED_COLUMNS = ["key", "version", "stored_at", "source", "n_rows", "n_screened", "n_alerts", "threshold",
+                  "lists"]
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    """One input row as stored: its line, the name screened, its own country/type/birth date (when the file
+    gives them) and every field as read. ``screened`` is False for rows that were not screened (unreadable, or
+    nothing distinctive): kept so the stored file is whole, never screened by a delta."""
+
+    line: int
+    name: str
+    options: dict[str, str] = field(default_factory=dict)
+    fields: tuple[str, ...] = ()
+    screened: bool = True
+
+
+@dataclass(frozen=True)
+class StoredAlert:
+    line: int
+    list: str
+    entity_id: str
+    score: float
+    matched_name: str
+
+
+@dataclass
+class StoredScreening:
+    """A screened file as kept in the workspace (see the module's description)."""
+
+    key: str
+    source: str
+    header: tuple[str, ...]
+    name_column: str
+    options: dict[str, Any]
+    rows: list[StoredRow]
+    alerts: list[StoredAlert]
+    #: list name -> entity id -> fingerprint of the record, for every entity the screening ran against
+    fingerprints: dict[str, dict[str, str]]
+    list_versions: dict[str, str]
+    screened_at: str
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> StoredScreening:
+        raw = json.loads(data)
+        raw["header"] = tuple(raw["header"])
+        raw["rows"] = [StoredRow(r["line"], r["name"], r["options"], tuple(r["fields"]), r["screened"])
+                       for r in raw["rows"]]
+        raw["alerts"] = [StoredAlert(**a) for a in raw["alerts"]]
+        return cls(**raw)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def screened_lists(screener: Screener, lists: Sequence[str] | None) -> list[ScreeningList]:
+    """The lists a screening with the ``lists`` filter runs against (all loaded ones without it)."""
+    check_list_names(lists, [lst.list_name for lst in screener.lists])
+    return [lst for lst in screener.lists if not lists or lst.list_name in lists]
+
+
+def snapshot(lists: Iterable[ScreeningList]) -> dict[str, dict[str, str]]:
+    """The fingerprint of every entity's record, by list and id."""
+    return {lst.list_name: {e.entity_id: fingerprint(e) for e in lst.entities} for lst in lists}
+
+
+def make_stored(key: str, source: str, header: Sequence[str], name_column: str, options: dict[str, Any],
+                rows: Sequence[StoredRow], matches: dict[int, list[dict[str, Any]]], screener: Screener
+                ) -> StoredScreening:
+    """A :class:`StoredScreening` of a screening just run: ``matches`` holds each screened line's matches as
+    :meth:`Screener.screen` returns them (every match at or above the threshold)."""
+    if not key.strip():
+        raise BadArgumentError("a stored screening needs a name")
+    kept = {k: v for k, v in options.items() if k in GLOBAL_OPTIONS and v is not None}
+    kept.setdefault("threshold", 0.8)
+    lists = screened_lists(screener, kept.get("lists"))
+    alerts = [StoredAlert(line, m["list"], m["entity_id"], float(m["score"]), m["matched_name"])
+              for line, found in sorted(matches.items()) for m in found]
+    return StoredScreening(key.strip(), source, tuple(header), name_column, kept, list(rows), alerts,
+                           snapshot(lists), {lst.list_name: lst.version for lst in lists}, _now())
+
+
+def screen_file_stored(screener: Screener, source: Path, output: Path, key: str, name_column: str = "name",
+                       **kwargs: Any) -> tuple[str, StoredScreening]:
+    """:func:`pinchpoint.screening.batch.screen_file`, also returning the screening to store under ``key``
+    (:func:`store_screening`). Every match at or above the threshold is kept, so ``top`` cannot be given: a delta
+    compares with every alert."""
+    from pinchpoint.screening.batch import InputRow, read_header, screen_file
+
+    if kwargs.get("top") is not None:
+        raise BadArgumentError("a stored screening keeps every match at or above the threshold: leave out top")
+    if not key.strip():
+        raise BadArgumentError("a stored screening needs a name")
+    rows: list[StoredRow] = []
+    matches: dict[int, list[dict[str, Any]]] = {}
+
+    def on_row(row: InputRow, options: dict[str, str], group: Sequence[dict[str, Any]]) -> None:
+        status = str(group[0]["status"])
+        rows.append(StoredRow(row.line, row.name, dict(options), tuple(row.fields),
+                              screened=status in ("match", "no match")))
+        if status == "match":
+            matches[row.line] = [{"list": g["list"], "entity_id": g["entity_id"], "score": float(g["score"]),
+                                  "matched_name": g["matched_name"]} for g in group]
+
+    summary = screen_file(screener, source, output, name_column, on_row=on_row, **kwargs)
+    header = read_header(source.read_bytes().decode("utf-8-sig"), source)
+    rows.sort(key=lambda r: r.line)
+    options = {k: kwargs.get(k) for k in GLOBAL_OPTIONS}
+    return summary, make_stored(key, source.name, header, name_column, options, rows, matches, screener)
+
+
+def store_screening(ws: Workspace, stored: StoredScreening) -> str:
+    """Keep ``stored`` as the latest version of its key; returns the version label (its content hash)."""
+    with ws.transaction():
+        version = ws.collection(STORED).put(stored.key, stored.to_json(), source=stored.source, meta={
+            "n_rows": len(stored.rows), "n_screened": sum(r.screened for r in stored.rows),
+            "n_alerts": len(stored.alerts), "threshold": stored.options.get("threshold"),
+            "lists": stored.list_versions, "stored_at": stored.screened_at})
+    return version.version
+
+
+def stored_screening(ws: Workspace, key: str) -> StoredScreening:
+    """The latest stored screening of ``key``; an unknown key is a :class:`NotFoundError` naming the stored
+    ones."""
+    items = ws.collection(STORED)
+    found = items.latest(key)
+    if found is None:
+        known = items.keys()
+        close = difflib.get_close_matches(key, known, n=3, cutoff=0.3)
+        hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+        raise NotFoundError(f"no stored screening {key!r} in {ws.path} ({hint}stored: {', '.join(known) or 'none'})",
+                            suggestions=close, what="stored screening", value=key)
+    return StoredScreening.from_json(items.payload(found))
+
+
+def stored_table(ws: Workspace) -> ResultTable:
+    """Every version of every stored screening, latest first."""
+    rows = [{"key": v.key, "version": v.version, "stored_at": v.meta.get("stored_at"), "source": v.source,
+             "n_rows": v.meta.get("n_rows"), "n_screened": v.meta.get("n_screened"),
+             "n_alerts": v.meta.get("n_alerts"), "threshold": v.meta.get("threshold"),
+             "lists": ", ".join(f"{k} {val}".strip() for k, val in sorted((v.meta.get("lists") or {}).items()))}
+            for v in ws.collection(STORED).list()]
+    table = ResultTable.from_records("screening_stored", rows, STORED_COLUMNS, meta={"workspace": str(ws.path)})
+    return table if rows else table.with_caveats(f"no screened files are stored in {ws.path}")
+
+
+@dataclass(frozen=True)
+class EntityDelta:
+    """What changed in the lists since a stored screening: (list, entity id) of each kind."""
+
+    added: tuple[tuple[str, str], ...]
+    removed: tuple[tuple[str, str], ...]
+    changed: tuple[tuple[str, str], ...]
+
+
+def entity_delta(before: dict[str, dict[str, str]], lists: Sequence[ScreeningList]) -> EntityDelta:
+    """Entities added, removed and changed in ``lists`` against the fingerprints ``before``. A list ``before``
+    holds but ``lists`` lacks is an error: unloading a list is not a delisting of its entities."""
+    now = {lst.list_name: lst for lst in lists}
+    missing = sorted(set(before) - set(now))
+    if missing:
+        raise NotFoundError(f"the stored screening ran against {', '.join(missing)}, which is no longer loaded: "
+                            "load it again, or screen the file afresh", what="restricted-party list",
+                            value=missing[0], suggestions=sorted(now))
+    added: list[tuple[str, str]] = []
+    removed: list[tuple[str, str]] = []
+    changed: list[tuple[str, str]] = []
+    for name, lst in now.items():
+        old = before.get(name, {})
+        seen = set()
+        for e in lst.entities:
+            seen.add(e.entity_id)
+            previous = old.get(e.entity_id)
+            if previous is None:
+                added.append((name, e.entity_id))
+            elif previous != fingerprint(e):
+                changed.append((name, e.entity_id))
+        removed += [(name, i) for i in old if i not in seen]
+    return EntityDelta(tuple(added), tuple(removed), tuple(changed))
+
+
+@dataclass(frozen=True)
+class DeltaScreening:
+    """What :func:`rescreen_since_last` found: ``alerts`` (new, resolved and still-alerted, one row each),
+    ``changes`` (the entities added, removed and changed since the stored screening) and ``stored``, the
+    screening to keep as the next version."""
+
+    alerts: ResultTable
+    changes: ResultTable
+    stored: StoredScreening
+
+
+def _change_rows(delta: EntityDelta, screener: Screener, before: StoredScreening) -> list[dict[str, Any]]:
+    entities = screener.entity_index()
+    names = {(a.list, a.entity_id): a.matched_name for a in before.alerts}
+    rows = []
+    for kind, keys in (("added", delta.added), ("changed", delta.changed), ("removed", delta.removed)):
+        for key in keys:
+            e = entities.get(key)
+            rows.append({"list": key[0], "entity_id": key[1], "change": kind,
+                         "name": e.primary_name if e is not None else names.get(key, ""),
+                         "type": e.type.value if e is not None else ""})
+    return rows
+
+
+def rescreen_since_last(before: StoredScreening, screener: Screener, *, workers: int = 1,
+                        reviews: dict[str, Review] | None = None) -> DeltaScreening:
+    """Screen the rows of ``before`` again against only the entities that changed in ``screener``'s lists since
+    it was stored (see the module's description), with the parameters it was stored with."""
+    options = dict(before.options)
+    threshold = float(options.get("threshold", 0.8))
+    lists = screened_lists(screener, options.get("lists"))
+    delta = entity_delta(before.fingerprints, lists)
+    touched = set(delta.added) | set(delta.changed)
+    restricted = screener.restricted(touched)
+    rows = [r for r in before.rows if r.screened]
+    found: list[list[dict[str, Any]]] = [[] for _ in rows]
+    if touched and rows:
+        base = {k: v for k, v in options.items() if k in GLOBAL_OPTIONS}
+        per_query = [{**base, **r.options, "limit": max(len(restricted.entities), 1)} for r in rows]
+        found = restricted.screen_batch([r.name for r in rows], workers=workers, per_query=per_query)
+    matches = {r.line: m for r, m in zip(rows, found, strict=True) if m}
+    by_line = {r.line: r for r in before.rows}
+    changed = set(delta.changed)
+    previous = {(a.line, a.list, a.entity_id): a for a in before.alerts}
+    gone = set(delta.removed)
+    out: list[dict[str, Any]] = []
+    kept_alerts: list[StoredAlert] = []
+    for a in before.alerts:
+        key = (a.list, a.entity_id)
+        if key in gone:
+            out.append(_row(by_line[a.line], "resolved", "removed", a, None))
+        elif key not in touched:
+            kept_alerts.append(a)  # an unchanged entity: carried
+    for line, found_here in sorted(matches.items()):
+        for m in found_here:
+            old = previous.get((line, m["list"], m["entity_id"]))
+            kind = "changed" if (m["list"], m["entity_id"]) in changed else "added"
+            out.append(_row(by_line[line], "new alert" if old is None else "still alerted", kind, old, m))
+            kept_alerts.append(StoredAlert(line, m["list"], m["entity_id"], float(m["score"]), m["matched_name"]))
+    still = {(line, m["list"], m["entity_id"]) for line, ms in matches.items() for m in ms}
+    for a in before.alerts:
+        if (a.list, a.entity_id) in changed and (a.line, a.list, a.entity_id) not in still:
+            out.append(_row(by_line[a.line], "resolved", "changed", a, None))
+    order = {"new alert": 0, "still alerted": 1, "resolved": 2}
+    out.sort(key=lambda r: (order[r["change"]], r["row"], r["list"], r["entity_id"]))
+    if reviews is not None:
+        annotated = annotate([{**r, "query": r["query"]} for r in out if r["change"] != "resolved"], reviews,
+                             screener.entity_index())
+        out = annotated + [r for r in out if r["change"] == "resolved"]
+    after = StoredScreening(before.key, before.source, before.header, before.name_column, before.options,
+                            before.rows, sorted(kept_alerts, key=lambda a: (a.line, a.list, a.entity_id)),
+                            snapshot(lists), {lst.list_name: lst.version for lst in lists}, _now())
+    meta = {"stored": before.key, "since": before.screened_at, "threshold": threshold,
+            "lists_before": before.list_versions, "lists_now": after.list_versions,
+            "rows_rescreened": len(rows) if touched else 0, "entities_rescreened": len(touched),
+            "added": len(delta.added), "removed": len(delta.removed), "changed": len(delta.changed)}
+    counts = {k: sum(1 for r in out if r["change"] == k) for k in order}
+    caveats = [
+        f"screened again: {meta['rows_rescreened']:,} stored rows against the {len(touched):,} entities added or "
+        f"changed since {before.screened_at} ({len(delta.added):,} added, {len(delta.changed):,} changed; "
+        f"{len(delta.removed):,} removed); alerts on the other entities are carried from that screening",
+        f"{counts['new alert']} new alerts, {counts['still alerted']} still alerted on a changed record, "
+        f"{counts['resolved']} resolved, at threshold {threshold:g} with the stored parameters",
+        "word weights move slightly with every list update, so a score against an unchanged entity may differ "
+        "from a full re-screen's by a little; screen the file afresh for exact scores on every entity"]
+    if not touched and not delta.removed:
+        caveats.insert(0, f"nothing changed in {', '.join(f'{k} {v}' for k, v in after.list_versions.items())} "
+                          f"since {before.screened_at}: no new or resolved alerts")
+    unscreened = len(before.rows) - len(rows)
+    if unscreened:
+        caveats.append(f"{unscreened} stored rows were not screened then (unreadable or nothing distinctive) and "
+                       "are not now")
+    alerts = ResultTable.from_records("screening_delta", out, DELTA_COLUMNS, meta=meta).with_caveats(*caveats)
+    changes = ResultTable.from_records("screening_list_changes", _change_rows(delta, screener, before),
+                                       CHANGE_COLUMNS, meta=meta)
+    if not changes.rows:
+        changes = changes.with_caveats(f"no entity added, removed or changed since {before.screened_at}")
+    return DeltaScreening(alerts, changes, after)
+
+
+def _row(row: StoredRow, change: str, entity_change: str, old: StoredAlert | None, new: dict[str, Any] | None
+         ) -> dict[str, Any]:
+    source = new or {}
+    return {"row": row.line, "query": row.name, "change": change,
+            "list": source.get("list") or (old.list if old else ""),
+            "entity_id": source.get("entity_id") or (old.entity_id if old else ""), "entity_change": entity_change,
+            "matched_name": source.get("matched_name") or (old.matched_name if old else ""),
+            "previous_score": old.score if old else None, "score": source.get("score"),
+            "list_version": source.get("list_version"), "reason": source.get("reason") or (
+                "the entity was removed from the list" if entity_change == "removed" and new is None else
+                "the changed record no longer reaches the threshold" if new is None else ""),
+            "programmes": source.get("programmes", []), "listing_reason": source.get("listing_reason", ""),
+            "alert": None, "review": None}

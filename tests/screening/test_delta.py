@@ -1,0 +1,176 @@
+"""Delta re-screening (issue #16 item 4) on the real UN list: an update built from the file itself (an entity the
+previous version lacked, one it held that the update removes, one whose names changed), stored names taken from
+the same file, and the delta's alerts checked against a full re-screen of the same names."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from pinchpoint.errors import BadArgumentError, NotFoundError
+from pinchpoint.screening.delta import (
+    StoredRow,
+    entity_delta,
+    make_stored,
+    rescreen_since_last,
+    screen_file_stored,
+    snapshot,
+    store_screening,
+    stored_screening,
+    stored_table,
+)
+from pinchpoint.screening.matcher import Screener
+from pinchpoint.screening.model import EntityType, ListedEntity, Name, ScreeningList
+from pinchpoint.workspace import Workspace
+
+UN = "un_sc_consolidated_20260227.xml"
+
+
+def _organisations(un: ScreeningList) -> list[ListedEntity]:
+    """UN entities with a distinctive name of two or more words whose words no other UN entity uses, so each
+    stored name can only find its own entity."""
+    words: dict[str, int] = {}
+    for e in un.entities:
+        for w in {w for n in e.names for w in n.text.upper().split()}:
+            words[w] = words.get(w, 0) + 1
+    return [e for e in un.entities if e.type is EntityType.ORGANISATION and len(e.primary_name.split()) >= 2
+            and all(words[w] == 1 for w in e.primary_name.upper().split())]
+
+
+@pytest.fixture(scope="module")
+def update(lists: dict[str, ScreeningList]) -> dict[str, object]:
+    """Previous and current UN versions: ``added`` is absent before, ``removed`` absent now, ``changed`` had another
+    (made-up) name before; ``carried`` is the same in both."""
+    un = lists[UN]
+    added, removed, changed, carried = _organisations(un)[:4]
+    before_entities = [e for e in un.entities if e.entity_id != added.entity_id]
+    before_entities = [e.model_copy(update={"names": (Name(text="QWXZ PLOVDRANKA HOLDINGS"),)})
+                       if e.entity_id == changed.entity_id else e for e in before_entities]
+    after_entities = [e for e in un.entities if e.entity_id != removed.entity_id]
+    before = un.model_copy(update={"entities": tuple(before_entities), "version": "before"})
+    after = un.model_copy(update={"entities": tuple(after_entities)})
+    return {"before": before, "after": after, "added": added, "removed": removed, "changed": changed,
+            "carried": carried}
+
+
+def _stored(update: dict[str, object], names: list[str]) -> tuple[Screener, object]:
+    old = Screener([update["before"]])  # type: ignore[list-item]
+    rows = [StoredRow(k + 2, q) for k, q in enumerate(names)]
+    found = {k + 2: m for k, q in enumerate(names) if (m := old.screen(q, limit=1000))}
+    return old, make_stored("customers", "customers.csv", ["name"], "name", {"threshold": 0.8}, rows, found, old)
+
+
+def test_new_resolved_and_carried_alerts(update: dict[str, object]) -> None:
+    added, removed, changed, carried = (update[k] for k in ("added", "removed", "changed", "carried"))
+    names = [added.primary_name, removed.primary_name, changed.primary_name, carried.primary_name,  # type: ignore[attr-defined]
+             "Patricia Lucas Wheeler"]
+    _, stored = _stored(update, names)
+    before_alerts = {(a.line, a.entity_id) for a in stored.alerts}  # type: ignore[attr-defined]
+    # before the update: the removed and carried entities alert; the added one is not listed, the changed one
+    # had another name
+    assert (3, removed.entity_id) in before_alerts and (5, carried.entity_id) in before_alerts  # type: ignore[attr-defined]
+    assert not any(line in (2, 4) for line, _ in before_alerts)
+
+    new = Screener([update["after"]])  # type: ignore[list-item]
+    delta = rescreen_since_last(stored, new)  # type: ignore[arg-type]
+    got = {(r["row"], r["entity_id"]): (r["change"], r["entity_change"]) for r in delta.alerts.rows}
+    assert got[(2, added.entity_id)] == ("new alert", "added")  # type: ignore[attr-defined]
+    assert got[(4, changed.entity_id)] == ("new alert", "changed")  # type: ignore[attr-defined]
+    assert got[(3, removed.entity_id)] == ("resolved", "removed")  # type: ignore[attr-defined]
+    assert (5, carried.entity_id) not in got  # an unchanged entity: carried, not reported  # type: ignore[attr-defined]
+    assert delta.alerts.meta["added"] == 1 and delta.alerts.meta["removed"] == 1 and delta.alerts.meta["changed"] == 1
+    kinds = {(r["entity_id"], r["change"]) for r in delta.changes.rows}
+    assert kinds == {(added.entity_id, "added"), (removed.entity_id, "removed"),  # type: ignore[attr-defined]
+                     (changed.entity_id, "changed")}  # type: ignore[attr-defined]
+    assert delta.alerts.caveats
+
+    # the delta's alerts afterwards are exactly those of a full re-screen of the same names
+    full = {(k + 2, m["entity_id"]) for k, q in enumerate(names) for m in new.screen(q, limit=1000)}
+    assert {(a.line, a.entity_id) for a in delta.stored.alerts} == full
+
+    # and a second delta with nothing changed finds nothing
+    again = rescreen_since_last(delta.stored, new)
+    assert not again.alerts.rows and not again.changes.rows
+    assert any("nothing changed" in c for c in again.alerts.caveats)
+
+
+def test_changed_record_that_stops_matching_is_resolved(update: dict[str, object]) -> None:
+    """Stored the other way round: screened against the current version, re-screened against the previous one,
+    the changed entity's alert (its real name) is resolved because the record no longer carries that name."""
+    changed = update["changed"]
+    old = Screener([update["after"]])  # type: ignore[list-item]
+    rows = [StoredRow(2, changed.primary_name)]  # type: ignore[attr-defined]
+    stored = make_stored("c", "c.csv", ["name"], "name", {}, rows, {2: old.screen(changed.primary_name)}, old)  # type: ignore[attr-defined]
+    assert [a.entity_id for a in stored.alerts] == [changed.entity_id]  # type: ignore[attr-defined]
+    delta = rescreen_since_last(stored, Screener([update["before"]]))  # type: ignore[list-item]
+    assert [(r["entity_id"], r["change"], r["entity_change"]) for r in delta.alerts.rows] == \
+        [(changed.entity_id, "resolved", "changed")]  # type: ignore[attr-defined]
+    assert delta.alerts.rows[0]["previous_score"] == stored.alerts[0].score
+
+
+def test_restricted_screener_scores_as_the_whole_lists(screener: Screener, lists: dict[str, ScreeningList]) -> None:
+    """A restricted screener weighs words over all the lists: its scores equal the full screener's."""
+    un = lists[UN]
+    keep = {(e.list_name, e.entity_id) for e in un.entities[:300]}
+    restricted = screener.restricted(keep)
+    assert len(restricted.entities) == 300
+    queries = [n.text for e in un.entities[:300:15] for n in e.names[:2]] + ["Mohammad Hassan", "ALI BABA TRADING"]
+    compared = 0
+    for q in queries:
+        full = {(m["list"], m["entity_id"]): m["score"] for m in screener.screen(q, threshold=0.7, limit=5000)
+                if (m["list"], m["entity_id"]) in keep}
+        sub = {(m["list"], m["entity_id"]): m["score"] for m in restricted.screen(q, threshold=0.7, limit=5000)}
+        assert set(full) <= set(sub)
+        for key, score in full.items():
+            assert sub[key] == score, (q, key)
+            compared += 1
+    assert compared > 25
+
+
+def test_unloaded_list_is_an_error_not_a_delisting(update: dict[str, object], lists: dict[str, ScreeningList]
+                                                    ) -> None:
+    _, stored = _stored(update, ["Patricia Lucas Wheeler"])
+    other = Screener([lists["us_bis_dpl_2022.txt"]])
+    with pytest.raises(NotFoundError, match="no longer loaded"):
+        rescreen_since_last(stored, other)  # type: ignore[arg-type]
+    with pytest.raises(NotFoundError):
+        entity_delta(snapshot([update["before"]]), [lists["us_bis_dpl_2022.txt"]])  # type: ignore[list-item]
+
+
+def test_stored_in_the_workspace_and_from_a_file(update: dict[str, object], tmp_path: Path) -> None:
+    """A customer file screened and stored: every row kept (unscreenable ones marked), versions accumulate, an
+    unknown name is an error naming the stored ones."""
+    un: ScreeningList = update["after"]  # type: ignore[assignment]
+    source = tmp_path / "customers.csv"
+    with source.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["customer_id", "name", "country"])
+        for k, e in enumerate([*un.entities[:20], update["changed"]]):
+            writer.writerow([f"C{k}", e.primary_name, ""])  # type: ignore[attr-defined]
+        writer.writerow(["C98", "Co., Ltd.", ""])  # nothing distinctive
+        writer.writerow(["C99", "", ""])  # empty name
+    screener = Screener([un])
+    with pytest.raises(BadArgumentError, match="top"):
+        screen_file_stored(screener, source, tmp_path / "out.csv", "customers", top=1)
+    summary, stored = screen_file_stored(screener, source, tmp_path / "out.csv", "customers",
+                                         country_column="country")
+    assert "23 rows" in summary
+    assert [r.line for r in stored.rows] == list(range(2, 25))
+    assert [r.screened for r in stored.rows[-2:]] == [False, False]
+    assert stored.rows[0].fields[0] == "C0"
+    # every one of the 20 listed names alerts on its own entity
+    assert {e.entity_id for e in un.entities[:20]} <= {a.entity_id for a in stored.alerts}
+    with Workspace(tmp_path / "ws") as ws:
+        first = store_screening(ws, stored)
+        assert not rescreen_since_last(stored_screening(ws, "customers"), screener).alerts.rows
+        delta = rescreen_since_last(stored_screening(ws, "customers"), Screener([update["before"]]))  # type: ignore[list-item]
+        assert [(r["row"], r["change"]) for r in delta.alerts.rows] == [(22, "resolved")]
+        second = store_screening(ws, delta.stored)
+        assert first != second and stored_screening(ws, "customers").alerts == delta.stored.alerts
+        table = stored_table(ws)
+        assert [r["version"] for r in table.rows] == [second, first]
+        assert table.rows[0]["n_rows"] == 23 and table.rows[0]["n_screened"] == 21
+        with pytest.raises(NotFoundError, match="did you mean 'customers'"):
+            stored_screening(ws, "customer")

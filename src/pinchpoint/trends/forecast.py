@@ -21,12 +21,15 @@ horizons 1..H, using only data up to the origin: parameters are re-estimated eve
 up to that month, and between refits each model's state is updated with the months that arrive (a filter that
 never reads past the origin). Every error is measured in the series' own unit.
 
-Intervals are empirical: the 10% and 90% quantiles of the model's own past errors at that horizon (errors of
-forecasts whose target month had passed by the last refit), on the log scale, so an 80% interval covers what 80% of
-past misses would have; with fewer than 24 past errors a normal interval from the one-step spread is used.
+Intervals are empirical and calibrated online: quantiles of the forecast's own past errors at that horizon (the
+last 120 whose target month had passed, on the log scale), at levels that adaptive conformal inference (Gibbs and
+Candes 2021) moves after each outcome so each tail is missed 10% of the time; with fewer than 24 past errors a
+normal interval from the one-step spread is used.
 
-The forecast printed for a series is, at each horizon, the model with the lowest MASE over the whole backtest; the
-backtest row ``chosen`` measures that rule honestly: at each origin the choice uses only errors known then.
+The forecast printed for a series is, at each horizon, the mean of the two models with the lowest scaled error over
+the last 60 errors known (``chosen``); the backtest row ``chosen`` scores that rule honestly: at each origin the
+ranking uses only errors known then. Horizons where the backtest misses a goal (MASE not below every single model,
+80% coverage outside 75-85%) are named in the forecast's caveats.
 """
 
 from __future__ import annotations
@@ -52,6 +55,11 @@ DEFAULT_HORIZONS: tuple[int, ...] = (1, 3, 6, 12)
 MIN_TRAIN = 36  # months of data before the first origin (three years: what the seasonal indices need)
 EMPIRICAL_MIN = 24  # past errors needed for an empirical interval
 ERROR_WINDOW = 120  # the most recent past errors an interval is read from (ten years of origins)
+TAIL = 0.10  # an 80% interval misses 10% below and 10% above
+ADAPT_RATE = 0.01  # how far a tail's quantile level moves after each outcome (adaptive conformal inference)
+CHOICE_WINDOW = 60  # the chosen forecast ranks models on their last five years of known errors...
+CHOICE_SIZE = 2  # ...and averages the best two
+CHOICE_MIN = 12  # known errors before the ranking is trusted (until then: combo)
 Z80 = 1.2815515655446004
 
 
@@ -197,8 +205,9 @@ class Backtest:
     upper: dict[str, FloatArray] = field(default_factory=dict)
     actual: FloatArray = field(default_factory=lambda: np.empty((0, 0)))
     scale: FloatArray = field(default_factory=lambda: np.empty(0))  # MASE scale at each origin
-    chosen_model: list[list[str]] = field(default_factory=list)  # origins x H: the model chosen then
+    chosen_model: list[list[str]] = field(default_factory=list)  # origins x H: the models averaged then
     seconds: float = 0.0
+    calibration: Calibration | None = None
 
     def errors(self, model: str) -> FloatArray:
         return self.forecasts[model] - self.actual
@@ -278,8 +287,6 @@ def backtest(series: Series, *, horizon: int = 12, origins_from: int | None = No
     bt = Backtest(series, origins, horizon, log, seasonal)
     all_models = list(dict.fromkeys([*models, *SINGLE_MODELS, "combo"]))
     paths = {m: np.empty((len(origins), horizon)) for m in all_models}
-    lows = {m: np.empty((len(origins), horizon)) for m in all_models}
-    highs = {m: np.empty((len(origins), horizon)) for m in all_models}
     # actuals (original scale) and the MASE scale at each origin (in-sample seasonal naive MAE up to the origin)
     target = origins[:, None] + np.arange(1, horizon + 1)[None, :]
     actual = np.where(target < n, series.values[np.minimum(target, n - 1)], np.nan)
@@ -289,42 +296,28 @@ def backtest(series: Series, *, horizon: int = 12, origins_from: int | None = No
     scale = csum[np.clip(origins + 1 - 12, 0, len(seasonal_diff))] / counts
     scale = np.where(scale > 0, scale, np.nan)
     errors_z: dict[str, FloatArray] = {m: np.full((len(origins), horizon), np.nan) for m in all_models}
-    chosen: list[list[str]] = []
     blocks = list(range(0, len(origins), refit_every))
     for done, k0 in enumerate(blocks):
         block = origins[k0: k0 + refit_every]
-        r = int(block[0])
-        pts = _point_paths(z, block, r, horizon, series.start % 12, seasonal)
-        # errors known at r: forecasts from origins o with o + h <= r
-        known_rows = origins[:k0]
-        choice = _choose(errors_z, series.values, scale[:k0], known_rows, r, horizon, log)
+        pts = _point_paths(z, block, int(block[0]), horizon, series.start % 12, seasonal)
+        tz = np.where(target[k0: k0 + len(block)] < n, z[np.minimum(target[k0: k0 + len(block)], n - 1)], np.nan)
         for m in all_models:
             paths[m][k0: k0 + len(block)] = pts[m]
-            q_lo, q_hi = _interval_offsets(errors_z[m][:k0], known_rows, r, horizon, z[: r + 1])
-            lows[m][k0: k0 + len(block)] = pts[m] + q_lo[None, :]
-            highs[m][k0: k0 + len(block)] = pts[m] + q_hi[None, :]
-            tz = np.where(target[k0: k0 + len(block)] < n, z[np.minimum(target[k0: k0 + len(block)], n - 1)],
-                          np.nan)
             errors_z[m][k0: k0 + len(block)] = tz - pts[m]
-        chosen.extend([list(choice)] * len(block))
         if progress is not None:
             progress(done + 1, len(blocks), "backtest")
+    tz_all = np.where(target < n, z[np.minimum(target, n - 1)], np.nan)
+    cal = _calibrate(paths, errors_z, tz_all, scale, z, origins, horizon)
     back: Callable[[FloatArray], FloatArray] = np.exp if log else (lambda a: a)
-    for m in all_models:
-        bt.forecasts[m] = back(paths[m])
-        bt.lower[m] = back(lows[m])
-        bt.upper[m] = back(highs[m])
+    for m in [*all_models, "chosen"]:
+        source = cal.chosen if m == "chosen" else paths[m]
+        bt.forecasts[m] = back(source)
+        bt.lower[m] = back(source + cal.lower[m])
+        bt.upper[m] = back(source + cal.upper[m])
     bt.actual = actual
     bt.scale = scale
-    bt.chosen_model = chosen
-    # the chosen forecast, as the rule would have picked at each origin
-    ch = np.empty((len(origins), horizon))
-    ch_lo, ch_hi = np.empty_like(ch), np.empty_like(ch)
-    for i in range(len(origins)):
-        for h in range(horizon):
-            m = chosen[i][h]
-            ch[i, h], ch_lo[i, h], ch_hi[i, h] = bt.forecasts[m][i, h], bt.lower[m][i, h], bt.upper[m][i, h]
-    bt.forecasts["chosen"], bt.lower["chosen"], bt.upper["chosen"] = ch, ch_lo, ch_hi
+    bt.chosen_model = cal.chosen_models
+    bt.calibration = cal
     bt.seconds = time.perf_counter() - began
     return bt
 
@@ -345,53 +338,129 @@ def _known_window(errors: FloatArray, rows: np.ndarray, r: int, horizon: int, wi
     return out
 
 
-def _interval_offsets(errors: FloatArray, rows: np.ndarray, r: int, horizon: int, z_train: FloatArray
-                      ) -> tuple[FloatArray, FloatArray]:
-    """10% and 90% quantiles of past errors at each horizon (transformed scale), known at origin ``r``; a normal
-    interval from the spread of monthly changes where fewer than EMPIRICAL_MIN are known."""
-    known = _known_window(errors, rows, r, horizon, ERROR_WINDOW)
-    counts = np.isfinite(known).sum(axis=0)
-    sd1 = float(np.std(np.diff(z_train[-120:]))) if len(z_train) > 2 else 0.0
-    half = Z80 * sd1 * np.sqrt(np.arange(1, horizon + 1))
-    lo, hi = -half.copy(), half.copy()
-    enough = counts >= EMPIRICAL_MIN
-    if enough.any():
-        lo[enough], hi[enough] = _column_quantiles(known[:, enough], counts[enough], (0.1, 0.9))
-    return lo, hi
+@dataclass
+class Calibration:
+    """What the post-pass over the origins decided, each from errors known at the time: the chosen forecast
+    (transformed scale), the models it averaged, every forecast's interval offsets, and the state the forecast from
+    the last month continues from (the calibrated quantile levels and the errors known then)."""
+
+    chosen: FloatArray
+    chosen_models: list[list[str]]
+    lower: dict[str, FloatArray]  # name -> offsets (origins x H), transformed scale
+    upper: dict[str, FloatArray]
+    levels: dict[str, FloatArray]  # name -> (2 x H): lower-tail and upper-tail miss levels after the last outcome
+    errors: dict[str, FloatArray]  # name -> errors (origins x H), the chosen forecast's included
+    final_choice: list[list[str]]  # per horizon: the models the rule picks at the last month
 
 
-def _column_quantiles(a: FloatArray, counts: np.ndarray, qs: Sequence[float]) -> list[FloatArray]:
-    """Quantiles (linear interpolation, as ``np.quantile``) of each column's finite values, in one sort."""
-    ordered = np.sort(a, axis=0)  # NaN sort last
-    cols = np.arange(a.shape[1])
-    out = []
-    for q in qs:
-        pos = (counts - 1) * q
-        below = np.floor(pos).astype(np.int64)
-        above = np.minimum(below + 1, counts - 1)
-        frac = pos - below
-        out.append(ordered[below, cols] + frac * (ordered[above, cols] - ordered[below, cols]))
-    return out
+def _known_rows(i: int, h: int, window: int) -> slice:
+    """Rows whose forecast at horizon ``h`` (1-based) had its target month pass by origin row ``i``: origins are
+    consecutive months, so those are rows ``<= i - h``; the most recent ``window`` of them."""
+    hi = max(0, i - h + 1)
+    return slice(max(0, hi - window), hi)
 
 
-def _choose(errors_z: dict[str, FloatArray], values: FloatArray, scale: FloatArray, rows: np.ndarray, r: int,
-            horizon: int, log: bool) -> list[str]:
-    """Per horizon, the single model or combination with the lowest mean absolute error (transformed scale) over
-    the errors known at ``r`` (combo until 12 errors are known)."""
-    scores = {}
-    counts = None
-    for m in (*SINGLE_MODELS, "combo"):
-        known = _known_window(errors_z[m][: len(rows)], rows, r, horizon, len(rows) or 1)
-        counts = np.isfinite(known).sum(axis=0)
+def _window(values: FloatArray, i: int, window: int) -> FloatArray:
+    """(window x H x models) of ``values`` (rows x H x models) known at origin row ``i`` for each horizon: rows
+    ``i - h - window + 1 .. i - h``, NaN where there is no such row yet."""
+    n_h = values.shape[1]
+    hs = np.arange(1, n_h + 1)
+    rows = (i - hs + 1)[None, :] - window + np.arange(window)[:, None]
+    got = values[np.clip(rows, 0, None), hs[None, :] - 1, :]
+    got[rows < 0] = np.nan
+    return got
+
+
+def _quantiles(window: FloatArray, levels: FloatArray) -> tuple[FloatArray, np.ndarray]:
+    """Quantiles (linear interpolation, as ``np.quantile``) of each (horizon, model) column's finite values at
+    that column's level (``levels``: H x models), and the count of finite values."""
+    ordered = np.sort(window, axis=0)  # NaN sort last
+    counts = np.isfinite(window).sum(axis=0)
+    pos = np.maximum(counts - 1, 0) * levels
+    below = np.floor(pos).astype(np.int64)
+    above = np.minimum(below + 1, np.maximum(counts - 1, 0))
+    lo = np.take_along_axis(ordered, below[None], axis=0)[0]
+    hi = np.take_along_axis(ordered, above[None], axis=0)[0]
+    out: FloatArray = lo + (pos - below) * (hi - lo)
+    return out, counts
+
+
+def _offsets(errors: FloatArray, lo_level: float, hi_level: float) -> tuple[float, float] | None:
+    """The ``lo_level`` and ``1 - hi_level`` quantiles of the finite ``errors`` (None with fewer than
+    EMPIRICAL_MIN)."""
+    e = errors[np.isfinite(errors)]
+    if len(e) < EMPIRICAL_MIN:
+        return None
+    return float(np.quantile(e, lo_level)), float(np.quantile(e, 1.0 - hi_level))
+
+
+def _calibrate(paths: dict[str, FloatArray], errors_z: dict[str, FloatArray], target_z: FloatArray,
+               scale: FloatArray, z: FloatArray, origins: np.ndarray, horizon: int) -> Calibration:
+    """Walk the origins in order and decide, at each, from the errors known then (target month passed):
+
+    - the chosen forecast at each horizon: the mean of the CHOICE_SIZE models with the lowest scaled error over the
+      last CHOICE_WINDOW known errors at that horizon (the mean of ets, arima and theta until CHOICE_MIN are known);
+    - every forecast's 80% interval: quantiles of its own last ERROR_WINDOW known errors at that horizon, at levels
+      adapted online so each tail is missed 10% of the time (adaptive conformal inference, Gibbs and Candes 2021:
+      after each outcome the level moves by ADAPT_RATE x (target rate - missed)), with a normal interval from the
+      spread of monthly changes until EMPIRICAL_MIN errors are known.
+    """
+    names = list(paths)
+    singles = [m for m in names if m in (*SINGLE_MODELS, "combo")]
+    every = [*names, "chosen"]
+    n_rows, n_m = len(origins), len(every)
+    hs = np.arange(1, horizon + 1)
+    errs = np.stack([*(errors_z[m] for m in names), np.full((n_rows, horizon), np.nan)], axis=2)  # rows x H x M
+    lower = np.zeros((n_rows, horizon, n_m))
+    upper = np.zeros((n_rows, horizon, n_m))
+    lv_lo = np.full((horizon, n_m), TAIL)
+    lv_hi = np.full((horizon, n_m), TAIL)
+    single_idx = [names.index(m) for m in singles]
+    scaled = np.abs(errs[:, :, single_idx]) / scale[:, None, None]
+    paths_s = np.stack([paths[m] for m in singles], axis=2)
+    combo = singles.index("combo")
+    chosen = np.full((n_rows, horizon), np.nan)
+    chosen_models: list[list[str]] = []
+    final_choice: list[list[str]] = []
+    for i in range(n_rows + 1):  # row n_rows: the last month, where the forecast beyond the data is made
+        # the outcomes that became known at this origin: row i - h at horizon h
+        j = i - hs
+        ok = j >= 0
+        if ok.any():
+            jj, kk = j[ok], hs[ok] - 1
+            e = errs[jj, kk, :]
+            seen = np.isfinite(e)
+            missed_lo = (e < lower[jj, kk, :]) & seen
+            missed_hi = (e > upper[jj, kk, :]) & seen
+            lv_lo[kk] = np.clip(lv_lo[kk] + ADAPT_RATE * seen * (TAIL - missed_lo), 0.0, 0.5)
+            lv_hi[kk] = np.clip(lv_hi[kk] + ADAPT_RATE * seen * (TAIL - missed_hi), 0.0, 0.5)
+        # the choice: the CHOICE_SIZE models with the lowest mean scaled error over the known window
+        win = _window(scaled, i, CHOICE_WINDOW)
+        counts = np.isfinite(win).sum(axis=0)  # H x models
         with np.errstate(all="ignore"):
-            scores[m] = np.nansum(np.abs(known), axis=0) / np.maximum(counts, 1)
-    out = []
-    for h in range(horizon):
-        if counts is None or counts[h] < 12:
-            out.append("combo")
-            continue
-        out.append(min((*SINGLE_MODELS, "combo"), key=lambda m: float(scores[m][h])))
-    return out
+            score = np.where(counts > 0, np.nansum(win, axis=0) / np.maximum(counts, 1), np.inf)
+        order = np.argsort(score, axis=1, kind="stable")[:, :CHOICE_SIZE]  # H x CHOICE_SIZE
+        trusted = counts.max(axis=1) >= CHOICE_MIN
+        picks = [list(order[k]) if trusted[k] else [combo] for k in range(horizon)]
+        if i == n_rows:
+            final_choice = [[singles[p] for p in pk] for pk in picks]
+            break
+        chosen[i] = [paths_s[i, k, pk].mean() for k, pk in enumerate(picks)]
+        chosen_models.append(["+".join(singles[p] for p in pk) for pk in picks])
+        errs[i, :, -1] = target_z[i] - chosen[i]
+        # intervals from the known errors at the adapted levels
+        win = _window(errs, i, ERROR_WINDOW)
+        q_lo, n_known = _quantiles(win, lv_lo)
+        q_hi, _ = _quantiles(win, 1.0 - lv_hi)
+        hist = z[: int(origins[i]) + 1][-121:]
+        half = (Z80 * float(np.std(np.diff(hist))) if len(hist) > 2 else 0.0) * np.sqrt(hs)[:, None]
+        enough = n_known >= EMPIRICAL_MIN
+        lower[i] = np.where(enough, q_lo, -half)
+        upper[i] = np.where(enough, q_hi, half)
+    return Calibration(chosen, chosen_models, {m: lower[:, :, k] for k, m in enumerate(every)},
+                       {m: upper[:, :, k] for k, m in enumerate(every)},
+                       {m: np.stack([lv_lo[:, k], lv_hi[:, k]]) for k, m in enumerate(every)},
+                       {m: errs[:, :, k] for k, m in enumerate(every)}, final_choice)
 
 
 # Accuracy ---------------------------------------------------------------------------------------------------
@@ -440,6 +509,27 @@ def accuracy(bt: Backtest, horizons: Sequence[int] = DEFAULT_HORIZONS, *, months
                                                               "mae", "coverage_80"], meta=meta).with_caveats(*caveats)
 
 
+def _shortfalls(acc: ResultTable, horizons: Sequence[int]) -> list[str]:
+    """Caveats for the horizons where the backtest says the chosen forecast fails its goals: an 80% interval that
+    covered outside 75-85%, or a MASE not below seasonal naive and every single model."""
+    rows = {(r["model"], r["horizon"]): r for r in acc.rows}
+    out = []
+    for h in horizons:
+        ch = rows.get(("chosen", h))
+        if ch is None:
+            continue
+        cov = ch["coverage_80"]
+        if not 0.75 <= cov <= 0.85:
+            out.append(f"at {h} month(s) ahead the 80% interval covered {cov:.0%} of the backtest's outcomes "
+                       f"({'too narrow' if cov < 0.75 else 'wider than needed'}): read it with that in mind")
+        singles = {m: rows[(m, h)]["mase"] for m in SINGLE_MODELS if (m, h) in rows}
+        best = min(singles, key=lambda m: singles[m]) if singles else None
+        if best is not None and ch["mase"] >= singles[best]:
+            out.append(f"at {h} month(s) ahead the chosen forecast's backtest MASE ({ch['mase']:.3f}) is not below "
+                       f"the best single model's in hindsight ({best}, {singles[best]:.3f})")
+    return out
+
+
 # The forecast -----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Forecast:
@@ -469,32 +559,39 @@ def forecast(series: Series, *, horizon: int = 12, origins_from: int | None = No
                             {**scored.meta, "scored_from": month_label(score_from)}).with_caveats(
             f"scored on target months from {month_label(score_from)} only; models were chosen on the whole backtest")
     mase = {(r["model"], r["horizon"]): r["mase"] for r in full_acc.rows}
+    coverage = {r["horizon"]: r["coverage_80"] for r in full_acc.rows if r["model"] == "chosen"}
     z, log = _transform(series.values)
     n = len(z)
-    last = np.array([n - 1])
-    pts = _point_paths(z, last, n - 1, horizon, series.start % 12, bt.seasonal)
-    all_rows = bt.origins
+    pts = _point_paths(z, np.array([n - 1]), n - 1, horizon, series.start % 12, bt.seasonal)
+    cal = bt.calibration
+    assert cal is not None
     back: Callable[[FloatArray], FloatArray] = np.exp if log else (lambda a: a)
-    errors_z = {m: (np.log(bt.actual) if log else bt.actual) - (np.log(bt.forecasts[m]) if log else bt.forecasts[m])
-                for m in pts}
+    sd1 = float(np.std(np.diff(z[-121:]))) if n > 2 else 0.0
     rows = []
     for h in range(1, horizon + 1):
-        scores = {m: mase.get((m, h), math.inf) for m in (*SINGLE_MODELS, "combo")}
-        best = min(scores, key=lambda m: scores[m])
-        q_lo, q_hi = _interval_offsets(errors_z[best], all_rows, n - 1, horizon, z)
-        point = float(back(pts[best][0, h - 1: h])[0])
-        row: dict[str, Any] = {"month": month_label(series.end + h), "horizon": h, "model": best, "forecast": point,
-                               "lower_80": float(back(pts[best][0, h - 1: h] + q_lo[h - 1])[0]),
-                               "upper_80": float(back(pts[best][0, h - 1: h] + q_hi[h - 1])[0]),
-                               "backtest_mase": scores[best] if math.isfinite(scores[best]) else None}
+        picked = cal.final_choice[h - 1]
+        point_z = float(np.mean([pts[m][0, h - 1] for m in picked]))
+        known = cal.errors["chosen"][_known_rows(len(bt.origins), h, ERROR_WINDOW), h - 1]
+        got = _offsets(known, float(cal.levels["chosen"][0, h - 1]), float(cal.levels["chosen"][1, h - 1]))
+        lo, hi = got if got is not None else (-Z80 * sd1 * math.sqrt(h), Z80 * sd1 * math.sqrt(h))
+        score = mase.get(("chosen", h))
+        row: dict[str, Any] = {"month": month_label(series.end + h), "horizon": h, "model": " + ".join(picked),
+                               "forecast": float(back(np.array([point_z]))[0]),
+                               "lower_80": float(back(np.array([point_z + lo]))[0]),
+                               "upper_80": float(back(np.array([point_z + hi]))[0]),
+                               "backtest_mase": score, "backtest_coverage_80": coverage.get(h)}
         for m in MODELS:
             row[m] = float(back(pts[m][0, h - 1: h])[0])
         rows.append(row)
-    columns = ["month", "horizon", "model", "forecast", "lower_80", "upper_80", "backtest_mase", *MODELS]
-    caveats = [f"each month ahead shows the model with the lowest backtest MASE at that horizon over "
-               f"{len(bt.origins)} origins ({table.meta['origins']}); see the backtest table printed with it",
-               "the 80% interval is the spread of that model's own past errors at the same horizon: it assumes the "
-               "next year's surprises are like the past's"]
+    columns = ["month", "horizon", "model", "forecast", "lower_80", "upper_80", "backtest_mase",
+               "backtest_coverage_80", *MODELS]
+    caveats = [f"each month ahead is the mean of the {CHOICE_SIZE} models with the lowest scaled error at that "
+               f"horizon over the last {CHOICE_WINDOW} months of backtest errors, the rule the backtest row "
+               f"'chosen' scores over {len(bt.origins)} origins ({table.meta['origins']}); see the backtest table",
+               "the 80% interval is read from the chosen rule's own past errors at that horizon, its quantile levels "
+               "adapted to the misses seen so far (adaptive conformal): it assumes the next year's surprises are "
+               "like the recent past's"]
+    caveats.extend(_shortfalls(full_acc, [h for h in DEFAULT_HORIZONS if h <= horizon]))
     if bt.seasonal:
         caveats.append(f"{series.id} is not marked seasonally adjusted: ets, arima, theta and combo model it "
                        "after removing a classical seasonal pattern estimated on the data")

@@ -22,7 +22,20 @@ class SessionActor:  # the shape of pinchpoint.session.Actor
 def test_verbs_map_to_account_actions() -> None:
     assert [action_of(a) for a in ("supplychain.analyse", "supplychain.read", "supplychain.import",
                                    "screening.load", "screening.review", "stress.run", "trends.something")] == [
-        "run", "read", "upload", "update_lists", "review", "run", "run"]
+        "read", "read", "upload", "update_lists", "review", "run", "run"]
+
+
+def test_a_viewer_sees_analyses_but_runs_nothing(store: AccountStore) -> None:
+    """The overview's analyses are reading a dataset; a stress run or a screening is an analyst's work."""
+    check = session_authorizer(store)
+    viewer = SessionActor("meti-viewer", "meti", "viewer")
+    check(viewer, "supplychain.analyse", "dataset:builtin")
+    for action, resource in (("stress.run", "scenario:renesas_naka_fire"), ("screening.screen", "lists:*"),
+                             ("trade.query", "trade:*")):
+        with pytest.raises(PinchpointError, match="viewers read"):
+            check(viewer, action, resource)
+    assert not check.permits(viewer, "stress.run", "scenario:x") and check.permits(viewer, "supplychain.read",
+                                                                                   "dataset:builtin")
 
 
 def test_session_hook_applies_ownership_and_sharing(store: AccountStore) -> None:

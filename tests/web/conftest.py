@@ -52,7 +52,7 @@ def make_workbench(folder: Path) -> Any:
     from pinchpoint.web.app import create_web_app
 
     app = create_web_app(folder, key="test-secret-" + "x" * 40, sign_in_per_minute=1000)
-    store = app.state.web.context.store
+    store = app.state.web.store
     for org in ORGS:
         store.create_org(org, org.upper())
         for role in ("admin", "analyst", "viewer"):

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 
 @pytest.fixture(scope="module")
 def api_key(workbench: Any) -> str:
-    store = workbench.state.web.context.store
+    store = workbench.state.web.store
     return str(store.create_api_key(store.user("meti-analyst").actor(), "fuzz"))
 
 

@@ -20,6 +20,25 @@ POSITIVES = Path(__file__).parents[3] / "shared" / "data" / "screening" / "bench
     "yente_positives_un_treated.csv"
 
 
+def _stored_datasets(app: Any) -> set[str]:
+    """The dataset names the workspace holds (read directly, not through the workbench)."""
+    from pinchpoint.workspace import Workspace
+
+    with Workspace.open_reader(app.state.web.workspace) as ws:
+        return {str(r["name"]) for r in ws.list_datasets().rows}
+
+
+def _upload_as(app: Any, username: str, name: str, data: bytes, filename: str = "chain.yaml") -> Any:
+    """Upload through the Session as ``username`` would (the request's actor), as a page does."""
+    from pinchpoint.accounts.hook import CURRENT_ACTOR
+
+    token = CURRENT_ACTOR.set(app.state.web.store.user(username).actor())
+    try:
+        return app.state.session.supplychain.upload(name, filename, data)
+    finally:
+        CURRENT_ACTOR.reset(token)
+
+
 def _fill(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "x", path)
 
@@ -60,7 +79,7 @@ def test_every_route_refuses_an_unauthenticated_call(workbench: Any) -> None:
 def test_api_key_opens_the_api_and_a_wrong_one_does_not(workbench: Any) -> None:
     from fastapi.testclient import TestClient
 
-    store = workbench.state.web.context.store
+    store = workbench.state.web.store
     key = store.create_api_key(store.user("meti-analyst").actor(), "script")
     client = TestClient(workbench)
     ok = client.post("/screen", json={"names": ["JANAN AGHA"]}, headers={"authorization": f"Bearer {key}"})
@@ -102,7 +121,7 @@ def test_sign_in_is_rate_limited_and_audited(tmp_path: Path, cheap_hashes: None)
     from pinchpoint.web.app import create_web_app
 
     app = create_web_app(tmp_path, key="k" * 40, sign_in_per_minute=3)
-    store = app.state.web.context.store
+    store = app.state.web.store
     store.create_org("meti")
     store.create_user("meti-admin", PASSWORD, "meti", "admin")
     client = TestClient(app)
@@ -161,7 +180,7 @@ def test_viewer_cannot_upload(workbench: Any) -> None:
     response = client.post("/supply-chain/upload", data={"name": "sneaky", "csrf_token": csrf_of(page.text)},
                            files={"file": ("chain.yaml", BUILTIN_YAML.read_bytes(), "application/yaml")})
     assert response.status_code == 403 and "viewers read" in response.text
-    assert "sneaky" not in {str(r["name"]) for r in workbench.state.web.context.workspace_datasets()}
+    assert "sneaky" not in _stored_datasets(workbench)
 
 
 def test_upload_problem_names_file_row_and_field_and_stores_nothing(workbench: Any) -> None:
@@ -175,7 +194,7 @@ def test_upload_problem_names_file_row_and_field_and_stores_nothing(workbench: A
     assert response.status_code == 422
     cells = re.findall(r"<td>([^<]*)</td>", response.text.split('id="problems"')[1])
     assert cells[0].startswith("my-chain.yaml") and cells[1] == str(row) and "share" in cells[2]
-    assert "broken" not in {str(r["name"]) for r in workbench.state.web.context.workspace_datasets()}
+    assert "broken" not in _stored_datasets(workbench)
 
 
 def test_org_b_private_dataset_hidden_from_a_until_shared(workbench: Any) -> None:
@@ -224,7 +243,7 @@ def test_downloads_hold_the_library_result(workbench: Any) -> None:
     document = client.get("/supply-chain/builtin/chokepoints.json").json()
     assert document["meta"]["analysis"] == expected.meta["analysis"] and len(document["rows"]) == len(expected)
     parquet = client.get("/supply-chain/builtin/chokepoints.parquet").content
-    path = Path(workbench.state.web.context.workspace) / "dl.parquet"
+    path = Path(workbench.state.web.workspace) / "dl.parquet"
     path.write_bytes(parquet)
     assert duckdb.connect().execute(f"SELECT count(*) FROM '{path}'").fetchone() == (len(expected),)
 
@@ -256,8 +275,12 @@ def test_packaged_scenario_runs_as_a_job_and_matches_the_library(workbench: Any)
     expected = run_dynamic(StressNetwork.build(load_chain(scenario.dataset_ref())), scenario, runs=1, seed=0).summary
     first = expected.rows[0]
     assert 'id="stress-result"' in page and str(first["input_name"]) in page
-    download = list(csv.DictReader(io.StringIO(client.get(job_url + "/files/results.csv").text)))
+    download = list(csv.DictReader(io.StringIO(client.get(job_url + "/files/summary.csv").text)))
     assert [r["input_id"] for r in download] == [str(r["input_id"]) for r in expected.rows]
+    series = run_dynamic(StressNetwork.build(load_chain(scenario.dataset_ref())), scenario, runs=1, seed=0).series
+    document = client.get(job_url + "/files/series.json").json()
+    assert len(document["rows"]) == len(series) and document["meta"]["scenario"] == "renesas_naka_fire"
+    assert 'id="shortfall-chart"' in page and "<polyline" in page.split('id="shortfall-chart"')[1]
     viewer = sign_in(workbench, "meti-viewer")
     assert viewer.post("/stress/start", data={"scenario": "renesas_naka_fire",
                                             "csrf_token": csrf_of(viewer.get("/stress").text)}).status_code == 403
@@ -316,6 +339,12 @@ def test_batch_screening_download_and_false_positive_remembered(workbench: Any) 
         "csrf_token": csrf_of(alerts_page)}, follow_redirects=False)
     assert reviewed.status_code == 303
 
+    # the alerts page shows the decision on that row (and only there)
+    alerts_after = client.get(job_url + "/alerts").text
+    classes = dict(re.findall(r'<tr data-entity="([^"]+)" data-row="' + first["row"] + r'" class="([^"]+)"',
+                              alerts_after))
+    assert classes[first["entity_id"]] == "false_positive"
+    assert alerts_after.count('class="false_positive"') == 1
     # the next screening of that name remembers the decision
     page = client.get("/screening", params={"q": first["query"]}).text
     assert "different date of birth" in page
@@ -329,12 +358,12 @@ def test_batch_screening_download_and_false_positive_remembered(workbench: Any) 
     assert [(r["query"], r["entity_id"], r["reason"]) for r in remembered] == [
         (first["query"], first["entity_id"], "different date of birth")]
 
-    store = workbench.state.web.context.store
+    store = workbench.state.web.store
     actions = [r for r in store.audit_records() if r.actor == "meti-analyst"]
     batch = [r.details_dict() for r in actions if r.action == "screening_batch"]
     assert batch and batch[0]["rows"] == 200 and batch[0]["lists"]
     review = [r.details_dict() for r in actions if r.action == "review"]
-    assert review[-1]["decision"] == "false_positive"
+    assert review[-1]["decision"] == "false positive"  # as screening.reviews and the CLI spell it
     assert store.verify_audit().ok
     # a partner organisation does not see meti's job
     partner = sign_in(workbench, "commerce-analyst")
@@ -346,7 +375,7 @@ def test_one_name_screening_is_audited_with_list_versions(workbench: Any) -> Non
     client = sign_in(workbench, "meti-analyst")
     page = client.get("/screening", params={"q": "JANAN AGHA"})
     assert page.status_code == 200 and 'data-entity="' in page.text
-    record = [r for r in workbench.state.web.context.store.audit_records() if r.action == "screening"][-1]
+    record = [r for r in workbench.state.web.store.audit_records() if r.action == "screening"][-1]
     details = record.details_dict()
     assert details["query"] == "JANAN AGHA" and details["lists"] and details["results"]
     assert record.actor == "meti-analyst"
@@ -361,7 +390,7 @@ def test_admin_page_only_for_admins_and_role_change_audited(tmp_path: Path, chea
     changed = admin.post("/admin/role", data={"username": "meti-viewer", "role": "analyst",
                                               "csrf_token": csrf_of(page.text)}, follow_redirects=False)
     assert changed.status_code == 303
-    assert app.state.web.context.store.user("meti-viewer").role.value == "analyst"
+    assert app.state.web.store.user("meti-viewer").role.value == "analyst"
     other = admin.post("/admin/role", data={"username": "commerce-viewer", "role": "admin",
                                             "csrf_token": csrf_of(page.text)})
     assert other.status_code == 403
@@ -400,13 +429,13 @@ def test_screening_without_lists_says_so(tmp_path: Path, cheap_hashes: None) -> 
     page = sign_in(app, "meti-analyst").get("/screening", params={"q": "anyone"})
     assert page.status_code == 200 and "no restricted-party lists are loaded" in page.text
     controls = sign_in(app, "meti-analyst").get("/controls", params={"q": "pellicle"})
-    assert "no export-control lists are loaded" in controls.text
+    assert "no control lists" in controls.text and "pinchpoint controls load" in controls.text
 
 
 def test_a_viewer_cannot_run_through_the_api_either(workbench: Any) -> None:
     from fastapi.testclient import TestClient
 
-    store = workbench.state.web.context.store
+    store = workbench.state.web.store
     key = store.create_api_key(store.user("meti-viewer").actor(), "viewer script")
     client = TestClient(workbench)
     refused = client.post("/screen", json={"names": ["JANAN AGHA"]}, headers={"authorization": f"Bearer {key}"})
@@ -420,10 +449,8 @@ def test_the_json_api_obeys_ownership_and_sharing(workbench: Any) -> None:
 
     if "/supplychain/chokepoints" not in {r.path for r in _routes(workbench.routes)}:
         pytest.skip("the JSON API has no supply-chain routes here")
-    context = workbench.state.web.context
-    store = context.store
-    context.upload_dataset(store.user("commerce-analyst").actor(), "commerce-api", "c.yaml",
-                           BUILTIN_YAML.read_bytes())
+    store = workbench.state.web.store
+    _upload_as(workbench, "commerce-analyst", "commerce-api", BUILTIN_YAML.read_bytes())
     auth = {"authorization": f"Bearer {store.create_api_key(store.user('meti-analyst').actor(), 'script')}"}
     client = TestClient(workbench)
     refused = client.get("/supplychain/chokepoints", params={"dataset": "commerce-api"}, headers=auth)

@@ -9,7 +9,7 @@ resource to what the store records (its owner, visibility and shares), or common
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -21,12 +21,13 @@ from pinchpoint.accounts.store import AccountStore
 #: every user (its caches are shared), so the authoriser asks this first and the session's own actor second.
 CURRENT_ACTOR: ContextVar[Actor | None] = ContextVar("pinchpoint_current_actor", default=None)
 
-#: Session verbs by the account action they need; a verb not listed needs "run" (an analyst).
+#: Session verbs by the account action they need; a verb not listed needs "run" (an analyst). The standard
+#: analyses of a dataset (concentration, chokepoints, exposure: deterministic views of its figures) are reading
+#: it, so a viewer sees the overview; running a scenario, a screening or a trade query is work an analyst does.
 VERBS: dict[str, str] = {
     **dict.fromkeys(("read", "list", "lists", "show", "search", "scenario", "scenarios", "datasets", "headline",
-                     "versions", "entry", "crosswalk", "diff", "quality"), "read"),
-    **dict.fromkeys(("analyse", "analyze", "run", "screen", "query", "growth", "dependence", "circumvention"),
-                    "run"),
+                     "versions", "entry", "crosswalk", "diff", "quality", "analyse", "analyze", "compare"), "read"),
+    **dict.fromkeys(("run", "screen", "query", "growth", "dependence", "circumvention"), "run"),
     **dict.fromkeys(("import", "upload", "fetch", "batch"), "upload"),
     **dict.fromkeys(("load", "update", "lists_load"), "update_lists"),
     "review": "review", "export": "export", "share": "share", "delete": "delete", "modify": "modify",
@@ -54,23 +55,59 @@ def action_of(session_action: str) -> str:
     return VERBS.get(verb, "run")
 
 
-def session_authorizer(store: AccountStore) -> Callable[[Any, str, str], None]:
-    """An authoriser for ``Session``: raises :class:`~pinchpoint.accounts.policy.AccessDenied` naming the rule."""
+class SessionAuthorizer:
+    """The account rules as a ``Session`` authoriser: calling it raises
+    :class:`~pinchpoint.accounts.policy.AccessDenied` naming the rule (and records the refusal in the audit trail);
+    :meth:`permits` answers the same question quietly, for listings."""
 
-    def check(actor: Any, action: str, resource: str) -> None:
+    def __init__(self, store: AccountStore) -> None:
+        self.store = store
+
+    def _decide(self, actor: Any, action: str, resource: str) -> tuple[Actor, Any]:
         who = CURRENT_ACTOR.get() or account_actor(actor)
         kind, _, key = resource.partition(":")
         stored_kind = KINDS.get(kind)
         target = None
         if stored_kind is not None and key and key != "*":
-            target = store.resource_or_common(stored_kind, key)
+            target = self.store.resource_or_common(stored_kind, key)
+        return who, target
+
+    def __call__(self, actor: Any, action: str, resource: str) -> None:
+        who, target = self._decide(actor, action, resource)
         try:
             authorize(who, action_of(action), target)
         except AccessDenied as exc:
-            store.audit(who, "access_denied", resource[:200], {"action": action, "reason": exc.reason})
+            self.store.audit(who, "access_denied", resource[:200], {"action": action, "reason": exc.reason})
             raise _as_session_error(exc) from None
 
-    return check
+    def permits(self, actor: Any, action: str, resource: str) -> bool:
+        who, target = self._decide(actor, action, resource)
+        try:
+            authorize(who, action_of(action), target)
+        except AccessDenied:
+            return False
+        return True
+
+
+def session_authorizer(store: AccountStore) -> SessionAuthorizer:
+    """An authoriser for ``Session`` over the account store's rules and resources."""
+    return SessionAuthorizer(store)
+
+
+def session_recorder(store: AccountStore) -> Callable[[Any, str, str, Mapping[str, Any], bool], None]:
+    """A recorder for ``Session``: each event becomes an audit record (action = the event) of the request's actor,
+    and a created resource (``"dataset:name"``) is registered as owned by the actor's organisation."""
+
+    def record(actor: Any, event: str, resource: str, details: Mapping[str, Any], created: bool) -> None:
+        who = CURRENT_ACTOR.get() or account_actor(actor)
+        if created:
+            kind, _, key = resource.partition(":")
+            stored_kind = KINDS.get(kind)
+            if stored_kind is not None and key:
+                store.register(who, stored_kind, key)
+        store.audit(who, event, resource[:200], dict(details))
+
+    return record
 
 
 def _as_session_error(exc: AccessDenied) -> Exception:

@@ -9,6 +9,7 @@ hundreds of small transactions.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import secrets
@@ -77,7 +78,9 @@ class JobRunner:
                        [job_id, kind, actor.org, actor.username, json.dumps(params or {}, default=str), now()])
             db.execute("INSERT INTO resources VALUES (?, ?, ?, 'private', ?, ?)",
                        [kind, job_id, actor.org, actor.username, now()])
-        self.pool.submit(self._run, job_id, fn)
+        # the work runs in the submitter's context: the request's actor (accounts.hook.CURRENT_ACTOR) is who the
+        # Session authorises and records as inside the job, not the worker thread's nobody
+        self.pool.submit(contextvars.copy_context().run, self._run, job_id, fn)
         return job_id
 
     def _run(self, job_id: str, fn: JobFunction) -> None:

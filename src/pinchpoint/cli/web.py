@@ -35,7 +35,7 @@ def start_web(host: str, port: int, workspace: Path | None, *, https_only: bool)
     from pinchpoint.web.app import create_web_app, ensure_first_admin
 
     app = create_web_app(workspace, https_only=https_only, warm=True)
-    password = ensure_first_admin(app.state.web.context.store)
+    password = ensure_first_admin(app.state.web.store)
     if password is not None:
         typer.echo(f"first account: user 'admin', password {password} (shown once; change it or set "
                    "$PINCHPOINT_ADMIN_PASSWORD before the first start)", err=True)

@@ -53,6 +53,16 @@ class ResultTable:
             raise ValueError(f"result table {name!r}: rows lack columns {sorted(set(missing))}")
         return cls(name=name, columns=tuple(columns), rows=rows, meta=dict(meta or {}))
 
+    @classmethod
+    def from_document(cls, document: Mapping[str, Any]) -> ResultTable:
+        """The table a JSON export (:func:`to_document`) holds, meta and caveats included."""
+        try:
+            columns = [str(c) for c in document["columns"]]
+            rows = document["rows"]
+            return cls.from_records(str(document["table"]), rows, columns, dict(document.get("meta") or {}))
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not a pinchpoint JSON table (needs table, columns, rows): {exc}") from None
+
     def __len__(self) -> int:
         return len(self.rows)
 

@@ -6,6 +6,10 @@ A decision is keyed by the input as screened (case and spacing folded), the list
 decision, reviewer, reason, date and a fingerprint of the listed entity's record (its names, type, countries,
 birth dates, identifiers, addresses, programmes and listing reason, not the list's version label). Each decision
 is a new version of its key, so the history stays; the latest one counts.
+
+A decision taken for an organisation (a workbench user's) is that organisation's: it is keyed with the
+organisation, and screenings for that organisation see it before a decision taken without one (the operator's,
+with the CLI), which every organisation sees.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from pinchpoint.workspace.collections import Collection, register
 
 REVIEWS = register(Collection("screening.reviews", version=1))
 DECISIONS = ("true match", "false positive")
-REVIEW_COLUMNS = ("query", "list", "entity_id", "decision", "reviewer", "reason", "decided_at", "entity_fingerprint")
+REVIEW_COLUMNS = ("query", "list", "entity_id", "decision", "reviewer", "reason", "decided_at", "entity_fingerprint",
+                  "organisation")
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,7 @@ class Review:
     reason: str
     decided_at: str  # ISO 8601, UTC
     entity_fingerprint: str
+    organisation: str = ""  # "" for a decision taken without one (the CLI's operator): every organisation sees it
 
 
 def query_key(query: str) -> str:
@@ -47,8 +53,9 @@ def query_key(query: str) -> str:
     return re.sub(r"\s+", " ", query).strip().casefold()
 
 
-def review_key(query: str, list_name: str, entity_id: str) -> str:
-    return json.dumps([query_key(query), list_name, entity_id], ensure_ascii=False)
+def review_key(query: str, list_name: str, entity_id: str, organisation: str = "") -> str:
+    parts = [query_key(query), list_name, entity_id] + ([organisation] if organisation else [])
+    return json.dumps(parts, ensure_ascii=False)
 
 
 def fingerprint(entity: ListedEntity) -> str:
@@ -70,7 +77,7 @@ def _entity(lists: Iterable[ScreeningList], list_name: str | None, entity_id: st
 
 def record_review(ws: Workspace, lists: Sequence[ScreeningList], query: str, entity_id: str, decision: str,
                   reviewer: str, reason: str = "", list_name: str | None = None,
-                  decided_at: datetime | None = None) -> Review:
+                  decided_at: datetime | None = None, organisation: str = "") -> Review:
     """Store a decision on the alert of ``query`` against ``entity_id`` (a new version of that pair's record)."""
     decision = decision.strip().lower().replace("-", " ").replace("_", " ")
     if decision not in DECISIONS:
@@ -82,10 +89,10 @@ def record_review(ws: Workspace, lists: Sequence[ScreeningList], query: str, ent
     entity = _entity(lists, list_name, entity_id)
     when = (decided_at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
     review = Review(query.strip(), entity.list_name, entity.entity_id, decision, reviewer.strip(), reason.strip(),
-                    when, fingerprint(entity))
+                    when, fingerprint(entity), organisation)
     payload = json.dumps(asdict(review), ensure_ascii=False, sort_keys=True)
     with ws.transaction():
-        ws.collection(REVIEWS).put(review_key(query, entity.list_name, entity.entity_id), payload,
+        ws.collection(REVIEWS).put(review_key(query, entity.list_name, entity.entity_id, organisation), payload,
                                    source=review.reviewer, meta={"decision": decision})
     return review
 
@@ -102,14 +109,17 @@ def review_table(ws: Workspace) -> ResultTable:
     return table if reviews else table.with_caveats("no decisions recorded in this workspace")
 
 
-def annotate(matches: list[dict[str, Any]], reviews: dict[str, Review], entities: dict[tuple[str, str], ListedEntity]
-             ) -> list[dict[str, Any]]:
-    """Each match with the decision on it, if any: ``review`` (decision, reviewer, reason, date) and ``alert``:
+def annotate(matches: list[dict[str, Any]], reviews: dict[str, Review], entities: dict[tuple[str, str], ListedEntity],
+             organisation: str = "") -> list[dict[str, Any]]:
+    """Each match with the decision on it (``organisation``'s own, else one taken without an organisation), if any:
+    ``review`` (decision, reviewer, reason, date, organisation) and ``alert``:
     "new" (no decision), "decided" (a decision on the same record: not alerted again) or "record changed" (the
     listed record changed since the decision: alerted again)."""
     out = []
     for m in matches:
-        review = reviews.get(review_key(m["query"], m["list"], m["entity_id"]))
+        review = reviews.get(review_key(m["query"], m["list"], m["entity_id"], organisation)) if organisation else None
+        if review is None:  # the organisation's own decision first, else the operator's
+            review = reviews.get(review_key(m["query"], m["list"], m["entity_id"]))
         entity = entities.get((m["list"], m["entity_id"]))
         if review is None:
             out.append({**m, "alert": "new", "review": None})
@@ -117,5 +127,5 @@ def annotate(matches: list[dict[str, Any]], reviews: dict[str, Review], entities
         same = entity is not None and fingerprint(entity) == review.entity_fingerprint
         out.append({**m, "alert": "decided" if same else "record changed",
                     "review": {"decision": review.decision, "reviewer": review.reviewer, "reason": review.reason,
-                               "decided_at": review.decided_at}})
+                               "decided_at": review.decided_at, "organisation": review.organisation}})
     return out

@@ -24,13 +24,16 @@ others.
 **Actor and authorisation.** A session acts for an :class:`Actor` (default: the local, all-powerful user). Every
 method calls :meth:`Session.authorize` with an action (``"screening.screen"``) and a resource (``"lists:*"``)
 before it reads anything; the default authoriser allows everything, a multi-user shell passes its own.
+:meth:`Session.permits` asks the same question without raising (to list only what the actor may read), and
+:meth:`Session.record` tells a *recorder* what was done (a multi-user shell's audit trail and ownership of what the
+actor created), so every interface over a session is audited alike.
 """
 
 from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -66,10 +69,17 @@ class AccessDenied(PinchpointError):
 
 
 Authorizer = Callable[[Actor, str, str], None]
+#: ``recorder(actor, event, resource, details, created)``: told after a use case did something worth recording
+#: (``created``: the actor's organisation now owns ``resource``).
+Recorder = Callable[[Actor, str, str, Mapping[str, Any], bool], None]
 
 
 def allow_all(actor: Actor, action: str, resource: str) -> None:
     """The default authoriser: a local user may do everything."""
+
+
+def record_nothing(actor: Actor, event: str, resource: str, details: Mapping[str, Any], created: bool) -> None:
+    """The default recorder: a local session keeps no audit trail."""
 
 
 @dataclass(frozen=True)
@@ -162,10 +172,11 @@ class Session:
 
     def __init__(self, workspace_path: str | Path | None = None, *, actor: Actor | None = None,
                  authorizer: Authorizer | None = None, on_wait: Callable[[str], None] | None = None,
-                 local_files: bool = True, warm: bool = False) -> None:
+                 local_files: bool = True, warm: bool = False, recorder: Recorder | None = None) -> None:
         self.workspace_path = Path(workspace_path).expanduser() if workspace_path is not None else None
         self.actor = actor or LOCAL_ACTOR
         self.authorizer = authorizer or allow_all
+        self.recorder = recorder or record_nothing
         self.on_wait = on_wait
         self.local_files = local_files
         self.warm = warm
@@ -203,6 +214,23 @@ class Session:
     def authorize(self, action: str, resource: str) -> None:
         """Raise :class:`AccessDenied` (or another error of the authoriser's) if the actor may not do this."""
         self.authorizer(self.actor, action, resource)
+
+    def permits(self, action: str, resource: str) -> bool:
+        """Whether :meth:`authorize` would allow this, asked quietly (an authoriser with a ``permits`` method is
+        asked that, so a listing does not record one refusal per hidden item)."""
+        quiet = getattr(self.authorizer, "permits", None)
+        if quiet is not None:
+            return bool(quiet(self.actor, action, resource))
+        try:
+            self.authorizer(self.actor, action, resource)
+        except PinchpointError:
+            return False
+        return True
+
+    def record(self, event: str, resource: str, details: Mapping[str, Any] | None = None, *,
+               created: bool = False) -> None:
+        """Tell the recorder what was done (``event``: ``"supplychain.upload"``; ``resource``: ``"dataset:eto"``)."""
+        self.recorder(self.actor, event, resource, details or {}, created)
 
     # Workspace ---------------------------------------------------------------------------------------------
     def db_path(self) -> Path:

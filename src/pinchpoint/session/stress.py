@@ -161,6 +161,14 @@ class StressGroup(Group):
                 return self._bundle(engine, sc.name, title, tables, parameters, written)
         return self._bundle(engine, sc.name, title, tables, parameters)
 
+    def compare(self, first: ResultTable, second: ResultTable) -> ResultTable:
+        """Two dynamic runs' summaries side by side, with the change per end product
+        (:func:`pinchpoint.stress.compare.compare_runs`)."""
+        from pinchpoint.stress.compare import compare_runs
+
+        self.session.authorize("stress.compare", "scenarios:*")
+        return compare_runs(first, second)
+
     def _ario(self, sc: Scenario, mrio: str | None, parameters: dict[str, Any],
               progress: ProgressCallback | None) -> StressRun:
         from pinchpoint.stress.ario import load_table, run_ario, schedule

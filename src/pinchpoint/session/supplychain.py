@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pinchpoint.errors import BadArgumentError, NotFoundError
+from pinchpoint.errors import BadArgumentError, DataError, NotFoundError
 from pinchpoint.results import ResultTable
 from pinchpoint.session import Group
 
@@ -28,7 +28,10 @@ EXPOSURE_COLUMNS = ["country", "dependence", "n_impaired_inputs", "critical_inpu
 EXPOSURE_ORG_COLUMNS = ["organisation_name", "country", "dependence", "n_impaired_inputs", "critical_inputs"]
 IMPORT_EXPOSURE_COLUMNS = ["input_name", "own_share", "supplier", "dependence", "lost_share_of_world",
                            "critical_inputs"]
+ANALYSES = ("concentration", "chokepoints", "exposure")
 DATASET_COLUMNS = ["name", "version", "format", "imported_at", "n_inputs", "n_provisions", "source_path"]
+STORED_DATASET_COLUMNS = ["name", "version", "format", "title", "imported_at", "n_inputs", "n_providers",
+                          "n_provisions", "n_relations", "source_path"]
 
 
 def parse_level(value: str | Level) -> Level:
@@ -154,10 +157,53 @@ class SupplyChainGroup(Group):
 
     # Workspace datasets ------------------------------------------------------------------------------------
     def datasets(self) -> ResultTable:
-        """Datasets imported into the workspace, newest version first."""
-        self.session.authorize("supplychain.list", "datasets:*")
-        with self.session.open_workspace() as ws:
-            return ws.list_datasets()
+        """Datasets imported into the workspace that the actor may read, newest version first."""
+        session = self.session
+        session.authorize("supplychain.list", "datasets:*")
+        def read() -> ResultTable:
+            if not session.workspace_exists():
+                return ResultTable("datasets", tuple(STORED_DATASET_COLUMNS), (), {"workspace": str(session.db_path())})
+            with session.open_reader() as ws:
+                return ws.list_datasets()
+
+        table = session.stamp("dataset_listing", read)  # re-read only when the workspace changed
+        assert isinstance(table, ResultTable)
+        readable = {name: session.permits("supplychain.read", f"dataset:{name}")
+                    for name in {str(r["name"]) for r in table.rows}}
+        rows = tuple(r for r in table.rows if readable[str(r["name"])])
+        return ResultTable(table.name, table.columns, rows, dict(table.meta))
+
+    def upload(self, name: str, filename: str, data: bytes) -> DatasetRecord:
+        """Validate a dataset sent as bytes (native YAML, or a zip of a CSV or ETO folder) and store it as ``name``
+        (a new dataset of the actor's organisation, or a new version of one it may change). A file that does not
+        load raises DataError naming the upload's file, row and field, and stores nothing."""
+        import tempfile
+
+        from pinchpoint.supplychain.load import BUILTIN_NAMES, import_dataset
+        from pinchpoint.supplychain.upload import DATASET_NAME, relabel, stage_upload
+
+        session = self.session
+        if not DATASET_NAME.match(name):
+            raise BadArgumentError(f"dataset name {name[:60]!r}: 1-48 lower-case letters, digits, '-' or '_', "
+                                   "starting with a letter or digit", parameter="name")
+        if name in BUILTIN_NAMES:
+            raise BadArgumentError(f"{name!r} is the built-in dataset's name", parameter="name")
+        stored = session.stamp("datasets", self._dataset_versions)
+        assert isinstance(stored, tuple)
+        exists = any(n == name for n, _ in stored)
+        # a new version of a stored dataset changes it (its owners, or admins for common data); a new name is an upload
+        session.authorize("supplychain.modify" if exists else "supplychain.upload", f"dataset:{name}")
+        with tempfile.TemporaryDirectory(prefix="pinchpoint-upload-") as tmp:
+            folder = Path(tmp)
+            try:
+                source = stage_upload(data, filename, folder)
+                with session.open_workspace() as ws:
+                    record = import_dataset(ws, source, name=name)
+            except DataError as exc:
+                raise relabel(exc, folder, filename) from None
+        session.record("upload", f"dataset:{name}", {"file": filename[:200], "bytes": len(data),
+                                                     "version": record.version}, created=not exists)
+        return record
 
     def import_dataset(self, path: str | Path, name: str | None = None) -> DatasetRecord:
         """Validate a dataset and store it in the workspace (idempotent for unchanged files)."""
@@ -239,6 +285,29 @@ class SupplyChainGroup(Group):
                                                      compiled=self.compiled(dataset, year)))
         compiled = self.compiled(dataset, year) if lvl.value == "country" else None
         return loaded.provenance(exposure(loaded.chain, target=target, year=year, level=lvl, compiled=compiled))
+
+    def analyse(self, analysis: str, dataset: str | Path = "builtin") -> ResultTable:
+        """One of :data:`ANALYSES` by name, with its defaults (what a page or an endpoint picks from a list)."""
+        if analysis == "concentration":
+            return self.concentration(dataset)
+        if analysis == "chokepoints":
+            return self.chokepoints(dataset)
+        if analysis == "exposure":
+            return self.exposure(dataset)
+        from pinchpoint.supplychain.suggest import closest
+
+        raise NotFoundError(f"no analysis {analysis!r} (one of {', '.join(ANALYSES)})",
+                            suggestions=closest(analysis, dict.fromkeys(ANALYSES, "")), what="analysis",
+                            value=analysis)
+
+    def export(self, analysis: str, dataset: str | Path = "builtin", fmt: str = "csv") -> ResultTable:
+        """:meth:`analyse` for taking away: the actor needs the export right on the dataset, and the export is
+        recorded (who took which figures, in which format)."""
+        self.session.authorize("supplychain.export", f"dataset:{dataset}")
+        table = self.analyse(analysis, dataset)
+        self.session.record("export", f"dataset:{dataset}", {"analysis": analysis, "format": fmt,
+                                                             "rows": len(table)})
+        return table
 
     def _local(self, path: str | Path) -> None:
         if not self.session.local_files:

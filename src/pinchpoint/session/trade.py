@@ -93,6 +93,29 @@ class TradeGroup(Group):
             import_frame(ws, frame, replace=replace)
         return frame
 
+    def imports(self) -> ResultTable:
+        """Every trade import the workspace holds: source, version, records read, rows kept, records reported."""
+        from pinchpoint.trade.store import imports_table
+
+        session = self.session
+        session.authorize("trade.list", "trade:*")
+        columns = ["source", "version", "rows_read", "rows_kept", "problems", "imported_at"]
+
+        def read() -> ResultTable:
+            if not session.workspace_exists():
+                return ResultTable("trade_imports", tuple(columns), ())
+            with session.open_reader() as ws:
+                records = imports_table(ws)
+            return ResultTable.from_records("trade_imports", records, columns)
+
+        table = session.stamp("trade_imports", read)
+        assert isinstance(table, ResultTable)
+        table = ResultTable(table.name, table.columns, table.rows, {"analysis": "trade imports"})
+        if not table.rows:
+            return table.with_caveats("no trade data imported in this workspace")
+        return table.with_caveats("'problems' counts the records each import reported (kept aside, not stored); "
+                                  "the import's own output lists each one by file, row and field")
+
     # Queries -----------------------------------------------------------------------------------------------
     def growth(self, reporters: Sequence[str], partners: Sequence[str], *, codes: Sequence[str] = (),
                chpl: Path | None = None, codes_from: Path | None = None, revision: str = "HS2022",

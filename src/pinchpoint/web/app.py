@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -17,7 +17,9 @@ from pinchpoint.accounts.jobs import JobRunner
 from pinchpoint.accounts.model import Actor
 from pinchpoint.accounts.store import AccountStore
 from pinchpoint.web.security import RateLimiter, SecurityHeaders, csrf_ok
-from pinchpoint.web.services import Reviews, WebContext
+
+if TYPE_CHECKING:
+    from pinchpoint.session import Session
 
 SECRET_ENV = "PINCHPOINT_SECRET_KEY"
 ADMIN_PASSWORD_ENV = "PINCHPOINT_ADMIN_PASSWORD"
@@ -30,13 +32,19 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 @dataclass
 class WebState:
-    context: WebContext
+    """What the web process holds besides the Session (``app.state.session``): accounts, jobs, limits and the
+    drawn maps (presentation only, by dataset version)."""
+
+    session: Session
+    store: AccountStore
+    workspace: Path
+    jobs_dir: Path
     jobs: JobRunner
-    reviews: Reviews
     sign_in_limit: RateLimiter  # per address and user name
     sign_in_address_limit: RateLimiter  # per address (ten times as many: an office shares one address)
     screening_limit: RateLimiter
     https_only: bool
+    drawn: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 class AuthGate:
@@ -172,17 +180,17 @@ def create_web_app(workspace: Path | None = None, *, key: str | None = None, htt
     from pinchpoint.accounts.store import DSN_ENV
 
     store = AccountStore(os.environ.get(DSN_ENV) or folder)  # PostgreSQL for a shared deployment
-    app = create_app(folder, max_body_bytes=max_upload_bytes)
-    api_session = getattr(app.state, "session", None)
-    if api_session is not None:  # the API's Session obeys the account rules, as the request's actor
-        from pinchpoint.accounts.hook import session_authorizer
+    from pinchpoint.accounts.hook import session_authorizer, session_recorder
+    from pinchpoint.session import Session
 
-        api_session.authorizer = session_authorizer(store)
-    context = WebContext(store, folder, folder / "web-jobs")
-    app.state.web = WebState(context, JobRunner(store, workers=job_workers), Reviews(store),
+    # one Session answers the API and the pages, as each request's actor: the account rules are its authoriser,
+    # the audit trail its recorder, so every interface over it obeys and records alike
+    session = Session(folder, local_files=False, warm=True, authorizer=session_authorizer(store),
+                      recorder=session_recorder(store))
+    app = create_app(folder, max_body_bytes=max_upload_bytes, session=session)
+    app.state.web = WebState(session, store, folder, folder / "web-jobs", JobRunner(store, workers=job_workers),
                              RateLimiter(sign_in_per_minute, 60.0), RateLimiter(10 * sign_in_per_minute, 60.0),
-                             RateLimiter(screenings_per_minute, 60.0),
-                             https_only)
+                             RateLimiter(screenings_per_minute, 60.0), https_only)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(files("pinchpoint.web") / "static")), name="static")
     app.add_middleware(AuthGate, store=store, pages=list(pages.router.routes))
@@ -199,12 +207,19 @@ def _warm_in_background(app: FastAPI) -> None:
     import threading
 
     def run() -> None:
+        from pinchpoint.accounts.hook import CURRENT_ACTOR
         from pinchpoint.errors import PinchpointError
+        from pinchpoint.web import pages, services
 
-        context = app.state.web.context
-        context.warm()
+        CURRENT_ACTOR.set(Actor.system())  # this thread's own context: the warm-up acts as the operator
+        web = app.state.web
+        for name in pages.common_datasets(web.session):
+            try:
+                pages.overview_tables(web, name)
+            except PinchpointError as exc:
+                logging.getLogger("pinchpoint.web").info("dataset %s not analysed at start-up: %s", name, exc)
         try:  # the screening index, as the first screening would build it
-            context.screener(Actor.system())
+            services.screener(web.session)
         except PinchpointError as exc:  # no lists loaded yet: the first screening says so
             logging.getLogger("pinchpoint.web").info("screening index not built at start-up: %s", exc)
 

@@ -1,13 +1,17 @@
-"""The workbench's pages: each parses the form, asks the library (through ``services``) and renders a template.
-Templates autoescape everything: names from lists and uploads are hostile input."""
+"""The workbench's pages: each parses the form, asks the one :class:`~pinchpoint.session.Session`
+(``app.state.session``, acting as the request's actor: its authoriser applies the account rules, its recorder writes
+the audit trail) and renders a template. Templates autoescape everything: names from lists and uploads are hostile
+input."""
 
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import quote_plus
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -16,15 +20,26 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pinchpoint.accounts.jobs import get_job, recent_jobs
 from pinchpoint.accounts.model import RESOURCE_KINDS, Actor, Role, Visibility
 from pinchpoint.accounts.policy import AccessDenied
-from pinchpoint.errors import DataError, PinchpointError
+from pinchpoint.errors import BadArgumentError, DataError, NotFoundError, PinchpointError
+from pinchpoint.results import ResultTable
 from pinchpoint.web.i18n import LANGUAGES, pick_language, translations
 from pinchpoint.web.security import csrf_ok, csrf_token
+
+if TYPE_CHECKING:
+    from pinchpoint.session import Session
+    from pinchpoint.web.app import WebState
 
 router = APIRouter(include_in_schema=False)
 MAX_BATCH_ROWS = 5_000
 NAV = [("/", "Overview"), ("/supply-chain", "Supply chain"), ("/stress", "Stress"), ("/trade", "Trade"),
        ("/controls", "Controls"), ("/screening", "Screening")]
+BUILTIN = "builtin"
 ANALYSES = ("chokepoints", "exposure", "concentration")
+STRESS_ENGINES = ("dynamic", "static", "tts")  # ARIO needs an input-output table the server does not hold
+HEADLINE_TABLES = {"dynamic": "summary", "static": "shortfall", "tts": "tts"}
+MAX_WEB_RUNS = 1_000  # Monte Carlo draws from the page (the CLI takes more)
+TRADE_FIELDS = ("reporters", "partners", "codes", "base", "compare", "flow", "sources", "importers", "period",
+                "target", "hubs", "event", "min_baseline")
 FORMATS = {"csv": "text/csv", "json": "application/json", "parquet": "application/vnd.apache.parquet"}
 
 
@@ -51,8 +66,8 @@ def _num(value: Any) -> str:
     return str(value)
 
 
-def _web(request: Request) -> Any:
-    return request.app.state.web
+def _web(request: Request) -> WebState:
+    return request.app.state.web  # type: ignore[no-any-return]
 
 
 def _actor(request: Request) -> Actor:
@@ -91,9 +106,24 @@ def _back(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
 
 
+def _denied(exc: Exception) -> bool:
+    """A refusal by the access rules (the accounts' own, or as the Session raises it)."""
+    from pinchpoint.session import AccessDenied as SessionDenied
+
+    return isinstance(exc, (AccessDenied, SessionDenied))
+
+
+def _message(exc: Exception) -> str:
+    """The error's message, with how an operator adds what is missing from the server's workspace (as the API
+    says it)."""
+    from pinchpoint.api.app import error_message
+
+    return error_message(exc) if isinstance(exc, PinchpointError) else str(exc)
+
+
 def _error_page(request: Request, exc: Exception) -> HTMLResponse:
-    status = 403 if isinstance(exc, AccessDenied) else 400
-    return render(request, "error.html", status=status, error=str(exc), denied=isinstance(exc, AccessDenied))
+    status = 403 if _denied(exc) else 404 if isinstance(exc, NotFoundError) else 400
+    return render(request, "error.html", status=status, error=_message(exc), denied=_denied(exc))
 
 
 # sign-in ----------------------------------------------------------------------------------------------
@@ -120,7 +150,7 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],
         wait = web.sign_in_limit.retry_after(key)
         return render(request, "login.html", status=429, error="Too many attempts: wait a minute.",
                       retry_after=wait)
-    actor = web.context.store.authenticate(username, password, source=client)
+    actor = web.store.authenticate(username, password, source=client)
     if actor is None:
         return render(request, "login.html", status=401, error="Wrong user name or password.")
     request.session.clear()  # a new session on sign-in: no fixation
@@ -132,7 +162,7 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],
 def logout(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
     _check_csrf(request, csrf_token)
     actor = _actor(request)
-    _web(request).context.store.audit(actor, "sign_out", f"user:{actor.username}")
+    _web(request).store.audit(actor, "sign_out", f"user:{actor.username}")
     request.session.clear()
     return _back("/login")
 
@@ -148,51 +178,86 @@ def set_language(request: Request, lang: Annotated[str, Form(max_length=5)],
 
 
 # overview and supply chain --------------------------------------------------------------------------
+def common_datasets(session: Session) -> list[str]:
+    """'builtin' and the stored datasets the session's actor may read, the built-in one first."""
+    names = [BUILTIN]
+    for record in session.supplychain.datasets().rows:
+        if str(record["name"]) not in names:
+            names.append(str(record["name"]))
+    return names
+
+
+def overview_tables(web: WebState, dataset: str) -> tuple[ResultTable, ResultTable, str]:
+    """Exposure and chokepoints of ``dataset`` (from the Session) and the world map drawn from the exposure (drawn
+    once per dataset version: the map is presentation, the figures are the Session's)."""
+    from pinchpoint.kernel.countries import country_name
+    from pinchpoint.reports.svg import choropleth
+
+    session = web.session
+    exposure = session.supplychain.exposure(dataset)
+    choke = session.supplychain.chokepoints(dataset)
+    key = (dataset, str(exposure.meta.get("dataset_version", "")))
+    world = web.drawn.get(key)
+    if world is None:
+        dependence = {r["country"]: 100.0 * r["dependence"] for r in exposure.rows}
+        world = choropleth(dependence, title="Dependence by country", legend="Dependence (% of output lost)",
+                           names={c: country_name(c) for c in dependence}, vmax=100.0, unit="%")
+        web.drawn[key] = world
+    return exposure, choke, world
+
+
 @router.get("/")
-def overview(request: Request, dataset: str = "builtin") -> Response:
-    web, actor = _web(request), _actor(request)
+def overview(request: Request, dataset: str = BUILTIN) -> Response:
+    web = _web(request)
+    dataset = dataset[:100]
     try:
-        chain = web.context.chain(actor, dataset[:100])
-        exposure = web.context.analysis(actor, dataset, "exposure")
-        choke = web.context.analysis(actor, dataset, "chokepoints")
-        world = web.context.world_map(actor, dataset)
+        exposure, choke, world = overview_tables(web, dataset)
+        chain = web.session.supplychain.chain(dataset)
+        names = common_datasets(web.session)
     except PinchpointError as exc:
         return _error_page(request, exc)
     target = exposure.rows[0]["target_name"] if exposure.rows else ""
-    return render(request, "overview.html", dataset=dataset, datasets=web.context.datasets(actor), chain=chain,
+    return render(request, "overview.html", dataset=dataset, datasets=names, chain=chain,
                   world=world, target=target, exposure=[r for r in exposure.rows if r["dependence"] > 0][:10],
                   chokepoints=list(choke.rows[:15]), n_chokepoints=len(choke.rows),
-                  caveats=list(exposure.meta.get("caveats", [])) + list(choke.meta.get("caveats", [])))
+                  caveats=list(exposure.caveats) + [c for c in choke.caveats if c not in exposure.caveats])
 
 
 @router.get("/supply-chain")
 def supply_chain(request: Request) -> Response:
     web, actor = _web(request), _actor(request)
     rows = []
-    for name, resource in web.context.datasets(actor):
+    try:
+        names = common_datasets(web.session)
+    except PinchpointError as exc:
+        return _error_page(request, exc)
+    for name in names:
+        resource = web.store.resource_or_common("dataset", name)
         rows.append({"name": name, "resource": resource, "own": resource.owner_org == actor.org,
                      "common": not resource.owner_org})
-    orgs = [o.name for o in web.context.store.orgs() if o.name != actor.org]
-    return render(request, "supply_chain.html", datasets=rows, orgs=orgs,
-                  can_upload=actor.role.at_least(Role.ANALYST), is_admin=actor.role is Role.ADMIN)
+    return render(request, "supply_chain.html", datasets=rows, can_upload=actor.role.at_least(Role.ANALYST),
+                  is_admin=actor.role is Role.ADMIN)
 
 
 @router.post("/supply-chain/upload")
 async def upload_dataset(request: Request, name: Annotated[str, Form(max_length=48)],
                          file: Annotated[UploadFile, File()],
                          csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
-    web, actor = _web(request), _actor(request)
+    from starlette.concurrency import run_in_threadpool
+
+    web = _web(request)
     try:
         _check_csrf(request, csrf_token)
         data = await file.read()
-        result = web.context.upload_dataset(actor, name.strip(), file.filename or "upload", data)
+        record = await run_in_threadpool(web.session.supplychain.upload, name.strip(), file.filename or "upload",
+                                         data)
     except DataError as exc:
-        return render(request, "upload_problems.html", status=422, problem=exc, location=exc.location,
-                      filename=file.filename or "")
+        return render(request, "upload_problems.html", status=422, problems=exc.problems[:200],
+                      n_problems=len(exc.problems), filename=file.filename or "")
     except PinchpointError as exc:
         return _error_page(request, exc)
-    _flash(request, f"Imported {result['name']} ({result['inputs']:,} inputs, version {result['version'][:12]}).")
-    return _back(f"/supply-chain/{result['name']}")
+    _flash(request, f"Imported {record.name} ({record.n_inputs:,} inputs, version {record.version[:12]}).")
+    return _back(f"/supply-chain/{record.name}")
 
 
 @router.get("/supply-chain/{dataset}")
@@ -201,41 +266,44 @@ def dataset_page(request: Request, dataset: str, analysis: str = "chokepoints") 
     if analysis not in ANALYSES:
         analysis = "chokepoints"
     try:
-        table = web.context.analysis(actor, dataset, analysis)
-        chain = web.context.chain(actor, dataset)
+        table = web.session.supplychain.analyse(analysis, dataset)
+        chain = web.session.supplychain.chain(dataset)
     except PinchpointError as exc:
         return _error_page(request, exc)
-    resource = web.context.store.resource_or_common("dataset", dataset)
+    resource = web.store.resource_or_common("dataset", dataset)
     shown = [c for c in table.columns if c not in ("sources", "critical_path")][:10]
     return render(request, "dataset.html", dataset=dataset, chain=chain, analysis=analysis, analyses=ANALYSES,
                   table=table, columns=shown, rows=list(table.rows[:200]), resource=resource,
-                  caveats=list(table.meta.get("caveats", [])), formats=list(FORMATS),
-                  orgs=[o.name for o in web.context.store.orgs() if o.name != actor.org],
+                  caveats=list(table.caveats), formats=list(FORMATS),
+                  orgs=[o.name for o in web.store.orgs() if o.name != actor.org],
                   can_share=actor.role is Role.ADMIN and resource.owner_org == actor.org)
 
 
-@router.get("/supply-chain/{dataset}/{analysis}.{fmt}")
-def download(request: Request, dataset: str, analysis: str, fmt: str) -> Response:
+def _download(table: ResultTable, stem: str, fmt: str) -> Response:
+    """A result table as a file in ``fmt`` (meta and caveats inside: JSON meta, Parquet key-value metadata; a CSV
+    download is the CSV, its meta in the JSON download)."""
     import tempfile
 
     from pinchpoint.results.table import write_table
 
-    web, actor = _web(request), _actor(request)
-    if analysis not in ANALYSES or fmt not in FORMATS:
-        return _error_page(request, PinchpointError(f"download one of {', '.join(ANALYSES)} as "
-                                                    f"{', '.join(FORMATS)}"))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_table(table, Path(tmp) / f"table.{fmt}")
+        data = path.read_bytes()
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", stem)[:120]
+    return Response(data, media_type=FORMATS[fmt], headers={
+        "content-disposition": f'attachment; filename="{safe}.{fmt}"'})
+
+
+@router.get("/supply-chain/{dataset}/{analysis}.{fmt}")
+def download(request: Request, dataset: str, analysis: str, fmt: str) -> Response:
+    web = _web(request)
+    if fmt not in FORMATS:
+        return _error_page(request, BadArgumentError(f"download as one of {', '.join(FORMATS)}", parameter="fmt"))
     try:
-        web.context.store.check(actor, "export", "dataset", dataset)
-        table = web.context.analysis(actor, dataset, analysis)
+        table = web.session.supplychain.export(analysis, dataset, fmt)
     except PinchpointError as exc:
         return _error_page(request, exc)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = write_table(table, Path(tmp) / f"{analysis}.{fmt}")
-        data = path.read_bytes()
-    web.context.store.audit(actor, "export", f"dataset:{dataset}", {"analysis": analysis, "format": fmt,
-                                                                     "rows": len(table)})
-    return Response(data, media_type=FORMATS[fmt], headers={
-        "content-disposition": f'attachment; filename="{dataset}-{analysis}.{fmt}"'})
+    return _download(table, f"{dataset}-{analysis}", fmt)
 
 
 @router.post("/share/{kind}/{key}")
@@ -246,11 +314,11 @@ def share(request: Request, kind: str, key: str, visibility: Annotated[str, Form
     try:
         _check_csrf(request, csrf_token)
         if kind not in RESOURCE_KINDS:
-            raise PinchpointError(f"unknown kind {kind!r}")
-        store = web.context.store
+            raise BadArgumentError(f"unknown kind {kind!r}", parameter="kind")
+        store = web.store
         vis = Visibility(visibility) if visibility in {v.value for v in Visibility} else None
         if vis is None:
-            raise PinchpointError("visibility is private, shared or public")
+            raise BadArgumentError("visibility is private, shared or public", parameter="visibility")
         current = store.resource_or_common(kind, key)
         chosen = [o for o in (orgs or []) if o][:50]
         if vis is Visibility.SHARED:
@@ -270,140 +338,181 @@ def share(request: Request, kind: str, key: str, visibility: Annotated[str, Form
 
 
 # stress ----------------------------------------------------------------------------------------------------
+def _stress_page(request: Request, status: int = 200, **context: Any) -> HTMLResponse:
+    web, actor = _web(request), _actor(request)
+    scenarios = [str(r["name"]) for r in web.session.stress.scenarios().rows]
+    jobs = recent_jobs(web.store, actor, "stress_job")
+    context.setdefault("scenario", "")
+    context.setdefault("text", "")
+    return render(request, "stress.html", status=status, scenarios=scenarios, engines=STRESS_ENGINES,
+                  jobs=jobs, done=[j for j in jobs if j.status == "done"],
+                  can_run=actor.role.at_least(Role.ANALYST), **context)
+
+
 @router.get("/stress")
 def stress_page(request: Request, scenario: str = "") -> Response:
-    from pinchpoint.stress.scenario import packaged_scenarios
-
-    web, actor = _web(request), _actor(request)
-    known = packaged_scenarios()
-    text = known[scenario].read_text(encoding="utf-8") if scenario in known else ""
-    return render(request, "stress.html", scenarios=sorted(known), scenario=scenario, text=text,
-                  jobs=recent_jobs(web.context.store, actor, "stress_job"),
-                  can_run=actor.role.at_least(Role.ANALYST))
-
-
-def _scenario_from_text(text: str) -> Any:
-    import tempfile
-
-    from pinchpoint.stress.scenario import Scenario
-    from pinchpoint.yamlio import validate_model
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "scenario.yaml"
-        path.write_text(text, encoding="utf-8")
-        try:
-            scenario, lines = validate_model(path, Scenario)
-        except DataError as exc:
-            raise DataError(exc.problem, file="scenario (editor)", row=exc.location.row,
-                            field=exc.location.field) from None
-    scenario._lines = lines
-    return scenario
+    session = _web(request).session
+    text = ""
+    try:
+        if scenario:
+            text = session.stress.scenario_text(scenario[:100])
+    except PinchpointError as exc:
+        return _error_page(request, exc)
+    return _stress_page(request, scenario=scenario[:100], text=text)
 
 
 @router.post("/stress/start")
 def stress_run(request: Request, scenario: Annotated[str, Form(max_length=100)] = "",
                text: Annotated[str, Form(max_length=200_000)] = "", validate_only: Annotated[str, Form()] = "",
+               engine: Annotated[str, Form(max_length=10)] = "dynamic",
+               runs: Annotated[int, Form(ge=1, le=MAX_WEB_RUNS)] = 1,
+               seed: Annotated[int, Form(ge=0, le=2**31 - 1)] = 0,
                csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
-    from pinchpoint.stress.scenario import load_scenario, packaged_scenarios
-
     web, actor = _web(request), _actor(request)
+    session = web.session
     try:
         _check_csrf(request, csrf_token)
+        if engine not in STRESS_ENGINES:
+            raise BadArgumentError(f"engine: one of {', '.join(STRESS_ENGINES)}", parameter="engine")
         if text.strip():
-            sc = _scenario_from_text(text)
-        elif scenario in packaged_scenarios():
-            sc = load_scenario(scenario)
+            sc = session.stress.scenario_from_yaml(text)
+        elif scenario:
+            sc = session.stress.scenario(scenario)
         else:
-            raise PinchpointError("pick a packaged scenario or write one in the editor")
+            raise BadArgumentError("pick a packaged scenario or write one in the editor", parameter="scenario")
         if validate_only:
             _flash(request, f"The scenario '{sc.name}' is valid: {len(sc.shocks)} shocks over {sc.horizon_days} days.")
-            return render(request, "stress.html", scenarios=sorted(packaged_scenarios()), scenario=scenario,
-                          text=text, jobs=recent_jobs(web.context.store, actor, "stress_job"),
-                          can_run=actor.role.at_least(Role.ANALYST), valid=True)
-        web.context.store.check(actor, "run", "scenario", sc.name)
+            return _stress_page(request, scenario=scenario, text=text, valid=True)
+        session.authorize("stress.run", f"scenario:{sc.name}")  # refused here, not in the job
     except DataError as exc:
-        return render(request, "stress.html", status=422, scenarios=sorted(packaged_scenarios()), scenario=scenario,
-                      text=text, jobs=recent_jobs(web.context.store, actor, "stress_job"),
-                      can_run=actor.role.at_least(Role.ANALYST), problem=exc)
+        return _stress_page(request, status=422, scenario=scenario, text=text, problem=exc)
     except PinchpointError as exc:
         return _error_page(request, exc)
     job_id = web.jobs.new_id()
-    job_dir = web.context.jobs_dir / job_id
+    job_dir = web.jobs_dir / job_id
 
     def work(progress: Any) -> dict[str, Any]:
         from pinchpoint.results.table import write_table
-        from pinchpoint.stress.engines import run_dynamic
-        from pinchpoint.stress.network import StressNetwork
-        from pinchpoint.supplychain.load import load_chain
 
-        chain = load_chain(sc.dataset_ref())
-        net = StressNetwork.build(chain)
-        result = run_dynamic(net, sc, runs=1, seed=0, progress=lambda d, t: progress(d, t, "days simulated"))
-        table = result.summary.with_command(f"pinchpoint stress {sc.name}")
+        def days(done: int, total: int, label: str = "") -> None:
+            progress(done, total, label or "days simulated")
+
+        run = session.stress.run(sc, engine=engine, runs=runs, seed=seed, progress=days)
         job_dir.mkdir(parents=True, exist_ok=True)
-        write_table(table, job_dir / "results.csv")
-        write_table(table, job_dir / "results.json")
-        return {"scenario": sc.name, "title": sc.title, "columns": list(table.columns),
-                "rows": table.records()[:100], "n_rows": len(table), "caveats": list(table.meta.get("caveats", [])),
-                "files": ["results.csv", "results.json"]}
+        files = []
+        for name, table in run.tables.items():
+            table = table.with_command(f"pinchpoint stress {sc.name} --engine {engine} --runs {runs} --seed {seed}")
+            for fmt in ("csv", "json"):
+                write_table(table, job_dir / f"{name}.{fmt}")
+                files.append(f"{name}.{fmt}")
+        headline = run.headline
+        session.record("stress_run", f"scenario:{sc.name}", {"job": job_id, "engine": engine, "runs": runs,
+                                                             "seed": seed})
+        return {"scenario": sc.name, "title": run.title, "engine": engine, "columns": list(run.columns),
+                "rows": headline.records()[:100], "n_rows": len(headline), "caveats": list(headline.caveats),
+                "headline": HEADLINE_TABLES[engine], "files": files}
 
-    web.jobs.submit(actor, "stress_job", work, {"scenario": sc.name}, job_id=job_id)
-    web.context.store.audit(actor, "stress_run", f"scenario:{sc.name}", {"job": job_id})
+    web.jobs.submit(actor, "stress_job", work, {"scenario": sc.name, "engine": engine, "runs": runs},
+                    job_id=job_id)
     return _back(f"/jobs/{job_id}")
+
+
+def _stress_table(web: WebState, job: Any, name: str) -> ResultTable:
+    """A finished stress job's table ``name``, read back from its JSON file."""
+    path = web.jobs_dir / job.id / f"{name}.json"
+    if job.kind != "stress_job" or job.status != "done" or not path.exists():
+        raise NotFoundError(f"job {job.id} holds no {name} table (a finished stress run's)", what="stress run",
+                            value=job.id)
+    return ResultTable.from_document(json.loads(path.read_text(encoding="utf-8")))
+
+
+def shortfall_chart(series: ResultTable, top: int = 6) -> str:
+    """The shortfall paths of the ``top`` end products with the largest mean shortfall, one line each, the 5-95%
+    band as dotted lines (a drawing of the series table; the figures are the run's)."""
+    from pinchpoint.reports.svg import line_chart
+
+    paths: dict[str, list[tuple[float, float]]] = {}
+    bands: dict[str, list[tuple[float, float]]] = {}
+    for r in series.rows:
+        paths.setdefault(str(r["input_id"]), []).append((float(r["day"]), 100.0 * float(r["shortfall"])))
+        bands.setdefault(str(r["input_id"]), []).append((float(r["day"]), 100.0 * float(r["shortfall_p95"])))
+    worst = sorted(paths, key=lambda k: (-sum(y for _, y in paths[k]), k))[:top]
+    lines = {k: paths[k] for k in worst if any(y > 0 for _, y in paths[k])}
+    lines.update({f"{k} (95th pct)": bands[k] for k in lines if bands[k] != paths[k]})
+    return line_chart(lines, title="Shortfall paths", x_label="day", y_label="shortfall (% of demand)")
+
+
+@router.get("/stress/compare")
+def stress_compare(request: Request, first: str = "", second: str = "") -> Response:
+    web = _web(request)
+    try:
+        a, b = _job_for(request, first), _job_for(request, second)
+        table = web.session.stress.compare(_stress_table(web, a, "summary"), _stress_table(web, b, "summary"))
+    except PinchpointError as exc:
+        return _error_page(request, exc)
+    return render(request, "stress_compare.html", first=a, second=b, table=table,
+                  columns=["input_id", "input_name", "peak_shortfall_first", "peak_shortfall_second",
+                           "peak_shortfall_change", "shortfall_days_first", "shortfall_days_second",
+                           "shortfall_days_change", "recovery_day_first", "recovery_day_second", "present_in"],
+                  rows=list(table.rows[:200]), caveats=list(table.caveats))
 
 
 # jobs --------------------------------------------------------------------------------------------------------
 def _job_for(request: Request, job_id: str) -> Any:
-    web, actor = _web(request), _actor(request)
-    job = get_job(web.context.store, job_id[:32])
+    web = _web(request)
+    job = get_job(web.store, job_id[:32])
     if job is None:
-        raise PinchpointError(f"no job {job_id[:32]!r}")
-    web.context.store.check(actor, "read", job.kind, job.id)
+        raise NotFoundError(f"no job {job_id[:32]!r}", what="job", value=job_id[:32])
+    web.session.authorize("jobs.read", f"{job.kind}:{job.id}")
     return job
 
 
 @router.get("/jobs/{job_id}")
 def job_page(request: Request, job_id: str) -> Response:
+    web = _web(request)
+    chart, others = "", []
     try:
         job = _job_for(request, job_id)
+        if job.kind == "stress_job" and job.status == "done" and job.result.get("engine", "dynamic") == "dynamic":
+            chart = shortfall_chart(_stress_table(web, job, "series"))
+            others = [j for j in recent_jobs(web.store, _actor(request), "stress_job")
+                      if j.status == "done" and j.id != job.id and j.result.get("engine", "dynamic") == "dynamic"]
     except PinchpointError as exc:
         return _error_page(request, exc)
-    return render(request, "job.html", job=job)
+    return render(request, "job.html", job=job, chart=chart, others=others)
 
 
 @router.get("/jobs/{job_id}/status")
 def job_status(request: Request, job_id: str) -> Response:
     try:
         job = _job_for(request, job_id)
-    except AccessDenied as exc:
-        return JSONResponse({"detail": str(exc)}, status_code=403)
     except PinchpointError as exc:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
+        return JSONResponse({"detail": str(exc)}, status_code=403 if _denied(exc) else 404)
     return JSONResponse({"status": job.status, "done": job.done, "total": job.total, "label": job.label,
                          "percent": job.percent, "error": job.error})
 
 
 @router.get("/jobs/{job_id}/files/{name}")
 def job_file(request: Request, job_id: str, name: str) -> Response:
-    web, actor = _web(request), _actor(request)
+    web = _web(request)
     try:
         job = _job_for(request, job_id)
         if name not in job.result.get("files", []):
-            raise PinchpointError(f"job {job.id} has no file {name!r}")
+            raise NotFoundError(f"job {job.id} has no file {name!r}", what="file", value=name,
+                                suggestions=list(job.result.get("files", [])))
+        web.session.authorize("jobs.export", f"{job.kind}:{job.id}")
+        web.session.record("export", f"{job.kind}:{job.id}", {"file": name})
     except PinchpointError as exc:
         return _error_page(request, exc)
-    web.context.store.audit(actor, "export", f"{job.kind}:{job.id}", {"file": name})
     prefix = "stress" if job.kind == "stress_job" else "screening"
-    return FileResponse(web.context.jobs_dir / job.id / name, filename=f"{prefix}-{job.id}-{name}")
+    return FileResponse(web.jobs_dir / job.id / name, filename=f"{prefix}-{job.id}-{name}")
 
 
 # screening ------------------------------------------------------------------------------------------------
-def _screener(request: Request) -> tuple[Any, dict[str, str]]:
-    return _web(request).context.screener(_actor(request))  # type: ignore[no-any-return]
-
-
 @router.get("/screening")
 def screening_page(request: Request, q: str = "", threshold: float = 0.8) -> Response:
+    from pinchpoint.web import services
+
     web, actor = _web(request), _actor(request)
     q = q[:500]
     threshold = min(1.0, max(0.5, threshold))
@@ -415,20 +524,21 @@ def screening_page(request: Request, q: str = "", threshold: float = 0.8) -> Res
         if not web.screening_limit.allow(f"{actor.username}|{client}"):
             return render(request, "error.html", status=429, error="Too many screenings in a minute: wait a moment.")
         try:
-            screener, versions = _screener(request)
-            matches = web.reviews.annotate(actor, q, screener.screen(q, threshold=threshold))
-            note = screener.unscreenable(q) or ""
-        except AccessDenied as exc:
-            return _error_page(request, exc)
+            held, versions = services.screener(web.session)
+            matches = services.annotate(web.session, held, actor.org, held.screen(q, threshold=threshold))
+            note = held.unscreenable(q) or ""
         except PinchpointError as exc:  # no lists loaded yet, an option out of range
-            error = str(exc)
+            if _denied(exc):
+                return _error_page(request, exc)
+            error = _message(exc)
         if not error:
-            web.context.store.audit(actor, "screening", "query", {
+            web.session.record("screening", "query", {
                 "query": q, "threshold": threshold, "lists": versions,
-                "results": [{"list": m["list"], "entity_id": m["entity_id"], "score": m["score"]} for m in matches],
+                "results": [{"list": m["list"], "entity_id": m["entity_id"], "score": m["score"],
+                             "alert": m["alert"]} for m in matches],
                 "decision": None})
     return render(request, "screening.html", q=q, threshold=threshold, matches=matches, note=note,
-                  versions=versions, error=error, jobs=recent_jobs(web.context.store, actor, "screening_job"),
+                  versions=versions, error=error, jobs=recent_jobs(web.store, actor, "screening_job"),
                   can_review=actor.role.at_least(Role.ANALYST))
 
 
@@ -440,13 +550,17 @@ def review(request: Request, query: Annotated[str, Form(max_length=500)],
            ) -> Response:
     from urllib.parse import quote
 
+    from pinchpoint.web import services
+
     web, actor = _web(request), _actor(request)
     try:
         _check_csrf(request, csrf_token)
-        web.reviews.decide(actor, query, list_name, entity_id, decision, reason)
+        held, _ = services.screener(web.session)
+        decided = services.decide(web.session, held, query=query, list_name=list_name, entity_id=entity_id,
+                                  decision=decision, reason=reason, reviewer=actor.username, organisation=actor.org)
     except PinchpointError as exc:
         return _error_page(request, exc)
-    _flash(request, f"Decision recorded: {decision.replace('_', ' ')} for {entity_id} ({list_name}).")
+    _flash(request, f"Decision recorded: {decided.decision} for {entity_id} ({list_name}).")
     if back.startswith("/jobs/") and not back.startswith("//"):
         return _back(back)
     return _back(f"/screening?q={quote(query)}")
@@ -457,114 +571,206 @@ async def screening_batch(request: Request, file: Annotated[UploadFile, File()],
                           name_column: Annotated[str, Form(max_length=100)] = "name",
                           threshold: Annotated[float, Form(ge=0.5, le=1.0)] = 0.8,
                           csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
-    from pinchpoint.web.services import read_names, screen_batch
+    from pinchpoint.web import services
 
     web, actor = _web(request), _actor(request)
+    session = web.session
     try:
         _check_csrf(request, csrf_token)
-        web.context.store.check(actor, "upload")
+        session.authorize("screening.batch", "screening_job:*")
         data = await file.read()
         filename = Path(file.filename or "upload.csv").name[:100]
-        rows = read_names(data, filename, name_column.strip() or "name", MAX_BATCH_ROWS)
-        screener, versions = _screener(request)
+        rows = services.read_names(data, filename, name_column.strip() or "name", MAX_BATCH_ROWS)
+        held, versions = services.screener(session)
     except PinchpointError as exc:
         return _error_page(request, exc)
     job_id = web.jobs.new_id()
-    job_dir = web.context.jobs_dir / job_id
+    job_dir = web.jobs_dir / job_id
 
     def work(progress: Any) -> dict[str, Any]:
-        result = screen_batch(screener, web.reviews, actor, rows, threshold, job_dir, progress)
-        web.context.store.audit(actor, "screening_batch", f"screening_job:{job_id}", {
+        result = services.screen_batch(session, held, actor.org, rows, threshold, job_dir, progress)
+        session.record("screening_batch", f"screening_job:{job_id}", {
             "file": filename, "rows": result["rows"], "alerts": result["alerts"], "lists": versions,
             "threshold": threshold, "remembered_false_positives": result["remembered"]})
         return {**result, "lists": versions, "file": filename}
 
     web.jobs.submit(actor, "screening_job", work, {"file": filename, "rows": len(rows)}, job_id=job_id)
-    web.context.store.audit(actor, "upload", f"screening_job:{job_id}", {"file": filename, "bytes": len(data)})
+    session.record("upload", f"screening_job:{job_id}", {"file": filename, "bytes": len(data)})
     return _back(f"/jobs/{job_id}")
 
 
 @router.get("/jobs/{job_id}/alerts")
 def job_alerts(request: Request, job_id: str) -> Response:
+    from pinchpoint.web import services
+
     web, actor = _web(request), _actor(request)
     try:
         job = _job_for(request, job_id)
-        path = web.context.jobs_dir / job.id / "results.json"
+        path = web.jobs_dir / job.id / "results.json"
         document = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"rows": []}
+        held, _ = services.screener(web.session)
     except PinchpointError as exc:
         return _error_page(request, exc)
-    rows = document.get("rows", [])
-    # decisions made since the run are shown too
-    for row in rows:
-        if row.get("entity_id"):
-            known = web.reviews.for_query(actor, row["query"]).get((row["list"], row["entity_id"]))
-            if known:
-                row["decision"], row["reason"], row["status"] = known["decision"], known["reason"], known["decision"]
-    return render(request, "alerts.html", job=job, rows=[r for r in rows if r.get("entity_id")][:500],
-                  can_review=actor.role.at_least(Role.ANALYST))
+    rows = [r for r in document.get("rows", []) if r.get("entity_id")]
+    # decisions taken since the run are shown too
+    current = services.annotate(web.session, held, actor.org, [
+        {"query": r["query"], "list": r["list"], "entity_id": r["entity_id"]} for r in rows], decided_last=False)
+    for row, now in zip(rows, current, strict=True):
+        status = services.status_of(now)
+        if status != "alert":
+            row["status"], row["decision"], row["reason"] = status, status, now["review"]["reason"]
+    return render(request, "alerts.html", job=job, rows=rows[:500], can_review=actor.role.at_least(Role.ANALYST))
 
 
-# controls and trade ---------------------------------------------------------------------------------------
+# controls --------------------------------------------------------------------------------------------------
 JURISDICTIONS = ("US", "EU", "JP")
 
 
 @router.get("/controls")
 def controls_page(request: Request, q: str = "", code: str = "", source: str = "", target: str = "",
-                  scope: str = "") -> Response:
-    actor = _actor(request)
-    results: list[dict[str, Any]] = []
-    entry: list[dict[str, Any]] = []
-    walk: Any = None
+                  scope: str = "", first: str = "", second: str = "") -> Response:
+    """Search, an entry across jurisdictions, the crosswalk of two lists, and the diff between two lists or two
+    dated versions of one (``US@2024-09-01``)."""
+    session = _web(request).session
+    results: ResultTable | None = None
+    entry: ResultTable | None = None
+    walk: ResultTable | None = None
+    diff: ResultTable | None = None
     error = ""
+    versions: list[dict[str, Any]] = []
     scope = scope.strip()[:40]
+    first, second = first.strip()[:40], second.strip()[:40]
     try:
         wants_walk = source in JURISDICTIONS and target in JURISDICTIONS and source != target
-        if q.strip() or code.strip() or wants_walk:
-            lists = _web(request).context.control_lists(actor)
-            if q.strip():
-                from pinchpoint.controls.search import ControlIndex
+        if q.strip():
+            results = session.controls.search(q[:200], limit=25)
+        if code.strip():
+            entry = session.controls.show(code[:40])
+        if wants_walk:
+            walk = session.controls.crosswalk(source, target, scope or None)
+        if first and second:
+            diff = session.controls.diff(first, second, scope or None)
+        if session.workspace_exists():
+            versions = session.controls.versions().records()
+    except PinchpointError as exc:  # no lists loaded, an unknown code, scope or date
+        if _denied(exc):
+            return _error_page(request, exc)
+        error = _message(exc)
+    diff_columns: list[str] = []
+    if diff is not None:
+        from pinchpoint.session.controls import compare_columns
 
-                results = ControlIndex([e for c in lists for e in c.entries]).search(q[:200], limit=25).records()
-            if code.strip():
-                from pinchpoint.controls.views import show_entry
-
-                entry = show_entry(lists, code[:40]).records()
-            if wants_walk:
-                from pinchpoint.controls.crosswalk import alignment
-
-                walk = alignment(list(lists), [source, target], scope or None)
-    except AccessDenied as exc:
-        return _error_page(request, exc)
-    except PinchpointError as exc:  # no lists loaded, an unknown code or scope
-        error = str(exc)
-    return render(request, "controls.html", q=q[:200], code=code[:40], results=results, entry=entry, error=error,
-                  jurisdictions=JURISDICTIONS, source=source, target=target, scope=scope,
+        diff_columns = [c for c in compare_columns(diff) if c in diff.columns]
+    tables = [t for t in (walk, diff) if t is not None]
+    return render(request, "controls.html", q=q[:200], code=code[:40], error=error, jurisdictions=JURISDICTIONS,
+                  source=source, target=target, scope=scope, first=first, second=second, versions=versions,
+                  results=results.records() if results is not None else [],
+                  result_columns=[c for c in (results.columns if results is not None else ())][:6],
+                  entry=entry.records() if entry is not None else [],
+                  entry_columns=[c for c in (entry.columns if entry is not None else ())][:7],
                   walk=walk, walk_rows=list(walk.rows[:300]) if walk is not None else [],
-                  walk_columns=[c for c in walk.columns][:7] if walk is not None else [],
-                  caveats=list(walk.meta.get("caveats", [])) if walk is not None else [])
+                  walk_columns=list(walk.columns[:7]) if walk is not None else [],
+                  diff=diff, diff_rows=list(diff.rows[:300]) if diff is not None else [], diff_columns=diff_columns,
+                  caveats=[c for t in tables for c in t.caveats])
+
+
+# trade -----------------------------------------------------------------------------------------------------
+TRADE_QUERIES = ("growth", "dependence", "circumvention")
+
+
+def _codes(text: str) -> list[str]:
+    return [c for c in re.split(r"[\s,;]+", text.upper()) if c][:200]
+
+
+def trade_query(session: Session, query: str, form: dict[str, str]) -> ResultTable:
+    """The trade query ``query`` with the page's fields (parsed here, answered by the Session's trade group)."""
+    sources = _codes(form.get("sources", "")) or None
+    if query == "growth":
+        return session.trade.growth(_codes(form.get("reporters", "")), _codes(form.get("partners", "")),
+                                    codes=_codes(form.get("codes", "")), base=form.get("base", "2021")[:20],
+                                    compare=form.get("compare", "2022")[:20], flow=form.get("flow", "export")[:10],
+                                    sources=sources)
+    if query == "dependence":
+        return session.trade.dependence(_codes(form.get("importers", "")) or None,
+                                        codes=_codes(form.get("codes", "")), period=form.get("period", "")[:20] or None,
+                                        sources=sources)
+    if query == "circumvention":
+        try:
+            baseline = float(form.get("min_baseline") or 5e5)
+        except ValueError:
+            raise BadArgumentError("min_baseline: a number of USD", parameter="min_baseline") from None
+        return session.trade.circumvention(target=form.get("target", "RUS")[:3] or "RUS",
+                                           hubs=_codes(form.get("hubs", "")) or None,
+                                           event=form.get("event", "2022-02")[:7] or "2022-02",
+                                           min_baseline=baseline, sources=sources, limit=100)
+    raise BadArgumentError(f"query: one of {', '.join(TRADE_QUERIES)}", parameter="query")
+
+
+def _period_x(period: str) -> float:
+    """A period's place on the time axis in months ('2022-03' -> 2022*12+2, '2022' -> 2022*12), so months the
+    source has no row for leave a gap of their width instead of being squeezed out."""
+    year, _, month = period.partition("-")
+    return float(int(year) * 12 + (int(month) - 1 if month else 0))
+
+
+def evidence_charts(table: ResultTable, top: int = 6) -> list[tuple[dict[str, Any], str]]:
+    """Each of the ``top`` alerts with a line chart of its evidence series (the scan's own ``period: value``
+    pairs, drawn at their dates)."""
+    from pinchpoint.reports.svg import line_chart
+
+    out = []
+    for r in [dict(x) for x in table.rows[:top]]:
+        points: list[tuple[float, float]] = []
+        ticks: dict[float, str] = {}
+        for item in r.get("evidence") or []:
+            period, _, value = str(item).partition(": ")
+            x = _period_x(period)
+            points.append((x, float(value)))
+            if len(period) == 4 or period.endswith("-01"):
+                ticks[x] = period[:4]
+        chart = line_chart({f"{r['exporter']} -> {r['hub']}": points}, title=str(r["product"]),
+                           y_label="USD per period", x_ticks=ticks)
+        out.append((r, chart))
+    return out
 
 
 @router.get("/trade")
-def trade_page(request: Request) -> Response:
-    from pinchpoint.workspace import Workspace
-
-    web, actor = _web(request), _actor(request)
-    imports: list[dict[str, Any]] = []
+def trade_page(request: Request, query: str = "") -> Response:
+    web = _web(request)
+    session = web.session
+    form = {k: v[:400] for k, v in request.query_params.items() if k in TRADE_FIELDS}
     error = ""
+    table: ResultTable | None = None
+    imports: ResultTable | None = None
     try:
-        web.context.store.check(actor, "read", "trade_import", "*")
-        if (web.context.workspace / "workspace.duckdb").exists():
-            with Workspace.open_reader(web.context.workspace) as ws:
-                has = ws.con.execute("SELECT count(*) FROM information_schema.tables "
-                                     "WHERE table_name = 'trade_imports'").fetchone()
-                if has and has[0]:
-                    imports = ws.query_table("trade_imports", "SELECT * FROM trade_imports ORDER BY 1, 2").records()
+        imports = session.trade.imports()
+        if query in TRADE_QUERIES and request.query_params.get("run"):
+            table = trade_query(session, query, form)
+            if request.query_params.get("fmt") in FORMATS:
+                fmt = str(request.query_params["fmt"])
+                session.authorize("trade.export", "trade:*")
+                session.record("export", f"trade:{query}", {"format": fmt, "rows": len(table), "form": form})
+                return _download(table, f"trade-{query}", fmt)
     except PinchpointError as exc:
-        return _error_page(request, exc)
-    if not imports:
-        error = "No trade data imported yet (pinchpoint trade import FORMAT PATH)."
-    columns = list(imports[0]) if imports else []
-    return render(request, "trade.html", imports=imports, columns=columns, error=error)
+        if _denied(exc):
+            return _error_page(request, exc)
+        error = _message(exc)
+    columns: list[str] = []
+    if table is not None:
+        from pinchpoint.session.trade import CIRCUMVENTION_COLUMNS, GROWTH_COLUMNS, SUPPLIER_COLUMNS
+
+        wanted = {"growth": GROWTH_COLUMNS, "dependence": SUPPLIER_COLUMNS,
+                  "circumvention": CIRCUMVENTION_COLUMNS}[query]
+        columns = [c for c in wanted if c in table.columns]
+    download_query = "&".join(f"{k}={quote_plus(v)}" for k, v in {**form, "query": query, "run": "1"}.items())
+    return render(request, "trade.html", imports=imports.records() if imports is not None else [],
+                  import_columns=list(imports.columns) if imports is not None else [],
+                  import_caveats=list(imports.caveats) if imports is not None else [],
+                  query=query if query in TRADE_QUERIES else "growth", queries=TRADE_QUERIES, form=form,
+                  error=error, table=table, columns=columns, rows=list(table.rows[:300]) if table is not None else [],
+                  caveats=list(table.caveats) if table is not None else [], formats=list(FORMATS),
+                  download_query=download_query,
+                  charts=evidence_charts(table) if table is not None and query == "circumvention" else [])
 
 
 # the user's own account ---------------------------------------------------------------------------------
@@ -580,9 +786,9 @@ def change_password(request: Request, current: Annotated[str, Form(max_length=10
     web, actor = _web(request), _actor(request)
     try:
         _check_csrf(request, csrf_token)
-        if not web.context.store.check_password(actor.username, current):
+        if not web.store.check_password(actor.username, current):
             raise PinchpointError("the current password is not right")
-        web.context.store.set_password(actor.username, new, actor)
+        web.store.set_password(actor.username, new, actor)
     except PinchpointError as exc:
         return _error_page(request, exc)
     _flash(request, "Password changed.")
@@ -595,7 +801,7 @@ def create_key(request: Request, label: Annotated[str, Form(max_length=100)] = "
     web, actor = _web(request), _actor(request)
     try:
         _check_csrf(request, csrf_token)
-        key = web.context.store.create_api_key(actor, label.strip())
+        key = web.store.create_api_key(actor, label.strip())
     except PinchpointError as exc:
         return _error_page(request, exc)
     return render(request, "account.html", new_key=key)
@@ -608,10 +814,10 @@ def admin_page(request: Request) -> Response:
 
     web, actor = _web(request), _actor(request)
     try:
-        web.context.store.check(actor, "manage_users")
+        web.store.check(actor, "manage_users")
     except PinchpointError as exc:
         return _error_page(request, exc)
-    store = web.context.store
+    store = web.store
     trail = audit_table(store, 50)
     return render(request, "admin.html", users=store.users(actor.org), orgs=store.orgs(),
                   audit=list(reversed(trail.rows)), verification=str(store.verify_audit()),
@@ -627,7 +833,7 @@ def add_user(request: Request, username: Annotated[str, Form(max_length=64)],
         _check_csrf(request, csrf_token)
         if role not in {r.value for r in Role}:
             raise PinchpointError("role is viewer, analyst or admin")
-        web.context.store.create_user(username, password, actor.org, role, by=actor)
+        web.store.create_user(username, password, actor.org, role, by=actor)
     except PinchpointError as exc:
         return _error_page(request, exc)
     _flash(request, f"User {username} added.")
@@ -641,7 +847,7 @@ def change_role(request: Request, username: Annotated[str, Form(max_length=64)],
     web, actor = _web(request), _actor(request)
     try:
         _check_csrf(request, csrf_token)
-        web.context.store.set_role(username, role, by=actor)
+        web.store.set_role(username, role, by=actor)
     except (PinchpointError, ValueError) as exc:
         return _error_page(request, exc)
     _flash(request, f"{username} is now {role}.")

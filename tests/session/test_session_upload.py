@@ -1,0 +1,64 @@
+"""Session.supplychain.upload (a dataset sent as bytes), Session.permits (listings show only what the actor may
+read) and Session.record (what was done, told to the recorder)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pinchpoint.errors import BadArgumentError, DataError
+from pinchpoint.session import AccessDenied, Actor, Session
+
+BUILTIN_YAML = Path(__file__).parents[2] / "src" / "pinchpoint" / "supplychain" / "builtin" / "semiconductors.yaml"
+
+
+def test_upload_stores_records_and_refuses_bad_files_naming_the_upload(tmp_path: Path) -> None:
+    events: list[tuple[str, str, bool]] = []
+
+    def recorder(actor: Actor, event: str, resource: str, details: Mapping[str, Any], created: bool) -> None:
+        events.append((event, resource, created))
+
+    session = Session(tmp_path, recorder=recorder)
+    record = session.supplychain.upload("fabs", "my fabs.yaml", BUILTIN_YAML.read_bytes())
+    assert record.n_inputs == len(session.supplychain.chain("fabs").inputs)
+    assert events == [("upload", "dataset:fabs", True)]
+    again = session.supplychain.upload("fabs", "my fabs.yaml", BUILTIN_YAML.read_bytes())
+    assert events[-1] == ("upload", "dataset:fabs", False) and again.version == record.version  # a new version, not new
+
+    lines = BUILTIN_YAML.read_text(encoding="utf-8").splitlines()
+    row = next(k for k, line in enumerate(lines, 1) if "share: 74," in line)
+    lines[row - 1] = lines[row - 1].replace("share: 74,", "share: 740,")
+    with pytest.raises(DataError) as caught:
+        session.supplychain.upload("broken", "my chain.yaml", "\n".join(lines).encode())
+    assert caught.value.location.file == "my chain.yaml" and caught.value.location.row == row
+    assert all("pinchpoint-upload-" not in str(p) for p in caught.value.problems)  # never the temporary folder
+    assert "broken" not in {r["name"] for r in session.supplychain.datasets().rows}
+    for name in ("Bad Name", "builtin", "../x"):
+        with pytest.raises(BadArgumentError):
+            session.supplychain.upload(name, "x.yaml", b"x")
+    with pytest.raises(DataError, match="upload a native YAML file"):
+        session.supplychain.upload("csvfile", "x.csv", b"a,b\n1,2\n")
+
+
+def test_listings_show_only_what_the_actor_may_read(tmp_path: Path) -> None:
+    Session(tmp_path).supplychain.upload("secret", "s.yaml", BUILTIN_YAML.read_bytes())
+    Session(tmp_path).supplychain.upload("open", "o.yaml", BUILTIN_YAML.read_bytes())
+    asked: list[tuple[str, str]] = []
+
+    def rules(actor: Actor, action: str, resource: str) -> None:
+        asked.append((action, resource))
+        if resource == "dataset:secret":
+            raise AccessDenied("private to another organisation")
+
+    session = Session(tmp_path, authorizer=rules)
+    assert [r["name"] for r in session.supplychain.datasets().rows] == ["open"]
+    assert not session.permits("supplychain.read", "dataset:secret") and session.permits("supplychain.read",
+                                                                                          "dataset:open")
+    with pytest.raises(AccessDenied):
+        session.supplychain.chokepoints("secret")
+    with pytest.raises(AccessDenied):  # a new version of a dataset is a change to it, refused alike
+        session.supplychain.upload("secret", "s.yaml", BUILTIN_YAML.read_bytes())
+    assert ("supplychain.modify", "dataset:secret") in asked

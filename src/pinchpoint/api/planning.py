@@ -43,9 +43,11 @@ def projects(request: Request, country: str | None = Query(None, max_length=3),
 def projection(request: Request, first: int | None = Query(None, alias="from", ge=1990, le=2100),
                last: int | None = Query(None, alias="to", ge=1990, le=2100),
                draws: int | None = Query(None, ge=1, le=100_000), seed: int = Query(0, ge=0, le=2**32 - 1),
-               delays: Literal["default", "none"] = "default") -> dict[str, Any]:
-    """``projection``: capacity by country, node class and year, with Monte Carlo bands."""
-    return document(session(request).plan.projection(first=first, last=last, draws=draws, seed=seed, delays=delays))
+               delays: Literal["default", "none"] = "default",
+               baseline: Literal["builtin", "none"] = "builtin") -> dict[str, Any]:
+    """``projection``: capacity by region, node class and year, with Monte Carlo bands."""
+    return document(session(request).plan.projection(first=first, last=last, draws=draws, seed=seed, delays=delays,
+                                                     baseline=baseline))
 
 
 @router.get("/targets")

@@ -168,8 +168,11 @@ def register_registry(app: typer.Typer) -> None:
     @friendly_errors
     def projection_command(
         file: Annotated[Path | None, typer.Option("--projects", help="Projects file (default: built-in).")] = None,
-        baseline: Annotated[Path | None, typer.Option(help="Baseline capacity CSV: country,node_class,"
-                                                      "capacity_wspm,source.")] = None,
+        baseline: Annotated[str | None, typer.Option(help="Capacity baseline: 'builtin' (default: SEMI's capacity "
+                                                     "by region, each figure's basis stated), 'none' (the "
+                                                     "pipeline's additions only, no shares) or a file (YAML or "
+                                                     "JSON like the built-in one; CSV country,node_class,"
+                                                     "capacity_wspm,source[,year]).")] = None,
         first: Annotated[int | None, typer.Option("--from", help="First year [default: 2025].")] = None,
         last: Annotated[int | None, typer.Option("--to", help="Last year [default: 2034].")] = None,
         draws: Annotated[int | None, typer.Option(help="Monte Carlo draws [default: 1000].", min=1,

@@ -209,6 +209,9 @@ class Pipeline:
     status: NDArray[np.int64]  # (projects,) index into STATUSES
     group: NDArray[np.int64]  # (projects,) index of (country, node class) cell
     ids: tuple[str, ...] = ()
+    #: (projects,) share of full capacity already counted in the baseline (ramped by the end of its year, as
+    #: planned); the pipeline adds only what comes after it. None: nothing is in a baseline.
+    already: NDArray[np.float64] | None = None
 
     @classmethod
     def from_projects(cls, projects: Iterable[Project]) -> tuple[Pipeline, list[str]]:
@@ -239,7 +242,10 @@ def ramp_fraction(years: NDArray[np.float64], start: NDArray[np.float64], ramp: 
 def deterministic(pipeline: Pipeline, years: Sequence[int]) -> NDArray[np.float64]:
     """(cells, years): capacity added by the pipeline, no delays."""
     y = np.asarray(years, dtype=float)
-    frac = ramp_fraction(y, pipeline.start, pipeline.ramp) * pipeline.capacity[:, None]
+    frac = ramp_fraction(y, pipeline.start, pipeline.ramp)
+    if pipeline.already is not None:
+        frac = np.maximum(frac - pipeline.already[:, None], 0.0)
+    frac = frac * pipeline.capacity[:, None]
     cells = len(pipeline.countries) * len(pipeline.node_classes)
     out = np.zeros((cells, len(y)))
     np.add.at(out, pipeline.group, frac)
@@ -277,24 +283,76 @@ def simulate(pipeline: Pipeline, years: Sequence[int], model: DelayModel, draws:
     onehot[np.arange(n), pipeline.group] = 1.0
     inv_ramp = (1.0 / np.maximum(pipeline.ramp, RAMP_STEP)).astype(np.float32)[None, :, None]
     rel_years = (y - y[0] + 1.0).astype(np.float32)[None, None, :]
+    already = None if pipeline.already is None else pipeline.already.astype(np.float32)[None, :, None]
     for lo_d in range(0, draws, chunk):
         hi_d = min(draws, lo_d + chunk)
         rel_start = (pipeline.start[None, :] + delay[lo_d:hi_d] - y[0]).astype(np.float32)
         frac = rel_years - rel_start[:, :, None]
         frac *= inv_ramp
         np.clip(frac, 0.0, 1.0, out=frac)
+        if already is not None:  # only what ramps after the baseline's year is added to it
+            frac -= already
+            np.maximum(frac, 0.0, out=frac)
         frac *= (pipeline.capacity[None, :] * keep[lo_d:hi_d]).astype(np.float32)[:, :, None]
         out[lo_d:hi_d] = np.matmul(frac.transpose(0, 2, 1), onehot).transpose(0, 2, 1)
     return out
 
 
-def projection(projects: Sequence[Project], baseline: Mapping[tuple[str, str], float], years: Sequence[int], *,
-               model: DelayModel | None = None, draws: int = 1000, seed: int = 0, band: tuple[float, float] = (5, 95),
-               baseline_source: str = "") -> ResultTable:
-    """Capacity (wafer starts per month, 300 mm-equivalent) and share of the world total by country, node class
+#: The node classes whose capacity is front-end wafer fabrication (what "all" counts): packaging and materials
+#: plants start no wafers of chips.
+FAB_NODE_CLASSES = tuple(n for n in NODE_CLASSES if n not in ("packaging", "materials"))
+#: A baseline may give each region's total over the fab node classes as node class "all".
+ALL_NODES = "all"
+BASELINE_NODE_CLASSES = (*NODE_CLASSES, ALL_NODES)
+#: The baseline region a project counts in when the baseline does not hold its country: Europe and the Middle East
+#: (SEMI's region) as ``EUR``, anything else as ``ROW``.
+EUROPE_MIDEAST_EXTRA = ("GBR", "CHE", "NOR", "ISL", "ISR", "TUR", "ARE", "SAU", "QAT")
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Capacity by region and node class in one year, each figure with its basis (cited, derived, assumption)."""
+
+    year: int | None  # None: the file gave none (projects are added whole)
+    capacity: Mapping[tuple[str, str], float]
+    source: str = ""
+    caveats: tuple[str, ...] = ()
+    records: tuple[Mapping[str, Any], ...] = ()
+
+
+def baseline_region(country: str, regions: Iterable[str]) -> str:
+    """The region of a baseline that a project in ``country`` counts in: the country itself if the baseline holds
+    it, else ``EUR`` (EU member states, the rest of Europe and the Middle East) if the baseline holds EUR, else
+    ``ROW`` if it holds ROW, else the country."""
+    from pinchpoint.kernel.countries import group_members
+
+    held = set(regions)
+    if country in held:
+        return country
+    if "EUR" in held and (country in group_members("EU27_2020") or country in EUROPE_MIDEAST_EXTRA):
+        return "EUR"
+    return "ROW" if "ROW" in held else country
+
+
+def projection(projects: Sequence[Project], baseline: Mapping[tuple[str, str], float] | Baseline,
+               years: Sequence[int], *, model: DelayModel | None = None, draws: int = 1000, seed: int = 0,
+               band: tuple[float, float] = (5, 95), baseline_source: str = "", baseline_year: int | None = None
+               ) -> ResultTable:
+    """Capacity (wafer starts per month, 300 mm-equivalent) and share of the world total by region, node class
     and year: baseline plus pipeline, mean and band over ``draws`` Monte Carlo draws (``model``; no delays if None).
-    ``baseline`` maps (country, node class) to capacity in the baseline year; countries not in it count only
-    through their projects."""
+
+    ``baseline`` maps (region, node class) to capacity at the end of ``baseline_year`` (or is a :class:`Baseline`);
+    node class ``all`` is a region's total over the fab node classes. With a baseline year, a project adds only the
+    part of its capacity that ramps after that year (as planned): what ran before is in the baseline already.
+    Projects in countries the baseline does not hold count in its ``EUR`` or ``ROW`` region
+    (:func:`baseline_region`). Shares are computed only for node classes the baseline covers: a pipeline alone is
+    not the world."""
+    extra_caveats: list[str] = []
+    if isinstance(baseline, Baseline):
+        baseline_year = baseline.year if baseline_year is None else baseline_year
+        baseline_source = baseline_source or baseline.source
+        extra_caveats = list(baseline.caveats)
+        baseline = baseline.capacity
     if not years:
         raise BadArgumentError("a projection needs at least one year", parameter="years")
     if draws < 1:
@@ -302,56 +360,102 @@ def projection(projects: Sequence[Project], baseline: Mapping[tuple[str, str], f
     if seed < 0:
         raise BadArgumentError(f"the seed must be a non-negative integer, not {seed}", parameter="seed")
     for (c, n), v in baseline.items():
-        if n not in NODE_CLASSES:
-            raise BadArgumentError(f"baseline node class {n!r} unknown (classes: {', '.join(NODE_CLASSES)})")
+        if n not in BASELINE_NODE_CLASSES:
+            raise BadArgumentError(f"baseline node class {n!r} unknown (classes: {', '.join(BASELINE_NODE_CLASSES)})")
         if not math.isfinite(v) or v < 0:
             raise BadArgumentError(f"baseline capacity for {c}/{n} must be a non-negative number, not {v}")
     pipe, skipped = Pipeline.from_projects(projects)
-    countries = tuple(sorted(set(pipe.countries) | {c for c, _ in baseline}))
+    base_regions = {c for c, _ in baseline}
+    region_of = {c: baseline_region(c, base_regions) if baseline else c for c in pipe.countries}
+    moved = sorted(f"{c} -> {r}" for c, r in region_of.items() if c != r)
+    regions = tuple(sorted(set(region_of.values()) | base_regions))
     nodes = tuple(n for n in NODE_CLASSES if n in pipe.node_classes or any(k == n for _, k in baseline))
-    remap = np.array([countries.index(c) * len(nodes) + nodes.index(n) for c in pipe.countries
+    remap = np.array([regions.index(region_of[c]) * len(nodes) + nodes.index(n) for c in pipe.countries
                       for n in pipe.node_classes], dtype=np.int64)
-    pipe = Pipeline(countries, nodes, pipe.capacity, pipe.start, pipe.ramp, pipe.status,
-                    remap[pipe.group] if len(pipe.group) else pipe.group, pipe.ids)
-    base = np.zeros(len(countries) * len(nodes))
+    already = None
+    if baseline_year is not None:
+        already = ramp_fraction(np.array([float(baseline_year)]), pipe.start, pipe.ramp)[:, 0]
+    pipe = Pipeline(regions, nodes, pipe.capacity, pipe.start, pipe.ramp, pipe.status,
+                    remap[pipe.group] if len(pipe.group) else pipe.group, pipe.ids, already)
+    shape = (len(regions), len(nodes))
+    base = np.zeros(shape)
+    base_all = np.zeros(len(regions))
     for (c, n), v in baseline.items():
-        base[countries.index(c) * len(nodes) + nodes.index(n)] = v
+        if n == ALL_NODES:
+            base_all[regions.index(c)] = v
+        else:
+            base[regions.index(c), nodes.index(n)] = v
+    covered = [any(k == n for _, k in baseline) for n in nodes]
     model = model or DelayModel.none()
-    sims = simulate(pipe, years, model, draws=draws, seed=seed) + base[None, :, None]
-    total_by_node = sims.reshape(draws, len(countries), len(nodes), len(years)).sum(axis=1)  # (draws, nodes, years)
-    cap = sims.reshape(draws, len(countries), len(nodes), len(years))
+    adds = simulate(pipe, years, model, draws=draws, seed=seed).reshape(draws, *shape, len(years))
+    det_adds = deterministic(pipe, years).reshape(*shape, len(years))
+    cap = adds + base[None, :, :, None]
+    det = det_adds + base[:, :, None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(total_by_node[:, None] > 0, cap / total_by_node[:, None], np.nan)
-    det = deterministic(pipe, years).reshape(len(countries), len(nodes), len(years)) + \
-        base.reshape(len(countries), len(nodes))[:, :, None]
-    if not baseline:
-        share[:] = np.nan  # a pipeline alone is not the world: no shares without a baseline
+        total = cap.sum(axis=1, keepdims=True)
+        share = np.where(total > 0, cap / total, np.nan)
+        det_total = det.sum(axis=0, keepdims=True)
+        det_share = np.where(det_total > 0, det / det_total, np.nan)
+    share[:, :, ~np.array(covered, dtype=bool)] = np.nan
+    det_share[:, ~np.array(covered, dtype=bool)] = np.nan
+    fab = np.array([n in FAB_NODE_CLASSES for n in nodes], dtype=bool)
+    with_all = bool(base_all.any())
+    if with_all:
+        all_cap = adds[:, :, fab].sum(axis=2) + base_all[None, :, None]  # (draws, regions, years)
+        all_det = det_adds[:, fab].sum(axis=1) + base_all[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            all_share = all_cap / all_cap.sum(axis=1, keepdims=True)
+            all_det_share = all_det / all_det.sum(axis=0, keepdims=True)
     rows = []
-    for ci, c in enumerate(countries):
+
+    def row(region: str, node: str, year: int, cv: NDArray[np.float64], dv: float, sv: NDArray[np.float64],
+            ds: float) -> dict[str, Any]:
+        has_share = bool(np.isfinite(sv).any())
+        return {"country": region, "node_class": node, "year": int(year),
+                "capacity_deterministic": round(float(dv), 3), "capacity_mean": round(float(cv.mean()), 3),
+                "capacity_low": round(float(np.percentile(cv, band[0])), 3),
+                "capacity_high": round(float(np.percentile(cv, band[1])), 3),
+                "share_deterministic": round(float(ds), 6) if np.isfinite(ds) else None,
+                "share_mean": round(float(np.nanmean(sv)), 6) if has_share else None,
+                "share_low": round(float(np.nanpercentile(sv, band[0])), 6) if has_share else None,
+                "share_high": round(float(np.nanpercentile(sv, band[1])), 6) if has_share else None}
+
+    for ri, r in enumerate(regions):
+        if with_all:
+            for yi, y in enumerate(years):
+                rows.append(row(r, ALL_NODES, y, all_cap[:, ri, yi], all_det[ri, yi], all_share[:, ri, yi],
+                                all_det_share[ri, yi]))
         for ni, n in enumerate(nodes):
             for yi, y in enumerate(years):
-                cv = cap[:, ci, ni, yi]
-                sv = share[:, ci, ni, yi]
-                if not cv.any() and not det[ci, ni, yi]:
+                cv = cap[:, ri, ni, yi]
+                if not cv.any() and not det[ri, ni, yi]:
                     continue
-                rows.append({"country": c, "node_class": n, "year": int(y),
-                             "capacity_deterministic": round(float(det[ci, ni, yi]), 3),
-                             "capacity_mean": round(float(cv.mean()), 3),
-                             "capacity_low": round(float(np.percentile(cv, band[0])), 3),
-                             "capacity_high": round(float(np.percentile(cv, band[1])), 3),
-                             "share_mean": round(float(np.nanmean(sv)), 6) if np.isfinite(sv).any() else None,
-                             "share_low": round(float(np.nanpercentile(sv, band[0])), 6) if np.isfinite(sv).any()
-                             else None,
-                             "share_high": round(float(np.nanpercentile(sv, band[1])), 6) if np.isfinite(sv).any()
-                             else None})
+                rows.append(row(r, n, y, cv, det[ri, ni, yi], share[:, ri, ni, yi], det_share[ri, ni, yi]))
     meta = {"analysis": "projection", "draws": draws, "seed": seed, "band": list(band), "years": list(years),
-            "projects": len(pipe.ids), "baseline": baseline_source or ("none" if not baseline else "given")}
+            "projects": len(pipe.ids), "baseline": baseline_source or ("none" if not baseline else "given"),
+            "baseline_year": baseline_year}
     caveats = [model.caveat(),
-               "Capacity is 300 mm-equivalent wafer starts per month; shares are of the world total in each node "
-               "class over the countries present" + (f" (baseline: {baseline_source or 'given'})." if baseline else
-                                                     ": no baseline was given, so capacity is the pipeline's "
-                                                     "addition only and no share is computed."),
+               "Capacity is 300 mm-equivalent wafer starts per month" + (
+                   f"; the baseline ({baseline_source or 'given'}) is capacity at the end of {baseline_year}, and a "
+                   "project adds only what ramps after that year as planned" if baseline and baseline_year else
+                   (f" (baseline: {baseline_source or 'given'})" if baseline else
+                    ": no baseline was given, so capacity is the pipeline's addition only and no share is computed"))
+               + ".",
                f"Bands are the {band[0]:g}th-{band[1]:g}th percentiles over {draws:,} draws (seed {seed})."]
+    if baseline:
+        uncovered = [n for n, c in zip(nodes, covered, strict=True) if not c]
+        caveats.append("Shares are of the world total the baseline and the pipeline give in each node class"
+                       + (f"; none for {', '.join(uncovered)}, which the baseline does not cover (the pipeline "
+                          "alone is not the world)" if uncovered else "") + "."
+                       + (" Node class 'all' is each region's baseline total plus the pipeline's fab node classes "
+                          "(packaging and materials plants start no wafers)." if with_all else ""))
+        caveats.append("The world grows here only by the projects in the pipeline and the baseline: capacity other "
+                       "regions add outside the pipeline is not counted, so the pipeline regions' later shares are "
+                       "upper bounds.")
+    if moved:
+        caveats.append("Projects in countries the baseline does not hold count in its regions: " + ", ".join(moved)
+                       + ".")
+    caveats.extend(extra_caveats)
     if skipped:
         caveats.append(f"{len(skipped)} project(s) have no cited capacity or start and are left out: "
                        + ", ".join(skipped[:12]) + ("..." if len(skipped) > 12 else "") + ".")
@@ -359,7 +463,7 @@ def projection(projects: Sequence[Project], baseline: Mapping[tuple[str, str], f
 
 
 def read_baseline(path: str | Path) -> tuple[dict[tuple[str, str], float], str]:
-    """A baseline file (CSV: country,node_class,capacity_wspm,source): capacity by country and node class."""
+    """A baseline CSV (country,node_class,capacity_wspm,source): capacity by country and node class."""
     from pinchpoint.supplychain.csvio import read_rows
 
     p = Path(path)
@@ -368,7 +472,7 @@ def read_baseline(path: str | Path) -> tuple[dict[tuple[str, str], float], str]:
     sources: set[str] = set()
     for row, rec in read_rows(p, ("country", "node_class", "capacity_wspm", "source"), name):
         key = (_country(rec["country"], file=name, row=row, field="country"),
-               _choice(rec["node_class"], NODE_CLASSES, file=name, row=row, field="node_class"))
+               _choice(rec["node_class"], BASELINE_NODE_CLASSES, file=name, row=row, field="node_class"))
         if key in out:
             raise DataError(f"{key[0]}/{key[1]} is given twice", file=name, row=row, field="node_class")
         value = _number(rec["capacity_wspm"], file=name, row=row, field="capacity_wspm", required=True)
@@ -377,6 +481,108 @@ def read_baseline(path: str | Path) -> tuple[dict[tuple[str, str], float], str]:
         sources.add(rec["source"].strip())
         out[key] = float(value or 0.0)
     return out, "; ".join(sorted(sources))
+
+
+#: 300 mm-equivalent wafers per 200 mm-equivalent wafer: the ratio of the wafers' areas, (300 / 200) ** 2.
+AREA_200_TO_300 = 2.25
+BASELINE_UNITS = {"200mm_equivalent_wpm": 1.0 / AREA_200_TO_300, "300mm_equivalent_wpm": 1.0}
+BASES = ("cited", "derived", "assumption")
+#: How far the regions' sum may stray from a stated world total (rounding of the cited figures).
+WORLD_TOLERANCE = 0.005
+
+
+def load_baseline(path: str | Path | None = None) -> Baseline:
+    """The capacity baseline: the built-in one (``planning/data/baseline.yaml``, SEMI's figures with a basis per
+    figure) or a file: YAML or JSON like the built-in one, or CSV (``country,node_class,capacity_wspm,source`` in
+    300 mm equivalents, with an optional ``year`` column). The whole file is checked before anything is used."""
+    from pinchpoint.planning.registry import data_path
+
+    p = Path(path) if path is not None else data_path("baseline.yaml")
+    name = str(p)
+    if p.suffix.lower() == ".csv":
+        return _baseline_csv(p)
+    if p.suffix.lower() in (".yaml", ".yml"):
+        from pinchpoint.yamlio import load_yaml
+
+        doc, _ = load_yaml(p)
+    elif p.suffix.lower() == ".json":
+        import json
+
+        from pinchpoint.yamlio import read_text
+
+        try:
+            doc = json.loads(read_text(p, what="JSON file"))
+        except json.JSONDecodeError as exc:
+            raise DataError(f"not valid JSON: {exc.msg}", file=name, row=exc.lineno) from None
+    else:
+        raise DataError("unrecognised file type for a baseline: expected .yaml, .yml, .json or .csv", file=name)
+    if not isinstance(doc, dict):
+        raise DataError("expected a mapping with year, unit and records", file=name, row=1)
+    year = _year(doc.get("year"), file=name, row=None)
+    unit = _text(doc.get("unit"))
+    if unit not in BASELINE_UNITS:
+        raise DataError(f"unit must be one of {', '.join(BASELINE_UNITS)}, not {unit!r}", file=name, field="unit")
+    factor = BASELINE_UNITS[unit]
+    capacity: dict[tuple[str, str], float] = {}
+    seen: dict[tuple[str, str], int] = {}
+    records: list[dict[str, Any]] = []
+    sources: set[str] = set()
+    for row, rec in _records(p, "records"):
+        key = (_country(rec.get("region"), file=name, row=row, field="region"),
+               _choice(rec.get("node_class"), BASELINE_NODE_CLASSES, file=name, row=row, field="node_class"))
+        if key in seen:
+            raise DataError(f"{key[0]}/{key[1]} repeats the figure on row {seen[key]}", file=name, row=row,
+                            field="region")
+        seen[key] = row
+        value = _number(rec.get("capacity"), file=name, row=row, field="capacity", required=True)
+        basis = _choice(rec.get("basis"), BASES, file=name, row=row, field="basis")
+        derivation = _text(rec.get("derivation"))
+        if basis != "cited" and not derivation:
+            raise DataError(f"a {basis} figure says how it was obtained (derivation)", file=name, row=row,
+                            field="derivation")
+        cites = _citations(rec, file=name, row=row, required=True)
+        sources.update(c.url for c in cites)
+        capacity[key] = float(value or 0.0) * factor
+        records.append({"region": key[0], "node_class": key[1], "capacity_wspm": round(capacity[key], 1),
+                        "basis": basis, "derivation": derivation, "sources": [c.url for c in cites]})
+    world = _number(doc.get("world"), file=name, row=1, field="world")
+    totals = sum(v for (_, n), v in capacity.items() if n == ALL_NODES)
+    if world is not None and abs(totals - world * factor) > WORLD_TOLERANCE * world * factor:
+        raise DataError(f"the regions' totals ({totals / factor:,.0f}) do not add up to the world total "
+                        f"({world:,.0f})", file=name, field="world")
+    not_cited = [f"{r['region']}/{r['node_class']} ({r['basis']}: {r['derivation']})" for r in records
+                 if r["basis"] != "cited"]
+    caveats = [f"Baseline: capacity at the end of {year} by region from {name if path is not None else 'SEMI'}"
+               + (", converted from 200 mm to 300 mm equivalents (/ 2.25)" if factor != 1.0 else "") + "."]
+    if not_cited:
+        caveats.append("Baseline figures not stated by a source: " + "; ".join(not_cited))
+    return Baseline(year, capacity, "built-in (SEMI World Fab Forecast)" if path is None else name, tuple(caveats),
+                    tuple(records))
+
+
+def _baseline_csv(p: Path) -> Baseline:
+    from pinchpoint.supplychain.csvio import read_rows
+
+    name = str(p)
+    table, source = read_baseline(p)
+    years = {(r.get("year") or "").strip() for _, r in read_rows(p, ("country",), name)} - {""}
+    if len(years) > 1:
+        raise DataError(f"a baseline is one year's capacity; the file gives {', '.join(sorted(years))}", file=name,
+                        field="year")
+    if years:
+        return Baseline(_year(next(iter(years)), file=name, row=None), table, source)
+    return Baseline(None, table, source, ("The baseline file gives no year, so projects are added whole, whenever "
+                                          "they started: a project already running in the baseline counts twice.",))
+
+
+def _year(raw: Any, *, file: str, row: int | None) -> int:
+    try:
+        year = int(str(raw).strip())
+    except (TypeError, ValueError):
+        raise DataError(f"expected a year such as 2025, found {raw!r}", file=file, row=row, field="year") from None
+    if not 1950 <= year <= 2100:
+        raise DataError(f"year {year} is out of range (1950-2100)", file=file, row=row, field="year")
+    return year
 
 
 def _unused(x: Any) -> None:  # pragma: no cover - keeps imports explicit for type checkers

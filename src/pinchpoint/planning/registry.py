@@ -483,10 +483,11 @@ def awards_table(registry: Registry, *, country: str | None = None, programme: s
                        f"{', '.join(sorted({a.country for a in registry.awards}))}.")
     totals: dict[str, float] = {}
     for a in chosen:
-        if a.amount_usd is not None and a.stage != "withdrawn":
+        if a.amount_usd is not None and a.stage not in ("withdrawn", "amended"):
             totals[a.country] = totals.get(a.country, 0.0) + a.amount_usd
     if totals:
-        caveats.append("Totals by country (USD million, not withdrawn): " + ", ".join(
+        caveats.append("Totals by country (USD million; withdrawn awards and amended ones, whose successors carry "
+                       "the current figures, are not counted): " + ", ".join(
             f"{c} {v / 1e6:,.0f}" for c, v in sorted(totals.items())) + ".")
     return table.with_caveats(*caveats)
 

@@ -21,7 +21,7 @@ from pinchpoint.session import Group
 if TYPE_CHECKING:
     from pinchpoint.planning.measures import Measure
     from pinchpoint.planning.planner import PlanResult
-    from pinchpoint.planning.projects import Project
+    from pinchpoint.planning.projects import Baseline, Project
     from pinchpoint.planning.registry import Award, Registry
     from pinchpoint.stress.scenario import Scenario
 
@@ -35,7 +35,7 @@ OBJECTIVES = ("max_share", "tts", "shortfall")
 AWARD_COLUMNS = ["award_id", "recipient", "country", "amount", "currency", "amount_usd_m", "stage", "final"]
 PROJECT_COLUMNS = ["project_id", "operator", "country", "node_class", "capacity_wspm", "status", "start"]
 PROJECTION_COLUMNS = ["country", "node_class", "year", "capacity_deterministic", "capacity_mean", "capacity_low",
-                      "capacity_high", "share_mean"]
+                      "capacity_high", "share_deterministic", "share_mean"]
 TARGET_COLUMNS = ["target_id", "country", "year", "unit", "target", "level", "level_year", "gap"]
 FRONTIER_COLUMNS = ["budget_musd_per_year", "risk", "reduction_pct", "proven_optimal", "mip_gap", "n_measures",
                     "spend_peak_year_musd"]
@@ -92,6 +92,14 @@ class PlanGroup(Group):
 
         return self.session.cache.get(("planning.projects",), _files_stamp(data_path("projects.yaml")),
                                       load_projects)
+
+    def builtin_baseline(self) -> Baseline:
+        """The built-in capacity baseline, read once."""
+        from pinchpoint.planning.projects import load_baseline
+        from pinchpoint.planning.registry import data_path
+
+        return self.session.cache.get(("planning.baseline",), _files_stamp(data_path("baseline.yaml")),
+                                      load_baseline)
 
     def stored_versions_stamp(self) -> tuple[tuple[str, str, str], ...]:
         """(key, version, content hash) of every version in ``planning.awards``: the stamp stored awards are held
@@ -243,10 +251,12 @@ class PlanGroup(Group):
     def projection(self, *, file: str | Path | None = None, baseline: str | Path | None = None,
                    first: int | None = None, last: int | None = None, draws: int | None = None, seed: int = 0,
                    delays: str = "default") -> ResultTable:
-        """Capacity and shares by country, node class and year: baseline plus pipeline, with Monte Carlo bands.
-        ``delays``: ``default`` (the documented assumptions) or ``none`` (the deterministic sum). Years default to
-        :data:`DEFAULT_FIRST_YEAR`-:data:`DEFAULT_LAST_YEAR`, draws to :data:`DEFAULT_DRAWS`."""
-        from pinchpoint.planning.projects import DelayModel, projection, read_baseline
+        """Capacity and shares by region, node class and year: baseline plus pipeline, with Monte Carlo bands.
+        ``baseline``: ``builtin`` (default: SEMI's capacity by region, each figure's basis stated), ``none`` (the
+        pipeline's additions only, no shares) or a file. ``delays``: ``default`` (the documented assumptions) or
+        ``none`` (the deterministic sum). Years default to :data:`DEFAULT_FIRST_YEAR`-:data:`DEFAULT_LAST_YEAR`,
+        draws to :data:`DEFAULT_DRAWS`."""
+        from pinchpoint.planning.projects import DelayModel, projection
 
         self.session.authorize("plan.read", "projects:*")
         first = DEFAULT_FIRST_YEAR if first is None else first
@@ -257,13 +267,16 @@ class PlanGroup(Group):
         if last - first + 1 > MAX_YEARS:
             raise BadArgumentError(f"at most {MAX_YEARS} years, not {last - first + 1}", parameter="to")
         model = DelayModel.named(delays)
-        base: dict[tuple[str, str], float] = {}
-        source = ""
-        if baseline is not None:
+        base: Baseline | dict[tuple[str, str], float] = {}
+        if baseline is None or str(baseline) == "builtin":
+            base = self.builtin_baseline()
+        elif str(baseline) != "none":
+            from pinchpoint.planning.projects import load_baseline
+
             self._local(baseline, "baseline")
-            base, source = read_baseline(baseline)
+            base = load_baseline(baseline)
         return projection(self.load_projects(file), base, list(range(first, last + 1)), model=model, draws=draws,
-                          seed=seed, baseline_source=source)
+                          seed=seed)
 
     def targets(self) -> ResultTable:
         """National targets (Japan's 2030 sales goal, the EU's 20% share) with the cited level and the gap."""

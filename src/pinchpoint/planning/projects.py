@@ -304,11 +304,6 @@ FAB_NODE_CLASSES = tuple(n for n in NODE_CLASSES if n not in ("packaging", "mate
 #: A baseline may give each region's total over the fab node classes as node class "all".
 ALL_NODES = "all"
 BASELINE_NODE_CLASSES = (*NODE_CLASSES, ALL_NODES)
-#: The baseline region a project counts in when the baseline does not hold its country: Europe and the Middle East
-#: (SEMI's region) as ``EUR``, anything else as ``ROW``.
-EUROPE_MIDEAST_EXTRA = ("GBR", "CHE", "NOR", "ISL", "ISR", "TUR", "ARE", "SAU", "QAT")
-
-
 @dataclass(frozen=True)
 class Baseline:
     """Capacity by region and node class in one year, each figure with its basis (cited, derived, assumption)."""
@@ -322,14 +317,16 @@ class Baseline:
 
 def baseline_region(country: str, regions: Iterable[str]) -> str:
     """The region of a baseline that a project in ``country`` counts in: the country itself if the baseline holds
-    it, else ``EUR`` (EU member states, the rest of Europe and the Middle East) if the baseline holds EUR, else
-    ``ROW`` if it holds ROW, else the country."""
+    it, else ``EUR`` for an EU member state (the kernel's group ``EU27_2020``) if the baseline holds EUR, else
+    ``ROW`` if it holds ROW, else the country. SEMI's "Europe & Mideast" also holds non-EU countries (Israel, the
+    United Kingdom...); the kernel has no group for it, so a project there counts in ROW, and the projection's
+    caveats list every such move."""
     from pinchpoint.kernel.countries import group_members
 
     held = set(regions)
     if country in held:
         return country
-    if "EUR" in held and (country in group_members("EU27_2020") or country in EUROPE_MIDEAST_EXTRA):
+    if "EUR" in held and country in group_members("EU27_2020"):
         return "EUR"
     return "ROW" if "ROW" in held else country
 

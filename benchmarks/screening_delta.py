@@ -110,7 +110,9 @@ def main() -> int:
 
     changes = [r["change"] for r in delta.alerts.rows]
     print(f"delta: {changes.count('new alert')} new alerts, {changes.count('still alerted')} still alerted, "
-          f"{changes.count('resolved')} resolved; {delta.alerts.meta['entities_rescreened']} entities screened again")
+          f"{changes.count('resolved')} resolved; {delta.alerts.meta['entities_rescreened']} entities screened "
+          f"again; {delta.alerts.meta['rows_matched_in_full']:,} of {len(names):,} names passed the prefilter to the "
+          "full matcher")
     full_alerts = {(k + 2, m["list"], m["entity_id"]): m["score"] for k, ms in enumerate(full) for m in ms}
     delta_alerts = {(a.line, a.list, a.entity_id): a.score for a in delta.stored.alerts}
     only_full, only_delta = set(full_alerts) - set(delta_alerts), set(delta_alerts) - set(full_alerts)

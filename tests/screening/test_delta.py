@@ -24,6 +24,7 @@ from pinchpoint.screening.delta import (
 from pinchpoint.screening.matcher import Screener
 from pinchpoint.screening.model import EntityType, ListedEntity, Name, ScreeningList
 from pinchpoint.workspace import Workspace
+from tests.screening.conftest import BENCH
 
 UN = "un_sc_consolidated_20260227.xml"
 
@@ -174,3 +175,66 @@ def test_stored_in_the_workspace_and_from_a_file(update: dict[str, object], tmp_
         assert table.rows[0]["n_rows"] == 23 and table.rows[0]["n_screened"] == 21
         with pytest.raises(NotFoundError, match="did you mean 'customers'"):
             stored_screening(ws, "customer")
+
+
+def test_words_run_together_are_split_against_the_new_vocabulary(lists: dict[str, ScreeningList]) -> None:
+    """A stored name that runs two words together (ACMEWIDGETS) splits only once the lists hold both words: the
+    delta works the split out again for rows holding a word the vocabulary gained, and alerts as a full
+    re-screen does."""
+    un = lists[UN]
+    entity = next(e for e in _organisations(un) if len(e.primary_name.split()) == 2
+                  and all(len(w) >= 4 and w.isalpha() for w in e.primary_name.split()))
+    glued = "".join(entity.primary_name.split())
+    before = un.model_copy(update={"entities": tuple(e for e in un.entities if e.entity_id != entity.entity_id),
+                                   "version": "before"})
+    old = Screener([before])
+    assert not old.screen(glued)
+    stored = make_stored("c", "c.csv", ["name"], "name", {}, [StoredRow(2, glued), StoredRow(3, "Kathryn Barr")],
+                         {}, old)
+    assert stored.rows[0].analysis is not None and stored.rows[0].analysis["g"] is None  # no split then
+    new = Screener([un])
+    full = {m["entity_id"] for m in new.screen(glued, limit=1000)}
+    assert entity.entity_id in full
+    delta = rescreen_since_last(stored, new)
+    assert {r["entity_id"] for r in delta.alerts.rows if r["row"] == 2 and r["change"] == "new alert"} == full
+
+
+def test_prefilter_passes_every_name_the_restricted_screener_matches(screener: Screener,
+                                                                     lists: dict[str, ScreeningList]) -> None:
+    """The prefilter is sound: every query the restricted screener matches at the threshold passes it (listed
+    names, their aliases in other scripts, typos, words run together, initials, names in Arabic script), and it
+    leaves out most names that match nothing."""
+    import random
+
+    from pinchpoint.screening.prefilter import Prefilter, analyse_row
+
+    rng = random.Random(5)
+    un, ofac = lists[UN], lists["ofac_sdn_20240503.csv"]
+    picked = rng.sample(list(un.entities), 25) + rng.sample(list(ofac.entities), 55)
+    restricted = screener.restricted({(e.list_name, e.entity_id) for e in picked})
+    queries: list[str] = []
+    for e in picked:
+        for n in e.names[:2]:
+            text = n.text
+            queries.append(text)
+            words = text.split()
+            if len(words) >= 2:
+                queries.append(" ".join(reversed(words)))
+                queries.append("".join(words[:2]) + " " + " ".join(words[2:]))
+                queries.append(" ".join(w[0] if k == 0 else w for k, w in enumerate(words)))
+            if len(text) > 6:
+                k = rng.randrange(1, len(text) - 2)
+                queries.append(text[:k] + text[k + 1] + text[k] + text[k + 2:])
+    with (BENCH / "yente_negatives_global.csv").open(encoding="utf-8") as fh:
+        negatives = [r["full_name"] for r, _ in zip(csv.DictReader(fh), range(600), strict=False)]
+    queries += negatives
+    for threshold in (0.75,):
+        analyses = [analyse_row(screener, q) for q in queries]
+        glued = [(tuple(a["g"][0]), tuple(a["g"][1])) if a["g"] else None for a in analyses]
+        may = Prefilter(restricted).rows(analyses, glued, threshold)
+        matched = [k for k, q in enumerate(queries) if restricted.screen(q, threshold=threshold)]
+        assert len(matched) > 150
+        missed = [queries[k] for k in matched if not may[k]]
+        assert not missed, missed[:10]
+    passed_negatives = sum(bool(may[k]) for k in range(len(queries) - len(negatives), len(queries)))
+    assert passed_negatives < 0.1 * len(negatives)

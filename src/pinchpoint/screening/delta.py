@@ -28,6 +28,7 @@ against an unchanged entity can move too (by well under 0.01 for an update of 1%
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 from collections.abc import Iterable, Sequence
@@ -40,6 +41,7 @@ from pinchpoint.errors import BadArgumentError, NotFoundError
 from pinchpoint.results import ResultTable
 from pinchpoint.screening.matcher import Screener, check_list_names
 from pinchpoint.screening.model import ScreeningList
+from pinchpoint.screening.prefilter import Prefilter, analyse_row, vocabulary_changes
 from pinchpoint.screening.reviews import Review, annotate, fingerprint
 from pinchpoint.workspace import Workspace
 from pinchpoint.workspace.collections import Collection, register
@@ -66,6 +68,12 @@ class StoredRow:
     options: dict[str, str] = field(default_factory=dict)
     fields: tuple[str, ...] = ()
     screened: bool = True
+    #: why the row was not screened ("nothing distinctive" rows are checked again: a new listed name made of the
+    #: same generic words makes them screenable)
+    status: str = ""
+    #: what the matcher makes of the name (:func:`pinchpoint.screening.prefilter.analyse_row`), kept so a delta
+    #: need not analyse every stored name again
+    analysis: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,10 @@ class StoredScreening:
     fingerprints: dict[str, dict[str, str]]
     list_versions: dict[str, str]
     screened_at: str
+    #: the listed vocabulary the rows' words run together were split against, and what read the names (the
+    #: pinchpoint version and whether Japanese readings were on): analyses made otherwise are made again
+    vocabulary: list[str] = field(default_factory=list)
+    reader: str = ""
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":")).encode()
@@ -100,14 +112,22 @@ class StoredScreening:
     def from_json(cls, data: bytes) -> StoredScreening:
         raw = json.loads(data)
         raw["header"] = tuple(raw["header"])
-        raw["rows"] = [StoredRow(r["line"], r["name"], r["options"], tuple(r["fields"]), r["screened"])
-                       for r in raw["rows"]]
+        raw["rows"] = [StoredRow(r["line"], r["name"], r["options"], tuple(r["fields"]), r["screened"],
+                                 r.get("status", ""), r.get("analysis")) for r in raw["rows"]]
         raw["alerts"] = [StoredAlert(**a) for a in raw["alerts"]]
         return cls(**raw)
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def reader() -> str:
+    """What reads names besides the lists: the pinchpoint version, and whether Japanese readings are on."""
+    import pinchpoint
+    from pinchpoint.screening.scripts import japanese_readings_available
+
+    return f"pinchpoint {pinchpoint.__version__}; ja {'on' if japanese_readings_available() else 'off'}"
 
 
 def screened_lists(screener: Screener, lists: Sequence[str] | None) -> list[ScreeningList]:
@@ -133,8 +153,11 @@ def make_stored(key: str, source: str, header: Sequence[str], name_column: str, 
     lists = screened_lists(screener, kept.get("lists"))
     alerts = [StoredAlert(line, m["list"], m["entity_id"], float(m["score"]), m["matched_name"])
               for line, found in sorted(matches.items()) for m in found]
-    return StoredScreening(key.strip(), source, tuple(header), name_column, kept, list(rows), alerts,
-                           snapshot(lists), {lst.list_name: lst.version for lst in lists}, _now())
+    analysed = [dataclasses.replace(r, analysis=analyse_row(screener, r.name)) if r.screened and r.analysis is None
+                else r for r in rows]
+    return StoredScreening(key.strip(), source, tuple(header), name_column, kept, analysed, alerts,
+                           snapshot(lists), {lst.list_name: lst.version for lst in lists}, _now(),
+                           sorted(screener.idf), reader())
 
 
 def screen_file_stored(screener: Screener, source: Path, output: Path, key: str, name_column: str = "name",
@@ -153,8 +176,9 @@ def screen_file_stored(screener: Screener, source: Path, output: Path, key: str,
 
     def on_row(row: InputRow, options: dict[str, str], group: Sequence[dict[str, Any]]) -> None:
         status = str(group[0]["status"])
-        rows.append(StoredRow(row.line, row.name, dict(options), tuple(row.fields),
-                              screened=status in ("match", "no match")))
+        screened = status in ("match", "no match")
+        rows.append(StoredRow(row.line, row.name, dict(options), tuple(row.fields), screened=screened,
+                              status="" if screened else status))
         if status == "match":
             matches[row.line] = [{"list": g["list"], "entity_id": g["entity_id"], "score": float(g["score"]),
                                   "matched_name": g["matched_name"]} for g in group]
@@ -270,12 +294,33 @@ def rescreen_since_last(before: StoredScreening, screener: Screener, *, workers:
     delta = entity_delta(before.fingerprints, lists)
     touched = set(delta.added) | set(delta.changed)
     restricted = screener.restricted(touched)
-    rows = [r for r in before.rows if r.screened]
+    # rows not screened for want of a distinctive word are screenable once a listed name is made of their words
+    stored_rows = [r if r.screened or not r.status.startswith("not screened") or screener.unscreenable(r.name)
+                   else dataclasses.replace(r, screened=True, status="") for r in before.rows]
+    rows = [r for r in stored_rows if r.screened]
+    same_reader = before.reader == reader()
+    rows = [r if r.analysis is not None and same_reader else dataclasses.replace(
+        r, analysis=analyse_row(screener, r.name)) for r in rows]
+    changed_words = vocabulary_changes(before.vocabulary, screener.idf) if same_reader else None
+    glued = []
+    for k, r in enumerate(rows):
+        analysis = r.analysis or {}
+        if changed_words is not None and any(changed_words.search(t) for t in analysis["t"] if len(t) >= 5):
+            split = screener.split_glued(tuple(analysis["t"]), tuple(analysis["f"]))
+            analysis = {**analysis, "g": [list(split[0]), list(split[1])] if split is not None else None}
+            rows[k] = dataclasses.replace(r, analysis=analysis)
+        glued.append((tuple(analysis["g"][0]), tuple(analysis["g"][1])) if analysis["g"] else None)
     found: list[list[dict[str, Any]]] = [[] for _ in rows]
+    candidates = 0
     if touched and rows:
+        may = Prefilter(restricted).rows([r.analysis or {} for r in rows], glued, threshold)
+        picked = [k for k in range(len(rows)) if may[k]]
+        candidates = len(picked)
         base = {k: v for k, v in options.items() if k in GLOBAL_OPTIONS}
-        per_query = [{**base, **r.options, "limit": max(len(restricted.entities), 1)} for r in rows]
-        found = restricted.screen_batch([r.name for r in rows], workers=workers, per_query=per_query)
+        per_query = [{**base, **rows[k].options, "limit": max(len(restricted.entities), 1)} for k in picked]
+        screened = restricted.screen_batch([rows[k].name for k in picked], workers=workers, per_query=per_query)
+        for k, hits in zip(picked, screened, strict=True):
+            found[k] = hits
     matches = {r.line: m for r, m in zip(rows, found, strict=True) if m}
     by_line = {r.line: r for r in before.rows}
     changed = set(delta.changed)
@@ -305,12 +350,16 @@ def rescreen_since_last(before: StoredScreening, screener: Screener, *, workers:
         annotated = annotate([{**r, "query": r["query"]} for r in out if r["change"] != "resolved"], reviews,
                              screener.entity_index())
         out = annotated + [r for r in out if r["change"] == "resolved"]
+    refreshed = {r.line: r for r in rows}
     after = StoredScreening(before.key, before.source, before.header, before.name_column, before.options,
-                            before.rows, sorted(kept_alerts, key=lambda a: (a.line, a.list, a.entity_id)),
-                            snapshot(lists), {lst.list_name: lst.version for lst in lists}, _now())
+                            [refreshed.get(r.line, r) for r in stored_rows],
+                            sorted(kept_alerts, key=lambda a: (a.line, a.list, a.entity_id)),
+                            snapshot(lists), {lst.list_name: lst.version for lst in lists}, _now(),
+                            sorted(screener.idf), reader())
     meta = {"stored": before.key, "since": before.screened_at, "threshold": threshold,
             "lists_before": before.list_versions, "lists_now": after.list_versions,
-            "rows_rescreened": len(rows) if touched else 0, "entities_rescreened": len(touched),
+            "rows_rescreened": len(rows) if touched else 0, "rows_matched_in_full": candidates,
+            "entities_rescreened": len(touched),
             "added": len(delta.added), "removed": len(delta.removed), "changed": len(delta.changed)}
     counts = {k: sum(1 for r in out if r["change"] == k) for k in order}
     caveats = [
@@ -324,6 +373,9 @@ def rescreen_since_last(before: StoredScreening, screener: Screener, *, workers:
     if not touched and not delta.removed:
         caveats.insert(0, f"nothing changed in {', '.join(f'{k} {v}' for k, v in after.list_versions.items())} "
                           f"since {before.screened_at}: no new or resolved alerts")
+    if not same_reader:
+        caveats.append(f"the names were read by {before.reader or 'an older pinchpoint'} and are now read by "
+                       f"{reader()}: every stored name was analysed again")
     unscreened = len(before.rows) - len(rows)
     if unscreened:
         caveats.append(f"{unscreened} stored rows were not screened then (unreadable or nothing distinctive) and "

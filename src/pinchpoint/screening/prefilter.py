@@ -1,0 +1,290 @@
+"""Which stored names can match any entity of a small (restricted) screener at a threshold, decided in bulk, so
+that delta re-screening (:mod:`pinchpoint.screening.delta`) runs the full matcher only on those.
+
+The test is sound: a name it leaves out cannot reach the threshold against any entity of the restricted screener,
+because every way :meth:`Screener.screen` can score it is bounded from above:
+
+* token alignment: precision is at most the weighted share of the query's slots times each slot's best similarity
+  to *any* listed token (the matcher's own similarity: :func:`pinchpoint.screening.matcher._similarity_matrix`),
+  recall at most 1, so F1 <= 2P / (1 + P); a reading from another script scales it by ``READING_FACTOR``;
+* a person's name wholly inside the other (at most 0.9): passed when every word of some listed person name of two
+  or more words is among the query's spellings, or every slot of the query matches exactly;
+* an acronym (a word the initials of a run of words of the other name): passed when one is possible at all;
+* the letters written together (Levenshtein >= 0.85 of the joined strings, lengths within 3): passed when the
+  q-gram count lemma (shared 3-grams >= longer length - 2 - 3 x edits) does not rule the pair out;
+* a consonant skeleton (Arabic, Hebrew, Thai; at most 0.9): passed when a skeleton token or the joined skeleton
+  is a key of the listed names' skeletons.
+
+What a row's query names are depends only on its text (:func:`analyse_row`, kept with the stored row), except for
+words run together, which are split against the listed vocabulary: those are worked out again when a word of the
+row contains a word the vocabulary gained or lost since (:func:`vocabulary_changes`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from pinchpoint.screening.matcher import (
+    _ACRONYM_SKIPPED,
+    READING_FACTOR,
+    SKELETON_FACTOR,
+    QueryName,
+    Screener,
+    SkeletonIndex,
+    _similarity_matrix,
+    _Tokens,
+    clean_query,
+)
+from pinchpoint.screening.normalize import analyse
+from pinchpoint.screening.scripts import Skeleton, abjad_skeletons, is_abjad, latin_readings
+
+CONTAINMENT_MAX = 0.9  # see Screener._containment: 0.7 + 0.2 x covered
+JOINED_FLOOR = 0.85  # see Screener._score: joined similarity counts from 0.85, times 0.95
+JOINED_FACTOR = 0.95
+CHUNK = 2048  # spellings compared at once (a chunk x vocabulary matrix of floats)
+
+
+def analyse_row(screener: Screener, text: str) -> dict[str, Any]:
+    """What :meth:`Screener.query_names` and the skeleton path make of ``text``, as plain data to store: its
+    tokens and legal forms, its readings (from its script alone), the split of words run together (against
+    ``screener``'s vocabulary) and its consonant skeletons."""
+    text = clean_query(text)
+    tokens, forms, _ = analyse(text) if text else ((), (), "")
+    glued = screener.split_glued(tokens, forms) if tokens else None
+    return {"t": list(tokens), "f": list(forms),
+            "r": [[[list(s) for s in r.slots], list(r.joined), r.script, r.exact] for r in latin_readings(text)],
+            "g": [list(glued[0]), list(glued[1])] if glued is not None else None,
+            "s": [list(s.tokens) for s in abjad_skeletons(text)] if is_abjad(text) else []}
+
+
+def query_names(analysis: dict[str, Any], glued: tuple[tuple[str, ...], tuple[str, ...]] | None
+                ) -> list[QueryName]:
+    """The query names of a stored analysis, as :meth:`Screener.query_names` builds them."""
+    tokens, forms = tuple(analysis["t"]), tuple(analysis["f"])
+    out = [QueryName.of_tokens(tokens, forms)] if tokens else []
+    if glued is not None:
+        g = QueryName.of_tokens(*glued)
+        out.append(QueryName(g.slots, g.forms, g.joined, "glued"))
+    for slots, joined, script, exact in analysis["r"]:
+        out.append(QueryName(tuple(tuple(s) for s in slots), forms, tuple(joined), script, bool(exact)))
+    return out
+
+
+def vocabulary_changes(before: Iterable[str], after: Iterable[str]) -> re.Pattern[str] | None:
+    """A pattern finding, inside a word, any word the vocabulary gained or lost (None when it is the same): a word
+    run together may split differently only if it holds one."""
+    changed = set(before) ^ set(after)
+    words = sorted((w for w in changed if len(w) >= 2 and not w.startswith("#")), key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in words)) if words else None
+
+
+def _run_initials(words: Sequence[str]) -> set[str]:
+    """Every string of 3 to 6 letters a run of ``words`` spells by its initials, as ``_initials_run`` reads them
+    (and/of/the skipped after the first word)."""
+    out: set[str] = set()
+    for start in range(len(words)):
+        run = ""
+        for k in range(start, len(words)):
+            w = words[k]
+            if k > start and w in _ACRONYM_SKIPPED:
+                continue
+            if not w or w.startswith("#") or not w[0].isalpha():
+                break
+            run += w[0]
+            if len(run) >= 3:
+                out.add(run)
+            if len(run) == 6:
+                break
+    return out
+
+
+class Prefilter:
+    """The facts of a restricted screener the test needs, worked out once."""
+
+    def __init__(self, sub: Screener) -> None:
+        self.sub = sub
+        # listed organisation names by the run initials of their words, and by their words of 3-6 letters: the
+        # names an acronym may fold against (Screener._acronym)
+        self.acronyms: dict[str, list[int]] = defaultdict(list)
+        self.short_words: dict[str, list[int]] = defaultdict(list)
+        for k, nm in enumerate(sub.names):
+            if not sub.name_person[k]:
+                for run in _run_initials(nm.tokens):
+                    self.acronyms[run].append(k)
+                for t in {t for t in nm.tokens if 3 <= len(t) <= 6 and t.isalpha()}:
+                    self.short_words[t].append(k)
+        # which names hold each vocabulary token, and how often each name holds it
+        self.token_names: list[list[int]] = [[] for _ in sub.vocab]
+        self.name_counts: list[dict[int, int]] = []
+        for k in range(len(sub.names)):
+            start = int(sub.token_start[k])
+            ids = sub.token_flat[start:start + int(sub.token_count[k])].tolist()
+            counts: dict[int, int] = {}
+            for v in ids:
+                counts[v] = counts.get(v, 0) + 1
+            for v in counts:
+                self.token_names[v].append(k)
+            self.name_counts.append(counts)
+        self.skeleton_keys: set[str] = set()
+        for nm in sub.names:
+            sk = SkeletonIndex.skeleton_of(nm.text, nm.tokens).tokens
+            if sk:
+                self.skeleton_keys |= {*sk, "=" + "".join(sk)}
+        self._skeletons: SkeletonIndex | None = None
+        self.joined = list(sub.name_joined)
+        self.joined_len = np.array([len(j) for j in self.joined], dtype=np.int64)
+        self.grams: dict[str, int] = {}
+        for j in self.joined:
+            for g in _grams(j):
+                self.grams.setdefault(g, len(self.grams))
+
+    def similarities(self, spellings: Sequence[str]) -> dict[str, list[tuple[int, float]]]:
+        """Each spelling's similar listed tokens (vocabulary id, similarity > 0), by the matcher's rules."""
+        out: dict[str, list[tuple[int, float]]] = {}
+        vocab = self.sub.vocab_tokens
+        for start in range(0, len(spellings), CHUNK):
+            part = list(spellings[start:start + CHUNK])
+            out.update((p, []) for p in part)
+            if not len(vocab.text):
+                continue
+            sim = _similarity_matrix(_Tokens.of(part), vocab)
+            rows, cols = np.nonzero(sim)
+            for r, c, v in zip(rows.tolist(), cols.tolist(), sim[rows, cols].tolist(), strict=True):
+                out[part[r]].append((c, v))
+        return out
+
+    def _name_bound(self, q: QueryName, similar: dict[str, list[tuple[int, float]]]) -> float:
+        """The highest score the token alignment (F1, or containment for a listed person) can give ``q`` against
+        any one listed name: precision and recall from each slot's and each listed token's best similarity."""
+        sub = self.sub
+        weights = [sub.slot_weight(slot) for slot in q.slots]
+        total = sum(weights) or 1.0
+        precision: dict[int, float] = defaultdict(float)
+        token_best: dict[int, dict[int, float]] = defaultdict(dict)
+        for slot, w in zip(q.slots, weights, strict=True):
+            slot_best: dict[int, float] = {}
+            for spelling in slot:
+                for v, sim in similar[spelling]:
+                    for name in self.token_names[v]:
+                        if sim > slot_best.get(name, 0.0):
+                            slot_best[name] = sim
+                        best = token_best[name]
+                        if sim > best.get(v, 0.0):
+                            best[v] = sim
+            for name, sim in slot_best.items():
+                precision[name] += w * sim
+        bound = 0.0
+        for name, p_sum in precision.items():
+            p = p_sum / total
+            counts = self.name_counts[name]
+            r = sum(sub.vocab_weight[v] * counts[v] * sim for v, sim in token_best[name].items()) / max(
+                float(sub.name_weight[name]), 1e-12)
+            f1 = 2 * p * r / (p + r) if p + r > 0 else 0.0
+            if sub.name_person[name] and (p >= 0.999 or r >= 0.999):
+                f1 = max(f1, CONTAINMENT_MAX)
+            bound = max(bound, f1)
+        return bound
+
+    def joined_possible(self, strings: Sequence[str], threshold: float) -> np.ndarray:
+        """For each string, whether its joined-letters similarity to some listed name can reach ``threshold``."""
+        from scipy.sparse import csr_matrix
+
+        need = max(JOINED_FLOOR, threshold / JOINED_FACTOR)
+        possible = np.zeros(len(strings), dtype=bool)
+        if need > 1.0 or not strings or not self.joined:
+            return possible
+        exact = set(self.joined)
+        rows: list[int] = []
+        cols: list[int] = []
+        for i, s in enumerate(strings):
+            if len(s) < 3:
+                possible[i] = s in exact and bool(s)
+                continue
+            for g in _grams(s):
+                c = self.grams.get(g)
+                if c is not None:
+                    rows.append(i)
+                    cols.append(c)
+        if not rows:
+            return possible
+        a = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(strings), len(self.grams)))
+        b_rows, b_cols = [], []
+        for j, s in enumerate(self.joined):
+            for g in _grams(s):
+                b_rows.append(self.grams[g])
+                b_cols.append(j)
+        b = csr_matrix((np.ones(len(b_rows)), (b_rows, b_cols)), shape=(len(self.grams), len(self.joined)))
+        shared = (a @ b).tocoo()
+        q_len = np.array([len(s) for s in strings], dtype=np.int64)[shared.row]
+        c_len = self.joined_len[shared.col]
+        longest = np.maximum(q_len, c_len)
+        edits = np.floor((1 - need) * longest + 1e-9)
+        ok = (np.abs(q_len - c_len) <= 3) & (shared.data >= longest - 2 - 3 * edits)
+        possible[np.unique(shared.row[ok])] = True
+        return possible
+
+    def rows(self, analyses: Sequence[dict[str, Any]], glued: Sequence[tuple[tuple[str, ...], tuple[str, ...]] | None],
+             threshold: float) -> np.ndarray:
+        """Whether each analysed row may reach ``threshold`` against some listed entity (see the module)."""
+        names = [query_names(a, g) for a, g in zip(analyses, glued, strict=True)]
+        spellings = sorted({s for qs in names for q in qs for slot in q.slots for s in slot})
+        similar = self.similarities(spellings)
+        best = {s: max((v for _, v in pairs), default=0.0) for s, pairs in similar.items()}
+        joined_strings = sorted({j for qs in names for q in qs for j in q.joined})
+        joined_ok = dict(zip(joined_strings, self.joined_possible(joined_strings, threshold).tolist(), strict=True))
+        cut = threshold * 0.999
+        out = np.zeros(len(analyses), dtype=bool)
+        for i, (analysis, qs) in enumerate(zip(analyses, names, strict=True)):
+            out[i] = any(self._may_match(q, best, similar, joined_ok, cut) for q in qs) or \
+                self._skeleton_may_match(analysis["s"], cut)
+        return out
+
+    def _skeleton_may_match(self, skeletons: Sequence[Sequence[str]], cut: float) -> bool:
+        """Whether a consonant skeleton of the row may reach ``cut``: the skeleton index's own candidates and
+        upper bounds (``SkeletonIndex.fast_scores``, before the vowel-letter check, which only lowers)."""
+        if not skeletons or cut > SKELETON_FACTOR:
+            return False
+        for sk in skeletons:
+            if not sk or not any(t in self.skeleton_keys for t in (*sk, "=" + "".join(sk))):
+                continue
+            if self._skeletons is None:
+                self._skeletons = self.sub.skeleton_index()
+            skeleton = Skeleton(tuple(sk), tuple(() for _ in sk))
+            cands = self._skeletons.candidates(skeleton)
+            if len(cands) and bool((self._skeletons.fast_scores(skeleton, cands) >= cut).any()):
+                return True
+        return False
+
+    def _may_match(self, q: QueryName, best: dict[str, float], similar: dict[str, list[tuple[int, float]]],
+                   joined_ok: dict[str, bool], cut: float) -> bool:
+        factor = READING_FACTOR if q.reading is not None else 1.0
+        sub = self.sub
+        weights = [sub.slot_weight(slot) for slot in q.slots]
+        top = [max(best[s] for s in slot) for slot in q.slots]
+        total = sum(weights) or 1.0
+        precision = sum(w * b for w, b in zip(weights, top, strict=True)) / total
+        # against any listed token first (cheap), then against each listed name
+        if factor * max(2 * precision / (1 + precision), CONTAINMENT_MAX) >= cut and \
+                factor * self._name_bound(q, similar) >= cut:
+            return True
+        if any(joined_ok.get(j, False) for j in q.joined) and factor * JOINED_FACTOR >= cut:
+            return True
+        if not q.exact:  # an acronym: the matcher's own folding, on the few names it may apply to
+            words = [slot[0] for slot in q.slots]
+            names = {k for w in words if 3 <= len(w) <= 6 and w.isalpha() for k in self.acronyms.get(w, ())}
+            names |= {k for run in _run_initials(words) for k in self.short_words.get(run, ())}
+            for k in sorted(names):
+                folded = sub._acronym(q, sub.names[k], False)
+                if folded is not None and folded[0] >= cut:
+                    return True
+        return False
+
+
+def _grams(text: str) -> list[str]:
+    return [text[k:k + 3] for k in range(len(text) - 2)]
+

@@ -253,7 +253,7 @@ def test_lists_commands_on_an_empty_workspace_and_unknown_names(tmp_path: Path) 
 
     client = TestClient(create_app(workspace=tmp_path / "ws"))
     response = client.post("/screen", json={"names": ["ACME"]})
-    assert response.status_code == 503 and "no restricted-party lists" in response.json()["detail"]
+    assert response.status_code == 503 and "no restricted-party lists" in response.json()["message"]
     assert client.get("/lists").status_code == 200
     assert cli("lists", "load", str(DPL), "--workspace", ws)[0] == 0
     code, _, err = cli("screen", "ACME", "--lists", "BIS Denied Person List", "--workspace", ws)

@@ -79,7 +79,7 @@ def test_api_and_cli_list_the_exact_entity_first(lists: dict[str, ScreeningList]
     client = TestClient(create_app(workspace=ws), raise_server_exceptions=False)
     response = client.post("/screen", json={"names": [QUERY]})
     assert response.status_code == 200, response.text
-    ids = [m["entity_id"] for m in response.json()[0]["matches"]]
+    ids = [m["entity_id"] for m in response.json()["rows"]]
     assert ids[0] == exact_and_longer[0] and exact_and_longer[1] in ids
     result = CliRunner().invoke(app, ["screen", QUERY, "--workspace", str(ws)])
     assert result.exit_code == 0, result.output

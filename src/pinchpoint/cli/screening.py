@@ -1,4 +1,5 @@
-"""CLI commands for restricted-party screening (issue #4). Module level imports only Typer (fast --help)."""
+"""CLI commands for restricted-party screening: parse -> ``session.screening`` -> present. Module level imports only
+Typer (fast --help)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,7 @@ from pinchpoint.cli.common import (
     WorkspaceOpt,
     error_message,
     friendly_errors,
-    open_workspace,
-    say_waiting,
+    session,
     with_command,
 )
 
@@ -41,12 +41,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Record a decision on an alert; later screenings show it and do not alert again for the same input and
         entity unless the entity's record changes."""
-        from pinchpoint.screening.reviews import record_review
-        from pinchpoint.screening.store import read_lists
-
-        lists = read_lists(workspace, [list_name] if list_name else None, on_wait=say_waiting)
-        with open_workspace(workspace) as ws:
-            review = record_review(ws, lists, query, entity_id, decision, reviewer, reason, list_name)
+        review = session(workspace).screening.review(query, entity_id, decision, reviewer, reason, list_name)
         typer.echo(f"{review.query!r} / {review.list} {review.entity_id}: {review.decision} by {review.reviewer} "
                    f"at {review.decided_at}", err=True)
 
@@ -55,11 +50,9 @@ def register(app: typer.Typer) -> None:
     def review_list(fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None) -> None:
         """The latest decision on every reviewed input and entity."""
         from pinchpoint.cli.output import emit
-        from pinchpoint.screening.reviews import review_table
+        from pinchpoint.session.screening import REVIEWS_TITLE
 
-        with open_workspace(workspace) as ws:
-            table = review_table(ws)
-        emit(with_command(table), fmt, output, title="Decisions on screening alerts")
+        emit(with_command(session(workspace).screening.review_table()), fmt, output, title=REVIEWS_TITLE)
 
     @app.command("screen")
     @friendly_errors
@@ -85,44 +78,32 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Screen names against the loaded lists; every match carries its explanation and list version."""
         from pinchpoint.cli.output import emit
-        from pinchpoint.screening.batch import screen_file
-        from pinchpoint.screening.matcher import Screener
-        from pinchpoint.screening.store import read_lists, read_reviews
+        from pinchpoint.session.screening import SCREEN_COLUMNS, screen_title
 
-        # the workspace is open only while the stored lists are fetched, not while they are parsed and indexed
-        screener = Screener(read_lists(workspace, lists, on_wait=say_waiting))
-        reviews = read_reviews(workspace, on_wait=say_waiting)
         options: dict[str, Any] = {"threshold": threshold, "country": country, "entity_type": entity_type,
-                                   "lists": lists, "birth_date": birth_date}
+                                   "lists": lists, "birth_date": birth_date, "top": top}
         if file is not None:
             if output is None:
                 raise ValueError("batch screening writes a file: give --output results.csv")
-            import os
-
             from pinchpoint.cli.progress import progress_bar
 
-            if fmt is not None and fmt not in ("csv", "json", "parquet"):
-                raise ValueError(f"--format {fmt}: a batch writes csv, json or parquet")
             with progress_bar(f"screening {file.name}") as progress:
-                summary = screen_file(screener, file, output, name_column, workers=workers or os.cpu_count() or 1,
-                                      top=top, fmt=fmt.value if fmt else None, country_column=country_column,
-                                      type_column=type_column, birth_date_column=birth_date_column,
-                                      progress=progress, reviews=reviews, **options)
-            typer.echo(summary, err=True)
+                done = session(workspace).screening.screen_file(
+                    file, output, name_column=name_column, workers=workers, fmt=fmt.value if fmt else None,
+                    country_column=country_column, type_column=type_column, birth_date_column=birth_date_column,
+                    progress=progress, **options)
+            typer.echo(done.summary, err=True)
             return
         if not names:
             raise ValueError("give names to screen, or --file customers.csv")
         if any(c is not None for c in (country_column, type_column, birth_date_column)):
             raise ValueError("--country-column, --type-column and --birth-date-column read columns of --file")
-        if top is not None:
-            options["limit"] = top
         from pinchpoint.screening.scripts import japanese_fallback
 
-        if note := japanese_fallback(names):
+        if note := japanese_fallback(names):  # also a caveat of the table; said on stderr whatever the format
             typer.echo(f"note: {note}", err=True)
-        table = with_command(screener.screen_many(names, reviews=reviews, **options))
-        emit(table, fmt, output, columns=["query", "matched_name", "list", "list_version", "score", "alert"],
-             title=f"Matches at or above {threshold:g}")
+        table = with_command(session(workspace).screening.screen(names, **options))
+        emit(table, fmt, output, columns=SCREEN_COLUMNS, title=screen_title(threshold))
 
     @lists_app.command("load")
     @friendly_errors
@@ -137,25 +118,17 @@ def register(app: typer.Typer) -> None:
              source: SourceOpt = None, workspace: WorkspaceOpt = None) -> None:
         """Load (or update) restricted-party lists into the workspace, reporting what each adds, removes and
         changes against the loaded version."""
-        from pinchpoint.errors import PinchpointError
-        from pinchpoint.screening.loaders import load_list
-        from pinchpoint.screening.store import store_list
-
-        failed = 0
-        for path in paths:
-            if "alt" in path.name.lower() and path.suffix == ".csv":
-                typer.echo(f"{path}: skipped: OFAC's alternate names are read with the SDN file beside them",
-                           err=True)
+        loads = session(workspace).screening.load(paths, force=force, max_bytes=int(max_mb * 1024 * 1024),
+                                                  source=source)
+        for done in loads:
+            if done.skipped is not None:
+                typer.echo(f"{done.path}: skipped: {done.skipped}", err=True)
                 continue
-            try:
-                # read and check the file before opening the workspace, so it is locked only while storing
-                sl = load_list(path, max_bytes=int(max_mb * 1024 * 1024), source=source)
-                with open_workspace(workspace) as ws:
-                    change = store_list(ws, sl, force=force)
-            except PinchpointError as exc:
-                typer.echo(f"error: {error_message(exc)}", err=True)
-                failed += 1
+            if done.error is not None:
+                typer.echo(f"error: {error_message(done.error)}", err=True)
                 continue
+            sl, change = done.screening_list, done.change
+            assert sl is not None and change is not None
             typer.echo(f"{sl.list_name} {sl.version}: {change.summary()}; {len(sl.entities)} entities, "
                        f"{sum(len(e.names) for e in sl.entities)} names, {sl.duplicates} duplicate records "
                        f"collapsed, {len(sl.problems)} problems; read as {sl.encoding}")
@@ -167,7 +140,7 @@ def register(app: typer.Typer) -> None:
                 for label, ids in (("added", change.added), ("removed", change.removed),
                                    ("changed", change.changed)):
                     typer.echo(f"  {label} ({len(ids)}): {', '.join(ids) if ids else '-'}")
-        if failed:
+        if any(done.error is not None for done in loads):
             raise typer.Exit(2)
 
     lists_app.command("update", help="Load newer versions of lists (the same as load).")(load)
@@ -177,10 +150,6 @@ def register(app: typer.Typer) -> None:
     def list_(fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None) -> None:
         """The loaded lists and their versions."""
         from pinchpoint.cli.output import emit
-        from pinchpoint.screening.store import list_table
+        from pinchpoint.session.screening import LIST_COLUMNS, LISTS_TITLE
 
-        with open_workspace(workspace) as ws:
-            table = list_table(ws)
-        emit(table, fmt, output, columns=["list_name", "version", "n_entities", "n_names", "n_problems",
-                                          "n_duplicates", "encoding"],
-             title="Restricted-party lists")
+        emit(session(workspace).screening.lists(), fmt, output, columns=LIST_COLUMNS, title=LISTS_TITLE)

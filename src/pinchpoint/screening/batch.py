@@ -266,8 +266,30 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
                 birth_date_column: str | None = None, progress: ProgressCallback | None = None,
                 reviews: dict[str, Review] | None = None, on_row: RowCallback | None = None,
                 **options: Any) -> str:
+    """:func:`run_file`'s one-line summary (what the CLI prints)."""
+    return run_file(screener, source, output, name_column, workers, block, top=top, fmt=fmt,
+                    country_column=country_column, type_column=type_column, birth_date_column=birth_date_column,
+                    progress=progress, reviews=reviews, on_row=on_row, **options).summary
+
+
+@dataclass(frozen=True)
+class BatchRun:
+    """What a batch run did: the file written, the summary the CLI prints, and ``counts`` (input rows per status,
+    with the run's input digest, lists and parameters in its meta and its caveats)."""
+
+    output: Path
+    summary: str
+    counts: ResultTable
+
+
+def run_file(screener: Screener, source: Path, output: Path, name_column: str = "name", workers: int = 1,
+             block: int = 4096, *, top: int | None = None, fmt: str | None = None,
+             country_column: str | None = None, type_column: str | None = None,
+             birth_date_column: str | None = None, progress: ProgressCallback | None = None,
+             reviews: dict[str, Review] | None = None, on_row: RowCallback | None = None,
+             **options: Any) -> BatchRun:
     """Screen every row of ``source``; rows already in the output from an interrupted run of the same input,
-    lists and parameters are not redone. Returns a one-line summary.
+    lists and parameters are not redone.
 
     Every input row is kept with all its columns: once per match at or above the threshold (best first,
     ``top`` at most; all of them when ``top`` is None), or once as ``no match``, ``not screened`` (nothing
@@ -397,7 +419,12 @@ def screen_file(screener: Screener, source: Path, output: Path, name_column: str
         listed = counts.unreadable[:MAX_REPORTED] + ([f"... and {more} more in {output}"] if more > 0 else [])
         summary += (f"\n{len(counts.unreadable)} problem{'s' if len(counts.unreadable) > 1 else ''} reported "
                     f"(status 'unreadable' in {output}):\n" + "\n".join(listed))
-    return summary
+    tally = ResultTable.from_records(
+        "screening_batch_counts",
+        [{"status": status, "inputs": count, "match_rows": counts.match_rows if status == "match" else 0}
+         for status, count in n.items()], ["status", "inputs", "match_rows"],
+        meta={**table.meta, "output": str(output), "rows": len(rows), "resumed_rows": len(done)})  # with caveats
+    return BatchRun(output, summary, tally)
 
 
 def row_options(header: Sequence[str], row: InputRow, row_columns: dict[str, str]

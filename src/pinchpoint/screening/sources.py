@@ -44,11 +44,34 @@ def _detect_ofac(path: Path) -> Detection:
                           f"{data[:40].decode('latin-1')!r}")
 
 
+def is_ofac_alternate_file(path: Path) -> bool:
+    """Whether ``path`` is OFAC's alternate-names file (rows ``ent_num,alt_num,"aka",...``), judged by its content
+    (a list named ``salt.csv`` is not one): it is read with the SDN file beside it, never as a list of its own."""
+    try:
+        return path.is_file() and bool(_OFAC_ALT_ROW.match(_head(path)))
+    except OSError:
+        return False
+
+
+def alternate_file_beside(sdn: Path) -> Path | None:
+    """The alternate-names file the SDN source reads with ``sdn``: the first ``*alt*.csv`` in its folder (never
+    ``sdn`` itself), if ``sdn``'s name says it is the SDN file."""
+    if "sdn" not in _name(sdn):
+        return None
+    return next((f for f in sorted(sdn.parent.glob("*alt*.csv")) if f.resolve() != sdn.resolve()), None)
+
+
+def read_with_sdn_beside(path: Path) -> bool:
+    """Whether the SDN source reads the alternate-names file ``path`` when it reads an SDN file in its folder."""
+    found = [alternate_file_beside(f) for f in path.parent.iterdir() if f.is_file() and f != path]
+    return any(f is not None and f.resolve() == path.resolve() for f in found)
+
+
 def _read_ofac(path: Path, alt: str | Path | None = None, max_bytes: int | None = None) -> Any:
     from pinchpoint.screening.loaders import MAX_LIST_BYTES, load_ofac
 
-    sibling = Path(alt) if alt else next(iter(sorted(path.parent.glob("*alt*.csv"))), None)
-    return load_ofac(path, sibling if alt or "sdn" in _name(path) else None, max_bytes=max_bytes or MAX_LIST_BYTES)
+    sibling = Path(alt) if alt else alternate_file_beside(path)
+    return load_ofac(path, sibling, max_bytes=max_bytes or MAX_LIST_BYTES)
 
 
 def _detect_un(path: Path) -> Detection:

@@ -43,6 +43,7 @@ from pinchpoint.errors import PinchpointError
 if TYPE_CHECKING:
     from pinchpoint.session.controls import ControlsGroup
     from pinchpoint.session.plan import PlanGroup
+    from pinchpoint.session.screening import ScreeningGroup
     from pinchpoint.session.stress import StressGroup
     from pinchpoint.session.supplychain import SupplyChainGroup
     from pinchpoint.session.trade import TradeGroup
@@ -169,6 +170,7 @@ class Session:
         trade: TradeGroup
         trends: TrendsGroup
         plan: PlanGroup
+        screening: ScreeningGroup
 
     def __init__(self, workspace_path: str | Path | None = None, *, actor: Actor | None = None,
                  authorizer: Authorizer | None = None, on_wait: Callable[[str], None] | None = None,

@@ -1,0 +1,231 @@
+"""Restricted-party screening use cases: screen names, screen a CSV file, the loaded lists, load (or update) lists,
+record and list review decisions. The stored lists and their one
+:class:`~pinchpoint.screening.matcher.Screener` are built once and rebuilt only when a list is loaded or updated
+(the stamp: each stored list's content hash in the workspace collection ``screening.lists``); the review decisions
+(collection ``screening.reviews``) are re-read only when the workspace changed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pinchpoint.errors import BadArgumentError, PinchpointError, WorkspaceError
+from pinchpoint.results import ResultTable
+from pinchpoint.session import Group
+
+if TYPE_CHECKING:
+    from pinchpoint.progress import ProgressCallback
+    from pinchpoint.screening.batch import BatchRun
+    from pinchpoint.screening.matcher import Screener
+    from pinchpoint.screening.model import ScreeningList
+    from pinchpoint.screening.reviews import Review
+    from pinchpoint.screening.store import ListChange
+
+#: What a terminal shows of :meth:`ScreeningGroup.screen` (every column is in CSV, JSON and the API).
+SCREEN_COLUMNS = ["query", "matched_name", "list", "list_version", "score", "alert"]
+#: What a terminal shows of :meth:`ScreeningGroup.lists`.
+LIST_COLUMNS = ["list_name", "version", "n_entities", "n_names", "n_problems", "n_duplicates", "encoding"]
+LISTS_TITLE = "Restricted-party lists"
+REVIEWS_TITLE = "Decisions on screening alerts"
+#: Largest list file read by default (bytes, uncompressed).
+MAX_LIST_BYTES = 100 * 1024 * 1024
+_NO_LISTS = "restricted-party lists"  # the ``what`` of the error when none are loaded (interfaces add how to load)
+
+
+def screen_title(threshold: float) -> str:
+    return f"Matches at or above {threshold:g}"
+
+
+@dataclass(frozen=True)
+class ListLoad:
+    """One file of :meth:`ScreeningGroup.load`: loaded (``screening_list`` and ``change``), skipped (``skipped``
+    says why) or failed (``error``); a failed file does not stop the others."""
+
+    path: Path
+    screening_list: ScreeningList | None = None
+    change: ListChange | None = None
+    skipped: str | None = None
+    error: PinchpointError | None = None
+
+
+class ScreeningGroup(Group):
+    name = "screening"
+
+    # Held objects ------------------------------------------------------------------------------------------
+    def stored_lists(self) -> tuple[tuple[str, str], ...]:
+        """(list name, content hash) of every stored list: the stamp the screener is built from, re-read only when
+        the workspace files changed."""
+        session = self.session
+        if not session.workspace_exists():
+            return ()
+
+        def read() -> tuple[tuple[str, str], ...]:
+            from pinchpoint.screening.store import list_table
+
+            with session.open_reader() as ws:
+                return tuple((str(r["list_name"]), str(r["content_hash"])) for r in list_table(ws).rows)
+
+        stamp = session.stamp("screening_lists", read)
+        assert isinstance(stamp, tuple)
+        return stamp
+
+    def screener(self) -> Screener:
+        """The one screener over every stored list, built once per set of list versions (concurrent callers are
+        answered by the previous one while a new version is indexed)."""
+        from pinchpoint.screening.matcher import Screener
+        from pinchpoint.screening.store import read_lists
+
+        session = self.session
+        stamp = self.stored_lists()
+
+        def build() -> Screener:
+            if not stamp:
+                raise WorkspaceError(f"no restricted-party lists in {session.db_path()}", what=_NO_LISTS)
+            # the workspace is open only while the stored lists are fetched, not while they are parsed and indexed
+            screener = Screener(read_lists(session.db_path(), on_wait=session.on_wait))
+            if session.warm:  # a service builds the skeleton index with the lists, not on a user's first query
+                screener.skeleton_index()
+            return screener
+
+        return session.cache.get(("screener",), stamp, build)
+
+    def reviews(self) -> dict[str, Review]:
+        """The latest decision on every reviewed (input, list, entity), re-read only when the workspace changed."""
+        from pinchpoint.screening.reviews import latest_reviews
+
+        session = self.session
+        if not session.workspace_exists():
+            return {}
+
+        def read() -> tuple[tuple[str, Review], ...]:
+            with session.open_reader() as ws:
+                return tuple(sorted(latest_reviews(ws).items()))
+
+        held = session.stamp("screening_reviews", read)
+        assert isinstance(held, tuple)
+        return dict(held)
+
+    def _authorize(self, action: str, lists: Sequence[str] | None) -> None:
+        for resource in ([f"list:{name}" for name in lists] if lists else ["lists:*"]):
+            self.session.authorize(action, resource)
+
+    # Use cases ---------------------------------------------------------------------------------------------
+    def lists(self) -> ResultTable:
+        """The loaded lists: name, version, counts, how the file was decoded, content hash, when and from where."""
+        from pinchpoint.screening.store import list_table
+
+        session = self.session
+        session.authorize("screening.lists", "lists:*")
+        if not session.workspace_exists():  # nothing loaded, and nothing created by asking
+            db = session.db_path()
+            return ResultTable.from_records("screening_lists", [], _list_columns(), meta={"workspace": str(db)}
+                                            ).with_caveats(f"No restricted-party lists are loaded in {db}.")
+
+        def build() -> ResultTable:
+            with session.open_reader() as ws:
+                return list_table(ws)
+
+        return session.cache.get(("screening_list_table",), self.stored_lists(), build)
+
+    def screen(self, names: Sequence[str], *, threshold: float = 0.8, country: str | None = None,
+               entity_type: str | None = None, birth_date: str | None = None, lists: Sequence[str] | None = None,
+               top: int | None = None) -> ResultTable:
+        """Every match of every name at or above ``threshold`` (best first per name, ``top`` at most each), with
+        its explanation, list version and the decision taken on it before (``alert``: new, decided, record
+        changed). Names that cannot be screened, and an empty result, are explained in the caveats. An unknown
+        list or country is a :class:`~pinchpoint.errors.NotFoundError` naming the closest loaded one."""
+        self._authorize("screening.screen", lists)
+        if not names:
+            raise BadArgumentError("give names to screen", parameter="names")
+        if top is not None and top < 1:
+            raise BadArgumentError(f"top {top}: give 1 or more matches per name", parameter="top")
+        options: dict[str, Any] = {"threshold": threshold, "country": country, "entity_type": entity_type,
+                                   "lists": list(lists) if lists else None, "birth_date": birth_date}
+        if top is not None:
+            options["limit"] = top
+        return self.screener().screen_many(list(names), reviews=self.reviews(), **options)
+
+    def screen_file(self, source: Path, output: Path, *, name_column: str = "name", workers: int | None = None,
+                    top: int | None = None, fmt: str | None = None, country_column: str | None = None,
+                    type_column: str | None = None, birth_date_column: str | None = None,
+                    threshold: float = 0.8, country: str | None = None, entity_type: str | None = None,
+                    birth_date: str | None = None, lists: Sequence[str] | None = None,
+                    progress: ProgressCallback | None = None) -> BatchRun:
+        """Screen every row of a CSV file into ``output`` (csv, json or parquet: ``fmt``, else the suffix): every
+        input row kept with all its columns, once per match (best first, ``top`` at most) or once saying why there
+        is none; review decisions shown; resumable (:mod:`pinchpoint.screening.batch`). ``workers``: processes
+        (default one per core). Progress goes to ``progress``."""
+        from pinchpoint.screening.batch import run_file
+
+        self._authorize("screening.batch", lists)
+        if not self.session.local_files:
+            raise BadArgumentError("this session reads and writes no local files", parameter="source")
+        screener = self.screener()
+        return run_file(screener, Path(source), Path(output), name_column, workers=workers or os.cpu_count() or 1,
+                        top=top, fmt=fmt, country_column=country_column, type_column=type_column,
+                        birth_date_column=birth_date_column, progress=progress, reviews=self.reviews(),
+                        threshold=threshold, country=country, entity_type=entity_type,
+                        lists=list(lists) if lists else None, birth_date=birth_date)
+
+    def load(self, paths: Sequence[Path], *, force: bool = False, max_bytes: int = MAX_LIST_BYTES,
+             source: str | None = None) -> list[ListLoad]:
+        """Read each list file (format detected, or the list source named) and store it, replacing the loaded
+        version after the update checks (``force`` loads a version that holds no entities, lacks most of the
+        loaded one's or is dated in the future). Each file is read and checked before the workspace is opened, so
+        it is locked only while storing. OFAC's alternate-names file is skipped when the SDN file beside it reads
+        it. A file that fails is reported in its :class:`ListLoad`; the others are still loaded."""
+        from pinchpoint.screening.loaders import load_list
+        from pinchpoint.screening.sources import is_ofac_alternate_file, read_with_sdn_beside
+        from pinchpoint.screening.store import store_list
+
+        self.session.authorize("screening.load", "lists:*")
+        if not self.session.local_files:
+            raise BadArgumentError("this session reads no local files", parameter="paths")
+        out = []
+        for path in map(Path, paths):
+            if source is None and is_ofac_alternate_file(path) and read_with_sdn_beside(path):
+                out.append(ListLoad(path, skipped="OFAC's alternate names are read with the SDN file beside them"))
+                continue
+            try:
+                screening_list = load_list(path, max_bytes=max_bytes, source=source)
+                with self.session.open_workspace() as ws:
+                    change = store_list(ws, screening_list, force=force)
+            except PinchpointError as exc:
+                out.append(ListLoad(path, error=exc))
+                continue
+            out.append(ListLoad(path, screening_list, change))
+        return out
+
+    def review(self, query: str, entity_id: str, decision: str, reviewer: str, reason: str = "",
+               list_name: str | None = None) -> Review:
+        """Record a decision ("true match" or "false positive") on the alert of ``query`` against a listed entity;
+        later screenings show it and do not alert again for the same input and entity unless the entity's record
+        changes. An unknown list or entity is a :class:`~pinchpoint.errors.NotFoundError`."""
+        from pinchpoint.screening.matcher import check_list_names
+        from pinchpoint.screening.reviews import record_review
+
+        self._authorize("screening.review", [list_name] if list_name else None)
+        screener = self.screener()
+        check_list_names([list_name] if list_name else None, [lst.list_name for lst in screener.lists])
+        with self.session.open_workspace() as ws:
+            return record_review(ws, screener.lists, query, entity_id, decision, reviewer, reason, list_name)
+
+    def review_table(self) -> ResultTable:
+        """The latest decision on every reviewed input and entity."""
+        from pinchpoint.screening.reviews import REVIEW_COLUMNS, review_table
+
+        self.session.authorize("screening.read", "review:*")
+        if not self.session.workspace_exists():
+            return ResultTable.from_records("screening_reviews", [], REVIEW_COLUMNS).with_caveats(
+                "no decisions recorded in this workspace")
+        with self.session.open_reader() as ws:
+            return review_table(ws)
+
+
+def _list_columns() -> list[str]:
+    from pinchpoint.screening.store import _LIST_COLUMNS
+
+    return list(_LIST_COLUMNS)

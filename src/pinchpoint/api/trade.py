@@ -29,14 +29,8 @@ def dependence(request: Request, importer: Codes = None, exporter: Codes = None,
                period: Annotated[str | None, Query(max_length=20)] = None,
                side: str = Query("import", pattern="^(import|export)$"), source: Codes = None) -> dict[str, Any]:
     """``trade dependence`` (``side=export``: exporters' concentration of world exports)."""
-    trade = session(request).trade
-    if side == "export":
-        if importer:
-            raise ValueError("importer is for side import; with side export give exporter")
-        return document(trade.exporter_concentration(exporter, codes=codes or [], period=period, sources=source))
-    if exporter:
-        raise ValueError("exporter is for side export")
-    return document(trade.dependence(importer, codes=codes or [], period=period, sources=source))
+    return document(session(request).trade.dependence(importer, codes=codes or [], period=period, sources=source,
+                                                      side=side, exporters=exporter))
 
 
 @router.get("/mirror")

@@ -1,49 +1,27 @@
-"""CLI commands for trade flows (issue #5). Module level imports only Typer (fast --help)."""
+"""CLI commands for trade flows: parse -> ``session.trade`` -> present. Module level imports only Typer (fast
+--help); default sources and country groups live in the session, not here."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from pinchpoint.cli.common import FormatOpt, OutputOpt, WorkspaceOpt, friendly_errors, open_workspace, with_command
+from pinchpoint.cli.common import FormatOpt, OutputOpt, WorkspaceOpt, friendly_errors, session, with_command
 
 trade_app = typer.Typer(no_args_is_help=True, help="Trade flows: import, growth, import dependence.")
 ListOpt = Annotated[list[str] | None, typer.Option(help="Repeatable, or comma-separated.")]
 
-
 _FORMATS_HELP = ("A trade source: comext-relational, comext-xlsx, baci, comtrade (reports as filed), comtrade-api "
                  "(JSON), comtrade-bulk (current layout), comtrade-legacy, or one a plugin registers ('pinchpoint "
                  "sources --kind trade' lists them); 'auto' detects it.")
-
-
-def _split(values: list[str] | None) -> list[str]:
-    return [v.strip().upper() for item in values or [] for v in item.split(",") if v.strip()]
-
 
 ChplOpt = Annotated[Path | None, typer.Option(help="Sum the codes of a CHPL table (chpl.csv).")]
 CodesFromOpt = Annotated[Path | None, typer.Option("--codes-from", help="Sum the codes listed in a file (one a "
                                                    "line, or the first column of a CSV).")]
 RevisionOpt = Annotated[str, typer.Option(help="HS revision of the data for --chpl/--codes-from: HS2022, or "
                                           "HS2017 (BACI).")]
-
-
-def _sources(values: list[str] | None) -> list[str]:
-    return [s.lower() for s in _split(values)]
-
-
-def _code_list(chpl: Path | None, codes_from: Path | None, revision: str, codes: list[str]) -> Any:
-    """The code list named by --chpl or --codes-from (in the data's HS revision), or None."""
-    from pinchpoint.trade.codes import load_chpl, load_code_list
-
-    if sum(x is not None and x != [] for x in (chpl, codes_from, codes or None)) > 1:
-        raise ValueError("give one of --codes, --chpl and --codes-from")
-    if chpl is not None:
-        return load_chpl(chpl).in_revision(revision)
-    if codes_from is not None:
-        return load_code_list(codes_from).in_revision(revision)
-    return None
 
 
 def register(app: typer.Typer) -> None:
@@ -65,14 +43,10 @@ def register(app: typer.Typer) -> None:
                 workspace: WorkspaceOpt = None) -> None:
         """Read trade files into the workspace (Parquet by source and year); bad rows are reported."""
         from pinchpoint.cli.progress import progress_bar
-        from pinchpoint.trade.adapters import read
-        from pinchpoint.trade.rates import load_rates
-        from pinchpoint.trade.store import import_frame
 
         with progress_bar("reading") as progress:  # in bytes of input
-            frame = read(fmt, paths, load_rates(rates) if rates else None, progress=progress)
-        with open_workspace(workspace) as ws:
-            import_frame(ws, frame, replace=replace)
+            frame = session(workspace).trade.import_files(fmt, paths, rates=rates, replace=replace,
+                                                          progress=progress)
         state = {"imported": "imported", "unchanged": "already imported (unchanged)",
                  "nothing new": "nothing new: every flow read is in the store already"}[frame.status]
         unit = frame.unit
@@ -119,20 +93,12 @@ def register(app: typer.Typer) -> None:
         per source; --codes, --chpl or --codes-from sum the codes (one level per branch: never a heading and the
         lines under it)."""
         from pinchpoint.cli.output import emit
-        from pinchpoint.trade.metrics import growth as run
-        from pinchpoint.trade.query import select_sources
-        from pinchpoint.trade.store import product_descriptions
+        from pinchpoint.session.trade import GROWTH_COLUMNS, growth_title
 
-        reporters, partners = _split(reporter), _split(partner)
-        if not reporters or not partners:
-            raise ValueError("give at least one --reporter and one --partner")
-        code_list = _code_list(chpl, codes_from, revision, _split(codes))
-        with open_workspace(workspace) as ws:
-            table = run(select_sources(ws, _sources(source)), reporters, partners, _split(codes), base, compare,
-                        flow.lower(), code_list=code_list, descriptions=product_descriptions(ws))
-        emit(with_command(table), fmt, output, columns=["source", "reporter", "partner", "codes", "description",
-                                                         "base_value", "compare_value", "growth_pct", "currency"],
-             title=f"Growth {base} -> {compare}")
+        table = session(workspace).trade.growth(reporter or [], partner or [], codes=codes or [], chpl=chpl,
+                                                codes_from=codes_from, revision=revision, base=base,
+                                                compare=compare, flow=flow, sources=source)
+        emit(with_command(table), fmt, output, columns=GROWTH_COLUMNS, title=growth_title(base, compare))
 
     @trade_app.command("dependence")
     @friendly_errors
@@ -149,36 +115,13 @@ def register(app: typer.Typer) -> None:
                    workspace: WorkspaceOpt = None) -> None:
         """Import dependence per importer and product (supplier HHI, top supplier, coalition shares), or with
         --side export the exporters' concentration of world exports of each code (HHI, top exporter, shares)."""
-        from pinchpoint.analysis.coalitions import COALITIONS
         from pinchpoint.cli.output import emit
-        from pinchpoint.kernel.countries import group_members
-        from pinchpoint.trade.metrics import exporter_concentration, supplier_concentration
-        from pinchpoint.trade.query import select_sources
-        from pinchpoint.trade.store import product_descriptions
+        from pinchpoint.session.trade import dependence_view
 
-        code_list = _code_list(chpl, codes_from, revision, _split(codes))
-        if side.lower() not in ("import", "export"):
-            raise ValueError(f"--side {side!r}: give import or export")
-        with open_workspace(workspace) as ws:
-            rel = select_sources(ws, _sources(source))
-            if side.lower() == "export":
-                if importer:
-                    raise ValueError("--importer is for --side import; with --side export give --exporter")
-                exporters = _split(exporter)
-                table = exporter_concentration(rel, _split(codes), period, exporters, code_list=code_list,
-                                               descriptions=product_descriptions(ws))
-                columns = ["product", "description", "period", "source", "world_exports_usd", "hhi", "top_exporter",
-                           "top_share", *(f"share_{e}" for e in exporters)]
-                title = "Exporter concentration (world exports)"
-            else:
-                if exporter:
-                    raise ValueError("--exporter is for --side export")
-                groups = {**COALITIONS, "china": group_members("CHN+HKG+MAC")}
-                table = supplier_concentration(rel, _split(importer) or None, _split(codes), period, groups,
-                                               code_list=code_list, descriptions=product_descriptions(ws))
-                columns = ["importer", "product", "description", "period", "source", "hhi", "top_supplier", "top_share",
-                           "share_us_japan", "share_china"]
-                title = "Supplier concentration"
+        table = session(workspace).trade.dependence(importer, codes=codes or [], chpl=chpl, codes_from=codes_from,
+                                                    revision=revision, period=period, sources=source, side=side,
+                                                    exporters=exporter)
+        columns, title = dependence_view(table)
         emit(with_command(table), fmt, output, columns=columns, title=title)
 
     @trade_app.command("circumvention")
@@ -196,31 +139,15 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Rank exporter -> hub -> product series whose exports jumped after the event (with evidence)."""
         from pinchpoint.cli.output import emit
-        from pinchpoint.trade.circumvention import DEFAULT_HUBS, scan
-        from pinchpoint.trade.codes import load_chpl, load_code_list
-        from pinchpoint.trade.query import select_sources
-        from pinchpoint.trade.store import product_descriptions
+        from pinchpoint.session.trade import CIRCUMVENTION_COLUMNS, circumvention_title
 
-        code_list = load_chpl(chpl) if chpl else load_code_list(codes_file) if codes_file else None
-        with open_workspace(workspace) as ws:
-            rel = select_sources(ws, _sources(source) or ["comext-xlsx"])
-            control_sources = _sources(control_source)
-            if not control_sources:  # the default: Comext totals, where the workspace holds them
-                from pinchpoint.trade.query import held
-
-                control_sources = [c for c in ["comext-relational"] if c in held(select_sources(ws, None), "source")]
-            control = select_sources(ws, control_sources) if control_sources else None
-            table = scan(rel, target=target.upper(), hubs=_split(hub) or DEFAULT_HUBS, codes=code_list, event=event,
-                         descriptions=product_descriptions(ws),
-                         control=control, min_baseline=min_baseline, limit=limit)
+        trade = session(workspace).trade
+        table = trade.circumvention(target=target, hubs=hub, chpl=chpl, codes_file=codes_file, event=event,
+                                    min_baseline=min_baseline, sources=source, control_sources=control_source,
+                                    limit=limit)
         if report is not None:
-            from pinchpoint.trade.report import write_circumvention_report
-
-            typer.echo(f"report: {write_circumvention_report(table, report)}", err=True)
-        emit(with_command(table), fmt, output, columns=["exporter", "hub", "product", "description", "score", "own_z",
-                                                         "growth_pct",
-                                                         "direct_to_target_growth_pct", "corroborated"],
-             title=f"Possible circumvention via hubs to {target.upper()} after {event}")
+            typer.echo(f"report: {trade.circumvention_report(table, report)}", err=True)
+        emit(with_command(table), fmt, output, columns=CIRCUMVENTION_COLUMNS, title=circumvention_title(target, event))
 
     @trade_app.command("backfill")
     @friendly_errors
@@ -232,16 +159,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Who supplies the target's imports of the codes, per period (China, the G7 and the EU)."""
         from pinchpoint.cli.output import emit
-        from pinchpoint.kernel.countries import group_members
-        from pinchpoint.trade.circumvention import BACKFILL_GROUPS, backfill
-        from pinchpoint.trade.codes import load_chpl
-        from pinchpoint.trade.query import select_sources
+        from pinchpoint.session.trade import backfill_title
 
-        groups = {label: group_members(name) for label, name in BACKFILL_GROUPS.items()}
-        with open_workspace(workspace) as ws:
-            table = backfill(select_sources(ws, _sources(source)), target=target.upper(),
-                             codes=load_chpl(chpl).in_revision(revision) if chpl else None, groups=groups)
-        emit(with_command(table), fmt, output, title=f"Suppliers of {target.upper()}")
+        table = session(workspace).trade.backfill(target=target, chpl=chpl, revision=revision, sources=source)
+        emit(with_command(table), fmt, output, title=backfill_title(target))
 
     @trade_app.command("mirror")
     @friendly_errors
@@ -252,11 +173,8 @@ def register(app: typer.Typer) -> None:
                workspace: WorkspaceOpt = None) -> None:
         """Mirror gaps: exporter-reported against importer-reported values of the same flows."""
         from pinchpoint.cli.output import emit
-        from pinchpoint.trade.metrics import mirror_gaps
-        from pinchpoint.trade.query import select_sources
+        from pinchpoint.session.trade import MIRROR_TITLE
 
-        with open_workspace(workspace) as ws:
-            table = mirror_gaps(select_sources(ws, _sources(source) or ["comtrade"]),
-                                cif_margin=cif_margin, tolerance=tolerance, exporters=_split(exporter) or None,
-                                importers=_split(importer) or None)
-        emit(with_command(table), fmt, output, title="Mirror gaps (flagged first)")
+        table = session(workspace).trade.mirror(exporters=exporter, importers=importer, cif_margin=cif_margin,
+                                                tolerance=tolerance, sources=source)
+        emit(with_command(table), fmt, output, title=MIRROR_TITLE)

@@ -35,11 +35,32 @@ SUPPLIER_COLUMNS = ["importer", "product", "description", "period", "source", "h
                     "share_us_japan", "share_china"]
 CIRCUMVENTION_COLUMNS = ["exporter", "hub", "product", "description", "score", "own_z", "growth_pct",
                          "direct_to_target_growth_pct", "corroborated"]
-
+MIRROR_TITLE = "Mirror gaps (flagged first)"
 
 def exporter_columns(exporters: Sequence[str]) -> list[str]:
     return ["product", "description", "period", "source", "world_exports_usd", "hhi", "top_exporter", "top_share",
             *(f"share_{e}" for e in exporters)]
+
+
+def dependence_view(table: ResultTable) -> tuple[list[str], str]:
+    """The columns a terminal shows of :meth:`TradeGroup.dependence`'s table, and its title (import or export
+    side)."""
+    if table.name == "exporter_concentration":
+        shares = [c.removeprefix("share_") for c in table.columns if c.startswith("share_")]
+        return exporter_columns(shares), "Exporter concentration (world exports)"
+    return SUPPLIER_COLUMNS, "Supplier concentration"
+
+
+def growth_title(base: str, compare: str) -> str:
+    return f"Growth {base} -> {compare}"
+
+
+def circumvention_title(target: str, event: str) -> str:
+    return f"Possible circumvention via hubs to {target.strip().upper()} after {event}"
+
+
+def backfill_title(target: str) -> str:
+    return f"Suppliers of {target.strip().upper()}"
 
 
 def upper(values: Sequence[str] | None) -> list[str]:
@@ -138,14 +159,26 @@ class TradeGroup(Group):
 
     def dependence(self, importers: Sequence[str] | None = None, *, codes: Sequence[str] = (),
                    chpl: Path | None = None, codes_from: Path | None = None, revision: str = "HS2022",
-                   period: str | None = None, sources: Sequence[str] | None = None) -> ResultTable:
+                   period: str | None = None, sources: Sequence[str] | None = None, side: str = "import",
+                   exporters: Sequence[str] | None = None) -> ResultTable:
         """Each importer's suppliers per product: HHI, top supplier, coalition shares (China with Hong Kong and
-        Macao)."""
+        Macao); with ``side="export"``, :meth:`exporter_concentration` of the ``exporters`` instead."""
         from pinchpoint.analysis.coalitions import COALITIONS
         from pinchpoint.trade.metrics import supplier_concentration
         from pinchpoint.trade.query import select_sources
         from pinchpoint.trade.store import product_descriptions
 
+        side = side.strip().lower()
+        if side not in ("import", "export"):
+            raise BadArgumentError(f"side {side!r}: give import or export", parameter="side")
+        if side == "export":
+            if upper(importers):
+                raise BadArgumentError("importers are for the import side; on the export side give exporters",
+                                       parameter="importers")
+            return self.exporter_concentration(exporters, codes=codes, chpl=chpl, codes_from=codes_from,
+                                               revision=revision, period=period, sources=sources)
+        if upper(exporters):
+            raise BadArgumentError("exporters are for the export side", parameter="exporters")
         code_list = self._code_list(chpl, codes_from, revision, upper(codes))
         groups = {**COALITIONS, "china": CHINA}
         with self._flows("query") as ws:
@@ -211,11 +244,10 @@ class TradeGroup(Group):
                  sources: Sequence[str] | None = None) -> ResultTable:
         """Who supplies the target's imports of the codes, per period: China (with Hong Kong and Macao), the G7
         and the EU."""
-        from pinchpoint.analysis.coalitions import COALITIONS
-        from pinchpoint.trade.circumvention import backfill
+        from pinchpoint.trade.circumvention import BACKFILL_GROUPS, backfill
         from pinchpoint.trade.query import select_sources
 
-        groups: dict[str, Any] = {"china": CHINA, "g7": COALITIONS["g7"], "eu27": COALITIONS["eu27"]}
+        groups: dict[str, Any] = {label: group_members(name) for label, name in BACKFILL_GROUPS.items()}
         code_list = self._code_list(chpl, None, revision, ())
         with self._flows("query") as ws:
             return backfill(select_sources(ws, lower(sources) or DEFAULT_SOURCES["backfill"]), target=target.upper(),

@@ -16,6 +16,7 @@ from pinchpoint.cli.common import (
     FormatOpt,
     LevelOpt,
     OutputOpt,
+    SourceOpt,
     WorkspaceOpt,
     YearOpt,
     command_line,
@@ -129,11 +130,11 @@ def data_list(fmt: FormatOpt = None, output: OutputOpt = None, workspace: Worksp
 def data_import(
     path: Annotated[Path, typer.Argument(help="ETO folder, native YAML file or native CSV folder.")],
     name: Annotated[str | None, typer.Option(help="Name to store it under (default: the dataset's own).")] = None,
-    workspace: WorkspaceOpt = None,
+    source: SourceOpt = None, workspace: WorkspaceOpt = None,
 ) -> None:
     """Validate a dataset and store it in the workspace (idempotent)."""
     current = session(workspace)
-    rec = current.supplychain.import_dataset(path, name=name)
+    rec = current.supplychain.import_dataset(path, name=name, source=source)
     state = "imported" if rec.created else "already imported (unchanged)"
     typer.echo(f"{rec.name}@{rec.version}: {state}; {rec.n_inputs} inputs, {rec.n_provisions} provisions "
                f"({rec.format}) in {current.db_path()}")
@@ -143,14 +144,12 @@ def data_import(
 @friendly_errors
 def data_validate(
     path: Annotated[Path, typer.Argument(help="ETO folder, native YAML file or native CSV folder.")],
-    fmt: FormatOpt = None, output: OutputOpt = None,
+    source: SourceOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
 ) -> None:
     """Check a dataset and report every data-quality finding with its count."""
     from pinchpoint.cli.output import emit
-    from pinchpoint.supplychain.load import detect_format
 
-    detect_format(path)  # a path only: this checks files, not stored datasets
-    table = session(None).supplychain.quality(path)
+    table = session(None).supplychain.validate(path, source=source)
     typer.echo(f"{path}: {table.meta['summary']}",
                err=fmt not in (None, OutputFormat.TABLE) or output is not None)
     emit(table, fmt, output, title="Data-quality findings")

@@ -65,12 +65,12 @@ class SupplyChainGroup(Group):
     name = "supplychain"
 
     # Loading -----------------------------------------------------------------------------------------------
-    def open(self, ref: str | Path = "builtin") -> LoadedChain:
+    def open(self, ref: str | Path = "builtin", *, source: str | None = None) -> LoadedChain:
         """The dataset ``ref`` names ('builtin', a path, or a workspace dataset ``name[@version]``), loaded once per
-        version and held by the session."""
-        return self.open_trusted(ref, self.session.local_files)
+        version and held by the session; a path is read with ``source`` if named, else the source detected."""
+        return self.open_trusted(ref, self.session.local_files, source=source)
 
-    def open_trusted(self, ref: str | Path, allow_path: bool) -> LoadedChain:
+    def open_trusted(self, ref: str | Path, allow_path: bool, *, source: str | None = None) -> LoadedChain:
         """:meth:`open`, reading a path only if ``allow_path`` (a packaged scenario's own dataset file is read
         even by a session that reads no caller-named files)."""
         from pinchpoint.supplychain.load import BUILTIN_NAMES, builtin_path, load_chain, load_path
@@ -91,8 +91,11 @@ class SupplyChainGroup(Group):
                                        "named here", parameter="dataset")
             resolved = path.resolve()
             version = content_hash(resolved)
-            return session.cache.get(("chain", "path", str(resolved)), version,
-                                     lambda: LoadedChain(load_path(resolved), text, version))
+            return session.cache.get(("chain", "path", str(resolved), source or ""), version,
+                                     lambda: LoadedChain(load_path(resolved, source=source), text, version))
+        if source is not None:
+            raise BadArgumentError(f"source {source!r} reads files; {text!r} is not a file or folder",
+                                   parameter="source")
         name, _, prefix = text.partition("@")
         datasets = session.stamp("datasets", self._dataset_versions)
         assert isinstance(datasets, tuple)
@@ -205,14 +208,36 @@ class SupplyChainGroup(Group):
                                                      "version": record.version}, created=not exists)
         return record
 
-    def import_dataset(self, path: str | Path, name: str | None = None) -> DatasetRecord:
-        """Validate a dataset and store it in the workspace (idempotent for unchanged files)."""
+    def import_dataset(self, path: str | Path, name: str | None = None, *,
+                       source: str | None = None) -> DatasetRecord:
+        """Validate a dataset and store it in the workspace (idempotent for unchanged files). ``source``: the
+        supply-chain source (:mod:`pinchpoint.sources`) that reads it, instead of the one detected; an unknown
+        name is a :class:`~pinchpoint.errors.NotFoundError` naming the closest ones."""
         from pinchpoint.supplychain.load import import_dataset
 
         self.session.authorize("supplychain.import", f"dataset:{name or path}")
         self._local(path)
+        self._source(source)
         with self.session.open_workspace() as ws:
-            return import_dataset(ws, path, name=name)
+            return import_dataset(ws, path, name=name, source=source)
+
+    def validate(self, path: str | Path, *, source: str | None = None) -> ResultTable:
+        """Every data-quality finding of the dataset files at ``path`` (read with ``source``, or the source
+        detected), with its count and examples; ``meta["summary"]`` counts what was read."""
+        from pinchpoint.errors import DataError
+
+        self._local(path)
+        self._source(source)
+        if not Path(path).expanduser().exists():  # files only: a stored dataset was validated when imported
+            raise DataError("no such file or folder", file=str(path))
+        return self.quality(path, source=source)
+
+    def _source(self, source: str | None) -> None:
+        """A source name checked before any file is read: unknown, or of another kind, is an error at once."""
+        if source is not None:
+            from pinchpoint import sources
+
+            sources.get(source, kind="supplychain")
 
     def fetch_eto(self, dest: Path | None = None, from_dir: Path | None = None,
                   say: Any = None) -> tuple[DatasetRecord, Path]:
@@ -226,9 +251,9 @@ class SupplyChainGroup(Group):
             folder = fetch_eto(target, from_dir=from_dir, progress=say)
             return import_dataset(ws, folder, name="eto"), folder
 
-    def quality(self, path: str | Path) -> ResultTable:
+    def quality(self, path: str | Path, *, source: str | None = None) -> ResultTable:
         """Every data-quality finding of the dataset at ``path`` (or named), with its count and examples."""
-        loaded = self.open(path)
+        loaded = self.open(path, source=source)
         chain = loaded.chain
         rows = [{"code": f.code, "count": f.count, "message": f.message, "examples": list(f.examples)}
                 for f in chain.findings]

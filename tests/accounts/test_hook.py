@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -73,3 +74,39 @@ def test_the_request_actor_overrides_the_session_actor(store: AccountStore) -> N
             check(SessionActor(), "supplychain.analyse", "dataset:fabs")
     finally:
         CURRENT_ACTOR.reset(token)
+
+
+def test_dataset_listings_hide_other_organisations_private_datasets(store: AccountStore, tmp_path: Path) -> None:
+    """GET /supplychain/datasets (and session.supplychain.datasets) list only what the actor may read: another
+    organisation's private dataset is left out, until it is shared; listing records no refusal in the audit."""
+    from fastapi.testclient import TestClient
+
+    from pinchpoint.api.app import create_app
+    from pinchpoint.session import Actor as SessionActorType
+    from pinchpoint.session import Session
+    from pinchpoint.supplychain.load import builtin_path
+
+    ws = tmp_path / "ws"
+    local = Session(ws)
+    for name in ("fabs", "open"):
+        local.supplychain.import_dataset(builtin_path(), name=name)
+    store.register(actor(store, "commerce-analyst"), "dataset", "fabs")  # private to commerce
+
+    def client(user: str, org: str) -> TestClient:
+        served = Session(ws, actor=SessionActorType(user, org, "analyst"), authorizer=session_authorizer(store),
+                         local_files=False)
+        return TestClient(create_app(session=served), raise_server_exceptions=False)
+
+    def names(c: TestClient) -> list[str]:
+        response = c.get("/supplychain/datasets")
+        assert response.status_code == 200, response.text
+        return sorted({r["name"] for r in response.json()["rows"]})
+
+    meti, commerce = client("meti-analyst", "meti"), client("commerce-analyst", "commerce")
+    audited = len(store.audit_records())
+    assert names(meti) == ["open"] and names(commerce) == ["fabs", "open"]
+    assert len(store.audit_records()) == audited  # a listing is no attempt to read
+    assert meti.get("/supplychain/concentration", params={"dataset": "fabs"}).status_code == 403
+    assert sorted({str(r["name"]) for r in local.supplychain.datasets().rows}) == ["fabs", "open"]  # the operator
+    store.share(actor(store, "commerce-admin"), "dataset", "fabs", ["meti"])
+    assert names(meti) == ["fabs", "open"]

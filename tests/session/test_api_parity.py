@@ -177,3 +177,10 @@ def test_screening(workspace: Path, client: TestClient) -> None:
     assert result.exit_code == 2 and "did you mean 'BIS Denied Persons List'" in result.stderr
     held: Session = client.app.state.session  # type: ignore[attr-defined]
     assert held.cache.builds[("screener",)] == 1  # one screener for every request
+
+
+def test_sources(client: TestClient) -> None:
+    same(cli_document(None, "sources"), api_document(client, "/sources"), least_rows=18)
+    same(cli_document(None, "sources", "--kind", "list"), api_document(client, "/sources", {"kind": "list"}))
+    response = client.get("/sources", params={"kind": "lists"})
+    assert response.status_code == 404 and "list" in response.json()["suggestions"]

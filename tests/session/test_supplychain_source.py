@@ -62,3 +62,12 @@ def test_eto_imported_with_its_source_named(tmp_path: Path) -> None:
     assert code == 0, err
     (row,) = Session(tmp_path / "ws").supplychain.datasets().rows
     assert row["name"] == "eto" and row["format"] == "eto"
+
+
+def test_fetch_names_what_it_can_fetch(tmp_path: Path) -> None:
+    session = Session(tmp_path / "ws")
+    with pytest.raises(NotFoundError, match="did you mean eto") as info:
+        session.supplychain.fetch("etto")
+    assert info.value.suggestions == ["eto"] and not session.workspace_exists()
+    code, _, err = run("data", "fetch", "cset", "--workspace", str(tmp_path / "ws"))
+    assert code == 2 and "available: eto" in err

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 # Modules under pinchpoint.api that define ``router`` (a fastapi.APIRouter). Domains append themselves here.
 ROUTER_MODULES: list[str] = ["supplychain", "stress", "trade", "controls", "screening", "planning"]
 ROUTER_MODULES.append("trends")  # monthly indicators (issue #19)
+ROUTER_MODULES.append("sources")  # the source registry (GET /sources)
 
 # 1,000 names of 500 characters, each character escaped in JSON (\uXXXX), fit in 3 MB
 MAX_BODY_BYTES = 4 * 1024 * 1024

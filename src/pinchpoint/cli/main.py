@@ -78,19 +78,12 @@ def exposure(
 ) -> None:
     """Multi-tier dependence of the target on each country (or organisation), or a country's import side."""
     from pinchpoint.cli.output import emit
-    from pinchpoint.session import supplychain as sc
+    from pinchpoint.session.supplychain import exposure_view
 
     table = with_command(session(workspace).supplychain.exposure(dataset, target=target, year=year, level=level,
                                                                  country=country))
-    if table.name == "import_exposure":
-        emit(table, fmt, output, columns=sc.IMPORT_EXPOSURE_COLUMNS,
-             title=f"Import-side exposure of {table.meta['country']}: inputs it supplies, by foreign supplier")
-        return
-    name = table.rows[0]["target_name"] if table.rows else target
-    if table.meta.get("level") == "organisation":
-        emit(table, fmt, output, columns=sc.EXPOSURE_ORG_COLUMNS, title=f"Exposure of {name} by organisation")
-        return
-    emit(table, fmt, output, columns=sc.EXPOSURE_COLUMNS, title=f"Exposure of {name} by country")
+    columns, title = exposure_view(table, target)
+    emit(table, fmt, output, columns=columns, title=title)
 
 
 @app.command()
@@ -165,10 +158,8 @@ def data_fetch(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Download a public dataset (with the publisher's licence) and import it."""
-    if source != "eto":
-        raise ValueError(f"unknown source {source!r}; available: eto")
-    rec, folder = session(workspace).supplychain.fetch_eto(dest, from_dir=from_dir,
-                                                           say=lambda m: typer.echo(m, err=True))
+    rec, folder = session(workspace).supplychain.fetch(source, dest, from_dir=from_dir,
+                                                       say=lambda m: typer.echo(m, err=True))
     typer.echo(f"eto@{rec.version}: {rec.n_inputs} inputs, {rec.n_provisions} provisions in {folder} "
                "(CC BY-NC 4.0: Emerging Technology Observatory / CSET)")
 

@@ -32,6 +32,20 @@ ANALYSES = ("concentration", "chokepoints", "exposure")
 DATASET_COLUMNS = ["name", "version", "format", "imported_at", "n_inputs", "n_provisions", "source_path"]
 STORED_DATASET_COLUMNS = ["name", "version", "format", "title", "imported_at", "n_inputs", "n_providers",
                           "n_provisions", "n_relations", "source_path"]
+#: Public datasets :meth:`SupplyChainGroup.fetch` downloads (with the publisher's licence).
+FETCHABLE = ("eto",)
+
+
+def exposure_view(table: ResultTable, target: str | None = None) -> tuple[list[str], str]:
+    """The columns a terminal shows of :meth:`SupplyChainGroup.exposure`'s table, and its title: a country's import
+    side, or a target's exposure by country or by organisation."""
+    if table.name == "import_exposure":
+        return IMPORT_EXPOSURE_COLUMNS, (f"Import-side exposure of {table.meta['country']}: inputs it supplies, "
+                                         "by foreign supplier")
+    name = table.rows[0]["target_name"] if table.rows else target
+    if table.meta.get("level") == "organisation":
+        return EXPOSURE_ORG_COLUMNS, f"Exposure of {name} by organisation"
+    return EXPOSURE_COLUMNS, f"Exposure of {name} by country"
 
 
 def parse_level(value: str | Level) -> Level:
@@ -238,6 +252,19 @@ class SupplyChainGroup(Group):
             from pinchpoint import sources
 
             sources.get(source, kind="supplychain")
+
+    def fetch(self, source: str, dest: Path | None = None, from_dir: Path | None = None,
+              say: Any = None) -> tuple[DatasetRecord, Path]:
+        """Download (or copy from ``from_dir``) a public dataset (:data:`FETCHABLE`) and import it under its
+        name; an unknown name is a :class:`~pinchpoint.errors.NotFoundError`."""
+        if source.strip().lower() not in FETCHABLE:
+            import difflib
+
+            close = difflib.get_close_matches(source.strip().lower(), FETCHABLE, n=1, cutoff=0.4)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise NotFoundError(f"no public dataset {source!r} to fetch ({hint}available: {', '.join(FETCHABLE)})",
+                                suggestions=close, what="fetchable dataset", value=source)
+        return self.fetch_eto(dest, from_dir=from_dir, say=say)
 
     def fetch_eto(self, dest: Path | None = None, from_dir: Path | None = None,
                   say: Any = None) -> tuple[DatasetRecord, Path]:

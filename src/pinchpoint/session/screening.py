@@ -68,7 +68,7 @@ class ScreeningGroup(Group):
             with session.open_reader() as ws:
                 return tuple((str(r["list_name"]), str(r["content_hash"])) for r in list_table(ws).rows)
 
-        stamp = session.stamp("screening_lists", read)
+        stamp = session.stamp("screening.list_hashes", read)
         assert isinstance(stamp, tuple)
         return stamp
 
@@ -132,11 +132,12 @@ class ScreeningGroup(Group):
 
     def screen(self, names: Sequence[str], *, threshold: float = 0.8, country: str | None = None,
                entity_type: str | None = None, birth_date: str | None = None, lists: Sequence[str] | None = None,
-               top: int | None = None) -> ResultTable:
+               top: int | None = None, organisation: str | None = None) -> ResultTable:
         """Every match of every name at or above ``threshold`` (best first per name, ``top`` at most each), with
         its explanation, list version and the decision taken on it before (``alert``: new, decided, record
-        changed). Names that cannot be screened, and an empty result, are explained in the caveats. An unknown
-        list or country is a :class:`~pinchpoint.errors.NotFoundError` naming the closest loaded one."""
+        changed; ``organisation``'s own decision first, default the actor's, else the operator's). Names that
+        cannot be screened, and an empty result, are explained in the caveats. An unknown list or country is a
+        :class:`~pinchpoint.errors.NotFoundError` naming the closest loaded one."""
         self._authorize("screening.screen", lists)
         if not names:
             raise BadArgumentError("give names to screen", parameter="names")
@@ -146,7 +147,18 @@ class ScreeningGroup(Group):
                                    "lists": list(lists) if lists else None, "birth_date": birth_date}
         if top is not None:
             options["limit"] = top
-        return self.screener().screen_many(list(names), reviews=self.reviews(), **options)
+        table = self.screener().screen_many(list(names), reviews=self.reviews(), **options)
+        org = self._organisation(organisation)
+        if not org or not table.rows:
+            return table
+        from pinchpoint.screening.reviews import annotate  # the organisation's own decisions before the operator's
+
+        rows = annotate([{k: v for k, v in r.items() if k not in ("alert", "review")} for r in table.rows],
+                        self.reviews(), self.screener().entity_index(), org)
+        return ResultTable(table.name, table.columns, tuple(rows), table.meta)
+
+    def _organisation(self, organisation: str | None) -> str:
+        return organisation if organisation is not None else (self.session.actor.organisation or "")
 
     def screen_file(self, source: Path, output: Path, *, name_column: str = "name", workers: int | None = None,
                     top: int | None = None, fmt: str | None = None, country_column: str | None = None,
@@ -200,9 +212,10 @@ class ScreeningGroup(Group):
         return out
 
     def review(self, query: str, entity_id: str, decision: str, reviewer: str, reason: str = "",
-               list_name: str | None = None) -> Review:
-        """Record a decision ("true match" or "false positive") on the alert of ``query`` against a listed entity;
-        later screenings show it and do not alert again for the same input and entity unless the entity's record
+               list_name: str | None = None, organisation: str | None = None) -> Review:
+        """Record a decision ("true match" or "false positive") on the alert of ``query`` against a listed entity,
+        for ``organisation`` (default the actor's; none: the operator's, seen by every organisation); later
+        screenings show it and do not alert again for the same input and entity unless the entity's record
         changes. An unknown list or entity is a :class:`~pinchpoint.errors.NotFoundError`."""
         from pinchpoint.screening.matcher import check_list_names
         from pinchpoint.screening.reviews import record_review
@@ -211,7 +224,11 @@ class ScreeningGroup(Group):
         screener = self.screener()
         check_list_names([list_name] if list_name else None, [lst.list_name for lst in screener.lists])
         with self.session.open_workspace() as ws:
-            return record_review(ws, screener.lists, query, entity_id, decision, reviewer, reason, list_name)
+            review = record_review(ws, screener.lists, query, entity_id, decision, reviewer, reason, list_name,
+                                   organisation=self._organisation(organisation))
+        self.session.record("review", f"alert:{review.list}:{review.entity_id}"[:200],
+                            {"query": review.query[:500], "decision": review.decision, "reason": review.reason})
+        return review
 
     def review_table(self) -> ResultTable:
         """The latest decision on every reviewed input and entity."""

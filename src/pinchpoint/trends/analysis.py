@@ -120,8 +120,31 @@ class TurningPoint:
     kind: Literal["peak", "trough"]
 
 
+#: a phase shorter than the minimum is kept when its move departs from the local trend by more than this many
+#: standard deviations of a move of that length (noise around the trend makes such a move less than 5% of the time)
+AMPLITUDE_Z = 1.96
+LOCAL_MONTHS = 60  # the trend and spread of monthly changes are read from this many months on either side
+SHORTEST_PHASE = 3  # a swing shorter than a quarter is a blip however large: the exception never keeps it
+
+
+def phase_z(y: FloatArray, a: int, b: int) -> float:
+    """How unusual the move of ``y`` from ``a`` to ``b`` is: its departure from the local trend (median monthly
+    change) in units of the spread of a move of that length (1.4826 x the median absolute deviation of monthly
+    changes, times the square root of the months), both read from LOCAL_MONTHS months on either side."""
+    d = np.diff(y)
+    local = d[max(0, a - LOCAL_MONTHS): min(len(d), b + LOCAL_MONTHS)]
+    if len(local) < 12:
+        return 0.0
+    trend = float(np.median(local))
+    spread = 1.4826 * float(np.median(np.abs(local - trend)))
+    if spread <= 0:
+        return math.inf
+    k = b - a
+    return abs(float(y[b] - y[a]) - trend * k) / (spread * math.sqrt(k))
+
+
 def turning_points(values: FloatArray, *, window: int = 5, min_phase: int = 6, min_cycle: int = 15,
-                   end_buffer: int = 6) -> list[TurningPoint]:
+                   end_buffer: int = 6, amplitude_z: float = AMPLITUDE_Z) -> list[TurningPoint]:
     """Peaks and troughs of ``values`` under Bry-Boschan rules (Bry and Boschan 1971, monthly):
 
     1. candidates are the highest (lowest) value within ``window`` months on either side;
@@ -129,7 +152,11 @@ def turning_points(values: FloatArray, *, window: int = 5, min_phase: int = 6, m
     3. no turn within ``end_buffer`` months of either end, and a first (last) peak (trough) must be higher
        (lower) than every value before (after) it;
     4. a phase (peak to trough or trough to peak) lasts at least ``min_phase`` months and a cycle (peak to peak,
-       trough to trough) at least ``min_cycle``: the pair that breaks a rule loses its weaker member.
+       trough to trough) at least ``min_cycle``: the pair that breaks a rule loses its weaker member. As in the
+       amplitude exception of Harding and Pagan's BBQ implementations, a shorter phase is kept when its move is too
+       large to be noise: it departs from the local trend by more than ``amplitude_z`` standard deviations of a
+       move of its length (:func:`phase_z`; ``inf`` turns the exception off), unless it is shorter than a quarter
+       (SHORTEST_PHASE). The cycle rule has no exception.
 
     The Spencer-curve and short-moving-average stages of the original, which refine turns found on smoothed
     series, are left out: turns are picked on the series itself (on logs when positive), which is what a reader of
@@ -163,7 +190,8 @@ def turning_points(values: FloatArray, *, window: int = 5, min_phase: int = 6, m
         # (the lower) or troughs (the higher), and alternation then merges what is left
         for k in range(len(turns) - 1):
             a, b = turns[k], turns[k + 1]
-            if b.index - a.index < min_phase:
+            short = b.index - a.index < min_phase
+            if short and (b.index - a.index < SHORTEST_PHASE or phase_z(y, a.index, b.index) <= amplitude_z):
                 turns = _alternate(turns[:k] + turns[k + 2:], y)
                 changed = True
                 break
@@ -210,13 +238,16 @@ def cycle(series: Series, *, window: int = 5, min_phase: int = 6, min_cycle: int
                      if prev and series.values[prev.index] > 0 else None})
     caveats = [f"turns within {6} months of either end are not dated: the last phase is unconfirmed until "
                "the series has moved for 6 months",
-               "classical cycle on the level: a slowdown in growth that never becomes a fall is not a downturn here"]
+               "classical cycle on the level: a slowdown in growth that never becomes a fall is not a downturn here",
+               f"a phase shorter than {min_phase} months (but at least {SHORTEST_PHASE}) is kept when its move departs "
+               f"from the local trend by more than {AMPLITUDE_Z} standard deviations of a move of that length"]
     if series.seasonal_adjustment != "SA":
         caveats.append(f"{series.id} is not seasonally adjusted: seasonal swings can pass for turns; adjust it first")
     return ResultTable.from_records("trends_cycle", rows, ["month", "turn", "value", "months_since_previous",
                                                            "change_since_previous_pct"],
                                     meta={"analysis": "cycle dating (Bry-Boschan rules)", "series": series.id,
                                           "window": window, "min_phase": min_phase, "min_cycle": min_cycle,
+                                          "amplitude_z": AMPLITUDE_Z,
                                           "span": series.span()}).with_caveats(*caveats)
 
 

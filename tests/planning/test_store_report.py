@@ -47,3 +47,11 @@ def test_plan_report_and_country_shares(tmp_path: Path) -> None:
     assert html.count("<svg") >= 3  # frontier and the two maps
     assert "Risk against budget" in html and "neon_recycling_us" in html
     assert (tmp_path / "report" / "plan_frontier.csv").exists()
+    # with the built-in projection: shares of world capacity by region, and node-class additions apart (the
+    # regions' totals, in millions of wafers, are never charted as what the pipeline adds)
+    from pinchpoint.planning.projects import load_baseline, load_projects, projection
+
+    projected = projection(load_projects(), load_baseline(), [2030], draws=20)
+    html = write_plan_report(result, tmp_path / "with-projection", projection=projected).read_text("utf-8")
+    assert "Share of world capacity by region, 2030" in html and "Capacity by node class, 2030" in html
+    assert "Capacity the pipeline adds" not in html

@@ -54,13 +54,23 @@ def write_plan_report(result: PlanResult, out: Path, *, projection: ResultTable 
         report.table(result.excluded, limit=None)
     if projection is not None and len(projection):
         last = max(int(r["year"]) for r in projection.rows)
-        rows = [r for r in projection.rows if int(r["year"]) == last]
-        report.heading(f"Capacity the pipeline adds by {last}")
-        report.chart(bar_chart([f"{r['country']} {r['node_class']}" for r in rows],
-                               [float(r["capacity_mean"]) for r in rows],
-                               title=f"Mean over the draws, {last}", unit=" wspm"),
-                     "300 mm-equivalent wafer starts per month from the projects with a cited capacity; bands and "
-                     "shares (against a baseline, when one is given) are in projection.csv.")
+        totals = [r for r in projection.rows if r["node_class"] == "all" and int(r["year"]) == last]
+        if totals:  # a baseline was given: each region's share of the world's capacity
+            report.heading(f"Share of world capacity by region, {last}")
+            report.chart(bar_chart([str(r["country"]) for r in totals],
+                                   [100.0 * float(r["share_mean"] or 0.0) for r in totals],
+                                   title=f"Mean share over the draws, {last}", unit="%"),
+                         "The baseline's capacity by region plus the pipeline's fab projects with a cited capacity; "
+                         "the caveats of projection.csv say which baseline figures are derived and what the "
+                         "pipeline leaves out.")
+        rows = [r for r in projection.rows if r["node_class"] != "all" and int(r["year"]) == last]
+        if rows:
+            report.heading(f"Capacity by node class, {last}")
+            report.chart(bar_chart([f"{r['country']} {r['node_class']}" for r in rows],
+                                   [float(r["capacity_mean"]) for r in rows],
+                                   title=f"Mean over the draws, {last}", unit=" wspm"),
+                         "300 mm-equivalent wafer starts per month: what the projects with a cited capacity add "
+                         "after the baseline's year (plus the baseline for a node class, where it gives one).")
         report.table(projection, ["country", "node_class", "year", "capacity_deterministic", "capacity_mean",
                                   "capacity_low", "capacity_high", "share_mean"], limit=40)
     return report.write(out)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import CONTROLS
 from tests.web.conftest import PASSWORD, make_workbench
 from tests.web.test_pages import BUILTIN_YAML, _customer_file
 
@@ -44,6 +45,7 @@ def server(lists_workspace: Path, cheap_hashes: None, tmp_path_factory: pytest.T
 
     folder = tmp_path_factory.mktemp("browser-ws")
     shutil.copy(lists_workspace / "workspace.duckdb", folder / "workspace.duckdb")
+    _add_data(folder, tmp_path_factory.mktemp("browser-ccl"))
     app = make_workbench(folder)
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -57,6 +59,24 @@ def server(lists_workspace: Path, cheap_hashes: None, tmp_path_factory: pytest.T
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(10)
+
+
+def _add_data(folder: Path, scratch: Path) -> None:
+    """Trade (BACI extract, Comext monthly 8542), two dated versions of the U.S. control list and the EU and
+    Japanese lists, and Japan's IIP series, from ../shared/data (skipped pieces are not there)."""
+    from pinchpoint.session import Session
+    from tests.web.test_workbench_pages import COMEXT_XLSX, IIP, TRADE, _later_ccl
+
+    session = Session(folder)
+    if TRADE.exists() and COMEXT_XLSX.exists():
+        session.trade.import_files("baci", [TRADE])
+        session.trade.import_files("comext-xlsx", [COMEXT_XLSX])
+    if CONTROLS.exists():
+        lists = session.controls.read([CONTROLS / "us-ccl", CONTROLS / "eu-annex1", CONTROLS / "jp"])
+        session.controls.store(lists, ["us-ccl", "eu-annex1", "jp"])
+        session.controls.store(session.controls.read([_later_ccl(scratch)]), ["later"])
+    if IIP.exists():
+        session.trends.import_files([IIP])
 
 
 @pytest.fixture(scope="module")
@@ -207,4 +227,79 @@ def test_switch_to_japanese(browser: Any, server: str) -> None:
     page.goto("/admin")
     assert "audit trail intact" in page.inner_text("#audit-verification")
     _shot(page, "admin")
+    page.context.close()
+
+
+def _need(path: Path) -> None:
+    if not path.exists():
+        pytest.skip(f"real data not found at {path}")
+
+
+def test_trade_circumvention_alerts_with_their_evidence(browser: Any, server: str) -> None:
+    from tests.web.test_workbench_pages import COMEXT_XLSX
+
+    _need(COMEXT_XLSX)
+    page = _signed_in(browser, server, "meti-analyst")
+    page.goto("/trade")
+    assert page.locator("#imports tbody tr").count() == 2  # baci and comext-xlsx
+    page.click("nav.tabs a[href$='query=circumvention']")
+    page.click("#trade-form button[type=submit]")
+    page.wait_for_selector("#trade-result figure.evidence svg polyline")
+    assert page.locator("#trade-result table tbody tr").count() > 0
+    _shot(page, "trade")
+    page.locator("figure.evidence").first.scroll_into_view_if_needed()
+    _shot(page, "trade-evidence")
+    assert not [e for e in page.console_errors if "Content Security Policy" in e]
+    page.context.close()
+
+
+def test_controls_diff_between_two_dated_versions(browser: Any, server: str) -> None:
+    from tests.web.test_workbench_pages import LATER, _ccl
+
+    _need(CONTROLS)
+    page = _signed_in(browser, server, "meti-viewer")
+    page.goto("/controls")
+    page.fill("#diff-form input[name=first]", f"US@{_ccl()['ecfrIssueDate']}")
+    page.fill("#diff-form input[name=second]", f"US@{LATER}")
+    page.fill("#diff-form input[name=scope]", "3B")
+    page.click("#diff-form button[type=submit]")
+    page.wait_for_selector("#diff table")
+    text = page.inner_text("#diff")
+    assert "3B999" in text and "3B903" in text
+    _shot(page, "controls-diff")
+    page.context.close()
+
+
+def test_two_runs_compared_with_the_shortfall_chart(browser: Any, server: str) -> None:
+    page = _signed_in(browser, server, "meti-analyst")
+    jobs = []
+    for runs in ("1", "4"):
+        page.goto("/stress?scenario=renesas_naka_fire")
+        page.fill("input[name=runs]", runs)
+        page.click("form:has(textarea) button:not([name=validate_only])")
+        page.wait_for_selector("#stress-result", timeout=120_000)
+        jobs.append(page.url.rsplit("/", 1)[1])
+    assert page.locator("#shortfall-chart svg polyline").count() > 0
+    _shot(page, "stress-result")
+    page.select_option("#compare-form select[name=second]", jobs[0])
+    page.click("#compare-form button[type=submit]")
+    page.wait_for_selector("#comparison table tbody tr")
+    assert "different numbers of Monte Carlo draws" in page.inner_text("main")
+    _shot(page, "stress-compare")
+    page.context.close()
+
+
+def test_plan_and_trends_pages(browser: Any, server: str) -> None:
+    from tests.web.test_workbench_pages import IIP
+
+    page = _signed_in(browser, server, "meti-viewer")
+    page.goto("/plan?tab=incentives&country=JPN")
+    assert page.locator("#plan-result table tbody tr").count() > 0
+    _shot(page, "plan")
+    _need(IIP)
+    page.goto("/trends")
+    page.select_option("#trends-form select[name=series]", "jp_iip_epd_shipments")
+    page.click("#trends-form button[type=submit]")
+    page.wait_for_selector("#trends-chart svg polyline")
+    _shot(page, "trends")
     page.context.close()

@@ -17,6 +17,9 @@ from tests.web.conftest import UN_LIST, csrf_of, make_workbench, sign_in
 from tests.web.test_pages import _wait
 
 TRADE = SHARED / "trade" / "baci-critical-materials"
+IIP = SHARED / "trends" / "jp_iip_electronic_parts_devices.csv"
+FRED = SHARED / "trends" / "us_fred_ipg3344s.csv"
+AWARDS = Path(__file__).parents[2] / "src" / "pinchpoint" / "planning" / "data" / "awards.yaml"
 COMEXT_XLSX = SHARED / "trade" / "comext-xlsx" / "19_4623968_spreadsheet.xlsx"  # EU exports of 8542 lines, monthly
 LATER = "2026-08-01"
 
@@ -47,7 +50,7 @@ def bench(tmp_path_factory: pytest.TempPathFactory, cheap_hashes: None) -> Any:
     from pinchpoint.session import Session
     from pinchpoint.workspace import Workspace
 
-    for need in (UN_LIST, TRADE, CONTROLS, COMEXT_XLSX):
+    for need in (UN_LIST, TRADE, CONTROLS, COMEXT_XLSX, IIP, FRED):
         if not need.exists():
             pytest.skip(f"real data not found at {need}")
     folder = tmp_path_factory.mktemp("bench")
@@ -56,6 +59,7 @@ def bench(tmp_path_factory: pytest.TempPathFactory, cheap_hashes: None) -> Any:
     session = Session(folder)
     session.trade.import_files("baci", [TRADE])
     session.trade.import_files("comext-xlsx", [COMEXT_XLSX])
+    session.trends.import_files([IIP, FRED])
     first = session.controls.read([CONTROLS / "us-ccl"])
     session.controls.store(first, ["us-ccl"])
     later = session.controls.read([_later_ccl(tmp_path_factory.mktemp("ccl"))])
@@ -203,3 +207,90 @@ def test_trade_imports_growth_and_circumvention_evidence(bench: Any) -> None:
     viewer = sign_in(bench, "meti-viewer")
     assert 'id="imports"' in viewer.get("/trade").text  # viewers read what is imported
     assert viewer.get("/trade", params=params).status_code == 403  # queries are an analyst's work
+
+
+def test_plan_page_shows_the_registry_and_pipeline(bench: Any) -> None:
+    import yaml
+
+    awards = yaml.safe_load(AWARDS.read_text(encoding="utf-8"))["awards"]
+    japanese = sorted(a["id"] for a in awards if a["country"] == "JPN")
+    client = sign_in(bench, "meti-viewer")
+    page = client.get("/plan", params={"tab": "incentives", "country": "JPN"})
+    assert page.status_code == 200 and 'id="plan-result"' in page.text
+    document = client.get("/plan", params={"tab": "incentives", "country": "JPN", "fmt": "json"}).json()
+    assert sorted(r["award_id"] for r in document["rows"]) == japanese
+    for tab in ("projects", "projection", "targets"):
+        shown = client.get("/plan", params={"tab": tab})
+        assert shown.status_code == 200 and "<td>" in shown.text, tab
+
+
+def _iip(column: str) -> list[tuple[str, float]]:
+    with open(IIP, encoding="utf-8") as f:
+        return [(r["date"][:7], float(r[column])) for r in csv.DictReader(f)]
+
+
+def test_trends_page_history_cycle_forecast_and_alerts(bench: Any) -> None:
+    client = sign_in(bench, "meti-analyst")
+    listing = client.get("/trends").text
+    assert "jp_iip_epd_shipments" in listing and "IPG3344S" in listing
+    history = client.get("/trends", params={"series": "jp_iip_epd_shipments", "view": "history"}).text
+    assert 'id="trends-chart"' in history and "<polyline" in history
+    month, value = _iip("shipment_index")[-1]
+    first_row = history.split('data-table="trends_growth"')[1].split("</tr>")[1]
+    cells = re.findall(r"<td>([^<]*)</td>", first_row)
+    assert cells[0] == month and float(cells[1]) == pytest.approx(value, rel=1e-3)  # newest month first
+    cycle = client.get("/trends", params={"series": "jp_iip_epd_shipments", "view": "cycle"}).text
+    assert 'data-table="trends_cycle"' in cycle and ("peak" in cycle or "trough" in cycle)
+    forecast = client.get("/trends", params={"series": "jp_iip_epd_shipments", "view": "forecast"}).text
+    assert 'data-table="trends_forecast"' in forecast and "80% interval" in forecast
+    alerts = client.get("/trends", params={"view": "alerts"}).text
+    import yaml
+
+    rules = yaml.safe_load((Path(__file__).parents[2] / "src" / "pinchpoint" / "trends" / "rules" /
+                            "chip-cycle.yaml").read_text(encoding="utf-8"))["rules"]
+    table = alerts.split('data-table="trends_alerts"')[1].split("</table>")[0]
+    assert table.count("<tr>") - 1 == len(rules)  # one row per packaged rule, evaluated on the held series
+    unknown = client.get("/trends", params={"series": "jp_iip_epd_shipment"}).text
+    assert "jp_iip_epd_shipments" in unknown.split('class="error"')[1]  # the closest ids are named
+
+
+def test_overview_names_countries_in_japanese(bench: Any) -> None:
+    client = sign_in(bench, "meti-viewer")
+    english = client.get("/").text
+    assert re.search(r'<tr data-country="TWN"><td>Taiwan <small>TWN</small>', english)
+    client.post("/lang", data={"lang": "ja", "next": "/", "csrf_token": csrf_of(english)})
+    japanese = client.get("/").text
+    assert re.search(r'<tr data-country="TWN"><td>台湾 <small>TWN</small>', japanese)
+    assert re.search(r'<tr data-country="JPN"><td>日本 <small>JPN</small>', japanese)
+    assert "<title>台湾 (TWN)" in japanese.split('id="world-map"')[1]  # the map's labels too
+
+
+def test_an_edited_packaged_scenario_runs_and_cannot_reach_other_files(bench: Any) -> None:
+    import html
+
+    from pinchpoint.stress.engines import run_static
+    from pinchpoint.stress.network import StressNetwork
+    from pinchpoint.stress.scenario import load_scenario
+    from pinchpoint.supplychain import load_chain
+
+    client = sign_in(bench, "meti-analyst")
+    page = client.get("/stress", params={"scenario": "renesas_naka_fire"}).text
+    text = html.unescape(re.search(r'<textarea name="text"[^>]*>(.*?)</textarea>', page, re.S).group(1))
+    assert "dataset:" in text and "builtin" not in text.split("dataset:")[1].splitlines()[0]  # its own data file
+    started = client.post("/stress/start", data={"scenario": "renesas_naka_fire", "text": text, "engine": "static",
+                                                 "csrf_token": csrf_of(page)}, follow_redirects=False)
+    url = started.headers["location"]
+    assert _wait(client, url)["status"] == "done"
+    scenario = load_scenario("renesas_naka_fire")
+    expected = run_static(StressNetwork.build(load_chain(scenario.dataset_ref())), scenario)
+    shown = client.get(url + "/files/shortfall.json").json()
+    assert [r["input_id"] for r in shown["rows"]] == [r["input_id"] for r in expected.rows]
+    # the same editor cannot name a file outside the packaged scenarios
+    escaped = re.sub(r"(?m)^dataset:.*$", "dataset: ../../../../../../etc/hostname", text)
+    refused = client.post("/stress/start", data={"scenario": "renesas_naka_fire", "text": escaped,
+                                                 "csrf_token": csrf_of(page)}, follow_redirects=False)
+    if refused.status_code == 303:
+        status = _wait(client, refused.headers["location"])
+        assert status["status"] == "failed" and "etc/hostname" in status["error"]
+    else:
+        assert refused.status_code in (400, 422)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -153,13 +153,31 @@ def aggregate_sql(column: str) -> str:
     return f"({column} IN ({names}) OR {prefixes})"
 
 
-def country_name(code: str) -> str:
-    """The English name of a code (pseudo-regions, aggregates and groups included); the code itself if unknown."""
+def country_name(code: str, language: str = "en") -> str:
+    """The name of a code (pseudo-regions, aggregates and groups included); the code itself if unknown. With
+    ``language`` (``ja``, ``fr``...), a country's ISO 3166 name in that language from pycountry's catalogues
+    (the Debian iso-codes translations); pseudo-regions, aggregates and names without a translation stay English."""
     if code in PSEUDO_REGIONS:
         return PSEUDO_REGIONS[code]
     if code in AGGREGATES:
         return AGGREGATES[code]
-    return _iso3().get(code) or EXTRA_COUNTRIES.get(code, code)
+    english = _iso3().get(code)
+    if english is None:
+        return EXTRA_COUNTRIES.get(code, code)
+    return english if language == "en" else _translator(language)(english)
+
+
+@cache
+def _translator(language: str) -> Callable[[str], str]:
+    """gettext for pycountry's ISO 3166 catalogue in ``language`` (identity when the catalogue is absent)."""
+    import gettext
+
+    import pycountry
+
+    try:
+        return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language]).gettext
+    except OSError:
+        return str
 
 
 def known_codes() -> set[str]:

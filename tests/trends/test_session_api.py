@@ -74,6 +74,14 @@ def test_api_answers_as_the_cli(workspace: Path, client: TestClient) -> None:
     same(cli_document(ws, "trends", "cycle", "IPG3344S", "--warning", "--from", "2000-01"),
          api_document(client, "/trends/series/IPG3344S/warning", {"origins_from": "2000-01"}))
     same(cli_document(ws, "trends", "watch", "chip-cycle"), api_document(client, "/trends/watch"))
+    # the other economy and the shipment-inventory balance as signals
+    doc = api_document(client, "/trends/series/jp_iip_epd_shipments/warning",
+                       {"signal": ["jp_iip_epd_shipments/jp_iip_epd_inventory", "IPG3344S"],
+                        "origins_from": "2016-01", "horizon": 12})
+    same(cli_document(ws, "trends", "cycle", "jp_iip_epd_shipments", "--warning", "--signal",
+                      "jp_iip_epd_shipments/jp_iip_epd_inventory", "--signal", "IPG3344S", "--from", "2016-01",
+                      "--horizon", "12"), doc)
+    assert doc["meta"]["signals"] == ["balance:jp_iip_epd_shipments:jp_iip_epd_inventory", "IPG3344S"]
 
 
 def test_api_errors_and_posted_input(workspace: Path, client: TestClient) -> None:

@@ -53,6 +53,37 @@ def test_signals_enter_as_features(ipg: Series, jp: list[Series]) -> None:
     assert any(name.startswith("IPG3344S yoy") for name in ew.calls.meta["features"])
 
 
+def test_an_alarm_is_held_through_short_gaps(ipg: Series) -> None:
+    """An alarm month is a month whose probability reached its threshold or one of the 2 months after such a month
+    (a warning flickering on and off counted as 20 'false alarms' before)."""
+    ew = early_warning(ipg, horizon=12, origins_from=month_index(1990, 1))
+    rows = ew.probabilities.rows
+    fired = [r["probability"] is not None and r["threshold"] is not None and r["probability"] >= r["threshold"]
+             for r in rows]
+    for t, r in enumerate(rows):
+        assert r["alarm"] == any(fired[max(0, t - 2): t + 1]), r["month"]
+    assert any(r["alarm"] and not f for r, f in zip(rows, fired, strict=True))  # the hold was used
+
+
+def test_a_signal_that_starts_late_joins_once_it_covers_two_downturns(ipg: Series, jp: list[Series]) -> None:
+    """Japan's shipment-inventory balance (from 2014) as a signal for IPG3344S (from 1972): the months before it
+    covers two settled downturns are the target-only model's, month for month; after, the signal is used."""
+    from pinchpoint.trends.warning import balance_series
+
+    balance = balance_series(jp[0], jp[1])
+    assert balance.id == "balance:jp_iip_epd_shipments:jp_iip_epd_inventory" and balance.unit == "pp"
+    assert balance.start == jp[0].start + 12
+    own = early_warning(ipg, horizon=12, origins_from=month_index(1990, 1))
+    both = early_warning(ipg, [balance], horizon=12, origins_from=month_index(1990, 1))
+    used = [r["signals_used"] for r in both.probabilities.rows]
+    assert any(used) and not used[0]
+    first = used.index(True)
+    assert both.probabilities.rows[:first] == own.probabilities.rows[:first]
+    assert all(used[first:])  # once joined it stays: the downturns it covers stay in the training data
+    assert [r["probability"] for r in both.probabilities.rows[first:]] != \
+        [r["probability"] for r in own.probabilities.rows[first:]]
+
+
 def _rules(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "rules.yaml"
     path.write_text(text, encoding="utf-8")

@@ -156,8 +156,9 @@ def register(app: typer.Typer) -> None:
                                                       min=2)] = 15,
                warning: Annotated[bool, typer.Option("--warning", help="Backtest the early warning of downturns "
                                                      "instead.")] = False,
-               signal: Annotated[list[str] | None, typer.Option(help="--warning: a leading series (repeatable).")
-                                 ] = None,
+               signal: Annotated[list[str] | None, typer.Option(
+                   help="--warning: a leading series (repeatable); SHIPMENTS/INVENTORIES for their "
+                        "shipment-inventory balance.")] = None,
                horizon: Annotated[int, typer.Option(help="--warning: a downturn within this many months.",
                                                     min=1, max=24)] = 6,
                origins_from: FromOpt = None,

@@ -208,11 +208,17 @@ class TrendsGroup(Group):
 
     def warning(self, ref: str, *, signals: Sequence[str] = (), horizon: int = 6, origins_from: str | None = None,
                 min_phase: int = 6, min_cycle: int = 15) -> EarlyWarning:
-        """The backtested early warning of downturns of ``ref`` from its own history and the ``signals``."""
-        from pinchpoint.trends.warning import early_warning
+        """The backtested early warning of downturns of ``ref`` from its own history and the ``signals``: series
+        ids, or ``SHIPMENTS/INVENTORIES`` for the shipment-inventory balance of two series."""
+        from pinchpoint.trends.warning import balance_series, early_warning
 
         target = self.series(ref)
-        return early_warning(target, [self.series(x) for x in signals], horizon=horizon,
+        found = []
+        for x in signals:
+            shipments, slash, inventories = x.partition("/")
+            found.append(balance_series(self.series(shipments), self.series(inventories)) if slash
+                         else self.series(x))
+        return early_warning(target, found, horizon=horizon,
                              origins_from=_month(origins_from), min_phase=min_phase, min_cycle=min_cycle)
 
     def watch(self, rules: str, *, text: str | None = None) -> ResultTable:

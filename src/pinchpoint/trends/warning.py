@@ -9,7 +9,12 @@ data up to that month. The model is a logistic regression with a light ridge pen
 - the target's year-on-year growth less its trailing 5-year mean, the change of its growth over 3 and 6 months
   (momentum) and the log distance from its 12-month high;
 - for each signal series: its year-on-year growth, or its level when it is already a balance or a rate (its unit
-  is ``pp`` or ``%``, or it takes negative values), and the change of that over 3 months.
+  is ``pp`` or ``%``, or it takes negative values), and the change of that over 3 months. A signal joins the model
+  at a refit once the months it covers hold MIN_EVENTS settled downturns (before that the target's own features
+  are used, so a signal that starts late does not cut the target's history short); :func:`balance_series` makes
+  the shipment-inventory balance of two series a signal.
+
+An alarm fires when the probability reaches the threshold and is held for HOLD months after the last month it did.
 
 The backtest reports, for every downturn dated on the whole series within the tested span, whether an alarm
 (probability >= threshold) fired in the ``h`` months before its peak and how many months ahead the first one did;
@@ -30,10 +35,48 @@ import numpy as np
 
 from pinchpoint.errors import BadArgumentError
 from pinchpoint.results import ResultTable
-from pinchpoint.trends.analysis import turning_points, yoy
+from pinchpoint.trends.analysis import balance_arrays, turning_points, yoy
 from pinchpoint.trends.series import FloatArray, Series, month_label
 
 MIN_EVENTS = 2  # peaks the training data must hold before the model says anything
+OWN_FEATURES = 4  # the target's own features come first in :func:`features`
+#: an alarm is withdrawn only after the probability has stayed under the threshold for more than this many months:
+#: a warning is not withdrawn on one reading, and a flickering probability is one warning, not several
+HOLD = 2
+
+
+def balance_series(shipments: Series, inventories: Series) -> Series:
+    """The shipment-inventory balance (y/y growth of shipments minus that of inventories, percentage points) as a
+    series, for use as a signal: the months both series share, from the second year on."""
+    from pinchpoint.trends.series import align
+
+    start, (s, i) = align([shipments, inventories])
+    bal, _ = balance_arrays(s, i)
+    if len(bal) <= 12 or not np.isfinite(bal[12:]).all():
+        raise BadArgumentError(f"no balance of {shipments.id} over {inventories.id}: it needs more than a year of "
+                               "positive values of both")
+    return Series(id=f"balance:{shipments.id}:{inventories.id}", unit="pp", start=start + 12, values=bal[12:],
+                  name=f"shipment-inventory balance: {shipments.name}",
+                  seasonal_adjustment=shipments.seasonal_adjustment, source=f"{shipments.source}; {inventories.source}",
+                  vintage=f"{shipments.vintage}+{inventories.vintage}")
+
+
+def _held(alarm: np.ndarray, hold: int) -> np.ndarray:
+    """Month t is an alarm month if the rule fired at some month in t - hold .. t (causal)."""
+    out = alarm.copy()
+    last = -(hold + 1)
+    for t in range(len(alarm)):
+        if alarm[t]:
+            last = t
+        elif t - last <= hold:
+            out[t] = True
+    return out
+
+
+def _episodes(labels: FloatArray) -> int:
+    """Runs of positive labels (one per downturn whose lead-up the rows cover)."""
+    on = labels > 0
+    return int(on[0]) + int(np.sum(on[1:] & ~on[:-1])) if len(on) else 0
 
 
 def _is_rate(s: Series) -> bool:
@@ -118,6 +161,9 @@ def early_warning(target: Series, signals: Sequence[Series] = (), *, horizon: in
     prob = np.full(n, np.nan)
     cut = np.full(n, np.nan)
     events_known = np.zeros(n, dtype=np.int64)
+    signals_used = np.zeros(n, dtype=bool)
+    own = list(range(OWN_FEATURES))
+    by_signal = [list(range(OWN_FEATURES + 2 * k, OWN_FEATURES + 2 * k + 2)) for k in range(len(signals))]
     for r in range(first, n, refit_every):
         # what was known at origin r: the data up to r, the peaks dated on it, labels settled by then
         peaks = [p.index for p in turning_points(target.values[: r + 1], min_phase=min_phase, min_cycle=min_cycle)
@@ -125,30 +171,42 @@ def early_warning(target: Series, signals: Sequence[Series] = (), *, horizon: in
         settled = r - horizon - min_phase  # the last month whose label the data up to r settles
         lab = _labels(peaks, r + 1, horizon)
         rows = np.arange(0, settled + 1)
-        ok = rows[np.isfinite(x[rows]).all(axis=1)] if len(rows) else rows
         used = [p for p in peaks if p <= settled + horizon]
         block = np.arange(r, min(n, r + refit_every))
         events_known[block] = len(used)
+        # the signals join the model once the months they cover hold MIN_EVENTS settled downturns; until then
+        # the target's own features are used (a signal that starts late does not cut the history short)
+        cols = own
+        for group in by_signal:
+            trial = cols + group
+            finite = np.isfinite(x[np.ix_(rows, np.asarray(trial, dtype=np.int64))]).all(axis=1)
+            ok_t = rows[finite] if len(rows) else rows
+            if len(ok_t) >= 24 and _episodes(lab[ok_t]) >= MIN_EVENTS:
+                cols = trial
+        ok = rows[np.isfinite(x[np.ix_(rows, np.asarray(cols, dtype=np.int64))]).all(axis=1)] if len(rows) else rows
         if len(used) < MIN_EVENTS or len(ok) < 24 or lab[ok].sum() == 0:
             continue
-        mu, sd = x[ok].mean(axis=0), x[ok].std(axis=0)
+        xs = x[np.ix_(ok, np.asarray(cols, dtype=np.int64))]
+        mu, sd = xs.mean(axis=0), xs.std(axis=0)
         sd = np.where(sd > 0, sd, 1.0)
-        w = _fit_logistic((x[ok] - mu) / sd, lab[ok])
+        w = _fit_logistic((xs - mu) / sd, lab[ok])
         if threshold is None:
-            fitted = 1.0 / (1.0 + np.exp(-np.clip(np.column_stack([np.ones(len(ok)), (x[ok] - mu) / sd]) @ w, -30, 30)))
+            fitted = 1.0 / (1.0 + np.exp(-np.clip(np.column_stack([np.ones(len(ok)), (xs - mu) / sd]) @ w, -30, 30)))
             cut[block] = _youden(fitted, lab[ok])
         else:
             cut[block] = threshold
-        xb = x[block]
+        xb = x[np.ix_(block, np.asarray(cols, dtype=np.int64))]
         good = np.isfinite(xb).all(axis=1)
         z = np.column_stack([np.ones(len(block)), (np.nan_to_num(xb) - mu) / sd]) @ w
         prob[block] = np.where(good, 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))), np.nan)
+        signals_used[block] = len(cols) > len(own)
     # evaluate against the downturns dated on the whole series
     final = turning_points(target.values, min_phase=min_phase, min_cycle=min_cycle)
-    alarm = np.isfinite(prob) & (np.nan_to_num(prob, nan=0.0) >= np.nan_to_num(cut, nan=np.inf))
+    alarm = _held(np.isfinite(prob) & (np.nan_to_num(prob, nan=0.0) >= np.nan_to_num(cut, nan=np.inf)), HOLD)
     prob_rows = [{"month": month_label(start + t), "probability": None if math.isnan(prob[t]) else round(
         float(prob[t]), 4), "threshold": None if math.isnan(cut[t]) else round(float(cut[t]), 4),
-        "alarm": bool(alarm[t]), "downturns_known": int(events_known[t])} for t in range(first, n)]
+        "alarm": bool(alarm[t]), "downturns_known": int(events_known[t]), "signals_used": bool(signals_used[t])}
+        for t in range(first, n)]
     calls: list[dict[str, Any]] = []
     for k, p in enumerate(final):
         if p.kind != "peak" or p.index < first:
@@ -196,7 +254,8 @@ def early_warning(target: Series, signals: Sequence[Series] = (), *, horizon: in
                f"no probability until the data hold {MIN_EVENTS} settled downturns: months without one are no call, "
                "not a low risk"]
     probs = ResultTable.from_records("trends_warning", prob_rows, ["month", "probability", "threshold",
-                                                                   "alarm", "downturns_known"], meta=meta
+                                                                   "alarm", "downturns_known", "signals_used"],
+                                     meta=meta
                                      ).with_caveats(*caveats)
     calls_t = ResultTable.from_records("trends_warning_calls", calls, ["peak", "trough", "called", "months_ahead",
                                                                        "probability_before"], meta=meta

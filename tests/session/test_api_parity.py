@@ -110,6 +110,8 @@ def test_stress_packaged_and_posted(workspace: Path, client: TestClient, tmp_pat
     assert posted["meta"]["dataset_ref"] == "builtin" and posted["meta"]["horizon_days"] == 200
     series = api_document(client, "/stress/run", body={"scenario": "shortage_2021", "table": "series"})
     assert series["table"] == "stress_series" or len(series["rows"]) > 0
+    response = client.post("/stress/run", json={"scenario": "taiwan_blockade", "engine": "static", "table": "nope"})
+    assert response.status_code == 422 and "has no table 'nope'; it has " in response.json()["message"]
     response = client.post("/stress/run", json={"yaml": text.replace("horizon_days:", "horizon_dayz:")})
     assert response.status_code == 422 and "posted scenario" in response.json()["message"]
     assert client.get("/stress/scenarios/taiwan_blockade").text == \

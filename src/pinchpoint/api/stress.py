@@ -54,11 +54,7 @@ def run(request: Request, body: RunRequest) -> dict[str, Any]:
     assert chosen is not None
     result = stress.run(chosen, engine=body.engine, dataset=body.dataset, mrio=body.mrio, runs=body.runs,
                         seed=body.seed, target=body.target)
-    if body.table is None:
-        return document(result.headline)
-    if body.table not in result.tables:
-        raise ValueError(f"the {body.engine} run has no table {body.table!r}; it has {', '.join(result.tables)}")
-    return document(result.tables[body.table])
+    return document(result.table(body.table))
 
 
 @router.get("/run/{name}")

@@ -50,6 +50,16 @@ class StressRun:
     def headline(self) -> ResultTable:
         return self.tables[HEADLINE[self.engine][0]]
 
+    def table(self, name: str | None = None) -> ResultTable:
+        """One table of the run by name (default the headline); an unknown name is a bad argument naming the
+        tables the run has."""
+        if name is None:
+            return self.headline
+        if name not in self.tables:
+            raise BadArgumentError(f"the {self.engine} run has no table {name!r}; it has {', '.join(self.tables)}",
+                                   parameter="table")
+        return self.tables[name]
+
 
 class StressGroup(Group):
     name = "stress"

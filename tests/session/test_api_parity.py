@@ -154,6 +154,8 @@ def test_controls(workspace: Path, client: TestClient) -> None:
     same(cli_document(ws, "controls", "diff", "US", "JP", "--scope", "3B"),
          api_document(client, "/controls/diff", {"a": "US", "b": "JP", "scope": "3B"}))
     assert client.get("/controls/entries/9Z999").status_code == 404
+    response = client.get("/controls/lists", params={"jurisdiction": "JP"})  # narrows changes: a date is needed
+    assert response.status_code == 422 and "give the date" in response.json()["message"]
     held: Session = client.app.state.session  # type: ignore[attr-defined]
     assert held.cache.builds[("control_lists",)] == 1  # lists, counterparts and index built once for all requests
 

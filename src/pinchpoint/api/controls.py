@@ -21,12 +21,7 @@ def lists(request: Request,
                                     "date (YYYY, YYYY-MM or YYYY-MM-DD) instead of the list versions"),
           jurisdiction: Jurisdictions = None, scope: Scope = None) -> dict[str, Any]:
     """``controls list`` (the stored versions) or, with ``added``, ``controls list --added``."""
-    controls = session(request).controls
-    if added is None:
-        if jurisdiction or scope:
-            raise ValueError("jurisdiction and scope go with added")
-        return document(controls.versions())
-    return document(controls.changes(added, jurisdiction, scope))
+    return document(session(request).controls.listing(added, jurisdiction, scope))
 
 
 @router.get("/search")

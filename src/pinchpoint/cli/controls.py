@@ -76,17 +76,11 @@ def register(app: typer.Typer) -> None:
               scope: ScopeOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
               workspace: WorkspaceOpt = None) -> None:
         """Control lists in the workspace, with their versions (or, with --added, what changed since a date)."""
-        from pinchpoint.session.controls import CHANGE_COLUMNS, VERSION_COLUMNS
+        from pinchpoint.session.controls import listing_view
 
-        controls = session(workspace).controls
-        if added is not None:
-            table = controls.changes(added, jurisdiction, scope)
-            _emit(with_command(table), fmt, output, columns=CHANGE_COLUMNS,
-                  title=f"Entries added or changed since {table.meta['since']}")
-            return
-        if jurisdiction or scope:
-            raise ValueError("--jurisdiction and --scope go with --added")
-        _emit(controls.versions(), fmt, output, columns=VERSION_COLUMNS, title="Control lists")
+        table = session(workspace).controls.listing(added, jurisdiction, scope)
+        columns, title = listing_view(table)
+        _emit(with_command(table), fmt, output, columns=columns, title=title)
 
     @controls_app.command("search")
     @friendly_errors

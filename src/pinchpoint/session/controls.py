@@ -28,6 +28,13 @@ CHPL_COLUMNS = ["hs6", "description", "paragraph", "score", "strength", "reason"
 DIFF_COLUMNS = ["code", "change", "paragraphs", "heading"]
 
 
+def listing_view(table: ResultTable) -> tuple[list[str], str]:
+    """The columns a terminal shows of :meth:`ControlsGroup.listing`'s table, and its title."""
+    if table.name == "control_lists":
+        return VERSION_COLUMNS, "Control lists"
+    return CHANGE_COLUMNS, f"Entries added or changed since {table.meta.get('since')}"
+
+
 def compare_columns(table: ResultTable) -> list[str]:
     """The columns a terminal shows of :meth:`ControlsGroup.diff`'s table (a version diff or an alignment)."""
     if table.name == "controls_diff":
@@ -105,6 +112,17 @@ class ControlsGroup(Group):
         self.session.authorize("controls.list", "controls:*")
         with self.session.open_workspace() as ws:
             return list_versions(ws)
+
+    def listing(self, added: str | None = None, jurisdictions: Sequence[str] | None = None,
+                scope: str | None = None) -> ResultTable:
+        """The stored lists with their versions or, with ``added`` (a date), :meth:`changes` since it
+        (``jurisdictions`` and ``scope`` narrow the changes only)."""
+        if added is not None:
+            return self.changes(added, jurisdictions, scope)
+        if jurisdictions or scope:
+            raise BadArgumentError("jurisdictions and scope narrow the entries added since a date: give the date",
+                                   parameter="added")
+        return self.versions()
 
     def changes(self, since: str, jurisdictions: Sequence[str] | None = None,
                 scope: str | None = None) -> ResultTable:

@@ -360,31 +360,6 @@ def _known_rows(i: int, h: int, window: int) -> slice:
     return slice(max(0, hi - window), hi)
 
 
-def _window(values: FloatArray, i: int, window: int) -> FloatArray:
-    """(window x H x models) of ``values`` (rows x H x models) known at origin row ``i`` for each horizon: rows
-    ``i - h - window + 1 .. i - h``, NaN where there is no such row yet."""
-    n_h = values.shape[1]
-    hs = np.arange(1, n_h + 1)
-    rows = (i - hs + 1)[None, :] - window + np.arange(window)[:, None]
-    got = values[np.clip(rows, 0, None), hs[None, :] - 1, :]
-    got[rows < 0] = np.nan
-    return got
-
-
-def _quantiles(window: FloatArray, levels: FloatArray) -> tuple[FloatArray, np.ndarray]:
-    """Quantiles (linear interpolation, as ``np.quantile``) of each (horizon, model) column's finite values at
-    that column's level (``levels``: H x models), and the count of finite values."""
-    ordered = np.sort(window, axis=0)  # NaN sort last
-    counts = np.isfinite(window).sum(axis=0)
-    pos = np.maximum(counts - 1, 0) * levels
-    below = np.floor(pos).astype(np.int64)
-    above = np.minimum(below + 1, np.maximum(counts - 1, 0))
-    lo = np.take_along_axis(ordered, below[None], axis=0)[0]
-    hi = np.take_along_axis(ordered, above[None], axis=0)[0]
-    out: FloatArray = lo + (pos - below) * (hi - lo)
-    return out, counts
-
-
 def _offsets(errors: FloatArray, lo_level: float, hi_level: float) -> tuple[float, float] | None:
     """The ``lo_level`` and ``1 - hi_level`` quantiles of the finite ``errors`` (None with fewer than
     EMPIRICAL_MIN)."""
@@ -404,59 +379,83 @@ def _calibrate(paths: dict[str, FloatArray], errors_z: dict[str, FloatArray], ta
       adapted online so each tail is missed 10% of the time (adaptive conformal inference, Gibbs and Candes 2021:
       after each outcome the level moves by ADAPT_RATE x (target rate - missed)), with a normal interval from the
       spread of monthly changes until EMPIRICAL_MIN errors are known.
+
+    The choice and the sorted error windows do not depend on the intervals, so they are computed for all origins
+    at once; only the quantile levels are walked month by month.
     """
     names = list(paths)
     singles = [m for m in names if m in (*SINGLE_MODELS, "combo")]
     every = [*names, "chosen"]
-    n_rows, n_m = len(origins), len(every)
+    n_rows = len(origins)
     hs = np.arange(1, horizon + 1)
-    errs = np.stack([*(errors_z[m] for m in names), np.full((n_rows, horizon), np.nan)], axis=2)  # rows x H x M
+    ks = hs - 1
+    # rows whose horizon-h target had passed at origin row i are rows < stop = i - h + 1 (i = n_rows: the last month)
+    stop = np.clip(np.arange(n_rows + 1)[:, None] - hs[None, :] + 1, 0, n_rows)  # (n_rows + 1) x H
+    # 1. the choice: mean scaled error over the last CHOICE_WINDOW known errors, by cumulative sums
+    scaled = np.stack([np.abs(errors_z[m]) for m in singles], axis=2) / scale[:, None, None]  # rows x H x models
+    finite = np.isfinite(scaled)
+    sums = np.concatenate([np.zeros((1, horizon, len(singles))), np.cumsum(np.where(finite, scaled, 0.0), axis=0)])
+    counts = np.concatenate([np.zeros((1, horizon, len(singles))), np.cumsum(finite, axis=0)])
+    begin = np.maximum(stop - CHOICE_WINDOW, 0)
+    window_sum = sums[stop, ks[None, :]] - sums[begin, ks[None, :]]
+    window_n = counts[stop, ks[None, :]] - counts[begin, ks[None, :]]
+    with np.errstate(all="ignore"):
+        score = np.where(window_n > 0, window_sum / np.maximum(window_n, 1), np.inf)
+    order = np.argsort(score, axis=2, kind="stable")[:, :, :CHOICE_SIZE]
+    trusted = window_n.max(axis=2) >= CHOICE_MIN
+    picks = np.where(trusted[:, :, None], order, singles.index("combo"))  # (n_rows + 1) x H x CHOICE_SIZE
+    paths_s = np.stack([paths[m] for m in singles], axis=2)
+    chosen = np.take_along_axis(paths_s, picks[:n_rows], axis=2).mean(axis=2)
+    labels = {key: "+".join(dict.fromkeys(singles[p] for p in key))
+              for key in {tuple(row) for row in picks.reshape(-1, CHOICE_SIZE)}}
+    chosen_models = [[labels[tuple(picks[i, k])] for k in range(horizon)] for i in range(n_rows)]
+    final_choice = [list(dict.fromkeys(singles[p] for p in picks[n_rows, k])) for k in range(horizon)]
+    # 2. every forecast's known errors at each origin and horizon, sorted once (NaN last)
+    errs = np.stack([*(errors_z[m] for m in names), target_z - chosen], axis=2)  # rows x H x M
+    n_m = errs.shape[2]
+    padded = np.concatenate([np.full((ERROR_WINDOW, horizon, n_m), np.nan), errs])
+    view = np.lib.stride_tricks.sliding_window_view(padded, ERROR_WINDOW, axis=0)  # (n_rows + 1) x H x M x W
+    windows = view[stop[:n_rows], ks[None, :]]  # n_rows x H x M x W: rows stop - W .. stop - 1
+    ordered = np.sort(windows, axis=3)
+    n_known = np.isfinite(windows).sum(axis=3)  # n_rows x H x M
+    # the normal interval until enough errors are known: the spread of the last 120 monthly changes
+    dz = np.diff(z)
+    c1, c2 = np.r_[0.0, np.cumsum(dz)], np.r_[0.0, np.cumsum(dz * dz)]
+    o = origins.astype(np.int64)
+    lo_d = np.maximum(o - 120, 0)
+    m_d = np.maximum(o - lo_d, 1)
+    mean_d = (c1[o] - c1[lo_d]) / m_d
+    sd = np.sqrt(np.maximum((c2[o] - c2[lo_d]) / m_d - mean_d ** 2, 0.0))
+    sd = np.where(o - lo_d >= 2, sd, 0.0)
+    # 3. the quantile levels, walked month by month: an outcome is known at origin row i for row i - h
     lower = np.zeros((n_rows, horizon, n_m))
     upper = np.zeros((n_rows, horizon, n_m))
     lv_lo = np.full((horizon, n_m), TAIL)
     lv_hi = np.full((horizon, n_m), TAIL)
-    single_idx = [names.index(m) for m in singles]
-    scaled = np.abs(errs[:, :, single_idx]) / scale[:, None, None]
-    paths_s = np.stack([paths[m] for m in singles], axis=2)
-    combo = singles.index("combo")
-    chosen = np.full((n_rows, horizon), np.nan)
-    chosen_models: list[list[str]] = []
-    final_choice: list[list[str]] = []
-    for i in range(n_rows + 1):  # row n_rows: the last month, where the forecast beyond the data is made
-        # the outcomes that became known at this origin: row i - h at horizon h
+    for i in range(n_rows + 1):
         j = i - hs
         ok = j >= 0
         if ok.any():
-            jj, kk = j[ok], hs[ok] - 1
+            jj, kk = j[ok], ks[ok]
             e = errs[jj, kk, :]
             seen = np.isfinite(e)
-            missed_lo = (e < lower[jj, kk, :]) & seen
-            missed_hi = (e > upper[jj, kk, :]) & seen
-            lv_lo[kk] = np.clip(lv_lo[kk] + ADAPT_RATE * seen * (TAIL - missed_lo), 0.0, 0.5)
-            lv_hi[kk] = np.clip(lv_hi[kk] + ADAPT_RATE * seen * (TAIL - missed_hi), 0.0, 0.5)
-        # the choice: the CHOICE_SIZE models with the lowest mean scaled error over the known window
-        win = _window(scaled, i, CHOICE_WINDOW)
-        counts = np.isfinite(win).sum(axis=0)  # H x models
-        with np.errstate(all="ignore"):
-            score = np.where(counts > 0, np.nansum(win, axis=0) / np.maximum(counts, 1), np.inf)
-        order = np.argsort(score, axis=1, kind="stable")[:, :CHOICE_SIZE]  # H x CHOICE_SIZE
-        trusted = counts.max(axis=1) >= CHOICE_MIN
-        picks = [list(order[k]) if trusted[k] else [combo] for k in range(horizon)]
+            lv_lo[kk] = np.clip(lv_lo[kk] + ADAPT_RATE * seen * (TAIL - ((e < lower[jj, kk, :]) & seen)), 0.0, 0.5)
+            lv_hi[kk] = np.clip(lv_hi[kk] + ADAPT_RATE * seen * (TAIL - ((e > upper[jj, kk, :]) & seen)), 0.0, 0.5)
         if i == n_rows:
-            final_choice = [[singles[p] for p in pk] for pk in picks]
             break
-        chosen[i] = [paths_s[i, k, pk].mean() for k, pk in enumerate(picks)]
-        chosen_models.append(["+".join(singles[p] for p in pk) for pk in picks])
-        errs[i, :, -1] = target_z[i] - chosen[i]
-        # intervals from the known errors at the adapted levels
-        win = _window(errs, i, ERROR_WINDOW)
-        q_lo, n_known = _quantiles(win, lv_lo)
-        q_hi, _ = _quantiles(win, 1.0 - lv_hi)
-        hist = z[: int(origins[i]) + 1][-121:]
-        half = (Z80 * float(np.std(np.diff(hist))) if len(hist) > 2 else 0.0) * np.sqrt(hs)[:, None]
-        enough = n_known >= EMPIRICAL_MIN
-        lower[i] = np.where(enough, q_lo, -half)
-        upper[i] = np.where(enough, q_hi, half)
+        cnt = n_known[i]
+        last = np.maximum(cnt - 1, 0)
+        for levels, out in ((lv_lo, lower), (1.0 - lv_hi, upper)):
+            pos = last * levels
+            below = np.floor(pos).astype(np.int64)
+            above = np.minimum(below + 1, last)
+            a = np.take_along_axis(ordered[i], below[:, :, None], axis=2)[:, :, 0]
+            b = np.take_along_axis(ordered[i], above[:, :, None], axis=2)[:, :, 0]
+            out[i] = a + (pos - below) * (b - a)
+        half = Z80 * sd[i] * np.sqrt(hs)[:, None]
+        enough = cnt >= EMPIRICAL_MIN
+        lower[i] = np.where(enough, lower[i], -half)
+        upper[i] = np.where(enough, upper[i], half)
     return Calibration(chosen, chosen_models, {m: lower[:, :, k] for k, m in enumerate(every)},
                        {m: upper[:, :, k] for k, m in enumerate(every)},
                        {m: np.stack([lv_lo[:, k], lv_hi[:, k]]) for k, m in enumerate(every)},

@@ -1,0 +1,75 @@
+"""The CLI and the API hold no caches, defaults or dispatch (issue #14): read from the source with ast, nothing
+executed. What they may keep at module level is their own wording (hints naming a command, option names), the
+list of routers and FastAPI parameter declarations; everything a library user would also need lives in the
+Session or below it."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "pinchpoint"
+INTERFACES = sorted([*(SRC / "cli").glob("*.py"), *(SRC / "api").glob("*.py")])
+
+# Module-level collections an interface may hold, each with why it is the interface's own.
+ALLOWED: dict[tuple[str, str], str] = {
+    ("cli/common.py", "HINTS"): "how to get what is missing, with a command: CLI wording the core never names",
+    ("cli/common.py", "OPTIONS"): "the CLI flag for a library parameter an error names",
+    ("api/app.py", "HINTS"): "how an operator adds what is missing on the server: API wording",
+    ("api/app.py", "ROUTER_MODULES"): "the routers the app includes",
+    ("cli/trends.py", "LAYOUT_SOURCES"): "the names of the old --layout flag (kept for compatibility) and the source "
+                                         "each means: the library takes source names",
+}
+CACHING = {"lru_cache", "cache", "cached_property", "Lock", "RLock"}
+
+
+def _module_collections(tree: ast.Module) -> list[tuple[str, int]]:
+    found = []
+    for node in tree.body:
+        targets: list[ast.expr] = []
+        value: ast.expr | None = None
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        if value is None:
+            continue
+        mutable = isinstance(value, (ast.Dict, ast.List, ast.Set, ast.DictComp, ast.ListComp, ast.SetComp)) or (
+            isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+            and value.func.id in ("dict", "list", "set", "defaultdict", "OrderedDict"))
+        if mutable:
+            found += [(t.id, node.lineno) for t in targets if isinstance(t, ast.Name)]
+    return found
+
+
+def test_interfaces_hold_no_module_level_tables_or_caches() -> None:
+    offences = []
+    for path in INTERFACES:
+        rel = path.relative_to(SRC).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for name, line in _module_collections(tree):
+            if (rel, name) not in ALLOWED:
+                offences.append(f"{rel}:{line}: module-level {name} (a default or a dispatch table: move it into "
+                                "the Session group)")
+        for node in ast.walk(tree):
+            used = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None
+            if used in CACHING:
+                offences.append(f"{rel}:{node.lineno}: {used} (the Session holds what is built once)")
+    assert not offences, "\n".join(offences)
+
+
+def test_the_allowed_tables_still_exist() -> None:
+    """An allowance for a table that is gone would let a new one of the same name in unseen."""
+    for (rel, name), _why in ALLOWED.items():
+        tree = ast.parse((SRC / rel).read_text(encoding="utf-8"))
+        assert name in {n for n, _ in _module_collections(tree)}, f"{rel}: {name} is gone: drop its allowance"
+
+
+def test_cli_commands_reach_the_workspace_only_through_the_session() -> None:
+    """A command that opens the workspace itself bypasses the Session's authorisation and held objects."""
+    offences = []
+    for path in sorted((SRC / "cli").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "open_workspace":
+                offences.append(f"cli/{path.name}:{node.lineno}: open_workspace(...)")
+    assert not offences, "\n".join(offences)

@@ -210,9 +210,13 @@ def test_prefilter_passes_every_name_the_restricted_screener_matches(screener: S
 
     rng = random.Random(5)
     un, ofac = lists[UN], lists["ofac_sdn_20240503.csv"]
-    picked = rng.sample(list(un.entities), 25) + rng.sample(list(ofac.entities), 55)
+    from pinchpoint.screening.scripts import is_abjad
+
+    arabic = [e for e in un.entities if any(is_abjad(n.text) for n in e.names)]
+    picked = rng.sample(arabic, 15) + rng.sample(list(un.entities), 10) + rng.sample(list(ofac.entities), 55)
     restricted = screener.restricted({(e.list_name, e.entity_id) for e in picked})
-    queries: list[str] = []
+    queries: list[str] = [n.text for e in picked for n in e.names if is_abjad(n.text)]
+    assert len(queries) >= 15
     for e in picked:
         for n in e.names[:2]:
             text = n.text

@@ -77,10 +77,26 @@ def query_names(analysis: dict[str, Any], glued: tuple[tuple[str, ...], tuple[st
 
 def vocabulary_changes(before: Iterable[str], after: Iterable[str]) -> re.Pattern[str] | None:
     """A pattern finding, inside a word, any word the vocabulary gained or lost (None when it is the same): a word
-    run together may split differently only if it holds one."""
+    run together may split differently only if it holds one. The words are compiled as a trie (one branch per
+    shared prefix), which the regular expression engine walks far faster than a list of alternatives."""
     changed = set(before) ^ set(after)
-    words = sorted((w for w in changed if len(w) >= 2 and not w.startswith("#")), key=len, reverse=True)
-    return re.compile("|".join(re.escape(w) for w in words)) if words else None
+    words = [w for w in changed if len(w) >= 2 and not w.startswith("#")]
+    if not words:
+        return None
+    trie: dict[str, Any] = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, Any]) -> str:
+        if "" in node:
+            return ""  # a word ends here: finding it is enough
+        branches = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items())]
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    return re.compile(pattern(trie))
 
 
 def _run_initials(words: Sequence[str]) -> set[str]:
@@ -136,12 +152,10 @@ class Prefilter:
             if sk:
                 self.skeleton_keys |= {*sk, "=" + "".join(sk)}
         self._skeletons: SkeletonIndex | None = None
+        self._skeleton_best: dict[str, float] = {}
+        self._skeleton_joined_near: dict[str, bool] = {}
         self.joined = list(sub.name_joined)
         self.joined_len = np.array([len(j) for j in self.joined], dtype=np.int64)
-        self.grams: dict[str, int] = {}
-        for j in self.joined:
-            for g in _grams(j):
-                self.grams.setdefault(g, len(self.grams))
 
     def similarities(self, spellings: Sequence[str]) -> dict[str, list[tuple[int, float]]]:
         """Each spelling's similar listed tokens (vocabulary id, similarity > 0), by the matcher's rules."""
@@ -191,47 +205,15 @@ class Prefilter:
         return bound
 
     def joined_possible(self, strings: Sequence[str], threshold: float) -> np.ndarray:
-        """For each string, whether its joined-letters similarity to some listed name can reach ``threshold``."""
-        from scipy.sparse import csr_matrix
-
-        need = max(JOINED_FLOOR, threshold / JOINED_FACTOR)
-        possible = np.zeros(len(strings), dtype=bool)
-        if need > 1.0 or not strings or not self.joined:
-            return possible
-        exact = set(self.joined)
-        rows: list[int] = []
-        cols: list[int] = []
-        for i, s in enumerate(strings):
-            if len(s) < 3:
-                possible[i] = s in exact and bool(s)
-                continue
-            for g in _grams(s):
-                c = self.grams.get(g)
-                if c is not None:
-                    rows.append(i)
-                    cols.append(c)
-        if not rows:
-            return possible
-        a = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(strings), len(self.grams)))
-        b_rows, b_cols = [], []
-        for j, s in enumerate(self.joined):
-            for g in _grams(s):
-                b_rows.append(self.grams[g])
-                b_cols.append(j)
-        b = csr_matrix((np.ones(len(b_rows)), (b_rows, b_cols)), shape=(len(self.grams), len(self.joined)))
-        shared = (a @ b).tocoo()
-        q_len = np.array([len(s) for s in strings], dtype=np.int64)[shared.row]
-        c_len = self.joined_len[shared.col]
-        longest = np.maximum(q_len, c_len)
-        edits = np.floor((1 - need) * longest + 1e-9)
-        ok = (np.abs(q_len - c_len) <= 3) & (shared.data >= longest - 2 - 3 * edits)
-        possible[np.unique(shared.row[ok])] = True
-        return possible
+        """For each string, whether its joined-letters similarity (Levenshtein, normalised) to a listed name of a
+        length within 3 reaches what the threshold needs: worked out exactly, one length at a time."""
+        return _near(strings, self.joined, max(JOINED_FLOOR, threshold / JOINED_FACTOR))
 
     def rows(self, analyses: Sequence[dict[str, Any]], glued: Sequence[tuple[tuple[str, ...], tuple[str, ...]] | None],
              threshold: float) -> np.ndarray:
         """Whether each analysed row may reach ``threshold`` against some listed entity (see the module)."""
         names = [query_names(a, g) for a, g in zip(analyses, glued, strict=True)]
+        self._skeleton_bounds([sk for a in analyses for sk in a["s"] if sk], threshold)
         spellings = sorted({s for qs in names for q in qs for slot in q.slots for s in slot})
         similar = self.similarities(spellings)
         best = {s: max((v for _, v in pairs), default=0.0) for s, pairs in similar.items()}
@@ -244,6 +226,30 @@ class Prefilter:
                 self._skeleton_may_match(analysis["s"], cut)
         return out
 
+    def _skeleton_bounds(self, skeletons: Sequence[Sequence[str]], threshold: float) -> None:
+        """Each skeleton token's best similarity to a listed skeleton token (SkeletonIndex.compare's rule: equal,
+        or OSA >= 0.75 between tokens of 4 letters or more), and whether each joined skeleton is near enough a
+        listed one for the joined path (0.95 x 0.9 x similarity >= threshold)."""
+        from rapidfuzz.distance import OSA
+        from rapidfuzz.process import cdist
+
+        self._skeleton_best, self._skeleton_joined_near = {}, {}
+        if not skeletons or threshold > SKELETON_FACTOR:
+            return
+        index = self.sub.skeleton_index()
+        tokens = sorted({t for sk in skeletons for t in sk})
+        vocab = list(index.vocab)
+        if vocab:
+            sim = cdist(tokens, vocab, scorer=OSA.normalized_similarity, dtype=np.float32, workers=-1)
+            long_enough = np.minimum(np.array([len(t) for t in tokens])[:, None],
+                                     np.array([len(v) for v in vocab])[None, :]) >= 4
+            sim = np.where(sim >= 1.0, 1.0, np.where(long_enough & (sim >= 0.75 - 1e-9), sim, 0.0))
+            self._skeleton_best = dict(zip(tokens, sim.max(axis=1).tolist(), strict=True))
+        joined = sorted({"".join(sk) for sk in skeletons})
+        # SkeletonIndex.compare sets no length limit on whole skeletons
+        near = _near(joined, index.joined, max(0.85, threshold * 0.999 / (SKELETON_FACTOR * 0.95)), gap=None)
+        self._skeleton_joined_near = dict(zip(joined, near.tolist(), strict=True))
+
     def _skeleton_may_match(self, skeletons: Sequence[Sequence[str]], cut: float) -> bool:
         """Whether a consonant skeleton of the row may reach ``cut``: the skeleton index's own candidates and
         upper bounds (``SkeletonIndex.fast_scores``, before the vowel-letter check, which only lowers)."""
@@ -254,6 +260,14 @@ class Prefilter:
                 continue
             if self._skeletons is None:
                 self._skeletons = self.sub.skeleton_index()
+            # skeleton precision against any listed skeleton token, and whole skeletons nearly the same, first
+            index = self._skeletons
+            weights = [index.weight(t) for t in sk]
+            best = [self._skeleton_best.get(t, 0.0) for t in sk]
+            precision = sum(w * b for w, b in zip(weights, best, strict=True)) / (sum(weights) or 1.0)
+            if SKELETON_FACTOR * 2 * precision / (1 + precision) < cut and \
+                    not self._skeleton_joined_near.get("".join(sk), False):
+                continue
             skeleton = Skeleton(tuple(sk), tuple(() for _ in sk))
             cands = self._skeletons.candidates(skeleton)
             if len(cands) and bool((self._skeletons.fast_scores(skeleton, cands) >= cut).any()):
@@ -268,8 +282,10 @@ class Prefilter:
         top = [max(best[s] for s in slot) for slot in q.slots]
         total = sum(weights) or 1.0
         precision = sum(w * b for w, b in zip(weights, top, strict=True)) / total
-        # against any listed token first (cheap), then against each listed name
-        if factor * max(2 * precision / (1 + precision), CONTAINMENT_MAX) >= cut and \
+        # against any listed token first (cheap), then against each listed name; containment needs two words or
+        # more of one name each the same as a word of the other
+        contained = factor * CONTAINMENT_MAX >= cut and sum(b >= 0.999 for b in top) >= 2
+        if (factor * 2 * precision / (1 + precision) >= cut or contained) and \
                 factor * self._name_bound(q, similar) >= cut:
             return True
         if any(joined_ok.get(j, False) for j in q.joined) and factor * JOINED_FACTOR >= cut:
@@ -277,7 +293,8 @@ class Prefilter:
         if not q.exact:  # an acronym: the matcher's own folding, on the few names it may apply to
             words = [slot[0] for slot in q.slots]
             names = {k for w in words if 3 <= len(w) <= 6 and w.isalpha() for k in self.acronyms.get(w, ())}
-            names |= {k for run in _run_initials(words) for k in self.short_words.get(run, ())}
+            if len(words) >= 3 and self.short_words:
+                names |= {k for run in _run_initials(words) for k in self.short_words.get(run, ())}
             for k in sorted(names):
                 folded = sub._acronym(q, sub.names[k], False)
                 if folded is not None and folded[0] >= cut:
@@ -285,6 +302,26 @@ class Prefilter:
         return False
 
 
-def _grams(text: str) -> list[str]:
-    return [text[k:k + 3] for k in range(len(text) - 2)]
+def _near(strings: Sequence[str], targets: Sequence[str], need: float, gap: int | None = 3) -> np.ndarray:
+    """Whether each string is within Levenshtein similarity ``need`` (normalised by the longer) of a target of a
+    length within ``gap`` of its own (any length when None)."""
+    from rapidfuzz.distance import Levenshtein
+    from rapidfuzz.process import cdist
 
+    out = np.zeros(len(strings), dtype=bool)
+    if need > 1.0 or not strings or not targets:
+        return out
+    by_length: dict[int, list[int]] = defaultdict(list)
+    for i, s in enumerate(strings):
+        if s:
+            by_length[len(s)].append(i)
+    target_len = np.array([len(t) for t in targets])
+    target_arr = np.array([*targets, ""], dtype=object)[:-1]
+    for length, idx in by_length.items():
+        near = target_arr[((np.abs(target_len - length) <= gap) if gap is not None else True) & (target_len > 0)]
+        if not len(near):
+            continue
+        sim = cdist([strings[i] for i in idx], near.tolist(), scorer=Levenshtein.normalized_similarity,
+                    score_cutoff=need - 1e-9, dtype=np.float32, workers=-1)
+        out[np.array(idx)[(sim >= need - 1e-9).any(axis=1)]] = True
+    return out

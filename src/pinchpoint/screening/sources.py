@@ -146,6 +146,52 @@ def _detect_ftm(path: Path) -> Detection:
     return Detection.miss("expected FollowTheMoney JSON lines ({\"id\": ..., \"schema\": ...} a line)")
 
 
+def _detect_csl(path: Path) -> Detection:
+    if (no := _file_only(path)) is not None:
+        return no
+    data = _head(path)
+    if data[:1] in (b"{", b"["):
+        if b'"results"' in data and (b'"entity_number"' in data or b'"source_list_url"' in data):
+            return Detection.match("JSON with the CSL's 'results' and 'entity_number' keys")
+        return Detection.miss("JSON without the CSL's 'results' and 'entity_number' keys in its first 4 kB")
+    first = data.split(b"\n", 1)[0].decode("utf-8", "replace")
+    columns = [c.strip().strip('"') for c in first.split(",")]
+    if {"source", "entity_number", "alt_names"} <= set(columns):
+        return Detection.match("CSV with the CSL's source, entity_number and alt_names columns")
+    return Detection.miss(f"expected the CSL's columns _id, source, entity_number, type, programs, name, ...; "
+                          f"found {first[:60]!r}")
+
+
+def _detect_eu_fsf(path: Path) -> Detection:
+    if (no := _file_only(path)) is not None:
+        return no
+    data = _head(path)
+    if data.startswith(b"<") and (b"fpi/fsd/export" in data or (b"<export" in data and b"sanctionEntity" in data)):
+        return Detection.match("XML of the EU Financial Sanctions File (export / sanctionEntity)")
+    return Detection.miss("expected the EU Financial Sanctions File's XML (<export xmlns=\"http://eu.europa.ec/fpi/"
+                          "fsd/export\"> with sanctionEntity elements)")
+
+
+def _detect_uk(path: Path) -> Detection:
+    if (no := _file_only(path)) is not None:
+        return no
+    lines = _head(path).split(b"\n")[:5]
+    for line in lines:
+        if b"Name 6" in line and (b"Unique ID" in line or b"Group ID" in line):
+            return Detection.match("CSV with the UK Sanctions List's Name 6 and Unique ID (or OFSI's Group ID) "
+                                   "columns")
+    return Detection.miss("expected the UK Sanctions List CSV (a title row, then Last Updated, Unique ID, ..., "
+                          "Name 6, Name 1, ...)")
+
+
+def _official(name: str) -> Any:
+    def read(path: Path, max_bytes: int | None = None) -> Any:
+        from pinchpoint.screening import loaders, official
+
+        return getattr(official, name)(path, max_bytes=max_bytes or loaders.MAX_LIST_BYTES)
+    return read
+
+
 def _loader(name: str) -> Any:
     def read(path: Path, max_bytes: int | None = None) -> Any:
         from pinchpoint.screening import loaders
@@ -174,3 +220,16 @@ FTM = Source(
     name="ftm", kind="list", description="FollowTheMoney entities as JSON lines (OpenSanctions exports)",
     detect=_detect_ftm, read=_loader("load_ftm"), patterns=("*.json", "*.jsonl", "*.ndjson", "*.json.gz"),
     columns=("id", "schema", "properties"))
+US_CSL = Source(
+    name="us-csl", kind="list", description="U.S. Consolidated Screening List (trade.gov CSV or JSON: Entity List, "
+    "MEU, Unverified, DPL, SDN...)", detect=_detect_csl, read=_official("load_csl"),
+    patterns=("*.csv", "*.json", "*.csv.gz", "*.json.gz"),
+    columns=("_id", "source", "entity_number", "type", "programs", "name", "...", "alt_names", "...", "ids"))
+EU_FSF = Source(
+    name="eu-fsf", kind="list", description="EU Financial Sanctions File (consolidated list, XML)",
+    detect=_detect_eu_fsf, read=_official("load_eu_fsf"), patterns=("*.xml", "*.xml.gz"),
+    columns=("export", "sanctionEntity", "nameAlias", "regulation", "subjectType"))
+UK_SANCTIONS = Source(
+    name="uk-sanctions", kind="list", description="UK Sanctions List (FCDO CSV; OFSI's Consolidated List CSV too)",
+    detect=_detect_uk, read=_official("load_uk"), patterns=("*.csv", "*.csv.gz"),
+    columns=("Unique ID", "Name 6", "Name 1", "...", "Name type", "Regime Name", "Designation Type"))

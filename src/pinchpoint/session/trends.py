@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 IMPORT_COLUMNS = ["id", "version", "state", "months", "first", "last", "seasonal_adjustment", "unit", "source_format",
                   "file"]
 LIST_COLUMNS = ["id", "name", "unit", "seasonal_adjustment", "first", "last", "n", "version", "versions"]
-FORECAST_COLUMNS = ["month", "horizon", "model", "forecast", "lower_80", "upper_80", "backtest_mase"]
+FORECAST_COLUMNS = ["month", "horizon", "model", "forecast", "lower_80", "upper_80", "backtest_mase",
+                    "backtest_coverage_80"]
 BACKTEST_COLUMNS = ["model", "horizon", "n", "mase", "smape", "bias_pct", "coverage_80"]
 ALERT_COLUMNS = ["rule", "series", "month", "value", "unit", "condition", "triggered", "since", "new"]
 SHOW_VIEWS = ("growth", "balance", "lead", "stl")

@@ -499,9 +499,11 @@ def accuracy(bt: Backtest, horizons: Sequence[int] = DEFAULT_HORIZONS, *, months
     caveats = [f"every forecast used only data up to its origin ({first} onwards, one origin a month); MASE is "
                "scaled by the in-sample seasonal-naive error at each origin (below 1 beats it in sample)"
                + (", both on logs (errors as log ratios)" if bt.log else ""),
-               "'chosen' is the rule applied as it would have been: the model with the lowest past error at each "
-               "horizon, from errors known at the time",
-               "80% intervals are the 10%-90% quantiles of each model's own past errors at that horizon"]
+               f"'chosen' is the rule applied as it would have been: the mean of the {CHOICE_SIZE} models with the "
+               f"lowest scaled error over the last {CHOICE_WINDOW} errors known at the time, at each horizon",
+               "80% intervals are quantiles of each forecast's own past errors at that horizon (the last "
+               f"{ERROR_WINDOW} known), at levels adapted after each outcome so each tail is missed about 10% of the "
+               "time (adaptive conformal inference)"]
     if not bt.log:
         caveats.append("the series has values <= 0: models work on levels, not logs")
     return ResultTable.from_records("trends_backtest", rows, ["model", "horizon", "n", "mase", "smape", "bias_pct",

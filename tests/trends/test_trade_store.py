@@ -87,3 +87,25 @@ def test_store_keeps_versions_and_names_unknown_ids(tmp_path: Path) -> None:
         assert list(load_series(ws, f"IPG3344S@{first[0].version}").values) == list(s.values)
         with pytest.raises(NotFoundError, match="did you mean IPG3344S"):
             load_series(ws, "IPG3344")
+
+
+def test_a_trade_series_is_a_signal_that_joins_only_once_it_covers_downturns(trade_ws: Path, ipg: object) -> None:
+    """Monthly EU exports (Germany to Kyrgyzstan, 2019 on) as a leading signal for IPG3344S: the warning runs,
+    says which months used the signal, and uses it in none, because the months it covers hold fewer than two
+    settled downturns of the target (the peaks from 2019 on, dated here independently of the warning)."""
+    from pinchpoint.trends.analysis import turning_points
+    from pinchpoint.trends.series import Series
+    from pinchpoint.trends.warning import MIN_EVENTS, early_warning
+
+    assert isinstance(ipg, Series)
+    with Workspace(trade_ws) as ws:
+        exports = trade_series(ws, reporter="DEU", partner="KGZ")
+    ew = early_warning(ipg, [exports], horizon=12, origins_from=month_index(2015, 1))
+    assert ew.calls.meta["signals"] == [exports.id]
+    assert any(name.startswith(f"{exports.id} yoy") for name in ew.calls.meta["features"])
+    peaks_covered = [p for p in turning_points(ipg.values) if p.kind == "peak"
+                     and ipg.start + p.index >= exports.start + 12]
+    assert len(peaks_covered) < MIN_EVENTS
+    assert not any(r["signals_used"] for r in ew.probabilities.rows)
+    own = early_warning(ipg, horizon=12, origins_from=month_index(2015, 1))
+    assert [r["probability"] for r in ew.probabilities.rows] == [r["probability"] for r in own.probabilities.rows]

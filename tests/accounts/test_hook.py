@@ -110,3 +110,35 @@ def test_dataset_listings_hide_other_organisations_private_datasets(store: Accou
     assert sorted({str(r["name"]) for r in local.supplychain.datasets().rows}) == ["fabs", "open"]  # the operator
     store.share(actor(store, "commerce-admin"), "dataset", "fabs", ["meti"])
     assert names(meti) == ["fabs", "open"]
+
+
+def test_a_shared_session_screens_with_the_request_organisations_decisions(store: AccountStore,
+                                                                           tmp_path: Path) -> None:
+    """One Session serves every user of a server: a decision METI took on an alert is shown to METI's requests
+    ("decided") and not to Commerce's, which still get the alert; the operator's decision (CLI) counts for all."""
+    from pinchpoint.accounts.hook import CURRENT_ACTOR
+    from pinchpoint.session import Session
+    from tests.conftest import SHARED
+
+    dpl = SHARED / "screening" / "lists" / "us_bis_dpl_2022.txt"
+    if not dpl.exists():
+        pytest.skip(f"real data not found at {dpl}")
+    shared = Session(tmp_path / "ws", authorizer=session_authorizer(store))
+    shared.screening.load([dpl])
+    match = shared.screening.screen(["AARON ABRAHAM VILLA"]).rows[0]
+
+    def alert_for(username: str) -> str:
+        token = CURRENT_ACTOR.set(actor(store, username))
+        try:
+            return str(shared.screening.screen(["AARON ABRAHAM VILLA"]).rows[0]["alert"])
+        finally:
+            CURRENT_ACTOR.reset(token)
+
+    token = CURRENT_ACTOR.set(actor(store, "meti-analyst"))
+    try:
+        review = shared.screening.review("AARON ABRAHAM VILLA", str(match["entity_id"]), "false positive", "ken")
+    finally:
+        CURRENT_ACTOR.reset(token)
+    assert review.organisation == "meti"
+    assert alert_for("meti-admin") == "decided" and alert_for("commerce-analyst") == "new"
+    assert shared.screening.screen(["AARON ABRAHAM VILLA"]).rows[0]["alert"] == "new"  # the operator's view

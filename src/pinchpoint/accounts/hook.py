@@ -80,6 +80,12 @@ class SessionAuthorizer:
             self.store.audit(who, "access_denied", resource[:200], {"action": action, "reason": exc.reason})
             raise _as_session_error(exc) from None
 
+    def organisation(self, actor: Any) -> str:
+        """The organisation the current request acts for (a server's one Session serves every user), else the
+        session actor's; "" for the operator (whose review decisions every organisation sees)."""
+        who = CURRENT_ACTOR.get() or account_actor(actor)
+        return "" if who.via == "system" else who.org
+
     def permits(self, actor: Any, action: str, resource: str) -> bool:
         who, target = self._decide(actor, action, resource)
         try:

@@ -232,8 +232,8 @@ def read_lists(workspace: Path | None = None, names: list[str] | None = None,
     so a writer (``lists load``) waits milliseconds, not the seconds parsing and indexing take."""
     db = _db_path(workspace)
     if not db.exists():
-        raise WorkspaceError(f"no restricted-party lists in {db}: no workspace there yet (load them: pinchpoint "
-                             "lists load PATH...)")
+        raise WorkspaceError(f"no restricted-party lists in {db}: no workspace there yet",
+                             what="restricted-party lists")  # each interface adds how to load them
     with Workspace.open_reader(db, on_wait=on_wait) as ws:
         rows = _stored_payloads(ws)
     return _parse(db, rows, names)
@@ -252,6 +252,5 @@ def list_table(ws: Workspace) -> ResultTable:
              "source": v.source} for v in _items(ws).list()]
     table = ResultTable.from_records("screening_lists", rows, _LIST_COLUMNS, meta={"workspace": str(ws.path)})
     if not table.rows:
-        table = table.with_caveats(f"No restricted-party lists are loaded in {ws.path}; load them with "
-                                   "'pinchpoint lists load PATH...'.")
+        table = table.with_caveats(f"No restricted-party lists are loaded in {ws.path}.")
     return table

@@ -217,6 +217,14 @@ class Session:
         """Raise :class:`AccessDenied` (or another error of the authoriser's) if the actor may not do this."""
         self.authorizer(self.actor, action, resource)
 
+    def organisation(self) -> str:
+        """The organisation the session acts for now: the authoriser's answer where it knows each request's actor
+        (a server's shared session), else the session actor's ("" for the local operator)."""
+        probe = getattr(self.authorizer, "organisation", None)
+        if callable(probe):
+            return str(probe(self.actor) or "")
+        return self.actor.organisation or ""
+
     def permits(self, action: str, resource: str) -> bool:
         """Whether :meth:`authorize` would allow this, asked quietly (an authoriser with a ``permits`` method is
         asked that, so a listing does not record one refusal per hidden item)."""

@@ -130,6 +130,11 @@ class ScreeningGroup(Group):
 
         return session.cache.get(("screening_list_table",), self.stored_lists(), build)
 
+    def update(self, paths: Sequence[Path], *, force: bool = False, max_bytes: int = MAX_LIST_BYTES,
+               source: str | None = None) -> list[ListLoad]:
+        """Load newer versions of lists: :meth:`load` (each version is checked against the one it replaces)."""
+        return self.load(paths, force=force, max_bytes=max_bytes, source=source)
+
     def screen(self, names: Sequence[str], *, threshold: float = 0.8, country: str | None = None,
                entity_type: str | None = None, birth_date: str | None = None, lists: Sequence[str] | None = None,
                top: int | None = None, organisation: str | None = None) -> ResultTable:
@@ -158,7 +163,7 @@ class ScreeningGroup(Group):
         return ResultTable(table.name, table.columns, tuple(rows), table.meta)
 
     def _organisation(self, organisation: str | None) -> str:
-        return organisation if organisation is not None else (self.session.actor.organisation or "")
+        return organisation if organisation is not None else self.session.organisation()
 
     def screen_file(self, source: Path, output: Path, *, name_column: str = "name", workers: int | None = None,
                     top: int | None = None, fmt: str | None = None, country_column: str | None = None,

@@ -179,8 +179,20 @@ def test_screening(workspace: Path, client: TestClient) -> None:
     assert response.status_code == 404 and response.json()["suggestions"] == ["BIS Denied Persons List"]
     result = CliRunner().invoke(app, ["screen", "ACME", "--lists", "BIS Denied Person List", "--workspace", str(ws)])
     assert result.exit_code == 2 and "did you mean 'BIS Denied Persons List'" in result.stderr
+    # a decision recorded through the API is the one the CLI lists and both screenings show
+    match = api_document(client, "/screen", body={"names": ["AARON ABRAHAM VILLA"]})["rows"][0]
+    response = client.post("/reviews", json={"query": "aaron abraham villa", "entity_id": match["entity_id"],
+                                             "decision": "false positive", "reviewer": "kei", "reason": "born 1990"})
+    assert response.status_code == 200 and response.json()["decision"] == "false positive"
+    same(cli_document(ws, "review", "list"), api_document(client, "/reviews"))
+    decided = api_document(client, "/screen", body={"names": ["AARON ABRAHAM VILLA"]})
+    same(cli_document(ws, "screen", "AARON ABRAHAM VILLA"), decided)
+    assert decided["rows"][0]["alert"] == "decided" and decided["rows"][0]["review"]["reviewer"] == "kei"
+    response = client.post("/reviews", json={"query": "x", "entity_id": "no-such-id", "decision": "true match",
+                                             "reviewer": "kei"})
+    assert response.status_code == 404
     held: Session = client.app.state.session  # type: ignore[attr-defined]
-    assert held.cache.builds[("screener",)] == 1  # one screener for every request
+    assert held.cache.builds[("screener",)] == 1  # one screener for every request (a decision is no list change)
 
 
 def test_sources(client: TestClient) -> None:

@@ -43,6 +43,18 @@ class ScreenRequest(BaseModel):
         return names
 
 
+class ReviewRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: QueryName = Field(min_length=1, description="The input as screened")
+    entity_id: str = Field(min_length=1, max_length=200, description="The listed entity's id (entity_id of the "
+                           "match)")
+    decision: Literal["true match", "false positive", "true-match", "false-positive"]
+    reviewer: str = Field(min_length=1, max_length=200, description="Who decided")
+    reason: str = Field("", max_length=1000)
+    list: str | None = Field(None, max_length=200, description="The entity's list (if ids clash)")
+
+
 @router.post("/screen")
 def screen(request: Request, body: ScreenRequest) -> dict[str, Any]:
     """Every match of every name (best first per name), each with its explanation, list version and review state,
@@ -64,3 +76,14 @@ def lists(request: Request) -> dict[str, Any]:
 def reviews(request: Request) -> dict[str, Any]:
     """The latest decision on every reviewed input and entity (``pinchpoint review list -f json``)."""
     return document(session(request).screening.review_table())
+
+
+@router.post("/reviews")
+def review(request: Request, body: ReviewRequest) -> dict[str, Any]:
+    """``review add``: record a decision on an alert; later screenings show it (``alert`` "decided") and do not alert
+    again for the same input and entity unless the entity's record changes. Answers the decision as stored."""
+    from dataclasses import asdict
+
+    decided = session(request).screening.review(body.query, body.entity_id, body.decision, body.reviewer,
+                                                body.reason, body.list)
+    return asdict(decided)

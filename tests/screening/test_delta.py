@@ -5,6 +5,7 @@ the same file, and the delta's alerts checked against a full re-screen of the sa
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
@@ -242,3 +243,38 @@ def test_prefilter_passes_every_name_the_restricted_screener_matches(screener: S
         assert not missed, missed[:10]
     passed_negatives = sum(bool(may[k]) for k in range(len(queries) - len(negatives), len(queries)))
     assert passed_negatives < 0.1 * len(negatives)
+
+
+def test_cli_store_then_since_last(update: dict[str, object], tmp_path: Path) -> None:
+    """pinchpoint screen --file ... --store NAME keeps the file; after a list update, screen --since-last reports
+    the new alert (an added entity) and the resolved one (a removed entity), and a second run finds nothing."""
+    from typer.testing import CliRunner
+
+    from pinchpoint.cli.main import app
+    from pinchpoint.screening.store import store_list
+
+    added, removed = update["added"], update["removed"]
+    ws = tmp_path / "ws"
+    with Workspace(ws) as opened:
+        store_list(opened, update["before"])  # type: ignore[arg-type]
+    source = tmp_path / "customers.csv"
+    source.write_text("id,name\nC1,Patricia Lucas Wheeler\n"
+                      f"C2,\"{added.primary_name}\"\nC3,\"{removed.primary_name}\"\n", encoding="utf-8")  # type: ignore[attr-defined]
+    runner = CliRunner()
+    result = runner.invoke(app, ["screen", "--file", str(source), "--output", str(tmp_path / "out.csv"), "--store",
+                                 "customers", "--workers", "1", "--workspace", str(ws)])
+    assert result.exit_code == 0, result.output
+    assert "stored as 'customers'" in result.stderr
+    with Workspace(ws) as opened:
+        store_list(opened, update["after"].model_copy(update={"version": "after"}))  # type: ignore[attr-defined]
+    result = runner.invoke(app, ["screen", "--since-last", "-f", "json", "--workspace", str(ws)])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["rows"]
+    assert {(r["row"], r["entity_id"], r["change"]) for r in rows} == {
+        (3, added.entity_id, "new alert"), (4, removed.entity_id, "resolved")}  # type: ignore[attr-defined]
+    assert "1 entities added" in result.stderr
+    result = runner.invoke(app, ["screen", "--since-last", "--store", "customers", "-f", "json", "--workspace",
+                                 str(ws)])
+    assert result.exit_code == 0 and json.loads(result.stdout)["rows"] == []
+    result = runner.invoke(app, ["screen", "--since-last", "--store", "customer", "--workspace", str(ws)])
+    assert result.exit_code == 2 and "did you mean 'customers'" in result.stderr

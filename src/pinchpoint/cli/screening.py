@@ -74,14 +74,30 @@ def register(app: typer.Typer) -> None:
                                                         "organisation).")] = None,
         birth_date_column: Annotated[str | None, typer.Option(help="Column of --file with each row's birth date "
                                                               "(YYYY[-MM-DD]).")] = None,
+        store: Annotated[str | None, typer.Option("--store", help="Keep the screened --file under this name in "
+                                                  "the workspace (its rows, parameters and alerts), to screen it "
+                                                  "again with --since-last; with --since-last, which stored file."
+                                                  )] = None,
+        since_last: Annotated[bool, typer.Option("--since-last", help="Screen a stored file again against only "
+                                                 "the entities added or changed since it was last screened; "
+                                                 "report new and resolved alerts.")] = False,
         fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
     ) -> None:
         """Screen names against the loaded lists; every match carries its explanation and list version."""
         from pinchpoint.cli.output import emit
-        from pinchpoint.session.screening import SCREEN_COLUMNS, screen_title
+        from pinchpoint.session.screening import DELTA_COLUMNS, DELTA_TITLE, SCREEN_COLUMNS, screen_title
 
         options: dict[str, Any] = {"threshold": threshold, "country": country, "entity_type": entity_type,
                                    "lists": lists, "birth_date": birth_date, "top": top}
+        if since_last:
+            if file is not None or names:
+                raise ValueError("--since-last screens a stored file again: give no names or --file")
+            delta = session(workspace).screening.since_last(store, workers=workers)
+            meta = delta.alerts.meta
+            typer.echo(f"{meta['stored']}: {meta['added']} entities added, {meta['changed']} changed, "
+                       f"{meta['removed']} removed since {meta['since']}", err=True)
+            emit(with_command(delta.alerts), fmt, output, columns=DELTA_COLUMNS, title=DELTA_TITLE)
+            return
         if file is not None:
             if output is None:
                 raise ValueError("batch screening writes a file: give --output results.csv")
@@ -91,9 +107,11 @@ def register(app: typer.Typer) -> None:
                 done = session(workspace).screening.screen_file(
                     file, output, name_column=name_column, workers=workers, fmt=fmt.value if fmt else None,
                     country_column=country_column, type_column=type_column, birth_date_column=birth_date_column,
-                    progress=progress, **options)
+                    progress=progress, store=store, **options)
             typer.echo(done.summary, err=True)
             return
+        if store is not None:
+            raise ValueError("--store keeps a screened --file (or, with --since-last, names the stored one)")
         if not names:
             raise ValueError("give names to screen, or --file customers.csv")
         if any(c is not None for c in (country_column, type_column, birth_date_column)):

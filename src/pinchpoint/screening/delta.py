@@ -35,7 +35,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pinchpoint.errors import BadArgumentError, NotFoundError
 from pinchpoint.results import ResultTable
@@ -45,6 +45,9 @@ from pinchpoint.screening.prefilter import Prefilter, analyse_row, vocabulary_ch
 from pinchpoint.screening.reviews import Review, annotate, fingerprint
 from pinchpoint.workspace import Workspace
 from pinchpoint.workspace.collections import Collection, register
+
+if TYPE_CHECKING:
+    from pinchpoint.screening.batch import InputRow
 
 STORED = register(Collection("screening.stored", version=1))
 #: Options a stored screening applies to every row (each row may override country, type and birth date).
@@ -160,34 +163,53 @@ def make_stored(key: str, source: str, header: Sequence[str], name_column: str, 
                            sorted(screener.idf), reader())
 
 
+class RowCollector:
+    """The ``on_row`` of a batch run (:func:`pinchpoint.screening.batch.run_file`): keeps each input row and its
+    matches, from which :meth:`stored` makes the screening to store."""
+
+    def __init__(self) -> None:
+        self.rows: list[StoredRow] = []
+        self.matches: dict[int, list[dict[str, Any]]] = {}
+
+    def __call__(self, row: InputRow, options: dict[str, str], group: Sequence[dict[str, Any]]) -> None:
+        status = str(group[0]["status"])
+        screened = status in ("match", "no match")
+        self.rows.append(StoredRow(row.line, row.name, dict(options), tuple(row.fields), screened=screened,
+                                   status="" if screened else status))
+        if status == "match":
+            self.matches[row.line] = [{"list": g["list"], "entity_id": g["entity_id"], "score": float(g["score"]),
+                                       "matched_name": g["matched_name"]} for g in group]
+
+    def stored(self, key: str, source: Path, name_column: str, options: dict[str, Any], screener: Screener
+               ) -> StoredScreening:
+        from pinchpoint.screening.batch import read_header
+
+        header = read_header(source.read_bytes().decode("utf-8-sig"), source)
+        rows = sorted(self.rows, key=lambda r: r.line)
+        return make_stored(key, source.name, header, name_column, {k: options.get(k) for k in GLOBAL_OPTIONS},
+                           rows, self.matches, screener)
+
+
+def check_storable(key: str, top: int | None) -> None:
+    """A stored screening needs a name and every match at or above the threshold (a delta compares with all)."""
+    if not key.strip():
+        raise BadArgumentError("a stored screening needs a name", parameter="store")
+    if top is not None:
+        raise BadArgumentError("a stored screening keeps every match at or above the threshold: leave out top",
+                               parameter="top")
+
+
 def screen_file_stored(screener: Screener, source: Path, output: Path, key: str, name_column: str = "name",
                        **kwargs: Any) -> tuple[str, StoredScreening]:
     """:func:`pinchpoint.screening.batch.screen_file`, also returning the screening to store under ``key``
     (:func:`store_screening`). Every match at or above the threshold is kept, so ``top`` cannot be given: a delta
     compares with every alert."""
-    from pinchpoint.screening.batch import InputRow, read_header, screen_file
+    from pinchpoint.screening.batch import screen_file
 
-    if kwargs.get("top") is not None:
-        raise BadArgumentError("a stored screening keeps every match at or above the threshold: leave out top")
-    if not key.strip():
-        raise BadArgumentError("a stored screening needs a name")
-    rows: list[StoredRow] = []
-    matches: dict[int, list[dict[str, Any]]] = {}
-
-    def on_row(row: InputRow, options: dict[str, str], group: Sequence[dict[str, Any]]) -> None:
-        status = str(group[0]["status"])
-        screened = status in ("match", "no match")
-        rows.append(StoredRow(row.line, row.name, dict(options), tuple(row.fields), screened=screened,
-                              status="" if screened else status))
-        if status == "match":
-            matches[row.line] = [{"list": g["list"], "entity_id": g["entity_id"], "score": float(g["score"]),
-                                  "matched_name": g["matched_name"]} for g in group]
-
-    summary = screen_file(screener, source, output, name_column, on_row=on_row, **kwargs)
-    header = read_header(source.read_bytes().decode("utf-8-sig"), source)
-    rows.sort(key=lambda r: r.line)
-    options = {k: kwargs.get(k) for k in GLOBAL_OPTIONS}
-    return summary, make_stored(key, source.name, header, name_column, options, rows, matches, screener)
+    check_storable(key, kwargs.get("top"))
+    collector = RowCollector()
+    summary = screen_file(screener, source, output, name_column, on_row=collector, **kwargs)
+    return summary, collector.stored(key, source, name_column, kwargs, screener)
 
 
 def store_screening(ws: Workspace, stored: StoredScreening) -> str:

@@ -19,6 +19,7 @@ from pinchpoint.session import Group
 if TYPE_CHECKING:
     from pinchpoint.progress import ProgressCallback
     from pinchpoint.screening.batch import BatchRun
+    from pinchpoint.screening.delta import DeltaScreening
     from pinchpoint.screening.matcher import Screener
     from pinchpoint.screening.model import ScreeningList
     from pinchpoint.screening.reviews import Review
@@ -29,6 +30,10 @@ SCREEN_COLUMNS = ["query", "matched_name", "list", "list_version", "score", "ale
 #: What a terminal shows of :meth:`ScreeningGroup.lists`.
 LIST_COLUMNS = ["list_name", "version", "n_entities", "n_names", "n_problems", "n_duplicates", "encoding"]
 LISTS_TITLE = "Restricted-party lists"
+#: What a terminal shows of :meth:`ScreeningGroup.since_last` (every column is in CSV, JSON and the API).
+DELTA_COLUMNS = ["row", "query", "change", "entity_change", "list", "entity_id", "matched_name", "previous_score",
+                 "score"]
+DELTA_TITLE = "New and resolved alerts since the last screening"
 REVIEWS_TITLE = "Decisions on screening alerts"
 #: Largest list file read by default (bytes, uncompressed).
 MAX_LIST_BYTES = 100 * 1024 * 1024
@@ -170,22 +175,80 @@ class ScreeningGroup(Group):
                     type_column: str | None = None, birth_date_column: str | None = None,
                     threshold: float = 0.8, country: str | None = None, entity_type: str | None = None,
                     birth_date: str | None = None, lists: Sequence[str] | None = None,
-                    progress: ProgressCallback | None = None) -> BatchRun:
+                    progress: ProgressCallback | None = None, store: str | None = None) -> BatchRun:
         """Screen every row of a CSV file into ``output`` (csv, json or parquet: ``fmt``, else the suffix): every
         input row kept with all its columns, once per match (best first, ``top`` at most) or once saying why there
         is none; review decisions shown; resumable (:mod:`pinchpoint.screening.batch`). ``workers``: processes
-        (default one per core). Progress goes to ``progress``."""
+        (default one per core). Progress goes to ``progress``. ``store`` keeps the screened file under that name
+        in the workspace (collection ``screening.stored``: its rows, parameters and alerts), for
+        :meth:`since_last`; storing is asked for, never implied, because a customer file holds personal data."""
         from pinchpoint.screening.batch import run_file
 
         self._authorize("screening.batch", lists)
         if not self.session.local_files:
             raise BadArgumentError("this session reads and writes no local files", parameter="source")
+        collector = None
+        if store is not None:
+            from pinchpoint.screening.delta import RowCollector, check_storable
+
+            check_storable(store, top)
+            collector = RowCollector()
         screener = self.screener()
-        return run_file(screener, Path(source), Path(output), name_column, workers=workers or os.cpu_count() or 1,
-                        top=top, fmt=fmt, country_column=country_column, type_column=type_column,
-                        birth_date_column=birth_date_column, progress=progress, reviews=self.reviews(),
-                        threshold=threshold, country=country, entity_type=entity_type,
-                        lists=list(lists) if lists else None, birth_date=birth_date)
+        options: dict[str, Any] = {"threshold": threshold, "country": country, "entity_type": entity_type,
+                                   "lists": list(lists) if lists else None, "birth_date": birth_date}
+        run = run_file(screener, Path(source), Path(output), name_column, workers=workers or os.cpu_count() or 1,
+                       top=top, fmt=fmt, country_column=country_column, type_column=type_column,
+                       birth_date_column=birth_date_column, progress=progress, reviews=self.reviews(),
+                       on_row=collector, **options)
+        if store is None or collector is None:
+            return run
+        from dataclasses import replace
+
+        from pinchpoint.screening.delta import store_screening
+
+        stored = collector.stored(store, Path(source), name_column, options, screener)
+        with self.session.open_workspace() as ws:
+            version = store_screening(ws, stored)
+        return replace(run, summary=f"{run.summary}\nstored as {stored.key!r} (version {version}): "
+                                    f"{len(stored.rows)} rows, {len(stored.alerts)} alerts; screen them again "
+                                    "against what changes in the lists with --since-last")
+
+    def since_last(self, store: str | None = None, *, workers: int | None = None) -> DeltaScreening:
+        """Screen a stored file again against only the entities added or changed in the lists since it was last
+        screened, with the parameters it was stored with: new alerts, alerts resolved (entity removed, or its
+        changed record no longer matching) and alerts on changed records (:mod:`pinchpoint.screening.delta`).
+        The result is stored as the next version, so the next run is since this one. ``store`` names the stored
+        file (needed when several are stored); an unknown name is a NotFoundError naming the stored ones."""
+        from pinchpoint.screening.delta import STORED, rescreen_since_last, store_screening, stored_screening
+
+        self._authorize("screening.batch", None)
+        session = self.session
+        if not session.workspace_exists():
+            raise WorkspaceError(f"no stored screenings in {session.db_path()}", what="stored screenings")
+        with session.open_reader() as ws:
+            keys = ws.collection(STORED).keys()
+            if store is None:
+                if len(keys) != 1:
+                    raise BadArgumentError(f"name the stored screening: {', '.join(keys) or 'none are stored'}",
+                                           parameter="store")
+                store = keys[0]
+            before = stored_screening(ws, store)
+        delta = rescreen_since_last(before, self.screener(), workers=workers or os.cpu_count() or 1,
+                                    reviews=self.reviews())
+        with session.open_workspace() as ws:
+            store_screening(ws, delta.stored)
+        return delta
+
+    def stored_screenings(self) -> ResultTable:
+        """Every version of every stored screening (name, when, rows, alerts, threshold, lists)."""
+        from pinchpoint.screening.delta import STORED_COLUMNS, stored_table
+
+        self.session.authorize("screening.read", "lists:*")
+        if not self.session.workspace_exists():
+            return ResultTable.from_records("screening_stored", [], STORED_COLUMNS).with_caveats(
+                "no screened files are stored in this workspace")
+        with self.session.open_reader() as ws:
+            return stored_table(ws)
 
     def load(self, paths: Sequence[Path], *, force: bool = False, max_bytes: int = MAX_LIST_BYTES,
              source: str | None = None) -> list[ListLoad]:

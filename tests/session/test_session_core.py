@@ -46,6 +46,9 @@ def test_workspace_dataset_is_loaded_once_and_reloaded_when_a_new_version_is_imp
     session.supplychain.exposure("eto")
     key = ("chain", "workspace", "eto", "")
     assert session.cache.builds[key] == 1  # three analyses, one load
+    assert session.supplychain.concentration("eto") is first  # the answer for this version is held
+    held = ("result", "eto", "concentration", "country", None)
+    assert session.cache.builds[held] == 1
 
     # a new version under the same name: drop the last provision row, so one input loses a provider
     provision = copy / "provision.csv"
@@ -54,6 +57,7 @@ def test_workspace_dataset_is_loaded_once_and_reloaded_when_a_new_version_is_imp
     session.supplychain.import_dataset(copy, name="eto")
     second = session.supplychain.concentration("eto")
     assert session.cache.builds[key] == 2
+    assert session.cache.builds[held] == 2  # a new version: computed again, not the old answer
     assert second.meta["dataset_version"] == content_hash(copy.resolve()) != first.meta["dataset_version"]
     assert second.rows == concentration(load_eto(copy)).rows
     assert session.supplychain.chain("eto").provisions == load_eto(copy).provisions

@@ -102,7 +102,9 @@ def session_authorizer(store: AccountStore) -> SessionAuthorizer:
 
 def session_recorder(store: AccountStore) -> Callable[[Any, str, str, Mapping[str, Any], bool], None]:
     """A recorder for ``Session``: each event becomes an audit record (action = the event) of the request's actor,
-    and a created resource (``"dataset:name"``) is registered as owned by the actor's organisation."""
+    and a created resource (``"dataset:name"``) is registered as owned by the actor's organisation. The record of a
+    creation is committed before the call returns; other records (screenings, exports, runs) go to the store's
+    audit writer (:meth:`AccountStore.audit_later`), so a request does not wait for the disk."""
 
     def record(actor: Any, event: str, resource: str, details: Mapping[str, Any], created: bool) -> None:
         who = CURRENT_ACTOR.get() or account_actor(actor)
@@ -111,7 +113,9 @@ def session_recorder(store: AccountStore) -> Callable[[Any, str, str, Mapping[st
             stored_kind = KINDS.get(kind)
             if stored_kind is not None and key:
                 store.register(who, stored_kind, key)
-        store.audit(who, event, resource[:200], dict(details))
+            store.audit(who, event, resource[:200], dict(details))
+            return
+        store.audit_later(who, event, resource[:200], dict(details))
 
     return record
 

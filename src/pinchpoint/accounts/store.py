@@ -17,11 +17,15 @@ lock, so the audit chain is appended one record at a time as SQLite's single wri
 
 from __future__ import annotations
 
+import atexit
+import logging
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,6 +50,7 @@ DSN_ENV = "PINCHPOINT_ACCOUNTS_DB"
 WRITER_LOCK = 7_151_712  # the advisory lock every PostgreSQL write transaction takes
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 30_000
+log = logging.getLogger("pinchpoint.accounts")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 _SCHEMA = """
@@ -130,6 +135,15 @@ class AccountStore:
             self.path = path / DB_FILE if path.is_dir() or path.suffix == "" else path
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        # This process's writers queue on a lock here rather than in SQLite's busy handler, which sleeps up to
+        # 100 ms between tries: under many threads those sleeps, not the writes, were the latency (re-entrant so
+        # a batch of audit records can be written inside it). Other processes still queue in SQLite.
+        self._write_lock = threading.RLock()
+        self._pending: list[_PendingAudit] = []
+        self._pending_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._writer: threading.Thread | None = None
+        self.audit_batches = 0  # how many transactions wrote audit records through audit() (group commits)
         db = self._connection()
         db.script(_SCHEMA)  # CREATE ... IF NOT EXISTS: idempotent
         db.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING", [str(SCHEMA_VERSION)])
@@ -174,15 +188,16 @@ class AccountStore:
         """One write transaction. Writers queue rather than fail: SQLite takes its write lock at once (BEGIN
         IMMEDIATE, waiting up to the busy timeout); PostgreSQL waits for one advisory lock."""
         db = self._connection()
-        db.execute("BEGIN" if self.postgres else "BEGIN IMMEDIATE")
-        try:
-            if self.postgres:
-                db.execute("SELECT pg_advisory_xact_lock(?)", [WRITER_LOCK])
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+        with self._write_lock:
+            db.execute("BEGIN" if self.postgres else "BEGIN IMMEDIATE")
+            try:
+                if self.postgres:
+                    db.execute("SELECT pg_advisory_xact_lock(?)", [WRITER_LOCK])
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return list(self._connection().execute(sql, params))
@@ -192,6 +207,7 @@ class AccountStore:
         self._connection().script(sql)
 
     def close(self) -> None:
+        self.flush_audit()
         db = getattr(self._local, "db", None)
         if db is not None:
             db.close()
@@ -215,27 +231,107 @@ class AccountStore:
 
     def audit(self, actor: Actor | str, action: str, target: str = "",
               details: dict[str, Any] | None = None) -> AuditRecord:
-        """Append one record to the trail (its own transaction)."""
-        with self._tx() as db:
-            return self._append(db, actor, action, target, details)
+        """Append one record to the trail and return it once it is committed (durable: the caller's answer never
+        runs ahead of its record). Records that this process's threads append while a transaction is being
+        written go together into the next one (group commit): one commit, in arrival order, each chained to the
+        one before, instead of one commit each, queued."""
+        item = self._enqueue(actor, action, target, details)
+        with self._write_lock:  # the writer before us may have written ours already
+            if not item.done:
+                self._write_pending()
+        if item.error is not None:
+            raise item.error
+        assert item.record is not None
+        return item.record
+
+    def audit_later(self, actor: Actor | str, action: str, target: str = "",
+                    details: dict[str, Any] | None = None) -> None:
+        """Queue one record for this process's audit writer and return at once: the writer commits what is queued
+        in one transaction as soon as it can (milliseconds; group commit, arrival order, the same chain as
+        :meth:`audit`), so a request does not wait for the disk. Readers of the trail in this process
+        (:meth:`audit_records`, :meth:`verify_audit`) flush the queue first, and so does the process at exit; a
+        crash of the process can lose only records queued and not yet committed. A failed commit is retried."""
+        self._enqueue(actor, action, target, details, waits=False)
+        with self._pending_lock:
+            if self._writer is None or not self._writer.is_alive():
+                self._writer = threading.Thread(target=self._write_queued, name="pinchpoint-audit", daemon=True)
+                self._writer.start()
+                atexit.register(self.flush_audit)
+        self._wake.set()
+
+    def flush_audit(self) -> None:
+        """Commit every queued audit record now."""
+        with self._write_lock:
+            self._write_pending()
+
+    def _enqueue(self, actor: Actor | str, action: str, target: str, details: dict[str, Any] | None,
+                 waits: bool = True) -> _PendingAudit:
+        item = _PendingAudit(actor, action, target, details or {}, waits)
+        with self._pending_lock:
+            self._pending.append(item)
+        return item
+
+    def _write_pending(self) -> None:
+        """Write every queued record in one transaction (the caller holds the write lock). On failure the batch
+        is put back at the head of the queue (a later flush retries it) and the error raised."""
+        with self._pending_lock:
+            batch, self._pending = self._pending, []
+        if not batch:
+            return
+        try:
+            with self._tx() as db:
+                records = [self._append(db, it.actor, it.action, it.target, it.details) for it in batch]
+        except BaseException as exc:
+            for it in batch:
+                it.error = exc
+            with self._pending_lock:
+                waiting = [it for it in batch if it.waits]  # a caller of audit() gets the error and may retry
+                self._pending[:0] = [it for it in batch if not it.waits]
+            for it in waiting:
+                it.done = True
+            raise
+        self.audit_batches += 1
+        for it, record in zip(batch, records, strict=True):
+            it.record, it.error, it.done = record, None, True
+
+    def _write_queued(self) -> None:
+        """The audit writer: commits what :meth:`audit_later` queued, as it comes."""
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            try:
+                self.flush_audit()
+            except Exception:  # kept queued; retried on the next wake or a second from now
+                log.exception("audit records not committed yet; retrying")
+                time.sleep(1.0)
+                self._wake.set()
 
     def audit_records(self, since_seq: int = 0, limit: int | None = None) -> list[AuditRecord]:
+        self.flush_audit()  # what this process queued is part of the trail
+        return self._audit_rows(since_seq, limit)
+
+    def _audit_rows(self, since_seq: int = 0, limit: int | None = None) -> list[AuditRecord]:
         sql = "SELECT seq, at, actor, org, action, target, details, prev_hash, hash FROM audit WHERE seq > ? " \
               "ORDER BY pos"
         rows = self._read(sql + (f" LIMIT {int(limit)}" if limit else ""), [since_seq])
         return [AuditRecord(**dict(row)) for row in rows]
 
     def audit_head(self) -> tuple[int, str] | None:
+        self.flush_audit()
+        return self._head_row()
+
+    def _head_row(self) -> tuple[int, str] | None:
         rows = self._read("SELECT seq, hash FROM audit_head WHERE id = 1")
         return (rows[0]["seq"], rows[0]["hash"]) if rows else None
 
     def verify_audit(self) -> Verification:
+        self.flush_audit()
         # one read transaction, so records and head are seen as of the same moment
         db = self._connection()
         db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ" if self.postgres else "BEGIN")
         try:
-            records = self.audit_records()
-            head = self.audit_head()
+            records = self._audit_rows()
+            head = self._head_row()
         finally:
             db.execute("COMMIT")
         return verify(records, head)
@@ -469,6 +565,20 @@ class AccountStore:
                                                                                   "reason": exc.reason})
             raise
         return resource
+
+
+@dataclass
+class _PendingAudit:
+    """An audit record waiting for the next group commit, and what became of it."""
+
+    actor: Actor | str
+    action: str
+    target: str
+    details: dict[str, Any]
+    waits: bool = True  # a caller of audit() waits for it; audit_later()'s are retried until written
+    done: bool = False
+    record: AuditRecord | None = None
+    error: BaseException | None = None
 
 
 def _user(row: Any) -> User:

@@ -3,7 +3,7 @@ exposure. Chains are loaded once per dataset version and held by the session."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -307,8 +307,14 @@ class SupplyChainGroup(Group):
             groups.update(coalitions)
         loaded = self.open(dataset)
         self.session.authorize("supplychain.analyse", f"dataset:{dataset}")
-        return loaded.provenance(concentration(loaded.chain, level=parse_level(level), year=year,
-                                               coalitions=groups))
+        lvl = parse_level(level)
+
+        def build() -> ResultTable:
+            return loaded.provenance(concentration(loaded.chain, level=lvl, year=year, coalitions=groups))
+
+        if coalitions is not None:  # the caller's own groups: computed for this call only
+            return build()
+        return self._held(("concentration", lvl.value, year), loaded, build)
 
     def chokepoints(self, dataset: str | Path = "builtin", *, threshold: float = 65.0, year: int | None = None,
                     level: str | Level = "country") -> ResultTable:
@@ -317,8 +323,9 @@ class SupplyChainGroup(Group):
 
         loaded = self.open(dataset)
         self.session.authorize("supplychain.analyse", f"dataset:{dataset}")
-        return loaded.provenance(chokepoints(loaded.chain, threshold=threshold, level=parse_level(level),
-                                             year=year))
+        lvl = parse_level(level)
+        return self._held(("chokepoints", float(threshold), lvl.value, year), loaded, lambda: loaded.provenance(
+            chokepoints(loaded.chain, threshold=threshold, level=lvl, year=year)))
 
     def exposure(self, dataset: str | Path = "builtin", *, target: str | None = None, year: int | None = None,
                  level: str | Level = "country", country: str | None = None) -> ResultTable:
@@ -336,7 +343,14 @@ class SupplyChainGroup(Group):
             return loaded.provenance(import_exposure(loaded.chain, country, year=year,
                                                      compiled=self.compiled(dataset, year)))
         compiled = self.compiled(dataset, year) if lvl.value == "country" else None
-        return loaded.provenance(exposure(loaded.chain, target=target, year=year, level=lvl, compiled=compiled))
+        return self._held(("exposure", target, year, lvl.value), loaded, lambda: loaded.provenance(
+            exposure(loaded.chain, target=target, year=year, level=lvl, compiled=compiled)))
+
+    def _held(self, key: tuple[Any, ...], loaded: LoadedChain, build: Callable[[], ResultTable]) -> ResultTable:
+        """A result of an analysis with its arguments ``key`` on ``loaded``, computed once per dataset version and
+        held by the session (a dataset version never changes, so neither does the answer; rows are shared: treat
+        them as read-only)."""
+        return self.session.cache.get(("result", loaded.ref, *key), loaded.version, build)
 
     def analyse(self, analysis: str, dataset: str | Path = "builtin") -> ResultTable:
         """One of :data:`ANALYSES` by name, with its defaults (what a page or an endpoint picks from a list)."""

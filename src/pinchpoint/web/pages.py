@@ -47,7 +47,8 @@ FORMATS = {"csv": "text/csv", "json": "application/json", "parquet": "applicatio
 @lru_cache(maxsize=1)
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(files("pinchpoint.web") / "templates")),
-                      autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+                      autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
+                      auto_reload=False)  # packaged templates: no stat of the file on every render
     env.filters["num"] = _num
     env.filters["pct"] = lambda v: "" if v is None else f"{100 * float(v):.1f}%"
     return env
@@ -129,7 +130,7 @@ def _error_page(request: Request, exc: Exception) -> HTMLResponse:
 
 # sign-in ----------------------------------------------------------------------------------------------
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:  # async: answered on the event loop, no worker thread
     return {"status": "ok"}
 
 

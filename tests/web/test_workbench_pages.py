@@ -294,3 +294,16 @@ def test_an_edited_packaged_scenario_runs_and_cannot_reach_other_files(bench: An
         assert status["status"] == "failed" and "etc/hostname" in status["error"]
     else:
         assert refused.status_code in (400, 422)
+
+
+def test_evidence_of_periods_in_another_form_is_drawn_in_order_not_refused() -> None:
+    from pinchpoint.results import ResultTable
+    from pinchpoint.web.pages import evidence_charts
+
+    table = ResultTable.from_records("circumvention", [
+        {"exporter": "DEU", "hub": "KAZ", "product": "8542", "evidence": ["2022-Q1: 10", "2022-Q2: 30", "2022-Q3: 5"]},
+        {"exporter": "DEU", "hub": "ARM", "product": "8542", "evidence": ["2021-11: 1", "2022-02: 4"]}])
+    (first, quarterly), (_, monthly) = evidence_charts(table)
+    assert first["hub"] == "KAZ" and quarterly.count(",") >= 3 and "2022-Q2" in quarterly
+    xs = [float(p.split(",")[0]) for p in re.search(r'<polyline points="([^"]+)"', monthly).group(1).split()]
+    assert len(xs) == 2 and xs[1] > xs[0]  # 2021-11 and 2022-02: three months apart, drawn at their dates

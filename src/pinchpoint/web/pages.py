@@ -484,10 +484,10 @@ def job_page(request: Request, job_id: str) -> Response:
     chart, others = "", []
     try:
         job = _job_for(request, job_id)
-        if job.kind == "stress_job" and job.status == "done" and job.result.get("engine", "dynamic") == "dynamic":
+        if job.kind == "stress_job" and job.status == "done" and "series.json" in job.result.get("files", []):
             chart = shortfall_chart(_stress_table(web, job, "series"))
             others = [j for j in recent_jobs(web.store, _actor(request), "stress_job")
-                      if j.status == "done" and j.id != job.id and j.result.get("engine", "dynamic") == "dynamic"]
+                      if j.status == "done" and j.id != job.id and "summary.json" in j.result.get("files", [])]
     except PinchpointError as exc:
         return _error_page(request, exc)
     return render(request, "job.html", job=job, chart=chart, others=others)
@@ -733,12 +733,13 @@ def evidence_charts(table: ResultTable, top: int = 6) -> list[tuple[dict[str, An
     for r in [dict(x) for x in table.rows[:top]]:
         points: list[tuple[float, float]] = []
         ticks: dict[float, str] = {}
-        for item in r.get("evidence") or []:
-            period, _, value = str(item).partition(": ")
-            x = _period_x(period)
+        evidence = [str(item).partition(": ") for item in r.get("evidence") or []]
+        dated = all(re.fullmatch(r"\d{4}(-\d{2})?", period) for period, _, _ in evidence)
+        for k, (period, _, value) in enumerate(evidence):
+            x = _period_x(period) if dated else float(k)  # periods of another form: in order, evenly spaced
             points.append((x, float(value)))
-            if len(period) == 4 or period.endswith("-01"):
-                ticks[x] = period[:4]
+            if not dated or len(period) == 4 or period.endswith("-01"):
+                ticks[x] = period[:4] if dated else period
         chart = line_chart({f"{r['exporter']} -> {r['hub']}": points}, title=str(r["product"]),
                            y_label="USD per period", x_ticks=ticks)
         out.append((r, chart))

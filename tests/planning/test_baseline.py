@@ -149,3 +149,23 @@ def test_a_baseline_that_does_not_add_up_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="repeats the figure on row"):
         load_baseline(_write(tmp_path, [rec, rec]))
     assert load_baseline(_write(tmp_path, [rec, {**rec, "region": "JPN"}], world=200)).capacity[("JPN", "all")] == 100
+
+
+def test_a_country_inside_a_region_gets_its_regions_rows_with_a_caveat() -> None:
+    """The web page and ``projection --country DEU`` once filtered the rows by the raw code and showed an empty
+    table; the built-in baseline holds Europe as one region, so DEU's rows are EUR's, and the caveat says so."""
+    from pinchpoint.errors import NotFoundError
+    from pinchpoint.planning.projects import projection_rows_for
+    from pinchpoint.session import Session
+
+    table = Session().plan.projection(draws=20, first=2025, last=2027)
+    regions = {r["country"] for r in table.rows}
+    assert "DEU" not in regions and "EUR" in regions  # the premise: Europe is one region of SEMI's baseline
+    german = projection_rows_for(table, "deu")
+    assert german.rows and german.rows == tuple(r for r in table.rows if r["country"] == "EUR")
+    assert any("DEU" in c and "EUR" in c for c in german.caveats)
+    japanese = projection_rows_for(table, "JPN")
+    assert japanese.rows == tuple(r for r in table.rows if r["country"] == "JPN")
+    assert not any("not a region" in c for c in japanese.caveats)
+    with pytest.raises(NotFoundError):
+        projection_rows_for(table, "DEX")

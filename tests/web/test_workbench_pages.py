@@ -222,6 +222,10 @@ def test_plan_page_shows_the_registry_and_pipeline(bench: Any) -> None:
     for tab in ("projects", "projection", "targets"):
         shown = client.get("/plan", params={"tab": tab})
         assert shown.status_code == 200 and "<td>" in shown.text, tab
+    # the projection is by the baseline's regions: Germany's rows are Europe's, not an empty table
+    german = client.get("/plan", params={"tab": "projection", "country": "DEU", "fmt": "json"}).json()
+    assert german["rows"] and {r["country"] for r in german["rows"]} == {"EUR"}
+    assert any("DEU" in c and "EUR" in c for c in german["meta"]["caveats"])
 
 
 def _iip(column: str) -> list[tuple[str, float]]:

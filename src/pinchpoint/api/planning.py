@@ -44,10 +44,11 @@ def projection(request: Request, first: int | None = Query(None, alias="from", g
                last: int | None = Query(None, alias="to", ge=1990, le=2100),
                draws: int | None = Query(None, ge=1, le=100_000), seed: int = Query(0, ge=0, le=2**32 - 1),
                delays: Literal["default", "none"] = "default",
-               baseline: Literal["builtin", "none"] = "builtin") -> dict[str, Any]:
+               baseline: Literal["builtin", "none"] = "builtin",
+               country: str | None = Query(None, max_length=3)) -> dict[str, Any]:
     """``projection``: capacity by region, node class and year, with Monte Carlo bands."""
     return document(session(request).plan.projection(first=first, last=last, draws=draws, seed=seed, delays=delays,
-                                                     baseline=baseline))
+                                                     baseline=baseline, country=country))
 
 
 @router.get("/targets")

@@ -182,6 +182,8 @@ def register_registry(app: typer.Typer) -> None:
                                             "'none' (the deterministic sum).")] = "default",
         targets: Annotated[bool, typer.Option("--targets", help="Show the national targets (Japan 2030 sales, EU "
                                               "20% share) with the cited level and the gap instead.")] = False,
+        country: Annotated[str | None, typer.Option(help="Only the rows of the region this country counts in "
+                                                    "(DEU -> EUR).")] = None,
         fmt: FormatOpt = None, output: OutputOpt = None,
     ) -> None:
         """Capacity and shares by country, node class and year: baseline plus pipeline, with delay bands."""
@@ -194,6 +196,6 @@ def register_registry(app: typer.Typer) -> None:
                  columns=TARGET_COLUMNS)
             return
         table = group.projection(file=file, baseline=baseline, first=first, last=last, draws=draws, seed=seed,
-                                 delays=delays)  # None: the session's default
+                                 delays=delays, country=country)  # None: the session's default
         emit(with_command(table), fmt, output, title="Projected capacity (300 mm-equivalent wafer starts a month)",
              columns=PROJECTION_COLUMNS)

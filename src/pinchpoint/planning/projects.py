@@ -459,6 +459,29 @@ def projection(projects: Sequence[Project], baseline: Mapping[tuple[str, str], f
     return ResultTable.from_records("projection", rows, meta=meta).with_caveats(*caveats)
 
 
+def projection_rows_for(table: ResultTable, country: str) -> ResultTable:
+    """The rows of a :func:`projection` table for the region ``country`` counts in (``DEU`` -> ``EUR`` when the
+    baseline holds Europe as one region), with a caveat naming the region; an unknown code is a NotFoundError
+    with the closest codes. The projection is by the baseline's regions, so a country inside a region has no rows
+    of its own: filtering by the raw code would answer an empty table that says nothing."""
+    from pinchpoint.kernel.countries import check_country
+
+    code = country.strip().upper()
+    regions = sorted({str(r["country"]) for r in table.rows})
+    if code not in regions:
+        check_country(code)
+    region = baseline_region(code, regions)
+    rows = tuple(r for r in table.rows if r["country"] == region)
+    filtered = ResultTable(table.name, table.columns, rows, {**table.meta, "country": code, "region": region})
+    if region != code:
+        filtered = filtered.with_caveats(f"{code} is not a region of the baseline: the rows are those of {region}, "
+                                         f"the region {code} counts in.")
+    if not rows:
+        filtered = filtered.with_caveats(f"The projection has no rows for {region}; its regions are "
+                                         f"{', '.join(regions) or 'none'}.")
+    return filtered
+
+
 def read_baseline(path: str | Path) -> tuple[dict[tuple[str, str], float], str]:
     """A baseline CSV (country,node_class,capacity_wspm,source): capacity by country and node class."""
     from pinchpoint.supplychain.csvio import read_rows

@@ -250,8 +250,9 @@ class PlanGroup(Group):
 
     def projection(self, *, file: str | Path | None = None, baseline: str | Path | None = None,
                    first: int | None = None, last: int | None = None, draws: int | None = None, seed: int = 0,
-                   delays: str = "default") -> ResultTable:
+                   delays: str = "default", country: str | None = None) -> ResultTable:
         """Capacity and shares by region, node class and year: baseline plus pipeline, with Monte Carlo bands.
+        ``country``: only the rows of the region that country counts in (``DEU`` -> ``EUR``), said in a caveat.
         ``baseline``: ``builtin`` (default: SEMI's capacity by region, each figure's basis stated), ``none`` (the
         pipeline's additions only, no shares) or a file. ``delays``: ``default`` (the documented assumptions) or
         ``none`` (the deterministic sum). Years default to :data:`DEFAULT_FIRST_YEAR`-:data:`DEFAULT_LAST_YEAR`,
@@ -275,8 +276,13 @@ class PlanGroup(Group):
 
             self._local(baseline, "baseline")
             base = load_baseline(baseline)
-        return projection(self.load_projects(file), base, list(range(first, last + 1)), model=model, draws=draws,
-                          seed=seed)
+        table = projection(self.load_projects(file), base, list(range(first, last + 1)), model=model, draws=draws,
+                           seed=seed)
+        if country:
+            from pinchpoint.planning.projects import projection_rows_for
+
+            table = projection_rows_for(table, country)
+        return table
 
     def targets(self) -> ResultTable:
         """National targets (Japan's 2030 sales goal, the EU's 20% share) with the cited level and the gap."""

@@ -799,11 +799,7 @@ def plan_table(session: Session, tab: str, country: str) -> tuple[ResultTable, l
     if tab == "projects":
         return session.plan.projects(country=wanted), plan.PROJECT_COLUMNS
     if tab == "projection":
-        table = session.plan.projection()
-        if wanted:  # a filter of the projection's rows by country, as the CLI's table shows them
-            table = ResultTable(table.name, table.columns, tuple(r for r in table.rows if r["country"] == wanted),
-                                table.meta)
-        return table, plan.PROJECTION_COLUMNS
+        return session.plan.projection(country=wanted), plan.PROJECTION_COLUMNS
     if tab == "targets":
         return session.plan.targets(), plan.TARGET_COLUMNS
     raise NotFoundError(f"no tab {tab!r} (one of {', '.join(PLAN_TABS)})", what="tab", value=tab)

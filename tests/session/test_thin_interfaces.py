@@ -6,6 +6,7 @@ Session or below it."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "pinchpoint"
@@ -72,4 +73,29 @@ def test_cli_commands_reach_the_workspace_only_through_the_session() -> None:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "open_workspace":
                 offences.append(f"cli/{path.name}:{node.lineno}: open_workspace(...)")
+    assert not offences, "\n".join(offences)
+
+
+COMMAND = re.compile(r"\bpinchpoint (lists|controls|trade|data|screen|stress|review|trends|sources|serve|scenarios|"
+                     r"incentives|projects|projection|plan|audit|users|web|concentration|chokepoints|exposure)\b")
+INTERFACE_PACKAGES = {"cli", "api", "web"}
+
+
+def test_core_messages_name_no_command() -> None:
+    """Errors and caveats from the library name no CLI command: each interface adds its own way of doing what is
+    missing (the CLI a command, the API how an operator does it on the server)."""
+    offences = []
+    for path in sorted(SRC.rglob("*.py")):
+        rel = path.relative_to(SRC)
+        if rel.parts[0] in INTERFACE_PACKAGES:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                      and node.body and isinstance(node.body[0], ast.Expr)
+                      and isinstance(node.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings \
+                    and COMMAND.search(node.value):
+                offences.append(f"{rel}:{node.lineno}: {node.value[:100]!r}")
     assert not offences, "\n".join(offences)

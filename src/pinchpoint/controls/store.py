@@ -225,5 +225,5 @@ def list_versions(ws: Workspace) -> ResultTable:
              "source": v.source} for v in _items(ws).list()]
     table = ResultTable.from_records("control_lists", rows, _COLUMNS, meta={"workspace": str(ws.path)})
     if not len(table):
-        table = table.with_caveats(f"No control lists in {ws.path} (load them: pinchpoint controls load PATH...).")
+        table = table.with_caveats(f"No control lists in {ws.path}.")  # the interfaces say how to load them
     return table

@@ -42,7 +42,7 @@ def fetch_eto(dest: Path, *, from_dir: Path | None = None, base_url: str = ETO_B
             except (urllib.error.URLError, TimeoutError, OSError) as exc:
                 raise PinchpointError(
                     f"cannot download {base_url + name}: {getattr(exc, 'reason', exc)}. Without internet, "
-                    "download the folder elsewhere and use: pinchpoint data import PATH") from None
+                    "download the folder elsewhere and import it, or fetch from a local copy of it") from None
         if not is_eto_folder(staging):
             raise DataError("downloaded files are not an ETO dataset", file=str(staging))
         if dest.exists():

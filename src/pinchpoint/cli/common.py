@@ -58,6 +58,11 @@ def error_message(exc: BaseException) -> str:
     return f"{message} ({hint})" if hint and hint not in message else message
 
 
+def missing_hint(table: Any) -> str | None:
+    """How to get what an empty table says is missing (``meta["missing"]``, the errors' ``what``), as a command."""
+    return HINTS.get(str(table.meta.get("missing", "")))
+
+
 def exit_code(exc: BaseException) -> int:
     """3 when an optional extra is missing (install it and retry), 2 for every other user error."""
     from pinchpoint.errors import MissingExtraError

@@ -87,6 +87,10 @@ def emit(table: ResultTable, fmt: OutputFormat | None, output: Path | None,
             print(f"{title or table.name}: no rows", file=sys.stderr)
             for caveat in table.caveats:  # an empty result may be explained by them
                 print(f"caveat: {caveat}", file=sys.stderr)
+            from pinchpoint.cli.common import missing_hint
+
+            if hint := missing_hint(table):
+                print(f"hint: {hint}", file=sys.stderr)
             return
         print_table(table, columns, title)
     elif fmt is OutputFormat.CSV:

@@ -224,6 +224,7 @@ def list_versions(ws: Workspace) -> ResultTable:
              "content_hash": v.content_hash, "loaded_at": v.created_at.isoformat(timespec="seconds"),
              "source": v.source} for v in _items(ws).list()]
     table = ResultTable.from_records("control_lists", rows, _COLUMNS, meta={"workspace": str(ws.path)})
-    if not len(table):
-        table = table.with_caveats(f"No control lists in {ws.path}.")  # the interfaces say how to load them
+    if not len(table):  # "missing": what is missing, in the errors' vocabulary (each interface says how to load it)
+        table = ResultTable(table.name, table.columns, table.rows, {**table.meta, "missing": "control lists"}
+                            ).with_caveats(f"No control lists in {ws.path}.")
     return table

@@ -252,5 +252,6 @@ def list_table(ws: Workspace) -> ResultTable:
              "source": v.source} for v in _items(ws).list()]
     table = ResultTable.from_records("screening_lists", rows, _LIST_COLUMNS, meta={"workspace": str(ws.path)})
     if not table.rows:
-        table = table.with_caveats(f"No restricted-party lists are loaded in {ws.path}.")
+        table = ResultTable(table.name, table.columns, table.rows, {**table.meta, "missing": "restricted-party lists"}
+                            ).with_caveats(f"No restricted-party lists are loaded in {ws.path}.")
     return table

@@ -126,7 +126,8 @@ class ScreeningGroup(Group):
         session.authorize("screening.lists", "lists:*")
         if not session.workspace_exists():  # nothing loaded, and nothing created by asking
             db = session.db_path()
-            return ResultTable.from_records("screening_lists", [], _list_columns(), meta={"workspace": str(db)}
+            return ResultTable.from_records("screening_lists", [], _list_columns(),
+                                            meta={"workspace": str(db), "missing": _NO_LISTS}
                                             ).with_caveats(f"No restricted-party lists are loaded in {db}.")
 
         def build() -> ResultTable:

@@ -14,7 +14,7 @@ INTERFACES = sorted([*(SRC / "cli").glob("*.py"), *(SRC / "api").glob("*.py")])
 
 # Module-level collections an interface may hold, each with why it is the interface's own.
 ALLOWED: dict[tuple[str, str], str] = {
-    ("cli/common.py", "HINTS"): "how to get what is missing, with a command: CLI wording the core never names",
+    ("cli/output.py", "HINTS"): "how to get what is missing, with a command: CLI wording the core never names",
     ("cli/common.py", "OPTIONS"): "the CLI flag for a library parameter an error names",
     ("api/app.py", "HINTS"): "how an operator adds what is missing on the server: API wording",
     ("api/app.py", "ROUTER_MODULES"): "the routers the app includes",

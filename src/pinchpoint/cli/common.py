@@ -12,8 +12,10 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from pinchpoint.cli.output import HINTS as HINTS  # re-exported: the one table of hints
 from pinchpoint.cli.output import OutputFormat
 from pinchpoint.cli.output import command_line as command_line  # re-exported for the commands
+from pinchpoint.cli.output import missing_hint as missing_hint
 from pinchpoint.cli.output import with_command as with_command
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,14 +33,6 @@ WorkspaceOpt = Annotated[Path | None, typer.Option("--workspace", help="Workspac
                                                    envvar="PINCHPOINT_WORKSPACE")]
 
 
-# What the CLI adds to a core error about something missing: how to get it with a command (the core never names one)
-HINTS: dict[str, str] = {
-    "control lists": "load them: pinchpoint controls load PATH...",
-    "restricted-party lists": "load them: pinchpoint lists load PATH...",
-    "trade data": "import some: pinchpoint trade import FORMAT PATH...",
-    "datasets": "import one: pinchpoint data import PATH",
-    "source": "pinchpoint sources lists them",
-}
 
 
 # The CLI option for a library parameter an error says would change the outcome (PinchpointError.option)
@@ -56,11 +50,6 @@ def error_message(exc: BaseException) -> str:
     if isinstance(exc, PinchpointError) and exc.option in OPTIONS:
         hint = f"{OPTIONS[exc.option]} does that"
     return f"{message} ({hint})" if hint and hint not in message else message
-
-
-def missing_hint(table: Any) -> str | None:
-    """How to get what an empty table says is missing (``meta["missing"]``, the errors' ``what``), as a command."""
-    return HINTS.get(str(table.meta.get("missing", "")))
 
 
 def exit_code(exc: BaseException) -> int:

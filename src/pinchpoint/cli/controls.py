@@ -32,7 +32,7 @@ def _emit(table: Any, fmt: Any, output: Path | None, columns: list[str], title: 
         typer.echo(f"{title}: no rows", err=True)
         for caveat in table.caveats:
             typer.echo(f"  {caveat}", err=True)
-        from pinchpoint.cli.common import missing_hint
+        from pinchpoint.cli.output import missing_hint
 
         if hint := missing_hint(table):
             typer.echo(f"  {hint}", err=True)

@@ -9,6 +9,20 @@ from typing import Any
 
 from pinchpoint.results.table import ResultTable, format_float
 
+# What the CLI adds to a core error about something missing: how to get it with a command (the core never names one)
+HINTS: dict[str, str] = {
+    "control lists": "load them: pinchpoint controls load PATH...",
+    "restricted-party lists": "load them: pinchpoint lists load PATH...",
+    "trade data": "import some: pinchpoint trade import FORMAT PATH...",
+    "datasets": "import one: pinchpoint data import PATH",
+    "source": "pinchpoint sources lists them",
+}
+
+
+def missing_hint(table: ResultTable) -> str | None:
+    """How to get what an empty table says is missing (``meta["missing"]``, the errors' ``what``), as a command."""
+    return HINTS.get(str(table.meta.get("missing", "")))
+
 
 class OutputFormat(StrEnum):
     TABLE = "table"
@@ -87,8 +101,6 @@ def emit(table: ResultTable, fmt: OutputFormat | None, output: Path | None,
             print(f"{title or table.name}: no rows", file=sys.stderr)
             for caveat in table.caveats:  # an empty result may be explained by them
                 print(f"caveat: {caveat}", file=sys.stderr)
-            from pinchpoint.cli.common import missing_hint
-
             if hint := missing_hint(table):
                 print(f"hint: {hint}", file=sys.stderr)
             return

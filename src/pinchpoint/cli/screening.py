@@ -63,6 +63,8 @@ def register(app: typer.Typer) -> None:
         country: Annotated[str | None, typer.Option(help="ISO3 country of the party.")] = None,
         entity_type: Annotated[str | None, typer.Option("--type", help="person or organisation.")] = None,
         birth_date: Annotated[str | None, typer.Option(help="Birth date or year of a person (YYYY[-MM-DD]).")] = None,
+        gender: Annotated[str | None, typer.Option(help="male or female (a listed person of the other gender scores "
+                                                   "lower).")] = None,
         threshold: Annotated[float, typer.Option(help="Least score to report (0-1).", min=0, max=1)] = 0.8,
         lists: Annotated[list[str] | None, typer.Option("--lists", help="Only these lists (names).")] = None,
         workers: Annotated[int | None, typer.Option(help="Processes for --file (default: one per core).",
@@ -88,7 +90,7 @@ def register(app: typer.Typer) -> None:
         from pinchpoint.session.screening import DELTA_COLUMNS, DELTA_TITLE, SCREEN_COLUMNS, screen_title
 
         options: dict[str, Any] = {"threshold": threshold, "country": country, "entity_type": entity_type,
-                                   "lists": lists, "birth_date": birth_date, "top": top}
+                                   "lists": lists, "birth_date": birth_date, "top": top, "gender": gender}
         if since_last:
             if file is not None or names:
                 raise ValueError("--since-last screens a stored file again: give no names or --file")

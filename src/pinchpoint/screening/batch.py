@@ -308,7 +308,8 @@ def run_file(screener: Screener, source: Path, output: Path, name_column: str = 
     loses at most one block.
     """
     progress = progress or no_progress
-    screener.check_options(**{k: options.get(k) for k in ("country", "entity_type", "lists", "birth_date")},
+    screener.check_options(**{k: options.get(k) for k in ("country", "entity_type", "lists", "birth_date",
+                                                           "gender")},
                            threshold=options.get("threshold", 0.8))
     if top is not None and top < 1:
         raise ValueError(f"top {top}: give 1 or more matches per input row")

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from pinchpoint.errors import BadArgumentError, NotFoundError
 from pinchpoint.results import ResultTable
-from pinchpoint.screening.matcher import Screener, check_list_names
+from pinchpoint.screening.matcher import Screener, check_list_names, score_floor
 from pinchpoint.screening.model import ScreeningList
 from pinchpoint.screening.prefilter import Prefilter, analyse_row, vocabulary_changes
 from pinchpoint.screening.reviews import Review, annotate, fingerprint
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
 STORED = register(Collection("screening.stored", version=1))
 #: Options a stored screening applies to every row (each row may override country, type and birth date).
-GLOBAL_OPTIONS = ("threshold", "country", "entity_type", "birth_date", "lists")
+GLOBAL_OPTIONS = ("threshold", "country", "entity_type", "birth_date", "lists", "gender")
 ROW_OPTIONS = ("country", "entity_type", "birth_date")
 DELTA_COLUMNS = ["row", "query", "change", "list", "entity_id", "entity_change", "matched_name", "previous_score",
                  "score", "list_version", "reason", "programmes", "listing_reason", "alert", "review"]
@@ -353,7 +353,10 @@ def _rescreen(before: StoredScreening, screener: Screener, workers: int, reviews
     found: list[list[dict[str, Any]]] = [[] for _ in rows]
     candidates = 0
     if touched and rows:
-        may = Prefilter(restricted).rows([r.analysis or {} for r in rows], glued, threshold)
+        # a birth date that agrees can lift a score to the threshold: the prefilter bounds the score before it
+        dated = bool(options.get("birth_date")) or any(r.options.get("birth_date") for r in rows)
+        floor = score_floor(threshold, "dated") if dated else threshold
+        may = Prefilter(restricted).rows([r.analysis or {} for r in rows], glued, floor)
         picked = [k for k in range(len(rows)) if may[k]]
         candidates = len(picked)
         base = {k: v for k, v in options.items() if k in GLOBAL_OPTIONS}

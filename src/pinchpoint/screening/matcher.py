@@ -26,6 +26,7 @@ import dataclasses
 import hashlib
 import math
 import multiprocessing as mp
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -229,20 +230,52 @@ def _extra_tokens(q_tokens: Sequence[str], q_forms: Sequence[str], name: _Name) 
     return extra, exact
 
 
+#: What a birth date both sides state adds when it agrees, as a share of the score's distance to 1 (the score stays
+#: below 1): the same full date 0.10 (few people share one), the same year only 0.05. A date that disagrees lowers
+#: the score instead (another year x0.85; the same year but another day x0.95). See :func:`score_floor`.
+BIRTH_DATE_RAISE = 0.10
+BIRTH_YEAR_RAISE = 0.05
+GENDER_FACTOR = 0.85  # a stated gender the listed person's differs from
+
+
+def score_floor(threshold: float, birth_date: str | None) -> float:
+    """The least score before :func:`_refine` that can reach ``threshold`` after it: a stated birth date that agrees
+    can raise a score by :data:`BIRTH_DATE_RAISE` of its distance to 1; nothing else raises one."""
+    if not birth_date:
+        return threshold
+    return max(0.0, (threshold - BIRTH_DATE_RAISE) / (1 - BIRTH_DATE_RAISE))
+
+
 def _refine(score: float, why: dict[str, Any], entity: ListedEntity, country: str | None, entity_type: str | None,
-            birth_date: str | None) -> float:
-    """Country, type and birth date, when the query states them, lower the score of an entity that disagrees."""
+            birth_date: str | None, gender: str | None = None) -> float:
+    """Country, type, birth date and gender, when the query states them and the listed entity does too: one that
+    disagrees lowers the score; a birth date that agrees raises it slightly (:data:`BIRTH_DATE_RAISE`)."""
     if country and entity.countries and country.upper() not in entity.countries:
         score *= 0.9
         why["penalties"].append(f"country {country.upper()} not among {', '.join(entity.countries)}: x0.9")
     if entity_type and entity.type is not EntityType.UNKNOWN and entity.type.value != entity_type:
         score *= 0.85
         why["penalties"].append(f"type {entity_type} but listed as {entity.type.value}: x0.85")
+    if gender and entity.gender and entity.gender != gender:
+        score *= GENDER_FACTOR
+        why["penalties"].append(f"gender {gender}, listed {entity.gender}: x{GENDER_FACTOR}")
     if birth_date and entity.birth_dates:
-        year = birth_date.strip()[:4]
-        if not any(year in d for d in entity.birth_dates):
+        stated = birth_date.strip()
+        year = stated[:4]
+        same_year = [d for d in entity.birth_dates if year in d]
+        full = [d.strip()[:10] for d in same_year if re.fullmatch(r"\d{4}-\d{2}-\d{2}", d.strip()[:10])]
+        if not same_year:
             score *= 0.85
             why["penalties"].append(f"born {year}, listed {', '.join(entity.birth_dates)}: x0.85")
+        elif len(stated) == 10 and stated in full:
+            score += (1 - score) * BIRTH_DATE_RAISE
+            why.setdefault("raises", []).append(f"born {stated}, as listed: +{BIRTH_DATE_RAISE:g} of the rest")
+        elif len(stated) == 10 and full and len(full) == len(same_year):
+            score *= 0.95  # the same year, but every full date listed for it is another day
+            why["penalties"].append(f"born {stated}, listed {', '.join(full)}: x0.95")
+        else:
+            score += (1 - score) * BIRTH_YEAR_RAISE
+            why.setdefault("raises", []).append(f"born {year}, as listed: +{BIRTH_YEAR_RAISE:g} of the rest")
     return score
 
 
@@ -584,7 +617,7 @@ class Screener:
 
     def check_options(self, *, country: str | None = None, entity_type: str | None = None,
                       lists: Sequence[str] | None = None, birth_date: str | None = None,
-                      threshold: float = 0.8) -> None:
+                      threshold: float = 0.8, gender: str | None = None) -> None:
         """Options a query states, checked before screening: an unknown list or country is a ``KeyError`` naming
         the closest known one, a malformed type or birth date a ``ValueError`` (never a silent empty result or
         a penalty on every entity)."""
@@ -609,6 +642,8 @@ class Screener:
             raise KeyError(f"unknown type {entity_type!r}; {hint}types: {', '.join(types)}")
         if birth_date is not None and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", birth_date.strip()):
             raise ValueError(f"birth date {birth_date!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+        if gender is not None and gender not in ("male", "female"):
+            raise ValueError(f"gender {gender!r}: male or female")
 
     def unscreenable(self, query: str) -> str | None:
         """Why a query cannot be screened meaningfully (nothing to compare, or no distinctive token), or None."""
@@ -936,9 +971,10 @@ class Screener:
 
     def screen(self, query: str, *, threshold: float = 0.8, country: str | None = None,
                entity_type: str | None = None, lists: Sequence[str] | None = None, limit: int = 10,
-               birth_date: str | None = None
+               birth_date: str | None = None, gender: str | None = None
                ) -> list[dict[str, Any]]:
         _check_threshold(threshold)
+        floor = score_floor(threshold, birth_date)  # a birth date that agrees may lift a score to the threshold
         text = clean_query(query)
         found: list[tuple[float, dict[str, Any], int]] = []
         if self.unscreenable(text) is not None:
@@ -952,10 +988,10 @@ class Screener:
             if not cands:
                 continue
             for i, qs in zip(cands, self.fast_scores(q, cands), strict=True):
-                if qs >= threshold * 0.999:  # penalties only lower a score: no need to explain what cannot pass
+                if qs >= floor * 0.999:  # what cannot pass is not explained
                     found.append((*self.score(q, self.names[i]), i))
         if is_abjad(text) and only is None:
-            found += [(s, why, i) for s, i, why in self.skeleton_matches(text, threshold, lists)]
+            found += [(s, why, i) for s, i, why in self.skeleton_matches(text, floor, lists)]
         q_forms = analyse(text)[1]
 
         def rank(s: float, name: _Name) -> tuple[float, bool, int, str, str]:
@@ -968,7 +1004,7 @@ class Screener:
         best: dict[int, tuple[float, _Name, dict[str, Any]]] = {}
         for s, why, i in found:
             name = self.names[i]
-            s = _refine(s, why, self.entities[name.entity], country, entity_type, birth_date)
+            s = _refine(s, why, self.entities[name.entity], country, entity_type, birth_date, gender)
             if s >= threshold and (name.entity not in best or rank(s, name) < rank(*best[name.entity][:2])):
                 best[name.entity] = (s, name, why)
         out = []
@@ -1073,7 +1109,7 @@ class Screener:
         """Every match of every query, one row each; queries that cannot be screened, and an empty result, are
         explained in the caveats (which query, why, and what was searched)."""
         self.check_options(country=kwargs.get("country"), entity_type=kwargs.get("entity_type"),
-                           lists=kwargs.get("lists"), birth_date=kwargs.get("birth_date"),
+                           lists=kwargs.get("lists"), birth_date=kwargs.get("birth_date"), gender=kwargs.get("gender"),
                            threshold=kwargs.get("threshold", 0.8))
         reviews = kwargs.pop("reviews", None)
         rows = [m for q in queries for m in self.screen(q, **kwargs)]

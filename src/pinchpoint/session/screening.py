@@ -143,7 +143,7 @@ class ScreeningGroup(Group):
 
     def screen(self, names: Sequence[str], *, threshold: float = 0.8, country: str | None = None,
                entity_type: str | None = None, birth_date: str | None = None, lists: Sequence[str] | None = None,
-               top: int | None = None, organisation: str | None = None) -> ResultTable:
+               top: int | None = None, organisation: str | None = None, gender: str | None = None) -> ResultTable:
         """Every match of every name at or above ``threshold`` (best first per name, ``top`` at most each), with
         its explanation, list version and the decision taken on it before (``alert``: new, decided, record
         changed; ``organisation``'s own decision first, default the actor's, else the operator's). Names that
@@ -155,7 +155,8 @@ class ScreeningGroup(Group):
         if top is not None and top < 1:
             raise BadArgumentError(f"top {top}: give 1 or more matches per name", parameter="top")
         options: dict[str, Any] = {"threshold": threshold, "country": country, "entity_type": entity_type,
-                                   "lists": list(lists) if lists else None, "birth_date": birth_date}
+                                   "lists": list(lists) if lists else None, "birth_date": birth_date,
+                                   "gender": gender}
         if top is not None:
             options["limit"] = top
         table = self.screener().screen_many(list(names), reviews=self.reviews(), **options)
@@ -176,7 +177,8 @@ class ScreeningGroup(Group):
                     type_column: str | None = None, birth_date_column: str | None = None,
                     threshold: float = 0.8, country: str | None = None, entity_type: str | None = None,
                     birth_date: str | None = None, lists: Sequence[str] | None = None,
-                    progress: ProgressCallback | None = None, store: str | None = None) -> BatchRun:
+                    progress: ProgressCallback | None = None, store: str | None = None,
+                    gender: str | None = None) -> BatchRun:
         """Screen every row of a CSV file into ``output`` (csv, json or parquet: ``fmt``, else the suffix): every
         input row kept with all its columns, once per match (best first, ``top`` at most) or once saying why there
         is none; review decisions shown; resumable (:mod:`pinchpoint.screening.batch`). ``workers``: processes
@@ -196,7 +198,8 @@ class ScreeningGroup(Group):
             collector = RowCollector()
         screener = self.screener()
         options: dict[str, Any] = {"threshold": threshold, "country": country, "entity_type": entity_type,
-                                   "lists": list(lists) if lists else None, "birth_date": birth_date}
+                                   "lists": list(lists) if lists else None, "birth_date": birth_date,
+                                   "gender": gender}
         run = run_file(screener, Path(source), Path(output), name_column, workers=workers or os.cpu_count() or 1,
                        top=top, fmt=fmt, country_column=country_column, type_column=type_column,
                        birth_date_column=birth_date_column, progress=progress, reviews=self.reviews(),

@@ -159,14 +159,15 @@ class ScreeningGroup(Group):
                                    "gender": gender}
         if top is not None:
             options["limit"] = top
-        table = self.screener().screen_many(list(names), reviews=self.reviews(), **options)
+        screener, reviews = self.screener(), self.reviews()  # one of each for the whole call
+        table = screener.screen_many(list(names), reviews=reviews, **options)
         org = self._organisation(organisation)
         if not org or not table.rows:
             return table
         from pinchpoint.screening.reviews import annotate  # the organisation's own decisions before the operator's
 
         rows = annotate([{k: v for k, v in r.items() if k not in ("alert", "review")} for r in table.rows],
-                        self.reviews(), self.screener().entity_index(), org)
+                        reviews, screener.entity_index(), org)
         return ResultTable(table.name, table.columns, tuple(rows), table.meta)
 
     def _organisation(self, organisation: str | None) -> str:

@@ -278,3 +278,33 @@ def test_cli_store_then_since_last(update: dict[str, object], tmp_path: Path) ->
     assert result.exit_code == 0 and json.loads(result.stdout)["rows"] == []
     result = runner.invoke(app, ["screen", "--since-last", "--store", "customer", "--workspace", str(ws)])
     assert result.exit_code == 2 and "did you mean 'customers'" in result.stderr
+
+
+def test_api_since_last_and_screenings(small_ws: Path, tmp_path: Path, lists: dict[str, ScreeningList]) -> None:
+    """POST /screen/since-last answers as the CLI does: 404 with nothing stored; after a stored screening of UN
+    names, nothing changed, so no alert rows and a caveat saying so; GET /screenings lists the stored versions."""
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from pinchpoint.api.app import create_app
+    from pinchpoint.screening.store import read_lists
+
+    ws = tmp_path / "ws"
+    shutil.copytree(small_ws, ws)
+    client = TestClient(create_app(workspace=ws), raise_server_exceptions=False)
+    answer = client.post("/screen/since-last", json={})
+    assert answer.status_code == 404 and "no screened file is stored" in answer.json()["message"]
+    screener = Screener(read_lists(ws))
+    names = [e.primary_name for e in lists[UN].entities[:5]]
+    found = {k + 2: m for k, q in enumerate(names) if (m := screener.screen(q, limit=1000))}
+    with Workspace(ws) as opened:
+        store_screening(opened, make_stored("un-five", "un.csv", ["name"], "name", {}, [
+            StoredRow(k + 2, q) for k, q in enumerate(names)], found, screener))
+    answer = client.post("/screen/since-last", json={"store": "un-five"})
+    assert answer.status_code == 200, answer.text
+    doc = answer.json()
+    assert doc["rows"] == [] and any("nothing changed" in c for c in doc["meta"]["caveats"])
+    assert client.post("/screen/since-last", json={"store": "un-fiv"}).status_code == 404
+    listed = client.get("/screenings").json()["rows"]
+    assert {r["key"] for r in listed} == {"un-five"} and listed[0]["n_rows"] == 5

@@ -30,6 +30,7 @@ class ScreenRequest(BaseModel):
     lists: list[Annotated[str, StringConstraints(max_length=200)]] | None = Field(None, max_length=20)
     birth_date: str | None = Field(None, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
     top: int | None = Field(None, ge=1, le=1000, description="At most this many matches per name")
+    gender: Literal["male", "female"] | None = None
 
     @field_validator("names")
     @classmethod
@@ -62,8 +63,29 @@ def screen(request: Request, body: ScreenRequest) -> dict[str, Any]:
     could not be screened and why."""
     table = session(request).screening.screen(body.names, threshold=body.threshold, country=body.country,
                                                entity_type=body.type, lists=body.lists, birth_date=body.birth_date,
-                                               top=body.top)
+                                               top=body.top, gender=body.gender)
     return document(table)
+
+
+class SinceLastRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    store: str | None = Field(None, min_length=1, max_length=200, description="The stored screening (needed when "
+                              "several are stored)")
+
+
+@router.post("/screen/since-last")
+def since_last(request: Request, body: SinceLastRequest) -> dict[str, Any]:
+    """``screen --since-last``: a stored screening screened again against only the entities added or changed
+    since, stored as its next version; new, still-alerted and resolved alerts, as the command prints them with
+    ``-f json``."""
+    return document(session(request).screening.since_last(body.store).alerts)
+
+
+@router.get("/screenings")
+def screenings(request: Request) -> dict[str, Any]:
+    """Every version of every stored screening (name, when, rows, alerts, threshold, lists)."""
+    return document(session(request).screening.stored_screenings())
 
 
 @router.get("/lists")

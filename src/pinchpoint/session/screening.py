@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pinchpoint.errors import BadArgumentError, PinchpointError, WorkspaceError
+from pinchpoint.errors import BadArgumentError, NotFoundError, PinchpointError, WorkspaceError
 from pinchpoint.results import ResultTable
 from pinchpoint.session import Group
 
@@ -228,15 +228,18 @@ class ScreeningGroup(Group):
 
         self._authorize("screening.batch", None)
         session = self.session
-        if not session.workspace_exists():
-            raise WorkspaceError(f"no stored screenings in {session.db_path()}", what="stored screenings")
+        keys: list[str] = []
+        if session.workspace_exists():
+            with session.open_reader() as ws:
+                keys = ws.collection(STORED).keys()
+        if not keys:
+            raise NotFoundError(f"no screened file is stored in {session.db_path()}: screen one and store it "
+                                "first", what="stored screening", value=store or "")
+        if store is None:
+            if len(keys) != 1:
+                raise BadArgumentError(f"name the stored screening: {', '.join(keys)}", parameter="store")
+            store = keys[0]
         with session.open_reader() as ws:
-            keys = ws.collection(STORED).keys()
-            if store is None:
-                if len(keys) != 1:
-                    raise BadArgumentError(f"name the stored screening: {', '.join(keys) or 'none are stored'}",
-                                           parameter="store")
-                store = keys[0]
             before = stored_screening(ws, store)
         delta = rescreen_since_last(before, self.screener(), workers=workers or os.cpu_count() or 1,
                                     reviews=self.reviews())

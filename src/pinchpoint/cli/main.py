@@ -173,8 +173,8 @@ def serve(
                                          min=1, max=64)] = 1,
     workspace: WorkspaceOpt = None,
     web: Annotated[bool, typer.Option("--web", help="Serve the workbench's pages too, with accounts: every route "
-                                      "then needs a signed-in session or an API key (as `pinchpoint web`; one "
-                                      "process).")] = False,
+                                      "then needs a signed-in session or an API key (as `pinchpoint web`).")]
+    = False,
 ) -> None:
     """Run the HTTP API (FastAPI; OpenAPI schema at /docs). Needs the 'api' extra."""
     from pinchpoint.errors import import_extra
@@ -186,7 +186,7 @@ def serve(
     if web:
         from pinchpoint.cli.web import start_web
 
-        start_web(host, port, workspace, https_only=False)
+        start_web(host, port, workspace, https_only=False, workers=workers)
         return
 
     if workers == 1:

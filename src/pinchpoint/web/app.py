@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from pinchpoint.session import Session
 
 SECRET_ENV = "PINCHPOINT_SECRET_KEY"
+WEB_WORKSPACE_ENV = "PINCHPOINT_WEB_WORKSPACE"  # the workspace of `pinchpoint web --workers N`'s processes
+HTTPS_ENV = "PINCHPOINT_WEB_HTTPS_ONLY"
 ADMIN_PASSWORD_ENV = "PINCHPOINT_ADMIN_PASSWORD"
 SESSION_COOKIE = "pinchpoint_session"
 SESSION_HOURS = 8
@@ -171,12 +173,8 @@ def create_web_app(workspace: Path | None = None, *, key: str | None = None, htt
 
     from pinchpoint.api.app import create_app
     from pinchpoint.web import pages
-    from pinchpoint.workspace.store import default_workspace_path
 
-    folder = Path(workspace).expanduser() if workspace is not None else default_workspace_path()
-    if folder.suffix == ".duckdb":
-        folder = folder.parent
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = web_folder(workspace)
     from pinchpoint.accounts.store import DSN_ENV
 
     store = AccountStore(os.environ.get(DSN_ENV) or folder)  # PostgreSQL for a shared deployment
@@ -200,6 +198,25 @@ def create_web_app(workspace: Path | None = None, *, key: str | None = None, htt
     if warm:
         _warm_in_background(app)  # starts now, while the server binds its port
     return app
+
+
+def web_folder(workspace: Path | None) -> Path:
+    """The folder holding the workspace and the account store (made if absent; default ``$PINCHPOINT_HOME``)."""
+    from pinchpoint.workspace.store import default_workspace_path
+
+    folder = Path(workspace).expanduser() if workspace is not None else default_workspace_path()
+    if folder.suffix == ".duckdb":
+        folder = folder.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def web_app_from_environment() -> FastAPI:
+    """The app each process of ``pinchpoint web --workers N`` builds (workspace and HTTPS setting from the
+    environment the command set)."""
+    workspace = os.environ.get(WEB_WORKSPACE_ENV)
+    return create_web_app(Path(workspace) if workspace else None, https_only=bool(os.environ.get(HTTPS_ENV)),
+                          warm=True)
 
 
 def _warm_in_background(app: FastAPI) -> None:

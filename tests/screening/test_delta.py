@@ -308,3 +308,12 @@ def test_api_since_last_and_screenings(small_ws: Path, tmp_path: Path, lists: di
     assert client.post("/screen/since-last", json={"store": "un-fiv"}).status_code == 404
     listed = client.get("/screenings").json()["rows"]
     assert {r["key"] for r in listed} == {"un-five"} and listed[0]["n_rows"] == 5
+
+
+def test_rows_analysed_in_worker_processes_as_in_one(lists: dict[str, ScreeningList]) -> None:
+    from pinchpoint.screening.prefilter import analyse_row, analyse_rows
+
+    un = lists[UN]
+    screener = Screener([un])
+    names = [n.text for e in un.entities[:20] for n in e.names[:2]] + ["ITQANCOMPANY", "محمد علي", "김정은"]
+    assert analyse_rows(screener, names, workers=2, chunk=8) == [analyse_row(screener, t) for t in names]

@@ -41,7 +41,7 @@ from pinchpoint.errors import BadArgumentError, NotFoundError
 from pinchpoint.results import ResultTable
 from pinchpoint.screening.matcher import Screener, check_list_names, score_floor
 from pinchpoint.screening.model import ScreeningList
-from pinchpoint.screening.prefilter import Prefilter, analyse_row, vocabulary_changes
+from pinchpoint.screening.prefilter import Prefilter, analyse_rows, vocabulary_changes
 from pinchpoint.screening.reviews import Review, annotate, fingerprint
 from pinchpoint.workspace import Workspace
 from pinchpoint.workspace.collections import Collection, register
@@ -156,8 +156,10 @@ def make_stored(key: str, source: str, header: Sequence[str], name_column: str, 
     lists = screened_lists(screener, kept.get("lists"))
     alerts = [StoredAlert(line, m["list"], m["entity_id"], float(m["score"]), m["matched_name"])
               for line, found in sorted(matches.items()) for m in found]
-    analysed = [dataclasses.replace(r, analysis=analyse_row(screener, r.name)) if r.screened and r.analysis is None
-                else r for r in rows]
+    todo = [k for k, r in enumerate(rows) if r.screened and r.analysis is None]
+    analysed = list(rows)
+    for k, analysis in zip(todo, analyse_rows(screener, [rows[k].name for k in todo]), strict=True):
+        analysed[k] = dataclasses.replace(rows[k], analysis=analysis)
     return StoredScreening(key.strip(), source, tuple(header), name_column, kept, analysed, alerts,
                            snapshot(lists), {lst.list_name: lst.version for lst in lists}, _now(),
                            sorted(screener.idf), reader())
@@ -339,8 +341,9 @@ def _rescreen(before: StoredScreening, screener: Screener, workers: int, reviews
                    else dataclasses.replace(r, screened=True, status="") for r in before.rows]
     rows = [r for r in stored_rows if r.screened]
     same_reader = before.reader == reader()
-    rows = [r if r.analysis is not None and same_reader else dataclasses.replace(
-        r, analysis=analyse_row(screener, r.name)) for r in rows]
+    redo = [k for k, r in enumerate(rows) if r.analysis is None or not same_reader]
+    for k, analysis in zip(redo, analyse_rows(screener, [rows[k].name for k in redo], workers), strict=True):
+        rows[k] = dataclasses.replace(rows[k], analysis=analysis)
     changed_words = vocabulary_changes(before.vocabulary, screener.idf) if same_reader else None
     glued = []
     for k, r in enumerate(rows):

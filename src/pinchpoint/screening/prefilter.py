@@ -62,6 +62,34 @@ def analyse_row(screener: Screener, text: str) -> dict[str, Any]:
             "s": [list(s.tokens) for s in abjad_skeletons(text)] if is_abjad(text) else []}
 
 
+_POOL_SCREENER: Screener | None = None  # the screener forked workers inherit
+
+
+def _analyse_chunk(texts: list[str]) -> list[dict[str, Any]]:
+    assert _POOL_SCREENER is not None
+    return [analyse_row(_POOL_SCREENER, t) for t in texts]
+
+
+def analyse_rows(screener: Screener, texts: Sequence[str], workers: int | None = None, chunk: int = 2048
+                 ) -> list[dict[str, Any]]:
+    """:func:`analyse_row` for many names, split across forked processes that share the screener (one per core
+    by default) when there are enough of them."""
+    import multiprocessing as mp
+    import os
+
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1 or len(texts) < 2 * chunk or "fork" not in mp.get_all_start_methods():
+        return [analyse_row(screener, t) for t in texts]
+    global _POOL_SCREENER
+    _POOL_SCREENER = screener
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_analyse_chunk, [list(texts[i:i + chunk]) for i in range(0, len(texts), chunk)])
+    finally:
+        _POOL_SCREENER = None
+    return [a for part in parts for a in part]
+
+
 def query_names(analysis: dict[str, Any], glued: tuple[tuple[str, ...], tuple[str, ...]] | None
                 ) -> list[QueryName]:
     """The query names of a stored analysis, as :meth:`Screener.query_names` builds them."""

@@ -111,6 +111,9 @@ def register(app: typer.Typer) -> None:
                     country_column=country_column, type_column=type_column, birth_date_column=birth_date_column,
                     progress=progress, store=store, **options)
             typer.echo(done.summary, err=True)
+            if store is not None:
+                typer.echo(f"after a list update, screen it again against what changed: pinchpoint screen "
+                           f"--since-last --store {store}", err=True)
             return
         if store is not None:
             raise ValueError("--store keeps a screened --file (or, with --since-last, names the stored one)")

@@ -215,8 +215,7 @@ class ScreeningGroup(Group):
         with self.session.open_workspace() as ws:
             version = store_screening(ws, stored)
         return replace(run, summary=f"{run.summary}\nstored as {stored.key!r} (version {version}): "
-                                    f"{len(stored.rows)} rows, {len(stored.alerts)} alerts; screen them again "
-                                    "against what changes in the lists with --since-last")
+                                    f"{len(stored.rows)} rows, {len(stored.alerts)} alerts")
 
     def since_last(self, store: str | None = None, *, workers: int | None = None) -> DeltaScreening:
         """Screen a stored file again against only the entities added or changed in the lists since it was last

@@ -189,3 +189,23 @@ def test_groups_are_found_by_module_and_unknown_ones_say_so(tmp_path: Path) -> N
     assert session.supplychain is session.supplychain
     with pytest.raises(AttributeError, match="no group 'nosuch'"):
         session.nosuch  # noqa: B018
+
+
+def test_a_server_session_never_asks_the_file_system_about_a_scenario_name(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whether a path exists must not change the answer (it did: an existing file was 422, a missing one 404, so a
+    client could probe the server's files), and a file in the server's folder must not shadow a packaged scenario."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "taiwan_blockade").write_text("not: a scenario\n", encoding="utf-8")  # would shadow the packaged one
+    (tmp_path / "exists.yaml").write_text("name: x\n", encoding="utf-8")
+    served = Session(tmp_path / "ws", local_files=False)
+    assert served.stress.scenario("taiwan_blockade").origin == str(packaged_scenarios()["taiwan_blockade"])
+    answers = []
+    for ref in ("exists.yaml", "missing.yaml", "./exists.yaml", "./missing.yaml", str(tmp_path / "exists.yaml"),
+                "/no/such/dir/x.yaml", "../../etc/passwd", "../../no/such/file"):
+        with pytest.raises(BadArgumentError) as refused:
+            served.stress.scenario(ref)
+        answers.append(str(refused.value).replace(ref, "REF"))
+    assert len(set(answers)) == 1  # the same answer whether the file exists or not
+    with pytest.raises(NotFoundError, match="did you mean taiwan_blockade"):
+        served.stress.scenario("taiwan_blokade")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pinchpoint.errors import BadArgumentError, DataError, PinchpointError
+from pinchpoint.errors import BadArgumentError, DataError, NotFoundError, PinchpointError
 from pinchpoint.results import ResultTable
 from pinchpoint.session import Group
 
@@ -82,9 +82,23 @@ class StressGroup(Group):
         from pinchpoint.stress.scenario import load_scenario, packaged_scenarios
 
         self.session.authorize("stress.scenario", f"scenario:{ref}")
-        if not self.session.local_files and str(ref) not in packaged_scenarios() and Path(ref).exists():
-            raise BadArgumentError(f"{str(ref)!r}: this session runs packaged or posted scenarios, not files",
-                                   parameter="scenario")
+        text = str(ref)
+        if not self.session.local_files:
+            # a server session reads packaged scenarios only, and never looks at the file system for a name (it
+            # must not tell which paths exist, nor let a file in its folder shadow a packaged scenario)
+            packaged = packaged_scenarios()
+            if text in packaged:
+                return load_scenario(packaged[text])
+            if isinstance(ref, Path) or any(c in text for c in "/\\") or text.startswith((".", "~")) or \
+                    text.lower().endswith((".yaml", ".yml")):
+                raise BadArgumentError(f"{text!r}: this session runs packaged or posted scenarios, not files",
+                                       parameter="scenario")
+            from pinchpoint.supplychain.suggest import closest, did_you_mean
+
+            choices = {k: "" for k in packaged}
+            raise NotFoundError(f"no packaged scenario {text!r}: " + did_you_mean(text, choices, "packaged scenarios")
+                                + f" (packaged: {', '.join(packaged)})", suggestions=closest(text, choices),
+                                what="scenario", value=text)
         return load_scenario(ref)  # an unknown name is a NotFoundError naming the closest packaged ones
 
     def scenario_text(self, ref: str | Path) -> str:

@@ -209,3 +209,22 @@ def test_a_server_session_never_asks_the_file_system_about_a_scenario_name(tmp_p
     assert len(set(answers)) == 1  # the same answer whether the file exists or not
     with pytest.raises(NotFoundError, match="did you mean taiwan_blockade"):
         served.stress.scenario("taiwan_blokade")
+
+
+def test_a_server_session_names_datasets_the_same_whether_or_not_a_file_exists(tmp_path: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dataset name in a server session is a workspace name: an existing path was 422 and a missing one 404 (a
+    probe of the server's files), and a file in the server's folder named like a stored dataset shadowed it."""
+    Session(tmp_path / "ws").supplychain.import_dataset(builtin_path(), name="mine")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine").write_text("not a dataset\n", encoding="utf-8")
+    served = Session(tmp_path / "ws", local_files=False)
+    assert served.supplychain.concentration("mine").rows == concentration(load_chain()).rows
+    answers = []
+    for ref in ("/etc/passwd", "/no/such/file", "./mine", "./nothing", str(builtin_path()), "~/x"):
+        with pytest.raises(BadArgumentError) as refused:
+            served.supplychain.concentration(ref)
+        answers.append(str(refused.value).replace(ref, "REF"))
+    assert len(set(answers)) == 1
+    with pytest.raises(NotFoundError, match="did you mean mine"):
+        served.supplychain.concentration("mien")

@@ -99,10 +99,13 @@ class SupplyChainGroup(Group):
             return session.cache.get(("chain", "builtin"), stamp,
                                      lambda: LoadedChain(load_chain(None), "builtin", str(stamp)))
         path = Path(text).expanduser()
-        if path.exists():
-            if not allow_path:
+        if not allow_path:
+            # judged by the name, never by whether such a path exists (a server must not tell which paths exist,
+            # nor let a file in its folder shadow a workspace dataset of the same name)
+            if isinstance(ref, Path) or any(c in text for c in "/\\") or text.startswith((".", "~")):
                 raise BadArgumentError(f"dataset {text!r}: only 'builtin' and datasets in the workspace can be "
                                        "named here", parameter="dataset")
+        elif path.exists():
             resolved = path.resolve()
             version = content_hash(resolved)
             return session.cache.get(("chain", "path", str(resolved), source or ""), version,

@@ -211,8 +211,8 @@ def test_a_server_session_never_asks_the_file_system_about_a_scenario_name(tmp_p
         served.stress.scenario("taiwan_blokade")
 
 
-def test_a_server_session_names_datasets_the_same_whether_or_not_a_file_exists(tmp_path: Path,
-                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_server_session_names_datasets_alike_whether_or_not_a_file_exists(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A dataset name in a server session is a workspace name: an existing path was 422 and a missing one 404 (a
     probe of the server's files), and a file in the server's folder named like a stored dataset shadowed it."""
     Session(tmp_path / "ws").supplychain.import_dataset(builtin_path(), name="mine")

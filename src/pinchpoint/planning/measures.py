@@ -113,7 +113,7 @@ def measure_from_record(rec: dict[str, Any], *, file: str, row: int) -> Measure:
             from pinchpoint.supplychain.suggest import did_you_mean
 
             raise DataError(f"unknown country {country_text!r}: "
-                            + did_you_mean(country_text.upper(), {c: "" for c in _iso3().values()}, "ISO3 codes"),
+                            + did_you_mean(country_text.upper(), _iso3(), "ISO3 codes"),
                             file=file, row=row, field="country")
         country = code
     num = {f: _number(rec.get(f), file=file, row=row, field=f)

@@ -25,7 +25,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pinchpoint.errors import BadArgumentError, DataError
-from pinchpoint.planning.registry import Citation, _choice, _citations, _country, _date, _number, _records, _text
+from pinchpoint.planning.registry import (
+    Citation,
+    _choice,
+    _citations,
+    _country,
+    _date,
+    _number,
+    _records,
+    _text,
+    filter_country,
+)
 from pinchpoint.results import ResultTable
 
 NODE_CLASSES = ("lt10nm", "10_22nm", "28_45nm", "gt45nm", "dram", "nand", "analog_power", "packaging", "materials",
@@ -106,13 +116,16 @@ def load_projects(path: str | Path | None = None) -> tuple[Project, ...]:
 def projects_table(projects: Sequence[Project], *, country: str | None = None, status: str | None = None
                    ) -> ResultTable:
     chosen = list(projects)
+    filters = []
     if country:
-        code = _country(country, file="", row=0, field="country")
+        code = filter_country(country)
         chosen = [p for p in chosen if p.country == code]
+        filters.append(f"country {code}")
     if status:
         if status not in STATUSES:
             raise BadArgumentError(f"unknown status {status!r} (statuses: {', '.join(STATUSES)})", parameter="status")
         chosen = [p for p in chosen if p.status == status]
+        filters.append(f"status {status}")
     rows = [{"project_id": p.id, "name": p.name, "operator": p.operator, "country": p.country, "site": p.site,
              "node_class": p.node_class, "wafer_mm": p.wafer_mm, "capacity_wspm": p.capacity_wspm,
              "status": p.status, "announced": p.announced.isoformat() if p.announced else None,
@@ -120,9 +133,15 @@ def projects_table(projects: Sequence[Project], *, country: str | None = None, s
              "atlas_campus": p.atlas_campus or None, "sources": [s.url for s in p.sources]} for p in chosen]
     table = ResultTable.from_records("projects", rows, meta={"analysis": "projects"})
     missing = sum(p.capacity_wspm is None for p in chosen)
-    return table.with_caveats(
+    table = table.with_caveats(
         "capacity_wspm is 300 mm-equivalent wafer starts per month at full ramp, only where a cited source gives it"
         + (f"; {missing} of {len(chosen)} projects have none and add nothing to a projection." if missing else "."))
+    if not chosen and filters:
+        table = table.with_caveats(
+            f"No project matches {' and '.join(filters)}; the pipeline holds {len(projects)} projects in "
+            f"{', '.join(sorted({p.country for p in projects}))} with statuses "
+            f"{', '.join(sorted({p.status for p in projects}))}.")
+    return table
 
 
 def atlas_check(projects: Sequence[Project], atlas_csv: str | Path) -> ResultTable:

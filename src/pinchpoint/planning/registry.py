@@ -155,9 +155,25 @@ def _country(raw: Any, *, file: str, row: int, field: str, allow_eu: bool = Fals
         from pinchpoint.kernel.countries import _iso3
         from pinchpoint.supplychain.suggest import did_you_mean
 
-        raise DataError(f"unknown country {text!r}: "
-                        + did_you_mean(text.upper(), {c: "" for c in _iso3().values()}, "ISO3 codes"),
+        raise DataError(f"unknown country {text!r}: " + did_you_mean(text.upper(), _iso3(), "ISO3 codes"),
                         file=file, row=row, field=field)
+    return code
+
+
+def filter_country(raw: str, *, allow_eu: bool = False) -> str:
+    """The ISO3 code a ``country`` filter names (a code, alias or English name); an unknown one is a
+    NotFoundError with the closest codes (a filter is a parameter, not a row of a file)."""
+    text = raw.strip()
+    if allow_eu and text.upper() == "EU":
+        return "EU"
+    code = normalise_country(text) if text else None
+    if code is None or not is_country_code(code):
+        from pinchpoint.errors import NotFoundError
+        from pinchpoint.kernel.countries import _iso3
+        from pinchpoint.supplychain.suggest import closest, did_you_mean
+
+        raise NotFoundError(f"unknown country {text!r}: " + did_you_mean(text.upper(), _iso3(), "ISO3 codes"),
+                            suggestions=closest(text.upper(), _iso3()), what="country", value=text, field="country")
     return code
 
 
@@ -446,7 +462,7 @@ def awards_table(registry: Registry, *, country: str | None = None, programme: s
     chosen = list(registry.awards)
     filters = []
     if country:
-        code = _country(country, file="", row=0, field="country") if country.upper() != "EU" else "EU"
+        code = filter_country(country, allow_eu=True)
         chosen = [a for a in chosen if a.country == code]
         filters.append(f"country {code}")
     if programme:

@@ -775,8 +775,12 @@ def finish(frame: TradeFrame, fmt: str, paths: Sequence[str | Path], rates: Rate
     :mod:`pinchpoint.trade.rates`)."""
     if not len(frame):
         reasons = "; ".join(f"{kind} ({count})" for kind, count in frame.summary()[:3]) or "no data"
-        raise DataError(f"nothing to import: {frame.read_rows} {frame.unit} read as {fmt}, none usable ({reasons})",
-                        file=", ".join(str(p) for p in paths)[:500])
+        message = f"nothing to import: {frame.read_rows} {frame.unit} read as {fmt}, none usable ({reasons})"
+        if frame.problems:  # name where the first refused record is, as every data error does
+            first = frame.problems[0]
+            raise DataError(f"{message}; the first: {first.reason}", file=first.file, row=first.row,
+                            field=first.field, problems=[p.as_problem() for p in frame.problems])
+        raise DataError(message, file=", ".join(str(p) for p in paths)[:500])
     missing = fill_usd(frame, rates)
     if missing:
         frame.notes.append(f"{missing} euro rows have no USD rate for their period: value_usd left empty "

@@ -16,7 +16,15 @@ HERE = Path(__file__).resolve().parent
 def main(argv: list[str]) -> int:
     sys.path.insert(0, str(HERE))
     sys.path.insert(0, str(HERE.parent))
-    names = argv or sorted(p.stem for p in HERE.glob("*.py") if p.stem not in ("run", "__init__"))
+    available = sorted(p.stem for p in HERE.glob("*.py") if p.stem not in ("run", "__init__", "common"))
+    if any(a in ("-h", "--help") for a in argv):
+        print(__doc__.strip() + "\n\nbenchmarks: " + ", ".join(available))
+        return 0
+    unknown = [a for a in argv if a not in available]
+    if unknown:
+        print(f"no benchmark {', '.join(unknown)} (benchmarks: {', '.join(available)})", file=sys.stderr)
+        return 2
+    names = argv or available
     status = 0
     for name in names:
         module = importlib.import_module(name)

@@ -68,3 +68,21 @@ def test_empty_projects_filter_says_which_filter_and_what_the_pipeline_holds() -
     emptied = [c for c in table.meta["caveats"] if f"country {absent}" in c]
     assert emptied, table.meta["caveats"]
     assert all(code in emptied[0] for code in held)
+
+
+def test_unknown_coalition_country_names_codes_and_coalitions() -> None:
+    from pinchpoint.analysis.coalitions import COALITIONS
+    from pinchpoint.planning.planner import plan, resolve_coalition
+    from pinchpoint.supplychain.load import load_chain
+
+    pytest.importorskip("highspy")
+    with pytest.raises(NotFoundError) as err:
+        plan(load_chain("builtin"), load_measures(example_measures_path()), budget=10,
+             coalition=resolve_coalition("USA,JAP"))
+    assert _japan() in err.value.suggestions
+    assert "Japan" in str(err.value) and "Jamaica, " not in str(err.value)
+    with pytest.raises(NotFoundError) as far:
+        plan(load_chain("builtin"), load_measures(example_measures_path()), budget=10,
+             coalition=resolve_coalition("nosuch"))
+    assert "Afghanistan" not in str(far.value)  # codes, not names
+    assert all(name in str(far.value) for name in COALITIONS)  # what a coalition name may be

@@ -190,11 +190,15 @@ def build_problem(net: StressNetwork, measures: Sequence[Measure], *, objective:
         for c in coalition:
             code = normalise_country(c)
             if code is None:
+                from pinchpoint.analysis.coalitions import COALITIONS
                 from pinchpoint.kernel.countries import _iso3
+                from pinchpoint.supplychain.suggest import closest
 
+                names = ", ".join(sorted(COALITIONS))
                 raise NotFoundError(f"unknown coalition country {c!r}: "
-                                    + did_you_mean(c.upper(), {k: "" for k in _iso3().values()}, "ISO3 codes"),
-                                    what="country", value=c)
+                                    + did_you_mean(c.upper(), _iso3(), "ISO3 codes")
+                                    + f" (a coalition is one of {names} or ISO3 codes separated by commas)",
+                                    suggestions=closest(c.upper(), _iso3()), what="country", value=c)
             codes.append(code)
         coalition_set = frozenset(codes)
     usable: list[Measure] = []

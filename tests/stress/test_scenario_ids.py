@@ -155,3 +155,19 @@ def test_ario_unknown_sector_in_outputs_is_an_error_not_skipped() -> None:
         {"type": "export_ban", "country": "r0", "inputs": ["s9"]}]})
     with pytest.raises(DataError, match=r"'s9' is not a sector"):
         schedule(table, sc, 30)
+
+
+@pytest.mark.parametrize("name", ["nosuch_scen", "zzz"])
+def test_an_unknown_scenario_lists_each_packaged_one_once(name: str) -> None:
+    """``stress nosuch_scen`` once printed the packaged scenarios twice (the valid list and again in brackets)."""
+    from pinchpoint.errors import NotFoundError
+    from pinchpoint.session import Session
+    from pinchpoint.stress.scenario import packaged_scenarios
+
+    packaged = list(packaged_scenarios())
+    for load in (load_scenario, Session(local_files=False).stress.scenario):
+        with pytest.raises(NotFoundError) as caught:
+            load(name)
+        message = str(caught.value)
+        assert all(message.count(p) <= 1 for p in packaged), message
+        assert any(p in message for p in packaged), message

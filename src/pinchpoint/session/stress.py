@@ -96,8 +96,10 @@ class StressGroup(Group):
             from pinchpoint.supplychain.suggest import closest, did_you_mean
 
             choices = {k: "" for k in packaged}
+            near = closest(text, choices)
+            # did_you_mean lists every packaged scenario when none is close: list them once
             raise NotFoundError(f"no packaged scenario {text!r}: " + did_you_mean(text, choices, "packaged scenarios")
-                                + f" (packaged: {', '.join(packaged)})", suggestions=closest(text, choices),
+                                + (f" (packaged: {', '.join(packaged)})" if near else ""), suggestions=near,
                                 what="scenario", value=text)
         return load_scenario(ref)  # an unknown name is a NotFoundError naming the closest packaged ones
 

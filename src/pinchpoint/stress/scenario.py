@@ -269,9 +269,11 @@ def load_scenario(ref: str | Path) -> Scenario:
             from pinchpoint.supplychain.suggest import closest, did_you_mean
 
             choices = {k: "" for k in known}
+            near = closest(str(ref), choices)
+            # did_you_mean lists every packaged scenario when none is close: list them once
             raise NotFoundError(f"no scenario file or packaged scenario {str(ref)!r}: "
                                 + did_you_mean(str(ref), choices, "packaged scenarios")
-                                + f" (packaged: {', '.join(known)})", suggestions=closest(str(ref), choices),
+                                + (f" (packaged: {', '.join(known)})" if near else ""), suggestions=near,
                                 what="scenario", value=str(ref), file=str(ref))
         path = known[str(ref)]
     scenario, lines = validate_model(path, Scenario)

@@ -935,9 +935,14 @@ class Screener:
         score = np.where(total > 0, 2 * precision * recall / np.where(total > 0, total, 1.0), 0.0)
         acronyms = [slot[0] for slot in query.slots if 3 <= len(slot[0]) <= 6 and slot[0].isalpha()]
         if acronyms and not query.exact:  # a word that may be the initials of words of the name: see _acronym
-            initials = self.name_initials[cand]
-            could = np.array([not self.name_person[c] and any(a in i for a in acronyms)
-                              for c, i in zip(cand.tolist(), initials.tolist(), strict=True)], dtype=bool)
+            # only organisations' names can be spelled by initials: test those alone (most candidates of a
+            # person-like query are persons)
+            could = np.zeros(len(cand), dtype=bool)
+            shortest = min(len(a) for a in acronyms)
+            organisations = np.flatnonzero(~self.name_person[cand])
+            if len(organisations):
+                could[organisations] = [len(i) >= shortest and any(a in i for a in acronyms)
+                                        for i in self.name_initials[cand[organisations]].tolist()]
             score = np.where(could, 1.0, score)
         if len(query.slots) >= 2 and not query.exact:
             person = self.name_person[cand] & (counts >= 2)

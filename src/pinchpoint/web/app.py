@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,9 +16,10 @@ from pinchpoint.accounts.jobs import JobRunner
 from pinchpoint.accounts.model import Actor
 from pinchpoint.accounts.store import AccountStore
 from pinchpoint.web.security import RateLimiter, SecurityHeaders, csrf_ok
+from pinchpoint.web.state import WebState
 
 if TYPE_CHECKING:
-    from pinchpoint.session import Session
+    pass
 
 SECRET_ENV = "PINCHPOINT_SECRET_KEY"
 WEB_WORKSPACE_ENV = "PINCHPOINT_WEB_WORKSPACE"  # the workspace of `pinchpoint web --workers N`'s processes
@@ -30,23 +30,6 @@ SESSION_HOURS = 8
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 PUBLIC_PREFIXES = ("/login", "/static/", "/healthz")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-
-
-@dataclass
-class WebState:
-    """What the web process holds besides the Session (``app.state.session``): accounts, jobs, limits and the
-    drawn maps (presentation only, by dataset version)."""
-
-    session: Session
-    store: AccountStore
-    workspace: Path
-    jobs_dir: Path
-    jobs: JobRunner
-    sign_in_limit: RateLimiter  # per address and user name
-    sign_in_address_limit: RateLimiter  # per address (ten times as many: an office shares one address)
-    screening_limit: RateLimiter
-    https_only: bool
-    drawn: dict[tuple[str, ...], str] = field(default_factory=dict)
 
 
 class AuthGate:

@@ -28,7 +28,7 @@ from pinchpoint.web.security import csrf_ok, csrf_token
 
 if TYPE_CHECKING:
     from pinchpoint.session import Session
-    from pinchpoint.web.app import WebState
+    from pinchpoint.web.state import WebState
 
 router = APIRouter(include_in_schema=False)
 MAX_BATCH_ROWS = 5_000

@@ -1,0 +1,31 @@
+"""What the web process holds besides the Session, in its own module so that the pages (which read it) and the app
+(which builds it) both sit above it instead of importing each other."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pinchpoint.accounts.jobs import JobRunner
+    from pinchpoint.accounts.store import AccountStore
+    from pinchpoint.session import Session
+    from pinchpoint.web.security import RateLimiter
+
+
+@dataclass
+class WebState:
+    """What the web process holds besides the Session (``app.state.session``): accounts, jobs, limits and the
+    drawn maps (presentation only, by dataset version)."""
+
+    session: Session
+    store: AccountStore
+    workspace: Path
+    jobs_dir: Path
+    jobs: JobRunner
+    sign_in_limit: RateLimiter  # per address and user name
+    sign_in_address_limit: RateLimiter  # per address (ten times as many: an office shares one address)
+    screening_limit: RateLimiter
+    https_only: bool
+    drawn: dict[tuple[str, ...], str] = field(default_factory=dict)

@@ -80,6 +80,12 @@ def _scaled_errors(bt: Backtest, model: str) -> np.ndarray:
     return np.abs(np.log(bt.forecasts[model]) - np.log(bt.actual)) / bt.scale[:, None]
 
 
+def _weights(label: str) -> dict[str, float]:
+    """'ets 0.50 + theta 0.50' -> {'ets': 0.5, 'theta': 0.5}."""
+    parts = [p.rsplit(" ", 1) for p in label.split(" + ")]
+    return {m: float(w) for m, w in parts}
+
+
 def test_forecast_prints_the_backtest_with_it(shipments: Series) -> None:
     fc = forecast(shipments, horizon=12, origins_from=month_index(2016, 1))
     bt = fc.backtest
@@ -88,18 +94,54 @@ def test_forecast_prints_the_backtest_with_it(shipments: Series) -> None:
     assert first["month"] == "2026-01" and first["lower_80"] < first["forecast"] < first["upper_80"]
     models = {r["model"] for r in fc.accuracy.rows}
     assert {"naive", "snaive", "drift", "ets", "arima", "theta", "combo", "chosen"} <= models
-    # each month ahead averages (on logs) the two models with the lowest scaled error over the last 60 backtest
-    # errors known at the last month (forecasts whose target month is in the data)
+    # each month ahead is either the equal-weight combination of ets, arima and theta, or the mean (on logs) of the
+    # two forecasts with the lowest scaled error over the last 60 backtest errors known at the last month
     candidates = ["naive", "snaive", "drift", "ets", "arima", "theta", "combo"]
+    combo = {"ets": 1 / 3, "arima": 1 / 3, "theta": 1 / 3}
     for row in fc.forecast.rows:
         h = row["horizon"]
         known = np.flatnonzero(np.isfinite(bt.actual[:, h - 1]))[-60:]
         score = {m: float(np.mean(_scaled_errors(bt, m)[known, h - 1])) for m in candidates}
         best_two = sorted(candidates, key=lambda m: score[m])[:2]
-        assert row["model"].split(" + ") == best_two
-        assert row["forecast"] == pytest.approx(float(np.exp(np.mean([np.log(row[m]) for m in best_two]))))
+        best = {m: 0.0 for m in ("ets", "arima", "theta")} if "combo" in best_two else {}
+        for m in best_two:
+            for part, w in (combo.items() if m == "combo" else [(m, 1.0)]):
+                best[part] = best.get(part, 0.0) + w / 2
+        weights = _weights(row["model"])
+        assert sum(weights.values()) == pytest.approx(1.0, abs=0.02)
+        assert weights == pytest.approx(combo, abs=0.005) or weights == pytest.approx(
+            {m: w for m, w in best.items() if w}, abs=0.005), (h, weights, best_two)
+        exact = combo if weights == pytest.approx(combo, abs=0.005) else best
+        expected = float(np.exp(sum(w * np.log(row[m]) for m, w in exact.items())))
+        assert row["forecast"] == pytest.approx(expected)
         assert row["lower_80"] < row["forecast"] < row["upper_80"]
     assert any("origins" in c for c in fc.forecast.caveats)
+
+
+def test_the_rule_keeps_the_combination_until_its_ranking_has_a_record(shipments: Series) -> None:
+    """Japan's shipments start in 2013, so origins from 2016 have no warm-up: until 24 errors of a horizon are
+    known (and the ranking's own record beats the combination's) the chosen forecast is the equal-weight
+    combination. The old rule followed the best two after 12 errors and chose naive + drift through 2017-18."""
+    bt = backtest(shipments, origins_from=month_index(2016, 1), horizon=12)
+    assert bt.warmup == 0
+    combo = np.log(bt.forecasts["combo"])
+    chosen = np.log(bt.forecasts["chosen"])
+    for h in (1, 3, 12):
+        early = slice(0, 24 + h - 1)  # rows with fewer than 24 known errors at horizon h
+        assert np.allclose(chosen[early, h - 1], combo[early, h - 1], atol=1e-12), h
+    assert all(m[0] == "ets 0.33 + arima 0.33 + theta 0.33" for m in bt.chosen_model[:24])
+
+
+def test_warm_up_origins_give_the_rule_a_record_before_the_first_scored_origin(ipg: Series) -> None:
+    """IPG3344S from 1990: the 60 origins before 1990 are not scored but the choice learns from them, so the first
+    scored forecasts already follow a ranking; the scored rows start at the origin asked for."""
+    bt = backtest(ipg, origins_from=month_index(1990, 1), horizon=12)
+    assert bt.warmup == 60
+    assert ipg.start + int(bt.origins[0]) == month_index(1990, 1)
+    assert len(bt.chosen_model) == len(bt.origins) == bt.actual.shape[0]
+    assert any(m != "ets 0.33 + arima 0.33 + theta 0.33" for m in bt.chosen_model[0])
+    # warm-up needs room: origins that start at the first month allowed have none
+    assert backtest(ipg, origins_from=ipg.start + 36, horizon=3).warmup == 0
 
 
 def test_intervals_are_calibrated_and_the_rule_beats_every_single_model_on_ipg(ipg: Series) -> None:

@@ -26,10 +26,13 @@ last 120 whose target month had passed, on the log scale), at levels that adapti
 Candes 2021) moves after each outcome so each tail is missed 10% of the time; with fewer than 24 past errors a
 normal interval from the one-step spread is used.
 
-The forecast printed for a series is, at each horizon, the mean of the two models with the lowest scaled error over
-the last 60 errors known (``chosen``); the backtest row ``chosen`` scores that rule honestly: at each origin the
-ranking uses only errors known then. Horizons where the backtest misses a goal (MASE not below every single model,
-80% coverage outside 75-85%) are named in the forecast's caveats.
+The forecast printed for a series is, at each horizon, the equal-weight combination ``combo`` unless the mean of
+the two models with the lowest scaled error over the last 60 errors known has, as it would have been used, beaten
+``combo`` over every error known so far (at least SWITCH_MIN of them); ``chosen`` in the backtest scores that rule
+honestly: at each origin the ranking and the switch use only errors known then. Up to WARMUP origins before the first
+scored one (where the data leave MIN_TRAIN months to fit on) are run but not scored, so the rule and the intervals
+have a record from the first scored origin on. Horizons where the backtest misses a goal (MASE not below every single
+model, 80% coverage outside 75-85%) are named in the forecast's caveats.
 """
 
 from __future__ import annotations
@@ -60,6 +63,12 @@ ADAPT_RATE = 0.01  # how far a tail's quantile level moves after each outcome (a
 CHOICE_WINDOW = 60  # the chosen forecast ranks models on their last five years of known errors...
 CHOICE_SIZE = 2  # ...and averages the best two
 CHOICE_MIN = 12  # known errors before the ranking is trusted (until then: combo)
+#: the mean of the best two is used only where its own record, scored as it would have been used (each origin's
+#: ranking from errors known then), beat the equal-weight combination over every error known so far, at least this
+#: many of them; otherwise the combination (a fallback: a ranking of close models on a few years of errors is noise,
+#: and the equal-weight combination is hard to beat, Stock and Watson 2004; Claeskens et al. 2016)
+SWITCH_MIN = 24
+WARMUP = 60  # origins before the first scored one (where the data allow) that the choice and intervals learn from
 Z80 = 1.2815515655446004
 
 
@@ -205,9 +214,10 @@ class Backtest:
     upper: dict[str, FloatArray] = field(default_factory=dict)
     actual: FloatArray = field(default_factory=lambda: np.empty((0, 0)))
     scale: FloatArray = field(default_factory=lambda: np.empty(0))  # MASE scale at each origin
-    chosen_model: list[list[str]] = field(default_factory=list)  # origins x H: the models averaged then
+    chosen_model: list[list[str]] = field(default_factory=list)  # origins x H: the models' weights then
     seconds: float = 0.0
-    calibration: Calibration | None = None
+    calibration: Calibration | None = None  # over every origin, the warm-up ones first
+    warmup: int = 0  # origins before the first scored one that the choice and the intervals learned from
 
     def errors(self, model: str) -> FloatArray:
         return self.forecasts[model] - self.actual
@@ -282,9 +292,14 @@ def backtest(series: Series, *, horizon: int = 12, origins_from: int | None = No
         raise BadArgumentError(
             f"{series.id}: origins from {month_label(series.start + first_origin)} leave no month to "
                          f"test on (the series ends {month_label(series.end)})")
-    origins = np.arange(first_origin, n - 1)
+    # warm-up origins: up to WARMUP months before the first scored origin, where the series leaves MIN_TRAIN months
+    # to fit on; they are not scored, but give the choice of models and the intervals a record to learn from, so
+    # the rule does not start blind at the first scored origin (each still only from data up to its own origin)
+    first_all = max(MIN_TRAIN, first_origin - WARMUP)
+    warm = first_origin - first_all
+    origins = np.arange(first_all, n - 1)
     seasonal = series.seasonal_adjustment != "SA"
-    bt = Backtest(series, origins, horizon, log, seasonal)
+    bt = Backtest(series, origins[warm:], horizon, log, seasonal, warmup=warm)
     all_models = list(dict.fromkeys([*models, *SINGLE_MODELS, "combo"]))
     paths = {m: np.empty((len(origins), horizon)) for m in all_models}
     # actuals (original scale) and the MASE scale at each origin (in-sample seasonal naive MAE up to the origin)
@@ -310,13 +325,13 @@ def backtest(series: Series, *, horizon: int = 12, origins_from: int | None = No
     cal = _calibrate(paths, errors_z, tz_all, scale, z, origins, horizon)
     back: Callable[[FloatArray], FloatArray] = np.exp if log else (lambda a: a)
     for m in [*all_models, "chosen"]:
-        source = cal.chosen if m == "chosen" else paths[m]
+        source = (cal.chosen if m == "chosen" else paths[m])[warm:]
         bt.forecasts[m] = back(source)
-        bt.lower[m] = back(source + cal.lower[m])
-        bt.upper[m] = back(source + cal.upper[m])
-    bt.actual = actual
-    bt.scale = scale
-    bt.chosen_model = cal.chosen_models
+        bt.lower[m] = back(source + cal.lower[m][warm:])
+        bt.upper[m] = back(source + cal.upper[m][warm:])
+    bt.actual = actual[warm:]
+    bt.scale = scale[warm:]
+    bt.chosen_model = cal.chosen_models[warm:]
     bt.calibration = cal
     bt.seconds = time.perf_counter() - began
     return bt
@@ -350,7 +365,23 @@ class Calibration:
     upper: dict[str, FloatArray]
     levels: dict[str, FloatArray]  # name -> (2 x H): lower-tail and upper-tail miss levels after the last outcome
     errors: dict[str, FloatArray]  # name -> errors (origins x H), the chosen forecast's included
-    final_choice: list[list[str]]  # per horizon: the models the rule picks at the last month
+    final_choice: list[dict[str, float]]  # per horizon: the weights the rule gives the models at the last month
+
+
+def choice_weights(models: Sequence[str]) -> dict[str, float]:
+    """Weights on the single models of an equal-weight mean of ``models`` (``combo`` counts as its three models),
+    largest first."""
+    out: dict[str, float] = {}
+    for m in models:
+        for part in (COMBINED if m == "combo" else (m,)):
+            out[part] = out.get(part, 0.0) + 1.0 / len(models) / (len(COMBINED) if m == "combo" else 1)
+    order = {m: k for k, m in enumerate(MODELS)}
+    return dict(sorted(out.items(), key=lambda kv: (-round(kv[1], 9), order[kv[0]])))
+
+
+def weights_label(weights: dict[str, float]) -> str:
+    """``ets 0.42 + theta 0.42 + arima 0.17``: the chosen forecast's weights, as printed."""
+    return " + ".join(f"{m} {w:.2f}" for m, w in weights.items())
 
 
 def _known_rows(i: int, h: int, window: int) -> slice:
@@ -374,7 +405,9 @@ def _calibrate(paths: dict[str, FloatArray], errors_z: dict[str, FloatArray], ta
     """Walk the origins in order and decide, at each, from the errors known then (target month passed):
 
     - the chosen forecast at each horizon: the mean of the CHOICE_SIZE models with the lowest scaled error over the
-      last CHOICE_WINDOW known errors at that horizon (the mean of ets, arima and theta until CHOICE_MIN are known);
+      last CHOICE_WINDOW known errors at that horizon (the mean of ets, arima and theta until CHOICE_MIN are known),
+      used only where that mean's own record beat combo's over every error known (at least SWITCH_MIN); otherwise
+      combo;
     - every forecast's 80% interval: quantiles of its own last ERROR_WINDOW known errors at that horizon, at levels
       adapted online so each tail is missed 10% of the time (adaptive conformal inference, Gibbs and Candes 2021:
       after each outcome the level moves by ADAPT_RATE x (target rate - missed)), with a normal interval from the
@@ -405,11 +438,21 @@ def _calibrate(paths: dict[str, FloatArray], errors_z: dict[str, FloatArray], ta
     trusted = window_n.max(axis=2) >= CHOICE_MIN
     picks = np.where(trusted[:, :, None], order, singles.index("combo"))  # (n_rows + 1) x H x CHOICE_SIZE
     paths_s = np.stack([paths[m] for m in singles], axis=2)
-    chosen = np.take_along_axis(paths_s, picks[:n_rows], axis=2).mean(axis=2)
-    labels = {key: "+".join(dict.fromkeys(singles[p] for p in key))
-              for key in {tuple(row) for row in picks.reshape(-1, CHOICE_SIZE)}}
-    chosen_models = [[labels[tuple(picks[i, k])] for k in range(horizon)] for i in range(n_rows)]
-    final_choice = [list(dict.fromkeys(singles[p] for p in picks[n_rows, k])) for k in range(horizon)]
+    best_mean = np.take_along_axis(paths_s, picks[:n_rows], axis=2).mean(axis=2)
+    # 2. the fallback: the best two's mean only where its record (as used) beat combo on every error known then
+    gain = (np.abs(target_z - best_mean) - np.abs(target_z - paths["combo"])) / scale[:, None]  # < 0: best two won
+    seen = np.isfinite(gain)
+    g_sum = np.concatenate([np.zeros((1, horizon)), np.cumsum(np.where(seen, gain, 0.0), axis=0)])
+    g_n = np.concatenate([np.zeros((1, horizon)), np.cumsum(seen, axis=0)])
+    known_gain, known_n = g_sum[stop, ks[None, :]], g_n[stop, ks[None, :]]  # (n_rows + 1) x H
+    switch = (known_n >= SWITCH_MIN) & (known_gain < 0)
+    chosen = np.where(switch[:n_rows], best_mean, paths["combo"])
+    combo_key = (singles.index("combo"),) * CHOICE_SIZE
+    keys = [[tuple(picks[i, k]) if switch[i, k] else combo_key for k in range(horizon)] for i in range(n_rows + 1)]
+    weights = {key: choice_weights([singles[p] for p in key]) for key in {key for row in keys for key in row}}
+    labels = {key: weights_label(w) for key, w in weights.items()}
+    chosen_models = [[labels[keys[i][k]] for k in range(horizon)] for i in range(n_rows)]
+    final_choice = [weights[keys[n_rows][k]] for k in range(horizon)]
     # 2. every forecast's known errors at each origin and horizon, sorted once (NaN last)
     errs = np.stack([*(errors_z[m] for m in names), target_z - chosen], axis=2)  # rows x H x M
     n_m = errs.shape[2]
@@ -499,8 +542,11 @@ def accuracy(bt: Backtest, horizons: Sequence[int] = DEFAULT_HORIZONS, *, months
     caveats = [f"every forecast used only data up to its origin ({first} onwards, one origin a month); MASE is "
                "scaled by the in-sample seasonal-naive error at each origin (below 1 beats it in sample)"
                + (", both on logs (errors as log ratios)" if bt.log else ""),
-               f"'chosen' is the rule applied as it would have been: the mean of the {CHOICE_SIZE} models with the "
-               f"lowest scaled error over the last {CHOICE_WINDOW} errors known at the time, at each horizon",
+               f"'chosen' is the rule applied as it would have been: at each horizon the mean of the {CHOICE_SIZE} "
+               f"models with the lowest scaled error over the last {CHOICE_WINDOW} errors known at the time, where "
+               "that mean had beaten the equal-weight combination (combo) over every error known then, else combo"
+               + (f"; {bt.warmup} earlier origins, not scored, gave the rule and the intervals a record to start "
+                  "from" if bt.warmup else ""),
                "80% intervals are quantiles of each forecast's own past errors at that horizon (the last "
                f"{ERROR_WINDOW} known), at levels adapted after each outcome so each tail is missed about 10% of the "
                "time (adaptive conformal inference)"]
@@ -545,8 +591,8 @@ class Forecast:
 def forecast(series: Series, *, horizon: int = 12, origins_from: int | None = None, refit_every: int = 12,
              accuracy_horizons: Sequence[int] = DEFAULT_HORIZONS, score_from: int | None = None,
              progress: ProgressCallback | None = None) -> Forecast:
-    """Forecast ``series`` ``horizon`` months ahead with every model; the model printed at each horizon is the one
-    with the lowest backtest MASE there, and its interval is the 10%-90% spread of its backtest errors.
+    """Forecast ``series`` ``horizon`` months ahead with every model; the forecast printed at each horizon follows
+    the rule the backtest row ``chosen`` scores, and its 80% interval is calibrated on that rule's past errors.
     ``score_from`` (a month) also reports the backtest over target months from then on only (e.g. a peer's test
     period); the choice of model still uses the whole backtest."""
     bt = backtest(series, horizon=horizon, origins_from=origins_from, refit_every=refit_every, progress=progress)
@@ -571,12 +617,12 @@ def forecast(series: Series, *, horizon: int = 12, origins_from: int | None = No
     rows = []
     for h in range(1, horizon + 1):
         picked = cal.final_choice[h - 1]
-        point_z = float(np.mean([pts[m][0, h - 1] for m in picked]))
-        known = cal.errors["chosen"][_known_rows(len(bt.origins), h, ERROR_WINDOW), h - 1]
+        point_z = float(sum(w * pts[m][0, h - 1] for m, w in picked.items()))
+        known = cal.errors["chosen"][_known_rows(len(cal.chosen), h, ERROR_WINDOW), h - 1]
         got = _offsets(known, float(cal.levels["chosen"][0, h - 1]), float(cal.levels["chosen"][1, h - 1]))
         lo, hi = got if got is not None else (-Z80 * sd1 * math.sqrt(h), Z80 * sd1 * math.sqrt(h))
         score = mase.get(("chosen", h))
-        row: dict[str, Any] = {"month": month_label(series.end + h), "horizon": h, "model": " + ".join(picked),
+        row: dict[str, Any] = {"month": month_label(series.end + h), "horizon": h, "model": weights_label(picked),
                                "forecast": float(back(np.array([point_z]))[0]),
                                "lower_80": float(back(np.array([point_z + lo]))[0]),
                                "upper_80": float(back(np.array([point_z + hi]))[0]),
@@ -586,9 +632,11 @@ def forecast(series: Series, *, horizon: int = 12, origins_from: int | None = No
         rows.append(row)
     columns = ["month", "horizon", "model", "forecast", "lower_80", "upper_80", "backtest_mase",
                "backtest_coverage_80", *MODELS]
-    caveats = [f"each month ahead is the mean of the {CHOICE_SIZE} models with the lowest scaled error at that "
-               f"horizon over the last {CHOICE_WINDOW} months of backtest errors, the rule the backtest row "
-               f"'chosen' scores over {len(bt.origins)} origins ({table.meta['origins']}); see the backtest table",
+    caveats = [f"each month ahead is the equal-weight combination of {', '.join(COMBINED)}, or the mean of the "
+               f"{CHOICE_SIZE} models with the lowest scaled error at that horizon over the last {CHOICE_WINDOW} "
+               "months of backtest errors where that mean has beaten the combination on every past origin (the "
+               "'model' column gives the weights), the rule the backtest row 'chosen' scores over "
+               f"{len(bt.origins)} origins ({table.meta['origins']}); see the backtest table",
                "the 80% interval is read from the chosen rule's own past errors at that horizon, its quantile levels "
                "adapted to the misses seen so far (adaptive conformal): it assumes the next year's surprises are "
                "like the recent past's"]

@@ -117,6 +117,35 @@ def register(app: typer.Typer) -> None:
         store.set_password(username, new, Actor.system())
         typer.echo(f"password of {username} changed", err=True)
 
+    @users_app.command("sso")
+    @friendly_errors
+    def sso(org: str,
+            discovery_url: Annotated[str, typer.Option("--discovery-url", help="The provider's issuer URL or its "
+                                                       "/.well-known/openid-configuration.")],
+            client_id: Annotated[str, typer.Option("--client-id", help="This workbench's client id there.")],
+            secret_env: Annotated[str, typer.Option("--secret-env", help="Environment variable holding the client "
+                                                    "secret (read at sign-in; never stored).")] = "",
+            secret_file: Annotated[str, typer.Option("--secret-file", help="File holding the client secret (read at "
+                                                     "sign-in; never stored).")] = "",
+            provisioning: Annotated[str, typer.Option(help="auto: a first sign-in makes a viewer; pre: only "
+                                                      "accounts an admin made.")] = "auto",
+            username_claim: Annotated[str, typer.Option("--username-claim", help="preferred_username, email or "
+                                                        "sub.")] = "preferred_username",
+            label: Annotated[str, typer.Option(help="Shown on the sign-in button.")] = "",
+            workspace: WorkspaceOpt = None) -> None:
+        """Set an organisation's OpenID Connect identity provider (single sign-on on the workbench)."""
+        from pinchpoint.accounts import oidc
+        from pinchpoint.accounts.model import Actor
+        from pinchpoint.accounts.store import AccountStore
+
+        store = _store(workspace)
+        assert isinstance(store, AccountStore)
+        prov = oidc.configure(store, org, discovery_url, client_id, by=Actor.system(), secret_env=secret_env,
+                              secret_file=secret_file, provisioning=provisioning, username_claim=username_claim,
+                              label=label)
+        typer.echo(f"single sign-on for {org}: {prov.discovery_url} (client {prov.client_id}, secret "
+                   f"{prov.secret_reference}, provisioning {prov.provisioning})", err=True)
+
     @users_app.command("list")
     @friendly_errors
     def list_users(fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None) -> None:

@@ -7,7 +7,7 @@ import os
 import secrets
 from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -17,9 +17,6 @@ from pinchpoint.accounts.model import Actor
 from pinchpoint.accounts.store import AccountStore
 from pinchpoint.web.security import RateLimiter, SecurityHeaders, csrf_ok
 from pinchpoint.web.state import WebState
-
-if TYPE_CHECKING:
-    pass
 
 SECRET_ENV = "PINCHPOINT_SECRET_KEY"
 WEB_WORKSPACE_ENV = "PINCHPOINT_WEB_WORKSPACE"  # the workspace of `pinchpoint web --workers N`'s processes
@@ -64,7 +61,8 @@ class AuthGate:
             if isinstance(uid, int):
                 user = self.store.user_by_id(uid)
                 if user is not None and not user.disabled:
-                    actor, by_cookie = user.actor("password"), True
+                    via = "oidc" if session.get("via") == "oidc" else "password"
+                    actor, by_cookie = user.actor(via), True
         scope.setdefault("state", {})["actor"] = actor
         if actor is None and not path.startswith(PUBLIC_PREFIXES):
             await _refuse(scope, send, headers)
@@ -155,7 +153,7 @@ def create_web_app(workspace: Path | None = None, *, key: str | None = None, htt
     from starlette.middleware.sessions import SessionMiddleware
 
     from pinchpoint.api.app import create_app
-    from pinchpoint.web import pages
+    from pinchpoint.web import oidc, pages
 
     folder = web_folder(workspace)
     from pinchpoint.accounts.store import DSN_ENV
@@ -173,8 +171,9 @@ def create_web_app(workspace: Path | None = None, *, key: str | None = None, htt
                              RateLimiter(sign_in_per_minute, 60.0), RateLimiter(10 * sign_in_per_minute, 60.0),
                              RateLimiter(screenings_per_minute, 60.0), https_only)
     app.include_router(pages.router)
+    app.include_router(oidc.router)
     app.mount("/static", StaticFiles(directory=str(files("pinchpoint.web") / "static")), name="static")
-    app.add_middleware(AuthGate, store=store, pages=list(pages.router.routes))
+    app.add_middleware(AuthGate, store=store, pages=[*pages.router.routes, *oidc.router.routes])
     app.add_middleware(SessionMiddleware, secret_key=key or secret_key(folder), session_cookie=SESSION_COOKIE,
                        max_age=SESSION_HOURS * 3600, same_site="lax", https_only=https_only)
     app.add_middleware(SecurityHeaders, hsts=https_only)

@@ -134,9 +134,20 @@ async def healthz() -> dict[str, str]:  # async: answered on the event loop, no 
     return {"status": "ok"}
 
 
+def _login(request: Request, status: int = 200, **context: Any) -> HTMLResponse:
+    """The sign-in page: the password form, and a button per organisation with single sign-on."""
+    from pinchpoint.accounts import oidc
+
+    try:
+        providers = oidc.providers(_web(request).store)
+    except PinchpointError:
+        providers = []
+    return render(request, "login.html", status=status, providers=providers, **context)
+
+
 @router.get("/login")
 def login_page(request: Request) -> Response:
-    return render(request, "login.html")
+    return _login(request)
 
 
 @router.post("/login")
@@ -145,16 +156,15 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],
           ) -> Response:
     web = _web(request)
     if not csrf_ok(request.session, csrf_token):
-        return render(request, "login.html", status=400, error="The form expired: please sign in again.")
+        return _login(request, status=400, error="The form expired: please sign in again.")
     client = request.client.host if request.client else "?"
     key = f"{client}|{username.lower()}"
     if not web.sign_in_limit.allow(key) or not web.sign_in_address_limit.allow(client):
         wait = web.sign_in_limit.retry_after(key)
-        return render(request, "login.html", status=429, error="Too many attempts: wait a minute.",
-                      retry_after=wait)
+        return _login(request, status=429, error="Too many attempts: wait a minute.", retry_after=wait)
     actor = web.store.authenticate(username, password, source=client)
     if actor is None:
-        return render(request, "login.html", status=401, error="Wrong user name or password.")
+        return _login(request, status=401, error="Wrong user name or password.")
     request.session.clear()  # a new session on sign-in: no fixation
     request.session.update({"uid": actor.user_id, "lang": pick_language(None, request.headers.get("accept-language"))})
     return _back("/")

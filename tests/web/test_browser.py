@@ -289,6 +289,26 @@ def test_two_runs_compared_with_the_shortfall_chart(browser: Any, server: str) -
     page.context.close()
 
 
+def test_planner_runs_from_the_plan_page_and_its_table_downloads(browser: Any, server: str) -> None:
+    page = _signed_in(browser, server, "meti-analyst")
+    page.goto("/plan?tab=planner")
+    page.fill("#planner-form input[name=budget]", "300")
+    page.fill("#planner-form input[name=budgets]", "0,100,300")
+    page.click("#planner-form button[type=submit]")
+    page.wait_for_selector("#planner-portfolio table tbody tr")
+    shown = [r.split("\t")[0].strip() for r in page.locator("#planner-portfolio table tbody tr").all_inner_texts()]
+    assert shown and all(shown)
+    assert page.locator("#planner-frontier table tbody tr").count() == 3
+    assert "pinchpoint plan --measures example --budget 300" in page.inner_text("#planner-command")
+    _shot(page, "plan-planner")
+    with page.expect_download() as info:
+        page.click("#planner-result a[href*='table=portfolio'][href*='fmt=csv']")
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
+    assert [r["measure_id"] for r in rows] == shown  # the file holds the table the page shows
+    assert not page.console_errors
+    page.context.close()
+
+
 def test_plan_and_trends_pages(browser: Any, server: str) -> None:
     from tests.web.test_workbench_pages import IIP
 

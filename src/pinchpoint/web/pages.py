@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from functools import lru_cache
 from importlib.resources import files
 from itertools import pairwise
@@ -815,9 +816,101 @@ def plan_table(session: Session, tab: str, country: str) -> tuple[ResultTable, l
     raise NotFoundError(f"no tab {tab!r} (one of {', '.join(PLAN_TABS)})", what="tab", value=tab)
 
 
+PLANNER_FIELDS = ("budget", "objective", "horizon", "coalition", "scenario", "target", "budgets")
+PLANNER_TABLES = ("frontier", "portfolio", "effects", "excluded", "countries")
+MAX_WEB_PLAN_SECONDS = 10.0  # per frontier point (the CLI's default is 30)
+MAX_WEB_FRONTIER = 21
+
+
+def _number(form: dict[str, str], name: str, default: float) -> float:
+    text = form.get(name, "").strip()
+    try:
+        value = float(text) if text else default
+    except ValueError:
+        raise BadArgumentError(f"{name}: a number, not {text[:40]!r}", parameter=name) from None
+    if not 0 <= value < 1e9:
+        raise BadArgumentError(f"{name}: a number from 0", parameter=name)
+    return value
+
+
+def run_planner(session: Session, form: dict[str, str]) -> tuple[Any, str]:
+    """The planner on the packaged example measures with the page's fields (parsed here, solved by the Session's
+    ``plan.plan``, the method ``pinchpoint plan`` calls) and the command line that reproduces it."""
+    from pinchpoint.session.plan import OBJECTIVES
+
+    budget = _number(form, "budget", 500.0)
+    horizon = _number(form, "horizon", 5.0)
+    objective = form.get("objective", "max_share") or "max_share"
+    if objective not in OBJECTIVES:
+        raise BadArgumentError(f"objective: one of {', '.join(OBJECTIVES)}", parameter="objective")
+    coalition = form.get("coalition", "").strip() or None
+    scenarios = [s for s in re.split(r"[\s,]+", form.get("scenario", "")) if s][:5]
+    target = form.get("target", "").strip() or None
+    budgets: list[float] | None = None
+    if form.get("budgets", "").strip():
+        try:
+            budgets = [float(b) for b in re.split(r"[\s,;]+", form["budgets"]) if b]
+        except ValueError:
+            raise BadArgumentError("budgets: numbers separated by commas", parameter="budgets") from None
+        if len(budgets) > MAX_WEB_FRONTIER:
+            raise BadArgumentError(f"budgets: at most {MAX_WEB_FRONTIER} points from the page",
+                                   parameter="budgets")
+    result = session.plan.plan("example", budget=budget, objective=objective, horizon_years=horizon,
+                               coalition=coalition, scenarios=scenarios, target=target, budgets=budgets,
+                               time_limit=MAX_WEB_PLAN_SECONDS)
+    command = ["pinchpoint plan --measures example", f"--budget {budget:g}", f"--objective {objective}",
+               f"--horizon {horizon:g}", f"--time-limit {MAX_WEB_PLAN_SECONDS:g}"]
+    if coalition:
+        command.append(f"--coalition {shlex.quote(coalition)}")
+    command += [f"--scenario {shlex.quote(s)}" for s in scenarios]
+    if target:
+        command.append(f"--target {shlex.quote(target)}")
+    if budgets is not None:
+        command.append("--budgets " + ",".join(f"{b:g}" for b in budgets))
+    return result, " ".join(command)
+
+
+def _planner_page(request: Request, fmt: str) -> Response:
+    from pinchpoint.session.plan import FRONTIER_COLUMNS, OBJECTIVES, PORTFOLIO_COLUMNS
+
+    session = _web(request).session
+    form = {k: v[:200] for k, v in request.query_params.items() if k in PLANNER_FIELDS}
+    error = ""
+    tables: list[tuple[str, ResultTable, list[str]]] = []
+    command = ""
+    if request.query_params.get("run"):
+        try:
+            result, command = run_planner(session, form)
+            if fmt in FORMATS:
+                name = request.query_params.get("table", "portfolio")
+                table = result.table(name).with_command(f"{command} --table {name} --format {fmt}")
+                session.record("export", f"plan:{name}", {"format": fmt, "rows": len(table), "form": form})
+                return _download(table, f"plan-{name}", fmt)
+            wanted = {"frontier": FRONTIER_COLUMNS, "portfolio": PORTFOLIO_COLUMNS}
+            for name in PLANNER_TABLES:
+                table = result.table(name).with_command(command)
+                if name in ("excluded", "countries") and not len(table):
+                    continue
+                columns = [c for c in wanted.get(name, table.columns) if c in table.columns]
+                tables.append((name, table, columns))
+        except PinchpointError as exc:
+            if _denied(exc):
+                return _error_page(request, exc)
+            error = _message(exc)
+    query = "&".join(f"{k}={quote_plus(v)}" for k, v in {**form, "tab": "planner", "run": "1"}.items())
+    scenarios = [str(r["name"]) for r in session.stress.scenarios().rows]
+    caveats = list(dict.fromkeys(c for _, t, _ in tables for c in t.caveats))
+    return render(request, "plan.html", tab="planner", tabs=(*PLAN_TABS, "planner"), form=form, error=error,
+                  objectives=OBJECTIVES, scenarios=scenarios, planner_tables=tables, command=command,
+                  download_query=query, formats=list(FORMATS), caveats=caveats,
+                  can_run=_actor(request).role.at_least(Role.ANALYST))
+
+
 @router.get("/plan")
 def plan_page(request: Request, tab: str = "incentives", country: str = "", fmt: str = "") -> Response:
     session = _web(request).session
+    if tab == "planner":
+        return _planner_page(request, fmt)
     if tab not in PLAN_TABS:
         tab = "incentives"
     try:
@@ -829,8 +922,9 @@ def plan_page(request: Request, tab: str = "incentives", country: str = "", fmt:
     except PinchpointError as exc:
         return _error_page(request, exc)
     columns = [c for c in wanted if c in table.columns]
-    return render(request, "plan.html", tab=tab, tabs=PLAN_TABS, country=country.strip().upper()[:3], table=table,
-                  columns=columns, rows=list(table.rows[:300]), caveats=list(table.caveats), formats=list(FORMATS))
+    return render(request, "plan.html", tab=tab, tabs=(*PLAN_TABS, "planner"), country=country.strip().upper()[:3],
+                  table=table, columns=columns, rows=list(table.rows[:300]), caveats=list(table.caveats),
+                  formats=list(FORMATS))
 
 
 TRENDS_VIEWS = ("history", "cycle", "forecast", "alerts")

@@ -1,0 +1,80 @@
+"""The plan page runs the planner through the Session's ``plan.plan`` (the method ``pinchpoint plan`` calls) and
+shows, and offers for download, the tables the CLI prints for the same question."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from importlib.resources import files
+from itertools import pairwise
+from typing import Any
+
+import yaml
+from typer.testing import CliRunner
+
+from tests.web.conftest import sign_in
+
+QUERY = {"tab": "planner", "run": "1", "budget": "300", "objective": "max_share", "horizon": "5",
+         "budgets": "0,100,300"}
+
+
+def _cli_table(workspace: str, table: str) -> dict[str, Any]:
+    from pinchpoint.cli.main import app
+
+    result = CliRunner().invoke(app, ["plan", "--measures", "example", "--budget", "300", "--objective", "max_share",
+                                      "--horizon", "5", "--budgets", "0,100,300", "--table", table, "-f", "json",
+                                      "--workspace", workspace])
+    assert result.exit_code == 0, result.output
+    doc: dict[str, Any] = json.loads(result.stdout)
+    return doc
+
+
+def test_the_planner_on_the_page_gives_the_cli_s_tables(workbench: Any) -> None:
+    client = sign_in(workbench, "meti-analyst")
+    page = client.get("/plan", params=QUERY)
+    assert page.status_code == 200, page.text[:500]
+    assert 'id="planner-portfolio"' in page.text and 'id="planner-frontier"' in page.text
+    command = re.search(r'id="planner-command">([^<]+)<', page.text)
+    assert command and "pinchpoint plan --measures example --budget 300" in command.group(1)
+    workspace = str(workbench.state.web.workspace)
+    for table in ("portfolio", "frontier", "effects"):
+        download = client.get("/plan", params={**QUERY, "table": table, "fmt": "json"})
+        assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
+        web_doc = download.json()
+        cli_doc = _cli_table(workspace, table)
+        assert web_doc["columns"] == cli_doc["columns"]
+        assert web_doc["rows"] == cli_doc["rows"], table
+        assert web_doc["meta"]["caveats"] == cli_doc["meta"]["caveats"]
+        assert "pinchpoint plan --measures example" in web_doc["meta"]["command"]
+    portfolio = _cli_table(workspace, "portfolio")["rows"]
+    # what the page shows is that table: every chosen measure's id is on the page
+    assert portfolio and all(r["measure_id"] in page.text for r in portfolio)
+    # independent of the code: chosen measures are the packaged example's, and none of its stockpiles (which
+    # change no supplier share, the max_share objective's measure)
+    source = yaml.safe_load((files("pinchpoint.planning") / "data" / "example_measures.yaml").read_text("utf-8"))
+    kinds = {m["id"]: m["kind"] for m in source["measures"]}
+    assert all(kinds[r["measure_id"]] != "stockpile" for r in portfolio)
+    # the frontier's risk does not rise with the budget (each point an optimum over a larger feasible set)
+    frontier = client.get("/plan", params={**QUERY, "table": "frontier", "fmt": "csv"}).text
+    rows = list(csv.DictReader(io.StringIO(frontier)))
+    risks = [float(r["risk"]) for r in sorted(rows, key=lambda r: float(r["budget_musd_per_year"]))]
+    assert len(risks) == 3 and all(b <= a + 1e-9 for a, b in pairwise(risks))
+    exports = [r for r in workbench.state.web.store.audit_records() if r.action == "export"
+               and r.target == "plan:frontier"]
+    assert exports and exports[-1].actor == "meti-analyst"
+
+
+def test_planner_refuses_a_viewer_and_names_a_bad_field(workbench: Any) -> None:
+    viewer = sign_in(workbench, "meti-viewer")
+    assert "disabled" in viewer.get("/plan", params={"tab": "planner"}).text
+    refused = viewer.get("/plan", params=QUERY)
+    assert refused.status_code == 403
+    analyst = sign_in(workbench, "meti-analyst")
+    bad = analyst.get("/plan", params={**QUERY, "objective": "hhi"})
+    assert bad.status_code == 200 and "objective: one of max_share, tts, shortfall" in bad.text
+    bad = analyst.get("/plan", params={**QUERY, "budget": "lots"})
+    assert "budget: a number" in bad.text
+    bad = analyst.get("/plan", params={**QUERY, "coalition": "ZZZ"})
+    assert 'class="error"' in bad.text and "ZZZ" in bad.text

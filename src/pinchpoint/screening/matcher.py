@@ -170,24 +170,42 @@ class _Tokens:
         return _Tokens(self.text[ids], self.length[ids], self.first[ids], self.cjk[ids])
 
 
-def _similarity_matrix(query: _Tokens, vocab: _Tokens) -> np.ndarray:
-    """``_sim`` for every (query token, vocabulary token) pair, with rapidfuzz's vectorised OSA distance."""
+def _similarity_matrix(query: _Tokens, vocab: _Tokens, ids: np.ndarray | None = None) -> np.ndarray:
+    """``_sim`` for every (query token, vocabulary token) pair (of the vocabulary tokens ``ids``, when given), with
+    rapidfuzz's vectorised OSA distance.
+
+    Computed as the rules of ``_sim`` read, on the rows and columns each rule concerns: a pair with a token under 5
+    letters matches only exactly (the 0.9 floor: d / max(len) <= 0.1 with d >= |len difference| leaves d = 0 for
+    a token of 4 letters or fewer); a single letter matches a word it begins (0.6); CJK tokens match only
+    exactly; an exact pair is 1 whatever the rules (the typo cost leaves 1 as 1 and lowers everything else)."""
     from rapidfuzz.process import cdist
 
-    if not len(query.text) or not len(vocab.text):
-        return np.zeros((len(query.text), len(vocab.text)))
-    sim = cdist(query.text.tolist(), vocab.text.tolist(), scorer=OSA.normalized_similarity, dtype=np.float64, workers=1)
-    exact = sim == 1.0  # normalised similarity is 1 only for equal strings
-    q_len, v_len = query.length[:, None], vocab.length[None, :]
-    # the floors less a rounding margin: 8 letters of 10 come out as 0.7999...
-    sim = np.where(sim >= np.where(np.minimum(q_len, v_len) < 5, 0.9, 0.8) - 1e-9, 1 - TYPO_COST * (1 - sim), 0.0)
-    initial = (q_len == 1) | (v_len == 1)
-    if initial.any():
-        sim = np.where(initial, np.where(query.first[:, None] == vocab.first[None, :], 0.6, 0.0), sim)
-    cjk = query.cjk[:, None] | vocab.cjk[None, :]
-    if cjk.any():  # CJK tokens (characters or bigrams) match only exactly
-        sim = np.where(cjk, 0.0, sim)
-    return np.where(exact, 1.0, sim)
+    text = vocab.text if ids is None else vocab.text[ids]
+    if not len(query.text) or not len(text):
+        return np.zeros((len(query.text), len(text)))
+    raw = cdist(query.text.tolist(), text.tolist(), scorer=OSA.normalized_similarity, dtype=np.float64, workers=1)
+    sim = np.zeros_like(raw)
+    # the few pairs at the long-word floor or above (less a rounding margin: 8 letters of 10 come out as 0.7999...)
+    near = np.flatnonzero(raw >= 0.8 - 1e-9)
+    v_len = vocab.length if ids is None else vocab.length[ids]
+    v_cjk = vocab.cjk if ids is None else vocab.cjk[ids]
+    if len(near):
+        row, col = np.divmod(near, raw.shape[1])
+        value = raw.ravel()[near]
+        kept = (value == 1.0) | ((query.length[row] >= 5) & (v_len[col] >= 5) & ~query.cjk[row] & ~v_cjk[col])
+        sim.ravel()[near[kept]] = 1 - TYPO_COST * (1 - value[kept])  # 1 stays 1
+    single_rows = np.flatnonzero((query.length == 1) & ~query.cjk)
+    single_cols = np.flatnonzero((v_len == 1) & ~v_cjk)
+    if len(single_rows) or len(single_cols):
+        v_first = vocab.first if ids is None else vocab.first[ids]
+        if len(single_rows):
+            sim[single_rows] = np.maximum(sim[single_rows], 0.6 * ((query.first[single_rows, None] == v_first[None, :])
+                                                                   & ~v_cjk[None, :]))
+        if len(single_cols):
+            sim[:, single_cols] = np.maximum(sim[:, single_cols], 0.6 * ((query.first[:, None] ==
+                                                                          v_first[None, single_cols])
+                                                                         & ~query.cjk[:, None]))
+    return sim
 
 
 @dataclass(frozen=True)
@@ -572,6 +590,7 @@ class Screener:
         self._joined_array = np.array(self.name_joined + [""], dtype=object)[:-1]  # fancy-indexable
         self._skeleton_index: SkeletonIndex | None = None  # built on the first abjad query
         self._entity_index: dict[tuple[str, str], ListedEntity] | None = None
+        self._initials_index: dict[str, np.ndarray] | None = None  # built on the first query that may be an acronym
         self.name_person = np.array([self.entities[nm.entity].type is EntityType.PERSON for nm in self.names],
                                     dtype=bool)
         self.name_initials = np.array(["".join(t[0] for t in nm.tokens if t not in _ACRONYM_SKIPPED and
@@ -596,6 +615,18 @@ class Screener:
         #: generic token sets some listed name has (of all the lists): a query of such words is screenable
         self.generic_keys: frozenset[tuple[str, ...]] = (weights_from.generic_keys if weights_from is not None
                              else frozenset(self.generic_names))
+
+    def initials_index(self) -> dict[str, np.ndarray]:
+        """Every run of 3 to 6 letters of an organisation's name's initials (see ``name_initials``), with the names
+        (ids, ascending) whose initials hold it: the names a query word may be an acronym of. Built on first use."""
+        if self._initials_index is None:
+            runs: dict[str, list[int]] = defaultdict(list)
+            for i in np.flatnonzero(~self.name_person).tolist():
+                initials = self.name_initials[i]
+                for run in {initials[a:a + n] for n in range(3, 7) for a in range(len(initials) - n + 1)}:
+                    runs[run].append(i)
+            self._initials_index = {run: np.array(ids, dtype=np.int64) for run, ids in runs.items()}
+        return self._initials_index
 
     def entity_index(self) -> dict[tuple[str, str], ListedEntity]:
         """Every entity by (list name, entity id)."""
@@ -734,9 +765,9 @@ class Screener:
         if not isinstance(query, QueryName):
             query = QueryName.of_tokens(tuple(query), ())
         hits: list[np.ndarray] = []
-        weights: list[np.ndarray] = []
+        weights: list[float] = []
         common_hits: list[np.ndarray] = []
-        common_weights: list[np.ndarray] = []
+        common_weights: list[float] = []
         for t in {a for slot in query.slots for a in slot}:
             w = self.weight(t)
             # spellings that must match exactly need no prefix or suffix keys (those find typos); a word of three
@@ -748,13 +779,13 @@ class Screener:
                     continue
                 target, target_w = (common_hits, common_weights) if len(found) > limit_per_key else (hits, weights)
                 target.append(found)
-                target_w.append(np.full(len(found), w))
+                target_w.append(w)
         if not hits:  # only very common tokens: fall back to them rather than return nothing
             hits, weights = common_hits, common_weights
         if not hits:
             return []
         voted, slot = np.unique(np.concatenate(hits), return_inverse=True)
-        votes = np.bincount(slot, weights=np.concatenate(weights), minlength=len(voted))
+        votes = np.bincount(slot, weights=np.repeat(weights, [len(h) for h in hits]), minlength=len(voted))
         if len(voted) > keep:
             voted = voted[np.argsort(-votes, kind="stable")[:keep]]
         return list(voted.tolist())
@@ -908,12 +939,13 @@ class Screener:
             return np.zeros(0)
         # the candidates' tokens, flat: ``owner`` says which candidate each belongs to
         counts = self.token_count[cand]
-        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        ends = np.cumsum(counts)
+        offsets = ends - counts
         owner = np.repeat(np.arange(len(cand)), counts)
-        flat = self.token_flat[np.repeat(self.token_start[cand] - offsets, counts) + np.arange(int(counts.sum()))]
+        flat = self.token_flat[np.repeat(self.token_start[cand] - offsets, counts) + np.arange(int(ends[-1]))]
         ids, local = np.unique(flat, return_inverse=True)
         spellings = [a for slot in query.slots for a in slot]
-        sim = _similarity_matrix(_Tokens.of(spellings), self.vocab_tokens.take(ids))
+        sim = _similarity_matrix(_Tokens.of(spellings), self.vocab_tokens, ids)
         if query.exact:
             sim = np.where(sim == 1.0, 1.0, 0.0)
         if len(spellings) > len(query.slots):  # each slot's best spelling
@@ -935,15 +967,12 @@ class Screener:
         score = np.where(total > 0, 2 * precision * recall / np.where(total > 0, total, 1.0), 0.0)
         acronyms = [slot[0] for slot in query.slots if 3 <= len(slot[0]) <= 6 and slot[0].isalpha()]
         if acronyms and not query.exact:  # a word that may be the initials of words of the name: see _acronym
-            # only organisations' names can be spelled by initials: test those alone (most candidates of a
-            # person-like query are persons)
-            could = np.zeros(len(cand), dtype=bool)
-            shortest = min(len(a) for a in acronyms)
-            organisations = np.flatnonzero(~self.name_person[cand])
-            if len(organisations):
-                could[organisations] = [len(i) >= shortest and any(a in i for a in acronyms)
-                                        for i in self.name_initials[cand[organisations]].tolist()]
-            score = np.where(could, 1.0, score)
+            # only organisations' names can be spelled by initials: the names whose initials hold the word, looked
+            # up in an index of every run of 3 to 6 initials of organisations' names
+            holders = self.initials_index()
+            spelled = [holders[a] for a in set(acronyms) if a in holders]
+            if spelled:
+                score = np.where(np.isin(cand, np.concatenate(spelled)), 1.0, score)
         if len(query.slots) >= 2 and not query.exact:
             person = self.name_person[cand] & (counts >= 2)
             if person.any():
@@ -988,13 +1017,15 @@ class Screener:
         # no distinctive token, but a listed name of exactly these tokens: only such names may match
         only = None if has_distinctive_token(tokens) else set(self.generic_names.get(tuple(sorted(tokens)), ()))
         for q in self.query_names(text):
-            cands = [i for i in self.candidates(q) if (only is None or i in only) and
-                     (not lists or self.entities[self.names[i].entity].list_name in lists)]
+            cands = self.candidates(q)
+            if only is not None or lists:
+                cands = [i for i in cands if (only is None or i in only) and
+                         (not lists or self.entities[self.names[i].entity].list_name in lists)]
             if not cands:
                 continue
-            for i, qs in zip(cands, self.fast_scores(q, cands), strict=True):
-                if qs >= floor * 0.999:  # what cannot pass is not explained
-                    found.append((*self.score(q, self.names[i]), i))
+            passing = np.flatnonzero(self.fast_scores(q, cands) >= floor * 0.999)  # what cannot pass is not explained
+            for k in passing.tolist():
+                found.append((*self.score(q, self.names[cands[k]]), cands[k]))
         if is_abjad(text) and only is None:
             found += [(s, why, i) for s, i, why in self.skeleton_matches(text, floor, lists)]
         q_forms = analyse(text)[1]
@@ -1100,6 +1131,7 @@ class Screener:
             return [self.screen(q, **o) for q, o in zip(queries, each, strict=True)]
         if any(is_abjad(q) for q in queries):
             self.skeleton_index()  # built once here, not once in every worker
+        self.initials_index()
         global _POOL_SCREENER
         _POOL_SCREENER = self
         try:

@@ -53,16 +53,73 @@ def test_signals_enter_as_features(ipg: Series, jp: list[Series]) -> None:
     assert any(name.startswith("IPG3344S yoy") for name in ew.calls.meta["features"])
 
 
+def _fired(rows: list[dict[str, object]]) -> list[bool]:
+    """Month t fires when its probability reached its threshold in each of the last months_needed months."""
+    out = []
+    for t, r in enumerate(rows):
+        need, cut = r["months_needed"], r["threshold"]
+        back = rows[t - int(need) + 1: t + 1] if isinstance(need, int) and t - need + 1 >= 0 else []
+        out.append(bool(back) and cut is not None and all(
+            b["probability"] is not None and b["probability"] >= cut for b in back))  # type: ignore[operator]
+    return out
+
+
 def test_an_alarm_is_held_through_short_gaps(ipg: Series) -> None:
-    """An alarm month is a month whose probability reached its threshold or one of the 2 months after such a month
-    (a warning flickering on and off counted as 20 'false alarms' before)."""
+    """An alarm month is a month whose rule fired or one of the 2 months after such a month (a warning flickering
+    on and off counted as 20 'false alarms' before); a rule fires when the probability reached the threshold in
+    each of the months it needs in a row."""
     ew = early_warning(ipg, horizon=12, origins_from=month_index(1990, 1))
     rows = ew.probabilities.rows
-    fired = [r["probability"] is not None and r["threshold"] is not None and r["probability"] >= r["threshold"]
-             for r in rows]
+    fired = _fired(list(rows))
     for t, r in enumerate(rows):
         assert r["alarm"] == any(fired[max(0, t - 2): t + 1]), r["month"]
     assert any(r["alarm"] and not f for r, f in zip(rows, fired, strict=True))  # the hold was used
+    assert any(r["months_needed"] and r["months_needed"] > 1 for r in rows)  # and persistence
+
+
+def test_the_alarm_rule_is_chosen_on_earlier_months_only(ipg: Series) -> None:
+    """The rule (threshold, months in a row) in force before 2010 is the same when everything after 2010-01 is a
+    collapse: it was chosen on the earlier months' out-of-sample probabilities and the downturns dated then."""
+    cut = month_index(2010, 1)
+    full = early_warning(ipg, horizon=12, origins_from=month_index(1990, 1))
+    values = ipg.values.copy()
+    values[cut - ipg.start + 1:] = values[cut - ipg.start] * 0.3
+    crash = early_warning(ipg.replace(values=values), horizon=12, origins_from=month_index(1990, 1))
+    before = [r for r in full.probabilities.rows if r["month"] <= month_label(cut)]
+    assert any(str(r["rule"]).startswith("past alarms") for r in before)  # the chosen rule was in force
+    assert before == [r for r in crash.probabilities.rows if r["month"] <= month_label(cut)]
+    assert any("expanding-window" in c for c in full.calls.caveats)
+
+
+def test_the_past_alarms_rule_alarms_less_than_youden_and_says_how_well_it_ranks(ipg: Series) -> None:
+    """IPG3344S, 12 months, origins from 1990: Youden's J on each fit had the alarm on in over half the months
+    (5 of 5 downturns 'called', 7 false alarms); the rule chosen on past alarms raises fewer false alarms in fewer
+    months. Alarm share and AUC are recomputed here from the probabilities table and the dated turns."""
+    youden = early_warning(ipg, horizon=12, origins_from=month_index(1990, 1), threshold_rule="youden")
+    past = early_warning(ipg, horizon=12, origins_from=month_index(1990, 1))
+    assert past.calls.meta["false_alarms"] < youden.calls.meta["false_alarms"]
+    for ew in (youden, past):
+        rows = ew.probabilities.rows
+        assert ew.calls.meta["alarm_share"] == pytest.approx(np.mean([r["alarm"] for r in rows]), abs=1e-4)
+    assert past.calls.meta["alarm_share"] < youden.calls.meta["alarm_share"]
+    # AUC: months up to 12 + 6 before the end, label 'a peak within the next 12 months' from the whole series
+    peaks = [ipg.start + p.index for p in turning_points(ipg.values) if p.kind == "peak"]
+    scored = [r for r in past.probabilities.rows if r["probability"] is not None
+              and r["month"] <= month_label(ipg.end - 18)]
+    month = {month_label(m): m for m in range(ipg.start, ipg.end + 1)}
+    pos = [r["probability"] for r in scored if any(0 < p - month[r["month"]] <= 12 for p in peaks)]
+    neg = [r["probability"] for r in scored if not any(0 < p - month[r["month"]] <= 12 for p in peaks)]
+    pairs = [(a > b) + 0.5 * (a == b) for a in pos for b in neg]
+    assert past.calls.meta["auc"] == pytest.approx(sum(pairs) / len(pairs), abs=1e-3)
+    assert any("AUC" in c for c in past.calls.caveats)
+    with pytest.raises(ValueError, match="threshold rule"):
+        early_warning(ipg, horizon=12, threshold_rule="best")
+
+
+def test_a_given_threshold_is_used_as_given(ipg: Series) -> None:
+    ew = early_warning(ipg, horizon=12, origins_from=month_index(2000, 1), threshold=0.2)
+    rows = [r for r in ew.probabilities.rows if r["probability"] is not None]
+    assert rows and all(r["threshold"] == 0.2 and r["months_needed"] == 1 and r["rule"] == "given" for r in rows)
 
 
 def test_a_signal_that_starts_late_joins_once_it_covers_two_downturns(ipg: Series, jp: list[Series]) -> None:

@@ -161,6 +161,9 @@ def register(app: typer.Typer) -> None:
                         "shipment-inventory balance.")] = None,
                horizon: Annotated[int, typer.Option(help="--warning: a downturn within this many months.",
                                                     min=1, max=24)] = 6,
+               threshold_rule: Annotated[str, typer.Option(
+                   help="--warning: how the alarm threshold is set: past-alarms (chosen on earlier months' "
+                        "out-of-sample alarms) or youden (Youden's J on each fit).")] = "past-alarms",
                origins_from: FromOpt = None,
                fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None) -> None:
         """Turning points (Bry-Boschan rules), or with --warning the backtested early warning of downturns."""
@@ -173,7 +176,7 @@ def register(app: typer.Typer) -> None:
                                            f"{min_phase}, cycle >= {min_cycle} months)")
             return
         ew = trends.warning(series, signals=signal or [], horizon=horizon, origins_from=origins_from,
-                            min_phase=min_phase, min_cycle=min_cycle)
+                            min_phase=min_phase, min_cycle=min_cycle, threshold_rule=threshold_rule)
         sid = ew.calls.meta["series"]
         if fmt in (None, OutputFormat.TABLE) and output is None:
             print_table(with_command(ew.alarms), title=f"Alarm episodes of {sid} (downturn within {horizon} "

@@ -14,14 +14,17 @@ data up to that month. The model is a logistic regression with a light ridge pen
   are used, so a signal that starts late does not cut the target's history short); :func:`balance_series` makes
   the shipment-inventory balance of two series a signal.
 
-An alarm fires when the probability reaches the threshold and is held for HOLD months after the last month it did.
+An alarm fires when the probability has reached the threshold in each of the last k months and is held for HOLD
+months after the last month it did. The threshold (a multiple of the one that best separated the fit's training
+months, Youden's J: downturns are rare, so probabilities seldom pass 0.5) and k are chosen at each refit on the
+earlier months' own out-of-sample probabilities, judged against the downturns dated on the data known then (an
+expanding-window evaluation: no downturn helps choose the rule it is scored under); Youden's threshold and k = 1
+until those months hold MIN_EVENTS downturns, or throughout with ``threshold_rule="youden"``.
 
-The backtest reports, for every downturn dated on the whole series within the tested span, whether an alarm
-(probability >= threshold) fired in the ``h`` months before its peak and how many months ahead the first one did;
-the alarm threshold is, unless given, the one that best separated the training months at each refit (Youden's J on
-the fitted probabilities: downturns are rare, so probabilities seldom pass 0.5); every alarm episode (consecutive
-alarm months) that precedes no peak within ``h`` months and does not start inside a
-contraction is a false alarm.
+The backtest reports, for every downturn dated on the whole series within the tested span, whether an alarm fired in
+the ``h`` months before its peak and how many months ahead the first one did; every alarm episode (consecutive alarm
+months) that precedes no peak within ``h`` months and does not start inside a contraction is a false alarm. With
+them: the share of months the alarm was on, and the probability's out-of-sample AUC.
 """
 
 from __future__ import annotations
@@ -64,12 +67,8 @@ def balance_series(shipments: Series, inventories: Series) -> Series:
 def _held(alarm: np.ndarray, hold: int) -> np.ndarray:
     """Month t is an alarm month if the rule fired at some month in t - hold .. t (causal)."""
     out = alarm.copy()
-    last = -(hold + 1)
-    for t in range(len(alarm)):
-        if alarm[t]:
-            last = t
-        elif t - last <= hold:
-            out[t] = True
+    for j in range(1, hold + 1):
+        out[j:] |= alarm[:-j]
     return out
 
 
@@ -143,15 +142,103 @@ class EarlyWarning:
     alarms: ResultTable  # one row per alarm episode: call, late or false
 
 
+THRESHOLD_RULES = ("past-alarms", "youden")
+PERSISTENCE = (1, 2, 3)  # months in a row the probability must reach the threshold before an alarm (candidates)
+THRESHOLD_FACTORS = (0.75, 1.0, 1.25, 1.5, 2.0)  # candidate thresholds: the refit's Youden threshold times these
+
+
+def _alarms(prob: FloatArray, cut: FloatArray, need: np.ndarray) -> np.ndarray:
+    """Month t fires when the probability reached month t's threshold in each of the last need[t] months (all known
+    at t); an alarm is then held HOLD months (causal)."""
+    n = len(prob)
+    p = np.nan_to_num(prob, nan=-1.0)
+    c = np.nan_to_num(cut, nan=np.inf)
+    fired = np.zeros(n, dtype=bool)
+    lowest = p.copy()  # lowest probability over the last k months, k = 1, 2, ...
+    for k in range(1, int(need.max(initial=0)) + 1):
+        if k > 1:
+            lowest = np.minimum(lowest, np.r_[np.full(k - 1, -1.0), p[: n - k + 1]])
+        fired |= (need == k) & (lowest >= c)
+    return _held(fired, HOLD)
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    called: int  # downturns with an alarm in the horizon before their peak
+    false: int  # alarm episodes followed by no peak within the horizon, not starting inside a contraction
+    episodes: list[dict[str, Any]]
+    calls: list[tuple[int, int | None]]  # (peak, months ahead of the first alarm or None)
+
+
+def _judge(alarm: np.ndarray, lo: int, hi: int, turns: Sequence[Any], horizon: int, known_until: int) -> _Verdict:
+    """Calls and false alarms of the alarm months lo..hi-1 against the turning points ``turns``, where a peak up to
+    month ``known_until`` would be known: one reading for the backtest and for choosing the alarm rule. An episode
+    whose horizon runs past ``known_until`` is ``open``; one that starts inside a contraction is ``late``."""
+    contraction = np.zeros(max(hi, 1), dtype=bool)
+    for k, p in enumerate(turns):
+        if p.kind == "peak":
+            end = turns[k + 1].index if k + 1 < len(turns) else hi
+            contraction[p.index: end + 1] = True
+    peaks = [p.index for p in turns if p.kind == "peak"]
+    on = alarm[lo:hi]
+    starts = np.flatnonzero(on & ~np.r_[False, on[:-1]]) + lo
+    ends = np.flatnonzero(on & ~np.r_[on[1:], False]) + lo
+    episodes: list[dict[str, Any]] = []
+    for s, t in zip(starts.tolist(), ends.tolist(), strict=True):
+        called = [p for p in peaks if s < p <= t + horizon]
+        kind = "call" if called and not contraction[s] else "late" if contraction[s] else (
+            "open" if t + horizon > known_until else "false")
+        episodes.append({"from": s, "to": t, "kind": kind, "peak": called[0] if called else None})
+    calls: list[tuple[int, int | None]] = []
+    for p in peaks:
+        if lo <= p <= known_until:
+            window = np.flatnonzero(alarm[max(lo, p - horizon): min(p, hi)])
+            calls.append((p, p - (max(lo, p - horizon) + int(window[0])) if len(window) else None))
+    return _Verdict(sum(1 for _, ahead in calls if ahead is not None),
+                    sum(1 for e in episodes if e["kind"] == "false"), episodes, calls)
+
+
+def _choose_rule(prob: FloatArray, base: FloatArray, lo: int, r: int, turns: Sequence[Any], horizon: int,
+                 min_phase: int) -> tuple[float, int] | None:
+    """The alarm rule that would have served best on the months lo..r-1, each month's probability made out of
+    sample and compared with ``base`` (that month's Youden threshold, from the model fitted then) times a factor,
+    for a number of months in a row; judged at refit ``r`` on the downturns dated on the data up to r (a peak is
+    confirmed only ``min_phase`` months after it, so episodes whose horizon runs past r - min_phase are left open):
+    most downturns called less false alarms, then fewer false alarms, then the stricter rule. Returns (factor,
+    months), or None when those months hold fewer than MIN_EVENTS downturns to judge by."""
+    known_until = r - min_phase
+    peaks = [p.index for p in turns if p.kind == "peak" and lo + horizon <= p.index <= known_until]
+    if len(peaks) < MIN_EVENTS or np.isfinite(prob[lo:r]).sum() < 24:
+        return None
+    best: tuple[tuple[int, int, int, float], tuple[float, int]] | None = None
+    for f in THRESHOLD_FACTORS:
+        for k in PERSISTENCE:
+            alarm = _alarms(prob[:r], base[:r] * f, np.full(r, k))
+            v = _judge(alarm, lo, r, turns, horizon, known_until)
+            key = (v.called - v.false, -v.false, k, f)
+            if best is None or key > best[0]:
+                best = (key, (f, k))
+    return best[1] if best is not None else None
+
+
 def early_warning(target: Series, signals: Sequence[Series] = (), *, horizon: int = 6,
                   origins_from: int | None = None, threshold: float | None = None, refit_every: int = 12,
-                  min_phase: int = 6, min_cycle: int = 15) -> EarlyWarning:
+                  min_phase: int = 6, min_cycle: int = 15, threshold_rule: str = "past-alarms") -> EarlyWarning:
     """Backtested probability that ``target`` passes a cycle peak within ``horizon`` months, month by month from
-    ``origins_from`` (default: 10 years after the start), each from a model fitted on data before that month."""
+    ``origins_from`` (default: 10 years after the start), each from a model fitted on data before that month.
+
+    The alarm rule (a threshold, and the months in a row the probability must reach it) is chosen at each refit:
+    ``past-alarms`` (default) takes the rule that would have called the most downturns less false alarms on the
+    earlier months' own out-of-sample probabilities, judged only on downturns dated on the data known then and
+    labels settled then (Youden's J on the training fit, one month, until those months hold MIN_EVENTS downturns);
+    ``youden`` always takes Youden's J on the training fit, one month; ``threshold`` fixes it (one month)."""
     if not 1 <= horizon <= 24:
         raise BadArgumentError(f"horizon {horizon}: between 1 and 24 months")
     if threshold is not None and not 0 < threshold < 1:
         raise BadArgumentError(f"threshold {threshold}: between 0 and 1")
+    if threshold_rule not in THRESHOLD_RULES:
+        raise BadArgumentError(f"threshold rule {threshold_rule!r}: one of {', '.join(THRESHOLD_RULES)}",
+                               parameter="threshold_rule")
     start, x, names = features(target, signals)
     n = len(target.values)
     first = (origins_from - start) if origins_from is not None else 120
@@ -160,14 +247,20 @@ def early_warning(target: Series, signals: Sequence[Series] = (), *, horizon: in
                          f"({target.id} spans {target.span()})")
     prob = np.full(n, np.nan)
     cut = np.full(n, np.nan)
+    need = np.zeros(n, dtype=np.int64)
+    youden = np.full(n, np.nan)  # each refit's Youden threshold, the base the chosen rule scales
+    chosen_by = np.full(n, "", dtype=object)
     events_known = np.zeros(n, dtype=np.int64)
     signals_used = np.zeros(n, dtype=bool)
     own = list(range(OWN_FEATURES))
     by_signal = [list(range(OWN_FEATURES + 2 * k, OWN_FEATURES + 2 * k + 2)) for k in range(len(signals))]
-    for r in range(first, n, refit_every):
+    # refits start before the first scored month (on the same 12-month grid) so the months before it carry
+    # out-of-sample probabilities that the alarm rule can be chosen on; they are not scored
+    warm = first - ((first - 36) // refit_every) * refit_every
+    for r in range(warm, n, refit_every):
         # what was known at origin r: the data up to r, the peaks dated on it, labels settled by then
-        peaks = [p.index for p in turning_points(target.values[: r + 1], min_phase=min_phase, min_cycle=min_cycle)
-                 if p.kind == "peak"]
+        turns_r = turning_points(target.values[: r + 1], min_phase=min_phase, min_cycle=min_cycle)
+        peaks = [p.index for p in turns_r if p.kind == "peak"]
         settled = r - horizon - min_phase  # the last month whose label the data up to r settles
         lab = _labels(peaks, r + 1, horizon)
         rows = np.arange(0, settled + 1)
@@ -190,71 +283,97 @@ def early_warning(target: Series, signals: Sequence[Series] = (), *, horizon: in
         mu, sd = xs.mean(axis=0), xs.std(axis=0)
         sd = np.where(sd > 0, sd, 1.0)
         w = _fit_logistic((xs - mu) / sd, lab[ok])
-        if threshold is None:
-            fitted = 1.0 / (1.0 + np.exp(-np.clip(np.column_stack([np.ones(len(ok)), (xs - mu) / sd]) @ w, -30, 30)))
-            cut[block] = _youden(fitted, lab[ok])
+        fitted = 1.0 / (1.0 + np.exp(-np.clip(np.column_stack([np.ones(len(ok)), (xs - mu) / sd]) @ w, -30, 30)))
+        youden[block] = _youden(fitted, lab[ok])
+        rule = None
+        if threshold is None and threshold_rule == "past-alarms":
+            seen = np.flatnonzero(np.isfinite(prob[:r]))
+            if len(seen):
+                rule = _choose_rule(prob, youden, int(seen[0]), r, turns_r, horizon, min_phase)
+        if threshold is not None:
+            cut[block], need[block], chosen_by[block] = threshold, 1, "given"
+        elif rule is not None:
+            cut[block], need[block] = youden[block] * rule[0], rule[1]
+            chosen_by[block] = f"past alarms: Youden x {rule[0]:g}"
         else:
-            cut[block] = threshold
+            cut[block], need[block], chosen_by[block] = youden[block], 1, "Youden"
         xb = x[np.ix_(block, np.asarray(cols, dtype=np.int64))]
         good = np.isfinite(xb).all(axis=1)
         z = np.column_stack([np.ones(len(block)), (np.nan_to_num(xb) - mu) / sd]) @ w
         prob[block] = np.where(good, 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))), np.nan)
         signals_used[block] = len(cols) > len(own)
-    # evaluate against the downturns dated on the whole series
+    # evaluate against the downturns dated on the whole series, over the scored months only
     final = turning_points(target.values, min_phase=min_phase, min_cycle=min_cycle)
-    alarm = _held(np.isfinite(prob) & (np.nan_to_num(prob, nan=0.0) >= np.nan_to_num(cut, nan=np.inf)), HOLD)
+    alarm = _alarms(prob, cut, need)  # warm-up months are not scored: an alarm running into `first` starts there
     prob_rows = [{"month": month_label(start + t), "probability": None if math.isnan(prob[t]) else round(
         float(prob[t]), 4), "threshold": None if math.isnan(cut[t]) else round(float(cut[t]), 4),
+        "months_needed": int(need[t]) if need[t] else None, "rule": chosen_by[t] or None,
         "alarm": bool(alarm[t]), "downturns_known": int(events_known[t]), "signals_used": bool(signals_used[t])}
         for t in range(first, n)]
+    verdict = _judge(alarm, first, n, final, horizon, n - 1)
+    ahead = dict(verdict.calls)
     calls: list[dict[str, Any]] = []
     for k, p in enumerate(final):
         if p.kind != "peak" or p.index < first:
             continue
-        window = [t for t in range(max(first, p.index - horizon), p.index) if alarm[t]]
         trough = final[k + 1].index if k + 1 < len(final) else None
-        lead = p.index - window[0] if window else None
+        lead = ahead.get(p.index)
         calls.append({"peak": month_label(start + p.index),
                       "trough": month_label(start + trough) if trough is not None else None,
-                      "called": bool(window), "months_ahead": lead,
+                      "called": lead is not None, "months_ahead": lead,
                       "probability_before": _max_prob(prob, max(first, p.index - horizon), p.index)})
-    contraction = np.zeros(n, dtype=bool)
-    for k, p in enumerate(final):
-        if p.kind == "peak":
-            end = final[k + 1].index if k + 1 < len(final) else n
-            contraction[p.index: end + 1] = True
-    peaks_final = [p.index for p in final if p.kind == "peak"]
-    episodes: list[dict[str, Any]] = []
-    t = first
-    while t < n:
-        if alarm[t]:
-            s = t
-            while t + 1 < n and alarm[t + 1]:
-                t += 1
-            called = [p for p in peaks_final if s < p <= t + horizon]
-            kind = "call" if called and not contraction[s] else "late" if contraction[s] else (
-                "open" if t + horizon >= n else "false")
-            episodes.append({"from": month_label(start + s), "to": month_label(start + t), "months": t - s + 1,
-                             "kind": kind, "peak": month_label(start + called[0]) if called else None,
-                             "max_probability": _max_prob(prob, s, t + 1)})
-        t += 1
+    episodes = [{"from": month_label(start + e["from"]), "to": month_label(start + e["to"]),
+                 "months": e["to"] - e["from"] + 1, "kind": e["kind"],
+                 "peak": month_label(start + e["peak"]) if e["peak"] is not None else None,
+                 "max_probability": _max_prob(prob, e["from"], e["to"] + 1)} for e in verdict.episodes]
     n_called = sum(1 for c in calls if c["called"])
     n_ahead3 = sum(1 for c in calls if c["called"] and (c["months_ahead"] or 0) >= 3)
-    n_false = sum(1 for e in episodes if e["kind"] == "false")
+    n_false = verdict.false
+    # how well the probabilities rank months, out of sample: the area under the ROC curve over the scored months
+    # whose label the whole series settles (0.5 is a coin; below it, the probability points the wrong way)
+    labels_final = _labels([p.index for p in final if p.kind == "peak"], n, horizon)
+    judged = np.arange(first, max(first, n - horizon - min_phase))
+    judged = judged[np.isfinite(prob[judged])]
+    auc = _auc(prob[judged], labels_final[judged])
+    alarm_share = float(alarm[first:].mean()) if n > first else 0.0
     meta: dict[str, Any] = {"analysis": "early warning", "series": target.id, "signals": [s.id for s in signals],
                             "features": names, "horizon": horizon,
-                            "threshold": threshold if threshold is not None else "Youden's J on training months",
+                            "threshold": threshold if threshold is not None else {
+                                "past-alarms": "chosen on earlier months' out-of-sample alarms (Youden's J until "
+                                               f"they hold {MIN_EVENTS} downturns)",
+                                "youden": "Youden's J on training months"}[threshold_rule],
                             "origins": f"{month_label(start + first)}..{month_label(target.end)}",
                             "downturns": len(calls), "called": n_called, "called_3m_ahead": n_ahead3,
-                            "false_alarms": n_false}
+                            "false_alarms": n_false, "alarm_share": round(alarm_share, 4),
+                            "auc": None if auc is None else round(auc, 4)}
     caveats = [f"each month's probability comes from a model fitted only on data before it; downturns are the cycle "
                f"peaks dated with minimum phase {min_phase} and cycle {min_cycle} months",
                f"{n_called} of {len(calls)} downturns called within {horizon} months before the peak "
-               f"({n_ahead3} at least 3 months ahead); {n_false} false alarm episodes",
+               f"({n_ahead3} at least 3 months ahead); {n_false} false alarm episodes; the alarm was on in "
+               f"{alarm_share:.0%} of the months (a warning that is always on calls every downturn)",
+               ("the probability's out-of-sample AUC (how well it ranks the months before a peak above the others) "
+                + (f"is {auc:.2f}" if auc is not None else "cannot be measured: the scored months hold no settled "
+                   "month before a peak or none other")
+                + ("" if auc is None else ": below 0.5, worse than a coin: the months before a peak got lower "
+                   "probabilities than the others" if auc < 0.5 else ": little better than a coin" if auc < 0.6
+                   else "")),
                f"no probability until the data hold {MIN_EVENTS} settled downturns: months without one are no call, "
                "not a low risk"]
+    if threshold is None and threshold_rule == "past-alarms":
+        judged_from = next((t for t in range(first, n) if str(chosen_by[t]).startswith("past alarms")), None)
+        caveats.append(
+            "the alarm rule (a threshold as a multiple of the fit's Youden threshold, and the months in a row it "
+            "must be reached) is chosen at each yearly refit on the earlier months' own out-of-sample "
+            "probabilities, judged only on the downturns dated on the data known then: an expanding-window "
+            "evaluation in which no downturn helps choose the rule it is scored under; "
+            + ("the earlier months never held " f"{MIN_EVENTS} downturns to judge by, so Youden's J on each fit "
+               "was used throughout" if judged_from is None else
+               f"before {month_label(start + judged_from)} they held fewer than {MIN_EVENTS} downturns to judge "
+               "by and Youden's J on each fit was used" if judged_from > first else
+               "every scored month had such a rule"))
     probs = ResultTable.from_records("trends_warning", prob_rows, ["month", "probability", "threshold",
-                                                                   "alarm", "downturns_known", "signals_used"],
+                                                                   "months_needed", "rule", "alarm",
+                                                                   "downturns_known", "signals_used"],
                                      meta=meta
                                      ).with_caveats(*caveats)
     calls_t = ResultTable.from_records("trends_warning_calls", calls, ["peak", "trough", "called", "months_ahead",
@@ -276,6 +395,21 @@ def _youden(fitted: FloatArray, labels: FloatArray) -> float:
         if j > best_j:
             best, best_j = float(c), j
     return best
+
+
+def _auc(scores: FloatArray, labels: FloatArray) -> float | None:
+    """Area under the ROC curve (ties count half); None without both classes."""
+    pos, neg = scores[labels == 1], scores[labels == 0]
+    if not len(pos) or not len(neg):
+        return None
+    ranks = np.empty(len(scores))
+    order = np.argsort(scores, kind="stable")
+    ranks[order] = np.arange(1, len(scores) + 1)
+    for v in np.unique(scores):  # average ranks of ties
+        tie = scores == v
+        if tie.sum() > 1:
+            ranks[tie] = ranks[tie].mean()
+    return float((ranks[labels == 1].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
 
 
 def _max_prob(prob: FloatArray, lo: int, hi: int) -> float | None:

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pinchpoint.errors import BadArgumentError
+from pinchpoint.errors import BadArgumentError, DataError
 from pinchpoint.kernel.countries import group_members
 from pinchpoint.results import ResultTable
 from pinchpoint.session import Group
@@ -112,6 +112,34 @@ class TradeGroup(Group):
         frame = read(fmt, paths, load_rates(rates) if rates else None, progress=progress)
         with self.session.open_workspace() as ws:
             import_frame(ws, frame, replace=replace)
+        return frame
+
+    def upload(self, fmt: str, filename: str, data: bytes, *, replace: bool = False,
+               progress: ProgressCallback | None = None) -> TradeFrame:
+        """Read trade files sent as bytes (one file, or a zip of files of one format; ``fmt`` a trade source or
+        ``auto``) and store them as :meth:`import_files` does. Problems name the upload's file (and the path inside
+        a zip), row and field; a file that cannot be read at all raises DataError and stores nothing."""
+        import tempfile
+
+        from pinchpoint.trade.adapters import read
+        from pinchpoint.trade.store import import_frame
+        from pinchpoint.trade.upload import relabel_error, relabel_frame, stage_trade_upload
+
+        session = self.session
+        session.authorize("trade.import", "trade:*")
+        name = Path(filename).name[:200] or "upload"
+        with tempfile.TemporaryDirectory(prefix="pinchpoint-trade-upload-") as tmp:
+            folder = Path(tmp)
+            try:
+                paths = stage_trade_upload(data, name, folder)
+                frame = relabel_frame(read(fmt, paths, progress=progress), folder, name)
+            except DataError as exc:
+                raise relabel_error(exc, folder, name) from None
+            with session.open_workspace() as ws:
+                import_frame(ws, frame, replace=replace)
+        session.record("upload", f"trade:{frame.source}", {
+            "file": name, "bytes": len(data), "format": fmt, "version": frame.version, "read": frame.read_rows,
+            "kept": frame.kept, "reported": frame.reported, "status": frame.status})
         return frame
 
     def imports(self) -> ResultTable:

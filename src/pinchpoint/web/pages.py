@@ -526,7 +526,7 @@ def job_file(request: Request, job_id: str, name: str) -> Response:
         web.session.record("export", f"{job.kind}:{job.id}", {"file": name})
     except PinchpointError as exc:
         return _error_page(request, exc)
-    prefix = "stress" if job.kind == "stress_job" else "screening"
+    prefix = {"stress_job": "stress", "trade_import": "trade-import"}.get(job.kind, "screening")
     return FileResponse(web.jobs_dir / job.id / name, filename=f"{prefix}-{job.id}-{name}")
 
 
@@ -787,6 +787,7 @@ def trade_page(request: Request, query: str = "") -> Response:
         columns = [c for c in wanted if c in table.columns]
     download_query = "&".join(f"{k}={quote_plus(v)}" for k, v in {**form, "query": query, "run": "1"}.items())
     return render(request, "trade.html", imports=imports.records() if imports is not None else [],
+                  formats_in=trade_formats(), can_import=_actor(request).role.at_least(Role.ANALYST),
                   import_columns=list(imports.columns) if imports is not None else [],
                   import_caveats=list(imports.caveats) if imports is not None else [],
                   query=query if query in TRADE_QUERIES else "growth", queries=TRADE_QUERIES, form=form,
@@ -794,6 +795,72 @@ def trade_page(request: Request, query: str = "") -> Response:
                   caveats=list(table.caveats) if table is not None else [], formats=list(FORMATS),
                   download_query=download_query,
                   charts=evidence_charts(table) if table is not None and query == "circumvention" else [])
+
+
+MAX_SHOWN_PROBLEMS = 300  # on the page; the downloads hold every one
+
+
+def trade_formats() -> list[str]:
+    """The trade sources an upload may name (every registered one), 'auto' first."""
+    from pinchpoint import sources
+
+    return ["auto", *sorted(s.name for s in sources.all_sources("trade"))]
+
+
+@router.post("/trade/import")
+async def trade_import(request: Request, file: Annotated[UploadFile, File()],
+                       fmt: Annotated[str, Form(alias="format", max_length=40)] = "auto",
+                       replace: Annotated[str, Form(max_length=5)] = "",
+                       csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+    """Import trade files sent from the page as a job; its page shows every problem by file, row and field, grouped
+    by reason, and offers them all for download."""
+    from pinchpoint.trade.upload import problem_kinds_table, problem_records, problems_table
+
+    web, actor = _web(request), _actor(request)
+    session = web.session
+    try:
+        _check_csrf(request, csrf_token)
+        session.authorize("trade.import", "trade:*")
+        if fmt not in trade_formats():
+            raise NotFoundError(f"no trade format {fmt[:40]!r}", what="trade format", value=fmt[:40],
+                                suggestions=trade_formats())
+        data = await file.read()
+        filename = Path(file.filename or "upload.csv").name[:200]
+    except PinchpointError as exc:
+        return _error_page(request, exc)
+    job_id = web.jobs.new_id()
+    job_dir = web.jobs_dir / job_id
+
+    def work(progress: Any) -> dict[str, Any]:
+        from pinchpoint.results.table import write_table
+
+        summary: dict[str, Any] = {"file": filename, "format": fmt}
+        try:
+            frame = session.trade.upload(fmt, filename, data, replace=bool(replace), progress=progress)
+        except DataError as exc:  # nothing could be read: nothing stored, every problem shown
+            records = problem_records(exc.problems)
+            source = fmt
+            summary.update(status="refused", message=str(exc))
+        else:
+            records = problem_records(frame.problems)
+            source = frame.source
+            summary.update(status=frame.status or "imported", source=frame.source, version=frame.version,
+                           read=frame.read_rows, unit=frame.unit, kept=frame.kept, reported=frame.reported,
+                           replaced=frame.replaced, notes=frame.notes[:20])
+        problems = problems_table(records, source, filename)
+        kinds = problem_kinds_table(records, source, filename)
+        job_dir.mkdir(parents=True, exist_ok=True)
+        files = []
+        for name, table in (("problems", problems), ("problems-by-reason", kinds)):
+            for out in ("csv", "json"):
+                write_table(table, job_dir / f"{name}.{out}")
+                files.append(f"{name}.{out}")
+        return {**summary, "n_problems": len(records), "kinds": kinds.records(), "kind_columns": list(kinds.columns),
+                "problems": records[:MAX_SHOWN_PROBLEMS], "problem_columns": list(problems.columns),
+                "caveats": list(problems.caveats), "files": files}
+
+    web.jobs.submit(actor, "trade_import", work, {"file": filename, "format": fmt}, job_id=job_id)
+    return _back(f"/jobs/{job_id}")
 
 
 # plan and trends ------------------------------------------------------------------------------------------

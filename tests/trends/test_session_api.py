@@ -82,6 +82,13 @@ def test_api_answers_as_the_cli(workspace: Path, client: TestClient) -> None:
                       "jp_iip_epd_shipments/jp_iip_epd_inventory", "--signal", "IPG3344S", "--from", "2016-01",
                       "--horizon", "12"), doc)
     assert doc["meta"]["signals"] == ["balance:jp_iip_epd_shipments:jp_iip_epd_inventory", "IPG3344S"]
+    # each signal's lead/lag against the target's growth, and the old threshold rule by name
+    leads = api_document(client, "/trends/series/jp_iip_epd_shipments/warning",
+                         {"signal": ["IPG3344S"], "origins_from": "2016-01", "horizon": 12, "table": "leads"})
+    assert leads["table"] == "trends_signal_leads" and {r["signal"] for r in leads["rows"]} == {"IPG3344S"}
+    youden = api_document(client, "/trends/series/IPG3344S/warning",
+                          {"origins_from": "2000-01", "threshold_rule": "youden", "table": "probabilities"})
+    assert {r["rule"] for r in youden["rows"]} <= {"Youden", None}
 
 
 def test_api_errors_and_posted_input(workspace: Path, client: TestClient) -> None:

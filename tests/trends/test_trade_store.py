@@ -109,3 +109,55 @@ def test_a_trade_series_is_a_signal_that_joins_only_once_it_covers_downturns(tra
     assert not any(r["signals_used"] for r in ew.probabilities.rows)
     own = early_warning(ipg, horizon=12, origins_from=month_index(2015, 1))
     assert [r["probability"] for r in ew.probabilities.rows] == [r["probability"] for r in own.probabilities.rows]
+
+
+def _fred_by_month() -> dict[int, float]:
+    """IPG3344S straight from the FRED file (dates DD-MM-YYYY, first of the month)."""
+    out: dict[int, float] = {}
+    with (SHARED / "trends" / "us_fred_ipg3344s.csv").open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            _, month, year = r["observation_date"].split("-")
+            out[month_index(int(year), int(month))] = float(r["IPG3344S"])
+    return out
+
+
+def test_a_trade_signal_says_it_is_not_backtested_and_what_is_measured(trade_ws: Path, ipg: object) -> None:
+    """A trade flow as an early-warning signal: the result's caveats give its span (the first and last month in the
+    files) and say it was used in no month and is not backtested as a downturn caller; the leads table gives its
+    correlation with the target's growth at each lag, lag 0 recomputed here from the two files."""
+    import numpy as np
+
+    from pinchpoint.trends.series import Series, month_label
+    from pinchpoint.trends.warning import early_warning
+
+    assert isinstance(ipg, Series)
+    totals = _file_totals("Germany (incl. German Democratic Republic 'DD' from 1991)")
+    span = f"{month_label(min(totals))}..{month_label(max(totals))}"
+    with Workspace(trade_ws) as ws:
+        exports = trade_series(ws, reporter="DEU", partner="KGZ")
+    ew = early_warning(ipg, [exports], horizon=12, origins_from=month_index(1990, 1))
+    said = [c for c in ew.calls.caveats if c.startswith(exports.id)]
+    assert len(said) == 1
+    assert "monthly trade flow" in said[0] and span in said[0] and "not backtested" in said[0]
+    assert "used in no month" in said[0] and "no downturns" in said[0]
+    assert said[0] in ew.leads.caveats
+    # the leads table: year-on-year growth of both, over the months both have it
+    fred = _fred_by_month()
+    months = [m for m in sorted(totals) if m - 12 in totals and m in fred and m - 12 in fred]
+    x = [totals[m] / totals[m - 12] - 1 for m in months]
+    y = [fred[m] / fred[m - 12] - 1 for m in months]
+    rows = {r["lag_months"]: r for r in ew.leads.rows if r["signal"] == exports.id}
+    assert rows[0]["correlation"] == pytest.approx(float(np.corrcoef(x, y)[0, 1]), abs=1e-4)
+    assert max(rows) == len(months) // 3 == -min(rows)  # lags up to a third of the common months
+    assert sum(r["best"] for r in rows.values()) == 1
+    assert all(r["significant"] == (abs(r["correlation"]) > r["band_95"]) for r in rows.values())
+    assert any("would pass a 95% band by chance" in c for c in ew.leads.caveats)
+    # the lead/lag of the two series says the same, with lags cut to what 56 common months allow (it refused: 24)
+    from pinchpoint.trends.analysis import lead_lag
+
+    table = lead_lag(exports, ipg, max_lag=24)
+    assert {r["lag_months"]: r["correlation"] for r in table.rows} == {k: r["correlation"] for k, r in rows.items()}
+    assert any(c.startswith(f"lags up to {len(months) // 3} months, not 24") for c in table.caveats)
+    # without signals the leads table is empty and the calls carry no signal caveat
+    own = early_warning(ipg, horizon=12, origins_from=month_index(1990, 1))
+    assert len(own.leads) == 0 and not any("trade flow" in c for c in own.calls.caveats)

@@ -181,6 +181,9 @@ def register(app: typer.Typer) -> None:
         if fmt in (None, OutputFormat.TABLE) and output is None:
             print_table(with_command(ew.alarms), title=f"Alarm episodes of {sid} (downturn within {horizon} "
                                                        "months)")
+            if signal:
+                print_table(with_command(ew.leads), title=f"Signals against {sid}'s growth: correlation at leads "
+                                                          "and lags")
         emit(with_command(ew.calls), fmt, output, title=f"Downturns of {sid}: called?")
 
     @trends_app.command("watch")

@@ -295,7 +295,12 @@ def lead_lag(leader: Series, follower: Series, *, max_lag: int = 24, transform: 
     def fn(v: FloatArray) -> FloatArray:
         return yoy(v) if transform == "yoy" else pct_change(v, 1) if transform == "mom" else v
 
-    r, band, n = cross_correlation(fn(a), fn(b), max_lag)
+    fa, fb = fn(a), fn(b)
+    common = int((np.isfinite(fa) & np.isfinite(fb)).sum())
+    asked = max_lag
+    if common >= 36 and max_lag > common // 3:  # a short overlap (a trade flow's few years) gets shorter lags
+        max_lag = common // 3
+    r, band, n = cross_correlation(fa, fb, max_lag)
     lags = range(-max_lag, max_lag + 1)
     best = int(np.argmax(np.abs(r)))
     rows = [{"lag_months": k, "correlation": round(float(r[i]), 4), "band_95": round(float(band[i]), 4),
@@ -304,8 +309,13 @@ def lead_lag(leader: Series, follower: Series, *, max_lag: int = 24, transform: 
     caveats = [f"positive lag: {leader.id} moves first; best lag {lead:+d} months (r = {r[best]:.2f}, band "
                f"±{band[best]:.2f}, {n} months)",
                "the band allows for each series' own autocorrelation (Bartlett), but a correlation at a lead is "
-               "not a cause; trending series correlate at every lag, which is why growth rates are compared"]
+               "not a cause; trending series correlate at every lag, which is why growth rates are compared",
+               f"{2 * max_lag + 1} lags were tested: about {0.05 * (2 * max_lag + 1):.1f} would pass a 95% band by "
+               "chance with no relation at all"]
+    if max_lag < asked:
+        caveats.append(f"lags up to {max_lag} months, not {asked}: the series have {n} months in common, and a "
+                       "correlation at a lag needs at least three times as many")
     return ResultTable.from_records("trends_lead_lag", rows, meta={
         "analysis": "lead/lag", "leader": leader.id, "follower": follower.id, "transform": transform,
         "common_span": f"{month_label(start)}..{month_label(start + len(a) - 1)}", "best_lag": lead,
-        "n": n}).with_caveats(*caveats)
+        "max_lag": max_lag, "n": n}).with_caveats(*caveats)

@@ -18,6 +18,13 @@ from pinchpoint.errors import BadArgumentError, DataError, Problem
 
 FloatArray = npt.NDArray[np.float64]
 Adjustment = Literal["SA", "NSA", "unknown"]
+#: the ``source`` of every series derived from the trade store starts with this (see :mod:`trends.trade_series`)
+TRADE_SOURCE = "trade store: "
+
+
+def is_trade_series(series: Series) -> bool:
+    """Whether ``series`` was derived from the trade store (a flow of goods, not an indicator)."""
+    return series.source.startswith(TRADE_SOURCE)
 ADJUSTMENTS: tuple[str, ...] = ("SA", "NSA", "unknown")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,119}")
 

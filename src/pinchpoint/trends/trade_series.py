@@ -25,7 +25,7 @@ from pinchpoint.trade.query import (
     select_sources,
 )
 from pinchpoint.trade.table import sql_list
-from pinchpoint.trends.series import Series, month_label, parse_month
+from pinchpoint.trends.series import TRADE_SOURCE, Series, month_label, parse_month
 
 
 def trade_series(ws: Any, *, reporter: str, partner: str, codes: Sequence[str] = (), flow: str = "export",
@@ -95,5 +95,5 @@ def trade_series(ws: Any, *, reporter: str, partner: str, codes: Sequence[str] =
     return Series(id=sid, name=f"{flow}s of {label} from {reporter} to {partner} ({src})",
                   unit=currencies[0] if currencies else "", start=lo,
                   values=np.asarray([values.get(m, 0.0) for m in range(lo, hi + 1)], dtype=np.float64),
-                  seasonal_adjustment="NSA", source=f"trade store: {src}",
+                  seasonal_adjustment="NSA", source=f"{TRADE_SOURCE}{src}",
                   vintage=f"{src} rows {month_label(lo)}..{month_label(hi)}", notes=tuple(notes))

@@ -38,8 +38,8 @@ import numpy as np
 
 from pinchpoint.errors import BadArgumentError
 from pinchpoint.results import ResultTable
-from pinchpoint.trends.analysis import balance_arrays, turning_points, yoy
-from pinchpoint.trends.series import FloatArray, Series, month_label
+from pinchpoint.trends.analysis import balance_arrays, cross_correlation, turning_points, yoy
+from pinchpoint.trends.series import FloatArray, Series, is_trade_series, month_label
 
 MIN_EVENTS = 2  # peaks the training data must hold before the model says anything
 OWN_FEATURES = 4  # the target's own features come first in :func:`features`
@@ -140,6 +140,87 @@ class EarlyWarning:
     probabilities: ResultTable  # month, probability, alarm
     calls: ResultTable  # one row per downturn: called?, months ahead
     alarms: ResultTable  # one row per alarm episode: call, late or false
+    leads: ResultTable  # each signal's correlation with the target's growth at leads and lags, with a 95% band
+
+
+def _signal_base(s: Series) -> FloatArray:
+    """What a signal contributes as a feature: its level when it is a balance or a rate, else its y/y growth."""
+    return s.values if _is_rate(s) else yoy(s.values)
+
+
+def signal_leads(target: Series, signals: Sequence[Series], *, max_lag: int = 24) -> ResultTable:
+    """Correlation of each signal (its y/y growth, or its level when it is a balance or a rate) with the target's
+    y/y growth ``lag`` months later (positive lag: the signal moves first), over the months both cover, with a 95%
+    band that allows for each one's own autocorrelation (Bartlett). Lags go up to ``max_lag`` or a third of the
+    common months, whichever is less; a signal with fewer than 36 common months gets no rows and a caveat."""
+    rows: list[dict[str, Any]] = []
+    caveats: list[str] = []
+    spans: dict[str, str] = {}
+    target_growth = yoy(target.values)
+    for s in signals:
+        base = _signal_base(s)
+        lo, hi = max(target.start, s.start), min(target.end, s.end)
+        x = base[lo - s.start: hi - s.start + 1] if hi >= lo else np.empty(0)
+        y = target_growth[lo - target.start: hi - target.start + 1] if hi >= lo else np.empty(0)
+        both = np.isfinite(x) & np.isfinite(y)
+        n_common = int(both.sum())
+        if n_common < 36:
+            caveats.append(f"{s.id}: {n_common} months in common with {target.id}'s growth, too few (36) to measure "
+                           "a lead or lag")
+            continue
+        first = lo + int(np.argmax(both))
+        spans[s.id] = f"{month_label(first)}..{month_label(lo + len(both) - 1 - int(np.argmax(both[::-1])))}"
+        lags_max = min(max_lag, n_common // 3)
+        r, band, n = cross_correlation(x, y, lags_max)
+        best = int(np.argmax(np.abs(r)))
+        for i, k in enumerate(range(-lags_max, lags_max + 1)):
+            rows.append({"signal": s.id, "lag_months": k, "correlation": round(float(r[i]), 4),
+                         "band_95": round(float(band[i]), 4), "significant": bool(abs(r[i]) > band[i]),
+                         "best": i == best})
+        tested = 2 * lags_max + 1
+        caveats.append(f"{s.id} against {target.id}'s y/y growth over {spans[s.id]} ({n} months): largest "
+                       f"correlation {r[best]:+.2f} at lag {best - lags_max:+d} months (band ±{band[best]:.2f}); "
+                       f"{tested} lags were tested, so about {0.05 * tested:.1f} would pass a 95% band by chance "
+                       "with no relation at all")
+    caveats.append("positive lag: the signal moves first; a correlation at a lead is not a cause, and it says "
+                   "nothing about downturns unless the common months hold several of them")
+    return ResultTable.from_records("trends_signal_leads", rows, ["signal", "lag_months", "correlation", "band_95",
+                                                                  "significant", "best"],
+                                    meta={"analysis": "signal lead/lag", "series": target.id,
+                                          "signals": [s.id for s in signals], "common_spans": spans}
+                                    ).with_caveats(*caveats)
+
+
+def _signal_caveats(target: Series, signals: Sequence[Series], used: np.ndarray, first: int, horizon: int,
+                    peaks: Sequence[int]) -> list[str]:
+    """What each signal did in the backtest: a signal used in no scored month (or a trade flow) is named with its
+    span and the downturns its months hold, so nobody reads the calls as its merit."""
+    out: list[str] = []
+    start = target.start
+    for k, s in enumerate(signals):
+        months_used = int(used[k, first:].sum())
+        base = _signal_base(s)
+        finite = np.flatnonzero(np.isfinite(base))
+        if not len(finite):
+            out.append(f"{s.id} has no usable month as a signal: it was not used")
+            continue
+        f_lo, f_hi = s.start + int(finite[0]), s.start + int(finite[-1])
+        inside = [p for p in peaks if f_lo <= start + p - horizon and start + p <= f_hi]
+        held = (f"its months hold {len(inside) or 'no'} downturn{'' if len(inside) == 1 else 's'} of {target.id} "
+                f"with {'its' if len(inside) == 1 else 'their'} {horizon}-month lead-up"
+                + (f" (peaks {', '.join(month_label(start + p) for p in inside)})" if inside else ""))
+        what = "a monthly trade flow" if is_trade_series(s) else "a signal"
+        feature = "level" if _is_rate(s) else "year-on-year growth"
+        if months_used == 0:
+            out.append(f"{s.id} is {what} spanning {s.span()} (its {feature} from {month_label(f_lo)}): {held}, "
+                       f"fewer than the {MIN_EVENTS} a signal needs before it joins the model, so it was used in no "
+                       "month and its worth as a downturn caller is not backtested: the calls and false alarms "
+                       "above owe nothing to it. What can be measured is its correlation with the target's growth "
+                       "at leads and lags, with a 95% band (the leads table)")
+        elif is_trade_series(s):
+            out.append(f"{s.id} is {what} spanning {s.span()}: it was used in {months_used} scored months and "
+                       f"{held}: too few to judge it as a downturn caller apart from the other features")
+    return out
 
 
 THRESHOLD_RULES = ("past-alarms", "youden")
@@ -252,6 +333,7 @@ def early_warning(target: Series, signals: Sequence[Series] = (), *, horizon: in
     chosen_by = np.full(n, "", dtype=object)
     events_known = np.zeros(n, dtype=np.int64)
     signals_used = np.zeros(n, dtype=bool)
+    used_by_signal = np.zeros((len(signals), n), dtype=bool)
     own = list(range(OWN_FEATURES))
     by_signal = [list(range(OWN_FEATURES + 2 * k, OWN_FEATURES + 2 * k + 2)) for k in range(len(signals))]
     # refits start before the first scored month (on the same 12-month grid) so the months before it carry
@@ -302,6 +384,8 @@ def early_warning(target: Series, signals: Sequence[Series] = (), *, horizon: in
         z = np.column_stack([np.ones(len(block)), (np.nan_to_num(xb) - mu) / sd]) @ w
         prob[block] = np.where(good, 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))), np.nan)
         signals_used[block] = len(cols) > len(own)
+        for k, group in enumerate(by_signal):
+            used_by_signal[k, block] = set(group) <= set(cols)
     # evaluate against the downturns dated on the whole series, over the scored months only
     final = turning_points(target.values, min_phase=min_phase, min_cycle=min_cycle)
     alarm = _alarms(prob, cut, need)  # warm-up months are not scored: an alarm running into `first` starts there
@@ -371,6 +455,8 @@ def early_warning(target: Series, signals: Sequence[Series] = (), *, horizon: in
                f"before {month_label(start + judged_from)} they held fewer than {MIN_EVENTS} downturns to judge "
                "by and Youden's J on each fit was used" if judged_from > first else
                "every scored month had such a rule"))
+    caveats.extend(_signal_caveats(target, signals, used_by_signal, first, horizon,
+                                   [p.index for p in final if p.kind == "peak"]))
     probs = ResultTable.from_records("trends_warning", prob_rows, ["month", "probability", "threshold",
                                                                    "months_needed", "rule", "alarm",
                                                                    "downturns_known", "signals_used"],
@@ -382,7 +468,9 @@ def early_warning(target: Series, signals: Sequence[Series] = (), *, horizon: in
     alarms_t = ResultTable.from_records("trends_warning_alarms", episodes, ["from", "to", "months", "kind", "peak",
                                                                            "max_probability"], meta=meta
                                         ).with_caveats(*caveats)
-    return EarlyWarning(probs, calls_t, alarms_t)
+    leads = signal_leads(target, signals).with_caveats(*(c for c in caveats if any(
+        c.startswith(s.id + " is ") for s in signals)))
+    return EarlyWarning(probs, calls_t, alarms_t, leads)
 
 
 def _youden(fitted: FloatArray, labels: FloatArray) -> float:

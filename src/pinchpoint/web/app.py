@@ -145,7 +145,8 @@ def ensure_first_admin(store: AccountStore, password: str | None = None, org: st
 
 def create_web_app(workspace: Path | None = None, *, key: str | None = None, https_only: bool = False,
                    job_workers: int = 2, max_upload_bytes: int = MAX_UPLOAD_BYTES,
-                   sign_in_per_minute: int = 10, screenings_per_minute: int = 600, warm: bool = False) -> FastAPI:
+                   sign_in_per_minute: int = 10, screenings_per_minute: int = 600, forecasts_per_minute: int = 10,
+                   warm: bool = False) -> FastAPI:
     """The API app with the workbench's pages; ``workspace`` is the folder holding the DuckDB workspace and the
     account store (default: ``$PINCHPOINT_HOME``). ``warm``: at start-up, load and analyse the common datasets and
     build the screening index in a background thread, so the first visitors do not wait for them."""
@@ -169,7 +170,8 @@ def create_web_app(workspace: Path | None = None, *, key: str | None = None, htt
     app = create_app(folder, max_body_bytes=max_upload_bytes, session=session)
     app.state.web = WebState(session, store, folder, folder / "web-jobs", JobRunner(store, workers=job_workers),
                              RateLimiter(sign_in_per_minute, 60.0), RateLimiter(10 * sign_in_per_minute, 60.0),
-                             RateLimiter(screenings_per_minute, 60.0), https_only)
+                             RateLimiter(screenings_per_minute, 60.0), https_only,
+                             forecast_limit=RateLimiter(forecasts_per_minute, 60.0))
     app.include_router(pages.router)
     app.include_router(oidc.router)
     app.mount("/static", StaticFiles(directory=str(files("pinchpoint.web") / "static")), name="static")

@@ -105,6 +105,13 @@ def _actor_or_anon(request: Request) -> Actor:
     return getattr(request.state, "actor", None) or Actor(0, "anonymous", "", Role.VIEWER)
 
 
+def _too_many(request: Request, retry_after: int, message: str) -> HTMLResponse:
+    """429 with the seconds to wait in Retry-After (and on the page)."""
+    response = render(request, "error.html", status=429, error=message, retry_after=retry_after)
+    response.headers["retry-after"] = str(max(1, retry_after))
+    return response
+
+
 def _back(path: str) -> RedirectResponse:
     return RedirectResponse(path, status_code=303)
 
@@ -543,7 +550,8 @@ def screening_page(request: Request, q: str = "", threshold: float = 0.8) -> Res
     if q.strip():
         client = request.client.host if request.client else "?"
         if not web.screening_limit.allow(f"{actor.username}|{client}"):
-            return render(request, "error.html", status=429, error="Too many screenings in a minute: wait a moment.")
+            return _too_many(request, web.screening_limit.retry_after(f"{actor.username}|{client}"),
+                             "Too many screenings in a minute: wait a moment.")
         try:
             table = web.session.screening.screen([q], threshold=threshold, organisation=actor.org)
         except PinchpointError as exc:  # no lists loaded yet, an option out of range
@@ -995,6 +1003,7 @@ def plan_page(request: Request, tab: str = "incentives", country: str = "", fmt:
 
 
 TRENDS_VIEWS = ("history", "cycle", "forecast", "alerts")
+FORECAST_WAIT_S = 30.0  # for a free forecast slot before answering 503
 
 
 def history_chart(values: ResultTable, cycle: ResultTable, title: str, unit: str) -> str:
@@ -1065,7 +1074,22 @@ def trends_page(request: Request, series: str = "", view: str = "history") -> Re
                 chart = history_chart(shown.table, cycle, shown.title, unit)
                 tables.append(("Turning points", cycle))
             else:
-                result = session.trends.forecast(series)
+                web = _web(request)
+                who = _actor(request).username
+                if web.forecast_limit is not None and not web.forecast_limit.allow(who):
+                    return _too_many(request, web.forecast_limit.retry_after(who),
+                                     "Too many forecasts in a minute: wait a moment.")
+                # this route is a plain function: it runs in a worker thread, never on the event loop; a slot
+                # bounds how many forecasts share the CPU at once
+                if not web.forecast_slots.acquire(timeout=FORECAST_WAIT_S):
+                    response = render(request, "error.html", status=503,
+                                      error="The server is busy with other forecasts: try again shortly.")
+                    response.headers["retry-after"] = "10"
+                    return response
+                try:
+                    result = session.trends.forecast(series)
+                finally:
+                    web.forecast_slots.release()
                 chart = forecast_chart(shown.table, result.forecast, unit)
                 tables += [("Forecast", result.forecast), ("Backtest accuracy", result.accuracy)]
     except PinchpointError as exc:

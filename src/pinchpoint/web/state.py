@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,4 +29,8 @@ class WebState:
     sign_in_address_limit: RateLimiter  # per address (ten times as many: an office shares one address)
     screening_limit: RateLimiter
     https_only: bool
+    forecast_limit: RateLimiter | None = None  # per user: a forecast is ~2 s of CPU
+    # forecasts computed at once in this process (others wait for a slot, then get 503): a burst of them would
+    # otherwise hold every worker thread and the CPU while other users' pages wait
+    forecast_slots: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(2))
     drawn: dict[tuple[str, ...], str] = field(default_factory=dict)

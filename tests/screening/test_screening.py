@@ -234,3 +234,31 @@ def test_vectorised_scores_bound_the_explained_ones(screener: Screener) -> None:
                     assert quick == pytest.approx(slow, abs=1e-9), (query, screener.names[i].text)
                     compared += 1
     assert compared > 1000
+
+
+def test_batched_scoring_equals_one_query_at_a_time(screener: Screener) -> None:
+    """screen_queries scores the candidates of many queries in one vectorised pass: each query's matches must be
+    the ones it gets screened alone, whatever its neighbours in the batch (other scripts, readings, exact
+    spellings, no candidates, unscreenable, its own options), and the fast scores of a batch those of each
+    (query, candidates) pair scored by itself."""
+    treated = [r["full_name"] for r in csv.DictReader(
+        (BENCH / "yente_positives_un_treated.csv").open(encoding="utf-8"))][:120]
+    negatives = [r["full_name"] for r in csv.DictReader(
+        (BENCH / "yente_negatives_global.csv").open(encoding="utf-8"))][:120]
+    odd = ["北京航空航天大学", "J Smith", "PLA", "ITQANCOMPANY", "Мария", "김정은", "山田太郎", "حسن نصر الله",
+           "Co., Ltd.", "", "Zzyzx Qqq", "BANCO NACIONL DE CUBA S.A."]
+    queries = [q for trio in zip(treated, negatives, odd * 10, strict=False) for q in trio]
+    options: list[dict[str, object]] = [{} for _ in queries]
+    for k in range(0, len(queries), 7):  # some queries state what narrows or lifts their scores
+        options[k] = {"birth_date": "1960-01-01", "threshold": 0.75}
+    for k in range(3, len(queries), 11):
+        options[k] = {"lists": ["UN Security Council Consolidated List"], "limit": 3}
+    batched = screener.screen_queries(queries, options)
+    alone = [screener.screen(q, **o) for q, o in zip(queries, options, strict=True)]  # type: ignore[arg-type]
+    assert batched == alone
+    assert sum(map(bool, alone)) > 100  # the batch holds matches, not only misses
+    items = [(q, screener.candidates(q)) for text in queries[:60] for q in screener.query_names(text)]
+    many = screener.fast_scores_many(items)
+    assert len(many) == len(items) and sum(len(c) for _, c in items) > 5000
+    for (q, cands), scores in zip(items, many, strict=True):
+        assert scores == pytest.approx(screener.fast_scores(q, cands), abs=1e-12)

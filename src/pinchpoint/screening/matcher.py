@@ -522,13 +522,33 @@ def check_list_names(names: Sequence[str] | None, known: Sequence[str]) -> None:
                                 value=name)
 
 
+@dataclass
+class _Plan:
+    """One query of :meth:`Screener.screen_queries` between finding its candidates and explaining them."""
+
+    query: str
+    text: str
+    threshold: float
+    floor: float
+    country: str | None
+    entity_type: str | None
+    lists: Sequence[str] | None
+    limit: int
+    birth_date: str | None
+    gender: str | None
+    screenable: bool = True
+    tokens: tuple[str, ...] = ()
+    only_generic: bool = False
+    items: list[tuple[QueryName, list[int]]] = dataclasses.field(default_factory=list)
+
+
 _POOL_SCREENER: Screener | None = None  # the screener forked worker processes inherit
 
 
 def _screen_chunk(job: tuple[list[str], list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
     queries, options = job
     assert _POOL_SCREENER is not None
-    return [_POOL_SCREENER.screen(q, **o) for q, o in zip(queries, options, strict=True)]
+    return _POOL_SCREENER.screen_queries(queries, options)
 
 
 class Screener:
@@ -929,105 +949,229 @@ class Screener:
         return token in GENERIC_WORDS or token in _FORM_WORDS or token in self.common_words
 
     def fast_scores(self, query: QueryName, cands: Sequence[int]) -> np.ndarray:
-        """Upper bounds of the scores of :meth:`score` for many candidate names at once (one similarity matrix
-        per query): its penalties are left out, and a person's name one side of which is wholly matched counts as
-        high as containment can score."""
-        from rapidfuzz.process import cdist
+        """Upper bounds of the scores of :meth:`score` for many candidate names at once: its penalties are left
+        out, and a person's name one side of which is wholly matched counts as high as containment can score.
+        See :meth:`fast_scores_many`."""
+        return self.fast_scores_many([(query, cands)])[0]
 
-        cand = np.asarray(cands, dtype=np.int64)
-        if not len(cand):
-            return np.zeros(0)
-        # the candidates' tokens, flat: ``owner`` says which candidate each belongs to
+    def fast_scores_many(self, items: Sequence[tuple[QueryName, Sequence[int]]]) -> list[np.ndarray]:
+        """:meth:`fast_scores` of many (query, candidates) pairs in one pass: every step after the per-query
+        similarity (rapidfuzz) runs once over all the pairs' candidates, so its cost is shared by a batch
+        instead of paid per query. Each query's similarities are kept sparse: (slot, column, value) for the
+        pairs ``_similarity_matrix`` makes nonzero, a column being one distinct vocabulary token of one query's
+        candidates."""
+        from rapidfuzz.process import cdist, cpdist
+
+        queries = [q for q, _ in items]
+        sizes = np.array([len(c) for _, c in items], dtype=np.int64)
+        total_cands = int(sizes.sum())
+        if not total_cands:
+            return [np.zeros(0) for _ in items]
+        n_items = len(items)
+        cand = np.concatenate([np.asarray(c, dtype=np.int64) for _, c in items])
+        item_of_cand = np.repeat(np.arange(n_items), sizes)
+        # the candidates' tokens, flat, candidate after candidate: ``owner`` says which candidate each belongs to
         counts = self.token_count[cand]
         ends = np.cumsum(counts)
         offsets = ends - counts
-        owner = np.repeat(np.arange(len(cand)), counts)
+        owner = np.repeat(np.arange(total_cands), counts)
         flat = self.token_flat[np.repeat(self.token_start[cand] - offsets, counts) + np.arange(int(ends[-1]))]
-        ids, local = np.unique(flat, return_inverse=True)
-        spellings = [a for slot in query.slots for a in slot]
-        sim = _similarity_matrix(_Tokens.of(spellings), self.vocab_tokens, ids)
-        if query.exact:
-            sim = np.where(sim == 1.0, 1.0, 0.0)
-        if len(spellings) > len(query.slots):  # each slot's best spelling
-            starts = np.cumsum([0] + [len(slot) for slot in query.slots[:-1]])
-            sim = np.maximum.reduceat(sim, starts, axis=0)
-        w_q = np.array([self.slot_weight(slot) for slot in query.slots])
-        # Most (slot, token) similarities are 0: each slot's best match per name comes from the few name
-        # tokens that match any slot, gathered sparsely.
-        best = np.zeros((len(query.slots), len(cand)))
-        hit = np.flatnonzero(np.asarray((sim > 0).any(axis=0))[local])
-        if len(hit):
-            found, starts = np.unique(owner[hit], return_index=True)
-            best[:, found] = np.maximum.reduceat(sim[:, local[hit]], starts, axis=1)
-        precision = (w_q[:, None] * best).sum(axis=0) / (w_q.sum() or 1.0)
-        token_best = sim.max(axis=0)[local]
+        n_vocab = len(self.vocab)
+        # columns: the distinct (query, token) pairs, query after query; ``local`` is each flat token's column
+        keys, local = np.unique(item_of_cand[owner] * n_vocab + flat, return_inverse=True)
+        col_item, col_token = np.divmod(keys, n_vocab)
+        col_bounds = np.searchsorted(col_item, np.arange(n_items + 1))
+        col_text = self.vocab_tokens.text[col_token].tolist()
+        # the spellings of every query's slots, flat
+        spellings = [a for q in queries for slot in q.slots for a in slot]
+        n_slots = np.array([len(q.slots) for q in queries], dtype=np.int64)
+        slot_start = np.concatenate([[0], np.cumsum(n_slots)[:-1]]).astype(np.int64)
+        spell_slot = np.repeat(np.arange(int(n_slots.sum())), [len(slot) for q in queries for slot in q.slots])
+        n_spell = np.array([sum(len(slot) for slot in q.slots) for q in queries], dtype=np.int64)
+        spell_start = np.concatenate([[0], np.cumsum(n_spell)[:-1]]).astype(np.int64)
+        spell_item = np.repeat(np.arange(n_items), n_spell)
+        spelled = _Tokens.of(spellings)
+        n_cols = np.diff(col_bounds)
+        raw: list[np.ndarray] = []
+        for p in range(n_items):
+            a, b, s = int(col_bounds[p]), int(col_bounds[p + 1]), int(spell_start[p])
+            if a < b and n_spell[p]:
+                raw.append(cdist(spellings[s:s + int(n_spell[p])], col_text[a:b], scorer=OSA.normalized_similarity,
+                                 dtype=np.float64, workers=1).ravel())
+            else:
+                raw.append(np.zeros(int(n_spell[p]) * (b - a)))
+        elem_start = np.concatenate([[0], np.cumsum(n_spell * n_cols)[:-1]]).astype(np.int64)
+        raw_all = np.concatenate(raw)
+        # the rules of _sim (see _similarity_matrix), as entries (spelling, column, value) of the nonzero pairs:
+        # pairs at the long-word floor or above (less a rounding margin), kept if exact or both 5 letters or more
+        near = np.flatnonzero(raw_all >= 0.8 - 1e-9)
+        item = np.searchsorted(elem_start, near, side="right") - 1
+        row, col = np.divmod(near - elem_start[item], n_cols[item])
+        e_spell, e_col = spell_start[item] + row, col_bounds[item] + col
+        value = raw_all[near]
+        v_len, v_cjk, v_first = (self.vocab_tokens.length[col_token], self.vocab_tokens.cjk[col_token],
+                                 self.vocab_tokens.first[col_token])
+        kept = (value == 1.0) | ((spelled.length[e_spell] >= 5) & (v_len[e_col] >= 5) & ~spelled.cjk[e_spell] &
+                                 ~v_cjk[e_col])
+        parts = [(e_spell[kept], e_col[kept], 1 - TYPO_COST * (1 - value[kept]))]  # 1 stays 1
+        # a single letter matches a word it begins (0.6), and a single letter the same letter (1)
+        single_cols = np.flatnonzero((v_len == 1) & ~v_cjk)
+        if len(single_cols):
+            reps = n_spell[col_item[single_cols]]
+            s_col = np.repeat(single_cols, reps)
+            s_spell = (np.repeat(spell_start[col_item[single_cols]] - np.cumsum(reps) + reps, reps) +
+                       np.arange(int(reps.sum())))
+            same = (spelled.first[s_spell] == v_first[s_col]) & ~spelled.cjk[s_spell]
+            parts.append((s_spell[same], s_col[same], np.where(spelled.length[s_spell[same]] == 1, 1.0, 0.6)))
+        single_rows = np.flatnonzero((spelled.length == 1) & ~spelled.cjk)
+        if len(single_rows):
+            reps = n_cols[spell_item[single_rows]]
+            r_spell = np.repeat(single_rows, reps)
+            r_col = (np.repeat(col_bounds[spell_item[single_rows]] - np.cumsum(reps) + reps, reps) +
+                     np.arange(int(reps.sum())))
+            same = (spelled.first[r_spell] == v_first[r_col]) & ~v_cjk[r_col]
+            parts.append((r_spell[same], r_col[same], np.full(int(same.sum()), 0.6)))
+        e_spell = np.concatenate([p[0] for p in parts])
+        e_col = np.concatenate([p[1] for p in parts])
+        e_val = np.concatenate([p[2] for p in parts])
+        exact_items = np.array([q.exact for q in queries])
+        if exact_items.any():  # spellings that match only exactly
+            keep = ~exact_items[spell_item[e_spell]] | (e_val == 1.0)
+            e_spell, e_col, e_val = e_spell[keep], e_col[keep], e_val[keep]
+        e_slot = spell_slot[e_spell]  # a slot matches as its best spelling
+        # each column's best match over the query's slots, and each (candidate, slot)'s best over the candidate's
+        # tokens (from the few columns with any match)
+        col_best = np.zeros(len(keys))
+        np.maximum.at(col_best, e_col, e_val)
+        token_best = col_best[local]
+        order = np.argsort(e_col, kind="stable")
+        e_col, e_slot, e_val = e_col[order], e_slot[order], e_val[order]
+        lo = np.searchsorted(e_col, np.arange(len(keys)))
+        hi = np.searchsorted(e_col, np.arange(len(keys)), side="right")
+        hit = np.flatnonzero((hi > lo)[local])
+        reps = (hi - lo)[local[hit]]
+        entry = np.repeat(lo[local[hit]] - np.cumsum(reps) + reps, reps) + np.arange(int(reps.sum()))
+        k_hit = owner[np.repeat(hit, reps)]
+        cand_slots = n_slots[item_of_cand]
+        cs_start = np.cumsum(cand_slots) - cand_slots
+        best = np.zeros(int(cand_slots.sum()))  # (candidate, slot), candidate after candidate
+        np.maximum.at(best, cs_start[k_hit] + e_slot[entry] - slot_start[item_of_cand[k_hit]], e_val[entry])
+        cs_cand = np.repeat(np.arange(total_cands), cand_slots)
+        cs_slot = np.repeat(slot_start[item_of_cand] - cs_start, cand_slots) + np.arange(len(best))
+        slot_w = np.array([self.slot_weight(slot) for q in queries for slot in q.slots])
+        w_sum = np.array([(sum(self.slot_weight(slot) for slot in q.slots) or 1.0) for q in queries])
+        precision = (np.bincount(cs_cand, weights=best * slot_w[cs_slot], minlength=total_cands) /
+                     w_sum[item_of_cand])
         matched = self.vocab_weight[flat] * token_best
         recall = np.add.reduceat(matched, offsets) / np.maximum(self.name_weight[cand], 1e-12)
-        total = precision + recall
-        score = np.where(total > 0, 2 * precision * recall / np.where(total > 0, total, 1.0), 0.0)
-        acronyms = [slot[0] for slot in query.slots if 3 <= len(slot[0]) <= 6 and slot[0].isalpha()]
-        if acronyms and not query.exact:  # a word that may be the initials of words of the name: see _acronym
-            # only organisations' names can be spelled by initials: the names whose initials hold the word, looked
-            # up in an index of every run of 3 to 6 initials of organisations' names
-            holders = self.initials_index()
-            spelled = [holders[a] for a in set(acronyms) if a in holders]
-            if spelled:
-                score = np.where(np.isin(cand, np.concatenate(spelled)), 1.0, score)
-        if len(query.slots) >= 2 and not query.exact:
-            person = self.name_person[cand] & (counts >= 2)
-            if person.any():
-                query_whole = (best >= 0.8).all(axis=0)
-                name_whole = np.minimum.reduceat((token_best >= 0.8).astype(np.int64), offsets) > 0
-                score = np.where(person & (query_whole | name_whole), np.maximum(score, 0.95), score)
-        if query.joined:
-            lengths = np.array([len(j) for j in query.joined])
-            gap = np.abs(self.name_joined_len[cand][:, None] - lengths[None, :]).min(axis=1)
-            near = (gap <= 3) & (self.name_joined_len[cand] > 0)
-            if query.cjk:
-                near &= ~self.name_cjk[cand]
-            if near.any():
-                picked = cand[near]
-                j = cdist(list(query.joined), self._joined_array[picked].tolist(),
-                          scorer=Levenshtein.normalized_similarity, dtype=np.float64, workers=1)
-                too_far = np.abs(lengths[:, None] - self.name_joined_len[picked][None, :]) > 3
-                j = np.where(too_far, 0.0, j).max(axis=0)
-                joined = np.zeros(len(cand))
-                joined[near] = np.where(j >= (1.0 if query.exact else 0.85), j * 0.95, 0.0)
-                score = np.maximum(score, joined)
-        if query.forms:
-            qf = set(query.forms)
-            penalty = np.array([0.95 if self.names[i].forms and not qf & set(self.names[i].forms) else 1.0
-                                for i in cand])
-            score = score * penalty
-        if query.reading is not None:
-            score = score * READING_FACTOR
-        return np.asarray(score, dtype=np.float64)
+        both = precision + recall
+        score = np.where(both > 0, 2 * precision * recall / np.where(both > 0, both, 1.0), 0.0)
+        # a word that may be the initials of words of the name (see _acronym): organisations' names only
+        holders = self.initials_index()
+        n_names = len(self.names)
+        spelled_by = [p * n_names + holders[a] for p, q in enumerate(queries) if not q.exact
+                      for a in {slot[0] for slot in q.slots if 3 <= len(slot[0]) <= 6 and slot[0].isalpha()}
+                      if a in holders]
+        if spelled_by:
+            score = np.where(np.isin(item_of_cand * n_names + cand, np.concatenate(spelled_by)), 1.0, score)
+        # a person's name one side of which is wholly matched: as high as containment can score
+        multi = np.array([len(q.slots) >= 2 and not q.exact for q in queries])
+        person = multi[item_of_cand] & self.name_person[cand] & (counts >= 2)
+        if person.any():
+            query_whole = np.bincount(cs_cand, weights=best < 0.8, minlength=total_cands) == 0
+            name_whole = np.minimum.reduceat((token_best >= 0.8).astype(np.int64), offsets) > 0
+            score = np.where(person & (query_whole | name_whole), np.maximum(score, 0.95), score)
+        # joined or split words: the letters of each whole name against the query's, within 3 letters of length
+        joined_text = [j for q in queries for j in q.joined]
+        n_joined = np.array([len(q.joined) for q in queries], dtype=np.int64)
+        if joined_text:
+            j_start = np.cumsum(n_joined) - n_joined
+            reps = n_joined[item_of_cand]
+            j_cand = np.repeat(np.arange(total_cands), reps)
+            j_id = np.repeat(j_start[item_of_cand] - np.cumsum(reps) + reps, reps) + np.arange(int(reps.sum()))
+            j_len = np.array([len(j) for j in joined_text], dtype=np.int64)
+            name_len = self.name_joined_len[cand[j_cand]]
+            cjk_items = np.array([q.cjk for q in queries])
+            near_pair = ((np.abs(name_len - j_len[j_id]) <= 3) & (name_len > 0) &
+                         ~(cjk_items[item_of_cand[j_cand]] & self.name_cjk[cand[j_cand]]))
+            j_cand, j_id = j_cand[near_pair], j_id[near_pair]
+            if len(j_cand):
+                similar = cpdist([joined_text[k] for k in j_id.tolist()],
+                                 self._joined_array[cand[j_cand]].tolist(),
+                                 scorer=Levenshtein.normalized_similarity, dtype=np.float64, workers=1)
+                joined = np.zeros(total_cands)
+                np.maximum.at(joined, j_cand, similar)
+                floor = np.where(exact_items, 1.0, 0.85)[item_of_cand]
+                score = np.maximum(score, np.where(joined >= floor, joined * 0.95, 0.0))
+        # the penalties both scorings compute: a legal form the listed name lacks, a reading from another script
+        factor = np.ones(total_cands)
+        starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        for p, q in enumerate(queries):
+            if q.forms and sizes[p]:
+                qf = set(q.forms)
+                factor[starts[p]:starts[p + 1]] = [
+                    0.95 if self.names[i].forms and not qf & set(self.names[i].forms) else 1.0
+                    for i in cand[starts[p]:starts[p + 1]].tolist()]
+        score = score * factor
+        reading = np.array([q.reading is not None for q in queries])
+        if reading.any():
+            score = np.where(reading[item_of_cand], score * READING_FACTOR, score)
+        return [np.asarray(score[starts[p]:starts[p + 1]], dtype=np.float64) for p in range(n_items)]
 
     def screen(self, query: str, *, threshold: float = 0.8, country: str | None = None,
                entity_type: str | None = None, lists: Sequence[str] | None = None, limit: int = 10,
                birth_date: str | None = None, gender: str | None = None
                ) -> list[dict[str, Any]]:
+        return self.screen_queries([query], [{"threshold": threshold, "country": country, "entity_type": entity_type,
+                                              "lists": lists, "limit": limit, "birth_date": birth_date,
+                                              "gender": gender}])[0]
+
+    def screen_queries(self, queries: Sequence[str], options: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+        """:meth:`screen` of each query with its own options (keywords of :meth:`screen`), the same matches as one
+        call each: the candidates of every query are found first, their vectorised scores computed in one pass
+        (:meth:`fast_scores_many`), then each query's passing candidates explained and ranked."""
+        plans = [self._plan(query, **o) for query, o in zip(queries, options, strict=True)]
+        items = [(q, cands) for plan in plans for q, cands in plan.items]
+        fast = iter(self.fast_scores_many(items))
+        return [self._finish(plan, [next(fast) for _ in plan.items]) for plan in plans]
+
+    def _plan(self, query: str, *, threshold: float = 0.8, country: str | None = None,
+              entity_type: str | None = None, lists: Sequence[str] | None = None, limit: int = 10,
+              birth_date: str | None = None, gender: str | None = None) -> _Plan:
+        """What to score for one query: its readings (:meth:`query_names`), each with its candidates."""
         _check_threshold(threshold)
-        floor = score_floor(threshold, birth_date)  # a birth date that agrees may lift a score to the threshold
         text = clean_query(query)
-        found: list[tuple[float, dict[str, Any], int]] = []
+        plan = _Plan(query, text, threshold, score_floor(threshold, birth_date), country, entity_type, lists, limit,
+                     birth_date, gender)
         if self.unscreenable(text) is not None:
-            return []
-        tokens = analyse(text)[0]
+            plan.screenable = False
+            return plan
+        plan.tokens = analyse(text)[0]
         # no distinctive token, but a listed name of exactly these tokens: only such names may match
-        only = None if has_distinctive_token(tokens) else set(self.generic_names.get(tuple(sorted(tokens)), ()))
+        only = (None if has_distinctive_token(plan.tokens) else
+                set(self.generic_names.get(tuple(sorted(plan.tokens)), ())))
+        plan.only_generic = only is not None
         for q in self.query_names(text):
             cands = self.candidates(q)
             if only is not None or lists:
                 cands = [i for i in cands if (only is None or i in only) and
                          (not lists or self.entities[self.names[i].entity].list_name in lists)]
-            if not cands:
-                continue
-            passing = np.flatnonzero(self.fast_scores(q, cands) >= floor * 0.999)  # what cannot pass is not explained
-            for k in passing.tolist():
+            if cands:
+                plan.items.append((q, cands))
+        return plan
+
+    def _finish(self, plan: _Plan, fast: Sequence[np.ndarray]) -> list[dict[str, Any]]:
+        """A query's matches from its candidates' vectorised scores: those that can pass are explained, refined
+        by what the query states, and the best name of each entity kept."""
+        if not plan.screenable:
+            return []
+        found: list[tuple[float, dict[str, Any], int]] = []
+        for (q, cands), scores in zip(plan.items, fast, strict=True):
+            for k in np.flatnonzero(scores >= plan.floor * 0.999).tolist():  # what cannot pass is not explained
                 found.append((*self.score(q, self.names[cands[k]]), cands[k]))
-        if is_abjad(text) and only is None:
-            found += [(s, why, i) for s, i, why in self.skeleton_matches(text, floor, lists)]
+        text, tokens = plan.text, plan.tokens
+        if is_abjad(text) and not plan.only_generic:
+            found += [(s, why, i) for s, i, why in self.skeleton_matches(text, plan.floor, plan.lists)]
         q_forms = analyse(text)[1]
 
         def rank(s: float, name: _Name) -> tuple[float, bool, int, str, str]:
@@ -1040,16 +1184,17 @@ class Screener:
         best: dict[int, tuple[float, _Name, dict[str, Any]]] = {}
         for s, why, i in found:
             name = self.names[i]
-            s = _refine(s, why, self.entities[name.entity], country, entity_type, birth_date, gender)
-            if s >= threshold and (name.entity not in best or rank(s, name) < rank(*best[name.entity][:2])):
+            s = _refine(s, why, self.entities[name.entity], plan.country, plan.entity_type, plan.birth_date,
+                        plan.gender)
+            if s >= plan.threshold and (name.entity not in best or rank(s, name) < rank(*best[name.entity][:2])):
                 best[name.entity] = (s, name, why)
         out = []
-        for s, name, why in sorted(best.values(), key=lambda x: rank(x[0], x[1]))[:limit]:
+        for s, name, why in sorted(best.values(), key=lambda x: rank(x[0], x[1]))[:plan.limit]:
             e = self.entities[name.entity]
-            out.append({"query": query, "matched_name": name.text, "entity_id": e.entity_id, "list": e.list_name,
-                        "list_version": e.list_version, "score": round(s, 4), "name_kind": name.kind,
-                        "type": e.type.value, "countries": list(e.countries), "explanation": why,
-                        "reason": readable_reason(why, name.tokens, name.forms),
+            out.append({"query": plan.query, "matched_name": name.text, "entity_id": e.entity_id,
+                        "list": e.list_name, "list_version": e.list_version, "score": round(s, 4),
+                        "name_kind": name.kind, "type": e.type.value, "countries": list(e.countries),
+                        "explanation": why, "reason": readable_reason(why, name.tokens, name.forms),
                         "programmes": list(e.programmes), "listing_reason": e.listing_reason})
         return out
 
@@ -1128,7 +1273,8 @@ class Screener:
             raise ValueError(f"{len(per_query)} option sets for {len(queries)} queries")
         each = list(per_query) if per_query is not None else [options] * len(queries)
         if workers <= 1 or len(queries) < 2 * chunk or "fork" not in mp.get_all_start_methods():
-            return [self.screen(q, **o) for q, o in zip(queries, each, strict=True)]
+            return [matches for i in range(0, len(queries), chunk)
+                    for matches in self.screen_queries(queries[i:i + chunk], each[i:i + chunk])]
         if any(is_abjad(q) for q in queries):
             self.skeleton_index()  # built once here, not once in every worker
         self.initials_index()
@@ -1149,7 +1295,7 @@ class Screener:
                            lists=kwargs.get("lists"), birth_date=kwargs.get("birth_date"), gender=kwargs.get("gender"),
                            threshold=kwargs.get("threshold", 0.8))
         reviews = kwargs.pop("reviews", None)
-        rows = [m for q in queries for m in self.screen(q, **kwargs)]
+        rows = [m for matches in self.screen_queries(queries, [kwargs] * len(queries)) for m in matches]
         columns: tuple[str, ...] = SCREEN_COLUMNS
         if reviews is not None:  # decisions taken on earlier alerts (pinchpoint.screening.reviews)
             from pinchpoint.screening.reviews import annotate

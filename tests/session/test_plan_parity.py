@@ -134,3 +134,16 @@ def test_planning_files_are_sources(tmp_path: Path) -> None:
         sources.read(bad, kind="incentives")
     assert err.value.location.row == 4 and err.value.location.field == "amount"
     assert str(bad) in str(err.value)
+
+
+def test_the_session_checks_the_table_asked_for_before_solving(tmp_path: Path) -> None:
+    """The CLI's --table goes through session.plan.plan(table=...): an unknown name is refused with the names before
+    the solver runs (the library user gets the same check)."""
+    import time
+
+    from pinchpoint.errors import BadArgumentError
+
+    started = time.perf_counter()
+    with pytest.raises(BadArgumentError, match=r"unknown plan table 'frontiers' \(one of: frontier, portfolio") as err:
+        Session(tmp_path / "ws").plan.plan("example", budget=1, table="frontiers")
+    assert err.value.parameter == "table" and time.perf_counter() - started < 5

@@ -18,8 +18,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("cli/common.py", "OPTIONS"): "the CLI flag for a library parameter an error names",
     ("api/app.py", "HINTS"): "how an operator adds what is missing on the server: API wording",
     ("api/app.py", "ROUTER_MODULES"): "the routers the app includes",
-    ("cli/trends.py", "LAYOUT_SOURCES"): "the names of the old --layout flag (kept for compatibility) and the source "
-                                         "each means: the library takes source names",
 }
 CACHING = {"lru_cache", "cache", "cached_property", "Lock", "RLock"}
 
@@ -99,3 +97,65 @@ def test_core_messages_name_no_command() -> None:
                     and COMMAND.search(node.value):
                 offences.append(f"{rel}:{node.lineno}: {node.value[:100]!r}")
     assert not offences, "\n".join(offences)
+
+
+#: capability packages (tests/test_structure.py's layers) whose functions an interface reaches through the Session
+CAPABILITIES = {name for name, (role, _) in __import__("tests.test_structure", fromlist=["LAYERS"]).LAYERS.items()
+                if role == "capability"}
+# Capability functions an interface may call itself, each with why it is not a use case of the Session.
+CALLS_ALLOWED: dict[tuple[str, str], str] = {
+    ("cli/screening.py", "japanese_fallback"): "a note printed on stderr before a screening starts (the same "
+                                               "sentence is the result's caveat, which the Session adds)",
+}
+
+
+def _capability_calls(tree: ast.Module) -> list[tuple[str, int]]:
+    """Names imported from a capability package (at module level or inside a function) that the module calls."""
+    imported = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                and (node.module or "").startswith("pinchpoint.")
+                and node.module.split(".")[1] in CAPABILITIES for alias in node.names}
+    # ``import pinchpoint.trade.queries as q`` binds q; without ``as`` the call is spelled out from pinchpoint
+    imported |= {alias.asname for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+                 if alias.asname and alias.name.startswith("pinchpoint.")
+                 and alias.name.split(".")[1] in CAPABILITIES}
+    calls = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func, path = node.func, []
+        while isinstance(func, ast.Attribute):  # planner.check_table(...), pinchpoint.planning.planner.x(...)
+            path.append(func.attr)
+            func = func.value
+        if not isinstance(func, ast.Name):
+            continue
+        dotted = [func.id, *reversed(path)]
+        if func.id in imported:
+            calls.append((func.id, node.lineno))
+        elif dotted[0] == "pinchpoint" and len(dotted) > 2 and dotted[1] in CAPABILITIES:
+            calls.append((".".join(dotted), node.lineno))
+    return calls
+
+
+def test_interfaces_call_capabilities_through_the_session() -> None:
+    """A CLI command or an API route that calls a capability's function itself (a check, a reader, an analysis)
+    does what a library user of the Session would not get: every use case is a Session method."""
+    offences = []
+    for path in INTERFACES:
+        rel = path.relative_to(SRC).as_posix()
+        for name, line in _capability_calls(ast.parse(path.read_text(encoding="utf-8"))):
+            if (rel, name) not in CALLS_ALLOWED:
+                offences.append(f"{rel}:{line}: calls {name} from a capability package (add a Session method)")
+    assert not offences, "\n".join(offences)
+    for (rel, name), _why in CALLS_ALLOWED.items():  # an allowance for a call that is gone would hide a new one
+        assert name in {n for n, _ in _capability_calls(ast.parse((SRC / rel).read_text(encoding="utf-8")))}, rel
+
+
+def test_the_capability_call_check_catches_a_direct_call() -> None:
+    """The check itself, on the shapes a direct call takes (the planning CLI checked its table name with the
+    planner's own function before it went through session.plan)."""
+    direct = ast.parse("def plan():\n    from pinchpoint.planning.planner import check_table\n    check_table('x')\n")
+    module = ast.parse("import pinchpoint.trade.queries\npinchpoint.trade.queries.growth()\n")
+    constant = ast.parse("from pinchpoint.screening.matcher import MAX_QUERY_CHARS\nlimit = MAX_QUERY_CHARS\n")
+    assert _capability_calls(direct) == [("check_table", 3)]
+    assert _capability_calls(module) == [("pinchpoint.trade.queries.growth", 2)]
+    assert _capability_calls(constant) == []

@@ -114,3 +114,24 @@ def test_api_errors_and_posted_input(workspace: Path, client: TestClient) -> Non
     problem = response.json()["problems"][0]
     assert (problem["file"], problem["row"], problem["field"]) == ("ipg.csv", 6, "IPG3344S")
     assert "not a number" in problem["message"]
+
+
+def test_a_layout_name_means_its_source_in_the_library(tmp_path: Path) -> None:
+    """The layout names (fred, wide, long, estat) are the library's: the session maps them to sources and refuses an
+    unknown one with the closest name, before reading anything (the CLI only passes --layout through)."""
+    from typer.testing import CliRunner
+
+    from pinchpoint.cli.main import app
+    from pinchpoint.errors import BadArgumentError
+
+    if not FRED.exists():
+        pytest.skip("trends data not found")
+    session = Session(tmp_path / "ws")
+    with pytest.raises(BadArgumentError, match=r"unknown layout 'wdie'; did you mean 'wide'\?") as err:
+        session.trends.import_files([FRED], source="fred", layout="wdie")
+    assert err.value.parameter == "layout" and not session.trends.list().rows  # nothing stored
+    table = session.trends.import_files([FRED], layout="fred")
+    assert [(r["id"], r["source_format"]) for r in table.records()] == [("IPG3344S", "fred")]
+    result = CliRunner().invoke(app, ["trends", "import", str(FRED), "--layout", "lnog", "--workspace",
+                                      str(tmp_path / "ws2")])
+    assert result.exit_code == 2 and "unknown layout 'lnog'; did you mean 'long'?" in result.output

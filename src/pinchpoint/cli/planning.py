@@ -52,15 +52,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Choose the support measures that most reduce a concentration risk for a budget, with the frontier."""
         from pinchpoint.cli.output import OutputFormat, emit
-        from pinchpoint.planning.planner import check_table
         from pinchpoint.session.plan import FRONTIER_COLUMNS, PORTFOLIO_COLUMNS
 
-        check_table(table)  # before the solver runs
         points = _numbers(budgets, "--budgets") if budgets else None
         group = session(workspace).plan
         result = group.plan(measures, budget=budget, dataset=dataset, objective=objective, horizon_years=horizon,
                             coalition=coalition, scenarios=scenario or [], inputs=inputs or None, target=target,
-                            budgets=points, time_limit=time_limit)
+                            budgets=points, time_limit=time_limit, table=table)
         chosen = with_command(result.table(table))
         if report is not None:
             from pinchpoint.cli.output import command_line

@@ -22,9 +22,6 @@ trends_app = typer.Typer(no_args_is_help=True, help="Monthly indicators: import,
                          "alerts.")
 FromOpt = Annotated[str | None, typer.Option("--from", help="First backtest origin, YYYY-MM (default: 10 years "
                                              "before the end).")]
-#: the old --layout names and the source each means
-LAYOUT_SOURCES = {"auto": "auto", "fred": "fred", "wide": "indicators-wide", "long": "indicators-long",
-                  "estat": "estat"}
 
 
 def register(app: typer.Typer) -> None:
@@ -69,10 +66,8 @@ def register(app: typer.Typer) -> None:
         else:
             if not paths:
                 raise BadArgumentError("give files to read, or --trade")
-            if layout not in LAYOUT_SOURCES:
-                raise BadArgumentError(f"--layout {layout!r}: one of {', '.join(LAYOUT_SOURCES)}")
             meta = {"id": series_id, "name": name, "unit": unit, "seasonal_adjustment": adjustment}
-            table = trends.import_files(paths, source=source or LAYOUT_SOURCES[layout], meta=meta)
+            table = trends.import_files(paths, source=source or "auto", layout=layout, meta=meta)
         for warning in table.meta["warnings"]:
             typer.echo(f"warning: {warning}", err=True)
         for r in table.records():

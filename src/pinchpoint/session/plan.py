@@ -310,13 +310,16 @@ class PlanGroup(Group):
     def plan(self, measures: str | Path | Sequence[Mapping[str, Any]], *, budget: float, dataset: str = "builtin",
              objective: str = "max_share", horizon_years: float = 5.0, coalition: str | Sequence[str] | None = None,
              scenarios: Sequence[str | Path | Scenario] = (), inputs: Sequence[str] | None = None,
-             target: str | None = None, budgets: Sequence[float] | None = None, time_limit: float = 30.0
-             ) -> PlanResult:
+             target: str | None = None, budgets: Sequence[float] | None = None, time_limit: float = 30.0,
+             table: str | None = None) -> PlanResult:
         """The portfolio of measures that most reduces ``objective`` for ``budget`` (USD million a year), with the
-        frontier over ``budgets`` (default: 11 from 0 to ``budget``)."""
-        from pinchpoint.planning.planner import plan, resolve_coalition
+        frontier over ``budgets`` (default: 11 from 0 to ``budget``). ``table``: the result table the caller will
+        show (frontier, portfolio, effects, excluded, countries), checked before the solver runs."""
+        from pinchpoint.planning.planner import check_table, plan, resolve_coalition
         from pinchpoint.stress.scenario import Scenario
 
+        if table is not None:
+            check_table(table)  # an unknown name fails now, not after minutes of solving
         self.session.authorize("plan.run", f"dataset:{dataset}")
         if objective not in OBJECTIVES:
             raise BadArgumentError(f"unknown objective {objective!r} (objectives: {', '.join(OBJECTIVES)})",

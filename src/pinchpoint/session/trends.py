@@ -96,11 +96,16 @@ class TrendsGroup(Group):
             out.append((src.read(path, meta=meta), src.name))
         return out
 
-    def import_files(self, paths: Sequence[Path], *, source: str = "auto",
+    def import_files(self, paths: Sequence[Path], *, source: str = "auto", layout: str = "auto",
                      meta: dict[str, Any] | None = None) -> ResultTable:
         """Read and store series from files, all of them or none: a file with an error stops the import, naming
-        file, row and field; warnings go to the table's caveats."""
+        file, row and field; warnings go to the table's caveats. ``layout`` (fred, wide, long, estat) names the
+        source by the file's shape when ``source`` is auto."""
+        from pinchpoint.trends.sources import source_for_layout
+
         self.session.authorize("trends.import", "series:*")
+        by_layout = source_for_layout(layout)  # checked even when a source is named: a typo is never ignored
+        source = by_layout if source == "auto" else source
         got = self.read_files(paths, source=source, meta=meta)
         return self._store(got)
 

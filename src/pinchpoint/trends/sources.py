@@ -24,6 +24,9 @@ from pinchpoint.sources.sniff import header, shown, text_head
 #: source name -> the layout :func:`pinchpoint.trends.readers.read_series_file` reads it with
 LAYOUT_OF_SOURCE: dict[str, str] = {"fred": "fred", "meti-iip": "wide", "indicators-wide": "wide",
                                     "indicators-long": "long", "estat": "estat"}
+#: the layout names (``wide``, ``long``...) an import may be given instead of a source, and the source each means
+SOURCE_OF_LAYOUT: dict[str, str] = {"fred": "fred", "wide": "indicators-wide", "long": "indicators-long",
+                                    "estat": "estat"}
 FRED_DATE_COLUMNS = ("observation_date", "date")  # FRED writes observation_date (DATE in older downloads)
 DATE_COLUMNS = ("date", "observation_date", "period", "time", "month", "年月", "時点")
 METI_IIP_COLUMNS = ("shipment_index", "inventory_index")
@@ -130,3 +133,19 @@ INDICATORS_LONG = _source("indicators-long", "Monthly indicators, long: series_i
                           ("series_id", "date", "value"))
 ESTAT = _source("estat", "e-Stat CSV download (getSimpleStatsData or the database view): time_code, value",
                 _detect_estat, ("time_code", "value"))
+
+
+def source_for_layout(layout: str) -> str:
+    """The source a layout name means (``wide`` reads with ``indicators-wide``), or ``auto`` (detect each file);
+    an unknown name is a :class:`BadArgumentError` naming the layouts and the closest one."""
+    import difflib
+
+    from pinchpoint.errors import BadArgumentError
+
+    if layout == "auto" or layout in SOURCE_OF_LAYOUT:
+        return SOURCE_OF_LAYOUT.get(layout, "auto")
+    names = ["auto", *SOURCE_OF_LAYOUT]
+    close = difflib.get_close_matches(layout, names, n=1, cutoff=0.5)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise BadArgumentError(f"unknown layout {layout!r}; {hint}layouts: {', '.join(names)} (or name the source)",
+                           parameter="layout")

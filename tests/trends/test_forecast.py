@@ -168,6 +168,9 @@ def test_a_goal_the_backtest_misses_is_a_caveat(shipments: Series) -> None:
         said = any(c.startswith(f"at {h} month(s) ahead the chosen forecast's backtest MASE")
                    for c in fc.forecast.caveats)
         assert said == (not beaten), h
+        said = any(c.startswith(f"at {h} month(s) ahead the single model with the lowest recent error")
+                   for c in fc.forecast.caveats)
+        assert said == (rows[("best_past", h)]["mase"] < rows[("chosen", h)]["mase"]), h
         cov = rows[("chosen", h)]["coverage_80"]
         said = any(c.startswith(f"at {h} month(s) ahead the 80% interval covered") for c in fc.forecast.caveats)
         assert said == (not 0.75 <= cov <= 0.85), h
@@ -178,3 +181,17 @@ def test_bad_backtest_arguments_are_named(shipments: Series) -> None:
         backtest(shipments, origins_from=month_index(2014, 1))
     with pytest.raises(ValueError, match="unknown model"):
         backtest(shipments, models=["prophet"])
+
+
+def test_best_past_is_the_single_model_a_reader_could_have_picked(shipments: Series) -> None:
+    """The reference row 'best_past': at each origin and horizon, the single model with the lowest mean scaled
+    error over its last 60 errors whose target month had passed (the random walk until 12 are known), recomputed
+    here from the backtest's arrays."""
+    bt = backtest(shipments, origins_from=month_index(2016, 1), horizon=12)
+    singles = ["naive", "snaive", "drift", "ets", "arima", "theta"]
+    errors = {m: _scaled_errors(bt, m) for m in singles}
+    for h in (1, 6, 12):
+        for i in range(len(bt.origins)):
+            known = list(range(max(0, i - h + 1 - 60), max(0, i - h + 1)))
+            pick = "naive" if len(known) < 12 else min(singles, key=lambda m: float(np.mean(errors[m][known, h - 1])))
+            assert bt.forecasts["best_past"][i, h - 1] == pytest.approx(bt.forecasts[pick][i, h - 1]), (h, i)

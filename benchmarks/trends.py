@@ -124,8 +124,8 @@ def _warning(ipg, jp) -> bool:  # type: ignore[no-untyped-def]
             if label == "IPG3344S own" and h == 12 and rule == "past-alarms":
                 ok = met
     print("  trade flows as a signal: the store's monthly flows in ../shared/data (Comext, 2019-01..2024-08 at the "
-          "longest) cover no settled downturn of either target, so there is nothing to backtest them on; "
-          "trends.trade_signal measures their lead/lag against production instead")
+          "longest) cover no settled downturn of either target, so there is nothing to backtest them on; the "
+          "warning's leads table (trends.warning.signal_leads) measures their lead/lag against production instead")
     return ok
 
 
@@ -209,8 +209,9 @@ def _speed() -> bool:
             pass
     load = os.getloadavg()[0]
     print(f"\n100 series x 600 months (synthetic, half not seasonally adjusted): read {read_wall:.2f} s; read + "
-          f"backtest (120 origins, 7 models, 12 horizons) + forecast: {wall:.2f} s wall, {cpu:.2f} s CPU in one "
-          f"process; {wall2:.2f} s wall on 2 processes (CPU {cpus[0]:.2f} + {cpus[1]:.2f} s); load average "
+          f"backtest (120 scored origins and 60 warm-up ones, 7 models, 12 horizons) + forecast: {wall:.2f} s "
+          f"wall, {cpu:.2f} s CPU in one process; {wall2:.2f} s wall on 2 processes (CPU {cpus[0]:.2f} + "
+          f"{cpus[1]:.2f} s); load average "
           f"{load:.1f} on {os.cpu_count()} cores")
     print(f"  baseline: statsmodels ETSModel, one fit + forecast per series (no backtest), scaled from 10 series: "
           f"{base_wall:.2f} s wall, {base_cpu:.2f} s CPU")

@@ -235,3 +235,19 @@ def test_packaged_rule_set_reads() -> None:
     assert {r.kind for r in rules.rules} == {"growth", "balance", "forecast"}
     with pytest.raises(NotFoundError, match="packaged rule sets: chip-cycle"):
         load_rules("chip-cycles")
+
+
+def test_a_signal_too_short_for_a_lead_lag_is_named(ipg: Series, jp: list[Series]) -> None:
+    """Japan's shipments cut to 2023-01..2025-12 (36 months, so 24 of year-on-year growth) as a signal: no rows in
+    the leads table and a caveat saying how many months it shares with the target's growth; the warning still
+    runs on the target's own features and says the signal was used in no month."""
+    from pinchpoint.trends.warning import signal_leads
+
+    short = jp[0].since(month_index(2023, 1))
+    common = min(short.end, ipg.end) - (short.start + 12) + 1
+    table = signal_leads(ipg, [short])
+    assert len(table) == 0
+    assert any(c.startswith(f"{short.id}: {common} months in common") for c in table.caveats)
+    ew = early_warning(ipg, [short], horizon=12, origins_from=month_index(2015, 1))
+    assert any(c.startswith(f"{short.id} is a signal spanning {short.span()}") and "used in no month" in c
+               for c in ew.calls.caveats)

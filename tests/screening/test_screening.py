@@ -230,7 +230,8 @@ def test_vectorised_scores_bound_the_explained_ones(screener: Screener) -> None:
             for i, quick in zip(cands, fast, strict=True):
                 slow, why = screener.score(q, screener.names[i])
                 assert quick >= slow - 1e-9, (query, screener.names[i].text)
-                if all(p.startswith(shared) for p in why["penalties"]) and not screener.name_person[i]:
+                if all(p.startswith(shared) for p in why["penalties"]) and not screener.name_person[i] and \
+                        not why.get("not_counted"):  # pairs the whole names do not support lower the score
                     assert quick == pytest.approx(slow, abs=1e-9), (query, screener.names[i].text)
                     compared += 1
     assert compared > 1000

@@ -4,7 +4,8 @@ Score of a query against one listed name (both analysed by :mod:`pinchpoint.scre
 
 * each query token is aligned with its most similar name token (normalised edit similarity counting a swap of
   two adjacent letters as one edit, rapidfuzz's OSA distance; a token
-  counts only at >= 0.8, or >= 0.9 for tokens under 5 letters; a single letter matches a word it begins, 0.6);
+  counts only at >= 0.8, at >= 0.75 (one edit) for a four-letter token beside another word that matches, only
+  when equal under four letters; a single letter matches a word it begins in a person's name, 0.6);
 * tokens weigh their IDF over all listed names, so "TRADING" or "GLOBAL" count little and rare tokens a lot;
 * precision P (weighted share of the query matched) and recall R (of the listed name) combine as 2PR / (P + R);
   joined or split tokens are caught by also comparing the concatenated token strings;
@@ -131,6 +132,18 @@ def _keys(token: str) -> list[str]:
 TYPO_COST = 0.6
 
 
+#: The least similarity at which a token of four letters counts (one edit: YSIN / YASIN, SAMR / SAMIR); longer
+#: tokens count from 0.8 (one edit in five letters), shorter ones only when equal.
+SHORT_TOKEN_FLOOR = 0.75
+INITIAL_SIMILARITY = 0.6  # a single letter against a word it begins (M. / MOHAMMED)
+
+
+def token_floor(shorter: int) -> float:
+    """The least normalised OSA similarity at which two tokens count as one with a typo, by the shorter's length:
+    one edit in five letters from five letters on, one edit in a four-letter word, none below."""
+    return 0.9 if shorter < 4 else SHORT_TOKEN_FLOOR if shorter < 5 else 0.8
+
+
 def _acronym_keys(tokens: Sequence[str]) -> set[str]:
     """Index keys of a name's initials (^pla for people's liberation army): three to six words, not counting
     and/of/the, so that an acronym finds the name it abbreviates."""
@@ -144,10 +157,9 @@ def _sim(a: str, b: str) -> float:
     if a.startswith("#") or b.startswith("#"):
         return 0.0
     if len(a) == 1 or len(b) == 1:
-        return 0.6 if (a[0] == b[0]) else 0.0
+        return INITIAL_SIMILARITY if (a[0] == b[0]) else 0.0
     s = OSA.normalized_similarity(a, b)
-    floor = 0.9 if min(len(a), len(b)) < 5 else 0.8
-    return 1 - TYPO_COST * (1 - s) if s >= floor - 1e-9 else 0.0
+    return 1 - TYPO_COST * (1 - s) if s >= token_floor(min(len(a), len(b))) - 1e-9 else 0.0
 
 
 @dataclass(frozen=True)
@@ -174,9 +186,9 @@ def _similarity_matrix(query: _Tokens, vocab: _Tokens, ids: np.ndarray | None = 
     """``_sim`` for every (query token, vocabulary token) pair (of the vocabulary tokens ``ids``, when given), with
     rapidfuzz's vectorised OSA distance.
 
-    Computed as the rules of ``_sim`` read, on the rows and columns each rule concerns: a pair with a token under 5
+    Computed as the rules of ``_sim`` read, on the rows and columns each rule concerns: a pair with a token under 4
     letters matches only exactly (the 0.9 floor: d / max(len) <= 0.1 with d >= |len difference| leaves d = 0 for
-    a token of 4 letters or fewer); a single letter matches a word it begins (0.6); CJK tokens match only
+    a token of 3 letters or fewer), one of 4 letters from ``SHORT_TOKEN_FLOOR`` (one edit); a single letter matches a word it begins (0.6); CJK tokens match only
     exactly; an exact pair is 1 whatever the rules (the typo cost leaves 1 as 1 and lowers everything else)."""
     from rapidfuzz.process import cdist
 
@@ -185,14 +197,16 @@ def _similarity_matrix(query: _Tokens, vocab: _Tokens, ids: np.ndarray | None = 
         return np.zeros((len(query.text), len(text)))
     raw = cdist(query.text.tolist(), text.tolist(), scorer=OSA.normalized_similarity, dtype=np.float64, workers=1)
     sim = np.zeros_like(raw)
-    # the few pairs at the long-word floor or above (less a rounding margin: 8 letters of 10 come out as 0.7999...)
-    near = np.flatnonzero(raw >= 0.8 - 1e-9)
+    # the few pairs at the four-letter floor or above (less a rounding margin: 8 letters of 10 come out as 0.7999...)
+    near = np.flatnonzero(raw >= SHORT_TOKEN_FLOOR - 1e-9)
     v_len = vocab.length if ids is None else vocab.length[ids]
     v_cjk = vocab.cjk if ids is None else vocab.cjk[ids]
     if len(near):
         row, col = np.divmod(near, raw.shape[1])
         value = raw.ravel()[near]
-        kept = (value == 1.0) | ((query.length[row] >= 5) & (v_len[col] >= 5) & ~query.cjk[row] & ~v_cjk[col])
+        shorter = np.minimum(query.length[row], v_len[col])
+        floor = np.where(shorter >= 5, 0.8, SHORT_TOKEN_FLOOR)  # see token_floor
+        kept = (value == 1.0) | ((shorter >= 4) & (value >= floor - 1e-9) & ~query.cjk[row] & ~v_cjk[col])
         sim.ravel()[near[kept]] = 1 - TYPO_COST * (1 - value[kept])  # 1 stays 1
     single_rows = np.flatnonzero((query.length == 1) & ~query.cjk)
     single_cols = np.flatnonzero((v_len == 1) & ~v_cjk)
@@ -829,12 +843,12 @@ class Screener:
         def sim(q: str, c: str) -> float:
             return float(q == c) if query.exact else _sim(q, c)
 
-        for slot in query.slots:
-            grid = [[sim(q, c) for c in name.tokens] for q in slot]
-            row = [max(col) for col in zip(*grid, strict=True)]
+        grids = [[[sim(q, c) for c in name.tokens] for q in slot] for slot in query.slots]
+        sims = [[max(col) for col in zip(*grid, strict=True)] for grid in grids]
+        not_counted = self._whole_name_rules(sims, query, name, person) if not query.exact else []
+        for slot, grid, row in zip(query.slots, grids, sims, strict=True):
             k = max(range(len(row)), key=row.__getitem__)
             spelled = slot[max(range(len(slot)), key=lambda i: grid[i][k])]
-            sims.append(row)
             pairs.append((spelled, name.tokens[k] if row[k] > 0 else "", round(row[k], 3),
                           round(self.slot_weight(slot), 3)))
         w_slots = [self.slot_weight(slot) for slot in query.slots]
@@ -888,6 +902,8 @@ class Screener:
         why: dict[str, Any] = {"pairs": pairs, "precision": round(precision, 3), "recall": round(recall, 3),
                                "joined_similarity": round(joined, 3), "penalties": penalties,
                                "legal_forms": {"query": list(q_forms), "listed": list(name.forms)}}
+        if not_counted:  # similar words the whole names do not support (see _whole_name_rules)
+            why["not_counted"] = not_counted
         if query.reading is not None:
             score *= READING_FACTOR
             why["reading"] = {"script": query.reading, "spelled": " ".join(p[0] for p in pairs)}
@@ -895,6 +911,39 @@ class Screener:
                              if query.reading == "glued" else
                              f"read from {query.reading} script as '{why['reading']['spelled']}': x{READING_FACTOR}")
         return score, why
+
+    @staticmethod
+    def _whole_name_rules(sims: list[list[float]], query: QueryName, name: _Name, person: bool) -> list[str]:
+        """Rules on token similarities that need the whole names (``sims`` is changed in place): an initial
+        stands for a word only in a person's name (BICENTENARIO I is a hull number, not INSTRUMENT); a four-letter
+        word one edit from another (YSIN / YASIN) counts only with the same first letter, as each other's best match,
+        beside another word of the names that matches on its own (not SNOE alone for SNOW, nor KONG for HONG when
+        KONG is there too, nor EVAN for IVAN). Returns the pairs left out, as "query~listed"."""
+        tokens = name.tokens
+        short: list[tuple[int, int]] = []
+        dropped: list[tuple[int, int]] = []
+        for i, slot in enumerate(query.slots):
+            for j, c in enumerate(tokens):
+                v = sims[i][j]
+                if not 0 < v < 1:
+                    continue
+                if v == INITIAL_SIMILARITY and min(len(c), *(len(a) for a in slot)) == 1:
+                    if not person:
+                        dropped.append((i, j))
+                elif any(min(len(a), len(c)) == 4 and _sim(a, c) == v for a in slot):
+                    # a typo in a short word keeps its first letter (EVAN is not IVAN, SIRE not MIRE)
+                    if any(min(len(a), len(c)) == 4 and _sim(a, c) == v and a[0] == c[0] for a in slot):
+                        short.append((i, j))
+                    else:
+                        dropped.append((i, j))
+        weak = set(short) | set(dropped)
+        strong = [(i, j) for i, row in enumerate(sims) for j, v in enumerate(row) if v >= 0.8 and (i, j) not in weak]
+        keep = {(i, j) for i, j in short if sims[i][j] == max(sims[i]) == max(row[j] for row in sims)
+                and any(k != i and m != j for k, m in strong)}
+        dropped += [(i, j) for i, j in short if (i, j) not in keep]
+        for i, j in dropped:
+            sims[i][j] = 0.0
+        return [f"{query.slots[i][0]}~{tokens[j]}" for i, j in dropped]
 
     def _acronym(self, query: QueryName, name: _Name, person: bool) -> tuple[float, dict[str, Any]] | None:
         """A word of one name that is the initials of a run of words of the other, in order (PLA / People's

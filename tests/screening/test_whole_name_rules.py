@@ -1,0 +1,58 @@
+"""Token similarities that depend on the whole names (issue #16): a four-letter word one edit from a listed one
+counts beside another word that matches (two typos in a short name), but not on its own, nor for a listed word
+the query already matches exactly elsewhere; an initial stands for a word only in a person's name."""
+
+from __future__ import annotations
+
+from pinchpoint.screening.matcher import Screener, _Name
+from pinchpoint.screening.model import ScreeningList
+from pinchpoint.screening.normalize import analyse
+
+UN = "un_sc_consolidated_20260227.xml"
+
+
+def _drop_one_letter(word: str) -> str:
+    """The word with its second letter dropped (YASIN: YSIN), a typo the perturbation set makes."""
+    return word[0] + word[2:]
+
+
+def test_two_typos_in_a_short_name_find_the_listed_person(lists: dict[str, ScreeningList],
+                                                           screener: Screener) -> None:
+    # a listed name of two words of five and six letters, each given with one letter dropped: the shorter becomes
+    # a four-letter word one edit from the listed one, which the 0.9 floor on short words refused
+    entity = next(e for e in lists[UN].entities if any(n.text == "BAYNAH, Yasin" for n in e.names))
+    surname, given = "BAYNAH", "Yasin"
+    query = f"{_drop_one_letter(surname)}, {_drop_one_letter(given)}"
+    assert len(analyse(query)[0][1]) == 4
+    assert entity.entity_id in {m["entity_id"] for m in screener.screen(query)}
+    match = next(m for m in screener.screen(query) if m["entity_id"] == entity.entity_id)
+    assert all(0.8 < p[2] < 1 for p in match["explanation"]["pairs"])  # both words as typos of the listed ones
+
+
+def test_a_short_word_with_a_typo_does_not_match_on_its_own(screener: Screener) -> None:
+    # one four-letter word one edit from another: nothing else in the names says they are the same
+    assert screener.compare("SNOE", "SNOW") < 0.5
+    assert screener.compare("SNOE", "SNOW", entity_type="person") < 0.5
+
+
+def test_a_word_matched_exactly_does_not_also_count_as_a_typo_of_another(screener: Screener) -> None:
+    # KONG matches KONG; it must not also cover HONG (one edit away) in the listed name's recall
+    listed = "VTB CAPITAL HONG KONG LIMITED"
+    tokens, forms, _ = analyse(listed)
+    query = next(iter(screener.query_names("KONG CAPITAL LLC")))
+    _, why = screener.score(query, _Name(-1, listed, "primary", tokens, forms), person=False)
+    expected_recall = (screener.weight("kong") + screener.weight("capital")) / sum(screener.weight(t) for t in tokens)
+    assert why["recall"] == round(expected_recall, 3)
+    assert screener.compare("KONG CAPITAL LLC", listed) < 0.8
+
+
+def test_an_initial_stands_for_a_word_only_in_a_persons_name(lists: dict[str, ScreeningList],
+                                                             screener: Screener) -> None:
+    # BICENTENARIO I is a hull number among BICENTENARIO V, X, XI...: INSTRUMENT is not what its I stands for
+    listed = next(n.text for lst in lists.values() for e in lst.entities for n in e.names
+                  if n.text == "BICENTENARIO I")
+    assert screener.compare("INSTRUMENT BICENTENARIO INC", listed) < 0.8
+    assert not any(m["matched_name"] == listed for m in screener.screen("INSTRUMENT BICENTENARIO INC"))
+    # a person's given name as its initial still counts
+    person = next(e for e in lists[UN].entities if any(n.text == "Yasin Ali Baynah" for n in e.names))
+    assert person.entity_id in {m["entity_id"] for m in screener.screen("Y. Ali Baynah")}

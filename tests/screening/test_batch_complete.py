@@ -135,3 +135,57 @@ def test_format_is_honoured(screener: Screener, customers: tuple[Path, list[dict
     assert caveats and not out.with_name(out.name + ".partial.csv").exists()
     if fmt == "json":
         assert all(isinstance(r["explanation"], dict) for r in matched)
+
+
+def test_per_row_gender_scores_as_the_gender_option(lists: dict[str, ScreeningList], screener: Screener,
+                                                    tmp_path: Path) -> None:
+    # a UN-listed person whose record states a gender, screened by the exact listed name with each row's own
+    # gender: the listed one, the other (x GENDER_FACTOR, as --gender does), none, and a cell that is no gender
+    from pinchpoint.screening.matcher import GENDER_FACTOR
+
+    person = next(e for e in lists["un_sc_consolidated_20260227.xml"].entities
+                  if e.type is EntityType.PERSON and e.gender in ("male", "female") and e.names[0].text.isascii()
+                  and len(e.names[0].text.split()) >= 3 and screener.unscreenable(e.names[0].text) is None)
+    name = person.names[0].text
+    listed, other = ("M", "F") if person.gender == "male" else ("F", "M")
+    src = tmp_path / "in.csv"
+    src.write_text(f"name,sex\n\"{name}\",{listed}\n\"{name}\",{other}\n\"{name}\",\n\"{name}\",unknown\n",
+                   encoding="utf-8")
+    out = tmp_path / "out.csv"
+    summary = screen_file(screener, src, out, gender_column="sex", threshold=0.5)
+    with out.open(encoding="utf-8", newline="") as fh:
+        own = [r for r in csv.DictReader(fh) if r["entity_id"] == person.entity_id]
+    same, differs, blank, bad = own
+    plain = float(blank["score"])
+    assert float(same["score"]) == plain and "gender" not in same["reason"]
+    assert float(differs["score"]) == pytest.approx(plain * GENDER_FACTOR, abs=1e-4)
+    assert f"listed {person.gender}" in differs["reason"]
+    # the same as the gender option for all rows
+    assert float(differs["score"]) == pytest.approx(
+        next(m["score"] for m in screener.screen(name, threshold=0.5, gender="female" if other == "F" else "male")
+             if m["entity_id"] == person.entity_id), abs=1e-4)
+    assert float(bad["score"]) == plain and "'unknown' is not a gender" in bad["input_note"]
+    assert "1 rows screened without" in summary
+    from pinchpoint.errors import DataError
+
+    with pytest.raises(DataError, match="no column 'gender'"):
+        screen_file(screener, src, out, gender_column="gender")
+
+
+def test_cli_reads_the_gender_column(lists: dict[str, ScreeningList], small_ws: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pinchpoint.cli.main import app
+
+    person = next(e for e in lists["un_sc_consolidated_20260227.xml"].entities
+                  if e.type is EntityType.PERSON and e.gender == "male" and e.names[0].text.isascii()
+                  and len(e.names[0].text.split()) >= 3)
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text(f"name,sex\n\"{person.names[0].text}\",female\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["screen", "--file", str(src), "-o", str(out), "--gender-column", "sex",
+                                      "--threshold", "0.5", "--workers", "1", "--workspace", str(small_ws)])
+    assert result.exit_code == 0, result.output
+    row = next(r for r in first_rows(out) if r["entity_id"] == person.entity_id)
+    assert "gender female, listed male" in row["reason"]
+    result = CliRunner().invoke(app, ["screen", "Kim Jong Un", "--gender-column", "sex", "--workspace", str(small_ws)])
+    assert result.exit_code == 2 and "--gender-column" in result.stderr

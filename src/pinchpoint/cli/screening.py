@@ -76,6 +76,8 @@ def register(app: typer.Typer) -> None:
                                                         "organisation).")] = None,
         birth_date_column: Annotated[str | None, typer.Option(help="Column of --file with each row's birth date "
                                                               "(YYYY[-MM-DD]).")] = None,
+        gender_column: Annotated[str | None, typer.Option(help="Column of --file with each row's gender (male, "
+                                                          "female, M, F).")] = None,
         store: Annotated[str | None, typer.Option("--store", help="Keep the screened --file under this name in "
                                                   "the workspace (its rows, parameters and alerts), to screen it "
                                                   "again with --since-last; with --since-last, which stored file."
@@ -109,7 +111,7 @@ def register(app: typer.Typer) -> None:
                 done = session(workspace).screening.screen_file(
                     file, output, name_column=name_column, workers=workers, fmt=fmt.value if fmt else None,
                     country_column=country_column, type_column=type_column, birth_date_column=birth_date_column,
-                    progress=progress, store=store, **options)
+                    gender_column=gender_column, progress=progress, store=store, **options)
             typer.echo(done.summary, err=True)
             if store is not None:
                 typer.echo(f"after a list update, screen it again against what changed: pinchpoint screen "
@@ -119,8 +121,9 @@ def register(app: typer.Typer) -> None:
             raise ValueError("--store keeps a screened --file (or, with --since-last, names the stored one)")
         if not names:
             raise ValueError("give names to screen, or --file customers.csv")
-        if any(c is not None for c in (country_column, type_column, birth_date_column)):
-            raise ValueError("--country-column, --type-column and --birth-date-column read columns of --file")
+        if any(c is not None for c in (country_column, type_column, birth_date_column, gender_column)):
+            raise ValueError("--country-column, --type-column, --birth-date-column and --gender-column read columns "
+                             "of --file")
         from pinchpoint.screening.scripts import japanese_fallback
 
         if note := japanese_fallback(names):  # also a caveat of the table; said on stderr whatever the format

@@ -41,11 +41,12 @@ OUTPUT_COLUMNS = ["row", *MATCH_COLUMNS]  # before the input's columns are known
 MAX_REPORTED = 5  # unreadable rows named in the one-line summary (all of them are in the output file)
 FORMATS = ("csv", "json", "parquet")
 #: Per-row refinements a batch can read from columns of the input (``<option>_column=``).
-ROW_OPTIONS = ("country", "entity_type", "birth_date")
+ROW_OPTIONS = ("country", "entity_type", "birth_date", "gender")
 _TYPES = {"person": "person", "individual": "person", "natural person": "person", "p": "person",
           "organisation": "organisation", "organization": "organisation", "company": "organisation",
           "entity": "organisation", "legal entity": "organisation", "business": "organisation", "o": "organisation",
           "vessel": "vessel", "ship": "vessel", "aircraft": "aircraft", "airplane": "aircraft"}
+_GENDERS = {"male": "male", "m": "male", "man": "male", "female": "female", "f": "female", "woman": "female"}
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,9 @@ def parse_row_option(option: str, value: str) -> tuple[str | None, str | None]:
         kind = _TYPES.get(text.casefold())
         return (kind, None) if kind else (None, f"{text[:60]!r} is not a type (person, organisation, vessel, "
                                                 "aircraft)")
+    if option == "gender":
+        gender = _GENDERS.get(text.casefold())
+        return (gender, None) if gender else (None, f"{text[:60]!r} is not a gender (male, female, M, F)")
     m = re.fullmatch(r"(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?", text)
     if m and 1800 <= int(m.group(1)) <= 2100:
         return m.group(1) + "".join(f"-{int(g):02d}" for g in m.groups()[1:] if g), None
@@ -263,13 +267,14 @@ class _Counts:
 def screen_file(screener: Screener, source: Path, output: Path, name_column: str = "name", workers: int = 1,
                 block: int = 4096, *, top: int | None = None, fmt: str | None = None,
                 country_column: str | None = None, type_column: str | None = None,
-                birth_date_column: str | None = None, progress: ProgressCallback | None = None,
-                reviews: dict[str, Review] | None = None, on_row: RowCallback | None = None,
-                **options: Any) -> str:
+                birth_date_column: str | None = None, gender_column: str | None = None,
+                progress: ProgressCallback | None = None, reviews: dict[str, Review] | None = None,
+                on_row: RowCallback | None = None, **options: Any) -> str:
     """:func:`run_file`'s one-line summary (what the CLI prints)."""
     return run_file(screener, source, output, name_column, workers, block, top=top, fmt=fmt,
                     country_column=country_column, type_column=type_column, birth_date_column=birth_date_column,
-                    progress=progress, reviews=reviews, on_row=on_row, **options).summary
+                    gender_column=gender_column, progress=progress, reviews=reviews, on_row=on_row,
+                    **options).summary
 
 
 @dataclass(frozen=True)
@@ -285,17 +290,18 @@ class BatchRun:
 def run_file(screener: Screener, source: Path, output: Path, name_column: str = "name", workers: int = 1,
              block: int = 4096, *, top: int | None = None, fmt: str | None = None,
              country_column: str | None = None, type_column: str | None = None,
-             birth_date_column: str | None = None, progress: ProgressCallback | None = None,
-             reviews: dict[str, Review] | None = None, on_row: RowCallback | None = None,
-             **options: Any) -> BatchRun:
+             birth_date_column: str | None = None, gender_column: str | None = None,
+             progress: ProgressCallback | None = None, reviews: dict[str, Review] | None = None,
+             on_row: RowCallback | None = None, **options: Any) -> BatchRun:
     """Screen every row of ``source``; rows already in the output from an interrupted run of the same input,
     lists and parameters are not redone.
 
     Every input row is kept with all its columns: once per match at or above the threshold (best first,
     ``top`` at most; all of them when ``top`` is None), or once as ``no match``, ``not screened`` (nothing
-    distinctive) or ``unreadable`` with the reason. ``country_column``, ``type_column`` and ``birth_date_column``
-    name input columns that refine each row's screening as ``country=``, ``entity_type=`` and ``birth_date=``
-    do for all rows; a cell that holds no such value is ignored for that row and said in ``input_note``.
+    distinctive) or ``unreadable`` with the reason. ``country_column``, ``type_column``, ``birth_date_column`` and
+    ``gender_column`` name input columns that refine each row's screening as ``country=``, ``entity_type=``,
+    ``birth_date=`` and ``gender=`` (male, female, M, F) do for all rows; a cell that holds no such value is
+    ignored for that row and said in ``input_note``.
     ``reviews`` (:func:`pinchpoint.screening.store.read_reviews`) are the decisions taken on earlier alerts: a
     match of an input and entity already decided shows the decision and ``alert`` "decided" (not a new alert)
     unless the entity's record changed since ("record changed"); other matches are "new".
@@ -332,7 +338,8 @@ def run_file(screener: Screener, source: Path, output: Path, name_column: str = 
         raise DataError("no rows to screen below the header", file=str(source), row=2)
     header = read_header(text, source)
     row_columns = {option: column for option, column in zip(ROW_OPTIONS, (country_column, type_column,
-                                                                           birth_date_column), strict=True)
+                                                                           birth_date_column, gender_column),
+                                                            strict=True)
                    if column is not None}
     for option, column in row_columns.items():
         if column not in header:
@@ -430,7 +437,7 @@ def run_file(screener: Screener, source: Path, output: Path, name_column: str = 
 
 def row_options(header: Sequence[str], row: InputRow, row_columns: dict[str, str]
                 ) -> tuple[dict[str, str], list[str]]:
-    """A row's own country, type and birth date read from the columns named, and a note for each cell that
+    """A row's own country, type, birth date and gender read from the columns named, and a note for each cell that
     holds no such value (the row is screened without it)."""
     values = dict(zip(header, row.fields, strict=False))
     out: dict[str, str] = {}

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 STORED = register(Collection("screening.stored", version=1))
 #: Options a stored screening applies to every row (each row may override country, type and birth date).
 GLOBAL_OPTIONS = ("threshold", "country", "entity_type", "birth_date", "lists", "gender")
-ROW_OPTIONS = ("country", "entity_type", "birth_date")
+ROW_OPTIONS = ("country", "entity_type", "birth_date", "gender")
 DELTA_COLUMNS = ["row", "query", "change", "list", "entity_id", "entity_change", "matched_name", "previous_score",
                  "score", "list_version", "reason", "programmes", "listing_reason", "alert", "review"]
 CHANGE_COLUMNS = ["list", "entity_id", "change", "name", "type"]

@@ -176,7 +176,8 @@ class ScreeningGroup(Group):
     def screen_file(self, source: Path, output: Path, *, name_column: str = "name", workers: int | None = None,
                     top: int | None = None, fmt: str | None = None, country_column: str | None = None,
                     type_column: str | None = None, birth_date_column: str | None = None,
-                    threshold: float = 0.8, country: str | None = None, entity_type: str | None = None,
+                    gender_column: str | None = None, threshold: float = 0.8, country: str | None = None,
+                    entity_type: str | None = None,
                     birth_date: str | None = None, lists: Sequence[str] | None = None,
                     progress: ProgressCallback | None = None, store: str | None = None,
                     gender: str | None = None) -> BatchRun:
@@ -203,7 +204,8 @@ class ScreeningGroup(Group):
                                    "gender": gender}
         run = run_file(screener, Path(source), Path(output), name_column, workers=workers or os.cpu_count() or 1,
                        top=top, fmt=fmt, country_column=country_column, type_column=type_column,
-                       birth_date_column=birth_date_column, progress=progress, reviews=self.reviews(),
+                       birth_date_column=birth_date_column, gender_column=gender_column, progress=progress,
+                       reviews=self.reviews(),
                        on_row=collector, **options)
         if store is None or collector is None:
             return run

@@ -188,8 +188,9 @@ def _similarity_matrix(query: _Tokens, vocab: _Tokens, ids: np.ndarray | None = 
 
     Computed as the rules of ``_sim`` read, on the rows and columns each rule concerns: a pair with a token under 4
     letters matches only exactly (the 0.9 floor: d / max(len) <= 0.1 with d >= |len difference| leaves d = 0 for
-    a token of 3 letters or fewer), one of 4 letters from ``SHORT_TOKEN_FLOOR`` (one edit); a single letter matches a word it begins (0.6); CJK tokens match only
-    exactly; an exact pair is 1 whatever the rules (the typo cost leaves 1 as 1 and lowers everything else)."""
+    a token of 3 letters or fewer), one of 4 letters from ``SHORT_TOKEN_FLOOR`` (one edit); a single letter
+    matches a word it begins (0.6); CJK tokens match only exactly; an exact pair is 1 whatever the rules (the typo
+    cost leaves 1 as 1 and lowers everything else)."""
     from rapidfuzz.process import cdist
 
     text = vocab.text if ids is None else vocab.text[ids]

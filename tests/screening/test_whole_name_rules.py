@@ -1,6 +1,7 @@
 """Token similarities that depend on the whole names (issue #16): a four-letter word one edit from a listed one
 counts beside another word that matches (two typos in a short name), but not on its own, nor for a listed word
-the query already matches exactly elsewhere; an initial stands for a word only in a person's name."""
+the query already matches exactly elsewhere; an initial stands for a word except in the name of a listed
+organisation, vessel or aircraft."""
 
 from __future__ import annotations
 
@@ -46,13 +47,17 @@ def test_a_word_matched_exactly_does_not_also_count_as_a_typo_of_another(screene
     assert screener.compare("KONG CAPITAL LLC", listed) < 0.8
 
 
-def test_an_initial_stands_for_a_word_only_in_a_persons_name(lists: dict[str, ScreeningList],
+def test_an_initial_stands_for_no_word_in_an_organisations_name(lists: dict[str, ScreeningList],
                                                              screener: Screener) -> None:
     # BICENTENARIO I is a hull number among BICENTENARIO V, X, XI...: INSTRUMENT is not what its I stands for
     listed = next(n.text for lst in lists.values() for e in lst.entities for n in e.names
                   if n.text == "BICENTENARIO I")
-    assert screener.compare("INSTRUMENT BICENTENARIO INC", listed) < 0.8
+    assert screener.compare("INSTRUMENT BICENTENARIO INC", listed, entity_type="organisation") < 0.8
     assert not any(m["matched_name"] == listed for m in screener.screen("INSTRUMENT BICENTENARIO INC"))
-    # a person's given name as its initial still counts
+    # a person's given name as its initial still counts, and where the type is not known (DPL entries)
     person = next(e for e in lists[UN].entities if any(n.text == "Yasin Ali Baynah" for n in e.names))
     assert person.entity_id in {m["entity_id"] for m in screener.screen("Y. Ali Baynah")}
+    dpl = next(e for e in lists["us_bis_dpl_2022.txt"].entities
+               if any(n.text == "AARON ABRAHAM VILLA" for n in e.names))
+    assert dpl.type.value == "unknown"
+    assert dpl.entity_id in {m["entity_id"] for m in screener.screen("Aaron A. Villa")}

@@ -5,7 +5,8 @@ Score of a query against one listed name (both analysed by :mod:`pinchpoint.scre
 * each query token is aligned with its most similar name token (normalised edit similarity counting a swap of
   two adjacent letters as one edit, rapidfuzz's OSA distance; a token
   counts only at >= 0.8, at >= 0.75 (one edit) for a four-letter token beside another word that matches, only
-  when equal under four letters; a single letter matches a word it begins in a person's name, 0.6);
+  when equal under four letters; a single letter matches a word it begins, 0.6, but not in the name of a listed
+  organisation, vessel or aircraft);
 * tokens weigh their IDF over all listed names, so "TRADING" or "GLOBAL" count little and rare tokens a lot;
 * precision P (weighted share of the query matched) and recall R (of the listed name) combine as 2PR / (P + R);
   joined or split tokens are caught by also comparing the concatenated token strings;
@@ -825,20 +826,24 @@ class Screener:
             voted = voted[np.argsort(-votes, kind="stable")[:keep]]
         return list(voted.tolist())
 
-    def score(self, query: QueryName, name: _Name, person: bool | None = None, acronyms: bool = True
-              ) -> tuple[float, dict[str, Any]]:
+    def score(self, query: QueryName, name: _Name, person: bool | None = None, acronyms: bool = True,
+              initials: bool | None = None) -> tuple[float, dict[str, Any]]:
         """The score of one listed name, with its explanation (token pairs, precision, recall, penalties).
-        ``person``: whether the names are a person's (default: the listed entity's type)."""
+        ``person``: whether the names are a person's (default: the listed entity's type). ``initials``: whether a
+        single letter may stand for a word (default: unless the listed entity is known not to be a person)."""
         if person is None:
             person = name.entity >= 0 and self.entities[name.entity].type is EntityType.PERSON
-        plain = self._score(query, name, person)
+        if initials is None:
+            initials = name.entity < 0 or self.entities[name.entity].type in (EntityType.PERSON, EntityType.UNKNOWN)
+        plain = self._score(query, name, person, initials)
         if acronyms and not person and not query.exact and plain[0] < 1.0:
-            folded = self._acronym(query, name, person)
+            folded = self._acronym(query, name, person, initials)
             if folded is not None and folded[0] > plain[0]:
                 return folded
         return plain
 
-    def _score(self, query: QueryName, name: _Name, person: bool) -> tuple[float, dict[str, Any]]:
+    def _score(self, query: QueryName, name: _Name, person: bool, initials: bool = True
+               ) -> tuple[float, dict[str, Any]]:
         sims: list[list[float]] = []
         pairs = []
         def sim(q: str, c: str) -> float:
@@ -846,7 +851,7 @@ class Screener:
 
         grids = [[[sim(q, c) for c in name.tokens] for q in slot] for slot in query.slots]
         sims = [[max(col) for col in zip(*grid, strict=True)] for grid in grids]
-        not_counted = self._whole_name_rules(sims, query, name, person) if not query.exact else []
+        not_counted = self._whole_name_rules(sims, query, name, initials) if not query.exact else []
         for slot, grid, row in zip(query.slots, grids, sims, strict=True):
             k = max(range(len(row)), key=row.__getitem__)
             spelled = slot[max(range(len(slot)), key=lambda i: grid[i][k])]
@@ -914,9 +919,10 @@ class Screener:
         return score, why
 
     @staticmethod
-    def _whole_name_rules(sims: list[list[float]], query: QueryName, name: _Name, person: bool) -> list[str]:
+    def _whole_name_rules(sims: list[list[float]], query: QueryName, name: _Name, initials: bool) -> list[str]:
         """Rules on token similarities that need the whole names (``sims`` is changed in place): an initial
-        stands for a word only in a person's name (BICENTENARIO I is a hull number, not INSTRUMENT); a four-letter
+        stands for a word only where ``initials`` (not in the name of a listed organisation, vessel or aircraft:
+        BICENTENARIO I is a hull number, not INSTRUMENT); a four-letter
         word one edit from another (YSIN / YASIN) counts only with the same first letter, as each other's best match,
         beside another word of the names that matches on its own (not SNOE alone for SNOW, nor KONG for HONG when
         KONG is there too, nor EVAN for IVAN). Returns the pairs left out, as "query~listed"."""
@@ -929,7 +935,7 @@ class Screener:
                 if not 0 < v < 1:
                     continue
                 if v == INITIAL_SIMILARITY and min(len(c), *(len(a) for a in slot)) == 1:
-                    if not person:
+                    if not initials:
                         dropped.append((i, j))
                 elif any(min(len(a), len(c)) == 4 and _sim(a, c) == v for a in slot):
                     # a typo in a short word keeps its first letter (EVAN is not IVAN, SIRE not MIRE)
@@ -946,7 +952,8 @@ class Screener:
             sims[i][j] = 0.0
         return [f"{query.slots[i][0]}~{tokens[j]}" for i, j in dropped]
 
-    def _acronym(self, query: QueryName, name: _Name, person: bool) -> tuple[float, dict[str, Any]] | None:
+    def _acronym(self, query: QueryName, name: _Name, person: bool, initials: bool = True
+                 ) -> tuple[float, dict[str, Any]] | None:
         """A word of one name that is the initials of a run of words of the other, in order (PLA / People's
         Liberation Army; ICBC / Industrial and Commercial Bank of China): scored with the run as that word,
         times ``ACRONYM_FACTOR``. None when no word is such an acronym."""
@@ -961,10 +968,10 @@ class Screener:
                 folded = [*other[:run[0]], acronym, *other[run[1]:]]
                 if in_query:
                     s, why = self.score(query, _Name(name.entity, name.text, name.kind, tuple(folded), name.forms),
-                                        person, acronyms=False)
+                                        person, acronyms=False, initials=initials)
                 else:
                     q = QueryName.of_tokens(folded, query.forms)
-                    s, why = self.score(q, name, person, acronyms=False)
+                    s, why = self.score(q, name, person, acronyms=False, initials=initials)
                 why["penalties"].append(f"{acronym} read as the initials of {' '.join(other[run[0]:run[1]])}: "
                                         f"x{ACRONYM_FACTOR}")
                 return s * ACRONYM_FACTOR, why
@@ -1287,20 +1294,21 @@ class Screener:
         if not tokens or not (q_tokens or q_forms):
             return 0.0
         person = entity_type == "person"
+        initials = entity_type in (None, "person")
         name = _Name(-1, listed, "primary", tokens, forms)
-        best = max((self.score(q, name, person)[0] for q in self.query_names(query, frozenset(tokens))),
-                   default=0.0)
+        best = max((self.score(q, name, person, initials=initials)[0]
+                    for q in self.query_names(query, frozenset(tokens))), default=0.0)
         if q_tokens:
             # the listed name read from its script, against the query as written (バラク・オバマ / Barack Obama)
             as_listed = _Name(-1, query, "primary", q_tokens, q_forms)
             for reading in latin_readings(listed):
                 q = QueryName(reading.slots, forms, reading.joined, reading.script, reading.exact)
-                best = max(best, self.score(q, as_listed, person)[0])
+                best = max(best, self.score(q, as_listed, person, initials=initials)[0])
             split = self.split_glued(tokens, forms, frozenset(q_tokens))
             if split is not None:  # the listed name runs words together
                 glued = QueryName.of_tokens(*split)
                 best = max(best, self.score(QueryName(glued.slots, glued.forms, glued.joined, "glued"),
-                                            as_listed, person)[0])
+                                            as_listed, person, initials=initials)[0])
         abjad_query, abjad_listed = is_abjad(query), is_abjad(listed)
         if abjad_query or abjad_listed:
             index = self.skeleton_index()

@@ -1060,16 +1060,18 @@ class Screener:
         elem_start = np.concatenate([[0], np.cumsum(n_spell * n_cols)[:-1]]).astype(np.int64)
         raw_all = np.concatenate(raw)
         # the rules of _sim (see _similarity_matrix), as entries (spelling, column, value) of the nonzero pairs:
-        # pairs at the long-word floor or above (less a rounding margin), kept if exact or both 5 letters or more
-        near = np.flatnonzero(raw_all >= 0.8 - 1e-9)
+        # pairs at the four-letter floor or above (less a rounding margin), kept if exact or at the floor of the
+        # shorter token's length (token_floor: 0.8 from 5 letters, SHORT_TOKEN_FLOOR for 4, equal below)
+        near = np.flatnonzero(raw_all >= SHORT_TOKEN_FLOOR - 1e-9)
         item = np.searchsorted(elem_start, near, side="right") - 1
         row, col = np.divmod(near - elem_start[item], n_cols[item])
         e_spell, e_col = spell_start[item] + row, col_bounds[item] + col
         value = raw_all[near]
         v_len, v_cjk, v_first = (self.vocab_tokens.length[col_token], self.vocab_tokens.cjk[col_token],
                                  self.vocab_tokens.first[col_token])
-        kept = (value == 1.0) | ((spelled.length[e_spell] >= 5) & (v_len[e_col] >= 5) & ~spelled.cjk[e_spell] &
-                                 ~v_cjk[e_col])
+        shorter = np.minimum(spelled.length[e_spell], v_len[e_col])
+        kept = (value == 1.0) | ((shorter >= 4) & (value >= np.where(shorter >= 5, 0.8, SHORT_TOKEN_FLOOR) - 1e-9) &
+                                 ~spelled.cjk[e_spell] & ~v_cjk[e_col])
         parts = [(e_spell[kept], e_col[kept], 1 - TYPO_COST * (1 - value[kept]))]  # 1 stays 1
         # a single letter matches a word it begins (0.6), and a single letter the same letter (1)
         single_cols = np.flatnonzero((v_len == 1) & ~v_cjk)

@@ -162,6 +162,44 @@ def test_an_update_reports_what_it_adds_removes_and_changes(tmp_path: Path) -> N
     assert "already loaded (unchanged)" in cli("lists", "load", str(newer), "--workspace", ws)[1]
 
 
+
+def test_an_update_names_each_entity_added_removed_and_changed(tmp_path: Path) -> None:
+    """lists update names every entity it adds, removes and changes, with its id, name and what changed, on an
+    excerpt of the real UN file: the previous version lacks one individual (the update adds it), the update drops
+    another and gives a third a changed first name."""
+    text = UN.read_text(encoding="utf-8")
+    blocks = re.findall(r"<INDIVIDUAL>.*?</INDIVIDUAL>", text, flags=re.S)[:3]
+    ref = [re.search(r"<REFERENCE_NUMBER>(.*?)</", b).group(1) for b in blocks]  # type: ignore[union-attr]
+    renamed = re.sub(r"<FIRST_NAME>(.*?)</FIRST_NAME>", r"<FIRST_NAME>\1X</FIRST_NAME>", blocks[1], count=1)
+    previous, newer = tmp_path / "un_previous.xml", tmp_path / "un_next.xml"
+    previous.write_text(text.replace(blocks[2], "", 1), encoding="utf-8")
+    newer.write_text(text.replace(blocks[0], "", 1).replace(blocks[1], renamed, 1), encoding="utf-8")
+    # the names each entity has in the file that holds it, read by the loader
+    real = {e.entity_id: e for e in load_list(UN).entities}
+    changed_after = {e.entity_id: e for e in load_list(newer).entities}[f"un-{ref[1]}"]
+    ws = str(tmp_path / "ws")
+    code, out, _ = cli("lists", "load", str(previous), "--workspace", ws)
+    assert code == 0 and "Entities added" not in out  # a list loaded afresh lists no entity as added
+    code, out, err = cli("lists", "update", str(newer), "-f", "json", "--workspace", ws)
+    assert code == 0, err
+    assert "1 added, 1 removed, 1 changed" in err  # the summary on stderr: stdout is the table
+    document = json.loads(out)
+    rows = {r["change"]: r for r in document["rows"]}
+    assert len(document["rows"]) == 3 and set(rows) == {"added", "removed", "changed"}
+    assert (rows["added"]["entity_id"], rows["added"]["name"]) == (f"un-{ref[2]}", real[f"un-{ref[2]}"].primary_name)
+    assert (rows["removed"]["entity_id"], rows["removed"]["name"]) == (f"un-{ref[0]}",
+                                                                       real[f"un-{ref[0]}"].primary_name)
+    changed = rows["changed"]
+    assert (changed["entity_id"], changed["name"]) == (f"un-{ref[1]}", changed_after.primary_name)
+    assert changed["previous_name"] == real[f"un-{ref[1]}"].primary_name != changed["name"]
+    assert changed["fields"] == "names" and f"+{changed_after.primary_name}" in changed["detail"]
+    assert f"-{real[f'un-{ref[1]}'].primary_name}" in changed["detail"]
+    assert all(r["type"] == "person" and r["previous_version"] for r in document["rows"])
+    # the terminal shows the same entities by name
+    code, out, _ = cli("lists", "update", str(previous), "--workspace", ws)
+    assert code == 0 and real[f"un-{ref[0]}"].primary_name in out and f"un-{ref[2]}" in out
+
+
 # 2. duplicates and sizes ------------------------------------------------------------------------------------------
 
 def test_repeated_records_collapse_into_one_entity(tmp_path: Path) -> None:

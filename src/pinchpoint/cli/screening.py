@@ -141,11 +141,17 @@ def register(app: typer.Typer) -> None:
                                                     "changed.")] = False,
              max_mb: Annotated[float, typer.Option("--max-mb", help="Largest list file read (MB, uncompressed).",
                                                    min=0.001)] = 100.0,
-             source: SourceOpt = None, workspace: WorkspaceOpt = None) -> None:
+             source: SourceOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
+             workspace: WorkspaceOpt = None) -> None:
         """Load (or update) restricted-party lists into the workspace, reporting what each adds, removes and
-        changes against the loaded version."""
-        loads = session(workspace).screening.load(paths, force=force, max_bytes=int(max_mb * 1024 * 1024),
-                                                  source=source)
+        changes against the loaded version: each entity added, removed or changed, by id and name, with what
+        changed (the table; -f and -o write it, the summaries then go to stderr)."""
+        from pinchpoint.cli.output import emit
+        from pinchpoint.session.screening import CHANGE_COLUMNS, CHANGES_TITLE
+
+        group = session(workspace).screening
+        loads = group.load(paths, force=force, max_bytes=int(max_mb * 1024 * 1024), source=source)
+        to_err = fmt is not None or output is not None  # stdout holds the table alone
         for done in loads:
             if done.skipped is not None:
                 typer.echo(f"{done.path}: skipped: {done.skipped}", err=True)
@@ -157,7 +163,7 @@ def register(app: typer.Typer) -> None:
             assert sl is not None and change is not None
             typer.echo(f"{sl.list_name} {sl.version}: {change.summary()}; {len(sl.entities)} entities, "
                        f"{sum(len(e.names) for e in sl.entities)} names, {sl.duplicates} duplicate records "
-                       f"collapsed, {len(sl.problems)} problems; read as {sl.encoding}")
+                       f"collapsed, {len(sl.problems)} problems; read as {sl.encoding}", err=to_err)
             for problem in sl.problems[:10]:
                 typer.echo(f"  problem: {problem}", err=True)
             if len(sl.problems) > 10:
@@ -165,7 +171,10 @@ def register(app: typer.Typer) -> None:
             if show_ids:
                 for label, ids in (("added", change.added), ("removed", change.removed),
                                    ("changed", change.changed)):
-                    typer.echo(f"  {label} ({len(ids)}): {', '.join(ids) if ids else '-'}")
+                    typer.echo(f"  {label} ({len(ids)}): {', '.join(ids) if ids else '-'}", err=to_err)
+        changes = group.changes(loads)
+        if changes.rows or to_err:
+            emit(with_command(changes), fmt, output, columns=CHANGE_COLUMNS, title=CHANGES_TITLE)
         if any(done.error is not None for done in loads):
             raise typer.Exit(2)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -78,6 +78,58 @@ class ListRefused(PinchpointError):
     option = "force"
 
 
+#: The fields of a listed record a change is described by (in this order); the list version label is not one.
+_CHANGE_FIELDS = ("names", "type", "countries", "birth_dates", "gender", "identifiers", "addresses", "programmes",
+                  "listing_reason")
+_MAX_DETAIL = 300  # characters of each field's before -> after shown
+
+
+@dataclass(frozen=True)
+class EntityChange:
+    """One entity a new list version adds, removes or changes: its id, its primary name (the new record's; the
+    old one's for a removed entity), its type, and for a changed entity what changed, field by field."""
+
+    change: str  # "added", "removed" or "changed"
+    entity_id: str
+    name: str
+    type: str
+    previous_name: str = ""  # the old primary name, when it changed
+    fields: tuple[str, ...] = ()  # the fields that differ (see _CHANGE_FIELDS)
+    detail: str = ""  # "names: +ALIAS, -OLD; programmes: SDGT -> SDGT, IRGC"
+
+
+def _shown(values: object) -> str:
+    text = ", ".join(str(v) for v in values) if isinstance(values, tuple) else str(values)
+    return text or "-"
+
+
+def entity_change(before: ListedEntity, after: ListedEntity) -> EntityChange:
+    """How ``after`` differs from ``before`` (the same id): names added and removed, other fields before -> after."""
+    fields: list[str] = []
+    parts: list[str] = []
+    for name in _CHANGE_FIELDS:
+        old, new = getattr(before, name), getattr(after, name)
+        if name == "names":
+            old_names, new_names = [n.text for n in old], [n.text for n in new]
+            gained = [n for n in new_names if n not in old_names]
+            lost = [n for n in old_names if n not in new_names]
+            if not gained and not lost and [(n.text, n.kind) for n in old] == [(n.text, n.kind) for n in new]:
+                continue
+            fields.append(name)
+            words = [f"+{n}" for n in gained] + [f"-{n}" for n in lost]
+            parts.append(f"names: {', '.join(words) if words else 'the same names, other kinds or order'}")
+            continue
+        if old == new:
+            continue
+        fields.append(name)
+        shown = f"{_shown(old)} -> {_shown(new)}"
+        parts.append(f"{name.replace('_', ' ')}: " + (shown if len(shown) <= _MAX_DETAIL else
+                                                     shown[:_MAX_DETAIL - 1] + "…"))
+    return EntityChange("changed", after.entity_id, after.primary_name, after.type.value,
+                        before.primary_name if before.primary_name != after.primary_name else "", tuple(fields),
+                        "; ".join(parts))
+
+
 @dataclass(frozen=True)
 class ListChange:
     """What storing a list version did, against the version it replaced."""
@@ -91,6 +143,9 @@ class ListChange:
     unchanged: int
     stored: bool  # False when the same content was already loaded
     forced: tuple[str, ...] = ()  # the checks --force overrode
+    #: Each entity added, removed or changed, with its name and what changed (empty for a list loaded afresh:
+    #: every entity of a new list is "added")
+    entities: tuple[EntityChange, ...] = ()
 
     def summary(self) -> str:
         if not self.stored:
@@ -128,8 +183,13 @@ def compare(previous: ScreeningList | None, new: ScreeningList) -> ListChange:
     added = tuple(i for i in after if i not in before)
     removed = tuple(i for i in before if i not in after)
     changed = tuple(i for i in after if i in before and before[i] != after[i])
+    entities: tuple[EntityChange, ...] = ()
+    if previous is not None:
+        entities = (*(EntityChange("added", i, after[i].primary_name, after[i].type.value) for i in added),
+                    *(EntityChange("removed", i, before[i].primary_name, before[i].type.value) for i in removed),
+                    *(entity_change(before[i], after[i]) for i in changed))
     return ListChange(new.list_name, new.version, previous.version if previous else None, added, removed, changed,
-                      unchanged=len(after) - len(added) - len(changed), stored=True)
+                      unchanged=len(after) - len(added) - len(changed), stored=True, entities=entities)
 
 
 def check_update(change: ListChange, previous: ScreeningList | None, new: ScreeningList,
@@ -183,7 +243,7 @@ def store_list(ws: Workspace, screening_list: ScreeningList, *, force: bool = Fa
             "n_problems": len(screening_list.problems), "encoding": screening_list.encoding,
             "n_duplicates": screening_list.duplicates})
     return ListChange(change.list_name, change.version, change.previous_version, change.added, change.removed,
-                      change.changed, change.unchanged, stored=True, forced=tuple(reasons))
+                      change.changed, change.unchanged, stored=True, forced=tuple(reasons), entities=change.entities)
 
 
 def _stored_payloads(ws: Workspace) -> list[tuple[str, bytes]]:
@@ -241,6 +301,30 @@ def read_lists(workspace: Path | None = None, names: list[str] | None = None,
 
 _LIST_COLUMNS = ["list_name", "version", "n_entities", "n_names", "n_problems", "n_duplicates", "encoding",
                  "content_hash", "loaded_at", "source"]
+
+
+CHANGE_COLUMNS = ("list_name", "version", "previous_version", "change", "entity_id", "name", "type",
+                  "previous_name", "fields", "detail")
+
+
+def change_table(changes: Sequence[ListChange]) -> ResultTable:
+    """Every entity the stored list versions added, removed or changed against the versions they replaced, one row
+    each (list, versions, change, id, name, type, the fields that changed and how). A list loaded afresh, or a
+    version already loaded, adds no rows; the caveats say which."""
+    rows = [{"list_name": c.list_name, "version": c.version, "previous_version": c.previous_version,
+             "change": e.change, "entity_id": e.entity_id, "name": e.name, "type": e.type,
+             "previous_name": e.previous_name, "fields": ", ".join(e.fields), "detail": e.detail}
+            for c in changes if c.stored for e in c.entities]
+    caveats = [f"{c.list_name} {c.version}: loaded afresh (no earlier version), so its {len(c.added):,} entities "
+               "are not listed as added" for c in changes if c.stored and c.previous_version is None]
+    caveats += [f"{c.list_name} {c.version}: already loaded, nothing changed" for c in changes if not c.stored]
+    if not rows and not caveats:
+        caveats.append("no list version was stored")
+    table = ResultTable.from_records("screening_list_changes", rows, CHANGE_COLUMNS, meta={
+        "lists": {c.list_name: {"version": c.version, "previous_version": c.previous_version, "added": len(c.added),
+                                "removed": len(c.removed), "changed": len(c.changed), "unchanged": c.unchanged}
+                  for c in changes}})
+    return table.with_caveats(*caveats) if caveats else table
 
 
 def list_table(ws: Workspace) -> ResultTable:

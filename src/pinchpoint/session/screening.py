@@ -30,6 +30,9 @@ SCREEN_COLUMNS = ["query", "matched_name", "list", "list_version", "score", "ale
 #: What a terminal shows of :meth:`ScreeningGroup.lists`.
 LIST_COLUMNS = ["list_name", "version", "n_entities", "n_names", "n_problems", "n_duplicates", "encoding"]
 LISTS_TITLE = "Restricted-party lists"
+#: What a terminal shows of :meth:`ScreeningGroup.changes` (every column is in CSV and JSON).
+CHANGE_COLUMNS = ["list_name", "change", "entity_id", "name", "type", "fields", "detail"]
+CHANGES_TITLE = "Entities added, removed and changed"
 #: What a terminal shows of :meth:`ScreeningGroup.since_last` (every column is in CSV, JSON and the API).
 DELTA_COLUMNS = ["row", "query", "change", "entity_change", "list", "entity_id", "matched_name", "previous_score",
                  "score"]
@@ -140,6 +143,14 @@ class ScreeningGroup(Group):
                source: str | None = None) -> list[ListLoad]:
         """Load newer versions of lists: :meth:`load` (each version is checked against the one it replaces)."""
         return self.load(paths, force=force, max_bytes=max_bytes, source=source)
+
+    @staticmethod
+    def changes(loads: Sequence[ListLoad]) -> ResultTable:
+        """The entities the loaded versions of :meth:`load` added, removed and changed against the versions they
+        replaced, one row each with its id, name and what changed (``screening.store.change_table``)."""
+        from pinchpoint.screening.store import change_table
+
+        return change_table([done.change for done in loads if done.change is not None])
 
     def screen(self, names: Sequence[str], *, threshold: float = 0.8, country: str | None = None,
                entity_type: str | None = None, birth_date: str | None = None, lists: Sequence[str] | None = None,

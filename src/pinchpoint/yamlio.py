@@ -185,14 +185,23 @@ def validate_model(path: Path, model: type[M], **context: Any) -> tuple[M, Lines
     try:
         return model.model_validate(data, context=context or None), lines
     except ValidationError as exc:
-        errors = exc.errors()
+        errors = _without_follow_ons(exc.errors())
         located = []
         for err in errors:
             loc, row = _error_location(lines, tuple(err["loc"]))
-            located.append((Location(str(path), row, field_name(loc)), err["msg"]))
+            located.append((Location(str(path), row, field_name(loc)), str(err["msg"]).removeprefix("Value error, ")))
         first, message = located[0]
         raise DataError(f"{message}{also(located[1:])}", file=first.file, row=first.row,
                         field=first.field) from None
+
+
+def _without_follow_ons(errors: list[Any]) -> list[Any]:
+    """The errors less those that only follow from another: a list or tuple "too short" because one of its own items
+    failed (a shock with a bad field would also leave "shocks: should have at least 1 item")."""
+    def inside(err: Any, other: Any) -> bool:
+        return len(other["loc"]) > len(err["loc"]) and tuple(other["loc"][:len(err["loc"])]) == tuple(err["loc"])
+
+    return [err for err in errors if not (err["type"] == "too_short" and any(inside(err, o) for o in errors))]
 
 
 def validate_yaml(path: Path, model: type[M], **context: Any) -> M:

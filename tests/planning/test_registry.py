@@ -152,3 +152,33 @@ def test_country_totals_leave_out_withdrawn_and_amended_awards(registry) -> None
     kept = sum(a["amount"] * a["usd_per_unit"] for a in raw if a["country"] == "DEU" and a["stage"] != "withdrawn"
                     and a.get("usd_per_unit")) / 1e6
     assert f"DEU {kept:,.0f}" in deu
+
+
+def test_an_empty_awards_table_says_which_filter_emptied_it_and_what_the_awards_hold(registry) -> None:  # type: ignore[no-untyped-def]
+    """A filter that leaves nothing is named, with what the awards before it hold: for --since, the dates of their
+    last change (from the built-in file itself: updated, or the later of announced and final)."""
+    raw = yaml.safe_load(data_path("awards.yaml").read_text(encoding="utf-8"))["awards"]
+
+    def changed(a: dict) -> dt.date:  # type: ignore[type-arg]
+        return a.get("updated") or max(d for d in (a["announced"], a.get("final")) if d)
+
+    table = awards_table(registry, since=dt.date(2030, 1, 1))
+    assert not table.rows
+    first, last = min(map(changed, raw)), max(map(changed, raw))
+    assert table.meta["caveats"][-1] == (
+        f"No award matches: none of the {len(raw)} awards of the registry was announced, made final or edited on or "
+        f"after 2030-01-01; each was last announced, made final or edited between {first} and {last}.")
+    japanese = [a for a in raw if a["country"] == "JPN"]
+    table = awards_table(registry, country="JPN", since=dt.date(2030, 1, 1))
+    assert (f"none of the {len(japanese)} awards left by country JPN was announced, made final or edited on or after "
+            f"2030-01-01; each was last announced, made final or edited between {min(map(changed, japanese))} and "
+            f"{max(map(changed, japanese))}.") in table.meta["caveats"][-1]
+    # a stage filter that empties the awards of a country lists the stages they do have, with counts
+    country = next(c for c in sorted({a["country"] for a in raw}) if "withdrawn" not in
+                   {a["stage"] for a in raw if a["country"] == c})
+    stages = sorted({a["stage"] for a in raw if a["country"] == country})
+    caveat = awards_table(registry, country=country, stage="withdrawn").meta["caveats"][-1]
+    assert f"left by country {country} has stage withdrawn; their stages are " in caveat
+    assert all(f"{s} ({sum(a['stage'] == s for a in raw if a['country'] == country)})" in caveat for s in stages)
+    assert awards_table(registry, since=dt.date(2020, 1, 1)).rows  # a filter that keeps awards adds no such caveat
+    assert not any(c.startswith("No award") for c in awards_table(registry, since=dt.date(2020, 1, 1)).meta["caveats"])

@@ -171,3 +171,32 @@ def test_an_unknown_scenario_lists_each_packaged_one_once(name: str) -> None:
         message = str(caught.value)
         assert all(message.count(p) <= 1 for p in packaged), message
         assert any(p in message for p in packaged), message
+
+
+@pytest.mark.parametrize(("written", "shown"), [("step", "not 'step'"), ("[step]", "not a list"),
+                                                ("60", "not 60")])
+def test_a_recovery_written_as_a_word_names_its_line_and_the_shapes_it_takes(
+        tmp_path: Path, written: str, shown: str) -> None:
+    """``recovery: step`` is not a recovery (a mapping with a shape): one error at its line and field saying what
+    shapes it takes, without the follow-on "shocks: Tuple should have at least 1 item" of the failed shock."""
+    path, text = blockade_with(tmp_path, "recovery: {shape: linear, ramp_days: 180}", f"recovery: {written}")
+    with pytest.raises(DataError) as info:
+        load_scenario(path)
+    message = str(info.value)
+    assert info.value.location.file == str(path)
+    assert info.value.location.row == line_of(text, f"recovery: {written}")
+    assert info.value.location.field == "shocks.0.recovery"
+    assert f"recovery is a mapping with a shape, {shown}: {{shape: step}}" in message
+    assert "{shape: linear, ramp_days: DAYS}" in message and "{shape: points, points: [[DAY, CAPACITY]" in message
+    assert "at least 1 item" not in message and "more:" not in message and "Value error" not in message
+
+
+def test_errors_inside_a_shock_still_all_reported(tmp_path: Path) -> None:
+    """Only the follow-on "too short" goes: two real errors in one file are both named."""
+    path, text = blockade_with(tmp_path, "recovery: {shape: linear, ramp_days: 180}",
+                               "recovery: {shape: stepp, ramp_days: -1}")
+    with pytest.raises(DataError) as info:
+        load_scenario(path)
+    message = str(info.value)
+    assert "field 'shocks.0.recovery.shape': Input should be 'step', 'linear' or 'points'" in message
+    assert "field 'shocks.0.recovery.ramp_days'" in message and "at least 1 item" not in message

@@ -17,7 +17,8 @@ import csv
 import datetime as dt
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.resources import files
 from pathlib import Path
@@ -458,13 +459,13 @@ def _row(a: Award) -> dict[str, Any]:
 
 def awards_table(registry: Registry, *, country: str | None = None, programme: str | None = None,
                  stage: str | None = None, since: dt.date | None = None) -> ResultTable:
-    """Awards (filtered), amounts as announced and in USD at each record's cited rate."""
-    chosen = list(registry.awards)
-    filters = []
+    """Awards (filtered), amounts as announced and in USD at each record's cited rate. An empty result says which
+    filter emptied it and what the awards before it hold (their countries, programmes, stages or dates)."""
+    steps: list[tuple[str, Callable[[Award], bool], Callable[[list[Award]], str]]] = []
     if country:
         code = filter_country(country, allow_eu=True)
-        chosen = [a for a in chosen if a.country == code]
-        filters.append(f"country {code}")
+        steps.append((f"country {code}", lambda a: a.country == code,
+                      lambda held: "their countries are " + _counted(a.country for a in held)))
     if programme:
         if programme not in {p.id for p in registry.programmes}:
             from pinchpoint.errors import NotFoundError
@@ -473,18 +474,30 @@ def awards_table(registry: Registry, *, country: str | None = None, programme: s
             raise NotFoundError(f"unknown programme {programme!r}: " + did_you_mean(
                 programme, {p.id: p.name for p in registry.programmes}, "programmes"), what="programme",
                 value=programme)
-        chosen = [a for a in chosen if a.programme == programme]
-        filters.append(f"programme {programme}")
+        steps.append((f"programme {programme}", lambda a: a.programme == programme,
+                      lambda held: "their programmes are " + _counted(a.programme for a in held)))
     if stage:
         if stage not in STAGES:
             from pinchpoint.errors import BadArgumentError
 
             raise BadArgumentError(f"unknown stage {stage!r} (stages: {', '.join(STAGES)})", parameter="stage")
-        chosen = [a for a in chosen if a.stage == stage]
-        filters.append(f"stage {stage}")
+        steps.append((f"stage {stage}", lambda a: a.stage == stage,
+                      lambda held: "their stages are " + _counted(a.stage for a in held)))
     if since:
-        chosen = [a for a in chosen if a.changed >= since]
-        filters.append(f"changed since {since}")
+        steps.append((f"changed since {since}", lambda a: a.changed >= since,
+                      lambda held: "each was last announced, made final or edited between "
+                                   f"{min(a.changed for a in held)} and {max(a.changed for a in held)}"))
+    chosen = list(registry.awards)
+    filters = [label for label, _, _ in steps]
+    emptied = ""
+    for k, (label, keep, held) in enumerate(steps):
+        before, chosen = chosen, [a for a in chosen if keep(a)]
+        if before and not chosen:
+            many = "the one award" if len(before) == 1 else f"the {len(before)} awards"
+            earlier = f"{many} left by {', '.join(filters[:k])}" if k else f"{many} of the registry"
+            what = ("was announced, made final or edited on or after " + str(since) if label.startswith("changed")
+                    else f"has {label}")
+            emptied = f"No award matches: none of {earlier} {what}; {held(before)}."
     chosen.sort(key=lambda a: (a.country, a.announced, a.id))
     table = ResultTable.from_records("awards", [_row(a) for a in chosen], AWARD_COLUMNS,
                                      meta={"analysis": "incentives", "registry": registry.origin,
@@ -494,9 +507,10 @@ def awards_table(registry: Registry, *, country: str | None = None, programme: s
                "record's cited, dated rate (usd_per_unit, rate_date), not at today's rate.",
                "The registry holds what could be verified from a readable source; docs/planning.md lists the awards "
                "left out for want of one."]
-    if not chosen and filters:
-        caveats.append(f"No award matches {', '.join(filters)}; the registry holds {len(registry.awards)} awards in "
-                       f"{', '.join(sorted({a.country for a in registry.awards}))}.")
+    if emptied:
+        caveats.append(emptied)
+    elif not chosen:
+        caveats.append("The registry holds no award.")
     totals: dict[str, float] = {}
     for a in chosen:
         if a.amount_usd is not None and a.stage not in ("withdrawn", "amended"):
@@ -506,6 +520,12 @@ def awards_table(registry: Registry, *, country: str | None = None, programme: s
                        "the current figures, are not counted): " + ", ".join(
             f"{c} {v / 1e6:,.0f}" for c, v in sorted(totals.items())) + ".")
     return table.with_caveats(*caveats)
+
+
+def _counted(values: Iterable[str]) -> str:
+    """Distinct values with how many times each occurs, most frequent first: "USA (30), JPN (12)"."""
+    counts = Counter(values)
+    return ", ".join(f"{v} ({n})" for v, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def changes_since(registry: Registry, since: dt.date) -> tuple[Award, ...]:

@@ -30,6 +30,17 @@ class Recovery(_Strict):
     ramp_days: float = Field(0.0, ge=0)
     points: tuple[tuple[float, float], ...] = ()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _a_mapping(cls, value: Any) -> Any:
+        if isinstance(value, dict | Recovery):
+            return value
+        shown = f"{value!r}" if isinstance(value, str | int | float | bool) or value is None else \
+            f"a {type(value).__name__}"
+        raise ValueError(f"recovery is a mapping with a shape, not {shown}: {{shape: step}} (all back at once after "
+                         "the duration), {shape: linear, ramp_days: DAYS} or {shape: points, points: [[DAY, "
+                         "CAPACITY], ...]} (days since the shock, capacity fractions from 0 to 1)")
+
     @model_validator(mode="after")
     def _points_valid(self) -> Recovery:
         if self.shape == "points":

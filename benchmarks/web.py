@@ -199,6 +199,33 @@ async def _load(url: str, names: list[str], think: bool, server_pid: int) -> dic
             "wall": time.perf_counter() - t0, "cpu": _cpu_seconds(server_pid) - cpu_start}
 
 
+SINGLE = 200  # sequential one-name screenings by one user after the load: the server's own time per request
+
+
+async def _single(url: str, names: list[str], server_pid: int) -> dict[str, list[float] | float]:
+    """One user, one request at a time: latency and the server's CPU per request of a one-name screening and of
+    /healthz (the floor: the same middleware, no route work), with nothing queued ahead of them."""
+    import httpx
+
+    out: dict[str, list[float] | float] = {}
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        await _sign_in(client, "user00")
+        for name in names[:5]:  # the screener is warm already; the user's first screenings are not timed
+            await client.get("/screening", params={"q": name})
+        for path, key in (("/screening", "screen"), ("/healthz", "floor")):
+            times: list[float] = []
+            cpu = _cpu_seconds(server_pid)
+            for k in range(SINGLE):
+                params = {"q": names[k % len(names)]} if path == "/screening" else None
+                t0 = time.perf_counter()
+                answer = await client.get(path, params=params)
+                times.append(time.perf_counter() - t0)
+                assert answer.status_code == 200, (path, answer.status_code)
+            out[key] = times
+            out[f"{key}_cpu"] = (_cpu_seconds(server_pid) - cpu) / SINGLE
+    return out
+
+
 def _library_overview() -> float:
     from pinchpoint.analysis import chokepoints, exposure
     from pinchpoint.reports.svg import choropleth
@@ -237,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"goal < {GOAL_COLD_OVERVIEW:g} s: {'met' if ok_cold else 'MISSED'}")
             result = asyncio.run(_load(url, names, think, proc.pid))
             server_cpu = result["cpu"]
+            single = asyncio.run(_single(url, names, proc.pid))
         finally:
             proc.terminate()
             _, err = proc.communicate(timeout=30)
@@ -260,6 +288,12 @@ def main(argv: list[str] | None = None) -> int:
           f"p95 {p95_screen * 1000:7.1f} ms   n {len(screens)}   ratio to baseline p95 "
           f"{p95_screen / p95_floor:5.2f}x   goal < {GOAL_SCREEN_P95 * 1000:.0f} ms: "
           f"{'met' if p95_screen < GOAL_SCREEN_P95 else 'MISSED'}")
+    for key, label in (("screen", "single screening, one at a time"), ("floor", "GET /healthz, one at a time")):
+        times, cpu = single[key], single[key + "_cpu"]
+        assert isinstance(times, list) and isinstance(cpu, float)
+        print(f"{label:<48} p50 {_p(times, 50) * 1000:7.1f} ms   p95 {_p(times, 95) * 1000:7.1f} ms   n {len(times)}"
+              f"   server CPU {1000 * cpu:5.2f} ms a request")
+    print(f"{'load average (1, 5, 15 min) at the end':<48} {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print(f"errors: {len(errors)} {sorted(set(errors))[:5]}   tracebacks in the server log: "
           f"{err.decode(errors='replace').count('Traceback')}")
     return 0 if ok and ok_cold else 1

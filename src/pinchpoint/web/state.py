@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,3 +35,6 @@ class WebState:
     # otherwise hold every worker thread and the CPU while other users' pages wait
     forecast_slots: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(2))
     drawn: dict[tuple[str, ...], str] = field(default_factory=dict)
+    # the workspace's state (files' size and time) when a screening last loaded what it needs: while unchanged, a
+    # screening is answered on the event loop (see pages.screening_page)
+    screening_loaded_for: Hashable | None = None

@@ -130,7 +130,9 @@ def reader() -> str:
     import pinchpoint
     from pinchpoint.screening.scripts import japanese_readings_available
 
-    return f"pinchpoint {pinchpoint.__version__}; ja {'on' if japanese_readings_available() else 'off'}"
+    # "analysis 2": rows analysed before foreign names in Chinese characters were flagged ("c") are analysed again
+    return (f"pinchpoint {pinchpoint.__version__}; ja {'on' if japanese_readings_available() else 'off'}; "
+            "analysis 2")
 
 
 def screened_lists(screener: Screener, lists: Sequence[str] | None) -> list[ScreeningList]:

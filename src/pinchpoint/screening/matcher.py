@@ -44,10 +44,13 @@ from pinchpoint.screening.normalize import FORM_PHRASE_WORDS, LEGAL_FORMS, analy
 from pinchpoint.screening.scripts import (
     Skeleton,
     abjad_skeletons,
+    coarse_skeleton,
     is_abjad,
+    is_transcribed_han,
     japanese_fallback,
     latin_readings,
     skeleton_parts,
+    transcribed_skeletons,
     vowel_letters_disagree,
 )
 
@@ -324,6 +327,14 @@ class SkeletonIndex:
     vocab: list[str]
     rows: np.ndarray  # every name as a padded row of skeleton-token ids (-1: padding)
     joined: list[str]
+    #: consonants in the broad classes a foreign name written in Chinese is compared by (scripts.coarse_skeleton),
+    #: where no vowel letter is written to check
+    coarse: bool = False
+
+    @staticmethod
+    def coarse_of(tokens: Sequence[str]) -> Skeleton:
+        keys = [k for k in (coarse_skeleton(t) for t in tokens if not t.startswith("#")) if k]
+        return Skeleton(tuple(keys), tuple(("",) * (len(k) + 1) for k in keys))
 
     @staticmethod
     def skeleton_of(text: str, tokens: Sequence[str]) -> Skeleton:
@@ -332,8 +343,8 @@ class SkeletonIndex:
         return Skeleton(tuple(p[0] for p in parts), tuple(p[1] for p in parts))
 
     @classmethod
-    def build(cls, names: Sequence[_Name]) -> SkeletonIndex:
-        skeletons = [cls.skeleton_of(n.text, n.tokens) for n in names]
+    def build(cls, names: Sequence[_Name], coarse: bool = False) -> SkeletonIndex:
+        skeletons = [cls.coarse_of(n.tokens) if coarse else cls.skeleton_of(n.text, n.tokens) for n in names]
         index: dict[str, list[int]] = defaultdict(list)
         df: dict[str, int] = defaultdict(int)
         for i, tokens in enumerate(sk.tokens for sk in skeletons):
@@ -349,7 +360,7 @@ class SkeletonIndex:
             rows[r, : len(skeleton.tokens)] = [token_id[t] for t in skeleton.tokens]
         return cls(skeletons, {k: np.array(v, dtype=np.int64) for k, v in index.items()},
                    {t: math.log(1 + total / c) for t, c in df.items()}, math.log(1 + total), vocab, rows,
-                   ["".join(sk.tokens) for sk in skeletons])
+                   ["".join(sk.tokens) for sk in skeletons], coarse)
 
     def weight(self, token: str) -> float:
         return self.idf.get(token, self.default_idf)
@@ -436,13 +447,17 @@ class SkeletonIndex:
         joined = joined * 0.95 if joined >= 0.85 else 0.0
         score = max(f1, joined) * SKELETON_FACTOR
         penalties = [f"consonant skeleton only: x{SKELETON_FACTOR}"]
-        disagree = [f"{q} ({listed[j]})" for i, (q, j) in enumerate(zip(query, best, strict=True))
-                    if sims[i][j] == 1.0 and vowel_letters_disagree(skeleton.gaps[i], listed_skeleton.gaps[j])]
+        disagree = [] if self.coarse else [
+            f"{q} ({listed[j]})" for i, (q, j) in enumerate(zip(query, best, strict=True))
+            if sims[i][j] == 1.0 and vowel_letters_disagree(skeleton.gaps[i], listed_skeleton.gaps[j])]
         if disagree:
             score *= VOWEL_LETTER_FACTOR ** min(len(disagree), 2)
             penalties.append(f"vowel letters the query writes disagree with the spelling in {', '.join(disagree)}: "
                              f"x{VOWEL_LETTER_FACTOR} each")
-        return score, {"method": "consonant skeleton (the query's script writes few vowels)",
+        method = ("consonant skeleton in broad classes (a foreign name written by sound in Chinese characters)"
+                  if self.coarse
+                  else "consonant skeleton (the query's script writes few vowels)")
+        return score, {"method": method,
                        "pairs": [(q, listed[j] if sims[i][j] else "", round(sims[i][j], 3))
                                  for i, (q, j) in enumerate(zip(query, best, strict=True))],
                        "query_skeleton": " ".join(query), "listed_skeleton": " ".join(listed),
@@ -496,6 +511,12 @@ def readable_reason(why: dict[str, Any], listed_tokens: Sequence[str], listed_fo
         parts.append(f"the query adds {', '.join(sorted(q_forms)).upper()}")
     parts += [str(p) for p in why.get("penalties", [])]
     return "; ".join(parts)
+
+
+#: A patronymic (Russian, Ukrainian, Belarusian, Serbian forms as romanised): a word lists give and customers leave out
+_PATRONYMIC = re.compile(r"(?:ov|ev|iev|yev)(?:ich|ych|itch|na)$")
+_NASAB = frozenset({"bin", "ibn", "bint"})  # "son of", "daughter of" in a romanised Arabic name
+LEFT_OUT_WEIGHT = 0.5  # what a middle name or patronymic the shorter of two person names lacks weighs
 
 
 _ACRONYM_SKIPPED = frozenset({"and", "of", "the", "for", "de", "du", "la", "des", "del"})
@@ -625,6 +646,7 @@ class Screener:
         self.name_joined_len = np.array([len(j) for j in self.name_joined])
         self._joined_array = np.array(self.name_joined + [""], dtype=object)[:-1]  # fancy-indexable
         self._skeleton_index: SkeletonIndex | None = None  # built on the first abjad query
+        self._coarse_index: SkeletonIndex | None = None  # built on the first foreign name in Chinese characters
         self._entity_index: dict[tuple[str, str], ListedEntity] | None = None
         self._initials_index: dict[str, np.ndarray] | None = None  # built on the first query that may be an acronym
         self.name_person = np.array([self.entities[nm.entity].type is EntityType.PERSON for nm in self.names],
@@ -978,27 +1000,39 @@ class Screener:
         return None
 
     def _containment(self, sims: list[list[float]], query: QueryName, name: _Name) -> float:
-        """For a shorter name of two or more words, each the same as its own word of the longer name (three
-        letters or more, one of them not a common word): 0.7 plus 0.2 times the share of the longer name's weight
-        it covers; else 0."""
+        """For a shorter name of two or more words, each the same as its own word of the longer name (three letters
+        or more, one of them not a common word): 0.7 plus 0.2 times the share of the longer name's weight it covers;
+        else 0. A patronymic of the longer name the shorter lacks (Viktorovich, Oleksandrovych) weighs half: lists
+        give them, customers leave them out. For a name read from another script, whose Latin spelling is a guess
+        (Барак: Barak for BARACK), or a romanised Arabic name (with bin or ibn), a word may also be a close spelling
+        of its partner (covering its similarity's share), and a word between two shared words (a middle name, the
+        nasab's "bin Muhammad ibn Awad") weighs half too."""
         if len(query.slots) < 2 or len(name.tokens) < 2 or any(t.startswith("#") for t in name.tokens):
             return 0.0
         q_short = len(query.slots) <= len(name.tokens)
-        pairs = ([(i, j) for i, row in enumerate(sims) for j, v in enumerate(row) if v >= 0.999]
-                 if q_short else [(j, i) for i, row in enumerate(sims) for j, v in enumerate(row) if v >= 0.999])
+        # a name read from another script, or an Arabic name romanised (its nasab written: bin, ibn), spells as the
+        # reader heard it (Usama / Osama, Ladin / Laden)
+        read = query.reading not in (None, "glued") or any(
+            t in _NASAB for t in (*name.tokens, *(slot[0] for slot in query.slots)))
+        least = 0.8 if read else 0.999
+        # (shorter's word, longer's word, similarity) of words that are the same (or, read, one close to the other)
+        pairs = ([(i, j, v) for i, row in enumerate(sims) for j, v in enumerate(row) if v >= least]
+                 if q_short else [(j, i, v) for i, row in enumerate(sims) for j, v in enumerate(row) if v >= least])
         n_short = len(query.slots) if q_short else len(name.tokens)
         short_words = [query.slots[i][0] for i in range(n_short)] if q_short else list(name.tokens)
         long_words = list(name.tokens) if q_short else [slot[0] for slot in query.slots]
-        used: set[int] = set()
-        for i in range(n_short):  # one word of the longer name for each word of the shorter, in turn
-            free = [j for k, j in pairs if k == i and j not in used]
+        used: dict[int, float] = {}
+        for i in range(n_short):  # one word of the longer name for each word of the shorter, the most alike first
+            free = sorted(((v, -j) for k, j, v in pairs if k == i and j not in used), reverse=True)
             if not free or len(short_words[i]) < 3:
                 return 0.0
-            used.add(free[0])
+            used[-free[0][1]] = free[0][0]
         if all(self.is_common(w) for w in short_words):
             return 0.0
-        long_w = [self.weight(w) for w in long_words]
-        covered = sum(long_w[j] for j in used) / (sum(long_w) or 1.0)
+        first, last = min(used), max(used)
+        long_w = [self.weight(w) * (1.0 if j in used or not ((read and first < j < last) or _PATRONYMIC.search(w))
+                                    else LEFT_OUT_WEIGHT) for j, w in enumerate(long_words)]
+        covered = sum(long_w[j] * v for j, v in used.items()) / (sum(long_w) or 1.0)
         return 0.7 + 0.2 * covered
 
     def is_common(self, token: str) -> bool:
@@ -1231,6 +1265,8 @@ class Screener:
         text, tokens = plan.text, plan.tokens
         if is_abjad(text) and not plan.only_generic:
             found += [(s, why, i) for s, i, why in self.skeleton_matches(text, plan.floor, plan.lists)]
+        if is_transcribed_han(text) and not plan.only_generic:
+            found += [(s, why, i) for s, i, why in self.transcribed_matches(text, plan.floor, plan.lists)]
         q_forms = analyse(text)[1]
 
         def rank(s: float, name: _Name) -> tuple[float, bool, int, str, str]:
@@ -1268,13 +1304,33 @@ class Screener:
             self._skeleton_index = index
         return self._skeleton_index
 
+    def coarse_index(self) -> SkeletonIndex:
+        """The listed names' consonants in broad classes (:func:`~pinchpoint.screening.scripts.coarse_skeleton`),
+        built on first use: only foreign names written in Chinese characters need it."""
+        if self._coarse_index is None:
+            index = SkeletonIndex.build(self.names, coarse=True)
+            if self._weights_from is not None:  # weighed as over all the lists
+                full = self._weights_from.coarse_index()
+                index = dataclasses.replace(index, idf=full.idf, default_idf=full.default_idf)
+            self._coarse_index = index
+        return self._coarse_index
+
+    def transcribed_matches(self, text: str, threshold: float = 0.8, lists: Sequence[str] | None = None
+                            ) -> list[tuple[float, int, dict[str, Any]]]:
+        """(score, name index, explanation) of listed names whose consonants, in broad classes, match a foreign
+        name written by sound in Chinese characters (贝拉克·奥巴马 / Barack Obama)."""
+        return self._skeleton_matches(self.coarse_index(), transcribed_skeletons(text), threshold, lists)
+
     def skeleton_matches(self, text: str, threshold: float = 0.8, lists: Sequence[str] | None = None
                          ) -> list[tuple[float, int, dict[str, Any]]]:
         """(score, name index, explanation) of listed names whose consonant skeleton matches a name written in an
         abjad (Arabic, Persian, Hebrew) or Thai: the script leaves vowels out, so the consonants are compared."""
-        index = self.skeleton_index()
+        return self._skeleton_matches(self.skeleton_index(), abjad_skeletons(text), threshold, lists)
+
+    def _skeleton_matches(self, index: SkeletonIndex, skeletons: Sequence[Skeleton], threshold: float,
+                          lists: Sequence[str] | None) -> list[tuple[float, int, dict[str, Any]]]:
         out: list[tuple[float, int, dict[str, Any]]] = []
-        for q in abjad_skeletons(text):
+        for q in skeletons:
             cands = index.candidates(q)
             if lists:
                 cands = np.array([i for i in cands.tolist() if self.entities[self.names[i].entity].list_name in lists],
@@ -1322,6 +1378,12 @@ class Screener:
                 q_skeleton = SkeletonIndex.skeleton_of(query, q_tokens)
                 for l_skeleton in abjad_skeletons(listed):
                     best = max(best, index.compare(l_skeleton, q_skeleton)[0])
+        # a foreign name written by sound in Chinese characters, on either side: consonants in broad classes
+        for written, other in ((query, tokens), (listed, q_tokens)):
+            if is_transcribed_han(written) and other:
+                coarse = self.coarse_index()
+                for skeleton in transcribed_skeletons(written):
+                    best = max(best, coarse.compare(skeleton, SkeletonIndex.coarse_of(other))[0])
         return best
 
     def screen_batch(self, queries: Sequence[str], workers: int = 1, chunk: int = 256,

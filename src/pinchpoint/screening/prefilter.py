@@ -7,11 +7,12 @@ because every way :meth:`Screener.screen` can score it is bounded from above:
 * token alignment: precision is at most the weighted share of the query's slots times each slot's best similarity
   to *any* listed token (the matcher's own similarity: :func:`pinchpoint.screening.matcher._similarity_matrix`),
   recall at most 1, so F1 <= 2P / (1 + P); a reading from another script scales it by ``READING_FACTOR``;
-* a person's name wholly inside the other (at most 0.9): passed when every word of some listed person name of two
-  or more words is among the query's spellings, or every slot of the query matches exactly;
+* a person's name wholly inside the other (at most 0.9): passed when the query's slots or a listed person name's
+  words are matched to at least 0.8 of their weight (containment needs each word the same or a close spelling);
 * an acronym (a word the initials of a run of words of the other name): passed when one is possible at all;
 * the letters written together (Levenshtein >= 0.85 of the joined strings, lengths within 3): passed when the
   q-gram count lemma (shared 3-grams >= longer length - 2 - 3 x edits) does not rule the pair out;
+* a foreign name written by sound in Chinese characters (compared by broad consonant classes): always passed;
 * a consonant skeleton (Arabic, Hebrew, Thai; at most 0.9): passed when a skeleton token or the joined skeleton
   is a key of the listed names' skeletons.
 
@@ -41,7 +42,7 @@ from pinchpoint.screening.matcher import (
     clean_query,
 )
 from pinchpoint.screening.normalize import analyse
-from pinchpoint.screening.scripts import Skeleton, abjad_skeletons, is_abjad, latin_readings
+from pinchpoint.screening.scripts import Skeleton, abjad_skeletons, is_abjad, is_transcribed_han, latin_readings
 
 CONTAINMENT_MAX = 0.9  # see Screener._containment: 0.7 + 0.2 x covered
 JOINED_FLOOR = 0.85  # see Screener._score: joined similarity counts from 0.85, times 0.95
@@ -59,7 +60,9 @@ def analyse_row(screener: Screener, text: str) -> dict[str, Any]:
     return {"t": list(tokens), "f": list(forms),
             "r": [[[list(s) for s in r.slots], list(r.joined), r.script, r.exact] for r in latin_readings(text)],
             "g": [list(glued[0]), list(glued[1])] if glued is not None else None,
-            "s": [list(s.tokens) for s in abjad_skeletons(text)] if is_abjad(text) else []}
+            "s": [list(s.tokens) for s in abjad_skeletons(text)] if is_abjad(text) else [],
+            # a foreign name written by sound in Chinese characters: compared by broad consonant classes
+            "c": is_transcribed_han(text)}
 
 
 _POOL_SCREENER: Screener | None = None  # the screener forked workers inherit
@@ -227,7 +230,9 @@ class Prefilter:
             r = sum(sub.vocab_weight[v] * counts[v] * sim for v, sim in token_best[name].items()) / max(
                 float(sub.name_weight[name]), 1e-12)
             f1 = 2 * p * r / (p + r) if p + r > 0 else 0.0
-            if sub.name_person[name] and (p >= 0.999 or r >= 0.999):
+            # containment: every word of one side the same as (or, read from another script, close to: >= 0.85)
+            # a word of the other, so the weighted share of that side is at least 0.8
+            if sub.name_person[name] and (p >= 0.8 - 1e-9 or r >= 0.8 - 1e-9):
                 f1 = max(f1, CONTAINMENT_MAX)
             bound = max(bound, f1)
         return bound
@@ -251,7 +256,7 @@ class Prefilter:
         out = np.zeros(len(analyses), dtype=bool)
         for i, (analysis, qs) in enumerate(zip(analyses, names, strict=True)):
             out[i] = any(self._may_match(q, best, similar, joined_ok, cut) for q in qs) or \
-                self._skeleton_may_match(analysis["s"], cut)
+                self._skeleton_may_match(analysis["s"], cut) or bool(analysis.get("c"))  # rare: always screened
         return out
 
     def _skeleton_bounds(self, skeletons: Sequence[Sequence[str]], threshold: float) -> None:

@@ -504,3 +504,65 @@ def _attach_article(skeleton: Skeleton, article: Sequence[bool]) -> Skeleton:
             tokens.append(token)
             gaps.append(gap)
     return Skeleton(tuple(tokens), tuple(gaps))
+
+
+# --- foreign names written in Chinese characters ------------------------------------------------------------------
+# A foreign name in Chinese is written syllable by syllable in characters chosen for their sound, its parts joined by
+# a middle dot (贝拉克·奥巴马, Barack Obama; 埃马纽埃尔·马克龙, Emmanuel Macron). Its pinyin (bei la ke ao ba ma) is
+# far from the Latin spelling, but its consonants are close once both are folded into broad classes: l and r as one
+# (Chinese has no r before a vowel: la for ra), voiced and voiceless stops as one, sibilants and affricates as one,
+# the vowels Chinese syllables add left out, and a syllable's final ng as n.
+_TRANSCRIPTION_DOT = re.compile(r"[·‧・•]")
+_PINYIN_INITIALS = (("zh", "j"), ("ch", "j"), ("sh", "s"), ("x", "s"), ("q", "j"), ("c", "s"), ("z", "s"))
+_COARSE_DIGRAPHS = (("sch", "s"), ("tch", "j"), ("ch", "j"), ("sh", "s"), ("zh", "j"), ("ph", "f"), ("th", "t"),
+                    ("kh", "k"), ("gh", "k"), ("ck", "k"), ("ng", "n"), ("qu", "k"), ("x", "ks"), ("q", "k"),
+                    ("c", "k"))
+_COARSE_CLASSES = str.maketrans({"p": "b", "v": "f", "w": "", "d": "t", "g": "k", "z": "s", "r": "l", "h": "",
+                                 "y": ""})
+
+
+def is_transcribed_han(text: str) -> bool:
+    """A name in Chinese characters with a middle dot between its parts: a foreign name written by sound."""
+    return bool(_HAN.search(text) and _TRANSCRIPTION_DOT.search(text) and not _KANA.search(text)
+                and not _HANGUL.search(text))
+
+
+def _coarse(letters: str) -> str:
+    """The consonants of a romanised word folded into broad classes (see above), doubled ones written once."""
+    w = letters.lower()
+    for a, b in _COARSE_DIGRAPHS:
+        w = w.replace(a, b)
+    w = w.translate(_COARSE_CLASSES)
+    out: list[str] = []
+    for ch in w:
+        if ch.isalpha() and ch not in "aeiou" and (not out or out[-1] != ch):
+            out.append(ch)
+    return "".join(out)
+
+
+def coarse_skeleton(word: str) -> str:
+    """A Latin word's consonants in the broad classes a foreign name written in Chinese is compared by."""
+    return _coarse(word)
+
+
+def transcribed_skeletons(text: str) -> list[Skeleton]:
+    """The broad consonant skeleton of each part of a foreign name written in Chinese characters (贝拉克·奥巴马:
+    blk bm, as Barack Obama), from the pinyin of each syllable: its initial in the Latin letters that pinyin letter
+    renders (x s, q j, c s, zh j), er as l, a final ng as n."""
+    parts = [p for p in _TRANSCRIPTION_DOT.split(unicodedata.normalize("NFKC", text)) if p.strip()]
+    tokens: list[str] = []
+    for part in parts:
+        syllables = re.findall(r"[A-Z][a-z]*", anyascii(part))
+        spelled = ""
+        for syllable in (s.lower() for s in syllables):
+            if syllable == "er":  # 尔: a final r or l (Vladimir: fu la ji mi er)
+                spelled += "l"
+                continue
+            for a, b in _PINYIN_INITIALS:
+                if syllable.startswith(a):
+                    syllable = b + syllable[len(a):]
+                    break
+            spelled += re.sub(r"ng$", "n", syllable)
+        if key := _coarse(spelled):
+            tokens.append(key)
+    return [Skeleton(tuple(tokens), tuple(("",) * (len(t) + 1) for t in tokens))] if tokens else []

@@ -57,7 +57,13 @@ def doc_commands(files: list[Path] | None = None) -> list[DocCommand]:
     found: list[DocCommand] = []
     for path in files or DOC_FILES:
         lang: str | None = None
+        pending = ""  # a command continued on the next line with a trailing backslash, as a shell reads it
         for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if pending or lang in ("bash", "sh", "shell"):
+                raw = f"{pending} {raw.strip()}" if pending else raw.rstrip()
+                pending = raw[:-1].rstrip() if raw.endswith("\\") else ""
+                if pending:
+                    continue
             fence = _FENCE.match(raw.strip())
             if fence:
                 lang = None if lang is not None else fence.group(1)

@@ -71,6 +71,7 @@ GENERIC_WORDS = frozenset({
     "investments", "management", "consulting", "resources", "logistics", "supply", "products", "manufacturing",
     "materials", "equipment", "energy", "new", "united", "national", "modern", "premier", "universal",
 })
+_SPLITS_KEPT = 200_000  # words whose split_glued parts a screener keeps (a server screens names without end)
 _FORM_WORDS = frozenset(w for form in LEGAL_FORMS for w in form.split())
 NO_DISTINCTIVE_TOKEN = ("no distinctive token: only legal forms, single letters, numbers or generic words; not "
                         "matched (add the rest of the name)")
@@ -146,6 +147,24 @@ def token_floor(shorter: int) -> float:
     """The least normalised OSA similarity at which two tokens count as one with a typo, by the shorter's length:
     one edit in five letters from five letters on, one edit in a four-letter word, none below."""
     return 0.9 if shorter < 4 else SHORT_TOKEN_FLOOR if shorter < 5 else 0.8
+
+
+def _unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` of non-negative integers, by one sort of the values packed with
+    their positions (a plain sort is about twice as fast as the argsort np.unique does)."""
+    n = len(values)
+    bits = max(1, n.bit_length())
+    if n == 0 or int(values.max()) >= 1 << (62 - bits):
+        uniq, inverse = np.unique(values, return_inverse=True)
+        return uniq, inverse.ravel()
+    packed = np.sort((values.astype(np.int64) << bits) | np.arange(n, dtype=np.int64))
+    ordered = packed >> bits
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[packed & ((1 << bits) - 1)] = np.cumsum(new) - 1
+    return ordered[new], inverse
 
 
 def _acronym_keys(tokens: Sequence[str]) -> set[str]:
@@ -371,8 +390,8 @@ class SkeletonIndex:
                  for key in {*query, "=" + "".join(query)} if key in self.index]
         if not found:
             return np.zeros(0, dtype=np.int64)
-        voted, slot = np.unique(np.concatenate([f for f, _ in found]), return_inverse=True)
-        votes = np.bincount(slot, weights=np.concatenate([np.full(len(f), w) for f, w in found]))
+        voted, slot = _unique_inverse(np.concatenate([f for f, _ in found]))
+        votes = np.bincount(slot, weights=np.repeat([w for _, w in found], [len(f) for f, _ in found]))
         return voted[np.argsort(-votes, kind="stable")[:keep]] if len(voted) > keep else voted
 
     def __post_init__(self) -> None:
@@ -389,7 +408,9 @@ class SkeletonIndex:
         from rapidfuzz.process import cdist
 
         query = skeleton.tokens
-        rows = self.rows[cand]
+        # the candidates' rows without the padding none of them reaches (rows are padded to the longest name, 52
+        # tokens, where most have 3): trailing padding weighs 0 and matches nothing
+        rows = self.rows[cand, :max(1, int(self.row_len[cand].max(initial=0)))]
         ids = np.unique(rows[rows >= 0])
         sim = cdist(list(query), self.vocab_text[ids].tolist(), scorer=OSA.normalized_similarity, dtype=np.float64,
                     workers=1)
@@ -575,8 +596,9 @@ class _Plan:
     gender: str | None
     screenable: bool = True
     tokens: tuple[str, ...] = ()
-    only_generic: bool = False
-    items: list[tuple[QueryName, list[int]]] = dataclasses.field(default_factory=list)
+    only: set[int] | None = None  # a query of generic words only: the listed names of exactly its words
+    readings: list[QueryName] = dataclasses.field(default_factory=list)
+    items: list[tuple[QueryName, list[int]]] = dataclasses.field(default_factory=list)  # readings with candidates
 
 
 _POOL_SCREENER: Screener | None = None  # the screener forked worker processes inherit
@@ -648,6 +670,7 @@ class Screener:
         self._skeleton_index: SkeletonIndex | None = None  # built on the first abjad query
         self._coarse_index: SkeletonIndex | None = None  # built on the first foreign name in Chinese characters
         self._entity_index: dict[tuple[str, str], ListedEntity] | None = None
+        self._splits: dict[str, list[str] | None] = {}  # split_glued's parts of a word, by word
         self._initials_index: dict[str, np.ndarray] | None = None  # built on the first query that may be an acronym
         self.name_person = np.array([self.entities[nm.entity].type is EntityType.PERSON for nm in self.names],
                                     dtype=bool)
@@ -788,7 +811,12 @@ class Screener:
             if t.startswith("#") or len(t) < 5 or known(t) or not t.isalpha():
                 out.append(t)
                 continue
-            split = parts(t, 1)
+            if not also and t in self._splits:  # a word's split depends only on the listed words: found once
+                split = self._splits[t]
+            else:
+                split = parts(t, 1)
+                if not also and len(self._splits) < _SPLITS_KEPT:
+                    self._splits[t] = split
             if split is None:
                 out.append(t)
                 continue
@@ -822,31 +850,53 @@ class Screener:
         slot); the ``keep`` with the most (IDF-weighted) shared keys are scored in full."""
         if not isinstance(query, QueryName):
             query = QueryName.of_tokens(tuple(query), ())
+        return self.candidates_many([query], keep, limit_per_key)[0]
+
+    def candidates_many(self, queries: Sequence[QueryName], keep: int = 300, limit_per_key: int = 3000
+                        ) -> list[list[int]]:
+        """:meth:`candidates` of many queries, the votes of all of them counted in one pass: each query's names in
+        id order, or, when more than ``keep`` share a key with it, its ``keep`` best voted (ties in id order)."""
         hits: list[np.ndarray] = []
         weights: list[float] = []
-        common_hits: list[np.ndarray] = []
-        common_weights: list[float] = []
-        for t in {a for slot in query.slots for a in slot}:
-            w = self.weight(t)
-            # spellings that must match exactly need no prefix or suffix keys (those find typos); a word of three
-            # to six letters may be the initials of a listed name
-            acronym = (f"^{t}",) if 3 <= len(t) <= 6 and t.isalpha() and not query.exact else ()
-            for key in ((t,) if query.exact else (*_keys(t), *acronym)):
-                found = self.index.get(key)
-                if found is None:
-                    continue
-                target, target_w = (common_hits, common_weights) if len(found) > limit_per_key else (hits, weights)
-                target.append(found)
-                target_w.append(w)
-        if not hits:  # only very common tokens: fall back to them rather than return nothing
-            hits, weights = common_hits, common_weights
+        owners: list[int] = []
+        for p, query in enumerate(queries):
+            mine: list[np.ndarray] = []
+            mine_w: list[float] = []
+            common_hits: list[np.ndarray] = []
+            common_weights: list[float] = []
+            for t in {a for slot in query.slots for a in slot}:
+                w = self.weight(t)
+                # spellings that must match exactly need no prefix or suffix keys (those find typos); a word of
+                # three to six letters may be the initials of a listed name
+                acronym = (f"^{t}",) if 3 <= len(t) <= 6 and t.isalpha() and not query.exact else ()
+                for key in ((t,) if query.exact else (*_keys(t), *acronym)):
+                    found = self.index.get(key)
+                    if found is None:
+                        continue
+                    target, target_w = ((common_hits, common_weights) if len(found) > limit_per_key
+                                        else (mine, mine_w))
+                    target.append(found)
+                    target_w.append(w)
+            if not mine:  # only very common tokens: fall back to them rather than return nothing
+                mine, mine_w = common_hits, common_weights
+            hits += mine
+            weights += mine_w
+            owners += [p] * len(mine)
         if not hits:
-            return []
-        voted, slot = np.unique(np.concatenate(hits), return_inverse=True)
-        votes = np.bincount(slot, weights=np.repeat(weights, [len(h) for h in hits]), minlength=len(voted))
-        if len(voted) > keep:
-            voted = voted[np.argsort(-votes, kind="stable")[:keep]]
-        return list(voted.tolist())
+            return [[] for _ in queries]
+        n_names = len(self.names)
+        lengths = [len(h) for h in hits]
+        # (query, name) keys; a name's votes summed in the order its keys were met, as one query alone sums them
+        keys, slot = _unique_inverse(np.repeat(owners, lengths) * n_names + np.concatenate(hits))
+        votes = np.bincount(slot, weights=np.repeat(weights, lengths), minlength=len(keys))
+        owner, name = np.divmod(keys, n_names)
+        bounds = np.searchsorted(owner, np.arange(len(queries) + 1))
+        out = []
+        for p in range(len(queries)):
+            a, b = int(bounds[p]), int(bounds[p + 1])
+            ranked = name[a:b] if b - a <= keep else name[a:b][np.argsort(-votes[a:b], kind="stable")[:keep]]
+            out.append(ranked.tolist())
+        return out
 
     def score(self, query: QueryName, name: _Name, person: bool | None = None, acronyms: bool = True,
               initials: bool | None = None) -> tuple[float, dict[str, Any]]:
@@ -1069,7 +1119,7 @@ class Screener:
         flat = self.token_flat[np.repeat(self.token_start[cand] - offsets, counts) + np.arange(int(ends[-1]))]
         n_vocab = len(self.vocab)
         # columns: the distinct (query, token) pairs, query after query; ``local`` is each flat token's column
-        keys, local = np.unique(item_of_cand[owner] * n_vocab + flat, return_inverse=True)
+        keys, local = _unique_inverse(item_of_cand[owner] * n_vocab + flat)
         col_item, col_token = np.divmod(keys, n_vocab)
         col_bounds = np.searchsorted(col_item, np.arange(n_items + 1))
         col_text = self.vocab_tokens.text[col_token].tolist()
@@ -1165,8 +1215,11 @@ class Screener:
         spelled_by = [p * n_names + holders[a] for p, q in enumerate(queries) if not q.exact
                       for a in {slot[0] for slot in q.slots if 3 <= len(slot[0]) <= 6 and slot[0].isalpha()}
                       if a in holders]
-        if spelled_by:
-            score = np.where(np.isin(item_of_cand * n_names + cand, np.concatenate(spelled_by)), 1.0, score)
+        if spelled_by:  # membership by binary search (np.isin compares every pair when one side is short)
+            spelled_keys = np.sort(np.concatenate(spelled_by))
+            cand_keys = item_of_cand * n_names + cand
+            at = np.minimum(np.searchsorted(spelled_keys, cand_keys), len(spelled_keys) - 1)
+            score = np.where(spelled_keys[at] == cand_keys, 1.0, score)
         # a person's name one side of which is wholly matched: as high as containment can score
         multi = np.array([len(q.slots) >= 2 and not q.exact for q in queries])
         person = multi[item_of_cand] & self.name_person[cand] & (counts >= 2)
@@ -1224,6 +1277,15 @@ class Screener:
         call each: the candidates of every query are found first, their vectorised scores computed in one pass
         (:meth:`fast_scores_many`), then each query's passing candidates explained and ranked."""
         plans = [self._plan(query, **o) for query, o in zip(queries, options, strict=True)]
+        found = iter(self.candidates_many([q for plan in plans for q in plan.readings]))
+        for plan in plans:
+            for q in plan.readings:
+                cands = next(found)
+                if plan.only is not None or plan.lists:
+                    cands = [i for i in cands if (plan.only is None or i in plan.only) and
+                             (not plan.lists or self.entities[self.names[i].entity].list_name in plan.lists)]
+                if cands:
+                    plan.items.append((q, cands))
         items = [(q, cands) for plan in plans for q, cands in plan.items]
         fast = iter(self.fast_scores_many(items))
         return [self._finish(plan, [next(fast) for _ in plan.items]) for plan in plans]
@@ -1231,7 +1293,7 @@ class Screener:
     def _plan(self, query: str, *, threshold: float = 0.8, country: str | None = None,
               entity_type: str | None = None, lists: Sequence[str] | None = None, limit: int = 10,
               birth_date: str | None = None, gender: str | None = None) -> _Plan:
-        """What to score for one query: its readings (:meth:`query_names`), each with its candidates."""
+        """What to score for one query: its readings (:meth:`query_names`), and which names it may match."""
         _check_threshold(threshold)
         text = clean_query(query)
         plan = _Plan(query, text, threshold, score_floor(threshold, birth_date), country, entity_type, lists, limit,
@@ -1241,16 +1303,9 @@ class Screener:
             return plan
         plan.tokens = analyse(text)[0]
         # no distinctive token, but a listed name of exactly these tokens: only such names may match
-        only = (None if has_distinctive_token(plan.tokens) else
-                set(self.generic_names.get(tuple(sorted(plan.tokens)), ())))
-        plan.only_generic = only is not None
-        for q in self.query_names(text):
-            cands = self.candidates(q)
-            if only is not None or lists:
-                cands = [i for i in cands if (only is None or i in only) and
-                         (not lists or self.entities[self.names[i].entity].list_name in lists)]
-            if cands:
-                plan.items.append((q, cands))
+        plan.only = (None if has_distinctive_token(plan.tokens) else
+                     set(self.generic_names.get(tuple(sorted(plan.tokens)), ())))
+        plan.readings = self.query_names(text)
         return plan
 
     def _finish(self, plan: _Plan, fast: Sequence[np.ndarray]) -> list[dict[str, Any]]:
@@ -1263,7 +1318,7 @@ class Screener:
             for k in np.flatnonzero(scores >= plan.floor * 0.999).tolist():  # what cannot pass is not explained
                 found.append((*self.score(q, self.names[cands[k]]), cands[k]))
         text, tokens = plan.text, plan.tokens
-        if is_abjad(text) and not plan.only_generic:
+        if is_abjad(text) and plan.only is None:
             found += [(s, why, i) for s, i, why in self.skeleton_matches(text, plan.floor, plan.lists)]
         if is_transcribed_han(text) and not plan.only_generic:
             found += [(s, why, i) for s, i, why in self.transcribed_matches(text, plan.floor, plan.lists)]
@@ -1337,10 +1392,9 @@ class Screener:
                                  dtype=np.int64)
             if not len(cands):
                 continue
-            for i, quick in zip(cands.tolist(), index.fast_scores(q, cands), strict=True):
-                if quick >= threshold * 0.999:
-                    s, why = index.score(q, i)
-                    out.append((s, i, why))
+            for i in cands[index.fast_scores(q, cands) >= threshold * 0.999].tolist():
+                s, why = index.score(q, i)
+                out.append((s, i, why))
         return out
 
     def compare(self, query: str, listed: str, entity_type: str | None = None) -> float:

@@ -1320,7 +1320,7 @@ class Screener:
         text, tokens = plan.text, plan.tokens
         if is_abjad(text) and plan.only is None:
             found += [(s, why, i) for s, i, why in self.skeleton_matches(text, plan.floor, plan.lists)]
-        if is_transcribed_han(text) and not plan.only_generic:
+        if is_transcribed_han(text) and plan.only is None:
             found += [(s, why, i) for s, i, why in self.transcribed_matches(text, plan.floor, plan.lists)]
         q_forms = analyse(text)[1]
 

@@ -61,3 +61,14 @@ def test_an_initial_stands_for_no_word_in_an_organisations_name(lists: dict[str,
                if any(n.text == "AARON ABRAHAM VILLA" for n in e.names))
     assert dpl.type.value == "unknown"
     assert dpl.entity_id in {m["entity_id"] for m in screener.screen("Aaron A. Villa")}
+
+
+def test_short_words_with_typos_that_align_word_for_word(lists: dict[str, ScreeningList],
+                                                         screener: Screener) -> None:
+    # every word a typo of its own partner (AWAD: AWID, Kamal: Kaml), and the first two letters swapped (GRIN: RGIN)
+    ofac = lists["ofac_sdn_20240503.csv"]
+    for listed, query in (("AWAD, Kamal", "AWID, Kaml"), ("GRIN, Viktor", "RGIN, Viktor")):
+        entity = next(e for e in ofac.entities if any(n.text == listed for n in e.names))
+        assert entity.entity_id in {m["entity_id"] for m in screener.screen(query)}, query
+    # a first letter changed is another name, even beside a matching word (EVAN is not IVAN)
+    assert screener.compare("Evan Hernandez", "HERNANDEZ, Ivan", entity_type="person") < 0.8

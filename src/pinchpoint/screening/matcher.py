@@ -167,6 +167,11 @@ def _unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ordered[new], inverse
 
 
+def _same_start(a: str, b: str) -> bool:
+    """Whether two words begin alike: the same first letter, or the first two letters swapped."""
+    return a[0] == b[0] or (a[:2] == b[1::-1] and a[2:3] == b[2:3])
+
+
 def _acronym_keys(tokens: Sequence[str]) -> set[str]:
     """Index keys of a name's initials (^pla for people's liberation army): three to six words, not counting
     and/of/the, so that an acronym finds the name it abbreviates."""
@@ -995,9 +1000,10 @@ class Screener:
         """Rules on token similarities that need the whole names (``sims`` is changed in place): an initial
         stands for a word only where ``initials`` (not in the name of a listed organisation, vessel or aircraft:
         BICENTENARIO I is a hull number, not INSTRUMENT); a four-letter
-        word one edit from another (YSIN / YASIN) counts only with the same first letter, as each other's best match,
-        beside another word of the names that matches on its own (not SNOE alone for SNOW, nor KONG for HONG when
-        KONG is there too, nor EVAN for IVAN). Returns the pairs left out, as "query~listed"."""
+        word one edit from another (YSIN / YASIN) counts only with the same first letter (or the first two swapped),
+        as each other's best match, beside another word of the names that matches on its own or in names that align
+        word for word (not SNOE alone for SNOW, nor KONG for HONG when KONG is there too, nor EVAN for IVAN).
+        Returns the pairs left out, as "query~listed"."""
         tokens = name.tokens
         short: list[tuple[int, int]] = []
         dropped: list[tuple[int, int]] = []
@@ -1010,15 +1016,21 @@ class Screener:
                     if not initials:
                         dropped.append((i, j))
                 elif any(min(len(a), len(c)) == 4 and _sim(a, c) == v for a in slot):
-                    # a typo in a short word keeps its first letter (EVAN is not IVAN, SIRE not MIRE)
-                    if any(min(len(a), len(c)) == 4 and _sim(a, c) == v and a[0] == c[0] for a in slot):
+                    # a typo in a short word keeps its first letter, or swaps the first two (GRIN / RGIN): EVAN is
+                    # not IVAN, SIRE not MIRE
+                    if any(min(len(a), len(c)) == 4 and _sim(a, c) == v and _same_start(a, c) for a in slot):
                         short.append((i, j))
                     else:
                         dropped.append((i, j))
         weak = set(short) | set(dropped)
         strong = [(i, j) for i, row in enumerate(sims) for j, v in enumerate(row) if v >= 0.8 and (i, j) not in weak]
-        keep = {(i, j) for i, j in short if sims[i][j] == max(sims[i]) == max(row[j] for row in sims)
-                and any(k != i and m != j for k, m in strong)}
+        mutual = [(i, j) for i, j in short if sims[i][j] == max(sims[i]) == max(row[j] for row in sims)]
+        # ... beside another word that matches on its own, or where the names align word for word, every word a
+        # typo of its own partner (AWID, KAML for AWAD, Kamal)
+        pairs = {*strong, *mutual}
+        aligned = len(query.slots) >= 2 and {i for i, _ in pairs} == set(range(len(query.slots))) and \
+            {j for _, j in pairs} == set(range(len(tokens)))
+        keep = {(i, j) for i, j in mutual if aligned or any(k != i and m != j for k, m in strong)}
         dropped += [(i, j) for i, j in short if (i, j) not in keep]
         for i, j in dropped:
             sims[i][j] = 0.0

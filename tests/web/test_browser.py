@@ -305,6 +305,19 @@ def test_planner_runs_from_the_plan_page_and_its_table_downloads(browser: Any, s
         page.click("#planner-result a[href*='table=portfolio'][href*='fmt=csv']")
     rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
     assert [r["measure_id"] for r in rows] == shown  # the file holds the table the page shows
+    # the analyst's own measures file: uploaded with the form, and a download re-runs the same plan
+    from tests.web.test_planner_page import MEASURES_CSV
+
+    page.set_input_files("#planner-form input[name=measures_file]",
+                         files=[{"name": "ours.csv", "mimeType": "text/csv", "buffer": MEASURES_CSV.encode()}])
+    page.click("#planner-form button[type=submit]")
+    page.wait_for_selector("#planner-measures")
+    ours = [r.split("\t")[0].strip() for r in page.locator("#planner-portfolio table tbody tr").all_inner_texts()]
+    assert ours and set(ours) <= {"ours_neon", "ours_gallium"}
+    with page.expect_download() as info:
+        page.click("form.download-form[data-table=portfolio][data-format=csv] button")
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8"))))
+    assert [r["measure_id"] for r in rows] == ours
     assert not page.console_errors
     page.context.close()
 

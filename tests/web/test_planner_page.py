@@ -80,3 +80,45 @@ def test_planner_refuses_a_viewer_and_names_a_bad_field(workbench: Any) -> None:
     assert "budget: a number" in bad.text
     bad = analyst.get("/plan", params={**QUERY, "coalition": "ZZZ"})
     assert 'class="error"' in bad.text and "ZZZ" in bad.text
+
+
+MEASURES_CSV = (  # two of the packaged example's measures with another id, and one the planner cannot use
+    "id,kind,input,country,capacity,days,cost,annual_cost,lead_time_years,source\n"
+    "ours_neon,capacity,neon,USA,0.2,0,100,0,1,our estimate\n"
+    "ours_gallium,capacity,primary_gallium,JPN,0.1,0,250,0,2,our estimate\n"
+    "ours_stock,stockpile,neon,,0,180,40,2,0,our estimate\n")
+
+
+def test_the_planner_runs_on_an_uploaded_measures_file_as_the_cli_reads_it(workbench: Any, tmp_path: Any) -> None:
+    from tests.web.conftest import csrf_of
+
+    client = sign_in(workbench, "meti-analyst")
+    token = csrf_of(client.get("/plan", params={"tab": "planner"}).text)
+    fields = {"budget": "300", "objective": "max_share", "horizon": "5", "budgets": "0,100,300",
+              "csrf_token": token}
+    page = client.post("/plan/planner", data=fields, files={"measures_file": ("ours.csv", MEASURES_CSV.encode(),
+                                                                               "text/csv")})
+    assert page.status_code == 200 and 'class="error"' not in page.text, page.text[:800]
+    assert "pinchpoint plan --measures ours.csv --budget 300" in page.text
+    download = client.post("/plan/planner", data={**fields, "measures_name": "ours.csv",
+                                                  "measures_text": MEASURES_CSV, "table": "portfolio",
+                                                  "fmt": "json"})
+    assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
+    web_rows = download.json()["rows"]
+    assert web_rows and {r["measure_id"] for r in web_rows} <= {"ours_neon", "ours_gallium"}
+    (tmp_path / "ours.csv").write_text(MEASURES_CSV, encoding="utf-8")
+    from pinchpoint.cli.main import app
+
+    cli = CliRunner().invoke(app, ["plan", "--measures", str(tmp_path / "ours.csv"), "--budget", "300",
+                                   "--budgets", "0,100,300", "--table", "portfolio", "-f", "json",
+                                   "--workspace", str(workbench.state.web.workspace)])
+    assert cli.exit_code == 0, cli.output
+    assert [{k: v for k, v in r.items() if k != "seconds"} for r in web_rows] == \
+        [{k: v for k, v in r.items() if k != "seconds"} for r in json.loads(cli.stdout)["rows"]]
+    # a bad row is named by the upload's file, row and field, and nothing is planned
+    bad = MEASURES_CSV.replace("ours_gallium,capacity", "ours_gallium,subsidy")
+    refused = client.post("/plan/planner", data=fields, files={"measures_file": ("ours.csv", bad.encode(),
+                                                                                  "text/csv")})
+    assert 'class="error"' in refused.text and 'id="planner-portfolio"' not in refused.text
+    assert re.search(r"ours\.csv, row 3, field &#39;kind&#39;", refused.text), refused.text[:2000]
+    assert "pinchpoint-measures" not in refused.text  # never the server's temporary folder

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pinchpoint.errors import BadArgumentError, NotFoundError
+from pinchpoint.errors import BadArgumentError, DataError, NotFoundError
 from pinchpoint.results import ResultTable
 from pinchpoint.session import Group
 
@@ -30,6 +30,7 @@ DEFAULT_FIRST_YEAR, DEFAULT_LAST_YEAR, MAX_YEARS = 2025, 2034, 51
 DEFAULT_DRAWS = 1000
 #: Draws the plan report's projection uses (bands of the built-in pipeline beside the frontier).
 REPORT_DRAWS = 1000
+MAX_MEASURES_BYTES = 2 * 1024 * 1024  # an uploaded measures file
 OBJECTIVES = ("max_share", "tts", "shortfall")
 
 AWARD_COLUMNS = ["award_id", "recipient", "country", "amount", "currency", "amount_usd_m", "stage", "final"]
@@ -292,22 +293,57 @@ class PlanGroup(Group):
         return targets_table()
 
     # The planner -------------------------------------------------------------------------------------------
-    def measures(self, measures: str | Path | Sequence[Mapping[str, Any]]) -> tuple[Measure, ...]:
+    def measures(self, measures: str | Path | Sequence[Mapping[str, Any]] | Sequence[Measure]
+                 ) -> tuple[Measure, ...]:
         """Candidate measures: a file (CSV, YAML, JSON), ``example`` (the packaged illustration for the built-in
         dataset) or records with the file format's fields (checked whole: row numbers count from 1)."""
-        from pinchpoint.planning.measures import check_unique, load_measures, measure_from_record
+        from pinchpoint.planning.measures import Measure, check_unique, load_measures, measure_from_record
 
         if isinstance(measures, (str, Path)):
             if str(measures) != "example":
                 self._local(measures, "measures")
             return load_measures(measures)
-        out = [measure_from_record(dict(rec), file="request", row=k + 1) for k, rec in enumerate(measures)]
+        if measures and all(isinstance(m, Measure) for m in measures):  # read already (measures_from_upload)
+            return tuple(m for m in measures if isinstance(m, Measure))
+        out = []
+        for k, rec in enumerate(measures):
+            if not isinstance(rec, Mapping):
+                raise BadArgumentError("give measures as records or as read measures, not both",
+                                       parameter="measures")
+            out.append(measure_from_record(dict(rec), file="request", row=k + 1))
         if not out:
             raise BadArgumentError("give at least one candidate measure", parameter="measures")
         check_unique(out, list(range(1, len(out) + 1)), "request")
         return tuple(out)
 
-    def plan(self, measures: str | Path | Sequence[Mapping[str, Any]], *, budget: float, dataset: str = "builtin",
+    def measures_from_upload(self, filename: str, data: bytes) -> tuple[Measure, ...]:
+        """Candidate measures sent as bytes (a web upload: CSV, YAML or JSON as :meth:`measures` reads them), checked
+        whole; problems name the upload's file, row and field."""
+        import re
+        import tempfile
+
+        from pinchpoint.planning.measures import load_measures
+        from pinchpoint.supplychain.upload import relabel
+
+        self.session.authorize("plan.run", "measures:upload")
+        name = Path(filename).name[:200] or "measures"
+        suffix = Path(name).suffix.lower()
+        if suffix not in (".csv", ".yaml", ".yml", ".json"):
+            raise DataError("candidate measures: a .csv, .yaml or .json file", file=name)
+        if len(data) > MAX_MEASURES_BYTES:
+            raise DataError(f"a measures file of at most {MAX_MEASURES_BYTES // 1024} KB", file=name)
+        with tempfile.TemporaryDirectory(prefix="pinchpoint-measures-") as tmp:
+            folder = Path(tmp)
+            path = folder / re.sub(r"[^A-Za-z0-9._-]", "_", name)[:100]
+            path.write_bytes(data)
+            try:
+                found = load_measures(path)
+            except DataError as exc:
+                raise relabel(exc, folder, name) from None
+        return tuple(replace(m, origin=name) for m in found)
+
+    def plan(self, measures: str | Path | Sequence[Mapping[str, Any]] | Sequence[Measure], *, budget: float,
+             dataset: str = "builtin",
              objective: str = "max_share", horizon_years: float = 5.0, coalition: str | Sequence[str] | None = None,
              scenarios: Sequence[str | Path | Scenario] = (), inputs: Sequence[str] | None = None,
              target: str | None = None, budgets: Sequence[float] | None = None, time_limit: float = 30.0,

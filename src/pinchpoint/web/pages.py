@@ -933,9 +933,11 @@ def _number(form: dict[str, str], name: str, default: float) -> float:
     return value
 
 
-def run_planner(session: Session, form: dict[str, str]) -> tuple[Any, str]:
-    """The planner on the packaged example measures with the page's fields (parsed here, solved by the Session's
-    ``plan.plan``, the method ``pinchpoint plan`` calls) and the command line that reproduces it."""
+def run_planner(session: Session, form: dict[str, str], measures: Any = "example", measures_name: str = "example"
+                ) -> tuple[Any, str]:
+    """The planner on ``measures`` (the packaged example, or measures read from an upload by the Session) with the
+    page's fields (parsed here, solved by the Session's ``plan.plan``, the method ``pinchpoint plan`` calls) and the
+    command line that reproduces it."""
     from pinchpoint.session.plan import OBJECTIVES
 
     budget = _number(form, "budget", 500.0)
@@ -955,10 +957,11 @@ def run_planner(session: Session, form: dict[str, str]) -> tuple[Any, str]:
         if len(budgets) > MAX_WEB_FRONTIER:
             raise BadArgumentError(f"budgets: at most {MAX_WEB_FRONTIER} points from the page",
                                    parameter="budgets")
-    result = session.plan.plan("example", budget=budget, objective=objective, horizon_years=horizon,
+    result = session.plan.plan(measures, budget=budget, objective=objective, horizon_years=horizon,
                                coalition=coalition, scenarios=scenarios, target=target, budgets=budgets,
                                time_limit=MAX_WEB_PLAN_SECONDS)
-    command = ["pinchpoint plan --measures example", f"--budget {budget:g}", f"--objective {objective}",
+    command = [f"pinchpoint plan --measures {shlex.quote(measures_name)}", f"--budget {budget:g}",
+               f"--objective {objective}",
                f"--horizon {horizon:g}", f"--time-limit {MAX_WEB_PLAN_SECONDS:g}"]
     if coalition:
         command.append(f"--coalition {shlex.quote(coalition)}")
@@ -970,22 +973,29 @@ def run_planner(session: Session, form: dict[str, str]) -> tuple[Any, str]:
     return result, " ".join(command)
 
 
-def _planner_page(request: Request, fmt: str) -> Response:
+def _planner_page(request: Request, form: dict[str, str], run: bool, fmt: str, table_name: str,
+                  upload: tuple[str, bytes] | None = None) -> Response:
+    """The planner tab: the form, and with ``run`` the planner's tables (or one as a download in ``fmt``), on the
+    packaged example measures or on ``upload`` (file name, bytes), read by the Session."""
     from pinchpoint.session.plan import FRONTIER_COLUMNS, OBJECTIVES, PORTFOLIO_COLUMNS
 
     session = _web(request).session
-    form = {k: v[:200] for k, v in request.query_params.items() if k in PLANNER_FIELDS}
     error = ""
     tables: list[tuple[str, ResultTable, list[str]]] = []
     command = ""
-    if request.query_params.get("run"):
+    measures_text = upload[1].decode("utf-8", "replace") if upload else ""
+    if run:
         try:
-            result, command = run_planner(session, form)
+            if upload is not None:
+                measures: Any = session.plan.measures_from_upload(*upload)
+                result, command = run_planner(session, form, measures, upload[0])
+            else:
+                result, command = run_planner(session, form)
             if fmt in FORMATS:
-                name = request.query_params.get("table", "portfolio")
-                table = result.table(name).with_command(f"{command} --table {name} --format {fmt}")
-                session.record("export", f"plan:{name}", {"format": fmt, "rows": len(table), "form": form})
-                return _download(table, f"plan-{name}", fmt)
+                table = result.table(table_name).with_command(f"{command} --table {table_name} --format {fmt}")
+                session.record("export", f"plan:{table_name}", {"format": fmt, "rows": len(table), "form": form,
+                                                                 "measures": upload[0] if upload else "example"})
+                return _download(table, f"plan-{table_name}", fmt)
             wanted = {"frontier": FRONTIER_COLUMNS, "portfolio": PORTFOLIO_COLUMNS}
             for name in PLANNER_TABLES:
                 table = result.table(name).with_command(command)
@@ -993,6 +1003,8 @@ def _planner_page(request: Request, fmt: str) -> Response:
                     continue
                 columns = [c for c in wanted.get(name, table.columns) if c in table.columns]
                 tables.append((name, table, columns))
+        except DataError as exc:  # the uploaded measures: every problem by file, row and field
+            error = "; ".join(str(p) for p in exc.problems[:20])
         except PinchpointError as exc:
             if _denied(exc):
                 return _error_page(request, exc)
@@ -1003,14 +1015,42 @@ def _planner_page(request: Request, fmt: str) -> Response:
     return render(request, "plan.html", tab="planner", tabs=(*PLAN_TABS, "planner"), form=form, error=error,
                   objectives=OBJECTIVES, scenarios=scenarios, planner_tables=tables, command=command,
                   download_query=query, formats=list(FORMATS), caveats=caveats,
+                  measures_name=upload[0] if upload else "", measures_text=measures_text,
                   can_run=_actor(request).role.at_least(Role.ANALYST))
+
+
+@router.post("/plan/planner")
+async def planner_with_measures(request: Request) -> Response:
+    """The planner on a measures file sent from the page (CSV, YAML or JSON as ``pinchpoint plan --measures``
+    reads); the results page carries the file's text in its download forms, so a download re-runs the same plan."""
+    from starlette.concurrency import run_in_threadpool
+
+    from pinchpoint.session.plan import MAX_MEASURES_BYTES
+
+    async with request.form(max_files=1, max_fields=40, max_part_size=MAX_MEASURES_BYTES + 1024) as data:
+        try:
+            _check_csrf(request, str(data.get("csrf_token") or ""))
+        except PinchpointError as exc:
+            return _error_page(request, exc)
+        form = {k: str(data.get(k) or "")[:200] for k in PLANNER_FIELDS if data.get(k) is not None}
+        upload: tuple[str, bytes] | None = None
+        sent = data.get("measures_file")
+        if sent is not None and not isinstance(sent, str) and sent.filename:
+            upload = (Path(sent.filename).name[:200], await sent.read(MAX_MEASURES_BYTES + 1))
+        elif data.get("measures_text"):
+            upload = (Path(str(data.get("measures_name") or "measures.yaml")).name[:200],
+                      str(data.get("measures_text")).encode("utf-8"))
+        fmt, table_name = str(data.get("fmt") or ""), str(data.get("table") or "portfolio")[:20]
+    return await run_in_threadpool(_planner_page, request, form, True, fmt, table_name, upload)
 
 
 @router.get("/plan")
 def plan_page(request: Request, tab: str = "incentives", country: str = "", fmt: str = "") -> Response:
     session = _web(request).session
     if tab == "planner":
-        return _planner_page(request, fmt)
+        form = {k: v[:200] for k, v in request.query_params.items() if k in PLANNER_FIELDS}
+        return _planner_page(request, form, bool(request.query_params.get("run")), fmt,
+                             request.query_params.get("table", "portfolio")[:20])
     if tab not in PLAN_TABS:
         tab = "incentives"
     try:

@@ -89,40 +89,82 @@ def _cycles(ipg) -> bool:  # type: ignore[no-untyped-def]
     return found_all
 
 
-def _warning(ipg, jp) -> bool:  # type: ignore[no-untyped-def]
+def _warning_line(target, signals, h: int, year: int, rule: str, feature_set: str) -> tuple[str, bool]:  # type: ignore[no-untyped-def]
     from pinchpoint.trends.series import month_index
-    from pinchpoint.trends.warning import balance_series, early_warning
+    from pinchpoint.trends.warning import early_warning
+
+    ew = early_warning(target, signals, horizon=h, origins_from=month_index(year, 1), threshold_rule=rule,
+                       feature_set=feature_set)
+    m = ew.calls.meta
+    used = sum(1 for r in ew.probabilities.rows if r["signals_used"])
+    calls = "; ".join(f"{r['peak']} {'called ' + str(r['months_ahead']) + ' mo ahead' if r['called'] else 'missed'}"
+                      for r in ew.calls.rows)
+    met = m["called_3m_ahead"] * 2 > m["downturns"] and m["false_alarms"] <= m["called"]
+    return (f"{feature_set:>8} {rule:>11}: {m['called']} of {m['downturns']} downturns called "
+            f"({m['called_3m_ahead']} >= 3 months ahead), {m['false_alarms']} false alarm episodes, alarm on in "
+            f"{m['alarm_share']:.0%} of months, AUC {m['auc'] if m['auc'] is not None else '-'}"
+            f"{f', signals used in {used} months' if signals else ''}: goal {'met' if met else 'NOT met'}. {calls}",
+            met)
+
+
+def _hindsight_ranking(ipg) -> None:  # type: ignore[no-untyped-def]
+    """How well each own feature, on its own, ranks the expansion months before a peak above the other expansion
+    months, with the peaks dated on the whole series (hindsight: no model could have had these): if no feature
+    separates them even so, no model of these features will out of sample."""
+    from pinchpoint.trends.analysis import turning_points
+    from pinchpoint.trends.series import month_index
+    from pinchpoint.trends.warning import _auc, _labels, contraction_months, own_features
+
+    turns = turning_points(ipg.values)
+    peaks = [p.index for p in turns if p.kind == "peak"]
+    inside = contraction_months(turns, len(ipg.values))
+    cols = [c for fs in ("momentum", "cycle") for c in zip(*own_features(ipg, fs), strict=True)]
+    print("  each own feature alone, IPG3344S, h=12, in hindsight (peaks dated on the whole series), AUC over the "
+          "expansion months whose label is settled (0.5: a coin):")
+    for lo, hi in (((1975, 1), (1990, 1)), ((1990, 1), None)):
+        label = _labels(peaks, len(ipg.values), 12)
+        first = month_index(*lo) - ipg.start
+        last = (month_index(*hi) - ipg.start) if hi else len(ipg.values) - 12 - 6
+        idx = np.arange(first, last)
+        idx = idx[~inside[idx]]
+        parts = []
+        for values, name in cols:
+            ok = idx[np.isfinite(values[idx])]
+            auc = _auc(values[ok], label[ok])
+            parts.append(f"{name.removeprefix(ipg.id + ' ')} {auc:.2f}" if auc is not None else f"{name} -")
+        print(f"    {lo[0]}-{hi[0] - 1 if hi else 'end'} ({int(label[idx].sum())} months before a peak): "
+              + "; ".join(parts))
+
+
+def _warning(ipg, jp) -> bool:  # type: ignore[no-untyped-def]
+    from pinchpoint.trends.warning import balance_series
 
     ship, inv = jp["jp_iip_epd_shipments"], jp["jp_iip_epd_inventory"]
     balance = balance_series(ship, inv)
-    print("\nEarly warning, before -> after: 'youden' (threshold by Youden's J on each fit's training months, one "
-          "month) -> 'past-alarms' (threshold as a multiple of it and months in a row, chosen at each refit on the "
-          "earlier months' out-of-sample alarms against the downturns dated then; an expanding-window evaluation). "
-          "Alarms held 2 months; signals join once they cover 2 settled downturns; AUC is the probability's "
-          "out-of-sample ranking of months before a peak (0.5: a coin):")
-    cases = [("IPG3344S own", ipg, [], 6, 1990), ("IPG3344S own", ipg, [], 12, 1990),
+    print("\nEarly warning, before -> after: own features 'momentum' (growth against its 5-year mean, its 3- and "
+          "6-month change, distance from the 12-month high; the default) -> 'cycle' (growth against its long-run "
+          "mean, acceleration, gap above a one-sided HP trend, log months since the last trough dated in real "
+          "time), each under the alarm rules 'youden' (Youden's J on each fit, one month) and 'past-alarms' "
+          "(chosen at each refit on the earlier months' out-of-sample alarms; the default). Alarms held 2 months; "
+          "signals join once they cover 2 settled downturns; AUC is the probability's out-of-sample ranking of "
+          "months before a peak (0.5: a coin):")
+    cases = [("IPG3344S own", ipg, [], 12, 1990), ("IPG3344S own", ipg, [], 6, 1990),
+             ("IPG3344S own (robustness: origins from 1985)", ipg, [], 12, 1985),
+             ("IPG3344S own (robustness: origins from 1985)", ipg, [], 6, 1985),
              ("IPG3344S + Japan balance, shipments", ipg, [balance, ship], 12, 1990),
-             ("Japan shipments own", ship, [], 12, 2016),
+             ("Japan shipments own", ship, [], 12, 2016), ("Japan shipments own", ship, [], 6, 2016),
              ("Japan shipments + balance, IPG3344S", ship, [balance, ipg], 6, 2016),
              ("Japan shipments + balance, IPG3344S", ship, [balance, ipg], 12, 2016)]
     ok = True
     for label, target, signals, h, year in cases:
         print(f"  {label}, h={h}, origins from {year}:")
-        for rule in ("youden", "past-alarms"):
-            ew = early_warning(target, signals, horizon=h, origins_from=month_index(year, 1), threshold_rule=rule)
-            m = ew.calls.meta
-            used = sum(1 for r in ew.probabilities.rows if r["signals_used"])
-            calls = "; ".join(
-                f"{r['peak']} {'called ' + str(r['months_ahead']) + ' mo ahead' if r['called'] else 'missed'}"
-                for r in ew.calls.rows)
-            met = m["called_3m_ahead"] * 2 > m["downturns"] and m["false_alarms"] <= m["called"]
-            print(f"    {rule:>11}: {m['called']} of {m['downturns']} downturns called ({m['called_3m_ahead']} >= 3 "
-                  f"months ahead), {m['false_alarms']} false alarm episodes, alarm on in {m['alarm_share']:.0%} of "
-                  f"months, AUC {m['auc'] if m['auc'] is not None else '-'}"
-                  f"{f', signals used in {used} months' if signals else ''}: goal {'met' if met else 'NOT met'}. "
-                  f"{calls}")
-            if label == "IPG3344S own" and h == 12 and rule == "past-alarms":
-                ok = met
+        for feature_set in ("momentum", "cycle"):
+            for rule in ("youden", "past-alarms"):
+                line, met = _warning_line(target, signals, h, year, rule, feature_set)
+                print(f"    {line}")
+                if label == "IPG3344S own" and h == 12 and rule == "past-alarms" and feature_set == "momentum":
+                    ok = met
+    _hindsight_ranking(ipg)
     print("  trade flows as a signal: the store's monthly flows in ../shared/data (Comext, 2019-01..2024-08 at the "
           "longest) cover no settled downturn of either target, so there is nothing to backtest them on; the "
           "warning's leads table (trends.warning.signal_leads) measures their lead/lag against production instead")

@@ -251,3 +251,54 @@ def test_a_signal_too_short_for_a_lead_lag_is_named(ipg: Series, jp: list[Series
     ew = early_warning(ipg, [short], horizon=12, origins_from=month_index(2015, 1))
     assert any(c.startswith(f"{short.id} is a signal spanning {short.span()}") and "used in no month" in c
                for c in ew.calls.caveats)
+
+
+def test_the_one_sided_trend_is_the_hp_trend_of_the_data_so_far(ipg: Series) -> None:
+    """Each month's trend in the ``cycle`` features is the last point of the two-sided HP filter (statsmodels,
+    lambda 129600) run on the data up to that month: the filter sees no later month."""
+    hp = pytest.importorskip("statsmodels.tsa.filters.hp_filter")
+    from pinchpoint.trends.warning import HP_LAMBDA, one_sided_trend
+
+    y = np.log(ipg.values)
+    trend = one_sided_trend(y)
+    for t in (40, 250, len(y) - 1):
+        assert trend[t] == pytest.approx(hp.hpfilter(y[: t + 1], HP_LAMBDA)[1][-1], abs=1e-6)
+
+
+def test_cycle_features_never_see_past_their_month(ipg: Series) -> None:
+    """Every feature of the ``cycle`` set (growth against its long-run mean, acceleration, gap above the one-sided
+    trend, months since the last trough dated then) is unchanged up to a month when everything after it is a
+    spike; the months since the trough count from the trough the data up to then date (2009-01, seen by 2010-06)."""
+    from pinchpoint.trends.warning import own_features
+
+    cut = month_index(2010, 6) - ipg.start
+    cols, names = own_features(ipg, "cycle")
+    values = ipg.values.copy()
+    values[cut + 1:] = values[cut] * 3.0
+    spiked, _ = own_features(ipg.replace(values=values), "cycle")
+    assert len(names) == 4
+    for name, a, b in zip(names, cols, spiked, strict=True):
+        np.testing.assert_array_equal(a[: cut + 1], b[: cut + 1], err_msg=name)
+        assert not np.array_equal(a[cut + 1:], b[cut + 1:], equal_nan=True), name
+    trough = max(ipg.start + p.index for p in turning_points(ipg.values[: cut + 1]) if p.kind == "trough")
+    assert trough == month_index(2009, 1)
+    assert cols[3][cut] == pytest.approx(np.log1p(month_index(2010, 6) - trough))
+    with pytest.raises(ValueError, match="feature set 'trend'"):
+        own_features(ipg, "trend")
+
+
+def test_the_cycle_warning_never_sees_past_its_origin(ipg: Series) -> None:
+    """With the ``cycle`` features, a collapse after 2010-01 changes no probability, threshold or alarm before it."""
+    cut = month_index(2010, 1)
+    full = early_warning(ipg, horizon=12, origins_from=month_index(1995, 1), feature_set="cycle")
+    values = ipg.values.copy()
+    values[cut - ipg.start + 1:] = values[cut - ipg.start] * 0.3
+    crash = early_warning(ipg.replace(values=values), horizon=12, origins_from=month_index(1995, 1),
+                          feature_set="cycle")
+    before = [r for r in full.probabilities.rows if r["month"] <= month_label(cut)]
+    assert sum(r["probability"] is not None for r in before) > 100
+    assert before == [r for r in crash.probabilities.rows if r["month"] <= month_label(cut)]
+    assert [r["probability"] for r in full.probabilities.rows if r["month"] > month_label(cut)] != \
+        [r["probability"] for r in crash.probabilities.rows if r["month"] > month_label(cut)]
+    assert full.calls.meta["feature_set"] == "cycle"
+    assert "IPG3344S gap above its one-sided HP trend" in full.calls.meta["features"]

@@ -159,6 +159,10 @@ def register(app: typer.Typer) -> None:
                threshold_rule: Annotated[str, typer.Option(
                    help="--warning: how the alarm threshold is set: past-alarms (chosen on earlier months' "
                         "out-of-sample alarms) or youden (Youden's J on each fit).")] = "past-alarms",
+               features: Annotated[str, typer.Option(
+                   help="--warning: the series' own features: momentum (growth against its 5-year mean, its "
+                        "changes, distance from the 12-month high) or cycle (growth against its long-run mean, "
+                        "acceleration, gap above a one-sided HP trend, months since the last trough).")] = "momentum",
                origins_from: FromOpt = None,
                fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None) -> None:
         """Turning points (Bry-Boschan rules), or with --warning the backtested early warning of downturns."""
@@ -171,7 +175,8 @@ def register(app: typer.Typer) -> None:
                                            f"{min_phase}, cycle >= {min_cycle} months)")
             return
         ew = trends.warning(series, signals=signal or [], horizon=horizon, origins_from=origins_from,
-                            min_phase=min_phase, min_cycle=min_cycle, threshold_rule=threshold_rule)
+                            min_phase=min_phase, min_cycle=min_cycle, threshold_rule=threshold_rule,
+                            features=features)
         sid = ew.calls.meta["series"]
         if fmt in (None, OutputFormat.TABLE) and output is None:
             print_table(with_command(ew.alarms), title=f"Alarm episodes of {sid} (downturn within {horizon} "

@@ -213,10 +213,12 @@ class TrendsGroup(Group):
         return cycle(self.series(ref), min_phase=min_phase, min_cycle=min_cycle)
 
     def warning(self, ref: str, *, signals: Sequence[str] = (), horizon: int = 6, origins_from: str | None = None,
-                min_phase: int = 6, min_cycle: int = 15, threshold_rule: str = "past-alarms") -> EarlyWarning:
+                min_phase: int = 6, min_cycle: int = 15, threshold_rule: str = "past-alarms",
+                features: str = "momentum") -> EarlyWarning:
         """The backtested early warning of downturns of ``ref`` from its own history and the ``signals``: series
         ids, or ``SHIPMENTS/INVENTORIES`` for the shipment-inventory balance of two series; ``threshold_rule``
-        ``past-alarms`` (chosen on earlier months' out-of-sample alarms) or ``youden``."""
+        ``past-alarms`` (chosen on earlier months' out-of-sample alarms) or ``youden``; ``features`` the target's
+        own feature set, ``momentum`` or ``cycle``."""
         from pinchpoint.trends.warning import balance_series, early_warning
 
         target = self.series(ref)
@@ -226,7 +228,8 @@ class TrendsGroup(Group):
             found.append(balance_series(self.series(shipments), self.series(inventories)) if slash
                          else self.series(x))
         return early_warning(target, found, horizon=horizon, origins_from=_month(origins_from),
-                             min_phase=min_phase, min_cycle=min_cycle, threshold_rule=threshold_rule)
+                             min_phase=min_phase, min_cycle=min_cycle, threshold_rule=threshold_rule,
+                             feature_set=features)
 
     def watch(self, rules: str, *, text: str | None = None) -> ResultTable:
         """Every alert rule evaluated on the latest month of its series: ``rules`` names a packaged rule set

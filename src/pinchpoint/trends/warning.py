@@ -6,8 +6,11 @@ finds in the target's data up to the origin, a month's label ("a peak follows wi
 it is settled (the peak, or its absence, is at least ``min_phase`` months old), and the features are computed from
 data up to that month. The model is a logistic regression with a light ridge penalty on standardised features:
 
-- the target's year-on-year growth less its trailing 5-year mean, the change of its growth over 3 and 6 months
-  (momentum) and the log distance from its 12-month high;
+- the target's own (:func:`own_features`): by default (``momentum``) its year-on-year growth less its trailing
+  5-year mean, the change of its growth over 3 and 6 months and the log distance from its 12-month high; or
+  (``cycle``) its growth less its long-run mean, its acceleration, its gap above a one-sided HP trend and the months
+  since the last trough dated in real time. Neither ranks IPG3344S's months before a peak above the others out of
+  sample (docs/trends.md gives the figures), so read the probability as one signal among others;
 - for each signal series: its year-on-year growth, or its level when it is already a balance or a rate (its unit
   is ``pp`` or ``%``, or it takes negative values), and the change of that over 3 months. A signal joins the model
   at a refit once the months it covers hold MIN_EVENTS settled downturns (before that the target's own features
@@ -42,7 +45,7 @@ from pinchpoint.trends.analysis import balance_arrays, cross_correlation, turnin
 from pinchpoint.trends.series import FloatArray, Series, is_trade_series, month_label
 
 MIN_EVENTS = 2  # peaks the training data must hold before the model says anything
-OWN_FEATURES = 4  # the target's own features come first in :func:`features`
+OWN_FEATURES = 4  # the target's own features (in either set) come first in :func:`features`
 #: an alarm is withdrawn only after the probability has stayed under the threshold for more than this many months:
 #: a warning is not withdrawn on one reading, and a flickering probability is one warning, not several
 HOLD = 2
@@ -64,6 +67,16 @@ def balance_series(shipments: Series, inventories: Series) -> Series:
                   vintage=f"{shipments.vintage}+{inventories.vintage}")
 
 
+def contraction_months(turns: Sequence[Any], n: int) -> np.ndarray:
+    """Months from each peak to its trough (to the end when no trough follows), over ``n`` months."""
+    out = np.zeros(n, dtype=bool)
+    for k, p in enumerate(turns):
+        if p.kind == "peak":
+            end = turns[k + 1].index if k + 1 < len(turns) else n
+            out[p.index: end + 1] = True
+    return out
+
+
 def _held(alarm: np.ndarray, hold: int) -> np.ndarray:
     """Month t is an alarm month if the rule fired at some month in t - hold .. t (causal)."""
     out = alarm.copy()
@@ -82,23 +95,104 @@ def _is_rate(s: Series) -> bool:
     return s.unit.strip().lower() in ("pp", "%", "percent", "percentage points") or bool((s.values < 0).any())
 
 
-def features(target: Series, signals: Sequence[Series]) -> tuple[int, FloatArray, list[str]]:
-    """Feature matrix over the target's months (NaN where a feature is not yet defined), its first month, names."""
+#: the target's own features: ``momentum`` (the default) or ``cycle`` (see :func:`own_features`)
+FEATURE_SETS = ("momentum", "cycle")
+#: smoothing of the one-sided trend in the ``cycle`` set: Ravn and Uhlig's (2002) monthly value of the HP lambda
+HP_LAMBDA = 129_600.0
+#: months of the smoothed acceleration (the mean of the last 6 second differences of the log level)
+ACCELERATION_MONTHS = 6
+#: months since the last trough are capped here (the chip cycle runs about 3 to 5 years; a longer wait adds little)
+DURATION_CAP = 120
+
+
+def one_sided_trend(y: FloatArray, lam: float = HP_LAMBDA) -> FloatArray:
+    """The Hodrick-Prescott trend computed at each month from the data up to it only (the one-sided HP filter): the
+    Kalman filter of a local linear trend whose slope shocks have 1/``lam`` the variance of the irregular, which is
+    the state-space form of the HP filter (Harvey and Jaeger 1993). Month t's value never depends on later months."""
+    n = len(y)
+    out = np.full(n, np.nan)
+    if not n:
+        return out
+    level, slope = float(y[0]), 0.0
+    p00, p01, p11 = 1e7, 0.0, 1e7  # diffuse start
+    q = 1.0 / lam
+    for t in range(n):
+        if t:
+            level, slope = level + slope, slope
+            p00, p01, p11 = p00 + 2 * p01 + p11, p01 + p11, p11 + q
+        s = p00 + 1.0
+        k0, k1 = p00 / s, p01 / s
+        e = float(y[t]) - level
+        level, slope = level + k0 * e, slope + k1 * e
+        p00, p01, p11 = p00 - k0 * p00, p01 - k0 * p01, p11 - k1 * p01
+        out[t] = level
+    return out
+
+
+def months_since_trough(values: FloatArray, *, min_phase: int = 6, min_cycle: int = 15) -> FloatArray:
+    """At each month, the months since the last trough dated on the data up to that month only (as a real-time
+    analyst dates it: a turn is confirmed only some months later); NaN before the first one is known."""
+    n = len(values)
+    out = np.full(n, np.nan)
+    last: int | None = None
+    for t in range(n):
+        if t >= 2 * min_phase:
+            troughs = [p.index for p in turning_points(values[: t + 1], min_phase=min_phase, min_cycle=min_cycle)
+                       if p.kind == "trough"]
+            last = troughs[-1] if troughs else None
+        if last is not None:
+            out[t] = t - last
+    return out
+
+
+def own_features(target: Series, feature_set: str = "momentum", *, min_phase: int = 6,
+                 min_cycle: int = 15) -> tuple[list[FloatArray], list[str]]:
+    """The target's own features, each month's from data up to that month only.
+
+    ``momentum``: y/y growth less its trailing 5-year mean, the change of y/y growth over 3 and 6 months, the log
+    distance from the 12-month high. ``cycle`` (the business-cycle reading): y/y growth less its mean over all
+    months so far, the acceleration (the second difference of the log level averaged over 6 months, annualised, in
+    percent), the gap of the log level above its one-sided HP trend (percent) and the log of the months since the
+    last trough dated in real time (duration dependence)."""
+    if feature_set not in FEATURE_SETS:
+        raise BadArgumentError(f"feature set {feature_set!r}: one of {', '.join(FEATURE_SETS)}",
+                               parameter="features")
+    n = len(target.values)
+    g = yoy(target.values)
+    logv = np.log(target.values) if (target.values > 0).all() else target.values
+    if feature_set == "momentum":
+        # growth against its own trailing 5-year average: a series whose trend growth fell from 40% to 5% a year
+        # (IPG3344S) is compared with its own recent normal, not with the 1990s
+        trailing = np.array([np.nanmean(g[max(0, t - 59): t + 1]) if np.isfinite(g[max(0, t - 59): t + 1]).sum()
+                             >= 24 else np.nan for t in range(n)])
+        high = np.array([logv[max(0, t - 11): t + 1].max() for t in range(n)])
+        return ([g - trailing, g - np.r_[np.full(3, np.nan), g[:-3]], g - np.r_[np.full(6, np.nan), g[:-6]],
+                 logv - high],
+                [f"{target.id} yoy less its 5-year mean", f"{target.id} yoy 3m change", f"{target.id} yoy 6m change",
+                 f"{target.id} from 12m high"])
+    finite = np.isfinite(g)
+    counts = np.cumsum(finite)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        longrun = np.where(counts >= 24, np.cumsum(np.where(finite, g, 0.0)) / counts, np.nan)
+    second = np.r_[np.full(2, np.nan), np.diff(logv, 2)]
+    m = ACCELERATION_MONTHS
+    acceleration = np.full(n, np.nan)
+    if n > m + 1:
+        acceleration[m + 1:] = np.convolve(second[2:], np.ones(m) / m, "valid") * 1200.0
+    gap = (logv - one_sided_trend(logv)) * 100.0
+    since = months_since_trough(target.values, min_phase=min_phase, min_cycle=min_cycle)
+    return ([g - longrun, acceleration, gap, np.log1p(np.minimum(since, DURATION_CAP))],
+            [f"{target.id} yoy less its long-run mean", f"{target.id} acceleration (6m mean of 2nd difference)",
+             f"{target.id} gap above its one-sided HP trend", f"{target.id} log months since the last trough"])
+
+
+def features(target: Series, signals: Sequence[Series], feature_set: str = "momentum", *, min_phase: int = 6,
+             min_cycle: int = 15) -> tuple[int, FloatArray, list[str]]:
+    """Feature matrix over the target's months (NaN where a feature is not yet defined), its first month, names:
+    the target's own (:func:`own_features`, OWN_FEATURES of them) then two per signal."""
     n = len(target.values)
     start = target.start
-    cols: list[FloatArray] = []
-    names: list[str] = []
-    g = yoy(target.values)
-    # growth against its own trailing 5-year average: a series whose trend growth fell from 40% to 5% a year
-    # (IPG3344S) is compared with its own recent normal, not with the 1990s
-    trailing = np.array([np.nanmean(g[max(0, t - 59): t + 1]) if np.isfinite(g[max(0, t - 59): t + 1]).sum() >= 24
-                         else np.nan for t in range(n)])
-    cols += [g - trailing, g - np.r_[np.full(3, np.nan), g[:-3]], g - np.r_[np.full(6, np.nan), g[:-6]]]
-    logv = np.log(target.values) if (target.values > 0).all() else target.values
-    high = np.array([logv[max(0, t - 11): t + 1].max() for t in range(n)])
-    cols.append(logv - high)
-    names += [f"{target.id} yoy less its 5-year mean", f"{target.id} yoy 3m change", f"{target.id} yoy 6m change",
-              f"{target.id} from 12m high"]
+    cols, names = own_features(target, feature_set, min_phase=min_phase, min_cycle=min_cycle)
     for s in signals:
         v = np.full(n, np.nan)
         lo, hi = max(start, s.start), min(target.end, s.end)
@@ -255,11 +349,7 @@ def _judge(alarm: np.ndarray, lo: int, hi: int, turns: Sequence[Any], horizon: i
     """Calls and false alarms of the alarm months lo..hi-1 against the turning points ``turns``, where a peak up to
     month ``known_until`` would be known: one reading for the backtest and for choosing the alarm rule. An episode
     whose horizon runs past ``known_until`` is ``open``; one that starts inside a contraction is ``late``."""
-    contraction = np.zeros(max(hi, 1), dtype=bool)
-    for k, p in enumerate(turns):
-        if p.kind == "peak":
-            end = turns[k + 1].index if k + 1 < len(turns) else hi
-            contraction[p.index: end + 1] = True
+    contraction = contraction_months(turns, max(hi, 1))
     peaks = [p.index for p in turns if p.kind == "peak"]
     on = alarm[lo:hi]
     starts = np.flatnonzero(on & ~np.r_[False, on[:-1]]) + lo
@@ -304,7 +394,8 @@ def _choose_rule(prob: FloatArray, base: FloatArray, lo: int, r: int, turns: Seq
 
 def early_warning(target: Series, signals: Sequence[Series] = (), *, horizon: int = 6,
                   origins_from: int | None = None, threshold: float | None = None, refit_every: int = 12,
-                  min_phase: int = 6, min_cycle: int = 15, threshold_rule: str = "past-alarms") -> EarlyWarning:
+                  min_phase: int = 6, min_cycle: int = 15, threshold_rule: str = "past-alarms",
+                  feature_set: str = "momentum") -> EarlyWarning:
     """Backtested probability that ``target`` passes a cycle peak within ``horizon`` months, month by month from
     ``origins_from`` (default: 10 years after the start), each from a model fitted on data before that month.
 
@@ -320,7 +411,7 @@ def early_warning(target: Series, signals: Sequence[Series] = (), *, horizon: in
     if threshold_rule not in THRESHOLD_RULES:
         raise BadArgumentError(f"threshold rule {threshold_rule!r}: one of {', '.join(THRESHOLD_RULES)}",
                                parameter="threshold_rule")
-    start, x, names = features(target, signals)
+    start, x, names = features(target, signals, feature_set, min_phase=min_phase, min_cycle=min_cycle)
     n = len(target.values)
     first = (origins_from - start) if origins_from is not None else 120
     if first < 36 or first >= n:
@@ -421,7 +512,7 @@ def early_warning(target: Series, signals: Sequence[Series] = (), *, horizon: in
     auc = _auc(prob[judged], labels_final[judged])
     alarm_share = float(alarm[first:].mean()) if n > first else 0.0
     meta: dict[str, Any] = {"analysis": "early warning", "series": target.id, "signals": [s.id for s in signals],
-                            "features": names, "horizon": horizon,
+                            "feature_set": feature_set, "features": names, "horizon": horizon,
                             "threshold": threshold if threshold is not None else {
                                 "past-alarms": "chosen on earlier months' out-of-sample alarms (Youden's J until "
                                                f"they hold {MIN_EVENTS} downturns)",

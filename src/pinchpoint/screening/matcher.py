@@ -1463,8 +1463,11 @@ class Screener:
         if workers <= 1 or len(queries) < 2 * chunk or "fork" not in mp.get_all_start_methods():
             return [matches for i in range(0, len(queries), chunk)
                     for matches in self.screen_queries(queries[i:i + chunk], each[i:i + chunk])]
+        # the indexes built on first use are built once here, not once in every worker (and again every batch)
         if any(is_abjad(q) for q in queries):
-            self.skeleton_index()  # built once here, not once in every worker
+            self.skeleton_index()
+        if any(is_transcribed_han(q) for q in queries):
+            self.coarse_index()
         self.initials_index()
         global _POOL_SCREENER
         _POOL_SCREENER = self

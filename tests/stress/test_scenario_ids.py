@@ -193,7 +193,7 @@ def test_a_recovery_written_as_a_word_names_its_line_and_the_shapes_it_takes(
 
 def test_errors_inside_a_shock_still_all_reported(tmp_path: Path) -> None:
     """Only the follow-on "too short" goes: two real errors in one file are both named."""
-    path, text = blockade_with(tmp_path, "recovery: {shape: linear, ramp_days: 180}",
+    path, _text = blockade_with(tmp_path, "recovery: {shape: linear, ramp_days: 180}",
                                "recovery: {shape: stepp, ramp_days: -1}")
     with pytest.raises(DataError) as info:
         load_scenario(path)

@@ -197,8 +197,10 @@ def test_good_sign_in_makes_a_viewer_of_the_organisation_and_is_audited(workbenc
     # the client secret is in no audit record and no page; where it is kept is
     trail = "\n".join(f"{r.target} {r.details}" for r in store.audit_records())
     assert SECRET not in trail and f"env:{SECRET_ENV}" in trail
-    admin = sign_in(workbench_sso, "meti-admin")
-    assert SECRET not in admin.get("/admin").text
+    admin_page = sign_in(workbench_sso, "meti-admin").get("/admin").text
+    assert f"env:{SECRET_ENV}" in admin_page and CLIENT_ID in admin_page  # the admin sees where the secret is
+    assert SECRET not in admin_page
+    assert 'id="no-sso"' in sign_in(workbench_sso, "commerce-admin").get("/admin").text  # another organisation's
     assert SECRET not in _login_page(workbench_sso)
 
 

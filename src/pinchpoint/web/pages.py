@@ -1211,9 +1211,12 @@ def admin_page(request: Request) -> Response:
         web.store.check(actor, "manage_users")
     except PinchpointError as exc:
         return _error_page(request, exc)
+    from pinchpoint.accounts import oidc
+
     store = web.store
     trail = audit_table(store, 50)
-    return render(request, "admin.html", users=store.users(actor.org), orgs=store.orgs(),
+    sso = next((p for p in oidc.providers(store) if p.org == actor.org), None)
+    return render(request, "admin.html", users=store.users(actor.org), orgs=store.orgs(), sso=sso,
                   audit=list(reversed(trail.rows)), verification=str(store.verify_audit()),
                   roles=[r.value for r in Role])
 

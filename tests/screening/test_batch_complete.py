@@ -111,6 +111,23 @@ def test_per_row_values_refine_and_bad_cells_are_noted(screener: Screener, tmp_p
         screen_file(screener, src, out, country_column="land")
 
 
+def test_a_birth_date_with_no_such_month_or_day_is_noted_not_read_as_its_year(screener: Screener,
+                                                                               tmp_path: Path) -> None:
+    # Kim Jong Un is listed born 1984 (UN and OFAC): 1984-13-45 and 1984-02-30 are no dates; read as the year 1984
+    # they raised the score as an agreeing birth year would, and the row said nothing
+    src = tmp_path / "in.csv"
+    src.write_text("name,dob\nKim Jong Un,1984-13-45\nKim Jong Un,1984-02-30\nKim Jong Un,1984-02-29\n",
+                   encoding="utf-8")
+    out = tmp_path / "out.csv"
+    summary = screen_file(screener, src, out, birth_date_column="dob", top=1)
+    month, day, leap = first_rows(out)
+    for row in (month, day):
+        assert f"'{row['dob']}' is not a birth date" in row["input_note"]
+        assert "raises" not in json.loads(row["explanation"])
+    assert leap["input_note"] == "" and "raises" in json.loads(leap["explanation"])  # 1984 was a leap year
+    assert "2 rows screened without" in summary
+
+
 @pytest.mark.parametrize("fmt", ["json", "parquet"])
 def test_format_is_honoured(screener: Screener, customers: tuple[Path, list[dict[str, str]], dict[str, str]],
                             tmp_path: Path, fmt: str) -> None:

@@ -12,6 +12,7 @@ differed, so the results of one file are never passed off as those of another. C
 from __future__ import annotations
 
 import csv
+import datetime
 import hashlib
 import io
 import json
@@ -134,6 +135,16 @@ def input_columns(header: Sequence[str]) -> list[str]:
     return out
 
 
+def _is_calendar_date(year: str, month: str | None, day: str | None) -> bool:
+    """Whether the month (and day) exist: 1969-13-45 or 1969-02-30 is no birth date, and read as its year alone it
+    would raise the score of every person born in 1969 instead of being noted."""
+    try:
+        datetime.date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        return False
+    return True
+
+
 def parse_row_option(option: str, value: str) -> tuple[str | None, str | None]:
     """A per-row refinement read from a cell: (the value the matcher takes, or None; a note when the cell holds
     something that is not one, so the row is screened without it and says so)."""
@@ -155,7 +166,7 @@ def parse_row_option(option: str, value: str) -> tuple[str | None, str | None]:
         gender = _GENDERS.get(text.casefold())
         return (gender, None) if gender else (None, f"{text[:60]!r} is not a gender (male, female, M, F)")
     m = re.fullmatch(r"(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?", text)
-    if m and 1800 <= int(m.group(1)) <= 2100:
+    if m and 1800 <= int(m.group(1)) <= 2100 and _is_calendar_date(*m.groups()):
         return m.group(1) + "".join(f"-{int(g):02d}" for g in m.groups()[1:] if g), None
     return None, f"{text[:60]!r} is not a birth date (YYYY, YYYY-MM or YYYY-MM-DD)"
 

@@ -11,6 +11,7 @@ import pytest
 
 from pinchpoint.errors import BadArgumentError, DataError
 from pinchpoint.session import AccessDenied, Actor, Session
+from tests.conftest import SHARED
 
 BUILTIN_YAML = Path(__file__).parents[2] / "src" / "pinchpoint" / "supplychain" / "builtin" / "semiconductors.yaml"
 
@@ -62,3 +63,18 @@ def test_listings_show_only_what_the_actor_may_read(tmp_path: Path) -> None:
     with pytest.raises(AccessDenied):  # a new version of a dataset is a change to it, refused alike
         session.supplychain.upload("secret", "s.yaml", BUILTIN_YAML.read_bytes())
     assert ("supplychain.modify", "dataset:secret") in asked
+
+
+def test_a_trade_upload_of_flows_already_stored_names_the_upload_not_the_temporary_folder(tmp_path: Path) -> None:
+    # the real Comext export of 2021 imported from its file, then the same rows sent from the page under another
+    # name: the store reports each as already imported, and the report must name the upload (its file as the user
+    # knows it), not the server's temporary folder the upload was staged in
+    source = SHARED / "trade" / "comext-relational" / "eu_year_export" / "Relational_View_2024-11-17T08_31_35.486Z.csv"
+    session = Session(tmp_path)
+    session.trade.import_files("comext-relational", [source])
+    lines = source.read_bytes().splitlines(keepends=True)[:6]  # the header and five flows
+    frame = session.trade.upload("comext-relational", "my export.csv", b"".join(lines))
+    assert frame.rows_kept == 0 and len(frame.problems) == 5
+    assert {p.file for p in frame.problems} == {"my export.csv"}
+    assert [p.row for p in frame.problems] == [2, 3, 4, 5, 6]
+    assert all("pinchpoint-trade-upload-" not in p.reason for p in frame.problems)

@@ -135,8 +135,13 @@ class TradeGroup(Group):
                 frame = relabel_frame(read(fmt, paths, progress=progress), folder, name)
             except DataError as exc:
                 raise relabel_error(exc, folder, name) from None
-            with session.open_workspace() as ws:
-                import_frame(ws, frame, replace=replace)
+            try:
+                with session.open_workspace() as ws:
+                    import_frame(ws, frame, replace=replace)
+            except DataError as exc:
+                raise relabel_error(exc, folder, name) from None
+            # the store reports flows it holds already (duplicates, revisions) by the staged file's path
+            frame = relabel_frame(frame, folder, name)
         session.record("upload", f"trade:{frame.source}", {
             "file": name, "bytes": len(data), "format": fmt, "version": frame.version, "read": frame.read_rows,
             "kept": frame.kept, "reported": frame.reported, "status": frame.status})

@@ -109,7 +109,8 @@ def has_distinctive_token(tokens: Sequence[str]) -> bool:
 def clean_query(query: str) -> str:
     """The text of a query the matcher reads: control characters and lone surrogates as spaces, capped."""
     text = (query or "").replace("\x00", " ").strip()
-    text = "".join(ch if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF else " " for ch in text)
+    if not text.isprintable():  # lone surrogates are not printable either: a printable text is kept as it is
+        text = "".join(ch if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF else " " for ch in text)
     return text[:MAX_QUERY_CHARS].strip()
 
 

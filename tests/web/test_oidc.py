@@ -259,10 +259,14 @@ def test_pre_provisioned_organisation_refuses_unknown_users_and_links_known_ones
     assert client.get("/", follow_redirects=False).status_code == 200
     linked = _records(workbench_sso, "oidc_linked")
     assert linked and linked[-1].target == "user:meti-analyst"
-    # another organisation's account of that name is not taken over
+    # another organisation's account of that name is not taken over, nor an administrator's of this one
     idp.mode.update({"username": "commerce-analyst", "sub": "idp-user-2"})
     _, other = _sso(workbench_sso)
     assert other.status_code == 403
+    idp.mode.update({"username": "meti-admin", "sub": "idp-user-3"})
+    _, admin = _sso(workbench_sso)
+    assert admin.status_code == 403 and "administrator" in admin.text
+    assert "administrator account not linked" in _records(workbench_sso, "sign_in_failed")[-1].details
 
 
 def test_local_accounts_still_sign_in_and_the_secret_must_be_set(workbench_sso: Any,

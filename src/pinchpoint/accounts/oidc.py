@@ -235,6 +235,9 @@ def _map(store: AccountStore, prov: OidcProvider, issuer: str, subject: str, cla
                 if linked:
                     raise SignInRefused(f"the account {wanted} is linked to another identity of this provider",
                                         "account linked to another subject")
+                if existing["role"] == Role.ADMIN.value:  # a name claim must not open an administrator's account
+                    raise SignInRefused(f"{wanted} is an administrator's account: administrators sign in with "
+                                        "their password", "administrator account not linked")
                 user = _user(existing)
             elif prov.provisioning == "pre":
                 raise SignInRefused(f"{prov.title} signs in only accounts an administrator made: ask yours to add "

@@ -48,3 +48,9 @@ def test_a_foreign_name_in_chinese_characters(lists: dict[str, ScreeningList], s
     matches = screener.screen("叶夫根尼·普里戈任", threshold=0.7)
     assert matches and matches[0]["entity_id"] == entity_id
     assert matches[0]["explanation"]["method"].startswith("consonant skeleton in broad classes")
+    # fu la ji mi er · pu jing and u ra ji i mi ru · pu u chi n: j and ch with the dentals, as Vladimir Putin
+    putin = _entity_id(lists, "PUTIN, Vladimir")
+    assert [m["entity_id"] for m in screener.screen("弗拉基米尔·普京")][:1] == [putin]
+    assert [m["entity_id"] for m in screener.screen("ウラジーミル・プーチン", threshold=0.7)][:1] == [putin]
+    # broad classes leave names alike: such a match scores at most 0.85 (Joseph Biden is not SAYF AL-BAYDANI)
+    assert screener.screen("约瑟夫·拜登") == []

@@ -276,6 +276,8 @@ class QueryName:
 
 READING_FACTOR = 0.95  # a spelling read from another script is a guess among several: never a certain match
 SKELETON_FACTOR = 0.9  # consonants alone leave more names alike than a full spelling
+# consonants in broad classes leave more names alike still (约瑟夫·拜登, Joseph Biden: s-f b-t-n, as SAYF AL-BAYDANI)
+COARSE_FACTOR = 0.85
 SUBSTITUTION_FACTOR = 0.9  # a distinctive word on each side that matches nothing on the other
 GENERIC_ONLY_FACTOR = 0.8  # the words in common are all common words, and the names are not the same
 FORM_FOR_PERSON_FACTOR = 0.85  # a query with a legal form names an organisation, not a listed person
@@ -355,6 +357,10 @@ class SkeletonIndex:
     #: consonants in the broad classes a foreign name written in Chinese is compared by (scripts.coarse_skeleton),
     #: where no vowel letter is written to check
     coarse: bool = False
+
+    @property
+    def factor(self) -> float:
+        return COARSE_FACTOR if self.coarse else SKELETON_FACTOR
 
     @staticmethod
     def coarse_of(tokens: Sequence[str]) -> Skeleton:
@@ -442,7 +448,7 @@ class SkeletonIndex:
             joined = cdist(["".join(query)], self.joined_text[cand[split]].tolist(),
                            scorer=Levenshtein.normalized_similarity, dtype=np.float64, workers=1)[0]
             score[split] = np.maximum(score[split], np.where(joined >= 0.85, joined * 0.95, 0.0))
-        return np.asarray(score * SKELETON_FACTOR, dtype=np.float64)
+        return np.asarray(score * self.factor, dtype=np.float64)
 
     def score(self, query: Skeleton, i: int) -> tuple[float, dict[str, Any]]:
         return self.compare(query, self.skeletons[i])
@@ -472,8 +478,8 @@ class SkeletonIndex:
         if len(query) != len(listed) and len("".join(query)) >= 5:
             joined = Levenshtein.normalized_similarity("".join(query), "".join(listed))
         joined = joined * 0.95 if joined >= 0.85 else 0.0
-        score = max(f1, joined) * SKELETON_FACTOR
-        penalties = [f"consonant skeleton only: x{SKELETON_FACTOR}"]
+        score = max(f1, joined) * self.factor
+        penalties = [f"consonant skeleton only{' (broad classes)' if self.coarse else ''}: x{self.factor}"]
         disagree = [] if self.coarse else [
             f"{q} ({listed[j]})" for i, (q, j) in enumerate(zip(query, best, strict=True))
             if sims[i][j] == 1.0 and vowel_letters_disagree(skeleton.gaps[i], listed_skeleton.gaps[j])]

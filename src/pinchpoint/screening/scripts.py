@@ -517,14 +517,20 @@ _PINYIN_INITIALS = (("zh", "j"), ("ch", "j"), ("sh", "s"), ("x", "s"), ("q", "j"
 _COARSE_DIGRAPHS = (("sch", "s"), ("tch", "j"), ("ch", "j"), ("sh", "s"), ("zh", "j"), ("ph", "f"), ("th", "t"),
                     ("kh", "k"), ("gh", "k"), ("ck", "k"), ("ng", "n"), ("qu", "k"), ("x", "ks"), ("q", "k"),
                     ("c", "k"))
-_COARSE_CLASSES = str.maketrans({"p": "b", "v": "f", "w": "", "d": "t", "g": "k", "z": "s", "r": "l", "h": "",
-                                 "y": ""})
+# j (and ch, zh, pinyin q) with the dentals: Chinese and Japanese write di and ti with them (基 ji in Vladimir, 京 jing
+# and チン chin in Putin)
+_COARSE_CLASSES = str.maketrans({"p": "b", "v": "f", "w": "", "d": "t", "j": "t", "g": "k", "z": "s", "r": "l",
+                                 "h": "", "y": ""})
 
 
 def is_transcribed_han(text: str) -> bool:
-    """A name in Chinese characters with a middle dot between its parts: a foreign name written by sound."""
-    return bool(_HAN.search(text) and _TRANSCRIPTION_DOT.search(text) and not _KANA.search(text)
-                and not _HANGUL.search(text))
+    """A foreign name written by sound with a middle dot between its parts: in Chinese characters (贝拉克·奥巴马),
+    or in katakana alone (ドナルド・トランプ)."""
+    if not _TRANSCRIPTION_DOT.search(text) or _HANGUL.search(text):
+        return False
+    if _HAN.search(text):
+        return not _KANA.search(text)
+    return bool(_FOREIGN.fullmatch(re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))))
 
 
 def _coarse(letters: str) -> str:
@@ -551,6 +557,10 @@ def transcribed_skeletons(text: str) -> list[Skeleton]:
     renders (x s, q j, c s, zh j), er as l, a final ng as n."""
     parts = [p for p in _TRANSCRIPTION_DOT.split(unicodedata.normalize("NFKC", text)) if p.strip()]
     tokens: list[str] = []
+    if not _HAN.search(text):  # katakana: Hepburn romaji, whose vowels the broad classes leave out anyway
+        keys = [_coarse(romaji) for p in parts if (romaji := katakana_to_hepburn(p.strip()))]
+        keys = [k for k in keys if k]
+        return [Skeleton(tuple(keys), tuple(("",) * (len(k) + 1) for k in keys))] if keys else []
     for part in parts:
         syllables = re.findall(r"[A-Z][a-z]*", anyascii(part))
         spelled = ""

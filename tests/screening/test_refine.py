@@ -77,3 +77,45 @@ def test_delta_finds_a_match_the_birth_date_lifts(lists: dict[str, ScreeningList
                          [StoredRow(2, query, {"birth_date": person.birth_dates[0]})], {}, old)
     delta = rescreen_since_last(stored, full)
     assert [(r["entity_id"], r["change"]) for r in delta.alerts.rows] == [(person.entity_id, "new alert")]
+
+
+def test_a_birth_year_inside_a_listed_range_agrees_with_it(lists: dict[str, ScreeningList]) -> None:
+    # the lists give some birth dates as ranges: OFAC's remarks "DOB 1951 to 1953", the UN's TYPE_OF_DATE BETWEEN
+    # with FROM_YEAR and TO_YEAR. Only the start was read (the UN's not at all), so a stated year inside the range
+    # cost x0.85 as a birth year the list does not hold: a typo'd true match fell under the threshold
+    import csv
+    import xml.etree.ElementTree as ET
+
+    from tests.screening.conftest import LISTS
+
+    sdn = LISTS / "ofac_sdn_20240503.csv"
+    with sdn.open(encoding="latin-1", newline="") as fh:
+        ranges = {f"ofac-{row[0].strip()}": (int(m.group(1)), int(m.group(2))) for row in csv.reader(fh)
+                  if len(row) == 12 and (m := re.search(r"DOB (\d{4}) to (\d{4})", row[11]))}
+    assert len(ranges) > 50
+    ofac = {e.entity_id: e for e in lists["ofac_sdn_20240503.csv"].entities}
+    for entity_id, (first, last) in ranges.items():
+        assert {str(y) for y in range(first, last + 1)} <= set(ofac[entity_id].birth_dates), entity_id
+    between = {}
+    for node in ET.parse(LISTS / UN).getroot().iter("INDIVIDUAL"):
+        for dob in node.iter("INDIVIDUAL_DATE_OF_BIRTH"):
+            if (dob.findtext("TYPE_OF_DATE") or "").strip() == "BETWEEN":
+                between[f"un-{(node.findtext('REFERENCE_NUMBER') or '').strip()}"] = (
+                    int(dob.findtext("FROM_YEAR") or 0), int(dob.findtext("TO_YEAR") or 0))
+    assert len(between) > 20
+    un = {e.entity_id: e for e in lists[UN].entities}
+    for entity_id, (first, last) in between.items():
+        assert {str(y) for y in range(first, last + 1)} <= set(un[entity_id].birth_dates), entity_id
+
+    # one OFAC person listed "DOB 1951 to 1953; alt. DOB 1960 to 1962": a year inside a range now raises the score
+    # as an agreeing year, one outside every range still lowers it
+    person = next(ofac[i] for i, (first, last) in ranges.items() if last - first == 2
+                  and ofac[i].type is EntityType.PERSON and f"DOB {first + 1}" not in ofac[i].listing_reason)
+    screener = Screener([lists["ofac_sdn_20240503.csv"]])
+    first, last = ranges[person.entity_id]
+    query = person.primary_name
+    plain = _score(screener, query, person)
+    inside = _score(screener, query, person, birth_date=str(first + 1))
+    assert inside == pytest.approx(plain + (1 - plain) * BIRTH_YEAR_RAISE, abs=1e-4)
+    outside = next(y for y in range(1900, 2000) if str(y) not in " ".join(person.birth_dates))
+    assert _score(screener, query, person, birth_date=str(outside)) == pytest.approx(plain * 0.85, abs=1e-4)

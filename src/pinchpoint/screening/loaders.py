@@ -20,11 +20,14 @@ import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pinchpoint.errors import DataError, Problem
 from pinchpoint.kernel.countries import from_name
 from pinchpoint.screening.model import EntityType, ListedEntity, Name, NameKind, ScreeningList
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 #: Largest list file read (uncompressed), in bytes. The real lists are 0.1-4 MB; OpenSanctions' full
 #: FtM export is larger, so raise it for that (``max_bytes=`` / ``pinchpoint lists load --max-mb``).
@@ -153,6 +156,43 @@ _OFAC_ALT_FIELDS = 5  # ent_num, alt_num, alt_type, alt_name, alt_remarks
 _OFAC_ALT_ROW = re.compile(r"\s*\d+,\s*\d+,\s*\"?[afn]ka\b", re.IGNORECASE)
 
 
+#: The longest span of birth years a range stands for (OFAC's "DOB 1951 to 1953", the UN's BETWEEN 1977 and 1982):
+#: each year in it is listed, so a stated year inside the range agrees with it; a wider span is kept as its ends.
+MAX_BIRTH_RANGE_YEARS = 15
+_OFAC_DOB = re.compile(r"DOB (\d{1,2} \w{3} \d{4}|\d{4})(?: to (?:\d{1,2} \w{3} )?(\d{4}))?")
+
+
+def _year_range(first: int, last: int) -> list[str]:
+    """The years ``first`` to ``last`` (both ends listed; only the ends when the span is implausibly wide)."""
+    if last <= first:
+        return [str(first)]
+    if last - first > MAX_BIRTH_RANGE_YEARS:
+        return [str(first), str(last)]
+    return [str(year) for year in range(first, last + 1)]
+
+
+def _ofac_births(remarks: str) -> tuple[str, ...]:
+    """Birth dates in an SDN row's remarks, as written ("10 Jul 1969", "1947"); a range ("DOB 1951 to 1953",
+    "DOB 01 Jan 1961 to 31 Dec 1962") lists its start as written and every later year of it, so a year inside the
+    range is not taken for a birth date the list does not hold."""
+    births: list[str] = []
+    for start, end in _OFAC_DOB.findall(remarks):
+        births.append(start)
+        if end:
+            births += _year_range(int(start[-4:]), int(end))[1:]
+    return tuple(dict.fromkeys(births))
+
+
+def _un_births(node: Element) -> list[str]:
+    """A UN birth date: its DATE or YEAR, or for TYPE_OF_DATE BETWEEN every year from FROM_YEAR to TO_YEAR."""
+    value = (node.findtext("DATE") or node.findtext("YEAR") or "").strip()
+    if value:
+        return [value]
+    first, last = (node.findtext("FROM_YEAR") or "").strip(), (node.findtext("TO_YEAR") or "").strip()
+    if first.isdigit() and last.isdigit():
+        return _year_range(int(first), int(last))
+    return [first] if first.isdigit() else []
+
 def _lines(text: str, end: int) -> Iterator[str]:
     """``text[:end]`` line by line, without copying it whole (a list file may be 100 MB)."""
     start = 0
@@ -236,7 +276,7 @@ def load_ofac(sdn: Path, alt: Path | None = None, version: str | None = None,
         remarks = _blank(row[11])
         names = [Name(text=_blank(row[1]))] + [Name(text=a, kind=NameKind.ALIAS)
                                                for _, a in aliases.get(ent, {}).values()]
-        births = tuple(re.findall(r"DOB (\d{1,2} \w{3} \d{4}|\d{4})", remarks))
+        births = _ofac_births(remarks)
         records.append((n, ListedEntity(entity_id=f"ofac-{ent}", list_name="OFAC SDN", list_version=version,
                                         type=kind, names=tuple(names),
                                         programmes=tuple(p.strip() for p in re.split(r"\]\s*\[", _blank(row[3]))
@@ -291,8 +331,7 @@ def load_un(path: Path, max_bytes: int = MAX_LIST_BYTES) -> ScreeningList:
                 if a:
                     names.append(Name(text=a, kind=NameKind.ALIAS))
             countries = {c for c in (_country(v.text or "") for v in node.findall("NATIONALITY/VALUE")) if c}
-            births = tuple(sorted({(d.findtext("DATE") or d.findtext("YEAR") or "").strip()
-                                   for d in node.findall("INDIVIDUAL_DATE_OF_BIRTH")} - {""}))
+            births = tuple(sorted({b for d in node.findall("INDIVIDUAL_DATE_OF_BIRTH") for b in _un_births(d)}))
             records.append((n, ListedEntity(
                 entity_id=f"un-{reference}", list_name="UN Security Council Consolidated List",
                 list_version=version, type=kind, names=tuple(names), countries=tuple(sorted(countries)),

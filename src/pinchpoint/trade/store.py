@@ -164,7 +164,8 @@ def _keep_one_row_per_flow(ws: Workspace, frame: TradeFrame, replace: bool) -> l
             "FROM _trade_revised ORDER BY _file, _row").fetchall():
         if not differs:
             frame.problem(file, row, "value", f"a flow already imported (version {version}): kept once, not added "
-                          "again", kind="a flow already imported: kept once, not added again")
+                          "again", kind="a flow already imported: kept once, not added again",
+                          severity="warning")  # the flow is in the store: a note, as a duplicate in one file is
         elif replace:
             frame.replaced += 1
         else:

@@ -87,3 +87,26 @@ def test_unknown_target_is_a_clear_error(eto_chain: SupplyChain) -> None:
     with pytest.raises(NotFoundError, match=r"did you mean N99 \(Finished logic chip\)") as info:
         exposure(eto_chain, target="Finished logic chips")
     assert info.value.suggestions[0] == "N99" and info.value.location.field == "target"
+
+
+def test_chokepoints_say_which_hhi_is_a_lower_bound() -> None:
+    # the built-in file gives EDA only the USA's 74%: its HHI (74 squared) leaves out the other 26%, whoever holds
+    # it, so it is a lower bound; the caveat names each chokepoint whose given shares, read from the file itself,
+    # sum to less than 100%
+    import yaml
+
+    from pinchpoint.supplychain import load_chain
+
+    path = Path(__file__).parents[2] / "src" / "pinchpoint" / "supplychain" / "builtin" / "semiconductors.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    table = chokepoints(load_chain())
+    firms = {p["id"] for p in doc["providers"]}  # organisations; the country level reads the ISO3 rows
+    expected = []
+    for row in table.rows:
+        total = sum(p["share"] for p in doc["provisions"] if p["input"] == row["input_id"] and p["provider"] not in
+                    firms and p.get("year") == row["year"] and p.get("share") is not None)
+        if total < 99.5:
+            expected.append(f"{row['input_name']} {total:g}%")
+    assert "EDA software and core IP 74%" in expected
+    [caveat] = [c for c in table.caveats if "HHI is a lower bound" in c]
+    assert f"for {len(expected)} of these inputs ({', '.join(expected)})" in caveat

@@ -49,9 +49,12 @@ def chokepoints(chain: SupplyChain, *, threshold: float = DEFAULT_THRESHOLD, lev
     conc = concentration(chain, level=level, year=year, include_stages=False)
     reach = feeds(chain)
     rows: list[dict[str, Any]] = []
+    partial: list[str] = []  # inputs whose known shares sum to less than the whole: their HHI is a lower bound
     for r in conc.rows:
         if r["top_share"] + 1e-9 < threshold:
             continue
+        if r["coverage"] < 100 - 0.5:
+            partial.append(f"{r['input_name']} {r['coverage']:g}%")
         inp = chain.input_by_id[r["input_id"]]
         rows.append({
             **{k: r[k] for k in ("input_id", "input_name", "kind", "stage", "year", "level", "top_provider",
@@ -66,6 +69,10 @@ def chokepoints(chain: SupplyChain, *, threshold: float = DEFAULT_THRESHOLD, lev
     )
     shares = select_shares(chain, level, year)  # the same selection concentration() read, for the rows shown
     caveats = share_caveats({r["input_id"]: shares[r["input_id"]] for r in rows})
+    if partial:
+        caveats.append(f"The shares the dataset gives sum to less than 100% for {len(partial)} of these inputs "
+                       f"({', '.join(partial)}): the providers of the rest are unknown, so their HHI is a lower "
+                       "bound (the top share is as given).")
     if threshold <= 1:
         caveats.append(f"The threshold is a percentage: {threshold:g} means {threshold:g}%, so nearly every input "
                        f"qualifies; for {threshold * 100:g}% give {threshold * 100:g}.")

@@ -119,3 +119,36 @@ def test_a_birth_year_inside_a_listed_range_agrees_with_it(lists: dict[str, Scre
     assert inside == pytest.approx(plain + (1 - plain) * BIRTH_YEAR_RAISE, abs=1e-4)
     outside = next(y for y in range(1900, 2000) if str(y) not in " ".join(person.birth_dates))
     assert _score(screener, query, person, birth_date=str(outside)) == pytest.approx(plain * 0.85, abs=1e-4)
+
+
+def test_a_full_birth_date_is_compared_with_ofac_s_days(lists: dict[str, ScreeningList]) -> None:
+    # OFAC writes birth dates as '10 Jul 1969' in its remarks; only ISO dates were compared as days, so a stated full
+    # date got the year's small raise against an OFAC person and another day of that year was never told apart
+    import csv
+    from datetime import datetime
+
+    from tests.screening.conftest import LISTS
+
+    sdn = LISTS / "ofac_sdn_20240503.csv"
+    with sdn.open(encoding="latin-1", newline="") as fh:
+        one_day = {f"ofac-{row[0].strip()}": datetime.strptime(found[0], "%d %b %Y").date().isoformat()
+                   for row in csv.reader(fh)
+                   if len(row) == 12 and len(found := re.findall(r"DOB (\d{2} [A-Z][a-z]{2} \d{4})", row[11])) == 1
+                   and row[11].count("DOB") == 1}
+    assert len(one_day) > 1000
+    ofac = {e.entity_id: e for e in lists["ofac_sdn_20240503.csv"].entities}
+    person = next(ofac[i] for i in sorted(one_day) if ofac[i].type is EntityType.PERSON
+                  and len(ofac[i].birth_dates) == 1 and len(ofac[i].primary_name.split()) >= 2)
+    born = one_day[person.entity_id]
+    screener = Screener([lists["ofac_sdn_20240503.csv"]])
+    query = person.primary_name
+    plain = _score(screener, query, person)
+    if plain >= 1.0:  # an exact name leaves nothing to raise: compare on a name with one letter changed
+        query = query[:-1] + ("A" if query[-1] != "A" else "E")
+        plain = _score(screener, query, person)
+    assert _score(screener, query, person, birth_date=born) == pytest.approx(
+        plain + (1 - plain) * BIRTH_DATE_RAISE, abs=1e-4)
+    other_day = born[:8] + ("02" if born[8:] != "02" else "03")
+    assert _score(screener, query, person, birth_date=other_day) == pytest.approx(plain * 0.95, abs=1e-4)
+    assert _score(screener, query, person, birth_date=born[:4]) == pytest.approx(
+        plain + (1 - plain) * BIRTH_YEAR_RAISE, abs=1e-4)

@@ -25,6 +25,7 @@ scan. Scores lie in [0, 1] and reach 1 only for the same tokens.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import math
 import multiprocessing as mp
@@ -310,6 +311,24 @@ def score_floor(threshold: float, birth_date: str | None) -> float:
     return max(0.0, (threshold - BIRTH_DATE_RAISE) / (1 - BIRTH_DATE_RAISE))
 
 
+_MONTHS = {name: number for number, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2}) ([A-Za-z]{3})[A-Za-z]*\.? (\d{4})")
+
+
+@functools.lru_cache(maxsize=65_536)
+def listed_day(listed: str) -> str | None:
+    """A listed birth date as ``YYYY-MM-DD`` when it names a day: ISO as the UN and the CSL write it, ``10 Jul 1969``
+    as OFAC's remarks do (so a stated full date is compared with OFAC's days too, not only their years)."""
+    text = listed.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text[:10]):
+        return text[:10]
+    found = _DAY_MONTH_YEAR.fullmatch(text)
+    if found and found.group(2).lower() in _MONTHS and 1 <= int(found.group(1)) <= 31:
+        return f"{found.group(3)}-{_MONTHS[found.group(2).lower()]:02d}-{int(found.group(1)):02d}"
+    return None
+
+
 def _refine(score: float, why: dict[str, Any], entity: ListedEntity, country: str | None, entity_type: str | None,
             birth_date: str | None, gender: str | None = None) -> float:
     """Country, type, birth date and gender, when the query states them and the listed entity does too: one that
@@ -327,7 +346,7 @@ def _refine(score: float, why: dict[str, Any], entity: ListedEntity, country: st
         stated = birth_date.strip()
         year = stated[:4]
         same_year = [d for d in entity.birth_dates if year in d]
-        full = [d.strip()[:10] for d in same_year if re.fullmatch(r"\d{4}-\d{2}-\d{2}", d.strip()[:10])]
+        full = [day for d in same_year if (day := listed_day(d))]
         if not same_year:
             score *= 0.85
             why["penalties"].append(f"born {year}, listed {', '.join(entity.birth_dates)}: x0.85")

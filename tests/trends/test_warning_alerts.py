@@ -14,13 +14,18 @@ from pinchpoint.trends.series import Series, month_index, month_label
 from pinchpoint.trends.warning import early_warning
 
 
+def collapsed_after(series: Series, cut: int) -> Series:
+    """The series with every month after ``cut`` replaced by a collapse to 30% of its level then."""
+    values = series.values.copy()
+    values[cut - series.start + 1:] = values[cut - series.start] * 0.3
+    return series.replace(values=values)
+
+
 def test_early_warning_never_sees_past_its_origin(ipg: Series) -> None:
     cut = month_index(2010, 1)
     full = early_warning(ipg, horizon=12, origins_from=month_index(1995, 1))
     # the same series with everything after 2010-01 replaced by a collapse: probabilities before it are unchanged
-    values = ipg.values.copy()
-    values[cut - ipg.start + 1:] = values[cut - ipg.start] * 0.3
-    crash = early_warning(ipg.replace(values=values), horizon=12, origins_from=month_index(1995, 1))
+    crash = early_warning(collapsed_after(ipg, cut), horizon=12, origins_from=month_index(1995, 1))
     before = [r for r in full.probabilities.rows if r["month"] <= month_label(cut)]
     assert len(before) > 100
     assert before == [r for r in crash.probabilities.rows if r["month"] <= month_label(cut)]
@@ -82,9 +87,7 @@ def test_the_alarm_rule_is_chosen_on_earlier_months_only(ipg: Series) -> None:
     collapse: it was chosen on the earlier months' out-of-sample probabilities and the downturns dated then."""
     cut = month_index(2010, 1)
     full = early_warning(ipg, horizon=12, origins_from=month_index(1990, 1))
-    values = ipg.values.copy()
-    values[cut - ipg.start + 1:] = values[cut - ipg.start] * 0.3
-    crash = early_warning(ipg.replace(values=values), horizon=12, origins_from=month_index(1990, 1))
+    crash = early_warning(collapsed_after(ipg, cut), horizon=12, origins_from=month_index(1990, 1))
     before = [r for r in full.probabilities.rows if r["month"] <= month_label(cut)]
     assert any(str(r["rule"]).startswith("past alarms") for r in before)  # the chosen rule was in force
     assert before == [r for r in crash.probabilities.rows if r["month"] <= month_label(cut)]
@@ -291,9 +294,7 @@ def test_the_cycle_warning_never_sees_past_its_origin(ipg: Series) -> None:
     """With the ``cycle`` features, a collapse after 2010-01 changes no probability, threshold or alarm before it."""
     cut = month_index(2010, 1)
     full = early_warning(ipg, horizon=12, origins_from=month_index(1995, 1), feature_set="cycle")
-    values = ipg.values.copy()
-    values[cut - ipg.start + 1:] = values[cut - ipg.start] * 0.3
-    crash = early_warning(ipg.replace(values=values), horizon=12, origins_from=month_index(1995, 1),
+    crash = early_warning(collapsed_after(ipg, cut), horizon=12, origins_from=month_index(1995, 1),
                           feature_set="cycle")
     before = [r for r in full.probabilities.rows if r["month"] <= month_label(cut)]
     assert sum(r["probability"] is not None for r in before) > 100

@@ -108,6 +108,12 @@ _EUROSTAT_TRANSLATED = {
     "republique arabe syrienne": "SYR", "congo republique democratique du": "COD", "moldavie republique de": "MDA",
     "bielorussie": "BLR", "haute mer": "NES_HIGH_SEAS", "extra ue27": "EXTRA_EU27", "intra ue27": "INTRA_EU27",
 }
+#: Eurostat labels that mean another country in a download in that language than the same words in English,
+#: folded (see _fold). Comext's French downloads label Guinea-Bissau "Guinea" beside "Guinée" (Guinea): the 2016
+#: EU27 export file (eu_year_export, French) has both and no other row for Guinea-Bissau, and its "Guinea" row,
+#: EUR 125.7 m, is Guinea-Bissau's order of size (EUR 116.5 m in 2015, 148.0 m in 2017), not Guinea's
+#: ("Guinée" EUR 901.4 m; 840.1 m and 1,155.2 m). Read in English, that row became a second Guinea.
+EUROSTAT_LANGUAGE_LABELS: dict[str, dict[str, str]] = {"fr": {"guinea": "GNB"}}
 # UN Comtrade's own M49 codes (France 251, India 699, Norway 579, Switzerland 757, the United States 842 and 841,
 # Taiwan as "Other Asia, nes" 490...) and its partner codes that are not countries.
 _COMTRADE_M49 = {"0": "WLD", "251": "FRA", "699": "IND", "579": "NOR", "757": "CHE", "842": "USA", "490": "TWN",
@@ -292,11 +298,12 @@ def _translated_names() -> dict[str, str]:
 
 
 def _from_translated(label: str) -> str | None:
-    key = _fold(label)
-    for wording, code in _EUROSTAT_TRANSLATED.items():
-        if key == wording or key.startswith(wording + " "):
+    """Eurostat's French and German wordings and the ISO 3166 translations, matched whole (the label, or the label
+    without its bracketed note): a prefix match would read one country's name as another's that starts with it."""
+    for key in dict.fromkeys((_fold(label), _fold(re.sub(r"\s*\(.*$", "", label)))):
+        if code := _EUROSTAT_TRANSLATED.get(key) or _translated_names().get(key):
             return code
-    return _translated_names().get(_fold(re.sub(r"\s*\(.*$", "", label)))
+    return None
 
 
 def _label_code(key: str) -> str | None:
@@ -304,13 +311,18 @@ def _label_code(key: str) -> str | None:
 
 
 @cache
-def from_name(label: str) -> str | None:
+def from_name(label: str, language: str | None = None) -> str | None:
     """A country label as trade statistics and restricted-party lists write it -> ISO3, or an aggregate code:
     English names and ISO codes, Eurostat's long forms ("France (incl. Saint Barthélemy ...)"), its French and
-    German labels, its aggregate and "not specified" rows."""
+    German labels, its aggregate and "not specified" rows.
+
+    ``language`` (``fr``...) is the language the label's file is written in, where known: the few labels that
+    mean another country in that language's downloads (:data:`EUROSTAT_LANGUAGE_LABELS`) are read as such."""
     import pycountry
 
     text = label.strip()
+    if language and (own := EUROSTAT_LANGUAGE_LABELS.get(language, {}).get(_fold(text))):
+        return own
     for prefix, code in _EUROSTAT_PREFIXES:
         if text.startswith(prefix):
             return code

@@ -240,6 +240,13 @@ def parse_period(label: str) -> tuple[str, str]:
 
 
 _COMEXT_COLUMNS = COMEXT_COLUMNS
+_FRENCH_FLOWS = re.compile(r"(\d-)?(EXPORTATION|IMPORTATION)")
+
+
+def comext_language(flow: str) -> str | None:
+    """The language of a Comext download, from its flow label (``EXPORTATION`` in French, ``EXPORT`` in
+    English): a partner label is read as that language writes it (French "Guinea" is Guinea-Bissau)."""
+    return "fr" if _FRENCH_FLOWS.fullmatch(flow.strip().upper()) else None
 
 
 def read_comext_relational(paths: Iterable[str | Path], progress: Progress | None = None) -> TradeFrame:
@@ -256,7 +263,8 @@ def read_comext_relational(paths: Iterable[str | Path], progress: Progress | Non
             except ValueError as exc:
                 frame.problem(str(f), n, "PERIOD", str(exc)[:120])
                 continue
-            reporter, partner = from_name(row["REPORTER"]), from_name(row["PARTNER"])
+            language = comext_language(row["FLOW"])
+            reporter, partner = from_name(row["REPORTER"], language), from_name(row["PARTNER"], language)
             if reporter is None or partner is None:
                 which = "REPORTER" if reporter is None else "PARTNER"
                 frame.problem(str(f), n, which, f"unknown country {row[which][:80]!r}")

@@ -183,6 +183,30 @@ def _ofac_births(remarks: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(births))
 
 
+_OFAC_GENDER = re.compile(r"\bGender (Male|Female)\b")
+
+
+def ofac_gender(remarks: str) -> str:
+    """The gender an SDN row's remarks state ("Gender Male", "Gender Female"), "male" or "female"; "" when they
+    state none, or both (never guessed)."""
+    stated = {g.lower() for g in _OFAC_GENDER.findall(remarks)}
+    return stated.pop() if len(stated) == 1 else ""
+
+
+def read_stored(payload: bytes | str) -> ScreeningList:
+    """A list as the workspace stores it (its JSON), with what an earlier pinchpoint did not read from the list's
+    own text read now (OFAC persons' gender from the remarks), so a list loaded before needs no reloading and a
+    new version is not reported as changing every such record."""
+    lst = ScreeningList.model_validate_json(payload)
+    if lst.list_name != "OFAC SDN":
+        return lst
+    upgraded = [e.model_copy(update={"gender": gender}) if e.type is EntityType.PERSON and not e.gender and
+                (gender := ofac_gender(e.listing_reason)) else e for e in lst.entities]
+    if all(a is b for a, b in zip(upgraded, lst.entities, strict=True)):
+        return lst
+    return lst.model_copy(update={"entities": tuple(upgraded)})
+
+
 def _un_births(node: Element) -> list[str]:
     """A UN birth date: its DATE or YEAR, or for TYPE_OF_DATE BETWEEN every year from FROM_YEAR to TO_YEAR."""
     value = (node.findtext("DATE") or node.findtext("YEAR") or "").strip()
@@ -281,7 +305,8 @@ def load_ofac(sdn: Path, alt: Path | None = None, version: str | None = None,
                                         type=kind, names=tuple(names),
                                         programmes=tuple(p.strip() for p in re.split(r"\]\s*\[", _blank(row[3]))
                                                          if p.strip()),
-                                        birth_dates=births, listing_reason=remarks)))
+                                        birth_dates=births, listing_reason=remarks,
+                                        gender=ofac_gender(remarks) if kind is EntityType.PERSON else "")))
     orphans = [a for ent, found in aliases.items() if ent not in first_rows for a in found.values()]
     if orphans:
         problems.append(Problem.at(f"{len(orphans)} alternate names belong to entities the SDN file does not hold "

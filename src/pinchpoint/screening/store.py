@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pinchpoint.errors import NotFoundError, PinchpointError, WorkspaceError
 from pinchpoint.results import ResultTable
+from pinchpoint.screening.loaders import read_stored
 from pinchpoint.screening.model import ListedEntity, ScreeningList
 from pinchpoint.screening.reviews import Review, latest_reviews  # registers the screening.reviews collection
 from pinchpoint.workspace import Workspace
@@ -215,7 +216,7 @@ def stored_list(ws: Workspace, list_name: str) -> ScreeningList | None:
     """The stored version of one list, if any."""
     items = _items(ws)
     found = items.latest(list_name)
-    return ScreeningList.model_validate_json(items.payload(found)) if found is not None else None
+    return read_stored(items.payload(found)) if found is not None else None
 
 
 def store_list(ws: Workspace, screening_list: ScreeningList, *, force: bool = False,
@@ -226,7 +227,7 @@ def store_list(ws: Workspace, screening_list: ScreeningList, *, force: bool = Fa
     payload = screening_list.model_dump_json().encode()
     digest = sha256_16(payload)
     stored = items.latest(screening_list.list_name)
-    previous = ScreeningList.model_validate_json(items.payload(stored)) if stored is not None else None
+    previous = read_stored(items.payload(stored)) if stored is not None else None
     change = compare(previous, screening_list)
     if stored is not None and stored.content_hash == digest:
         return ListChange(change.list_name, change.version, change.previous_version, (), (), (),
@@ -261,7 +262,7 @@ def _parse(where: Path, rows: list[tuple[str, bytes]], names: list[str] | None) 
             hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
             raise NotFoundError(f"no list {wanted!r} in {where} ({hint}loaded: {', '.join(known)})",
                                 suggestions=close, what="restricted-party list", value=wanted)
-    return [ScreeningList.model_validate_json(p) for n, p in rows if not names or n in names]
+    return [read_stored(p) for n, p in rows if not names or n in names]
 
 
 def load_lists(ws: Workspace, names: list[str] | None = None) -> list[ScreeningList]:

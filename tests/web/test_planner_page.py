@@ -82,6 +82,23 @@ def test_planner_refuses_a_viewer_and_names_a_bad_field(workbench: Any) -> None:
     assert 'class="error"' in bad.text and "ZZZ" in bad.text
 
 
+def test_the_planner_page_states_the_budget_range_as_the_cli_does(workbench: Any) -> None:
+    # the page reads its fields through the Session (planning.params), so its message is the CLI's, upper limit too
+    from html import unescape
+
+    from pinchpoint.cli.main import app
+    from pinchpoint.planning.params import MAX_BUDGET
+
+    analyst = sign_in(workbench, "meti-analyst")
+    for budget in (f"{MAX_BUDGET * 1000:g}", "-5"):
+        page = analyst.get("/plan", params={**QUERY, "budget": budget, "budgets": ""})
+        error = re.search(r'class="error"[^>]*>(.*?)</', page.text, re.S)
+        assert error and f"to {MAX_BUDGET:,.0f}" in unescape(error.group(1)), page.text[:800]
+        cli = CliRunner().invoke(app, ["plan", "--measures", "example", "--budget", budget])
+        assert cli.exit_code == 2
+        assert " ".join(unescape(error.group(1)).split()) in " ".join(cli.output.split())
+
+
 MEASURES_CSV = (  # two of the packaged example's measures with another id, and one the planner cannot use
     "id,kind,input,country,capacity,days,cost,annual_cost,lead_time_years,source\n"
     "ours_neon,capacity,neon,USA,0.2,0,100,0,1,our estimate\n"

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from pinchpoint.api.common import document, session
+from pinchpoint.planning.params import MAX_BUDGET, MAX_FRONTIER_BUDGETS, MAX_HORIZON_YEARS
 
 router = APIRouter(prefix="/planning", tags=["planning"])
 
@@ -59,15 +60,15 @@ def targets(request: Request) -> dict[str, Any]:
 
 class PlanRequest(BaseModel):
     measures: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_MEASURES)
-    budget: float = Field(ge=0)
+    budget: float = Field(ge=0, le=MAX_BUDGET, description="USD million a year")
     dataset: str = Field("builtin", max_length=200, description="builtin or a workspace dataset NAME[@VERSION]")
     objective: Literal["max_share", "tts", "shortfall"] = "max_share"
-    horizon_years: float = Field(5.0, gt=0, le=50)
+    horizon_years: float = Field(5.0, gt=0, le=MAX_HORIZON_YEARS)
     coalition: list[str] | None = Field(None, max_length=60)
     scenarios: list[str] = Field(default_factory=list, max_length=50, description="packaged scenario names")
     inputs: list[str] | None = Field(None, max_length=500)
     target: str | None = Field(None, max_length=200)
-    budgets: list[float] | None = Field(None, min_length=2, max_length=50)
+    budgets: list[float] | None = Field(None, min_length=2, max_length=MAX_FRONTIER_BUDGETS)
     table: Literal["frontier", "portfolio", "effects", "excluded", "countries"] = "portfolio"
     time_limit: float = Field(10.0, gt=0, le=60)
 

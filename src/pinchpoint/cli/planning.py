@@ -27,10 +27,12 @@ def register(app: typer.Typer) -> None:
     def plan_command(
         measures: Annotated[str, typer.Option("--measures", "-m", help="Candidate measures: a CSV, YAML or JSON "
                                               "file, or 'example' (illustrative, for the built-in dataset).")],
-        budget: Annotated[float, typer.Option(help="USD million that may be spent in any one year.", min=0)],
+        budget: Annotated[float, typer.Option(help="USD million that may be spent in any one year (0 to "
+                                              "1,000,000).")],
         dataset: DatasetOpt = "builtin",
         objective: Annotated[str, typer.Option(help="max_share, tts or shortfall.")] = "max_share",
-        horizon: Annotated[float, typer.Option(help="Years within which measures must be ready.", min=0)] = 5.0,
+        horizon: Annotated[float, typer.Option(help="Years within which measures must be ready (up to 50).")
+                           ] = 5.0,
         coalition: Annotated[str | None, typer.Option(help="Countries that count as secure: a name (us_japan, "
                                                       "chip4, g7, eu27) or ISO3 codes separated by commas.")] = None,
         scenario: Annotated[list[str] | None, typer.Option("--scenario", "-s", help="Stress scenario (packaged "
@@ -54,11 +56,10 @@ def register(app: typer.Typer) -> None:
         from pinchpoint.cli.output import OutputFormat, emit
         from pinchpoint.session.plan import FRONTIER_COLUMNS, PORTFOLIO_COLUMNS
 
-        points = _numbers(budgets, "--budgets") if budgets else None
         group = session(workspace).plan
         result = group.plan(measures, budget=budget, dataset=dataset, objective=objective, horizon_years=horizon,
                             coalition=coalition, scenarios=scenario or [], inputs=inputs or None, target=target,
-                            budgets=points, time_limit=time_limit, table=table)
+                            budgets=budgets, time_limit=time_limit, table=table)
         chosen = with_command(result.table(table))
         if report is not None:
             from pinchpoint.cli.output import command_line
@@ -74,16 +75,6 @@ def register(app: typer.Typer) -> None:
                 emit(with_command(result.excluded), fmt, None, title="Candidates left out")
             return
         emit(chosen, fmt, output, title=table)
-
-
-def _numbers(text: str, option: str) -> list[float]:
-    from pinchpoint.errors import BadArgumentError
-
-    try:
-        return [float(b) for b in text.split(",") if b.strip()]
-    except ValueError:
-        raise BadArgumentError(f"{option} must be numbers separated by commas, not {text!r}",
-                               parameter=option) from None
 
 
 def register_registry(app: typer.Typer) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 
 from pinchpoint.errors import BadArgumentError
 from pinchpoint.planning.measures import Measure, MeasureKind
+from pinchpoint.planning.params import check_budget, check_budgets, check_horizon
 from pinchpoint.planning.problem import OBJECTIVE_UNITS, PlanProblem, build_problem
 from pinchpoint.planning.solve import Solution, frontier
 from pinchpoint.results import ResultTable
@@ -78,9 +79,10 @@ def plan(chain: SupplyChain | StressNetwork, measures: Sequence[Measure], *, bud
          time_limit: float = 30.0, mip_rel_gap: float = 1e-6, year: int | None = None) -> PlanResult:
     """Choose the measures that minimise ``objective`` with at most ``budget`` (USD million) spent in any year of
     the horizon, and the frontier over ``budgets`` (default: 11 budgets from 0 to ``budget``)."""
-    if not np.isfinite(budget) or budget < 0:
-        raise BadArgumentError(f"the budget must be a non-negative number of USD million per year, not {budget}",
-                               parameter="budget")
+    check_budget(budget)  # the limits every interface states (planning.params)
+    check_horizon(horizon_years)
+    if budgets is not None:
+        check_budgets(budgets)
     net = chain if isinstance(chain, StressNetwork) else StressNetwork.build(chain, year=year)
     if scenarios:
         from pinchpoint.stress.checks import check_scenario
@@ -90,8 +92,6 @@ def plan(chain: SupplyChain | StressNetwork, measures: Sequence[Measure], *, bud
     problem = build_problem(net, measures, objective=objective, horizon_years=horizon_years, coalition=coalition,
                             scenarios=scenarios, scenario_weights=scenario_weights, inputs=inputs, target=target)
     points = sorted({*(budgets if budgets is not None else frontier_budgets(budget)), float(budget)})
-    if any((not np.isfinite(b)) or b < 0 for b in points):
-        raise BadArgumentError("frontier budgets must be non-negative numbers", parameter="budgets")
     solutions = frontier(problem, points, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
     at_budget = solutions[points.index(float(budget))]
     meta = {"analysis": "plan", "dataset": net.compiled.chain.name, "objective": objective,

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pinchpoint.errors import BadArgumentError, DataError, NotFoundError
+from pinchpoint.planning.params import MAX_FRONTIER_BUDGETS, PlanInputs, read_budgets
+from pinchpoint.planning.params import OBJECTIVES as OBJECTIVES  # the interfaces' list, from one place
 from pinchpoint.results import ResultTable
 from pinchpoint.session import Group
 
@@ -31,7 +33,6 @@ DEFAULT_DRAWS = 1000
 #: Draws the plan report's projection uses (bands of the built-in pipeline beside the frontier).
 REPORT_DRAWS = 1000
 MAX_MEASURES_BYTES = 2 * 1024 * 1024  # an uploaded measures file
-OBJECTIVES = ("max_share", "tts", "shortfall")
 
 AWARD_COLUMNS = ["award_id", "recipient", "country", "amount", "currency", "amount_usd_m", "stage", "final"]
 PROJECT_COLUMNS = ["project_id", "operator", "country", "node_class", "capacity_wspm", "status", "start"]
@@ -342,15 +343,22 @@ class PlanGroup(Group):
                 raise relabel(exc, folder, name) from None
         return tuple(replace(m, origin=name) for m in found)
 
+    def read_inputs(self, fields: Mapping[str, str], *, max_budgets: int = MAX_FRONTIER_BUDGETS) -> PlanInputs:
+        """The planner's question from typed fields (a form: ``budget``, ``objective``, ``horizon``, ``coalition``,
+        ``scenario``, ``target``, ``budgets``), checked against the limits every interface shares
+        (:mod:`pinchpoint.planning.params`); :meth:`plan` takes ``inputs.arguments()``."""
+        return PlanInputs.from_text(fields, max_budgets=max_budgets)
+
     def plan(self, measures: str | Path | Sequence[Mapping[str, Any]] | Sequence[Measure], *, budget: float,
              dataset: str = "builtin",
              objective: str = "max_share", horizon_years: float = 5.0, coalition: str | Sequence[str] | None = None,
              scenarios: Sequence[str | Path | Scenario] = (), inputs: Sequence[str] | None = None,
-             target: str | None = None, budgets: Sequence[float] | None = None, time_limit: float = 30.0,
+             target: str | None = None, budgets: str | Sequence[float] | None = None, time_limit: float = 30.0,
              table: str | None = None) -> PlanResult:
         """The portfolio of measures that most reduces ``objective`` for ``budget`` (USD million a year), with the
-        frontier over ``budgets`` (default: 11 from 0 to ``budget``). ``table``: the result table the caller will
-        show (frontier, portfolio, effects, excluded, countries), checked before the solver runs."""
+        frontier over ``budgets`` (numbers, or text separated by commas; default: 11 from 0 to ``budget``).
+        ``table``: the result table the caller will show (frontier, portfolio, effects, excluded, countries),
+        checked before the solver runs. The limits are :mod:`pinchpoint.planning.params`'s."""
         from pinchpoint.planning.planner import check_table, plan, resolve_coalition
         from pinchpoint.stress.scenario import Scenario
 
@@ -365,7 +373,7 @@ class PlanGroup(Group):
         network = self.session.supplychain.network(dataset)
         return plan(network, candidates, budget=budget, horizon_years=horizon_years, objective=objective,
                     coalition=resolve_coalition(coalition), scenarios=chosen, inputs=list(inputs) if inputs else None,
-                    target=target, budgets=list(budgets) if budgets is not None else None, time_limit=time_limit)
+                    target=target, budgets=read_budgets(budgets), time_limit=time_limit)
 
     def report(self, result: PlanResult, out: str | Path, *, command: str = "") -> Path:
         """The plan's HTML report (frontier, before/after map) with the built-in pipeline's projection."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 import time
 from functools import lru_cache
 from importlib.resources import files
@@ -922,55 +921,14 @@ MAX_WEB_PLAN_SECONDS = 10.0  # per frontier point (the CLI's default is 30)
 MAX_WEB_FRONTIER = 21
 
 
-def _number(form: dict[str, str], name: str, default: float) -> float:
-    text = form.get(name, "").strip()
-    try:
-        value = float(text) if text else default
-    except ValueError:
-        raise BadArgumentError(f"{name}: a number, not {text[:40]!r}", parameter=name) from None
-    if not 0 <= value < 1e9:
-        raise BadArgumentError(f"{name}: a number from 0", parameter=name)
-    return value
-
-
 def run_planner(session: Session, form: dict[str, str], measures: Any = "example", measures_name: str = "example"
                 ) -> tuple[Any, str]:
     """The planner on ``measures`` (the packaged example, or measures read from an upload by the Session) with the
-    page's fields (parsed here, solved by the Session's ``plan.plan``, the method ``pinchpoint plan`` calls) and the
-    command line that reproduces it."""
-    from pinchpoint.session.plan import OBJECTIVES
-
-    budget = _number(form, "budget", 500.0)
-    horizon = _number(form, "horizon", 5.0)
-    objective = form.get("objective", "max_share") or "max_share"
-    if objective not in OBJECTIVES:
-        raise BadArgumentError(f"objective: one of {', '.join(OBJECTIVES)}", parameter="objective")
-    coalition = form.get("coalition", "").strip() or None
-    scenarios = [s for s in re.split(r"[\s,]+", form.get("scenario", "")) if s][:5]
-    target = form.get("target", "").strip() or None
-    budgets: list[float] | None = None
-    if form.get("budgets", "").strip():
-        try:
-            budgets = [float(b) for b in re.split(r"[\s,;]+", form["budgets"]) if b]
-        except ValueError:
-            raise BadArgumentError("budgets: numbers separated by commas", parameter="budgets") from None
-        if len(budgets) > MAX_WEB_FRONTIER:
-            raise BadArgumentError(f"budgets: at most {MAX_WEB_FRONTIER} points from the page",
-                                   parameter="budgets")
-    result = session.plan.plan(measures, budget=budget, objective=objective, horizon_years=horizon,
-                               coalition=coalition, scenarios=scenarios, target=target, budgets=budgets,
-                               time_limit=MAX_WEB_PLAN_SECONDS)
-    command = [f"pinchpoint plan --measures {shlex.quote(measures_name)}", f"--budget {budget:g}",
-               f"--objective {objective}",
-               f"--horizon {horizon:g}", f"--time-limit {MAX_WEB_PLAN_SECONDS:g}"]
-    if coalition:
-        command.append(f"--coalition {shlex.quote(coalition)}")
-    command += [f"--scenario {shlex.quote(s)}" for s in scenarios]
-    if target:
-        command.append(f"--target {shlex.quote(target)}")
-    if budgets is not None:
-        command.append("--budgets " + ",".join(f"{b:g}" for b in budgets))
-    return result, " ".join(command)
+    page's fields (read and checked by the Session, solved by its ``plan.plan``, the method ``pinchpoint plan``
+    calls) and the command line that reproduces it."""
+    inputs = session.plan.read_inputs(form, max_budgets=MAX_WEB_FRONTIER)
+    result = session.plan.plan(measures, **inputs.arguments(), time_limit=MAX_WEB_PLAN_SECONDS)
+    return result, inputs.command(measures_name, MAX_WEB_PLAN_SECONDS)
 
 
 def _planner_page(request: Request, form: dict[str, str], run: bool, fmt: str, table_name: str,

@@ -96,6 +96,13 @@ def test_api_answers_as_the_cli(workspace: Path, client: TestClient) -> None:
                       "cycle"), cyc)
     assert cyc["meta"]["feature_set"] == "cycle"
     assert "jp_iip_epd_shipments log months since the last trough" in cyc["meta"]["features"]
+    # the growth-cycle feature set too
+    grw = api_document(client, "/trends/series/jp_iip_epd_shipments/warning",
+                       {"origins_from": "2016-01", "features": "growth"})
+    same(cli_document(ws, "trends", "cycle", "jp_iip_epd_shipments", "--warning", "--from", "2016-01", "--features",
+                      "growth"), grw)
+    assert grw["meta"]["feature_set"] == "growth"
+    assert "jp_iip_epd_shipments 6m smoothed growth less yoy" in grw["meta"]["features"]
 
 
 def test_api_errors_and_posted_input(workspace: Path, client: TestClient) -> None:

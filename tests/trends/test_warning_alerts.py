@@ -303,3 +303,43 @@ def test_the_cycle_warning_never_sees_past_its_origin(ipg: Series) -> None:
         [r["probability"] for r in crash.probabilities.rows if r["month"] > month_label(cut)]
     assert full.calls.meta["feature_set"] == "cycle"
     assert "IPG3344S gap above its one-sided HP trend" in full.calls.meta["features"]
+
+
+def test_growth_features_are_moores_smoothed_rate_and_never_see_past_their_month(ipg: Series) -> None:
+    """The ``growth`` set: the six-month smoothed annualised growth rate (the log level against the mean log level of
+    the 12 months before, times 12/6.5) less its mean over the last 60 months, its fall from its 24-month high, its
+    3-month change and its gap over y/y log growth, computed here month by month from the file's values; and
+    unchanged up to a month when everything after it is a spike."""
+    from pinchpoint.trends.warning import own_features
+
+    cols, names = own_features(ipg, "growth")
+    y = np.log(ipg.values)
+    smoothed = {t: (y[t] - y[t - 12: t].mean()) * 12 / 6.5 * 100 for t in range(12, len(y))}
+    t = month_index(2000, 12) - ipg.start
+    window = [smoothed[k] for k in range(t - 59, t + 1)]
+    assert cols[0][t] == pytest.approx(smoothed[t] - np.mean(window))
+    assert cols[1][t] == pytest.approx(smoothed[t] - max(smoothed[k] for k in range(t - 23, t + 1)))
+    assert cols[2][t] == pytest.approx(smoothed[t] - smoothed[t - 3])
+    assert cols[3][t] == pytest.approx(smoothed[t] - (y[t] - y[t - 12]) * 100)
+    assert np.isnan(cols[2][14]) and np.isfinite(cols[2][15])  # the smoothed rate starts in month 13
+    cut = month_index(2010, 6) - ipg.start
+    values = ipg.values.copy()
+    values[cut + 1:] = values[cut] * 3.0
+    spiked, _ = own_features(ipg.replace(values=values), "growth")
+    for name, a, b in zip(names, cols, spiked, strict=True):
+        np.testing.assert_array_equal(a[: cut + 1], b[: cut + 1], err_msg=name)
+        assert not np.array_equal(a[cut + 1:], b[cut + 1:], equal_nan=True), name
+
+
+def test_the_growth_warning_never_sees_past_its_origin(ipg: Series) -> None:
+    """With the ``growth`` features, a collapse after 2010-01 changes no probability, threshold or alarm before it."""
+    cut = month_index(2010, 1)
+    full = early_warning(ipg, horizon=12, origins_from=month_index(1995, 1), feature_set="growth")
+    crash = early_warning(collapsed_after(ipg, cut), horizon=12, origins_from=month_index(1995, 1),
+                          feature_set="growth")
+    before = [r for r in full.probabilities.rows if r["month"] <= month_label(cut)]
+    assert sum(r["probability"] is not None for r in before) > 100
+    assert before == [r for r in crash.probabilities.rows if r["month"] <= month_label(cut)]
+    assert [r["probability"] for r in full.probabilities.rows if r["month"] > month_label(cut)] != \
+        [r["probability"] for r in crash.probabilities.rows if r["month"] > month_label(cut)]
+    assert "IPG3344S 6m smoothed growth from its 24m high" in full.calls.meta["features"]

@@ -81,7 +81,7 @@ def warning(request: Request, series: str,
             horizon: int = Query(6, ge=1, le=24), origins_from: Month = None, min_phase: int = Query(6, ge=1, le=60),
             min_cycle: int = Query(15, ge=2, le=240),
             threshold_rule: str = Query("past-alarms", pattern="^(past-alarms|youden)$"),
-            features: str = Query("momentum", pattern="^(momentum|cycle)$"),
+            features: str = Query("momentum", pattern="^(momentum|cycle|growth)$"),
             table: str = Query("calls", pattern="^(calls|alarms|probabilities|leads)$")) -> dict[str, Any]:
     """``trends cycle --warning``: the backtested early warning (``table``: calls, alarms, probabilities or leads,
     each signal's correlation with the series' growth at leads and lags)."""

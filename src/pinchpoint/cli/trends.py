@@ -161,8 +161,10 @@ def register(app: typer.Typer) -> None:
                         "out-of-sample alarms) or youden (Youden's J on each fit).")] = "past-alarms",
                features: Annotated[str, typer.Option(
                    help="--warning: the series' own features: momentum (growth against its 5-year mean, its "
-                        "changes, distance from the 12-month high) or cycle (growth against its long-run mean, "
-                        "acceleration, gap above a one-sided HP trend, months since the last trough).")] = "momentum",
+                        "changes, distance from the 12-month high), cycle (growth against its long-run mean, "
+                        "acceleration, gap above a one-sided HP trend, months since the last trough) or growth (the "
+                        "six-month smoothed growth rate against its 5-year mean, its fall from its 2-year high, "
+                        "its 3-month change, its gap over y/y growth).")] = "momentum",
                origins_from: FromOpt = None,
                fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None) -> None:
         """Turning points (Bry-Boschan rules), or with --warning the backtested early warning of downturns."""

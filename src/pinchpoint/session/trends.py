@@ -218,7 +218,7 @@ class TrendsGroup(Group):
         """The backtested early warning of downturns of ``ref`` from its own history and the ``signals``: series
         ids, or ``SHIPMENTS/INVENTORIES`` for the shipment-inventory balance of two series; ``threshold_rule``
         ``past-alarms`` (chosen on earlier months' out-of-sample alarms) or ``youden``; ``features`` the target's
-        own feature set, ``momentum`` or ``cycle``."""
+        own feature set, ``momentum``, ``cycle`` or ``growth``."""
         from pinchpoint.trends.warning import balance_series, early_warning
 
         target = self.series(ref)

@@ -95,8 +95,13 @@ def _is_rate(s: Series) -> bool:
     return s.unit.strip().lower() in ("pp", "%", "percent", "percentage points") or bool((s.values < 0).any())
 
 
-#: the target's own features: ``momentum`` (the default) or ``cycle`` (see :func:`own_features`)
-FEATURE_SETS = ("momentum", "cycle")
+#: the target's own features: ``momentum`` (the default), ``cycle`` or ``growth`` (see :func:`own_features`)
+FEATURE_SETS = ("momentum", "cycle", "growth")
+#: ``growth``: the six-month smoothed annualised growth rate (Moore's: the log level against its mean over the
+#: previous 12 months, centred 6.5 months back, so x 12/6.5 annualises it) and the window its fall from a peak is
+#: measured over (two years: the growth cycle's peak led IPG3344S's level peaks by 2 to 30 months)
+SMOOTHED_SPAN = 12
+GROWTH_PEAK_WINDOW = 24
 #: smoothing of the one-sided trend in the ``cycle`` set: Ravn and Uhlig's (2002) monthly value of the HP lambda
 HP_LAMBDA = 129_600.0
 #: months of the smoothed acceleration (the mean of the last 6 second differences of the log level)
@@ -153,7 +158,10 @@ def own_features(target: Series, feature_set: str = "momentum", *, min_phase: in
     distance from the 12-month high. ``cycle`` (the business-cycle reading): y/y growth less its mean over all
     months so far, the acceleration (the second difference of the log level averaged over 6 months, annualised, in
     percent), the gap of the log level above its one-sided HP trend (percent) and the log of the months since the
-    last trough dated in real time (duration dependence)."""
+    last trough dated in real time (duration dependence). ``growth`` (the growth cycle, which in a trending series
+    turns before the level does): the six-month smoothed annualised growth rate less its trailing 5-year mean, its
+    fall from its highest value of the last GROWTH_PEAK_WINDOW months, its change over 3 months, and the gap of
+    short over long growth (the smoothed rate less y/y growth, both on logs)."""
     if feature_set not in FEATURE_SETS:
         raise BadArgumentError(f"feature set {feature_set!r}: one of {', '.join(FEATURE_SETS)}",
                                parameter="features")
@@ -170,6 +178,18 @@ def own_features(target: Series, feature_set: str = "momentum", *, min_phase: in
                  logv - high],
                 [f"{target.id} yoy less its 5-year mean", f"{target.id} yoy 3m change", f"{target.id} yoy 6m change",
                  f"{target.id} from 12m high"])
+    if feature_set == "growth":
+        smoothed = _smoothed_growth(logv)
+        trailing_s = np.array([np.nanmean(smoothed[max(0, t - 59): t + 1]) if np.isfinite(
+            smoothed[max(0, t - 59): t + 1]).sum() >= 24 else np.nan for t in range(n)])
+        peak = np.array([np.nanmax(smoothed[max(0, t - GROWTH_PEAK_WINDOW + 1): t + 1]) if np.isfinite(
+            smoothed[max(0, t - GROWTH_PEAK_WINDOW + 1): t + 1]).any() else np.nan for t in range(n)])
+        annual = np.r_[np.full(12, np.nan), (logv[12:] - logv[:-12]) * 100.0] if n > 12 else np.full(n, np.nan)
+        return ([smoothed - trailing_s, smoothed - peak, smoothed - np.r_[np.full(3, np.nan), smoothed[:-3]],
+                 smoothed - annual],
+                [f"{target.id} 6m smoothed growth less its 5-year mean",
+                 f"{target.id} 6m smoothed growth from its {GROWTH_PEAK_WINDOW}m high",
+                 f"{target.id} 6m smoothed growth 3m change", f"{target.id} 6m smoothed growth less yoy"])
     finite = np.isfinite(g)
     counts = np.cumsum(finite)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -184,6 +204,17 @@ def own_features(target: Series, feature_set: str = "momentum", *, min_phase: in
     return ([g - longrun, acceleration, gap, np.log1p(np.minimum(since, DURATION_CAP))],
             [f"{target.id} yoy less its long-run mean", f"{target.id} acceleration (6m mean of 2nd difference)",
              f"{target.id} gap above its one-sided HP trend", f"{target.id} log months since the last trough"])
+
+
+def _smoothed_growth(logv: FloatArray) -> FloatArray:
+    """Moore's six-month smoothed annualised growth rate, in percent: month t's log level against the mean of the
+    SMOOTHED_SPAN months before it, times 12/6.5 (that mean sits 6.5 months back); NaN for the first months."""
+    n = len(logv)
+    out = np.full(n, np.nan)
+    if n > SMOOTHED_SPAN:
+        before = np.convolve(logv, np.ones(SMOOTHED_SPAN) / SMOOTHED_SPAN, "valid")[:-1]  # mean of t-12..t-1
+        out[SMOOTHED_SPAN:] = (logv[SMOOTHED_SPAN:] - before) * (12.0 / 6.5) * 100.0
+    return out
 
 
 def features(target: Series, signals: Sequence[Series], feature_set: str = "momentum", *, min_phase: int = 6,

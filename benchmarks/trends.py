@@ -313,7 +313,8 @@ def _warning(ipg, jp) -> bool:  # type: ignore[no-untyped-def]
           "distance from the 12-month high; the default), 'cycle' (growth against its long-run mean, acceleration, "
           "gap above a one-sided HP trend, log months since the last trough dated in real time) and 'growth' (the "
           "growth cycle: six-month smoothed annualised growth against its 5-year mean, its fall from its 24-month "
-          "high, its 3-month change, its gap over y/y growth), each under the alarm rules 'youden' (Youden's J on each fit, one month) and 'past-alarms' "
+          "high, its 3-month change, its gap over y/y growth), each under the alarm rules 'youden' (Youden's J on "
+          "each fit, one month) and 'past-alarms' "
           "(chosen at each refit on the earlier months' out-of-sample alarms; the default). Alarms held 2 months; "
           "signals join once they cover 2 settled downturns; AUC is the probability's out-of-sample ranking of "
           "months before a peak (0.5: a coin):")

@@ -35,11 +35,15 @@ def test_unknown_country_filter_is_not_found_with_codes(table: str) -> None:
     assert err.value.location.row is None  # a parameter, not row 0 of a file
     assert "row 0" not in str(err.value)
     assert _japan() in err.value.suggestions
+    # a mistyped name gets the closest country by name, not the first twelve codes of the alphabet
+    with pytest.raises(NotFoundError) as misspelt:
+        run("Japna")
+    assert misspelt.value.suggestions[0] == _japan() and f"{_japan()} (Japan)" in str(misspelt.value)
     with pytest.raises(NotFoundError) as far:
         run("QQQQQQ")
-    listed = str(far.value).split("valid ISO3 codes: ", 1)[1]
-    assert "Afghanistan" not in listed  # codes, not names
-    assert sorted(c.alpha_3 for c in pycountry.countries)[0] in listed
+    first_codes = sorted(c.alpha_3 for c in pycountry.countries)[:2]
+    assert not far.value.suggestions and not any(code in str(far.value) for code in first_codes)
+    assert "neither an ISO 3166 alpha-3 code nor a country name" in str(far.value)
 
 
 def test_unknown_country_in_a_file_suggests_the_code(tmp_path: Path) -> None:

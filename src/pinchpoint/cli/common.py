@@ -35,6 +35,8 @@ WorkspaceOpt = Annotated[Path | None, typer.Option("--workspace", help="Workspac
 
 
 
+#: Problems listed under an error's first line (the API's ``problems`` holds them all).
+MAX_LISTED_PROBLEMS = 20
 # The CLI option for a library parameter an error says would change the outcome (PinchpointError.option)
 OPTIONS: dict[str, str] = {"force": "--force", "max_bytes": "--max-mb"}
 
@@ -49,7 +51,12 @@ def error_message(exc: BaseException) -> str:
     hint = HINTS.get(what)
     if isinstance(exc, PinchpointError) and exc.option in OPTIONS:
         hint = f"{OPTIONS[exc.option]} does that"
-    return f"{message} ({hint})" if hint and hint not in message else message
+    message = f"{message} ({hint})" if hint and hint not in message else message
+    # a file with several bad rows, or several bad inputs: every problem on its own line, each naming its place
+    rest = [str(p) for p in exc.problems[1:]] if isinstance(exc, PinchpointError) else []
+    shown = rest[:MAX_LISTED_PROBLEMS]
+    more = f"\n  ... and {len(rest) - len(shown)} more" if len(rest) > len(shown) else ""
+    return message + "".join(f"\n  {p}" for p in shown) + more
 
 
 def exit_code(exc: BaseException) -> int:

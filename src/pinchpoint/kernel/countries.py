@@ -214,6 +214,73 @@ def closest_codes(code: str) -> tuple[str, ...]:
     return tuple(difflib.get_close_matches(code.upper(), list(_iso3()), n=3, cutoff=0.6))
 
 
+@cache
+def _name_keys() -> dict[str, str]:
+    """Every spelling pinchpoint reads as a country, folded (see _fold) -> ISO3: codes, ISO 3166 names (short,
+    official, common), the alias table and the French and German translations; the first code claiming a key wins."""
+    import pycountry
+
+    keys: dict[str, str] = {}
+    for country in pycountry.countries:
+        for attr in ("alpha_3", "name", "official_name", "common_name"):
+            if value := getattr(country, attr, None):
+                keys.setdefault(_fold(value), country.alpha_3)
+    for alias, code in ALIASES.items():
+        if code in _iso3() or code in EXTRA_COUNTRIES:
+            keys.setdefault(_fold(alias), code)
+    for name, code in _translated_names().items():
+        keys.setdefault(name, code)
+    keys.pop("", None)
+    return keys
+
+
+def closest_countries(text: str, n: int = 3) -> list[str]:
+    """The codes of the countries whose code or name (in any spelling :func:`_name_keys` holds) is closest to
+    ``text``, best first: "JAP" -> JPN (Japan), "Germny" -> DEU, "Untied States" -> USA. Empty when nothing is
+    close: a list of unrelated codes helps nobody."""
+    key = _fold(text)
+    if not key:
+        return []
+    keys = _name_keys()
+    found: list[str] = []
+
+    def add(code: str) -> None:
+        if code not in found:
+            found.append(code)
+
+    if key in keys:
+        add(keys[key])
+    if re.fullmatch(r"[a-z]{3}", key):  # a mistyped code: the nearest codes first
+        for code in closest_codes(key.upper()):
+            add(code)
+    # a near spelling ("Germny", "Guinee Bisau"), a country's name as words of the text ("Republic of Germany"),
+    # then looser spellings ("Japna")
+    for near in difflib.get_close_matches(key, list(keys), n=n, cutoff=0.85):
+        add(keys[near])
+    padded = f" {key} "
+    for name, code in sorted(keys.items(), key=lambda kv: -len(kv[0])):
+        if len(name) >= 4 and f" {name} " in padded:
+            add(code)
+    for near in difflib.get_close_matches(key, list(keys), n=n * 3, cutoff=0.8):
+        add(keys[near])
+    if len(key) >= 3:  # the start of a name ("jap", "south afr") is as good a hint as a near spelling
+        for name, code in sorted(keys.items()):
+            if name.startswith(key) and len(found) < n:
+                add(code)
+    return found[:n]
+
+
+def unknown_country_message(text: str, role: str = "country") -> str:
+    """``unknown country 'Germny': did you mean DEU (Germany)?``: the closest countries by code and name (see
+    :func:`closest_countries`), never a list of unrelated codes."""
+    near = closest_countries(text)
+    shown = repr(text[:80])
+    if not near:
+        return (f"unknown {role} {shown}: neither an ISO 3166 alpha-3 code nor a country name pinchpoint knows "
+                "(e.g. DEU or Germany)")
+    return f"unknown {role} {shown}: did you mean " + " or ".join(f"{c} ({country_name(c)})" for c in near) + "?"
+
+
 def unknown_code_message(code: str) -> str:
     near = closest_codes(code[:12])
     return f"unknown country code {code[:40]!r}" + (f" (did you mean {', '.join(near)}?)" if near else "")

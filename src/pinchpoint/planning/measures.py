@@ -109,12 +109,9 @@ def measure_from_record(rec: dict[str, Any], *, file: str, row: int) -> Measure:
     if country_text:
         code = normalise_country(country_text)
         if code is None or not is_country_code(code):
-            from pinchpoint.kernel.countries import _iso3
-            from pinchpoint.supplychain.suggest import did_you_mean
+            from pinchpoint.kernel.countries import unknown_country_message
 
-            raise DataError(f"unknown country {country_text!r}: "
-                            + did_you_mean(country_text.upper(), _iso3(), "ISO3 codes"),
-                            file=file, row=row, field="country")
+            raise DataError(unknown_country_message(country_text), file=file, row=row, field="country")
         country = code
     num = {f: _number(rec.get(f), file=file, row=row, field=f)
            for f in ("capacity", "days", "cost", "annual_cost", "lead_time_years")}

@@ -191,14 +191,12 @@ def build_problem(net: StressNetwork, measures: Sequence[Measure], *, objective:
             code = normalise_country(c)
             if code is None:
                 from pinchpoint.analysis.coalitions import COALITIONS
-                from pinchpoint.kernel.countries import _iso3
-                from pinchpoint.supplychain.suggest import closest
+                from pinchpoint.kernel.countries import closest_countries, unknown_country_message
 
                 names = ", ".join(sorted(COALITIONS))
-                raise NotFoundError(f"unknown coalition country {c!r}: "
-                                    + did_you_mean(c.upper(), _iso3(), "ISO3 codes")
+                raise NotFoundError(unknown_country_message(c, "coalition country")
                                     + f" (a coalition is one of {names} or ISO3 codes separated by commas)",
-                                    suggestions=closest(c.upper(), _iso3()), what="country", value=c)
+                                    suggestions=closest_countries(c), what="country", value=c)
             codes.append(code)
         coalition_set = frozenset(codes)
     usable: list[Measure] = []

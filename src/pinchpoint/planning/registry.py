@@ -24,7 +24,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from pinchpoint.errors import DataError
+from pinchpoint.errors import DataError, Problem
 from pinchpoint.kernel.countries import is_country_code, normalise_country
 from pinchpoint.results import ResultTable
 
@@ -153,11 +153,9 @@ def _country(raw: Any, *, file: str, row: int, field: str, allow_eu: bool = Fals
         return "EU"
     code = normalise_country(text) if text else None
     if code is None or not is_country_code(code):
-        from pinchpoint.kernel.countries import _iso3
-        from pinchpoint.supplychain.suggest import did_you_mean
+        from pinchpoint.kernel.countries import unknown_country_message
 
-        raise DataError(f"unknown country {text!r}: " + did_you_mean(text.upper(), _iso3(), "ISO3 codes"),
-                        file=file, row=row, field=field)
+        raise DataError(unknown_country_message(text), file=file, row=row, field=field)
     return code
 
 
@@ -170,11 +168,10 @@ def filter_country(raw: str, *, allow_eu: bool = False) -> str:
     code = normalise_country(text) if text else None
     if code is None or not is_country_code(code):
         from pinchpoint.errors import NotFoundError
-        from pinchpoint.kernel.countries import _iso3
-        from pinchpoint.supplychain.suggest import closest, did_you_mean
+        from pinchpoint.kernel.countries import closest_countries, unknown_country_message
 
-        raise NotFoundError(f"unknown country {text!r}: " + did_you_mean(text.upper(), _iso3(), "ISO3 codes"),
-                            suggestions=closest(text.upper(), _iso3()), what="country", value=text, field="country")
+        raise NotFoundError(unknown_country_message(text), suggestions=closest_countries(text), what="country",
+                            value=text, field="country")
     return code
 
 
@@ -312,64 +309,107 @@ def _currency(raw: Any, *, file: str, row: int) -> str:
     return text
 
 
+#: How many problems one awards file reports before it stops looking (each names its row and field).
+MAX_PROBLEMS = 200
+
+
+class _Problems:
+    """The problems found in a file so far: ``take(check, ...)`` runs one field's check and, where it fails,
+    keeps its problem and gives None, so one read reports every bad field of every row, not only the first."""
+
+    def __init__(self) -> None:
+        self.found: list[Problem] = []
+
+    def take(self, check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return check(*args, **kwargs)
+        except DataError as exc:
+            self.found.extend(exc.problems)
+            return None
+
+    def failed(self, field: str, *, since: int) -> bool:
+        """Whether ``field`` already has a problem among those found from position ``since`` (this row's)."""
+        return any(p.field == field for p in self.found[since:])
+
+    def add(self, message: str, *, file: str, row: int, field: str) -> None:
+        self.found.append(Problem.at(message, file=file, row=row, field=field))
+
+    def raise_if_any(self) -> None:
+        if self.found:
+            shown = self.found[:MAX_PROBLEMS]
+            more = len(self.found) - len(shown)
+            also = f" (and {len(self.found) - 1} more problem{'s' if len(self.found) > 2 else ''})" \
+                if len(self.found) > 1 else ""
+            raise DataError.from_problems(shown + ([Problem.at(f"... and {more} more", file=shown[0].file)]
+                                                   if more else []), also)
+
+
 def read_awards(path: str | Path, *, programmes: Iterable[str], projects: Iterable[str]) -> tuple[Award, ...]:
-    """Awards from a file, checked against the programme and project ids they may name."""
+    """Awards from a file, checked against the programme and project ids they may name. Nothing is returned
+    unless the whole file is valid; a file with errors is one :class:`DataError` holding every problem (each with
+    its row and field), up to :data:`MAX_PROBLEMS`."""
     p = Path(path)
     name = str(path)
     programme_ids, project_ids = set(programmes), set(projects)
     out: list[Award] = []
     seen: dict[str, int] = {}
+    problems = _Problems()
     for row, rec in _records(p, "awards"):
-        _unknown_fields(rec, AWARD_FIELDS, file=name, row=row)
+        before = len(problems.found)
+        problems.take(_unknown_fields, rec, AWARD_FIELDS, file=name, row=row)
         ident = _text(rec.get("id"))
         if not ident:
-            raise DataError("an award needs an id", file=name, row=row, field="id")
-        if ident in seen:
-            raise DataError(f"award id {ident!r} repeats the one on row {seen[ident]}", file=name, row=row,
-                            field="id")
-        seen[ident] = row
+            problems.add("an award needs an id", file=name, row=row, field="id")
+        elif ident in seen:
+            problems.add(f"award id {ident!r} repeats the one on row {seen[ident]}", file=name, row=row, field="id")
+        else:
+            seen[ident] = row
         programme = _text(rec.get("programme"))
         if programme not in programme_ids:
             from pinchpoint.supplychain.suggest import did_you_mean
 
-            raise DataError(f"award {ident!r} names programme {programme!r}, which the registry does not hold: "
-                            + did_you_mean(programme, {k: "" for k in programme_ids}, "programmes"), file=name,
-                            row=row, field="programme")
+            problems.add(f"award {ident!r} names programme {programme!r}, which the registry does not hold: "
+                         + did_you_mean(programme, {k: "" for k in programme_ids}, "programmes"), file=name,
+                         row=row, field="programme")
         linked = tuple(str(x) for x in _list(rec.get("projects")))
         for pid in linked:
             if pid not in project_ids:
                 from pinchpoint.supplychain.suggest import did_you_mean
 
-                raise DataError(f"award {ident!r} is linked to project {pid!r}, which the project registry does not "
-                                "hold: " + did_you_mean(pid, {k: "" for k in project_ids}, "project ids"), file=name,
-                                row=row, field="projects")
-        announced = _date(rec.get("announced"), file=name, row=row, field="announced", required=True)
-        assert announced is not None
-        final = _date(rec.get("final"), file=name, row=row, field="final")
-        if final is not None and final < announced:
-            raise DataError(f"final date {final} is before the announcement ({announced})", file=name, row=row,
-                            field="final")
-        stage = _choice(rec.get("stage"), STAGES, file=name, row=row, field="stage")
-        if stage in ("final", "disbursed") and final is None:
-            raise DataError(f"a {stage} award gives the date it was made final", file=name, row=row, field="final")
-        rate = _number(rec.get("usd_per_unit"), file=name, row=row, field="usd_per_unit", positive=True)
-        currency = _currency(rec.get("currency"), file=name, row=row)
+                problems.add(f"award {ident!r} is linked to project {pid!r}, which the project registry does not "
+                             "hold: " + did_you_mean(pid, {k: "" for k in project_ids}, "project ids"), file=name,
+                             row=row, field="projects")
+        announced = problems.take(_date, rec.get("announced"), file=name, row=row, field="announced", required=True)
+        final = problems.take(_date, rec.get("final"), file=name, row=row, field="final")
+        if final is not None and announced is not None and final < announced:
+            problems.add(f"final date {final} is before the announcement ({announced})", file=name, row=row,
+                         field="final")
+        stage = problems.take(_choice, rec.get("stage"), STAGES, file=name, row=row, field="stage")
+        if stage in ("final", "disbursed") and final is None and not problems.failed("final", since=before):
+            problems.add(f"a {stage} award gives the date it was made final", file=name, row=row, field="final")
+        rate = problems.take(_number, rec.get("usd_per_unit"), file=name, row=row, field="usd_per_unit",
+                             positive=True)
+        currency = problems.take(_currency, rec.get("currency"), file=name, row=row)
         if currency == "USD" and rate is None:
             rate = 1.0
         rate_source = _text(rec.get("rate_source"))
-        rate_date = _date(rec.get("rate_date"), file=name, row=row, field="rate_date")
-        if currency != "USD" and rate is not None and (not rate_source or rate_date is None):
-            raise DataError("a conversion to USD cites its rate: give rate_source and rate_date", file=name, row=row,
-                            field="rate_source" if not rate_source else "rate_date")
-        amount = _number(rec.get("amount"), file=name, row=row, field="amount", required=True)
-        assert amount is not None
+        rate_date = problems.take(_date, rec.get("rate_date"), file=name, row=row, field="rate_date")
+        if currency not in (None, "USD") and rate is not None and (not rate_source or rate_date is None):
+            problems.add("a conversion to USD cites its rate: give rate_source and rate_date", file=name, row=row,
+                         field="rate_source" if not rate_source else "rate_date")
+        amount = problems.take(_number, rec.get("amount"), file=name, row=row, field="amount", required=True)
+        country = problems.take(_country, rec.get("country"), file=name, row=row, field="country")
+        instrument = problems.take(_choice, rec.get("instrument"), INSTRUMENTS, file=name, row=row,
+                                   field="instrument")
+        sources = problems.take(_citations, rec, file=name, row=row, required=True)
+        updated = problems.take(_date, rec.get("updated"), file=name, row=row, field="updated")
+        if len(problems.found) > before:
+            continue
         out.append(Award(
-            ident, programme, _text(rec.get("recipient")) or ident,
-            _country(rec.get("country"), file=name, row=row, field="country"), amount, currency,
-            _choice(rec.get("instrument"), INSTRUMENTS, file=name, row=row, field="instrument"), stage, announced,
-            _text(rec.get("project")), final, rate, rate_date, rate_source, _text(rec.get("conditions")), linked,
-            _citations(rec, file=name, row=row, required=True),
-            _date(rec.get("updated"), file=name, row=row, field="updated"), _text(rec.get("note"))))
+            ident, programme, _text(rec.get("recipient")) or ident, country, amount, currency, instrument, stage,
+            announced, _text(rec.get("project")), final, rate, rate_date, rate_source, _text(rec.get("conditions")),
+            linked, sources, updated, _text(rec.get("note"))))
+    problems.raise_if_any()
     return tuple(out)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pinchpoint.errors import BadArgumentError, DataError, NotFoundError
+from pinchpoint.errors import BadArgumentError, DataError, NotFoundError, Problem
 from pinchpoint.planning.params import MAX_FRONTIER_BUDGETS, PlanInputs, read_budgets
 from pinchpoint.planning.params import OBJECTIVES as OBJECTIVES  # the interfaces' list, from one place
 from pinchpoint.results import ResultTable
@@ -221,8 +221,21 @@ class PlanGroup(Group):
 
         self.session.authorize("plan.read", "awards:*")
         self._local(partner, "compare")
-        ours = self.registry(awards, stored=stored)
-        theirs = read_awards(partner, programmes=[p.id for p in ours.programmes], projects=ours.project_ids)
+        # both inputs are read before either is refused, so one run names every problem of both files
+        found: list[Problem] = []
+        try:
+            ours = self.registry(awards, stored=stored)
+        except DataError as exc:
+            found += exc.problems
+            ours = self.builtin_registry()  # the partner's file is still checked, against the built-in programmes
+        try:
+            theirs = read_awards(partner, programmes=[p.id for p in ours.programmes], projects=ours.project_ids)
+        except DataError as exc:
+            found += exc.problems
+        if found:
+            files = sorted({p.file for p in found if p.file})
+            also = f" (and {len(found) - 1} more, in {' and '.join(files)})" if len(found) > 1 else ""
+            raise DataError.from_problems(found, also)
         return compare_registries(ours, theirs, partner=partner_name or Path(partner).name)
 
     # Capacity pipeline -------------------------------------------------------------------------------------

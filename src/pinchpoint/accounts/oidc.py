@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,34 @@ from pinchpoint.errors import BadArgumentError, NotFoundError, PinchpointError
 PROVISIONING = ("auto", "pre")  # auto: a first sign-in makes a viewer; pre: only accounts an admin made
 USERNAME_CLAIMS = ("preferred_username", "email", "sub")
 MAX_SECRET_BYTES = 4096
+
+
+
+def check_secret_file(path: str | Path) -> Path:
+    """``path`` if it can hold a client secret: an existing, non-empty regular file that only its owner may read
+    or write. Like ssh with a private key, a file open to the group or others is refused (the secret would be one
+    ``cat`` away from every local user), with the ``chmod`` that fixes it; a missing file is an error at once, not
+    at the first sign-in. Returns the absolute path."""
+    p = Path(path).expanduser().absolute()  # the server reads it later, from its own working folder
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise NotFoundError(f"no client secret file {str(p)!r}: no such file", what="secret file",
+                            value=str(p)) from None
+    except OSError as exc:
+        raise BadArgumentError(f"client secret file {str(p)!r} cannot be read: {exc.strerror or exc}",
+                               parameter="secret_file") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise BadArgumentError(f"client secret file {str(p)!r} is not a regular file", parameter="secret_file")
+    if os.name == "posix" and st.st_mode & 0o077:
+        raise BadArgumentError(f"client secret file {str(p)!r} is open to the group or others (mode "
+                               f"{stat.S_IMODE(st.st_mode):04o}): a secret must be readable by its owner only; "
+                               f"run: chmod 600 {shlex.quote(str(p))}", parameter="secret_file")
+    if st.st_size == 0:
+        raise BadArgumentError(f"client secret file {str(p)!r} is empty: it should hold the client secret",
+                               parameter="secret_file")
+    return p
+
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS oidc_providers (org TEXT PRIMARY KEY REFERENCES orgs(name), discovery_url TEXT NOT NULL,
@@ -86,6 +116,10 @@ class OidcProvider:
         if self.secret_file:
             path = Path(self.secret_file)
             try:
+                check_secret_file(path)  # checked again at each use: a file's mode can change after configure()
+            except PinchpointError as exc:
+                raise PinchpointError(f"the client secret of {self.org}'s identity provider: {exc}") from None
+            try:
                 data = path.read_bytes()[:MAX_SECRET_BYTES + 1]
             except OSError as exc:
                 raise PinchpointError(f"the client secret of {self.org}'s identity provider cannot be read from "
@@ -130,6 +164,8 @@ def configure(store: AccountStore, org: str, discovery_url: str, client_id: str,
     if secret_env and secret_file:
         raise BadArgumentError("the client secret comes from an environment variable or a file, not both",
                                parameter="secret")
+    if secret_file:
+        secret_file = str(check_secret_file(secret_file))
     if secret_env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,127}", secret_env):
         raise BadArgumentError(f"{secret_env[:130]!r} is not an environment variable's name", parameter="secret_env")
     if provisioning not in PROVISIONING:

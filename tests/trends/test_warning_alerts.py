@@ -343,3 +343,30 @@ def test_the_growth_warning_never_sees_past_its_origin(ipg: Series) -> None:
     assert [r["probability"] for r in full.probabilities.rows if r["month"] > month_label(cut)] != \
         [r["probability"] for r in crash.probabilities.rows if r["month"] > month_label(cut)]
     assert "IPG3344S 6m smoothed growth from its 24m high" in full.calls.meta["features"]
+
+
+def test_each_call_says_since_when_its_alarm_was_on(ipg: Series) -> None:
+    """A call's ``alarm_since`` is where the run of alarm months holding its first alarm before the peak began (read
+    back from the probabilities table), and a call by an alarm on for more than the horizon is named in a caveat:
+    under Youden's rule, 12 months ahead, some IPG3344S peaks are 'called' by alarms on through most of the
+    expansion before them."""
+    ew = early_warning(ipg, horizon=12, origins_from=month_index(1990, 1), threshold_rule="youden")
+    months = [r["month"] for r in ew.probabilities.rows]
+    on = [r["alarm"] for r in ew.probabilities.rows]
+    stale = []
+    for call in ew.calls.rows:
+        if not call["called"]:
+            assert call["alarm_since"] is None and call["months_on_before"] is None
+            continue
+        peak = months.index(call["peak"])
+        t = peak - call["months_ahead"]
+        assert on[t] and not any(on[max(0, peak - 12): t])
+        while t > 0 and on[t - 1]:
+            t -= 1
+        assert call["alarm_since"] == months[t]
+        assert call["months_on_before"] == peak - t
+        if peak - t > 12:
+            stale.append(f"{call['peak']}: on since {months[t]}")
+    assert stale
+    named = [c for c in ew.calls.caveats if "already on for more than 12 months" in c]
+    assert len(named) == 1 and all(s in named[0] for s in stale)

@@ -25,9 +25,11 @@ expanding-window evaluation: no downturn helps choose the rule it is scored unde
 until those months hold MIN_EVENTS downturns, or throughout with ``threshold_rule="youden"``.
 
 The backtest reports, for every downturn dated on the whole series within the tested span, whether an alarm fired in
-the ``h`` months before its peak and how many months ahead the first one did; every alarm episode (consecutive alarm
-months) that precedes no peak within ``h`` months and does not start inside a contraction is a false alarm. With
-them: the share of months the alarm was on, and the probability's out-of-sample AUC.
+the ``h`` months before its peak, how many months ahead the first one did and since when that alarm had been on (a
+call by an alarm on for more than ``h`` months is named in a caveat: it had not said when the peak would come);
+every alarm episode (consecutive alarm months) that precedes no peak within ``h`` months and does not start inside a
+contraction is a false alarm. With them: the share of months the alarm was on, and the probability's out-of-sample
+AUC.
 """
 
 from __future__ import annotations
@@ -524,9 +526,16 @@ def early_warning(target: Series, signals: Sequence[Series] = (), *, horizon: in
             continue
         trough = final[k + 1].index if k + 1 < len(final) else None
         lead = ahead.get(p.index)
+        since = None
+        if lead is not None:  # the alarm that made the call: since when it had been on (scored months only)
+            since = p.index - lead
+            while since > first and alarm[since - 1]:
+                since -= 1
         calls.append({"peak": month_label(start + p.index),
                       "trough": month_label(start + trough) if trough is not None else None,
                       "called": lead is not None, "months_ahead": lead,
+                      "alarm_since": month_label(start + since) if since is not None else None,
+                      "months_on_before": p.index - since if since is not None else None,
                       "probability_before": _max_prob(prob, max(first, p.index - horizon), p.index)})
     episodes = [{"from": month_label(start + e["from"]), "to": month_label(start + e["to"]),
                  "months": e["to"] - e["from"] + 1, "kind": e["kind"],
@@ -565,6 +574,13 @@ def early_warning(target: Series, signals: Sequence[Series] = (), *, horizon: in
                    else "")),
                f"no probability until the data hold {MIN_EVENTS} settled downturns: months without one are no call, "
                "not a low risk"]
+    stale = [c for c in calls if c["months_on_before"] is not None and c["months_on_before"] > horizon]
+    if stale:
+        named = ", ".join(f"{c['peak']}: on since {c['alarm_since']}" for c in stale)
+        caveats.append(
+            (f"{len(stale)} of the {n_called} calls" if n_called > 1 else "the one call")
+            + f" came from an alarm already on for more than {horizon} months before the peak ({named}): an alarm "
+            "that stays on through an expansion counts as calling its peak without having said when it would come")
     if threshold is None and threshold_rule == "past-alarms":
         judged_from = next((t for t in range(first, n) if str(chosen_by[t]).startswith("past alarms")), None)
         caveats.append(
@@ -585,6 +601,7 @@ def early_warning(target: Series, signals: Sequence[Series] = (), *, horizon: in
                                      meta=meta
                                      ).with_caveats(*caveats)
     calls_t = ResultTable.from_records("trends_warning_calls", calls, ["peak", "trough", "called", "months_ahead",
+                                                                       "alarm_since", "months_on_before",
                                                                        "probability_before"], meta=meta
                                        ).with_caveats(*caveats)
     alarms_t = ResultTable.from_records("trends_warning_alarms", episodes, ["from", "to", "months", "kind", "peak",

@@ -72,3 +72,26 @@ def test_short_words_with_typos_that_align_word_for_word(lists: dict[str, Screen
         assert entity.entity_id in {m["entity_id"] for m in screener.screen(query)}, query
     # a first letter changed is another name, even beside a matching word (EVAN is not IVAN)
     assert screener.compare("Evan Hernandez", "HERNANDEZ, Ivan", entity_type="person") < 0.8
+
+
+def test_letters_written_together_do_not_undo_the_short_word_rule(lists: dict[str, ScreeningList],
+                                                                  screener: Screener) -> None:
+    # Names of as many words, one short word with another first letter (KONY / BONY): the short-word rule refuses
+    # the pair, and the whole letters compared together (JOSEPHBONY / JOSEPHKONY, 0.9) must not admit it again
+    listed = {"JOSEPH KONY": "B", "ZHANG, Lei": "W", "KANG RYONG": "B", "MAMADU TURE": "B"}
+    owners = {n.text: e.entity_id for lst in lists.values() for e in lst.entities for n in e.names
+              if n.text in listed}
+    assert set(owners) == set(listed)
+    queries = []
+    for text, letter in listed.items():
+        tokens = analyse(text)[0]
+        k = min(range(len(tokens)), key=lambda i: len(tokens[i]))  # the short word
+        assert len(tokens[k]) <= 4 and tokens[k][0] != letter.lower()
+        queries.append(" ".join(letter + t[1:] if i == k else t for i, t in enumerate(tokens)))
+    batched = screener.screen_queries(queries, [{} for _ in queries])
+    for query, text, matches in zip(queries, listed, batched, strict=True):
+        assert owners[text] not in {m["entity_id"] for m in matches}, (query, matches)
+        assert screener.compare(query, text, entity_type="person") < 0.8, query
+        assert matches == screener.screen(query)  # the vectorised path refuses it too
+    # a name run together still meets the listed one through its letters (different word counts)
+    assert owners["JOSEPH KONY"] in {m["entity_id"] for m in screener.screen("JOSEPHKONY")}

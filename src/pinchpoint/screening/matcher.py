@@ -9,7 +9,8 @@ Score of a query against one listed name (both analysed by :mod:`pinchpoint.scre
   organisation, vessel or aircraft);
 * tokens weigh their IDF over all listed names, so "TRADING" or "GLOBAL" count little and rare tokens a lot;
 * precision P (weighted share of the query matched) and recall R (of the listed name) combine as 2PR / (P + R);
-  joined or split tokens are caught by also comparing the concatenated token strings;
+  joined or split tokens are caught by also comparing the concatenated token strings (never where that
+  replaces the first letter of a short word, a pair the token rules refuse: JOSEPH BONY is not JOSEPH KONY);
 * legal forms are a separate signal: both present and different costs 5%;
 * optional country, type and birth date refine: a stated country the entity lacks costs 10%, a different type
   15%, a birth year the listed dates do not contain 15%.
@@ -151,6 +152,61 @@ def token_floor(shorter: int) -> float:
     return 0.9 if shorter < 4 else SHORT_TOKEN_FLOOR if shorter < 5 else 0.8
 
 
+SHORT_WORD = 4  # letters: a word this short whose first letter changes is another word (KONY / BONY, LEI / WEI)
+
+
+def short_word_starts(words: Iterable[str]) -> frozenset[int]:
+    """Where each word of at most ``SHORT_WORD`` letters begins in the words' Latin letters written together (CJK
+    tokens left out, as in a name's joined string)."""
+    starts: set[int] = set()
+    at = 0
+    for w in words:
+        if w.startswith("#"):
+            continue
+        if len(w) <= SHORT_WORD and w.isalpha():
+            starts.add(at)
+        at += len(w)
+    return frozenset(starts)
+
+
+def joined_word_starts(joined: str, slots: Sequence[Sequence[str]]) -> frozenset[int]:
+    """:func:`short_word_starts` of a query's whole-name spelling ``joined``, made of one spelling of each of its
+    Latin slots in order (a plain query's tokens, or a reading's syllables); empty when it cannot be so divided."""
+    latin = [[a for a in slot if not a.startswith("#")] for slot in slots]
+    latin = [slot for slot in latin if slot]
+    found: list[str] = []
+    failed: set[tuple[int, int]] = set()  # (slot, position) known not to lead to a division: tried once
+
+    def divide(k: int, at: int) -> bool:
+        if k == len(latin):
+            return at == len(joined)
+        if (k, at) in failed:
+            return False
+        for a in latin[k]:
+            if a and joined.startswith(a, at):
+                found.append(a)
+                if divide(k + 1, at + len(a)):
+                    return True
+                found.pop()
+        failed.add((k, at))
+        return False
+
+    return short_word_starts(found) if divide(0, 0) else frozenset()
+
+
+def first_letter_changed(a: str, b: str, a_starts: frozenset[int], b_starts: frozenset[int]) -> bool:
+    """Whether turning ``a`` into ``b`` (fewest edits) replaces the first letter of a short word of ``a`` by that of
+    a short word of ``b`` (``*_starts``, see :func:`short_word_starts`): the pair the rule on short words refuses
+    (a typo keeps a short word's first letter), which the whole letters compared together must refuse too
+    (JOSEPHBONY / JOSEPHKONY is one letter off, but BONY is not KONY). Letters added or dropped at a word's start
+    are left to the comparison: they are mostly words run together or apart (COAL-JALAA / AL-JALAA) or a word
+    left out."""
+    if not a_starts or not b_starts:
+        return False
+    return any(op.tag == "replace" and op.src_pos in a_starts and op.dest_pos in b_starts
+               for op in Levenshtein.editops(a, b))
+
+
 def _unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(values, return_inverse=True)`` of non-negative integers, by one sort of the values packed with
     their positions (a plain sort is about twice as fast as the argsort np.unique does)."""
@@ -275,6 +331,7 @@ class QueryName:
         return any(a.startswith("#") for slot in self.slots for a in slot)
 
 
+JOINED_FLOOR = 0.85  # the least similarity of two names' letters written together that counts
 READING_FACTOR = 0.95  # a spelling read from another script is a guess among several: never a certain match
 SKELETON_FACTOR = 0.9  # consonants alone leave more names alike than a full spelling
 # consonants in broad classes leave more names alike still (约瑟夫·拜登, Joseph Biden: s-f b-t-n, as SAYF AL-BAYDANI)
@@ -973,10 +1030,15 @@ class Screener:
         # joined or split words, and a CJK name's romanised reading against a Latin name (李明 / Li Ming): the
         # Latin strings compared whole; two CJK names are compared by their characters instead
         if not (query.cjk and c_cjk) and latin_c:
+            floor = 1.0 if query.exact else JOINED_FLOOR
             for latin_q in query.joined:
                 if abs(len(latin_q) - len(latin_c)) <= 3:
-                    joined = max(joined, Levenshtein.normalized_similarity(latin_q, latin_c))
-            joined = joined * 0.95 if joined >= (1.0 if query.exact else 0.85) else 0.0
+                    v = Levenshtein.normalized_similarity(latin_q, latin_c)
+                    # ... but never a short word with another first letter, which the token rules refuse
+                    if v >= floor and v > joined and not first_letter_changed(
+                            latin_q, latin_c, joined_word_starts(latin_q, query.slots), short_word_starts(name.tokens)):
+                        joined = v
+            joined = joined * 0.95 if joined >= floor else 0.0
         score = max(f1, joined)
         penalties = []
         # a person's name wholly inside the other (Janan Agha / Janan Mohammad Ahmed Agha; Boris Johnson /
@@ -1267,6 +1329,7 @@ class Screener:
             score = np.where(person & (query_whole | name_whole), np.maximum(score, 0.95), score)
         # joined or split words: the letters of each whole name against the query's, within 3 letters of length
         joined_text = [j for q in queries for j in q.joined]
+        joined_slots = [q.slots for q in queries for _ in q.joined]
         n_joined = np.array([len(q.joined) for q in queries], dtype=np.int64)
         if joined_text:
             j_start = np.cumsum(n_joined) - n_joined
@@ -1283,9 +1346,18 @@ class Screener:
                 similar = cpdist([joined_text[k] for k in j_id.tolist()],
                                  self._joined_array[cand[j_cand]].tolist(),
                                  scorer=Levenshtein.normalized_similarity, dtype=np.float64, workers=1)
+                floor = np.where(exact_items, 1.0, JOINED_FLOOR)[item_of_cand]
+                # the few pairs that pass: refused where a short word's first letter changes (as in _score)
+                q_starts: dict[int, frozenset[int]] = {}
+                for k in np.flatnonzero(similar >= floor[j_cand]).tolist():
+                    jid, i = int(j_id[k]), int(cand[j_cand[k]])
+                    if jid not in q_starts:
+                        q_starts[jid] = joined_word_starts(joined_text[jid], joined_slots[jid])
+                    if first_letter_changed(joined_text[jid], self.name_joined[i], q_starts[jid],
+                                            short_word_starts(self.names[i].tokens)):
+                        similar[k] = 0.0
                 joined = np.zeros(total_cands)
                 np.maximum.at(joined, j_cand, similar)
-                floor = np.where(exact_items, 1.0, 0.85)[item_of_cand]
                 score = np.maximum(score, np.where(joined >= floor, joined * 0.95, 0.0))
         # the penalties both scorings compute: a legal form the listed name lacks, a reading from another script
         factor = np.ones(total_cands)

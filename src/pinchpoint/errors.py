@@ -153,10 +153,13 @@ class NotFoundError(PinchpointError, LookupError):
     kind = "not_found"
 
     def __init__(self, message: str, *, suggestions: Iterable[str] = (), what: str = "", value: str = "",
-                 file: str | None = None, row: int | None = None, field: str | None = None) -> None:
+                 file: str | None = None, row: int | None = None, field: str | None = None,
+                 parameter: str | None = None) -> None:
         self.suggestions: list[str] = list(suggestions)
         self.what = what
         self.value = value
+        #: the library parameter that held the unknown value (as :class:`BadArgumentError`'s), if one did
+        self.parameter = parameter
         self.location = Location(file, row, field)
         self.message = message
         super().__init__(f"{self.location}: {message}" if self.location else message)

@@ -94,3 +94,11 @@ def test_errors_are_one_line(ws: str, tmp_path: Path) -> None:
     assert code == 2 and "bad.csv, row 4, field 'date'" in err and "missing month(s) 2020-03" in err
     code, _, err = run("trends", "forecast", "IPG3344S", "--from", "1972-06", "--workspace", ws)
     assert code == 2 and "fewer than 36 months" in err
+
+
+def test_a_month_that_does_not_exist_is_an_error_naming_its_option(ws: str) -> None:
+    for option in ("--from", "--score-from"):
+        code, _, err = run("trends", "forecast", "IPG3344S", option, "1990-13", "--workspace", ws)
+        assert code == 2 and f"{option} '1990-13' is not a month" in err and "Traceback" not in err
+    code, _, err = run("trends", "cycle", "IPG3344S", "--warning", "--from", "1990-13", "--workspace", ws)
+    assert code == 2 and "--from '1990-13' is not a month" in err

@@ -25,10 +25,12 @@ class ScreenRequest(BaseModel):
     names: list[QueryName] = Field(min_length=1, max_length=MAX_NAMES,
                                    description=f"1 to {MAX_NAMES:,} names of at most {MAX_QUERY_CHARS} characters")
     threshold: float = Field(0.8, ge=0, le=1, allow_inf_nan=False)
-    country: str | None = Field(None, min_length=3, max_length=3, pattern="^[A-Za-z]{3}$")
+    country: str | None = Field(None, min_length=2, max_length=80,
+                                description="ISO 3166 code or English name (read by the library: Syria is SYR)")
     type: Literal["person", "organisation", "vessel", "aircraft"] | None = None
     lists: list[Annotated[str, StringConstraints(max_length=200)]] | None = Field(None, max_length=20)
-    birth_date: str | None = Field(None, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
+    birth_date: str | None = Field(None, max_length=40, description="YYYY, YYYY-MM or YYYY-MM-DD (a date that does "
+                                   "not exist is refused by the library, naming it)")
     top: int | None = Field(None, ge=1, le=1000, description="At most this many matches per name")
     gender: Literal["male", "female"] | None = None
 

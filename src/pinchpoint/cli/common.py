@@ -41,12 +41,22 @@ MAX_LISTED_PROBLEMS = 20
 OPTIONS: dict[str, str] = {"force": "--force", "max_bytes": "--max-mb"}
 
 
+# The CLI option of a library parameter whose value an error names (BadArgumentError / NotFoundError.parameter):
+# the library's message starts with the parameter ("birth_date '1969-13-45' is not a date..."), the CLI's with its
+# option ("--birth-date '1969-13-45' is not a date...")
+PARAMETERS: dict[str, str] = {"country": "--country", "entity_type": "--type", "birth_date": "--birth-date",
+                              "gender": "--gender", "origins_from": "--from", "score_from": "--score-from"}
+
+
 def error_message(exc: BaseException) -> str:
     """The one line the CLI prints for a user error, with the CLI's own hint for what is missing or which option
-    changes the outcome."""
+    changes the outcome, and its own option's name where the library's message starts with its parameter."""
     from pinchpoint.errors import NotFoundError, PinchpointError, WorkspaceError
 
     message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    parameter = getattr(exc, "parameter", None) if isinstance(exc, PinchpointError) else None
+    if parameter in PARAMETERS and message.startswith(f"{parameter} "):
+        message = PARAMETERS[parameter] + message[len(parameter):]
     what = getattr(exc, "what", "") if isinstance(exc, NotFoundError | WorkspaceError) else ""
     hint = HINTS.get(what)
     if isinstance(exc, PinchpointError) and exc.option in OPTIONS:

@@ -81,7 +81,7 @@ ALIASES: dict[str, str] = {
     "bosnia herzegovina": "BIH", "босния и герцеговина": "BIH", "monako": "MCO", "bouvet": "BVT",
     "saint helena": "SHN", "svalbard and jan mayen islands": "SJM", "wallis and futuna islands": "WLF",
     "северные марианские острова": "MNP", "словакия": "SVK", "eastern samoa": "ASM", "salvador": "SLV",
-    "saint-barth?lemy": "BLM",
+    "saint-barth?lemy": "BLM", "burma": "MMR",
 }
 #: Trade labels for partners that are not one country (English, lower case): aggregates kept apart, never summed.
 TRADE_LABELS: dict[str, str] = {
@@ -415,6 +415,27 @@ def from_name(label: str, language: str | None = None) -> str | None:
     if key.startswith("ireland"):
         return "IRL"
     return _from_translated(text)
+
+
+def resolve_country(value: str, role: str = "country") -> str:
+    """One country, as a user names a party's country: an ISO 3166 alpha-3 or alpha-2 code (any case) or an
+    English name (with the alias table's spellings: Syria, Russia, South Korea...) -> its alpha-3 code (``XKX`` for
+    Kosovo). Pseudo-regions and trade aggregates are not a country and are refused. An unknown value is a
+    :class:`NotFoundError` naming ``role`` (the parameter) and the closest countries by name and code
+    (:func:`closest_countries`)."""
+    text = value.strip()
+    if not text:
+        raise NotFoundError(f"{role} is empty: give an ISO 3166 code or an English name", what="country",
+                            value=value, parameter=role)
+    if text.upper() in EXTRA_COUNTRIES:
+        return text.upper()
+    code = normalise_country(text) or from_name(text)
+    if code and (code in _iso3() or code in EXTRA_COUNTRIES):
+        return code
+    suggestions = [f"{country_name(c)} ({c})" for c in closest_countries(text)]
+    hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else ""
+    raise NotFoundError(f"{role} {value[:60]!r} is not a country (give an ISO 3166 code or an English name){hint}",
+                        suggestions=suggestions, what="country", value=value, parameter=role)
 
 
 def from_m49(code: str | int) -> str | None:

@@ -12,12 +12,10 @@ differed, so the results of one file are never passed off as those of another. C
 from __future__ import annotations
 
 import csv
-import datetime
 import hashlib
 import io
 import json
 import os
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -43,11 +41,6 @@ MAX_REPORTED = 5  # unreadable rows named in the one-line summary (all of them a
 FORMATS = ("csv", "json", "parquet")
 #: Per-row refinements a batch can read from columns of the input (``<option>_column=``).
 ROW_OPTIONS = ("country", "entity_type", "birth_date", "gender")
-_TYPES = {"person": "person", "individual": "person", "natural person": "person", "p": "person",
-          "organisation": "organisation", "organization": "organisation", "company": "organisation",
-          "entity": "organisation", "legal entity": "organisation", "business": "organisation", "o": "organisation",
-          "vessel": "vessel", "ship": "vessel", "aircraft": "aircraft", "airplane": "aircraft"}
-_GENDERS = {"male": "male", "m": "male", "man": "male", "female": "female", "f": "female", "woman": "female"}
 
 
 @dataclass(frozen=True)
@@ -135,40 +128,13 @@ def input_columns(header: Sequence[str]) -> list[str]:
     return out
 
 
-def _is_calendar_date(year: str, month: str | None, day: str | None) -> bool:
-    """Whether the month (and day) exist: 1969-13-45 or 1969-02-30 is no birth date, and read as its year alone it
-    would raise the score of every person born in 1969 instead of being noted."""
-    try:
-        datetime.date(int(year), int(month or 1), int(day or 1))
-    except ValueError:
-        return False
-    return True
-
-
 def parse_row_option(option: str, value: str) -> tuple[str | None, str | None]:
-    """A per-row refinement read from a cell: (the value the matcher takes, or None; a note when the cell holds
+    """A per-row refinement read from a cell, as the same option given for every row is read
+    (:func:`pinchpoint.screening.options.cell`): (the value the matcher takes, or None; a note when the cell holds
     something that is not one, so the row is screened without it and says so)."""
-    text = value.strip()
-    if not text:
-        return None, None
-    if option == "country":
-        from pinchpoint.kernel.countries import from_name, normalise_country
+    from pinchpoint.screening.options import cell
 
-        code = normalise_country(text) or from_name(text)
-        if code and re.fullmatch(r"[A-Z]{3}", code):
-            return code, None
-        return None, f"{text[:60]!r} is not a country (ISO3 or ISO2 code or English name)"
-    if option == "entity_type":
-        kind = _TYPES.get(text.casefold())
-        return (kind, None) if kind else (None, f"{text[:60]!r} is not a type (person, organisation, vessel, "
-                                                "aircraft)")
-    if option == "gender":
-        gender = _GENDERS.get(text.casefold())
-        return (gender, None) if gender else (None, f"{text[:60]!r} is not a gender (male, female, M, F)")
-    m = re.fullmatch(r"(\d{4})(?:[-/.](\d{1,2})(?:[-/.](\d{1,2}))?)?", text)
-    if m and 1800 <= int(m.group(1)) <= 2100 and _is_calendar_date(*m.groups()):
-        return m.group(1) + "".join(f"-{int(g):02d}" for g in m.groups()[1:] if g), None
-    return None, f"{text[:60]!r} is not a birth date (YYYY, YYYY-MM or YYYY-MM-DD)"
+    return cell(option, value)
 
 
 def _digest(data: bytes) -> str:
@@ -325,6 +291,9 @@ def run_file(screener: Screener, source: Path, output: Path, name_column: str = 
     loses at most one block.
     """
     progress = progress or no_progress
+    from pinchpoint.screening.options import refinements
+
+    options = refinements(options)  # Syria as SYR, 1969-7-10 as 1969-07-10; no such value: an error naming it
     screener.check_options(**{k: options.get(k) for k in ("country", "entity_type", "lists", "birth_date",
                                                            "gender")},
                            threshold=options.get("threshold", 0.8))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pinchpoint.errors import BadArgumentError, NotFoundError, PinchpointError, WorkspaceError
 from pinchpoint.results import ResultTable
+from pinchpoint.screening.options import refinements
 from pinchpoint.session import Group
 
 if TYPE_CHECKING:
@@ -168,6 +169,7 @@ class ScreeningGroup(Group):
         options: dict[str, Any] = {"threshold": threshold, "country": country, "entity_type": entity_type,
                                    "lists": list(lists) if lists else None, "birth_date": birth_date,
                                    "gender": gender}
+        options = refinements(options)  # "Syria" as SYR; a value that is none is an error naming its parameter
         if top is not None:
             options["limit"] = top
         screener, reviews = self.screener(), self.reviews()  # one of each for the whole call
@@ -209,10 +211,10 @@ class ScreeningGroup(Group):
 
             check_storable(store, top)
             collector = RowCollector()
+        options: dict[str, Any] = refinements({"threshold": threshold, "country": country,
+                                               "entity_type": entity_type, "lists": list(lists) if lists else None,
+                                               "birth_date": birth_date, "gender": gender})
         screener = self.screener()
-        options: dict[str, Any] = {"threshold": threshold, "country": country, "entity_type": entity_type,
-                                   "lists": list(lists) if lists else None, "birth_date": birth_date,
-                                   "gender": gender}
         run = run_file(screener, Path(source), Path(output), name_column, workers=workers or os.cpu_count() or 1,
                        top=top, fmt=fmt, country_column=country_column, type_column=type_column,
                        birth_date_column=birth_date_column, gender_column=gender_column, progress=progress,

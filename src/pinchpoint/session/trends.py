@@ -202,9 +202,9 @@ class TrendsGroup(Group):
         months as ``YYYY-MM``."""
         from pinchpoint.trends.forecast import forecast
 
-        s = self.series(ref)
-        return forecast(s, horizon=horizon, origins_from=_month(origins_from), refit_every=refit_every,
-                        score_from=_month(score_from), progress=progress)
+        first, scored = _month(origins_from, "origins_from"), _month(score_from, "score_from")
+        return forecast(self.series(ref), horizon=horizon, origins_from=first, refit_every=refit_every,
+                        score_from=scored, progress=progress)
 
     def cycle(self, ref: str, *, min_phase: int = 6, min_cycle: int = 15) -> ResultTable:
         """Turning points (peaks and troughs) by the Bry-Boschan rules."""
@@ -227,7 +227,7 @@ class TrendsGroup(Group):
             shipments, slash, inventories = x.partition("/")
             found.append(balance_series(self.series(shipments), self.series(inventories)) if slash
                          else self.series(x))
-        return early_warning(target, found, horizon=horizon, origins_from=_month(origins_from),
+        return early_warning(target, found, horizon=horizon, origins_from=_month(origins_from, "origins_from"),
                              min_phase=min_phase, min_cycle=min_cycle, threshold_rule=threshold_rule,
                              feature_set=features)
 
@@ -254,7 +254,14 @@ class TrendsGroup(Group):
         return write_report(self.series(ref), out, forecast_result=forecast_result, command=command)
 
 
-def _month(text: str | None) -> int | None:
+def _month(text: str | None, parameter: str) -> int | None:
+    """``text`` as a month index; one that is no month is an error naming ``parameter`` and the value."""
     from pinchpoint.trends.series import parse_month
 
-    return None if text is None else parse_month(text)
+    if text is None:
+        return None
+    try:
+        return parse_month(text)
+    except BadArgumentError:
+        raise BadArgumentError(f"{parameter} {text[:40]!r} is not a month: give YYYY-MM (a month 01 to 12)",
+                               parameter=parameter) from None

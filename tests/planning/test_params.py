@@ -56,8 +56,8 @@ def test_typed_fields_are_read_once_for_every_interface() -> None:
     inputs = PlanInputs.from_text({"budget": " 300 ", "horizon": "", "budgets": "0, 100;300", "scenario": "a b"})
     assert (inputs.budget, inputs.horizon_years, inputs.budgets, inputs.scenarios) == (300, 5, (0, 100, 300),
                                                                                       ("a", "b"))
-    assert inputs.command("example") == ("pinchpoint plan --measures example --budget 300 --objective max_share "
-                                         "--horizon 5 --scenario a --scenario b --budgets 0,100,300")
+    assert inputs.arguments() == {"budget": 300, "objective": "max_share", "horizon_years": 5, "coalition": None,
+                                  "scenarios": ["a", "b"], "target": None, "budgets": [0, 100, 300]}
     for fields, parameter in (({"budget": "lots"}, "budget"), ({"budget": "nan"}, "budget"),
                               ({"budget": str(TOO_MUCH)}, "budget"), ({"horizon": "0"}, "horizon"),
                               ({"budgets": "0,x"}, "budgets"), ({"budgets": f"0,{TOO_MUCH}"}, "budgets"),

@@ -1,5 +1,5 @@
-"""The planner's parameters as people type them (a form, a command line, a request): read, checked against one
-set of limits, and written back as the ``pinchpoint plan`` command that asks the same question.
+"""The planner's parameters as people type them (a form, a command line, a request): read and checked against
+one set of limits.
 
 Every interface reads its text through here and :func:`pinchpoint.planning.planner.plan` checks the numbers again,
 so the CLI, the API, the workbench and a library caller accept the same values and refuse the rest with the same
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -140,18 +139,3 @@ class PlanInputs:
         return {"budget": self.budget, "objective": self.objective, "horizon_years": self.horizon_years,
                 "coalition": self.coalition, "scenarios": list(self.scenarios), "target": self.target,
                 "budgets": list(self.budgets) if self.budgets is not None else None}
-
-    def command(self, measures_name: str, time_limit: float | None = None) -> str:
-        """The ``pinchpoint plan`` command line that asks the same question."""
-        parts = [f"pinchpoint plan --measures {shlex.quote(measures_name)}", f"--budget {self.budget:g}",
-                 f"--objective {self.objective}", f"--horizon {self.horizon_years:g}"]
-        if time_limit is not None:
-            parts.append(f"--time-limit {time_limit:g}")
-        if self.coalition:
-            parts.append(f"--coalition {shlex.quote(self.coalition)}")
-        parts += [f"--scenario {shlex.quote(s)}" for s in self.scenarios]
-        if self.target:
-            parts.append(f"--target {shlex.quote(self.target)}")
-        if self.budgets is not None:
-            parts.append("--budgets " + ",".join(f"{b:g}" for b in self.budgets))
-        return " ".join(parts)

@@ -202,6 +202,38 @@ def test_mirror_rows_carry_their_year(tmp_path: Path) -> None:
     assert chn and all(r["exporter_reported"] == pytest.approx(best[p], abs=0.01) for p, r in chn.items())
 
 
+def test_mirror_against_an_importer_that_files_nothing(tmp_path: Path) -> None:
+    """Russia (M49 643) files no report in either Comtrade extract: its partners' exports have nothing to be
+    compared with, so no ratio, no gap, no flag, and a caveat naming it; Japan files imports, so a flow it does not
+    record stays ratio 0 and flagged."""
+    import gzip
+
+    from pinchpoint.trade.metrics import mirror_gaps
+    from pinchpoint.trade.query import select_sources
+
+    files = sorted((TRADE / "comtrade-raw").glob("comtrade_*.csv.gz"))
+    importers: dict[str, set[str]] = {}
+    for f in files:
+        year = re.search(r"(\d{4})", f.name).group(1)  # type: ignore[union-attr]
+        with gzip.open(f, "rt", encoding="utf-8") as fh:
+            importers[year] = {r["reporter"] for r in csv.DictReader(fh) if r["flow"] == "M"}
+    assert set(importers) == {"2022", "2024"}
+    assert all("643" not in reporters and "392" in reporters for reporters in importers.values())
+    with Workspace(tmp_path / "ws") as ws:
+        import_frame(ws, read("comtrade", files))
+        rus = mirror_gaps(select_sources(ws, ["comtrade"]), importers=["RUS"])
+        jpn = mirror_gaps(select_sources(ws, ["comtrade"]), importers=["JPN"])
+    assert rus.rows and {r["period"] for r in rus.rows} == {"2022", "2024"}
+    assert all(r["importer_reported"] is None and r["ratio"] is None and r["gap"] is None and not r["flagged"]
+               and r["exporter_reported"] > 0 for r in rus.rows)
+    assert any(c.startswith("RUS filed no import reports in comtrade 2022, 2024: nothing to compare")
+               for c in rus.meta["caveats"])
+    unrecorded = [r for r in jpn.rows if r["importer_reported"] is None]
+    assert unrecorded and all(r["ratio"] == 0 and r["flagged"] for r in unrecorded)
+    assert all(r["gap"] == pytest.approx(-r["exporter_reported"] * 1.06, abs=0.01) for r in unrecorded)
+    assert not any("JPN filed no import reports" in c for c in jpn.meta["caveats"])
+
+
 @pytest.fixture(scope="module")
 def baci_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("baci") / "ws"

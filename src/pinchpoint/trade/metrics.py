@@ -407,13 +407,33 @@ def rca(values: Sequence[tuple[str, str, float]]) -> dict[tuple[str, str], float
     return {(c, p): float(out[ci[c], pi[p]]) for c in countries for p in products}
 
 
+def _silent_importers(silent: Mapping[str, Mapping[str, set[str]]], limit: int = 20) -> list[str]:
+    """Caveats for importers that file no import report in a source and year their partners report exports to."""
+    if not silent:
+        return []
+
+    def where(by_source: Mapping[str, set[str]]) -> str:
+        return "; ".join(f"{source} {', '.join(sorted(years))}" for source, years in sorted(by_source.items()))
+
+    named = sorted(silent)
+    out = [f"{c} filed no import reports in {where(silent[c])}: nothing to compare (importer_reported, ratio and "
+           "gap left empty, not flagged)" for c in named[:limit]]
+    if len(named) > limit:
+        out.append(f"{len(named) - limit} more importers filed no import reports in a source and year their "
+                   f"partners report exports to ({listing(named[limit:])}): their rows carry no ratio either")
+    return out
+
+
 def mirror_gaps(rel: Any, *, cif_margin: float = 0.06, tolerance: float = 0.25, min_value: float = 100_000.0,
                 exporters: Sequence[str] | None = None, importers: Sequence[str] | None = None) -> ResultTable:
     """Exporter-reported exports against importer-reported imports of the same flow (mirror statistics).
 
     Imports are valued CIF and exports FOB, so an importer's figure is expected to be about ``1 + cif_margin``
     times the exporter's (OECD's average margin is about 6%). A flow is flagged when the ratio falls outside
-    ``[1 - tolerance, 1 + cif_margin + tolerance]``, including shipments the importer never records (ratio 0).
+    ``[1 - tolerance, 1 + cif_margin + tolerance]``, including shipments an importer that files import reports
+    for that source and year never records (ratio 0). An importer that files no import report at all in a source
+    and year has nothing to compare with: its rows carry no importer figure, ratio or gap, are never flagged, and a
+    caveat names it (its silence is not a recorded zero).
     """
     for code in exporters or ():
         check_country(code, "exporter")
@@ -433,7 +453,12 @@ def mirror_gaps(rel: Any, *, cif_margin: float = 0.06, tolerance: float = 0.25, 
         "source, period, reporter, partner, flow, product").fetchall()
     exported: dict[tuple[str, str, str, str, str], float] = {}
     imported: dict[tuple[str, str, str, str, str], float] = {}
+    # who files import reports at all, per source and year (rows with the World or a group count too): an
+    # importer absent from this set has no declaration to compare, which is not a declaration of zero
+    files_imports: set[tuple[str, str, str]] = set()
     for source, period, reporter, partner, flow, product, value in data:
+        if flow == "import":
+            files_imports.add((source, period, reporter))
         if is_aggregate(reporter) or is_aggregate(partner):
             continue
         if flow == "export":
@@ -451,6 +476,7 @@ def mirror_gaps(rel: Any, *, cif_margin: float = 0.06, tolerance: float = 0.25, 
                               f"{holds}")
         caveats += [f"{role} {c}: no rows (unknown, not zero)" for c in lacking]
     rows: list[dict[str, Any]] = []
+    silent: dict[str, dict[str, set[str]]] = {}  # importer -> source -> years it files no import report in
     for key in sorted(exported.keys() | imported.keys()):
         source, period, exporter, importer, product = key
         if (exporters and exporter not in exporters) or (importers and importer not in importers):
@@ -458,13 +484,17 @@ def mirror_gaps(rel: Any, *, cif_margin: float = 0.06, tolerance: float = 0.25, 
         x, m = exported.get(key), imported.get(key)
         if x is None or max(x, m or 0.0) < min_value:
             continue  # no exporter report to compare with, or too small to matter
-        ratio = (m or 0.0) / x if x > 0 else None
+        files = (source, period, importer) in files_imports
+        if not files:
+            silent.setdefault(importer, {}).setdefault(source, set()).add(period)
+        ratio = (m or 0.0) / x if x > 0 and files else None
         flagged = ratio is not None and not (1 - tolerance <= ratio <= 1 + cif_margin + tolerance)
         rows.append({"source": source, "period": period, "exporter": exporter, "importer": importer, "product": product,
                      "exporter_reported": round(x, 2), "importer_reported": None if m is None else round(m, 2),
                      "ratio": None if ratio is None else round(ratio, 4),
-                     "gap": round((m or 0.0) - x * (1 + cif_margin), 2), "flagged": flagged})
-    rows.sort(key=lambda r: (not r["flagged"], -abs(r["gap"]), r["exporter"], r["importer"]))
+                     "gap": round((m or 0.0) - x * (1 + cif_margin), 2) if files else None, "flagged": flagged})
+    caveats += _silent_importers(silent)
+    rows.sort(key=lambda r: (not r["flagged"], -abs(r["gap"] or 0.0), r["exporter"], r["importer"]))
     return ResultTable.from_records(
         "mirror_gaps", rows, ["source", "period", "exporter", "importer", "product", "exporter_reported",
                               "importer_reported", "ratio", "gap", "flagged"],

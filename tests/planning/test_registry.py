@@ -141,17 +141,60 @@ def test_country_totals_leave_out_withdrawn_and_amended_awards(registry) -> None
     raw = yaml.safe_load(data_path("awards.yaml").read_text(encoding="utf-8"))["awards"]
     expected = sum(a["amount"] * (a.get("usd_per_unit") or (1.0 if a["currency"] == "USD" else 0.0))
                    for a in raw if a["country"] == "USA" and a["stage"] not in ("withdrawn", "amended")) / 1e6
-    caveat = next(c for c in awards_table(registry, country="USA").meta["caveats"] if c.startswith("Totals"))
-    shown = float(re.search(r"USA ([\d,]+)", caveat).group(1).replace(",", ""))  # type: ignore[union-attr]
+    caveat = next(c for c in awards_table(registry, country="USA").meta["caveats"] if c.startswith("Total USA"))
+    shown = float(re.search(r"USA: USD ([\d,]+) m", caveat).group(1).replace(",", ""))  # type: ignore[union-attr]
     assert shown == round(expected)
     amended = [a for a in raw if a["stage"] == "amended"]
     assert [a["id"] for a in amended] == ["us-chips-intel-2024"]
     assert shown < round(expected + amended[0]["amount"] / 1e6)
     # the Magdeburg aid that was never paid counts for nothing
-    deu = next(c for c in awards_table(registry, country="DEU").meta["caveats"] if c.startswith("Totals"))
+    deu = next(c for c in awards_table(registry, country="DEU").meta["caveats"] if c.startswith("Total DEU"))
     kept = sum(a["amount"] * a["usd_per_unit"] for a in raw if a["country"] == "DEU" and a["stage"] != "withdrawn"
                     and a.get("usd_per_unit")) / 1e6
-    assert f"DEU {kept:,.0f}" in deu
+    assert f"DEU: USD {kept:,.0f} m" in deu
+
+
+def test_country_totals_name_the_awards_they_leave_out_and_the_preliminary_part(registry) -> None:  # type: ignore[no-untyped-def]
+    """JPN's total once read 18,802 with nothing said: 6 of its 9 awards; Kioxia 2022, Micron Hiroshima 2023 and
+    Rapidus 2025 (JPY 92.9 + 192 + 802.5 bn) have no cited USD rate and were dropped silently, as was Infineon
+    Dresden (EUR 920 m) from DEU. Each total now says how many awards it adds, which it leaves out with their sums
+    in their own currency, and how much of it is preliminary. Expected figures from awards.yaml itself."""
+    raw = yaml.safe_load(data_path("awards.yaml").read_text(encoding="utf-8"))["awards"]
+    table = awards_table(registry)
+    caveats = table.meta["caveats"]
+    totals = {t["country"]: t for t in table.meta["country_totals"]}
+    for country in sorted({a["country"] for a in raw}):
+        counts = [a for a in raw if a["country"] == country and a["stage"] not in ("withdrawn", "amended")]
+        usd = [a for a in counts if a["currency"] == "USD" or a.get("usd_per_unit")]
+        missing = [a for a in counts if a not in usd]
+        value = sum(a["amount"] * (a.get("usd_per_unit") or 1.0) for a in usd) / 1e6
+        prelim = [a for a in usd if a["stage"] == "preliminary"]
+        t = totals[country]
+        assert (t["usd_m"], t["awards_counted"], t["awards"]) == (round(value, 1), len(usd), len(counts))
+        assert sorted(t["not_counted"]) == sorted(a["id"] for a in missing)
+        assert t["preliminary_awards"] == len(prelim)
+        text = next(c for c in caveats if c.startswith(f"Total {country}: "))
+        of = f"{len(usd)} of {len(counts)} awards" if missing else f"{len(counts)} award"
+        assert text.startswith(f"Total {country}: USD {value:,.0f} m from {of}")
+        assert ("not counted: " in text) == bool(missing) and ("preliminary" in text) == bool(prelim)
+        assert all(a["id"] in text for a in missing)
+        if prelim:
+            assert f"{len(prelim)} preliminary award" in text
+            assert f"USD {sum(a['amount'] for a in prelim) / 1e6:,.0f} m" in text
+    jpn_missing = [a for a in raw if a["country"] == "JPN" and not a.get("usd_per_unit")]
+    assert sorted(a["id"] for a in jpn_missing) == ["jp-meti-kioxia-wd-2022", "jp-meti-micron-hiroshima-2023",
+                                                    "jp-meti-rapidus-2025"]
+    yen = sum(a["amount"] for a in jpn_missing) / 1e9
+    jpn = next(c for c in caveats if c.startswith("Total JPN"))
+    assert f"not counted: 3 awards JPY {yen:,.1f} bn without a USD figure" in jpn
+    assert totals["JPN"]["not_counted_amounts"] == {"JPY": sum(a["amount"] for a in jpn_missing)}
+    deu = next(c for c in caveats if c.startswith("Total DEU"))
+    infineon = next(a for a in raw if a["id"] == "eu-sa-infineon-dresden-2025")
+    assert f"not counted: 1 award EUR {infineon['amount'] / 1e6:,.0f} m without a USD figure" in deu
+    # a selection holding only awards without a USD figure says there is no USD total rather than none at all
+    only = awards_table(registry, country="DEU", stage="final", since=dt.date(2025, 1, 1))
+    assert [r["award_id"] for r in only.rows] == ["eu-sa-infineon-dresden-2025"]
+    assert any(c.startswith("Total DEU: no USD total") and "EUR 920 m" in c for c in only.meta["caveats"])
 
 
 def test_an_empty_awards_table_says_which_filter_emptied_it_and_what_the_awards_hold(registry) -> None:  # type: ignore[no-untyped-def]

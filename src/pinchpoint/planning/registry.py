@@ -551,15 +551,68 @@ def awards_table(registry: Registry, *, country: str | None = None, programme: s
         caveats.append(emptied)
     elif not chosen:
         caveats.append("The registry holds no award.")
-    totals: dict[str, float] = {}
-    for a in chosen:
-        if a.amount_usd is not None and a.stage not in ("withdrawn", "amended"):
-            totals[a.country] = totals.get(a.country, 0.0) + a.amount_usd
+    totals = country_totals(chosen)
     if totals:
-        caveats.append("Totals by country (USD million; withdrawn awards and amended ones, whose successors carry "
-                       "the current figures, are not counted): " + ", ".join(
-            f"{c} {v / 1e6:,.0f}" for c, v in sorted(totals.items())) + ".")
+        caveats.append("Country totals add amount_usd_m (USD million, at each award's cited rate) of the awards "
+                       "selected; withdrawn awards and amended ones, whose successors carry the current figures, "
+                       "are not counted; preliminary terms are counted and each total says how much of it they are; "
+                       "an award without a USD figure is not converted at a rate of our choosing: it is left out "
+                       "and named with its sum in its own currency.")
+        caveats += [_total_text(t) for t in totals]
+        table = ResultTable(table.name, table.columns, table.rows, {**table.meta, "country_totals": totals})
     return table.with_caveats(*caveats)
+
+
+def _money(currency: str, amount: float) -> str:
+    """``JPY 1,087.4 bn``, ``EUR 920 m``: a sum in its own currency, never converted."""
+    value, unit = (amount / 1e9, "bn") if amount >= 1e9 else (amount / 1e6, "m")
+    text = f"{value:,.1f}"
+    return f"{currency} {text[:-2] if text.endswith('.0') else text} {unit}"
+
+
+def country_totals(awards: Iterable[Award]) -> list[dict[str, Any]]:
+    """Per country, the USD total of the awards that count (not withdrawn, not amended), how many of them it
+    adds, how much of it is preliminary, and the awards left out for want of a USD figure with their sums in their
+    own currencies (a total that silently dropped them would read as the country's whole support)."""
+    by_country: dict[str, list[Award]] = {}
+    for a in awards:
+        if a.stage not in ("withdrawn", "amended"):
+            by_country.setdefault(a.country, []).append(a)
+    out: list[dict[str, Any]] = []
+    for country, items in sorted(by_country.items()):
+        counted = [a for a in items if a.amount_usd is not None]
+        prelim = [a for a in counted if a.stage == "preliminary"]
+        left: dict[str, float] = {}
+        for a in items:
+            if a.amount_usd is None:
+                left[a.currency] = left.get(a.currency, 0.0) + a.amount
+        out.append({"country": country, "usd_m": round(sum(a.amount_usd or 0.0 for a in counted) / 1e6, 1),
+                    "awards_counted": len(counted), "awards": len(items),
+                    "preliminary_awards": len(prelim),
+                    "preliminary_usd_m": round(sum(a.amount_usd or 0.0 for a in prelim) / 1e6, 1),
+                    "not_counted": [a.id for a in items if a.amount_usd is None],
+                    "not_counted_amounts": {c: left[c] for c in sorted(left)}})
+    return out
+
+
+def _total_text(t: dict[str, Any]) -> str:
+    n, counted = t["awards"], t["awards_counted"]
+    of = f"{counted} of {n} awards" if counted != n else f"{n} award" + ("s" if n != 1 else "")
+    text = (f"Total {t['country']}: USD {t['usd_m']:,.0f} m from {of}" if counted else
+            f"Total {t['country']}: no USD total (none of its {n} award{'s' if n != 1 else ''} has a USD figure)")
+    if t["preliminary_awards"]:
+        k = t["preliminary_awards"]
+        text += (f", including {k} preliminary award{'s' if k != 1 else ''} (terms not final) of USD "
+                 f"{t['preliminary_usd_m']:,.0f} m")
+    missing = len(t["not_counted"])
+    if missing and counted:
+        text += (f"; not counted: {missing} award{'s' if missing != 1 else ''} "
+                 f"{' + '.join(_money(c, v) for c, v in t['not_counted_amounts'].items())} without a USD figure "
+                 f"({', '.join(t['not_counted'])})")
+    elif missing:
+        text += (f": {' + '.join(_money(c, v) for c, v in t['not_counted_amounts'].items())} "
+                 f"({', '.join(t['not_counted'])})")
+    return text + "."
 
 
 def _counted(values: Iterable[str]) -> str:

@@ -49,7 +49,24 @@ def test_finished_chip_exposure_on_eto(eto_chain: SupplyChain) -> None:
     deps = [(-r["dependence"], -r["n_impaired_inputs"]) for r in table.rows]
     assert deps == sorted(deps)
     n_up = len(upstream(eto_chain, "N99"))
-    assert all(r["n_impaired_inputs"] <= n_up + 1 for r in table.rows)
+    assert all(r["n_impaired_inputs"] <= n_up for r in table.rows)
+
+
+def test_n_impaired_inputs_counts_upstream_inputs_only_on_eto(eto_chain: SupplyChain) -> None:
+    """docs/analyses.md: n_impaired_inputs counts upstream inputs with A_c < 1. Counted here another way, one
+    upstream input at a time as its own target (A_c(u) < 1 is its dependence on c above 0); the finished chip
+    itself is not an input of itself (it was counted: JPN 97 for 96 impaired inputs)."""
+    from pinchpoint.analysis.exposure import compile_chain
+
+    cc = compile_chain(eto_chain)
+    table = exposure(eto_chain, compiled=cc)
+    counted = {r["country"]: r["n_impaired_inputs"] for r in table.rows}
+    hand = dict.fromkeys(counted, 0)
+    for u in sorted(upstream(eto_chain, "N99")):
+        for r in exposure(eto_chain, target=u, compiled=cc).rows:
+            hand[r["country"]] += r["dependence"] > 1e-12
+    assert counted == hand
+    assert counted["JPN"] > 0 and {r["country"]: r["dependence"] for r in table.rows}["JPN"] > 0
 
 
 def test_exposure_is_invariant_to_row_order(eto_chain: SupplyChain) -> None:
@@ -62,6 +79,36 @@ def test_exposure_is_invariant_to_row_order(eto_chain: SupplyChain) -> None:
     b = {r["country"]: r["dependence"] for r in exposure(shuffled).rows}
     assert a.keys() == b.keys()
     assert all(a[c] == pytest.approx(b[c], abs=1e-9) for c in a)
+
+
+def test_n_impaired_inputs_by_hand_on_small_chains(tmp_path: Path) -> None:
+    """Two inputs into one output, a1 (USA 70, JPN 30) and a2 (CHN 90): each country impairs one input, not two.
+    TINY: JPN supplies wafers and resist (2), TWN wafers, USA resist, KOR the other resist (1 each)."""
+    two = tmp_path / "two.yaml"
+    two.write_text("""\
+name: two
+stages: [{id: S1, name: Fabrication}]
+inputs:
+  - {id: a1, name: Tool, kind: tool, stage: S1}
+  - {id: a2, name: Material, kind: material, stage: S1}
+  - {id: out, name: Chip, kind: output, stage: S1}
+provisions:
+  - {provider: USA, input: a1, share: 70, year: 2024}
+  - {provider: JPN, input: a1, share: 30, year: 2024}
+  - {provider: CHN, input: a2, share: 90, year: 2024}
+relations:
+  - {from: a1, to: out, kind: goes_into}
+  - {from: a2, to: out, kind: goes_into}
+""", encoding="utf-8")
+    rows = {r["country"]: r for r in exposure(load_native(two), target="out").rows}
+    assert rows["CHN"]["dependence"] == pytest.approx(0.9)
+    assert {c: r["n_impaired_inputs"] for c, r in rows.items()} == {"CHN": 1, "USA": 1, "JPN": 1}
+    tiny = tmp_path / "tiny.yaml"
+    tiny.write_text(TINY, encoding="utf-8")
+    rows = {r["country"]: r for r in exposure(load_native(tiny), target="chip").rows}
+    assert {c: r["n_impaired_inputs"] for c, r in rows.items()} == {"JPN": 2, "TWN": 1, "USA": 1, "KOR": 1}
+    orgs = {r["organisation"]: r for r in exposure(load_native(tiny), target="chip", level="organisation").rows}
+    assert orgs["shinetsu"]["n_impaired_inputs"] == 1  # wafers only
 
 
 def test_complements_bind_and_substitutes_add(tmp_path: Path) -> None:

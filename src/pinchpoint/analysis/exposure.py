@@ -170,7 +170,7 @@ def exposure(chain: SupplyChain, *, target: str | None = None, year: int | None 
     avail = cc.graph.propagate(own)
     dependence = 1.0 - avail[t]
     up = sorted(cc.index[i] for i in upstream(chain, target_input.id)) + [t]
-    up_arr = np.array(up, dtype=np.int64)
+    up_arr = np.array(up[:-1], dtype=np.int64)  # upstream inputs only: the target's own loss is `dependence`
     incoming = _incoming(cc)
     rows: list[dict[str, Any]] = []
     for c, country in enumerate(cc.countries):
@@ -245,7 +245,7 @@ def _organisation_exposure(chain: SupplyChain, target_id: str, year: int | None,
     own = 1.0 - cc.loss
     avail = cc.graph.propagate(own) if cc.countries else np.ones((len(cc.ids), 0))
     up = sorted(cc.index[i] for i in upstream(chain, target_id)) + [t]
-    up_arr = np.array(up, dtype=np.int64)
+    up_arr = np.array(up[:-1], dtype=np.int64)  # upstream inputs only, as in `exposure`
     incoming = _incoming(cc)
     rows: list[dict[str, Any]] = []
     for c, org in enumerate(cc.countries):

@@ -175,11 +175,10 @@ def _warning_line(target, signals, h: int, year: int, rule: str, feature_set: st
     calls = "; ".join(f"{r['peak']} " + (f"called {r['months_ahead']} mo ahead" + (
         f" (alarm on since {r['alarm_since']})" if r["months_on_before"] > h else "") if r["called"] else "missed")
         for r in ew.calls.rows)
-    fresh = sum(1 for r in ew.calls.rows if r["called"] and r["months_on_before"] <= h)
     met = m["called_3m_ahead"] * 2 > m["downturns"] and m["false_alarms"] <= m["called"]
     return (f"{feature_set:>8} {rule:>11}: {m['called']} of {m['downturns']} downturns called "
-            f"({m['called_3m_ahead']} >= 3 months ahead; {fresh} by an alarm on for at most {h} months), "
-            f"{m['false_alarms']} false alarm episodes, alarm on in "
+            f"({m['called_3m_ahead']} >= 3 months ahead; {m['called_by_alarm_on_within_horizon']} by an alarm on "
+            f"for at most {h} months), {m['false_alarms']} false alarm episodes, alarm on in "
             f"{m['alarm_share']:.0%} of months, AUC {m['auc'] if m['auc'] is not None else '-'}"
             f"{f', signals used in {used} months' if signals else ''}: goal {'met' if met else 'NOT met'}. {calls}",
             met)

@@ -370,3 +370,4 @@ def test_each_call_says_since_when_its_alarm_was_on(ipg: Series) -> None:
     assert stale
     named = [c for c in ew.calls.caveats if "already on for more than 12 months" in c]
     assert len(named) == 1 and all(s in named[0] for s in stale)
+    assert ew.calls.meta["called_by_alarm_on_within_horizon"] == ew.calls.meta["called"] - len(stale)

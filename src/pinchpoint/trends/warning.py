@@ -163,7 +163,8 @@ def own_features(target: Series, feature_set: str = "momentum", *, min_phase: in
     last trough dated in real time (duration dependence). ``growth`` (the growth cycle, which in a trending series
     turns before the level does): the six-month smoothed annualised growth rate less its trailing 5-year mean, its
     fall from its highest value of the last GROWTH_PEAK_WINDOW months, its change over 3 months, and the gap of
-    short over long growth (the smoothed rate less y/y growth, both on logs)."""
+    short over long growth (the smoothed rate less y/y growth, both on logs; on the level itself, as the other sets
+    read it, where the series has values <= 0)."""
     if feature_set not in FEATURE_SETS:
         raise BadArgumentError(f"feature set {feature_set!r}: one of {', '.join(FEATURE_SETS)}",
                                parameter="features")
@@ -559,6 +560,8 @@ def early_warning(target: Series, signals: Sequence[Series] = (), *, horizon: in
                                 "youden": "Youden's J on training months"}[threshold_rule],
                             "origins": f"{month_label(start + first)}..{month_label(target.end)}",
                             "downturns": len(calls), "called": n_called, "called_3m_ahead": n_ahead3,
+                            "called_by_alarm_on_within_horizon": sum(
+                                1 for c in calls if c["called"] and c["months_on_before"] <= horizon),
                             "false_alarms": n_false, "alarm_share": round(alarm_share, 4),
                             "auc": None if auc is None else round(auc, 4)}
     caveats = [f"each month's probability comes from a model fitted only on data before it; downturns are the cycle "

@@ -55,6 +55,55 @@ class InputRow:
     fields: tuple[str, ...] = field(default=())
 
 
+#: Byte-order marks, longest first (UTF-32 LE starts as UTF-16 LE does): Excel's "Unicode text" is UTF-16 LE with
+#: its mark, "CSV UTF-8" UTF-8 with one.
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32", "UTF-32"), (b"\x00\x00\xfe\xff", "utf-32", "UTF-32"),
+         (b"\xef\xbb\xbf", "utf-8-sig", "UTF-8"), (b"\xff\xfe", "utf-16", "UTF-16"), (b"\xfe\xff", "utf-16", "UTF-16"))
+
+
+def decode_input(data: bytes, source: str) -> str:
+    """The text of a file of names: a byte-order mark decides its encoding (UTF-8, UTF-16 little- or big-endian,
+    UTF-32), else it must be UTF-8. Anything else is a :class:`DataError` naming the file and the row (line) of the
+    first byte that is not text in that encoding: a name read in the wrong encoding would be screened misspelt."""
+    for bom, codec, label in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError as exc:
+                row = data[:exc.start].decode(codec, "replace").count("\n") + 1
+                raise DataError(f"not {label} text despite its {label} byte-order mark (byte {exc.start:,}): the "
+                                "file is damaged or was saved in another encoding", file=source, row=row) from None
+    head = data[:4096]
+    if len(head) >= 8 and head.count(0) * 3 >= len(head):  # every other byte NUL: UTF-16 without its mark
+        raise DataError("looks like UTF-16 text without a byte-order mark: save it as UTF-8, or as Unicode text "
+                        "(UTF-16 with its mark)", file=source, row=1)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        row = data[:exc.start].count(b"\n") + 1
+        raise DataError(f"not UTF-8 text (byte {exc.start:,} of the file, {data[exc.start:exc.start + 1]!r}, on "
+                        "this row): save the file as UTF-8, or as Unicode text (UTF-16 with its byte-order mark)",
+                        file=source, row=row) from None
+
+
+def delimiter(text: str) -> str:
+    """The field separator of a file of names: a comma, unless its header line holds none and holds tabs (Excel's
+    "Unicode text" is tab-separated) or semicolons (a CSV written where the decimal mark is a comma)."""
+    first = text[:text.find("\n")] if "\n" in text else text
+    if "," in first:
+        return ","
+    return next((d for d in ("\t", ";") if d in first), ",")
+
+
+def read_text(source: Path) -> tuple[bytes, str]:
+    """A file of names' bytes and its text (:func:`decode_input`); an unreadable file is a :class:`DataError`."""
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read file: {exc.strerror}", file=str(source)) from None
+    return data, decode_input(data, str(source))
+
+
 def read_rows(text: str, source: Path, name_column: str) -> list[InputRow]:
     """Each record of a CSV text with the line it starts on. Records that cannot be screened carry the reason:
     more fields than the header, an empty name, NUL bytes, a quote left open that swallowed the lines after it,
@@ -68,7 +117,7 @@ def read_rows(text: str, source: Path, name_column: str) -> list[InputRow]:
 
 
 def read_header(text: str, source: Path) -> list[str]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
     try:
         return next(reader, None) or []
     except csv.Error as exc:
@@ -76,7 +125,8 @@ def read_header(text: str, source: Path) -> list[str]:
 
 
 def _records(text: str, source: Path, name_column: str) -> Iterator[InputRow]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    separator = delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     header = next(reader, None)
     if header is None or name_column not in header:
         raise DataError(f"no column {name_column!r} (columns: {', '.join(header or []) or 'none: the file is empty'})",
@@ -95,7 +145,7 @@ def _records(text: str, source: Path, name_column: str) -> Iterator[InputRow]:
         # a name made of several rows, or lose the rows it swallowed.
         for k, value in enumerate(record):
             parts = value.splitlines()
-            if (k == column and ("\n" in value or "\r" in value)) or any("," in rest for rest in parts[1:]):
+            if (k == column and ("\n" in value or "\r" in value)) or any(separator in rest for rest in parts[1:]):
                 field_name = header[k] if k < len(header) else f"#{k + 1}"
                 problem = (f"quote left open in field {field_name!r}: lines {line}-{end} were read as one record; "
                            f"close the quote and screen again")
@@ -303,13 +353,7 @@ def run_file(screener: Screener, source: Path, output: Path, name_column: str = 
     fmt = (fmt or (suffix if suffix in FORMATS else "csv")).lower()
     if fmt not in FORMATS:
         raise ValueError(f"format {fmt!r}: a batch writes {', '.join(FORMATS)}")
-    try:
-        data = source.read_bytes()
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=str(source)) from None
-    except OSError as exc:
-        raise DataError(f"cannot read file: {exc.strerror}", file=str(source)) from None
+    data, text = read_text(source)
     try:
         rows = list(read_rows(text, source, name_column))
     except csv.Error as exc:

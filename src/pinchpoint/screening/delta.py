@@ -186,9 +186,9 @@ class RowCollector:
 
     def stored(self, key: str, source: Path, name_column: str, options: dict[str, Any], screener: Screener
                ) -> StoredScreening:
-        from pinchpoint.screening.batch import read_header
+        from pinchpoint.screening.batch import read_header, read_text
 
-        header = read_header(source.read_bytes().decode("utf-8-sig"), source)
+        header = read_header(read_text(source)[1], source)
         rows = sorted(self.rows, key=lambda r: r.line)
         return make_stored(key, source.name, header, name_column, {k: options.get(k) for k in GLOBAL_OPTIONS},
                            rows, self.matches, screener)

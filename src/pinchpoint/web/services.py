@@ -30,12 +30,9 @@ def current_decisions(session: Session, organisation: str, matches: list[dict[st
 def read_names(data: bytes, filename: str, name_column: str, max_rows: int) -> list[tuple[int, str, str]]:
     """(row number, name, problem or "") of an uploaded CSV, through the batch reader (errors name file, row,
     field)."""
-    from pinchpoint.screening.batch import read_rows
+    from pinchpoint.screening.batch import decode_input, read_rows
 
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=filename) from None
+    text = decode_input(data, filename)  # UTF-8, or UTF-16 with its byte-order mark (Excel's Unicode text)
     try:
         rows = read_rows(text, Path(filename), name_column)
     except csv.Error as exc:

@@ -154,6 +154,46 @@ def test_tts_on_eto(eto_chain: SupplyChain) -> None:
     assert any(r["country"] == "NLD" and r["input_id"] == "N20" and r["vulnerable"] for r in table.rows)
 
 
+def test_tts_beyond_the_horizon_is_said_not_left_blank(eto_chain: SupplyChain) -> None:
+    """An empty tts_days on ETO read as "unknown": it means the target outlasts the horizon. The target's own
+    stock alone (40 days of output) covers a loss of `dependence` for 40 / dependence days, so every row where that
+    exceeds 3,650 days must be beyond the horizon (AUT N49, share 0.1%: about 40,000 days)."""
+    sc = load_scenario("taiwan_blockade")
+    table = run_tts(StressNetwork.build(eto_chain), sc)
+    horizon = table.meta["horizon_days"]
+    stock = sc.parameters.inventory_days["output"]
+    beyond = [r for r in table.rows if r["tts_beyond_horizon"]]
+    assert beyond and all(r["tts_days"] is None for r in beyond)
+    assert all(r["tts_days"] is not None for r in table.rows if not r["tts_beyond_horizon"])
+    assert all(r["tts_beyond_horizon"] for r in table.rows if stock / r["dependence"] > horizon)
+    aut = next(r for r in table.rows if (r["country"], r["input_id"]) == ("AUT", "N49"))
+    assert aut["tts_beyond_horizon"] and stock / aut["dependence"] > 10 * horizon
+    assert f"{len(beyond)} of the {len(table)} country-inputs keep N99 supplied past the horizon of " \
+           f"{horizon:,.0f} days: their tts_days is empty and tts_beyond_horizon true" in " ".join(table.caveats)
+
+
+def test_tts_beyond_the_horizon_in_every_output_format(tmp_path: Path) -> None:
+    from pinchpoint.cli.main import app
+    from tests.conftest import ETO
+
+    if not ETO.exists():
+        pytest.skip("no ETO data")
+    runner = CliRunner()
+    base = ["stress", "taiwan_blockade", "--dataset", str(ETO), "--engine", "tts"]
+    text = runner.invoke(app, base)
+    assert text.exit_code == 0, text.output
+    assert "tts_beyond_horizon" in text.stdout and "supplied past the horizon of 3,650 days" in text.stdout
+    result = runner.invoke(app, [*base, "-f", "csv", "-o", str(tmp_path / "tts.csv")])
+    assert result.exit_code == 0, result.output
+    import csv
+
+    rows = list(csv.DictReader((tmp_path / "tts.csv").open(encoding="utf-8")))
+    blank = [r for r in rows if r["tts_days"] == ""]
+    assert blank and all(r["tts_beyond_horizon"] == "True" for r in blank)
+    meta = json.loads((tmp_path / "tts.csv.meta.json").read_text(encoding="utf-8"))["meta"]
+    assert any(c.startswith(f"{len(blank)} of the {len(rows)} country-inputs") for c in meta["caveats"])
+
+
 def test_cli_dynamic_json_and_errors(tmp_path: Path) -> None:
     from pinchpoint.cli.main import app
 

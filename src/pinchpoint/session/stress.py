@@ -22,8 +22,8 @@ ENGINES = ("static", "tts", "dynamic", "ario")
 #: The headline table of each engine and the columns a terminal shows of it.
 HEADLINE: dict[str, tuple[str, list[str]]] = {
     "static": ("shortfall", ["input_id", "input_name", "kind", "own_loss", "shortfall"]),
-    "tts": ("tts", ["country", "input_name", "share", "tts_days", "ttr_days", "vulnerable", "lost_output_days",
-                    "in_scenario"]),
+    "tts": ("tts", ["country", "input_name", "share", "tts_days", "tts_beyond_horizon", "ttr_days", "vulnerable",
+                    "lost_output_days", "in_scenario"]),
     "dynamic": ("summary", ["input_id", "input_name", "peak_shortfall", "shortfall_days", "recovery_day"]),
     "ario": ("summary", ["region", "sector", "production_lost", "lost_days_of_output", "lowest_output",
                          "lowest_day", "final_demand_unmet"]),

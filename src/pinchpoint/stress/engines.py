@@ -107,7 +107,8 @@ def run_tts(net: StressNetwork, scenario: Scenario, target: str | None = None, h
         rows_out.append({
             "scenario": scenario.name, "country": cc.countries[c], "input_id": inp.id, "input_name": inp.name,
             "kind": inp.kind.value, "share": round(share * 100, 6), "target_id": target_id,
-            "tts_days": round(tts, 3) if tts < horizon - 1e-6 else None, "ttr_days": recover,
+            "tts_days": round(tts, 3) if tts < horizon - 1e-6 else None,
+            "tts_beyond_horizon": tts >= horizon - 1e-6, "ttr_days": recover,
             "vulnerable": tts < recover, "dependence": round(dep, 9), "in_scenario": (c, i) in cut,
             "lost_output_days": round(max(recover - tts, 0.0) * dep, 3),
         })
@@ -117,6 +118,11 @@ def run_tts(net: StressNetwork, scenario: Scenario, target: str | None = None, h
         "scenario": scenario.name, "engine": "tts", "target": target_id, "horizon_days": horizon,
         "method": f"Simchi-Levi TTS linear programme, solved by HiGHS {_highs_version()} through highspy"})
     n_cut = sum(r["in_scenario"] for r in rows_out)
+    beyond = sum(r["tts_beyond_horizon"] for r in rows_out)
+    # an empty TTS would otherwise read as "unknown": it is a bound, the programme's t reached its upper limit
+    beyond_text = [f"{beyond} of the {len(rows_out)} country-inputs keep {target_id} supplied past the horizon of "
+                   f"{horizon:,.0f} days: their tts_days is empty and tts_beyond_horizon true (TTS longer than "
+                   f"{horizon:,.0f} days, not unknown)."] if beyond else []
     return table.with_caveats(
         f"TTS/TTR tests every country-input upstream of {target_id} ({len(rows_out)} that the target depends on), "
         "one at a time: that country's whole share of that input is lost from day 0 until TTR. The scenario's shocks "
@@ -125,7 +131,7 @@ def run_tts(net: StressNetwork, scenario: Scenario, target: str | None = None, h
         "recovery_days (TTR) and tool_decay_per_day are.",
         f"in_scenario marks the {n_cut} country-input(s) whose supply the scenario's shocks cut"
         + ("." if n_cut else ": none of them is upstream of the target with a share of its own."),
-        *caveats)
+        *beyond_text, *caveats)
 
 
 def _scenario_pairs(net: StressNetwork, scenario: Scenario) -> set[tuple[int, int]]:

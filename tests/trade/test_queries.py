@@ -353,6 +353,36 @@ def test_doc_figures_are_true(xlsx_ws: Path, sheets: dict[str, Any]) -> None:
             ) in " ".join(doc.split())
 
 
+def test_circumvention_means_say_how_many_months_they_use(xlsx_ws: Path, sheets: dict[str, Any]) -> None:
+    """DEU -> KGZ 8703: 4 of the 25 baseline months are ':' in the spreadsheet; the baseline mean is over the 21
+    with a value (counting them as 0 would give a lower mean), which the result now says: the rule in a caveat, the
+    months each mean uses in baseline_n / post_n."""
+    from pinchpoint.trade.circumvention import scan
+    from pinchpoint.trade.query import select_sources
+
+    values = next(v for c, r, p, v in sheets[HEADINGS] if c == "8703" and r.startswith("Germany")
+                  and p.startswith("Kyrgyz"))
+    # the months the source holds: those with a value in some cell of the two spreadsheets in the workspace
+    window = sorted({m for rows in sheets.values() for _c, _r, _p, v in rows for m in v})
+    base_window = [m for m in window if m < "2022-02"]
+    post_window = [m for m in window if m > "2022-02"]
+    base = [m for m in base_window if m in values]
+    post = [m for m in post_window if m in values]
+    assert len(base) < len(base_window)  # ':' months in the baseline
+    rate = {"2020": 1.1422, "2021": 1.1827, "2022": 1.0530}
+    with Workspace(xlsx_ws) as ws:
+        table = scan(select_sources(ws, ["comext-xlsx"]), hubs=("KGZ", "GEO"), limit=500)
+    row = next(r for r in table.rows if (r["exporter"], r["hub"], r["product"]) == ("DEU", "KGZ", "8703"))
+    assert (row["baseline_n"], row["post_n"]) == (len(base), len(post))
+    assert row["baseline_mean"] == pytest.approx(sum(values[m] * rate[m[:4]] for m in base) / len(base), abs=0.01)
+    assert all(r["baseline_n"] <= len(base_window) and r["post_n"] <= len(post_window) for r in table.rows)
+    rule = next(c for c in table.caveats if c.startswith("Means (baseline, post, direct and control)"))
+    assert "left out of the denominator, not counted as 0" in rule
+    assert f"The source holds {len(base_window)} baseline and {len(post_window)} post months" in rule
+    short = sum(r["baseline_n"] < len(base_window) or r["post_n"] < len(post_window) for r in table.rows)
+    assert f"({short} of the {len(table)} alerts use fewer" in rule
+
+
 def test_descriptions_beside_codes_come_from_the_sources(xlsx_ws: Path) -> None:
     """The spreadsheets' own product labels, and the CHPL's descriptions; nothing made up."""
     import json

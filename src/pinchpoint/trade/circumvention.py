@@ -3,7 +3,9 @@
 Scan (per exporter, hub and product, monthly values):
 
 * baseline = months before the event, post = months from the event month on (the event month itself is skipped);
-* ``log growth g = log((mean post + 1) / (mean baseline + 1))``;
+* ``log growth g = log((mean post + 1) / (mean baseline + 1))``, each mean over the months with a value (a month
+  the source leaves empty, ':' in Comext, is left out of the denominator, not counted as 0; ``baseline_n`` and
+  ``post_n`` say how many months each uses, and a caveat states the rule);
 * **own history**: robust z of log(mean post) against the baseline months, ``(log P - median log b) / (1.4826 MAD)``;
 * **difference in differences**: ``g`` minus the growth of the same exporter's total exports to the hub (the
   control), so a hub whose trade grew for every good does not flag every code;
@@ -174,7 +176,7 @@ def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, c
             GROUP BY ALL),
         stats AS (
             SELECT exporter, partner AS hub, product,
-                   count(*) FILTER (WHERE {before}) AS n_base, count(*) FILTER (WHERE {after}) AS n_post,
+                   count(v) FILTER (WHERE {before}) AS n_base, count(v) FILTER (WHERE {after}) AS n_post,
                    sum(v) FILTER (WHERE {before}) AS base_sum, avg(v) FILTER (WHERE {before}) AS base_mean,
                    avg(v) FILTER (WHERE {after}) AS post_mean,
                    median(ln(greatest(v, 0) + 1)) FILTER (WHERE {before}) AS med_log,
@@ -219,20 +221,39 @@ def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, c
         "control_log_growth": None if r["control_g"] is None else round(float(r["control_g"]), 4),
         "growth_pct": round((r["post_mean"] / r["base_mean"] - 1.0) * 100, 2) if r["base_mean"] > 0 else math.inf,
         "baseline_mean": round(float(r["base_mean"]), 2), "post_mean": round(float(r["post_mean"]), 2),
+        "baseline_n": int(r["n_base"]), "post_n": int(r["n_post"]),
         "direct_to_target_growth_pct": None if r["direct_growth"] is None else round(float(r["direct_growth"]), 2),
         "hub_to_target_growth_pct": None if r["onward_growth"] is None else round(float(r["onward_growth"]), 2),
         "corroborated": (r["direct_growth"] is not None and r["direct_growth"] < 0)
                         or (r["onward_growth"] is not None and r["onward_growth"] > 0),
         "evidence": [f"{p}: {v:.0f}" for p, v in zip(r["periods"], r["series"], strict=True)],
     } for r in found]
+    caveats.append(_means_rule(held(exports, "period"), event, freq, rows))
     meta = _meta(target, hubs, event, codes) | {"series_scored": int(found[0]["scored"]) if found else 0,
                                                 "min_baseline": min_baseline, "frequency": freq, "unit": "USD"}
     return ResultTable.from_records("circumvention", rows, _COLUMNS, meta=meta).with_caveats(*caveats)
 
 
 _COLUMNS = ["exporter", "hub", "product", "description", "score", "own_z", "did", "log_growth", "control_log_growth",
-            "growth_pct", "baseline_mean", "post_mean", "direct_to_target_growth_pct", "hub_to_target_growth_pct",
-            "corroborated", "evidence"]
+            "growth_pct", "baseline_mean", "post_mean", "baseline_n", "post_n", "direct_to_target_growth_pct",
+            "hub_to_target_growth_pct", "corroborated", "evidence"]
+
+
+def _means_rule(periods: Sequence[str], event: str, freq: str, rows: Sequence[Mapping[str, Any]]) -> str:
+    """The rule every mean of the scan follows, stated with the window's length and how many alerts it touched."""
+    unit = "months" if freq == "M" else "years"
+    n_base = sum(p < event for p in periods)
+    n_post = sum(p > event for p in periods)
+    short = [r for r in rows if r["baseline_n"] < n_base or r["post_n"] < n_post]
+    text = (f"Means (baseline, post, direct and control) are over the {unit} with a value: a {unit[:-1]} the source "
+            "leaves empty (':' in Comext, confidential or no trade) is left out of the denominator, not counted as "
+            f"0, which raises a mean where {unit} are missing. The source holds {n_base} baseline and {n_post} post "
+            f"{unit}; baseline_n and post_n give how many each alert's means use")
+    if short:
+        r = short[0]
+        text += (f" ({len(short)} of the {len(rows)} alerts use fewer, e.g. {r['exporter']} -> {r['hub']} "
+                 f"{r['product']}: {r['baseline_n']} of {n_base} baseline, {r['post_n']} of {n_post} post)")
+    return text + "."
 
 
 def _meta(target: str, hubs: Sequence[str], event: str, codes: CodeList | None) -> dict[str, Any]:

@@ -49,6 +49,6 @@ def write_circumvention_report(table: ResultTable, out: Path, top: int = 6) -> P
                                 y_label="USD per period", x_ticks=ticks),
                      f"Growth {r['growth_pct']:,.0f}%; direct exports to the target: {_pct(r)}")
     report.heading("All alerts")
-    report.table(table, ["exporter", "hub", "product", "description", "score", "own_z", "growth_pct",
-                         "direct_to_target_growth_pct", "corroborated"], limit=100)
+    report.table(table, ["exporter", "hub", "product", "description", "score", "own_z", "growth_pct", "baseline_n",
+                         "post_n", "direct_to_target_growth_pct", "corroborated"], limit=100)
     return report.write(out)

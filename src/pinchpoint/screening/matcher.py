@@ -230,6 +230,15 @@ def _same_start(a: str, b: str) -> bool:
     return a[0] == b[0] or (a[:2] == b[1::-1] and a[2:3] == b[2:3])
 
 
+def _extended(a: str, b: str) -> bool:
+    """Whether one word is the other with a vowel added at its end (SAAD / SAADI, SAADE; IVAN / IVANA; OMAR /
+    OMARI): where the shorter is a name itself, the ending that makes a nisba or a feminine form, another name
+    rather than a typo (where it is no name, DAQO for DAQOU, the vowel was dropped). A doubled last letter (ODEH /
+    ODEHH) is a typo."""
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return len(long) == len(short) + 1 and long.startswith(short) and long[-1] in "aeiouy" and long[-1] != short[-1]
+
+
 def _acronym_keys(tokens: Sequence[str]) -> set[str]:
     """Index keys of a name's initials (^pla for people's liberation army): three to six words, not counting
     and/of/the, so that an acronym finds the name it abbreviates."""
@@ -1083,14 +1092,15 @@ class Screener:
                              f"read from {query.reading} script as '{why['reading']['spelled']}': x{READING_FACTOR}")
         return score, why
 
-    @staticmethod
-    def _whole_name_rules(sims: list[list[float]], query: QueryName, name: _Name, initials: bool) -> list[str]:
+    def _whole_name_rules(self, sims: list[list[float]], query: QueryName, name: _Name, initials: bool
+                          ) -> list[str]:
         """Rules on token similarities that need the whole names (``sims`` is changed in place): an initial
         stands for a word only where ``initials`` (not in the name of a listed organisation, vessel or aircraft:
         BICENTENARIO I is a hull number, not INSTRUMENT); a four-letter
         word one edit from another (YSIN / YASIN) counts only with the same first letter (or the first two swapped),
         as each other's best match, beside another word of the names that matches on its own or in names that align
-        word for word (not SNOE alone for SNOW, nor KONG for HONG when KONG is there too, nor EVAN for IVAN).
+        word for word (not SNOE alone for SNOW, nor KONG for HONG when KONG is there too, nor EVAN for IVAN), and
+        never for a listed name with a vowel added at its end (SAAD for SAADI: :func:`_extended`).
         Returns the pairs left out, as "query~listed"."""
         tokens = name.tokens
         short: list[tuple[int, int]] = []
@@ -1106,7 +1116,9 @@ class Screener:
                 elif any(min(len(a), len(c)) == 4 and _sim(a, c) == v for a in slot):
                     # a typo in a short word keeps its first letter, or swaps the first two (GRIN / RGIN): EVAN is
                     # not IVAN, SIRE not MIRE
-                    if any(min(len(a), len(c)) == 4 and _sim(a, c) == v and _same_start(a, c) for a in slot):
+                    # nor a name with a vowel added at its end, another name (SAAD / SAADI, SAADE; see _extended)
+                    if any(min(len(a), len(c)) == 4 and _sim(a, c) == v and _same_start(a, c) and
+                           not (_extended(a, c) and min(a, c, key=len) in self.idf) for a in slot):
                         short.append((i, j))
                     else:
                         dropped.append((i, j))

@@ -37,15 +37,13 @@ WorkspaceOpt = Annotated[Path | None, typer.Option("--workspace", help="Workspac
 
 #: Problems listed under an error's first line (the API's ``problems`` holds them all).
 MAX_LISTED_PROBLEMS = 20
-# The CLI option for a library parameter an error says would change the outcome (PinchpointError.option)
-OPTIONS: dict[str, str] = {"force": "--force", "max_bytes": "--max-mb"}
-
-
-# The CLI option of a library parameter whose value an error names (BadArgumentError / NotFoundError.parameter):
-# the library's message starts with the parameter ("birth_date '1969-13-45' is not a date..."), the CLI's with its
-# option ("--birth-date '1969-13-45' is not a date...")
-PARAMETERS: dict[str, str] = {"country": "--country", "entity_type": "--type", "birth_date": "--birth-date",
-                              "gender": "--gender", "origins_from": "--from", "score_from": "--score-from"}
+# The CLI option of a library parameter an error names: one whose value is wrong (BadArgumentError /
+# NotFoundError.parameter: the library's message starts with the parameter, "birth_date '1969-13-45' is not a
+# date...", the CLI's with its option, "--birth-date '1969-13-45' ...") or one that would change the outcome
+# (PinchpointError.option)
+OPTIONS: dict[str, str] = {"force": "--force", "max_bytes": "--max-mb", "country": "--country",
+                           "entity_type": "--type", "birth_date": "--birth-date", "gender": "--gender",
+                           "origins_from": "--from", "score_from": "--score-from"}
 
 
 def error_message(exc: BaseException) -> str:
@@ -55,8 +53,8 @@ def error_message(exc: BaseException) -> str:
 
     message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
     parameter = getattr(exc, "parameter", None) if isinstance(exc, PinchpointError) else None
-    if parameter in PARAMETERS and message.startswith(f"{parameter} "):
-        message = PARAMETERS[parameter] + message[len(parameter):]
+    if parameter in OPTIONS and message.startswith(f"{parameter} "):
+        message = OPTIONS[parameter] + message[len(parameter):]
     what = getattr(exc, "what", "") if isinstance(exc, NotFoundError | WorkspaceError) else ""
     hint = HINTS.get(what)
     if isinstance(exc, PinchpointError) and exc.option in OPTIONS:

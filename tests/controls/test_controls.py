@@ -83,12 +83,11 @@ def test_known_equivalences(control_lists: list[ControlList]) -> None:
 
 def test_known_difference_us_unilateral_entries_have_no_eu_counterpart(control_lists: list[ControlList]) -> None:
     table = alignment(control_lists, ["US", "EU"], "3B")
-    rows = {(r["jurisdiction"], r["code"]): r for r in table.rows}
     # 3B090-series and 3B993 are U.S.-only additions beyond the shared list
-    assert rows[("US", "3B001")]["status"] == "controlled by all"
     us_only = [r for r in table.rows if r["jurisdiction"] == "US" and r["status"] != "controlled by all"]
     assert us_only, "the U.S. controls 3B items the EU does not"
-    assert all(r["regime"] != "Wassenaar" for r in us_only)
+    # a Wassenaar entry differs only paragraph by paragraph (U.S. 3B001.c.2 and 3B002.b: EU "Not used")
+    assert all(r["status"].startswith("partly controlled by EU") for r in us_only if r["regime"] == "Wassenaar")
 
 
 def test_threshold_differences_are_reported(control_lists: list[ControlList]) -> None:

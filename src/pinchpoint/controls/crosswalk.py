@@ -9,6 +9,12 @@ Equivalences are seeded by documented rules and scored by text similarity (TF-ID
 3. **text similarity**: otherwise the most similar entry of the other list, if its cosine is at least 0.3 ->
    ``partial``; below that -> ``none`` (no counterpart).
 
+Shared numbering is a claim about the entry, not about every paragraph in it: the EU keeps 3B001.c and .d as
+"Not used" and put some of the U.S. 3B001.c/.d controls in 3B501. Where the other list's entry lacks paragraphs
+(absent, "Not used", "[Reserved]"), rules 1-2 give one row per paragraph instead (:func:`paragraph_rows`): the
+paragraphs it has map to themselves; a missing one maps to the paragraph of the other list that restates it
+(``paragraph moved``), if one does, else ``none``.
+
 Japan's items map through the curated table ``controls/data/jp_crosswalk.csv`` (see ``docs/controls.md``).
 """
 
@@ -46,16 +52,19 @@ def entry_similarity(a: Sequence[ControlEntry], b: Sequence[ControlEntry], index
     return np.asarray((va @ vb.T).todense())
 
 
-def threshold_differences(a: ControlEntry, b: ControlEntry) -> list[str]:
-    """Thresholds on the same quantity, unit and direction whose values differ between two entries."""
-    def keyed(e: ControlEntry) -> dict[tuple[str, str, str], set[float]]:
+def threshold_differences(a: ControlEntry, b: ControlEntry, paragraph_a: str | None = None,
+                          paragraph_b: str | None = None) -> list[str]:
+    """Thresholds on the same quantity, unit and direction whose values differ between two entries (or between
+    paragraphs of them with the paragraphs below: ``paragraph_b`` defaults to ``paragraph_a``)."""
+    def keyed(e: ControlEntry, paragraph: str | None) -> dict[tuple[str, str, str], set[float]]:
         out: dict[tuple[str, str, str], set[float]] = defaultdict(set)
         for p in e.parameters:
-            if p.quantity:
+            if p.quantity and (paragraph is None or p.paragraph == paragraph
+                               or p.paragraph.startswith(paragraph + ".")):
                 out[(p.quantity, p.unit, p.comparator)].add(p.value)
         return out
 
-    ka, kb = keyed(a), keyed(b)
+    ka, kb = keyed(a, paragraph_a), keyed(b, paragraph_b or paragraph_a)
     diffs = []
     for key in sorted(ka.keys() & kb.keys()):
         only_a, only_b = ka[key] - kb[key], kb[key] - ka[key]
@@ -78,6 +87,206 @@ def _pair_code(code: str, to: Jurisdiction) -> str | None:
     return None
 
 
+_UNUSED = re.compile(r"^\W*(?:through [a-z0-9]+\W*)?(not used|\[?reserved\]?)\W*$", re.IGNORECASE)
+# U.S. .z paragraphs re-list goods of the entry's other paragraphs (for other reasons for control), adding none
+_RESTATES = re.compile(r"^(any commodit|commodities)\w*\b.{0,60}\b(described|specified) in", re.IGNORECASE)
+_SPELLING = {"vapour": "vapor", "aluminium": "aluminum", "optimised": "optimized", "focussed": "focused"}
+# A paragraph missing from the other list's entry has "moved" to a paragraph of the other list (same category and
+# group) whose text is close (cosine, with the paragraphs below) and which, read with the paragraphs above it,
+# uses nearly every word of the paragraph and the paragraphs above it. "Wet chemical processing ... SiGe:Si etch
+# selectivity 100:1" (U.S. 3B001.c.2) is close to EU 3B501.k.1 (isotropic *dry* etching, same selectivity), yet
+# "wet chemical processing" is not there, so it has not moved. Only paragraphs without sub-paragraphs are matched,
+# so a heading such as "Etch equipment" never carries its whole group along; sub-paragraphs that all moved to all
+# the sub-paragraphs of one paragraph of the other list are then reported as one row. Near-verbatim restatements
+# are ``same``.
+MOVED_TEXT, MOVED_WORDS, VERBATIM_TEXT = 0.5, 0.9, 0.9
+
+
+def _words(text: str) -> set[str]:
+    """Content words, US/UK spelling aligned, cut to five letters (a light stem: capability ~ capable)."""
+    return {_SPELLING.get(t, t)[:5] for t in tokens(text) if t.isalpha() and len(t) > 2}
+
+
+def active_paragraphs(entry: ControlEntry) -> dict[str, str]:
+    """Paragraph code -> text of the paragraphs that control something: lettered ones ("3B001.c.2", not the
+    numbered technical notes the U.S. source labels "1", "2"), not "Not used" or "[Reserved]", not the U.S. .z
+    paragraphs that re-list the entry's goods."""
+    out = {}
+    for p in entry.paragraphs:
+        rest = p.code[len(entry.code) + 1:]
+        if (p.code.startswith(entry.code + ".") and rest[:1].isalpha() and not _UNUSED.match(p.text)
+                and not _RESTATES.match(p.text)):
+            out[p.code] = p.text
+    return out
+
+
+def _subtree(entry: ControlEntry, code: str, notes: bool = True) -> str:
+    """A paragraph's text with the paragraphs below it (and their notes)."""
+    return " ".join(" ".join((p.text, *p.notes)) if notes else p.text for p in entry.paragraphs
+                    if p.code == code or p.code.startswith(code + "."))
+
+
+def _above(entry: ControlEntry, code: str) -> str:
+    """The text of the paragraphs a paragraph sits in (its conditions are read with them)."""
+    return " ".join(p.text for p in entry.paragraphs if code.startswith(p.code + "."))
+
+
+def _status_in(entry: ControlEntry, code: str) -> str:
+    """How the other list's entry lacks a paragraph: "marked 'Not used' in", "under 3B001.c, marked 'Not used'
+    in", or "not in"."""
+    for p in sorted(entry.paragraphs, key=lambda p: -len(p.code)):
+        if (p.code == code or code.startswith(p.code + ".")) and _UNUSED.match(p.text):
+            mark = f"marked {p.text.strip().rstrip(';.')!r} in"
+            return mark if p.code == code else f"under {p.code}, {mark}"
+    return "not in"
+
+
+MovedCache = dict[tuple[str, str], tuple[list[tuple[ControlEntry, str]], Any]]
+
+
+def _moved(e: ControlEntry, code: str, target: ControlList, index: ControlIndex,
+           cache: MovedCache) -> tuple[str, float] | None:
+    """The paragraph of ``target`` (same category and group) that restates a paragraph, with the similarity."""
+    from scipy import sparse
+
+    key = (target.jurisdiction.value, code[:2])
+    if key not in cache:
+        found = [(t, c) for t in target.entries if t.code.startswith(key[1]) and t.full_text
+                 for c in active_paragraphs(t)]
+        cache[key] = (found, sparse.vstack([index.vector(_subtree(t, c, notes=False)) for t, c in found])
+                      if found else None)
+    candidates, vectors = cache[key]
+    if not candidates:
+        return None
+    scores = (vectors @ index.vector(_subtree(e, code, notes=False)).T).toarray().ravel()
+    words = _words(_above(e, code) + " " + _subtree(e, code, notes=False))
+    for k in np.argsort(-scores)[:10]:
+        if scores[k] < MOVED_TEXT:
+            break
+        t, c = candidates[int(k)]
+        if words and len(words & _words(_above(t, c) + " " + _subtree(t, c))) >= MOVED_WORDS * len(words):
+            return c, float(scores[k])
+    return None
+
+
+def paragraph_rows(e: ControlEntry, other: ControlEntry, method: str, target: ControlList,
+                   index: ControlIndex, cache: MovedCache | None = None) -> list[dict[str, Any]] | None:
+    """Rows paragraph by paragraph for an entry whose counterpart by numbering lacks some of its paragraphs, or None
+    when the counterpart has every paragraph (then the entry-level row stands)."""
+    mine, theirs = active_paragraphs(e), active_paragraphs(other)
+
+    def their(code: str) -> str:  # the same paragraph under the other entry's code (EU 3B503.a ~ U.S. 3B903.a)
+        return other.code + code[len(e.code):]
+
+    def similarity(code: str) -> float:
+        a, b = index.vector(_subtree(e, code, notes=False)), index.vector(_subtree(other, their(code), notes=False))
+        return float((a @ b.T).toarray()[0, 0])
+
+    # the same letter counts as the same paragraph (numbering is the claim rule 1 rests on); a paragraph counts as
+    # lacking only where the other entry says so ("Not used", "[Reserved]", on it or above it) or its list of
+    # sub-paragraphs ends before it (EU 3B001 ends at .j). A gap inside a list (.a missing, .b present) is more
+    # likely a paragraph the source file dropped (the CCL file lacks 1A226.a, 1B228.a, 3A226.a): not a finding
+    alike = {c: similarity(c) for c in mine if their(c) in theirs}
+    all_theirs = {p.code for p in other.paragraphs}
+
+    def lacking(code: str) -> bool:
+        if _status_in(other, their(code)) != "not in":
+            return True
+        parent = their(code).rsplit(".", 1)[0]
+        if parent != other.code and parent not in all_theirs:
+            return lacking(e.code + parent[len(other.code):])
+        last = their(code).rsplit(".", 1)[1]
+        siblings = [c.rsplit(".", 1)[1] for c in all_theirs if c.rsplit(".", 1)[0] == parent]
+        siblings = [c for c in siblings if c.isdigit() == last.isdigit()]  # not the numbered notes among letters
+        if not siblings and parent == other.code:
+            return False  # the other entry's paragraphs were not read at all: no finding
+        return all(_code_order(c) < _code_order(last) for c in siblings)
+
+    unsure = {c for c in mine if c not in alike and not lacking(c)}
+    present = set(alike) | unsure
+    if not alike:
+        return None  # nothing in common paragraph by paragraph (or none read): the entry-level row stands
+    if not mine or len(present) == len(mine):
+        return None
+    tj = other.jurisdiction.value
+    cache = {} if cache is None else cache
+    rows: list[dict[str, Any]] = []
+
+    def lacks(code: str) -> str:
+        return f"{code} is {_status_in(other, their(code))} {tj} {other.code}"
+
+    def children(code: str) -> list[str]:
+        depth = code.count(".") + 1
+        return [c for c in mine if c.startswith(code + ".") and c.count(".") == depth]
+
+    def row(code: str, to_code: str, relation: str, confidence: float, how: str, evidence: list[str]) -> None:
+        rows.append({"from_jurisdiction": e.jurisdiction.value, "from_code": code, "to_jurisdiction": tj,
+                     "to_code": to_code, "relation": relation, "confidence": round(confidence, 3), "method": how,
+                     "evidence": evidence})
+
+    def moved_row(code: str, to_code: str, s: float) -> None:
+        moved_to = next(t for t in target.entries if to_code == t.code or to_code.startswith(t.code + "."))
+        diffs = [f"threshold differs: {d}" for d in threshold_differences(e, moved_to, code, to_code)]
+        row(code, to_code, "same" if s >= VERBATIM_TEXT else "partial", s, "paragraph moved (text match)",
+            [f"{lacks(code)}; its text is restated in {to_code} (text similarity {s:.2f})", f"'{mine[code][:90]}'",
+             *diffs])
+
+    def resolve(code: str) -> str:
+        """Rows for ``code`` and below: 'kept', 'moved' (one row, moved), or 'none' (nothing has a counterpart)."""
+        below = [c for c in mine if c.startswith(code + ".")]
+        if code in unsure:
+            row(code, other.code, "partial", 0.5, method,
+                [f"{their(code)} is not in the loaded {tj} {other.code} although paragraphs after it are: read as a "
+                 f"paragraph the source file dropped, counted under the entry"])
+            return "kept"
+        if code in present and all(c in present for c in below):
+            s = alike[code]
+            diffs = [f"threshold differs: {d}" for d in threshold_differences(e, other, code, their(code))]
+            row(code, their(code), "same" if s >= SAME_TEXT else "partial", 0.5 + 0.5 * s, method,
+                [f"paragraph text similarity {s:.2f}", f"'{mine[code][:90]}' ~ '{theirs[their(code)][:90]}'",
+                 *diffs])
+            return "kept"
+        kids = children(code)
+        if code not in present and not kids:
+            found = _moved(e, code, target, index, cache)
+            if found is not None:
+                moved_row(code, *found)
+                return "moved"
+        start = len(rows)
+        results = [resolve(c) for c in kids]
+        if code in present and "kept" not in results and "moved" not in results:
+            # the other list has the paragraph but none of the conditions below it: a partial counterpart
+            row(code, their(code), "partial", 0.5 + 0.5 * alike[code], method,
+                [f"{their(code)} is in {tj} {other.code} without the sub-paragraphs listed as lacking",
+                 f"'{mine[code][:90]}' ~ '{theirs[their(code)][:90]}'"])
+            return "kept"
+        if code in present or "kept" in results:
+            return "kept"
+        mates = rows[start:]
+        if results and set(results) == {"moved"} and len(mates) == len(kids):
+            parents = {r["to_code"].rsplit(".", 1)[0] for r in mates}
+            if len(parents) == 1:  # the sub-paragraphs moved to all the sub-paragraphs of one: say it once
+                parent = parents.pop()
+                owner = next((t for t in target.entries if parent.startswith(t.code + ".")), None)
+                siblings = {c for c in active_paragraphs(owner) if c.rsplit(".", 1)[0] == parent} if owner else set()
+                if siblings == {r["to_code"] for r in mates}:
+                    del rows[start:]
+                    moved_row(code, parent, min(r["confidence"] for r in mates))
+                    return "moved"
+        if "moved" in results:
+            return "kept"
+        del rows[start:]  # nothing below has a counterpart either: one row for the paragraph says it
+        row(code, "", "none", 0.5, "no match",
+            [f"{lacks(code)}, and no paragraph of {tj} {code[:2]} restates its text (text similarity >= "
+             f"{MOVED_TEXT} and {MOVED_WORDS:.0%} of its words, each read with the paragraphs above it); not "
+             f"verified absent", f"'{mine[code][:90]}'"])
+        return "none"
+
+    for top in children(e.code):
+        resolve(top)
+    return rows
+
+
 def rule_crosswalk(source: ControlList, target: ControlList, index: ControlIndex,
                    codes: Collection[str] | None = None) -> ResultTable:
     """Counterparts in ``target`` for every entry of ``source`` (U.S. and EU lists), or only for ``codes``
@@ -87,6 +296,7 @@ def rule_crosswalk(source: ControlList, target: ControlList, index: ControlIndex
     sim = entry_similarity(src, dst, index)
     dst_pos = {e.code: k for k, e in enumerate(dst)}
     rows: list[dict[str, Any]] = []
+    cache: MovedCache = {}
     for i, e in enumerate(src):
         m = CODE.match(e.code)
         j, method, relation = None, "", "none"
@@ -109,6 +319,11 @@ def rule_crosswalk(source: ControlList, target: ControlList, index: ControlIndex
                          "evidence": f"best text similarity {float(sim[i].max(initial=0.0)):.2f} < {SIMILAR_TEXT}"})
             continue
         other = dst[j]
+        if method != "text similarity" and e.full_text and other.full_text:
+            split = paragraph_rows(e, other, method, target, index, cache)
+            if split is not None:
+                rows += split
+                continue
         s = float(sim[i, j])
         basis = "text similarity"
         if not (e.full_text and other.full_text) and method != "text similarity":
@@ -253,8 +468,21 @@ class Counterparts:
                                              {entry_code(code)}).rows)
         return [r for r in candidates if r["relation"] != "none" and covers(r["from_code"], code)]
 
+    def unmatched(self, jurisdiction: str, code: str, target: str) -> list[str]:
+        """Paragraphs of ``code`` (an entry or paragraph) that the walk to ``target`` found no counterpart for,
+        where it gave other paragraphs of the same entry one (shared numbering with paragraphs missing)."""
+        key = (jurisdiction.upper(), target.upper())
+        self.walk(*key)
+        return sorted((r["from_code"] for r in self._by_entry[key].get(entry_code(code), [])
+                       if r["relation"] == "none" and r["from_code"].startswith(code + ".")), key=_code_order)
+
     def controlled_by(self, jurisdiction: str, code: str, target: str) -> bool:
         return bool(self.rows(jurisdiction, code, target))
+
+
+def _code_order(code: str) -> list[tuple[int, str]]:
+    """3B001.d.2 before 3B001.d.10."""
+    return [(int(part), "") if part.isdigit() else (0, part) for part in code.split(".")]
 
 
 def in_scope(entry: ControlEntry, scope: str | None) -> bool:
@@ -287,7 +515,9 @@ def alignment(lists: Sequence[ControlList], jurisdictions: Sequence[str], scope:
 
     Status: ``controlled by all`` (a ``same`` counterpart in every other jurisdiction); ``not controlled by X`` (no
     counterpart); ``partly controlled by X (paragraphs)`` where X's counterparts cover only some paragraphs of the
-    entry (Japan's items map to paragraphs); ``only partial counterparts in X (codes)`` where X's counterparts are
+    entry (Japan's items map to paragraphs), or ``partly controlled by X (no counterpart found for paragraphs)``
+    where X has the entry by shared numbering but not those paragraphs (absent or "Not used" there, and not restated
+    elsewhere in X); ``only partial counterparts in X (codes)`` where X's counterparts are
     all ``partial`` (text similarity or unconfirmed leads), which is no evidence that X controls the entry."""
     from pinchpoint.controls.ids import check_jurisdiction
 
@@ -319,8 +549,11 @@ def alignment(lists: Sequence[ControlList], jurisdictions: Sequence[str], scope:
                 row[f"in_{j}"] = "; ".join(
                     f"{r['to_code']} ({r['relation']}" + (f" for {r['from_code']})" if r["from_code"] != e.code
                                                           else ")") for r in matches)
+                lacking = counterparts.unmatched(c.jurisdiction.value, e.code, j) if matches else []
                 if not matches:
                     missing.append(j)
+                elif lacking:  # shared numbering, but the other list lacks these paragraphs
+                    partly.append(f"{j} (no counterpart found for {', '.join(lacking)})")
                 elif all(r["from_code"] != e.code for r in matches):
                     paragraphs = sorted({r["from_code"] for r in matches})
                     partly.append(f"{j} ({', '.join(paragraphs)})")
@@ -329,7 +562,7 @@ def alignment(lists: Sequence[ControlList], jurisdictions: Sequence[str], scope:
                     unconfirmed.append(f"{j} ({', '.join(sorted({r['to_code'] for r in matches}))})")
                 differs += [ev for r in matches for ev in r["evidence"] if ev.startswith("threshold differs")]
             parts = ([f"not controlled by {', '.join(missing)}"] if missing else []) + \
-                    ([f"partly controlled by {'; '.join(partly)}"] if partly else []) + \
+                    [f"partly controlled by {p}" for p in partly] + \
                     ([f"only partial counterparts in {'; '.join(unconfirmed)}"] if unconfirmed else [])
             row["status"] = "; ".join(parts) if parts else "controlled by all"
             row["threshold_differences"] = differs

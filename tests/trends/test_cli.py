@@ -71,8 +71,15 @@ def test_cycle_and_warning(ws: str) -> None:
                          "--workspace", ws, "-f", "json")
     assert code == 0, err
     # the downturns the warning is scored on are the peaks the cycle dating finds from the first origin on
-    assert [r["peak"] for r in json.loads(out)["rows"]] == [m for m, turn in months
-                                                            if turn == "peak" and m >= "2000-01"]
+    doc = json.loads(out)
+    assert [r["peak"] for r in doc["rows"]] == [m for m, turn in months if turn == "peak" and m >= "2000-01"]
+    # the library's count, as it gives it: a call is an alarm that began within the horizon before the peak
+    assert doc["meta"]["called"] == sum(r["called"] for r in doc["rows"])
+    assert all(r["verdict"] in ("called", "alarm_on_too_long", "missed") for r in doc["rows"])
+    assert {"noise_to_signal", "alarm_share", "called_by_any_episode"} <= set(doc["meta"])
+    code, out, err = run("trends", "cycle", "IPG3344S", "--warning", "--from", "2000-01", "--horizon", "12",
+                         "--workspace", ws)
+    assert code == 0 and "verdict" in out and "noise-to-signal" in out
     assert ("2018-08", "peak") in months
 
 

@@ -43,9 +43,9 @@ def test_early_warning_backtest_accounts_for_every_downturn(ipg: Series) -> None
         if r["called"]:
             assert 1 <= r["months_ahead"] <= 12
     kinds = {r["kind"] for r in ew.alarms.rows}
-    assert kinds <= {"call", "late", "false", "open"}
+    assert kinds <= {"call", "alarm_on_too_long", "late", "false", "open"}
     meta = ew.calls.meta
-    assert meta["false_alarms"] == sum(r["kind"] == "false" for r in ew.alarms.rows)
+    assert meta["false_alarms"] == sum(r["kind"] in ("false", "alarm_on_too_long") for r in ew.alarms.rows)
     assert any("false alarm" in c for c in ew.calls.caveats)
     # a probability is a probability, and no month has one before two downturns were settled
     probs = [r["probability"] for r in ew.probabilities.rows if r["probability"] is not None]
@@ -345,29 +345,123 @@ def test_the_growth_warning_never_sees_past_its_origin(ipg: Series) -> None:
     assert "IPG3344S 6m smoothed growth from its 24m high" in full.calls.meta["features"]
 
 
-def test_each_call_says_since_when_its_alarm_was_on(ipg: Series) -> None:
-    """A call's ``alarm_since`` is where the run of alarm months holding its first alarm before the peak began (read
-    back from the probabilities table), and a call by an alarm on for more than the horizon is named in a caveat:
-    under Youden's rule, 12 months ahead, some IPG3344S peaks are 'called' by alarms on through most of the
-    expansion before them."""
+def test_a_call_is_an_alarm_that_began_within_the_horizon(ipg: Series) -> None:
+    """Under Youden's rule, 12 months ahead, some IPG3344S peaks had an alarm on before them that had begun more than
+    12 months earlier, running through the expansion (read back from the probabilities table): such a peak is not
+    called (verdict alarm_on_too_long, named in a caveat; the old count called it, 12 months ahead). A call's lead
+    is counted from the month its alarm began, within the horizon before the peak."""
     ew = early_warning(ipg, horizon=12, origins_from=month_index(1990, 1), threshold_rule="youden")
     months = [r["month"] for r in ew.probabilities.rows]
     on = [r["alarm"] for r in ew.probabilities.rows]
-    stale = []
+    begins = [t for t in range(len(on)) if on[t] and (t == 0 or not on[t - 1])]
+    too_long = []
     for call in ew.calls.rows:
-        if not call["called"]:
-            assert call["alarm_since"] is None and call["months_on_before"] is None
-            continue
         peak = months.index(call["peak"])
-        t = peak - call["months_ahead"]
-        assert on[t] and not any(on[max(0, peak - 12): t])
-        while t > 0 and on[t - 1]:
-            t -= 1
-        assert call["alarm_since"] == months[t]
-        assert call["months_on_before"] == peak - t
-        if peak - t > 12:
-            stale.append(f"{call['peak']}: on since {months[t]}")
-    assert stale
-    named = [c for c in ew.calls.caveats if "already on for more than 12 months" in c]
-    assert len(named) == 1 and all(s in named[0] for s in stale)
-    assert ew.calls.meta["called_by_alarm_on_within_horizon"] == ew.calls.meta["called"] - len(stale)
+        fresh = [t for t in begins if peak - 12 <= t < peak]
+        covered = any(on[max(0, peak - 12): peak])
+        if fresh:
+            assert call["called"] and call["verdict"] == "called"
+            assert call["months_ahead"] == call["months_on_before"] == peak - fresh[0]
+            assert call["alarm_since"] == months[fresh[0]]
+        elif covered:
+            t = next(t for t in range(peak - 12, peak) if on[t])
+            while t > 0 and on[t - 1]:
+                t -= 1
+            assert not call["called"] and call["months_ahead"] is None
+            assert call["verdict"] == "alarm_on_too_long" and call["alarm_since"] == months[t]
+            assert call["months_on_before"] == peak - t > 12
+            too_long.append(f"{call['peak']}: on since {months[t]}")
+        else:
+            assert not call["called"] and call["verdict"] == "missed" and call["alarm_since"] is None
+        assert call["called_by_any_episode"] == covered
+    assert too_long
+    named = [c for c in ew.calls.caveats if "verdict alarm_on_too_long" in c]
+    assert len(named) == 1 and all(s in named[0] for s in too_long)
+    meta = ew.calls.meta
+    assert meta["called"] == sum(r["called"] for r in ew.calls.rows) < meta["called_by_any_episode"]
+    assert meta["alarm_on_too_long"] == len(too_long)
+    assert "called_by_alarm_on_within_horizon" not in meta
+    # each episode that ran into a peak's horizon having begun earlier is a false alarm, not a call
+    overrun = [r for r in ew.alarms.rows if r["kind"] == "alarm_on_too_long"]
+    assert overrun and all(r["peak"] is not None for r in overrun)
+
+
+def _dated_peaks(ipg: Series, after: int) -> list[int]:
+    return [p.index for p in turning_points(ipg.values) if p.kind == "peak" and ipg.start + p.index >= after]
+
+
+def test_an_alarm_on_in_nearly_every_month_calls_nothing(ipg: Series) -> None:
+    """IPG3344S from 1990, h=12: an alarm on in every month but those of the dated peaks (on in 99% of the months)
+    had every peak's horizon covered by an alarm that began right after the previous peak, more than 12 months
+    before: no peak is called, each episode is a false alarm, and the noise-to-signal ratio is about 1. The old
+    count called all of them, 12 months ahead, with no false alarm."""
+    from pinchpoint.trends.warning import score_alarms
+
+    origin = month_index(1990, 1)
+    all_peaks = [p.index for p in turning_points(ipg.values) if p.kind == "peak"]
+    alarm = np.ones(len(ipg.values), dtype=bool)
+    alarm[all_peaks] = False
+    score = score_alarms(ipg, alarm, horizon=12, origins_from=origin)
+    peaks = _dated_peaks(ipg, origin)
+    assert [r["peak"] for r in score.calls.rows] == [month_label(ipg.start + p) for p in peaks] and len(peaks) >= 4
+    for r, p in zip(score.calls.rows, peaks, strict=True):
+        before = max(q for q in all_peaks if q < p)  # the alarm began the month after the previous peak
+        assert not r["called"] and r["months_ahead"] is None and r["verdict"] == "alarm_on_too_long"
+        assert r["alarm_since"] == month_label(ipg.start + before + 1) and r["months_on_before"] > 12
+        assert r["called_by_any_episode"]
+    meta = score.calls.meta
+    assert meta["called"] == meta["called_3m_ahead"] == 0
+    assert meta["called_by_any_episode"] == meta["downturns"] == len(peaks)
+    assert meta["false_alarms"] == sum(r["kind"] in ("false", "alarm_on_too_long") for r in score.alarms.rows) >= \
+        len(peaks)
+    assert meta["alarm_share"] > 0.98 and meta["alarm_share_before_peaks"] == 1.0
+    assert meta["noise_to_signal"] == pytest.approx(1.0, abs=0.02)
+    assert any("noise-to-signal ratio of 0.99" in c or "noise-to-signal ratio of 1.00" in c
+               for c in score.calls.caveats)
+
+
+def test_a_short_alarm_before_a_dated_peak_is_a_call_with_its_lead(ipg: Series) -> None:
+    """An alarm on from 4 months before IPG3344S's 2008 peak (dated on the file) to 2 months after it calls it 4
+    months ahead. Before the 2014 peak, one on from 40 to 34 months before it is a false alarm, and one on from 20
+    to 5 months before it ran into its horizon having begun earlier: not a call of it (the old count: called, 12
+    months ahead, with 1 false alarm) but a false alarm."""
+    from pinchpoint.trends.warning import score_alarms
+
+    origin = month_index(1990, 1)
+    peaks = {month_label(ipg.start + p)[:4]: p for p in _dated_peaks(ipg, origin)}
+    p08, p14 = peaks["2008"], peaks["2014"]
+    alarm = np.zeros(len(ipg.values), dtype=bool)
+    alarm[p08 - 4: p08 + 3] = True
+    alarm[p14 - 40: p14 - 33] = True
+    alarm[p14 - 20: p14 - 4] = True
+    score = score_alarms(ipg, alarm, horizon=12, origins_from=origin)
+    rows = {r["peak"][:4]: r for r in score.calls.rows}
+    assert rows["2008"]["called"] and rows["2008"]["months_ahead"] == 4 and rows["2008"]["verdict"] == "called"
+    assert rows["2008"]["alarm_since"] == month_label(ipg.start + p08 - 4)
+    assert rows["2014"]["verdict"] == "alarm_on_too_long" and rows["2014"]["months_on_before"] == 20
+    assert rows["2014"]["called_by_any_episode"] and not rows["2014"]["called"]
+    assert all(r["verdict"] == "missed" for k, r in rows.items() if k not in ("2008", "2014"))
+    assert [(r["kind"], r["months"]) for r in score.alarms.rows] == [("call", 7), ("false", 7),
+                                                                     ("alarm_on_too_long", 16)]
+    meta = score.calls.meta
+    assert (meta["called"], meta["called_3m_ahead"], meta["false_alarms"], meta["called_by_any_episode"]) == \
+        (1, 1, 2, 2)
+    with pytest.raises(ValueError, match="alarm: 3 months given"):
+        score_alarms(ipg, [True, False, True], horizon=12)
+
+
+def test_the_warning_tables_carry_the_honest_count(ipg: Series) -> None:
+    """The calls table's meta gives the share of months the alarm was on before a peak and otherwise, and their
+    ratio (noise-to-signal), recomputed here from the probabilities table and the dated peaks."""
+    ew = early_warning(ipg, horizon=12, origins_from=month_index(1990, 1))
+    peaks = [ipg.start + p.index for p in turning_points(ipg.values) if p.kind == "peak"]
+    rows = [r for r in ew.probabilities.rows if r["month"] <= month_label(ipg.end - 18)]
+    month = {month_label(m): m for m in range(ipg.start, ipg.end + 1)}
+    before = [r["alarm"] for r in rows if any(0 < p - month[r["month"]] <= 12 for p in peaks)]
+    other = [r["alarm"] for r in rows if not any(0 < p - month[r["month"]] <= 12 for p in peaks)]
+    meta = ew.calls.meta
+    assert meta["alarm_share_before_peaks"] == pytest.approx(np.mean(before), abs=1e-4)
+    assert meta["alarm_share_other_months"] == pytest.approx(np.mean(other), abs=1e-4)
+    if meta["noise_to_signal"] is not None:
+        assert meta["noise_to_signal"] == pytest.approx(np.mean(other) / np.mean(before), rel=1e-3)
+    assert list(ew.calls.columns[:5]) == ["peak", "trough", "called", "months_ahead", "verdict"]

@@ -24,12 +24,17 @@ earlier months' own out-of-sample probabilities, judged against the downturns da
 expanding-window evaluation: no downturn helps choose the rule it is scored under); Youden's threshold and k = 1
 until those months hold MIN_EVENTS downturns, or throughout with ``threshold_rule="youden"``.
 
-The backtest reports, for every downturn dated on the whole series within the tested span, whether an alarm fired in
-the ``h`` months before its peak, how many months ahead the first one did and since when that alarm had been on (a
-call by an alarm on for more than ``h`` months is named in a caveat: it had not said when the peak would come);
-every alarm episode (consecutive alarm months) that precedes no peak within ``h`` months and does not start inside a
-contraction is a false alarm. With them: the share of months the alarm was on, and the probability's out-of-sample
-AUC.
+The backtest reports, for every downturn dated on the whole series within the tested span, whether it was called
+and how many months ahead. An alarm says "a peak within ``h`` months", so it is judged from the month it began: a
+downturn counts as called only when an alarm episode (consecutive alarm months) began within the ``h`` months before
+its peak, and the lead is counted from that month. An alarm that began earlier and was still on in those months did
+not say when the peak would come: the downturn's verdict is ``alarm_on_too_long``, not a call, and the episode is a
+false alarm, as is every episode followed by no peak within ``h`` months of its start that does not start inside a
+contraction. With them: the share of months the alarm was on, Kaminsky and Reinhart's noise-to-signal ratio (the
+share of the other months with an alarm over the share of the months before a peak with one: an alarm on whatever
+follows scores 1), the probability's out-of-sample AUC and, as a secondary column only, the looser count of
+downturns with any alarm on in the ``h`` months before the peak (``called_by_any_episode``), which an alarm on in
+every month meets for every downturn. :func:`score_alarms` judges any alarm series the same way.
 """
 
 from __future__ import annotations
@@ -266,8 +271,8 @@ def _labels(peaks: Sequence[int], n: int, horizon: int) -> FloatArray:
 @dataclass(frozen=True)
 class EarlyWarning:
     probabilities: ResultTable  # month, probability, alarm
-    calls: ResultTable  # one row per downturn: called?, months ahead
-    alarms: ResultTable  # one row per alarm episode: call, late or false
+    calls: ResultTable  # one row per downturn: called (by an alarm that began within the horizon)?, months ahead
+    alarms: ResultTable  # one row per alarm episode: call, alarm_on_too_long, late, false or open
     leads: ResultTable  # each signal's correlation with the target's growth at leads and lags, with a 95% band
 
 
@@ -371,36 +376,207 @@ def _alarms(prob: FloatArray, cut: FloatArray, need: np.ndarray) -> np.ndarray:
     return _held(fired, HOLD)
 
 
+#: an alarm episode's verdict: it began within the horizon before a peak (``call``), it ran into a peak's horizon
+#: having begun earlier (``alarm_on_too_long``: no call of that peak, and a false alarm), it began inside a
+#: contraction (``late``), no peak came within the horizon of its start (``false``), or that cannot be known yet
+#: (``open``)
+EPISODE_KINDS = ("call", "alarm_on_too_long", "late", "false", "open")
+#: a downturn's verdict: ``called`` (an alarm began within the horizon before the peak), ``alarm_on_too_long`` (the
+#: only alarm on in that horizon had begun earlier) or ``missed``
+CALL_VERDICTS = ("called", "alarm_on_too_long", "missed")
+
+
+@dataclass(frozen=True)
+class _Call:
+    peak: int
+    lead: int | None  # months from the start of the alarm that called it to the peak; None when not called
+    verdict: str  # one of CALL_VERDICTS
+    since: int | None  # start of the alarm that called it, or of the earliest one on in its horizon
+    loose_lead: int | None  # months ahead of the first alarm month in its horizon, however long that alarm had been on
+
+
 @dataclass(frozen=True)
 class _Verdict:
-    called: int  # downturns with an alarm in the horizon before their peak
-    false: int  # alarm episodes followed by no peak within the horizon, not starting inside a contraction
-    episodes: list[dict[str, Any]]
-    calls: list[tuple[int, int | None]]  # (peak, months ahead of the first alarm or None)
+    episodes: list[dict[str, Any]]  # from (where the run of alarm months began), to, kind, peak
+    peaks: list[_Call]
+
+    @property
+    def calls(self) -> list[tuple[int, int | None]]:
+        """(peak, lead of the call or None): only alarms that began within the horizon before the peak call it."""
+        return [(c.peak, c.lead) for c in self.peaks]
+
+    @property
+    def called(self) -> int:
+        return sum(1 for c in self.peaks if c.lead is not None)
+
+    @property
+    def false(self) -> int:
+        """Alarm episodes followed by no peak within the horizon of their start (those on too long included), not
+        starting inside a contraction."""
+        return sum(1 for e in self.episodes if e["kind"] in ("false", "alarm_on_too_long"))
 
 
 def _judge(alarm: np.ndarray, lo: int, hi: int, turns: Sequence[Any], horizon: int, known_until: int) -> _Verdict:
     """Calls and false alarms of the alarm months lo..hi-1 against the turning points ``turns``, where a peak up to
-    month ``known_until`` would be known: one reading for the backtest and for choosing the alarm rule. An episode
-    whose horizon runs past ``known_until`` is ``open``; one that starts inside a contraction is ``late``."""
-    contraction = contraction_months(turns, max(hi, 1))
+    month ``known_until`` would be known: one reading for the backtest and for choosing the alarm rule.
+
+    An alarm says "a peak within ``horizon`` months", so it is judged from the month it began (traced back before
+    ``lo`` when it was already on there): it calls a peak only when it began within the horizon before it, and the
+    lead is the months from its start to the peak. An episode that began earlier and ran into a peak's horizon did
+    not say when the peak would come (``alarm_on_too_long``): it is no call of that peak and counts as a false
+    alarm, as does one followed by no peak within the horizon of its start (``false``). One that begins inside a
+    contraction is ``late``, one whose horizon runs past ``known_until`` ``open``."""
+    contraction = contraction_months(turns, max(len(alarm), hi, 1))
     peaks = [p.index for p in turns if p.kind == "peak"]
     on = alarm[lo:hi]
     starts = np.flatnonzero(on & ~np.r_[False, on[:-1]]) + lo
     ends = np.flatnonzero(on & ~np.r_[on[1:], False]) + lo
     episodes: list[dict[str, Any]] = []
     for s, t in zip(starts.tolist(), ends.tolist(), strict=True):
-        called = [p for p in peaks if s < p <= t + horizon]
-        kind = "call" if called and not contraction[s] else "late" if contraction[s] else (
-            "open" if t + horizon > known_until else "false")
-        episodes.append({"from": s, "to": t, "kind": kind, "peak": called[0] if called else None})
-    calls: list[tuple[int, int | None]] = []
+        began = s
+        while began > 0 and alarm[began - 1]:  # on already in the unscored months before lo: judged from its start
+            began -= 1
+        called = [p for p in peaks if began < p <= began + horizon]
+        overrun = [p for p in peaks if p > began + horizon and t >= p - horizon]
+        kind = ("call" if called else "alarm_on_too_long" if overrun else "late" if contraction[began] else
+                "open" if began + horizon > known_until else "false")
+        episodes.append({"from": began, "scored_from": s, "to": t, "kind": kind,
+                         "peak": called[0] if called else overrun[0] if overrun else None})
+    calls: list[_Call] = []
     for p in peaks:
-        if lo <= p <= known_until:
-            window = np.flatnonzero(alarm[max(lo, p - horizon): min(p, hi)])
-            calls.append((p, p - (max(lo, p - horizon) + int(window[0])) if len(window) else None))
-    return _Verdict(sum(1 for _, ahead in calls if ahead is not None),
-                    sum(1 for e in episodes if e["kind"] == "false"), episodes, calls)
+        if not lo <= p <= known_until:
+            continue
+        window = np.flatnonzero(alarm[max(lo, p - horizon): min(p, hi)])
+        loose = p - (max(lo, p - horizon) + int(window[0])) if len(window) else None
+        # the alarm episodes on at some scored month of the peak's horizon
+        covering = [e for e in episodes if e["to"] >= p - horizon and e["scored_from"] <= p - 1]
+        fresh = [e["from"] for e in covering if p - horizon <= e["from"] <= p - 1]
+        if fresh:
+            calls.append(_Call(p, p - min(fresh), "called", min(fresh), loose))
+        elif covering:
+            calls.append(_Call(p, None, "alarm_on_too_long", min(e["from"] for e in covering), loose))
+        else:
+            calls.append(_Call(p, None, "missed", None, loose))
+    return _Verdict(episodes, calls)
+
+
+@dataclass(frozen=True)
+class AlarmScore:
+    """An alarm series judged against the downturns dated on the whole series (see :func:`score_alarms`)."""
+
+    calls: ResultTable  # one row per downturn: called (by an alarm that began within the horizon), lead, verdict
+    alarms: ResultTable  # one row per alarm episode: call, alarm_on_too_long, late, false or open
+
+
+CALL_COLUMNS = ["peak", "trough", "called", "months_ahead", "verdict", "alarm_since", "months_on_before",
+                "called_by_any_episode", "probability_before"]
+ALARM_COLUMNS = ["from", "to", "months", "kind", "peak", "max_probability"]
+
+
+def _score(alarm: np.ndarray, prob: FloatArray | None, start: int, first: int, final: Sequence[Any], horizon: int,
+           min_phase: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any], list[str]]:
+    """The backtest's reading of the alarm months from ``first`` on against the turns ``final`` dated on the whole
+    series: the calls table's rows, the alarms table's, the figures for the meta and the caveats that state them."""
+    n = len(alarm)
+    verdict = _judge(alarm, first, n, final, horizon, n - 1)
+    by_peak = {c.peak: c for c in verdict.peaks}
+    calls: list[dict[str, Any]] = []
+    for k, p in enumerate(final):
+        if p.kind != "peak" or p.index < first:
+            continue
+        trough = final[k + 1].index if k + 1 < len(final) else None
+        c = by_peak[p.index]
+        calls.append({"peak": month_label(start + p.index),
+                      "trough": month_label(start + trough) if trough is not None else None,
+                      "called": c.lead is not None, "months_ahead": c.lead, "verdict": c.verdict,
+                      "alarm_since": month_label(start + c.since) if c.since is not None else None,
+                      "months_on_before": p.index - c.since if c.since is not None else None,
+                      "called_by_any_episode": c.loose_lead is not None,
+                      "probability_before": None if prob is None else _max_prob(prob, max(first, p.index - horizon),
+                                                                                p.index)})
+    episodes = [{"from": month_label(start + e["from"]), "to": month_label(start + e["to"]),
+                 "months": e["to"] - e["from"] + 1, "kind": e["kind"],
+                 "peak": month_label(start + e["peak"]) if e["peak"] is not None else None,
+                 "max_probability": None if prob is None else _max_prob(prob, e["from"], e["to"] + 1)}
+                for e in verdict.episodes]
+    n_called = sum(1 for c in calls if c["called"])
+    n_ahead3 = sum(1 for c in calls if c["called"] and c["months_ahead"] >= 3)
+    too_long = [c for c in calls if c["verdict"] == "alarm_on_too_long"]
+    n_loose = sum(1 for c in calls if c["called_by_any_episode"])
+    n_false = verdict.false
+    n_overrun = sum(1 for e in verdict.episodes if e["kind"] == "alarm_on_too_long")
+    # Kaminsky and Reinhart's noise-to-signal ratio over the scored months whose label the whole series settles:
+    # the share of the other months with an alarm over the share of the months before a peak with one. An alarm
+    # that is on regardless of what follows scores 1; one on only before peaks, 0
+    labels = _labels([p.index for p in final if p.kind == "peak"], n, horizon)
+    settled = np.arange(first, max(first, n - horizon - min_phase))
+    before, other = settled[labels[settled] == 1], settled[labels[settled] == 0]
+    hit = float(alarm[before].mean()) if len(before) else None
+    noise = float(alarm[other].mean()) if len(other) else None
+    nsr = noise / hit if hit and noise is not None else None
+    alarm_share = float(alarm[first:].mean()) if n > first else 0.0
+    figures: dict[str, Any] = {
+        "downturns": len(calls), "called": n_called, "called_3m_ahead": n_ahead3,
+        "alarm_on_too_long": len(too_long), "false_alarms": n_false, "alarm_share": round(alarm_share, 4),
+        "alarm_share_before_peaks": None if hit is None else round(hit, 4),
+        "alarm_share_other_months": None if noise is None else round(noise, 4),
+        "noise_to_signal": None if nsr is None else round(nsr, 4), "called_by_any_episode": n_loose}
+    caveats = [
+        f"{n_called} of {len(calls)} downturns called (a call is an alarm that began within the {horizon} months "
+        f"before the peak; {n_ahead3} at least 3 months ahead, counted from the month the alarm began); "
+        f"{n_false} false alarm episodes (no peak within {horizon} months of the month the alarm began"
+        + (f", {n_overrun} of them {'an alarm' if n_overrun == 1 else 'alarms'} that stayed on into a later "
+           "peak's horizon" if n_overrun else "") + ")",
+        f"the alarm was on in {alarm_share:.0%} of the months"
+        + (f": {hit:.0%} of the months with a peak in the next {horizon} and {noise:.0%} of the others whose "
+           f"outcome is known, a noise-to-signal ratio of {nsr:.2f} (Kaminsky and Reinhart: the second share over "
+           "the first; 1 is an alarm that is on whatever follows, below 1 one that is on more often before a peak)"
+           if nsr is not None and hit is not None and noise is not None else
+           f", in none of the months with a peak in the next {horizon} and in {noise:.0%} of the others whose "
+           "outcome is known: the noise-to-signal ratio is infinite (it is left empty)" if hit == 0 and noise else
+           ", in none of the months whose outcome is known: no noise-to-signal ratio" if hit == 0 else
+           ": the scored months whose outcome is known do not hold both months before a peak and others, so the "
+           "noise-to-signal ratio cannot be measured")]
+    if too_long:
+        named = ", ".join(f"{c['peak']}: on since {c['alarm_since']}" for c in too_long)
+        caveats.append(
+            f"{len(too_long)} of the {len(calls)} downturns had an alarm on in the {horizon} months before the peak "
+            f"that had begun more than {horizon} months before it ({named}; verdict alarm_on_too_long): not counted "
+            f"as {'a call' if len(too_long) == 1 else 'calls'}, since an alarm that stays on through an expansion "
+            "does not say when the peak will come")
+    if n_loose != n_called:
+        caveats.append(
+            f"counting any alarm on in the {horizon} months before a peak, however long it had been on, "
+            f"{n_loose} of the {len(calls)} would be 'called' (called_by_any_episode): a looser count that an alarm "
+            "on in every month meets for every downturn, so it is no measure of warning")
+    return calls, episodes, figures, caveats
+
+
+def score_alarms(target: Series, alarm: Sequence[bool] | np.ndarray, *, horizon: int,
+                 origins_from: int | None = None, min_phase: int = 6, min_cycle: int = 15) -> AlarmScore:
+    """Judge an alarm series (one boolean per month of ``target``) as :func:`early_warning` judges its own: against
+    the downturns dated on the whole series, over the months from ``origins_from`` (default: the first), with an
+    alarm already on there judged from the month it began. A downturn counts as called only when an alarm began
+    within ``horizon`` months before its peak; the meta gives the counts, the share of months the alarm is on and
+    the noise-to-signal ratio."""
+    on = np.asarray(alarm, dtype=bool)
+    if on.shape != target.values.shape:
+        raise BadArgumentError(f"alarm: {on.size} months given for {target.id}, which spans {len(target.values)} "
+                               f"({target.span()})", parameter="alarm")
+    if not 1 <= horizon <= 24:
+        raise BadArgumentError(f"horizon {horizon}: between 1 and 24 months", parameter="horizon")
+    first = 0 if origins_from is None else origins_from - target.start
+    if not 0 <= first < len(on):
+        raise BadArgumentError(f"origins from {month_label(target.start + first)}: outside {target.id}'s span "
+                               f"({target.span()})", parameter="origins_from")
+    final = turning_points(target.values, min_phase=min_phase, min_cycle=min_cycle)
+    calls, episodes, figures, caveats = _score(on, None, target.start, first, final, horizon, min_phase)
+    meta: dict[str, Any] = {"analysis": "alarm backtest", "series": target.id, "horizon": horizon,
+                            "origins": f"{month_label(target.start + first)}..{month_label(target.end)}", **figures}
+    return AlarmScore(
+        ResultTable.from_records("trends_warning_calls", calls, CALL_COLUMNS, meta=meta).with_caveats(*caveats),
+        ResultTable.from_records("trends_warning_alarms", episodes, ALARM_COLUMNS, meta=meta
+                                 ).with_caveats(*caveats))
 
 
 def _choose_rule(prob: FloatArray, base: FloatArray, lo: int, r: int, turns: Sequence[Any], horizon: int,
@@ -513,45 +689,19 @@ def early_warning(target: Series, signals: Sequence[Series] = (), *, horizon: in
             used_by_signal[k, block] = set(group) <= set(cols)
     # evaluate against the downturns dated on the whole series, over the scored months only
     final = turning_points(target.values, min_phase=min_phase, min_cycle=min_cycle)
-    alarm = _alarms(prob, cut, need)  # warm-up months are not scored: an alarm running into `first` starts there
+    alarm = _alarms(prob, cut, need)  # warm-up months are not scored; an alarm on at `first` is judged from its start
     prob_rows = [{"month": month_label(start + t), "probability": None if math.isnan(prob[t]) else round(
         float(prob[t]), 4), "threshold": None if math.isnan(cut[t]) else round(float(cut[t]), 4),
         "months_needed": int(need[t]) if need[t] else None, "rule": chosen_by[t] or None,
         "alarm": bool(alarm[t]), "downturns_known": int(events_known[t]), "signals_used": bool(signals_used[t])}
         for t in range(first, n)]
-    verdict = _judge(alarm, first, n, final, horizon, n - 1)
-    ahead = dict(verdict.calls)
-    calls: list[dict[str, Any]] = []
-    for k, p in enumerate(final):
-        if p.kind != "peak" or p.index < first:
-            continue
-        trough = final[k + 1].index if k + 1 < len(final) else None
-        lead = ahead.get(p.index)
-        since = None
-        if lead is not None:  # the alarm that made the call: since when it had been on (scored months only)
-            since = p.index - lead
-            while since > first and alarm[since - 1]:
-                since -= 1
-        calls.append({"peak": month_label(start + p.index),
-                      "trough": month_label(start + trough) if trough is not None else None,
-                      "called": lead is not None, "months_ahead": lead,
-                      "alarm_since": month_label(start + since) if since is not None else None,
-                      "months_on_before": p.index - since if since is not None else None,
-                      "probability_before": _max_prob(prob, max(first, p.index - horizon), p.index)})
-    episodes = [{"from": month_label(start + e["from"]), "to": month_label(start + e["to"]),
-                 "months": e["to"] - e["from"] + 1, "kind": e["kind"],
-                 "peak": month_label(start + e["peak"]) if e["peak"] is not None else None,
-                 "max_probability": _max_prob(prob, e["from"], e["to"] + 1)} for e in verdict.episodes]
-    n_called = sum(1 for c in calls if c["called"])
-    n_ahead3 = sum(1 for c in calls if c["called"] and (c["months_ahead"] or 0) >= 3)
-    n_false = verdict.false
+    calls, episodes, figures, score_caveats = _score(alarm, prob, start, first, final, horizon, min_phase)
     # how well the probabilities rank months, out of sample: the area under the ROC curve over the scored months
     # whose label the whole series settles (0.5 is a coin; below it, the probability points the wrong way)
     labels_final = _labels([p.index for p in final if p.kind == "peak"], n, horizon)
     judged = np.arange(first, max(first, n - horizon - min_phase))
     judged = judged[np.isfinite(prob[judged])]
     auc = _auc(prob[judged], labels_final[judged])
-    alarm_share = float(alarm[first:].mean()) if n > first else 0.0
     meta: dict[str, Any] = {"analysis": "early warning", "series": target.id, "signals": [s.id for s in signals],
                             "feature_set": feature_set, "features": names, "horizon": horizon,
                             "threshold": threshold if threshold is not None else {
@@ -559,16 +709,10 @@ def early_warning(target: Series, signals: Sequence[Series] = (), *, horizon: in
                                                f"they hold {MIN_EVENTS} downturns)",
                                 "youden": "Youden's J on training months"}[threshold_rule],
                             "origins": f"{month_label(start + first)}..{month_label(target.end)}",
-                            "downturns": len(calls), "called": n_called, "called_3m_ahead": n_ahead3,
-                            "called_by_alarm_on_within_horizon": sum(
-                                1 for c in calls if c["called"] and c["months_on_before"] <= horizon),
-                            "false_alarms": n_false, "alarm_share": round(alarm_share, 4),
-                            "auc": None if auc is None else round(auc, 4)}
+                            **figures, "auc": None if auc is None else round(auc, 4)}
     caveats = [f"each month's probability comes from a model fitted only on data before it; downturns are the cycle "
                f"peaks dated with minimum phase {min_phase} and cycle {min_cycle} months",
-               f"{n_called} of {len(calls)} downturns called within {horizon} months before the peak "
-               f"({n_ahead3} at least 3 months ahead); {n_false} false alarm episodes; the alarm was on in "
-               f"{alarm_share:.0%} of the months (a warning that is always on calls every downturn)",
+               *score_caveats,
                ("the probability's out-of-sample AUC (how well it ranks the months before a peak above the others) "
                 + (f"is {auc:.2f}" if auc is not None else "cannot be measured: the scored months hold no settled "
                    "month before a peak or none other")
@@ -577,13 +721,6 @@ def early_warning(target: Series, signals: Sequence[Series] = (), *, horizon: in
                    else "")),
                f"no probability until the data hold {MIN_EVENTS} settled downturns: months without one are no call, "
                "not a low risk"]
-    stale = [c for c in calls if c["months_on_before"] is not None and c["months_on_before"] > horizon]
-    if stale:
-        named = ", ".join(f"{c['peak']}: on since {c['alarm_since']}" for c in stale)
-        caveats.append(
-            (f"{len(stale)} of the {n_called} calls" if n_called > 1 else "the one call")
-            + f" came from an alarm already on for more than {horizon} months before the peak ({named}): an alarm "
-            "that stays on through an expansion counts as calling its peak without having said when it would come")
     if threshold is None and threshold_rule == "past-alarms":
         judged_from = next((t for t in range(first, n) if str(chosen_by[t]).startswith("past alarms")), None)
         caveats.append(
@@ -603,12 +740,8 @@ def early_warning(target: Series, signals: Sequence[Series] = (), *, horizon: in
                                                                    "downturns_known", "signals_used"],
                                      meta=meta
                                      ).with_caveats(*caveats)
-    calls_t = ResultTable.from_records("trends_warning_calls", calls, ["peak", "trough", "called", "months_ahead",
-                                                                       "alarm_since", "months_on_before",
-                                                                       "probability_before"], meta=meta
-                                       ).with_caveats(*caveats)
-    alarms_t = ResultTable.from_records("trends_warning_alarms", episodes, ["from", "to", "months", "kind", "peak",
-                                                                           "max_probability"], meta=meta
+    calls_t = ResultTable.from_records("trends_warning_calls", calls, CALL_COLUMNS, meta=meta).with_caveats(*caveats)
+    alarms_t = ResultTable.from_records("trends_warning_alarms", episodes, ALARM_COLUMNS, meta=meta
                                         ).with_caveats(*caveats)
     leads = signal_leads(target, signals).with_caveats(*(c for c in caveats if any(
         c.startswith(s.id + " is ") for s in signals)))

@@ -231,9 +231,9 @@ def _hindsight_rules(ipg) -> None:  # type: ignore[no-untyped-def]
     when it is at or beyond one of its quantiles (2% to 98%, either side), held 2 months as the warning holds it,
     judged as the warning's backtest judges against the peaks dated on the whole series. No rule chosen out of
     sample can beat the best of these on the same months; if none meets the goal, the series' own history cannot.
-    With no cap on the share of months the alarm is on, the goal's count is met by an alarm that is on through most
-    of every expansion (it calls each peak and, ending only at a peak, is never false): the cap shows what is left
-    when that is ruled out."""
+    The count is the library's (a call is an alarm that began within the horizon before the peak). The looser count
+    used before (any alarm month in the horizon before a peak) is met by an alarm on through most of every expansion:
+    the rule it rates best, and an alarm on in every month, are judged as sanity lines."""
     from pinchpoint.trends.analysis import turning_points
     from pinchpoint.trends.series import month_index
     from pinchpoint.trends.warning import FEATURE_SETS, HOLD, _held, _judge, own_features

@@ -182,6 +182,32 @@ class BadArgumentError(PinchpointError, ValueError):
         super().__init__(message)
 
 
+#: What a NaN is told, wherever a number is checked (library arguments, scenario fields, API parameters): it fails
+#: every range test, so a range message ("should be at most 1") would name the wrong rule
+NOT_A_NUMBER = "must be a number, not NaN"
+
+
+def validation_message(error: Any) -> str:
+    """The message of one Pydantic error as pinchpoint words it (scenario files, posted documents, API parameters):
+    a NaN is "not a number" whatever range the field has; a validator's "Value error, " prefix is dropped."""
+    if error.get("type") == "finite_number":
+        raw = str(error.get("input", "")).strip().lower()
+        return "must be a finite number, not infinity" if "inf" in raw else NOT_A_NUMBER
+    return str(error.get("msg", "")).removeprefix("Value error, ")
+
+
+def check_number(value: float, parameter: str) -> float:
+    """``value`` if it is a number (infinity is left to the range checks that follow); NaN or a non-number is a
+    :class:`BadArgumentError` saying so, before any range check misreports it."""
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadArgumentError(f"{parameter} must be a number, not {str(value)[:40]!r}", parameter=parameter)
+    if math.isnan(value):
+        raise BadArgumentError(f"{parameter} {NOT_A_NUMBER}", parameter=parameter)
+    return float(value)
+
+
 class MissingExtraError(PinchpointError):
     """An optional dependency is not installed: the message names the feature, the extra and the pip command."""
 

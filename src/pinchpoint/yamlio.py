@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from pinchpoint.errors import DataError, Location
+from pinchpoint.errors import DataError, Location, validation_message
 
 Lines = dict[tuple[Any, ...], int]
 M = TypeVar("M", bound=BaseModel)
@@ -189,7 +189,7 @@ def validate_model(path: Path, model: type[M], **context: Any) -> tuple[M, Lines
         located = []
         for err in errors:
             loc, row = _error_location(lines, tuple(err["loc"]))
-            located.append((Location(str(path), row, field_name(loc)), str(err["msg"]).removeprefix("Value error, ")))
+            located.append((Location(str(path), row, field_name(loc)), validation_message(err)))
         first, message = located[0]
         raise DataError(f"{message}{also(located[1:])}", file=first.file, row=first.row,
                         field=first.field) from None

@@ -10,6 +10,7 @@ from collections import defaultdict
 from typing import Any
 
 from pinchpoint.analysis.concentration import concentration
+from pinchpoint.errors import BadArgumentError, check_number
 from pinchpoint.results import ResultTable
 from pinchpoint.supplychain.model import Level, SupplyChain
 from pinchpoint.supplychain.shares import select_shares, share_caveats
@@ -44,8 +45,8 @@ def feeds(chain: SupplyChain) -> dict[str, list[str]]:
 def chokepoints(chain: SupplyChain, *, threshold: float = DEFAULT_THRESHOLD, level: Level | str = Level.COUNTRY,
                 year: int | None = None) -> ResultTable:
     """Inputs whose top provider holds at least ``threshold`` percent, largest share first."""
-    if not 0 < threshold <= 100:
-        raise ValueError(f"threshold must be in (0, 100], got {threshold}")
+    if not 0 < check_number(threshold, "threshold") <= 100:
+        raise BadArgumentError(f"threshold must be in (0, 100], got {threshold}", parameter="threshold")
     conc = concentration(chain, level=level, year=year, include_stages=False)
     reach = feeds(chain)
     rows: list[dict[str, Any]] = []

@@ -21,7 +21,14 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import pinchpoint
-from pinchpoint.errors import BadArgumentError, MissingExtraError, NotFoundError, PinchpointError, WorkspaceError
+from pinchpoint.errors import (
+    BadArgumentError,
+    MissingExtraError,
+    NotFoundError,
+    PinchpointError,
+    WorkspaceError,
+    validation_message,
+)
 
 if TYPE_CHECKING:
     from pinchpoint.session import Session
@@ -99,7 +106,7 @@ def validation_errors(errors: Any) -> list[dict[str, Any]]:
     out = []
     for error in list(errors)[:MAX_REPORTED_ERRORS]:
         out.append({"loc": [part if isinstance(part, int) else str(part)[:100] for part in error.get("loc", ())],
-                    "msg": str(error.get("msg", ""))[:300], "type": str(error.get("type", ""))[:100]})
+                    "msg": validation_message(error)[:300], "type": str(error.get("type", ""))[:100]})
     return out
 
 

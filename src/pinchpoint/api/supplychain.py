@@ -30,7 +30,8 @@ def concentration(request: Request, dataset: str = DATASET, year: int | None = Y
 
 @router.get("/chokepoints")
 def chokepoints(request: Request, dataset: str = DATASET, year: int | None = YEAR, level: str = LEVEL,
-                threshold: float = Query(65.0, gt=0, le=100, description="Least top-provider share, percent")
+                threshold: float = Query(65.0, gt=0, le=100, allow_inf_nan=False,
+                                          description="Least top-provider share, percent")
                 ) -> dict[str, Any]:
     """``chokepoints``: inputs where one provider holds at least ``threshold`` percent."""
     return document(session(request).supplychain.chokepoints(dataset, threshold=threshold, year=year, level=level))

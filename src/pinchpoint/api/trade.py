@@ -35,7 +35,8 @@ def dependence(request: Request, importer: Codes = None, exporter: Codes = None,
 
 @router.get("/mirror")
 def mirror(request: Request, exporter: Codes = None, importer: Codes = None,
-           cif_margin: float = Query(0.06, ge=0, le=1), tolerance: float = Query(0.25, gt=0, le=10),
+           cif_margin: float = Query(0.06, ge=0, le=1, allow_inf_nan=False),
+           tolerance: float = Query(0.25, gt=0, le=10, allow_inf_nan=False),
            source: Codes = None) -> dict[str, Any]:
     """``trade mirror``."""
     return document(session(request).trade.mirror(exporters=exporter, importers=importer, cif_margin=cif_margin,
@@ -44,7 +45,7 @@ def mirror(request: Request, exporter: Codes = None, importer: Codes = None,
 
 @router.get("/circumvention")
 def circumvention(request: Request, target: str = Query("RUS", max_length=12), hub: Codes = None,
-                  event: Period = "2022-02", min_baseline: float = Query(5e5, ge=0),
+                  event: Period = "2022-02", min_baseline: float = Query(5e5, ge=0, allow_inf_nan=False),
                   source: Codes = None, control_source: Codes = None,
                   limit: int = Query(100, ge=1, le=10_000)) -> dict[str, Any]:
     """``trade circumvention``."""

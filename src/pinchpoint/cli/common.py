@@ -43,7 +43,10 @@ MAX_LISTED_PROBLEMS = 20
 # (PinchpointError.option)
 OPTIONS: dict[str, str] = {"force": "--force", "max_bytes": "--max-mb", "country": "--country",
                            "entity_type": "--type", "birth_date": "--birth-date", "gender": "--gender",
-                           "origins_from": "--from", "score_from": "--score-from"}
+                           "origins_from": "--from", "score_from": "--score-from", "period": "--period",
+                           "base": "--base", "compare": "--compare", "event": "--event", "threshold": "--threshold",
+                           "min_baseline": "--min-baseline", "cif_margin": "--cif-margin",
+                           "tolerance": "--tolerance"}
 
 
 def error_message(exc: BaseException) -> str:

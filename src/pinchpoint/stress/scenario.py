@@ -12,10 +12,22 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
-from pinchpoint.errors import DataError, Location, PinchpointError
+from pinchpoint.errors import NOT_A_NUMBER, DataError, Location, PinchpointError
 from pinchpoint.yamlio import Lines, locate, validate_model
+
+
+def _not_nan(value: Any) -> Any:
+    """A NaN (YAML ``.nan``) fails every range test, so the range's message would name the wrong rule: say what is
+    wrong instead. Infinity is left to the range checks (an infinite ARIO inventory is allowed)."""
+    if isinstance(value, float) and value != value:
+        raise ValueError(NOT_A_NUMBER)
+    return value
+
+
+#: A float field of a scenario: NaN refused as not a number, before any range check
+Number = Annotated[float, BeforeValidator(_not_nan)]
 
 
 class _Strict(BaseModel):
@@ -27,8 +39,8 @@ class Recovery(_Strict):
     ``ramp_days``), or ``points``: (day since the shock, capacity fraction) pairs, interpolated linearly."""
 
     shape: Literal["step", "linear", "points"] = "step"
-    ramp_days: float = Field(0.0, ge=0)
-    points: tuple[tuple[float, float], ...] = ()
+    ramp_days: Number = Field(0.0, ge=0)
+    points: tuple[tuple[Number, Number], ...] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -55,8 +67,8 @@ class Recovery(_Strict):
 
 
 class _Shock(_Strict):
-    start: float = Field(0.0, ge=0, description="day the shock begins")
-    duration: float = Field(30.0, ge=0, description="days at full severity before recovery begins")
+    start: Number = Field(0.0, ge=0, description="day the shock begins")
+    duration: Number = Field(30.0, ge=0, description="days at full severity before recovery begins")
     recovery: Recovery = Recovery()
     source: str = ""
     note: str = ""
@@ -86,7 +98,7 @@ class CapacityLoss(_Shock):
     country: str | None = None
     organisation: str | None = None
     input: str | None = Field(None, description="limit the loss to one input (id)")
-    fraction: float = Field(1.0, ge=0, le=1)
+    fraction: Number = Field(1.0, ge=0, le=1)
 
     @model_validator(mode="after")
     def _one_target(self) -> CapacityLoss:
@@ -101,8 +113,8 @@ class ExportBan(_Shock):
     type: Literal["export_ban"]
     country: str
     inputs: tuple[str, ...] = Field((), description="inputs covered (default: all the country supplies)")
-    fraction: float = Field(1.0, ge=0, le=1, description="share of exports stopped")
-    leakage: float = Field(0.0, ge=0, le=1, description="share of the stopped flow that still arrives via "
+    fraction: Number = Field(1.0, ge=0, le=1, description="share of exports stopped")
+    leakage: Number = Field(0.0, ge=0, le=1, description="share of the stopped flow that still arrives via "
                                                            "third countries")
 
 
@@ -110,7 +122,7 @@ class DemandSurge(_Shock):
     """Demand for outputs rises by ``increase`` (0.17 = +17%)."""
 
     type: Literal["demand_surge"]
-    increase: float = Field(gt=-1)
+    increase: Number = Field(gt=-1)
     outputs: tuple[str, ...] = Field((), description="outputs affected (default: all)")
 
 
@@ -120,14 +132,14 @@ Shock = Annotated[CapacityLoss | ExportBan | DemandSurge, Field(discriminator="t
 class Parameters(_Strict):
     """Behaviour of the network under stress (defaults documented in docs/stress.md)."""
 
-    inventory_days: dict[str, float] = Field(
+    inventory_days: dict[str, Number] = Field(
         default_factory=lambda: {"material": 30.0, "output": 40.0},
         description="days of normal use held in stock, by input kind or input id")
-    spare_capacity: float = Field(0.05, ge=0, le=1, description="extra output other suppliers can add, as a "
+    spare_capacity: Number = Field(0.05, ge=0, le=1, description="extra output other suppliers can add, as a "
                                                                  "fraction of world supply")
-    ramp_up_days: float = Field(90.0, ge=0, description="days for other suppliers to reach their spare capacity")
-    qualification_days: float = Field(60.0, ge=0, description="days before a buyer can use a new supplier")
-    tool_decay_per_day: float = Field(0.002, ge=0, le=1, description="share of an installed tool base lost per "
+    ramp_up_days: Number = Field(90.0, ge=0, description="days for other suppliers to reach their spare capacity")
+    qualification_days: Number = Field(60.0, ge=0, description="days before a buyer can use a new supplier")
+    tool_decay_per_day: Number = Field(0.002, ge=0, le=1, description="share of an installed tool base lost per "
                                                                       "day without new tools and service")
     rationing: Literal["proportional", "priority"] = Field(
         "proportional", description="how a scarce input shared by several outputs is divided: in proportion to "
@@ -139,7 +151,7 @@ class Parameters(_Strict):
         if self.rationing == "priority" and not self.priority:
             raise ValueError("'priority' rationing needs a 'priority' list of outputs")
         return self
-    recovery_days: dict[str, float] = Field(
+    recovery_days: dict[str, Number] = Field(
         default_factory=lambda: {"tool": 365.0, "process": 180.0, "material": 90.0, "design": 30.0,
                                  "output": 90.0},
         description="time to recover (TTR) of a lost supplier, by input kind or id, for the TTS/TTR analysis")
@@ -149,18 +161,18 @@ class ArioParameters(_Strict):
     """Parameters of the ARIO-compatible mode (``--engine ario``); the defaults are BoARIO's documented
     defaults (Hallegatte 2008; Guan et al. 2020)."""
 
-    alpha_base: float = Field(1.0, ge=1.0, description="normal over-production factor")
-    alpha_max: float = Field(1.25, ge=1.0, description="ceiling of temporary over-production (Hallegatte 2008: 1.25)")
-    alpha_tau: float = Field(365.0, gt=0, description="days for over-production to adjust")
-    inventory_days: float = Field(90.0, gt=1, description="target stock of every input, in days of use")
-    inventory_days_by_sector: dict[str, float] = Field(default_factory=dict, description="per input sector; "
+    alpha_base: Number = Field(1.0, ge=1.0, description="normal over-production factor")
+    alpha_max: Number = Field(1.25, ge=1.0, description="ceiling of temporary over-production (Hallegatte 2008: 1.25)")
+    alpha_tau: Number = Field(365.0, gt=0, description="days for over-production to adjust")
+    inventory_days: Number = Field(90.0, gt=1, description="target stock of every input, in days of use")
+    inventory_days_by_sector: dict[str, Number] = Field(default_factory=dict, description="per input sector; "
                                                        ".inf in YAML for inputs that never run short (e.g. services)")
-    psi: float = Field(0.8, gt=0, le=1, description="production is cut when a stock falls below psi x its target")
-    restoration_tau: float = Field(60.0, gt=0, description="days over which a stock gap is re-ordered")
+    psi: Number = Field(0.8, gt=0, le=1, description="production is cut when a stock falls below psi x its target")
+    restoration_tau: Number = Field(60.0, gt=0, description="days over which a stock gap is re-ordered")
     order_shares: Literal["capacity", "fixed"] = "capacity"
     embargoed: tuple[str, ...] = Field((), description="regions that suppliers in other regions serve nothing "
                                        "(zero-to-embargoed rationing; their share of output goes to other buyers)")
-    collapse_fraction: float = Field(0.5, ge=0, le=1, description="stop with an error when total production falls "
+    collapse_fraction: Number = Field(0.5, ge=0, le=1, description="stop with an error when total production falls "
                                      "below this fraction of its baseline (a collapsing economy is flagged)")
 
 
@@ -169,8 +181,8 @@ class Uncertain(_Strict):
 
     target: Literal["fraction", "duration", "inventory_scale", "spare_capacity", "increase"]
     shock: int | None = Field(None, description="index of the shock it applies to (default: all)")
-    low: float
-    high: float
+    low: Number
+    high: Number
     source: str = ""
 
     @model_validator(mode="after")

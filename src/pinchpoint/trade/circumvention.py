@@ -27,7 +27,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pinchpoint.errors import BadArgumentError
+from pinchpoint.errors import BadArgumentError, check_number
 from pinchpoint.kernel.countries import (
     aggregate_sql,
     check_country,
@@ -49,10 +49,14 @@ BACKFILL_GROUPS = {"china": "CHN+HKG+MAC", "g7": "G7", "eu27": "EU27_2020"}
 
 def _frequency(event: str) -> str:
     if re.fullmatch(r"\d{4}-\d{2}", event):
+        if not 1 <= int(event[5:7]) <= 12:
+            raise BadArgumentError(f"event {event!r}: {event} is not a month (months run 01 to 12); give a month "
+                                   "(2022-02) for monthly data or a year (2022) for annual data", parameter="event")
         return "M"
     if re.fullmatch(r"\d{4}", event):
         return "A"
-    raise ValueError(f"event {event!r}: give a month (2022-02) for monthly data or a year (2022) for annual data")
+    raise BadArgumentError(f"event {event!r}: give a month (2022-02) for monthly data or a year (2022) for annual "
+                           "data", parameter="event")
 
 
 def _monthly(rel: Any, where: str) -> dict[tuple[str, str, str], dict[str, float]]:
@@ -95,6 +99,8 @@ def scan(rel: Any, *, target: str = "RUS", hubs: Sequence[str] = DEFAULT_HUBS, c
     come back to Python with their evidence series.
     """
     freq = _frequency(event)
+    if check_number(min_baseline, "min_baseline") < 0:
+        raise BadArgumentError(f"min_baseline must be at least 0, not {min_baseline:g}", parameter="min_baseline")
     min_base, min_post = (6, 3) if freq == "M" else (3, 1)
     hub_list = sql_list(list(hubs))
     value = "value_usd"  # a euro value with no rate is not a dollar: left out, and counted in a caveat

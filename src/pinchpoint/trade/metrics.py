@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from pinchpoint.errors import BadArgumentError, check_number
 from pinchpoint.kernel.countries import aggregate_sql, check_country, is_aggregate
 from pinchpoint.results import ResultTable
 from pinchpoint.trade.codes import CodeList
@@ -24,19 +26,43 @@ from pinchpoint.trade.query import (
 )
 from pinchpoint.trade.table import sql_list
 
+_GIVE_RANGE = "give a year (2021) or a range of months (2021-01..2021-11)"
+_GIVE_ONE = "give a year (2024) or a month (2024-03)"
 
-def parse_periods(spec: str) -> tuple[str, str, str]:
-    """``2021`` -> ('2021', '2021', 'A'); ``2021-01..2021-11`` -> ('2021-01', '2021-11', 'M')."""
+
+def _month(text: str, spec: str, parameter: str, give: str = _GIVE_RANGE) -> str:
+    """``text`` (``YYYY-MM``) if its month runs 01-12; else a bad argument naming the parameter and the value."""
+    if not 1 <= int(text[5:7]) <= 12:
+        raise BadArgumentError(f"{parameter} {spec!r}: {text} is not a month (months run 01 to 12); {give}",
+                               parameter=parameter)
+    return text
+
+
+def check_period(spec: str, parameter: str = "period") -> str:
+    """One period as the store writes them: a year (``2024``) or a month (``2024-03``); anything else (``2024-13``,
+    ``24``) is a :class:`~pinchpoint.errors.BadArgumentError` naming ``parameter``, never a query with no rows."""
+    s = spec.strip()
+    if re.fullmatch(r"\d{4}", s):
+        return s
+    if re.fullmatch(r"\d{4}-\d{2}", s):
+        return _month(s, spec, parameter, _GIVE_ONE)
+    raise BadArgumentError(f"{parameter} {spec!r}: {_GIVE_ONE}", parameter=parameter)
+
+
+def parse_periods(spec: str, parameter: str = "period") -> tuple[str, str, str]:
+    """``2021`` -> ('2021', '2021', 'A'); ``2021-01..2021-11`` -> ('2021-01', '2021-11', 'M'). A bad spec is a
+    :class:`~pinchpoint.errors.BadArgumentError` (a ``ValueError``) naming ``parameter``."""
     s = spec.strip()
     if re.fullmatch(r"\d{4}", s):
         return s, s, "A"
     if m := re.fullmatch(r"(\d{4}-\d{2})\.\.(\d{4}-\d{2})", s):
-        if m.group(1) > m.group(2):
-            raise ValueError(f"period range {spec!r} runs backwards")
-        return m.group(1), m.group(2), "M"
+        lo, hi = _month(m.group(1), spec, parameter), _month(m.group(2), spec, parameter)
+        if lo > hi:
+            raise BadArgumentError(f"{parameter}: period range {spec!r} runs backwards", parameter=parameter)
+        return lo, hi, "M"
     if re.fullmatch(r"\d{4}-\d{2}", s):
-        return s, s, "M"
-    raise ValueError(f"period {spec!r}: give a year (2021) or a range of months (2021-01..2021-11)")
+        return _month(s, spec, parameter), s, "M"
+    raise BadArgumentError(f"{parameter} {spec!r}: {_GIVE_RANGE}", parameter=parameter)
 
 
 def _months_in(lo: str, hi: str) -> list[str]:
@@ -87,8 +113,8 @@ def growth(rel: Any, reporters: Sequence[str], partners: Sequence[str], codes: S
     in the caveats). A query that matches no row is a :class:`~pinchpoint.trade.query.NoRowsError` naming the
     filter that emptied it; a flow with no row in a period the source covers is None (not recorded), not zero.
     """
-    for spec in (base, compare):
-        parse_periods(spec)
+    for spec, parameter in ((base, "base"), (compare, "compare")):
+        parse_periods(spec, parameter)
     wanted_codes = list(code_list.codes) if code_list is not None else check_codes(list(codes))
     reporters, partners = list(dict.fromkeys(reporters)), list(dict.fromkeys(partners))
     for r in reporters:
@@ -211,6 +237,7 @@ def supplier_concentration(rel: Any, importers: Sequence[str] | None = None, cod
     """
     for code in importers or ():
         check_country(code, "importer")
+    period = check_period(period) if period else period
     wanted = list(code_list.codes) if code_list is not None else check_codes(list(codes))
     exports = rel.filter(f"flow = 'export' AND NOT {aggregate_sql('reporter')} AND NOT {aggregate_sql('partner')}")
     sources = ", ".join(held(rel, "source"))
@@ -323,6 +350,7 @@ def exporter_concentration(rel: Any, codes: Sequence[str] = (), period: str | No
     wanted = list(code_list.codes) if code_list is not None else check_codes(list(codes))
     for code in exporters:
         check_country(code, "exporter")
+    period = check_period(period) if period else period
     base = rel.filter(f"flow = 'export' AND NOT {aggregate_sql('reporter')} AND NOT {aggregate_sql('partner')}")
     caveats: list[str] = []
     if wanted:
@@ -435,6 +463,13 @@ def mirror_gaps(rel: Any, *, cif_margin: float = 0.06, tolerance: float = 0.25, 
     and year has nothing to compare with: its rows carry no importer figure, ratio or gap, are never flagged, and a
     caveat names it (its silence is not a recorded zero).
     """
+    # the API's bounds, checked here so that every interface refuses the same values with the same words
+    checks = (("cif_margin", cif_margin, 0 <= check_number(cif_margin, "cif_margin") <= 1, "from 0 to 1"),
+              ("tolerance", tolerance, 0 < check_number(tolerance, "tolerance") <= 10, "above 0 and at most 10"),
+              ("min_value", min_value, 0 <= check_number(min_value, "min_value") < math.inf, "at least 0"))
+    for name, value, ok, rule in checks:
+        if not ok:
+            raise BadArgumentError(f"{name} must be {rule}, not {value:g}", parameter=name)
     for code in exporters or ():
         check_country(code, "exporter")
     for code in importers or ():

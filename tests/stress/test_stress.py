@@ -194,6 +194,41 @@ def test_tts_beyond_the_horizon_in_every_output_format(tmp_path: Path) -> None:
     assert any(c.startswith(f"{len(blank)} of the {len(rows)} country-inputs") for c in meta["caveats"])
 
 
+def test_recovery_day_blank_and_zero_are_explained_with_units(builtin_net: StressNetwork, tmp_path: Path) -> None:
+    """china_gallium_germanium, one run: compound devices are still short on the horizon's last day (recovery_day
+    blank) and the other end products are never short (recovery_day 0); the terminal table said neither, nor the
+    units. Checked against the run's own daily series."""
+    from pinchpoint.cli.main import app
+
+    sc = load_scenario("china_gallium_germanium")
+    result = run_dynamic(builtin_net, sc, runs=1)
+    days: dict[str, list[float]] = {}
+    for r in result.series.rows:
+        days.setdefault(r["input_id"], []).append(r["shortfall"])
+    rows = {r["input_id"]: r for r in result.summary.rows}
+    blank = sorted(k for k, v in days.items() if v[-1] > 0)
+    never = sorted(k for k, v in days.items() if max(v) == 0)
+    assert blank == ["compound_semiconductor_device"] and never
+    assert all(rows[k]["recovery_day"] is None and rows[k]["runs_not_recovered"] == 1 for k in blank)
+    assert all(rows[k]["recovery_day"] == 0 for k in never)
+    caveats = " ".join(result.summary.caveats)
+    assert (f"recovery_day blank ({rows[blank[0]]['input_name']}): the run is still short on the last day of the "
+            f"{sc.horizon_days:,}-day horizon") in caveats
+    assert f"recovery_day 0 ({len(never)} of the {len(rows)} end products" in caveats and "never short" in caveats
+    assert "peak_shortfall is the largest share of normal demand" in caveats
+    assert "shortfall_days are days of normal output" in caveats
+    shown = CliRunner().invoke(app, ["stress", "china_gallium_germanium", "--runs", "1"])
+    assert shown.exit_code == 0, shown.output
+    flat = " ".join(shown.stdout.split())
+    assert "runs_not_recovered" in flat and "not recovered within the horizon, not an unknown day" in flat
+    assert "never short" in flat and "Units: peak_shortfall" in flat
+    out = tmp_path / "summary.csv"
+    assert CliRunner().invoke(app, ["stress", "china_gallium_germanium", "--runs", "1", "-f", "csv", "-o",
+                                    str(out)]).exit_code == 0
+    meta = json.loads(out.with_name("summary.csv.meta.json").read_text(encoding="utf-8"))["meta"]
+    assert any(c.startswith("recovery_day blank") for c in meta["caveats"])
+
+
 def test_cli_dynamic_json_and_errors(tmp_path: Path) -> None:
     from pinchpoint.cli.main import app
 

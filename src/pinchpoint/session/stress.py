@@ -24,7 +24,8 @@ HEADLINE: dict[str, tuple[str, list[str]]] = {
     "static": ("shortfall", ["input_id", "input_name", "kind", "own_loss", "shortfall"]),
     "tts": ("tts", ["country", "input_name", "share", "tts_days", "tts_beyond_horizon", "ttr_days", "vulnerable",
                     "lost_output_days", "in_scenario"]),
-    "dynamic": ("summary", ["input_id", "input_name", "peak_shortfall", "shortfall_days", "recovery_day"]),
+    "dynamic": ("summary", ["input_id", "input_name", "peak_shortfall", "shortfall_days", "recovery_day",
+                            "runs_not_recovered"]),
     "ario": ("summary", ["region", "sector", "production_lost", "lost_days_of_output", "lowest_output",
                          "lowest_day", "final_demand_unmet"]),
 }

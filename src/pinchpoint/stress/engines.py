@@ -540,6 +540,16 @@ def _band(x: FloatArray, axis: int = -1) -> tuple[FloatArray, FloatArray, FloatA
     return x.mean(axis=axis), np.percentile(x, 5, axis=axis), np.percentile(x, 95, axis=axis)
 
 
+def _summary_units(runs: int) -> str:
+    """The units of the summary's columns, said in every output (they were only in docs/stress.md)."""
+    over = "" if runs == 1 else f" (means over the {runs:,} runs; _p95 columns the worst 5%)"
+    return ("Units" + over + ": peak_shortfall is the largest share of normal demand unmet on any one day (0 to 1; "
+            "1 = nothing delivered); shortfall_days are days of normal output lost over the horizon (the daily "
+            "shortfalls added up: 0.5 short for 10 days = 5); recovery_day is the day, counted from day 0 of the "
+            "scenario, after which no shortfall is left" + ("" if runs == 1 else " (the median over the runs that "
+            "recover, given when at least half of them do)") + ".")
+
+
 def _dynamic_tables(net: StressNetwork, scenario: Scenario, days: FloatArray, short: FloatArray, stock: FloatArray,
                     min_avail: FloatArray, capacity: FloatArray, peak_loss: FloatArray, runs: int, seed: int
                     ) -> DynamicResult:
@@ -577,6 +587,19 @@ def _dynamic_tables(net: StressNetwork, scenario: Scenario, days: FloatArray, sh
             "runs_not_recovered": int((~recovered).sum()),
         })
     summary_rows.sort(key=lambda r: (-r["shortfall_days"], r["input_id"]))
+    summary_notes = [_summary_units(runs)]
+    open_ended = [r["input_name"] for r in summary_rows if r["recovery_day"] is None]
+    never = [r["input_name"] for r in summary_rows if r["recovery_day"] == 0]
+    if open_ended:
+        summary_notes.append(
+            f"recovery_day blank ({', '.join(open_ended)}): {'the run is' if runs == 1 else 'most runs are'} still "
+            f"short on the last day of the {scenario.horizon_days:,}-day horizon (runs_not_recovered counts the "
+            "runs): not recovered within the horizon, not an unknown day.")
+    if never:
+        summary_notes.append(
+            f"recovery_day 0 ({len(never)} of the {len(summary_rows)} end products, e.g. {never[0]}): never short "
+            f"({'the run has' if runs == 1 else 'the median of the runs that recover has'} no day with a "
+            "shortfall), not recovered on day 0.")
     binding_rows = []
     worst = min_avail.mean(axis=1)
     for k in np.argsort(worst):
@@ -592,7 +615,7 @@ def _dynamic_tables(net: StressNetwork, scenario: Scenario, days: FloatArray, sh
                      for k in shocked for t, day in enumerate(days)]
     return DynamicResult(
         series=ResultTable.from_records("stress_series", series_rows, meta=meta),
-        summary=ResultTable.from_records("stress_summary", summary_rows, meta=meta),
+        summary=ResultTable.from_records("stress_summary", summary_rows, meta=meta).with_caveats(*summary_notes),
         binding=ResultTable.from_records("stress_binding", binding_rows,
                                          ["scenario", "input_id", "input_name", "kind", "lowest_availability",
                                           "peak_own_loss"], meta=meta),

@@ -20,7 +20,7 @@ COLUMN_NOTES: dict[str, str] = {
     "shortfall_days": "days of full demand lost over the horizon: the daily shortfalls added up (0.5 short for 10 "
                       "days = 5 shortfall-days)",
     "recovery_day": "the day after which the median run has no shortfall left; blank when most runs have not "
-                    "recovered by the end of the horizon",
+                    "recovered by the end of the horizon; 0 when the product is never short",
     "runs_not_recovered": "runs still short on the last day of the horizon",
 }
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ import numpy as np
 
 from pinchpoint.controls.loaders import read_csv_records
 from pinchpoint.controls.model import ControlEntry, ControlList, Jurisdiction
-from pinchpoint.controls.search import ControlIndex, tokens
+from pinchpoint.controls.search import STOP, ControlIndex, tokens
 from pinchpoint.errors import BadArgumentError, DataError
 from pinchpoint.results import ResultTable
 
@@ -614,26 +615,144 @@ def diff_versions(old: ControlList, new: ControlList, scope: str | None = None) 
 
 
 # CHPL -> controls. A candidate is a *mapping* only if its text is close (cosine >= CHPL_MIN_SCORE) and names the
-# goods the HS code names (at least CHPL_MIN_GOODS of the words of the description's first phrase, generic words
-# aside, occur in the paragraph, the paragraphs above it or the entry heading). Anything weaker that still scores
-# CHPL_LEAD_SCORE is a lead to verify: a shared material or unit ("tantalum", "voltage") is not a shared good.
+# goods the HS code names *as goods*: a goods term of the description (the head noun of one of its noun phrases,
+# with at least half of the head's own modifiers) occurs in the subject of the paragraph, of a paragraph
+# above it or of the entry heading (the words before its conditions: "having", "using", "for", ":"...). A word
+# shared by chance is not enough: "Static converters" share only "static" with a gravity meter's "static
+# accuracy", plugs share "plug" only inside "Plug-in units", and diodes are named by an underwater link's
+# condition "using light-emitting diodes", not as its goods. Exclusions ("other than ...", "excl. ...", "not ...")
+# are cut from the description before it is searched or read. Anything weaker that still scores CHPL_LEAD_SCORE
+# is a lead to verify.
 CHPL_MIN_SCORE, CHPL_MIN_GOODS, CHPL_LEAD_SCORE = 0.3, 0.5, 0.15
-_GENERIC = frozenset(tokens("other parts apparatus appliances machines instruments devices units articles "
-                            "equipment accessories incl thereof kinds all"))
+_GENERIC = frozenset(tokens("other parts apparatus appliances machines machinery instruments devices units articles "
+                            "equipment accessories incl thereof kinds all electrical electronic chapter heading "
+                            "headings note subheading"))
+# what goods are for, not goods: "for the manufacture of wafers" names wafers
+_PROCESS = frozenset(tokens("manufacture production reception transmission conversion regeneration use"))
+_EXCLUSION = re.compile(r"\((?:other than|excl\.?|excluding|except|not)\b[^)]*\)"
+                        r"|,?\s*\b(?:other than|excl\.|excluding|except|not)\b[^;:(]*", re.IGNORECASE)
+_SUBJECT_END = re.compile(r"[:;,(]|\b(?:having|that|which|with|using|designed|specially|capable|for|when|where|"
+                          r"containing|rated|as follows|other than|except|not|in which|employing|incorporating|"
+                          r"being|based)\b", re.IGNORECASE)
+_GOODS_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 CHPL_COLUMNS = ("hs6", "tier", "description", "jurisdiction", "code", "paragraph", "score", "strength", "reason")
 
 
+def strip_exclusions(description: str) -> str:
+    """An HS description without what it excludes: 'Diodes, other than photosensitive or light-emitting diodes'
+    -> 'Diodes'; 'Transistors (not photosensitive), other' -> 'Transistors, other'."""
+    return " ".join(_EXCLUSION.sub("", description).split()).strip(" ,;")
+
+
+def _goods_tokens(text: str) -> list[str]:
+    """Words as goods are named: hyphenated compounds kept whole ('plug-in' is not 'plug'), light plural stem."""
+    out = []
+    for tok in _GOODS_TOKEN.findall(text.lower().replace("“", " ").replace("”", " ")):
+        if tok in STOP:
+            continue
+        if len(tok) > 4 and tok.endswith("s") and not tok.endswith("ss"):
+            tok = tok[:-1]
+        out.append(tok)
+    return out
+
+
+@dataclass(frozen=True)
+class GoodsTerm:
+    """A good an HS description names: head noun and modifiers ('integrated circuit'), the generic head it came
+    with where the head is generic ('semiconductor' of 'semiconductor devices'), and for goods named by their
+    use ('Machines ... for the manufacture of semiconductor devices') the uses, whose five-letter stems a
+    candidate must share (manufacture ~ manufacturing)."""
+
+    head: str
+    mods: tuple[str, ...] = ()
+    generic: str = ""
+    uses: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        words = " ".join((*self.mods, self.head, self.generic)).strip()
+        return f"{words} (for {' or '.join(self.uses)})" if self.uses else words
+
+
+def _noun_phrases(part: str, purpose: bool) -> list[GoodsTerm]:
+    terms = []
+    for phrase in re.split(r"\band\b|\bor\b|/", part, flags=re.IGNORECASE):
+        words = [w for w in _goods_tokens(phrase) if len(w) > 1 and not w[0].isdigit()]
+        if purpose:  # 'for measuring or checking wafers': the uses are not goods
+            words = [w for w in words if w not in _PROCESS and not w.endswith("ing")]
+        if not words:
+            continue
+        head, mods, generic = words[-1], tuple(w for w in words[:-1] if w not in _GENERIC), ""
+        if head in _GENERIC:  # 'Other semiconductor devices' names semiconductor devices
+            if not mods or mods[-1] in _PROCESS or mods[-1].endswith("ing"):
+                continue
+            head, mods, generic = mods[-1], mods[:-1], head
+        terms.append(GoodsTerm(head, mods, generic))
+    return terms
+
+
+def goods_terms(description: str) -> list[GoodsTerm]:
+    """The goods an HS description names, exclusions cut, from its first phrase: 'Fixed capacitors: tantalum' ->
+    fixed capacitor; 'Plugs and sockets' -> plug, socket; 'Other semiconductor devices' -> semiconductor device.
+    Where every head is generic ('Machines and apparatus for the manufacture of semiconductor devices'), the goods
+    are named by their use: the objects after 'for' / 'of', with the uses (manufacture), which a candidate must
+    name too (by their first five letters: manufacture ~ manufacturing) in a subject that is equipment."""
+    phrase = re.split(r"[:;,(]", strip_exclusions(description), maxsplit=1)[0]
+    parts = re.split(r"\b(?:for|of|with|using|incl|including|specified in|suitable for)\b", phrase,
+                     flags=re.IGNORECASE)
+    terms = _noun_phrases(parts[0], purpose=False)
+    if terms or len(parts) == 1:
+        return terms
+    rest = " ".join(parts[1:])
+    uses = tuple(dict.fromkeys(w.split("-")[-1] for w in _goods_tokens(rest) if w in _PROCESS or w.endswith("ing")))
+    return [GoodsTerm(t.head, t.mods, t.generic, uses) for t in _noun_phrases(rest, purpose=True)]
+
+
 def goods_words(description: str) -> list[str]:
-    """The words of an HS description that name the goods: its first phrase, generic words aside
-    ('Fixed capacitors: tantalum' -> fixed, capacitor)."""
-    head = re.split(r"[:;,(]", description, maxsplit=1)[0]
-    words = [t for t in tokens(head) if t not in _GENERIC]
-    return words or [t for t in tokens(description) if t not in _GENERIC]
+    """The words of an HS description that name the goods (heads and their modifiers, exclusions cut)."""
+    return [w for t in goods_terms(description) for w in (*t.mods, t.head)]
+
+
+def _subject(text: str) -> str:
+    """The words of a control text that name its goods, before its conditions ('Signal generators having ...'
+    -> 'Signal generators'; 'Using lasers or light-emitting diodes ...' -> '')."""
+    return _SUBJECT_END.split(text, maxsplit=1)[0]
+
+
+_CONDITIONS = re.compile(r"\b(having|with|of the following|as described)\b[^:]*:\s*$", re.IGNORECASE)
+
+
+def _chain(entry: ControlEntry, paragraph: str) -> list[str]:
+    """The texts that name a paragraph's goods: the entry heading and the paragraphs from the top down to it,
+    leaving out those that are conditions of the one above ('Signal generators having any of the following:'
+    makes its sub-paragraphs conditions; 'Integrated circuits, as follows:' makes them kinds)."""
+    chain = [entry.heading] + [p.text for p in sorted(
+        (p for p in entry.paragraphs if p.code == paragraph or paragraph.startswith(p.code + ".")),
+        key=lambda p: p.code.count("."))]
+    return [t for k, t in enumerate(chain)
+            if k == 0 or not (_CONDITIONS.search(chain[k - 1])
+                              and not re.search(r"as follows:?\s*$", chain[k - 1], re.IGNORECASE))]
+
+
+def _named(terms: list[GoodsTerm], entry: ControlEntry, paragraph: str) -> list[str]:
+    """The goods terms a candidate names as goods: in the subject of its heading or paragraphs (not a condition
+    such as 'using light-emitting diodes'), with at least half of their modifiers and their generic head; goods
+    named by their use need a subject that is equipment and the use and objects anywhere in those texts."""
+    chain = _chain(entry, paragraph)
+    subject = {w for t in chain for w in _goods_tokens(_subject(t))}
+    text = {w for t in chain for w in _goods_tokens(t)}
+    named = []
+    for t in terms:
+        where = text if t.uses else subject
+        if t.uses and not (subject & _GENERIC and {w[:5] for w in text} & {u[:5] for u in t.uses}):
+            continue
+        if (t.head in where and (not t.generic or t.generic in where)
+                and sum(m in where for m in t.mods) >= CHPL_MIN_GOODS * len(t.mods)):
+            named.append(str(t))
+    return named
 
 
 def _context(entry: ControlEntry, paragraph: str) -> set[str]:
-    """Words of a paragraph, the paragraphs above it and the entry heading (a sub-paragraph's goods are named
-    above it)."""
+    """Words of a paragraph, the paragraphs above it and the entry heading (for the shared words shown)."""
     texts = [entry.heading] + [p.text for p in entry.paragraphs
                                if p.code == paragraph or paragraph.startswith(p.code + ".")]
     return set(tokens(" ".join(texts)))
@@ -657,22 +776,26 @@ def chpl_controls(chpl_path: Path, lists: Sequence[ControlList], per_code: int =
             raise DataError("blank HS code or description", file=str(chpl_path), row=line,
                             field="hs6" if not hs6 else "description_short")
         base = {"hs6": hs6, "tier": (r.get("tier") or "").strip(), "description": desc}
-        goods = goods_words(desc)
+        query = strip_exclusions(desc)  # excluded goods must not drive the search ("light-emitting diodes")
+        terms = goods_terms(desc)
+        wanted = ", ".join(map(str, terms)) or "none"
         strong: list[dict[str, Any]] = []
         weak: list[dict[str, Any]] = []
-        for m in index.search(desc, limit=2 * per_code, min_score=CHPL_LEAD_SCORE).rows:
-            context = _context(entries[f"{m['jurisdiction']}:{m['code']}"], m["paragraph"])
-            named = [w for w in goods if w in context]
-            shared = sorted((set(tokens(desc)) & context) - _GENERIC)
-            share = len(named) / len(goods) if goods else 0.0
-            is_strong = m["score"] >= CHPL_MIN_SCORE and share >= CHPL_MIN_GOODS
+        for m in index.search(query, limit=2 * per_code, min_score=CHPL_LEAD_SCORE).rows:
+            entry = entries[f"{m['jurisdiction']}:{m['code']}"]
+            goods = m["code"][1] in "ABC"  # D software and E technology are not the goods an HS code names
+            named = _named(terms, entry, m["paragraph"]) if goods else []
+            shared = sorted((set(tokens(query)) & _context(entry, m["paragraph"])) - _GENERIC)
+            is_strong = m["score"] >= CHPL_MIN_SCORE and bool(named)
             if is_strong:
                 reason = (f"names the goods ({', '.join(named)}); text similarity {m['score']:.2f}; shared words: "
                           f"{', '.join(shared)}")
             else:
                 why = [f"similarity {m['score']:.2f} < {CHPL_MIN_SCORE}"] if m["score"] < CHPL_MIN_SCORE else []
-                if share < CHPL_MIN_GOODS:
-                    why.append(f"names {len(named)} of the goods words ({', '.join(goods)})")
+                if not goods:
+                    why.append("software or technology, not goods")
+                elif not named:
+                    why.append(f"names none of the goods ({wanted}) as goods")
                 reason = f"lead only: {'; '.join(why)}; shared words: {', '.join(shared) or 'none'}"
             row = {**base, "jurisdiction": m["jurisdiction"], "code": m["code"], "paragraph": m["paragraph"],
                    "score": m["score"], "strength": "mapping" if is_strong else "lead to verify", "reason": reason}
@@ -687,11 +810,12 @@ def chpl_controls(chpl_path: Path, lists: Sequence[ControlList], per_code: int =
             rows.append({**base, "jurisdiction": "", "code": "", "paragraph": "", "score": None,
                          "strength": "no mapping",
                          "reason": f"no candidate reaches similarity {CHPL_MIN_SCORE} and names the goods "
-                                   f"({', '.join(goods)}); {len(weak)} leads to verify"
+                                   f"({wanted}) as goods; {len(weak)} leads to verify"
                                    + ("" if leads else " (leads not shown)")})
     table = ResultTable.from_records(
         "chpl_controls", rows, CHPL_COLUMNS,
-        meta={"analysis": "CHPL to control entries", "method": "TF-IDF text match, goods named",
+        meta={"analysis": "CHPL to control entries",
+              "method": "TF-IDF text match (HS exclusions cut), goods named as goods",
               "chpl": str(chpl_path), "leads_shown": leads,
               "thresholds": {"mapping_score": CHPL_MIN_SCORE, "goods_named": CHPL_MIN_GOODS,
                              "lead_score": CHPL_LEAD_SCORE}})

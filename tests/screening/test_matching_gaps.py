@@ -120,3 +120,28 @@ def test_legal_form_against_a_listed_person(lists: dict[str, ScreeningList], scr
     assert plain[entity.entity_id] == 1.0
     assert company[entity.entity_id]["score"] == pytest.approx(0.85, abs=1e-3)
     assert "is a person" in company[entity.entity_id]["reason"]
+
+
+def test_a_legal_form_with_a_typo_is_the_form(lists: dict[str, ScreeningList], screener: Screener) -> None:
+    # one typo in a long one-word form (CORPORATOIN) made it a word of the name, one no listed name holds, weighing
+    # as the rarest: RED SEA TRADING CORPORATOIN scored 0.774 against the listed RED SEA TRADING CORPORATION
+    listed = "RED SEA TRADING CORPORATION"
+    entity = _entity(lists, OFAC, listed)
+    for typo in ("CORPORATOIN", "CORPORATON", "CORPORASION"):
+        query = listed.replace("CORPORATION", typo)
+        assert analyse(query)[1] == analyse(listed)[1] == ("corporation",), query
+        assert entity.entity_id in _ids(screener, query), query
+    assert analyse("HERSTEL TRADING LIIMTED")[1] == ("limited",)
+    assert analyse("KALAYE ELECTRIC COMPAY")[1] == ("company",)
+    # PRIVAT is a word of names (PRIVAT BANK), not PRIVATE with a typo; a short word is never read as a form
+    assert analyse("PRIVAT BANK")[0] == ("privat", "bank")
+    assert analyse("SAMSON LIMITS")[1] == ()
+
+
+def test_a_written_out_form_holds_its_short_words(lists: dict[str, ScreeningList], screener: Screener) -> None:
+    # OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU (LLC), spelled half one way and half the other: the run of its
+    # words went on past the S, leaving OBSHCHESTVO and S as words of the name; left out, the name is PLAZ alone
+    listed = next(n.text for lst in lists.values() for e in lst.entities for n in e.names
+                  if n.text == "OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU PLAZ")
+    assert analyse(listed)[:2] == (("plaz",), ("llc",))
+    assert screener.compare("OBSHCHESTVO OGRANICHENNOI OTVETSTVENNOSTYU PLAZ", listed) == 1.0

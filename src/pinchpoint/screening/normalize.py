@@ -53,6 +53,8 @@ LEGAL_FORMS = {
 # ("COMPANY LIABILITY LIMITED", "LIMITED LIABILTIY COMPANY", "OBSHCHESTVO AKTSIONERNOE").
 _FORM_PHRASES = {f: frozenset(w for w in f.split() if len(w) >= 3) for f in LEGAL_FORMS if " " in f}
 FORM_PHRASE_WORDS = frozenset(w for words in _FORM_PHRASES.values() for w in words)
+# their short words (the s of "obshchestvo s ogranichennoi ..."), part of a run only between two of its words
+_FORM_PHRASE_LINKS = frozenset(w for f in _FORM_PHRASES for w in f.split() if len(w) < 3)
 LEGAL_FORMS.update({"pte ltd": "private", "pvt ltd": "private", "private ltd": "private"})
 # Forms recognised anywhere in a name; the others (co, sa, as, ab...) only first or last, where they cannot be
 # a word of the name itself.
@@ -190,6 +192,24 @@ def _form_word(word: str) -> str | None:
     return str(found[0]) if found else None
 
 
+# One-word forms long enough that a word one typo from them is that form (CORPORATOIN, LIMTIED, COMPAY), not a name
+# (but PRIVAT is a word of names)
+_LONG_FORMS = frozenset(f for f in LEGAL_FORMS if " " not in f and len(f) >= 7) - {"private"}  # PRIVAT BANK
+
+
+@cache
+def _typo_form(word: str) -> str | None:
+    """The one-word legal form ``word`` is one typo from (OSA similarity 0.85 or more: one edit in seven letters or
+    more), or None."""
+    if len(word) < 6 or not word.isalpha():
+        return None
+    from rapidfuzz.distance import OSA
+    from rapidfuzz.process import extractOne
+
+    found = extractOne(word, _LONG_FORMS, scorer=OSA.normalized_similarity, score_cutoff=0.85)
+    return str(found[0]) if found else None
+
+
 def _form_runs(words: list[str], forms: list[str]) -> list[str]:
     """``words`` without runs of two or more written-out legal form words, whose form (the phrase sharing most
     of their words) goes to ``forms``. A run must hold a word other than company, open, public, private and
@@ -198,9 +218,11 @@ def _form_runs(words: list[str], forms: list[str]) -> list[str]:
     i = 0
     while i < len(words):
         j = i
-        while j < len(words) and _form_word(words[j]) is not None:
+        while j < len(words) and (_form_word(words[j]) is not None or (
+                j > i and words[j] in _FORM_PHRASE_LINKS and j + 1 < len(words) and
+                _form_word(words[j + 1]) is not None)):
             j += 1
-        run = {_form_word(w) for w in words[i:j]}
+        run = {_form_word(w) for w in words[i:j]} - {None}
         if j - i >= 2 and len(words) > j - i and run - {"company", "open", "public", "private", "closed"}:
             phrase = max(_FORM_PHRASES, key=lambda f: (len(run & _FORM_PHRASES[f]) /
                                                         len(run | _FORM_PHRASES[f]), -len(f)))
@@ -246,8 +268,11 @@ def analyse(text: str) -> tuple[tuple[str, ...], tuple[str, ...], str]:
     phrased = _form_runs(phrased, forms) if len(phrased) > 2 else phrased
     kept: list[str] = []
     for i, w in enumerate(phrased):
-        if w in LEGAL_FORMS and len(phrased) > 1 and (i == len(phrased) - 1 or i == 0 or w in _FORMS_ANYWHERE):
-            forms.append(LEGAL_FORMS[w])
+        # a form as written, or with one typo (LIMTIED), where a form stands
+        as_form = w if w in LEGAL_FORMS else _typo_form(w)
+        if as_form is not None and len(phrased) > 1 and (i == len(phrased) - 1 or i == 0 or
+                                                         as_form in _FORMS_ANYWHERE):
+            forms.append(LEGAL_FORMS[as_form])
         else:
             kept.append(w)
     named = [w for w in kept if w not in HONORIFICS]

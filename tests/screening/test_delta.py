@@ -317,3 +317,38 @@ def test_rows_analysed_in_worker_processes_as_in_one(lists: dict[str, ScreeningL
     screener = Screener([un])
     names = [n.text for e in un.entities[:20] for n in e.names[:2]] + ["ITQANCOMPANY", "محمد علي", "김정은"]
     assert analyse_rows(screener, names, workers=2, chunk=8) == [analyse_row(screener, t) for t in names]
+
+
+def test_delta_equals_a_full_rescreen_when_word_weights_move(lists: dict[str, ScreeningList]) -> None:
+    """An update that delists every eighth UN entity moves every word's weight (IDF), so a stored name's score
+    against an entity the update left alone moves too: carried as stored, alerts a full re-screen drops stayed and
+    alerts it adds were missed. The delta's alerts and scores are now those of a full re-screen."""
+    un = lists[UN]
+    removed = {e.entity_id for e in un.entities[::8]}
+    before = un.model_copy(update={"version": "before"})
+    after = un.model_copy(update={"entities": tuple(e for e in un.entities if e.entity_id not in removed)})
+    # names near the threshold: listed names with a letter dropped from their longest word
+    names = []
+    for e in un.entities:
+        for n in e.names[:3]:
+            words = n.text.split()
+            k = max(range(len(words)), key=lambda i: len(words[i]))
+            if len(words) >= 2 and len(words[k]) >= 5:
+                names += [" ".join([*words[:k], words[k][:cut] + words[k][cut + 1:], *words[k + 1:]])
+                          for cut in (1, len(words[k]) // 2)]
+    old = Screener([before])
+    rows = [StoredRow(k + 2, q) for k, q in enumerate(names)]
+    found = {k + 2: m for k, q in enumerate(names) if (m := old.screen(q, limit=1000))}
+    stored = make_stored("customers", "customers.csv", ["name"], "name", {"threshold": 0.8}, rows, found, old)
+    new = Screener([after])
+    full = {(k + 2, m["entity_id"]): m["score"] for k, q in enumerate(names) for m in new.screen(q, limit=1000)}
+    # the stored scores of alerts on entities the update kept are not all a full re-screen's
+    carried = {(a.line, a.entity_id): a.score for a in stored.alerts if a.entity_id not in removed}
+    assert set(carried) != set(full)
+    delta = rescreen_since_last(stored, new)
+    assert {(a.line, a.entity_id): a.score for a in delta.stored.alerts} == full
+    assert delta.alerts.meta["rows_screened_in_full"] > 0
+    # an alert on an unchanged entity the new weights resolve or raise says so
+    kinds = {(r["row"], r["entity_id"]): (r["change"], r["entity_change"]) for r in delta.alerts.rows}
+    for key in set(carried) ^ set(full):
+        assert kinds[key] == ("resolved" if key in carried else "new alert", "unchanged")

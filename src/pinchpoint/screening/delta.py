@@ -18,12 +18,22 @@ whole lists do, so every score is the one a full screening gives). Then:
 * a stored alert on a removed entity, or on a changed entity that no longer reaches the threshold, is
   **resolved**;
 * a stored alert on a changed entity that still matches is **still alerted** (record changed: review it again);
-* stored alerts on unchanged entities are carried unchanged.
+* stored alerts on unchanged entities are carried unchanged, unless the lists' weights moved them (below): an
+  alert on an unchanged entity found or resolved by the new weights says so (``entity_change`` "unchanged").
 
 The result is stored as the next version of the same key, so the next run is "since" this one and the history of
-screenings stays. What a delta cannot see: word weights (IDF) move a little with every list update, so a score
-against an unchanged entity can move too (by well under 0.01 for an update of 1% of the entities; the benchmark
-``benchmarks/screening_delta.py`` compares a delta with a full re-screen in the same run).
+screenings stays.
+
+Word weights (IDF) and common words are list-wide: every update moves them a little, so a score against an
+entity the update left alone moves too (by 0.003 in the benchmark, enough to cross the threshold). The stored
+screening keeps the weights its scores were made with and, for each row, a bound on its score against every
+entity it does not alert on (:func:`near_bound`: its matches down to ``NEAR_SHARE`` of the threshold, before the
+substitution penalty, which other weights can lift). A delta compares the weights (:func:`weight_drift`): words
+whose weight moved most against the others ("moved") send the rows and unchanged entities holding them to be
+screened again, and the others' largest ratio bounds how far any other score can rise; rows whose bound reaches
+the threshold so, and rows with an alert on an unchanged entity, are screened again in full. So the delta's alerts
+and scores are a full re-screen's (``benchmarks/screening_delta.py`` and ``tests/screening/test_delta.py`` compare
+them), at the cost of screening again the rows near the threshold.
 """
 
 from __future__ import annotations
@@ -31,6 +41,8 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import math
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -39,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 
 from pinchpoint.errors import BadArgumentError, NotFoundError
 from pinchpoint.results import ResultTable
-from pinchpoint.screening.matcher import Screener, check_list_names, score_floor
+from pinchpoint.screening.matcher import SUBSTITUTION_FACTOR, Screener, check_list_names, score_floor
 from pinchpoint.screening.model import ScreeningList
 from pinchpoint.screening.prefilter import Prefilter, analyse_rows, vocabulary_changes
 from pinchpoint.screening.reviews import Review, annotate, fingerprint
@@ -77,6 +89,9 @@ class StoredRow:
     #: what the matcher makes of the name (:func:`pinchpoint.screening.prefilter.analyse_row`), kept so a delta
     #: need not analyse every stored name again
     analysis: dict[str, Any] | None = None
+    #: an upper bound, under the word weights stored with the screening, on the row's score against any listed
+    #: entity it has no alert with, before the substitution penalty (:func:`near_bound`); None when unknown
+    near: float | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +122,12 @@ class StoredScreening:
     #: pinchpoint version and whether Japanese readings were on): analyses made otherwise are made again
     vocabulary: list[str] = field(default_factory=list)
     reader: str = ""
+    #: the weights the scores were made with, by table (:func:`weight_tables`: "words", the IDF of the listed
+    #: words, and "skeletons", of their consonant skeletons, each with "default", a weight of a word no list
+    #: holds) and the common words: a delta works out from them which stored scores the lists' new weights can move
+    #: across the threshold
+    weights: dict[str, dict[str, Any]] = field(default_factory=dict)
+    common: list[str] = field(default_factory=list)
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":")).encode()
@@ -116,7 +137,7 @@ class StoredScreening:
         raw = json.loads(data)
         raw["header"] = tuple(raw["header"])
         raw["rows"] = [StoredRow(r["line"], r["name"], r["options"], tuple(r["fields"]), r["screened"],
-                                 r.get("status", ""), r.get("analysis")) for r in raw["rows"]]
+                                 r.get("status", ""), r.get("analysis"), r.get("near")) for r in raw["rows"]]
         raw["alerts"] = [StoredAlert(**a) for a in raw["alerts"]]
         return cls(**raw)
 
@@ -141,16 +162,69 @@ def screened_lists(screener: Screener, lists: Sequence[str] | None) -> list[Scre
     return [lst for lst in screener.lists if not lists or lst.list_name in lists]
 
 
+#: The least score a stored screening looks at below its threshold, as a share of the threshold: scores from there
+#: up bound what the lists' next word weights can make of a row's score (:func:`near_bound`)
+NEAR_SHARE = 0.75
+#: How far a word's weight may move against the others (the median move) and still count as moved with them: a
+#: word that moves more (it is in the entities an update adds, removes or changes, and rare) is "moved", and the
+#: rows and entities holding it are screened again in full
+WEIGHT_BAND = 0.01
+
+
+def near_bound(threshold: float, found: Sequence[dict[str, Any]]) -> float:
+    """An upper bound on a row's score before the substitution penalty (a word on each side matching nothing on
+    the other: x ``SUBSTITUTION_FACTOR``, which other word weights can lift) against every entity it does not alert
+    on, from its matches down to ``NEAR_SHARE`` x ``threshold`` (``found``, screened at that floor)."""
+    below = [float(m["score"]) for m in found if float(m["score"]) < threshold]
+    return max([threshold * NEAR_SHARE, *below]) / SUBSTITUTION_FACTOR
+
+
+def screen_near(screener: Screener, names: Sequence[str], options: Sequence[dict[str, Any]], threshold: float,
+                workers: int = 1) -> list[tuple[list[dict[str, Any]], float]]:
+    """Each name's matches at or above ``threshold`` (as :meth:`Screener.screen` gives them, every one) and its
+    :func:`near_bound`: screened once at the lower floor, and again at the threshold itself only where a match's
+    shown (rounded) score is within rounding of the threshold."""
+    floor = threshold * NEAR_SHARE
+    limit = max(len(screener.entities), 1)
+    each = [{**o, "threshold": floor, "limit": limit} for o in options]
+    found = screener.screen_batch(list(names), workers=workers, per_query=each) if names else []
+    out = [([m for m in f if float(m["score"]) >= threshold], near_bound(threshold, f)) for f in found]
+    unsure = [k for k, f in enumerate(found) if any(threshold <= float(m["score"]) < threshold + 1e-4 for m in f)]
+    if unsure:  # a shown score of the threshold may be a score just under it: the threshold decides
+        again = screener.screen_batch([names[k] for k in unsure], per_query=[
+            {**options[k], "threshold": threshold, "limit": limit} for k in unsure])
+        for k, hits in zip(unsure, again, strict=True):
+            out[k] = (hits, out[k][1])
+    return out
+
+
 def snapshot(lists: Iterable[ScreeningList]) -> dict[str, dict[str, str]]:
     """The fingerprint of every entity's record, by list and id."""
     return {lst.list_name: {e.entity_id: fingerprint(e) for e in lst.entities} for lst in lists}
 
 
+def weight_tables(screener: Screener, skeletons: bool) -> dict[str, dict[str, Any]]:
+    """The weights a screener scores with: its words' IDF and, when ``skeletons`` (some stored name is written in
+    an abjad), its consonant skeletons' (built here if not yet)."""
+    tables = {"words": {"idf": dict(screener.idf), "default": screener.default_idf}}
+    if skeletons:
+        index = screener.skeleton_index()
+        tables["skeletons"] = {"idf": dict(index.idf), "default": index.default_idf}
+    return tables
+
+
+def _weights(screener: Screener, rows: Sequence[StoredRow]) -> dict[str, Any]:
+    abjad = any((r.analysis or {}).get("s") for r in rows if r.screened)
+    return {"weights": weight_tables(screener, abjad), "common": sorted(screener.common_words)}
+
+
 def make_stored(key: str, source: str, header: Sequence[str], name_column: str, options: dict[str, Any],
-                rows: Sequence[StoredRow], matches: dict[int, list[dict[str, Any]]], screener: Screener
-                ) -> StoredScreening:
+                rows: Sequence[StoredRow], matches: dict[int, list[dict[str, Any]]], screener: Screener,
+                workers: int = 1) -> StoredScreening:
     """A :class:`StoredScreening` of a screening just run: ``matches`` holds each screened line's matches as
-    :meth:`Screener.screen` returns them (every match at or above the threshold)."""
+    :meth:`Screener.screen` returns them (every match at or above the threshold). Each screened row's
+    :func:`near_bound` is worked out here (its names screened once more, down to ``NEAR_SHARE`` of the threshold),
+    so that a delta can tell which rows the lists' next word weights may bring to an alert."""
     if not key.strip():
         raise BadArgumentError("a stored screening needs a name")
     kept = {k: v for k, v in options.items() if k in GLOBAL_OPTIONS and v is not None}
@@ -162,9 +236,15 @@ def make_stored(key: str, source: str, header: Sequence[str], name_column: str, 
     analysed = list(rows)
     for k, analysis in zip(todo, analyse_rows(screener, [rows[k].name for k in todo]), strict=True):
         analysed[k] = dataclasses.replace(rows[k], analysis=analysis)
+    base = {k: v for k, v in kept.items() if k != "threshold"}
+    screened = [k for k, r in enumerate(analysed) if r.screened and r.near is None]
+    bounds = screen_near(screener, [analysed[k].name for k in screened],
+                         [{**base, **analysed[k].options} for k in screened], float(kept["threshold"]), workers)
+    for k, (_, bound) in zip(screened, bounds, strict=True):
+        analysed[k] = dataclasses.replace(analysed[k], near=bound)
     return StoredScreening(key.strip(), source, tuple(header), name_column, kept, analysed, alerts,
                            snapshot(lists), {lst.list_name: lst.version for lst in lists}, _now(),
-                           sorted(screener.idf), reader())
+                           sorted(screener.idf), reader(), **_weights(screener, analysed))
 
 
 class RowCollector:
@@ -184,14 +264,14 @@ class RowCollector:
             self.matches[row.line] = [{"list": g["list"], "entity_id": g["entity_id"], "score": float(g["score"]),
                                        "matched_name": g["matched_name"]} for g in group]
 
-    def stored(self, key: str, source: Path, name_column: str, options: dict[str, Any], screener: Screener
-               ) -> StoredScreening:
+    def stored(self, key: str, source: Path, name_column: str, options: dict[str, Any], screener: Screener,
+               workers: int = 1) -> StoredScreening:
         from pinchpoint.screening.batch import read_header, read_text
 
         header = read_header(read_text(source)[1], source)
         rows = sorted(self.rows, key=lambda r: r.line)
         return make_stored(key, source.name, header, name_column, {k: options.get(k) for k in GLOBAL_OPTIONS},
-                           rows, self.matches, screener)
+                           rows, self.matches, screener, workers)
 
 
 def check_storable(key: str, top: int | None) -> None:
@@ -213,7 +293,7 @@ def screen_file_stored(screener: Screener, source: Path, output: Path, key: str,
     check_storable(key, kwargs.get("top"))
     collector = RowCollector()
     summary = screen_file(screener, source, output, name_column, on_row=collector, **kwargs)
-    return summary, collector.stored(key, source, name_column, kwargs, screener)
+    return summary, collector.stored(key, source, name_column, kwargs, screener, int(kwargs.get("workers", 1)))
 
 
 def store_screening(ws: Workspace, stored: StoredScreening) -> str:
@@ -329,6 +409,106 @@ def rescreen_since_last(before: StoredScreening, screener: Screener, *, workers:
             gc.enable()
 
 
+@dataclass(frozen=True)
+class WeightDrift:
+    """How the weights a screening's scores were made with moved since (:func:`weight_drift`)."""
+
+    known: bool  # the stored screening holds its weights (stored by this version of pinchpoint)
+    same: bool  # the weights and common words are those the stored scores were made with
+    #: by table ("words", "skeletons"), the words whose weight moved against the median word's by more than the
+    #: band, or that became common or stopped being common: rows and entities holding one are screened again
+    moved: dict[str, frozenset[str]]
+    #: the most any score over words that did not move can rise (the largest over the smallest ratio of their new
+    #: weights to their old ones: precision, recall and containment are ratios of weighted sums)
+    factor: float
+
+
+#: Bands tried (see :data:`WEIGHT_BAND`): the one that leaves the fewest rows and entities to screen again is used
+BANDS = (0.01, 0.02, 0.03, 0.05, 0.08)
+
+
+def weight_drift(before: StoredScreening, screener: Screener, band: float = WEIGHT_BAND) -> WeightDrift:
+    """What the lists' weights (IDF: they move with every entity added or removed, so a score against an
+    unchanged entity moves too) and common words did since ``before`` was screened."""
+    if "words" not in before.weights:
+        return WeightDrift(False, False, {}, math.inf)
+    now = weight_tables(screener, "skeletons" in before.weights)
+    if now == before.weights and set(before.common) == screener.common_words:
+        return WeightDrift(True, True, {}, 1.0)
+    moved: dict[str, frozenset[str]] = {}
+    factor = 1.0
+    width = math.log1p(band)
+    for table, then in before.weights.items():
+        old, new = then["idf"], now[table]["idf"]
+        old_default, new_default = float(then["default"]), float(now[table]["default"])
+        ratio = {w: new.get(w, new_default) / old.get(w, old_default) for w in set(old) | set(new)}
+        logs = sorted(math.log(r) for r in ratio.values()) or [0.0]
+        centre = logs[len(logs) // 2]
+        default = math.log(new_default / old_default)  # a word no list holds: any query may hold one
+        if abs(default - centre) > width:
+            return WeightDrift(True, False, {}, math.inf)
+        out = {w for w, r in ratio.items() if abs(math.log(r) - centre) > width}
+        if table == "words":
+            out |= set(before.common) ^ set(screener.common_words)
+        kept = [default, *(math.log(r) for w, r in ratio.items() if w not in out)]
+        factor = max(factor, math.exp(max(kept) - min(kept)))
+        moved[table] = frozenset(out)
+    return WeightDrift(True, False, moved, factor)
+
+
+def _spellings(analysis: dict[str, Any], glued: tuple[tuple[str, ...], tuple[str, ...]] | None) -> set[str]:
+    from pinchpoint.screening.prefilter import query_names
+
+    return {s for q in query_names(analysis, glued) for slot in q.slots for s in slot}
+
+
+def _weights_moved(before: StoredScreening, screener: Screener, rows: Sequence[StoredRow],
+                   glued: Sequence[tuple[tuple[str, ...], tuple[str, ...]] | None], touched: set[tuple[str, str]],
+                   threshold: float, in_scope: set[str]) -> tuple[WeightDrift, set[int], set[tuple[str, str]]]:
+    """What the weights' drift since ``before`` asks to screen again, beside the entities that changed: the rows
+    (indexes of ``rows``) to screen in full against every entity with the new weights, because their score
+    against an unchanged entity may have moved across the threshold, and the unchanged entities holding a moved
+    word, to screen every row against. Rows: all of them when the weights are not known or moved too far; else
+    rows holding a moved word or skeleton, rows written in Chinese characters by sound (scored by broad consonant
+    classes, with weights of their own), rows with an alert on an unchanged entity (its score is worked out again)
+    and rows whose bound, grown by the weights' factor, reaches the threshold. Of :data:`BANDS`, the one leaving
+    the least to screen again."""
+    first = weight_drift(before, screener)
+    if first.same:
+        return first, set(), set()
+    if not math.isfinite(first.factor):
+        return first, set(range(len(rows))), set()
+    alerted = {a.line for a in before.alerts if (a.list, a.entity_id) not in touched}
+    words = [_spellings(r.analysis or {}, g) for r, g in zip(rows, glued, strict=True)]
+    skeletons = [{t for sk in (r.analysis or {}).get("s", []) for t in sk} for r in rows]
+    always = {k for k, r in enumerate(rows) if r.near is None or (r.analysis or {}).get("c")}
+    name_skeletons = screener.skeleton_index().skeletons if "skeletons" in before.weights else None
+    cut = threshold * 0.999
+    best: tuple[float, WeightDrift, set[int], set[tuple[str, str]]] | None = None
+    for band in BANDS:
+        drift = weight_drift(before, screener, band)
+        if not math.isfinite(drift.factor):
+            continue
+        moved_words, moved_skeletons = drift.moved.get("words", frozenset()), drift.moved.get("skeletons",
+                                                                                                frozenset())
+        full = always | {k for k, r in enumerate(rows) if (r.near is not None and r.near * drift.factor >= cut) or
+                         r.line in alerted or moved_words & words[k] or moved_skeletons & skeletons[k]}
+        reweighed: set[tuple[str, str]] = set()
+        if moved_words or moved_skeletons:
+            for i, nm in enumerate(screener.names):
+                if moved_words & set(nm.tokens) or (name_skeletons is not None and
+                                                   moved_skeletons & set(name_skeletons[i].tokens)):
+                    e = screener.entities[nm.entity]
+                    if e.list_name in in_scope and (e.list_name, e.entity_id) not in touched:
+                        reweighed.add((e.list_name, e.entity_id))
+        cost = len(full) + len(reweighed) / 10  # an entity more to screen every row against costs little
+        if best is None or cost < best[0]:
+            best = (cost, drift, full, reweighed)
+    if best is None:
+        return first, set(range(len(rows))), set()
+    return best[1], best[2], best[3]
+
+
 def _rescreen(before: StoredScreening, screener: Screener, workers: int, reviews: dict[str, Review] | None
               ) -> DeltaScreening:
     options = dict(before.options)
@@ -337,7 +517,6 @@ def _rescreen(before: StoredScreening, screener: Screener, workers: int, reviews
     now = snapshot(lists)
     delta = entity_delta(before.fingerprints, lists, now)
     touched = set(delta.added) | set(delta.changed)
-    restricted = screener.restricted(touched)
     # rows not screened for want of a distinctive word are screenable once a listed name is made of their words
     stored_rows = [r if r.screened or not r.status.startswith("not screened") or screener.unscreenable(r.name)
                    else dataclasses.replace(r, screened=True, status="") for r in before.rows]
@@ -355,70 +534,118 @@ def _rescreen(before: StoredScreening, screener: Screener, workers: int, reviews
             analysis = {**analysis, "g": [list(split[0]), list(split[1])] if split is not None else None}
             rows[k] = dataclasses.replace(r, analysis=analysis)
         glued.append((tuple(analysis["g"][0]), tuple(analysis["g"][1])) if analysis["g"] else None)
-    found: list[list[dict[str, Any]]] = [[] for _ in rows]
-    candidates = 0
-    if touched and rows:
-        # a birth date that agrees can lift a score to the threshold: the prefilter bounds the score before it
-        dated = bool(options.get("birth_date")) or any(r.options.get("birth_date") for r in rows)
-        floor = score_floor(threshold, "dated") if dated else threshold
-        may = Prefilter(restricted).rows([r.analysis or {} for r in rows], glued, floor)
-        picked = [k for k in range(len(rows)) if may[k]]
-        candidates = len(picked)
-        base = {k: v for k, v in options.items() if k in GLOBAL_OPTIONS}
-        per_query = [{**base, **rows[k].options, "limit": max(len(restricted.entities), 1)} for k in picked]
-        screened = restricted.screen_batch([rows[k].name for k in picked], workers=workers, per_query=per_query)
-        for k, hits in zip(picked, screened, strict=True):
-            found[k] = hits
-    matches = {r.line: m for r, m in zip(rows, found, strict=True) if m}
-    by_line = {r.line: r for r in before.rows}
-    changed = set(delta.changed)
-    previous = {(a.line, a.list, a.entity_id): a for a in before.alerts}
     gone = set(delta.removed)
+    drift, full, reweighed = _weights_moved(before, screener, rows, glued, touched | gone, threshold,
+                                            {lst.list_name for lst in lists})
+    restricted = screener.restricted(touched | reweighed)
+    base = {k: v for k, v in options.items() if k in GLOBAL_OPTIONS and k != "threshold"}
+    found: dict[int, list[dict[str, Any]]] = {}
+    bounds: dict[int, float] = {}
+    if full:
+        picked = sorted(full)
+        for k, (hits, bound) in zip(picked, screen_near(screener, [rows[k].name for k in picked],
+                                                        [{**base, **rows[k].options} for k in picked], threshold,
+                                                        workers), strict=True):
+            found[k], bounds[k] = hits, bound
+    candidates = 0
+    rest = [k for k in range(len(rows)) if k not in full]
+    if (touched or reweighed) and rest:
+        # the rows' scores against what changed, down to the floor their bounds need; a birth date that agrees can
+        # lift a score, so the prefilter bounds the score before it
+        floor = threshold * NEAR_SHARE
+        dated = bool(options.get("birth_date")) or any(r.options.get("birth_date") for r in rows)
+        may = Prefilter(restricted).rows([rows[k].analysis or {} for k in rest], [glued[k] for k in rest],
+                                         score_floor(floor, "dated") if dated else floor)
+        picked = [k for k, ok in zip(rest, may, strict=True) if ok]
+        candidates = len(picked)
+        for k, (hits, bound) in zip(picked, screen_near(restricted, [rows[k].name for k in picked],
+                                                        [{**base, **rows[k].options} for k in picked], threshold,
+                                                        workers), strict=True):
+            found[k], bounds[k] = hits, bound
+    # each row's alerts now: a row screened in full has exactly its new matches; another keeps its alerts on
+    # entities that did not change (their scores cannot have moved across the threshold) and adds its matches on
+    # the entities that changed
+    by_line = {r.line: r for r in before.rows}
+    previous: dict[int, dict[tuple[str, str], StoredAlert]] = defaultdict(dict)
+    for a in before.alerts:
+        previous[a.line][(a.list, a.entity_id)] = a
+    screened_lines = {r.line for r in rows}
+    full_lines = {rows[k].line for k in full}
+    matches = {rows[k].line: hits for k, hits in found.items() if hits}
+    rescored = touched | reweighed
     out: list[dict[str, Any]] = []
     kept_alerts: list[StoredAlert] = []
-    for a in before.alerts:
-        key = (a.list, a.entity_id)
-        if key in gone:
-            out.append(_row(by_line[a.line], "resolved", "removed", a, None))
-        elif key not in touched:
-            kept_alerts.append(a)  # an unchanged entity: carried
-    for line, found_here in sorted(matches.items()):
-        for m in found_here:
-            old = previous.get((line, m["list"], m["entity_id"]))
-            kind = "changed" if (m["list"], m["entity_id"]) in changed else "added"
-            out.append(_row(by_line[line], "new alert" if old is None else "still alerted", kind, old, m))
+    for line in sorted(set(previous) | set(matches)):
+        new_hits = {(m["list"], m["entity_id"]): m for m in matches.get(line, [])}
+        for key, a in sorted(previous.get(line, {}).items()):
+            if key in new_hits:
+                continue
+            if key in gone:
+                out.append(_row(by_line[line], "resolved", "removed", a, None))
+            elif line in full_lines or key in rescored or line not in screened_lines:
+                if line not in screened_lines:
+                    kept_alerts.append(a)  # a row no longer screened keeps what it had (not screened now)
+                    continue
+                kind = "changed" if key in set(delta.changed) else "unchanged"
+                out.append(_row(by_line[line], "resolved", kind, a, None))
+            else:
+                kept_alerts.append(a)  # an unchanged entity, a row far from the threshold: carried
+        for key, m in sorted(new_hits.items()):
+            old = previous.get(line, {}).get(key)
+            kind = ("changed" if key in set(delta.changed) else "added" if key in set(delta.added) else
+                    "unchanged")
+            if old is None:
+                out.append(_row(by_line[line], "new alert", kind, None, m))
+            elif kind == "changed":
+                out.append(_row(by_line[line], "still alerted", kind, old, m))
             kept_alerts.append(StoredAlert(line, m["list"], m["entity_id"], float(m["score"]), m["matched_name"]))
-    still = {(line, m["list"], m["entity_id"]) for line, ms in matches.items() for m in ms}
-    for a in before.alerts:
-        if (a.list, a.entity_id) in changed and (a.line, a.list, a.entity_id) not in still:
-            out.append(_row(by_line[a.line], "resolved", "changed", a, None))
     order = {"new alert": 0, "still alerted": 1, "resolved": 2}
     out.sort(key=lambda r: (order[r["change"]], r["row"], r["list"], r["entity_id"]))
     if reviews is not None:
         annotated = annotate([{**r, "query": r["query"]} for r in out if r["change"] != "resolved"], reviews,
                              screener.entity_index())
         out = annotated + [r for r in out if r["change"] == "resolved"]
-    refreshed = {r.line: r for r in rows}
+    # each row's bound for the next delta: fresh where screened in full; else grown by the weights' factor, and
+    # raised by its scores against the entities that changed (or the floor, where the prefilter ruled them out)
+    growth = drift.factor if math.isfinite(drift.factor) else 1.0
+    floor_bound = threshold * NEAR_SHARE / SUBSTITUTION_FACTOR
+    refreshed = {}
+    for k, r in enumerate(rows):
+        if k in full:
+            near: float | None = bounds[k]
+        elif r.near is None:
+            near = None
+        else:
+            near = max(r.near * growth, bounds.get(k, floor_bound))
+        refreshed[r.line] = dataclasses.replace(r, near=near)
     after = StoredScreening(before.key, before.source, before.header, before.name_column, before.options,
                             [refreshed.get(r.line, r) for r in stored_rows],
                             sorted(kept_alerts, key=lambda a: (a.line, a.list, a.entity_id)),
                             now, {lst.list_name: lst.version for lst in lists}, _now(),
-                            sorted(screener.idf), reader())
+                            sorted(screener.idf), reader(), **_weights(screener, stored_rows))
     meta = {"stored": before.key, "since": before.screened_at, "threshold": threshold,
             "lists_before": before.list_versions, "lists_now": after.list_versions,
-            "rows_rescreened": len(rows) if touched else 0, "rows_matched_in_full": candidates,
-            "entities_rescreened": len(touched),
+            "rows_rescreened": len(rows) if touched or reweighed or full else 0,
+            "rows_matched_in_full": candidates, "rows_screened_in_full": len(full),
+            "entities_rescreened": len(touched), "entities_reweighed": len(reweighed),
             "added": len(delta.added), "removed": len(delta.removed), "changed": len(delta.changed)}
     counts = {k: sum(1 for r in out if r["change"] == k) for k in order}
     caveats = [
-        f"screened again: {meta['rows_rescreened']:,} stored rows against the {len(touched):,} entities added or "
-        f"changed since {before.screened_at} ({len(delta.added):,} added, {len(delta.changed):,} changed; "
+        f"screened again: {len(rows):,} stored rows against the {len(touched):,} entities added or changed since "
+        f"{before.screened_at} ({len(delta.added):,} added, {len(delta.changed):,} changed; "
         f"{len(delta.removed):,} removed); alerts on the other entities are carried from that screening",
         f"{counts['new alert']} new alerts, {counts['still alerted']} still alerted on a changed record, "
-        f"{counts['resolved']} resolved, at threshold {threshold:g} with the stored parameters",
-        "word weights move slightly with every list update, so a score against an unchanged entity may differ "
-        "from a full re-screen's by a little; screen the file afresh for exact scores on every entity"]
-    if not touched and not delta.removed:
+        f"{counts['resolved']} resolved, at threshold {threshold:g} with the stored parameters"]
+    if not drift.same:
+        caveats.append(
+            f"the lists' word weights moved with the update: {len(full):,} rows whose score against an unchanged "
+            f"entity could cross the threshold were screened in full again, and {len(reweighed):,} unchanged "
+            f"entities holding a word whose weight moved most were screened again; the alerts are those a full "
+            f"re-screen gives (an alert on an unchanged entity found or resolved so says 'unchanged')")
+    if not drift.known:
+        caveats.append("the stored screening holds no word weights (stored by an earlier pinchpoint): every row was "
+                       "screened in full again")
+    if not touched and not delta.removed and drift.same:
         caveats.insert(0, f"nothing changed in {', '.join(f'{k} {v}' for k, v in after.list_versions.items())} "
                           f"since {before.screened_at}: no new or resolved alerts")
     if not same_reader:

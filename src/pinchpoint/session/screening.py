@@ -226,7 +226,7 @@ class ScreeningGroup(Group):
 
         from pinchpoint.screening.delta import store_screening
 
-        stored = collector.stored(store, Path(source), name_column, options, screener)
+        stored = collector.stored(store, Path(source), name_column, options, screener, workers or os.cpu_count() or 1)
         with self.session.open_workspace() as ws:
             version = store_screening(ws, stored)
         return replace(run, summary=f"{run.summary}\nstored as {stored.key!r} (version {version}): "

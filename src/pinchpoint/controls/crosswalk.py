@@ -32,7 +32,7 @@ import numpy as np
 
 from pinchpoint.controls.loaders import read_csv_records
 from pinchpoint.controls.model import ControlEntry, ControlList, Jurisdiction
-from pinchpoint.controls.search import STOP, ControlIndex, tokens
+from pinchpoint.controls.search import ControlIndex, tokens
 from pinchpoint.errors import BadArgumentError, DataError
 from pinchpoint.results import ResultTable
 
@@ -646,14 +646,7 @@ def strip_exclusions(description: str) -> str:
 
 def _goods_tokens(text: str) -> list[str]:
     """Words as goods are named: hyphenated compounds kept whole ('plug-in' is not 'plug'), light plural stem."""
-    out = []
-    for tok in _GOODS_TOKEN.findall(text.lower().replace("“", " ").replace("”", " ")):
-        if tok in STOP:
-            continue
-        if len(tok) > 4 and tok.endswith("s") and not tok.endswith("ss"):
-            tok = tok[:-1]
-        out.append(tok)
-    return out
+    return tokens(text, _GOODS_TOKEN)
 
 
 @dataclass(frozen=True)

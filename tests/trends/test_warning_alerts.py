@@ -290,19 +290,23 @@ def test_cycle_features_never_see_past_their_month(ipg: Series) -> None:
         own_features(ipg, "trend")
 
 
-def test_the_cycle_warning_never_sees_past_its_origin(ipg: Series) -> None:
-    """With the ``cycle`` features, a collapse after 2010-01 changes no probability, threshold or alarm before it."""
+@pytest.mark.parametrize(("feature_set", "feature"), [("cycle", "IPG3344S gap above its one-sided HP trend"),
+                                                      ("growth", "IPG3344S 6m smoothed growth from its 24m high")])
+def test_the_own_feature_warning_never_sees_past_its_origin(ipg: Series, feature_set: str, feature: str) -> None:
+    """With the ``cycle`` or ``growth`` features, a collapse after 2010-01 changes no probability, threshold or alarm
+    before it."""
     cut = month_index(2010, 1)
-    full = early_warning(ipg, horizon=12, origins_from=month_index(1995, 1), feature_set="cycle")
+    full = early_warning(ipg, horizon=12, origins_from=month_index(1995, 1), feature_set=feature_set)
     crash = early_warning(collapsed_after(ipg, cut), horizon=12, origins_from=month_index(1995, 1),
-                          feature_set="cycle")
+                          feature_set=feature_set)
     before = [r for r in full.probabilities.rows if r["month"] <= month_label(cut)]
     assert sum(r["probability"] is not None for r in before) > 100
     assert before == [r for r in crash.probabilities.rows if r["month"] <= month_label(cut)]
     assert [r["probability"] for r in full.probabilities.rows if r["month"] > month_label(cut)] != \
         [r["probability"] for r in crash.probabilities.rows if r["month"] > month_label(cut)]
-    assert full.calls.meta["feature_set"] == "cycle"
-    assert "IPG3344S gap above its one-sided HP trend" in full.calls.meta["features"]
+    assert full.calls.meta["feature_set"] == feature_set
+    assert feature in full.calls.meta["features"]
+
 
 
 def test_growth_features_are_moores_smoothed_rate_and_never_see_past_their_month(ipg: Series) -> None:
@@ -329,20 +333,6 @@ def test_growth_features_are_moores_smoothed_rate_and_never_see_past_their_month
     for name, a, b in zip(names, cols, spiked, strict=True):
         np.testing.assert_array_equal(a[: cut + 1], b[: cut + 1], err_msg=name)
         assert not np.array_equal(a[cut + 1:], b[cut + 1:], equal_nan=True), name
-
-
-def test_the_growth_warning_never_sees_past_its_origin(ipg: Series) -> None:
-    """With the ``growth`` features, a collapse after 2010-01 changes no probability, threshold or alarm before it."""
-    cut = month_index(2010, 1)
-    full = early_warning(ipg, horizon=12, origins_from=month_index(1995, 1), feature_set="growth")
-    crash = early_warning(collapsed_after(ipg, cut), horizon=12, origins_from=month_index(1995, 1),
-                          feature_set="growth")
-    before = [r for r in full.probabilities.rows if r["month"] <= month_label(cut)]
-    assert sum(r["probability"] is not None for r in before) > 100
-    assert before == [r for r in crash.probabilities.rows if r["month"] <= month_label(cut)]
-    assert [r["probability"] for r in full.probabilities.rows if r["month"] > month_label(cut)] != \
-        [r["probability"] for r in crash.probabilities.rows if r["month"] > month_label(cut)]
-    assert "IPG3344S 6m smoothed growth from its 24m high" in full.calls.meta["features"]
 
 
 def test_a_call_is_an_alarm_that_began_within_the_horizon(ipg: Series) -> None:

@@ -19,8 +19,8 @@ A name in another script is also scored through its readings (:mod:`pinchpoint.s
 a slot of spellings, any of which may match, the score scaled by 0.95; an Arabic, Hebrew or Thai name through its
 consonant skeleton against a skeleton index of the listed names, scaled by 0.9.
 
-Candidates come from an inverted index of tokens and of token prefixes and suffixes (3 letters), never a full
-scan. Scores lie in [0, 1] and reach 1 only for the same tokens.
+Candidates come from an inverted index of tokens, of token prefixes and suffixes (3 letters) and of their first
+and last two letters together, never a full scan. Scores lie in [0, 1] and reach 1 only for the same tokens.
 """
 
 from __future__ import annotations
@@ -130,7 +130,9 @@ def _keys(token: str) -> list[str]:
         return [token]
     keys = [token]
     if len(token) >= 4:
-        keys += [f"<{token[:3]}", f"{token[-3:]}>"]
+        # the first and last three letters, and the first and last two (a word with a typo in each of the first and
+        # last three, YAEIN for YASIN, keeps its ends: ya..in)
+        keys += [f"<{token[:3]}", f"{token[-3:]}>", f"{token[:2]}|{token[-2:]}"]
     return keys
 
 

@@ -90,6 +90,10 @@ HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "dr", "prof", "professor", "s
                         "monsieur", "madame", "mme", "mlle", "herr", "frau", "sheikh", "shaikh", "sheik", "hajji",
                         "sayyid", "excellency", "hon", "honourable", "honorable", "senor", "senora", "don", "dona"})
 _APOSTROPHES = re.compile(r"(?<=\w)['’ʼ`ʻ](?=\w)")
+# Digits run onto the start or end of a word of two letters or more (KANG SONG 1GMBH, CETC54, NETEX24, 3LOGIC): two
+# words, as lists write them apart (KANG SONG 1, CETC 54). Digits inside a word stay (Sech1n, Ig0r: letters written
+# as digits), as do ordinals (1st, 22nd) and codes of one letter (3M, 5G, B2)
+_GLUED_DIGITS = re.compile(r"\b(?:([a-z]{2,})(\d+)|(\d+)(?!(?:st|nd|rd|th)\b)([a-z]{2,}))\b")
 _CAMEL_FORM = re.compile(r"(?<=[a-z])([A-Z][A-Za-z]*)")
 
 # Traditional / old-form characters that differ from their simplified / new forms in names on these lists.
@@ -249,6 +253,7 @@ def analyse(text: str) -> tuple[tuple[str, ...], tuple[str, ...], str]:
     script = "cjk" if has_cjk(t) else "latin" if t.isascii() else "other"
     latin = anyascii(t).lower() if script != "latin" else t
     latin = _APOSTROPHES.sub("", latin)  # People's, Qa'ida, Int'l and the ejective marks of transliterations
+    latin = _GLUED_DIGITS.sub(lambda m: " ".join(g for g in m.groups() if g), latin)
     words = [w for w in _NON_WORD.split(latin.replace("&", " and ")) if w]
     words = [_ABBREVIATIONS.get(w, w) for w in _numbers(_merge_letters(words))]
     # written-out forms (several words) anywhere, the longest first ("open joint stock company"); then runs of

@@ -145,3 +145,17 @@ def test_a_written_out_form_holds_its_short_words(lists: dict[str, ScreeningList
                   if n.text == "OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU PLAZ")
     assert analyse(listed)[:2] == (("plaz",), ("llc",))
     assert screener.compare("OBSHCHESTVO OGRANICHENNOI OTVETSTVENNOSTYU PLAZ", listed) == 1.0
+
+
+def test_a_form_run_onto_a_code_or_a_number_splits_off(lists: dict[str, ScreeningList], screener: Screener) -> None:
+    # aircraft and vessels are listed by registration or hull number (YV3016, KANG SONG 1): a legal form run onto
+    # one made a token of letters and digits, never split; and RUSMARKETINC split as RUS + MARKET + INC
+    for listed, glued in (("YV3016", "YV3016CORP"), ("KOMPANIYA RUSMARKET", "KOMPANIYA RUSMARKETINC")):
+        entity = _entity(lists, OFAC, listed)
+        assert entity.entity_id in _ids(screener, glued), glued
+    assert screener.split_glued(analyse("YV3016CORP")[0], ()) == (("yv3016",), ("corporation",))
+    assert screener.split_glued(analyse("KOMPANIYA RUSMARKETINC")[0], ()) == (("kompaniya", "rusmarket"),
+                                                                            ("incorporated",))
+    # two listed codes run together are one code, not split: only a legal form is split off letters and digits
+    assert {"yv3016", "yv2738"} <= set(screener.idf)
+    assert screener.split_glued(("yv3016yv2738",), ()) is None

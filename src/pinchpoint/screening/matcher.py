@@ -886,19 +886,25 @@ class Screener:
         def parts(t: str, depth: int) -> list[str] | None:
             """``t`` as known words and legal forms, at most ``depth`` + 1 of them, the split with the longest
             shortest part first; None if it cannot be split so."""
-            best: tuple[int, list[str]] | None = None
-            for k in range(2, len(t) - 1):
+            best: tuple[tuple[int, int], list[str]] | None = None
+            for k in range(1, len(t)):
                 for left, right in ((t[:k], t[k:]), (t[k:], t[:k])):
                     if not (left in LEGAL_FORMS or (len(left) >= 3 and known(left))):
                         continue
-                    if right in LEGAL_FORMS or (len(right) >= (2 if left in LEGAL_FORMS else 3) and known(right)):
+                    # a number beside a form may be of any length (KANG SONG 1GMBH: 1 + GMBH)
+                    if right in LEGAL_FORMS or (known(right) and (
+                            len(right) >= (2 if left in LEGAL_FORMS else 3) or
+                            (right.isdigit() and left in LEGAL_FORMS))):
                         rest: list[str] | None = [right]
                     else:
                         rest = parts(right, depth - 1) if depth > 0 and len(right) >= 5 else None
                     if rest is None:
                         continue
                     found_parts = [left, *rest] if t.startswith(left) else [*rest, left]
-                    rank = min(len(p) for p in found_parts) + 10 * any(p in LEGAL_FORMS for p in found_parts)
+                    # the longest shortest part, a legal form among them, then the fewest parts (RUSMARKET + INC,
+                    # not RUS + MARKET + INC)
+                    rank = (min((len(p) for p in found_parts if not p.isdigit()), default=0) +
+                            10 * any(p in LEGAL_FORMS for p in found_parts), -len(found_parts))
                     if best is None or rank > best[0]:
                         best = (rank, found_parts)
             return best[1] if best else None
@@ -907,13 +913,17 @@ class Screener:
         found = list(forms)
         changed = False
         for t in tokens:
-            if t.startswith("#") or len(t) < 5 or known(t) or not t.isalpha():
+            if t.startswith("#") or len(t) < 5 or known(t) or not t.isalnum() or t.isdigit():
                 out.append(t)
                 continue
             if not also and t in self._splits:  # a word's split depends only on the listed words: found once
                 split = self._splits[t]
             else:
                 split = parts(t, 1)
+                # letters and digits (YV3016CORP, 65996JSC) split only where a legal form was run on: a code or
+                # a number is not a run of words
+                if split is not None and not t.isalpha() and not any(p in LEGAL_FORMS for p in split):
+                    split = None
                 if not also and len(self._splits) < _SPLITS_KEPT:
                     self._splits[t] = split
             if split is None:

@@ -42,7 +42,7 @@ from rapidfuzz.distance import OSA, Levenshtein
 from pinchpoint.errors import NotFoundError
 from pinchpoint.results import ResultTable
 from pinchpoint.screening.model import EntityType, ListedEntity, ScreeningList
-from pinchpoint.screening.normalize import FORM_PHRASE_WORDS, LEGAL_FORMS, analyse
+from pinchpoint.screening.normalize import FORM_PHRASE_WORDS, LEGAL_FORMS, analyse, split_digits
 from pinchpoint.screening.scripts import (
     Skeleton,
     abjad_skeletons,
@@ -881,7 +881,11 @@ class Screener:
         ``also``) or legal forms: ITQANCOMPANY as ITQAN + company, OJSCBELARUSKALI as OJSC + BELARUSKALI,
         GROUPCO as GROUP + co. None when no token splits."""
         def known(part: str) -> bool:
-            return part in self.idf or part in also or part in FORM_PHRASE_WORDS
+            if part in self.idf or part in also or part in FORM_PHRASE_WORDS:
+                return True
+            # letters and digits are known as the analysis divides them (YV3016: yv + 3016)
+            words = split_digits(part) if not part.isalpha() and not part.isdigit() else []
+            return len(words) > 1 and all(w in self.idf or w in also for w in words)
 
         def parts(t: str, depth: int) -> list[str] | None:
             """``t`` as known words and legal forms, at most ``depth`` + 1 of them, the split with the longest

@@ -94,6 +94,13 @@ _APOSTROPHES = re.compile(r"(?<=\w)['’ʼ`ʻ](?=\w)")
 # words, as lists write them apart (KANG SONG 1, CETC 54). Digits inside a word stay (Sech1n, Ig0r: letters written
 # as digits), as do ordinals (1st, 22nd) and codes of one letter (3M, 5G, B2)
 _GLUED_DIGITS = re.compile(r"\b(?:([a-z]{2,})(\d+)|(\d+)(?!(?:st|nd|rd|th)\b)([a-z]{2,}))\b")
+
+
+def split_digits(word: str) -> list[str]:
+    """``word`` as the analysis divides digits run onto letters (YV3016: yv, 3016; see ``_GLUED_DIGITS``)."""
+    return _GLUED_DIGITS.sub(lambda m: " ".join(g for g in m.groups() if g), word).split()
+
+
 _CAMEL_FORM = re.compile(r"(?<=[a-z])([A-Z][A-Za-z]*)")
 
 # Traditional / old-form characters that differ from their simplified / new forms in names on these lists.

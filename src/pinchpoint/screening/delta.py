@@ -53,7 +53,7 @@ from pinchpoint.errors import BadArgumentError, NotFoundError
 from pinchpoint.results import ResultTable
 from pinchpoint.screening.matcher import SUBSTITUTION_FACTOR, Screener, check_list_names, score_floor
 from pinchpoint.screening.model import ScreeningList
-from pinchpoint.screening.prefilter import Prefilter, analyse_rows, vocabulary_changes
+from pinchpoint.screening.prefilter import Prefilter, analyse_rows, rows_may_match, vocabulary_changes
 from pinchpoint.screening.reviews import Review, annotate, fingerprint
 from pinchpoint.workspace import Workspace
 from pinchpoint.workspace.collections import Collection, register
@@ -554,8 +554,8 @@ def _rescreen(before: StoredScreening, screener: Screener, workers: int, reviews
         # lift a score, so the prefilter bounds the score before it
         floor = threshold * NEAR_SHARE
         dated = bool(options.get("birth_date")) or any(r.options.get("birth_date") for r in rows)
-        may = Prefilter(restricted).rows([rows[k].analysis or {} for k in rest], [glued[k] for k in rest],
-                                         score_floor(floor, "dated") if dated else floor)
+        may = rows_may_match(Prefilter(restricted), [rows[k].analysis or {} for k in rest], [glued[k] for k in rest],
+                             score_floor(floor, "dated") if dated else floor, workers)
         picked = [k for k, ok in zip(rest, may, strict=True) if ok]
         candidates = len(picked)
         for k, (hits, bound) in zip(picked, screen_near(restricted, [rows[k].name for k in picked],

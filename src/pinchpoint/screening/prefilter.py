@@ -93,6 +93,38 @@ def analyse_rows(screener: Screener, texts: Sequence[str], workers: int | None =
     return [a for part in parts for a in part]
 
 
+_POOL_FILTER: tuple[Prefilter, float] | None = None  # the prefilter and score floor forked workers inherit
+
+
+def _rows_chunk(job: tuple[list[dict[str, Any]], list[tuple[tuple[str, ...], tuple[str, ...]] | None]]) -> np.ndarray:
+    assert _POOL_FILTER is not None
+    prefilter, threshold = _POOL_FILTER
+    return prefilter.rows(*job, threshold)
+
+
+def rows_may_match(prefilter: Prefilter, analyses: Sequence[dict[str, Any]],
+                   glued: Sequence[tuple[tuple[str, ...], tuple[str, ...]] | None], threshold: float,
+                   workers: int | None = None, chunk: int = 4096) -> np.ndarray:
+    """:meth:`Prefilter.rows`, split across forked processes that share the prefilter when there are enough rows:
+    a row's answer depends on its own words only, so the chunks give what one call gives."""
+    import multiprocessing as mp
+    import os
+
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1 or len(analyses) < 2 * chunk or "fork" not in mp.get_all_start_methods():
+        return prefilter.rows(analyses, glued, threshold)
+    prefilter.sub.skeleton_index()  # built once here, not once in every worker
+    global _POOL_FILTER
+    _POOL_FILTER = (prefilter, threshold)
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_rows_chunk, [(list(analyses[i:i + chunk]), list(glued[i:i + chunk]))
+                                           for i in range(0, len(analyses), chunk)])
+    finally:
+        _POOL_FILTER = None
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
 def query_names(analysis: dict[str, Any], glued: tuple[tuple[str, ...], tuple[str, ...]] | None
                 ) -> list[QueryName]:
     """The query names of a stored analysis, as :meth:`Screener.query_names` builds them."""

@@ -13,10 +13,7 @@ from typer.testing import CliRunner
 
 from pinchpoint.api.app import create_app
 from pinchpoint.errors import BadArgumentError
-from pinchpoint.trade.adapters import read
 from pinchpoint.trade.metrics import check_period, parse_periods
-from pinchpoint.trade.store import import_frame
-from pinchpoint.workspace import Workspace
 from tests.conftest import SHARED
 
 TRADE = SHARED / "trade"
@@ -32,16 +29,8 @@ shocks:
 
 
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("bad") / "ws"
-    with Workspace(path) as ws:
-        import_frame(ws, read("baci", [TRADE / "baci-critical-materials"]))
-    return path
-
-
-@pytest.fixture(scope="module")
-def client(workspace: Path) -> TestClient:
-    return TestClient(create_app(workspace=workspace), raise_server_exceptions=False)
+def client(baci_ws: Path) -> TestClient:
+    return TestClient(create_app(workspace=baci_ws), raise_server_exceptions=False)
 
 
 def cli(*args: str) -> object:
@@ -63,8 +52,8 @@ def test_the_library_refuses_month_13_naming_the_parameter() -> None:
         parse_periods("2021-01..2021-14", "compare")
 
 
-def test_month_13_in_the_cli_and_the_api(workspace: Path, client: TestClient) -> None:
-    ws = ["--workspace", str(workspace)]
+def test_month_13_in_the_cli_and_the_api(baci_ws: Path, client: TestClient) -> None:
+    ws = ["--workspace", str(baci_ws)]
     result = cli("trade", "dependence", "--importer", "JPN", "--codes", "280469", "--period", "2024-13", *ws)
     assert result.exit_code == 2 and "--period '2024-13': 2024-13 is not a month" in result.stderr  # type: ignore[attr-defined]
     result = cli("trade", "dependence", "--side", "export", "--codes", "280469", "--period", "2024-13", *ws)
@@ -86,7 +75,7 @@ def test_month_13_in_the_cli_and_the_api(workspace: Path, client: TestClient) ->
                                                    "period": "2024"}).status_code == 200
 
 
-def test_nan_is_not_a_number_in_the_library_cli_and_api(workspace: Path, client: TestClient,
+def test_nan_is_not_a_number_in_the_library_cli_and_api(baci_ws: Path, client: TestClient,
                                                         tmp_path: Path) -> None:
     from pinchpoint.analysis import chokepoints
     from pinchpoint.supplychain import load_chain
@@ -104,7 +93,7 @@ def test_nan_is_not_a_number_in_the_library_cli_and_api(workspace: Path, client:
         assert response.status_code == 422, (path, response.text)
         detail = response.json()["detail"]
         assert [d["msg"] for d in detail] == ["must be a number, not NaN"], (path, detail)
-    ws = ["--workspace", str(workspace)]
+    ws = ["--workspace", str(baci_ws)]
     for option in ("--tolerance", "--cif-margin"):
         result = cli("trade", "mirror", "--source", "baci", option, "nan", *ws)
         assert result.exit_code == 2 and f"{option} must be a number, not NaN" in result.stderr  # type: ignore[attr-defined]

@@ -234,14 +234,6 @@ def test_mirror_against_an_importer_that_files_nothing(tmp_path: Path) -> None:
     assert not any("JPN filed no import reports" in c for c in jpn.meta["caveats"])
 
 
-@pytest.fixture(scope="module")
-def baci_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("baci") / "ws"
-    with Workspace(path) as ws:
-        import_frame(ws, read("baci", [TRADE / "baci-critical-materials"]))
-    return path
-
-
 def test_exporter_concentration_against_the_baci_file(baci_ws: Path) -> None:
     """China's share of world exports of permanent magnets (850511) in BACI 2024, and the exporters' HHI, from
     the csv; the extract's values are USD (they were read as thousand USD: every value 1,000 times too big)."""

@@ -89,20 +89,14 @@ def test_api_answers_as_the_cli(workspace: Path, client: TestClient) -> None:
     youden = api_document(client, "/trends/series/IPG3344S/warning",
                           {"origins_from": "2000-01", "threshold_rule": "youden", "table": "probabilities"})
     assert {r["rule"] for r in youden["rows"]} <= {"Youden", None}
-    # the business-cycle feature set by name, the same through both shells
-    cyc = api_document(client, "/trends/series/jp_iip_epd_shipments/warning",
-                       {"origins_from": "2016-01", "features": "cycle"})
-    same(cli_document(ws, "trends", "cycle", "jp_iip_epd_shipments", "--warning", "--from", "2016-01", "--features",
-                      "cycle"), cyc)
-    assert cyc["meta"]["feature_set"] == "cycle"
-    assert "jp_iip_epd_shipments log months since the last trough" in cyc["meta"]["features"]
-    # the growth-cycle feature set too
-    grw = api_document(client, "/trends/series/jp_iip_epd_shipments/warning",
-                       {"origins_from": "2016-01", "features": "growth"})
-    same(cli_document(ws, "trends", "cycle", "jp_iip_epd_shipments", "--warning", "--from", "2016-01", "--features",
-                      "growth"), grw)
-    assert grw["meta"]["feature_set"] == "growth"
-    assert "jp_iip_epd_shipments 6m smoothed growth less yoy" in grw["meta"]["features"]
+    # the business-cycle and growth-cycle feature sets by name, the same through both shells
+    for features, feature in (("cycle", "log months since the last trough"), ("growth", "6m smoothed growth less yoy")):
+        doc = api_document(client, "/trends/series/jp_iip_epd_shipments/warning",
+                           {"origins_from": "2016-01", "features": features})
+        same(cli_document(ws, "trends", "cycle", "jp_iip_epd_shipments", "--warning", "--from", "2016-01",
+                          "--features", features), doc)
+        assert doc["meta"]["feature_set"] == features
+        assert f"jp_iip_epd_shipments {feature}" in doc["meta"]["features"]
 
 
 def test_api_errors_and_posted_input(workspace: Path, client: TestClient) -> None:

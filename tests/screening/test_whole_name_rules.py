@@ -123,3 +123,32 @@ def test_a_typo_in_the_middle_of_each_short_word_is_found(lists: dict[str, Scree
     assert all(len(t) == 5 for t in analyse(query)[0])
     assert screener.compare(query, listed, entity_type="person") >= 0.8
     assert entity.entity_id in {m["entity_id"] for m in screener.screen(query)}, query
+
+
+def test_a_number_one_digit_off_is_another_entity(lists: dict[str, ScreeningList], screener: Screener) -> None:
+    """Aircraft and vessels are listed by their registration numbers (OFAC's RA-65996, YV2738...): a number with
+    one digit changed, dropped or added names another aircraft, so it alerts on neither the word-by-word nor the
+    letters-together comparison, single or batched; the same number still matches, glued to a legal form too."""
+    import re
+
+    numbers = sorted({n.text for lst in lists.values() for e in lst.entities for n in e.names
+                      if re.fullmatch(r"[A-Z]{2}-?\d{4,5}", n.text)})
+    assert len(numbers) >= 20  # OFAC's aircraft by tail number
+    taken = set(numbers)
+    queries = []
+    for text in numbers[:40]:
+        digits = [i for i, c in enumerate(text) if c.isdigit()]
+        i = digits[len(digits) // 2]
+        for variant in (text[:i] + str((int(text[i]) + 1) % 10) + text[i + 1:],  # a digit changed
+                        text[:i] + text[i + 1:],  # dropped
+                        text[:i] + text[i] + text[i:]):  # doubled
+            if variant not in taken:
+                queries.append(variant)
+    batched = screener.screen_queries(queries, [{} for _ in queries])
+    for query, matches in zip(queries, batched, strict=True):
+        assert not any(m["score"] >= 0.8 and re.fullmatch(r"[A-Z]{2}-?\d{4,5}", m["matched_name"]) for m in matches), \
+            (query, [(m["matched_name"], m["score"]) for m in matches])
+        assert matches == screener.screen(query)
+    for text in numbers[:10]:
+        assert text in {m["matched_name"] for m in screener.screen(text)}
+        assert text in {m["matched_name"] for m in screener.screen(text + "GMBH")}

@@ -209,6 +209,33 @@ def first_letter_changed(a: str, b: str, a_starts: frozenset[int], b_starts: fro
                for op in Levenshtein.editops(a, b))
 
 
+def digits_changed(a: str, b: str) -> bool:
+    """Whether turning ``a`` into ``b`` (fewest edits) changes, adds or drops a digit of a number of three digits
+    or more: a registration, hull or tail number one digit off (YV2738 / YV2734, RA-65996 / RA-65986) is another
+    aircraft or vessel, not a typo, as two numbers compared word by word match only when equal. A short number
+    stays a difference like any other (ZU ZAG BONG 5 / 6, sister ships a reviewer should see), and a letter typed
+    for a digit a typo."""
+    if not any(c.isdigit() for c in a) and not any(c.isdigit() for c in b):
+        return False
+
+    def in_number(text: str, at: int) -> bool:
+        if not text[at].isdigit():
+            return False
+        start, end = at, at + 1
+        while start > 0 and text[start - 1].isdigit():
+            start -= 1
+        while end < len(text) and text[end].isdigit():
+            end += 1
+        return end - start >= 3
+
+    for op in Levenshtein.editops(a, b):
+        if op.tag == "replace" and b[op.dest_pos].isdigit() and in_number(a, op.src_pos):
+            return True
+        if (op.tag == "delete" and in_number(a, op.src_pos)) or (op.tag == "insert" and in_number(b, op.dest_pos)):
+            return True
+    return False
+
+
 def _unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(values, return_inverse=True)`` of non-negative integers, by one sort of the values packed with
     their positions (a plain sort is about twice as fast as the argsort np.unique does)."""
@@ -255,6 +282,8 @@ def _sim(a: str, b: str) -> float:
         return 0.0
     if len(a) == 1 or len(b) == 1:
         return INITIAL_SIMILARITY if (a[0] == b[0]) else 0.0
+    if a.isdigit() and b.isdigit():  # see digits_changed: another number is another entity
+        return 0.0
     s = OSA.normalized_similarity(a, b)
     return 1 - TYPO_COST * (1 - s) if s >= token_floor(min(len(a), len(b))) - 1e-9 else 0.0
 
@@ -267,16 +296,18 @@ class _Tokens:
     length: np.ndarray
     first: np.ndarray
     cjk: np.ndarray
+    digits: np.ndarray  # a number (all digits): matches another only exactly
 
     @classmethod
     def of(cls, tokens: Sequence[str]) -> _Tokens:
         text = np.empty(len(tokens), dtype=object)
         text[:] = list(tokens)
         return cls(text, np.array([len(t) for t in tokens], dtype=np.int64),
-                   np.array([t[:1] for t in tokens], dtype="<U1"), np.array([t.startswith("#") for t in tokens]))
+                   np.array([t[:1] for t in tokens], dtype="<U1"), np.array([t.startswith("#") for t in tokens]),
+                   np.array([t.isdigit() for t in tokens], dtype=bool))
 
     def take(self, ids: np.ndarray) -> _Tokens:
-        return _Tokens(self.text[ids], self.length[ids], self.first[ids], self.cjk[ids])
+        return _Tokens(self.text[ids], self.length[ids], self.first[ids], self.cjk[ids], self.digits[ids])
 
 
 def _similarity_matrix(query: _Tokens, vocab: _Tokens, ids: np.ndarray | None = None) -> np.ndarray:
@@ -299,12 +330,14 @@ def _similarity_matrix(query: _Tokens, vocab: _Tokens, ids: np.ndarray | None = 
     near = np.flatnonzero(raw >= SHORT_TOKEN_FLOOR - 1e-9)
     v_len = vocab.length if ids is None else vocab.length[ids]
     v_cjk = vocab.cjk if ids is None else vocab.cjk[ids]
+    v_digits = vocab.digits if ids is None else vocab.digits[ids]
     if len(near):
         row, col = np.divmod(near, raw.shape[1])
         value = raw.ravel()[near]
         shorter = np.minimum(query.length[row], v_len[col])
         floor = np.where(shorter >= 5, 0.8, SHORT_TOKEN_FLOOR)  # see token_floor
-        kept = (value == 1.0) | ((shorter >= 4) & (value >= floor - 1e-9) & ~query.cjk[row] & ~v_cjk[col])
+        kept = (value == 1.0) | ((shorter >= 4) & (value >= floor - 1e-9) & ~query.cjk[row] & ~v_cjk[col] &
+                                 ~(query.digits[row] & v_digits[col]))
         sim.ravel()[near[kept]] = 1 - TYPO_COST * (1 - value[kept])  # 1 stays 1
     single_rows = np.flatnonzero((query.length == 1) & ~query.cjk)
     single_cols = np.flatnonzero((v_len == 1) & ~v_cjk)
@@ -1060,7 +1093,7 @@ class Screener:
                 if abs(len(latin_q) - len(latin_c)) <= 3:
                     v = Levenshtein.normalized_similarity(latin_q, latin_c)
                     # ... but never a short word with another first letter, which the token rules refuse
-                    if v >= floor and v > joined and not first_letter_changed(
+                    if v >= floor and v > joined and not digits_changed(latin_q, latin_c) and not first_letter_changed(
                             latin_q, latin_c, joined_word_starts(latin_q, query.slots), short_word_starts(name.tokens)):
                         joined = v
             joined = joined * 0.95 if joined >= floor else 0.0
@@ -1283,7 +1316,8 @@ class Screener:
                                  self.vocab_tokens.first[col_token])
         shorter = np.minimum(spelled.length[e_spell], v_len[e_col])
         kept = (value == 1.0) | ((shorter >= 4) & (value >= np.where(shorter >= 5, 0.8, SHORT_TOKEN_FLOOR) - 1e-9) &
-                                 ~spelled.cjk[e_spell] & ~v_cjk[e_col])
+                                 ~spelled.cjk[e_spell] & ~v_cjk[e_col] &
+                                 ~(spelled.digits[e_spell] & self.vocab_tokens.digits[col_token][e_col]))
         parts = [(e_spell[kept], e_col[kept], 1 - TYPO_COST * (1 - value[kept]))]  # 1 stays 1
         # a single letter matches a word it begins (0.6), and a single letter the same letter (1)
         single_cols = np.flatnonzero((v_len == 1) & ~v_cjk)
@@ -1381,8 +1415,9 @@ class Screener:
                     jid, i = int(j_id[k]), int(cand[j_cand[k]])
                     if jid not in q_starts:
                         q_starts[jid] = joined_word_starts(joined_text[jid], joined_slots[jid])
-                    if first_letter_changed(joined_text[jid], self.name_joined[i], q_starts[jid],
-                                            short_word_starts(self.names[i].tokens)):
+                    if digits_changed(joined_text[jid], self.name_joined[i]) or first_letter_changed(
+                            joined_text[jid], self.name_joined[i], q_starts[jid],
+                            short_word_starts(self.names[i].tokens)):
                         similar[k] = 0.0
                 joined = np.zeros(total_cands)
                 np.maximum.at(joined, j_cand, similar)

@@ -182,3 +182,17 @@ def test_the_old_vocabularies_are_gone_and_screening_does_not_import_trade() -> 
         tree = ast.parse(path.read_text(encoding="utf-8"))
         modules = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
         assert not [m for m in modules if m.startswith("pinchpoint.trade")], path
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("CHA", "CHN"), ("NDL", "NLD"), ("Syra", "SYR"), ("Germny", "DEU"),
+                                              ("PRKK", "PRK")])
+def test_an_unknown_country_is_worded_once_and_suggests_the_nearest_codes(typed: str, meant: str) -> None:
+    # the screening option, a planning file's cell and a supply-chain file say the same words
+    message = countries.unknown_country_message(typed)
+    assert message.startswith(f"unknown country {typed!r}: did you mean ") and f"{meant} (" in message
+    with pytest.raises(NotFoundError) as info:
+        countries.resolve_country(typed)
+    assert str(info.value) == message and meant in info.value.suggestions
+    # a code one swap or one letter away comes before a code that merely looks alike (CHA was THA, TCA, LCA)
+    if len(typed) == 3:
+        assert meant in countries.closest_codes(typed)

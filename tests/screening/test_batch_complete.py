@@ -103,7 +103,7 @@ def test_per_row_values_refine_and_bad_cells_are_noted(screener: Screener, tmp_p
     assert float(wrong["score"]) == pytest.approx(0.85 * 0.85, abs=1e-3)
     # cells that hold no country, type or date: screened without them, and said so
     assert bad["status"] == "match" and float(bad["score"]) == 1.0
-    assert "'Atlantis' is not a country" in bad["input_note"] and "'robot' is not a type" in bad["input_note"]
+    assert "unknown country 'Atlantis'" in bad["input_note"] and "'robot' is not a type" in bad["input_note"]
     assert "'born in spring' is not a birth date" in bad["input_note"] and "1 rows screened without" in summary
     from pinchpoint.errors import DataError
 

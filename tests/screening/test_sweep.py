@@ -21,8 +21,8 @@ def _screen(ws: Path, *args: str) -> tuple[int, str, str]:
 
 @pytest.mark.parametrize(("args", "message"), [
     (["Kim Jong Un", "--lists", "UN"], "loaded: METI End User List, UN Security Council Consolidated List"),
-    (["Kim Jong Un", "--country", "PRKK"], "--country 'PRKK' is not a country"),
-    (["Kim Jong Un", "--country", "XYZ"], "--country 'XYZ' is not a country"),
+    (["Kim Jong Un", "--country", "PRKK"], "unknown --country 'PRKK'"),
+    (["Kim Jong Un", "--country", "XYZ"], "unknown --country 'XYZ'"),
     (["Kim Jong Un", "--type", "persn"], "did you mean person"),
     (["Kim Jong Un", "--birth-date", "1984-13-01"], "--birth-date '1984-13-01' is not a birth date"),
     (["Kim Jong Un", "--threshold", "nan"], "--threshold"),

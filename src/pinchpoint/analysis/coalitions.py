@@ -53,16 +53,7 @@ def load_coalitions(path: str | Path) -> dict[str, tuple[str, ...]]:
 def _code(raw: str, file: str, row: int | None, field: str) -> str:
     code = normalise_country(raw)
     if code is None:
-        from pinchpoint.kernel.countries import country_name, is_country_code
-        from pinchpoint.supplychain.suggest import did_you_mean
+        from pinchpoint.kernel.countries import unknown_country_message
 
-        codes = {c: country_name(c) for c in _all_codes() if is_country_code(c)}
-        raise DataError(f"unknown country {raw!r}: " + did_you_mean(raw, codes, "ISO3 codes"), file=file, row=row,
-                        field=field)
+        raise DataError(unknown_country_message(raw), file=file, row=row, field=field)
     return code
-
-
-def _all_codes() -> list[str]:
-    import pycountry
-
-    return sorted(str(c.alpha_3) for c in pycountry.countries)

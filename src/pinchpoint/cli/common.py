@@ -58,6 +58,8 @@ def error_message(exc: BaseException) -> str:
     parameter = getattr(exc, "parameter", None) if isinstance(exc, PinchpointError) else None
     if parameter in OPTIONS and message.startswith(f"{parameter} "):
         message = OPTIONS[parameter] + message[len(parameter):]
+    elif parameter in OPTIONS and message.startswith(f"unknown {parameter} "):  # "unknown --country 'Syra': ..."
+        message = f"unknown {OPTIONS[parameter]}" + message[len(f"unknown {parameter}"):]
     what = getattr(exc, "what", "") if isinstance(exc, NotFoundError | WorkspaceError) else ""
     hint = HINTS.get(what)
     if isinstance(exc, PinchpointError) and exc.option in OPTIONS:

@@ -210,8 +210,15 @@ def did_you_mean(value: str, candidates: Sequence[str], n: int = 3) -> str:
 
 @cache
 def closest_codes(code: str) -> tuple[str, ...]:
-    """The ISO3 codes nearest to an unknown one (for "did you mean ...?")."""
-    return tuple(difflib.get_close_matches(code.upper(), list(_iso3()), n=3, cutoff=0.6))
+    """The ISO3 codes nearest to an unknown one (for "did you mean ...?"): one edit away first, two neighbours
+    swapped before other single edits (NDL -> NLD before NZL or NPL: the commonest slip of the keyboard), then
+    difflib's near spellings."""
+    from rapidfuzz.distance import OSA
+
+    wanted = code.upper()
+    near = sorted((c for c in _iso3() if OSA.distance(wanted, c) == 1), key=lambda c: (sorted(c) != sorted(wanted), c))
+    found = list(dict.fromkeys([*near, *difflib.get_close_matches(wanted, list(_iso3()), n=3, cutoff=0.6)]))
+    return tuple(found[:3])
 
 
 @cache
@@ -272,7 +279,9 @@ def closest_countries(text: str, n: int = 3) -> list[str]:
 
 def unknown_country_message(text: str, role: str = "country") -> str:
     """``unknown country 'Germny': did you mean DEU (Germany)?``: the closest countries by code and name (see
-    :func:`closest_countries`), never a list of unrelated codes."""
+    :func:`closest_countries`), never a list of unrelated codes. The one wording of a value that is no country at
+    all, wherever it comes from (a file's cell, an option, a scenario); ``role`` names what the value was given as
+    (country, coalition country, or the parameter, which the CLI shows as its option)."""
     near = closest_countries(text)
     shown = repr(text[:80])
     if not near:
@@ -432,10 +441,8 @@ def resolve_country(value: str, role: str = "country") -> str:
     code = normalise_country(text) or from_name(text)
     if code and (code in _iso3() or code in EXTRA_COUNTRIES):
         return code
-    suggestions = [f"{country_name(c)} ({c})" for c in closest_countries(text)]
-    hint = f"; did you mean {' or '.join(suggestions)}?" if suggestions else ""
-    raise NotFoundError(f"{role} {value[:60]!r} is not a country (give an ISO 3166 code or an English name){hint}",
-                        suggestions=suggestions, what="country", value=value, parameter=role)
+    raise NotFoundError(unknown_country_message(value, role), suggestions=closest_countries(text), what="country",
+                        value=value, parameter=role)
 
 
 def from_m49(code: str | int) -> str | None:

@@ -871,14 +871,12 @@ class Screener:
         check_list_names(lists, [lst.list_name for lst in self.lists])
         _check_threshold(threshold)
         if country is not None:
-            from pinchpoint.kernel.countries import is_country_code, iso3_codes
+            from pinchpoint.kernel.countries import closest_countries, is_country_code, unknown_country_message
 
             code = country.strip().upper()
             if not (is_country_code(code) or any(code in e.countries for e in self.entities)):
-                close = difflib.get_close_matches(code, iso3_codes(), n=3, cutoff=0.5)
-                hint = f"; did you mean {' or '.join(close)}?" if close else ""
-                raise NotFoundError(f"unknown country {country!r}: give an ISO 3166 alpha-3 code{hint}",
-                                    suggestions=close, what="country", value=country, field="country")
+                raise NotFoundError(unknown_country_message(country), suggestions=closest_countries(country),
+                                    what="country", value=country, field="country")
         types = [t.value for t in EntityType if t is not EntityType.UNKNOWN]
         if entity_type is not None and entity_type not in types:
             close = difflib.get_close_matches(entity_type, types, n=1, cutoff=0.5)

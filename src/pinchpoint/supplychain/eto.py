@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from pinchpoint.errors import DataError
-from pinchpoint.kernel.countries import normalise_country
+from pinchpoint.kernel.countries import normalise_country, unknown_country_message
 from pinchpoint.supplychain.csvio import build_record, cycle_in, first_message, parse_float, parse_int, read_rows
 from pinchpoint.supplychain.model import (
     Finding,
@@ -102,7 +102,7 @@ def _country_code(raw: str, file: str, row: int, field: str, fixes: dict[str, in
         return _COUNTRY_FIXES[text]
     code = normalise_country(text)
     if code is None:
-        raise DataError(f"unknown country {raw!r}", file=file, row=row, field=field)
+        raise DataError(unknown_country_message(raw), file=file, row=row, field=field)
     return code
 
 

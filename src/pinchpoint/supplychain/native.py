@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from pinchpoint.errors import DataError
-from pinchpoint.kernel.countries import normalise_country
+from pinchpoint.kernel.countries import normalise_country, unknown_country_message
 from pinchpoint.supplychain.csvio import build_record, cycle_in, first_message, parse_float, parse_int, read_rows
 from pinchpoint.supplychain.model import (
     Input,
@@ -266,7 +266,7 @@ def _assemble(path: Path, meta: dict[str, Any], sections: dict[str, list[Row]], 
                 raise DataError("organisations need a home country (ISO3)", file=f, row=line, field="country")
             country = normalise_country(raw)
             if country is None:
-                raise DataError(f"unknown country {raw!r}", file=f, row=line, field="country")
+                raise DataError(unknown_country_message(raw), file=f, row=line, field="country")
         if pid in providers:
             raise DataError(f"duplicate provider id {pid!r}", file=f, row=line, field="id")
         providers[pid] = build_record(Provider, f, line, id=pid, name=_text(r, "name"), kind=kind,

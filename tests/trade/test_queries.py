@@ -420,3 +420,23 @@ def test_mirror_on_a_source_of_world_totals_says_so(tmp_path: Path) -> None:
     result = cli("mirror", "--importer", "NZL", "--source", "comtrade-legacy", "--workspace", str(tmp_path / "ws"))
     assert result.exit_code == 2 and "no rows for importer NZL in comtrade-legacy" in result.stderr
     assert "every partner is a group such as WLD" in result.stderr
+
+
+def test_mirror_leaves_out_a_source_with_one_figure_per_flow(tmp_path: Path) -> None:
+    """BACI reconciles each flow into one figure, read as the exporter's: it has no importer's report to compare,
+    so mirror gaps on it alone are refused, and beside Comtrade its rows are left out with one caveat (it gave one
+    'filed no import reports' caveat per importer, and rows with no ratio)."""
+    from pinchpoint.trade.metrics import mirror_gaps
+    from pinchpoint.trade.query import NoRowsError, select_sources
+
+    with Workspace(tmp_path / "ws") as ws:
+        import_frame(ws, read("baci", [TRADE / "baci-critical-materials"]))
+        with pytest.raises(NoRowsError, match="baci holds no import reports"):
+            mirror_gaps(select_sources(ws, ["baci"]))
+        import_frame(ws, read("comtrade", sorted((TRADE / "comtrade-raw").glob("comtrade_*.csv.gz"))))
+        both = mirror_gaps(select_sources(ws, ["baci", "comtrade"]), importers=["JPN"])
+        alone = mirror_gaps(select_sources(ws, ["comtrade"]), importers=["JPN"])
+    assert both.rows and {r["source"] for r in both.rows} == {"comtrade"} and both.rows == alone.rows
+    caveats = both.meta["caveats"]
+    assert [c for c in caveats if c.startswith("baci left out: it holds no import reports")] and \
+        not any("filed no import reports" in c for c in caveats)

@@ -500,6 +500,17 @@ def mirror_gaps(rel: Any, *, cif_margin: float = 0.06, tolerance: float = 0.25, 
             exported[(source, period, reporter, partner, product)] = float(value)
         else:
             imported[(source, period, partner, reporter, product)] = float(value)  # keyed exporter -> importer
+    # a source with no import report at all (BACI gives one reconciled figure per flow, read as the export) has no
+    # second side to compare: its rows are left out with one caveat, not one caveat per importer of it
+    one_sided = sorted({k[0] for k in exported} - {s for s, _, _ in files_imports})
+    if one_sided:
+        exported = {k: v for k, v in exported.items() if k[0] not in one_sided}
+        caveats.append(f"{', '.join(one_sided)} left out: {'it holds' if len(one_sided) == 1 else 'they hold'} no "
+                       "import reports, only one figure per flow, so there is no second side to compare")
+        if not exported and not imported:
+            raise NoRowsError(f"mirror gaps compare exporters' and importers' reports of the same flow, and "
+                              f"{', '.join(one_sided)} holds no import reports (one figure per flow); choose a "
+                              f"source that holds both sides (such as comtrade)")
     for role, wanted, side in (("exporter", exporters, 2), ("importer", importers, 3)):
         present = sorted({k[side] for k in exported.keys() | imported.keys()})
         lacking = [c for c in wanted or () if c not in present]

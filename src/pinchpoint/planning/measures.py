@@ -28,6 +28,7 @@ from typing import Any
 
 from pinchpoint.errors import DataError
 from pinchpoint.kernel.countries import is_country_code, normalise_country
+from pinchpoint.supplychain.csvio import number_text
 
 MEASURE_COLUMNS = ("id", "kind", "input", "country", "capacity", "days", "cost", "annual_cost", "lead_time_years",
                    "source")
@@ -76,7 +77,7 @@ def _number(raw: Any, *, file: str, row: int, field: str, default: float = 0.0) 
     if isinstance(raw, bool):
         raise DataError(f"expected a number, found {raw!r}", file=file, row=row, field=field)
     try:
-        value = float(str(raw).strip().replace(",", "")) if isinstance(raw, str) else float(raw)
+        value = float(number_text(raw, file=file, row=row, field=field)) if isinstance(raw, str) else float(raw)
     except (TypeError, ValueError):
         raise DataError(f"expected a number, found {raw!r}", file=file, row=row, field=field) from None
     if not math.isfinite(value):

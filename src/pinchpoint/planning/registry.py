@@ -27,6 +27,7 @@ from typing import Any
 from pinchpoint.errors import DataError, Problem
 from pinchpoint.kernel.countries import is_country_code, normalise_country
 from pinchpoint.results import ResultTable
+from pinchpoint.supplychain.csvio import number_text
 
 INSTRUMENTS = ("grant", "loan", "tax_credit", "equity", "guarantee")
 STAGES = ("preliminary", "final", "disbursed", "amended", "withdrawn")
@@ -132,7 +133,7 @@ def _number(raw: Any, *, file: str, row: int, field: str, required: bool = False
     if isinstance(raw, bool):
         raise DataError(f"expected a number, found {raw!r}", file=file, row=row, field=field)
     try:
-        value = float(str(raw).replace(",", "")) if isinstance(raw, str) else float(raw)
+        value = float(number_text(raw, file=file, row=row, field=field)) if isinstance(raw, str) else float(raw)
     except (TypeError, ValueError):
         raise DataError(f"expected a number, found {raw!r}", file=file, row=row, field=field) from None
     if not math.isfinite(value):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -73,9 +74,35 @@ def read_rows(path: Path, required: Sequence[str], label: str | None = None, *, 
                             file=name, row=1)
 
 
-def parse_float(text: str, *, file: str, row: int, field: str) -> float | None:
-    """Parse a number such as ``61``, ``61.5`` or ``61%``; blank gives None."""
-    value = text.strip().rstrip("%").strip().replace(",", "")
+#: A number with thousands separators (``1,234`` or ``12,345,678.9``): the only comma a number may hold.
+GROUPED = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?")
+
+
+def number_text(text: str, *, file: str, row: int, field: str, percent: bool = False) -> str:
+    """``text`` stripped, with thousands separators taken out; a :class:`DataError` for any other comma.
+
+    A decimal comma (``1,3`` as a European spreadsheet writes 1.3) must not be read as a thousands separator
+    (13): a comma is read only in the strict ``1,234,567`` pattern, and never in a percentage (``percent``),
+    which cannot reach a thousand.
+    """
+    value = text.strip()
+    if "," not in value:
+        return value
+    if not percent and GROUPED.fullmatch(value):
+        return value.replace(",", "")
+    if value.count(",") == 1 and re.fullmatch(r"[-+]?\d*,\d+%?", value):
+        hint = f"a decimal comma is not read (write {value.replace(',', '.')}, not {value})"
+    else:
+        hint = "a decimal comma is not read (write 1.3, not 1,3)"
+    where = ("a percentage has no thousands separator" if percent
+             else "a comma is read only as a thousands separator (1,234,567)")
+    raise DataError(f"{field} {text.strip()!r} holds a comma: {hint}; {where}", file=file, row=row, field=field)
+
+
+def parse_float(text: str, *, file: str, row: int, field: str, percent: bool = False) -> float | None:
+    """Parse a number such as ``61``, ``61.5``, ``61%`` or ``1,234.5``; blank gives None. A comma other than a
+    thousands separator (``1,3``), or any comma in a ``percent`` field, is an error naming the file, row and field."""
+    value = number_text(text, file=file, row=row, field=field, percent=percent).rstrip("%").strip()
     if not value:
         return None
     try:
@@ -88,7 +115,8 @@ def parse_float(text: str, *, file: str, row: int, field: str) -> float | None:
 
 
 def parse_int(text: str, *, file: str, row: int, field: str) -> int | None:
-    value = text.strip()
+    """Parse a whole number (a year: ``2024``, ``2024.0``); blank gives None; commas as in :func:`parse_float`."""
+    value = number_text(text, file=file, row=row, field=field)
     if not value:
         return None
     try:

@@ -18,7 +18,15 @@ from pydantic import ValidationError
 
 from pinchpoint.errors import DataError
 from pinchpoint.kernel.countries import normalise_country, unknown_country_message
-from pinchpoint.supplychain.csvio import build_record, cycle_in, first_message, parse_float, parse_int, read_rows
+from pinchpoint.supplychain.csvio import (
+    GROUPED,
+    build_record,
+    cycle_in,
+    first_message,
+    parse_float,
+    parse_int,
+    read_rows,
+)
 from pinchpoint.supplychain.model import (
     Finding,
     Input,
@@ -88,8 +96,10 @@ def parse_market_size(text: str) -> tuple[float | None, int | None]:
         word = size.group(2).lower() if size.group(2) else None
         if word in _NOT_A_SCALE:
             word = None
-        try:
-            value = float(size.group(1).replace(",", "")) * _SCALE[word] if word in _SCALE else None
+        digits = size.group(1).rstrip(".,")
+        try:  # a comma only as a thousands separator: "$5,2 billion" (a decimal comma) gives no size, not $52bn
+            grouped = "," not in digits or GROUPED.fullmatch(digits)
+            value = float(digits.replace(",", "")) * _SCALE[word] if word in _SCALE and grouped else None
         except ValueError:
             value = None
     return value, int(year.group(1)) if year else None
@@ -213,7 +223,7 @@ def load_eto(path: str | Path, *, name: str | None = None) -> SupplyChain:
         pname = r.get("provider_name", "")
         if pname and pname not in names_by_id[pid]:
             stale.add((pid, pname))
-        share = parse_float(r["share_provided"], file=vlabel, row=line, field="share_provided")
+        share = parse_float(r["share_provided"], file=vlabel, row=line, field="share_provided", percent=True)
         if share is not None and not 0 <= share <= 100:
             raise DataError(f"share {share} is outside 0-100", file=vlabel, row=line, field="share_provided")
         if vintage == "current":

@@ -197,7 +197,8 @@ def _number(section: str, name: str, row: dict[str, Any], file: str, line: int) 
     rule = RULES[section][name]
     text = _text(row, name)
     value: float | None = (parse_int(text, file=file, row=line, field=name) if rule.type == "integer"
-                           else parse_float(text, file=file, row=line, field=name))
+                           else parse_float(text, file=file, row=line, field=name,
+                                            percent=(section, name) == ("provisions", "share")))
     if value is not None and ((rule.minimum is not None and value < rule.minimum)
                               or (rule.maximum is not None and value > rule.maximum)):
         low = "" if rule.minimum is None else f"{rule.minimum:g}"

@@ -1095,6 +1095,7 @@ class Screener:
                             latin_q, latin_c, joined_word_starts(latin_q, query.slots), short_word_starts(name.tokens)):
                         joined = v
             joined = joined * 0.95 if joined >= floor else 0.0
+        joined_raw = joined / 0.95
         score = max(f1, joined)
         penalties = []
         # a person's name wholly inside the other (Janan Agha / Janan Mohammad Ahmed Agha; Boris Johnson /
@@ -1112,9 +1113,11 @@ class Screener:
             # for AL-TIKRITI), not a word one side leaves out
             score *= SUBSTITUTION_FACTOR
             penalties.append(f"{', '.join(q_unmatched)} in place of {', '.join(c_unmatched)}: x{SUBSTITUTION_FACTOR}")
-        matched = [name.tokens[k] for k in {max(range(len(row)), key=row.__getitem__) for row in sims if max(row)}]
+        best_of = [max(range(len(row)), key=row.__getitem__) for row in sims]
+        matched = [name.tokens[k] for k in {j for j, row in zip(best_of, sims, strict=True) if row[j]}]
         if matched and all(self.is_common(t) for t in matched) and (
-                q_unmatched or c_unmatched or any(0 < max(row) < 1 for row in sims)) and joined < 1.0:
+                q_unmatched or c_unmatched or any(0 < max(row) < 1 for row in sims)) and \
+                not self._same_but_typos(query, name, sims, best_of, joined_raw):
             # only common words in common, and not the same name: Bank Electronics / HANA ELECTRONICS
             score *= GENERIC_ONLY_FACTOR
             penalties.append(f"only common words match ({', '.join(sorted(set(matched)))}): x{GENERIC_ONLY_FACTOR}")
@@ -1138,6 +1141,27 @@ class Screener:
                              if query.reading == "glued" else
                              f"read from {query.reading} script as '{why['reading']['spelled']}': x{READING_FACTOR}")
         return score, why
+
+    def _same_but_typos(self, query: QueryName, name: _Name, sims: list[list[float]], best_of: Sequence[int],
+                        joined: float) -> bool:
+        """Whether two names are the same words but for typing errors: their letters written together the same
+        (SAMANINDUSTRIAL GROUP / SAMAN INDUSTRIAL GROUP), or every word of each paired with its own word of the
+        other, in the same order, each the same or one typo from it (UNIVERSAL TECHNLOOGY / UNIVERSAL TECHNOLOGY;
+        IRANIAN PETROCOEMICAL INVESTMENT ...), where no word the query writes differently is itself a common word
+        (ELECTRONIC for ELECTRONICS is another word, not a typo). A name of common words only is then a
+        name the list gives, not common words met by chance, which the generic-only penalty is for."""
+        if joined >= 1.0 - 1e-9:
+            return True
+        if query.reading is not None or len(query.slots) != len(name.tokens) or len(query.slots) < 2:
+            return False
+        if list(best_of) != list(range(len(name.tokens))):  # each word its own partner, in the listed order
+            return False
+        for slot, j, row in zip(query.slots, best_of, sims, strict=True):
+            if row[j] < 1.0 and (row[j] <= INITIAL_SIMILARITY or any(self.is_common(a) for a in slot)):
+                return False
+            if any(sims[k][j] >= row[j] and k != j for k in range(len(sims))):
+                return False
+        return True
 
     def _whole_name_rules(self, sims: list[list[float]], query: QueryName, name: _Name, initials: bool
                           ) -> list[str]:

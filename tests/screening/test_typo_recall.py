@@ -1,0 +1,56 @@
+"""Typing errors the matcher must forgive (issue #16, the extended perturbation set): a typo in a name made of
+common words, an edit near either end of a short word, words of the name run together."""
+
+from __future__ import annotations
+
+from pinchpoint.screening.matcher import Screener
+from pinchpoint.screening.model import EntityType
+from pinchpoint.screening.normalize import analyse
+
+
+def _swapped(word: str) -> str:
+    """``word`` with its third and fourth letters swapped: the commonest typing error."""
+    return word[:2] + word[3] + word[2] + word[4:]
+
+
+def test_a_typo_in_a_name_of_common_words_still_alerts(screener: Screener) -> None:
+    # Listed organisations named by common words only (UNIVERSAL TECHNOLOGY, INC; IRANIAN PETROCHEMICAL INVESTMENT
+    # DEVELOPMENT MANAGEMENT COMPANY): the query has the same words in the same order, one of them with two letters
+    # swapped. The generic-only penalty (x0.8) is for names that share common words by chance, not for the listed
+    # name itself with a typo (UNIVERSAL TECHNLOOGY, INC scored 0.777)
+    cases = []
+    for e in screener.entities:
+        if e.type is EntityType.PERSON:
+            continue
+        for n in e.names:
+            tokens = analyse(n.text)[0]
+            if len(tokens) < 2 or not n.text.isascii() or not all(t.isalpha() and screener.is_common(t)
+                                                                  for t in tokens):
+                continue
+            longest = max(tokens, key=len)
+            if len(longest) < 7 or _swapped(longest) in screener.idf:
+                continue
+            typo = _swapped(longest)
+            query = " ".join(typo.upper() if w.lower() == longest else w for w in n.text.split())
+            if query != n.text:
+                cases.append((query, e.entity_id))
+    assert len(cases) >= 100
+    found = screener.screen_batch([q for q, _ in cases])
+    missed = [q for (q, expected), matches in zip(cases, found, strict=True)
+              if expected not in {m["entity_id"] for m in matches}]
+    assert missed == []
+    # ... but names of common words that are not the listed name stay refused: the same words without one of them,
+    # two common words no listed name is made of, and a common word written for another one edit away (that other
+    # word, not a typo of it: ELECTRONIC INSTITUTE is not ELECTRONICS INSTITUTE)
+    for query in ("ADVANCED ELECTRONICS LTD", "Korea Trading", "INTERNATIONAL INVESTMENT DEVELOPMENT A.S.",
+                  "JOINT STOCK COMPANY MACHINE BUILDING PLANT", "ELECTRONIC INSTITUTE"):
+        assert screener.screen(query) == [], query
+
+
+def test_words_of_a_listed_name_run_together_are_the_same_letters(screener: Screener) -> None:
+    # the letters written together are the listed name's exactly: not "only common words in common" (the
+    # generic-only penalty meant to exempt them, but compared the joined similarity after its 0.95 factor)
+    for query, listed in (("SAMANINDUSTRIAL GROUP", "SAMAN INDUSTRIAL GROUP"),
+                          ("INTERNATIONAL INVESTMENTS HOLDINGS.A. DE C.V.",
+                           "INTERNATIONAL INVESTMENTS HOLDING S.A. DE C.V.")):
+        assert listed in {m["matched_name"] for m in screener.screen(query)}, query

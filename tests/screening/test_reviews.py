@@ -96,3 +96,58 @@ def test_cli_review_add_list_and_screen_show_it(small_ws: Path, tmp_path: Path) 
     result = runner.invoke(app, ["review", "add", "Eric Badege", "nope", "--decision", "true-match",
                                  "--reviewer", "B. Officer", "--workspace", str(ws)])
     assert result.exit_code == 2 and "no entity 'nope'" in result.stderr
+
+
+def test_a_decision_is_on_the_input_with_what_it_was_screened_with(lists: dict[str, ScreeningList],
+                                                                 tmp_path: Path) -> None:
+    """Clearing "Eric Badege" born 1990 (a customer, not the listed man born 1971) must not clear another customer
+    of that name born in 1971, nor one whose birth date the file does not give: before, a decision was keyed by the
+    name alone and the true hit showed as "decided false positive" with the first row's reason."""
+    un = _un(lists)
+    badege = next(e for e in un.entities if e.names[0].text == "ERIC BADEGE")
+    assert any("1971" in d for d in badege.birth_dates)
+    ws_path = tmp_path / "ws"
+    with Workspace(ws_path) as ws:
+        store_list(ws, un)
+        review = record_review(ws, [un], "Eric Badege", badege.entity_id, "false positive", "A. Analyst",
+                               "born 1990 in Lyon",
+                               refinements={"birth_date": "1990-1-5", "country": "Democratic Republic of the Congo"})
+        with pytest.raises(BadArgumentError, match="no month 13"):
+            record_review(ws, [un], "Eric Badege", badege.entity_id, "false positive", "A. Analyst",
+                          refinements={"birth_date": "1990-13-01"})
+    assert review.refinements() == {"birth_date": "1990-01-05", "country": "COD"}
+    src = tmp_path / "customers.csv"
+    src.write_text("id,name,dob,country\n1,Eric Badege,1990-01-05,COD\n2,Eric Badege,1971,COD\n"
+                   "3,Eric Badege,,COD\n4,Eric Badege,1990-01-05,\n", encoding="utf-8")
+    out = tmp_path / "out.json"
+    screen_file(Screener([un]), src, out, reviews=read_reviews(ws_path), birth_date_column="dob",
+                country_column="country")
+    alerts = {r["id"]: r["alert"] for r in json.loads(out.read_text(encoding="utf-8"))["rows"]
+              if r["entity_id"] == badege.entity_id}
+    assert alerts == {"1": "decided", "2": "new", "3": "new", "4": "new"}
+
+
+def test_cli_and_api_record_the_refinements_of_a_decision(small_ws: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from pinchpoint.cli.main import app
+
+    ws = tmp_path / "ws"
+    shutil.copytree(small_ws, ws)
+    runner = CliRunner()
+    result = runner.invoke(app, ["screen", "Eric Badege", "--birth-date", "1990", "-f", "json", "--workspace", str(ws)])
+    entity_id = json.loads(result.stdout)["rows"][0]["entity_id"]
+    result = runner.invoke(app, ["review", "add", "Eric Badege", entity_id, "--decision", "false-positive",
+                                 "--reviewer", "B. Officer", "--birth-date", "1990", "--workspace", str(ws)])
+    assert result.exit_code == 0 and "birth_date 1990" in result.stderr, result.output
+
+    def alert(*options: str) -> str:
+        result = runner.invoke(app, ["screen", "Eric Badege", *options, "-f", "json", "--workspace", str(ws)])
+        return str(json.loads(result.stdout)["rows"][0]["alert"])
+
+    assert alert("--birth-date", "1990") == "decided" and alert() == "new" and alert("--birth-date", "1971") == "new"
+    records = list(csv.DictReader(runner.invoke(app, ["review", "list", "-f", "csv", "--workspace", str(ws)]
+                                                ).stdout.splitlines()))
+    assert [(r["entity_id"], r["birth_date"]) for r in records] == [(entity_id, "1990")]

@@ -56,6 +56,10 @@ class ReviewRequest(BaseModel):
     reviewer: str = Field(min_length=1, max_length=200, description="Who decided")
     reason: str = Field("", max_length=1000)
     list: str | None = Field(None, max_length=200, description="The entity's list (if ids clash)")
+    country: str | None = Field(None, max_length=100, description="The country the input was screened with")
+    entity_type: str | None = Field(None, max_length=40, description="The type it was screened with")
+    birth_date: str | None = Field(None, max_length=40, description="The birth date it was screened with")
+    gender: str | None = Field(None, max_length=20, description="The gender it was screened with")
 
 
 @router.post("/screen")
@@ -109,5 +113,7 @@ def review(request: Request, body: ReviewRequest) -> dict[str, Any]:
     from dataclasses import asdict
 
     decided = session(request).screening.review(body.query, body.entity_id, body.decision, body.reviewer,
-                                                body.reason, body.list)
+                                                body.reason, body.list, country=body.country,
+                                                entity_type=body.entity_type, birth_date=body.birth_date,
+                                                gender=body.gender)
     return asdict(decided)

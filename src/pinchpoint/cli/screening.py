@@ -37,13 +37,22 @@ def register(app: typer.Typer) -> None:
         reviewer: Annotated[str, typer.Option(help="Who decided.")],
         reason: Annotated[str, typer.Option(help="Why.")] = "",
         list_name: Annotated[str | None, typer.Option("--list", help="The entity's list (if ids clash).")] = None,
+        country: Annotated[str | None, typer.Option(help="The country the input was screened with.")] = None,
+        entity_type: Annotated[str | None, typer.Option("--type", help="The type it was screened with.")] = None,
+        birth_date: Annotated[str | None, typer.Option(help="The birth date it was screened with.")] = None,
+        gender: Annotated[str | None, typer.Option(help="The gender it was screened with.")] = None,
         workspace: WorkspaceOpt = None,
     ) -> None:
         """Record a decision on an alert; later screenings show it and do not alert again for the same input and
-        entity unless the entity's record changes."""
-        review = session(workspace).screening.review(query, entity_id, decision, reviewer, reason, list_name)
-        typer.echo(f"{review.query!r} / {review.list} {review.entity_id}: {review.decision} by {review.reviewer} "
-                   f"at {review.decided_at}", err=True)
+        entity unless the entity's record changes. The input is the name with what it was screened with
+        (--country, --type, --birth-date, --gender, or a batch row's columns): a decision on a name born in 1985 is
+        not one on the same name born in 1972."""
+        review = session(workspace).screening.review(query, entity_id, decision, reviewer, reason, list_name,
+                                                     country=country, entity_type=entity_type,
+                                                     birth_date=birth_date, gender=gender)
+        refined = "".join(f", {k} {v}" for k, v in review.refinements().items())
+        typer.echo(f"{review.query!r}{refined} / {review.list} {review.entity_id}: {review.decision} by "
+                   f"{review.reviewer} at {review.decided_at}", err=True)
 
     @review_app.command("list")
     @friendly_errors

@@ -495,7 +495,8 @@ def _screen_block(screener: Screener, part: Sequence[InputRow], header: Sequence
                                   **{**options, "limit": limit})
     if reviews:
         entities = screener.entity_index()
-        found = [annotate(matches, reviews, entities) for matches in found]
+        found = [annotate(matches, reviews, entities, refinements={**options, **per_row.get(k, {})})
+                 for k, matches in zip(readable, found, strict=True)]
     results = dict(zip(readable, found, strict=True))
     groups = []
     for k, row in enumerate(part):

@@ -602,8 +602,9 @@ def _rescreen(before: StoredScreening, screener: Screener, workers: int, reviews
     order = {"new alert": 0, "still alerted": 1, "resolved": 2}
     out.sort(key=lambda r: (order[r["change"]], r["row"], r["list"], r["entity_id"]))
     if reviews is not None:
-        annotated = annotate([{**r, "query": r["query"]} for r in out if r["change"] != "resolved"], reviews,
-                             screener.entity_index())
+        entities = screener.entity_index()
+        annotated = [a for r in out if r["change"] != "resolved"  # each row with the refinements it was screened with
+                     for a in annotate([r], reviews, entities, refinements={**base, **by_line[r["row"]].options})]
         out = annotated + [r for r in out if r["change"] == "resolved"]
     # each row's bound for the next delta: fresh where screened in full; else grown by the weights' factor, and
     # raised by its scores against the entities that changed (or the floor, where the prefilter ruled them out)

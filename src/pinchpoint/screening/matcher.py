@@ -1674,7 +1674,7 @@ class Screener:
         if reviews is not None:  # decisions taken on earlier alerts (pinchpoint.screening.reviews)
             from pinchpoint.screening.reviews import annotate
 
-            rows = annotate(rows, reviews, self.entity_index())
+            rows = annotate(rows, reviews, self.entity_index(), refinements=kwargs)
             columns = (*SCREEN_COLUMNS, "alert", "review")
         table = ResultTable.from_records("screening", rows, columns,
                                          meta={"lists": {lst.list_name: lst.version for lst in self.lists},

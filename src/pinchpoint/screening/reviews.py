@@ -2,10 +2,12 @@
 (collection ``screening.reviews``), shown by every later screening of the same input against the same listed
 entity, which does not alert again unless the entity's record has changed since the decision.
 
-A decision is keyed by the input as screened (case and spacing folded), the list and the entity id; it holds the
-decision, reviewer, reason, date and a fingerprint of the listed entity's record (its names, type, countries,
-birth dates, identifiers, addresses, programmes and listing reason, not the list's version label). Each decision
-is a new version of its key, so the history stays; the latest one counts.
+A decision is keyed by the input as screened (case and spacing folded) with the refinements it was screened with
+(country, type, birth date, gender: two customers of one name born on different days are two inputs, and clearing one
+does not clear the other), the list and the entity id; it holds the decision, reviewer, reason, date and a
+fingerprint of the listed entity's record (its names, type, countries, birth dates, identifiers, addresses,
+programmes and listing reason, not the list's version label). Each decision is a new version of its key, so the
+history stays; the latest one counts.
 
 A decision taken for an organisation (a workbench user's) is that organisation's: it is keyed with the
 organisation, and screenings for that organisation see it before a decision taken without one (the operator's,
@@ -17,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,8 +32,10 @@ from pinchpoint.workspace.collections import Collection, register
 
 REVIEWS = register(Collection("screening.reviews", version=1))
 DECISIONS = ("true match", "false positive")
-REVIEW_COLUMNS = ("query", "list", "entity_id", "decision", "reviewer", "reason", "decided_at", "entity_fingerprint",
-                  "organisation")
+REVIEW_COLUMNS = ("query", "country", "entity_type", "birth_date", "gender", "list", "entity_id", "decision",
+                  "reviewer", "reason", "decided_at", "entity_fingerprint", "organisation")
+#: The refinements an input is screened with, which make it another input for a decision (screening.options)
+REFINEMENTS = ("country", "entity_type", "birth_date", "gender")
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,13 @@ class Review:
     decided_at: str  # ISO 8601, UTC
     entity_fingerprint: str
     organisation: str = ""  # "" for a decision taken without one (the CLI's operator): every organisation sees it
+    country: str = ""  # the refinements the input was screened with ("" none), as screening.options reads them
+    entity_type: str = ""
+    birth_date: str = ""
+    gender: str = ""
+
+    def refinements(self) -> dict[str, str]:
+        return {k: getattr(self, k) for k in REFINEMENTS if getattr(self, k)}
 
 
 def query_key(query: str) -> str:
@@ -53,8 +64,18 @@ def query_key(query: str) -> str:
     return re.sub(r"\s+", " ", query).strip().casefold()
 
 
-def review_key(query: str, list_name: str, entity_id: str, organisation: str = "") -> str:
-    parts = [query_key(query), list_name, entity_id] + ([organisation] if organisation else [])
+def refinements_of(options: Mapping[str, Any] | None) -> dict[str, str]:
+    """The refinements among a screening's options that make an input another input for a decision (None and
+    empty values left out; an entity type "unknown" is none)."""
+    return {k: str(v) for k, v in (options or {}).items() if k in REFINEMENTS and v not in (None, "", "unknown")}
+
+
+def review_key(query: str, list_name: str, entity_id: str, organisation: str = "",
+               refinements: Mapping[str, Any] | None = None) -> str:
+    """A decision's key: an input without refinements keeps the key it always had."""
+    parts: list[Any] = [query_key(query), list_name, entity_id] + ([organisation] if organisation else [])
+    if refined := refinements_of(refinements):
+        parts.append(dict(sorted(refined.items())))
     return json.dumps(parts, ensure_ascii=False)
 
 
@@ -84,8 +105,13 @@ def _entity(lists: Iterable[ScreeningList], list_name: str | None, entity_id: st
 
 def record_review(ws: Workspace, lists: Sequence[ScreeningList], query: str, entity_id: str, decision: str,
                   reviewer: str, reason: str = "", list_name: str | None = None,
-                  decided_at: datetime | None = None, organisation: str = "") -> Review:
-    """Store a decision on the alert of ``query`` against ``entity_id`` (a new version of that pair's record)."""
+                  decided_at: datetime | None = None, organisation: str = "",
+                  refinements: Mapping[str, Any] | None = None) -> Review:
+    """Store a decision on the alert of ``query`` (screened with ``refinements``: country, entity_type, birth_date,
+    gender, read as :mod:`pinchpoint.screening.options` reads them) against ``entity_id`` (a new version of that
+    pair's record). The decision applies to later screenings of the same input with the same refinements only."""
+    from pinchpoint.screening.options import refinements as read_refinements
+
     decision = decision.strip().lower().replace("-", " ").replace("_", " ")
     if decision not in DECISIONS:
         raise BadArgumentError(f"decision {decision!r}: one of {', '.join(DECISIONS)}")
@@ -93,14 +119,15 @@ def record_review(ws: Workspace, lists: Sequence[ScreeningList], query: str, ent
         raise BadArgumentError("the reviewed input is empty")
     if not reviewer.strip():
         raise BadArgumentError("a decision names its reviewer")
+    refined = refinements_of(read_refinements(refinements_of(refinements)))  # "Serbia" as SRB, an error if none
     entity = _entity(lists, list_name, entity_id)
     when = (decided_at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
     review = Review(query.strip(), entity.list_name, entity.entity_id, decision, reviewer.strip(), reason.strip(),
-                    when, fingerprint(entity), organisation)
+                    when, fingerprint(entity), organisation, **refined)
     payload = json.dumps(asdict(review), ensure_ascii=False, sort_keys=True)
     with ws.transaction():
-        ws.collection(REVIEWS).put(review_key(query, entity.list_name, entity.entity_id, organisation), payload,
-                                   source=review.reviewer, meta={"decision": decision})
+        key = review_key(query, entity.list_name, entity.entity_id, organisation, refined)
+        ws.collection(REVIEWS).put(key, payload, source=review.reviewer, meta={"decision": decision})
     return review
 
 
@@ -117,16 +144,19 @@ def review_table(ws: Workspace) -> ResultTable:
 
 
 def annotate(matches: list[dict[str, Any]], reviews: dict[str, Review], entities: dict[tuple[str, str], ListedEntity],
-             organisation: str = "") -> list[dict[str, Any]]:
-    """Each match with the decision on it (``organisation``'s own, else one taken without an organisation), if any:
+             organisation: str = "", refinements: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Each match of an input screened with ``refinements`` (the options it was screened with: only a decision on
+    the same input with the same refinements is its decision) with the decision on it (``organisation``'s own, else
+    one taken without an organisation), if any:
     ``review`` (decision, reviewer, reason, date, organisation) and ``alert``:
     "new" (no decision), "decided" (a decision on the same record: not alerted again) or "record changed" (the
     listed record changed since the decision: alerted again)."""
     out = []
     for m in matches:
-        review = reviews.get(review_key(m["query"], m["list"], m["entity_id"], organisation)) if organisation else None
+        review = reviews.get(review_key(m["query"], m["list"], m["entity_id"], organisation, refinements)) \
+            if organisation else None
         if review is None:  # the organisation's own decision first, else the operator's
-            review = reviews.get(review_key(m["query"], m["list"], m["entity_id"]))
+            review = reviews.get(review_key(m["query"], m["list"], m["entity_id"], refinements=refinements))
         entity = entities.get((m["list"], m["entity_id"]))
         if review is None:
             out.append({**m, "alert": "new", "review": None})

@@ -180,7 +180,7 @@ class ScreeningGroup(Group):
         from pinchpoint.screening.reviews import annotate  # the organisation's own decisions before the operator's
 
         rows = annotate([{k: v for k, v in r.items() if k not in ("alert", "review")} for r in table.rows],
-                        reviews, screener.entity_index(), org)
+                        reviews, screener.entity_index(), org, refinements=options)
         return ResultTable(table.name, table.columns, tuple(rows), table.meta)
 
     def _organisation(self, organisation: str | None) -> str:
@@ -302,11 +302,15 @@ class ScreeningGroup(Group):
         return out
 
     def review(self, query: str, entity_id: str, decision: str, reviewer: str, reason: str = "",
-               list_name: str | None = None, organisation: str | None = None) -> Review:
+               list_name: str | None = None, organisation: str | None = None, *, country: str | None = None,
+               entity_type: str | None = None, birth_date: str | None = None, gender: str | None = None) -> Review:
         """Record a decision ("true match" or "false positive") on the alert of ``query`` against a listed entity,
         for ``organisation`` (default the actor's; none: the operator's, seen by every organisation); later
         screenings show it and do not alert again for the same input and entity unless the entity's record
-        changes. An unknown list or entity is a :class:`~pinchpoint.errors.NotFoundError`."""
+        changes. The input is the name with the refinements it was screened with (``country``, ``entity_type``,
+        ``birth_date``, ``gender``, as :meth:`screen` reads them): a decision on "Aleksandar Vulin" born 1985 is not
+        one on "Aleksandar Vulin" born 1972. An unknown list or entity is a
+        :class:`~pinchpoint.errors.NotFoundError`."""
         from pinchpoint.screening.matcher import check_list_names
         from pinchpoint.screening.reviews import record_review
 
@@ -315,9 +319,12 @@ class ScreeningGroup(Group):
         check_list_names([list_name] if list_name else None, [lst.list_name for lst in screener.lists])
         with self.session.open_workspace() as ws:
             review = record_review(ws, screener.lists, query, entity_id, decision, reviewer, reason, list_name,
-                                   organisation=self._organisation(organisation))
+                                   organisation=self._organisation(organisation),
+                                   refinements={"country": country, "entity_type": entity_type,
+                                                "birth_date": birth_date, "gender": gender})
         self.session.record("review", f"alert:{review.list}:{review.entity_id}"[:200],
-                            {"query": review.query[:500], "decision": review.decision, "reason": review.reason})
+                            {"query": review.query[:500], "decision": review.decision, "reason": review.reason,
+                             **review.refinements()})
         return review
 
     def review_table(self) -> ResultTable:

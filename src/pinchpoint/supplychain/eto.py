@@ -212,6 +212,7 @@ def load_eto(path: str | Path, *, name: str | None = None) -> SupplyChain:
     required = ["provider_id", "provided_id", "share_provided"] + (["year"] if vintage == "current" else [])
     vlabel = label("provision.csv")
     stale: set[tuple[str, str]] = set()
+    given: dict[tuple[str, str, int], tuple[int, bool]] = {}  # (provider, input, year) -> (row, has a share)
     for line, r in read_rows(f("provision.csv"), required, vlabel):
         pid = r["provider_id"]
         if pid not in provider_map:
@@ -236,6 +237,14 @@ def load_eto(path: str | Path, *, name: str | None = None) -> SupplyChain:
             year = V1_DEFAULT_YEAR
             source = V1_SOURCE
             note = "negligible market share" if r.get("negligible_market_share") else None
+        # a repeated row with a share would be added to the first (60 twice read as 120); repeated blanks change
+        # no share (the first release lists P57 for S3 twice) and stay a finding
+        key = (provider_map[pid], target, year)
+        if key in given and (share is not None or given[key][1]):
+            raise DataError(f"provider {pid!r} already has a share of {target!r} for {year} on row {given[key][0]}: "
+                            "one row per provider, input and year (analyses would add the two)", file=vlabel,
+                            row=line, field="provider_id")
+        given.setdefault(key, (line, share is not None))
         provisions.append(build_record(Provision, vlabel, line, provider=provider_map[pid], input=target, share=share,
                                  year=year, source=source, note=note))
     if stale:

@@ -8,6 +8,7 @@ the field.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -32,6 +33,7 @@ from pinchpoint.supplychain.model import (
     Stage,
     SupplyChain,
 )
+from pinchpoint.supplychain.shares import OVERSHOOT_LIMIT, beyond_rounding
 from pinchpoint.yamlio import load_yaml, read_yaml_document
 
 SECTIONS = ("sources", "stages", "inputs", "providers", "provisions", "relations")
@@ -274,6 +276,8 @@ def _assemble(path: Path, meta: dict[str, Any], sections: dict[str, list[Row]], 
                                       country=country, aliases=tuple(str(a) for a in aliases))
 
     provisions: list[Provision] = []
+    provision_rows: dict[tuple[str, str, int], int] = {}
+    groups: dict[tuple[str, int, bool], list[tuple[int, Provision]]] = defaultdict(list)
     for f, line, r in sections["provisions"]:
         ref = _text(r, "provider")
         if ref not in providers:
@@ -293,9 +297,17 @@ def _assemble(path: Path, meta: dict[str, Any], sections: dict[str, list[Row]], 
         year = _number("provisions", "year", r, f, line)
         if year is None:
             raise DataError("year is blank", file=f, row=line, field="year")
+        key = (ref, target, int(year))
+        if key in provision_rows:  # analyses would add the two shares (TWN 60 twice read as 120)
+            raise DataError(f"{ref} already has a share of {target!r} for {int(year)} on row {provision_rows[key]}: "
+                            "one row per provider, input and year (to revise a figure, edit that row; analyses "
+                            "would add the two)", file=f, row=line, field="provider")
+        provision_rows[key] = line
         provisions.append(build_record(Provision, f, line, provider=ref, input=target, share=share, year=year,
                                        source=_text(r, "source") or None,
                                        note=_text(r, "note") or None))
+        groups[(target, int(year), providers[ref].kind is ProviderKind.COUNTRY)].append((line, provisions[-1]))
+    _no_overshoot(groups, sections["provisions"][0][0] if sections["provisions"] else str(path))
 
     relations: list[Relation] = []
     edge_rows: dict[tuple[str, str], tuple[str, int]] = {}
@@ -327,6 +339,22 @@ def _assemble(path: Path, meta: dict[str, Any], sections: dict[str, list[Row]], 
             f, line = edge_rows.get((cycle[0], cycle[1]), (str(path), 0))
             raise DataError(f"relation cycle {' -> '.join(cycle)}", file=f, row=line or None, field="to") from None
         raise DataError(first_message(exc), file=str(path)) from None
+
+
+def _no_overshoot(groups: dict[tuple[str, int, bool], list[tuple[int, Provision]]], file: str) -> None:
+    """A group (input, year, level) whose shares sum above :data:`~pinchpoint.supplychain.shares.OVERSHOOT_LIMIT`
+    is a wrong figure, not rounding: scaling it down would change every provider's share, so refuse it."""
+    for (target, year, country), rows in groups.items():
+        given = [(line, pv) for line, pv in rows if pv.share is not None]
+        total = sum(pv.share or 0.0 for _, pv in given)
+        if not beyond_rounding(total):
+            continue
+        line = max(given, key=lambda item: (item[1].share or 0.0, -item[0]))[0]  # the largest figure
+        listed = ", ".join(f"row {n} {pv.provider} {pv.share:g}" for n, pv in given)
+        raise DataError(f"the {'country' if country else 'organisation'} shares of {target!r} for {year} sum to "
+                        f"{total:g}% ({listed}): above {OVERSHOOT_LIMIT:g}%, more than rounding in published figures "
+                        "explains; correct the figure that is wrong (a typo, or a row repeated under another "
+                        "source?)", file=file, row=line, field="share")
 
 
 def _unique(rows: Iterable[Row], key: str, also: set[str] | None = None) -> None:

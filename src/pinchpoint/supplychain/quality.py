@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from pinchpoint.supplychain.model import Finding, ProviderKind, RelationKind, SupplyChain
+from pinchpoint.supplychain.shares import OVERSHOOT_LIMIT, beyond_rounding
 
 #: Share groups (input, year, level) whose non-blank shares sum outside 100 +/- this are reported.
 SUM_TOLERANCE = 0.5
@@ -43,8 +44,14 @@ def assess(chain: SupplyChain) -> list[Finding]:
     if over:
         out.append(Finding(code="shares-over-100", count=len(over),
                            message=f"share groups (input, year, level) summing above {100 + SUM_TOLERANCE:g} "
-                                   "(scaled to 100 in analyses)",
+                                   "(scaled to 100 in analyses, with a caveat)",
                            examples=_examples(over)))
+    beyond = {k: v for k, v in over.items() if beyond_rounding(v)}
+    if beyond:
+        out.append(Finding(code="shares-beyond-rounding", count=len(beyond),
+                           message=f"share groups (input, year, level) summing above {OVERSHOOT_LIMIT:g}, more than "
+                                   "rounding explains (a wrong figure; analyses name them in a caveat)",
+                           examples=_examples(beyond)))
     if under:
         out.append(Finding(code="shares-under-100", count=len(under),
                            message=f"share groups (input, year, level) summing below {100 - SUM_TOLERANCE:g} "
@@ -64,7 +71,8 @@ def assess(chain: SupplyChain) -> list[Finding]:
     dupes = {k: n for k, n in keys.items() if n > 1}
     if dupes:
         out.append(Finding(code="duplicate-provisions", count=sum(dupes.values()) - len(dupes),
-                           message="repeated (provider, input, year) rows (their shares are added)",
+                           message="repeated (provider, input, year) rows (a repeated share is an error when "
+                                   "loading a file; blank repeats count once)",
                            examples=tuple(f"{p} {i} {y}" for p, i, y in sorted(dupes)[:10])))
 
     unsourced = [pv for pv in chain.provisions if not pv.source]

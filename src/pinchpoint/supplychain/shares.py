@@ -6,6 +6,12 @@
   year, country shares are derived by summing organisations by home country.
 
 Blank shares (provider known, share unknown) are never treated as zero: they are counted.
+
+A group whose shares sum above 100 is scaled down to 100. Published figures overshoot by rounding (ETO: at most
+102 in the current release, 104 in the first); :data:`OVERSHOOT_LIMIT` is where rounding stops explaining a sum.
+The native loader refuses a group above it (and a repeated provider row) in a user's file; for data that reaches
+an analysis anyway (a published release, a dataset stored before those checks), the caveats name such groups and
+any provider whose rows were added.
 """
 
 from __future__ import annotations
@@ -15,6 +21,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pinchpoint.supplychain.model import Level, Provision, SupplyChain
+
+#: The largest sum (percent) of one group's shares read as rounding in published data; above it a figure is
+#: wrong (a repeated row, a typo), not rounded. ETO's largest sums are 102 (current release) and 104 (first).
+OVERSHOOT_LIMIT = 105.0
+
+
+def beyond_rounding(total: float) -> bool:
+    """Whether a group's shares summing to ``total`` percent exceed :data:`OVERSHOOT_LIMIT` (float noise aside)."""
+    return total > OVERSHOOT_LIMIT + 1e-9
 
 REPORTED = "reported"
 DERIVED = "derived from organisations"
@@ -31,6 +46,7 @@ class ShareSet:
     shares: tuple[tuple[str, float], ...]  # (provider id, percent), largest first
     n_blank: int = 0  # providers listed with no share
     sources: tuple[str, ...] = ()
+    summed: tuple[tuple[str, int], ...] = ()  # (provider, rows) where several rows of one provider were added
 
     @property
     def total(self) -> float:
@@ -52,19 +68,23 @@ def _group(chain: SupplyChain) -> dict[tuple[str, Level, int], list[Provision]]:
 def _make(subject: str, year: int, level: Level, basis: str, rows: list[Provision],
           chain: SupplyChain | None = None) -> ShareSet:
     sums: dict[str, float] = defaultdict(float)
-    blank = 0
+    counted: Counter[str] = Counter()  # rows with a share, per provider as given (before deriving)
+    blank: set[str] = set()
     for pv in rows:
         if pv.share is None:
-            blank += 1
+            blank.add(pv.provider)
             continue
+        counted[pv.provider] += 1
         key = pv.provider
-        if chain is not None:  # deriving: organisations -> home country
+        if chain is not None:  # deriving: organisations -> home country (several organisations add up, by design)
             home = chain.provider_by_id[pv.provider].home_country
             key = home or "VAR"
         sums[key] += pv.share
     ordered = tuple(sorted(sums.items(), key=lambda kv: (-kv[1], kv[0])))
     sources = tuple(sorted({pv.source for pv in rows if pv.source}))
-    return ShareSet(subject, year, level, basis, ordered, blank, sources)
+    # one provider's repeated rows are added: the loaders refuse them, so only a stored or hand-built chain gets here
+    summed = tuple(sorted((p, n) for p, n in counted.items() if n > 1))
+    return ShareSet(subject, year, level, basis, ordered, len(blank - set(counted)), sources, summed)
 
 
 def select_shares(chain: SupplyChain, level: Level | str = Level.COUNTRY, year: int | None = None,
@@ -96,7 +116,7 @@ def select_shares(chain: SupplyChain, level: Level | str = Level.COUNTRY, year: 
 
 
 def normalised(shares: ShareSet) -> list[tuple[str, float]]:
-    """Shares as fractions of 1; totals above 100 (rounding overshoot) are scaled down to 100."""
+    """Shares as fractions of 1; totals above 100 are scaled down to 100 (:func:`share_caveats` says so)."""
     total = shares.total
     scale = 100.0 / total if total > 100.0 else 1.0
     return [(p, s * scale / 100.0) for p, s in shares.shares]
@@ -108,7 +128,8 @@ _SCALE_TOLERANCE = 1e-6
 
 def share_caveats(used: Mapping[str, ShareSet], noun: str = "input", nouns: str = "inputs") -> list[str]:
     """Caveats on the shares behind a result, ``used`` mapping each input (or stage) it covers to the shares read
-    for it: shares from more than one survey year set side by side, and groups summing over 100 scaled down."""
+    for it: shares from more than one survey year set side by side, groups summing over 100 scaled down (those
+    beyond :data:`OVERSHOOT_LIMIT`, which rounding does not explain, named), and rows of one provider added."""
     def count(n: int) -> str:
         return f"{n} {noun if n == 1 else nouns}"
 
@@ -119,12 +140,26 @@ def share_caveats(used: Mapping[str, ShareSet], noun: str = "input", nouns: str 
         caveats.append(f"Shares come from {len(by_year)} different survey years (the latest each {noun} reports): "
                        f"{listed}. Figures from different years are set side by side as if simultaneous; choose "
                        "one year to compare like with like.")
-    over = {key: ss.total for key, ss in used.items() if ss.total > 100.0 + _SCALE_TOLERANCE}
+    over = {key: ss.total for key, ss in used.items() if ss.total > 100.0 + _SCALE_TOLERANCE
+            and not beyond_rounding(ss.total)}
     if over:
         worst = max(over, key=lambda key: (over[key], key))
         caveats.append(f"The shares of {count(len(over))} summed to more than 100% (at most "
                        f"{over[worst]:.6g}%, {worst}) and were scaled down in proportion to sum to 100%, so each "
                        "provider shows less than the source states.")
+    beyond = sorted(((ss.total, key) for key, ss in used.items() if beyond_rounding(ss.total)), reverse=True)
+    if beyond:
+        listed = ", ".join(f"{key} ({total:.6g}%)" for total, key in beyond)
+        caveats.append(f"The shares of {count(len(beyond))} summed to more than {OVERSHOOT_LIMIT:g}%, which "
+                       f"rounding does not explain: {listed}. They were scaled down in proportion to sum to 100%, "
+                       "but a figure there is likely wrong (a repeated row or a typo): check it against the source.")
+    summed = [(key, ss) for key, ss in sorted(used.items()) if ss.summed]
+    if summed:
+        listed = "; ".join(f"{key} {ss.year}: " + ", ".join(f"{p} ({n} rows)" for p, n in ss.summed)
+                           for key, ss in summed)
+        caveats.append(f"Several rows of one provider, input and year were added together as one share: {listed}. "
+                       "If a row repeats or revises another, that provider's share is overstated: keep one row per "
+                       "provider, input and year.")
     return caveats
 
 

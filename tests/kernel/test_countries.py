@@ -196,3 +196,25 @@ def test_an_unknown_country_is_worded_once_and_suggests_the_nearest_codes(typed:
     # a code one swap or one letter away comes before a code that merely looks alike (CHA was THA, TCA, LCA)
     if len(typed) == 3:
         assert meant in countries.closest_codes(typed)
+
+
+@pytest.mark.parametrize(("label", "code"), [
+    ("Congo (Kinshasa)", "COD"), ("Congo (Brazzaville)", "COG"), ("Congo, Democratic Republic of the", "COD"),
+    ("DR Congo", "COD"), ("Korea, North", "PRK"), ("KOREA, SOUTH", "KOR"), ("Gambia, The", "GMB"),
+    ("The Bahamas", "BHS"), ("North Macedonia, The Republic of", "MKD"), ("Palestinian", "PSE"),
+    ("U.S.A.", "USA"), ("Great Britain", "GBR"), ("East Timor", "TLS")])
+def test_country_names_as_us_lists_and_the_world_bank_write_them(label: str, code: str) -> None:
+    """The forms of OFAC's remarks, the CIA World Factbook and the World Bank: "Congo (Kinshasa)" was read as the
+    Republic of the Congo (the brackets dropped), "Korea, North" as nothing."""
+    assert countries.from_name(label) == code
+    assert countries.resolve_country(label) == code
+
+
+@pytest.mark.parametrize(("name", "both"), [("Korea", {"KOR", "PRK"}), ("the Congo", {"COD", "COG"}),
+                                            ("Virgin Islands", {"VGB", "VIR"})])
+def test_a_name_of_two_countries_is_refused_naming_both(name: str, both: set[str]) -> None:
+    """A customer's "Korea" was read as KOR, and a UN-listed North Korean lost 10% (RI JE-SON below 0.8)."""
+    with pytest.raises(NotFoundError, match="names more than one country") as info:
+        countries.resolve_country(name)
+    assert set(info.value.suggestions) == both and all(code in str(info.value) for code in both)
+    assert countries.resolve_country("Korea, North") == "PRK" and countries.resolve_country("South Korea") == "KOR"

@@ -103,3 +103,18 @@ def test_an_unknown_country_suggests_the_closest_names(small_ws: Path, screener:
         (row,) = list(csv.DictReader(fh))
     assert "unknown country 'Syra': did you mean SYR (Syria)" in row["input_note"]
 
+
+
+def test_an_ambiguous_country_is_no_penalty_but_a_note(small_ws: Path, screener: Screener, tmp_path: Path) -> None:
+    """"Korea" names two countries: refused as an option naming both, and a cell holding it is noted and the row
+    screened without a country (before, it was read as KOR and the UN's North Koreans lost 10%)."""
+    code, _, err = _screen(small_ws, "Ri Je Son", "--country", "Korea")
+    assert code == 2 and "--country 'Korea' names more than one country: KOR (South Korea) or PRK" in err
+    src = tmp_path / "in.csv"
+    src.write_text("name,country\nRi Je Son,Korea\nRi Je Son,\n", encoding="utf-8")
+    out_file = tmp_path / "out.csv"
+    screen_file(screener, src, out_file, country_column="country", top=1)
+    with out_file.open(encoding="utf-8") as fh:
+        noted, plain = list(csv.DictReader(fh))
+    assert "names more than one country" in noted["input_note"] and noted["score"] == plain["score"]
+    assert noted["entity_id"] == plain["entity_id"] != ""

@@ -70,6 +70,7 @@ ALIASES: dict[str, str] = {
     "united kingdom": "GBR", "russia": "RUS", "netherlands": "NLD", "czech republic": "CZE", "czechia": "CZE",
     "china": "CHN", "hong kong": "HKG", "sar-hong kong": "HKG", "macau": "MAC", "vietnam": "VNM", "viet nam": "VNM",
     "iran": "IRN", "kosovo": "XKX", "turkey": "TUR", "turkiye": "TUR", "north macedonia": "MKD", "macedonia": "MKD",
+    "north macedonia, the republic of": "MKD",
     "moldova": "MDA", "bolivia": "BOL", "venezuela": "VEN", "tanzania": "TZA", "syria": "SYR", "laos": "LAO",
     "lao people’s democratic republic": "LAO", "brunei": "BRN", "cape verde": "CPV", "ivory coast": "CIV",
     "côte d’ivoire": "CIV", "cote d' ivoire": "CIV", "eswatini": "SWZ", "swaziland": "SWZ",
@@ -82,6 +83,22 @@ ALIASES: dict[str, str] = {
     "saint helena": "SHN", "svalbard and jan mayen islands": "SJM", "wallis and futuna islands": "WLF",
     "северные марианские острова": "MNP", "словакия": "SVK", "eastern samoa": "ASM", "salvador": "SLV",
     "saint-barth?lemy": "BLM", "burma": "MMR",
+    # as the U.S. lists (OFAC's "nationality Korea, North"), the CIA World Factbook, the State Department and the
+    # World Bank write them: "Congo (Kinshasa)" is the Democratic Republic, which the brackets' removal read as the
+    # Republic of the Congo
+    "korea, north": "PRK", "korea, south": "KOR", "korea, dem. people's rep.": "PRK", "korea, rep.": "KOR",
+    "north korea": "PRK", "dprk": "PRK", "rok": "KOR",
+    "congo, democratic republic of the": "COD", "congo, the democratic republic of the": "COD",
+    "democratic republic of congo": "COD", "dr congo": "COD", "d.r. congo": "COD", "drc": "COD",
+    "congo (kinshasa)": "COD", "congo-kinshasa": "COD", "congo, dem. rep.": "COD", "zaire": "COD",
+    "congo (brazzaville)": "COG", "congo-brazzaville": "COG", "republic of the congo": "COG",
+    "congo, republic of the": "COG", "congo, rep.": "COG",
+    "iran, islamic rep.": "IRN", "egypt, arab rep.": "EGY", "yemen, rep.": "YEM", "venezuela, rb": "VEN",
+    "lao pdr": "LAO", "micronesia": "FSM", "micronesia, fed. sts.": "FSM", "palestine": "PSE",
+    "palestinian": "PSE", "east timor": "TLS", "great britain": "GBR", "britain": "GBR", "u.k.": "GBR",
+    "u.s.a.": "USA", "united states of america": "USA", "holland": "NLD", "hong kong sar, china": "HKG",
+    "macao sar, china": "MAC", "st. kitts and nevis": "KNA", "st. lucia": "LCA",
+    "st. vincent and the grenadines": "VCT", "cabo verde": "CPV", "timor leste": "TLS",
 }
 #: Trade labels for partners that are not one country (English, lower case): aggregates kept apart, never summed.
 TRADE_LABELS: dict[str, str] = {
@@ -318,6 +335,8 @@ def normalise_country(value: str) -> str | None:
     alias = PSEUDO_REGION_NAMES.get(key) or ALIASES.get(key)
     if alias:
         return alias
+    if (bare := _without_article(key)) != key:  # "The Gambia", "Bahamas, The"
+        return normalise_country(bare)
     import pycountry
 
     try:
@@ -325,6 +344,12 @@ def normalise_country(value: str) -> str | None:
     except LookupError:
         return None
     return str(found.alpha_3)
+
+
+def _without_article(key: str) -> str:
+    """A lower-case name without its article, leading or trailing as lists invert it: "the gambia", "gambia, the"
+    -> "gambia"."""
+    return re.sub(r"^the\s+|,\s*the$", "", key).strip()
 
 
 def _fold(text: str) -> str:
@@ -404,8 +429,8 @@ def from_name(label: str, language: str | None = None) -> str | None:
             return code
     if unallocated := _eurostat_unallocated(text):
         return unallocated
-    found = _label_code(text.lower())  # before the brackets go: "Korea (DPRK)" is not "Korea"
-    if found:
+    found = _label_code(text.lower()) or _label_code(_without_article(text.lower()))  # before the brackets go:
+    if found:  # "Korea (DPRK)" is not "Korea", "Congo (Kinshasa)" not the Republic of the Congo
         return found
     base = re.sub(r"\s*\(.*$", "", text).strip()  # "Spain (incl. Canary Islands ...)" -> "Spain"
     key = base.lower()
@@ -417,19 +442,28 @@ def from_name(label: str, language: str | None = None) -> str | None:
     if re.fullmatch(r"[A-Z]{2}", base):
         two = pycountry.countries.get(alpha_2={"EL": "GR", "UK": "GB"}.get(base, base))
         return two.alpha_3 if two else None
-    try:
-        return str(pycountry.countries.lookup(base).alpha_3)
-    except LookupError:
-        pass
+    for name in dict.fromkeys((base, _without_article(key))):
+        try:
+            return str(pycountry.countries.lookup(name).alpha_3)
+        except LookupError:
+            pass
     if key.startswith("ireland"):
         return "IRL"
     return _from_translated(text)
 
 
+#: Names a user may give a party's country that stand for two countries which sanctions treat oppositely: refused,
+#: naming both, rather than read as one (a customer file's "Korea" read as KOR cost UN-listed North Koreans 10%).
+AMBIGUOUS_NAMES: dict[str, tuple[str, ...]] = {
+    "korea": ("Korea, South", "Korea, North"), "congo": ("Congo (Kinshasa)", "Congo (Brazzaville)"),
+    "virgin islands": ("Virgin Islands, British", "Virgin Islands, U.S.")}
+
+
 def resolve_country(value: str, role: str = "country") -> str:
     """One country, as a user names a party's country: an ISO 3166 alpha-3 or alpha-2 code (any case) or an
     English name (with the alias table's spellings: Syria, Russia, South Korea...) -> its alpha-3 code (``XKX`` for
-    Kosovo). Pseudo-regions and trade aggregates are not a country and are refused. An unknown value is a
+    Kosovo). Pseudo-regions and trade aggregates are not a country and are refused, and so is a name that stands for
+    two countries (:data:`AMBIGUOUS_NAMES`: "Korea", "Congo"), naming both. An unknown value is a
     :class:`NotFoundError` naming ``role`` (the parameter) and the closest countries by name and code
     (:func:`closest_countries`)."""
     text = value.strip()
@@ -438,6 +472,11 @@ def resolve_country(value: str, role: str = "country") -> str:
                             value=value, parameter=role)
     if text.upper() in EXTRA_COUNTRIES:
         return text.upper()
+    if names := AMBIGUOUS_NAMES.get(_without_article(text.casefold())):
+        both = [code for name in names if (code := from_name(name))]
+        raise NotFoundError(f"{role} {text[:60]!r} names more than one country: "
+                            + " or ".join(f"{c} ({country_name(c)})" for c in both) + "; give the code",
+                            suggestions=list(both), what="country", value=value, parameter=role)
     code = normalise_country(text) or from_name(text)
     if code and (code in _iso3() or code in EXTRA_COUNTRIES):
         return code

@@ -193,6 +193,18 @@ def ofac_gender(remarks: str) -> str:
     return stated.pop() if len(stated) == 1 else ""
 
 
+_OFAC_NATIONALITY = re.compile(r"\b(?:nationality|citizen)\s+([^;]+?)\s*(?:;|\.(?:\s|$)|$)")
+
+
+def ofac_countries(remarks: str) -> tuple[str, ...]:
+    """The countries an SDN row's remarks state as a nationality or citizenship ("nationality Korea, North;",
+    "citizen Iran;"), as ISO3 codes in the order stated; a hedged one ("possibly Palestinian") is not read."""
+    from pinchpoint.kernel.countries import from_name
+
+    return tuple(dict.fromkeys(code for label in _OFAC_NATIONALITY.findall(remarks)
+                               if not label.lower().startswith("possibly") and (code := from_name(label))))
+
+
 def read_stored(payload: bytes | str) -> ScreeningList:
     """A list as the workspace stores it (its JSON), with what an earlier pinchpoint did not read from the list's
     own text read now (OFAC persons' gender from the remarks), so a list loaded before needs no reloading and a
@@ -202,6 +214,8 @@ def read_stored(payload: bytes | str) -> ScreeningList:
         return lst
     upgraded = [e.model_copy(update={"gender": gender}) if e.type is EntityType.PERSON and not e.gender and
                 (gender := ofac_gender(e.listing_reason)) else e for e in lst.entities]
+    upgraded = [e.model_copy(update={"countries": countries}) if not e.countries and
+                (countries := ofac_countries(e.listing_reason)) else e for e in upgraded]
     if all(a is b for a, b in zip(upgraded, lst.entities, strict=True)):
         return lst
     return lst.model_copy(update={"entities": tuple(upgraded)})
@@ -306,6 +320,7 @@ def load_ofac(sdn: Path, alt: Path | None = None, version: str | None = None,
                                         programmes=tuple(p.strip() for p in re.split(r"\]\s*\[", _blank(row[3]))
                                                          if p.strip()),
                                         birth_dates=births, listing_reason=remarks,
+                                        countries=ofac_countries(remarks),
                                         gender=ofac_gender(remarks) if kind is EntityType.PERSON else "")))
     orphans = [a for ent, found in aliases.items() if ent not in first_rows for a in found.values()]
     if orphans:

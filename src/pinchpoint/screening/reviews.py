@@ -81,14 +81,17 @@ def review_key(query: str, list_name: str, entity_id: str, organisation: str = "
 
 def fingerprint(entity: ListedEntity) -> str:
     """What the list says of the entity, hashed: the same when a new list version leaves the record alone. A gender
-    that the listing reason itself states (OFAC's remarks: "Gender Male") is hashed as part of that text only, so
-    records read before pinchpoint read it keep their fingerprints (no re-review, no delta change, for nothing the
-    list changed)."""
-    from pinchpoint.screening.loaders import ofac_gender
+    or nationality that the listing reason itself states (OFAC's remarks: "Gender Male", "nationality Iran") is
+    hashed as part of that text only, so records read before pinchpoint read it keep their fingerprints (no
+    re-review, no delta change, for nothing the list changed)."""
+    from pinchpoint.screening.loaders import ofac_countries, ofac_gender
 
     record = entity.model_dump(mode="json", exclude={"list_version"})
     if entity.gender and ofac_gender(entity.listing_reason) == entity.gender:
         record["gender"] = ""
+    if entity.list_name == "OFAC SDN" and entity.countries and \
+            tuple(entity.countries) == ofac_countries(entity.listing_reason):
+        record["countries"] = []  # the nationalities OFAC's remarks state, read since: hashed as that text
     return hashlib.sha256(json.dumps(record, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
 

@@ -65,6 +65,28 @@ def test_user_coalitions_from_a_file(eto_chain: SupplyChain, tmp_path: Any) -> N
     assert rows["N20"]["share_benelux"] == 100.0 and rows["N20"]["share_quad"] == 0.0
 
 
+def test_a_coalition_named_concern_is_the_users_countries_of_concern(eto_chain: SupplyChain, tmp_path: Any) -> None:
+    """A file's "concern: [JPN]" gave two share_concern columns, both the built-in list's figures (0 for a JPN
+    input), and -f parquet died on the duplicate column; a user "chip4" replaced the built-in one with no word."""
+    from typer.testing import CliRunner
+
+    from pinchpoint.cli.main import app
+
+    path = tmp_path / "groups.yaml"
+    path.write_text("concern: [JPN]\njapan: [JPN]\nchip4: [USA]\nus: [USA]\n", encoding="utf-8")
+    table = concentration(eto_chain, coalitions={**COALITIONS, **load_coalitions(path)})
+    assert table.columns.count("share_concern") == 1
+    assert all(r["share_concern"] == r["share_japan"] and r["share_chip4"] == r["share_us"] for r in table.rows)
+    assert any(r["share_japan"] > 50 for r in table.rows)
+    caveats = table.meta["caveats"]
+    assert any(c.startswith("countries of concern (share_concern): the given coalition 'concern' (JPN)")
+               for c in caveats) and any(c.startswith("coalition chip4 (share_chip4): the given") for c in caveats)
+    out = tmp_path / "c.parquet"
+    result = CliRunner().invoke(app, ["concentration", "--coalitions", str(path), "-f", "parquet", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 0
+
+
 shares_strategy = st.lists(st.floats(0, 1, allow_nan=False), min_size=1, max_size=12).map(
     lambda xs: [x / max(1.0, sum(xs)) for x in xs])
 

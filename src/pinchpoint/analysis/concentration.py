@@ -71,10 +71,19 @@ def _aggregate_ids(chain: SupplyChain) -> frozenset[str]:
 def concentration(chain: SupplyChain, *, level: Level | str = Level.COUNTRY, year: int | None = None,
                   coalitions: Mapping[str, Sequence[str]] | None = None,
                   concern: Sequence[str] = CONCERN, include_stages: bool = True) -> ResultTable:
-    """One row per input (and stage) with its concentration metrics at ``level``."""
+    """One row per input (and stage) with its concentration metrics at ``level``. A coalition named ``concern``
+    is the caller's countries of concern (``share_concern``) in place of ``concern``; one named as a built-in
+    replaces it; the caveats say both."""
     check_year(chain, year, level)
     level = Level(level)
     groups = dict(COALITIONS if coalitions is None else coalitions)
+    own: list[str] = []
+    if "concern" in groups:  # a column of its own already: the user's list of concern replaces the built-in one
+        concern = tuple(groups.pop("concern"))
+        own.append(f"countries of concern (share_concern): the given coalition 'concern' ({', '.join(concern)}), "
+                   "not the built-in list (15 CFR 791.4)")
+    own += [f"coalition {g} (share_{g}): the given members ({', '.join(m)}), not the built-in ones" for g, m in
+            groups.items() if g in COALITIONS and tuple(m) != tuple(COALITIONS[g])]
     agg = _aggregate_ids(chain)
     rows = []
     used: dict[str, ShareSet] = {}
@@ -92,8 +101,8 @@ def concentration(chain: SupplyChain, *, level: Level | str = Level.COUNTRY, yea
               "concern": list(concern)},
     )
     if any(s in chain.stage_by_id for s in used):
-        return table.with_caveats(*share_caveats(used, "input or stage", "inputs or stages"))
-    return table.with_caveats(*share_caveats(used))
+        return table.with_caveats(*own, *share_caveats(used, "input or stage", "inputs or stages"))
+    return table.with_caveats(*own, *share_caveats(used))
 
 
 def _row(chain: SupplyChain, subject: str, ss: ShareSet, level: Level, agg: frozenset[str],

@@ -95,11 +95,39 @@ def check_alias_expansion(root: Any, label: str, limit: int = MAX_ALIAS_NODES) -
                         "refusing to read it", file=label)
 
 
+def check_duplicate_keys(root: Any, label: str) -> None:
+    """Refuse a mapping that gives one key twice, naming both lines: YAML readers keep the last and drop the first
+    silently (a ``provisions:`` block appended further down a file lost the one above it, and its chokepoint)."""
+    import yaml
+
+    seen_nodes: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    line = key.start_mark.line + 1
+                    if key.value in first:
+                        raise DataError(f"key {key.value[:80]!r} is given twice (lines {first[key.value]} and "
+                                        f"{line}): the second would replace the first; merge them into one",
+                                        file=label, row=line, field=key.value[:80])
+                    first[key.value] = line
+                stack.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
 def read_yaml_document(path: Path, loader: type[Any] | None = None, *, max_bytes: int = MAX_YAML_BYTES,
                        max_alias_nodes: int = MAX_ALIAS_NODES) -> tuple[Any, Any]:
     """Parse ``path`` once into (data, root node) with ``loader`` (default ``yaml.SafeLoader``), within the caps.
 
-    Errors name the file and the line: too large, not UTF-8, not valid YAML, or aliases expanding too far.
+    Errors name the file and the line: too large, not UTF-8, not valid YAML, aliases expanding too far, or a key
+    given twice in one mapping.
     """
     import yaml
 
@@ -111,6 +139,7 @@ def read_yaml_document(path: Path, loader: type[Any] | None = None, *, max_bytes
         if node is None:
             return None, None
         check_alias_expansion(node, label, max_alias_nodes)
+        check_duplicate_keys(node, label)
         data = instance.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -151,6 +151,22 @@ def test_csv_folder_error_names_the_csv_line(tmp_path: Path) -> None:
     assert info.value.location.field == "share"
 
 
+def test_a_key_given_twice_is_refused_naming_both_lines(tmp_path: Path) -> None:
+    """A provisions block appended further down the file replaced the first one silently: photoresist's 90% JPN
+    share (a chokepoint) was gone and validation found nothing."""
+    text = TINY + "provisions:\n  - {provider: CHN, input: wafer, share: 10, year: 2021, source: s1}\n"
+    first = TINY.splitlines().index("provisions:") + 1
+    with pytest.raises(DataError, match="key 'provisions' is given twice") as info:
+        load_native(write_yaml(tmp_path, text))
+    second = len(TINY.splitlines()) + 1
+    assert f"lines {first} and {second}" in str(info.value)
+    assert info.value.location.row == second and info.value.location.field == "provisions"
+    # inside a record too: {provider: JPN, provider: USA, ...}
+    inner = TINY.replace("{provider: USA, input: resist,", "{provider: USA, provider: KOR, input: resist,")
+    with pytest.raises(DataError, match="key 'provider' is given twice"):
+        load_native(write_yaml(tmp_path, inner))
+
+
 def test_unknown_top_level_key_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="unknown top-level key") as info:
         load_native(write_yaml(tmp_path, TINY + "provisons: []\n"))

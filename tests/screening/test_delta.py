@@ -207,6 +207,9 @@ def test_prefilter_passes_every_name_the_restricted_screener_matches(screener: S
     leaves out most names that match nothing; split across worker processes it answers the same."""
     import random
 
+    import numpy as np
+
+    from pinchpoint.screening.matcher import _similarity_matrix, _Tokens
     from pinchpoint.screening.prefilter import Prefilter, analyse_row, rows_may_match
 
     rng = random.Random(5)
@@ -230,13 +233,25 @@ def test_prefilter_passes_every_name_the_restricted_screener_matches(screener: S
             if len(text) > 6:
                 k = rng.randrange(1, len(text) - 2)
                 queries.append(text[:k] + text[k + 1] + text[k] + text[k + 2:])
+            if len(text) > 10:  # two typos: a letter dropped and one doubled
+                k, j = sorted(rng.sample(range(1, len(text) - 1), 2))
+                queries.append(text[:k] + text[k + 1:j] + text[j] + text[j:])
     with (BENCH / "yente_negatives_global.csv").open(encoding="utf-8") as fh:
         negatives = [r["full_name"] for r, _ in zip(csv.DictReader(fh), range(600), strict=False)]
     queries += negatives
-    for threshold in (0.75,):
-        analyses = [analyse_row(screener, q) for q in queries]
-        glued = [(tuple(a["g"][0]), tuple(a["g"][1])) if a["g"] else None for a in analyses]
-        may = Prefilter(restricted).rows(analyses, glued, threshold)
+    analyses = [analyse_row(screener, q) for q in queries]
+    glued = [(tuple(a["g"][0]), tuple(a["g"][1])) if a["g"] else None for a in analyses]
+    # each spelling is compared only with the listed tokens of lengths a similarity is possible with: the same
+    # pairs as the matcher's similarity against every listed token
+    prefilter = Prefilter(restricted)
+    spellings = sorted({s for a in analyses for s in a["t"]} | {s for a in analyses for r in a["r"] for slot in r[0]
+                                                                 for s in slot})
+    rows, cols, values = prefilter.similarities(spellings)
+    whole = _similarity_matrix(_Tokens.of(spellings), restricted.vocab_tokens)
+    assert sorted(zip(rows.tolist(), cols.tolist(), values.tolist(), strict=True)) == \
+        sorted(zip(*np.nonzero(whole), whole[np.nonzero(whole)].tolist(), strict=True))
+    for threshold in (0.75, 0.6):  # 0.6: the floor a delta at the default threshold screens down to
+        may = prefilter.rows(analyses, glued, threshold)
         # split across worker processes (as a delta does), the same answer row by row
         assert rows_may_match(Prefilter(restricted), analyses, glued, threshold, workers=2, chunk=64).tolist() == \
             may.tolist()

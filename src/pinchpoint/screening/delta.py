@@ -49,11 +49,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from pinchpoint.errors import BadArgumentError, NotFoundError
 from pinchpoint.results import ResultTable
 from pinchpoint.screening.matcher import SUBSTITUTION_FACTOR, Screener, check_list_names, score_floor
 from pinchpoint.screening.model import ScreeningList
-from pinchpoint.screening.prefilter import Prefilter, analyse_rows, rows_may_match, vocabulary_changes
+from pinchpoint.screening.prefilter import Prefilter, analyse_rows, row_spellings, rows_may_match, vocabulary_changes
 from pinchpoint.screening.reviews import Review, annotate, fingerprint
 from pinchpoint.workspace import Workspace
 from pinchpoint.workspace.collections import Collection, register
@@ -430,36 +432,65 @@ BANDS = (0.01, 0.02, 0.03, 0.05, 0.08)
 def weight_drift(before: StoredScreening, screener: Screener, band: float = WEIGHT_BAND) -> WeightDrift:
     """What the lists' weights (IDF: they move with every entity added or removed, so a score against an
     unchanged entity moves too) and common words did since ``before`` was screened."""
+    return weight_drifts(before, screener, (band,))[0]
+
+
+def weight_drifts(before: StoredScreening, screener: Screener, bands: Sequence[float]) -> list[WeightDrift]:
+    """:func:`weight_drift` for each of ``bands``, the weights compared once."""
     if "words" not in before.weights:
-        return WeightDrift(False, False, {}, math.inf)
+        return [WeightDrift(False, False, {}, math.inf) for _ in bands]
     now = weight_tables(screener, "skeletons" in before.weights)
     if now == before.weights and set(before.common) == screener.common_words:
-        return WeightDrift(True, True, {}, 1.0)
-    moved: dict[str, frozenset[str]] = {}
-    factor = 1.0
-    width = math.log1p(band)
+        return [WeightDrift(True, True, {}, 1.0) for _ in bands]
+    compared = []
     for table, then in before.weights.items():
         old, new = then["idf"], now[table]["idf"]
         old_default, new_default = float(then["default"]), float(now[table]["default"])
-        ratio = {w: new.get(w, new_default) / old.get(w, old_default) for w in set(old) | set(new)}
-        logs = sorted(math.log(r) for r in ratio.values()) or [0.0]
-        centre = logs[len(logs) // 2]
+        words = sorted(set(old) | set(new))
+        logs = np.array([math.log(new.get(w, new_default) / old.get(w, old_default)) for w in words])
+        centre = float(np.sort(logs)[len(logs) // 2]) if len(logs) else 0.0
         default = math.log(new_default / old_default)  # a word no list holds: any query may hold one
-        if abs(default - centre) > width:
-            return WeightDrift(True, False, {}, math.inf)
-        out = {w for w, r in ratio.items() if abs(math.log(r) - centre) > width}
-        if table == "words":
-            out |= set(before.common) ^ set(screener.common_words)
-        kept = [default, *(math.log(r) for w, r in ratio.items() if w not in out)]
-        factor = max(factor, math.exp(max(kept) - min(kept)))
-        moved[table] = frozenset(out)
-    return WeightDrift(True, False, moved, factor)
+        compared.append((table, words, logs, centre, default))
+    common = set(before.common) ^ set(screener.common_words)
+    out = []
+    for band in bands:
+        width = math.log1p(band)
+        moved: dict[str, frozenset[str]] = {}
+        factor = 1.0
+        for table, words, logs, centre, default in compared:
+            if abs(default - centre) > width:
+                moved = {}
+                factor = math.inf
+                break
+            far = np.abs(logs - centre) > width
+            out_words = {words[k] for k in np.flatnonzero(far)}
+            if table == "words":
+                out_words |= common
+                far |= np.array([w in common for w in words], dtype=bool)
+            kept = logs[~far]
+            low, high = min(default, float(kept.min(initial=default))), max(default, float(kept.max(initial=default)))
+            factor = max(factor, math.exp(high - low))
+            moved[table] = frozenset(out_words)
+        out.append(WeightDrift(True, False, moved, factor))
+    return out
 
 
-def _spellings(analysis: dict[str, Any], glued: tuple[tuple[str, ...], tuple[str, ...]] | None) -> set[str]:
-    from pinchpoint.screening.prefilter import query_names
+def _holding(sets: Iterable[Iterable[str]], wanted: frozenset[str]) -> dict[str, np.ndarray]:
+    """Which of ``sets`` (by index) hold each word of ``wanted``."""
+    found: dict[str, list[int]] = defaultdict(list)
+    for k, words in enumerate(sets):
+        for w in wanted.intersection(words):
+            found[w].append(k)
+    return {w: np.array(ks, dtype=np.int64) for w, ks in found.items()}
 
-    return {s for q in query_names(analysis, glued) for slot in q.slots for s in slot}
+
+def _any_of(index: dict[str, np.ndarray], words: Iterable[str], size: int) -> np.ndarray:
+    """A mask of the items (of ``size``) ``index`` says hold one of ``words``."""
+    mask = np.zeros(size, dtype=bool)
+    hits = [index[w] for w in words if w in index]
+    if hits:
+        mask[np.concatenate(hits)] = True
+    return mask
 
 
 def _weights_moved(before: StoredScreening, screener: Screener, rows: Sequence[StoredRow],
@@ -473,37 +504,42 @@ def _weights_moved(before: StoredScreening, screener: Screener, rows: Sequence[S
     classes, with weights of their own), rows with an alert on an unchanged entity (its score is worked out again)
     and rows whose bound, grown by the weights' factor, reaches the threshold. Of :data:`BANDS`, the one leaving
     the least to screen again."""
-    first = weight_drift(before, screener)
+    drifts = weight_drifts(before, screener, (WEIGHT_BAND, *BANDS))
+    first = drifts[0]
     if first.same:
         return first, set(), set()
     if not math.isfinite(first.factor):
         return first, set(range(len(rows))), set()
     alerted = {a.line for a in before.alerts if (a.list, a.entity_id) not in touched}
-    words = [_spellings(r.analysis or {}, g) for r, g in zip(rows, glued, strict=True)]
-    skeletons = [{t for sk in (r.analysis or {}).get("s", []) for t in sk} for r in rows]
-    always = {k for k, r in enumerate(rows) if r.near is None or (r.analysis or {}).get("c")}
-    name_skeletons = screener.skeleton_index().skeletons if "skeletons" in before.weights else None
+    n = len(rows)
+    # the rows and names holding a word some band counts as moved
+    words = frozenset().union(*(d.moved.get("words", ()) for d in drifts))
+    skeletons = frozenset().union(*(d.moved.get("skeletons", ()) for d in drifts))
+    row_words = _holding((row_spellings(r.analysis or {}, g) for r, g in zip(rows, glued, strict=True)), words)
+    row_skeletons = _holding(((t for sk in (r.analysis or {}).get("s", []) for t in sk) for r in rows), skeletons)
+    always = np.array([r.near is None or bool((r.analysis or {}).get("c")) or r.line in alerted for r in rows],
+                      dtype=bool)
+    near = np.array([r.near if r.near is not None else -math.inf for r in rows])
+    name_words = _holding((nm.tokens for nm in screener.names), words)
+    name_skeletons = (_holding((sk.tokens for sk in screener.skeleton_index().skeletons), skeletons)
+                      if "skeletons" in before.weights else {})
+    entity_of = [screener.entities[nm.entity] for nm in screener.names]
     cut = threshold * 0.999
     best: tuple[float, WeightDrift, set[int], set[tuple[str, str]]] | None = None
-    for band in BANDS:
-        drift = weight_drift(before, screener, band)
+    for drift in drifts[1:]:
         if not math.isfinite(drift.factor):
             continue
         moved_words, moved_skeletons = drift.moved.get("words", frozenset()), drift.moved.get("skeletons",
                                                                                                 frozenset())
-        full = always | {k for k, r in enumerate(rows) if (r.near is not None and r.near * drift.factor >= cut) or
-                         r.line in alerted or moved_words & words[k] or moved_skeletons & skeletons[k]}
-        reweighed: set[tuple[str, str]] = set()
-        if moved_words or moved_skeletons:
-            for i, nm in enumerate(screener.names):
-                if moved_words & set(nm.tokens) or (name_skeletons is not None and
-                                                   moved_skeletons & set(name_skeletons[i].tokens)):
-                    e = screener.entities[nm.entity]
-                    if e.list_name in in_scope and (e.list_name, e.entity_id) not in touched:
-                        reweighed.add((e.list_name, e.entity_id))
-        cost = len(full) + len(reweighed) / 10  # an entity more to screen every row against costs little
+        full = (always | (near * drift.factor >= cut) | _any_of(row_words, moved_words, n) |
+                _any_of(row_skeletons, moved_skeletons, n))
+        names = (_any_of(name_words, moved_words, len(entity_of)) |
+                 _any_of(name_skeletons, moved_skeletons, len(entity_of)))
+        reweighed = {(e.list_name, e.entity_id) for e in (entity_of[i] for i in np.flatnonzero(names))
+                     if e.list_name in in_scope and (e.list_name, e.entity_id) not in touched}
+        cost = int(full.sum()) + len(reweighed) / 10  # an entity more to screen every row against costs little
         if best is None or cost < best[0]:
-            best = (cost, drift, full, reweighed)
+            best = (cost, drift, set(np.flatnonzero(full).tolist()), reweighed)
     if best is None:
         return first, set(range(len(rows))), set()
     return best[1], best[2], best[3]
@@ -618,7 +654,8 @@ def _rescreen(before: StoredScreening, screener: Screener, workers: int, reviews
             near = None
         else:
             near = max(r.near * growth, bounds.get(k, floor_bound))
-        refreshed[r.line] = dataclasses.replace(r, near=near)
+        # made directly: dataclasses.replace costs seconds over 100,000 rows
+        refreshed[r.line] = StoredRow(r.line, r.name, r.options, r.fields, r.screened, r.status, r.analysis, near)
     after = StoredScreening(before.key, before.source, before.header, before.name_column, before.options,
                             [refreshed.get(r.line, r) for r in stored_rows],
                             sorted(kept_alerts, key=lambda a: (a.line, a.list, a.entity_id)),

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 from pinchpoint.screening.matcher import (
     _ACRONYM_SKIPPED,
@@ -165,6 +166,9 @@ def vocabulary_changes(before: Iterable[str], after: Iterable[str]) -> re.Patter
 def _run_initials(words: Sequence[str]) -> set[str]:
     """Every string of 3 to 6 letters a run of ``words`` spells by its initials, as ``_initials_run`` reads them
     (and/of/the skipped after the first word)."""
+    if _ACRONYM_SKIPPED.isdisjoint(words):  # the runs are the pieces of the initials between words that break them
+        letters = "".join(w[0] if w and w[0].isalpha() and not w.startswith("#") else " " for w in words)
+        return {part[i:i + n] for part in letters.split() for n in range(3, 7) for i in range(len(part) - n + 1)}
     out: set[str] = set()
     for start in range(len(words)):
         run = ""
@@ -209,6 +213,19 @@ class Prefilter:
             for v in counts:
                 self.token_names[v].append(k)
             self.name_counts.append(counts)
+        # the same as sparse matrices: which names hold each token, and what each token weighs in a name's recall
+        # (its weight times its count, over the name's weight)
+        vocab_of, name_of, weight_of = [], [], []
+        for k, counts in enumerate(self.name_counts):
+            scale = max(float(sub.name_weight[k]), 1e-12)
+            for v, c in counts.items():
+                vocab_of.append(v)
+                name_of.append(k)
+                weight_of.append(float(sub.vocab_weight[v]) * c / scale)
+        shape = (len(sub.vocab), len(sub.names))
+        self.vocab_names = sparse.csr_matrix((np.ones(len(vocab_of)), (vocab_of, name_of)), shape=shape)
+        self.recall_weights = sparse.csr_matrix((weight_of, (vocab_of, name_of)), shape=shape)
+        self.name_person = np.asarray(sub.name_person, dtype=bool)
         self.skeleton_keys: set[str] = set()
         for nm in sub.names:
             sk = SkeletonIndex.skeleton_of(nm.text, nm.tokens).tokens
@@ -220,54 +237,67 @@ class Prefilter:
         self.joined = list(sub.name_joined)
         self.joined_len = np.array([len(j) for j in self.joined], dtype=np.int64)
 
-    def similarities(self, spellings: Sequence[str]) -> dict[str, list[tuple[int, float]]]:
-        """Each spelling's similar listed tokens (vocabulary id, similarity > 0), by the matcher's rules."""
-        out: dict[str, list[tuple[int, float]]] = {}
+    def similarities(self, spellings: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each spelling's similar listed tokens, by the matcher's rules: (spelling index, vocabulary id,
+        similarity > 0). Compared one length at a time with the listed tokens a similarity is possible with: the
+        same token, one of lengths within a quarter of the longer (an OSA similarity of at least 0.75 needs at
+        most that many edits) or a single letter (an initial)."""
         vocab = self.sub.vocab_tokens
-        for start in range(0, len(spellings), CHUNK):
-            part = list(spellings[start:start + CHUNK])
-            out.update((p, []) for p in part)
-            if not len(vocab.text):
+        rows, cols, vals = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
+        if not len(vocab.text):
+            return rows[0], cols[0], vals[0]
+        by_length: dict[int, list[int]] = defaultdict(list)
+        for k, spelling in enumerate(spellings):
+            by_length[len(spelling)].append(k)
+        for length, members in sorted(by_length.items()):
+            ids = np.flatnonzero((4 * np.abs(vocab.length - length) <= np.maximum(vocab.length, length)) |
+                                 (vocab.length == 1) | (length == 1))
+            if not len(ids):
                 continue
-            sim = _similarity_matrix(_Tokens.of(part), vocab)
-            rows, cols = np.nonzero(sim)
-            for r, c, v in zip(rows.tolist(), cols.tolist(), sim[rows, cols].tolist(), strict=True):
-                out[part[r]].append((c, v))
-        return out
+            for start in range(0, len(members), CHUNK):
+                part = members[start:start + CHUNK]
+                sim = _similarity_matrix(_Tokens.of([spellings[k] for k in part]), vocab, ids)
+                r, c = np.nonzero(sim)
+                rows.append(np.asarray(part, dtype=np.int64)[r])
+                cols.append(ids[c])
+                vals.append(sim[r, c])
+        return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
 
-    def _name_bound(self, q: QueryName, similar: dict[str, list[tuple[int, float]]]) -> float:
-        """The highest score the token alignment (F1, or containment for a listed person) can give ``q`` against
-        any one listed name: precision and recall from each slot's and each listed token's best similarity."""
-        sub = self.sub
-        weights = [sub.slot_weight(slot) for slot in q.slots]
-        total = sum(weights) or 1.0
-        precision: dict[int, float] = defaultdict(float)
-        token_best: dict[int, dict[int, float]] = defaultdict(dict)
-        for slot, w in zip(q.slots, weights, strict=True):
-            slot_best: dict[int, float] = {}
-            for spelling in slot:
-                for v, sim in similar[spelling]:
-                    for name in self.token_names[v]:
-                        if sim > slot_best.get(name, 0.0):
-                            slot_best[name] = sim
-                        best = token_best[name]
-                        if sim > best.get(v, 0.0):
-                            best[v] = sim
-            for name, sim in slot_best.items():
-                precision[name] += w * sim
-        bound = 0.0
-        for name, p_sum in precision.items():
-            p = p_sum / total
-            counts = self.name_counts[name]
-            r = sum(sub.vocab_weight[v] * counts[v] * sim for v, sim in token_best[name].items()) / max(
-                float(sub.name_weight[name]), 1e-12)
-            f1 = 2 * p * r / (p + r) if p + r > 0 else 0.0
-            # containment: every word of one side the same as (or, read from another script, close to: >= 0.85)
-            # a word of the other, so the weighted share of that side is at least 0.8
-            if sub.name_person[name] and (p >= 0.8 - 1e-9 or r >= 0.8 - 1e-9):
-                f1 = max(f1, CONTAINMENT_MAX)
-            bound = max(bound, f1)
-        return bound
+    def _alignment_bounds(self, q_slots: np.ndarray, slot_unit: np.ndarray, unit_weight: np.ndarray,
+                          unit_vocab: sparse.csr_matrix, unit_names: sparse.csr_matrix) -> np.ndarray:
+        """For each query name (its slots ``slot_unit[q_slots[q]:q_slots[q + 1]]``, each a distinct slot
+        ``unit``), the highest score the token alignment (F1, or containment for a listed person) can give it
+        against any one listed name: precision and recall from each slot's and each listed token's best
+        similarity, for every (query name, listed name) pair at once.
+
+        ``unit_vocab`` holds each unit's best similarity to each listed token (the best of its spellings),
+        ``unit_names`` its best similarity to any token of each listed name."""
+        n_q = len(q_slots) - 1
+        out = np.zeros(n_q)
+        if not n_q or not unit_names.nnz:
+            return out
+        slot_q = np.repeat(np.arange(n_q), np.diff(q_slots))
+        w = unit_weight[slot_unit]
+        total = np.bincount(slot_q, w, minlength=n_q)
+        total[total == 0] = 1.0
+        # precision: the weighted sum over slots of each slot's best similarity in the listed name (a slot written
+        # twice counts twice, as in the alignment)
+        weights = sparse.csr_matrix((w / total[slot_q], (slot_q, slot_unit)), shape=(n_q, unit_vocab.shape[0]))
+        precision = (weights @ unit_names).tocsr()
+        # recall: each listed token's best similarity to any slot of the query, weighted as the listed name weighs
+        # it; the best over the query's slots, not their sum
+        pairs = sparse.csr_matrix((np.ones(len(slot_q)), (slot_q, slot_unit)), shape=weights.shape)
+        pairs.data[:] = 1.0  # a unit twice in a query is one set of spellings
+        best = _max_product(pairs, unit_vocab)
+        recall = (best @ self.recall_weights).tocsr()
+        p, r, q, name = _aligned(precision, recall)
+        f1 = np.divide(2 * p * r, p + r, out=np.zeros_like(p), where=p + r > 0)
+        # containment: every word of one side the same as (or, read from another script, close to: >= 0.85)
+        # a word of the other, so the weighted share of that side is at least 0.8
+        contained = self.name_person[name] & ((p >= 0.8 - 1e-9) | (r >= 0.8 - 1e-9))
+        f1 = np.where(contained, np.maximum(f1, CONTAINMENT_MAX), f1)
+        np.maximum.at(out, q, f1)
+        return out
 
     def joined_possible(self, strings: Sequence[str], threshold: float) -> np.ndarray:
         """For each string, whether its joined-letters similarity (Levenshtein, normalised) to a listed name of a
@@ -276,19 +306,79 @@ class Prefilter:
 
     def rows(self, analyses: Sequence[dict[str, Any]], glued: Sequence[tuple[tuple[str, ...], tuple[str, ...]] | None],
              threshold: float) -> np.ndarray:
-        """Whether each analysed row may reach ``threshold`` against some listed entity (see the module)."""
-        names = [query_names(a, g) for a, g in zip(analyses, glued, strict=True)]
+        """Whether each analysed row may reach ``threshold`` against some listed entity (see the module). The
+        token alignment's bound is worked out for every row at once: each distinct slot (a tuple of spellings) is
+        compared with the listed vocabulary once, and the bounds are sparse products over the rows' slots."""
         self._skeleton_bounds([sk for a in analyses for sk in a["s"] if sk], threshold)
-        spellings = sorted({s for qs in names for q in qs for slot in q.slots for s in slot})
-        similar = self.similarities(spellings)
-        best = {s: max((v for _, v in pairs), default=0.0) for s, pairs in similar.items()}
-        joined_strings = sorted({j for qs in names for q in qs for j in q.joined})
-        joined_ok = dict(zip(joined_strings, self.joined_possible(joined_strings, threshold).tolist(), strict=True))
         cut = threshold * 0.999
+        # every query name flat (as query_names builds them, without the objects): its slots, each a distinct tuple
+        # of spellings (a unit), its joined letters, whether it is read from another script and its index among
+        # the row's query names
+        units: dict[tuple[str, ...], int] = {}
+        slot_unit: list[int] = []
+        q_slots = [0]
+        q_row: list[int] = []
+        q_factor: list[float] = []
+        flat: list[tuple[int, list[tuple[str, ...]], list[str], bool, bool]] = []
+        for i, (analysis, split) in enumerate(zip(analyses, glued, strict=True)):
+            for k, (slots, joined, read, exact) in enumerate(_query_slots(analysis, split)):
+                slot_unit += [units.setdefault(slot, len(units)) for slot in slots]
+                q_slots.append(len(slot_unit))
+                q_row.append(i)
+                q_factor.append(READING_FACTOR if read else 1.0)
+                flat.append((k, slots, joined, read, exact))
+        unit_list = list(units)
+        spellings = sorted({s for u in unit_list for s in u})
+        spelling_id = {s: k for k, s in enumerate(spellings)}
+        s_rows, s_cols, s_vals = self.similarities(spellings)
+        similar = sparse.csr_matrix((s_vals, (s_rows, s_cols)), shape=(len(spellings), len(self.sub.vocab)))
+        of_unit = np.array([u for u, unit in enumerate(unit_list) for _ in unit], dtype=np.int64)
+        spelled = np.array([spelling_id[s] for unit in unit_list for s in unit], dtype=np.int64)
+        has = sparse.csr_matrix((np.ones(len(spelled)), (of_unit, spelled)), shape=(len(unit_list), len(spellings)))
+        unit_vocab = _max_product(has, similar)
+        unit_names = _max_product(unit_vocab, self.vocab_names)
+        unit_best = np.zeros(len(unit_list))
+        if unit_vocab.nnz:
+            unit_best = unit_vocab.max(axis=1).toarray().ravel()
+        unit_weight = np.array([self.sub.slot_weight(u) for u in unit_list])
+        slot_ids = np.array(slot_unit, dtype=np.int64)
+        starts = np.array(q_slots, dtype=np.int64)
+        factor = np.array(q_factor)
+        # against any listed token first (cheap), then against each listed name; containment needs two words or
+        # more of one name each the same as a word of the other
+        n_q = len(flat)
+        slot_q = np.repeat(np.arange(n_q), np.diff(starts))
+        w, top = unit_weight[slot_ids], unit_best[slot_ids]
+        total = np.bincount(slot_q, w, minlength=n_q)
+        total[total == 0] = 1.0
+        precision = np.bincount(slot_q, w * top, minlength=n_q) / total
+        same = np.bincount(slot_q, top >= 0.999, minlength=n_q)
+        gate = (factor * 2 * precision / (1 + precision) >= cut) | ((factor * CONTAINMENT_MAX >= cut) & (same >= 2))
+        picked = np.flatnonzero(gate)
+        lengths = np.diff(starts)[picked]
+        sub_starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        sub_slots = slot_ids[_ranges(starts[picked], lengths)]
+        bound = self._alignment_bounds(sub_starts, sub_slots, unit_weight, unit_vocab, unit_names)
+        passed = np.zeros(n_q, dtype=bool)
+        passed[picked] = factor[picked] * bound >= cut
+        # the letters written together
+        joined_strings = sorted({j for q in flat for j in q[2]})
+        joined_ok = dict(zip(joined_strings, self.joined_possible(joined_strings, threshold).tolist(), strict=True))
+        joined_counts = cut <= JOINED_FACTOR, cut <= READING_FACTOR * JOINED_FACTOR
         out = np.zeros(len(analyses), dtype=bool)
-        for i, (analysis, qs) in enumerate(zip(analyses, names, strict=True)):
-            out[i] = any(self._may_match(q, best, similar, joined_ok, cut) for q in qs) or \
-                self._skeleton_may_match(analysis["s"], cut) or bool(analysis.get("c"))  # rare: always screened
+        out[np.array(q_row, dtype=np.int64)[passed]] = True
+        for n, (k, slots, joined, read, exact) in enumerate(flat):
+            i = q_row[n]
+            if out[i] or passed[n]:
+                continue
+            if joined_counts[read] and any(joined_ok[j] for j in joined):
+                out[i] = True
+            elif not exact and (candidates := self._acronym_candidates([slot[0] for slot in slots])):
+                q = query_names(analyses[i], glued[i])[k]
+                out[i] = any(self._acronym_reaches(q, name, cut) for name in candidates)
+        for i, analysis in enumerate(analyses):
+            if not out[i]:
+                out[i] = bool(analysis.get("c")) or self._skeleton_may_match(analysis["s"], cut)  # rare: screened
         return out
 
     def _skeleton_bounds(self, skeletons: Sequence[Sequence[str]], threshold: float) -> None:
@@ -339,32 +429,92 @@ class Prefilter:
                 return True
         return False
 
-    def _may_match(self, q: QueryName, best: dict[str, float], similar: dict[str, list[tuple[int, float]]],
-                   joined_ok: dict[str, bool], cut: float) -> bool:
-        factor = READING_FACTOR if q.reading is not None else 1.0
-        sub = self.sub
-        weights = [sub.slot_weight(slot) for slot in q.slots]
-        top = [max(best[s] for s in slot) for slot in q.slots]
-        total = sum(weights) or 1.0
-        precision = sum(w * b for w, b in zip(weights, top, strict=True)) / total
-        # against any listed token first (cheap), then against each listed name; containment needs two words or
-        # more of one name each the same as a word of the other
-        contained = factor * CONTAINMENT_MAX >= cut and sum(b >= 0.999 for b in top) >= 2
-        if (factor * 2 * precision / (1 + precision) >= cut or contained) and \
-                factor * self._name_bound(q, similar) >= cut:
-            return True
-        if any(joined_ok.get(j, False) for j in q.joined) and factor * JOINED_FACTOR >= cut:
-            return True
-        if not q.exact:  # an acronym: the matcher's own folding, on the few names it may apply to
-            words = [slot[0] for slot in q.slots]
-            names = {k for w in words if 3 <= len(w) <= 6 and w.isalpha() for k in self.acronyms.get(w, ())}
-            if len(words) >= 3 and self.short_words:
-                names |= {k for run in _run_initials(words) for k in self.short_words.get(run, ())}
-            for k in sorted(names):
-                folded = sub._acronym(q, sub.names[k], False)
-                if folded is not None and folded[0] >= cut:
-                    return True
-        return False
+    def _acronym_candidates(self, words: Sequence[str]) -> list[int]:
+        """The listed names an acronym may fold against (a word of the query the initials of a run of a listed
+        name's words, or a listed word the initials of a run of the query's words), in order."""
+        names = {k for w in words if 3 <= len(w) <= 6 and w.isalpha() for k in self.acronyms.get(w, ())}
+        if len(words) >= 3 and self.short_words:
+            names |= {k for run in _run_initials(words) for k in self.short_words.get(run, ())}
+        return sorted(names)
+
+    def _acronym_reaches(self, q: QueryName, name: int, cut: float) -> bool:
+        """Whether the matcher's own folding of an acronym reaches ``cut`` against the listed name ``name``."""
+        folded = self.sub._acronym(q, self.sub.names[name], False)
+        return folded is not None and folded[0] >= cut
+
+
+def _query_slots(analysis: dict[str, Any], glued: tuple[tuple[str, ...], tuple[str, ...]] | None
+                 ) -> list[tuple[list[tuple[str, ...]], list[str], bool, bool]]:
+    """What :func:`query_names` builds, as plain data: each query name's slots, joined letters, whether it is read
+    from another script (or split where words ran together) and whether its spellings match only exactly."""
+    def plain(tokens: Sequence[str], read: bool) -> tuple[list[tuple[str, ...]], list[str], bool, bool]:
+        latin = "".join(t for t in tokens if not t.startswith("#"))
+        return [(t,) for t in tokens], [latin] if latin else [], read, False
+
+    out = [plain(analysis["t"], False)] if analysis["t"] else []
+    if glued is not None:
+        out.append(plain(glued[0], True))
+    for slots, joined, script, exact in analysis["r"]:
+        out.append(([tuple(s) for s in slots], list(joined), script is not None, bool(exact)))
+    return out
+
+
+def row_spellings(analysis: dict[str, Any], glued: tuple[tuple[str, ...], tuple[str, ...]] | None) -> set[str]:
+    """Every spelling of every slot of a stored row's query names."""
+    out = set(analysis["t"])
+    if glued is not None:
+        out.update(glued[0])
+    for slots, _, _, _ in analysis["r"]:
+        for slot in slots:
+            out.update(slot)
+    return out
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The indexes ``starts[k] .. starts[k] + lengths[k] - 1`` of every k, one after the other."""
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    out: np.ndarray = np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
+    return out
+
+
+def _max_product(a: sparse.csr_matrix, b: sparse.csr_matrix) -> sparse.csr_matrix:
+    """The (max, x) product of two sparse matrices of non-negative values: ``c[i, k] = max_j a[i, j] * b[j, k]``
+    (where a matrix product sums, this keeps the largest term)."""
+    a, b = a.tocoo(), b.tocsr()
+    counts = np.diff(b.indptr)[a.col]
+    at = _ranges(b.indptr[a.col].astype(np.int64), counts)
+    i = np.repeat(a.row.astype(np.int64), counts)
+    values = np.repeat(a.data, counts) * b.data[at]
+    width = b.shape[1]
+    keys = i * width + b.indices[at]
+    order = np.argsort(keys, kind="stable")
+    keys, values = keys[order], values[order]
+    unique, first = np.unique(keys, return_index=True)
+    best = np.maximum.reduceat(values, first) if len(values) else values
+    return sparse.csr_matrix((best, (unique // width, unique % width)), shape=(a.shape[0], width))
+
+
+def _aligned(x: sparse.csr_matrix, y: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The values of two sparse matrices of one shape on the union of their entries (0 where one has none): x, y,
+    row, column, ordered by row then column."""
+    x, y = x.tocsr(), y.tocsr()
+    x.sum_duplicates()
+    y.sum_duplicates()
+    if np.array_equal(x.indptr, y.indptr) and np.array_equal(x.indices, y.indices):  # the usual case: one pattern
+        rows = np.repeat(np.arange(x.shape[0], dtype=np.int64), np.diff(x.indptr))
+        return x.data, y.data, rows, x.indices.astype(np.int64)
+    x, y = x.tocoo(), y.tocoo()
+    width = x.shape[1]
+    kx = x.row.astype(np.int64) * width + x.col
+    ky = y.row.astype(np.int64) * width + y.col
+    keys = np.union1d(kx, ky)
+    vx, vy = np.zeros(len(keys)), np.zeros(len(keys))
+    vx[np.searchsorted(keys, kx)] = x.data
+    vy[np.searchsorted(keys, ky)] = y.data
+    return vx, vy, keys // width, keys % width
 
 
 def _near(strings: Sequence[str], targets: Sequence[str], need: float, gap: int | None = 3) -> np.ndarray:

@@ -29,7 +29,6 @@ import dataclasses
 import functools
 import hashlib
 import math
-import multiprocessing as mp
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -43,6 +42,7 @@ from pinchpoint.errors import NotFoundError
 from pinchpoint.results import ResultTable
 from pinchpoint.screening.model import EntityType, ListedEntity, ScreeningList
 from pinchpoint.screening.normalize import FORM_PHRASE_WORDS, LEGAL_FORMS, analyse, split_digits
+from pinchpoint.screening.pool import forked_map
 from pinchpoint.screening.scripts import (
     Skeleton,
     abjad_skeletons,
@@ -733,13 +733,9 @@ class _Plan:
     items: list[tuple[QueryName, list[int]]] = dataclasses.field(default_factory=list)  # readings with candidates
 
 
-_POOL_SCREENER: Screener | None = None  # the screener forked worker processes inherit
-
-
-def _screen_chunk(job: tuple[list[str], list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
-    queries, options = job
-    assert _POOL_SCREENER is not None
-    return _POOL_SCREENER.screen_queries(queries, options)
+def _screen_span(screener: Screener, queries: Sequence[str], options: Sequence[dict[str, Any]], start: int,
+                 stop: int) -> list[list[dict[str, Any]]]:
+    return screener.screen_queries(queries[start:stop], options[start:stop])
 
 
 class Screener:
@@ -1643,23 +1639,14 @@ class Screener:
         if per_query is not None and len(per_query) != len(queries):
             raise ValueError(f"{len(per_query)} option sets for {len(queries)} queries")
         each = list(per_query) if per_query is not None else [options] * len(queries)
-        if workers <= 1 or len(queries) < 2 * chunk or "fork" not in mp.get_all_start_methods():
-            return [matches for i in range(0, len(queries), chunk)
-                    for matches in self.screen_queries(queries[i:i + chunk], each[i:i + chunk])]
-        # the indexes built on first use are built once here, not once in every worker (and again every batch)
-        if any(is_abjad(q) for q in queries):
-            self.skeleton_index()
-        if any(is_transcribed_han(q) for q in queries):
-            self.coarse_index()
-        self.initials_index()
-        global _POOL_SCREENER
-        _POOL_SCREENER = self
-        try:
-            with mp.get_context("fork").Pool(workers) as pool:
-                parts = pool.map(_screen_chunk, [(list(queries[i:i + chunk]), each[i:i + chunk])
-                                                 for i in range(0, len(queries), chunk)])
-        finally:
-            _POOL_SCREENER = None
+        if workers > 1 and len(queries) >= 2 * chunk:
+            # the indexes built on first use are built once here, not once in every worker (and again every batch)
+            if any(is_abjad(q) for q in queries):
+                self.skeleton_index()
+            if any(is_transcribed_han(q) for q in queries):
+                self.coarse_index()
+            self.initials_index()
+        parts = forked_map(_screen_span, (self, queries, each), len(queries), chunk, workers)
         return [matches for part in parts for matches in part]
 
     def screen_many(self, queries: Sequence[str], **kwargs: Any) -> ResultTable:

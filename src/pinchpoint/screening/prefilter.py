@@ -43,6 +43,7 @@ from pinchpoint.screening.matcher import (
     clean_query,
 )
 from pinchpoint.screening.normalize import analyse
+from pinchpoint.screening.pool import forked_map
 from pinchpoint.screening.scripts import Skeleton, abjad_skeletons, is_abjad, is_transcribed_han, latin_readings
 
 CONTAINMENT_MAX = 0.9  # see Screener._containment: 0.7 + 0.2 x covered
@@ -66,63 +67,38 @@ def analyse_row(screener: Screener, text: str) -> dict[str, Any]:
             "c": is_transcribed_han(text)}
 
 
-_POOL_SCREENER: Screener | None = None  # the screener forked workers inherit
-
-
-def _analyse_chunk(texts: list[str]) -> list[dict[str, Any]]:
-    assert _POOL_SCREENER is not None
-    return [analyse_row(_POOL_SCREENER, t) for t in texts]
+def _analyse_span(screener: Screener, texts: Sequence[str], start: int, stop: int) -> list[dict[str, Any]]:
+    return [analyse_row(screener, t) for t in texts[start:stop]]
 
 
 def analyse_rows(screener: Screener, texts: Sequence[str], workers: int | None = None, chunk: int = 2048
                  ) -> list[dict[str, Any]]:
     """:func:`analyse_row` for many names, split across forked processes that share the screener (one per core
     by default) when there are enough of them."""
-    import multiprocessing as mp
-    import os
-
-    workers = workers or os.cpu_count() or 1
-    if workers <= 1 or len(texts) < 2 * chunk or "fork" not in mp.get_all_start_methods():
-        return [analyse_row(screener, t) for t in texts]
-    global _POOL_SCREENER
-    _POOL_SCREENER = screener
-    try:
-        with mp.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_analyse_chunk, [list(texts[i:i + chunk]) for i in range(0, len(texts), chunk)])
-    finally:
-        _POOL_SCREENER = None
+    parts = forked_map(_analyse_span, (screener, texts), len(texts), chunk, workers)
     return [a for part in parts for a in part]
 
 
-_POOL_FILTER: tuple[Prefilter, float] | None = None  # the prefilter and score floor forked workers inherit
-
-
-def _rows_chunk(job: tuple[list[dict[str, Any]], list[tuple[tuple[str, ...], tuple[str, ...]] | None]]) -> np.ndarray:
-    assert _POOL_FILTER is not None
-    prefilter, threshold = _POOL_FILTER
-    return prefilter.rows(*job, threshold)
+def _rows_span(prefilter: Prefilter, analyses: Sequence[dict[str, Any]],
+               glued: Sequence[tuple[tuple[str, ...], tuple[str, ...]] | None], threshold: float, start: int,
+               stop: int) -> np.ndarray:
+    return prefilter.rows(analyses[start:stop], glued[start:stop], threshold)
 
 
 def rows_may_match(prefilter: Prefilter, analyses: Sequence[dict[str, Any]],
                    glued: Sequence[tuple[tuple[str, ...], tuple[str, ...]] | None], threshold: float,
-                   workers: int | None = None, chunk: int = 4096) -> np.ndarray:
-    """:meth:`Prefilter.rows`, split across forked processes that share the prefilter when there are enough rows:
-    a row's answer depends on its own words only, so the chunks give what one call gives."""
-    import multiprocessing as mp
+                   workers: int | None = None, chunk: int | None = None) -> np.ndarray:
+    """:meth:`Prefilter.rows`, split across forked processes that share the prefilter when there are enough rows
+    (by default two parts for each process, each comparing its own distinct words with the listed ones): a row's
+    answer depends on its own words only, so the parts give what one call gives."""
     import os
 
     workers = workers or os.cpu_count() or 1
-    if workers <= 1 or len(analyses) < 2 * chunk or "fork" not in mp.get_all_start_methods():
-        return prefilter.rows(analyses, glued, threshold)
-    prefilter.sub.skeleton_index()  # built once here, not once in every worker
-    global _POOL_FILTER
-    _POOL_FILTER = (prefilter, threshold)
-    try:
-        with mp.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_rows_chunk, [(list(analyses[i:i + chunk]), list(glued[i:i + chunk]))
-                                           for i in range(0, len(analyses), chunk)])
-    finally:
-        _POOL_FILTER = None
+    if chunk is None:
+        chunk = len(analyses) if workers <= 1 else max(4096, -(-len(analyses) // (2 * workers)))
+    if workers > 1:
+        prefilter.sub.skeleton_index()  # built once here, not once in every worker
+    parts = forked_map(_rows_span, (prefilter, analyses, glued, threshold), len(analyses), chunk, workers)
     return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
 

@@ -31,7 +31,8 @@ class ScreenRequest(BaseModel):
     lists: list[Annotated[str, StringConstraints(max_length=200)]] | None = Field(None, max_length=20)
     birth_date: str | None = Field(None, max_length=40, description="YYYY, YYYY-MM or YYYY-MM-DD (a date that does "
                                    "not exist is refused by the library, naming it)")
-    top: int | None = Field(None, ge=1, le=1000, description="At most this many matches per name")
+    top: int | None = Field(None, ge=1, le=1000, description="At most this many matches per name (default: all at or "
+                        "above the threshold; a cut is said in meta.caveats)")
     gender: Literal["male", "female"] | None = None
 
     @field_validator("names")

@@ -7,7 +7,7 @@ record and list review decisions. The stored lists and their one
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -170,18 +170,24 @@ class ScreeningGroup(Group):
                                    "lists": list(lists) if lists else None, "birth_date": birth_date,
                                    "gender": gender}
         options = refinements(options)  # "Syria" as SYR; a value that is none is an error naming its parameter
-        if top is not None:
-            options["limit"] = top
         screener, reviews = self.screener(), self.reviews()  # one of each for the whole call
-        table = screener.screen_many(list(names), reviews=reviews, **options)
+        # The matcher keeps 10 matches per name unless told otherwise: ask for every one, so that no top means
+        # all, and a top given is applied here, where what it cut can be counted and said.
+        names = list(names)
+        table = screener.screen_many(names, reviews=reviews, **options, limit=max(len(screener.entities), 1))
+        rows, cut = _keep_top(names, table.rows, top)
+        meta = {k: v for k, v in table.meta.items() if k != "limit"}
+        table = ResultTable(table.name, table.columns, tuple(rows), {**meta, "top": top})
+        if cut:
+            table = table.with_caveats(*cut)
         org = self._organisation(organisation)
         if not org or not table.rows:
             return table
         from pinchpoint.screening.reviews import annotate  # the organisation's own decisions before the operator's
 
-        rows = annotate([{k: v for k, v in r.items() if k not in ("alert", "review")} for r in table.rows],
-                        reviews, screener.entity_index(), org, refinements=options)
-        return ResultTable(table.name, table.columns, tuple(rows), table.meta)
+        annotated = annotate([{k: v for k, v in r.items() if k not in ("alert", "review")} for r in table.rows],
+                             reviews, screener.entity_index(), org, refinements=options)
+        return ResultTable(table.name, table.columns, tuple(annotated), table.meta)
 
     def _organisation(self, organisation: str | None) -> str:
         return organisation if organisation is not None else self.session.organisation()
@@ -337,6 +343,33 @@ class ScreeningGroup(Group):
                 "no decisions recorded in this workspace")
         with self.session.open_reader() as ws:
             return review_table(ws)
+
+
+def _keep_top(names: Sequence[str], rows: Sequence[Mapping[str, Any]], top: int | None
+              ) -> tuple[list[Mapping[str, Any]], list[str]]:
+    """The first ``top`` matches of each name (rows come grouped by name, in the order of ``names``, best first),
+    and a caveat for each name that had more: how many it had and how many are shown."""
+    if top is None:
+        return list(rows), []
+    from itertools import groupby
+
+    kept: list[Mapping[str, Any]] = []
+    cut: list[str] = []
+    at = 0
+    for name, repeats in ((n, len(list(g))) for n, g in groupby(names)):
+        run = at
+        while run < len(rows) and rows[run]["query"] == name:
+            run += 1
+        # a name given several times in a row is screened each time alike: its rows split evenly
+        size = (run - at) // repeats
+        for k in range(repeats):
+            group = rows[at + k * size:at + (k + 1) * size]
+            kept += group[:top]
+            if len(group) > top:
+                cut.append(f"{name!r}: {len(group)} matches at or above the threshold, the best {top} shown "
+                           f"(top {top}); {len(group) - top} cut")
+        at = run
+    return kept, cut
 
 
 def _list_columns() -> list[str]:

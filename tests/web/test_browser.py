@@ -39,8 +39,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(lists_workspace: Path, cheap_hashes: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The workbench on a free loopback port, in a thread of this process, over its own copy of the lists."""
+def served(lists_workspace: Path, cheap_hashes: None, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[tuple[str, Path]]:
+    """The workbench on a free loopback port, in a thread of this process, over its own copy of the lists, and
+    that workspace's folder."""
     import uvicorn
 
     folder = tmp_path_factory.mktemp("browser-ws")
@@ -56,9 +58,14 @@ def server(lists_workspace: Path, cheap_hashes: None, tmp_path_factory: pytest.T
         if time.monotonic() > deadline:
             raise RuntimeError("the workbench did not start in 30 s")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{port}", folder
     srv.should_exit = True
     thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def server(served: tuple[str, Path]) -> str:
+    return served[0]
 
 
 def _add_data(folder: Path, scratch: Path) -> None:
@@ -172,6 +179,39 @@ def test_batch_screening_download_and_false_positive_remembered(browser: Any, se
     assert "another person: date of birth differs" in remembered.inner_text()
     assert remembered.locator(".decision.false_positive").count() == 1
     _shot(page, "screening")
+    page.context.close()
+
+
+def test_batch_form_with_row_columns_gives_the_cli_files_and_names_rows_not_screened(
+        browser: Any, served: tuple[str, Path], tmp_path: Path) -> None:
+    """The form's country / birth date / type / gender columns, and the downloads the CLI writes for the same file
+    and options; commerce has taken no decisions, so it sees what the CLI (the operator) sees."""
+    from tests.web.test_batch_parity import OPTIONS, customer_file
+    from tests.web.test_batch_parity import _cli as cli_batch
+
+    server, folder = served
+    data, lines = customer_file()
+    upload = tmp_path / "customers.csv"
+    upload.write_bytes(data)
+    page = _signed_in(browser, server, "commerce-analyst")
+    page.goto("/screening")
+    page.set_input_files("#batch-form input[type=file]", str(upload))
+    for field, value in OPTIONS.items():
+        page.fill(f"#batch-form input[name={field}]", value)
+    page.click("#batch-form button[type=submit]")
+    page.wait_for_selector("#screening-result", timeout=180_000)
+    _shot(page, "screening-batch-problems")
+    assert int(page.inner_text("#unreadable-count")) == len(lines)
+    listed = {int(r) for r in page.locator("#batch-problems tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.row)")}
+    assert set(lines.values()) <= listed
+    cli = tmp_path / "cli"
+    cli.mkdir()
+    cli_batch(folder, upload, cli / "results.csv")
+    for name in ("results.csv", "results.csv.meta.json"):
+        with page.expect_download() as download_info:
+            page.click(f"a[href$='/files/{name}']")
+        assert Path(download_info.value.path()).read_bytes() == (cli / name).read_bytes(), name
     page.context.close()
 
 

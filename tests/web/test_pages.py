@@ -331,7 +331,8 @@ def test_batch_screening_download_and_false_positive_remembered(workbench: Any) 
     assert result.status_code == 200
     rows = list(csv.DictReader(io.StringIO(result.text)))
     assert {int(r["row"]) for r in rows} == set(range(2, 202))  # every input row answered
-    alerts = [r for r in rows if r["status"] == "alert"]
+    assert all(r["customer_id"] for r in rows)  # the customer's own columns come back with each row
+    alerts = [r for r in rows if r["status"] == "match" and r["alert"] == "new"]
     assert len({r["row"] for r in alerts}) >= 40  # most of the 50 UN names are found
     first = alerts[0]
     assert first["query"] in positives
@@ -358,9 +359,9 @@ def test_batch_screening_download_and_false_positive_remembered(workbench: Any) 
     second_url = again.headers["location"]
     assert _wait(client, second_url)["status"] == "done"
     second = list(csv.DictReader(io.StringIO(client.get(second_url + "/files/results.csv").text)))
-    remembered = [r for r in second if r["status"] == "false_positive"]
-    assert [(r["query"], r["entity_id"], r["reason"]) for r in remembered] == [
-        (first["query"], first["entity_id"], "different date of birth")]
+    remembered = [r for r in second if r["alert"] == "decided"]
+    assert [(r["query"], r["entity_id"], r["review_decision"], r["review_reason"]) for r in remembered] == [
+        (first["query"], first["entity_id"], "false positive", "different date of birth")]
 
     store = workbench.state.web.store
     actions = [r for r in store.audit_records() if r.actor == "meti-analyst"]

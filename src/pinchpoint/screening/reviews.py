@@ -146,6 +146,18 @@ def review_table(ws: Workspace) -> ResultTable:
     return table if reviews else table.with_caveats("no decisions recorded in this workspace")
 
 
+def for_organisation(reviews: dict[str, Review], organisation: str = "") -> dict[str, Review]:
+    """The decisions that apply to ``organisation``, keyed as decisions taken without one: its own over the
+    operator's, other organisations' left out. What :func:`annotate` reads for it, as one dict a batch can be given
+    (and digest in its run key) whoever runs it."""
+    out = {key: r for key, r in reviews.items() if not r.organisation}
+    if organisation:
+        for r in reviews.values():
+            if r.organisation == organisation:
+                out[review_key(r.query, r.list, r.entity_id)] = r
+    return out
+
+
 def annotate(matches: list[dict[str, Any]], reviews: dict[str, Review], entities: dict[tuple[str, str], ListedEntity],
              organisation: str = "", refinements: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """Each match of an input screened with ``refinements`` (the options it was screened with: only a decision on

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pinchpoint.errors import BadArgumentError, NotFoundError, PinchpointError, WorkspaceError
+from pinchpoint.errors import BadArgumentError, DataError, NotFoundError, PinchpointError, WorkspaceError
 from pinchpoint.results import ResultTable
 from pinchpoint.screening.options import refinements
 from pinchpoint.session import Group
@@ -199,15 +199,14 @@ class ScreeningGroup(Group):
                     entity_type: str | None = None,
                     birth_date: str | None = None, lists: Sequence[str] | None = None,
                     progress: ProgressCallback | None = None, store: str | None = None,
-                    gender: str | None = None) -> BatchRun:
+                    gender: str | None = None, organisation: str | None = None) -> BatchRun:
         """Screen every row of a CSV file into ``output`` (csv, json or parquet: ``fmt``, else the suffix): every
         input row kept with all its columns, once per match (best first, ``top`` at most) or once saying why there
-        is none; review decisions shown; resumable (:mod:`pinchpoint.screening.batch`). ``workers``: processes
+        is none; review decisions shown (``organisation``'s own before the operator's, default the actor's);
+        resumable (:mod:`pinchpoint.screening.batch`). ``workers``: processes
         (default one per core). Progress goes to ``progress``. ``store`` keeps the screened file under that name
         in the workspace (collection ``screening.stored``: its rows, parameters and alerts), for
         :meth:`since_last`; storing is asked for, never implied, because a customer file holds personal data."""
-        from pinchpoint.screening.batch import run_file
-
         self._authorize("screening.batch", lists)
         if not self.session.local_files:
             raise BadArgumentError("this session reads and writes no local files", parameter="source")
@@ -221,11 +220,11 @@ class ScreeningGroup(Group):
                                                "entity_type": entity_type, "lists": list(lists) if lists else None,
                                                "birth_date": birth_date, "gender": gender})
         screener = self.screener()
-        run = run_file(screener, Path(source), Path(output), name_column, workers=workers or os.cpu_count() or 1,
-                       top=top, fmt=fmt, country_column=country_column, type_column=type_column,
-                       birth_date_column=birth_date_column, gender_column=gender_column, progress=progress,
-                       reviews=self.reviews(),
-                       on_row=collector, **options)
+        columns = {"country_column": country_column, "type_column": type_column,
+                   "birth_date_column": birth_date_column, "gender_column": gender_column}
+        run = self._run_file(screener, Path(source), Path(output), name_column, columns, options, top=top, fmt=fmt,
+                             workers=workers or os.cpu_count() or 1, progress=progress,
+                             reviews=self._reviews_for(organisation), on_row=collector)
         if store is None or collector is None:
             return run
         from dataclasses import replace
@@ -237,6 +236,93 @@ class ScreeningGroup(Group):
             version = store_screening(ws, stored)
         return replace(run, summary=f"{run.summary}\nstored as {stored.key!r} (version {version}): "
                                     f"{len(stored.rows)} rows, {len(stored.alerts)} alerts")
+
+    def check_upload(self, filename: str, data: bytes, *, name_column: str = "name",
+                     country_column: str | None = None, type_column: str | None = None,
+                     birth_date_column: str | None = None, gender_column: str | None = None,
+                     max_rows: int | None = None) -> int:
+        """The number of records of a CSV of names sent as bytes, read as :meth:`screen_upload` will read it; a
+        file that cannot be (not text, no such column, no rows, more than ``max_rows``) is a
+        :class:`~pinchpoint.errors.DataError` naming the upload's file, row and field. For an interface to refuse
+        an upload at once rather than in a job."""
+        import csv
+
+        from pinchpoint.screening.batch import decode_input, read_header, read_rows
+
+        name = upload_name(filename)
+        text = decode_input(data, name)  # UTF-8, or UTF-16 with its byte-order mark (Excel's Unicode text)
+        try:
+            rows = read_rows(text, Path(name), name_column)
+        except csv.Error as exc:
+            raise DataError(f"not readable as CSV: {exc}", file=name) from None
+        if not rows:
+            raise DataError("no rows to screen below the header", file=name, row=2)
+        header = read_header(text, Path(name))
+        for option, column in (("country", country_column), ("type", type_column),
+                               ("birth date", birth_date_column), ("gender", gender_column)):
+            if column is not None and column not in header:
+                raise DataError(f"no column {column!r} for each row's {option} (columns: {', '.join(header)})",
+                                file=name, row=1, field=column)
+        if max_rows is not None and len(rows) > max_rows:
+            raise DataError(f"{len(rows):,} rows: at most {max_rows:,} are taken here (screen larger files with "
+                            "the command line)", file=name)
+        return len(rows)
+
+    def screen_upload(self, filename: str, data: bytes, folder: Path, *, formats: Sequence[str] = ("csv", "json"),
+                      name_column: str = "name", country_column: str | None = None, type_column: str | None = None,
+                      birth_date_column: str | None = None, gender_column: str | None = None,
+                      threshold: float = 0.8, country: str | None = None, entity_type: str | None = None,
+                      birth_date: str | None = None, lists: Sequence[str] | None = None, top: int | None = None,
+                      gender: str | None = None, organisation: str | None = None, workers: int = 1,
+                      max_rows: int | None = None, progress: ProgressCallback | None = None) -> list[BatchRun]:
+        """:meth:`screen_file` of a CSV of names sent as bytes (a workbench upload), with the same batch, options
+        and output as the command line's ``screen --file <filename> --output results.<fmt>``: one
+        ``results.<fmt>`` per format in ``folder`` (the interface's own folder, such as a job's; never a path a
+        user gives), a CSV with its ``results.csv.meta.json`` beside it (input digest, list digests, parameters,
+        caveats). The upload is screened under its own file name, so the outputs name it as the command line's
+        name the file; errors and summaries name the upload, never where it was staged."""
+        import tempfile
+
+        self._authorize("screening.batch", lists)
+        name = upload_name(filename)
+        columns = {"country_column": country_column, "type_column": type_column,
+                   "birth_date_column": birth_date_column, "gender_column": gender_column}
+        self.check_upload(name, data, name_column=name_column, max_rows=max_rows, **columns)
+        options: dict[str, Any] = refinements({"threshold": threshold, "country": country,
+                                               "entity_type": entity_type, "lists": list(lists) if lists else None,
+                                               "birth_date": birth_date, "gender": gender})
+        screener, reviews = self.screener(), self._reviews_for(organisation)  # one of each for every format
+        runs = []
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="pinchpoint-screen-upload-") as tmp:
+            staged = Path(tmp) / name
+            staged.write_bytes(data)
+            for k, fmt in enumerate(formats):
+                output = folder / f"results.{fmt}"
+                step = _Step(progress, k, len(formats)) if progress is not None else None
+                try:
+                    run = self._run_file(screener, staged, output, name_column, columns, options, top=top, fmt=fmt,
+                                         workers=workers, progress=step, reviews=reviews)
+                except DataError as exc:
+                    raise _relabel(exc, staged, name) from None
+                runs.append(_relabel_run(run, staged, name))
+        return runs
+
+    def _reviews_for(self, organisation: str | None) -> dict[str, Review]:
+        from pinchpoint.screening.reviews import for_organisation
+
+        return for_organisation(self.reviews(), self._organisation(organisation) or "")
+
+    @staticmethod
+    def _run_file(screener: Screener, source: Path, output: Path, name_column: str, columns: dict[str, str | None],
+                  options: dict[str, Any], *, top: int | None, fmt: str | None, workers: int,
+                  progress: ProgressCallback | None, reviews: dict[str, Review], on_row: Any = None) -> BatchRun:
+        from pinchpoint.screening.batch import run_file
+
+        return run_file(screener, source, output, name_column, workers=workers, top=top, fmt=fmt,
+                        country_column=columns["country_column"], type_column=columns["type_column"],
+                        birth_date_column=columns["birth_date_column"], gender_column=columns["gender_column"],
+                        progress=progress, reviews=reviews, on_row=on_row, **options)
 
     def since_last(self, store: str | None = None, *, workers: int | None = None) -> DeltaScreening:
         """Screen a stored file again against only the entities added or changed in the lists since it was last
@@ -343,6 +429,71 @@ class ScreeningGroup(Group):
                 "no decisions recorded in this workspace")
         with self.session.open_reader() as ws:
             return review_table(ws)
+
+
+def batch_outcome(run: BatchRun, max_listed: int = 200) -> dict[str, Any]:
+    """What a batch written as JSON did, for a page to show: input rows per status, match rows, alerts still to
+    review and decisions remembered, every row that was not screened (row, name, why: the first ``max_listed``,
+    ``n_problems`` all of them), the caveats, the input's and the lists' digests and the parameters. JSON-ready."""
+    import json
+
+    document = json.loads(run.output.read_text(encoding="utf-8"))
+    rows = document["rows"]
+    matches = [r for r in rows if r["status"] == "match"]
+    decided = [r for r in matches if r.get("alert") == "decided"]
+    problems = [{"row": r["row"], "query": r["query"], "status": r["status"], "input_note": r.get("input_note")}
+                for r in rows if r["status"] != "match" and r["status"] != "no match"]
+    inputs = {str(r["status"]): int(r["inputs"]) for r in run.counts.rows}
+    meta = document["meta"]
+    return {"rows": sum(inputs.values()), "inputs": inputs, "screened": inputs["match"] + inputs["no match"],
+            "match_rows": len(matches), "alerts": len(matches) - len(decided),
+            "record_changed": sum(1 for r in matches if r.get("alert") == "record changed"),
+            "false_positives": sum(1 for r in decided if r.get("review_decision") == "false positive"),
+            "true_matches": sum(1 for r in decided if r.get("review_decision") == "true match"),
+            "problems": problems[:max_listed], "n_problems": len(problems),
+            "caveats": list(meta.get("caveats", [])), "input": meta.get("input", {}), "lists": meta.get("lists", {}),
+            "parameters": meta.get("parameters", {}), "summary": run.summary}
+
+
+def upload_name(filename: str) -> str:
+    """An upload's file name as outputs and errors name it: its last part, without control characters."""
+    name = "".join(c for c in Path(filename.replace("\\", "/")).name if c.isprintable())[:100].strip()
+    return name if name not in ("", ".", "..") else "upload.csv"
+
+
+def _relabel(exc: DataError, staged: Path, name: str) -> DataError:
+    """A batch's error on a staged upload, naming the upload as the user knows it."""
+    from dataclasses import replace
+
+    from pinchpoint.errors import Problem
+
+    def named(text: str | None) -> str | None:
+        return text.replace(str(staged), name) if text is not None else None
+
+    problems = [Problem(replace(p.location, file=named(p.location.file)), p.message.replace(str(staged), name),
+                        p.severity) for p in exc.problems]
+    loc = exc.location
+    return DataError(exc.problem.replace(str(staged), name), file=named(loc.file), row=loc.row, field=loc.field,
+                     problems=problems, unit=loc.unit)
+
+
+def _relabel_run(run: BatchRun, staged: Path, name: str) -> BatchRun:
+    from dataclasses import replace
+
+    summary = run.summary.replace(str(staged), name).replace(str(run.output), run.output.name)
+    return replace(run, summary=summary)
+
+
+@dataclass(frozen=True)
+class _Step:
+    """The progress of one of ``of`` runs over the same rows, as one bar."""
+
+    progress: ProgressCallback
+    k: int
+    of: int
+
+    def __call__(self, done: int, total: int, label: str = "") -> None:
+        self.progress(self.k * total + done, self.of * total, label)
 
 
 def _keep_top(names: Sequence[str], rows: Sequence[Mapping[str, Any]], top: int | None

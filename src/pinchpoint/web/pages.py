@@ -622,36 +622,59 @@ def review(request: Request, query: Annotated[str, Form(max_length=500)],
 @router.post("/screening/batch")
 async def screening_batch(request: Request, file: Annotated[UploadFile, File()],
                           name_column: Annotated[str, Form(max_length=100)] = "name",
+                          country_column: Annotated[str, Form(max_length=100)] = "",
+                          type_column: Annotated[str, Form(max_length=100)] = "",
+                          birth_date_column: Annotated[str, Form(max_length=100)] = "",
+                          gender_column: Annotated[str, Form(max_length=100)] = "",
                           threshold: Annotated[float, Form(ge=0.5, le=1.0)] = 0.8,
+                          top: Annotated[str, Form(max_length=10)] = "",
                           csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
+    """A CSV of names screened as ``pinchpoint screen --file <file> --output results.csv`` (and ``.json``) screens
+    it: the same library batch through the Session, so the downloads are the command line's."""
     from starlette.concurrency import run_in_threadpool
 
-    from pinchpoint.web import services
+    from pinchpoint.session.screening import batch_outcome, upload_name
 
     web, actor = _web(request), _actor(request)
     session = web.session
+    options: dict[str, Any] = {"name_column": name_column.strip() or "name",
+                               **{k: v.strip() or None for k, v in (("country_column", country_column),
+                                                                    ("type_column", type_column),
+                                                                    ("birth_date_column", birth_date_column),
+                                                                    ("gender_column", gender_column))},
+                               "threshold": threshold}
     try:
         _check_csrf(request, csrf_token)
         session.authorize("screening.batch", "screening_job:*")
+        if top.strip():
+            if not top.strip().isdigit() or int(top) < 1:
+                raise BadArgumentError(f"top {top.strip()!r}: give 1 or more matches per row, or leave it empty for "
+                                       "all", parameter="top")
+            options["top"] = int(top)
         data = await file.read()
-        filename = Path(file.filename or "upload.csv").name[:100]
-        rows = services.read_names(data, filename, name_column.strip() or "name", MAX_BATCH_ROWS)
+        filename = file.filename or "upload.csv"
+        n_rows = await run_in_threadpool(lambda: session.screening.check_upload(
+            filename, data, max_rows=MAX_BATCH_ROWS, **{k: v for k, v in options.items()
+                                                        if k.endswith("_column")}))
         await run_in_threadpool(session.screening.screener)  # no lists loaded: said now, not in the job
     except PinchpointError as exc:
         return _error_page(request, exc)
     job_id = web.jobs.new_id()
     job_dir = web.jobs_dir / job_id
+    name = upload_name(filename)
 
     def work(progress: Any) -> dict[str, Any]:
-        result = services.screen_batch(session, actor.org, rows, threshold, job_dir, progress)
-        versions = json.loads((job_dir / "results.json").read_text(encoding="utf-8"))["meta"].get("lists", {})
+        runs = session.screening.screen_upload(filename, data, job_dir, formats=("csv", "json"),
+                                               organisation=actor.org, progress=progress, **options)
+        outcome = batch_outcome(runs[-1])
         session.record("screening_batch", f"screening_job:{job_id}", {
-            "file": filename, "rows": result["rows"], "alerts": result["alerts"], "lists": versions,
-            "threshold": threshold, "remembered_false_positives": result["remembered"]})
-        return {**result, "lists": versions, "file": filename}
+            "file": name, "rows": outcome["rows"], "inputs": outcome["inputs"], "alerts": outcome["alerts"],
+            "input": outcome["input"], "lists": outcome["lists"], "parameters": outcome["parameters"],
+            "remembered_false_positives": outcome["false_positives"]})
+        return {**outcome, "file": name, "files": ["results.csv", "results.csv.meta.json", "results.json"]}
 
-    web.jobs.submit(actor, "screening_job", work, {"file": filename, "rows": len(rows)}, job_id=job_id)
-    session.record("upload", f"screening_job:{job_id}", {"file": filename, "bytes": len(data)})
+    web.jobs.submit(actor, "screening_job", work, {"file": name, "rows": n_rows}, job_id=job_id)
+    session.record("upload", f"screening_job:{job_id}", {"file": name, "bytes": len(data)})
     return _back(f"/jobs/{job_id}")
 
 
@@ -665,15 +688,15 @@ def job_alerts(request: Request, job_id: str) -> Response:
         path = web.jobs_dir / job.id / "results.json"
         document = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"rows": []}
         rows = [r for r in document.get("rows", []) if r.get("entity_id")]
-        # decisions taken since the run are shown too
+        # the decisions as of now: taken at the run, or since
         current = services.current_decisions(web.session, actor.org, [
             {"query": r["query"], "list": r["list"], "entity_id": r["entity_id"]} for r in rows])
     except PinchpointError as exc:
         return _error_page(request, exc)
     for row, now in zip(rows, current, strict=True):
         status = services.status_of(now)
-        if status != "alert":
-            row["status"], row["decision"], row["reason"] = status, status, now["review"]["reason"]
+        row["status"] = status
+        row["decision"], row["reason"] = ("", "") if status == "alert" else (status, now["review"]["reason"])
     return render(request, "alerts.html", job=job, rows=rows[:500], can_review=actor.role.at_least(Role.ANALYST))
 
 

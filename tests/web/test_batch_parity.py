@@ -133,3 +133,41 @@ def test_page_refuses_a_column_the_file_lacks_naming_file_row_and_field(bench: t
     assert response.status_code == 400
     assert "customers.csv" in response.text and "row 1" in response.text and "born" in response.text
     assert "pinchpoint-screen-upload" not in response.text
+
+
+def test_a_decision_on_a_batch_alert_is_on_the_row_as_screened(bench: tuple[Any, Path]) -> None:
+    """A row screened with its country, birth date, type and gender: the alerts page's decision carries them, so
+    the next batch of the file remembers it for that row (a decision is on the name with its refinements)."""
+    import html
+
+    app, _ = bench
+    data, _ = customer_file()
+    client = sign_in(app, "commerce-analyst")  # meti's parity run above sees no decision of commerce's
+
+    def batch() -> tuple[str, list[dict[str, str]]]:
+        token = csrf_of(client.get("/screening").text)
+        started = client.post("/screening/batch", data={**OPTIONS, "csrf_token": token},
+                              files={"file": ("customers.csv", data, "text/csv")}, follow_redirects=False)
+        url = started.headers["location"]
+        assert _wait(client, url)["status"] == "done"
+        return url, list(csv.DictReader(io.StringIO(client.get(url + "/files/results.csv").text)))
+
+    url, rows = batch()
+    first = next(r for r in rows if r["status"] == "match" and r["country"] and r["dob"])
+    page = client.get(url + "/alerts").text
+    block = re.search(rf'<tr data-entity="{re.escape(first["entity_id"])}" data-row="{first["row"]}".*?</tr>', page,
+                      re.S)
+    assert block
+    hidden = {k: html.unescape(v) for k, v in re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"',
+                                                         block.group(0))}
+    assert hidden["country"] == first["country"] and hidden["birth_date"] == first["dob"]
+    reviewed = client.post("/screening/review", data={**hidden, "decision": "false_positive",
+                                                      "reason": "another person"}, follow_redirects=False)
+    assert reviewed.status_code == 303
+    after = client.get(url + "/alerts").text
+    assert re.search(rf'data-entity="{re.escape(first["entity_id"])}" data-row="{first["row"]}" class="false_positive"',
+                     after)
+    _, again = batch()
+    decided = [r for r in again if r["alert"] == "decided"]
+    assert [(r["row"], r["entity_id"], r["review_decision"], r["review_reason"]) for r in decided] == [
+        (first["row"], first["entity_id"], "false positive", "another person")]

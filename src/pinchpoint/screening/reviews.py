@@ -154,7 +154,7 @@ def for_organisation(reviews: dict[str, Review], organisation: str = "") -> dict
     if organisation:
         for r in reviews.values():
             if r.organisation == organisation:
-                out[review_key(r.query, r.list, r.entity_id)] = r
+                out[review_key(r.query, r.list, r.entity_id, refinements=r.refinements())] = r
     return out
 
 

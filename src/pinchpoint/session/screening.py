@@ -455,6 +455,26 @@ def batch_outcome(run: BatchRun, max_listed: int = 200) -> dict[str, Any]:
             "parameters": meta.get("parameters", {}), "summary": run.summary}
 
 
+def batch_row_refinements(parameters: Mapping[str, Any], row: Mapping[str, Any]) -> dict[str, str]:
+    """The refinements a row of a batch's output was screened with: the batch's options (``meta.parameters``) with
+    the row's own country, type, birth date and gender read from the columns named, as the batch read them
+    (a cell that holds none leaves the option). A decision on the row's alert is on the name with these."""
+    from pinchpoint.screening.batch import OUTPUT_COLUMNS, ROW_OPTIONS, parse_row_option
+    from pinchpoint.screening.reviews import refinements_of
+
+    out = dict(refinements_of(parameters))
+    for option in ROW_OPTIONS:
+        column = parameters.get(f"{option}_column")
+        if not column:
+            continue
+        # an input column named as one the batch writes comes out as input_<name> (batch.input_columns)
+        value, _ = parse_row_option(option, str(row.get(f"input_{column}" if column in OUTPUT_COLUMNS else column)
+                                                 or ""))
+        if value is not None:
+            out[option] = value
+    return out
+
+
 def upload_name(filename: str) -> str:
     """An upload's file name as outputs and errors name it: its last part, without control characters."""
     name = "".join(c for c in Path(filename.replace("\\", "/")).name if c.isprintable())[:100].strip()

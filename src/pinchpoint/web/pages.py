@@ -600,8 +600,12 @@ async def screening_page(request: Request, q: str = "", threshold: float = 0.8) 
 def review(request: Request, query: Annotated[str, Form(max_length=500)],
            list_name: Annotated[str, Form(max_length=200)], entity_id: Annotated[str, Form(max_length=200)],
            decision: Annotated[str, Form(max_length=20)], reason: Annotated[str, Form(max_length=1000)] = "",
-           back: Annotated[str, Form(max_length=300)] = "", csrf_token: Annotated[str, Form(max_length=100)] = ""
+           back: Annotated[str, Form(max_length=300)] = "", csrf_token: Annotated[str, Form(max_length=100)] = "",
+           country: Annotated[str, Form(max_length=80)] = "", entity_type: Annotated[str, Form(max_length=40)] = "",
+           birth_date: Annotated[str, Form(max_length=40)] = "", gender: Annotated[str, Form(max_length=20)] = ""
            ) -> Response:
+    """A decision on an alert: on the name with the refinements it was screened with (a batch row's country, type,
+    birth date and gender come with the alert)."""
     from urllib.parse import quote
 
     web, actor = _web(request), _actor(request)
@@ -610,7 +614,9 @@ def review(request: Request, query: Annotated[str, Form(max_length=500)],
         if not reason.strip():  # the form requires one; a decision kept for an inspector says why
             raise BadArgumentError("a decision needs a reason", parameter="reason")
         decided = web.session.screening.review(query, entity_id, decision, actor.username, reason.strip(),
-                                               list_name or None, organisation=actor.org)
+                                               list_name or None, organisation=actor.org, country=country or None,
+                                               entity_type=entity_type or None, birth_date=birth_date or None,
+                                               gender=gender or None)
     except PinchpointError as exc:
         return _error_page(request, exc)
     _flash(request, f"Decision recorded: {decided.decision} for {entity_id} ({list_name}).")
@@ -680,6 +686,7 @@ async def screening_batch(request: Request, file: Annotated[UploadFile, File()],
 
 @router.get("/jobs/{job_id}/alerts")
 def job_alerts(request: Request, job_id: str) -> Response:
+    from pinchpoint.session.screening import batch_row_refinements
     from pinchpoint.web import services
 
     web, actor = _web(request), _actor(request)
@@ -688,9 +695,13 @@ def job_alerts(request: Request, job_id: str) -> Response:
         path = web.jobs_dir / job.id / "results.json"
         document = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"rows": []}
         rows = [r for r in document.get("rows", []) if r.get("entity_id")]
+        parameters = document.get("meta", {}).get("parameters", {})
+        for r in rows:  # a decision is on the name with what the row was screened with
+            r["refinements"] = batch_row_refinements(parameters, r)
         # the decisions as of now: taken at the run, or since
         current = services.current_decisions(web.session, actor.org, [
-            {"query": r["query"], "list": r["list"], "entity_id": r["entity_id"]} for r in rows])
+            {"query": r["query"], "list": r["list"], "entity_id": r["entity_id"], "refinements": r["refinements"]}
+            for r in rows])
     except PinchpointError as exc:
         return _error_page(request, exc)
     for row, now in zip(rows, current, strict=True):

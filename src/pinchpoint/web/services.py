@@ -12,12 +12,14 @@ if TYPE_CHECKING:
 
 
 def current_decisions(session: Session, organisation: str, matches: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``matches`` (query, list, entity_id) with the decision on each as of now (the organisation's own, else the
-    operator's), in the order given: for results screened before a decision was taken."""
+    """``matches`` (query, list, entity_id, and the ``refinements`` the input was screened with) with the decision
+    on each as of now (the organisation's own, else the operator's), in the order given: for results screened
+    before a decision was taken."""
     from pinchpoint.screening.reviews import annotate
 
     screening = session.screening
-    return annotate(matches, screening.reviews(), screening.screener().entity_index(), organisation)
+    reviews, entities = screening.reviews(), screening.screener().entity_index()
+    return [annotate([m], reviews, entities, organisation, refinements=m.get("refinements"))[0] for m in matches]
 
 
 def status_of(match: dict[str, Any]) -> str:

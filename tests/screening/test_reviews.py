@@ -151,3 +151,37 @@ def test_cli_and_api_record_the_refinements_of_a_decision(small_ws: Path, tmp_pa
     records = list(csv.DictReader(runner.invoke(app, ["review", "list", "-f", "csv", "--workspace", str(ws)]
                                                 ).stdout.splitlines()))
     assert [(r["entity_id"], r["birth_date"]) for r in records] == [(entity_id, "1990")]
+
+
+def test_a_cli_decision_on_a_workbench_workspace_is_in_its_audit_trail(small_ws: Path, tmp_path: Path) -> None:
+    """A decision taken at the terminal on a workspace that serves a workbench clears an alert for every
+    organisation: it was written nowhere in the trail inspectors read (trial 11 F13). Now it is, under the
+    operator's system account; --organisation keeps it to one organisation."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from pinchpoint.accounts.store import AccountStore
+    from pinchpoint.cli.main import app
+
+    ws = tmp_path / "ws"
+    shutil.copytree(small_ws, ws)
+    AccountStore(ws).close()  # the folder now serves a workbench (its account store exists)
+    runner = CliRunner()
+    entity_id = json.loads(runner.invoke(app, ["screen", "Eric Badege", "-f", "json", "--workspace", str(ws)]
+                                         ).stdout)["rows"][0]["entity_id"]
+    result = runner.invoke(app, ["review", "add", "Eric Badege", entity_id, "--decision", "false-positive",
+                                 "--reviewer", "nobody", "--reason", "cli test", "--workspace", str(ws)])
+    assert result.exit_code == 0 and "seen by every organisation" in result.stderr, result.output
+    result = runner.invoke(app, ["review", "add", "Eric Badege", entity_id, "--decision", "true-match",
+                                 "--reviewer", "B. Officer", "--organisation", "commerce", "--workspace", str(ws)])
+    assert result.exit_code == 0 and "for organisation commerce" in result.stderr, result.output
+    store = AccountStore(ws)
+    try:
+        reviews = [r for r in store.audit_records() if r.action == "review"]
+        assert store.verify_audit().ok
+    finally:
+        store.close()
+    assert [r.target for r in reviews] == [f"alert:UN Security Council Consolidated List:{entity_id}"] * 2
+    assert all(r.actor.startswith("system (") for r in reviews)
+    assert [r.details_dict()["reason"] for r in reviews] == ["cli test", ""]

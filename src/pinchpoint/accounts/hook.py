@@ -120,6 +120,41 @@ def session_recorder(store: AccountStore) -> Callable[[Any, str, str, Mapping[st
     return record
 
 
+def operator_recorder(workspace: Any) -> Callable[[Any, str, str, Mapping[str, Any], bool], None] | None:
+    """A recorder for the operator's own Session (the CLI at the server's terminal) where ``workspace`` (its folder
+    or DuckDB file; None: ``$PINCHPOINT_HOME``) has an account store, i.e. serves a workbench: what the operator
+    does to the data users see (a review decision every organisation sees, a list load) goes into the same audit
+    trail as the users' own actions, under the operator's system account and login name. None where there is no
+    store: a local, single-user workspace keeps no trail."""
+    import getpass
+    import os
+    from pathlib import Path
+
+    from pinchpoint.accounts.store import DB_FILE, DSN_ENV
+    from pinchpoint.workspace.store import default_workspace_path
+
+    folder = Path(workspace).expanduser() if workspace is not None else default_workspace_path()
+    if folder.suffix == ".duckdb":
+        folder = folder.parent
+    dsn = os.environ.get(DSN_ENV)
+    if not dsn and not (folder / DB_FILE).exists():
+        return None
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):  # no login name in a container
+        login = "unknown"
+    operator = Actor(0, f"system ({login[:60]})", "local", Role.ADMIN, via="system")
+
+    def record(actor: Any, event: str, resource: str, details: Mapping[str, Any], created: bool) -> None:
+        store = AccountStore(dsn or folder)
+        try:
+            store.audit(operator, event, resource[:200], dict(details))  # committed before the command returns
+        finally:
+            store.close()
+
+    return record
+
+
 def _as_session_error(exc: AccessDenied) -> Exception:
     """The refusal as the Session's own AccessDenied where there is one, so every interface maps it alike (the
     API answers 403)."""

@@ -109,6 +109,8 @@ def open_workspace(path: Path | None) -> Any:
 
 def session(workspace: Path | None) -> Any:
     """The :class:`pinchpoint.session.Session` a command works through (one per process: commands are short)."""
+    from pinchpoint.accounts.hook import operator_recorder
     from pinchpoint.session import Session
 
-    return Session(workspace, on_wait=say_waiting)
+    # a workspace that serves a workbench records the operator's actions in its audit trail too
+    return Session(workspace, on_wait=say_waiting, recorder=operator_recorder(workspace))

@@ -41,6 +41,9 @@ def register(app: typer.Typer) -> None:
         entity_type: Annotated[str | None, typer.Option("--type", help="The type it was screened with.")] = None,
         birth_date: Annotated[str | None, typer.Option(help="The birth date it was screened with.")] = None,
         gender: Annotated[str | None, typer.Option(help="The gender it was screened with.")] = None,
+        organisation: Annotated[str | None, typer.Option(
+            help="The workbench organisation the decision is for (default: none, the operator's, which every "
+                 "organisation sees).")] = None,
         workspace: WorkspaceOpt = None,
     ) -> None:
         """Record a decision on an alert; later screenings show it and do not alert again for the same input and
@@ -48,11 +51,13 @@ def register(app: typer.Typer) -> None:
         (--country, --type, --birth-date, --gender, or a batch row's columns): a decision on a name born in 1985 is
         not one on the same name born in 1972."""
         review = session(workspace).screening.review(query, entity_id, decision, reviewer, reason, list_name,
-                                                     country=country, entity_type=entity_type,
-                                                     birth_date=birth_date, gender=gender)
+                                                     organisation or "", country=country,
+                                                     entity_type=entity_type, birth_date=birth_date, gender=gender)
         refined = "".join(f", {k} {v}" for k, v in review.refinements().items())
         typer.echo(f"{review.query!r}{refined} / {review.list} {review.entity_id}: {review.decision} by "
-                   f"{review.reviewer} at {review.decided_at}", err=True)
+                   f"{review.reviewer} at {review.decided_at}"
+                   + (f", for organisation {review.organisation}" if review.organisation else
+                      ", seen by every organisation"), err=True)
 
     @review_app.command("list")
     @friendly_errors

@@ -23,7 +23,8 @@ def read_rows(path: Path, required: Sequence[str], label: str | None = None, *, 
     """
     name = label or str(path)
     try:
-        fh = path.open(newline="", encoding="utf-8-sig")
+        # undecodable bytes are kept as surrogates, so the record and field holding one can be named
+        fh = path.open(newline="", encoding="utf-8-sig", errors="surrogateescape")
     except OSError as exc:
         raise DataError(f"cannot read file: {exc.strerror}", file=name) from exc
     with fh:
@@ -35,10 +36,12 @@ def read_rows(path: Path, required: Sequence[str], label: str | None = None, *, 
         reader = csv.DictReader(fh, strict=True)  # an open quote at the end of the file is an error
         try:
             header = reader.fieldnames or []
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise DataError(f"cannot read the header: not UTF-8 CSV ({exc})", file=name, row=1) from None
+        except csv.Error as exc:
+            raise DataError(f"cannot read the header: {exc}", file=name, row=1) from None
         seen: set[str] = set()
         for col in header:
+            if _UNDECODED.search(col):
+                raise _not_utf8(path, name, 1, None, col)
             if col in seen:
                 raise DataError(f"column {col!r} appears twice in the header", file=name, row=1, field=col)
             seen.add(col)
@@ -62,16 +65,36 @@ def read_rows(path: Path, required: Sequence[str], label: str | None = None, *, 
                     if "\x00" in value:
                         raise DataError("a NUL byte in the field: the file is damaged or not text", file=name,
                                         row=start, field=key)
+                    if _UNDECODED.search(value):
+                        raise _not_utf8(path, name, start, key, value)
                 records += 1
                 yield start, {k: v.strip() for k, v in row.items()}
                 start = reader.line_num + 1
         except csv.Error as exc:
             raise DataError(f"malformed CSV: {exc}", file=name, row=reader.line_num) from exc
-        except UnicodeDecodeError as exc:
-            raise DataError(f"not UTF-8 text: {exc.reason}", file=name, row=start) from exc
         if not records and not allow_empty:
             raise DataError(f"the file holds a header and no records (columns: {', '.join(header) or 'none'})",
                             file=name, row=1)
+
+
+#: A byte that is not UTF-8, as ``errors="surrogateescape"`` keeps it.
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
+def _not_utf8(path: Path, name: str, row: int, field: str | None, value: str) -> DataError:
+    """The error for the first byte of ``path`` that is not UTF-8, found in ``value`` (a header cell, or ``field``
+    of the record starting on ``row``): the byte, where it is in the file and the text around it."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+        offset = -1
+    except UnicodeDecodeError as exc:
+        offset = exc.start
+    shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    where = f"byte {offset:,} of the file, {data[offset:offset + 1]!r}, " if offset >= 0 else ""
+    what = "in the header" if field is None else "in this field"
+    return DataError(f"not UTF-8 text ({where}{what}: {shown[:60]!r}): save the file as UTF-8 (a spreadsheet's "
+                     "\"CSV UTF-8\")", file=name, row=row, field=field)
 
 
 #: A number with thousands separators (``1,234`` or ``12,345,678.9``): the only comma a number may hold.

@@ -7,6 +7,7 @@ the field.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -33,7 +34,7 @@ from pinchpoint.supplychain.model import (
     Stage,
     SupplyChain,
 )
-from pinchpoint.supplychain.shares import OVERSHOOT_LIMIT, beyond_rounding
+from pinchpoint.supplychain.shares import OVERSHOOT_LIMIT, beyond_rounding, look_like_fractions
 from pinchpoint.yamlio import load_yaml, read_yaml_document
 
 SECTIONS = ("sources", "stages", "inputs", "providers", "provisions", "relations")
@@ -277,6 +278,7 @@ def _assemble(path: Path, meta: dict[str, Any], sections: dict[str, list[Row]], 
 
     provisions: list[Provision] = []
     provision_rows: dict[tuple[str, str, int], int] = {}
+    percent_sign = False
     groups: dict[tuple[str, int, bool], list[tuple[int, Provision]]] = defaultdict(list)
     for f, line, r in sections["provisions"]:
         ref = _text(r, "provider")
@@ -307,7 +309,11 @@ def _assemble(path: Path, meta: dict[str, Any], sections: dict[str, list[Row]], 
                                        source=_text(r, "source") or None,
                                        note=_text(r, "note") or None))
         groups[(target, int(year), providers[ref].kind is ProviderKind.COUNTRY)].append((line, provisions[-1]))
-    _no_overshoot(groups, sections["provisions"][0][0] if sections["provisions"] else str(path))
+        percent_sign = percent_sign or "%" in _text(r, "share")
+    provisions_file = sections["provisions"][0][0] if sections["provisions"] else str(path)
+    if not percent_sign:  # "55%" says percent outright: a file of 1% shares is not refused
+        _no_fractions(groups, provisions_file)
+    _no_overshoot(groups, provisions_file)
 
     relations: list[Relation] = []
     edge_rows: dict[tuple[str, str], tuple[str, int]] = {}
@@ -336,9 +342,40 @@ def _assemble(path: Path, meta: dict[str, Any], sections: dict[str, list[Row]], 
     except ValidationError as exc:
         cycle = cycle_in(exc)
         if cycle:
-            f, line = edge_rows.get((cycle[0], cycle[1]), (str(path), 0))
-            raise DataError(f"relation cycle {' -> '.join(cycle)}", file=f, row=line or None, field="to") from None
+            raise _cycle_error(cycle, edge_rows, str(path)) from None
         raise DataError(first_message(exc), file=str(path)) from None
+
+
+def _cycle_error(cycle: list[str], edge_rows: dict[tuple[str, str], tuple[str, int]], file: str) -> DataError:
+    """The error for a relation cycle, at the row that closes it (the last of its rows in the file, the one most
+    likely added by mistake), listing the row of every relation in it so the user can choose which is wrong."""
+    edges = [(a, b, *edge_rows.get((a, b), (file, 0))) for a, b in itertools.pairwise(cycle)]
+    src, dst, f, line = max(edges, key=lambda e: e[3])
+    listed = ", ".join(f"row {n} {a} -> {b}" for a, b, _, n in edges)
+    return DataError(f"relation cycle {' -> '.join(cycle)}, closed by {src} -> {dst} on this row ({listed}): the "
+                     "relation graph must be acyclic; remove or reverse the relation that is wrong", file=f,
+                     row=line or None, field="to")
+
+
+def _no_fractions(groups: dict[tuple[str, int, bool], list[tuple[int, Provision]]], file: str) -> None:
+    """Shares written as fractions of 1 (0.55 for 55%) would load as shares below 1% and hide every chokepoint:
+    when every share group sums to about 1 (:func:`~pinchpoint.supplychain.shares.look_like_fractions`), refuse
+    the file, naming the groups."""
+    totals = {key: [(line, pv) for line, pv in rows if pv.share is not None] for key, rows in groups.items()}
+    totals = {key: rows for key, rows in totals.items() if rows}
+    sums = {key: sum(pv.share or 0.0 for _, pv in rows) for key, rows in totals.items()}
+    if not look_like_fractions(list(sums.values()), sum(len(rows) for rows in totals.values())):
+        return
+    first = min(line for rows in totals.values() for line, _ in rows)
+    listed = ", ".join(f"{target} {year} {'country' if country else 'organisation'} {total:.4g} (rows "
+                       f"{', '.join(str(line) for line, _ in rows)})"
+                       for (target, year, country), rows in list(totals.items())[:5]
+                       for total in [sums[(target, year, country)]])
+    more = f" and {len(totals) - 5} more groups" if len(totals) > 5 else ""
+    example = next(pv.share for rows in totals.values() for _, pv in rows if pv.share)
+    raise DataError(f"shares look like fractions of 1: every share group sums to about 1, not 100 ({listed}{more}); "
+                    f"shares are percentages: write {example * 100:.4g}, not {example:g} (if these really are "
+                    "shares of about 1%, write them with a percent sign: 1%)", file=file, row=first, field="share")
 
 
 def _no_overshoot(groups: dict[tuple[str, int, bool], list[tuple[int, Provision]]], file: str) -> None:

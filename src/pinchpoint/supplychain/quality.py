@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from pinchpoint.supplychain.model import Finding, ProviderKind, RelationKind, SupplyChain
-from pinchpoint.supplychain.shares import OVERSHOOT_LIMIT, beyond_rounding
+from pinchpoint.supplychain.shares import OVERSHOOT_LIMIT, beyond_rounding, look_like_fractions
 
 #: Share groups (input, year, level) whose non-blank shares sum outside 100 +/- this are reported.
 SUM_TOLERANCE = 0.5
@@ -57,6 +57,13 @@ def assess(chain: SupplyChain) -> list[Finding]:
                            message=f"share groups (input, year, level) summing below {100 - SUM_TOLERANCE:g} "
                                    "(the remainder is unattributed)",
                            examples=_examples(under)))
+
+    if look_like_fractions(list(sums.values()), sum(pv.share is not None for pv in chain.provisions)):
+        out.append(Finding(code="shares-look-like-fractions", count=len(sums),
+                           message="every share group sums to about 1, not 100: the shares look like fractions of 1 "
+                                   "(write percentages: 55, not 0.55); every figure read from them is 100 times "
+                                   "too small",
+                           examples=_examples(sums)))
 
     with_shares = {pv.input for pv in chain.provisions if pv.share is not None}
     both = sorted({(r.target, r.source) for r in chain.relations

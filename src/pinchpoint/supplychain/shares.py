@@ -31,6 +31,18 @@ def beyond_rounding(total: float) -> bool:
     """Whether a group's shares summing to ``total`` percent exceed :data:`OVERSHOOT_LIMIT` (float noise aside)."""
     return total > OVERSHOOT_LIMIT + 1e-9
 
+#: A share group summing within these bounds (percent) reads as fractions of 1 written where percentages belong
+#: (0.55 for 55%) when every group of a dataset does so.
+FRACTION_SUMS = (0.95, 1.05)
+
+
+def look_like_fractions(totals: list[float], n_shares: int) -> bool:
+    """Whether share groups summing to ``totals`` (percent), ``n_shares`` shares in all, are fractions of 1: every
+    group sums to about 1 (:data:`FRACTION_SUMS`) and there are at least two shares (one share of 1 may be 1%)."""
+    low, high = FRACTION_SUMS
+    return n_shares >= 2 and bool(totals) and all(low <= t <= high for t in totals)
+
+
 REPORTED = "reported"
 DERIVED = "derived from organisations"
 
@@ -140,6 +152,11 @@ def share_caveats(used: Mapping[str, ShareSet], noun: str = "input", nouns: str 
         caveats.append(f"Shares come from {len(by_year)} different survey years (the latest each {noun} reports): "
                        f"{listed}. Figures from different years are set side by side as if simultaneous; choose "
                        "one year to compare like with like.")
+    given = [ss for ss in used.values() if ss.shares]
+    if look_like_fractions([ss.total for ss in given], sum(len(ss.shares) for ss in given)):
+        caveats.append(f"Every {noun}'s shares sum to about 1, not 100: they look like fractions of 1 written where "
+                       "percentages belong (0.55 for 55%), so every share, concentration and exposure figure here "
+                       "is 100 times too small. Write percentages (55, not 0.55).")
     over = {key: ss.total for key, ss in used.items() if ss.total > 100.0 + _SCALE_TOLERANCE
             and not beyond_rounding(ss.total)}
     if over:

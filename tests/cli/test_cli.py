@@ -221,3 +221,33 @@ def test_report_folders_take_the_usual_output_option(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["demo", "-o", str(tmp_path / "demo")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "demo" / "index.html").exists() or any((tmp_path / "demo").glob("*.html"))
+
+
+def test_the_command_to_reproduce_names_the_dataset_version(eto_path: Path, eto_v1_path: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """meta.command is the command as typed (``-d eto``); after the dataset is imported again it gives other figures.
+    meta.reproduce pins the version the result was computed on, and running it gives the same figures."""
+    import shlex
+    import sys
+
+    def run(*args: str) -> tuple[int, str, str]:  # as typed at a shell: the command line is what the CLI records
+        monkeypatch.setattr(sys, "argv", ["pinchpoint", *args])
+        result = runner.invoke(app, list(args))
+        return result.exit_code, result.stdout, result.stderr
+
+    ws = tmp_path / "ws"
+    assert run("data", "import", str(eto_path), "--name", "eto", "--workspace", str(ws))[0] == 0
+    code, out, _ = run("concentration", "-d", "eto", "--workspace", str(ws), "-f", "json")
+    first = json.loads(out)
+    version = first["meta"]["dataset_version"]
+    assert first["meta"]["command"].endswith("concentration -d eto --workspace " + str(ws) + " -f json")
+    assert f"-d eto@{version} " in first["meta"]["reproduce"]
+    assert run("data", "import", str(eto_v1_path), "--name", "eto", "--workspace", str(ws))[0] == 0
+    code, out, _ = run("concentration", "-d", "eto", "--workspace", str(ws), "-f", "json")
+    assert json.loads(out)["rows"] != first["rows"]  # the name now means the other release
+    code, out, _ = run(*shlex.split(first["meta"]["reproduce"])[1:])
+    again = json.loads(out)
+    assert code == 0 and again["rows"] == first["rows"] and again["meta"]["dataset_version"] == version
+    # a file or the built-in data names its content already: nothing to pin
+    code, out, _ = run("concentration", "-f", "json")
+    assert "reproduce" not in json.loads(out)["meta"]

@@ -96,7 +96,10 @@ class ResultTable:
         """
         if not command:
             return self
-        return ResultTable(self.name, self.columns, self.rows, {**self.meta, "command": command})
+        meta = {**self.meta, "command": command}
+        if (pinned := reproducible_command(command, self.meta)) != command:
+            meta["reproduce"] = pinned
+        return ResultTable(self.name, self.columns, self.rows, meta)
 
 
 def format_float(value: float) -> str:
@@ -177,6 +180,30 @@ def to_document(table: ResultTable) -> dict[str, Any]:
     return {"table": table.name, "meta": export_meta(table), "columns": list(table.columns), "rows": table.records()}
 
 
+def reproducible_command(command: str, meta: Mapping[str, Any]) -> str:
+    """``command`` with its dataset reference pinned to the version the result was computed on
+    (``--dataset mine`` -> ``--dataset mine@bcca0fd1d47a3206``, from ``meta``'s ``dataset_ref`` and
+    ``dataset_pinned``): the command gives the same figures after the dataset is imported again, which the command
+    as typed does not. ``command`` unchanged when the result names no pinned dataset."""
+    import shlex
+
+    ref, pinned = meta.get("dataset_ref"), meta.get("dataset_pinned")
+    if not ref or not pinned or ref == pinned:
+        return command
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return command
+    out = []
+    for k, word in enumerate(words):
+        if k and words[k - 1] in ("--dataset", "-d") and word == ref:
+            word = pinned
+        elif word == f"--dataset={ref}":
+            word = f"--dataset={pinned}"
+        out.append(word)
+    return shlex.join(out)
+
+
 def sidecar_path(path: Path) -> Path:
     """Where a CSV file's provenance goes: ``<file>.meta.json`` next to it."""
     return path.with_name(path.name + ".meta.json")
@@ -185,7 +212,7 @@ def sidecar_path(path: Path) -> Path:
 def provenance_lines(table: ResultTable) -> list[str]:
     """Provenance and caveats as short text lines (for stderr beside CSV on stdout, and under terminal tables)."""
     meta = export_meta(table)
-    lines = [f"{key}: {_plain(meta[key])}" for key in ("command", "dataset") if meta.get(key)]
+    lines = [f"{key}: {_plain(meta[key])}" for key in ("command", "reproduce", "dataset") if meta.get(key)]
     lines += [f"caveat: {c}" for c in meta["caveats"]]
     return lines
 

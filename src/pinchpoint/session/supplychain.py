@@ -68,10 +68,14 @@ class LoadedChain:
     chain: SupplyChain
     ref: str
     version: str
+    pinned: str = ""  # a workspace dataset's ``name@version``: the reference that gives this version again
 
     def provenance(self, table: ResultTable) -> ResultTable:
-        """``table`` with the dataset reference and version in its meta (kept if the analysis set them)."""
-        meta = {"dataset_ref": self.ref, "dataset_version": self.version, **dict(table.meta)}
+        """``table`` with the dataset reference and version in its meta (kept if the analysis set them), and for a
+        workspace dataset the reference pinned to this version (``dataset_pinned``), which the command to reproduce
+        the result names (:meth:`ResultTable.with_command`)."""
+        pin = {"dataset_pinned": self.pinned} if self.pinned and self.pinned != self.ref else {}
+        meta = {"dataset_ref": self.ref, "dataset_version": self.version, **pin, **dict(table.meta)}
         return ResultTable(table.name, table.columns, table.rows, meta)
 
 
@@ -139,7 +143,7 @@ class SupplyChainGroup(Group):
 
         def build() -> LoadedChain:
             with session.open_reader() as ws:
-                return LoadedChain(load_chain(f"{name}@{version}", workspace=ws), text, version)
+                return LoadedChain(load_chain(f"{name}@{version}", workspace=ws), text, version, f"{name}@{version}")
 
         return session.cache.get(("chain", "workspace", name, prefix), (version, len(matches)), build)
 

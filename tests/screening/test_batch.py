@@ -141,3 +141,16 @@ def test_header_only_nul_bytes_and_a_cut_last_row(screener: Screener, tmp_path: 
     src.write_text(f"name,city\n{names[0]},X", encoding="utf-8")
     screen_file(screener, src, out)
     assert [r["status"] for r in first_rows(out)] == [status[0]]
+
+
+def test_a_name_cell_with_a_line_break_is_screened_as_one_name(screener: Screener, tmp_path: Path) -> None:
+    """A spreadsheet cell with a line break in it (Alt+Enter), exported as valid CSV with its quote closed, was
+    refused as "quote left open ... close the quote" though nothing was open: the listed name went unscreened."""
+    src = tmp_path / "nl.csv"
+    src.write_text('id,name,country\n1,"BANCO NACIONAL\nDE CUBA",CUB\n2,Vladimir Putin,RUS\n', encoding="utf-8")
+    out = tmp_path / "out.csv"
+    screen_file(screener, src, out)
+    rows = first_rows(out)
+    assert [(r["row"], r["query"], r["status"]) for r in rows] == [
+        ("2", "BANCO NACIONAL DE CUBA", "match"), ("4", "Vladimir Putin", "match")]
+    assert rows[0]["matched_name"] == "BANCO NACIONAL DE CUBA" and "line break" in rows[0]["input_note"]

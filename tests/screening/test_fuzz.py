@@ -57,8 +57,12 @@ def test_batch_reader_screens_or_reports_every_record(un_screener: Screener, tmp
     # a record that holds whole rows in a field (a quote left open) is reported, never screened as one name
     for record, row in zip([r for r in records if r], rows, strict=True):
         swallowed = any("," in rest for field in record for rest in field.splitlines()[1:])
-        if swallowed or "\n" in record[0] or "\r" in record[0]:
+        lines = [p for p in record[0].splitlines() if p.strip()]
+        one_cell = len(record) == 2 and 1 < len(lines) <= 3  # a cell with a line break, in the header's shape
+        if swallowed or (("\n" in record[0] or "\r" in record[0]) and not one_cell):
             assert row["status"].startswith("unreadable: quote left open"), (record, row)
+        elif "\n" in record[0] or "\r" in record[0]:
+            assert "line break, read as a space" in row["input_note"], (record, row)
 
 
 @pytest.fixture(scope="module")

@@ -53,6 +53,7 @@ class InputRow:
     problem: str | None
     short: bool = False  # fewer fields than the header
     fields: tuple[str, ...] = field(default=())
+    note: str | None = None  # how the name was read, where not as written (a line break read as a space)
 
 
 #: Byte-order marks, longest first (UTF-32 LE starts as UTF-16 LE does): Excel's "Unicode text" is UTF-16 LE with
@@ -139,13 +140,19 @@ def _records(text: str, source: Path, name_column: str) -> Iterator[InputRow]:
         if not record:
             continue  # a blank line is not a record
         name = record[column].strip() if column < len(record) else ""
-        problem = None
-        # A line break inside a quoted field is legal CSV, but in a name, or followed by text holding the
-        # delimiter (a whole row read as part of a field), it is a quote left open: say so rather than screen
-        # a name made of several rows, or lose the rows it swallowed.
+        problem = note = None
+        # A line break inside a quoted field is legal CSV (a spreadsheet cell with a line break in it), but a field
+        # whose next lines hold the delimiter (whole rows read as part of it), or a name in a record that is not
+        # the header's shape, is a quote left open: say so rather than screen a name made of several rows, or lose
+        # the rows it swallowed. A name of two or three lines in a record of the header's shape is that cell.
+        swallowed = any(separator in rest for value in record for rest in value.splitlines()[1:])
+        if not swallowed and column < len(record) and len(record) == len(header) > 1 and \
+                1 < len(lines := [p.strip() for p in record[column].splitlines() if p.strip()]) <= 3:
+            name, note = " ".join(lines), "the name holds a line break, read as a space"
         for k, value in enumerate(record):
             parts = value.splitlines()
-            if (k == column and ("\n" in value or "\r" in value)) or any(separator in rest for rest in parts[1:]):
+            if (note is None and (k == column and ("\n" in value or "\r" in value))) or \
+                    any(separator in rest for rest in parts[1:]):
                 field_name = header[k] if k < len(header) else f"#{k + 1}"
                 problem = (f"quote left open in field {field_name!r}: lines {line}-{end} were read as one record; "
                            f"close the quote and screen again")
@@ -158,7 +165,7 @@ def _records(text: str, source: Path, name_column: str) -> Iterator[InputRow]:
                 problem = "row has more fields than the header"
             elif not name:
                 problem = "empty name"
-        yield InputRow(line, name, problem, short=len(record) < len(header), fields=tuple(record))
+        yield InputRow(line, name, problem, short=len(record) < len(header), fields=tuple(record), note=note)
 
 
 def input_columns(header: Sequence[str]) -> list[str]:
@@ -488,8 +495,8 @@ def _screen_block(screener: Screener, part: Sequence[InputRow], header: Sequence
         values, row_notes = row_options(header, row, row_columns)
         if values:
             per_row[k] = values
-        if row_notes:
-            notes[k] = row_notes
+        if row.note or row_notes:
+            notes[k] = ([row.note] if row.note else []) + row_notes
     found = screener.screen_batch([part[k].name for k in readable], workers=workers,
                                   per_query=[{**options, **per_row.get(k, {}), "limit": limit} for k in readable],
                                   **{**options, "limit": limit})

@@ -54,7 +54,8 @@ import numpy as np
 from pinchpoint.errors import BadArgumentError, NotFoundError
 from pinchpoint.results import ResultTable
 from pinchpoint.screening.matcher import SUBSTITUTION_FACTOR, Screener, check_list_names, score_floor
-from pinchpoint.screening.model import ScreeningList
+from pinchpoint.screening.model import ListedEntity, ScreeningList
+from pinchpoint.screening.pool import forked_map
 from pinchpoint.screening.prefilter import Prefilter, analyse_rows, row_spellings, rows_may_match, vocabulary_changes
 from pinchpoint.screening.reviews import Review, annotate, fingerprint
 from pinchpoint.workspace import Workspace
@@ -200,9 +201,18 @@ def screen_near(screener: Screener, names: Sequence[str], options: Sequence[dict
     return out
 
 
-def snapshot(lists: Iterable[ScreeningList]) -> dict[str, dict[str, str]]:
-    """The fingerprint of every entity's record, by list and id."""
-    return {lst.list_name: {e.entity_id: fingerprint(e) for e in lst.entities} for lst in lists}
+def _fingerprint_span(entities: Sequence[ListedEntity], start: int, stop: int) -> list[str]:
+    return [fingerprint(e) for e in entities[start:stop]]
+
+
+def snapshot(lists: Iterable[ScreeningList], workers: int = 1) -> dict[str, dict[str, str]]:
+    """The fingerprint of every entity's record, by list and id (on ``workers`` processes)."""
+    lists = list(lists)
+    entities = [e for lst in lists for e in lst.entities]
+    parts = forked_map(_fingerprint_span, (entities,), len(entities), max(4096, -(-len(entities) // (2 * workers))),
+                       workers)
+    prints = iter(p for part in parts for p in part)
+    return {lst.list_name: {e.entity_id: next(prints) for e in lst.entities} for lst in lists}
 
 
 def weight_tables(screener: Screener, skeletons: bool) -> dict[str, dict[str, Any]]:
@@ -545,12 +555,17 @@ def _weights_moved(before: StoredScreening, screener: Screener, rows: Sequence[S
     return best[1], best[2], best[3]
 
 
+def _split_span(screener: Screener, texts: Sequence[tuple[tuple[str, ...], tuple[str, ...]]], start: int,
+                stop: int) -> list[tuple[tuple[str, ...], tuple[str, ...]] | None]:
+    return [screener.split_glued(tokens, forms) for tokens, forms in texts[start:stop]]
+
+
 def _rescreen(before: StoredScreening, screener: Screener, workers: int, reviews: dict[str, Review] | None
               ) -> DeltaScreening:
     options = dict(before.options)
     threshold = float(options.get("threshold", 0.8))
     lists = screened_lists(screener, options.get("lists"))
-    now = snapshot(lists)
+    now = snapshot(lists, workers)
     delta = entity_delta(before.fingerprints, lists, now)
     touched = set(delta.added) | set(delta.changed)
     # rows not screened for want of a distinctive word are screenable once a listed name is made of their words
@@ -562,14 +577,16 @@ def _rescreen(before: StoredScreening, screener: Screener, workers: int, reviews
     for k, analysis in zip(redo, analyse_rows(screener, [rows[k].name for k in redo], workers), strict=True):
         rows[k] = dataclasses.replace(rows[k], analysis=analysis)
     changed_words = vocabulary_changes(before.vocabulary, screener.idf) if same_reader else None
-    glued = []
-    for k, r in enumerate(rows):
-        analysis = r.analysis or {}
-        if changed_words is not None and any(changed_words.search(t) for t in analysis["t"] if len(t) >= 5):
-            split = screener.split_glued(tuple(analysis["t"]), tuple(analysis["f"]))
-            analysis = {**analysis, "g": [list(split[0]), list(split[1])] if split is not None else None}
-            rows[k] = dataclasses.replace(r, analysis=analysis)
-        glued.append((tuple(analysis["g"][0]), tuple(analysis["g"][1])) if analysis["g"] else None)
+    # rows holding a word the vocabulary gained or lost may split differently: split again, on every core
+    resplit = [k for k, r in enumerate(rows) if changed_words is not None and
+               any(changed_words.search(t) for t in (r.analysis or {})["t"] if len(t) >= 5)]
+    texts = [(tuple((rows[k].analysis or {})["t"]), tuple((rows[k].analysis or {})["f"])) for k in resplit]
+    splits = forked_map(_split_span, (screener, texts), len(texts), max(1024, -(-len(texts) // (2 * workers))),
+                        workers)
+    for k, split in zip(resplit, (s for part in splits for s in part), strict=True):
+        analysis = {**(rows[k].analysis or {}), "g": [list(split[0]), list(split[1])] if split is not None else None}
+        rows[k] = dataclasses.replace(rows[k], analysis=analysis)
+    glued = [(tuple(a["g"][0]), tuple(a["g"][1])) if a["g"] else None for a in (r.analysis or {} for r in rows)]
     gone = set(delta.removed)
     drift, full, reweighed = _weights_moved(before, screener, rows, glued, touched | gone, threshold,
                                             {lst.list_name for lst in lists})

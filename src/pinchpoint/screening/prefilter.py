@@ -287,23 +287,27 @@ class Prefilter:
         compared with the listed vocabulary once, and the bounds are sparse products over the rows' slots."""
         self._skeleton_bounds([sk for a in analyses for sk in a["s"] if sk], threshold)
         cut = threshold * 0.999
-        # every query name flat (as query_names builds them, without the objects): its slots, each a distinct tuple
-        # of spellings (a unit), its joined letters, whether it is read from another script and its index among
-        # the row's query names
-        units: dict[tuple[str, ...], int] = {}
+        # every query name flat (as query_names builds them, without the objects): its slots, each a unit of
+        # spellings (one spelling: the string itself; several: their tuple), its joined letters, whether it is read
+        # from another script, whether it matches only exactly, and its index among the row's query names
+        units: dict[str | tuple[str, ...], int] = {}
+        unit_of = units.setdefault
         slot_unit: list[int] = []
         q_slots = [0]
         q_row: list[int] = []
         q_factor: list[float] = []
-        flat: list[tuple[int, list[tuple[str, ...]], list[str], bool, bool]] = []
+        flat: list[tuple[int, Sequence[str], list[str], bool, bool]] = []
         for i, (analysis, split) in enumerate(zip(analyses, glued, strict=True)):
-            for k, (slots, joined, read, exact) in enumerate(_query_slots(analysis, split)):
-                slot_unit += [units.setdefault(slot, len(units)) for slot in slots]
+            for k, (words, slots, joined, read, exact) in enumerate(_query_slots(analysis, split)):
+                if slots is None:  # one spelling a slot: the words themselves
+                    slot_unit += [unit_of(w, len(units)) for w in words]
+                else:
+                    slot_unit += [unit_of(slot[0] if len(slot) == 1 else tuple(slot), len(units)) for slot in slots]
                 q_slots.append(len(slot_unit))
                 q_row.append(i)
                 q_factor.append(READING_FACTOR if read else 1.0)
-                flat.append((k, slots, joined, read, exact))
-        unit_list = list(units)
+                flat.append((k, words, joined, read, exact))
+        unit_list = [(u,) if isinstance(u, str) else u for u in units]
         spellings = sorted({s for u in unit_list for s in u})
         spelling_id = {s: k for k, s in enumerate(spellings)}
         s_rows, s_cols, s_vals = self.similarities(spellings)
@@ -341,21 +345,21 @@ class Prefilter:
         joined_strings = sorted({j for q in flat for j in q[2]})
         joined_ok = dict(zip(joined_strings, self.joined_possible(joined_strings, threshold).tolist(), strict=True))
         joined_counts = cut <= JOINED_FACTOR, cut <= READING_FACTOR * JOINED_FACTOR
-        out = np.zeros(len(analyses), dtype=bool)
-        out[np.array(q_row, dtype=np.int64)[passed]] = True
-        for n, (k, slots, joined, read, exact) in enumerate(flat):
-            i = q_row[n]
-            if out[i] or passed[n]:
+        answer = np.zeros(len(analyses), dtype=bool)
+        answer[np.array(q_row, dtype=np.int64)[passed]] = True
+        out = answer.tolist()
+        for i, (k, words, joined, read, exact) in zip(q_row, flat, strict=True):
+            if out[i]:
                 continue
             if joined_counts[read] and any(joined_ok[j] for j in joined):
                 out[i] = True
-            elif not exact and (candidates := self._acronym_candidates([slot[0] for slot in slots])):
+            elif not exact and (candidates := self._acronym_candidates(words)):
                 q = query_names(analyses[i], glued[i])[k]
                 out[i] = any(self._acronym_reaches(q, name, cut) for name in candidates)
         for i, analysis in enumerate(analyses):
             if not out[i]:
                 out[i] = bool(analysis.get("c")) or self._skeleton_may_match(analysis["s"], cut)  # rare: screened
-        return out
+        return np.array(out, dtype=bool)
 
     def _skeleton_bounds(self, skeletons: Sequence[Sequence[str]], threshold: float) -> None:
         """Each skeleton token's best similarity to a listed skeleton token (SkeletonIndex.compare's rule: equal,
@@ -408,9 +412,10 @@ class Prefilter:
     def _acronym_candidates(self, words: Sequence[str]) -> list[int]:
         """The listed names an acronym may fold against (a word of the query the initials of a run of a listed
         name's words, or a listed word the initials of a run of the query's words), in order."""
-        names = {k for w in words if 3 <= len(w) <= 6 and w.isalpha() for k in self.acronyms.get(w, ())}
+        # (the acronyms' keys are runs of 3 to 6 initials: letters only)
+        names = {k for w in words if w in self.acronyms for k in self.acronyms[w]}
         if len(words) >= 3 and self.short_words:
-            names |= {k for run in _run_initials(words) for k in self.short_words.get(run, ())}
+            names |= {k for run in _run_initials(words) if run in self.short_words for k in self.short_words[run]}
         return sorted(names)
 
     def _acronym_reaches(self, q: QueryName, name: int, cut: float) -> bool:
@@ -420,18 +425,22 @@ class Prefilter:
 
 
 def _query_slots(analysis: dict[str, Any], glued: tuple[tuple[str, ...], tuple[str, ...]] | None
-                 ) -> list[tuple[list[tuple[str, ...]], list[str], bool, bool]]:
-    """What :func:`query_names` builds, as plain data: each query name's slots, joined letters, whether it is read
-    from another script (or split where words ran together) and whether its spellings match only exactly."""
-    def plain(tokens: Sequence[str], read: bool) -> tuple[list[tuple[str, ...]], list[str], bool, bool]:
-        latin = "".join(t for t in tokens if not t.startswith("#"))
-        return [(t,) for t in tokens], [latin] if latin else [], read, False
+                 ) -> list[tuple[Sequence[str], list[list[str]] | None, list[str], bool, bool]]:
+    """What :func:`query_names` builds, as plain data: each query name's words (each slot's first spelling), its
+    slots when a slot has other spellings (None when each is its word), joined letters, whether it is read from
+    another script (or split where words ran together) and whether its spellings match only exactly."""
+    def plain(tokens: Sequence[str], read: bool) -> tuple[Sequence[str], None, list[str], bool, bool]:
+        latin = "".join(tokens)
+        if "#" in latin:
+            latin = "".join(t for t in tokens if not t.startswith("#"))
+        return tokens, None, [latin] if latin else [], read, False
 
-    out = [plain(analysis["t"], False)] if analysis["t"] else []
+    out: list[tuple[Sequence[str], list[list[str]] | None, list[str], bool, bool]] = (
+        [plain(analysis["t"], False)] if analysis["t"] else [])
     if glued is not None:
         out.append(plain(glued[0], True))
     for slots, joined, script, exact in analysis["r"]:
-        out.append(([tuple(s) for s in slots], list(joined), script is not None, bool(exact)))
+        out.append(([s[0] for s in slots], slots, list(joined), script is not None, bool(exact)))
     return out
 
 

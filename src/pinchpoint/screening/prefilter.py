@@ -34,6 +34,7 @@ from scipy import sparse
 from pinchpoint.screening.matcher import (
     _ACRONYM_SKIPPED,
     READING_FACTOR,
+    SHORT_TOKEN_FLOOR,
     SKELETON_FACTOR,
     QueryName,
     Screener,
@@ -216,8 +217,9 @@ class Prefilter:
     def similarities(self, spellings: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each spelling's similar listed tokens, by the matcher's rules: (spelling index, vocabulary id,
         similarity > 0). Compared one length at a time with the listed tokens a similarity is possible with: the
-        same token, one of lengths within a quarter of the longer (an OSA similarity of at least 0.75 needs at
-        most that many edits) or a single letter (an initial)."""
+        same token, one of a length within ``1 - SHORT_TOKEN_FLOOR`` (a quarter) of the longer (the least OSA
+        similarity that counts allows at most that many edits, and a length apart is an edit) or a single letter
+        (an initial)."""
         vocab = self.sub.vocab_tokens
         rows, cols, vals = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
         if not len(vocab.text):
@@ -226,8 +228,8 @@ class Prefilter:
         for k, spelling in enumerate(spellings):
             by_length[len(spelling)].append(k)
         for length, members in sorted(by_length.items()):
-            ids = np.flatnonzero((4 * np.abs(vocab.length - length) <= np.maximum(vocab.length, length)) |
-                                 (vocab.length == 1) | (length == 1))
+            near = np.abs(vocab.length - length) <= (1 - SHORT_TOKEN_FLOOR) * np.maximum(vocab.length, length) + 1e-6
+            ids = np.flatnonzero(near | (vocab.length == 1) | (length == 1))
             if not len(ids):
                 continue
             for start in range(0, len(members), CHUNK):

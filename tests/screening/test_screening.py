@@ -43,7 +43,10 @@ def test_loader_counts_match_the_sources(lists: dict[str, ScreeningList]) -> Non
     orphans = sum(1 for r in csv.reader((LISTS / "ofac_alt_20250227.csv").open(encoding="latin-1"))
                   if len(r) > 1 and r[0] not in sdn_ids)
     assert len(ofac.problems) == 1 and f"{orphans} alternate names belong to entities" in ofac.problems[0].message
-    assert all(not sl.problems for sl in lists.values() if sl is not ofac)
+    assert all(not sl.problems for sl in lists.values() if sl is not ofac and sl is not un)
+    # the UN's two birth dates no form covers (a Hijri date, "30-35 years old"): warnings, and not compared
+    assert [(p.severity, p.message.split(":")[0]) for p in un.problems] == [("warning", "un-LYi.022"),
+                                                                            ("warning", "un-QDi.291")]
     for sl in lists.values():  # every record is an entity, a duplicate, skipped by design or reported
         assert sl.records == len(sl.entities) + sl.duplicates + sl.skipped + sl.dropped
 

@@ -18,7 +18,7 @@ import json
 import re
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -159,7 +159,17 @@ _OFAC_ALT_ROW = re.compile(r"\s*\d+,\s*\d+,\s*\"?[afn]ka\b", re.IGNORECASE)
 #: The longest span of birth years a range stands for (OFAC's "DOB 1951 to 1953", the UN's BETWEEN 1977 and 1982):
 #: each year in it is listed, so a stated year inside the range agrees with it; a wider span is kept as its ends.
 MAX_BIRTH_RANGE_YEARS = 15
-_OFAC_DOB = re.compile(r"DOB (\d{1,2} \w{3} \d{4}|\d{4})(?: to (?:\d{1,2} \w{3} )?(\d{4}))?")
+#: How far either side of an approximate birth year ("DOB circa 1960", the UN's APPROXIMATELY) a stated year still
+#: agrees: the list gives no width, and a year derived from an age is off by one as often as not (the birthday
+#: falls before or after the date the age was taken). A stated year further away is another year, as for any date.
+CIRCA_YEARS = 1
+#: An OFAC remarks' birth-date statement: "DOB" (or "DOB:") up to the next ";" (or the end of the remarks).
+_OFAC_DOB = re.compile(r"\bDOB\b:?\s*([^;]*)")
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december")
+_BIRTH_PART = re.compile(r"(?:(\d{1,2})\s+)?(?:([A-Za-z]{3,9})\.?\s+)?(\d{4})|([A-Za-z]{3,9})\.?")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})(?:-\d{2})?")
+_CIRCA = re.compile(r"(?:circa|approximately|approx\.?|about|c\.)\s+", re.IGNORECASE)
 
 
 def _year_range(first: int, last: int) -> list[str]:
@@ -171,16 +181,83 @@ def _year_range(first: int, last: int) -> list[str]:
     return [str(year) for year in range(first, last + 1)]
 
 
-def _ofac_births(remarks: str) -> tuple[str, ...]:
-    """Birth dates in an SDN row's remarks, as written ("10 Jul 1969", "1947"); a range ("DOB 1951 to 1953",
-    "DOB 01 Jan 1961 to 31 Dec 1962") lists its start as written and every later year of it, so a year inside the
-    range is not taken for a birth date the list does not hold."""
+def _birth_part(text: str) -> tuple[str, int | None] | None:
+    """One date of a statement as written ("10 Jul 1969", "Feb 1943", "1947"; a month alone, "Aug.", as in the
+    UN's "Between Aug. and Sep. 1977") and its year (None for a month alone); None when it is no date."""
+    iso = _ISO_DATE.fullmatch(text.strip())
+    if iso:  # the UN's and the EU's 1979-03-03 (a year-month too)
+        return (iso.group(0), int(iso.group(1))) if 1 <= int(iso.group(2)) <= 12 else None
+    found = _BIRTH_PART.fullmatch(text.strip())
+    if found is None:
+        return None
+    day, month, year, month_only = found.groups()
+    month = month or month_only
+    if month is not None and not any(name.startswith(month.lower()) for name in _MONTH_NAMES):
+        return None  # "Jul", "July", "Sept" are months; another word is no date
+    if day is not None and (month is None or not 1 <= int(day) <= 31):
+        return None
+    return text.strip().rstrip("."), int(year) if year else None
+
+
+def read_birth_statement(statement: str) -> tuple[str, ...] | None:
+    """A birth-date statement as the birth dates the matcher compares, or None when it cannot be read.
+
+    A date is kept as written ("10 Jul 1969", "Feb 1943", "1947"); a range ("1951 to 1953", "01 Jan 1961 to 31 Dec
+    1962", "Mar 1959 to Mar 1960", "1979-1982", "Between Aug. and Sep. 1977") lists its start as written and every
+    later year of it (:data:`MAX_BIRTH_RANGE_YEARS`); an approximate one ("circa 1960", "circa 1979-1982") is one
+    entry that says so and names each year it agrees with, :data:`CIRCA_YEARS` either side ("circa 1960 (years
+    1959, 1960, 1961)")."""
+    text = " ".join(statement.split()).rstrip(".").strip()
+    circa = _CIRCA.match(text)
+    if circa:
+        text = text[circa.end():]
+    if text.lower().startswith("between "):
+        text = text[len("between "):]
+    parts = re.split(r"\s+(?:to|and)\s+|\s*[-\u2013]\s*(?=\d{4}$|(?:[A-Za-z]{3,9}\.?\s+)?\d{4}$)", text)
+    if len(parts) > 2:
+        return None
+    read = [_birth_part(p) for p in parts]
+    if any(r is None for r in read):
+        return None
+    dates = [r for r in read if r is not None]
+    years = [y for _, y in dates]
+    if years[-1] is None:
+        return None
+    if years[0] is None:  # "Aug. and Sep. 1977": the first month is of the second's year
+        dates[0] = (f"{dates[0][0]} {years[-1]}", years[-1])
+        years[0] = years[-1]
+    first, last = years[0], years[-1]
+    assert first is not None and last is not None
+    if last < first:
+        return None
+    if not circa:
+        return (dates[0][0], *_year_range(first, last)[1:])
+    span = _year_range(first - CIRCA_YEARS, last + CIRCA_YEARS)
+    return (f"circa {text} (years {', '.join(span)})",)
+
+
+def _ofac_births(remarks: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The birth dates an SDN row's remarks state (see :func:`read_birth_statement`) and the "DOB ..." statements
+    that could not be read, as written."""
     births: list[str] = []
-    for start, end in _OFAC_DOB.findall(remarks):
-        births.append(start)
-        if end:
-            births += _year_range(int(start[-4:]), int(end))[1:]
-    return tuple(dict.fromkeys(births))
+    unread: list[str] = []
+    for statement in _OFAC_DOB.findall(remarks):
+        read = read_birth_statement(statement)
+        if read is None:
+            unread.append(f"DOB {statement.strip()}")
+        else:
+            births += read
+    return tuple(dict.fromkeys(births)), tuple(unread)
+
+
+def _unread_births(path: Path, row: int, field: str, entity: str, unread: Sequence[str],
+                   problems: list[Problem]) -> None:
+    """The problem line for birth-date statements not read: the entity's other birth dates are not compared
+    either, since a stated birth year matching only an unread statement would otherwise be penalised."""
+    problems.append(Problem.at(
+        f"{entity}: birth date{'s' if len(unread) > 1 else ''} {'; '.join(repr(u) for u in unread)} not read, so none "
+        "of its birth dates is compared (a birth date given when screening neither lowers nor raises its score)",
+        file=str(path), row=row, field=field, severity="warning"))
 
 
 _OFAC_GENDER = re.compile(r"\bGender (Male|Female)\b")
@@ -221,15 +298,32 @@ def read_stored(payload: bytes | str) -> ScreeningList:
     return lst.model_copy(update={"entities": tuple(upgraded)})
 
 
-def _un_births(node: Element) -> list[str]:
-    """A UN birth date: its DATE or YEAR, or for TYPE_OF_DATE BETWEEN every year from FROM_YEAR to TO_YEAR."""
-    value = (node.findtext("DATE") or node.findtext("YEAR") or "").strip()
-    if value:
-        return [value]
-    first, last = (node.findtext("FROM_YEAR") or "").strip(), (node.findtext("TO_YEAR") or "").strip()
-    if first.isdigit() and last.isdigit():
-        return _year_range(int(first), int(last))
-    return [first] if first.isdigit() else []
+_UN_DATE_TYPES = ("EXACT", "APPROXIMATELY", "BETWEEN", "")
+
+
+def _un_births(node: Element) -> tuple[str, ...] | None:
+    """A UN birth date (:func:`read_birth_statement`'s forms): its DATE or YEAR, for TYPE_OF_DATE BETWEEN the years
+    FROM_YEAR to TO_YEAR, else what its NOTE says ("Nov. 1973", "Between Aug. and Sep. 1977"); approximate when
+    TYPE_OF_DATE is APPROXIMATELY or the NOTE says "Approximately". None when it states something not read (a
+    Hijri date, "30-35 years old"); () when it states nothing."""
+    def text(tag: str) -> str:
+        return " ".join((node.findtext(tag) or "").split())
+
+    kind, note = text("TYPE_OF_DATE").upper(), text("NOTE")
+    circa = "circa " if kind == "APPROXIMATELY" or note.lower().startswith("approx") else ""
+    first, last = text("FROM_YEAR"), text("TO_YEAR")
+    if kind not in _UN_DATE_TYPES:
+        return None  # BEFORE, AFTER...: not a date or range the matcher can compare
+    if text("DATE") or text("YEAR"):
+        statement = text("DATE") or text("YEAR")
+    elif first or last:
+        statement = f"{first} to {last}" if first and last else first or last
+    elif note:
+        statement = note
+    else:
+        return ()
+    return read_birth_statement(circa + statement)
+
 
 def _lines(text: str, end: int) -> Iterator[str]:
     """``text[:end]`` line by line, without copying it whole (a list file may be 100 MB)."""
@@ -314,7 +408,10 @@ def load_ofac(sdn: Path, alt: Path | None = None, version: str | None = None,
         remarks = _blank(row[11])
         names = [Name(text=_blank(row[1]))] + [Name(text=a, kind=NameKind.ALIAS)
                                                for _, a in aliases.get(ent, {}).values()]
-        births = _ofac_births(remarks)
+        births, unread = _ofac_births(remarks)
+        if unread:  # a partial set would penalise a birth year only the unread statement holds
+            _unread_births(sdn, n, "Remarks", f"ofac-{ent}", unread, problems)
+            births = ()
         records.append((n, ListedEntity(entity_id=f"ofac-{ent}", list_name="OFAC SDN", list_version=version,
                                         type=kind, names=tuple(names),
                                         programmes=tuple(p.strip() for p in re.split(r"\]\s*\[", _blank(row[3]))
@@ -371,7 +468,12 @@ def load_un(path: Path, max_bytes: int = MAX_LIST_BYTES) -> ScreeningList:
                 if a:
                     names.append(Name(text=a, kind=NameKind.ALIAS))
             countries = {c for c in (_country(v.text or "") for v in node.findall("NATIONALITY/VALUE")) if c}
-            births = tuple(sorted({b for d in node.findall("INDIVIDUAL_DATE_OF_BIRTH") for b in _un_births(d)}))
+            stated = [(d, _un_births(d)) for d in node.findall("INDIVIDUAL_DATE_OF_BIRTH")]
+            unread = [" ".join(" ".join(d.itertext()).split()) for d, read in stated if read is None]
+            births = tuple(sorted({b for _, read in stated for b in read or ()}))
+            if unread:  # a partial set would penalise a birth year only the unread statement holds
+                _unread_births(path, n, "INDIVIDUAL_DATE_OF_BIRTH", f"un-{reference}", unread, problems)
+                births = ()
             records.append((n, ListedEntity(
                 entity_id=f"un-{reference}", list_name="UN Security Council Consolidated List",
                 list_version=version, type=kind, names=tuple(names), countries=tuple(sorted(countries)),

@@ -153,6 +153,8 @@ _OFAC_TYPES = {"individual": EntityType.PERSON, "vessel": EntityType.VESSEL, "ai
 _OFAC_SDN_FIELDS = 12  # ent_num, SDN_Name, SDN_Type, Program, Title, Call_Sign, Vess_type, Tonnage, GRT,
 #                        Vess_flag, Vess_owner, Remarks
 _OFAC_ALT_FIELDS = 5  # ent_num, alt_num, alt_type, alt_name, alt_remarks
+#: The start of the problem line of an SDN file read without its alternate-names file (the update check names it).
+NO_ALT_FILE = "no alternate-names file given"
 _OFAC_ALT_ROW = re.compile(r"\s*\d+,\s*\d+,\s*\"?[afn]ka\b", re.IGNORECASE)
 
 
@@ -375,7 +377,11 @@ def load_ofac(sdn: Path, alt: Path | None = None, version: str | None = None,
     dropped = 0
     aliases: dict[str, dict[str, tuple[int, str]]] = defaultdict(dict)  # ent_num -> alt_num -> (row, name)
     alt_repeats = 0
-    if alt is not None:
+    if alt is None:
+        problems.append(Problem.at(f"{NO_ALT_FILE}: the list holds each entity's primary name only, none of OFAC's "
+                                   "aliases (aka, fka, nka); put OFAC's alt.csv beside the SDN file",
+                                   file=str(sdn), severity="warning"))
+    else:
         alt_text, _ = decode_text(alt, read_bytes(alt, max_bytes))
         for n, row in _ofac_rows(alt, alt_text, _OFAC_ALT_FIELDS, "alternate-names"):
             if not _blank(row[3]):

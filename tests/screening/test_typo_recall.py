@@ -54,3 +54,24 @@ def test_words_of_a_listed_name_run_together_are_the_same_letters(screener: Scre
                           ("INTERNATIONAL INVESTMENTS HOLDINGS.A. DE C.V.",
                            "INTERNATIONAL INVESTMENTS HOLDING S.A. DE C.V.")):
         assert listed in {m["matched_name"] for m in screener.screen(query)}, query
+
+
+def test_an_edit_near_each_end_of_a_short_word_is_found(screener: Screener) -> None:
+    # Listed names of two five-letter words (SALEH, Nedal; KEITA, Karim) with the second and third letters of each
+    # swapped (SLAEH, NDEAL): the swap changes each word's first three, last three, and first and last two letters,
+    # every key the index held, so no candidate was found at all. One-letter deletions shared with a listed word
+    # (SLAEH and SALEH both give SAEH) find it wherever the edit is
+    cases = []
+    for e in screener.entities:
+        for n in e.names:
+            words = n.text.replace(",", " ").split()
+            if len(words) != 2 or not all(len(w) == 5 and w.isalpha() and w.isascii() for w in words):
+                continue
+            query = [w[0] + w[2] + w[1] + w[3:] for w in words]
+            if all(a != b and a.lower() not in screener.idf for a, b in zip(query, words, strict=True)):
+                cases.append((" ".join(query), e.entity_id))
+    assert len(cases) >= 200
+    found = screener.screen_batch([q for q, _ in cases])
+    missed = [q for (q, expected), matches in zip(cases, found, strict=True)
+              if expected not in {m["entity_id"] for m in matches}]
+    assert len(missed) <= len(cases) // 100, missed  # AMHED AMHED: the commonest names, past the candidates kept

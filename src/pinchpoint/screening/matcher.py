@@ -136,6 +136,19 @@ def _keys(token: str) -> list[str]:
     return keys
 
 
+#: The least length of a word found through its one-letter deletions (see :func:`_deletions`): shorter words have
+#: too many neighbours one edit away, and the rules on short words refuse most of them anyway
+DELETION_MIN = 5
+_NEIGHBOURS_KEPT = 200_000  # words whose neighbours a screener keeps (see Screener.neighbours)
+
+
+def _deletions(token: str) -> set[str]:
+    """The word and each of its one-letter deletions: two words one edit apart (a letter changed, added, dropped,
+    or two adjacent letters swapped: SLAEH / SALEH) share one of them (SymSpell's symmetric deletion), wherever in
+    the word the edit is, where the keys of first and last letters miss an edit near either end."""
+    return {token, *(token[:k] + token[k + 1:] for k in range(len(token)))}
+
+
 #: What a token one or two edits from a listed token costs, as a share of its edit distance: a typo weighs less
 #: than a different word, so a short name with a typo in each of two words (8 of 10 letters right in each)
 #: still scores 0.88, not 0.8.
@@ -780,6 +793,14 @@ class Screener:
         else:
             self.idf, self.default_idf = weights_from.idf, weights_from.default_idf
         self.index = {k: np.array(v, dtype=np.int64) for k, v in index.items()}
+        # listed words of four letters or more by their one-letter deletions (see _deletions, Screener.neighbours)
+        deletions: dict[str, list[str]] = defaultdict(list)
+        for t in df:
+            if len(t) >= DELETION_MIN - 1 and t.isalpha():
+                for key in _deletions(t) if len(t) >= DELETION_MIN else (t,):
+                    deletions[key].append(t)
+        self._deletion_index = dict(deletions)
+        self._neighbours: dict[str, tuple[str, ...]] = {}
         # Arrays for vectorised scoring: every name's global token ids, flat, name after name (most names have 3
         # tokens, a few CJK names 50), so scoring gathers only the candidates' own tokens.
         self.vocab = list(df)
@@ -985,6 +1006,19 @@ class Screener:
             out.append(QueryName(reading.slots, q_forms, reading.joined, reading.script, reading.exact))
         return out
 
+    def neighbours(self, token: str) -> tuple[str, ...]:
+        """The listed words other than ``token`` one edit from it that the token rules count (see :func:`_sim`), for a
+        word of ``DELETION_MIN`` letters or more: found through shared one-letter deletions, whatever the place of
+        the edit (the first and last letters the index keys hold can all be hit by one edit in a short word)."""
+        found = self._neighbours.get(token)
+        if found is None:
+            near = {v for key in _deletions(token) for v in self._deletion_index.get(key, ())}
+            near.discard(token)
+            found = tuple(sorted(v for v in near if _sim(token, v) > 0))
+            if len(self._neighbours) < _NEIGHBOURS_KEPT:
+                self._neighbours[token] = found
+        return found
+
     def candidates(self, query: QueryName | Sequence[str], keep: int = 300, limit_per_key: int = 3000) -> list[int]:
         """Names sharing a token, or a token's first or last three letters, with the query (any spelling of each
         slot); the ``keep`` with the most (IDF-weighted) shared keys are scored in full."""
@@ -1009,7 +1043,10 @@ class Screener:
                 # spellings that must match exactly need no prefix or suffix keys (those find typos); a word of
                 # three to six letters may be the initials of a listed name
                 acronym = (f"^{t}",) if 3 <= len(t) <= 6 and t.isalpha() and not query.exact else ()
-                for key in ((t,) if query.exact else (*_keys(t), *acronym)):
+                # listed words one edit away, wherever the edit (an edit near each end of a short word misses
+                # every key of its first and last letters)
+                near = self.neighbours(t) if not query.exact and len(t) >= DELETION_MIN and t.isalpha() else ()
+                for key in ((t,) if query.exact else (*_keys(t), *acronym, *near)):
                     found = self.index.get(key)
                     if found is None:
                         continue

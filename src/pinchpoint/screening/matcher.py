@@ -41,7 +41,14 @@ from rapidfuzz.distance import OSA, Levenshtein
 from pinchpoint.errors import NotFoundError
 from pinchpoint.results import ResultTable
 from pinchpoint.screening.model import EntityType, ListedEntity, ScreeningList
-from pinchpoint.screening.normalize import FORM_PHRASE_WORDS, LEGAL_FORMS, analyse, split_digits
+from pinchpoint.screening.normalize import (
+    FORM_PHRASE_WORDS,
+    LEGAL_FORMS,
+    NUMBER_WORDS,
+    analyse,
+    phrase_forms,
+    split_digits,
+)
 from pinchpoint.screening.pool import forked_map
 from pinchpoint.screening.scripts import (
     Skeleton,
@@ -929,7 +936,7 @@ class Screener:
         ``also``) or legal forms: ITQANCOMPANY as ITQAN + company, OJSCBELARUSKALI as OJSC + BELARUSKALI,
         GROUPCO as GROUP + co. None when no token splits."""
         def known(part: str) -> bool:
-            if part in self.idf or part in also or part in FORM_PHRASE_WORDS:
+            if part in self.idf or part in also or part in FORM_PHRASE_WORDS or part in NUMBER_WORDS:
                 return True
             # letters and digits are known as the analysis divides them (YV3016: yv + 3016)
             words = split_digits(part) if not part.isalpha() and not part.isdigit() else []
@@ -963,6 +970,7 @@ class Screener:
 
         out: list[str] = []
         found = list(forms)
+        made: set[str] = set()  # the parts splits made
         changed = False
         for t in tokens:
             if t.startswith("#") or len(t) < 5 or known(t) or not t.isalnum() or t.isdigit():
@@ -982,16 +990,21 @@ class Screener:
                 out.append(t)
                 continue
             changed = True
-            for part in split:
-                if part in LEGAL_FORMS:
-                    found.append(LEGAL_FORMS[part])
-                else:
-                    out.append(part)
+            out += split
+            made.update(split)
         if not changed:
             return None
-        # the parts again through the analysis, so written-out forms split apart (LIMITEDLIABILITY) are forms
+        # the parts again through the analysis, in their places, so the words of a written-out form run onto
+        # another word of it (LIABILITYCOMPANY, STOCKCOMPANY, LIMITEDLIABILITY) make that form with their neighbours
         tokens2, forms2, _ = analyse(" ".join(out))
-        return (tokens2, tuple(sorted(set(found) | set(forms2)))) if tokens2 else None
+        found += forms2
+        kept: list[str] = []
+        for t in tokens2:
+            if t in made and t in LEGAL_FORMS:  # a one-word form a split made, wherever it stands
+                found.append(LEGAL_FORMS[t])
+            elif not (t in made and phrase_forms(t) & set(found)):
+                kept.append(t)  # (not the rest of a written-out form the name has: LLCJOINT STOCK COMPANY)
+        return (tuple(kept), tuple(sorted(set(found)))) if kept else None
 
     def query_names(self, text: str, also: frozenset[str] = frozenset()) -> list[QueryName]:
         """What to screen for a query: its own analysis, the same with words run together split (see

@@ -56,6 +56,13 @@ FORM_PHRASE_WORDS = frozenset(w for words in _FORM_PHRASES.values() for w in wor
 # their short words (the s of "obshchestvo s ogranichennoi ..."), part of a run only between two of its words
 _FORM_PHRASE_LINKS = frozenset(w for f in _FORM_PHRASES for w in f.split() if len(w) < 3)
 LEGAL_FORMS.update({"pte ltd": "private", "pvt ltd": "private", "private ltd": "private"})
+
+
+@cache
+def phrase_forms(word: str) -> frozenset[str]:
+    """The forms whose written-out phrase holds ``word`` (liability: llc, llp): a word a split leaves beside such a
+    form is that form's, not a word of the name."""
+    return frozenset(LEGAL_FORMS[f] for f, words in _FORM_PHRASES.items() if word in words)
 # Forms recognised anywhere in a name; the others (co, sa, as, ab...) only first or last, where they cannot be
 # a word of the name itself.
 _FORMS_ANYWHERE = frozenset({"ltd", "llc", "gmbh", "inc", "co", "corp", "jsc", "ooo", "fze", "plc", "limited",
@@ -81,6 +88,8 @@ _UNITS = {w: k for k, w in enumerate(["zero", "one", "two", "three", "four", "fi
 _TENS = {w: 10 * k for k, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty",
                                           "ninety"], start=2)}
 _TENS["fourty"] = 40  # a common misspelling
+# Number words, which a name may run together with another word (SEVENSEA for SEVEN SEA)
+NUMBER_WORDS = frozenset(_UNITS) | frozenset(_TENS)
 # Abbreviations written in names for a word other names write out.
 _ABBREVIATIONS = {"intl": "international", "natl": "national", "mfg": "manufacturing", "bros": "brothers",
                   "univ": "university", "dept": "department", "assn": "association", "inst": "institute",
@@ -102,6 +111,16 @@ def split_digits(word: str) -> list[str]:
 
 
 _CAMEL_FORM = re.compile(r"(?<=[a-z])([A-Z][A-Za-z]*)")
+# A dotted legal form run onto the word before it, its first letter taken for the word's last (HOLDINGS.A. for
+# HOLDING S.A., COMPANYL.T.D., SMILEWALLETS.A.S.): written apart again where the letters make a legal form
+_DOTTED_FORM = re.compile(r"(?<![\w.])([^\W\d_]{2,})([^\W\d_])\.((?:[^\W\d_]\.)*[^\W\d_]\.?)(?![\w])")
+
+
+def _unglue_dotted_form(match: re.Match[str]) -> str:
+    word, letter, rest = match.groups()
+    form = (letter + rest.replace(".", "")).lower()
+    return f"{word} {letter}.{rest}" if form in LEGAL_FORMS else match.group(0)
+
 
 # Traditional / old-form characters that differ from their simplified / new forms in names on these lists.
 _VARIANTS = str.maketrans({
@@ -251,6 +270,8 @@ def analyse(text: str) -> tuple[tuple[str, ...], tuple[str, ...], str]:
     their romanised reading; other scripts are transliterated to Latin tokens."""
     # a legal form run onto the name in mixed case (SiemensAG, GroupCo.) is a word of its own
     text = _CAMEL_FORM.sub(lambda m: " " + m.group(1) if m.group(1).lower() in LEGAL_FORMS else m.group(1), text)
+    if "." in text:
+        text = _DOTTED_FORM.sub(_unglue_dotted_form, text)
     t = fold(text)
     forms: list[str] = []
     for written, form in _script_forms():

@@ -9,6 +9,8 @@ because every way :meth:`Screener.screen` can score it is bounded from above:
   recall at most 1, so F1 <= 2P / (1 + P); a reading from another script scales it by ``READING_FACTOR``;
 * a person's name wholly inside the other (at most 0.9): passed when the query's slots or a listed person name's
   words are matched to at least 0.8 of their weight (containment needs each word the same or a close spelling);
+* a query wholly inside a listed organisation's name (0.7 + 0.2 x the share it covers, at most its recall): when
+  every slot's best similarity is 1, the bound 0.7 + 0.2 x the recall bound;
 * an acronym (a word the initials of a run of words of the other name): passed when one is possible at all;
 * the letters written together (Levenshtein >= 0.85 of the joined strings, lengths within 3): passed when the
   q-gram count lemma (shared 3-grams >= longer length - 2 - 3 x edits) does not rule the pair out;
@@ -48,6 +50,7 @@ from pinchpoint.screening.pool import forked_map
 from pinchpoint.screening.scripts import Skeleton, abjad_skeletons, is_abjad, is_transcribed_han, latin_readings
 
 CONTAINMENT_MAX = 0.9  # see Screener._containment: 0.7 + 0.2 x covered
+WITHIN_BASE, WITHIN_SHARE = 0.7, 0.2  # see Screener._within_organisation: 0.7 + 0.2 x covered (<= recall)
 JOINED_FLOOR = 0.85  # see Screener._score: joined similarity counts from 0.85, times 0.95
 JOINED_FACTOR = 0.95
 CHUNK = 2048  # spellings compared at once (a chunk x vocabulary matrix of floats)
@@ -274,6 +277,9 @@ class Prefilter:
         # a word of the other, so the weighted share of that side is at least 0.8
         contained = self.name_person[name] & ((p >= 0.8 - 1e-9) | (r >= 0.8 - 1e-9))
         f1 = np.where(contained, np.maximum(f1, CONTAINMENT_MAX), f1)
+        # an organisation's name holding every query word (Screener._within_organisation): 0.7 + 0.2 x covered
+        within = ~self.name_person[name] & (p >= 1.0 - 1e-9)
+        f1 = np.where(within, np.maximum(f1, WITHIN_BASE + WITHIN_SHARE * r), f1)
         np.maximum.at(out, q, f1)
         return out
 

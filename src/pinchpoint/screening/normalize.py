@@ -300,10 +300,15 @@ def analyse(text: str) -> tuple[tuple[str, ...], tuple[str, ...], str]:
             i += 1
     phrased = _form_runs(phrased, forms) if len(phrased) > 2 else phrased
     kept: list[str] = []
-    for i, w in enumerate(phrased):
-        # a form as written, or with one typo (LIMTIED), where a form stands
-        as_form = w if w in LEGAL_FORMS else _typo_form(w)
-        if as_form is not None and len(phrased) > 1 and (i == len(phrased) - 1 or i == 0 or
+    # a form as written, or with one typo (LIMTIED), where a form stands: first or last, an abbreviation of three
+    # letters or fewer in a run of forms there too (BRACRO S.A. LTD, RADIOPRIBOR AO GMBH; not PRIVATE in WINGS
+    # PRIVATE JSC, a word of the name), and anywhere the forms no name uses as a word
+    as_forms = [w if w in LEGAL_FORMS else _typo_form(w) for w in phrased]
+    lead = next((i for i, f in enumerate(as_forms) if f is None), len(as_forms))
+    trail = len(as_forms) - next((i for i, f in enumerate(reversed(as_forms)) if f is None), len(as_forms))
+    for i, (w, as_form) in enumerate(zip(phrased, as_forms, strict=True)):
+        in_run = len(w) <= 3 and lead < len(phrased) and (i < lead or i >= trail)
+        if as_form is not None and len(phrased) > 1 and (i == len(phrased) - 1 or i == 0 or in_run or
                                                          as_form in _FORMS_ANYWHERE):
             forms.append(LEGAL_FORMS[as_form])
         else:

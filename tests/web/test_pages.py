@@ -281,6 +281,10 @@ def test_packaged_scenario_runs_as_a_job_and_matches_the_library(workbench: Any)
     assert 'id="stress-result"' in page and str(first["input_name"]) in page
     download = list(csv.DictReader(io.StringIO(client.get(job_url + "/files/summary.csv").text)))
     assert [r["input_id"] for r in download] == [str(r["input_id"]) for r in expected.rows]
+    sidecar = client.get(job_url + "/files/summary.csv.meta.json").json()  # the CSV's provenance, linked beside it
+    assert sidecar["n_rows"] == len(download) and sidecar["meta"]["scenario"] == "renesas_naka_fire"
+    assert sidecar["meta"]["command"] == "pinchpoint stress renesas_naka_fire --engine dynamic --runs 1 --seed 0"
+    assert "/files/summary.csv.meta.json" in page
     series = run_dynamic(StressNetwork.build(load_chain(scenario.dataset_ref())), scenario, runs=1, seed=0).series
     document = client.get(job_url + "/files/series.json").json()
     assert len(document["rows"]) == len(series) and document["meta"]["scenario"] == "renesas_naka_fire"

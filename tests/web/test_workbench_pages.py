@@ -170,7 +170,9 @@ def _baci(year: int) -> dict[tuple[str, str, str], float]:
         return out
 
 
-def test_trade_imports_growth_and_circumvention_evidence(bench: Any) -> None:
+def test_trade_imports_growth_and_circumvention_evidence(bench: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.web.test_download_provenance import _cli_json, _timeless
+
     client = sign_in(bench, "meti-analyst")
     page = client.get("/trade").text
     imports = page.split('id="imports"')[1].split("</table>")[0]
@@ -188,6 +190,12 @@ def test_trade_imports_growth_and_circumvention_evidence(bench: Any) -> None:
     before, after = _baci(2022)[("CHN", "JPN", "280469")], _baci(2024)[("CHN", "JPN", "280469")]
     assert row["base_value"] == pytest.approx(before) and row["compare_value"] == pytest.approx(after)
     assert row["growth_pct"] == pytest.approx((after / before - 1) * 100, abs=0.01)
+    # the download is the CLI's answer to the same question, with the command that asks it
+    command = ["trade", "growth", "--reporter", "CHN", "--partner", "JPN", "--codes", "280469", "--base", "2022",
+               "--compare", "2024", "--flow", "export", "--source", "baci", "--format", "json"]
+    cli = _cli_json(command, monkeypatch, Path(bench.state.web.workspace))
+    assert document["rows"] == cli["rows"] and _timeless(document["meta"]) == _timeless(cli["meta"])
+    assert document["meta"]["command"] == "pinchpoint " + " ".join(command)
 
     scan_params = {"query": "circumvention", "run": "1"}  # the default source: Comext monthly
     scan = client.get("/trade", params=scan_params).text

@@ -17,7 +17,7 @@ from typing import Any
 
 import pinchpoint
 from pinchpoint.results import ResultTable
-from pinchpoint.results.table import format_float
+from pinchpoint.results.table import format_float, format_int
 
 # Fonts covering Japanese (kanji and kana) and Korean on every common system, before the generic fallback, so item
 # codes and names in those scripts never show as empty boxes where only a Latin font is the default.
@@ -42,8 +42,6 @@ _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)|<(https?://[^\s>]+)>")
 # An absolute local path (POSIX, home or Windows drive) as a word of its own: shown by its last part only.
 _LOCAL_PATH = re.compile(r"(?<![\w.:/\\])(?:~?/|[A-Za-z]:\\)[^\s'\"()<>]*")
-# Integer columns that hold years, periods, codes or ids, printed without a thousands separator (2022, 854231).
-_YEARISH = re.compile(r"(^|_)(years?|periods?|months?|dates?|product|code|id|row|line|hs\d*|cn\d*)$|^(base|compare)$")
 
 
 def lang_of(text: str) -> str | None:
@@ -88,7 +86,7 @@ def _cell(value: Any, column: str = "", percent: bool = False) -> tuple[str, boo
     if isinstance(value, float):
         return format_float(value), True
     if isinstance(value, int):
-        return (str(value) if _YEARISH.search(column.lower()) else f"{value:,}"), True
+        return format_int(value, column), True
     if isinstance(value, (list, tuple)):
         return "; ".join(str(v) for v in value), False
     return str(value), False

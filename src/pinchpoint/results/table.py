@@ -102,6 +102,41 @@ class ResultTable:
         return ResultTable(self.name, self.columns, self.rows, meta)
 
 
+# Integer columns that hold years, periods, codes, ids or row numbers, printed without a thousands separator (2022,
+# 854231, row 1204): the separator is for counts and values only. Judged by the column's name.
+CODE_COLUMN = re.compile(r"(^|_)(years?|periods?|months?|dates?|product|code|id|row|line|hs\d*|cn\d*)$"
+                         r"|^(base|compare)$")
+
+
+def is_code_column(column: str) -> bool:
+    """Whether ``column`` holds years, periods, codes, ids or row numbers (never shown with a thousands separator)."""
+    return bool(CODE_COLUMN.search(column.lower()))
+
+
+def format_int(value: int, column: str = "") -> str:
+    """An integer for people: ``12,345`` for counts and values, ``2024`` in a year, code, id or row column."""
+    return str(value) if is_code_column(column) else f"{value:,}"
+
+
+def cli_command(words: Sequence[str], options: Sequence[tuple[str, Any]] = ()) -> str:
+    """The ``pinchpoint`` command line of subcommand ``words`` with ``options`` (name, value) as the CLI parses them:
+    ``None``, ``False`` and ``""`` left out (the CLI's default), ``True`` as a bare flag, a list as the option
+    repeated; quoted where a shell would need it. What an interface other than the CLI (the workbench, a job) records
+    as ``meta["command"]`` so its figures can be reproduced at the terminal."""
+    import shlex
+
+    out = ["pinchpoint", *words]
+    for name, value in options:
+        if value is None or value is False or value == "":
+            continue
+        if value is True:
+            out.append(name)
+            continue
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            out += [name, f"{item:g}" if isinstance(item, float) else str(item)]
+    return shlex.join(out)
+
+
 def format_float(value: float) -> str:
     """A float for people: 2 decimals from 1 up, 3 below, and scientific where 3 decimals would show 0.000."""
     if not math.isfinite(value):

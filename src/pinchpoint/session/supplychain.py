@@ -359,27 +359,32 @@ class SupplyChainGroup(Group):
         them as read-only)."""
         return self.session.cache.get(("result", loaded.ref, *key), loaded.version, build)
 
-    def analyse(self, analysis: str, dataset: str | Path = "builtin") -> ResultTable:
-        """One of :data:`ANALYSES` by name, with its defaults (what a page or an endpoint picks from a list)."""
+    def analyse(self, analysis: str, dataset: str | Path = "builtin", *, year: int | None = None,
+                level: str | Level = "country") -> ResultTable:
+        """One of :data:`ANALYSES` by name, with its defaults but ``year`` and ``level`` (what a page or an endpoint
+        picks from a list; the same calls, and checks, as ``pinchpoint <analysis> --year --level``)."""
         if analysis == "concentration":
-            return self.concentration(dataset)
+            return self.concentration(dataset, year=year, level=level)
         if analysis == "chokepoints":
-            return self.chokepoints(dataset)
+            return self.chokepoints(dataset, year=year, level=level)
         if analysis == "exposure":
-            return self.exposure(dataset)
+            return self.exposure(dataset, year=year, level=level)
         from pinchpoint.supplychain.suggest import closest
 
         raise NotFoundError(f"no analysis {analysis!r} (one of {', '.join(ANALYSES)})",
                             suggestions=closest(analysis, dict.fromkeys(ANALYSES, "")), what="analysis",
                             value=analysis)
 
-    def export(self, analysis: str, dataset: str | Path = "builtin", fmt: str = "csv") -> ResultTable:
+    def export(self, analysis: str, dataset: str | Path = "builtin", fmt: str = "csv", *, year: int | None = None,
+               level: str | Level = "country") -> ResultTable:
         """:meth:`analyse` for taking away: the actor needs the export right on the dataset, and the export is
         recorded (who took which figures, in which format)."""
         self.session.authorize("supplychain.export", f"dataset:{dataset}")
-        table = self.analyse(analysis, dataset)
+        table = self.analyse(analysis, dataset, year=year, level=level)
+        chosen = {k: v for k, v in (("year", year), ("level", str(table.meta.get("level", "country"))))
+                  if v is not None and v != "country"}
         self.session.record("export", f"dataset:{dataset}", {"analysis": analysis, "format": fmt,
-                                                             "rows": len(table)})
+                                                             "rows": len(table), **chosen})
         return table
 
     def _local(self, path: str | Path) -> None:

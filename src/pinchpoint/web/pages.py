@@ -9,6 +9,7 @@ import json
 import re
 import shlex
 import time
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib.resources import files
 from itertools import pairwise
@@ -43,7 +44,13 @@ HEADLINE_TABLES = {"dynamic": "summary", "static": "shortfall", "tts": "tts"}
 MAX_WEB_RUNS = 1_000  # Monte Carlo draws from the page (the CLI takes more)
 TRADE_FIELDS = ("reporters", "partners", "codes", "base", "compare", "flow", "sources", "importers", "period",
                 "target", "hubs", "event", "min_baseline")
-FORMATS = {"csv": "text/csv", "json": "application/json", "parquet": "application/vnd.apache.parquet"}
+FORMATS = {"csv": "text/csv", "json": "application/json", "parquet": "application/vnd.apache.parquet",
+           "csv.meta.json": "application/json"}
+# A CSV file stays the plain table a spreadsheet opens; its provenance (command, dataset and version, parameters,
+# caveats) is the sidecar the CLI writes beside it, offered as its own link next to every CSV link and named by the
+# CSV's ``Link: <...>; rel="describedby"`` header (W3C CSV on the Web's way to find a CSV's metadata).
+SIDECAR = "csv.meta.json"
+FORMAT_LABELS = {"csv": "CSV", "csv.meta.json": "CSV provenance (.meta.json)", "json": "JSON", "parquet": "Parquet"}
 
 
 @lru_cache(maxsize=1)
@@ -52,19 +59,21 @@ def _env() -> Environment:
                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
                       auto_reload=False)  # packaged templates: no stat of the file on every render
     env.filters["num"] = _num
+    env.filters["format_label"] = lambda f: FORMAT_LABELS.get(f, f.upper())
     env.filters["pct"] = lambda v: "" if v is None else f"{100 * float(v):.1f}%"
     return env
 
 
-def _num(value: Any) -> str:
-    from pinchpoint.results.table import format_float
+def _num(value: Any, column: str = "") -> str:
+    """A cell for people; an int in a year, code, id or row ``column`` without a thousands separator (2024)."""
+    from pinchpoint.results.table import format_float, format_int
 
     if isinstance(value, bool) or value is None:
         return "" if value is None else str(value)
     if isinstance(value, float):
         return str(format_float(value))
     if isinstance(value, int):
-        return f"{value:,}"
+        return format_int(value, column)
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     return str(value)
@@ -290,50 +299,119 @@ async def upload_dataset(request: Request, name: Annotated[str, Form(max_length=
     return _back(f"/supply-chain/{record.name}")
 
 
+def _analysis_choice(request: Request) -> tuple[int | None, str]:
+    """The page's ``year`` (blank: the latest per input) and ``level``, as typed: the Session checks them as it
+    does the CLI's ``--year`` and ``--level``."""
+    text = request.query_params.get("year", "").strip()[:10]
+    level = request.query_params.get("level", "country").strip()[:20] or "country"
+    if not text:
+        return None, level
+    try:
+        return int(text), level
+    except ValueError:
+        raise BadArgumentError(f"year must be a whole year such as 2022, not {text!r}", parameter="year") from None
+
+
+def _analysis_words(analysis: str, dataset: str, year: int | None, level: str) -> tuple[list[str],
+                                                                                        list[tuple[str, Any]]]:
+    """``pinchpoint <analysis>`` and its options for a dataset page's question (defaults left out, as typed)."""
+    return [analysis], [("--dataset", dataset), ("--year", year),
+                        ("--level", None if level == "country" else level)]
+
+
+def _choice_query(year: int | None, level: str) -> str:
+    return "&".join(f"{k}={quote_plus(str(v))}" for k, v in (("year", year), ("level", level))
+                    if v is not None and v != "country")
+
+
 @router.get("/supply-chain/{dataset}")
 def dataset_page(request: Request, dataset: str, analysis: str = "chokepoints") -> Response:
+    from pinchpoint.results.table import cli_command
+
     web, actor = _web(request), _actor(request)
     if analysis not in ANALYSES:
         analysis = "chokepoints"
     try:
-        table = web.session.supplychain.analyse(analysis, dataset)
+        year, level = _analysis_choice(request)
+        table = web.session.supplychain.analyse(analysis, dataset, year=year, level=level)
         chain = web.session.supplychain.chain(dataset)
     except PinchpointError as exc:
         return _error_page(request, exc)
+    level = str(table.meta.get("level", level))  # as the Session read it ('org' -> 'organisation')
     resource = web.store.resource_or_common("dataset", dataset)
     shown = [c for c in table.columns if c not in ("sources", "critical_path")][:10]
+    words, options = _analysis_words(analysis, dataset, year, level)
+    choice = _choice_query(year, level)
     return render(request, "dataset.html", dataset=dataset, chain=chain, analysis=analysis, analyses=ANALYSES,
                   table=table, columns=shown, rows=list(table.rows[:200]), resource=resource,
-                  caveats=list(table.caveats), formats=list(FORMATS),
+                  caveats=list(table.caveats), formats=list(FORMATS), year=year, level=level,
+                  years=sorted(chain.years(), reverse=True),
+                  choice=("?" + choice) if choice else "", command=cli_command(words, options),
                   orgs=[o.name for o in web.store.orgs() if o.name != actor.org],
                   can_share=actor.role is Role.ADMIN and resource.owner_org == actor.org)
 
 
-def _download(table: ResultTable, stem: str, fmt: str) -> Response:
-    """A result table as a file in ``fmt`` (meta and caveats inside: JSON meta, Parquet key-value metadata; a CSV
-    download is the CSV, its meta in the JSON download)."""
+def _download(table: ResultTable, stem: str, fmt: str, command: tuple[Sequence[str], Sequence[tuple[str, Any]]]
+              | None = None, describedby: str = "") -> Response:
+    """A result table as a file in ``fmt``, with the provenance the CLI's output of the same question carries: JSON
+    meta, Parquet key-value metadata, and for CSV the ``<file>.meta.json`` sidecar (format ``csv.meta.json``, its own
+    download; ``describedby`` is its URL, sent in the CSV's Link header). ``command`` (the CLI's subcommand words and
+    options) becomes ``meta["command"]`` with the output option that writes this very file (``--format json``;
+    ``--output <file>`` for CSV, whose sidecar that writes, and Parquet), built in one place,
+    :func:`~pinchpoint.results.table.cli_command`."""
     import tempfile
 
-    from pinchpoint.results.table import write_table
+    from pinchpoint.results.table import cli_command, sidecar_path, write_table
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = write_table(table, Path(tmp) / f"table.{fmt}")
-        data = path.read_bytes()
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", stem)[:120]
-    return Response(data, media_type=FORMATS[fmt], headers={
-        "content-disposition": f'attachment; filename="{safe}.{fmt}"'})
+    written = "csv" if fmt == SIDECAR else fmt
+    if command is not None:
+        words, options = command
+        output = [("--format", "json")] if written == "json" else [("--output", f"{safe}.{written}")]
+        table = table.with_command(cli_command(words, [*options, *output]))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_table(table, Path(tmp) / f"{safe}.{written}")
+        data = (sidecar_path(path) if fmt == SIDECAR else path).read_bytes()
+    headers = {"content-disposition": f'attachment; filename="{safe}.{fmt}"'}
+    if fmt == "csv" and describedby:
+        headers["link"] = f'<{describedby}>; rel="describedby"; type="application/json"'
+    return Response(data, media_type=FORMATS[fmt], headers=headers)
+
+
+def _sidecar_url(request: Request) -> str:
+    """The URL of this CSV download's provenance: the same request asking for ``csv.meta.json`` ("" for a form
+    posted, which no link can repeat: its page offers the provenance as a form of its own)."""
+    url = request.url
+    if request.method != "GET":
+        return ""
+    if url.path.endswith(".csv"):
+        return str(url.replace(path=url.path + ".meta.json"))
+    return str(url.include_query_params(fmt=SIDECAR))
+
+
+def _supply_chain_download(request: Request, dataset: str, analysis: str, fmt: str) -> Response:
+    web = _web(request)
+    try:
+        year, level = _analysis_choice(request)
+        table = web.session.supplychain.export(analysis, dataset, fmt, year=year, level=level)
+    except PinchpointError as exc:
+        return _error_page(request, exc)
+    level = str(table.meta.get("level", level))
+    return _download(table, f"{dataset}-{analysis}", fmt, _analysis_words(analysis, dataset, year, level),
+                     describedby=_sidecar_url(request))
+
+
+@router.get("/supply-chain/{dataset}/{analysis}.csv.meta.json")
+def download_sidecar(request: Request, dataset: str, analysis: str) -> Response:
+    """The provenance of the CSV download beside it (what the CLI writes as ``<file>.csv.meta.json``)."""
+    return _supply_chain_download(request, dataset, analysis, SIDECAR)
 
 
 @router.get("/supply-chain/{dataset}/{analysis}.{fmt}")
 def download(request: Request, dataset: str, analysis: str, fmt: str) -> Response:
-    web = _web(request)
     if fmt not in FORMATS:
         return _error_page(request, BadArgumentError(f"download as one of {', '.join(FORMATS)}", parameter="fmt"))
-    try:
-        table = web.session.supplychain.export(analysis, dataset, fmt)
-    except PinchpointError as exc:
-        return _error_page(request, exc)
-    return _download(table, f"{dataset}-{analysis}", fmt)
+    return _supply_chain_download(request, dataset, analysis, fmt)
 
 
 @router.post("/share/{kind}/{key}")
@@ -422,7 +500,7 @@ def stress_run(request: Request, scenario: Annotated[str, Form(max_length=100)] 
     job_dir = web.jobs_dir / job_id
 
     def work(progress: Any) -> dict[str, Any]:
-        from pinchpoint.results.table import write_table
+        from pinchpoint.results.table import cli_command, sidecar_path, write_table
 
         def days(done: int, total: int, label: str = "") -> None:
             progress(done, total, label or "days simulated")
@@ -430,11 +508,12 @@ def stress_run(request: Request, scenario: Annotated[str, Form(max_length=100)] 
         run = session.stress.run(sc, engine=engine, runs=runs, seed=seed, progress=days)
         job_dir.mkdir(parents=True, exist_ok=True)
         files = []
+        command = cli_command(["stress", sc.name], [("--engine", engine), ("--runs", runs), ("--seed", seed)])
         for name, table in run.tables.items():
-            table = table.with_command(f"pinchpoint stress {sc.name} --engine {engine} --runs {runs} --seed {seed}")
+            table = table.with_command(command)
             for fmt in ("csv", "json"):
-                write_table(table, job_dir / f"{name}.{fmt}")
-                files.append(f"{name}.{fmt}")
+                path = write_table(table, job_dir / f"{name}.{fmt}")
+                files += [path.name, sidecar_path(path).name] if fmt == "csv" else [path.name]
         headline = run.headline
         session.record("stress_run", f"scenario:{sc.name}", {"job": job_id, "engine": engine, "runs": runs,
                                                              "seed": seed})
@@ -795,6 +874,25 @@ def trade_query(session: Session, query: str, form: dict[str, str]) -> ResultTab
     raise BadArgumentError(f"query: one of {', '.join(TRADE_QUERIES)}", parameter="query")
 
 
+def trade_words(query: str, form: dict[str, str]) -> tuple[list[str], list[tuple[str, Any]]]:
+    """``pinchpoint trade <query>`` and its options for the page's fields (as :func:`trade_query` reads them;
+    source names as typed, which the Session reads in any case)."""
+    sources = [c for c in re.split(r"[\s,;]+", form.get("sources", "")) if c][:200]
+    if query == "growth":
+        options: list[tuple[str, Any]] = [
+            ("--reporter", _codes(form.get("reporters", ""))), ("--partner", _codes(form.get("partners", ""))),
+            ("--codes", _codes(form.get("codes", ""))), ("--base", form.get("base", "2021")[:20]),
+            ("--compare", form.get("compare", "2022")[:20]), ("--flow", form.get("flow", "export")[:10])]
+    elif query == "dependence":
+        options = [("--importer", _codes(form.get("importers", ""))), ("--codes", _codes(form.get("codes", ""))),
+                   ("--period", form.get("period", "")[:20])]
+    else:
+        options = [("--target", form.get("target", "RUS")[:3] or "RUS"), ("--hub", _codes(form.get("hubs", ""))),
+                   ("--event", form.get("event", "2022-02")[:7] or "2022-02"),
+                   ("--min-baseline", float(form.get("min_baseline") or 5e5)), ("--limit", 100)]
+    return ["trade", query], [*options, ("--source", sources)]
+
+
 def _period_x(period: str) -> float:
     """A period's place on the time axis in months ('2022-03' -> 2022*12+2, '2022' -> 2022*12), so months the
     source has no row for leave a gap of their width instead of being squeezed out."""
@@ -840,7 +938,8 @@ def trade_page(request: Request, query: str = "") -> Response:
                 fmt = str(request.query_params["fmt"])
                 session.authorize("trade.export", "trade:*")
                 session.record("export", f"trade:{query}", {"format": fmt, "rows": len(table), "form": form})
-                return _download(table, f"trade-{query}", fmt)
+                return _download(table, f"trade-{query}", fmt, trade_words(query, form),
+                                 describedby=_sidecar_url(request))
     except PinchpointError as exc:
         if _denied(exc):
             return _error_page(request, exc)
@@ -899,7 +998,7 @@ async def trade_import(request: Request, file: Annotated[UploadFile, File()],
     job_dir = web.jobs_dir / job_id
 
     def work(progress: Any) -> dict[str, Any]:
-        from pinchpoint.results.table import write_table
+        from pinchpoint.results.table import cli_command, sidecar_path, write_table
 
         summary: dict[str, Any] = {"file": filename, "format": fmt}
         try:
@@ -918,10 +1017,13 @@ async def trade_import(request: Request, file: Annotated[UploadFile, File()],
         kinds = problem_kinds_table(records, source, filename)
         job_dir.mkdir(parents=True, exist_ok=True)
         files = []
+        # the CLI's import with --problems writes the same rows
+        command = cli_command(["trade", "import", fmt, filename], [("--replace", bool(replace))])
         for name, table in (("problems", problems), ("problems-by-reason", kinds)):
+            table = table.with_command(command)
             for out in ("csv", "json"):
-                write_table(table, job_dir / f"{name}.{out}")
-                files.append(f"{name}.{out}")
+                path = write_table(table, job_dir / f"{name}.{out}")
+                files += [path.name, sidecar_path(path).name] if out == "csv" else [path.name]
         return {**summary, "n_problems": len(records), "kinds": kinds.records(), "kind_columns": list(kinds.columns),
                 "problems": records[:MAX_SHOWN_PROBLEMS], "problem_columns": list(problems.columns),
                 "caveats": list(problems.caveats), "files": files}
@@ -948,6 +1050,14 @@ def plan_table(session: Session, tab: str, country: str) -> tuple[ResultTable, l
     if tab == "targets":
         return session.plan.targets(), plan.TARGET_COLUMNS
     raise NotFoundError(f"no tab {tab!r} (one of {', '.join(PLAN_TABS)})", what="tab", value=tab)
+
+
+def plan_words(tab: str, country: str) -> tuple[list[str], list[tuple[str, Any]]]:
+    """The command (``pinchpoint incentives``, ``projects``, ``projection``) asking a plan tab's question."""
+    wanted = country.strip().upper()[:3] or None
+    if tab == "targets":
+        return ["projection"], [("--targets", True)]
+    return [tab], [("--country", wanted)]
 
 
 PLANNER_FIELDS = ("budget", "objective", "horizon", "coalition", "scenario", "target", "budgets")
@@ -1000,10 +1110,13 @@ def _planner_page(request: Request, form: dict[str, str], run: bool, fmt: str, t
             else:
                 result, command = run_planner(session, form)
             if fmt in FORMATS:
-                table = result.table(table_name).with_command(f"{command} --table {table_name} --format {fmt}")
+                # the output option that writes this file, as _download words it (parquet needs --output)
+                written = "csv" if fmt == SIDECAR else fmt
+                output = "--format json" if written == "json" else f"--output plan-{table_name}.{written}"
+                table = result.table(table_name).with_command(f"{command} --table {table_name} {output}")
                 session.record("export", f"plan:{table_name}", {"format": fmt, "rows": len(table), "form": form,
                                                                  "measures": upload[0] if upload else "example"})
-                return _download(table, f"plan-{table_name}", fmt)
+                return _download(table, f"plan-{table_name}", fmt, describedby=_sidecar_url(request))
             wanted = {"frontier": FRONTIER_COLUMNS, "portfolio": PORTFOLIO_COLUMNS}
             for name in PLANNER_TABLES:
                 table = result.table(name).with_command(command)
@@ -1066,7 +1179,7 @@ def plan_page(request: Request, tab: str = "incentives", country: str = "", fmt:
         if fmt in FORMATS:
             session.authorize("plan.export", f"{tab}:*")
             session.record("export", f"plan:{tab}", {"format": fmt, "rows": len(table), "country": country[:3]})
-            return _download(table, f"plan-{tab}", fmt)
+            return _download(table, f"plan-{tab}", fmt, plan_words(tab, country), describedby=_sidecar_url(request))
     except PinchpointError as exc:
         return _error_page(request, exc)
     columns = [c for c in wanted if c in table.columns]

@@ -44,8 +44,8 @@ HEADLINE_TABLES = {"dynamic": "summary", "static": "shortfall", "tts": "tts"}
 MAX_WEB_RUNS = 1_000  # Monte Carlo draws from the page (the CLI takes more)
 TRADE_FIELDS = ("reporters", "partners", "codes", "base", "compare", "flow", "sources", "importers", "period",
                 "target", "hubs", "event", "min_baseline")
-FORMATS = {"csv": "text/csv", "json": "application/json", "parquet": "application/vnd.apache.parquet",
-           "csv.meta.json": "application/json"}
+FORMATS = {"csv": "text/csv", "csv.meta.json": "application/json", "json": "application/json",
+           "parquet": "application/vnd.apache.parquet"}
 # A CSV file stays the plain table a spreadsheet opens; its provenance (command, dataset and version, parameters,
 # caveats) is the sidecar the CLI writes beside it, offered as its own link next to every CSV link and named by the
 # CSV's ``Link: <...>; rel="describedby"`` header (W3C CSV on the Web's way to find a CSV's metadata).

@@ -129,3 +129,100 @@ def test_a_relation_cycle_names_the_row_that_closes_it_and_every_row_in_it(tmp_p
     assert (loc.file, loc.row, loc.field) == (str(folder / "relations.csv"), 6, "to")
     assert "closed by chip -> wafer" in str(err.value)
     assert "row 2 wafer -> fab, row 5 fab -> chip, row 6 chip -> wafer" in str(err.value)
+
+
+def _edit(path: Path, row: int, column: str, value: str) -> None:
+    """Set ``column`` of the record on line ``row`` (one line per record in these files)."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        records = list(csv.reader(fh))
+    records[row - 1][records[0].index(column)] = value
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(records)
+
+
+def _places(err: DataError) -> list[tuple[str | None, int | None, str | None]]:
+    return [(Path(p.file or "").name, p.row, p.field) for p in err.problems]
+
+
+def test_every_bad_row_of_every_file_is_reported(tmp_path: Path) -> None:
+    folder = _chain(tmp_path / "kind")
+    _edit(folder / "inputs.csv", 4, "kind", "machine")  # litho: its provisions and relation are not blamed too
+    _edit(folder / "provisions.csv", 10, "year", "20x4")
+    _edit(folder / "relations.csv", 3, "to", "fabb")
+    with pytest.raises(DataError) as err:
+        load_native(folder)  # the old loader: the bad kind only
+    assert _places(err.value) == [("inputs.csv", 4, "kind"), ("provisions.csv", 10, "year"),
+                                  ("relations.csv", 3, "to")]
+    assert "(and 2 more problems, in 3 files)" in str(err.value)
+
+
+def test_an_unreadable_file_does_not_hide_the_others_or_blame_the_rows_naming_it(tmp_path: Path) -> None:
+    folder = _chain(tmp_path / "enc")
+    path = folder / "providers.csv"
+    path.write_bytes(path.read_bytes().replace(b"Siltronic AG", "Siltr\xf6nic AG".encode("cp1252")))
+    _edit(folder / "inputs.csv", 4, "kind", "machine")
+    with pytest.raises(DataError) as err:
+        load_native(folder)
+    # not "unknown provider 'asml'" nor "gw" read as Guinea-Bissau's shares: only the two real problems
+    assert _places(err.value) == [("inputs.csv", 4, "kind"), ("providers.csv", 9, "name")]
+
+
+def test_every_bad_item_of_a_yaml_file_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "chain.yaml"
+    path.write_text("name: tiny\ninputs:\n  - {id: wafer, name: Wafer, kind: metal}\n  - {id: chip, kind: output}\n"
+                    "provisions:\n  - {provider: JPN, input: wafer, share: 5x, year: 2021}\n"
+                    "relations:\n  - {from: wafer, to: chip, kind: goes_into}\n", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        load_native(path)
+    assert _places(err.value) == [("chain.yaml", 3, "kind"), ("chain.yaml", 4, "name"), ("chain.yaml", 6, "share")]
+
+
+def test_problems_are_capped_with_a_count_of_the_rest(tmp_path: Path) -> None:
+    from pinchpoint.supplychain.native import MAX_PROBLEMS
+
+    many = [("JPN", "wafer", "x") for _ in range(MAX_PROBLEMS + 30)]  # a column of text
+    with pytest.raises(DataError) as err:
+        load_native(_chain(tmp_path / "many", shares=many))
+    problems = err.value.problems
+    assert len(problems) == MAX_PROBLEMS + 1 and problems[-1].message == "... and 30 more"
+    assert f"(and {MAX_PROBLEMS + 29} more problems)" in str(err.value)
+
+
+def test_validate_prints_every_problem(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pinchpoint.cli.main import app
+
+    folder = _chain(tmp_path / "kind")
+    _edit(folder / "inputs.csv", 4, "kind", "machine")
+    _edit(folder / "provisions.csv", 10, "year", "20x4")
+    result = CliRunner().invoke(app, ["data", "validate", str(folder)])
+    assert result.exit_code == 2
+    assert f"{folder / 'inputs.csv'}, row 4, field 'kind': unknown kind 'machine'" in result.output
+    assert f"{folder / 'provisions.csv'}, row 10, field 'year': expected a whole number, found '20x4'" in result.output
+
+
+def test_findings_name_the_file_and_rows_of_each_example(tmp_path: Path) -> None:
+    shares = [*SHARES[:-2], ("asml", "litho", 80)]  # litho's organisations sum to 80; nikon's row gone
+    folder = _chain(tmp_path / "rows", shares=shares, relations=RELATIONS[:-1])  # fab -> chip gone
+    chain = load_native(folder)
+    examples = {f.code: f.examples for f in chain.findings}
+    with (folder / "provisions.csv").open(encoding="utf-8", newline="") as fh:
+        rows = [n for n, rec in enumerate(csv.reader(fh), 1) if rec[:2] == ["asml", "litho"]]
+    assert "litho 2024 organisation: 80 (provisions.csv row " + str(rows[0]) + ")" in examples["shares-under-100"]
+    wafer = [n for n, (p, i, _) in enumerate(shares, 2) if i == "wafer" and p.islower()]
+    assert ("wafer 2024 organisation: 95 (provisions.csv rows " + ", ".join(map(str, wafer)) + ")"
+            in examples["shares-under-100"])
+    assert examples["unconnected-inputs"][0] == "wafer (inputs.csv row 2)"
+    assert examples["unsourced-shares"][0] == "JPN wafer 2024 (provisions.csv row 2)"
+
+
+def test_findings_of_a_yaml_file_name_its_lines(tmp_path: Path) -> None:
+    path = tmp_path / "chain.yaml"
+    path.write_text("name: tiny\ninputs:\n  - {id: wafer, name: Wafer, kind: material}\n"
+                    "  - {id: chip, name: Chip, kind: output}\nprovisions:\n"
+                    "  - {provider: JPN, input: wafer, share: 50, year: 2021}\n"
+                    "  - {provider: KOR, input: wafer, share: 20, year: 2021}\n"
+                    "relations:\n  - {from: wafer, to: chip, kind: goes_into}\n", encoding="utf-8")
+    examples = {f.code: f.examples for f in load_native(path).findings}
+    assert examples["shares-under-100"] == ("wafer 2021 country: 70 (chain.yaml lines 6, 7)",)

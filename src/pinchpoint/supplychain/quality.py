@@ -7,16 +7,58 @@ exactly how much of each problem there is.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
 
-from pinchpoint.supplychain.model import Finding, ProviderKind, RelationKind, SupplyChain
+from pinchpoint.supplychain.model import Finding, ProviderKind, Provision, RelationKind, SupplyChain
 from pinchpoint.supplychain.shares import OVERSHOOT_LIMIT, beyond_rounding, look_like_fractions
 
 #: Share groups (input, year, level) whose non-blank shares sum outside 100 +/- this are reported.
 SUM_TOLERANCE = 0.5
 
 
-def assess(chain: SupplyChain) -> list[Finding]:
-    """Compute the data-quality findings of ``chain`` (loader findings are not included)."""
+K = TypeVar("K")
+
+#: How many rows one example names before "..." (the file holds them all).
+MAX_EXAMPLE_ROWS = 8
+
+
+@dataclass(frozen=True)
+class RowIndex:
+    """Where a loader read each record, so a finding's examples name their file and rows: each provision by
+    (provider, input, year), each input by id, each relation by (from, to), as (file, row)."""
+
+    provisions: Mapping[tuple[str, str, int], Sequence[tuple[str, int]]] = field(default_factory=dict)
+    inputs: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+    relations: Mapping[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
+
+    def where(self, places: Iterable[tuple[str, int]]) -> str:
+        """`` (provisions.csv rows 2, 3)``: the files (their names) and rows of ``places``; blank for none.
+        A YAML file's places are lines."""
+        by_file: dict[str, list[int]] = defaultdict(list)
+        for file, row in places:
+            if row:
+                by_file[file].append(row)
+        parts = []
+        for file, rows in by_file.items():
+            rows = sorted(set(rows))
+            unit = "line" if Path(file).suffix.lower() in (".yaml", ".yml") else "row"
+            shown = ", ".join(str(n) for n in rows[:MAX_EXAMPLE_ROWS]) + (", ..." if len(rows) > MAX_EXAMPLE_ROWS
+                                                                          else "")
+            parts.append(f"{Path(file).name} {unit}{'s' if len(rows) > 1 else ''} {shown}")
+        return f" ({'; '.join(parts)})" if parts else ""
+
+    def of_provisions(self, provisions: Iterable[Provision]) -> str:
+        return self.where(place for pv in provisions for place in self.provisions.get(
+            (pv.provider, pv.input, pv.year), ()))
+
+
+def assess(chain: SupplyChain, rows: RowIndex | None = None) -> list[Finding]:
+    """Compute the data-quality findings of ``chain`` (loader findings are not included); with ``rows`` (where the
+    loader read each record) every example names its file and rows."""
+    at = rows or RowIndex()
     out: list[Finding] = []
     stage_ids = set(chain.stage_by_id)
 
@@ -25,20 +67,29 @@ def assess(chain: SupplyChain) -> list[Finding]:
         years = Counter(pv.year for pv in blank)
         out.append(Finding(code="blank-shares", count=len(blank),
                            message="provision rows with a blank share (provider known, share unknown)",
-                           examples=tuple(f"{y}: {n}" for y, n in sorted(years.items()))))
+                           examples=tuple(f"{y}: {n}{at.of_provisions(pv for pv in blank if pv.year == y)}"
+                                          for y, n in sorted(years.items()))))
 
     stage_rows = [pv for pv in chain.provisions if pv.input in stage_ids]
     if stage_rows:
         out.append(Finding(code="stage-level-rows", count=len(stage_rows),
                            message="rows giving shares of whole stages rather than inputs "
                                    "(used as the shares of that stage's processes without their own)",
-                           examples=tuple(sorted({pv.input for pv in stage_rows}))))
+                           examples=tuple(f"{s}{at.of_provisions(pv for pv in stage_rows if pv.input == s)}"
+                                          for s in sorted({pv.input for pv in stage_rows}))))
 
     sums: dict[tuple[str, int, str], float] = defaultdict(float)
+    members: dict[tuple[str, int, str], list[Provision]] = defaultdict(list)
     for pv in chain.provisions:
         if pv.share is not None:
             kind = chain.provider_by_id[pv.provider].kind
             sums[(pv.input, pv.year, kind.value)] += pv.share
+            members[(pv.input, pv.year, kind.value)].append(pv)
+
+    def _examples(groups: dict[tuple[str, int, str], float]) -> tuple[str, ...]:
+        worst = sorted(groups.items(), key=lambda kv: -abs(kv[1] - 100))[:5]
+        return tuple(f"{i} {y} {lvl}: {v:g}{at.of_provisions(members[(i, y, lvl)])}" for (i, y, lvl), v in worst)
+
     over = {k: v for k, v in sums.items() if v > 100 + SUM_TOLERANCE}
     under = {k: v for k, v in sums.items() if v < 100 - SUM_TOLERANCE}
     if over:
@@ -72,7 +123,8 @@ def assess(chain: SupplyChain) -> list[Finding]:
         out.append(Finding(code="category-and-types-shares", count=len(both),
                            message="category/type pairs where both levels carry shares "
                                    "(never summed across the hierarchy; the type's shares are used)",
-                           examples=tuple(f"{c} > {t}" for c, t in both[:10])))
+                           examples=tuple(f"{c} > {t}{at.where(_get(at.relations, (t, c)))}"
+                                          for c, t in both[:10])))
 
     keys = Counter((pv.provider, pv.input, pv.year) for pv in chain.provisions)
     dupes = {k: n for k, n in keys.items() if n > 1}
@@ -80,12 +132,15 @@ def assess(chain: SupplyChain) -> list[Finding]:
         out.append(Finding(code="duplicate-provisions", count=sum(dupes.values()) - len(dupes),
                            message="repeated (provider, input, year) rows (a repeated share is an error when "
                                    "loading a file; blank repeats count once)",
-                           examples=tuple(f"{p} {i} {y}" for p, i, y in sorted(dupes)[:10])))
+                           examples=tuple(f"{p} {i} {y}{at.where(at.provisions.get((p, i, y), ()))}"
+                                          for p, i, y in sorted(dupes)[:10])))
 
     unsourced = [pv for pv in chain.provisions if not pv.source]
     if unsourced:
         out.append(Finding(code="unsourced-shares", count=len(unsourced),
-                           message="provision rows that cite no source"))
+                           message="provision rows that cite no source",
+                           examples=tuple(f"{pv.provider} {pv.input} {pv.year}{at.of_provisions([pv])}"
+                                          for pv in unsourced[:10])))
 
     homeless = [p.id for p in chain.providers if p.kind is ProviderKind.ORGANISATION and not p.home_country]
     if homeless:
@@ -97,13 +152,13 @@ def assess(chain: SupplyChain) -> list[Finding]:
     if unconnected:
         out.append(Finding(code="unconnected-inputs", count=len(unconnected),
                            message="inputs that reach no output through the relations",
-                           examples=tuple(unconnected[:10])))
+                           examples=tuple(f"{i}{at.where(_get(at.inputs, i))}"
+                                          for i in unconnected[:10])))
     return out
 
 
-def _examples(groups: dict[tuple[str, int, str], float]) -> tuple[str, ...]:
-    worst = sorted(groups.items(), key=lambda kv: -abs(kv[1] - 100))[:5]
-    return tuple(f"{i} {y} {lvl}: {v:g}" for (i, y, lvl), v in worst)
+def _get(places: Mapping[K, tuple[str, int]], key: K) -> list[tuple[str, int]]:
+    return [places[key]] if key in places else []
 
 
 def _unconnected(chain: SupplyChain) -> list[str]:
@@ -124,6 +179,7 @@ def _unconnected(chain: SupplyChain) -> list[str]:
     return [i.id for i in chain.inputs if i.id not in reached]
 
 
-def with_quality_findings(chain: SupplyChain) -> SupplyChain:
-    """Return ``chain`` with the quality findings added after the loader's own findings."""
-    return chain.model_copy(update={"findings": chain.findings + tuple(assess(chain))})
+def with_quality_findings(chain: SupplyChain, rows: RowIndex | None = None) -> SupplyChain:
+    """Return ``chain`` with the quality findings added after the loader's own findings (their examples naming
+    file and rows where the loader gives ``rows``)."""
+    return chain.model_copy(update={"findings": chain.findings + tuple(assess(chain, rows))})

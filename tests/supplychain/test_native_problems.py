@@ -226,3 +226,24 @@ def test_findings_of_a_yaml_file_name_its_lines(tmp_path: Path) -> None:
                     "relations:\n  - {from: wafer, to: chip, kind: goes_into}\n", encoding="utf-8")
     examples = {f.code: f.examples for f in load_native(path).findings}
     assert examples["shares-under-100"] == ("wafer 2021 country: 70 (chain.yaml lines 6, 7)",)
+
+
+def test_eto_cycle_names_the_appended_row_and_findings_name_rows(eto_copy: Path, eto_path: Path) -> None:
+    path = eto_copy / "sequence.csv"
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        n_records = sum(1 for _ in csv.reader(fh))
+    with path.open("a", encoding="utf-8", newline="") as fh:  # the finished chip goes into crystal growing furnaces
+        csv.writer(fh).writerow(["Finished logic chip", "N99", "Crystal growing furnaces", "N8", "", ""])
+    with pytest.raises(DataError) as err:
+        load_eto(eto_copy)  # the old loader: the row of the cycle's first relation, whichever it was
+    assert (err.value.location.row, err.value.location.field) == (n_records + 1, "goes_into_id")
+    assert "closed by N99 -> N8 on this row" in str(err.value)
+    chain = load_eto(eto_path)
+    examples = {f.code: f.examples for f in chain.findings}
+    with (eto_path / "provision.csv").open(encoding="utf-8-sig", newline="") as fh:
+        blank = [(n, rec["year"].strip()) for n, rec in enumerate(csv.DictReader(fh), 2)
+                 if not rec["share_provided"].strip()]
+    year = blank[0][1]
+    rows = [n for n, y in blank if y == year]
+    shown = ", ".join(str(n) for n in rows[:8])
+    assert any(e.startswith(f"{year}: {len(rows)} (provision.csv rows {shown}") for e in examples["blank-shares"])

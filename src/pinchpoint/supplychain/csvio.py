@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -159,6 +160,18 @@ def build_record(model: type[T], file: str, line: int, **values: object) -> T:
         err = exc.errors()[0]
         field = ".".join(str(p) for p in err["loc"]) or None
         raise DataError(str(err["msg"]).removeprefix("Value error, "), file=file, row=line, field=field) from None
+
+
+def cycle_error(cycle: list[str], edge_rows: dict[tuple[str, str], tuple[str, int]], file: str) -> DataError:
+    """The error for a relation cycle, at the row that closes it (the last of its rows in the file, the one most
+    likely added by mistake), listing the row of every relation in it so the user can choose which is wrong;
+    ``edge_rows`` maps each relation (from, to) to its file and row, ``file`` is the file of one without a row."""
+    edges = [(a, b, *edge_rows.get((a, b), (file, 0))) for a, b in itertools.pairwise(cycle)]
+    src, dst, f, line = max(edges, key=lambda e: e[3])
+    listed = ", ".join(f"row {n} {a} -> {b}" for a, b, _, n in edges)
+    return DataError(f"relation cycle {' -> '.join(cycle)}, closed by {src} -> {dst} on this row ({listed}): the "
+                     "relation graph must be acyclic; remove or reverse the relation that is wrong", file=f,
+                     row=line or None, field="to")
 
 
 def cycle_in(exc: ValidationError) -> list[str] | None:

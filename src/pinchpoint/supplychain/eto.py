@@ -21,6 +21,7 @@ from pinchpoint.kernel.countries import normalise_country, unknown_country_messa
 from pinchpoint.supplychain.csvio import (
     GROUPED,
     build_record,
+    cycle_error,
     cycle_in,
     first_message,
     parse_float,
@@ -213,6 +214,7 @@ def load_eto(path: str | Path, *, name: str | None = None) -> SupplyChain:
     vlabel = label("provision.csv")
     stale: set[tuple[str, str]] = set()
     given: dict[tuple[str, str, int], tuple[int, bool]] = {}  # (provider, input, year) -> (row, has a share)
+    places: dict[tuple[str, str, int], list[tuple[str, int]]] = defaultdict(list)  # for the findings' examples
     for line, r in read_rows(f("provision.csv"), required, vlabel):
         pid = r["provider_id"]
         if pid not in provider_map:
@@ -245,6 +247,7 @@ def load_eto(path: str | Path, *, name: str | None = None) -> SupplyChain:
                             "one row per provider, input and year (analyses would add the two)", file=vlabel,
                             row=line, field="provider_id")
         given.setdefault(key, (line, share is not None))
+        places[key].append((vlabel, line))
         provisions.append(build_record(Provision, vlabel, line, provider=provider_map[pid], input=target, share=share,
                                  year=year, source=source, note=note))
     if stale:
@@ -260,7 +263,7 @@ def load_eto(path: str | Path, *, name: str | None = None) -> SupplyChain:
     # Relations ----------------------------------------------------------------------------
     relations: list[Relation] = []
     slabel = label("sequence.csv")
-    edge_rows: dict[tuple[str, str], int] = {}
+    edge_rows: dict[tuple[str, str], tuple[str, int]] = {}
     for line, r in read_rows(f("sequence.csv"), ["input_id", "goes_into_id", "is_type_of_id"], slabel):
         src = r["input_id"]
         if src not in input_rows:
@@ -271,7 +274,7 @@ def load_eto(path: str | Path, *, name: str | None = None) -> SupplyChain:
                 continue
             if dst not in input_rows:
                 raise DataError(f"unknown input {dst!r}", file=slabel, row=line, field=field)
-            edge_rows[(src, dst)] = line
+            edge_rows[(src, dst)] = (slabel, line)
             relations.append(build_record(Relation, slabel, line, source=src, target=dst, kind=rkind))
 
     try:
@@ -288,13 +291,14 @@ def load_eto(path: str | Path, *, name: str | None = None) -> SupplyChain:
     except ValidationError as exc:
         cycle = cycle_in(exc)
         if cycle:
-            first = edge_rows.get((cycle[0], cycle[1]))
-            raise DataError(f"relation cycle {' -> '.join(cycle)}", file=slabel, row=first,
-                            field="goes_into_id") from None
+            err = cycle_error(cycle, edge_rows, slabel)
+            raise DataError(err.problem, file=slabel, row=err.location.row, field="goes_into_id") from None
         raise DataError(first_message(exc), file=str(folder)) from None
-    from pinchpoint.supplychain.quality import with_quality_findings
+    from pinchpoint.supplychain.quality import RowIndex, with_quality_findings
 
-    return with_quality_findings(chain)
+    inputs_file = label("inputs.csv")
+    return with_quality_findings(chain, RowIndex(provisions=dict(places), relations=edge_rows,
+                                                 inputs={i: (inputs_file, n) for i, n in input_rows.items()}))
 
 
 def _check_unique(key: str, seen: dict[str, int], file: str, line: int, field: str) -> None:

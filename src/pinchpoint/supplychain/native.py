@@ -7,7 +7,6 @@ the field.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -23,7 +22,15 @@ from pydantic.fields import FieldInfo
 
 from pinchpoint.errors import DataError, Problem
 from pinchpoint.kernel.countries import normalise_country, unknown_country_message
-from pinchpoint.supplychain.csvio import build_record, cycle_in, first_message, parse_float, parse_int, read_rows
+from pinchpoint.supplychain.csvio import (
+    build_record,
+    cycle_error,
+    cycle_in,
+    first_message,
+    parse_float,
+    parse_int,
+    read_rows,
+)
 from pinchpoint.supplychain.model import (
     Input,
     Mode,
@@ -418,7 +425,7 @@ def _assemble(path: Path, meta: dict[str, Any], sections: dict[str, list[Row]], 
             edge_rows[(src, dst)] = (f, line)
     cycle = find_cycle(relations)
     if cycle:
-        problems.add(_cycle_error(cycle, edge_rows, str(path)))
+        problems.add(cycle_error(cycle, edge_rows, str(path)))
     problems.raise_if_any()
 
     from pinchpoint.supplychain.quality import RowIndex, with_quality_findings
@@ -435,7 +442,7 @@ def _assemble(path: Path, meta: dict[str, Any], sections: dict[str, list[Row]], 
     except ValidationError as exc:
         found = cycle_in(exc)
         if found:
-            raise _cycle_error(found, edge_rows, str(path)) from None
+            raise cycle_error(found, edge_rows, str(path)) from None
         raise DataError(first_message(exc), file=str(path)) from None
 
 
@@ -450,17 +457,6 @@ def _check_fields_of_provision(r: dict[str, Any], f: str, line: int, targets: se
     if year is None:
         raise DataError("year is blank", file=f, row=line, field="year")
     return target, share, int(year)
-
-
-def _cycle_error(cycle: list[str], edge_rows: dict[tuple[str, str], tuple[str, int]], file: str) -> DataError:
-    """The error for a relation cycle, at the row that closes it (the last of its rows in the file, the one most
-    likely added by mistake), listing the row of every relation in it so the user can choose which is wrong."""
-    edges = [(a, b, *edge_rows.get((a, b), (file, 0))) for a, b in itertools.pairwise(cycle)]
-    src, dst, f, line = max(edges, key=lambda e: e[3])
-    listed = ", ".join(f"row {n} {a} -> {b}" for a, b, _, n in edges)
-    return DataError(f"relation cycle {' -> '.join(cycle)}, closed by {src} -> {dst} on this row ({listed}): the "
-                     "relation graph must be acyclic; remove or reverse the relation that is wrong", file=f,
-                     row=line or None, field="to")
 
 
 def _no_fractions(groups: dict[tuple[str, int, bool], list[tuple[int, Provision]]], file: str) -> None:

@@ -58,3 +58,42 @@ def test_an_sdn_update_without_its_alt_file_is_refused_unless_forced(tmp_path: P
     assert "problem: " in err and "no alternate-names file given" in err
     with Workspace(Path(ws)) as w:
         assert sum(len(e.names) for e in load_lists(w)[0].entities) == len(alone.entities)
+
+
+def test_a_list_version_comes_from_content_or_is_given_and_matches_cite_its_digest(tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    sdn, alt, un = plain / "sdn.csv", plain / "alt.csv", plain / "consolidated.xml"  # the names as published
+    shutil.copyfile(SDN, sdn)
+    shutil.copyfile(ALT, alt)
+    shutil.copyfile(LISTS / "un_sc_consolidated_20260227.xml", un)
+    ws = str(tmp_path / "ws")
+    # OFAC's legacy CSV holds no date and its published name none: refused without --version, nothing stored
+    code, out, err = cli("lists", "load", str(sdn), str(alt), "--workspace", ws)
+    assert code == 2 and "no version" in err and "--version" in err
+    assert "No restricted-party lists" in " ".join(cli("lists", "list", "--workspace", ws)[1:])
+    code, out, err = cli("lists", "load", str(sdn), str(alt), "--version", "2024-05-03", "--workspace", ws)
+    assert code == 0 and "OFAC SDN 2024-05-03 (content " in out, err
+    # the UN's XML states its date (dateGenerated): read from the content whatever the name; another is refused
+    assert "UN Security Council Consolidated List 2026-02-27 (content " in cli(
+        "lists", "load", str(un), "--workspace", ws)[1]
+    code, _, err = cli("lists", "load", str(un), "--version", "2026-03-01", "--workspace", ws)
+    assert code == 2 and "states its own version, 2026-02-27" in err
+    # a match cites the version and the content hash 'lists list' shows for it
+    with Workspace(Path(ws)) as w:
+        from pinchpoint.screening.store import list_table
+
+        hashes = {r["list_name"]: r["content_hash"] for r in list_table(w).rows}
+    assert hashes["OFAC SDN"] and len(hashes["OFAC SDN"]) == 16
+    import json
+
+    code, out, _ = cli("screen", "Vladimir Putin", "-f", "json", "--workspace", ws)
+    document = json.loads(out)
+    row = next(r for r in document["rows"] if r["entity_id"] == "ofac-35096")
+    assert row["list_version"] == "2024-05-03" and row["list_digest"] == hashes["OFAC SDN"]
+    assert document["columns"][-1] == "list_digest" and document["meta"]["list_digests"] == hashes
+    # a renamed copy takes the date its name gives, and its digest is the same content's
+    dated = tmp_path / "dated" / "ofac_sdn_20240517.csv"
+    dated.parent.mkdir()
+    shutil.copyfile(SDN, dated)
+    assert load_list(dated).version == "20240517" and load_list(sdn, version="x").version == "x"

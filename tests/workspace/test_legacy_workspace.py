@@ -178,7 +178,8 @@ def test_a_workspace_of_the_previous_code_opens_and_keeps_everything(tmp_path: P
             (old["screening_list"].list_name, len(old["screening_list"].entities))]  # type: ignore[attr-defined]
         assert ws.con.execute("SELECT source, rows_kept FROM trade_imports").fetchall() == [("baci", len(frame))]  # type: ignore[arg-type]
         assert ws.con.execute("SELECT count(*) FROM trade_files").fetchall() == [(1,)]
-    assert read_lists(folder) == [old["screening_list"]]
+    # as stored, with the stored content's hash (a list read from the workspace carries its digest)
+    assert [lst.model_copy(update={"digest": ""}) for lst in read_lists(folder)] == [old["screening_list"]]
     # and the migrated workspace takes new writes on top of the old data
     with Workspace(folder) as ws:
         again = ws.collection("screening.lists").list()

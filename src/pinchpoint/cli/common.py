@@ -41,7 +41,7 @@ MAX_LISTED_PROBLEMS = 20
 # NotFoundError.parameter: the library's message starts with the parameter, "birth_date '1969-13-45' is not a
 # date...", the CLI's with its option, "--birth-date '1969-13-45' ...") or one that would change the outcome
 # (PinchpointError.option)
-OPTIONS: dict[str, str] = {"force": "--force", "max_bytes": "--max-mb", "country": "--country",
+OPTIONS: dict[str, str] = {"force": "--force", "max_bytes": "--max-mb", "version": "--version", "country": "--country",
                            "entity_type": "--type", "birth_date": "--birth-date", "gender": "--gender",
                            "origins_from": "--from", "score_from": "--score-from", "period": "--period",
                            "base": "--base", "compare": "--compare", "event": "--event", "threshold": "--threshold",

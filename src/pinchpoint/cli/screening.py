@@ -155,6 +155,10 @@ def register(app: typer.Typer) -> None:
                                                     "changed.")] = False,
              max_mb: Annotated[float, typer.Option("--max-mb", help="Largest list file read (MB, uncompressed).",
                                                    min=0.001)] = 100.0,
+             version: Annotated[str | None, typer.Option(
+                 "--version", help="The version of a list file whose content holds no date (OFAC's sdn.csv, "
+                 "METI's and BIS's files): the date of the download, such as 2024-05-19. Without it the date in the "
+                 "file name is used, and a file whose name has none is refused.")] = None,
              source: SourceOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
              workspace: WorkspaceOpt = None) -> None:
         """Load (or update) restricted-party lists into the workspace, reporting what each adds, removes and
@@ -164,7 +168,7 @@ def register(app: typer.Typer) -> None:
         from pinchpoint.session.screening import CHANGE_COLUMNS, CHANGES_TITLE
 
         group = session(workspace).screening
-        loads = group.load(paths, force=force, max_bytes=int(max_mb * 1024 * 1024), source=source)
+        loads = group.load(paths, force=force, max_bytes=int(max_mb * 1024 * 1024), source=source, version=version)
         to_err = fmt is not None or output is not None  # stdout holds the table alone
         for done in loads:
             if done.skipped is not None:
@@ -175,7 +179,8 @@ def register(app: typer.Typer) -> None:
                 continue
             sl, change = done.screening_list, done.change
             assert sl is not None and change is not None
-            typer.echo(f"{sl.list_name} {sl.version}: {change.summary()}; {len(sl.entities)} entities, "
+            typer.echo(f"{sl.list_name} {sl.version} (content {change.digest}): {change.summary()}; "
+                       f"{len(sl.entities)} entities, "
                        f"{sum(len(e.names) for e in sl.entities)} names, {sl.duplicates} duplicate records "
                        f"collapsed, {len(sl.problems)} problems; read as {sl.encoding}", err=to_err)
             for problem in sl.problems[:10]:

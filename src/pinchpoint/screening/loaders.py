@@ -19,6 +19,7 @@ import re
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,26 @@ if TYPE_CHECKING:
 #: Largest list file read (uncompressed), in bytes. The real lists are 0.1-4 MB; OpenSanctions' full
 #: FtM export is larger, so raise it for that (``max_bytes=`` / ``pinchpoint lists load --max-mb``).
 MAX_LIST_BYTES = 100 * 1024 * 1024
+
+
+_NAME_DATE = re.compile(r"(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)")
+_NAME_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+#: The longest version label taken from ``version=`` (``--version``).
+MAX_VERSION_CHARS = 40
+
+
+def name_version(path: Path) -> str:
+    """The version a file's name gives, for the formats that hold no date of their own (OFAC's legacy CSV, METI's
+    spreadsheet, BIS's DPL text): a date that exists, as YYYYMMDD (``ofac_sdn_20240503.csv``, ``sdn_2024-05-03.csv``),
+    else a year (``us_bis_dpl_2022.txt``); "" when the name gives none (``sdn.csv`` as OFAC publishes it)."""
+    for found in _NAME_DATE.finditer(path.name):
+        try:
+            date(*map(int, found.groups()))
+        except ValueError:
+            continue
+        return "".join(found.groups())
+    year = _NAME_YEAR.search(path.name)
+    return year.group(1) if year else ""
 
 
 def _country(label: str) -> str | None:
@@ -288,7 +309,10 @@ def read_stored(payload: bytes | str) -> ScreeningList:
     """A list as the workspace stores it (its JSON), with what an earlier pinchpoint did not read from the list's
     own text read now (OFAC persons' gender from the remarks), so a list loaded before needs no reloading and a
     new version is not reported as changing every such record."""
-    lst = ScreeningList.model_validate_json(payload)
+    from pinchpoint.workspace.collections import sha256_16
+
+    digest = sha256_16(payload if isinstance(payload, bytes) else payload.encode())
+    lst = ScreeningList.model_validate_json(payload).model_copy(update={"digest": digest})
     if lst.list_name != "OFAC SDN":
         return lst
     upgraded = [e.model_copy(update={"gender": gender}) if e.type is EntityType.PERSON and not e.gender and
@@ -367,8 +391,7 @@ def load_ofac(sdn: Path, alt: Path | None = None, version: str | None = None,
     distinct rows."""
     text, encoding = decode_text(sdn, read_bytes(sdn, max_bytes))
     if version is None:
-        found = re.search(r"(\d{8})", sdn.name)
-        version = found.group(1) if found else ""
+        version = name_version(sdn)  # the legacy CSV holds no date
     if _OFAC_ALT_ROW.match(text):
         raise DataError("this is OFAC's alternate-names file: load the SDN file (its alt file is read with it)",
                         file=str(sdn))
@@ -497,7 +520,7 @@ def load_meti(path: Path, max_bytes: int = MAX_LIST_BYTES) -> ScreeningList:
     """METI End User List: No., country, company name (original script in parentheses), aliases ('・' bullets)."""
     from python_calamine import CalamineWorkbook
 
-    version = m.group(1) if (m := re.search(r"(\d{8})", path.name)) else ""
+    version = name_version(path)  # the spreadsheet holds no date of its own
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(read_bytes(path, max_bytes)))
         rows = book.get_sheet_by_name(book.sheet_names[0]).to_python()
@@ -557,7 +580,7 @@ def load_dpl(path: Path, max_bytes: int = MAX_LIST_BYTES) -> ScreeningList:
         raise DataError(f"unreadable header: {exc}", file=str(path), row=1) from None
     if "Name" not in header:
         raise DataError("missing column 'Name'", file=str(path), row=1, field="Name")
-    version = m.group(1) if (m := re.search(r"(\d{4})", path.name)) else ""
+    version = name_version(path)  # the legacy text holds no date of its own
     records: list[tuple[int, ListedEntity]] = []
     problems: list[Problem] = []
     n_records = dropped = 0
@@ -701,13 +724,28 @@ def load_ftm(path: Path, list_name: str = "FollowTheMoney entities",
 
 
 def load_list(path: str | Path, alt: str | Path | None = None, max_bytes: int = MAX_LIST_BYTES,
-              source: str | None = None) -> ScreeningList:
+              source: str | None = None, version: str | None = None) -> ScreeningList:
     """Read a list file (gzip-compressed or not) with the list source named, or the one detected
-    (:mod:`pinchpoint.sources`, kind ``list``); ``alt`` is OFAC's alternate-names file."""
+    (:mod:`pinchpoint.sources`, kind ``list``); ``alt`` is OFAC's alternate-names file.
+
+    The version is the date the file's content states (the UN's ``dateGenerated``, the EU's ``generationDate``, the
+    UK list's title, FtM's newest ``last_change``), else the date its name gives (:func:`name_version`): OFAC's
+    legacy CSV, METI's and BIS's files hold none. ``version`` labels a file whose content states no date (a name's
+    date included); one that differs from the date the content states is an error, not a relabelling."""
     from pinchpoint import sources
 
     options: dict[str, Any] = {"max_bytes": max_bytes}
     if alt is not None:
         options["alt"] = alt
     found: ScreeningList = sources.read(Path(path), source=source, kind="list", **options)
-    return found
+    if version is None:
+        return found
+    label = " ".join(version.split())
+    if not label or len(label) > MAX_VERSION_CHARS or not label.isprintable():
+        raise DataError(f"version {version[:60]!r} is not a version label (1 to {MAX_VERSION_CHARS} printable "
+                        "characters, such as the download's date 2024-05-19)", file=str(path), option="version")
+    if found.version and found.version not in (label, name_version(Path(path))):
+        raise DataError(f"the file states its own version, {found.version}; version {label!r} differs (a version "
+                        "labels only a file whose content holds no date)", file=str(path), option="version")
+    return found.model_copy(update={"version": label, "entities": tuple(
+        e.model_copy(update={"list_version": label}) for e in found.entities)})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pinchpoint.errors import Problem, as_problems
 
@@ -77,3 +77,7 @@ class ScreeningList(BaseModel):
     duplicates: int = 0
     skipped: int = 0
     dropped: int = 0
+    #: The content hash of the version the workspace stores (SHA-256 of its JSON, 16 hex digits, as ``lists list``
+    #: shows it), set when read from the workspace; not part of the JSON it hashes. A version label may be reused
+    #: or mistaken (a renamed file); the digest names the content a match was found in.
+    digest: str = Field(default="", exclude=True)

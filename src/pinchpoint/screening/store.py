@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from pinchpoint.errors import NotFoundError, PinchpointError, WorkspaceError
+from pinchpoint.errors import DataError, NotFoundError, PinchpointError, WorkspaceError
 from pinchpoint.results import ResultTable
 from pinchpoint.screening.loaders import NO_ALT_FILE, read_stored
 from pinchpoint.screening.model import ListedEntity, NameKind, ScreeningList
@@ -150,6 +150,7 @@ class ListChange:
     unchanged: int
     stored: bool  # False when the same content was already loaded
     forced: tuple[str, ...] = ()  # the checks --force overrode
+    digest: str = ""  # the stored version's content hash (SHA-256 of its JSON, 16 hex digits)
     #: Each entity added, removed or changed, with its name and what changed (empty for a list loaded afresh:
     #: every entity of a new list is "added")
     entities: tuple[EntityChange, ...] = ()
@@ -256,6 +257,10 @@ def store_list(ws: Workspace, screening_list: ScreeningList, *, force: bool = Fa
                today: date | None = None) -> ListChange:
     """Make ``screening_list`` the list of its name, replacing the previous version in one transaction (a screen
     never sees half a list). Raises :class:`ListRefused` when :func:`check_update` objects, unless ``force``."""
+    if not screening_list.version.strip():
+        raise DataError("no version: the file holds no date and its name none (such as ofac_sdn_20240503.csv), so "
+                        "matches could not cite the version they were found in; give the version of the download",
+                        file=screening_list.source, option="version")
     items = _items(ws)
     payload = screening_list.model_dump_json().encode()
     digest = sha256_16(payload)
@@ -264,7 +269,7 @@ def store_list(ws: Workspace, screening_list: ScreeningList, *, force: bool = Fa
     change = compare(previous, screening_list)
     if stored is not None and stored.content_hash == digest:
         return ListChange(change.list_name, change.version, change.previous_version, (), (), (),
-                          len(screening_list.entities), stored=False)
+                          len(screening_list.entities), stored=False, digest=digest)
     reasons = check_update(change, previous, screening_list, today)
     if reasons and not force:
         raise ListRefused(f"not loaded: {'; '.join(reasons)} (the loaded version stays; forcing the load loads it "
@@ -277,7 +282,8 @@ def store_list(ws: Workspace, screening_list: ScreeningList, *, force: bool = Fa
             "n_problems": len(screening_list.problems), "encoding": screening_list.encoding,
             "n_duplicates": screening_list.duplicates})
     return ListChange(change.list_name, change.version, change.previous_version, change.added, change.removed,
-                      change.changed, change.unchanged, stored=True, forced=tuple(reasons), entities=change.entities)
+                      change.changed, change.unchanged, stored=True, forced=tuple(reasons), entities=change.entities,
+                      digest=digest)
 
 
 def _stored_payloads(ws: Workspace) -> list[tuple[str, bytes]]:
@@ -359,6 +365,16 @@ def change_table(changes: Sequence[ListChange]) -> ResultTable:
                                 "removed": len(c.removed), "changed": len(c.changed), "unchanged": c.unchanged}
                   for c in changes}})
     return table.with_caveats(*caveats) if caveats else table
+
+
+def with_list_digests(table: ResultTable, lists: Sequence[ScreeningList]) -> ResultTable:
+    """``table``'s match rows with the content hash of the list version each was found in (``list_digest``, the
+    ``content_hash`` ``lists list`` shows), added as the last column and in ``meta.list_digests``: a version label can
+    be reused or wrong (a renamed file), the digest names the content, so a match can be cited and checked later."""
+    digests = {lst.list_name: lst.digest for lst in lists}
+    columns = (*table.columns, "list_digest") if "list_digest" not in table.columns else tuple(table.columns)
+    rows = tuple({**row, "list_digest": digests.get(str(row.get("list")), "")} for row in table.rows)
+    return ResultTable(table.name, columns, rows, {**table.meta, "list_digests": digests})
 
 
 def list_table(ws: Workspace) -> ResultTable:

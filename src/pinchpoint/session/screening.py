@@ -178,6 +178,9 @@ class ScreeningGroup(Group):
         rows, cut = _keep_top(names, table.rows, top)
         meta = {k: v for k, v in table.meta.items() if k != "limit"}
         table = ResultTable(table.name, table.columns, tuple(rows), {**meta, "top": top})
+        from pinchpoint.screening.store import with_list_digests
+
+        table = with_list_digests(table, screener.lists)  # each match cites its list's content, not the label only
         if cut:
             table = table.with_caveats(*cut)
         org = self._organisation(organisation)
@@ -365,12 +368,14 @@ class ScreeningGroup(Group):
             return stored_table(ws)
 
     def load(self, paths: Sequence[Path], *, force: bool = False, max_bytes: int = MAX_LIST_BYTES,
-             source: str | None = None) -> list[ListLoad]:
+             source: str | None = None, version: str | None = None) -> list[ListLoad]:
         """Read each list file (format detected, or the list source named) and store it, replacing the loaded
         version after the update checks (``force`` loads a version that holds no entities, lacks most of the
         loaded one's or is dated in the future). Each file is read and checked before the workspace is opened, so
         it is locked only while storing. OFAC's alternate-names file is skipped when the SDN file beside it reads
-        it. A file that fails is reported in its :class:`ListLoad`; the others are still loaded."""
+        it. A file that fails is reported in its :class:`ListLoad`; the others are still loaded. ``version`` labels
+        the one list file given whose content holds no date (``screening.loaders.load_list``): a file with no date
+        in its content or name is refused without it."""
         from pinchpoint.screening.loaders import load_list
         from pinchpoint.screening.sources import is_ofac_alternate_file, read_with_sdn_beside
         from pinchpoint.screening.store import store_list
@@ -378,13 +383,18 @@ class ScreeningGroup(Group):
         self.session.authorize("screening.load", "lists:*")
         if not self.session.local_files:
             raise BadArgumentError("this session reads no local files", parameter="paths")
+        lists = [p for p in map(Path, paths) if source is not None or not is_ofac_alternate_file(p)
+                 or not read_with_sdn_beside(p)]
+        if version is not None and len(lists) != 1:
+            raise BadArgumentError(f"version labels one list file; {len(lists)} were given: load them one at a time",
+                                   parameter="version")
         out = []
         for path in map(Path, paths):
             if source is None and is_ofac_alternate_file(path) and read_with_sdn_beside(path):
                 out.append(ListLoad(path, skipped="OFAC's alternate names are read with the SDN file beside them"))
                 continue
             try:
-                screening_list = load_list(path, max_bytes=max_bytes, source=source)
+                screening_list = load_list(path, max_bytes=max_bytes, source=source, version=version)
                 with self.session.open_workspace() as ws:
                     change = store_list(ws, screening_list, force=force)
             except PinchpointError as exc:

@@ -15,6 +15,7 @@ from pinchpoint.planning.measures import example_measures_path, load_measures
 from pinchpoint.planning.registry import load_registry, read_awards, write_awards
 from pinchpoint.supplychain.eto import load_eto
 from pinchpoint.supplychain.native import load_native
+from tests.supplychain.folders import write_csv_folder
 
 # The trial's chain (docs/native-format.md, CSV folder spelling): wafer JPN 55, TWN 17, KOR 10, DEU 1.3, CHN 0.5.
 WAFER = [("JPN", "55"), ("TWN", "17"), ("DEU", "1.3"), ("KOR", "10"), ("CHN", "0.5")]
@@ -34,10 +35,7 @@ def _folder(tmp_path: Path, wafer: list[tuple[str, str]], market_size: str = "12
                            *[(c, "wafer", s, "2024", "s1", "") for c, s in wafer]],
         "relations.csv": [("from", "to", "kind"), ("wafer", "chip", "goes_into")],
     }
-    for name, rows in files.items():
-        with (folder / name).open("w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh).writerows(rows)
-    return folder
+    return write_csv_folder(folder, files)
 
 
 def test_the_trial_file_is_refused_and_its_decimal_point_spelling_figures_by_hand(tmp_path: Path) -> None:

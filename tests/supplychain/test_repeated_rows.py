@@ -16,6 +16,7 @@ from pinchpoint.supplychain.eto import load_eto
 from pinchpoint.supplychain.model import Input, InputKind, Provider, ProviderKind, Provision, Relation, SupplyChain
 from pinchpoint.supplychain.native import load_native
 from pinchpoint.supplychain.shares import OVERSHOOT_LIMIT
+from tests.supplychain.folders import write_csv_folder
 
 # The trial's fab (docs/native-format.md, CSV folder): TWN 60, KOR 20, CHN 10, USA 10.
 FAB = [("TWN", "60"), ("KOR", "20"), ("CHN", "10"), ("USA", "10")]
@@ -31,10 +32,7 @@ def _folder(tmp_path: Path, fab: list[tuple[str, str]]) -> Path:
                            *[(c, "fab", s, "2024", "s1", "") for c, s in fab]],
         "relations.csv": [("from", "to", "kind"), ("fab", "chip", "goes_into")],
     }
-    for name, rows in files.items():
-        with (folder / name).open("w", encoding="utf-8", newline="") as fh:
-            csv.writer(fh).writerows(rows)
-    return folder
+    return write_csv_folder(folder, files)
 
 
 def _rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:

@@ -52,6 +52,8 @@ def cli_document(workspace: Path | None, *args: str) -> dict[str, Any]:
     assert result.exit_code == 0, result.output
     doc: dict[str, Any] = json.loads(result.stdout)
     assert doc["meta"].pop("command").startswith("pinchpoint ")
+    if "reproduce" in doc["meta"]:  # the CLI's command pinned to the dataset's version: the API has no command line
+        assert f"{doc['meta']['dataset_pinned']} " in doc["meta"].pop("reproduce")
     return doc
 
 

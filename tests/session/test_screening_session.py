@@ -122,24 +122,26 @@ def test_ofac_alternate_file_is_told_by_its_content(tmp_path: Path) -> None:
     alt_lines.append("\x1a")
     alone = tmp_path / "salted"
     alone.mkdir()
-    (alone / "sdn_salt_lake.csv").write_text("".join(sdn_lines), encoding="utf-8")
+    # named with its date: a list whose version nothing states is refused (OFAC's CSV holds no date)
+    (alone / "sdn_salt_lake_20240503.csv").write_text("".join(sdn_lines), encoding="utf-8")
     session = Session(tmp_path / "ws")
-    (salted,) = session.screening.load([alone / "sdn_salt_lake.csv"])
+    (salted,) = session.screening.load([alone / "sdn_salt_lake_20240503.csv"])
     assert salted.skipped is None and salted.error is None and salted.screening_list is not None
-    expected = load_ofac(alone / "sdn_salt_lake.csv", None)  # read without any alternate names
+    expected = load_ofac(alone / "sdn_salt_lake_20240503.csv", None)  # read without any alternate names
     assert [e.entity_id for e in salted.screening_list.entities] == [e.entity_id for e in expected.entities]
     assert [e.names for e in salted.screening_list.entities] == [e.names for e in expected.entities]
 
     pair = tmp_path / "pair"
     pair.mkdir()
-    (pair / "ofac_sdn.csv").write_text("".join(sdn_lines), encoding="utf-8")
+    (pair / "ofac_sdn_20240503.csv").write_text("".join(sdn_lines), encoding="utf-8")
     (pair / "ofac_alt.csv").write_text("".join(alt_lines), encoding="utf-8")
-    sdn_load, alt_load = session.screening.load([pair / "ofac_sdn.csv", pair / "ofac_alt.csv"])
+    sdn_load, alt_load = session.screening.load([pair / "ofac_sdn_20240503.csv", pair / "ofac_alt.csv"])
     assert alt_load.skipped is not None and "SDN file beside" in alt_load.skipped
     assert sdn_load.screening_list is not None
     names = sum(len(e.names) for e in sdn_load.screening_list.entities)
-    assert names == sum(len(e.names) for e in load_ofac(pair / "ofac_sdn.csv", pair / "ofac_alt.csv").entities)
-    assert names > sum(len(e.names) for e in load_ofac(pair / "ofac_sdn.csv", None).entities)
+    assert names == sum(len(e.names) for e in load_ofac(pair / "ofac_sdn_20240503.csv", pair / "ofac_alt.csv"
+                                                        ).entities)
+    assert names > sum(len(e.names) for e in load_ofac(pair / "ofac_sdn_20240503.csv", None).entities)
 
     lonely = tmp_path / "lonely"
     lonely.mkdir()

@@ -107,3 +107,16 @@ def test_parquet_accepts_any_column_name(tmp_path: Path) -> None:
     table = ResultTable.from_records("t", [{'share "%"': 1.5, "name": "x"}])
     path = write_table(table, tmp_path / "t.parquet")
     assert duckdb.sql(f"SELECT * FROM '{path}'").fetchall() == [(1.5, "x")]
+
+
+def test_a_command_naming_no_dataset_records_nothing_to_reproduce() -> None:
+    """The CLI's command line is "pinchpoint " + its arguments: with none (or no --dataset among them), there is no
+    pinned command to add (a re-quoted copy of the command was recorded as meta.reproduce)."""
+    from pinchpoint.results.table import ResultTable
+
+    pinned = {"dataset_ref": "eto", "dataset_pinned": "eto@ccf1ecf79b5954ee"}
+    table = ResultTable.from_records("t", [{"a": 1}], ["a"], meta=pinned)
+    for command in ("pinchpoint ", "pinchpoint concentration -f json", "pinchpoint concentration -d 'eto'x"):
+        assert "reproduce" not in table.with_command(command).meta, command
+    assert table.with_command("pinchpoint concentration -d eto -f json").meta["reproduce"] == \
+        "pinchpoint concentration -d eto@ccf1ecf79b5954ee -f json"

@@ -236,7 +236,7 @@ def reproducible_command(command: str, meta: Mapping[str, Any]) -> str:
         elif word == f"--dataset={ref}":
             word = f"--dataset={pinned}"
         out.append(word)
-    return shlex.join(out)
+    return shlex.join(out) if out != words else command  # a command naming no dataset stays as it was written
 
 
 def sidecar_path(path: Path) -> Path:

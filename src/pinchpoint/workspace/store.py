@@ -16,7 +16,9 @@ Location: ``--workspace PATH``, else ``$PINCHPOINT_HOME``, else the user data di
 (``screen``, the API) open the file read-only for as short a time as they can (``Workspace.open_reader``) and
 parse what they fetched after closing it; a writer that finds the file locked retries for up to
 :data:`LOCK_WAIT_SECONDS` (``$PINCHPOINT_LOCK_WAIT``), saying which process holds the lock, then fails with an error
-that names it.
+that names it. A writer that waits is not starved by readers that keep coming (a busy ``serve``): while it waits it
+holds a turnstile (an exclusive ``flock`` on ``workspace.duckdb.turnstile``) that every reader passes through before
+it opens the file, so new readers queue behind the writer while the ones already in finish.
 """
 
 from __future__ import annotations
@@ -81,6 +83,74 @@ def _lock_holder(message: str) -> str | None:
     return f"process {pid} ({command[:120]})"
 
 
+class _Turnstile:
+    """Writer preference over DuckDB's file lock, which has none: a waiting writer holds ``<db>.turnstile``
+    exclusively; a reader takes it shared for an instant before each attempt to open, so it waits while a writer
+    does. Best effort: where ``flock`` or the file is unavailable (Windows, a read-only folder) it does nothing."""
+
+    def __init__(self, db: Path) -> None:
+        self.path = db.with_name(db.name + ".turnstile")
+        self.fd: int | None = None
+
+    def _open(self, create: bool) -> int | None:
+        try:
+            import fcntl  # noqa: F401  (POSIX only)
+
+            return os.open(self.path, (os.O_RDWR | os.O_CREAT) if create else os.O_RDONLY, 0o644)
+        except (ImportError, OSError):
+            return None
+
+    def hold(self, deadline: float) -> None:
+        """Take the turnstile exclusively (readers only ever hold it for an instant), giving up at ``deadline``."""
+        import fcntl
+
+        fd = self._open(create=True)
+        if fd is None:
+            return
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self.fd = fd
+                return
+            except BlockingIOError:  # another writer waits; queue behind it, then meet the file lock as before
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    return
+                time.sleep(0.01)
+            except OSError:
+                os.close(fd)
+                return
+
+    def pass_through(self, deadline: float) -> None:
+        """Wait while a writer holds the turnstile (until ``deadline`` at most), then let go at once."""
+        import fcntl
+
+        fd = self._open(create=False)
+        if fd is None:
+            return
+        try:
+            delay = 0.005
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                    return
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        return  # then the open below fails with the error that names the holder
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.1)
+        except OSError:
+            return
+        finally:
+            os.close(fd)
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing the descriptor drops its lock
+            self.fd = None
+
+
 def content_hash(path: Path) -> str:
     """SHA-256 (first 16 hex digits) over a file, or over a folder's files in name order."""
     digest = hashlib.sha256()
@@ -110,28 +180,39 @@ class Workspace:
         wait = lock_wait_seconds() if lock_wait is None else lock_wait
         deadline = time.monotonic() + wait
         delay, told = 0.02, False
-        while True:
-            try:
-                db.parent.mkdir(parents=True, exist_ok=True)
-                self.con: duckdb.DuckDBPyConnection = duckdb.connect(str(db), read_only=read_only)
-                break
-            except OSError as exc:
-                raise WorkspaceError(f"cannot open workspace {db}: {exc}") from None
-            except duckdb.Error as exc:
-                if read_only and "different configuration" in str(exc):
-                    read_only = False  # this process has it open for writing already: share that instance
-                    continue
-                holder = _lock_holder(str(exc)) if "lock" in str(exc).lower() else None
-                if holder is None:
+        try:
+            db.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WorkspaceError(f"cannot open workspace {db}: {exc}") from None
+        turnstile = _Turnstile(db)
+        if not read_only:
+            turnstile.hold(deadline)  # released once connected (below), so readers queue only while we wait
+        try:
+            while True:
+                if read_only:
+                    turnstile.pass_through(deadline)
+                try:
+                    self.con: duckdb.DuckDBPyConnection = duckdb.connect(str(db), read_only=read_only)
+                    break
+                except OSError as exc:
                     raise WorkspaceError(f"cannot open workspace {db}: {exc}") from None
-                if time.monotonic() >= deadline:
-                    raise WorkspaceError(f"workspace {db} is still locked by {holder} after {wait:g} s; try again "
-                                         "when it is done (or raise $PINCHPOINT_LOCK_WAIT)") from None
-                if not told:
-                    (on_wait or _log.warning)(f"waiting up to {wait:g} s for workspace {db}: locked by {holder}")
-                    told = True
-                time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
-                delay = min(delay * 2, 0.25)
+                except duckdb.Error as exc:
+                    if read_only and "different configuration" in str(exc):
+                        read_only = False  # this process has it open for writing already: share that instance
+                        continue
+                    holder = _lock_holder(str(exc)) if "lock" in str(exc).lower() else None
+                    if holder is None:
+                        raise WorkspaceError(f"cannot open workspace {db}: {exc}") from None
+                    if time.monotonic() >= deadline:
+                        raise WorkspaceError(f"workspace {db} is still locked by {holder} after {wait:g} s; try "
+                                             "again when it is done (or raise $PINCHPOINT_LOCK_WAIT)") from None
+                    if not told:
+                        (on_wait or _log.warning)(f"waiting up to {wait:g} s for workspace {db}: locked by {holder}")
+                        told = True
+                    time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+                    delay = min(delay * 2, 0.25)
+        finally:
+            turnstile.release()
         self.path = db
         self.read_only = read_only
         self._transaction: Transaction | None = None

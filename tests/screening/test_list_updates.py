@@ -92,6 +92,19 @@ def test_a_list_version_comes_from_content_or_is_given_and_matches_cite_its_dige
     row = next(r for r in document["rows"] if r["entity_id"] == "ofac-35096")
     assert row["list_version"] == "2024-05-03" and row["list_digest"] == hashes["OFAC SDN"]
     assert document["columns"][-1] == "list_digest" and document["meta"]["list_digests"] == hashes
+    # a batch's match rows cite it too (they cited the version label only)
+    customers, found = tmp_path / "customers.csv", tmp_path / "found.csv"
+    customers.write_text("name\nVladimir Putin\nAl-Qaida\n", encoding="utf-8")
+    code, _, err = cli("screen", "--file", str(customers), "-o", str(found), "--workspace", ws)
+    assert code == 0, err
+    import csv
+
+    with found.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    cited = {(r["list"], r["list_digest"]) for r in rows if r["status"] == "match"}
+    assert ("OFAC SDN", hashes["OFAC SDN"]) in cited
+    assert ("UN Security Council Consolidated List", hashes["UN Security Council Consolidated List"]) in cited
+    assert all(digest == hashes[name] for name, digest in cited)
     # a renamed copy takes the date its name gives, and its digest is the same content's
     dated = tmp_path / "dated" / "ofac_sdn_20240517.csv"
     dated.parent.mkdir()

@@ -32,10 +32,11 @@ from pinchpoint.screening.reviews import Review, annotate
 RowCallback = Callable[["InputRow", dict[str, str], Sequence[dict[str, Any]]], None]
 
 #: What the batch adds after the input's own columns. ``n_matches`` is the number of match rows written for the
-#: input (so a reader can tell a whole group from one cut short), ``match_rank`` 1 for the best.
+#: input (so a reader can tell a whole group from one cut short), ``match_rank`` 1 for the best; ``list_digest`` the
+#: content hash of the stored list version the match was found in (the one ``lists list`` shows).
 MATCH_COLUMNS = ["query", "status", "match_rank", "n_matches", "matched_name", "entity_id", "list", "list_version",
-                 "score", "programmes", "listing_reason", "reason", "explanation", "alert", "review_decision",
-                 "reviewer", "review_reason", "reviewed_at", "input_note"]
+                 "list_digest", "score", "programmes", "listing_reason", "reason", "explanation", "alert",
+                 "review_decision", "reviewer", "review_reason", "reviewed_at", "input_note"]
 OUTPUT_COLUMNS = ["row", *MATCH_COLUMNS]  # before the input's columns are known
 MAX_REPORTED = 5  # unreadable rows named in the one-line summary (all of them are in the output file)
 FORMATS = ("csv", "json", "parquet")
@@ -269,8 +270,8 @@ def _typed(record: dict[str, str], input_names: Sequence[str]) -> dict[str, Any]
     out["score"] = float(record["score"]) if record.get("score") else None
     out["explanation"] = json.loads(record["explanation"]) if record.get("explanation") else None
     out["programmes"] = json.loads(record["programmes"]) if record.get("programmes") else []
-    for key in ("matched_name", "entity_id", "list", "list_version", "listing_reason", "reason", "input_note",
-                "alert", "review_decision", "reviewer", "review_reason", "reviewed_at"):
+    for key in ("matched_name", "entity_id", "list", "list_version", "list_digest", "listing_reason", "reason",
+                "input_note", "alert", "review_decision", "reviewer", "review_reason", "reviewed_at"):
         out[key] = record.get(key) or None
     for name in input_names:
         out[name] = record.get(name, "")
@@ -505,6 +506,7 @@ def _screen_block(screener: Screener, part: Sequence[InputRow], header: Sequence
         found = [annotate(matches, reviews, entities, refinements={**options, **per_row.get(k, {})})
                  for k, matches in zip(readable, found, strict=True)]
     results = dict(zip(readable, found, strict=True))
+    digests = {lst.list_name: lst.digest for lst in screener.lists}
     groups = []
     for k, row in enumerate(part):
         base: dict[str, Any] = {"row": row.line, **dict(zip(names, row.fields, strict=False)), "query": row.name,
@@ -520,7 +522,8 @@ def _screen_block(screener: Screener, part: Sequence[InputRow], header: Sequence
             matches = results[k]
             groups.append([{**base, "status": "match", "match_rank": rank, "n_matches": len(matches),
                             "matched_name": m["matched_name"], "entity_id": m["entity_id"], "list": m["list"],
-                            "list_version": m["list_version"], "score": m["score"],
+                            "list_version": m["list_version"], "list_digest": digests.get(m["list"]) or None,
+                            "score": m["score"],
                             "programmes": json.dumps(m["programmes"], ensure_ascii=False),
                             "listing_reason": m["listing_reason"], "reason": m["reason"],
                             "explanation": json.dumps(m["explanation"], ensure_ascii=False),

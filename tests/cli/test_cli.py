@@ -55,6 +55,15 @@ def test_organisation_level_and_year(eto_path: Path) -> None:
     assert records and all(r["year"] == 2021 and r["level"] == "organisation" for r in records)
 
 
+def test_a_format_the_output_name_contradicts_is_refused(eto_path: Path, tmp_path: Path) -> None:
+    # `-f json -o conc.csv` wrote JSON into a .csv file with no word (trial 11): a spreadsheet opened one column
+    code, _, err = run("concentration", "-d", str(eto_path), "-f", "json", "-o", str(tmp_path / "conc.csv"))
+    assert code == 2 and "conc.csv ends in .csv but the format asked for is json" in err
+    assert not list(tmp_path.iterdir())
+    code, _, err = run("concentration", "-d", str(eto_path), "-f", "csv", "-o", str(tmp_path / "conc.out"))
+    assert code == 0 and (tmp_path / "conc.out").read_text(encoding="utf-8").startswith("input_id,")
+
+
 @pytest.mark.parametrize("suffix", ["csv", "json", "parquet"])
 def test_every_result_exports(eto_path: Path, tmp_path: Path, suffix: str) -> None:
     out = tmp_path / f"conc.{suffix}"

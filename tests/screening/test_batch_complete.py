@@ -209,3 +209,30 @@ def test_cli_reads_the_gender_column(lists: dict[str, ScreeningList], small_ws: 
     assert "gender female, listed male" in row["reason"]
     result = CliRunner().invoke(app, ["screen", "Kim Jong Un", "--gender-column", "sex", "--workspace", str(small_ws)])
     assert result.exit_code == 2 and "--gender-column" in result.stderr
+
+
+def test_a_column_read_twice_in_the_header_or_a_format_the_file_name_contradicts_is_refused(
+        screener: Screener, tmp_path: Path) -> None:
+    from pinchpoint.errors import DataError
+
+    # two `name` columns: the second (a listed name) was carried as `input_name` and never screened, with no word
+    src = tmp_path / "dupcol.csv"
+    src.write_text("name,country,name\nAcme Widgets,DEU,Vladimir Putin\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    with pytest.raises(DataError, match=r"2 columns 'name' \(columns 1, 3\)") as err:
+        screen_file(screener, src, out)
+    assert (err.value.location.file, err.value.location.row, err.value.location.field) == (str(src), 1, "name")
+    twice = tmp_path / "twice.csv"
+    twice.write_text("name,nat,nat\nKim Jong Un,PRK,USA\n", encoding="utf-8")
+    with pytest.raises(DataError, match="2 columns 'nat'.*each row's country"):
+        screen_file(screener, twice, out, country_column="nat")
+    assert not out.exists()
+    # --format json into a .csv file: JSON under a name that says CSV; refused before anything is screened
+    once = tmp_path / "once.csv"
+    once.write_text("name\nKim Jong Un\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"out.csv ends in .csv but the format asked for is json: name the file "
+                                         r"out.json"):
+        screen_file(screener, once, out, fmt="json")
+    assert not out.exists() and not list(tmp_path.glob("out.csv*"))
+    screen_file(screener, once, tmp_path / "out.txt", fmt="json")  # a suffix that names no format is no conflict
+    assert json.loads((tmp_path / "out.txt").read_text(encoding="utf-8"))["rows"][0]["query"] == "Kim Jong Un"

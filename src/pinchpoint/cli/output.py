@@ -80,7 +80,7 @@ def emit(table: ResultTable, fmt: OutputFormat | None, output: Path | None,
     stderr so that stdout stays a plain table.
     """
     from pinchpoint.results.table import (
-        format_from_path,
+        export_format,
         provenance_lines,
         sidecar_path,
         to_csv_text,
@@ -91,8 +91,8 @@ def emit(table: ResultTable, fmt: OutputFormat | None, output: Path | None,
     if not table.meta.get("command"):
         table = with_command(table)
     if output is not None:
-        chosen = fmt.value if fmt not in (None, OutputFormat.TABLE) else format_from_path(output)
-        write_table(table, output, chosen)  # type: ignore[arg-type]
+        chosen = export_format(output, fmt.value if fmt not in (None, OutputFormat.TABLE) else None)
+        write_table(table, output, chosen)
         beside = f" (provenance and caveats in {sidecar_path(output).name})" if chosen == "csv" else ""
         print(f"wrote {len(table)} rows to {output}{beside}", file=sys.stderr)
         return

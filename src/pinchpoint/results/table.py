@@ -203,6 +203,21 @@ def format_from_path(path: Path) -> ExportFormat:
     return suffix  # type: ignore[return-value]
 
 
+def export_format(path: Path, fmt: str | None = None) -> ExportFormat:
+    """The format to write ``path`` in: ``fmt`` if given, else the suffix's. A ``fmt`` that another export format's
+    suffix contradicts (``--format json`` into ``found.csv``) is refused: a spreadsheet would open the JSON as one
+    column of CSV, and the name would lie about the content."""
+    if fmt is None:
+        return format_from_path(path)
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"format {fmt!r}: exports are {', '.join(EXPORT_FORMATS)}")
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in EXPORT_FORMATS and suffix != fmt:
+        raise ValueError(f"{path.name} ends in .{suffix} but the format asked for is {fmt}: name the file "
+                         f"{path.with_suffix('.' + fmt).name}, or leave the format out to write {suffix}")
+    return fmt  # type: ignore[return-value]
+
+
 def export_meta(table: ResultTable) -> dict[str, Any]:
     """The provenance every export carries: ``table.meta`` with ``caveats`` always present (a list)."""
     meta = dict(table.meta)
@@ -261,7 +276,7 @@ def write_table(table: ResultTable, path: Path, fmt: ExportFormat | None = None)
 
     JSON is the object of :func:`to_document`; Parquet carries the same meta in its key-value metadata.
     """
-    fmt = fmt or format_from_path(path)
+    fmt = export_format(path, fmt)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
         path.write_text(to_csv_text(table), encoding="utf-8", newline="")

@@ -24,7 +24,7 @@ from typing import Any
 from pinchpoint.errors import DataError
 from pinchpoint.progress import ProgressCallback, no_progress
 from pinchpoint.results import ResultTable
-from pinchpoint.results.table import SpreadsheetSafeDictWriter, sidecar_path, write_table
+from pinchpoint.results.table import SpreadsheetSafeDictWriter, export_format, sidecar_path, write_table
 from pinchpoint.screening.matcher import Screener
 from pinchpoint.screening.reviews import Review, annotate
 
@@ -133,6 +133,7 @@ def _records(text: str, source: Path, name_column: str) -> Iterator[InputRow]:
     if header is None or name_column not in header:
         raise DataError(f"no column {name_column!r} (columns: {', '.join(header or []) or 'none: the file is empty'})",
                         file=str(source), row=1, field=name_column)
+    check_unique_column(header, name_column, "the names", source)
     column = header.index(name_column)
     start = reader.line_num + 1
     for record in reader:
@@ -167,6 +168,15 @@ def _records(text: str, source: Path, name_column: str) -> Iterator[InputRow]:
             elif not name:
                 problem = "empty name"
         yield InputRow(line, name, problem, short=len(record) < len(header), fields=tuple(record), note=note)
+
+
+def check_unique_column(header: Sequence[str], column: str, holds: str, source: Path) -> None:
+    """A column the batch reads must be named once: with two ``name`` columns the second was never screened."""
+    positions = [k + 1 for k, name in enumerate(header) if name == column]
+    if len(positions) > 1:
+        raise DataError(f"the header names {len(positions)} columns {column!r} (columns "
+                        f"{', '.join(map(str, positions))}): which one holds {holds} is not clear; rename the others",
+                        file=str(source), row=1, field=column)
 
 
 def input_columns(header: Sequence[str]) -> list[str]:
@@ -361,6 +371,7 @@ def run_file(screener: Screener, source: Path, output: Path, name_column: str = 
     fmt = (fmt or (suffix if suffix in FORMATS else "csv")).lower()
     if fmt not in FORMATS:
         raise ValueError(f"format {fmt!r}: a batch writes {', '.join(FORMATS)}")
+    export_format(output, fmt)  # refused before screening, not after: --format json into found.csv
     data, text = read_text(source)
     try:
         rows = list(read_rows(text, source, name_column))
@@ -377,6 +388,7 @@ def run_file(screener: Screener, source: Path, output: Path, name_column: str = 
         if column not in header:
             raise DataError(f"no column {column!r} for each row's {option.replace('_', ' ')} (columns: "
                             f"{', '.join(header)})", file=str(source), row=1, field=column)
+        check_unique_column(header, column, f"each row's {option.replace('_', ' ')}", source)
     names = input_columns(header)
     columns = ["row", *names, *MATCH_COLUMNS]
     settings = {**options, "top": top, "format": fmt, **{f"{k}_column": v for k, v in row_columns.items()},

@@ -7,8 +7,11 @@ records (the previous version lacks the last alias of 100 and names another prog
 names are synthetic persons (yente's negatives, which must not alert) and 1,000 names from the lists, a third
 of them names of the entities the update touches, so alerts are added, resolved and carried.
 
-Goal: the delta (entity comparison + restricted index + screening the stored names) under 10 s; its alerts the
-same as the full re-screen's. ``--names N`` runs a smaller set (for a quick look).
+Goal: the delta (entity comparison + restricted index + screening the stored names) under 10 s, with what a real
+run pays before it: reading the lists and the index ``lists update`` stored with them from the workspace
+(``screening.index_store.read_screener``, the function ``screen`` and ``screen --since-last`` call); its alerts the
+same as the full re-screen's. Building the index in memory instead is measured too, for comparison.
+``--names N`` runs a smaller set (for a quick look).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import csv
 import os
 import random
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -80,8 +84,11 @@ def main() -> int:
         print(f"skipped: {LISTS} not found")
         return 0
     from pinchpoint.screening.delta import StoredRow, make_stored, rescreen_since_last
+    from pinchpoint.screening.index_store import LOADED, index_stored_lists, read_screener
     from pinchpoint.screening.loaders import load_list
     from pinchpoint.screening.matcher import Screener
+    from pinchpoint.screening.store import store_list
+    from pinchpoint.workspace import Workspace
 
     rng = random.Random(16)
     lists = [load_list(LISTS / f) for f in FILES]
@@ -99,12 +106,30 @@ def main() -> int:
                          {k + 2: m for k, m in enumerate(found) if m}, old)
     print(f"first screening stored: {len(stored.alerts)} alerts ({time.perf_counter() - t0:.1f} s)")
 
-    t0 = time.perf_counter()
+    c0, t0 = _cpu(), time.perf_counter()
     new = Screener(new_lists)
     new.skeleton_index()  # held with the index by a session (built on the first Arabic-script query otherwise)
-    t_build = time.perf_counter() - t0
+    t_build, c_build = time.perf_counter() - t0, _cpu() - c0
+    with tempfile.TemporaryDirectory(prefix="pinchpoint-delta-") as tmp:
+        # what `lists update` does: store the updated lists, then build and store their index
+        with Workspace(Path(tmp) / "ws") as ws:
+            for lst in new_lists:
+                store_list(ws, lst)
+        t0 = time.perf_counter()
+        index_stored_lists(Path(tmp) / "ws")
+        t_store = time.perf_counter() - t0
+        # what the delta run does first: read the lists and their stored index
+        c0, t0 = _cpu(), time.perf_counter()
+        loaded = read_screener(Path(tmp) / "ws")
+        t_load, c_load = time.perf_counter() - t0, _cpu() - c0
+    if loaded.origin != LOADED:
+        print(f"the stored index was not used: {loaded.origin}")
+        return 1
+    print(f"index of the updated lists: built in memory in {t_build:.2f} s ({c_build:.2f} CPU s); built and "
+          f"stored by lists update in {t_store:.2f} s; the lists and the stored index read from the workspace in "
+          f"{t_load:.2f} s ({c_load:.2f} CPU s; counted below)")
     c0, t0 = _cpu(), time.perf_counter()
-    delta = rescreen_since_last(stored, new, workers=workers)
+    delta = rescreen_since_last(stored, loaded, workers=workers)
     t_delta, c_delta = time.perf_counter() - t0, _cpu() - c0
     c0, t0 = _cpu(), time.perf_counter()
     full = new.screen_batch(names, workers=workers, limit=len(new.entities))
@@ -128,11 +153,13 @@ def main() -> int:
         print(f"  only full:  row {key[0]} {names[key[0] - 2]!r} -> {key[1]} {key[2]} {full_alerts[key]}")
     for key in sorted(only_delta)[:5]:
         print(f"  only delta: row {key[0]} {names[key[0] - 2]!r} -> {key[1]} {key[2]} {delta_alerts[key]}")
-    print(f"index of the updated lists built in {t_build:.2f} s (held by a session; counted below as well)")
+    print(f"delta / full re-screen: wall {t_delta / t_full:.3f}, CPU {c_delta / c_full:.3f}")
     ok = report(f"delta re-screen of {len(names):,} names (500 entities)", t_delta, t_full, "full re-screen",
                 None)
-    ok = report(f"delta incl. building the index of {len(new.names):,} names", t_delta + t_build, t_full + t_build,
-                "full re-screen", 10.0) and ok
+    report(f"delta incl. building the index of {len(new.names):,} names in memory", t_delta + t_build,
+           t_full + t_build, "full re-screen", None)
+    ok = report(f"delta incl. reading the lists and their stored index of {len(loaded.names):,} names",
+                t_delta + t_load, t_full + t_load, "full re-screen", 10.0) and ok
     return 0 if ok else 1
 
 

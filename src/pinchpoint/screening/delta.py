@@ -53,6 +53,7 @@ import numpy as np
 
 from pinchpoint.errors import BadArgumentError, NotFoundError
 from pinchpoint.results import ResultTable
+from pinchpoint.screening.index_store import BUILT, LOADED
 from pinchpoint.screening.matcher import SUBSTITUTION_FACTOR, Screener, check_list_names, score_floor
 from pinchpoint.screening.model import ListedEntity, ScreeningList
 from pinchpoint.screening.pool import forked_map
@@ -682,7 +683,7 @@ def _rescreen(before: StoredScreening, screener: Screener, workers: int, reviews
             "lists_before": before.list_versions, "lists_now": after.list_versions,
             "rows_rescreened": len(rows) if touched or reweighed or full else 0,
             "rows_matched_in_full": candidates, "rows_screened_in_full": len(full),
-            "entities_rescreened": len(touched), "entities_reweighed": len(reweighed),
+            "entities_rescreened": len(touched), "entities_reweighed": len(reweighed), "index": screener.origin,
             "added": len(delta.added), "removed": len(delta.removed), "changed": len(delta.changed)}
     counts = {k: sum(1 for r in out if r["change"] == k) for k in order}
     caveats = [
@@ -703,6 +704,8 @@ def _rescreen(before: StoredScreening, screener: Screener, workers: int, reviews
     if not touched and not delta.removed and drift.same:
         caveats.insert(0, f"nothing changed in {', '.join(f'{k} {v}' for k, v in after.list_versions.items())} "
                           f"since {before.screened_at}: no new or resolved alerts")
+    if screener.origin not in (BUILT, LOADED):  # a stored index was missing, stale or damaged: say why
+        caveats.append(f"the screening index was {screener.origin}")
     if not same_reader:
         caveats.append(f"the names were read by {before.reader or 'an older pinchpoint'} and are now read by "
                        f"{reader()}: every stored name was analysed again")

@@ -31,7 +31,7 @@ import hashlib
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -770,6 +770,10 @@ def _screen_span(screener: Screener, queries: Sequence[str], options: Sequence[d
 class Screener:
     """Build once from lists; ``screen`` many queries."""
 
+    #: how this screener's index came to be: built from the lists, or loaded from the workspace's stored index
+    #: (:mod:`pinchpoint.screening.index_store`, which says why it built one instead)
+    origin: str = "built from the lists"
+
     def __init__(self, lists: Iterable[ScreeningList]) -> None:
         self.lists = list(lists)
         self._build([e for lst in self.lists for e in lst.entities], None)
@@ -837,6 +841,9 @@ class Screener:
         self._entity_index: dict[tuple[str, str], ListedEntity] | None = None
         self._splits: dict[str, list[str] | None] = {}  # split_glued's parts of a word, by word
         self._initials_index: dict[str, np.ndarray] | None = None  # built on the first query that may be an acronym
+        #: reads one of the indexes above ("skeleton", "coarse", "initials") from a stored index instead of building
+        #: it (set by :func:`pinchpoint.screening.index_store.unpack`)
+        self._stored: Callable[[str], Any] | None = None
         self.name_person = np.array([self.entities[nm.entity].type is EntityType.PERSON for nm in self.names],
                                     dtype=bool)
         self.name_initials = np.array(["".join(t[0] for t in nm.tokens if t not in _ACRONYM_SKIPPED and
@@ -866,6 +873,8 @@ class Screener:
     def initials_index(self) -> dict[str, np.ndarray]:
         """Every run of 3 to 6 letters of an organisation's name's initials (see ``name_initials``), with the names
         (ids, ascending) whose initials hold it: the names a query word may be an acronym of. Built on first use."""
+        if self._initials_index is None and self._stored is not None:
+            self._initials_index = self._stored("initials")
         if self._initials_index is None:
             runs: dict[str, list[int]] = defaultdict(list)
             for i in np.flatnonzero(~self.name_person).tolist():
@@ -1643,6 +1652,8 @@ class Screener:
     def skeleton_index(self) -> SkeletonIndex:
         """The consonant skeletons of every listed name, built on first use (about 1 s for 40,000 names): only
         queries in Arabic, Persian, Hebrew or Thai need it."""
+        if self._skeleton_index is None and self._stored is not None:
+            self._skeleton_index = self._stored("skeleton")
         if self._skeleton_index is None:
             index = SkeletonIndex.build(self.names)
             if self._weights_from is not None:  # a restricted screener weighs skeletons as over all the lists
@@ -1654,6 +1665,8 @@ class Screener:
     def coarse_index(self) -> SkeletonIndex:
         """The listed names' consonants in broad classes (:func:`~pinchpoint.screening.scripts.coarse_skeleton`),
         built on first use: only foreign names written in Chinese characters need it."""
+        if self._coarse_index is None and self._stored is not None:
+            self._coarse_index = self._stored("coarse")
         if self._coarse_index is None:
             index = SkeletonIndex.build(self.names, coarse=True)
             if self._weights_from is not None:  # weighed as over all the lists

@@ -286,12 +286,12 @@ def store_list(ws: Workspace, screening_list: ScreeningList, *, force: bool = Fa
                       digest=digest)
 
 
-def _stored_payloads(ws: Workspace) -> list[tuple[str, bytes]]:
+def stored_payloads(ws: Workspace) -> list[tuple[str, bytes]]:
     items = _items(ws)
     return [(v.key, items.payload(v)) for v in items.latest_each()]
 
 
-def _parse(where: Path, rows: list[tuple[str, bytes]], names: list[str] | None) -> list[ScreeningList]:
+def parse_payloads(where: Path, rows: list[tuple[str, bytes]], names: list[str] | None) -> list[ScreeningList]:
     if not rows:
         raise WorkspaceError(f"no restricted-party lists in {where}", what="restricted-party lists")
     known = [n for n, _ in rows]
@@ -306,7 +306,7 @@ def _parse(where: Path, rows: list[tuple[str, bytes]], names: list[str] | None) 
 
 def load_lists(ws: Workspace, names: list[str] | None = None) -> list[ScreeningList]:
     """The stored lists (all, or those named; an unknown name is an error naming the loaded ones)."""
-    return _parse(ws.path, _stored_payloads(ws), names)
+    return parse_payloads(ws.path, stored_payloads(ws), names)
 
 
 def _db_path(workspace: Path | None) -> Path:
@@ -335,8 +335,8 @@ def read_lists(workspace: Path | None = None, names: list[str] | None = None,
         raise WorkspaceError(f"no restricted-party lists in {db}: no workspace there yet",
                              what="restricted-party lists")  # each interface adds how to load them
     with Workspace.open_reader(db, on_wait=on_wait) as ws:
-        rows = _stored_payloads(ws)
-    return _parse(db, rows, names)
+        rows = stored_payloads(ws)
+    return parse_payloads(db, rows, names)
 
 
 _LIST_COLUMNS = ["list_name", "version", "n_entities", "n_names", "n_problems", "n_duplicates", "encoding",

@@ -84,8 +84,7 @@ class ScreeningGroup(Group):
     def screener(self) -> Screener:
         """The one screener over every stored list, built once per set of list versions (concurrent callers are
         answered by the previous one while a new version is indexed)."""
-        from pinchpoint.screening.matcher import Screener
-        from pinchpoint.screening.store import read_lists
+        from pinchpoint.screening.index_store import read_screener
 
         session = self.session
         stamp = self.stored_lists()
@@ -93,8 +92,9 @@ class ScreeningGroup(Group):
         def build() -> Screener:
             if not stamp:
                 raise WorkspaceError(f"no restricted-party lists in {session.db_path()}", what=_NO_LISTS)
-            # the workspace is open only while the stored lists are fetched, not while they are parsed and indexed
-            screener = Screener(read_lists(session.db_path(), on_wait=session.on_wait))
+            # the workspace is open only while the stored lists and index are fetched, not while they are parsed;
+            # the index stored with the lists is used when it is theirs, else one is built
+            screener = read_screener(session.db_path(), on_wait=session.on_wait)
             if session.warm:  # a service builds the skeleton index with the lists, not on a user's first query
                 screener.skeleton_index()
             return screener
@@ -348,12 +348,19 @@ class ScreeningGroup(Group):
             if len(keys) != 1:
                 raise BadArgumentError(f"name the stored screening: {', '.join(keys)}", parameter="store")
             store = keys[0]
+        from pinchpoint.screening.index_store import LOADED, pack, save_index
+
         with session.open_reader() as ws:
             before = stored_screening(ws, store)
-        delta = rescreen_since_last(before, self.screener(), workers=workers or os.cpu_count() or 1,
+        screener = self.screener()
+        delta = rescreen_since_last(before, screener, workers=workers or os.cpu_count() or 1,
                                     reviews=self.reviews())
+        # a workspace whose lists were stored before indexes were: the index built for this run is kept with them
+        index = pack(screener) if screener.origin != LOADED else None
         with session.open_workspace() as ws:
             store_screening(ws, delta.stored)
+            if index is not None:
+                save_index(ws, screener, index)
         return delta
 
     def stored_screenings(self) -> ResultTable:
@@ -376,6 +383,7 @@ class ScreeningGroup(Group):
         it. A file that fails is reported in its :class:`ListLoad`; the others are still loaded. ``version`` labels
         the one list file given whose content holds no date (``screening.loaders.load_list``): a file with no date
         in its content or name is refused without it."""
+        from pinchpoint.screening.index_store import index_stored_lists
         from pinchpoint.screening.loaders import load_list
         from pinchpoint.screening.sources import is_ofac_alternate_file, read_with_sdn_beside
         from pinchpoint.screening.store import store_list
@@ -401,6 +409,10 @@ class ScreeningGroup(Group):
                 out.append(ListLoad(path, error=exc))
                 continue
             out.append(ListLoad(path, screening_list, change))
+        if any(done.change is not None for done in out):
+            # the index of the lists now stored, built once here so that every later run loads it
+            # (screening.index_store); a load that changed nothing makes one only when it is missing
+            index_stored_lists(self.session.db_path(), on_wait=self.session.on_wait)
         return out
 
     def review(self, query: str, entity_id: str, decision: str, reviewer: str, reason: str = "",

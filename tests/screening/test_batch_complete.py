@@ -224,7 +224,7 @@ def test_a_column_read_twice_in_the_header_or_a_format_the_file_name_contradicts
     assert (err.value.location.file, err.value.location.row, err.value.location.field) == (str(src), 1, "name")
     twice = tmp_path / "twice.csv"
     twice.write_text("name,nat,nat\nKim Jong Un,PRK,USA\n", encoding="utf-8")
-    with pytest.raises(DataError, match="2 columns 'nat'.*each row's country"):
+    with pytest.raises(DataError, match=r"2 columns 'nat'.*each row's country"):
         screen_file(screener, twice, out, country_column="nat")
     assert not out.exists()
     # --format json into a .csv file: JSON under a name that says CSV; refused before anything is screened

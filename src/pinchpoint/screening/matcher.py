@@ -42,10 +42,14 @@ from pinchpoint.errors import NotFoundError
 from pinchpoint.results import ResultTable
 from pinchpoint.screening.model import EntityType, ListedEntity, ScreeningList
 from pinchpoint.screening.normalize import (
+    BIDI_CONTROLS,
     FORM_PHRASE_WORDS,
+    INVISIBLE,
     LEGAL_FORMS,
     NUMBER_WORDS,
     analyse,
+    displayed_order,
+    fold_lookalikes,
     phrase_forms,
     split_digits,
 )
@@ -116,11 +120,36 @@ def has_distinctive_token(tokens: Sequence[str]) -> bool:
 
 
 def clean_query(query: str) -> str:
-    """The text of a query the matcher reads: control characters and lone surrogates as spaces, capped."""
+    """The text of a query the matcher reads, in the order it is written: characters that draw nothing (zero-width
+    spaces, soft hyphens, bidi controls) dropped, other control characters and lone surrogates as spaces, capped.
+    (A name written under a right-to-left override is also screened as displayed: :func:`query_texts`.)"""
     text = (query or "").replace("\x00", " ").strip()
     if not text.isprintable():  # lone surrogates are not printable either: a printable text is kept as it is
-        text = "".join(ch if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF else " " for ch in text)
+        text = "".join("" if ch in INVISIBLE or ch in BIDI_CONTROLS else
+                       ch if ch.isprintable() and not 0xD800 <= ord(ch) <= 0xDFFF else " " for ch in text)
     return text[:MAX_QUERY_CHARS].strip()
+
+
+def query_texts(query: str) -> list[tuple[str, str]]:
+    """The texts to screen for a query, each with why it is screened (blank for the text as written): as written;
+    as displayed, when a right-to-left override makes a reader see its letters in another order
+    (:func:`pinchpoint.screening.normalize.displayed_order`); and with Cyrillic or Greek letters inside Latin words
+    read as the Latin letters they are drawn as (:func:`pinchpoint.screening.normalize.fold_lookalikes`). Both are
+    ways to make a listed name pass a screening while a reviewer reads it."""
+    written = clean_query(query)
+    out = [(written, "")]
+    shown = displayed_order((query or "")[:4 * MAX_QUERY_CHARS])
+    if shown is not None and (shown := clean_query(shown)):
+        out.append((shown, f"read as displayed, {shown!r}: the name holds a right-to-left override that reverses "
+                           "its letters"))
+    for text, _ in list(out):
+        if (folded := fold_lookalikes(text)) != text:
+            out.append((folded, f"read as {folded!r}: Cyrillic or Greek letters inside Latin words, drawn as the "
+                                "Latin letters they look like"))
+    unique: dict[str, str] = {}
+    for text, why in out:
+        unique.setdefault(text, why)
+    return [(text, why) for text, why in unique.items() if text]
 
 
 @dataclass(frozen=True)
@@ -760,6 +789,20 @@ class _Plan:
     only: set[int] | None = None  # a query of generic words only: the listed names of exactly its words
     readings: list[QueryName] = dataclasses.field(default_factory=list)
     items: list[tuple[QueryName, list[int]]] = dataclasses.field(default_factory=list)  # readings with candidates
+
+
+def _merge_readings(written: list[dict[str, Any]], other: list[dict[str, Any]], query: str, read_as: str, why: str,
+                    limit: int) -> list[dict[str, Any]]:
+    """A query's matches as written and as another text of it (:func:`query_texts`): each entity once, at its
+    better score; a match found through the other text says so (``why``) in its reason and explanation."""
+    best: dict[tuple[str, str], dict[str, Any]] = {(m["list"], m["entity_id"]): m for m in written}
+    for m in other:
+        key = (m["list"], m["entity_id"])
+        if key not in best or m["score"] > best[key]["score"]:
+            explanation = {**m["explanation"], "read_as": read_as, "read_as_why": why}
+            best[key] = {**m, "query": query, "explanation": explanation,
+                         "reason": f"{m['reason']} ({why})" if m.get("reason") else why}
+    return sorted(best.values(), key=lambda m: -m["score"])[:limit]  # stable: each side's own ranking kept
 
 
 def _screen_span(screener: Screener, queries: Sequence[str], options: Sequence[dict[str, Any]], start: int,
@@ -1576,7 +1619,22 @@ class Screener:
     def screen_queries(self, queries: Sequence[str], options: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         """:meth:`screen` of each query with its own options (keywords of :meth:`screen`), the same matches as one
         call each: the candidates of every query are found first, their vectorised scores computed in one pass
-        (:meth:`fast_scores_many`), then each query's passing candidates explained and ranked."""
+        (:meth:`fast_scores_many`), then each query's passing candidates explained and ranked. A query written
+        under a right-to-left override, or with look-alike letters of other scripts, is screened as written and as
+        read (:func:`query_texts`), each entity at the best of them."""
+        other = [(k, text, why) for k, q in enumerate(queries) if not q.isascii()
+                 for text, why in query_texts(q)[1:]]
+        if not other:
+            return self._screen_written(queries, options)
+        found = self._screen_written([*queries, *(text for _, text, _ in other)],
+                                     [*options, *(options[k] for k, _, _ in other)])
+        merged = found[:len(queries)]
+        for (k, text, why), also in zip(other, found[len(queries):], strict=True):
+            merged[k] = _merge_readings(merged[k], also, queries[k], text, why, options[k].get("limit", 10))
+        return merged
+
+    def _screen_written(self, queries: Sequence[str], options: Sequence[dict[str, Any]]
+                        ) -> list[list[dict[str, Any]]]:
         plans = [self._plan(query, **o) for query, o in zip(queries, options, strict=True)]
         found = iter(self.candidates_many([q for plan in plans for q in plan.readings]))
         for plan in plans:

@@ -15,6 +15,74 @@ from typing import Any
 
 from anyascii import anyascii
 
+# Characters that draw nothing: a zero-width space, word joiner, byte-order mark or soft hyphen inside a name
+# ("Ros\u200boboronexport") is no word break, so it is dropped, not read as a space.
+INVISIBLE = frozenset("\u00ad\u180e\u200b\u2060\ufeff")
+# Unicode's bidirectional controls (embeddings, overrides, isolates, marks): they change how a name is displayed,
+# never its letters.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_OPENERS, _CLOSERS = frozenset("\u202a\u202b\u202d\u202e\u2066\u2067\u2068"), frozenset("\u202c\u2069")
+RIGHT_TO_LEFT_OVERRIDE = "\u202e"
+
+
+def displayed_order(text: str) -> str | None:
+    """The letters of ``text`` in the order a reader sees them when it holds a right-to-left override (U+202E), or
+    None when it holds none: "\u202eABUC ED LANOICAN OCNAB" is displayed, by a spreadsheet or a browser, as "BANCO
+    NACIONAL DE CUBA", which a reviewer reads while the file holds the reverse. Each run under an override (to its
+    pop, U+202C/U+2069, or the end) is reversed, runs nested in it reversed with it; the bidi controls are dropped.
+    Only overrides reorder letters of one direction, so this is all of the Unicode bidi algorithm a name needs."""
+    if RIGHT_TO_LEFT_OVERRIDE not in text:
+        return None
+    # a stack of open runs (iterative: hostile input may nest thousands); the outermost never reverses
+    stack: list[tuple[list[str], bool]] = [([], False)]
+    for ch in text:
+        if ch in _OPENERS:
+            stack.append(([], ch == RIGHT_TO_LEFT_OVERRIDE))
+        elif ch in _CLOSERS:
+            if len(stack) > 1:  # a closer with nothing open is dropped
+                out, reverse = stack.pop()
+                stack[-1][0].append("".join(reversed(out)) if reverse else "".join(out))
+        elif ch not in BIDI_CONTROLS:
+            stack[-1][0].append(ch)
+    while len(stack) > 1:  # runs left open end with the text
+        out, reverse = stack.pop()
+        stack[-1][0].append("".join(reversed(out)) if reverse else "".join(out))
+    return "".join(stack[0][0])
+
+
+# Cyrillic and Greek letters drawn as Latin ones (Unicode's confusables, UTS #39 confusables.txt, the entries that
+# are one Latin letter): "Ваnk Melli" with a Cyrillic В and а is "Bank Melli" to a reader.
+LOOKALIKE_LATIN = str.maketrans({
+    **dict(zip("АВЕЅІЈКМНОРСТХУҮԚԜ", "ABESIJKMHOPCTXYYQW", strict=True)),
+    **dict(zip("аеѕіјорсухһԁԛԝӏ", "aesijopcyxhdqwl", strict=True)),
+    **dict(zip("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX", strict=True)),
+    **dict(zip("ονιρακυ", "ovipaku", strict=True)),
+})
+
+
+def _script(ch: str) -> str:
+    return unicodedata.name(ch, "").split(" ", 1)[0] if ch.isalpha() else ""
+
+
+def fold_lookalikes(text: str) -> str:
+    """``text`` with Cyrillic and Greek letters read as the Latin letters they are drawn as
+    (:data:`LOOKALIKE_LATIN`), in each word that mixes them with Latin letters ("Ваnk") and in each word made only
+    of such letters ("ΒΑΝΚ") when the text has Latin letters too or is made only of such letters. No name mixes
+    scripts inside a word; a word with letters of its own script (Путин) is a name in that script, left to be
+    transliterated."""
+    words = text.split(" ")
+    scripts = [{_script(ch) for ch in word} - {""} for word in words]
+    drawn_latin = [bool(w) and all(not ch.isalpha() or ch.translate(LOOKALIKE_LATIN) != ch or _script(ch) == "LATIN"
+                                   for ch in w) for w in words]
+    has_latin = any("LATIN" in found for found in scripts)
+    all_drawn = all(drawn_latin[k] or not scripts[k] for k in range(len(words)))
+    for k, word in enumerate(words):
+        mixed = "LATIN" in scripts[k]
+        if scripts[k] & {"CYRILLIC", "GREEK"} and (mixed or (drawn_latin[k] and (has_latin or all_drawn))):
+            words[k] = word.translate(LOOKALIKE_LATIN)
+    return " ".join(words)
+
+
 # Legal forms, compared as a separate signal (never as part of the name). Lower case, after folding; each maps to
 # one canonical form, so the abbreviated and the written-out spelling (AG / Aktiengesellschaft, LLC / Limited
 # Liability Company, OAO / Open Joint Stock Company, SRL / Societatea cu Raspundere Limitata) are the same form.

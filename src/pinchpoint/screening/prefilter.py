@@ -16,7 +16,10 @@ because every way :meth:`Screener.screen` can score it is bounded from above:
   q-gram count lemma (shared 3-grams >= longer length - 2 - 3 x edits) does not rule the pair out;
 * a foreign name written by sound in Chinese characters (compared by broad consonant classes): always passed;
 * a consonant skeleton (Arabic, Hebrew, Thai; at most 0.9): passed when a skeleton token or the joined skeleton
-  is a key of the listed names' skeletons.
+  is a key of the listed names' skeletons;
+* a name the matcher also reads another way (as displayed under a right-to-left override, or with look-alike
+  letters of another script: :func:`pinchpoint.screening.matcher.query_texts`): always passed, since the bounds
+  above are worked out on the text as written.
 
 What a row's query names are depends only on its text (:func:`analyse_row`, kept with the stored row), except for
 words run together, which are split against the listed vocabulary: those are worked out again when a word of the
@@ -44,6 +47,7 @@ from pinchpoint.screening.matcher import (
     _similarity_matrix,
     _Tokens,
     clean_query,
+    query_texts,
 )
 from pinchpoint.screening.normalize import analyse
 from pinchpoint.screening.pool import forked_map
@@ -60,10 +64,11 @@ def analyse_row(screener: Screener, text: str) -> dict[str, Any]:
     """What :meth:`Screener.query_names` and the skeleton path make of ``text``, as plain data to store: its
     tokens and legal forms, its readings (from its script alone), the split of words run together (against
     ``screener``'s vocabulary) and its consonant skeletons."""
+    read_otherwise = not text.isascii() and len(query_texts(text)) > 1
     text = clean_query(text)
     tokens, forms, _ = analyse(text) if text else ((), (), "")
     glued = screener.split_glued(tokens, forms) if tokens else None
-    return {"t": list(tokens), "f": list(forms),
+    return {"t": list(tokens), "f": list(forms), **({"v": True} if read_otherwise else {}),
             "r": [[[list(s) for s in r.slots], list(r.joined), r.script, r.exact] for r in latin_readings(text)],
             "g": [list(glued[0]), list(glued[1])] if glued is not None else None,
             "s": [list(s.tokens) for s in abjad_skeletons(text)] if is_abjad(text) else [],
@@ -103,7 +108,9 @@ def rows_may_match(prefilter: Prefilter, analyses: Sequence[dict[str, Any]],
     if workers > 1:
         prefilter.sub.skeleton_index()  # built once here, not once in every worker
     parts = forked_map(_rows_span, (prefilter, analyses, glued, threshold), len(analyses), chunk, workers)
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+    may: np.ndarray = np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+    may |= np.fromiter((bool(a.get("v")) for a in analyses), dtype=bool, count=len(analyses))
+    return may
 
 
 def query_names(analysis: dict[str, Any], glued: tuple[tuple[str, ...], tuple[str, ...]] | None

@@ -5,7 +5,8 @@ Every record read is kept, folded into an earlier record with the same id (a dup
 relation records) or dropped with a line in ``problems`` naming file, row and field. Evidence that a file is cut
 short (it ends mid-record, lacks OFAC's end-of-file mark or the closing XML tag, a row has fewer fields than the
 format) is a :class:`DataError`, never a silently shorter list. Files are capped at :data:`MAX_LIST_BYTES`
-(gzip-compressed files are read transparently, the cap applying to the uncompressed size).
+(gzip-compressed files are read transparently, the cap applying to the uncompressed size; METI's workbook is a zip,
+and the cap applies to what its members unzip to, checked before it is parsed: :mod:`pinchpoint.sources.zipcap`).
 """
 
 from __future__ import annotations
@@ -518,11 +519,12 @@ _PAREN_ORIGINAL = re.compile(r"[（(]([^()（）]*[\u3040-\u30ff\u3400-\u9fff\ua
 
 def load_meti(path: Path, max_bytes: int = MAX_LIST_BYTES) -> ScreeningList:
     """METI End User List: No., country, company name (original script in parentheses), aliases ('・' bullets)."""
-    from python_calamine import CalamineWorkbook
+    from pinchpoint.sources.zipcap import open_workbook
 
     version = name_version(path)  # the spreadsheet holds no date of its own
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(read_bytes(path, max_bytes)))
+        # the cap applies to what the workbook unzips to, checked before it is parsed
+        book = open_workbook(read_bytes(path, max_bytes), str(path), max_bytes=max_bytes, option="max_bytes")
         rows = book.get_sheet_by_name(book.sheet_names[0]).to_python()
     except DataError:
         raise

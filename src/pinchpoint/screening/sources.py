@@ -94,12 +94,11 @@ def _detect_meti(path: Path) -> Detection:
     if not (_name(path).endswith(".xlsx") or head(path, 4).startswith(b"PK\x03\x04")):
         return Detection.miss("expected METI's .xlsx workbook")
     try:
-        from python_calamine import CalamineWorkbook
-
         from pinchpoint.screening.loaders import MAX_LIST_BYTES
+        from pinchpoint.sources.zipcap import open_workbook
 
         if path.stat().st_size <= MAX_LIST_BYTES and not path.name.endswith(".gz"):
-            book = CalamineWorkbook.from_path(str(path))
+            book = open_workbook(path, max_bytes=MAX_LIST_BYTES)  # capped: a zip bomb is refused unread
             rows = book.get_sheet_by_name(book.sheet_names[0]).to_python(nrows=1)
             first = " ".join(str(c) for c in rows[0]) if rows else ""
             if "Company" in first:

@@ -11,9 +11,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from pinchpoint.errors import DataError, Location, Problem
+from pinchpoint.sources.zipcap import MAX_UNZIPPED_BYTES, check_zip
 
 MAX_ZIP_MEMBERS = 2_000
-MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
 #: What a dataset sent as bytes may be called: lower-case letters, digits, '-' and '_' (a workspace key, a URL part).
 DATASET_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
 UPLOAD_SUFFIXES = (".yaml", ".yml", ".zip")
@@ -42,8 +42,7 @@ def unzip_safely(data: bytes, dest: Path, label: str) -> Path:
     members = [m for m in archive.infolist() if not m.is_dir()]
     if len(members) > MAX_ZIP_MEMBERS:
         raise DataError(f"more than {MAX_ZIP_MEMBERS:,} files in the zip", file=label)
-    if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
-        raise DataError(f"unzips to more than {MAX_UNZIPPED_BYTES // 2**20} MB", file=label)
+    check_zip(data, label, max_bytes=MAX_UNZIPPED_BYTES)  # sizes, ratios, methods: the caps every zip gets
     dest.mkdir(parents=True)
     for m in members:
         target = (dest / m.filename).resolve()

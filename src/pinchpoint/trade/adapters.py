@@ -745,7 +745,7 @@ def read_comext_xlsx(paths: Iterable[str | Path], progress: Progress | None = No
     INDICATORS, TIME), then one row per reporter and partner with a column per month; ``:`` marks a confidential
     or missing cell (reported, never read as zero). Counted in cells: one value per reporter, partner and month.
     In folders, only the numbered data-browser downloads (``01_...xlsx``) are read; a file named is always read."""
-    from python_calamine import CalamineWorkbook
+    from pinchpoint.sources.zipcap import open_workbook
 
     skipped: list[str] = []
 
@@ -762,7 +762,7 @@ def read_comext_xlsx(paths: Iterable[str | Path], progress: Progress | None = No
     seen: set[tuple[str, ...]] = set()
     for f in files:
         try:
-            book = CalamineWorkbook.from_path(str(f))
+            book = open_workbook(f)  # checked against the unzipped-size caps before it is parsed
             sheets = [s for s in book.sheet_names if s.startswith("Sheet")]
             if not sheets:
                 raise DataError("no data sheets ('Sheet 1', ...): not a Comext data-browser download", file=str(f))

@@ -82,11 +82,11 @@ def _detect_comext_xlsx(path: Path) -> Detection:
     if not head(path, 4).startswith(b"PK\x03\x04"):
         return Detection.miss("named .xlsx but not a spreadsheet (no zip signature)")
     try:
-        from python_calamine import CalamineWorkbook
+        from pinchpoint.sources.zipcap import open_workbook
 
-        names = list(CalamineWorkbook.from_path(str(path)).sheet_names)
-    except Exception as exc:  # calamine raises its own error types for broken files
-        return Detection.miss(f"cannot open the workbook: {str(exc)[:120]}")
+        names = list(open_workbook(path).sheet_names)  # capped: a zip bomb is refused unread
+    except Exception as exc:  # a DataError for a refused or broken file (calamine's own types are caught there)
+        return Detection.miss(f"cannot open the workbook: {str(exc)[:300]}")
     if any(_SHEET.fullmatch(s) for s in names):
         return Detection.match("a Comext data-browser workbook (sheets 'Sheet 1', ...)")
     return Detection.miss(f"expected data-browser sheets 'Sheet 1', 'Sheet 2'...; found {shown(names, 6)}")

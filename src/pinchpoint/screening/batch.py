@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -118,29 +119,149 @@ def read_rows(text: str, source: Path, name_column: str) -> list[InputRow]:
     return rows
 
 
+#: Longest cell of a file of names, in characters: the csv module's own field limit, kept as pinchpoint's cap. A
+#: row with a longer cell is marked unreadable (naming the row, the field and its length) and the rest are screened.
+MAX_CELL_CHARS = 131_072
+#: How much of a cell over :data:`MAX_CELL_CHARS` the output keeps, so a reviewer can see what it was.
+CUT_CELL_CHARS = 1_000
+_FIELD_LIMIT = "field larger than field limit"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One CSV record: the lines it spans and its fields; for a record with a cell over :data:`MAX_CELL_CHARS`,
+    ``oversized`` is its longest cell as (field index, length in characters), and cells over the cap are cut to
+    :data:`CUT_CELL_CHARS`."""
+
+    line: int
+    end: int
+    fields: list[str]
+    oversized: tuple[int, int] | None = None
+
+
+def csv_records(text: str, separator: str) -> Iterator[Record]:
+    """The records of a CSV text with the lines each spans, as :mod:`csv` reads them (its default dialect); a
+    record holding a cell over :data:`MAX_CELL_CHARS`, which :mod:`csv` refuses (taking the whole file down with
+    it), is read here by hand (:func:`_scan_record`), reported with that cell's field and length, and reading goes
+    on after it. Other CSV errors are raised."""
+    buffer = io.StringIO(text, newline="")
+    offset = base = 0  # where the current reader started: character offset, and the lines before it
+    while True:
+        buffer.seek(offset)
+        reader = csv.reader(buffer, delimiter=separator)
+        line = base + 1
+        try:
+            for fields in reader:
+                end = base + reader.line_num
+                # csv's limit is process-wide and may have been raised: the cap is held here all the same
+                yield _capped(line, end, fields) if max(map(len, fields), default=0) > MAX_CELL_CHARS \
+                    else Record(line, end, fields)
+                line = end + 1
+            return
+        except csv.Error as exc:
+            if _FIELD_LIMIT not in str(exc):
+                raise
+        buffer.seek(offset)  # to the start of the record csv refused: the lines before it, as csv counts lines
+        at = offset + sum(len(buffer.readline()) for _ in range(line - base - 1))
+        fields, stop = _scan_record(text, at, separator)
+        cut = text[at:stop]
+        breaks = cut.count("\n") + cut.count("\r") - cut.count("\r\n")
+        end = line + breaks - (1 if cut.endswith(("\n", "\r")) else 0)
+        yield _capped(line, end, fields)
+        offset, base = stop, end
+
+
+def _capped(line: int, end: int, fields: list[str]) -> Record:
+    """The record with its longest cell (over the cap, or over a lower limit csv was given) reported and cut."""
+    k = max(range(len(fields)), key=lambda k: len(fields[k]))
+    length, limit = len(fields[k]), cell_limit()
+    return Record(line, end, [v[:CUT_CELL_CHARS] if len(v) > limit else v for v in fields], (k, length))
+
+
+def cell_limit() -> int:
+    """The longest cell read: :data:`MAX_CELL_CHARS`, or csv's own limit if something in the process lowered it."""
+    return min(MAX_CELL_CHARS, csv.field_size_limit())
+
+
+def _scan_record(text: str, at: int, separator: str) -> tuple[list[str], int]:
+    """The fields of the record starting at ``at`` and where the next one starts, read as :mod:`csv`'s default
+    dialect reads them (a doubled quote inside quotes is one quote; text after a closing quote belongs to the
+    field), for the records :mod:`csv` refuses for a long cell."""
+    plain = re.compile(f"[^{re.escape(separator)}\r\n]*")
+    fields: list[str] = []
+    i, n = at, len(text)
+    while True:
+        if text.startswith('"', i):
+            parts, i = [], i + 1
+            while True:
+                j = text.find('"', i)
+                if j < 0:  # the quote is never closed: the field runs to the end, as csv reads it
+                    parts.append(text[i:])
+                    i = n
+                    break
+                parts.append(text[i:j])
+                if text.startswith('"', j + 1):
+                    parts.append('"')
+                    i = j + 2
+                    continue
+                i = j + 1
+                break
+            rest = plain.match(text, i)
+            assert rest is not None  # the pattern matches the empty string
+            parts.append(rest.group())
+            fields.append("".join(parts))
+            i = rest.end()
+        else:
+            found = plain.match(text, i)
+            assert found is not None
+            fields.append(found.group())
+            i = found.end()
+        if i < n and text[i] == separator:
+            i += 1
+            continue
+        return fields, i + (2 if text.startswith("\r\n", i) else 1 if i < n else 0)
+
+
+def _header(records: Iterator[Record], source: Path) -> list[str] | None:
+    first = next(records, None)
+    if first is None:
+        return None
+    if first.oversized:
+        k, length = first.oversized
+        raise DataError(f"header cell {k + 1} is {length:,} characters, more than the {cell_limit():,} a cell may "
+                        "hold: is this a file of names with a header row?", file=str(source), row=1,
+                        field=f"#{k + 1}")
+    return first.fields
+
+
 def read_header(text: str, source: Path) -> list[str]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text))
     try:
-        return next(reader, None) or []
+        return _header(csv_records(text, delimiter(text)), source) or []
     except csv.Error as exc:
         raise DataError(f"not readable as CSV: {exc}", file=str(source), row=1) from None
 
 
 def _records(text: str, source: Path, name_column: str) -> Iterator[InputRow]:
     separator = delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    header = next(reader, None)
+    records = csv_records(text, separator)
+    header = _header(records, source)
     if header is None or name_column not in header:
         raise DataError(f"no column {name_column!r} (columns: {', '.join(header or []) or 'none: the file is empty'})",
                         file=str(source), row=1, field=name_column)
     check_unique_column(header, name_column, "the names", source)
     column = header.index(name_column)
-    start = reader.line_num + 1
-    for record in reader:
-        end = reader.line_num
-        line, start = start, end + 1
+    for parsed in records:
+        line, end, record = parsed.line, parsed.end, parsed.fields
         if not record:
             continue  # a blank line is not a record
+        if parsed.oversized:
+            k, length = parsed.oversized
+            field_name = header[k] if k < len(header) else f"#{k + 1}"
+            yield InputRow(line, record[column][:CUT_CELL_CHARS] if column < len(record) else "",
+                           f"field {field_name!r} is {length:,} characters, more than the {cell_limit():,} a cell "
+                           f"may hold (its first {CUT_CELL_CHARS:,} are kept in this output)",
+                           short=len(record) < len(header), fields=tuple(record))
+            continue
         name = record[column].strip() if column < len(record) else ""
         problem = note = None
         # A line break inside a quoted field is legal CSV (a spreadsheet cell with a line break in it), but a field

@@ -1,0 +1,65 @@
+"""Files of names that are not what a batch expects (trial 12): a cell too long for the csv module (F3) marks its row
+unreadable, naming the row, the field and its length, and the other rows are screened."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pinchpoint.cli.main import app
+from pinchpoint.screening.batch import CUT_CELL_CHARS, MAX_CELL_CHARS, run_file
+from pinchpoint.screening.matcher import Screener
+from pinchpoint.screening.model import ScreeningList
+from tests.screening.conftest import LISTS
+
+pytestmark = pytest.mark.skipif(not LISTS.exists(), reason="no ../shared/data beside the repository")
+
+UN_FILE = "un_sc_consolidated_20260227.xml"
+
+
+def _customers(un: ScreeningList, path: Path) -> Path:
+    """The trial's file: 11 names (listed UN names and others), row 13 a 200,000-character name, and after it a
+    quoted name over the cap spanning two lines, then one more listed name."""
+    listed = [e.primary_name for e in un.entities[:6]]
+    names = [*listed, "Acme Widgets GmbH", "Tokyo Precision KK", "Nordic Optics AB", "Lumen Foundry SA",
+             "Pacific Wafer Ltd"]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["name", "country"])
+        writer.writerows([n, "DEU"] for n in names)  # rows 2-12
+        writer.writerow(["bank melli iran " * 12_500, "IRN"])  # row 13: 200,000 characters
+        writer.writerow(["two\nlines " + "y" * 140_000, "IRN"])  # rows 14-15, quoted by the writer
+        writer.writerow([un.entities[6].primary_name, "DEU"])  # row 16
+    return path
+
+
+def test_a_cell_over_the_cap_marks_its_row_unreadable_and_the_rest_are_screened(
+        lists: dict[str, ScreeningList], small_ws: Path, tmp_path: Path) -> None:
+    un = lists[UN_FILE]
+    source = _customers(un, tmp_path / "customers.csv")
+    out = tmp_path / "out1.csv"
+    run = run_file(Screener([un]), source, out, top=1)
+    with out.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["row"] for r in rows] == [str(k) for k in [*range(2, 15), 16]]  # every record, nothing lost
+    by_row = {r["row"]: r for r in rows}
+    for row, length in (("13", 200_000), ("14", len("two\nlines ") + 140_000)):
+        assert by_row[row]["status"] == (f"unreadable: field 'name' is {length:,} characters, more than the "
+                                         f"{MAX_CELL_CHARS:,} a cell may hold (its first {CUT_CELL_CHARS:,} are "
+                                         "kept in this output)")
+        assert len(by_row[row]["name"]) == CUT_CELL_CHARS and by_row[row]["country"] == "IRN"
+    matched = {r["row"]: r["entity_id"] for r in rows if r["status"] == "match"}
+    assert {matched.get(str(k)) for k in range(2, 8)} == {e.entity_id for e in un.entities[:6]}
+    assert matched.get("16") == un.entities[6].entity_id  # the row after the long ones is read in its place
+    assert "13" in run.summary and "14" in run.summary
+    # the CLI as the trial ran it: screened, with the unreadable rows named, not refused
+    ws = tmp_path / "ws"
+    shutil.copytree(small_ws, ws)
+    result = CliRunner().invoke(app, ["screen", "--file", str(source), "--name-column", "name", "--country-column",
+                                      "country", "--output", str(tmp_path / "cli.csv"), "--workspace", str(ws)])
+    assert result.exit_code == 0, result.output
+    assert "200,000 characters" in result.output + result.stderr

@@ -154,3 +154,20 @@ def test_a_full_birth_date_is_compared_with_ofac_s_days(lists: dict[str, Screeni
     assert _score(screener, query, person, birth_date=other_day) == pytest.approx(plain * 0.95, abs=1e-4)
     assert _score(screener, query, person, birth_date=born[:4]) == pytest.approx(
         plain + (1 - plain) * BIRTH_YEAR_RAISE, abs=1e-4)
+
+
+def test_a_refinement_the_listed_record_states_nothing_for_is_said_not_compared(lists: dict[str, ScreeningList],
+                                                                                 screener: Screener) -> None:
+    # an OFAC person with no birth date and no gender listed, screened with both: the score weighed neither, and the
+    # match said nothing about it (a reviewer read "1.0" as confirmed by the birth date given)
+    person = next(e for e in lists["ofac_sdn_20240503.csv"].entities
+                  if e.type is EntityType.PERSON and not e.birth_dates and not e.gender and e.countries
+                  and screener.unscreenable(e.primary_name) is None)
+    plain = next(m for m in screener.screen(person.primary_name) if m["entity_id"] == person.entity_id)
+    found = next(m for m in screener.screen(person.primary_name, birth_date="1970-01-01", gender="female",
+                                            country=person.countries[0]) if m["entity_id"] == person.entity_id)
+    assert found["score"] == plain["score"]
+    assert found["explanation"]["not_compared"] == ["gender: the listed record states none",
+                                                    "birth date: the listed record states none"]
+    assert "gender not compared (none listed); birth date not compared (none listed)" in found["reason"]
+    assert "not_compared" not in plain["explanation"] and "not compared" not in plain["reason"]

@@ -491,7 +491,13 @@ def listed_day(listed: str) -> str | None:
 def _refine(score: float, why: dict[str, Any], entity: ListedEntity, country: str | None, entity_type: str | None,
             birth_date: str | None, gender: str | None = None) -> float:
     """Country, type, birth date and gender, when the query states them and the listed entity does too: one that
-    disagrees lowers the score; a birth date that agrees raises it slightly (:data:`BIRTH_DATE_RAISE`)."""
+    disagrees lowers the score; a birth date that agrees raises it slightly (:data:`BIRTH_DATE_RAISE`). One the
+    listed record states nothing for is said (``not_compared``), so a reviewer knows the score did not weigh it."""
+    unstated = [label for label, stated, listed in (
+        ("country", country, entity.countries), ("type", entity_type, entity.type is not EntityType.UNKNOWN),
+        ("gender", gender, entity.gender), ("birth date", birth_date, entity.birth_dates)) if stated and not listed]
+    if unstated:
+        why["not_compared"] = [f"{label}: the listed record states none" for label in unstated]
     if country and entity.countries and country.upper() not in entity.countries:
         score *= 0.9
         why["penalties"].append(f"country {country.upper()} not among {', '.join(entity.countries)}: x0.9")
@@ -721,6 +727,7 @@ def readable_reason(why: dict[str, Any], listed_tokens: Sequence[str], listed_fo
     elif q_forms and not l_forms:
         parts.append(f"the query adds {', '.join(sorted(q_forms)).upper()}")
     parts += [str(p) for p in why.get("penalties", [])]
+    parts += [f"{p.split(':')[0]} not compared (none listed)" for p in why.get("not_compared", [])]
     return "; ".join(parts)
 
 

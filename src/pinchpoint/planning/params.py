@@ -134,6 +134,17 @@ class PlanInputs:
                    target=fields.get("target", "").strip() or None,
                    budgets=tuple(budgets) if budgets is not None else None)
 
+    def command(self, measures: str, time_limit: float) -> str:
+        """The ``pinchpoint plan`` command line that asks this question of ``measures`` (a file name, or the
+        packaged "example"), quoted as :func:`pinchpoint.results.table.cli_command` quotes every recorded command."""
+        from pinchpoint.results.table import cli_command
+
+        return cli_command(["plan"], [
+            ("--measures", measures), ("--budget", self.budget), ("--objective", self.objective),
+            ("--horizon", self.horizon_years), ("--time-limit", time_limit), ("--coalition", self.coalition),
+            ("--scenario", list(self.scenarios)), ("--target", self.target),
+            ("--budgets", ",".join(f"{b:g}" for b in self.budgets) if self.budgets is not None else None)])
+
     def arguments(self) -> dict[str, Any]:
         """The keyword arguments of :meth:`pinchpoint.session.plan.PlanGroup.plan` for this question."""
         return {"budget": self.budget, "objective": self.objective, "horizon_years": self.horizon_years,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 import time
 from collections.abc import Sequence
 from functools import lru_cache
@@ -1073,22 +1072,7 @@ def run_planner(session: Session, form: dict[str, str], measures: Any = "example
     calls) and the command line that reproduces it."""
     inputs = session.plan.read_inputs(form, max_budgets=MAX_WEB_FRONTIER)
     result = session.plan.plan(measures, **inputs.arguments(), time_limit=MAX_WEB_PLAN_SECONDS)
-    return result, _plan_command(inputs, measures_name)
-
-
-def _plan_command(inputs: Any, measures_name: str) -> str:
-    """The ``pinchpoint plan`` command line that asks the page's question (the page shows it to reproduce)."""
-    parts = [f"pinchpoint plan --measures {shlex.quote(measures_name)}", f"--budget {inputs.budget:g}",
-             f"--objective {inputs.objective}", f"--horizon {inputs.horizon_years:g}",
-             f"--time-limit {MAX_WEB_PLAN_SECONDS:g}"]
-    if inputs.coalition:
-        parts.append(f"--coalition {shlex.quote(inputs.coalition)}")
-    parts += [f"--scenario {shlex.quote(s)}" for s in inputs.scenarios]
-    if inputs.target:
-        parts.append(f"--target {shlex.quote(inputs.target)}")
-    if inputs.budgets is not None:
-        parts.append("--budgets " + ",".join(f"{b:g}" for b in inputs.budgets))
-    return " ".join(parts)
+    return result, inputs.command(measures_name, MAX_WEB_PLAN_SECONDS)
 
 
 def _planner_page(request: Request, form: dict[str, str], run: bool, fmt: str, table_name: str,

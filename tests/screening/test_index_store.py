@@ -81,6 +81,11 @@ def test_the_stored_index_is_the_one_a_build_makes(ws: Path) -> None:
     assert loaded.screen_batch(queries, limit=50) == fresh.screen_batch(queries, limit=50)
     for screener in (loaded, fresh):  # the parts built (or read) on first use
         screener.skeleton_index(), screener.coarse_index(), screener.initials_index()
+    # the records' fingerprints a delta compares, stored with the index, are those worked out from the lists
+    from pinchpoint.screening.delta import snapshot
+
+    assert loaded.stored_part("fingerprints") is not None and fresh.stored_part("fingerprints") is None
+    assert snapshot(loaded.lists, screener=loaded) == snapshot(fresh.lists)
     assert loaded._stored is not None
     loaded._stored = None
     del loaded.origin  # fresh has the class default

@@ -206,9 +206,17 @@ def _fingerprint_span(entities: Sequence[ListedEntity], start: int, stop: int) -
     return [fingerprint(e) for e in entities[start:stop]]
 
 
-def snapshot(lists: Iterable[ScreeningList], workers: int = 1) -> dict[str, dict[str, str]]:
-    """The fingerprint of every entity's record, by list and id (on ``workers`` processes)."""
+def snapshot(lists: Iterable[ScreeningList], workers: int = 1, screener: Screener | None = None
+             ) -> dict[str, dict[str, str]]:
+    """The fingerprint of every entity's record, by list and id (on ``workers`` processes); taken from the index
+    ``screener`` was loaded from, when it was and ``lists`` are its own (worked out when the lists were stored)."""
     lists = list(lists)
+    known = screener.stored_part("fingerprints") if screener is not None else None
+    if known is not None and screener is not None and all(any(lst is own for own in screener.lists)
+                                                          for lst in lists):
+        by_key = {(e.list_name, e.entity_id): p for e, p in zip(screener.entities, known, strict=True)}
+        return {lst.list_name: {e.entity_id: by_key[(lst.list_name, e.entity_id)] for e in lst.entities}
+                for lst in lists}
     entities = [e for lst in lists for e in lst.entities]
     parts = forked_map(_fingerprint_span, (entities,), len(entities), max(4096, -(-len(entities) // (2 * workers))),
                        workers)
@@ -256,7 +264,7 @@ def make_stored(key: str, source: str, header: Sequence[str], name_column: str, 
     for k, (_, bound) in zip(screened, bounds, strict=True):
         analysed[k] = dataclasses.replace(analysed[k], near=bound)
     return StoredScreening(key.strip(), source, tuple(header), name_column, kept, analysed, alerts,
-                           snapshot(lists), {lst.list_name: lst.version for lst in lists}, _now(),
+                           snapshot(lists, screener=screener), {lst.list_name: lst.version for lst in lists}, _now(),
                            sorted(screener.idf), reader(), **_weights(screener, analysed))
 
 
@@ -566,7 +574,7 @@ def _rescreen(before: StoredScreening, screener: Screener, workers: int, reviews
     options = dict(before.options)
     threshold = float(options.get("threshold", 0.8))
     lists = screened_lists(screener, options.get("lists"))
-    now = snapshot(lists, workers)
+    now = snapshot(lists, workers, screener)
     delta = entity_delta(before.fingerprints, lists, now)
     touched = set(delta.added) | set(delta.changed)
     # rows not screened for want of a distinctive word are screenable once a listed name is made of their words

@@ -279,6 +279,10 @@ def pack(screener: Screener) -> bytes:
     for name, index in (("skeleton", screener.skeleton_index()), ("coarse", screener.coarse_index())):
         _pack_skeletons(out, name, index)
     _put_groups(out, "initials", screener.initials_index())
+    from pinchpoint.screening.delta import snapshot  # each record's fingerprint, compared by a delta re-screen
+
+    prints = snapshot(screener.lists)
+    _put_strs(out, "fingerprints", [prints[e.list_name][e.entity_id] for e in screener.entities])
     buffer = io.BytesIO()
     np.savez(buffer, allow_pickle=False, **out)
     return buffer.getvalue()
@@ -369,7 +373,7 @@ def _unpack(lists: list[ScreeningList], payload: bytes) -> Screener:
     s._entity_index = None
     s._splits = {}
     s._initials_index = None
-    s._stored = _LazyParts(arrays, n_names)
+    s._stored = _LazyParts(arrays, n_names, n_entities)
     s.name_initials = _objects(_get_strs(arrays, "name_initials"))
     s.common_words = frozenset(_get_strs(arrays, "common_words"))
     keys = _get_nested(arrays, "generic.keys")
@@ -385,12 +389,14 @@ def _unpack(lists: list[ScreeningList], payload: bytes) -> Screener:
 
 
 class _LazyParts:
-    """The parts of a stored index a screener builds only on first use (the skeleton indexes, the initials index),
-    read from the stored arrays on first use too: most runs need none of them."""
+    """The parts of a stored index a screener builds only on first use (the skeleton indexes, the initials index)
+    and the records' fingerprints a delta compares, read from the stored arrays on first use too: most runs need
+    none of them."""
 
-    def __init__(self, arrays: dict[str, np.ndarray], n_names: int) -> None:
+    def __init__(self, arrays: dict[str, np.ndarray], n_names: int, n_entities: int) -> None:
         self.arrays = arrays
         self.n_names = n_names
+        self.n_entities = n_entities
 
     def __call__(self, part: str) -> Any:
         import gc
@@ -400,6 +406,9 @@ class _LazyParts:
         try:
             if part == "initials":
                 return _get_groups(self.arrays, "initials", self.n_names)
+            if part == "fingerprints":
+                prints = _get_strs(self.arrays, "fingerprints")
+                return prints if len(prints) == self.n_entities else None
             return _unpack_skeletons(self.arrays, part, self.n_names)
         except Exception:  # the payload's digest was checked when loaded; should this fail, the screener builds it
             return None

@@ -920,6 +920,11 @@ class Screener:
         self.generic_keys: frozenset[tuple[str, ...]] = (weights_from.generic_keys if weights_from is not None
                              else frozenset(self.generic_names))
 
+    def stored_part(self, part: str) -> Any:
+        """What a stored index holds beside the index itself (``"fingerprints"``: each entity's record
+        fingerprint, in the order of ``entities``), None when this screener was not loaded from one."""
+        return self._stored(part) if self._stored is not None else None
+
     def initials_index(self) -> dict[str, np.ndarray]:
         """Every run of 3 to 6 letters of an organisation's name's initials (see ``name_initials``), with the names
         (ids, ascending) whose initials hold it: the names a query word may be an acronym of. Built on first use."""

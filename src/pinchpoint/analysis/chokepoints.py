@@ -9,7 +9,13 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from pinchpoint.analysis.concentration import concentration
+from pinchpoint.analysis.concentration import (
+    aggregate_caveats,
+    aggregate_holdings,
+    aggregate_label,
+    concentration,
+    is_region,
+)
 from pinchpoint.errors import BadArgumentError, check_number
 from pinchpoint.results import ResultTable
 from pinchpoint.supplychain.model import Level, SupplyChain
@@ -74,6 +80,18 @@ def chokepoints(chain: SupplyChain, *, threshold: float = DEFAULT_THRESHOLD, lev
         caveats.append(f"The shares the dataset gives sum to less than 100% for {len(partial)} of these inputs "
                        f"({', '.join(partial)}): the providers of the rest are unknown, so their HHI is a lower "
                        "bound (the top share is as given).")
+    caveats += aggregate_caveats(chain, {r["input_id"]: shares[r["input_id"]] for r in rows})
+    # A pseudo-region is never the top provider: one holding the threshold or more would vanish without a word.
+    held = aggregate_holdings(chain, {i: ss for i, ss in shares.items() if i in chain.input_by_id})
+    for pid, items in held.items():
+        over = [(i, ss, pct) for i, ss, pct in items if pct + 1e-9 >= threshold]
+        if over:
+            what = "a region of several countries" if is_region(chain, pid) else "many small providers"
+            listed = ", ".join(f"{chain.input_by_id[i].name} ({i}, {ss.year}) {round(pct, 2):g}%" for i, ss, pct
+                               in over)
+            caveats.append(f"{aggregate_label(chain, pid)} holds at least {threshold:g}% of {listed}; it stands for "
+                           f"{what}, not one provider, so these inputs are not listed here unless one named provider "
+                           "also holds as much.")
     if threshold <= 1:
         caveats.append(f"The threshold is a percentage: {threshold:g} means {threshold:g}%, so nearly every input "
                        f"qualifies; for {threshold * 100:g}% give {threshold * 100:g}.")

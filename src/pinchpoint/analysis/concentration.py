@@ -8,17 +8,20 @@ Formulas (documented in ``docs/analyses.md``), with shares ``s_i`` in percent of
 * effective number of providers ``= 10,000 / HHI``;
 * coalition share ``= sum of s_i`` over the coalition's members.
 
-Pseudo-regions (``VAR``, ``ROW``) and "various companies" stand for many small providers: they
+Pseudo-regions (``VAR``, ``ROW``, ``EUR``) and "various companies" stand for many small providers: they
 count towards coverage but are never squared into the HHI (which is therefore a lower bound
-where they are present) and never named the top provider.
+where they are present) and never named the top provider. Every analysis that leaves one out says so in a caveat
+naming its shares (:func:`aggregate_caveats`): a share that no row shows is never dropped silently.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pinchpoint.analysis.coalitions import COALITIONS, CONCERN
+from pinchpoint.kernel.countries import country_name, group_members
 from pinchpoint.results import ResultTable
 from pinchpoint.supplychain.model import Level, Provider, ProviderKind, SupplyChain
 from pinchpoint.supplychain.shares import ShareSet, check_year, normalised, select_shares, share_caveats
@@ -68,6 +71,87 @@ def _aggregate_ids(chain: SupplyChain) -> frozenset[str]:
     return frozenset(ids | {"VAR", "ROW"})
 
 
+#: Countries a share given to "Europe" (``EUR``) may hold: the EU-28 (with the United Kingdom) and EFTA. Used only
+#: to say which coalitions' shares leave out supply that may be their members'.
+EUROPE = frozenset(group_members("EU28")) | {"CHE", "ISL", "LIE", "NOR"}
+
+#: How many inputs a caveat names per pseudo-region before "and N more" (ETO gives VAR a share of 64 inputs).
+NAMED_IN_CAVEAT = 5
+
+
+def is_region(chain: SupplyChain, provider_id: str) -> bool:
+    """A pseudo-region that is one named region (``EUR``), not the remainder of the world (``VAR``, ``ROW``)."""
+    p = chain.provider_by_id.get(provider_id)
+    return p is not None and p.kind is ProviderKind.COUNTRY and is_aggregate(p) and p.id not in ("VAR", "ROW")
+
+
+Holding = tuple[str, ShareSet, float]  # (input or stage id, the shares read, percent)
+
+
+def aggregate_holdings(chain: SupplyChain, used: Mapping[str, ShareSet]) -> dict[str, list[Holding]]:
+    """For each aggregate provider (pseudo-region, "various companies") the subjects in ``used`` it holds a share
+    of: ``(subject, shares, percent)``, percent as analyses read it (scaled where a group sums above 100), largest
+    first."""
+    agg = _aggregate_ids(chain)
+    held: dict[str, list[Holding]] = defaultdict(list)
+    for subject, ss in used.items():
+        for p, frac in normalised(ss):
+            if p in agg and frac > 0:
+                held[p].append((subject, ss, round(frac * 100, 6)))
+    return {p: sorted(v, key=lambda t: (-t[2], t[0])) for p, v in sorted(held.items())}
+
+
+def aggregate_label(chain: SupplyChain, provider_id: str) -> str:
+    """``EUR, Europe (several European countries, not broken down),``; an organisation by name and id."""
+    p = chain.provider_by_id.get(provider_id)
+    if p is not None and p.kind is ProviderKind.ORGANISATION:
+        return f"{p.name} ({p.id})"
+    return f"{provider_id}, {country_name(provider_id)},"
+
+
+def holdings_text(chain: SupplyChain, items: Sequence[Holding]) -> str:
+    """``18% of Wafer fab equipment (fab_equipment, 2019) and 9% of ...``, the first :data:`NAMED_IN_CAVEAT`."""
+    def name(subject: str) -> str:
+        if subject in chain.stage_by_id:
+            return chain.stage_by_id[subject].name
+        return chain.input_by_id[subject].name
+
+    parts = [f"{round(pct, 2):g}% of {name(subject)} ({subject}, {ss.year})"
+             for subject, ss, pct in items[:NAMED_IN_CAVEAT]]
+    if len(items) > NAMED_IN_CAVEAT:
+        parts.append(f"{len(items) - NAMED_IN_CAVEAT} more inputs")
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def aggregate_caveats(chain: SupplyChain, used: Mapping[str, ShareSet],
+                      groups: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+    """What concentration figures leave out: each pseudo-region or "various companies" provider holding a share of
+    the inputs in ``used``, with those shares, and (given the coalitions ``groups``) which coalition shares count it
+    in full and which leave it out though it may hold their members' supply."""
+    caveats: list[str] = []
+    for pid, items in aggregate_holdings(chain, used).items():
+        text = f"{aggregate_label(chain, pid)} holds {holdings_text(chain, items)}: "
+        if is_region(chain, pid):
+            text += ("a region of several countries that the source does not split, so it counts in coverage but in "
+                     "no country's share and not in hhi, cr1, cr3 or top_provider (lower bounds there)")
+            if groups:
+                counted = [f"share_{g}" for g, m in groups.items() if pid in m]
+                missed = [(g, sorted(EUROPE & set(m))) for g, m in groups.items() if pid not in m
+                          and pid == "EUR" and EUROPE & set(m)]
+                if counted:
+                    text += f"; {', '.join(counted)} count{'s' if len(counted) == 1 else ''} all of it (an upper bound)"
+                if missed:
+                    text += ("; " + ", ".join(f"share_{g}" for g, _ in missed) + " leave" + ("s" if len(missed) == 1
+                             else "") + " it out though it may hold members' supply ("
+                             + "; ".join(f"{g}: {', '.join(m)}" for g, m in missed) + "): "
+                             + ("a lower bound" if len(missed) == 1 else "lower bounds"))
+            caveats.append(text + ".")
+        else:
+            caveats.append(text + "many small providers the source does not name, counted in coverage but not in "
+                           "hhi, cr1, cr3, top_provider or any coalition share (lower bounds there).")
+    return caveats
+
+
 def concentration(chain: SupplyChain, *, level: Level | str = Level.COUNTRY, year: int | None = None,
                   coalitions: Mapping[str, Sequence[str]] | None = None,
                   concern: Sequence[str] = CONCERN, include_stages: bool = True) -> ResultTable:
@@ -100,9 +184,10 @@ def concentration(chain: SupplyChain, *, level: Level | str = Level.COUNTRY, yea
               "year": year if year is not None else "latest per input", "coalitions": groups,
               "concern": list(concern)},
     )
+    regions = aggregate_caveats(chain, used, {**groups, "concern": concern})
     if any(s in chain.stage_by_id for s in used):
-        return table.with_caveats(*own, *share_caveats(used, "input or stage", "inputs or stages"))
-    return table.with_caveats(*own, *share_caveats(used))
+        return table.with_caveats(*own, *share_caveats(used, "input or stage", "inputs or stages"), *regions)
+    return table.with_caveats(*own, *share_caveats(used), *regions)
 
 
 def _row(chain: SupplyChain, subject: str, ss: ShareSet, level: Level, agg: frozenset[str],

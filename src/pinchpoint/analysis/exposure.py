@@ -20,7 +20,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pinchpoint.analysis.availability import AvailabilityGraph
-from pinchpoint.analysis.concentration import is_aggregate
+from pinchpoint.analysis.concentration import (
+    aggregate_holdings,
+    aggregate_label,
+    holdings_text,
+    is_aggregate,
+    is_region,
+)
 from pinchpoint.results import ResultTable
 from pinchpoint.supplychain.model import Input, InputKind, Level, Mode, ProviderKind, RelationKind, SupplyChain
 from pinchpoint.supplychain.shares import ShareSet, check_year, normalised, select_shares, share_caveats
@@ -193,7 +199,41 @@ def exposure(chain: SupplyChain, *, target: str | None = None, year: int | None 
         meta={"analysis": "exposure", "dataset": chain.name, "target": target_input.id,
               "year": year if year is not None else "latest per input"},
     )
-    return table.with_caveats(*year_caveat(cc, up, year), *shares_used_caveats(cc, up))
+    return table.with_caveats(*year_caveat(cc, up, year), *shares_used_caveats(cc, up),
+                              *aggregate_exposure_caveats(cc, up, t))
+
+
+def aggregate_exposure_caveats(cc: CompiledChain, nodes: list[int], t: int) -> list[str]:
+    """Each pseudo-region or "various companies" provider holding a share of what ``nodes`` (the target, index
+    ``t``, and the inputs below it) read has no row: say so with its shares, and for a region (``EUR``) what losing
+    all of its supply would cost the target (the same propagation as a country's row)."""
+    chain = cc.chain
+    used = {subject: cc.share_sets[subject] for k in nodes if (subject := cc.share_source[k]) is not None}
+    held = aggregate_holdings(chain, used)
+    regions = [p for p in held if is_region(chain, p)]
+    region_dependence: dict[str, float] = {}
+    if regions:
+        loss = np.zeros((len(cc.ids), len(regions)))
+        for k, subject in enumerate(cc.share_source):
+            if subject is not None:
+                fractions = dict(normalised(cc.share_sets[subject]))
+                loss[k] = [fractions.get(p, 0.0) for p in regions]
+        avail = cc.graph.propagate(1.0 - loss)
+        region_dependence = {p: float(1.0 - avail[t, j]) for j, p in enumerate(regions)}
+    target = chain.input_by_id[cc.ids[t]]
+    unit = "organisation" if cc_orgs(cc) else "country"
+    caveats = []
+    for pid, items in held.items():
+        text = f"{aggregate_label(chain, pid)} holds {holdings_text(chain, items)}: "
+        if pid in region_dependence:
+            text += (f"a region of several countries that the source does not split, so it has no row and no "
+                     f"country's dependence includes it; losing all of {pid}'s supply would give {target.name} a "
+                     f"dependence of {round(region_dependence[pid], 4):g}.")
+        else:
+            text += (f"many small providers the source does not name, so it has no row; each row counts only the "
+                     f"supply the dataset gives that {unit} by name.")
+        caveats.append(text)
+    return caveats
 
 
 def shares_used_caveats(cc: CompiledChain, nodes: list[int]) -> list[str]:
@@ -268,7 +308,7 @@ def _organisation_exposure(chain: SupplyChain, target_id: str, year: int | None,
         "exposure", rows, ORGANISATION_EXPOSURE_COLUMNS,
         meta={"analysis": "exposure", "level": "organisation", "dataset": chain.name, "target": target_id,
               "year": year if year is not None else "latest per input"})
-    caveats = [*year_caveat(cc, up, year), *shares_used_caveats(cc, up),
+    caveats = [*year_caveat(cc, up, year), *shares_used_caveats(cc, up), *aggregate_exposure_caveats(cc, up, t),
                "Organisation-level exposure reads the organisation shares the dataset reports; it does not split "
                "country shares into firms, and a firm's plants in several countries count as one provider."]
     if without:

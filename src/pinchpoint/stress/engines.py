@@ -124,6 +124,7 @@ def run_tts(net: StressNetwork, scenario: Scenario, target: str | None = None, h
                    f"{horizon:,.0f} days: their tts_days is empty and tts_beyond_horizon true (TTS longer than "
                    f"{horizon:,.0f} days, not unknown)."] if beyond else []
     return table.with_caveats(
+        *_untested_aggregates(net, nodes),
         f"TTS/TTR tests every country-input upstream of {target_id} ({len(rows_out)} that the target depends on), "
         "one at a time: that country's whole share of that input is lost from day 0 until TTR. The scenario's shocks "
         "(their fractions, leakage, start, duration and recovery, and any demand surge), its spare_capacity, "
@@ -132,6 +133,18 @@ def run_tts(net: StressNetwork, scenario: Scenario, target: str | None = None, h
         f"in_scenario marks the {n_cut} country-input(s) whose supply the scenario's shocks cut"
         + ("." if n_cut else ": none of them is upstream of the target with a share of its own."),
         *beyond_text, *caveats)
+
+
+def _untested_aggregates(net: StressNetwork, nodes: list[int]) -> list[str]:
+    """The pseudo-regions (``EUR``, ``VAR``) holding shares of ``nodes``: TTS tests countries only, so say whose
+    supply no row tests."""
+    from pinchpoint.analysis.concentration import aggregate_holdings, aggregate_label, holdings_text
+
+    cc = net.compiled
+    used = {subject: cc.share_sets[subject] for k in nodes if (subject := cc.share_source[k]) is not None}
+    return [f"{aggregate_label(cc.chain, pid)} holds {holdings_text(cc.chain, items)}: it stands for several "
+            "countries, not one, so no row tests its supply."
+            for pid, items in aggregate_holdings(cc.chain, used).items()]
 
 
 def _scenario_pairs(net: StressNetwork, scenario: Scenario) -> set[tuple[int, int]]:

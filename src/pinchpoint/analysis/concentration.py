@@ -152,6 +152,38 @@ def aggregate_caveats(chain: SupplyChain, used: Mapping[str, ShareSet],
     return caveats
 
 
+def partial_caveat(rows: Sequence[Mapping[str, Any]], these: str = "these inputs", limit: int | None = None
+                   ) -> list[str]:
+    """Rows (``input_name``, ``coverage``) whose given shares sum to less than 100%: their HHI is a lower bound.
+    ``limit`` names that many, lowest coverage first, and counts the rest."""
+    partial = [r for r in rows if r["coverage"] < 100 - 0.5]
+    if not partial:
+        return []
+    if limit is not None:
+        partial = sorted(partial, key=lambda r: (r["coverage"], r["input_id"]))
+    named = [f"{r['input_name']} {r['coverage']:g}%" for r in partial[:limit]]
+    if limit is not None and len(partial) > limit:
+        named.append(f"{len(partial) - limit} more")
+    return [f"The shares the dataset gives sum to less than 100% for {len(partial)} of {these} ({', '.join(named)}): "
+            "the providers of the rest are unknown, so their HHI is a lower bound (the top share is as given)."]
+
+
+def organisation_gap_caveat(chain: SupplyChain, listed: Sequence[str], year: int | None,
+                            include_stages: bool) -> list[str]:
+    """At organisation level, the inputs with country shares but no organisation shares (in ``year``, or in any
+    year): they have no row, which would otherwise read as "no organisation concentration"."""
+    country = select_shares(chain, Level.COUNTRY, year, derive=False)
+    missing = sorted(s for s in country if s not in listed and (include_stages or s not in chain.stage_by_id))
+    if not missing:
+        return []
+    when = f"for {year}" if year is not None else "in any year"
+    total = len(missing) + len(listed)
+    return [f"{len(missing)} of the {total} inputs with shares {'has' if len(missing) == 1 else 'have'} country "
+            "shares but no organisation shares "
+            f"{when}, so they have no row here (their concentration by firm is unknown, not low): "
+            f"{', '.join(missing)}. Country-level concentration covers them."]
+
+
 def concentration(chain: SupplyChain, *, level: Level | str = Level.COUNTRY, year: int | None = None,
                   coalitions: Mapping[str, Sequence[str]] | None = None,
                   concern: Sequence[str] = CONCERN, include_stages: bool = True) -> ResultTable:
@@ -185,6 +217,9 @@ def concentration(chain: SupplyChain, *, level: Level | str = Level.COUNTRY, yea
               "concern": list(concern)},
     )
     regions = aggregate_caveats(chain, used, {**groups, "concern": concern})
+    regions += partial_caveat(rows, "these inputs" if include_stages is False else "the rows", NAMED_IN_CAVEAT)
+    if level is Level.ORGANISATION:
+        regions += organisation_gap_caveat(chain, list(used), year, include_stages)
     if any(s in chain.stage_by_id for s in used):
         return table.with_caveats(*own, *share_caveats(used, "input or stage", "inputs or stages"), *regions)
     return table.with_caveats(*own, *share_caveats(used), *regions)

@@ -7,10 +7,17 @@ Hostile files are normal input: a file is read only up to ``MAX_YAML_BYTES``, mu
 may not add more than ``MAX_ALIAS_NODES`` nodes (or as many as the file itself holds, if more) when expanded: an
 "alias bomb" of nested aliases is a few hundred bytes that expand to billions of nodes when walked or validated.
 Every YAML reader in pinchpoint goes through :func:`read_yaml_document`.
+
+JSON files a user writes (planning's measures, awards, projects and baselines) are read through :func:`read_json`
+with the same size and encoding caps, and a nesting cap checked before parsing (:data:`MAX_JSON_DEPTH`): Python's
+JSON parser recurses once per level and fails with a ``RecursionError`` somewhere under 1,000 levels, an error that
+names no file (a traceback at the command line, a 500 on the workbench).
 """
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -39,6 +46,45 @@ def read_text(path: Path, max_bytes: int = MAX_YAML_BYTES, what: str = "file") -
     except OSError as exc:
         raise DataError(f"cannot read file: {exc.strerror}", file=label) from None
     return decode_text(raw, label)
+
+
+#: Deepest nesting of arrays and objects a JSON file may have (planning's files nest 3 levels).
+MAX_JSON_DEPTH = 100
+# a JSON string (skipped: brackets inside it do not nest) or a bracket
+_JSON_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def check_json_depth(text: str, label: str, limit: int = MAX_JSON_DEPTH) -> None:
+    """Refuse JSON ``text`` nested more than ``limit`` levels deep, naming the file and the line where it goes past
+    the cap, before a parser recurses into it."""
+    depth = 0
+    for token in _JSON_TOKENS.finditer(text):
+        char = text[token.start()]
+        if char in "[{":
+            depth += 1
+            if depth > limit:
+                raise DataError(f"nested more than {limit} levels deep (the most a JSON file may nest): not a file "
+                                "this reads", file=label, row=text.count("\n", 0, token.start()) + 1, unit="line")
+        elif char in "]}":
+            depth -= 1
+
+
+def parse_json(text: str, label: str) -> Any:
+    """The JSON document ``text`` of the file ``label``, its nesting checked first (:func:`check_json_depth`); a
+    document that is not JSON is an error naming the file and the line."""
+    check_json_depth(text, label)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"not valid JSON: {exc.msg} (column {exc.colno})", file=label, row=exc.lineno,
+                        unit="line") from None
+    except RecursionError:  # not reached under the depth cap; kept so no parser failure escapes unnamed
+        raise DataError(f"nested more than {MAX_JSON_DEPTH} levels deep", file=label) from None
+
+
+def read_json(path: Path, max_bytes: int = MAX_YAML_BYTES, what: str = "JSON file") -> Any:
+    """The JSON document in ``path``, within the caps of :func:`read_text` and :func:`parse_json`."""
+    return parse_json(read_text(path, max_bytes, what), str(path))
 
 
 def decode_text(raw: bytes, label: str) -> str:

@@ -139,3 +139,16 @@ def test_the_planner_runs_on_an_uploaded_measures_file_as_the_cli_reads_it(workb
     assert 'class="error"' in refused.text and 'id="planner-portfolio"' not in refused.text
     assert re.search(r"ours\.csv, row 3, field &#39;kind&#39;", refused.text), refused.text[:2000]
     assert "pinchpoint-measures" not in refused.text  # never the server's temporary folder
+
+
+def test_a_deeply_nested_measures_upload_is_named_not_a_500(workbench: Any) -> None:
+    from tests.planning.test_deep_json import deep_measures
+    from tests.web.conftest import csrf_of
+
+    client = sign_in(workbench, "meti-analyst")
+    token = csrf_of(client.get("/plan", params={"tab": "planner"}).text)
+    fields = {"budget": "100", "objective": "max_share", "horizon": "5", "budgets": "0,100", "csrf_token": token}
+    page = client.post("/plan/planner", data=fields, files={"measures_file": ("deep.json", deep_measures().encode(),
+                                                                               "application/json")})
+    assert page.status_code != 500 and 'class="error"' in page.text, page.text[:500]
+    assert re.search(r"deep\.json, line 1: nested more than 100 levels deep", page.text), page.text[:2000]

@@ -18,7 +18,6 @@ Candidates are read from CSV, YAML or JSON; every problem names the file, row an
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -179,12 +178,9 @@ def load_measures(path: str | Path) -> tuple[Measure, ...]:
         records = list(read_rows(p, ("id", "kind", "input"), name))
     elif suffix in (".yaml", ".yml", ".json"):
         if suffix == ".json":
-            from pinchpoint.yamlio import read_text
+            from pinchpoint.yamlio import read_json
 
-            try:
-                doc: Any = json.loads(read_text(p, what="JSON file"))
-            except json.JSONDecodeError as exc:
-                raise DataError(f"not valid JSON: {exc.msg}", file=name, row=exc.lineno) from None
+            doc: Any = read_json(p)  # capped: size, encoding, nesting
             lines: dict[Any, int] = {}
         else:
             from pinchpoint.yamlio import load_yaml

@@ -545,14 +545,9 @@ def load_baseline(path: str | Path | None = None) -> Baseline:
 
         doc, _ = load_yaml(p)
     elif p.suffix.lower() == ".json":
-        import json
+        from pinchpoint.yamlio import read_json
 
-        from pinchpoint.yamlio import read_text
-
-        try:
-            doc = json.loads(read_text(p, what="JSON file"))
-        except json.JSONDecodeError as exc:
-            raise DataError(f"not valid JSON: {exc.msg}", file=name, row=exc.lineno) from None
+        doc = read_json(p)  # capped: size, encoding, nesting
     else:
         raise DataError("unrecognised file type for a baseline: expected .yaml, .yml, .json or .csv", file=name)
     if not isinstance(doc, dict):

@@ -239,12 +239,9 @@ def _records(path: Path, key: str) -> list[tuple[int, dict[str, Any]]]:
 
         return [(row, dict(rec)) for row, rec in read_rows(path, ("id",), name)]
     if suffix == ".json":
-        from pinchpoint.yamlio import read_text
+        from pinchpoint.yamlio import read_json
 
-        try:
-            doc: Any = json.loads(read_text(path, what="JSON file"))
-        except json.JSONDecodeError as exc:
-            raise DataError(f"not valid JSON: {exc.msg}", file=name, row=exc.lineno) from None
+        doc: Any = read_json(path)  # capped: size, encoding, nesting
         lines: dict[tuple[Any, ...], int] = {}
     elif suffix in (".yaml", ".yml"):
         from pinchpoint.yamlio import load_yaml

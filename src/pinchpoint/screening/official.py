@@ -132,6 +132,9 @@ def _csl_records(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
             raise DataError(f"not readable as JSON: {exc.msg}", file=str(path), row=exc.lineno) from None
+        except RecursionError:  # the parser's stack, under 1,000 levels: the CSL nests 3
+            raise DataError("not readable as JSON: nested too deeply to be the Consolidated Screening List",
+                            file=str(path)) from None
         results = doc.get("results") if isinstance(doc, dict) else doc
         if not isinstance(results, list):
             raise DataError("no 'results' list (the CSL JSON holds its records there)", file=str(path),

@@ -129,7 +129,7 @@ def _detect_ftm(path: Path) -> Detection:
         if complete:  # JSON lines: the first line is one whole entity
             try:
                 record = json.loads(first)
-            except ValueError:
+            except (ValueError, RecursionError):
                 if named_json:
                     return Detection.match("named .json; its first line is not a whole JSON value", 0.3)
                 return Detection.miss("JSON, but its first line is not a whole JSON object (not JSON lines)")

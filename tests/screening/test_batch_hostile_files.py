@@ -63,3 +63,30 @@ def test_a_cell_over_the_cap_marks_its_row_unreadable_and_the_rest_are_screened(
                                       "country", "--output", str(tmp_path / "cli.csv"), "--workspace", str(ws)])
     assert result.exit_code == 0, result.output
     assert "200,000 characters" in result.output + result.stderr
+
+
+def test_the_screen_again_hint_is_quoted_for_a_shell(lists: dict[str, ScreeningList], small_ws: Path,
+                                                     tmp_path: Path) -> None:
+    """F13: the hint printed after ``--store`` is pasted into a shell: every value in it is quoted."""
+    import shlex
+    import subprocess
+
+    un = lists[UN_FILE]
+    source = tmp_path / "one.csv"
+    source.write_text(f"name\n{un.entities[0].primary_name}\n", encoding="utf-8")
+    ws = tmp_path / "my ws"
+    shutil.copytree(small_ws, ws)
+    pwned = tmp_path / "PWNED"
+    store = f"q3 $(touch {pwned})"
+    result = CliRunner().invoke(app, ["screen", "--file", str(source), "--name-column", "name", "--output",
+                                      str(tmp_path / "out_s.csv"), "--store", store, "--workspace", str(ws)])
+    assert result.exit_code == 0, result.output
+    hint = result.stderr.split("screen it again against what changed: ", 1)[1].strip()
+    words = shlex.split(hint)
+    assert words == ["pinchpoint", "screen", "--since-last", "--store", store, "--workspace", str(ws)]
+    # pasted into a shell (pinchpoint replaced by printf), it runs nothing and passes the name whole
+    echoed = subprocess.run(["sh", "-c", "printf '%s\\n' " + hint.removeprefix("pinchpoint ")], capture_output=True,
+                            text=True, check=True).stdout.splitlines()
+    assert echoed == words[1:] and not pwned.exists()
+    again = CliRunner().invoke(app, words[1:])  # and it screens the stored file again
+    assert again.exit_code == 0, again.output

@@ -128,8 +128,12 @@ def register(app: typer.Typer) -> None:
                     gender_column=gender_column, progress=progress, store=store, **options)
             typer.echo(done.summary, err=True)
             if store is not None:
-                typer.echo(f"after a list update, screen it again against what changed: pinchpoint screen "
-                           f"--since-last --store {store}", err=True)
+                from pinchpoint.results.table import cli_command
+
+                # quoted as every printed command is: a store name is the user's text, pasted into a shell
+                again = cli_command(["screen"], [("--since-last", True), ("--store", store),
+                                                 ("--workspace", str(workspace) if workspace else None)])
+                typer.echo(f"after a list update, screen it again against what changed: {again}", err=True)
             return
         if store is not None:
             raise ValueError("--store keeps a screened --file (or, with --since-last, names the stored one)")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import time
 from collections.abc import Sequence
 from functools import lru_cache
@@ -1096,8 +1097,9 @@ def _planner_page(request: Request, form: dict[str, str], run: bool, fmt: str, t
             if fmt in FORMATS:
                 # the output option that writes this file, as _download words it (parquet needs --output)
                 written = "csv" if fmt == SIDECAR else fmt
-                output = "--format json" if written == "json" else f"--output plan-{table_name}.{written}"
-                table = result.table(table_name).with_command(f"{command} --table {table_name} {output}")
+                output = ["--format", "json"] if written == "json" else ["--output", f"plan-{table_name}.{written}"]
+                table = result.table(table_name).with_command(
+                    f"{command} {shlex.join(['--table', table_name, *output])}")  # every value quoted
                 session.record("export", f"plan:{table_name}", {"format": fmt, "rows": len(table), "form": form,
                                                                  "measures": upload[0] if upload else "example"})
                 return _download(table, f"plan-{table_name}", fmt, describedby=_sidecar_url(request))

@@ -203,6 +203,13 @@ def token_floor(shorter: int) -> float:
     return 0.9 if shorter < 4 else SHORT_TOKEN_FLOOR if shorter < 5 else 0.8
 
 
+#: How far below a similarity floor the ``score_cutoff`` given to rapidfuzz lies: below its cutoff rapidfuzz returns 0
+#: without computing the distance (a length difference alone rules most pairs out), but a pair exactly at a cutoff
+#: given less 1e-9 comes back as 0 too (0.8 for one edit in five letters, 0.85 for three in twenty), so the cutoff is
+#: set well below each floor and the floor applied to the exact values as before
+CUTOFF_MARGIN = 0.01
+
+
 SHORT_WORD = 4  # letters: a word this short whose first letter changes is another word (KONY / BONY, LEI / WEI)
 
 
@@ -287,13 +294,15 @@ def digits_changed(a: str, b: str) -> bool:
 
 def _unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(values, return_inverse=True)`` of non-negative integers, by one sort of the values packed with
-    their positions (a plain sort is about twice as fast as the argsort np.unique does)."""
+    their positions (a plain sort is about twice as fast as the argsort np.unique does). The packed values are
+    distinct, so any sort orders them alike; the stable one (timsort) is chosen for the runs of ascending values
+    callers pass (index postings, name after name): 3 to 6 times faster there than the default quicksort."""
     n = len(values)
     bits = max(1, n.bit_length())
     if n == 0 or int(values.max()) >= 1 << (62 - bits):
         uniq, inverse = np.unique(values, return_inverse=True)
         return uniq, inverse.ravel()
-    packed = np.sort((values.astype(np.int64) << bits) | np.arange(n, dtype=np.int64))
+    packed = np.sort((values.astype(np.int64) << bits) | np.arange(n, dtype=np.int64), kind="stable")
     ordered = packed >> bits
     new = np.empty(n, dtype=bool)
     new[0] = True
@@ -608,8 +617,9 @@ class SkeletonIndex:
         # tokens, where most have 3): trailing padding weighs 0 and matches nothing
         rows = self.rows[cand, :max(1, int(self.row_len[cand].max(initial=0)))]
         ids = np.unique(rows[rows >= 0])
+        # (below the cutoff rapidfuzz returns 0 without computing the distance; only 0.75 and more count below)
         sim = cdist(list(query), self.vocab_text[ids].tolist(), scorer=OSA.normalized_similarity, dtype=np.float64,
-                    workers=1)
+                    workers=1, score_cutoff=0.75 - CUTOFF_MARGIN)
         q_len = np.array([len(q) for q in query])[:, None]
         long_enough = np.minimum(q_len, self.vocab_len[ids][None, :]) >= 4
         sim = np.where(sim == 1.0, 1.0, np.where(long_enough & (sim >= 0.75 - 1e-9), sim, 0.0))
@@ -630,7 +640,8 @@ class SkeletonIndex:
         split = self.row_len[cand] != len(query)
         if len("".join(query)) >= 5 and split.any():
             joined = cdist(["".join(query)], self.joined_text[cand[split]].tolist(),
-                           scorer=Levenshtein.normalized_similarity, dtype=np.float64, workers=1)[0]
+                           scorer=Levenshtein.normalized_similarity, dtype=np.float64, workers=1,
+                           score_cutoff=0.85 - CUTOFF_MARGIN)[0]
             score[split] = np.maximum(score[split], np.where(joined >= 0.85, joined * 0.95, 0.0))
         return np.asarray(score * self.factor, dtype=np.float64)
 
@@ -795,7 +806,8 @@ class _Plan:
     tokens: tuple[str, ...] = ()
     only: set[int] | None = None  # a query of generic words only: the listed names of exactly its words
     readings: list[QueryName] = dataclasses.field(default_factory=list)
-    items: list[tuple[QueryName, list[int]]] = dataclasses.field(default_factory=list)  # readings with candidates
+    # readings with candidates
+    items: list[tuple[QueryName, Sequence[int] | np.ndarray]] = dataclasses.field(default_factory=list)
 
 
 def _merge_readings(written: list[dict[str, Any]], other: list[dict[str, Any]], query: str, read_as: str, why: str,
@@ -871,6 +883,7 @@ class Screener:
                     deletions[key].append(t)
         self._deletion_index = dict(deletions)
         self._neighbours: dict[str, tuple[str, ...]] = {}
+        self._postings: dict[str, tuple[np.ndarray, ...]] = {}  # see Screener.postings
         # Arrays for vectorised scoring: every name's global token ids, flat, name after name (most names have 3
         # tokens, a few CJK names 50), so scoring gathers only the candidates' own tokens.
         self.vocab = list(df)
@@ -1106,6 +1119,29 @@ class Screener:
                 self._neighbours[token] = found
         return found
 
+    def postings(self, token: str, exact: bool = False) -> tuple[np.ndarray, ...]:
+        """The index's name lists a query spelling ``token`` votes with, in the order :meth:`candidates_many` sums
+        them: the token's own (alone for a spelling that must match ``exact``ly: prefix and suffix keys find typos),
+        its first and last letters', its initials' for a word of three to six letters (it may abbreviate a listed
+        name), and those of the listed words one edit away, wherever the edit (an edit near each end of a short word
+        misses every key of its first and last letters). Kept by token: they depend only on the lists."""
+        if exact:
+            found = self.index.get(token)
+            return () if found is None else (found,)
+        try:
+            by_token = self._postings
+        except AttributeError:  # a screener read from a stored index (index_store.unpack) starts without them
+            by_token = self._postings = {}
+        kept = by_token.get(token)
+        if kept is None:
+            acronym = (f"^{token}",) if 3 <= len(token) <= 6 and token.isalpha() else ()
+            near = self.neighbours(token) if len(token) >= DELETION_MIN and token.isalpha() else ()
+            kept = tuple(found for key in (*_keys(token), *acronym, *near)
+                         if (found := self.index.get(key)) is not None)
+            if len(by_token) < _NEIGHBOURS_KEPT:
+                by_token[token] = kept
+        return kept
+
     def candidates(self, query: QueryName | Sequence[str], keep: int = 300, limit_per_key: int = 3000) -> list[int]:
         """Names sharing a token, or a token's first or last three letters, with the query (any spelling of each
         slot); the ``keep`` with the most (IDF-weighted) shared keys are scored in full."""
@@ -1117,6 +1153,11 @@ class Screener:
                         ) -> list[list[int]]:
         """:meth:`candidates` of many queries, the votes of all of them counted in one pass: each query's names in
         id order, or, when more than ``keep`` share a key with it, its ``keep`` best voted (ties in id order)."""
+        return [ids.tolist() for ids in self._candidate_ids(queries, keep, limit_per_key)]
+
+    def _candidate_ids(self, queries: Sequence[QueryName], keep: int = 300, limit_per_key: int = 3000
+                       ) -> list[np.ndarray]:
+        """:meth:`candidates_many` as arrays, as :meth:`fast_scores_many` takes them."""
         hits: list[np.ndarray] = []
         weights: list[float] = []
         owners: list[int] = []
@@ -1127,16 +1168,7 @@ class Screener:
             common_weights: list[float] = []
             for t in {a for slot in query.slots for a in slot}:
                 w = self.weight(t)
-                # spellings that must match exactly need no prefix or suffix keys (those find typos); a word of
-                # three to six letters may be the initials of a listed name
-                acronym = (f"^{t}",) if 3 <= len(t) <= 6 and t.isalpha() and not query.exact else ()
-                # listed words one edit away, wherever the edit (an edit near each end of a short word misses
-                # every key of its first and last letters)
-                near = self.neighbours(t) if not query.exact and len(t) >= DELETION_MIN and t.isalpha() else ()
-                for key in ((t,) if query.exact else (*_keys(t), *acronym, *near)):
-                    found = self.index.get(key)
-                    if found is None:
-                        continue
+                for found in self.postings(t, query.exact):
                     target, target_w = ((common_hits, common_weights) if len(found) > limit_per_key
                                         else (mine, mine_w))
                     target.append(found)
@@ -1147,7 +1179,7 @@ class Screener:
             weights += mine_w
             owners += [p] * len(mine)
         if not hits:
-            return [[] for _ in queries]
+            return [np.zeros(0, dtype=np.int64) for _ in queries]
         n_names = len(self.names)
         lengths = [len(h) for h in hits]
         # (query, name) keys; a name's votes summed in the order its keys were met, as one query alone sums them
@@ -1158,8 +1190,7 @@ class Screener:
         out = []
         for p in range(len(queries)):
             a, b = int(bounds[p]), int(bounds[p + 1])
-            ranked = name[a:b] if b - a <= keep else name[a:b][np.argsort(-votes[a:b], kind="stable")[:keep]]
-            out.append(ranked.tolist())
+            out.append(name[a:b] if b - a <= keep else name[a:b][np.argsort(-votes[a:b], kind="stable")[:keep]])
         return out
 
     def score(self, query: QueryName, name: _Name, person: bool | None = None, acronyms: bool = True,
@@ -1188,12 +1219,11 @@ class Screener:
         grids = [[[sim(q, c) for c in name.tokens] for q in slot] for slot in query.slots]
         sims = [[max(col) for col in zip(*grid, strict=True)] for grid in grids]
         not_counted = self._whole_name_rules(sims, query, name, initials) if not query.exact else []
-        for slot, grid, row in zip(query.slots, grids, sims, strict=True):
+        w_slots = [self.slot_weight(slot) for slot in query.slots]
+        for slot, grid, row, w in zip(query.slots, grids, sims, w_slots, strict=True):
             k = max(range(len(row)), key=row.__getitem__)
             spelled = slot[max(range(len(slot)), key=lambda i: grid[i][k])]
-            pairs.append((spelled, name.tokens[k] if row[k] > 0 else "", round(row[k], 3),
-                          round(self.slot_weight(slot), 3)))
-        w_slots = [self.slot_weight(slot) for slot in query.slots]
+            pairs.append((spelled, name.tokens[k] if row[k] > 0 else "", round(row[k], 3), round(w, 3)))
         wq = sum(w_slots) or 1.0
         wc = sum(self.weight(c) for c in name.tokens) or 1.0
         precision = sum(max(row) * w for row, w in zip(sims, w_slots, strict=True)) / wq
@@ -1429,7 +1459,7 @@ class Screener:
         See :meth:`fast_scores_many`."""
         return self.fast_scores_many([(query, cands)])[0]
 
-    def fast_scores_many(self, items: Sequence[tuple[QueryName, Sequence[int]]]) -> list[np.ndarray]:
+    def fast_scores_many(self, items: Sequence[tuple[QueryName, Sequence[int] | np.ndarray]]) -> list[np.ndarray]:
         """:meth:`fast_scores` of many (query, candidates) pairs in one pass: every step after the per-query
         similarity (rapidfuzz) runs once over all the pairs' candidates, so its cost is shared by a batch
         instead of paid per query. Each query's similarities are kept sparse: (slot, column, value) for the
@@ -1471,8 +1501,10 @@ class Screener:
         for p in range(n_items):
             a, b, s = int(col_bounds[p]), int(col_bounds[p + 1]), int(spell_start[p])
             if a < b and n_spell[p]:
+                # only pairs at the four-letter floor or above are read below: rapidfuzz returns 0 for the rest
+                # without computing their distance (a length difference alone rules most out)
                 raw.append(cdist(spellings[s:s + int(n_spell[p])], col_text[a:b], scorer=OSA.normalized_similarity,
-                                 dtype=np.float64, workers=1).ravel())
+                                 dtype=np.float64, workers=1, score_cutoff=SHORT_TOKEN_FLOOR - CUTOFF_MARGIN).ravel())
             else:
                 raw.append(np.zeros(int(n_spell[p]) * (b - a)))
         elem_start = np.concatenate([[0], np.cumsum(n_spell * n_cols)[:-1]]).astype(np.int64)
@@ -1536,8 +1568,11 @@ class Screener:
         np.maximum.at(best, cs_start[k_hit] + e_slot[entry] - slot_start[item_of_cand[k_hit]], e_val[entry])
         cs_cand = np.repeat(np.arange(total_cands), cand_slots)
         cs_slot = np.repeat(slot_start[item_of_cand] - cs_start, cand_slots) + np.arange(len(best))
-        slot_w = np.array([self.slot_weight(slot) for q in queries for slot in q.slots])
-        w_sum = np.array([(sum(self.slot_weight(slot) for slot in q.slots) or 1.0) for q in queries])
+        slot_weights = [self.slot_weight(slot) for q in queries for slot in q.slots]
+        slot_w = np.array(slot_weights)
+        # each query's sum over its own slots, added in the same order as one query alone adds them
+        w_sum = np.array([(sum(slot_weights[a:a + n]) or 1.0) for a, n in zip(slot_start.tolist(), n_slots.tolist(),
+                                                                                strict=True)])
         precision = (np.bincount(cs_cand, weights=best * slot_w[cs_slot], minlength=total_cands) /
                      w_sum[item_of_cand])
         matched = self.vocab_weight[flat] * token_best
@@ -1590,7 +1625,8 @@ class Screener:
             if len(j_cand):
                 similar = cpdist([joined_text[k] for k in j_id.tolist()],
                                  self._joined_array[cand[j_cand]].tolist(),
-                                 scorer=Levenshtein.normalized_similarity, dtype=np.float64, workers=1)
+                                 scorer=Levenshtein.normalized_similarity, dtype=np.float64, workers=1,
+                                 score_cutoff=JOINED_FLOOR - CUTOFF_MARGIN)  # (only pairs at the floor or above count)
                 floor = np.where(exact_items, 1.0, JOINED_FLOOR)[item_of_cand]
                 # the few pairs that pass: refused where a short word's first letter changes (as in _score)
                 q_starts: dict[int, frozenset[int]] = {}
@@ -1648,14 +1684,15 @@ class Screener:
     def _screen_written(self, queries: Sequence[str], options: Sequence[dict[str, Any]]
                         ) -> list[list[dict[str, Any]]]:
         plans = [self._plan(query, **o) for query, o in zip(queries, options, strict=True)]
-        found = iter(self.candidates_many([q for plan in plans for q in plan.readings]))
+        found = iter(self._candidate_ids([q for plan in plans for q in plan.readings]))
         for plan in plans:
             for q in plan.readings:
-                cands = next(found)
+                ids = next(found)
+                cands: Sequence[int] | np.ndarray = ids
                 if plan.only is not None or plan.lists:
-                    cands = [i for i in cands if (plan.only is None or i in plan.only) and
+                    cands = [i for i in ids.tolist() if (plan.only is None or i in plan.only) and
                              (not plan.lists or self.entities[self.names[i].entity].list_name in plan.lists)]
-                if cands:
+                if len(cands):
                     plan.items.append((q, cands))
         items = [(q, cands) for plan in plans for q, cands in plan.items]
         fast = iter(self.fast_scores_many(items))
@@ -1687,7 +1724,8 @@ class Screener:
         found: list[tuple[float, dict[str, Any], int]] = []
         for (q, cands), scores in zip(plan.items, fast, strict=True):
             for k in np.flatnonzero(scores >= plan.floor * 0.999).tolist():  # what cannot pass is not explained
-                found.append((*self.score(q, self.names[cands[k]]), cands[k]))
+                i = int(cands[k])
+                found.append((*self.score(q, self.names[i]), i))
         text, tokens = plan.text, plan.tokens
         if is_abjad(text) and plan.only is None:
             found += [(s, why, i) for s, i, why in self.skeleton_matches(text, plan.floor, plan.lists)]

@@ -14,7 +14,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from pinchpoint.accounts.model import Actor, Role
-from pinchpoint.accounts.policy import AccessDenied, authorize
+from pinchpoint.accounts.policy import UNAUTHENTICATED, AccessDenied, authorize
 from pinchpoint.accounts.store import AccountStore
 
 #: Who the current request acts for, set by the web server around each request: a server holds one Session for
@@ -60,14 +60,23 @@ class SessionAuthorizer:
     :class:`~pinchpoint.accounts.policy.AccessDenied` naming the rule (and records the refusal in the audit trail);
     :meth:`permits` answers the same question quietly, for listings."""
 
-    def __init__(self, store: AccountStore) -> None:
+    def __init__(self, store: AccountStore, unauthenticated: Actor | None = None) -> None:
+        """``unauthenticated``: who a request with no signed-in actor is (an API served without sign-in over a
+        workspace with accounts: :data:`~pinchpoint.accounts.model.Actor.anonymous`), instead of the session's own
+        actor."""
         self.store = store
+        self.unauthenticated = unauthenticated
+
+    def _who(self, actor: Any) -> Actor:
+        return CURRENT_ACTOR.get() or self.unauthenticated or account_actor(actor)
 
     def _decide(self, actor: Any, action: str, resource: str) -> tuple[Actor, Any]:
-        who = CURRENT_ACTOR.get() or account_actor(actor)
+        who = self._who(actor)
         kind, _, key = resource.partition(":")
         stored_kind = KINDS.get(kind)
         target = None
+        if stored_kind == "dataset":
+            key = key.partition("@")[0]  # 'evil@', 'evil@2' are dataset 'evil': rules apply to what is named
         if stored_kind is not None and key and key != "*":
             target = self.store.resource_or_common(stored_kind, key)
         return who, target
@@ -83,8 +92,19 @@ class SessionAuthorizer:
     def organisation(self, actor: Any) -> str:
         """The organisation the current request acts for (a server's one Session serves every user), else the
         session actor's; "" for the operator (whose review decisions every organisation sees)."""
-        who = CURRENT_ACTOR.get() or account_actor(actor)
+        who = self._who(actor)
         return "" if who.via == "system" else who.org
+
+    def account_user(self, actor: Any) -> str | None:
+        """The user name of the account the current request acts for; None for the operator (the system actor),
+        who may record under any name."""
+        who = self._who(actor)
+        return None if who.via == "system" else who.username
+
+    def is_operator(self, actor: Any) -> bool:
+        """Whether the current request acts for the operator (the system actor), who sees every organisation's
+        review decisions and stored screenings."""
+        return self._who(actor).via == "system"
 
     def permits(self, actor: Any, action: str, resource: str) -> bool:
         who, target = self._decide(actor, action, resource)
@@ -95,9 +115,29 @@ class SessionAuthorizer:
         return True
 
 
-def session_authorizer(store: AccountStore) -> SessionAuthorizer:
-    """An authoriser for ``Session`` over the account store's rules and resources."""
-    return SessionAuthorizer(store)
+def session_authorizer(store: AccountStore, unauthenticated: Actor | None = None) -> SessionAuthorizer:
+    """An authoriser for ``Session`` over the account store's rules and resources (``unauthenticated``: see
+    :class:`SessionAuthorizer`)."""
+    return SessionAuthorizer(store, unauthenticated)
+
+
+def account_store_location(workspace: Any) -> str | None:
+    """Where the account store of ``workspace`` (its folder or DuckDB file; None: ``$PINCHPOINT_HOME``) is, if it
+    has one, i.e. the workspace serves a workbench: ``$PINCHPOINT_ACCOUNTS_DB`` if set, else its
+    ``accounts.sqlite``; None for a local, single-user workspace."""
+    import os
+    from pathlib import Path
+
+    from pinchpoint.accounts.store import DB_FILE, DSN_ENV
+    from pinchpoint.workspace.store import default_workspace_path
+
+    dsn = os.environ.get(DSN_ENV)
+    if dsn:
+        return dsn
+    folder = Path(workspace).expanduser() if workspace is not None else default_workspace_path()
+    if folder.suffix == ".duckdb":
+        folder = folder.parent
+    return str(folder / DB_FILE) if (folder / DB_FILE).exists() else None
 
 
 def session_recorder(store: AccountStore) -> Callable[[Any, str, str, Mapping[str, Any], bool], None]:
@@ -127,17 +167,9 @@ def operator_recorder(workspace: Any) -> Callable[[Any, str, str, Mapping[str, A
     trail as the users' own actions, under the operator's system account and login name. None where there is no
     store: a local, single-user workspace keeps no trail."""
     import getpass
-    import os
-    from pathlib import Path
 
-    from pinchpoint.accounts.store import DB_FILE, DSN_ENV
-    from pinchpoint.workspace.store import default_workspace_path
-
-    folder = Path(workspace).expanduser() if workspace is not None else default_workspace_path()
-    if folder.suffix == ".duckdb":
-        folder = folder.parent
-    dsn = os.environ.get(DSN_ENV)
-    if not dsn and not (folder / DB_FILE).exists():
+    location = account_store_location(workspace)
+    if location is None:
         return None
     try:
         login = getpass.getuser()
@@ -146,7 +178,7 @@ def operator_recorder(workspace: Any) -> Callable[[Any, str, str, Mapping[str, A
     operator = Actor(0, f"system ({login[:60]})", "local", Role.ADMIN, via="system")
 
     def record(actor: Any, event: str, resource: str, details: Mapping[str, Any], created: bool) -> None:
-        store = AccountStore(dsn or folder)
+        store = AccountStore(location)
         try:
             store.audit(operator, event, resource[:200], dict(details))  # committed before the command returns
         finally:
@@ -167,4 +199,6 @@ def _as_session_error(exc: AccessDenied) -> Exception:
     if session_error is None or isinstance(exc, session_error):
         return exc
     error: Exception = session_error(str(exc))
+    if exc.reason == UNAUTHENTICATED:
+        error.what = "sign-in"  # type: ignore[attr-defined]  # what the interface tells how to do (its hint)
     return error

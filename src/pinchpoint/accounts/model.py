@@ -48,6 +48,12 @@ class Actor:
         """The operator at the server's own terminal (CLI without an account): an admin of the 'local' org."""
         return cls(0, "system", "local", Role.ADMIN, via="system")
 
+    @classmethod
+    def anonymous(cls) -> Actor:
+        """Whoever calls an API served without sign-in (``pinchpoint serve`` without ``--web``) over a workspace
+        with accounts: reads and runs analyses on common data, changes nothing (:mod:`pinchpoint.accounts.policy`)."""
+        return cls(0, "anonymous", "", Role.ANALYST, via="anonymous")
+
 
 @dataclass(frozen=True)
 class Share:

@@ -11,7 +11,8 @@ obey the same rules.
 * **manage_users**: admins, for users of their own organisation.
 
 The system actor (the operator at the server's own terminal, with the files and the database in reach anyway) may
-do everything.
+do everything. The anonymous actor (an API served without sign-in over a workspace with accounts) reads, runs and
+exports what is common or public, and changes nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from typing import Literal
 
 from pinchpoint.accounts.model import Actor, Resource, Role, Visibility
 from pinchpoint.errors import PinchpointError
+
+#: Why an unauthenticated caller may change nothing, and what to do instead.
+UNAUTHENTICATED = ("nobody signs in here and the workspace has accounts, so changes are refused: make them signed "
+                   "in, with an account or API key, or at the server's terminal")
 
 Action = Literal["read", "run", "export", "upload", "review", "modify", "delete", "share", "update_lists",
                  "manage_users"]
@@ -33,7 +38,9 @@ class AccessDenied(PinchpointError):
     def __init__(self, actor: Actor, action: str, resource: Resource | None, reason: str) -> None:
         self.actor, self.action, self.resource, self.reason = actor, action, resource, reason
         what = f" {resource.kind} '{resource.key}'" if resource is not None else ""
-        super().__init__(f"{actor.username} ({actor.role.value}, {actor.org}) may not {action}{what}: {reason}")
+        who = "a caller without sign-in" if actor.via == "anonymous" else \
+            f"{actor.username} ({actor.role.value}, {actor.org})"
+        super().__init__(f"{who} may not {action}{what}: {reason}")
 
 
 def can_read(actor: Actor, resource: Resource) -> bool:
@@ -53,6 +60,10 @@ def authorize(actor: Actor, action: str, resource: Resource | None = None) -> No
 
     if actor.via == "system":
         return
+    if actor.via == "anonymous" and action not in ("read", "run", "export"):
+        # an API without sign-in over a workspace with accounts: a change there would be nobody's, yet would apply
+        # to every organisation (a review decision silencing their alerts), with no one to audit
+        deny(UNAUTHENTICATED)
 
     if resource is not None and not can_read(actor, resource):
         deny("it is private to another organisation" if resource.visibility is Visibility.PRIVATE

@@ -122,6 +122,8 @@ HINTS: dict[str, str] = {
     "restricted-party lists": "load them on the server: pinchpoint lists load PATH...",
     "trade data": "import some on the server: pinchpoint trade import FORMAT PATH...",
     "datasets": "import one on the server: pinchpoint data import PATH",
+    "sign-in": "this server was started without --web; serve the API with sign-in: pinchpoint serve --web (or "
+               "pinchpoint web), then send a signed-in session or an API key",
 }
 
 
@@ -180,12 +182,12 @@ def create_app(workspace: Path | None = None, max_body_bytes: int = MAX_BODY_BYT
                session: Session | None = None) -> FastAPI:
     """Build the app around one :class:`~pinchpoint.session.Session` (``session``, or one over ``workspace``,
     default the user's) that answers every request: lists, screener, control index and chains are built once per
-    version, not per request. The session reads no caller-named local files and warms its indexes."""
-    from pinchpoint.session import Session
+    version, not per request. The session reads no caller-named local files and warms its indexes; without one
+    given, it is :func:`unauthenticated_session`'s."""
 
     app = FastAPI(title="pinchpoint", version=pinchpoint.__version__,
                   description="Economic-security analysis of critical-technology supply chains.")
-    app.state.session = session or Session(workspace, local_files=False, warm=True)
+    app.state.session = session or unauthenticated_session(workspace)
     app.state.workspace = workspace
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(PinchpointError, _pinchpoint_error)
@@ -196,6 +198,26 @@ def create_app(workspace: Path | None = None, max_body_bytes: int = MAX_BODY_BYT
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(f"pinchpoint.api.{name}").router)
     return app
+
+
+def unauthenticated_session(workspace: Path | None) -> Session:
+    """The Session of an API served without sign-in (``pinchpoint serve`` without ``--web``). Over a local,
+    single-user workspace it may do everything, as the CLI may. Over a workspace with accounts (one that serves a
+    workbench) every request is the anonymous actor under the account rules: it reads and runs analyses on common
+    and public data only, and changes nothing (403 naming what to do: a review decision posted here would be
+    nobody's yet silence every organisation's alert); the refusals go to the audit trail."""
+    from pinchpoint.accounts.hook import account_store_location
+    from pinchpoint.session import Session
+
+    location = account_store_location(workspace)
+    if location is None:
+        return Session(workspace, local_files=False, warm=True)
+    from pinchpoint.accounts.hook import session_authorizer
+    from pinchpoint.accounts.model import Actor
+    from pinchpoint.accounts.store import AccountStore
+
+    authorizer = session_authorizer(AccountStore(location), unauthenticated=Actor.anonymous())
+    return Session(workspace, local_files=False, warm=True, authorizer=authorizer)
 
 
 def app_from_environment() -> FastAPI:

@@ -54,7 +54,9 @@ class ReviewRequest(BaseModel):
     entity_id: str = Field(min_length=1, max_length=200, description="The listed entity's id (entity_id of the "
                            "match)")
     decision: Literal["true match", "false positive", "true-match", "false-positive"]
-    reviewer: str = Field(min_length=1, max_length=200, description="Who decided")
+    reviewer: str | None = Field(None, min_length=1, max_length=200, description="Who decided. Behind accounts "
+                                 "(the workbench, `serve --web`) the signed-in user, always: leave it out, or give "
+                                 "that user's name (another name is refused, 422). Without accounts: required")
     reason: str = Field("", max_length=1000)
     list: str | None = Field(None, max_length=200, description="The entity's list (if ids clash)")
     country: str | None = Field(None, max_length=100, description="The country the input was screened with")
@@ -113,7 +115,7 @@ def review(request: Request, body: ReviewRequest) -> dict[str, Any]:
     again for the same input and entity unless the entity's record changes. Answers the decision as stored."""
     from dataclasses import asdict
 
-    decided = session(request).screening.review(body.query, body.entity_id, body.decision, body.reviewer,
+    decided = session(request).screening.review(body.query, body.entity_id, body.decision, body.reviewer or "",
                                                 body.reason, body.list, country=body.country,
                                                 entity_type=body.entity_type, birth_date=body.birth_date,
                                                 gender=body.gender)

@@ -189,6 +189,12 @@ def serve(
         start_web(host, port, workspace, https_only=False, workers=workers)
         return
 
+    from pinchpoint.accounts.hook import account_store_location
+
+    if account_store_location(workspace) is not None:
+        typer.echo("note: this workspace has accounts (it serves a workbench): without --web nobody signs in, so "
+                   "this API reads and runs on common data only and takes no changes (403); serve with --web for "
+                   "sign-in (docs/api.md)", err=True)
     if workers == 1:
         uvicorn.run(create_app(workspace=workspace), host=host, port=port)
         return

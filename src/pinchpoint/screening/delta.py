@@ -317,13 +317,15 @@ def screen_file_stored(screener: Screener, source: Path, output: Path, key: str,
     return summary, collector.stored(key, source, name_column, kwargs, screener, int(kwargs.get("workers", 1)))
 
 
-def store_screening(ws: Workspace, stored: StoredScreening) -> str:
-    """Keep ``stored`` as the latest version of its key; returns the version label (its content hash)."""
+def store_screening(ws: Workspace, stored: StoredScreening, organisation: str = "") -> str:
+    """Keep ``stored`` as the latest version of its key, for ``organisation`` ("" the operator's: only the operator
+    sees it); returns the version label (its content hash)."""
     with ws.transaction():
         version = ws.collection(STORED).put(stored.key, stored.to_json(), source=stored.source, meta={
             "n_rows": len(stored.rows), "n_screened": sum(r.screened for r in stored.rows),
             "n_alerts": len(stored.alerts), "threshold": stored.options.get("threshold"),
-            "lists": stored.list_versions, "stored_at": stored.screened_at})
+            "lists": stored.list_versions, "stored_at": stored.screened_at,
+            **({"organisation": organisation} if organisation else {})})
     return version.version
 
 

@@ -225,6 +225,25 @@ class Session:
             return str(probe(self.actor) or "")
         return self.actor.organisation or ""
 
+    def account_user(self) -> str | None:
+        """The user name of the signed-in account the session acts for now (the authoriser's answer where it knows
+        accounts), None where there are no accounts or the actor is the operator: what a decision is recorded
+        under, whatever a request says."""
+        probe = getattr(self.authorizer, "account_user", None)
+        if callable(probe):
+            found = probe(self.actor)
+            return None if found is None else str(found)
+        return None
+
+    def is_operator(self) -> bool:
+        """Whether the session acts for the operator (the server's own terminal, or a local single-user session),
+        who sees what every organisation keeps (review decisions, stored screenings); anyone else sees their own
+        organisation's and the operator's (the authoriser's answer where it knows each request's actor)."""
+        probe = getattr(self.authorizer, "is_operator", None)
+        if callable(probe):
+            return bool(probe(self.actor))
+        return not self.actor.organisation and self.actor.role == LOCAL_ACTOR.role
+
     def permits(self, action: str, resource: str) -> bool:
         """Whether :meth:`authorize` would allow this, asked quietly (an authoriser with a ``permits`` method is
         asked that, so a listing does not record one refusal per hidden item)."""

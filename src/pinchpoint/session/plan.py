@@ -377,13 +377,14 @@ class PlanGroup(Group):
 
         if table is not None:
             check_table(table)  # an unknown name fails now, not after minutes of solving
-        self.session.authorize("plan.run", f"dataset:{dataset}")
+        loaded = self.session.supplychain.open(dataset)  # read access checked on the dataset it resolves to
+        self.session.authorize("plan.run", loaded.resource)
         if objective not in OBJECTIVES:
             raise BadArgumentError(f"unknown objective {objective!r} (objectives: {', '.join(OBJECTIVES)})",
                                    parameter="objective")
         candidates = self.measures(measures)
         chosen = [s if isinstance(s, Scenario) else self.session.stress.scenario(s) for s in scenarios]
-        network = self.session.supplychain.network(dataset)
+        network = self.session.supplychain.network_of(loaded)
         return plan(network, candidates, budget=budget, horizon_years=horizon_years, objective=objective,
                     coalition=resolve_coalition(coalition), scenarios=chosen, inputs=list(inputs) if inputs else None,
                     target=target, budgets=read_budgets(budgets), time_limit=time_limit)

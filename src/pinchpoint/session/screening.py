@@ -236,7 +236,7 @@ class ScreeningGroup(Group):
 
         stored = collector.stored(store, Path(source), name_column, options, screener, workers or os.cpu_count() or 1)
         with self.session.open_workspace() as ws:
-            version = store_screening(ws, stored)
+            version = store_screening(ws, stored, organisation=self._organisation(organisation))
         return replace(run, summary=f"{run.summary}\nstored as {stored.key!r} (version {version}): "
                                     f"{len(stored.rows)} rows, {len(stored.alerts)} alerts")
 
@@ -333,46 +333,75 @@ class ScreeningGroup(Group):
         changed record no longer matching) and alerts on changed records (:mod:`pinchpoint.screening.delta`).
         The result is stored as the next version, so the next run is since this one. ``store`` names the stored
         file (needed when several are stored); an unknown name is a NotFoundError naming the stored ones."""
-        from pinchpoint.screening.delta import STORED, rescreen_since_last, store_screening, stored_screening
+        from pinchpoint.screening.delta import rescreen_since_last, store_screening, stored_screening
 
         self._authorize("screening.batch", None)
         session = self.session
-        keys: list[str] = []
-        if session.workspace_exists():
-            with session.open_reader() as ws:
-                keys = ws.collection(STORED).keys()
+        stored = self._stored_keys()
+        keys = sorted(stored)
+        where = f" in {session.db_path()}" if session.local_files else ""  # a server tells no paths
         if not keys:
-            raise NotFoundError(f"no screened file is stored in {session.db_path()}: screen one and store it "
-                                "first", what="stored screening", value=store or "")
+            raise NotFoundError(f"no screened file is stored{where}: screen one and store it first",
+                                what="stored screening", value=store or "")
         if store is None:
             if len(keys) != 1:
                 raise BadArgumentError(f"name the stored screening: {', '.join(keys)}", parameter="store")
             store = keys[0]
+        if store not in stored:  # unknown, or another organisation's: the same answer, naming only the caller's
+            import difflib
+
+            close = difflib.get_close_matches(store, keys, n=3, cutoff=0.3)
+            hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+            raise NotFoundError(f"no stored screening {store!r}{where} ({hint}stored: {', '.join(keys)})",
+                                suggestions=close, what="stored screening", value=store)
         from pinchpoint.screening.index_store import LOADED, pack, save_index
 
         with session.open_reader() as ws:
             before = stored_screening(ws, store)
         screener = self.screener()
         delta = rescreen_since_last(before, screener, workers=workers or os.cpu_count() or 1,
-                                    reviews=self.reviews())
+                                    reviews=self._reviews_for(stored[store]))
         # a workspace whose lists were stored before indexes were: the index built for this run is kept with them
         index = pack(screener) if screener.origin != LOADED else None
         with session.open_workspace() as ws:
-            store_screening(ws, delta.stored)
+            store_screening(ws, delta.stored, organisation=stored[store])
             if index is not None:
                 save_index(ws, screener, index)
         return delta
 
+    def _stored_keys(self) -> dict[str, str]:
+        """The stored screenings the actor may see, by key, with the organisation each was stored for ("" the
+        operator's): the operator sees every one, anyone else their own organisation's (a stored screening holds
+        a customer file)."""
+        from pinchpoint.screening.delta import STORED
+
+        session = self.session
+        if not session.workspace_exists():
+            return {}
+        with session.open_reader() as ws:
+            owners = {v.key: str(v.meta.get("organisation") or "") for v in ws.collection(STORED).latest_each()}
+        if session.is_operator():
+            return owners
+        org = session.organisation()
+        return {k: o for k, o in owners.items() if org and o == org}
+
     def stored_screenings(self) -> ResultTable:
-        """Every version of every stored screening (name, when, rows, alerts, threshold, lists)."""
+        """Every version of every stored screening the actor may see (name, when, rows, alerts, threshold,
+        lists); a server session names no paths."""
         from pinchpoint.screening.delta import STORED_COLUMNS, stored_table
 
-        self.session.authorize("screening.read", "lists:*")
-        if not self.session.workspace_exists():
+        session = self.session
+        session.authorize("screening.read", "lists:*")
+        visible = self._stored_keys()
+        if not visible:
+            where = f" in {session.db_path()}" if session.local_files else ""
             return ResultTable.from_records("screening_stored", [], STORED_COLUMNS).with_caveats(
-                "no screened files are stored in this workspace")
-        with self.session.open_reader() as ws:
-            return stored_table(ws)
+                f"no screened files are stored{where}")
+        with session.open_reader() as ws:
+            table = stored_table(ws)
+        rows = tuple(r for r in table.rows if r["key"] in visible)
+        meta = dict(table.meta) if session.local_files else {k: v for k, v in table.meta.items() if k != "workspace"}
+        return ResultTable(table.name, table.columns, rows, meta)
 
     def load(self, paths: Sequence[Path], *, force: bool = False, max_bytes: int = MAX_LIST_BYTES,
              source: str | None = None, version: str | None = None) -> list[ListLoad]:
@@ -415,24 +444,36 @@ class ScreeningGroup(Group):
             index_stored_lists(self.session.db_path(), on_wait=self.session.on_wait)
         return out
 
-    def review(self, query: str, entity_id: str, decision: str, reviewer: str, reason: str = "",
+    def review(self, query: str, entity_id: str, decision: str, reviewer: str | None, reason: str = "",
                list_name: str | None = None, organisation: str | None = None, *, country: str | None = None,
                entity_type: str | None = None, birth_date: str | None = None, gender: str | None = None) -> Review:
         """Record a decision ("true match" or "false positive") on the alert of ``query`` against a listed entity,
         for ``organisation`` (default the actor's; none: the operator's, seen by every organisation); later
         screenings show it and do not alert again for the same input and entity unless the entity's record
-        changes. The input is the name with the refinements it was screened with (``country``, ``entity_type``,
-        ``birth_date``, ``gender``, as :meth:`screen` reads them): a decision on "Aleksandar Vulin" born 1985 is not
-        one on "Aleksandar Vulin" born 1972. An unknown list or entity is a
-        :class:`~pinchpoint.errors.NotFoundError`."""
+        changes. ``reviewer``: who decided; behind accounts it is the signed-in user, and another name is refused
+        (:class:`~pinchpoint.errors.BadArgumentError`), as is another ``organisation``. The input is the name with
+        the refinements it was screened with (``country``, ``entity_type``, ``birth_date``, ``gender``, as
+        :meth:`screen` reads them): a decision on "Aleksandar Vulin" born 1985 is not one on "Aleksandar Vulin" born
+        1972. An unknown list or entity is a :class:`~pinchpoint.errors.NotFoundError`."""
         from pinchpoint.screening.matcher import check_list_names
         from pinchpoint.screening.reviews import record_review
 
         self._authorize("screening.review", [list_name] if list_name else None)
+        signed_in = self.session.account_user()
+        if signed_in is not None:  # behind accounts a decision is the signed-in user's, never a name typed
+            named = (reviewer or "").strip()
+            if named and named != signed_in:
+                raise BadArgumentError(f"reviewer {named[:60]!r} is not the signed-in user: a decision is recorded "
+                                       f"under the account that takes it ({signed_in}); leave reviewer out or give "
+                                       f"{signed_in!r}", parameter="reviewer")
+            reviewer = signed_in
+        if organisation is not None and organisation != self.session.organisation() and \
+                not self.session.is_operator():
+            raise BadArgumentError("a decision is taken for your own organisation only", parameter="organisation")
         screener = self.screener()
         check_list_names([list_name] if list_name else None, [lst.list_name for lst in screener.lists])
         with self.session.open_workspace() as ws:
-            review = record_review(ws, screener.lists, query, entity_id, decision, reviewer, reason, list_name,
+            review = record_review(ws, screener.lists, query, entity_id, decision, reviewer or "", reason, list_name,
                                    organisation=self._organisation(organisation),
                                    refinements={"country": country, "entity_type": entity_type,
                                                 "birth_date": birth_date, "gender": gender})
@@ -442,15 +483,24 @@ class ScreeningGroup(Group):
         return review
 
     def review_table(self) -> ResultTable:
-        """The latest decision on every reviewed input and entity."""
+        """The latest decision on every reviewed input and entity that the actor may see: the operator every one,
+        anyone else their own organisation's and the operator's."""
         from pinchpoint.screening.reviews import REVIEW_COLUMNS, review_table
 
-        self.session.authorize("screening.read", "review:*")
-        if not self.session.workspace_exists():
+        session = self.session
+        session.authorize("screening.read", "review:*")
+        if not session.workspace_exists():
             return ResultTable.from_records("screening_reviews", [], REVIEW_COLUMNS).with_caveats(
                 "no decisions recorded in this workspace")
-        with self.session.open_reader() as ws:
-            return review_table(ws)
+        with session.open_reader() as ws:
+            table = review_table(ws)
+        if session.is_operator():
+            return table
+        # the caller's organisation's decisions and the operator's (which apply to every organisation), never
+        # another organisation's: their reasons name that organisation's customers
+        org = session.organisation()
+        rows = tuple(r for r in table.rows if r["organisation"] in ("", org))
+        return ResultTable(table.name, table.columns, rows, dict(table.meta))
 
 
 def batch_outcome(run: BatchRun, max_listed: int = 200) -> dict[str, Any]:

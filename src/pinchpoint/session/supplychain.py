@@ -69,6 +69,7 @@ class LoadedChain:
     ref: str
     version: str
     pinned: str = ""  # a workspace dataset's ``name@version``: the reference that gives this version again
+    resource: str = ""  # what access was checked on: ``dataset:<name>`` (never the reference as typed)
 
     def provenance(self, table: ResultTable) -> ResultTable:
         """``table`` with the dataset reference and version in its meta (kept if the analysis set them), and for a
@@ -96,12 +97,12 @@ class SupplyChainGroup(Group):
 
         session = self.session
         text = str(ref)
-        session.authorize("supplychain.read", f"dataset:{text}")
         if text in BUILTIN_NAMES:
+            session.authorize("supplychain.read", f"dataset:{text}")
             path = builtin_path()
             stamp: Hashable = content_hash(path)
-            return session.cache.get(("chain", "builtin"), stamp,
-                                     lambda: LoadedChain(load_chain(None), "builtin", str(stamp)))
+            return session.cache.get(("chain", "builtin"), stamp, lambda: LoadedChain(
+                load_chain(None), "builtin", str(stamp), resource=f"dataset:{text}"))
         path = Path(text).expanduser()
         if not allow_path:
             # judged by the name, never by whether such a path exists (a server must not tell which paths exist,
@@ -110,14 +111,19 @@ class SupplyChainGroup(Group):
                 raise BadArgumentError(f"dataset {text!r}: only 'builtin' and datasets in the workspace can be "
                                        "named here", parameter="dataset")
         elif path.exists():
+            session.authorize("supplychain.read", f"dataset:{text}")
             resolved = path.resolve()
             version = content_hash(resolved)
-            return session.cache.get(("chain", "path", str(resolved), source or ""), version,
-                                     lambda: LoadedChain(load_path(resolved, source=source), text, version))
+            return session.cache.get(("chain", "path", str(resolved), source or ""), version, lambda: LoadedChain(
+                load_path(resolved, source=source), text, version, resource=f"dataset:{text}"))
         if source is not None:
             raise BadArgumentError(f"source {source!r} reads files; {text!r} is not a file or folder",
                                    parameter="source")
         name, _, prefix = text.partition("@")
+        # access is decided on the dataset the reference names (evil, evil@, evil@2 are all 'evil'), before its
+        # versions are looked at, so no form of reference reaches a dataset its name may not
+        resource = f"dataset:{name}"
+        session.authorize("supplychain.read", resource)
         datasets = session.stamp("datasets", self._dataset_versions)
         assert isinstance(datasets, tuple)
         matches = [v for n, v in datasets if n == name and v.startswith(prefix)]
@@ -127,7 +133,9 @@ class SupplyChainGroup(Group):
             if not session.workspace_exists():
                 raise NotFoundError(f"{text!r} is neither a file or folder nor a dataset in the workspace "
                                     f"(no workspace at {session.db_path()})", what="datasets", value=text)
-            held = {n: "" for n, _ in datasets}
+            # suggest only what the actor may read: another organisation's private names are not told
+            held = {n: "" for n in {n for n, _ in datasets}
+                    if session.permits("supplychain.read", f"dataset:{n}")}
             if name in held:
                 versions = [v for n, v in datasets if n == name]
                 raise NotFoundError(f"no version {prefix!r} of dataset {name!r}: versions "
@@ -143,7 +151,8 @@ class SupplyChainGroup(Group):
 
         def build() -> LoadedChain:
             with session.open_reader() as ws:
-                return LoadedChain(load_chain(f"{name}@{version}", workspace=ws), text, version, f"{name}@{version}")
+                return LoadedChain(load_chain(f"{name}@{version}", workspace=ws), text, version, f"{name}@{version}",
+                                   resource)
 
         return session.cache.get(("chain", "workspace", name, prefix), (version, len(matches)), build)
 
@@ -313,7 +322,7 @@ class SupplyChainGroup(Group):
         elif coalitions is not None:
             groups.update(coalitions)
         loaded = self.open(dataset)
-        self.session.authorize("supplychain.analyse", f"dataset:{dataset}")
+        self.session.authorize("supplychain.analyse", loaded.resource)
         lvl = parse_level(level)
 
         def build() -> ResultTable:
@@ -329,7 +338,7 @@ class SupplyChainGroup(Group):
         from pinchpoint.analysis.chokepoints import chokepoints
 
         loaded = self.open(dataset)
-        self.session.authorize("supplychain.analyse", f"dataset:{dataset}")
+        self.session.authorize("supplychain.analyse", loaded.resource)
         lvl = parse_level(level)
         return self._held(("chokepoints", float(threshold), lvl.value, year), loaded, lambda: loaded.provenance(
             chokepoints(loaded.chain, threshold=threshold, level=lvl, year=year)))
@@ -342,7 +351,7 @@ class SupplyChainGroup(Group):
 
         lvl = parse_level(level)
         loaded = self.open(dataset)
-        self.session.authorize("supplychain.analyse", f"dataset:{dataset}")
+        self.session.authorize("supplychain.analyse", loaded.resource)
         if country is not None:
             if lvl.value != "country" or target is not None:
                 raise BadArgumentError("a country's import side covers every input it supplies: it takes no target "
@@ -379,12 +388,13 @@ class SupplyChainGroup(Group):
                level: str | Level = "country") -> ResultTable:
         """:meth:`analyse` for taking away: the actor needs the export right on the dataset, and the export is
         recorded (who took which figures, in which format)."""
-        self.session.authorize("supplychain.export", f"dataset:{dataset}")
+        loaded = self.open(dataset)  # the export right is checked on the dataset the reference resolves to
+        self.session.authorize("supplychain.export", loaded.resource)
         table = self.analyse(analysis, dataset, year=year, level=level)
         chosen = {k: v for k, v in (("year", year), ("level", str(table.meta.get("level", "country"))))
                   if v is not None and v != "country"}
-        self.session.record("export", f"dataset:{dataset}", {"analysis": analysis, "format": fmt,
-                                                             "rows": len(table), **chosen})
+        self.session.record("export", loaded.resource, {"analysis": analysis, "format": fmt, "rows": len(table),
+                                                        "version": loaded.version, **chosen})
         return table
 
     def _local(self, path: str | Path) -> None:

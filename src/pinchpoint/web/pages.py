@@ -338,7 +338,7 @@ def dataset_page(request: Request, dataset: str, analysis: str = "chokepoints") 
     except PinchpointError as exc:
         return _error_page(request, exc)
     level = str(table.meta.get("level", level))  # as the Session read it ('org' -> 'organisation')
-    resource = web.store.resource_or_common("dataset", dataset)
+    resource = web.store.resource_or_common("dataset", dataset.partition("@")[0])  # 'name@version': its dataset
     shown = [c for c in table.columns if c not in ("sources", "critical_path")][:10]
     words, options = _analysis_words(analysis, dataset, year, level)
     choice = _choice_query(year, level)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import csrf_of, make_workbench, sign_in
+from tests.web.conftest import PASSWORD, csrf_of, make_workbench, sign_in
 
 # the workspace's data without the accounts another test's workbench may have made beside it
 WORKSPACE_ONLY = shutil.ignore_patterns("accounts.sqlite*", "web-*")
@@ -235,3 +235,46 @@ def test_serve_without_sign_in_over_a_workbench_workspace_changes_nothing(
     assert decided.status_code == 200 and decided.json()["reviewer"] == "me"
     assert single.post("/reviews", json={"query": query, "entity_id": entity_id,
                                          "decision": "true match"}).status_code == 422  # it names its reviewer
+
+
+def _copy(app: Any, client: Any) -> Any:
+    """Another client holding a copy of ``client``'s session cookie (a stolen or left-behind one)."""
+    from fastapi.testclient import TestClient
+
+    from pinchpoint.web.app import SESSION_COOKIE
+
+    thief = TestClient(app)
+    thief.cookies.set(SESSION_COOKIE, client.cookies.get(SESSION_COOKIE))
+    return thief
+
+
+def test_a_session_cookie_dies_with_sign_out_and_password_change(app: Any) -> None:
+    """F20: the session was a signed client-side cookie with nothing to revoke: a copy kept working for 8 hours
+    after sign-out and after a password change."""
+    from pinchpoint.accounts.model import Actor
+
+    user = sign_in(app, "commerce-viewer")
+    copied = _copy(app, user)
+    assert copied.get("/supplychain/datasets").status_code == 200
+    out = user.post("/logout", data={"csrf_token": csrf_of(user.get("/account").text)}, follow_redirects=False)
+    assert out.status_code == 303
+    assert copied.get("/supplychain/datasets").status_code == 401
+    assert copied.get("/account", headers={"accept": "text/html"}, follow_redirects=False).status_code == 303
+
+    # an admin's reset (pinchpoint users password NAME) ends every session of the account
+    again = sign_in(app, "commerce-viewer")
+    assert again.get("/supplychain/datasets").status_code == 200
+    app.state.web.store.set_password("commerce-viewer", "a brand new passphrase", Actor.system())
+    assert again.get("/supplychain/datasets").status_code == 401
+    assert "commerce-viewer" in [r.target.removeprefix("user:") for r in app.state.web.store.audit_records()
+                                 if r.action == "password_change"]
+
+    # the user's own change keeps the session that made it, and ends the others
+    mine = sign_in(app, "commerce-viewer", "a brand new passphrase")
+    elsewhere = _copy(app, mine)
+    changed = mine.post("/account/password", data={"current": "a brand new passphrase", "new": PASSWORD,
+                                                   "csrf_token": csrf_of(mine.get("/account").text)},
+                        follow_redirects=False)
+    assert changed.status_code == 303, changed.text[:300]
+    assert mine.get("/supplychain/datasets").status_code == 200
+    assert elsewhere.get("/supplychain/datasets").status_code == 401

@@ -70,6 +70,8 @@ CREATE TABLE IF NOT EXISTS audit (pos INTEGER PRIMARY KEY AUTOINCREMENT, seq INT
     prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL,
     hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS user_sessions (user_id INTEGER PRIMARY KEY REFERENCES users(id),
+    generation INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, kind TEXT NOT NULL, owner_org TEXT NOT NULL,
     username TEXT NOT NULL, status TEXT NOT NULL, done INTEGER NOT NULL DEFAULT 0, total INTEGER NOT NULL DEFAULT 0,
     label TEXT NOT NULL DEFAULT '', params TEXT NOT NULL DEFAULT '{}', result TEXT NOT NULL DEFAULT '',
@@ -386,6 +388,32 @@ class AccountStore:
         rows = self._read("SELECT * FROM users WHERE id = ?", [user_id])
         return _user(rows[0]) if rows else None
 
+    def session_user(self, user_id: int) -> tuple[User, int] | None:
+        """The user a session cookie names and the user's session generation now (a cookie carrying an older one
+        was revoked: by a sign-out or a password change), in one query: it is asked on every request."""
+        rows = self._read("SELECT u.*, COALESCE(s.generation, 0) AS generation FROM users u "
+                          "LEFT JOIN user_sessions s ON s.user_id = u.id WHERE u.id = ?", [user_id])
+        return (_user(rows[0]), int(rows[0]["generation"])) if rows else None
+
+    def session_generation(self, user_id: int) -> int:
+        """The generation a new session of ``user_id`` carries (0 until the first revocation)."""
+        rows = self._read("SELECT generation FROM user_sessions WHERE user_id = ?", [user_id])
+        return int(rows[0]["generation"]) if rows else 0
+
+    @staticmethod
+    def _revoke_sessions(db: Connection, user_id: int) -> None:
+        """Every session cookie of ``user_id`` issued so far stops working (the generation it carries is old)."""
+        db.execute("INSERT INTO user_sessions (user_id, generation) VALUES (?, 1) ON CONFLICT (user_id) "
+                   "DO UPDATE SET generation = user_sessions.generation + 1", [user_id])
+
+    def sign_out(self, actor: Actor) -> int:
+        """End every session of ``actor``'s account (a copied or left-behind cookie included), audited in the same
+        transaction; returns the new generation."""
+        with self._tx() as db:
+            self._revoke_sessions(db, actor.user_id)
+            self._append(db, actor, "sign_out", f"user:{actor.username}", {"sessions": "revoked"})
+        return self.session_generation(actor.user_id)
+
     def users(self, org: str | None = None) -> list[User]:
         if org is None:
             return [_user(r) for r in self._read("SELECT * FROM users ORDER BY username")]
@@ -406,7 +434,7 @@ class AccountStore:
 
     def set_password(self, username: str, password: str, by: Actor) -> None:
         """A new password for ``username``: the user's own, or set by an admin of their organisation (audited,
-        the password itself never)."""
+        the password itself never). Every session of the user ends (see :meth:`session_user`)."""
         target = self.user(username)
         if target is None:
             raise NotFoundError(f"unknown user {username!r}", what="user", value=username)
@@ -417,7 +445,8 @@ class AccountStore:
         password_hash = credentials.hash_password(password)
         with self._tx() as db:
             db.execute("UPDATE users SET password_hash = ? WHERE username = ?", [password_hash, username])
-            self._append(db, by, "password_change", f"user:{username}")
+            self._revoke_sessions(db, target.id)  # a stolen cookie dies with the password it was signed in with
+            self._append(db, by, "password_change", f"user:{username}", {"sessions": "revoked"})
 
     def check_password(self, username: str, password: str) -> bool:
         """Whether ``password`` is ``username``'s (to confirm a change; not a sign-in, so not audited)."""

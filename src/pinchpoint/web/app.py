@@ -59,10 +59,11 @@ class AuthGate:
             session = scope.get("session") or {}
             uid = session.get("uid")
             if isinstance(uid, int):
-                user = self.store.user_by_id(uid)
-                if user is not None and not user.disabled:
+                found = self.store.session_user(uid)
+                # a cookie of an older generation was revoked (sign-out, password change): signed, yet dead
+                if found is not None and not found[0].disabled and session.get("gen", 0) == found[1]:
                     via = "oidc" if session.get("via") == "oidc" else "password"
-                    actor, by_cookie = user.actor(via), True
+                    actor, by_cookie = found[0].actor(via), True
         scope.setdefault("state", {})["actor"] = actor
         if actor is None and not path.startswith(PUBLIC_PREFIXES):
             await _refuse(scope, send, headers)

@@ -138,6 +138,6 @@ async def oidc_callback(request: Request, org: str) -> Response:
     from pinchpoint.web.i18n import pick_language
 
     request.session.clear()  # a new session on sign-in: no fixation (and the flow's state is spent)
-    request.session.update({"uid": actor.user_id, "via": "oidc",
+    request.session.update({"uid": actor.user_id, "via": "oidc", "gen": web.store.session_generation(actor.user_id),
                             "lang": pick_language(None, request.headers.get("accept-language"))})
     return RedirectResponse("/", status_code=303)

@@ -184,7 +184,8 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],
     if actor is None:
         return _login(request, status=401, error="Wrong user name or password.")
     request.session.clear()  # a new session on sign-in: no fixation
-    request.session.update({"uid": actor.user_id, "lang": pick_language(None, request.headers.get("accept-language"))})
+    request.session.update({"uid": actor.user_id, "gen": web.store.session_generation(actor.user_id),
+                            "lang": pick_language(None, request.headers.get("accept-language"))})
     return _back("/")
 
 
@@ -192,7 +193,7 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],
 def logout(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:
     _check_csrf(request, csrf_token)
     actor = _actor(request)
-    _web(request).store.audit(actor, "sign_out", f"user:{actor.username}")
+    _web(request).store.sign_out(actor)  # every cookie of this account stops working, copies included
     request.session.clear()
     return _back("/login")
 
@@ -1289,9 +1290,10 @@ def change_password(request: Request, current: Annotated[str, Form(max_length=10
         _check_csrf(request, csrf_token)
         if not web.store.check_password(actor.username, current):
             raise PinchpointError("the current password is not right")
-        web.store.set_password(actor.username, new, actor)
+        web.store.set_password(actor.username, new, actor)  # ends every session of the account
     except PinchpointError as exc:
         return _error_page(request, exc)
+    request.session["gen"] = web.store.session_generation(actor.user_id)  # except this one, which changed it
     _flash(request, "Password changed.")
     return _back("/account")
 

@@ -131,3 +131,36 @@ def test_concurrent_appends_keep_one_chain(store: AccountStore) -> None:
     result = store.verify_audit()
     assert result.ok and result.checked == len(store.audit_records())
     assert sum(1 for r in store.audit_records() if r.action == "screening") == 120
+
+
+def test_records_cut_off_the_end_with_the_head_moved_back_are_found_against_an_export(
+        trail: AccountStore, tmp_path: Path) -> None:
+    """Trial 12 F21: deleting the newest records and setting the head to the last one left passed `audit verify`
+    (nothing in the store remembers them); an earlier export kept elsewhere does."""
+    from pinchpoint.cli.main import app
+
+    if trail.postgres:
+        pytest.skip("the CLI's --workspace names a folder; PostgreSQL is chosen by $PINCHPOINT_ACCOUNTS_DB")
+    runner = CliRunner()
+    export = tmp_path / "export.jsonl"
+    assert runner.invoke(app, ["audit", "export", "-o", str(export), "--workspace", str(trail.path.parent)]
+                         ).exit_code == 0
+    records = trail.audit_records()
+    intact = runner.invoke(app, ["audit", "verify", "--workspace", str(trail.path.parent), "--against", str(export)])
+    assert intact.exit_code == 0, intact.output
+    # the head is printed, to write down
+    assert f"head: record {records[-1].seq}, hash {records[-1].hash}" in intact.output
+    assert "unchanged" in intact.output
+
+    # cut the newest three (the export's own record among them) and move the head back, as the trial did
+    keep = records[-4]
+    db = _db(trail)
+    db.execute("DELETE FROM audit WHERE seq > ?", [keep.seq])
+    db.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", [keep.seq, keep.hash])
+    alone = runner.invoke(app, ["audit", "verify", "--workspace", str(trail.path.parent)])
+    assert alone.exit_code == 0  # undetectable from the store alone
+    against = runner.invoke(app, ["audit", "verify", "--workspace", str(trail.path.parent), "--against", str(export)])
+    assert against.exit_code == 1, against.output
+    assert f"trail now ends at record {keep.seq}" in against.output
+    # a rewritten record the export holds is found too
+    assert trail.verify_audit(against=(keep.seq, "0" * 64)).problem == "altered"

@@ -72,10 +72,14 @@ class Verification:
     problem: str = ""  # "", "altered", "missing", "reordered", "truncated"
     seq: int | None = None  # the first record concerned
     message: str = ""
+    head_hash: str = ""  # the last record's hash when intact: write it down to compare with later (--against)
+    against: str = ""  # what an earlier export's head was compared with, when one was
 
     def __str__(self) -> str:
         if self.ok:
-            return f"audit trail intact: {self.checked:,} records, each chained to the one before"
+            head = f"; head: record {self.checked}, hash {self.head_hash}" if self.head_hash else ""
+            return f"audit trail intact: {self.checked:,} records, each chained to the one before{head}" + \
+                (f"; {self.against}" if self.against else "")
         return f"audit trail broken at record {self.seq}: {self.message}"
 
 
@@ -113,7 +117,37 @@ def verify(records: Sequence[AuditRecord], head: tuple[int, str] | None = None) 
         if head_seq == expected - 1 and head_hash != prev_hash:
             return Verification(False, checked, "altered", head_seq,
                                 "the last record does not match the head hash")
-    return Verification(True, checked)
+    return Verification(True, checked, head_hash=prev_hash if checked else "")
+
+
+def verify_against(records: Sequence[AuditRecord], head: tuple[int, str] | None,
+                   earlier: tuple[int, str]) -> Verification:
+    """:func:`verify`, and the trail must still hold an earlier export's head (``earlier``: its last seq and
+    hash) as it was: the chain makes every record up to it the same too. Records deleted from the end with the
+    head row moved back pass :func:`verify` (nothing in the store remembers them), but not this."""
+    result = verify(records, head)
+    if not result.ok:
+        return result
+    seq, digest = earlier
+    found = next((r for r in records if r.seq == seq), None)
+    if found is None:
+        return Verification(False, result.checked, "truncated", result.checked + 1,
+                            f"the earlier export ends at record {seq}, but the trail now ends at record "
+                            f"{result.checked}: record(s) {result.checked + 1}-{seq} were removed since")
+    if found.hash != digest:
+        return Verification(False, result.checked, "altered", seq,
+                            f"it differs from the earlier export's record {seq} (the trail was rewritten since)")
+    return Verification(True, result.checked, head_hash=result.head_hash,
+                        against=f"holds the earlier export's last record {seq} unchanged")
+
+
+def export_head(records: Sequence[AuditRecord], head: tuple[int, str] | None, source: str = "") -> tuple[int, str]:
+    """An export's head: its head line, else its last record (an error naming the file if it holds neither)."""
+    if head is not None:
+        return head
+    if not records:
+        raise DataError("the export holds no records to compare with", file=source or None, field="head")
+    return records[-1].seq, records[-1].hash
 
 
 def write_jsonl(records: Iterable[AuditRecord], path: Path, head: tuple[int, str] | None = None) -> int:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from pinchpoint.accounts import credentials
-from pinchpoint.accounts.audit import GENESIS, AuditRecord, Verification, make_record, verify
+from pinchpoint.accounts.audit import GENESIS, AuditRecord, Verification, make_record, verify, verify_against
 from pinchpoint.accounts.model import (
     RESOURCE_KINDS,
     Actor,
@@ -326,7 +326,10 @@ class AccountStore:
         rows = self._read("SELECT seq, hash FROM audit_head WHERE id = 1")
         return (rows[0]["seq"], rows[0]["hash"]) if rows else None
 
-    def verify_audit(self) -> Verification:
+    def verify_audit(self, against: tuple[int, str] | None = None) -> Verification:
+        """The chain checked (:func:`~pinchpoint.accounts.audit.verify`); with ``against`` (an earlier export's
+        last seq and hash), also that the trail still holds that record unchanged (records cut off the end with the
+        head moved back are found so)."""
         self.flush_audit()
         # one read transaction, so records and head are seen as of the same moment
         db = self._connection()
@@ -336,7 +339,7 @@ class AccountStore:
             head = self._head_row()
         finally:
             db.execute("COMMIT")
-        return verify(records, head)
+        return verify(records, head) if against is None else verify_against(records, head, against)
 
     # organisations and users ------------------------------------------------------------------
     def create_org(self, name: str, title: str = "", by: Actor | None = None) -> Organisation:

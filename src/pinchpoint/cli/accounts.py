@@ -32,19 +32,26 @@ def register(app: typer.Typer) -> None:
     @friendly_errors
     def verify(file: Annotated[Path | None, typer.Option("--file", help="Check an export (JSON lines) instead of "
                                                          "the workspace's trail.")] = None,
+               against: Annotated[Path | None, typer.Option("--against", help="An earlier export (`audit export`, "
+                                  "kept where the server cannot write): the trail must still hold its last record "
+                                  "unchanged, so records cut off the end are found.")] = None,
                workspace: WorkspaceOpt = None) -> None:
-        """Recompute the hash chain; report the first altered, missing or moved record (exit 1 if any)."""
-        from pinchpoint.accounts.audit import read_jsonl
+        """Recompute the hash chain; report the first altered, missing or moved record (exit 1 if any) and print
+        the head (last record and hash) to compare with later."""
+        from pinchpoint.accounts.audit import export_head, read_jsonl, verify_against
         from pinchpoint.accounts.audit import verify as check
         from pinchpoint.accounts.store import AccountStore
 
+        earlier = None
+        if against is not None:
+            earlier = export_head(*read_jsonl(against), source=str(against))
         if file is not None:
             records, head = read_jsonl(file)
-            result = check(records, head)
+            result = check(records, head) if earlier is None else verify_against(records, head, earlier)
         else:
             store = _store(workspace)
             assert isinstance(store, AccountStore)
-            result = store.verify_audit()
+            result = store.verify_audit(against=earlier)
         typer.echo(str(result))
         if not result.ok:
             raise typer.Exit(1)

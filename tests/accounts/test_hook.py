@@ -136,7 +136,8 @@ def test_a_shared_session_screens_with_the_request_organisations_decisions(store
 
     token = CURRENT_ACTOR.set(actor(store, "meti-analyst"))
     try:
-        review = shared.screening.review("AARON ABRAHAM VILLA", str(match["entity_id"]), "false positive", "ken")
+        review = shared.screening.review("AARON ABRAHAM VILLA", str(match["entity_id"]), "false positive",
+                                         "meti-analyst")  # behind accounts: the signed-in user (F17)
     finally:
         CURRENT_ACTOR.reset(token)
     assert review.organisation == "meti"

@@ -183,3 +183,17 @@ def test_lists_load_stores_the_index_and_the_delta_says_which_it_used(tmp_path: 
     assert delta.alerts.meta["index"] != LOADED
     assert any("screening index was built" in c for c in delta.alerts.meta["caveats"])
     assert len(_index_rows(ws)) == 1 and Session(ws).screening.screener().origin == LOADED
+
+
+def test_an_index_stored_by_a_newer_pinchpoint_is_left_alone(ws: Path) -> None:
+    """A workspace whose screening.index a newer pinchpoint wrote (another schema version): screening builds its
+    index and lists load still loads, instead of failing on the collection."""
+    with Workspace(ws) as opened:
+        opened.collection(INDEX).keys()  # the collection is created at this schema version
+        opened.con.execute("UPDATE schema_versions SET version = 99 WHERE collection = ?", [INDEX.name])
+    screener = read_screener(ws)
+    assert screener.origin != LOADED and "another version of pinchpoint" in screener.origin
+    assert index_stored_lists(ws).origin != LOADED  # stored nothing, failed on nothing
+    with Workspace(ws) as opened:
+        assert opened.con.execute("SELECT version FROM schema_versions WHERE collection = ?",
+                                  [INDEX.name]).fetchone() == (99,)

@@ -418,10 +418,25 @@ class _LazyParts:
 
 
 # The workspace -----------------------------------------------------------------------------------------------------
+def _usable(ws: Workspace) -> bool:
+    """Whether this pinchpoint can read and write the workspace's stored indexes (not when a newer one stored them
+    at another schema version: screening then builds its index, and leaves theirs alone)."""
+    from pinchpoint.errors import WorkspaceError
+
+    try:
+        ws.collection_ready(INDEX)
+    except WorkspaceError:
+        return False
+    return True
+
+
 def save_index(ws: Workspace, screener: Screener, payload: bytes | None = None) -> str:
     """Store the index of ``screener`` (over the lists as stored in ``ws``; ``payload`` its :func:`pack`, if made
-    already) as the one index of the workspace; returns its key."""
+    already) as the one index of the workspace; returns its key ("" when the workspace's indexes are another
+    pinchpoint's schema, left alone)."""
     key = index_key(_list_digests(screener.lists))
+    if not _usable(ws):
+        return ""
     payload = payload if payload is not None else pack(screener)
     items = ws.collection(INDEX)
     with ws.transaction():
@@ -437,6 +452,8 @@ def save_index(ws: Workspace, screener: Screener, payload: bytes | None = None) 
 def stored_index(ws: Workspace, digests: Iterable[tuple[str, str]]) -> tuple[bytes | None, str]:
     """The stored index payload for the lists of ``digests`` ((name, content digest)) and what was found: the
     payload (None when there is none for these lists, or its bytes are not those stored) and why not."""
+    if not _usable(ws):
+        return None, "the stored index was written by another version of pinchpoint"
     items = ws.collection(INDEX)
     found = items.find(KEY, index_key(digests))
     if found is None:

@@ -143,3 +143,17 @@ def test_a_shared_session_screens_with_the_request_organisations_decisions(store
     assert review.organisation == "meti"
     assert alert_for("meti-admin") == "decided" and alert_for("commerce-analyst") == "new"
     assert shared.screening.screen(["AARON ABRAHAM VILLA"]).rows[0]["alert"] == "new"  # the operator's view
+
+
+def test_a_dataset_key_is_judged_by_its_name_under_any_version(store: AccountStore) -> None:
+    """Trial 12 F15, second line: a resource 'dataset:evil@2' is dataset 'evil' to the rules (the Session checks
+    the resolved name first; an authoriser asked with a reference as typed must not see unregistered common
+    data)."""
+    store.register(actor(store, "commerce-analyst"), "dataset", "evil")
+    check = session_authorizer(store)
+    outsider = SessionActor("meti-analyst", "meti", "analyst")
+    for key in ("evil", "evil@", "evil@2", "evil@2a4fd3b31bc9cd2d"):
+        assert not check.permits(outsider, "supplychain.read", f"dataset:{key}"), key
+        with pytest.raises(PinchpointError, match="private to another organisation"):
+            check(outsider, "supplychain.analyse", f"dataset:{key}")
+    assert check.permits(SessionActor("commerce-viewer", "commerce", "viewer"), "supplychain.read", "dataset:evil@")

@@ -89,6 +89,10 @@ def read_json(path: Path, max_bytes: int = MAX_YAML_BYTES, what: str = "JSON fil
 
 def decode_text(raw: bytes, label: str) -> str:
     """Decode UTF-8 (with or without a byte-order mark), naming the encoding a file seems to be in otherwise."""
+    from pinchpoint.sources.sniff import binary_kind
+
+    if (found := binary_kind(raw)) is not None:  # a workbook, a zip, a PDF...: named, with what to do
+        raise DataError(f"this is {found[0]}, not a text file: {found[1]}", file=label, row=1)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise DataError("the file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8",
                         file=label, row=1)

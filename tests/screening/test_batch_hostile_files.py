@@ -90,3 +90,40 @@ def test_the_screen_again_hint_is_quoted_for_a_shell(lists: dict[str, ScreeningL
     assert echoed == words[1:] and not pwned.exists()
     again = CliRunner().invoke(app, words[1:])  # and it screens the stored file again
     assert again.exit_code == 0, again.output
+
+
+def test_a_workbook_zip_or_program_given_as_names_is_named_for_what_it_is(
+        lists: dict[str, ScreeningList], small_ws: Path, tmp_path: Path) -> None:
+    """F22: an Excel workbook (or any binary) was called 'UTF-16 text without a byte-order mark', advice that sends
+    a compliance team the wrong way; it is named, with what to do."""
+    import zipfile
+
+    from pinchpoint.errors import DataError
+    from pinchpoint.screening.batch import screen_file
+    from pinchpoint.session import Session
+    from pinchpoint.trends.readers import read_series_file
+
+    workbook = tmp_path / "customers.xlsx"
+    shutil.copyfile(LISTS / "meti_eul_20250929.xlsx", workbook)  # a real workbook
+    zipped = tmp_path / "c.csv"  # a zip named .csv, as the trial uploaded it
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(LISTS / "us_bis_dpl_2022.txt", "dpl.txt")
+    program = tmp_path / "bin.csv"
+    program.write_bytes(Path(shutil.which("ls") or "/bin/ls").read_bytes()[:3000])
+    expected = {workbook: "this is an Excel workbook (.xlsx), not a CSV file of names: open it in Excel, save the "
+                          "sheet as 'CSV UTF-8 (Comma delimited)'",
+                zipped: "this is a zip archive, not a CSV file of names: unzip it and give the CSV file inside",
+                program: "this is a program (an ELF executable), not a CSV file of names"}
+    screener = Screener([lists[UN_FILE]])
+    for path, words in expected.items():
+        with pytest.raises(DataError) as err:
+            screen_file(screener, path, tmp_path / "o.csv")
+        assert err.value.location.file == str(path) and err.value.location.row == 1
+        assert words in str(err.value) and "UTF-16" not in str(err.value)
+    with pytest.raises(DataError, match=r"^c\.csv, row 1: this is a zip archive"):  # the workbench's batch form
+        Session(small_ws).screening.check_upload("c.csv", zipped.read_bytes())
+    with pytest.raises(DataError, match=r"this is an Excel workbook \(\.xlsx\), not a CSV text file"):
+        read_series_file(workbook)  # trends import: it said "not UTF-8 or Shift_JIS text"
+    result = CliRunner().invoke(app, ["screen", "--file", str(workbook), "--output", str(tmp_path / "o.csv"),
+                                      "--workspace", str(small_ws)])
+    assert result.exit_code == 2 and "this is an Excel workbook (.xlsx)" in result.stderr

@@ -67,7 +67,15 @@ _BOMS = ((b"\xff\xfe\x00\x00", "utf-32", "UTF-32"), (b"\x00\x00\xfe\xff", "utf-3
 def decode_input(data: bytes, source: str) -> str:
     """The text of a file of names: a byte-order mark decides its encoding (UTF-8, UTF-16 little- or big-endian,
     UTF-32), else it must be UTF-8. Anything else is a :class:`DataError` naming the file and the row (line) of the
-    first byte that is not text in that encoding: a name read in the wrong encoding would be screened misspelt."""
+    first byte that is not text in that encoding: a name read in the wrong encoding would be screened misspelt.
+    A file that is no text at all (an Excel workbook, a zip, a PDF, a program...) is named for what it is, with what
+    to do (:func:`pinchpoint.sources.sniff.binary_kind`)."""
+    from pinchpoint.sources.sniff import binary_kind
+
+    found = binary_kind(data)
+    if found is not None:
+        what, do = found
+        raise DataError(f"this is {what}, not a CSV file of names: {do}", file=source, row=1)
     for bom, codec, label in _BOMS:
         if data.startswith(bom):
             try:

@@ -107,6 +107,10 @@ def decode_text(path: Path, data: bytes) -> tuple[str, str]:
                 line = data[:exc.start].decode(encoding, "replace").count("\n") + 1
                 raise DataError(f"not {encoding} text despite its byte-order mark (byte {exc.start})",
                                 file=str(path), row=line) from None
+    from pinchpoint.sources.sniff import binary_kind
+
+    if (found := binary_kind(data)) is not None:  # a workbook, a zip, a PDF...: named, with what to do
+        raise DataError(f"this is {found[0]}, not a text list file: {found[1]}", file=str(path), row=1)
     if b"\x00" in data:
         at = data.index(b"\x00")
         raise DataError(f"binary content (a NUL byte at byte {at}): not a text list file; UTF-16 needs a "

@@ -142,3 +142,59 @@ def json_top_keys(text: str) -> list[str]:
             depth -= 1
         i += 1
     return keys
+
+
+# File signatures ("magic numbers") of what people hand a reader of text by mistake: (leading bytes, what it is,
+# what to do). A zip is looked into (:func:`binary_kind`): an Office or OpenDocument file is one.
+_SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 workbook (.xls) or another old Office file",
+     "open it in Excel, save it as 'CSV UTF-8 (Comma delimited)' and give that file"),
+    (b"%PDF-", "a PDF document", "export the table to CSV (UTF-8) from the program that made it and give that file"),
+    (b"\x1f\x8b", "a gzip-compressed file", "decompress it (gunzip) and give the file inside"),
+    (b"\x7fELF", "a program (an ELF executable)", "give the CSV file itself"),
+    (b"MZ", "a Windows program or library", "give the CSV file itself"),
+    (b"\xcf\xfa\xed\xfe", "a program (a Mach-O executable)", "give the CSV file itself"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image", "give the CSV file itself"),
+    (b"\xff\xd8\xff", "a JPEG image", "give the CSV file itself"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", "extract it and give the CSV file inside"),
+    (b"Rar!\x1a\x07", "a RAR archive", "extract it and give the CSV file inside"),
+    (b"SQLite format 3\x00", "an SQLite database", "export the table to CSV (UTF-8) and give that file"),
+    (b"PAR1", "a Parquet file", "export it to CSV (UTF-8) and give that file"),
+)
+_ZIP_KINDS: tuple[tuple[str, str, str], ...] = (
+    ("xl/", "an Excel workbook (.xlsx)", "open it in Excel, save the sheet as 'CSV UTF-8 (Comma delimited)' "
+     "(File > Save As) and give that file"),
+    ("word/", "a Word document (.docx)", "put the table in a spreadsheet, save it as CSV (UTF-8) and give that "
+     "file"),
+    ("ppt/", "a PowerPoint presentation (.pptx)", "put the table in a spreadsheet, save it as CSV (UTF-8) and give "
+     "that file"),
+)
+_OPENDOCUMENT = b"mimetypeapplication/vnd.oasis.opendocument."
+
+
+def binary_kind(data: bytes) -> tuple[str, str] | None:
+    """What a file that is not text is, by its signature, and what to do: ``("an Excel workbook (.xlsx)", "open
+    it in Excel and save it as ...")``; None when no known signature starts ``data``. A zip's own directory says
+    whether it is an Office or OpenDocument file (read from ``data``, never unpacked)."""
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
+        if data[30:30 + len(_OPENDOCUMENT)] == _OPENDOCUMENT:  # the first member, 'mimetype', stored
+            kind = data[30 + len(_OPENDOCUMENT):30 + len(_OPENDOCUMENT) + 12].decode("ascii", "replace")
+            what = "an OpenDocument spreadsheet (.ods)" if kind.startswith("spreadsheet") \
+                else "an OpenDocument file (.odt, .odp...)"
+            return what, "open it, save it as CSV (UTF-8) and give that file"
+        try:
+            import io
+            import zipfile
+
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except (zipfile.BadZipFile, ValueError, OSError):
+            names = []
+        for prefix, what, do in _ZIP_KINDS:
+            if any(n.startswith(prefix) for n in names):
+                return what, do
+        return "a zip archive", "unzip it and give the CSV file inside"
+    for signature, what, do in _SIGNATURES:
+        # "MZ" could start a line of text: a Windows program has NUL bytes in its first 64
+        if data.startswith(signature) and (signature != b"MZ" or b"\x00" in data[:64]):
+            return what, do
+    return None

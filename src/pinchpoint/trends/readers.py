@@ -212,6 +212,10 @@ def _read_text(path: Path) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise DataError(f"cannot read file: {exc.strerror}", file=label) from None
+    from pinchpoint.sources.sniff import binary_kind
+
+    if (found := binary_kind(raw)) is not None:  # a workbook, a zip, a PDF...: named, with what to do
+        raise DataError(f"this is {found[0]}, not a CSV text file: {found[1]}", file=label, row=1)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raw_text = raw.decode("utf-16")
     else:

@@ -143,3 +143,28 @@ def test_a_layout_name_means_its_source_in_the_library(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["trends", "import", str(FRED), "--layout", "lnog", "--workspace",
                                       str(tmp_path / "ws2")])
     assert result.exit_code == 2 and "unknown layout 'lnog'; did you mean 'long'?" in result.output
+
+
+def test_a_long_file_without_series_id_names_the_file_row_and_missing_column(client: TestClient,
+                                                                            tmp_path: Path) -> None:
+    """Trial 12, F18: ``--source indicators-long`` on ``date,value`` said only "error: series_id" (a KeyError)."""
+    from typer.testing import CliRunner
+
+    from pinchpoint.cli.main import app
+
+    with FRED.open(encoding="utf-8", newline="") as fh:
+        months = list(csv.reader(fh))[1:25]  # 24 real months of the FRED series
+    dv = tmp_path / "dv.csv"
+    dv.write_text("date,value\n" + "".join(f"{d},{v}\n" for d, v in months), encoding="utf-8")
+    words = ("no 'series_id' column: the long layout needs the columns series_id,date,value (date may be called "
+             "period or month); the header has date,value")
+    result = CliRunner().invoke(app, ["trends", "import", str(dv), "--source", "indicators-long", "--workspace",
+                                      str(tmp_path / "ws")])
+    assert result.exit_code == 2, result.output
+    assert f"error: {dv}, row 1, field 'series_id': {words}" in result.stderr
+    response = client.post("/trends/import", json={"text": dv.read_text(encoding="utf-8"), "name": "dv.csv",
+                                                   "source": "indicators-long"})
+    assert response.status_code == 422
+    problem = response.json()["problems"][0]
+    assert (problem["file"], problem["row"], problem["field"], problem["message"]) == ("dv.csv", 1, "series_id",
+                                                                                       words)

@@ -354,6 +354,13 @@ def _read_long(label: str, rows: list[list[str]], vintage: str, meta: dict[str, 
     header = [c.strip().lower() for c in rows[0]]
     out = SeriesFile(label, "long")
     col = {name: i for i, name in enumerate(header)}
+    missing = [name for name in ("series_id", "date", "value")
+               if name not in col and not (name == "date" and {"period", "month"} & set(col))]
+    if missing:  # the layout was named (--source indicators-long): say which columns it lacks
+        has = ",".join(c.strip()[:40] for c in rows[0][:12]) or "nothing"
+        raise DataError(f"no {' or '.join(repr(m) for m in missing)} column: the long layout needs the columns "
+                        f"series_id,date,value (date may be called period or month); the header has {has}",
+                        file=label, row=1, field=missing[0])
     date_name = next(n for n in ("date", "period", "month") if n in col)
     body = _body(label, rows[1:], len(header), 2, out)
     order, problem = _day_order([_Cell(line, row[col[date_name]]) for line, row in body], label, date_name)
@@ -430,7 +437,10 @@ def _estat_month(code: str, name: str) -> tuple[int | None, str | None]:
 
 def _read_estat(label: str, rows: list[list[str]], vintage: str, meta: dict[str, Any]) -> SeriesFile:
     out = SeriesFile(label, "estat")
-    start = next(i for i, row in enumerate(rows) if "time_code" in [c.strip() for c in row])
+    start = next((i for i, row in enumerate(rows) if "time_code" in [c.strip() for c in row]), None)
+    if start is None:  # the layout was named (--source estat)
+        raise DataError("no 'time_code' column in any row: e-Stat's CSV download has a header row with time_code "
+                        "and value", file=label, row=1, field="time_code")
     header = [c.strip() for c in rows[start]]
     if "value" not in header:
         raise DataError("e-Stat table header has time_code but no 'value' column", file=label, row=start + 1)

@@ -24,6 +24,11 @@ RevisionOpt = Annotated[str, typer.Option(help="HS revision of the data for --ch
                                           "HS2017 (BACI).")]
 
 
+TradeStateOpt = Annotated[str | None, typer.Option(
+    "--trade-state", help="The digest of the trade imports a result was computed on (its meta.trade_state): refuse "
+    "to run if the workspace's imports have changed since, instead of giving other figures.")]
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``trade`` group to the main app."""
     app.add_typer(trade_app, name="trade")
@@ -88,7 +93,7 @@ def register(app: typer.Typer) -> None:
                compare: Annotated[str, typer.Option(help="A year or a range of months.")] = "2022",
                flow: Annotated[str, typer.Option(help="export or import.")] = "export",
                source: ListOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
-               workspace: WorkspaceOpt = None) -> None:
+               workspace: WorkspaceOpt = None, trade_state: TradeStateOpt = None) -> None:
         """Growth of flows between two periods for each reporter and partner (ISO3 or aggregates like EU27_2020),
         per source; --codes, --chpl or --codes-from sum the codes (one level per branch: never a heading and the
         lines under it)."""
@@ -97,7 +102,8 @@ def register(app: typer.Typer) -> None:
 
         table = session(workspace).trade.growth(reporter or [], partner or [], codes=codes or [], chpl=chpl,
                                                 codes_from=codes_from, revision=revision, base=base,
-                                                compare=compare, flow=flow, sources=source)
+                                                compare=compare, flow=flow, sources=source,
+                                                trade_state=trade_state)
         emit(with_command(table), fmt, output, columns=GROWTH_COLUMNS, title=growth_title(base, compare))
 
     @trade_app.command("dependence")
@@ -112,7 +118,7 @@ def register(app: typer.Typer) -> None:
                        help="With --side export: report these exporters' shares (repeatable, or comma-separated)."
                    )] = None,
                    source: ListOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
-                   workspace: WorkspaceOpt = None) -> None:
+                   workspace: WorkspaceOpt = None, trade_state: TradeStateOpt = None) -> None:
         """Import dependence per importer and product (supplier HHI, top supplier, coalition shares), or with
         --side export the exporters' concentration of world exports of each code (HHI, top exporter, shares)."""
         from pinchpoint.cli.output import emit
@@ -120,7 +126,7 @@ def register(app: typer.Typer) -> None:
 
         table = session(workspace).trade.dependence(importer, codes=codes or [], chpl=chpl, codes_from=codes_from,
                                                     revision=revision, period=period, sources=source, side=side,
-                                                    exporters=exporter)
+                                                    exporters=exporter, trade_state=trade_state)
         columns, title = dependence_view(table)
         emit(with_command(table), fmt, output, columns=columns, title=title)
 
@@ -136,6 +142,7 @@ def register(app: typer.Typer) -> None:
         source: ListOpt = None, control_source: ListOpt = None, limit: int = 100,
         fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
         report: Annotated[Path | None, typer.Option(help="Also write an HTML report to this folder.")] = None,
+        trade_state: TradeStateOpt = None,
     ) -> None:
         """Rank exporter -> hub -> product series whose exports jumped after the event (with evidence)."""
         from pinchpoint.cli.output import emit
@@ -144,7 +151,7 @@ def register(app: typer.Typer) -> None:
         trade = session(workspace).trade
         table = trade.circumvention(target=target, hubs=hub, chpl=chpl, codes_file=codes_file, event=event,
                                     min_baseline=min_baseline, sources=source, control_sources=control_source,
-                                    limit=limit)
+                                    limit=limit, trade_state=trade_state)
         if report is not None:
             typer.echo(f"report: {trade.circumvention_report(table, report)}", err=True)
         emit(with_command(table), fmt, output, columns=CIRCUMVENTION_COLUMNS, title=circumvention_title(target, event))
@@ -156,12 +163,14 @@ def register(app: typer.Typer) -> None:
         chpl: Annotated[Path | None, typer.Option(help="CHPL table (chpl.csv); default: every code.")] = None,
         revision: Annotated[str, typer.Option(help="HS revision of the data: HS2022 or HS2017 (BACI).")] = "HS2022",
         source: ListOpt = None, fmt: FormatOpt = None, output: OutputOpt = None, workspace: WorkspaceOpt = None,
+        trade_state: TradeStateOpt = None,
     ) -> None:
         """Who supplies the target's imports of the codes, per period (China, the G7 and the EU)."""
         from pinchpoint.cli.output import emit
         from pinchpoint.session.trade import backfill_title
 
-        table = session(workspace).trade.backfill(target=target, chpl=chpl, revision=revision, sources=source)
+        table = session(workspace).trade.backfill(target=target, chpl=chpl, revision=revision, sources=source,
+                                                  trade_state=trade_state)
         emit(with_command(table), fmt, output, title=backfill_title(target))
 
     @trade_app.command("mirror")
@@ -170,11 +179,11 @@ def register(app: typer.Typer) -> None:
                cif_margin: Annotated[float, typer.Option(help="Expected CIF/FOB margin (OECD average ~6%).")] = 0.06,
                tolerance: Annotated[float, typer.Option(help="Accepted deviation of the ratio.")] = 0.25,
                source: ListOpt = None, fmt: FormatOpt = None, output: OutputOpt = None,
-               workspace: WorkspaceOpt = None) -> None:
+               workspace: WorkspaceOpt = None, trade_state: TradeStateOpt = None) -> None:
         """Mirror gaps: exporter-reported against importer-reported values of the same flows."""
         from pinchpoint.cli.output import emit
         from pinchpoint.session.trade import MIRROR_TITLE
 
         table = session(workspace).trade.mirror(exporters=exporter, importers=importer, cif_margin=cif_margin,
-                                                tolerance=tolerance, sources=source)
+                                                tolerance=tolerance, sources=source, trade_state=trade_state)
         emit(with_command(table), fmt, output, title=MIRROR_TITLE)

@@ -234,20 +234,27 @@ def reproducible_command(command: str, meta: Mapping[str, Any]) -> str:
     """``command`` with its dataset reference pinned to the version the result was computed on
     (``--dataset mine`` -> ``--dataset mine@bcca0fd1d47a3206``, from ``meta``'s ``dataset_ref`` and
     ``dataset_pinned``): the command gives the same figures after the dataset is imported again, which the command
-    as typed does not. ``command`` unchanged when the result names no pinned dataset."""
+    as typed does not. A trade result (``meta["trade_state"]``, the digest of the imports it read) gets
+    ``--trade-state DIGEST``. ``command`` unchanged when the result names nothing to pin."""
     import shlex
 
     ref, pinned = meta.get("dataset_ref"), meta.get("dataset_pinned")
-    if not ref or not pinned or ref == pinned:
+    state = meta.get("trade_state")
+    if (not ref or not pinned or ref == pinned) and not state:
         return command
     try:
         words = shlex.split(command)
     except ValueError:
         return command
+    if state and len(words) > 2 and words[1] == "trade" and not any(
+            w == "--trade-state" or w.startswith("--trade-state=") for w in words):
+        # trade data have no dataset reference: the imports read are pinned by their digest, which the command
+        # checks (a re-import since gives an error, not other figures)
+        return shlex.join([*words, "--trade-state", str(state)])
     out = []
     for k, word in enumerate(words):
-        if k and words[k - 1] in ("--dataset", "-d") and word == ref:
-            word = pinned
+        if k and words[k - 1] in ("--dataset", "-d") and word == ref and pinned:
+            word = str(pinned)
         elif word == f"--dataset={ref}":
             word = f"--dataset={pinned}"
         out.append(word)

@@ -4,7 +4,7 @@ interfaces."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,6 +81,17 @@ class TradeGroup(Group):
         self.session.authorize(f"trade.{action}", "trade:*")
         with self.session.open_workspace() as ws:
             yield ws
+
+    @staticmethod
+    def _pinned(ws: Workspace, sources: Sequence[str] | None, trade_state: str | None,
+                run: Callable[[], ResultTable]) -> ResultTable:
+        """``run()``'s table with the imports it read in its meta (``trade_imports``, ``trade_state``; the CLI's
+        ``meta.reproduce`` pins the state), after refusing a ``trade_state`` the store no longer matches."""
+        from pinchpoint.trade.store import check_state
+
+        state = check_state(ws, list(sources) if sources else None, trade_state)
+        table = run()
+        return ResultTable(table.name, table.columns, table.rows, {**table.meta, **state})
 
     def _code_list(self, chpl: Path | None, codes_from: Path | None, revision: str,
                    codes: Sequence[str]) -> CodeList | None:
@@ -174,7 +185,7 @@ class TradeGroup(Group):
     def growth(self, reporters: Sequence[str], partners: Sequence[str], *, codes: Sequence[str] = (),
                chpl: Path | None = None, codes_from: Path | None = None, revision: str = "HS2022",
                base: str = "2021", compare: str = "2022", flow: str = "export",
-               sources: Sequence[str] | None = None) -> ResultTable:
+               sources: Sequence[str] | None = None, trade_state: str | None = None) -> ResultTable:
         """Growth of flows between two periods (years or month ranges) per reporter, partner and source; codes
         are summed one level per branch (never a heading with the lines under it)."""
         from pinchpoint.trade.metrics import growth
@@ -185,15 +196,16 @@ class TradeGroup(Group):
         if not reporters or not partners:
             raise BadArgumentError("give at least one reporter and one partner", parameter="reporters")
         code_list = self._code_list(chpl, codes_from, revision, codes)
+        names = lower(sources) or DEFAULT_SOURCES["growth"]
         with self._flows("query") as ws:
-            return growth(select_sources(ws, lower(sources) or DEFAULT_SOURCES["growth"]), reporters, partners,
-                          codes, base, compare, flow.lower(), code_list=code_list,
-                          descriptions=product_descriptions(ws))
+            return self._pinned(ws, names, trade_state, lambda: growth(
+                select_sources(ws, names), reporters, partners, codes, base, compare, flow.lower(),
+                code_list=code_list, descriptions=product_descriptions(ws)))
 
     def dependence(self, importers: Sequence[str] | None = None, *, codes: Sequence[str] = (),
                    chpl: Path | None = None, codes_from: Path | None = None, revision: str = "HS2022",
                    period: str | None = None, sources: Sequence[str] | None = None, side: str = "import",
-                   exporters: Sequence[str] | None = None) -> ResultTable:
+                   exporters: Sequence[str] | None = None, trade_state: str | None = None) -> ResultTable:
         """Each importer's suppliers per product: HHI, top supplier, coalition shares (China with Hong Kong and
         Macao); with ``side="export"``, :meth:`exporter_concentration` of the ``exporters`` instead."""
         from pinchpoint.analysis.coalitions import COALITIONS
@@ -209,19 +221,22 @@ class TradeGroup(Group):
                 raise BadArgumentError("importers are for the import side; on the export side give exporters",
                                        parameter="importers")
             return self.exporter_concentration(exporters, codes=codes, chpl=chpl, codes_from=codes_from,
-                                               revision=revision, period=period, sources=sources)
+                                               revision=revision, period=period, sources=sources,
+                                               trade_state=trade_state)
         if upper(exporters):
             raise BadArgumentError("exporters are for the export side", parameter="exporters")
         code_list = self._code_list(chpl, codes_from, revision, upper(codes))
         groups = {**COALITIONS, "china": CHINA}
+        names = lower(sources) or DEFAULT_SOURCES["dependence"]
         with self._flows("query") as ws:
-            return supplier_concentration(select_sources(ws, lower(sources) or DEFAULT_SOURCES["dependence"]),
-                                          upper(importers) or None, upper(codes), period, groups,
-                                          code_list=code_list, descriptions=product_descriptions(ws))
+            return self._pinned(ws, names, trade_state, lambda: supplier_concentration(
+                select_sources(ws, names), upper(importers) or None, upper(codes), period, groups,
+                code_list=code_list, descriptions=product_descriptions(ws)))
 
     def exporter_concentration(self, exporters: Sequence[str] | None = None, *, codes: Sequence[str] = (),
                                chpl: Path | None = None, codes_from: Path | None = None, revision: str = "HS2022",
-                               period: str | None = None, sources: Sequence[str] | None = None) -> ResultTable:
+                               period: str | None = None, sources: Sequence[str] | None = None,
+                               trade_state: str | None = None) -> ResultTable:
         """Exporters' concentration of world exports of each code (HHI, top exporter, the named exporters'
         shares)."""
         from pinchpoint.trade.metrics import exporter_concentration
@@ -229,27 +244,29 @@ class TradeGroup(Group):
         from pinchpoint.trade.store import product_descriptions
 
         code_list = self._code_list(chpl, codes_from, revision, upper(codes))
+        names = lower(sources) or DEFAULT_SOURCES["dependence"]
         with self._flows("query") as ws:
-            return exporter_concentration(select_sources(ws, lower(sources) or DEFAULT_SOURCES["dependence"]),
-                                          upper(codes), period, upper(exporters), code_list=code_list,
-                                          descriptions=product_descriptions(ws))
+            return self._pinned(ws, names, trade_state, lambda: exporter_concentration(
+                select_sources(ws, names), upper(codes), period, upper(exporters), code_list=code_list,
+                descriptions=product_descriptions(ws)))
 
     def mirror(self, *, exporters: Sequence[str] | None = None, importers: Sequence[str] | None = None,
-               cif_margin: float = 0.06, tolerance: float = 0.25, sources: Sequence[str] | None = None
-               ) -> ResultTable:
+               cif_margin: float = 0.06, tolerance: float = 0.25, sources: Sequence[str] | None = None,
+               trade_state: str | None = None) -> ResultTable:
         """Exporter-reported against importer-reported values of the same flows (flagged first)."""
         from pinchpoint.trade.metrics import mirror_gaps
         from pinchpoint.trade.query import select_sources
 
+        names = lower(sources) or DEFAULT_SOURCES["mirror"]
         with self._flows("query") as ws:
-            return mirror_gaps(select_sources(ws, lower(sources) or DEFAULT_SOURCES["mirror"]),
-                               cif_margin=cif_margin, tolerance=tolerance, exporters=upper(exporters) or None,
-                               importers=upper(importers) or None)
+            return self._pinned(ws, names, trade_state, lambda: mirror_gaps(
+                select_sources(ws, names), cif_margin=cif_margin, tolerance=tolerance,
+                exporters=upper(exporters) or None, importers=upper(importers) or None))
 
     def circumvention(self, *, target: str = "RUS", hubs: Sequence[str] | None = None, chpl: Path | None = None,
                       codes_file: Path | None = None, event: str = "2022-02", min_baseline: float = 5e5,
                       sources: Sequence[str] | None = None, control_sources: Sequence[str] | None = None,
-                      limit: int = 100) -> ResultTable:
+                      limit: int = 100, trade_state: str | None = None) -> ResultTable:
         """Exporter -> hub -> product series whose exports jumped after the event, ranked, with evidence
         (corroborated against Comext totals where the workspace holds them)."""
         from pinchpoint.trade.circumvention import DEFAULT_HUBS, scan
@@ -263,9 +280,10 @@ class TradeGroup(Group):
             if not controls:  # the default: Comext totals, where the workspace holds them
                 controls = [c for c in DEFAULT_CONTROL_SOURCES if c in held(select_sources(ws, None), "source")]
             control = select_sources(ws, controls) if controls else None
-            return scan(rel, target=target.upper(), hubs=upper(hubs) or DEFAULT_HUBS, codes=code_list, event=event,
-                        descriptions=product_descriptions(ws), control=control, min_baseline=min_baseline,
-                        limit=limit)
+            names = sorted({*(lower(sources) or DEFAULT_SOURCES["circumvention"] or []), *controls})
+            return self._pinned(ws, names, trade_state, lambda: scan(
+                rel, target=target.upper(), hubs=upper(hubs) or DEFAULT_HUBS, codes=code_list, event=event,
+                descriptions=product_descriptions(ws), control=control, min_baseline=min_baseline, limit=limit))
 
     def circumvention_report(self, table: ResultTable, out: Path) -> Path:
         """The circumvention alerts as an HTML report (and CSV) in ``out``."""
@@ -274,7 +292,7 @@ class TradeGroup(Group):
         return write_circumvention_report(table, out)
 
     def backfill(self, *, target: str = "RUS", chpl: Path | None = None, revision: str = "HS2022",
-                 sources: Sequence[str] | None = None) -> ResultTable:
+                 sources: Sequence[str] | None = None, trade_state: str | None = None) -> ResultTable:
         """Who supplies the target's imports of the codes, per period: China (with Hong Kong and Macao), the G7
         and the EU."""
         from pinchpoint.trade.circumvention import BACKFILL_GROUPS, backfill
@@ -282,6 +300,7 @@ class TradeGroup(Group):
 
         groups: dict[str, Any] = {label: group_members(name) for label, name in BACKFILL_GROUPS.items()}
         code_list = self._code_list(chpl, None, revision, ())
+        names = lower(sources) or DEFAULT_SOURCES["backfill"]
         with self._flows("query") as ws:
-            return backfill(select_sources(ws, lower(sources) or DEFAULT_SOURCES["backfill"]), target=target.upper(),
-                            codes=code_list, groups=groups)
+            return self._pinned(ws, names, trade_state, lambda: backfill(
+                select_sources(ws, names), target=target.upper(), codes=code_list, groups=groups))

@@ -226,6 +226,37 @@ def imports_table(ws: Workspace) -> list[dict[str, Any]]:
              "imported_at": v.created_at} for v in _items(ws).list()]
 
 
+def store_state(ws: Workspace, sources: list[str] | None = None) -> dict[str, Any]:
+    """What a query over ``sources`` (all when None) reads: ``trade_imports`` (each source's import versions whose
+    files are listed now) and ``trade_state``, a digest of those files (source, version, path). A re-import with
+    ``--replace`` or a new import changes the digest, so a result records which data gave its figures."""
+    import hashlib
+
+    folder = _items(ws).folder
+    listed = sorted((key, version, path.relative_to(folder).as_posix()) for key, version, path
+                    in _items(ws).file_versions() if sources is None or key in sources)
+    imports: dict[str, list[str]] = {}
+    for key, version, _ in listed:
+        if version not in imports.setdefault(key, []):
+            imports[key].append(version)
+    digest = hashlib.sha256("".join(f"{k}\t{v}\t{p}\n" for k, v, p in listed).encode()).hexdigest()[:16]
+    return {"trade_imports": {k: sorted(v) for k, v in sorted(imports.items())}, "trade_state": digest}
+
+
+def check_state(ws: Workspace, sources: list[str] | None, pinned: str | None) -> dict[str, Any]:
+    """:func:`store_state`, refusing a ``pinned`` digest the store no longer matches: the figures would differ."""
+    state = store_state(ws, sources)
+    if pinned and pinned.strip().lower() != state["trade_state"]:
+        from pinchpoint.errors import BadArgumentError
+
+        held = "; ".join(f"{k}: {', '.join(v)}" for k, v in state["trade_imports"].items()) or "none"
+        raise BadArgumentError(
+            f"trade state {pinned!r} is not what the workspace holds now ({state['trade_state']}: imports {held}): "
+            "trade data were imported or replaced since, so these figures would differ from the pinned result. "
+            "Leave out --trade-state to compute on the current imports.", parameter="trade_state")
+    return state
+
+
 def flows(ws: Workspace, sources: list[str] | None = None) -> Any:
     """A DuckDB relation over every imported flow (optionally only some sources)."""
     folder = trade_folder(ws)

@@ -70,13 +70,16 @@ class LoadedChain:
     version: str
     pinned: str = ""  # a workspace dataset's ``name@version``: the reference that gives this version again
     resource: str = ""  # what access was checked on: ``dataset:<name>`` (never the reference as typed)
+    path: str = ""  # a file or folder dataset: its absolute path (``version`` is the digest of its files)
 
     def provenance(self, table: ResultTable) -> ResultTable:
         """``table`` with the dataset reference and version in its meta (kept if the analysis set them), and for a
         workspace dataset the reference pinned to this version (``dataset_pinned``), which the command to reproduce
-        the result names (:meth:`ResultTable.with_command`)."""
+        the result names (:meth:`ResultTable.with_command`); for a file or folder its absolute path
+        (``dataset_path``), which the command to reproduce names too, so it reads the same files from any folder."""
         pin = {"dataset_pinned": self.pinned} if self.pinned and self.pinned != self.ref else {}
-        meta = {"dataset_ref": self.ref, "dataset_version": self.version, **pin, **dict(table.meta)}
+        where = {"dataset_path": self.path} if self.path else {}
+        meta = {"dataset_ref": self.ref, "dataset_version": self.version, **where, **pin, **dict(table.meta)}
         return ResultTable(table.name, table.columns, table.rows, meta)
 
 
@@ -113,9 +116,12 @@ class SupplyChainGroup(Group):
         elif path.exists():
             session.authorize("supplychain.read", f"dataset:{text}")
             resolved = path.resolve()
+            self._refuse_shadowed(text, resolved)
             version = content_hash(resolved)
-            return session.cache.get(("chain", "path", str(resolved), source or ""), version, lambda: LoadedChain(
-                load_path(resolved, source=source), text, version, resource=f"dataset:{text}"))
+            absolute = str(resolved)
+            return session.cache.get(("chain", "path", absolute, source or ""), version, lambda: LoadedChain(
+                load_path(resolved, source=source), text, version, absolute if absolute != text else "",
+                resource=f"dataset:{text}", path=absolute))
         if source is not None:
             raise BadArgumentError(f"source {source!r} reads files; {text!r} is not a file or folder",
                                    parameter="source")
@@ -155,6 +161,22 @@ class SupplyChainGroup(Group):
                                    resource)
 
         return session.cache.get(("chain", "workspace", name, prefix), (version, len(matches)), build)
+
+    def _refuse_shadowed(self, text: str, resolved: Path) -> None:
+        """A bare name that is both a file or folder here and a workspace dataset is refused: which one it means
+        would depend on the working directory, and the same command would give other figures elsewhere."""
+        if any(c in text for c in "/\\@") or text.startswith((".", "~")) or Path(text).is_absolute():
+            return
+        if not self.session.workspace_exists():
+            return
+        datasets = self.session.stamp("datasets", self._dataset_versions)
+        assert isinstance(datasets, tuple)
+        if any(n == text for n, _ in datasets):
+            kind = "folder" if resolved.is_dir() else "file"
+            raise BadArgumentError(
+                f"dataset {text!r} is both a {kind} here ({resolved}) and a dataset in the workspace: write "
+                f"./{text} for the {kind} or {text}@ for the workspace dataset (its latest version; {text}@VERSION "
+                "for another)", parameter="dataset")
 
     def chain(self, ref: str | Path = "builtin") -> SupplyChain:
         """The :class:`~pinchpoint.supplychain.model.SupplyChain` ``ref`` names (see :meth:`open`)."""

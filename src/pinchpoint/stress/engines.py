@@ -23,7 +23,7 @@ from pinchpoint.errors import PinchpointError, import_extra
 from pinchpoint.results import ResultTable
 from pinchpoint.stress.checks import check_scenario, granularity_caveats
 from pinchpoint.stress.network import FloatArray, StressNetwork, peak_loss, shock_arrays
-from pinchpoint.stress.scenario import ExportBan, Scenario
+from pinchpoint.stress.scenario import DemandSurge, ExportBan, Scenario
 from pinchpoint.supplychain.model import InputKind, RelationKind
 
 Progress = Callable[[int, int], None]
@@ -36,9 +36,21 @@ class SimulationError(PinchpointError):
 # Static ---------------------------------------------------------------------------------------------------------
 def run_static(net: StressNetwork, scenario: Scenario) -> ResultTable:
     """Availability propagated once at the shocks' peak: the long-run loss with no buffers and no adaptation."""
+    from pinchpoint.analysis.exposure import shares_used_caveats
+
     caveats = check_scenario(net, scenario) + granularity_caveats(net, scenario)
     own = 1.0 - peak_loss(net, scenario)
     avail = net.compiled.graph.propagate(own)
+    # the shares behind the figures are those of the inputs the shocks cut: say when they mix survey years
+    caveats += shares_used_caveats(net.compiled, [k for k in range(net.n) if own[k] < 1.0 - 1e-12])
+    params = scenario.parameters
+    surges = any(isinstance(shock, DemandSurge) for shock in scenario.shocks)
+    caveats.append(
+        "The static engine applies every supply shock at its peak, all at once and for good: the scenario's "
+        f"inventory_days, spare_capacity ({params.spare_capacity:g}), ramp_up_days ({params.ramp_up_days:g}), "
+        f"qualification_days ({params.qualification_days:g}), rationing and the shocks' start, duration and recovery "
+        + ("are not used, nor its demand surges" if surges else "are not used")
+        + "; the dynamic engine uses them.")
     rows: list[dict[str, Any]] = []
     for k in range(net.n):
         if own[k] < 1.0 - 1e-12 or avail[k] < 1.0 - 1e-12 or k in net.outputs:

@@ -13,6 +13,7 @@ from pinchpoint.analysis.concentration import (
     aggregate_caveats,
     aggregate_holdings,
     aggregate_label,
+    cited_sources,
     concentration,
     is_region,
 )
@@ -72,7 +73,8 @@ def chokepoints(chain: SupplyChain, *, threshold: float = DEFAULT_THRESHOLD, lev
     table = ResultTable.from_records(
         "chokepoints", rows, CHOKEPOINT_COLUMNS,
         meta={"analysis": "chokepoints", "dataset": chain.name, "threshold": threshold,
-              "level": Level(level).value, "year": year if year is not None else "latest per input"},
+              "level": Level(level).value, "year": year if year is not None else "latest per input",
+              "sources": cited_sources(chain, rows)},
     )
     shares = select_shares(chain, level, year)  # the same selection concentration() read, for the rows shown
     caveats = share_caveats({r["input_id"]: shares[r["input_id"]] for r in rows})

@@ -152,6 +152,15 @@ def aggregate_caveats(chain: SupplyChain, used: Mapping[str, ShareSet],
     return caveats
 
 
+def cited_sources(chain: SupplyChain, rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, str | None]]:
+    """The sources the rows' ``sources`` column names, by id, with their citation and URL (``meta["sources"]``), so
+    an exported table can be traced without the dataset file. Ids the dataset does not declare (ETO rows carry the
+    source text itself) are left as they are."""
+    by_id = chain.source_by_id
+    used = sorted({s for r in rows for s in r.get("sources") or () if s in by_id})
+    return {s: {"citation": by_id[s].citation, "url": by_id[s].url} for s in used}
+
+
 def partial_caveat(rows: Sequence[Mapping[str, Any]], these: str = "these inputs", limit: int | None = None
                    ) -> list[str]:
     """Rows (``input_name``, ``coverage``) whose given shares sum to less than 100%: their HHI is a lower bound.
@@ -214,7 +223,7 @@ def concentration(chain: SupplyChain, *, level: Level | str = Level.COUNTRY, yea
         "concentration", rows, columns,
         meta={"analysis": "concentration", "dataset": chain.name, "level": level.value,
               "year": year if year is not None else "latest per input", "coalitions": groups,
-              "concern": list(concern)},
+              "concern": list(concern), "sources": cited_sources(chain, rows)},
     )
     regions = aggregate_caveats(chain, used, {**groups, "concern": concern})
     regions += partial_caveat(rows, "these inputs" if include_stages is False else "the rows", NAMED_IN_CAVEAT)

@@ -127,3 +127,34 @@ def test_a_workbook_zip_or_program_given_as_names_is_named_for_what_it_is(
     result = CliRunner().invoke(app, ["screen", "--file", str(workbook), "--output", str(tmp_path / "o.csv"),
                                       "--workspace", str(small_ws)])
     assert result.exit_code == 2 and "this is an Excel workbook (.xlsx)" in result.stderr
+
+
+def test_nul_and_bidi_overrides_are_shown_as_escapes_in_csv_and_html_kept_in_json(
+        lists: dict[str, ScreeningList], tmp_path: Path) -> None:
+    """F2: a NUL byte and a right-to-left override from the input reached the CSV output and the job page raw (a
+    spreadsheet showed the row reversed); CSV and HTML now show them as escapes, JSON keeps the text exactly."""
+    import json
+
+    from pinchpoint.reports.html import Report
+    from pinchpoint.results import ResultTable
+    from pinchpoint.web.pages import _env
+
+    un = lists[UN_FILE]
+    listed = un.entities[0].primary_name
+    reversed_name = "Bank\u202eilleM\u202c Iran"
+    source = tmp_path / "customers.csv"
+    with source.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["name", "note"], [listed, "ok"], [reversed_name, "x"], ["Bank Melli\x00 Iran", "y"]])
+    out_csv, out_json = tmp_path / "out1.csv", tmp_path / "out1.json"
+    screener = Screener([un])
+    run_file(screener, source, out_csv, top=1)
+    run_file(screener, source, out_json, top=1)
+    raw = out_csv.read_text(encoding="utf-8")
+    assert "\x00" not in raw and "\u202e" not in raw and "\u202c" not in raw
+    assert "Bank\\u202eilleM\\u202c Iran" in raw and "Bank Melli\\u0000 Iran" in raw
+    kept = {r["row"]: r["name"] for r in json.loads(out_json.read_text(encoding="utf-8"))["rows"]}
+    assert kept[3] == reversed_name and kept[4] == "Bank Melli\x00 Iran"  # JSON keeps the text exactly
+    page = _env().from_string("<td>{{ name }}</td>").render(name=reversed_name + "\x00")  # every workbench page
+    assert page == "<td>Bank\\u202eilleM\\u202c Iran\\u0000</td>"
+    report = Report("r").table(ResultTable.from_records("t", [{"name": reversed_name}], ["name"])).html()
+    assert "\u202e" not in report and "Bank\\u202eilleM" in report

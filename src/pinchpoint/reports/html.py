@@ -11,13 +11,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from html import escape
+from html import escape as _html_escape
 from pathlib import Path
 from typing import Any
 
 import pinchpoint
 from pinchpoint.results import ResultTable
-from pinchpoint.results.table import format_float, format_int
+from pinchpoint.results.table import format_float, format_int, visible_controls
 
 # Fonts covering Japanese (kanji and kana) and Korean on every common system, before the generic fallback, so item
 # codes and names in those scripts never show as empty boxes where only a Latin font is the default.
@@ -42,6 +42,12 @@ _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^\s)]+)\)|<(https?://[^\s>]+)>")
 # An absolute local path (POSIX, home or Windows drive) as a word of its own: shown by its last part only.
 _LOCAL_PATH = re.compile(r"(?<![\w.:/\\])(?:~?/|[A-Za-z]:\\)[^\s'\"()<>]*")
+
+
+def escape(text: str, quote: bool = True) -> str:
+    """HTML-escaped, with control and bidi-override characters shown as escapes (a hostile name cannot reverse or
+    hide text on the page)."""
+    return _html_escape(visible_controls(text), quote=quote)
 
 
 def lang_of(text: str) -> str | None:

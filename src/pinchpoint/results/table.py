@@ -159,13 +159,31 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
-def spreadsheet_safe(value: Any) -> Any:
-    """``value`` made inert for spreadsheets: a text cell that starts like a formula gets a leading ``'``.
+# Characters a reader cannot see that change what is shown: control characters (NUL and the rest of C0 but tab and
+# line breaks, DEL, C1) and the bidirectional embeddings, overrides and isolates ("Trojan Source": U+202E shows
+# "Bank\u202eilleM" as "BankMellI..." reversed).
+_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
-    Only strings change, and only those a spreadsheet would evaluate; numbers (and text that is just a number,
-    such as ``-0.5``) are left alone. Every CSV writer in pinchpoint passes its cells through here.
+
+def visible_controls(text: str) -> str:
+    """``text`` with each control or bidirectional-override character written as its escape (``\\u0000``,
+    ``\\u202e``), so a spreadsheet or a page shows it rather than obeying it. For CSV and HTML; JSON and Parquet
+    keep text exactly."""
+    return _HIDDEN.sub(lambda m: f"\\u{ord(m.group()):04x}", text) if _HIDDEN.search(text) else text
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """``value`` made inert for spreadsheets: a text cell that starts like a formula gets a leading ``'``, and
+    control and bidirectional-override characters are written as escapes (:func:`visible_controls`).
+
+    Only strings change, and only those a spreadsheet would evaluate or show other than they are; numbers (and text
+    that is just a number, such as ``-0.5``) are left alone. Every CSV writer in pinchpoint passes its cells through
+    here.
     """
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+    if not isinstance(value, str):
+        return value
+    value = visible_controls(value)
+    if value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 

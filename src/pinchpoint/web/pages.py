@@ -53,11 +53,24 @@ SIDECAR = "csv.meta.json"
 FORMAT_LABELS = {"csv": "CSV", "csv.meta.json": "CSV provenance (.meta.json)", "json": "JSON", "parquet": "Parquet"}
 
 
+def _shown(value: Any) -> Any:
+    """Every value a template prints: text with its control and bidi-override characters shown as escapes (a NUL
+    byte or U+202E in an uploaded name must not reach the page raw), markup kept markup."""
+    from markupsafe import Markup
+
+    from pinchpoint.results.table import visible_controls
+
+    if isinstance(value, Markup):
+        return Markup(visible_controls(str(value)))
+    return visible_controls(value) if isinstance(value, str) else value
+
+
 @lru_cache(maxsize=1)
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(files("pinchpoint.web") / "templates")),
                       autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
-                      auto_reload=False)  # packaged templates: no stat of the file on every render
+                      auto_reload=False,  # packaged templates: no stat of the file on every render
+                      finalize=_shown)
     env.filters["num"] = _num
     env.filters["format_label"] = lambda f: FORMAT_LABELS.get(f, f.upper())
     env.filters["pct"] = lambda v: "" if v is None else f"{100 * float(v):.1f}%"

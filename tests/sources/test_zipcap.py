@@ -136,3 +136,22 @@ def test_every_workbook_is_opened_through_the_capped_opener() -> None:
             if any(n.split(".")[0] == "python_calamine" for n in names):
                 importers.add(path.relative_to(src).as_posix())
     assert importers == {"sources/zipcap.py"}
+
+
+def test_a_zip_inside_an_uploaded_zip_is_named_not_read_as_text(tmp_path: Path) -> None:
+    """Trial 12, F10: a zip holding a zip was read as CSV ("'utf-8' codec can't decode byte 0x8b")."""
+    from pinchpoint.trade.upload import stage_trade_upload
+
+    inner = tmp_path / "a.zip"
+    with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(SHARED / "trade" / "baci-critical-materials" / "baci_2022.csv", "baci_2022.csv")
+    nested = tmp_path / "nested.zip"
+    with zipfile.ZipFile(nested, "w") as z:
+        z.write(inner, "a.zip")
+    with pytest.raises(DataError, match=r"^nested\.zip: a\.zip: a zip inside the zip is not read"):
+        stage_trade_upload(nested.read_bytes(), "nested.zip", tmp_path / "staged")
+    # a Comext workbook inside a zip is a workbook, read as one
+    with zipfile.ZipFile(tmp_path / "books.zip", "w") as z:
+        z.write(COMEXT, COMEXT.name)
+    staged = stage_trade_upload((tmp_path / "books.zip").read_bytes(), "books.zip", tmp_path / "staged2")
+    assert [p.name for p in staged] == [COMEXT.name]

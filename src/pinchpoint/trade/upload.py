@@ -30,6 +30,12 @@ def stage_trade_upload(data: bytes, filename: str, folder: Path) -> list[Path]:
         files = sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
         if not files:
             raise DataError("the zip holds no files", file=filename[:200])
+        for f in files:  # an archive inside the archive is not opened: said so, not read as text
+            with f.open("rb") as fh:
+                if fh.read(4) == b"PK\x03\x04" and f.suffix.lower() != ".xlsx":
+                    inner = f.relative_to(root).as_posix()
+                    raise DataError("a zip inside the zip is not read: upload the files it holds (or a zip of "
+                                    "them) instead", file=f"{filename[:200]}: {inner[:200]}")
         return files
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", Path(filename).name)[:120] or "upload.csv"
     path = folder / safe

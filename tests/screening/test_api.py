@@ -149,3 +149,10 @@ def test_concurrent_japanese_names_never_fail(server: str, japanese_names: list[
     with ThreadPoolExecutor(max_workers=50) as pool:
         statuses = list(pool.map(post, names))
     assert statuses.count(200) == len(names), {s: statuses.count(s) for s in set(statuses)}
+
+
+def test_a_name_with_a_nul_byte_is_refused_as_the_batch_refuses_it(client: TestClient) -> None:
+    """Trial 12, F10: the batch marked 'Bank Melli\\x00 Iran' unreadable while POST /screen screened it (1.00)."""
+    response = client.post("/screen", json={"names": ["Kim Jong Un", "Bank Melli\x00 Iran"]})
+    assert response.status_code == 422, response.text
+    assert "name 2 holds a NUL byte" in response.json()["message"]

@@ -164,6 +164,10 @@ class ScreeningGroup(Group):
         self._authorize("screening.screen", lists)
         if not names:
             raise BadArgumentError("give names to screen", parameter="names")
+        damaged = [k for k, name in enumerate(names, start=1) if "\x00" in name]
+        if damaged:  # as a batch row with one is unreadable: every interface refuses the same input alike
+            raise BadArgumentError(f"name {damaged[0]} holds a NUL byte (a damaged or binary input?): not screened",
+                                   parameter="names")
         if top is not None and top < 1:
             raise BadArgumentError(f"top {top}: give 1 or more matches per name", parameter="top")
         options: dict[str, Any] = {"threshold": threshold, "country": country, "entity_type": entity_type,

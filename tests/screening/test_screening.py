@@ -16,6 +16,7 @@ from pinchpoint.screening.matcher import Screener
 from pinchpoint.screening.model import NameKind, ScreeningList
 from pinchpoint.screening.normalize import analyse
 from pinchpoint.screening.store import store_list
+from pinchpoint.screening.units import LINK_WORDS
 from pinchpoint.workspace import Workspace
 from tests.screening.conftest import BENCH, FILES, LISTS, first_rows
 
@@ -237,8 +238,14 @@ def test_vectorised_scores_bound_the_explained_ones(screener: Screener) -> None:
                 # covered can go (Screener._within_organisation), in whatever order and beside whatever words
                 within = 2 <= len(why["pairs"]) < len(screener.names[i].tokens) and all(
                     p[2] == 1.0 for p in why["pairs"])
+                # a listed organisation's whole name in a longer query: as high as a unit of it can score
+                # (Screener._unit_containment), whatever the words the query adds
+                unit = bool(screener.name_unit[i]) and len(why["pairs"]) > screener.name_required[i] and all(
+                    any(p[1] == t and p[2] >= 0.8 for p in why["pairs"]) for t in screener.names[i].tokens
+                    if t not in LINK_WORDS)
                 if all(p.startswith(shared) for p in why["penalties"]) and not screener.name_person[i] and \
-                        not why.get("not_counted") and not within:  # pairs the whole names do not support lower it
+                        not why.get("not_counted") and not within and not unit:
+                    # (pairs the whole names do not support lower it)
                     assert quick == pytest.approx(slow, abs=1e-9), (query, screener.names[i].text)
                     compared += 1
     assert compared > 1000

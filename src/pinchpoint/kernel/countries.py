@@ -258,6 +258,14 @@ def _name_keys() -> dict[str, str]:
     return keys
 
 
+def country_spellings() -> frozenset[str]:
+    """Every name pinchpoint reads as a country (ISO 3166 names, the alias table, French and German names), folded
+    (lower case, letters and digits), without the alpha-3 codes: the places a restricted-party screening reads as a
+    country in a name ("Bank X Iran Branch")."""
+    codes = {code.lower() for code in (*_iso3(), *EXTRA_COUNTRIES)}
+    return frozenset(key for key in _name_keys() if key not in codes)
+
+
 def closest_countries(text: str, n: int = 3) -> list[str]:
     """The codes of the countries whose code or name (in any spelling :func:`_name_keys` holds) is closest to
     ``text``, best first: "JAP" -> JPN (Japan), "Germny" -> DEU, "Untied States" -> USA. Empty when nothing is

@@ -41,7 +41,7 @@ INDEX = register(Collection("screening.index", version=1))
 #: The one key the index is stored under (its version label is :func:`index_key`; one version is kept)
 KEY = "screener"
 #: The layout of the arrays; a change makes every stored index unusable (:func:`build_stamp` holds it)
-FORMAT = 1
+FORMAT = 2
 
 BUILT = "built from the lists"
 LOADED = "loaded from the workspace (built when the lists were stored)"
@@ -242,7 +242,7 @@ def _unpack_skeletons(arrays: dict[str, np.ndarray], name: str, n_names: int) ->
 
 #: Arrays of a screener stored as they are (every one derived from the names, but stored: deriving costs time)
 _ARRAYS = ("vocab_weight", "token_count", "token_start", "token_flat", "name_weight", "name_cjk", "name_joined_len",
-           "name_person", "vocab_common")
+           "name_person", "vocab_common", "name_unit", "name_required", "vocab_link")
 
 
 def pack(screener: Screener) -> bytes:
@@ -274,6 +274,7 @@ def pack(screener: Screener) -> bytes:
     _put_strs(out, "name_joined", screener.name_joined)
     _put_strs(out, "name_initials", list(screener.name_initials))
     _put_strs(out, "common_words", sorted(screener.common_words))
+    _put_strs(out, "unit_key_words", sorted(screener.unit_key_words))
     _nested(out, "generic.keys", list(screener.generic_names))
     _nested(out, "generic.names", [[str(i) for i in v] for v in screener.generic_names.values()])
     for name, index in (("skeleton", screener.skeleton_index()), ("coarse", screener.coarse_index())):
@@ -362,7 +363,7 @@ def _unpack(lists: list[ScreeningList], payload: bytes) -> Screener:
     s.vocab = vocab
     for attr in _ARRAYS:
         setattr(s, attr, arrays[attr])
-    if len(s.vocab_weight) != n_vocab + 1 or len(s.vocab_common) != n_vocab + 1 or any(
+    if any(len(getattr(s, a)) != n_vocab + 1 for a in ("vocab_weight", "vocab_common", "vocab_link")) or any(
             len(getattr(s, a)) != n_names for a in _ARRAYS if a.startswith(("token_c", "token_s", "name_"))):
         raise IndexUnusable("its arrays do not match its names")
     s.vocab_tokens = _Tokens(_objects(vocab), arrays["vocab_tokens.length"], arrays["vocab_tokens.first"],
@@ -376,6 +377,8 @@ def _unpack(lists: list[ScreeningList], payload: bytes) -> Screener:
     s._stored = _LazyParts(arrays, n_names, n_entities)
     s.name_initials = _objects(_get_strs(arrays, "name_initials"))
     s.common_words = frozenset(_get_strs(arrays, "common_words"))
+    s.unit_key_words = frozenset(_get_strs(arrays, "unit_key_words"))
+    s._anchors = {}
     keys = _get_nested(arrays, "generic.keys")
     members = _get_nested(arrays, "generic.names")
     if len(keys) != len(members):

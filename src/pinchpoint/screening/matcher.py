@@ -11,6 +11,8 @@ Score of a query against one listed name (both analysed by :mod:`pinchpoint.scre
 * precision P (weighted share of the query matched) and recall R (of the listed name) combine as 2PR / (P + R);
   joined or split tokens are caught by also comparing the concatenated token strings (never where that
   replaces the first letter of a short word, a pair the token rules refuse: JOSEPH BONY is not JOSEPH KONY);
+* a listed organisation's whole name with only a branch, office or place added ("Bank Melli Iran London Branch":
+  :mod:`pinchpoint.screening.units`) scores ``UNIT_SCORE`` (0.9) times the share of the listed name matched;
 * legal forms are a separate signal: both present and different costs 5%;
 * optional country, type and birth date refine: a stated country the entity lacks costs 10%, a different type
   15%, a birth year the listed dates do not contain 15%.
@@ -66,6 +68,7 @@ from pinchpoint.screening.scripts import (
     transcribed_skeletons,
     vowel_letters_disagree,
 )
+from pinchpoint.screening.units import LINK_WORDS, UNIT_QUALIFIERS, UNIT_WORDS, is_place, place_words, read_extras
 
 MAX_QUERY_CHARS = 500
 SCREEN_COLUMNS = ("query", "matched_name", "entity_id", "list", "list_version", "score", "name_kind", "type",
@@ -452,6 +455,9 @@ GENERIC_ONLY_FACTOR = 0.8  # the words in common are all common words, and the n
 FORM_FOR_PERSON_FACTOR = 0.85  # a query with a legal form names an organisation, not a listed person
 ACRONYM_FACTOR = 0.9  # a word read as the initials of a run of words of the other name
 GLUED_FACTOR = 0.95  # a word split where the query ran two together (ITQANCOMPANY): a guess at the boundary
+#: A listed organisation's whole name with only a unit designation and/or places added ("BANK MELLI IRAN" in "Bank
+#: Melli Iran London Branch"; see Screener._unit_containment): times the share of the listed name matched
+UNIT_SCORE = 0.9
 VOWEL_LETTER_FACTOR = 0.85  # a long vowel the query writes (ي, و) and the listed spelling lacks: another name
 
 
@@ -710,6 +716,12 @@ def readable_reason(why: dict[str, Any], listed_tokens: Sequence[str], listed_fo
         close = [p for p in pairs if 0 < p[2] < 1.0]
         missing = [p for p in pairs if not p[1]]
         words = "word" if len(pairs) == 1 else "words"
+        unit = why.get("unit")
+        if unit:  # a listed organisation's whole name and a unit of it: what the query adds is the point
+            kinds = " and ".join(k for k, v in (("a place", unit.get("places")), ("a unit designation",
+                                                                                 unit.get("units"))) if v)
+            parts.append(f"the listed name in full, plus {unit.get('added', '')!r} ({kinds})")
+            pairs = exact = missing = []  # said above
         if pairs and len(exact) == len(pairs):
             parts.append(f"all {len(pairs)} {words} match")
         elif pairs:
@@ -907,6 +919,7 @@ class Screener:
         #: reads one of the indexes above ("skeleton", "coarse", "initials") from a stored index instead of building
         #: it (set by :func:`pinchpoint.screening.index_store.unpack`)
         self._stored: Callable[[str], Any] | None = None
+        self._anchors: dict[tuple[tuple[str, ...], tuple[str, ...], EntityType], tuple[str, ...]] = {}
         self.name_person = np.array([self.entities[nm.entity].type is EntityType.PERSON for nm in self.names],
                                     dtype=bool)
         self.name_initials = np.array(["".join(t[0] for t in nm.tokens if t not in _ACRONYM_SKIPPED and
@@ -932,6 +945,17 @@ class Screener:
         #: generic token sets some listed name has (of all the lists): a query of such words is screenable
         self.generic_keys: frozenset[tuple[str, ...]] = (weights_from.generic_keys if weights_from is not None
                              else frozenset(self.generic_names))
+        # Names a query may name a unit of ("BANK MELLI IRAN" in "Bank Melli Iran London Branch"; see
+        # _unit_containment), by their anchors: the words that make them more than generic words or a place
+        self.name_unit = np.array([bool(self.unit_anchors(nm)) for nm in self.names], dtype=bool)
+        self.name_required = np.array([sum(t not in LINK_WORDS for t in nm.tokens) for nm in self.names],
+                                      dtype=np.int64)
+        #: the rarest word of each such name but linking words, which a query naming a unit of it holds (the
+        #: delta's prefilter passes only rows with one of these)
+        self.unit_key_words: frozenset[str] = frozenset(
+            max((t for t in nm.tokens if t not in LINK_WORDS), key=self.weight)
+            for nm, ok in zip(self.names, self.name_unit.tolist(), strict=True) if ok)
+        self.vocab_link = np.array([t in LINK_WORDS for t in self.vocab] + [False], dtype=bool)
 
     def stored_part(self, part: str) -> Any:
         """What a stored index holds beside the index itself (``"fingerprints"``: each entity's record
@@ -1259,6 +1283,12 @@ class Screener:
         if within > score:
             score = within
             penalties.append(f"every word of the query is in the listed name, in its order: {within:.3f}")
+        # a listed organisation's whole name and a unit of it (BANK MELLI IRAN / Bank Melli Iran London Branch)
+        unit = self._unit_containment(sims, query, name) if not person and not query.exact else None
+        if unit is not None and unit[0] > score:
+            score = unit[0]
+        else:
+            unit = None
         q_unmatched = [slot[0] for slot, row in zip(query.slots, sims, strict=True) if max(row) == 0 and
                        is_distinctive(slot[0])]
         c_unmatched = [c for j, c in enumerate(name.tokens) if max((row[j] for row in sims), default=0) == 0 and
@@ -1289,6 +1319,8 @@ class Screener:
                                "legal_forms": {"query": list(q_forms), "listed": list(name.forms)}}
         if not_counted:  # similar words the whole names do not support (see _whole_name_rules)
             why["not_counted"] = not_counted
+        if unit is not None:
+            why["unit"] = unit[1]
         if query.reading is not None:
             score *= READING_FACTOR
             why["reading"] = {"script": query.reading, "spelled": " ".join(p[0] for p in pairs)}
@@ -1449,6 +1481,76 @@ class Screener:
         weights = [self.weight(t) for t in name.tokens]
         return 0.7 + 0.2 * sum(weights[j] for j in at) / (sum(weights) or 1.0)
 
+    def unit_anchors(self, name: _Name) -> tuple[str, ...]:
+        """The words that make a listed organisation's name one a query may name a unit of (see
+        :meth:`_unit_containment`): its words other than linking and generic words, legal forms, unit words, numbers
+        and places; for a name of one word, a word that is not common. Empty, and the rule off, for a person's,
+        vessel's or aircraft's name, a name of unknown type without a legal form (a person, as often as not), a name
+        in Chinese characters, and a name of only generic words and places (ADVANCED TECHNOLOGIES, DUBAI TRADING
+        COMPANY, ADVANCED TECHNOLOGIES COMPANY OF IRAN): many an "X London Branch" would hold such a name."""
+        kind = self.entities[name.entity].type if name.entity >= 0 else EntityType.ORGANISATION
+        key = (name.tokens, name.forms, kind)
+        found = self._anchors.get(key)
+        if found is not None:
+            return found
+        found = ()
+        if (kind is EntityType.ORGANISATION or (kind is EntityType.UNKNOWN and name.forms)) and not any(
+                t.startswith("#") for t in name.tokens):
+            core = [t for t in name.tokens if len(t) > 1 and not t.isdigit() and t not in LINK_WORDS and
+                    t not in GENERIC_WORDS and t not in _FORM_WORDS and t not in UNIT_WORDS and
+                    t not in UNIT_QUALIFIERS]
+            if core and not is_place(core):
+                singles = place_words()
+                one = sum(t not in LINK_WORDS for t in name.tokens) == 1  # ROSOBORONEXPORT, not BANK
+                found = tuple(dict.fromkeys(t for t in core if t not in singles and not (one and self.is_common(t))))
+        if len(self._anchors) < _NEIGHBOURS_KEPT:  # compare() may bring names without end
+            self._anchors[key] = found
+        return found
+
+    def _unit_containment(self, sims: list[list[float]], query: QueryName, name: _Name
+                          ) -> tuple[float, dict[str, Any]] | None:
+        """A listed organisation's whole name in the query, its words in order (each the same word or one typo
+        from it, linking words such as of and de optional), and the query's other words a unit designation and/or
+        places before or after it (:func:`pinchpoint.screening.units.read_extras`: "London Branch", "Dubai
+        Office", "Moscow"): ``UNIT_SCORE`` times the share of the listed name's weight matched, with what the query
+        adds. None where the name has no anchor (:meth:`unit_anchors`), a word added is no unit or place, or the
+        listed name is one word and the query says nothing of an organisation (no unit word, no legal form): a
+        person's name may hold one word of a listed name and a town."""
+        if not self.unit_anchors(name):
+            return None
+        tokens = name.tokens
+        required = [j for j, t in enumerate(tokens) if t not in LINK_WORDS]
+        words = [slot[0] for slot in query.slots]
+        n = len(words)
+        if not required or n <= len(required):
+            return None
+        least = 0.8 - 1e-9
+        total = sum(self.weight(c) for c in tokens) or 1.0
+        best: tuple[float, dict[str, Any]] | None = None
+        for start in range(n - len(required) + 1):
+            at: list[int] = []
+            i = start
+            for j in required:  # each listed word at its own query word, linking words of the query skipped
+                while at and i < n and sims[i][j] < least and words[i] in LINK_WORDS:
+                    i += 1
+                if i >= n or sims[i][j] < least:
+                    break
+                at.append(i)
+                i += 1
+            else:
+                extras = read_extras([words[:start], words[i:]])
+                if extras is None or (len(required) == 1 and not extras.units and not query.forms):
+                    continue
+                covered = sum(self.weight(c) * max(sims[k][j] for k in range(start, i)) for j, c in enumerate(tokens))
+                s = UNIT_SCORE * covered / total
+                if best is None or s > best[0]:
+                    added = [*words[:start], *words[i:]]
+                    while added and added[-1] in LINK_WORDS:  # "London Branch of" (BANK MELLI IRAN) says no more
+                        added.pop()
+                    best = (s, {"added": " ".join(w if w in LINK_WORDS else w.title() for w in added),
+                                "units": list(extras.units), "places": list(extras.places)})
+        return best
+
     def is_common(self, token: str) -> bool:
         """A generic business word, or a word in the names of more than 3 in 1,000 listed entities."""
         return token in GENERIC_WORDS or token in _FORM_WORDS or token in self.common_words
@@ -1601,6 +1703,14 @@ class Screener:
                                                            offsets) > 0)
             within &= np.bincount(cs_cand, weights=best < 1.0, minlength=total_cands) == 0
             score = np.where(within, np.maximum(score, 0.7 + 0.2 * recall), score)
+        # a listed organisation's whole name and a unit of it (see _unit_containment): as high as UNIT_SCORE x recall,
+        # where each of its words but the linking ones is matched (0.8: the same or one typo) and the query has more
+        unit = (~exact_items[item_of_cand] & self.name_unit[cand] &
+                (n_slots[item_of_cand] > self.name_required[cand]))
+        if unit.any():
+            unit &= np.minimum.reduceat(((token_best >= 0.8 - 1e-9) | self.vocab_link[flat]).astype(np.int64),
+                                        offsets) > 0
+            score = np.where(unit, np.maximum(score, UNIT_SCORE * recall), score)
         # a person's name one side of which is wholly matched: as high as containment can score
         person = multi[item_of_cand] & self.name_person[cand] & (counts >= 2)
         if person.any():

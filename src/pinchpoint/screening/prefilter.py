@@ -11,6 +11,11 @@ because every way :meth:`Screener.screen` can score it is bounded from above:
   words are matched to at least 0.8 of their weight (containment needs each word the same or a close spelling);
 * a query wholly inside a listed organisation's name (0.7 + 0.2 x the share it covers, at most its recall): when
   every slot's best similarity is 1, the bound 0.7 + 0.2 x the recall bound;
+* a listed organisation's whole name and a unit of it ("Bank Melli Iran London Branch": ``UNIT_SCORE`` x the
+  share of the listed name matched, at most its recall; :meth:`Screener._unit_containment`): for the names it may
+  apply to (``Screener.name_unit``), the bound ``UNIT_SCORE`` x the recall bound; a row reaches that alignment
+  only when a slot matches (0.8: the same word or one typo) the rarest word of such a name
+  (``Screener.unit_key_words``), which the rule needs matched as every word of the name but linking words;
 * an acronym (a word the initials of a run of words of the other name): passed when one is possible at all;
 * the letters written together (Levenshtein >= 0.85 of the joined strings, lengths within 3): passed when the
   q-gram count lemma (shared 3-grams >= longer length - 2 - 3 x edits) does not rule the pair out;
@@ -41,6 +46,7 @@ from pinchpoint.screening.matcher import (
     READING_FACTOR,
     SHORT_TOKEN_FLOOR,
     SKELETON_FACTOR,
+    UNIT_SCORE,
     QueryName,
     Screener,
     SkeletonIndex,
@@ -213,6 +219,9 @@ class Prefilter:
         self.vocab_names = sparse.csr_matrix((np.ones(len(vocab_of)), (vocab_of, name_of)), shape=shape)
         self.recall_weights = sparse.csr_matrix((weight_of, (vocab_of, name_of)), shape=shape)
         self.name_person = np.asarray(sub.name_person, dtype=bool)
+        # the names a query may name a unit of, and the listed tokens that are their anchors (each such name has one)
+        self.name_unit = np.asarray(sub.name_unit, dtype=bool)
+        self.unit_key = np.array([t in sub.unit_key_words for t in sub.vocab], dtype=bool)
         self.skeleton_keys: set[str] = set()
         for nm in sub.names:
             sk = SkeletonIndex.skeleton_of(nm.text, nm.tokens).tokens
@@ -287,6 +296,8 @@ class Prefilter:
         # an organisation's name holding every query word (Screener._within_organisation): 0.7 + 0.2 x covered
         within = ~self.name_person[name] & (p >= 1.0 - 1e-9)
         f1 = np.where(within, np.maximum(f1, WITHIN_BASE + WITHIN_SHARE * r), f1)
+        # an organisation's whole name and a unit of it (Screener._unit_containment): UNIT_SCORE x covered (<= recall)
+        f1 = np.where(self.name_unit[name], np.maximum(f1, UNIT_SCORE * r), f1)
         np.maximum.at(out, q, f1)
         return out
 
@@ -349,6 +360,16 @@ class Prefilter:
         precision = np.bincount(slot_q, w * top, minlength=n_q) / total
         same = np.bincount(slot_q, top >= 0.999, minlength=n_q)
         gate = (factor * 2 * precision / (1 + precision) >= cut) | ((factor * CONTAINMENT_MAX >= cut) & (same >= 2))
+        if factor.size and self.unit_key.any() and (factor * UNIT_SCORE >= cut).any():
+            # a unit of a listed organisation: some slot matches (0.8: the same or one typo) the rarest word of a
+            # name the rule applies to, which it needs matched as every other word of the name
+            keyed = np.zeros(len(unit_list))
+            if unit_vocab.nnz:
+                to_key = unit_vocab.tocsc()[:, np.flatnonzero(self.unit_key)]
+                if to_key.nnz:
+                    keyed = to_key.max(axis=1).toarray().ravel()
+            hits = np.bincount(slot_q, keyed[slot_ids] >= 0.8 - 1e-9, minlength=n_q)
+            gate |= (factor * UNIT_SCORE >= cut) & (hits >= 1)
         picked = np.flatnonzero(gate)
         lengths = np.diff(starts)[picked]
         sub_starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)

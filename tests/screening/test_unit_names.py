@@ -80,6 +80,19 @@ def test_a_one_word_name_and_a_town_needs_an_organisation_word(screener: Screene
     assert best("Rosoboronexport Moscow Office") >= 0.85 and best("Rosoboronexport OOO Moscow") >= 0.8
 
 
+def test_a_town_before_the_name_or_a_typo_in_one_word_is_no_unit(screener: Screener) -> None:
+    """Two names of the benchmark's generic negatives (issue #16's check set), which must not alert: DANDONG ALFA
+    LLC is a firm named after its town, not ALFA LLC's unit (a place before the name counts only with a unit word:
+    "London Branch of Bank Melli Iran"); ANSAR DIVISION CO., LTD. is not ANSARU's (a one-word name must be there
+    as it is written)."""
+    for query, listed in (("DANDONG ALFA LLC", "ALFA LIMITED LIABILITY COMPANY"),
+                          ("ANSAR DIVISION CO., LTD.", "ANSARU")):
+        found = [m for m in screener.screen(query, threshold=0.5, limit=50) if m["matched_name"] == listed]
+        assert found and all(m["score"] < 0.8 and "unit" not in m["explanation"] for m in found), query
+    assert any(m["matched_name"] == "ALFA LIMITED LIABILITY COMPANY" and m["score"] >= 0.85
+               for m in screener.screen("Alfa LLC Dandong Branch", limit=50))
+
+
 def test_what_a_query_adds_is_read_as_units_and_places() -> None:
     from pinchpoint.screening.units import read_extras
 

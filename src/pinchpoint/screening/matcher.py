@@ -1513,9 +1513,10 @@ class Screener:
         from it, linking words such as of and de optional), and the query's other words a unit designation and/or
         places before or after it (:func:`pinchpoint.screening.units.read_extras`: "London Branch", "Dubai
         Office", "Moscow"): ``UNIT_SCORE`` times the share of the listed name's weight matched, with what the query
-        adds. None where the name has no anchor (:meth:`unit_anchors`), a word added is no unit or place, or the
-        listed name is one word and the query says nothing of an organisation (no unit word, no legal form): a
-        person's name may hold one word of a listed name and a town."""
+        adds. None where the name has no anchor (:meth:`unit_anchors`), a word added is no unit or place, places
+        come before the name without a unit word (DANDONG ALFA LLC names a firm of its own, "London Branch of ..." a
+        unit), or the listed name is one word and either a typo of it or the query says nothing of an organisation
+        (no unit word, no legal form): a person's name may hold one word of a listed name and a town."""
         if not self.unit_anchors(name):
             return None
         tokens = name.tokens
@@ -1538,6 +1539,13 @@ class Screener:
                 at.append(i)
                 i += 1
             else:
+                if len(required) == 1 and sims[at[0]][required[0]] < 1.0:
+                    continue  # one word, and a typo in it (ANSAR for ANSARU): too little to name a unit by
+                before = [w for w in words[:start] if w not in LINK_WORDS]
+                if before and not getattr(read_extras([before]), "units", None):
+                    # a place before the name is another firm's name as often as not (DANDONG ALFA LLC is not
+                    # ALFA LLC); a unit before it is one ("London Branch of Bank Melli Iran")
+                    continue
                 extras = read_extras([words[:start], words[i:]])
                 if extras is None or (len(required) == 1 and not extras.units and not query.forms):
                     continue

@@ -948,6 +948,7 @@ class Screener:
         # Names a query may name a unit of ("BANK MELLI IRAN" in "Bank Melli Iran London Branch"; see
         # _unit_containment), by their anchors: the words that make them more than generic words or a place
         self.name_unit = np.array([bool(self.unit_anchors(nm)) for nm in self.names], dtype=bool)
+        self._anchors.clear()  # filled again by the names scored (a stored index is loaded with it empty)
         self.name_required = np.array([sum(t not in LINK_WORDS for t in nm.tokens) for nm in self.names],
                                       dtype=np.int64)
         #: the rarest word of each such name but linking words, which a query naming a unit of it holds (the

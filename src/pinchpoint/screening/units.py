@@ -68,8 +68,16 @@ def place_words() -> frozenset[str]:
     return frozenset(p[0] for p in places() if len(p) == 1)
 
 
+@cache
+def _place_tokens() -> frozenset[str]:
+    return frozenset(t for p in places() for t in p)
+
+
 def is_place(tokens: Sequence[str]) -> bool:
     """Whether ``tokens`` are wholly place names (one or several, linked or not)."""
+    known = _place_tokens()
+    if any(t not in known and t not in LINK_WORDS for t in tokens):  # most names: a word of no place
+        return False
     found = read_extras([list(tokens)])
     return found is not None and not found.units and bool(found.places)
 

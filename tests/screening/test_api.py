@@ -156,3 +156,13 @@ def test_a_name_with_a_nul_byte_is_refused_as_the_batch_refuses_it(client: TestC
     response = client.post("/screen", json={"names": ["Kim Jong Un", "Bank Melli\x00 Iran"]})
     assert response.status_code == 422, response.text
     assert "name 2 holds a NUL byte" in response.json()["message"]
+
+
+def test_a_query_string_that_is_not_utf8_or_holds_nul_is_422(client: TestClient) -> None:
+    """Trial 12, F10: ``q=%ff%fe`` was searched as two U+FFFD characters and ``q=a%00b`` with a NUL in it."""
+    for query, words in (("q=%ff%fe", "the query string is not UTF-8 text (decoded byte 2 is 0xff)"),
+                         ("q=a%00b", "the query string holds a NUL byte")):
+        response = client.get(f"/controls/search?{query}")
+        assert response.status_code == 422 and response.json()["message"] == words, response.text
+    fine = client.get("/controls/search?q=caf%C3%A9")  # percent-encoded UTF-8 passes to the route
+    assert "query string" not in fine.text

@@ -94,6 +94,35 @@ class _TooLarge(Exception):
     pass
 
 
+class QueryText:
+    """Answer 422 to a query string that, percent-decoded, is not UTF-8 text or holds a NUL byte: decoded leniently,
+    ``q=%ff%fe`` would be searched as two U+FFFD characters and ``q=a%00b`` with a NUL in it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query = scope.get("query_string") or b""
+        if scope["type"] == "http" and b"%" in query:
+            from urllib.parse import unquote_to_bytes
+
+            raw = unquote_to_bytes(query)
+            problem = ""
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                problem = f"the query string is not UTF-8 text (decoded byte {exc.start:,} is {raw[exc.start]:#04x})"
+            if not problem and b"\x00" in raw:
+                problem = "the query string holds a NUL byte"
+            if problem:
+                body = json.dumps(error_body(BadArgumentError(problem))).encode()
+                await send({"type": "http.response.start", "status": 422, "headers": [
+                    (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
 async def _too_large(limit: int, send: Send) -> None:
     body = json.dumps({"detail": f"request body over {limit:,} bytes"}).encode()
     await send({"type": "http.response.start", "status": 413,
@@ -195,6 +224,7 @@ def create_app(workspace: Path | None = None, max_body_bytes: int = MAX_BODY_BYT
         app.add_exception_handler(kind, _bad_argument)
     app.add_exception_handler(Exception, _unexpected)
     app.add_middleware(BodyLimit, limit=max_body_bytes)
+    app.add_middleware(QueryText)
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(f"pinchpoint.api.{name}").router)
     return app

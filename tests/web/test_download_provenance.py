@@ -136,3 +136,16 @@ def test_plan_tab_download_is_the_cli_answer(bench: tuple[Any, Any], monkeypatch
     assert document["meta"]["command"] == "pinchpoint incentives --country JPN --format json"
     sidecar = client.get("/plan", params={"tab": "incentives", "country": "JPN", "fmt": "csv.meta.json"}).json()
     assert sidecar["meta"]["command"] == "pinchpoint incentives --country JPN --output plan-incentives.csv"
+
+
+def test_the_page_s_terminal_command_is_pinned_as_the_download_s(bench: tuple[Any, Any]) -> None:
+    """Trial 12, F10: the page showed ``pinchpoint chokepoints --dataset mine`` (unpinned: other figures after a
+    re-import) while its JSON download's ``reproduce`` named the version."""
+    import html
+    import re
+
+    _, client = bench
+    page = client.get("/supply-chain/mine?analysis=chokepoints")
+    shown = html.unescape(re.search(r'<code id="command">([^<]*)</code>', page.text).group(1))  # type: ignore[union-attr]
+    version = client.get("/supply-chain/mine/chokepoints.json").json()["meta"]["dataset_version"]
+    assert shown == f"pinchpoint chokepoints --dataset mine@{version}"

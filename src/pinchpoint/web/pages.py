@@ -340,7 +340,7 @@ def _choice_query(year: int | None, level: str) -> str:
 
 @router.get("/supply-chain/{dataset}")
 def dataset_page(request: Request, dataset: str, analysis: str = "chokepoints") -> Response:
-    from pinchpoint.results.table import cli_command
+    from pinchpoint.results.table import cli_command, reproducible_command
 
     web, actor = _web(request), _actor(request)
     if analysis not in ANALYSES:
@@ -360,7 +360,10 @@ def dataset_page(request: Request, dataset: str, analysis: str = "chokepoints") 
                   table=table, columns=shown, rows=list(table.rows[:200]), resource=resource,
                   caveats=list(table.caveats), formats=list(FORMATS), year=year, level=level,
                   years=sorted(chain.years(), reverse=True),
-                  choice=("?" + choice) if choice else "", command=cli_command(words, options),
+                  choice=("?" + choice) if choice else "",
+                  # pinned to the version shown, as the downloads' meta.reproduce is: after a re-import the command
+                  # as typed would give other figures
+                  command=reproducible_command(cli_command(words, options), table.meta),
                   orgs=[o.name for o in web.store.orgs() if o.name != actor.org],
                   can_share=actor.role is Role.ADMIN and resource.owner_org == actor.org)
 

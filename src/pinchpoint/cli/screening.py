@@ -187,6 +187,8 @@ def register(app: typer.Typer) -> None:
                        f"{len(sl.entities)} entities, "
                        f"{sum(len(e.names) for e in sl.entities)} names, {sl.duplicates} duplicate records "
                        f"collapsed, {len(sl.problems)} problems; read as {sl.encoding}", err=to_err)
+            for warning in change.warnings():
+                typer.echo(f"warning: {warning}", err=True)
             for problem in sl.problems[:10]:
                 typer.echo(f"  problem: {problem}", err=True)
             if len(sl.problems) > 10:

@@ -2006,6 +2006,8 @@ class Screener:
             columns = (*SCREEN_COLUMNS, "alert", "review")
         table = ResultTable.from_records("screening", rows, columns,
                                          meta={"lists": {lst.list_name: lst.version for lst in self.lists},
+                                               # a label can name two contents: the content hash tells them apart
+                                               "list_digests": {lst.list_name: lst.digest for lst in self.lists},
                                                **{k: v for k, v in kwargs.items() if v is not None}})
         caveats = [f"{q!r} not screened: {why}" for q in queries if (why := self.unscreenable(q)) is not None]
         if fallback := japanese_fallback(queries):

@@ -154,6 +154,17 @@ class ListChange:
     #: Each entity added, removed or changed, with its name and what changed (empty for a list loaded afresh:
     #: every entity of a new list is "added")
     entities: tuple[EntityChange, ...] = ()
+    #: The replaced version's content hash when it carried the same version label as this other content
+    relabelled_from: str = ""
+
+    def warnings(self) -> list[str]:
+        """What the load did that a reader of the version label alone would miss: one label, two contents."""
+        if not (self.stored and self.relabelled_from):
+            return []
+        return [f"{self.list_name}: the version label {self.version!r} now names other content ({self.digest}) than "
+                f"the content it replaced ({self.relabelled_from}): matches found before and after cite the same "
+                "label, so cite the content hash (lists list, list_digest, meta.list_digests), and give the "
+                "download's own version (--version) to keep the two apart"]
 
     def summary(self) -> str:
         if not self.stored:
@@ -281,9 +292,10 @@ def store_list(ws: Workspace, screening_list: ScreeningList, *, force: bool = Fa
             "n_names": sum(len(e.names) for e in screening_list.entities),
             "n_problems": len(screening_list.problems), "encoding": screening_list.encoding,
             "n_duplicates": screening_list.duplicates})
+    same_label = stored is not None and previous is not None and previous.version == screening_list.version
     return ListChange(change.list_name, change.version, change.previous_version, change.added, change.removed,
                       change.changed, change.unchanged, stored=True, forced=tuple(reasons), entities=change.entities,
-                      digest=digest)
+                      digest=digest, relabelled_from=stored.content_hash if same_label and stored else "")
 
 
 def stored_payloads(ws: Workspace) -> list[tuple[str, bytes]]:
@@ -358,10 +370,12 @@ def change_table(changes: Sequence[ListChange]) -> ResultTable:
     caveats = [f"{c.list_name} {c.version}: loaded afresh (no earlier version), so its {len(c.added):,} entities "
                "are not listed as added" for c in changes if c.stored and c.previous_version is None]
     caveats += [f"{c.list_name} {c.version}: already loaded, nothing changed" for c in changes if not c.stored]
+    caveats += [w for c in changes for w in c.warnings()]
     if not rows and not caveats:
         caveats.append("no list version was stored")
     table = ResultTable.from_records("screening_list_changes", rows, CHANGE_COLUMNS, meta={
-        "lists": {c.list_name: {"version": c.version, "previous_version": c.previous_version, "added": len(c.added),
+        "lists": {c.list_name: {"version": c.version, "content_hash": c.digest,
+                                "previous_version": c.previous_version, "added": len(c.added),
                                 "removed": len(c.removed), "changed": len(c.changed), "unchanged": c.unchanged}
                   for c in changes}})
     return table.with_caveats(*caveats) if caveats else table

@@ -166,3 +166,22 @@ def test_a_query_string_that_is_not_utf8_or_holds_nul_is_422(client: TestClient)
         assert response.status_code == 422 and response.json()["message"] == words, response.text
     fine = client.get("/controls/search?q=caf%C3%A9")  # percent-encoded UTF-8 passes to the route
     assert "query string" not in fine.text
+
+
+def test_the_workbench_s_decision_spelling_is_taken_by_the_api(small_ws: Path, tmp_path: Path,
+                                                                 lists: dict[str, ScreeningList]) -> None:
+    """Trial 12, F10: POST /reviews refused 'false_positive' (422), the value the workbench's form posts."""
+    import shutil
+
+    from pinchpoint.api.app import create_app
+
+    ws = tmp_path / "ws"
+    shutil.copytree(small_ws, ws)  # the shared workspace keeps no decision
+    client = TestClient(create_app(workspace=ws), raise_server_exceptions=False)
+    name = lists["un_sc_consolidated_20260227.xml"].entities[0].primary_name
+    match = client.post("/screen", json={"names": [name]}).json()["rows"][0]
+    response = client.post("/reviews", json={"query": name, "entity_id": match["entity_id"],
+                                             "decision": "false_positive", "reviewer": "analyst", "reason": "test"})
+    assert response.status_code == 200, response.text
+    decided = client.post("/screen", json={"names": [name]}).json()["rows"][0]
+    assert decided["alert"] == "decided" and decided["review"]["decision"] == "false positive"

@@ -53,7 +53,8 @@ class ReviewRequest(BaseModel):
     query: QueryName = Field(min_length=1, description="The input as screened")
     entity_id: str = Field(min_length=1, max_length=200, description="The listed entity's id (entity_id of the "
                            "match)")
-    decision: Literal["true match", "false positive", "true-match", "false-positive"]
+    # the spellings the library reads; "false_positive" is what the workbench's form posts
+    decision: Literal["true match", "false positive", "true-match", "false-positive", "true_match", "false_positive"]
     reviewer: str | None = Field(None, min_length=1, max_length=200, description="Who decided. Behind accounts "
                                  "(the workbench, `serve --web`) the signed-in user, always: leave it out, or give "
                                  "that user's name (another name is refused, 422). Without accounts: required")

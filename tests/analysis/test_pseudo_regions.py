@@ -102,3 +102,12 @@ def test_tts_says_no_row_tests_europe(builtin: SupplyChain) -> None:
     assert "EUR" not in {r["country"] for r in table.rows}
     text = _caveat(table.meta["caveats"], "EUR")
     assert f"{_rows_of('EUR')['fab_equipment']:g}% of " in text and "no row tests its supply" in text
+
+
+def test_import_exposure_of_a_region_says_it_is_a_region(builtin: SupplyChain) -> None:
+    from pinchpoint.analysis.exposure import import_exposure
+    from pinchpoint.errors import BadArgumentError
+
+    assert _rows_of("EUR")  # it holds shares: "no share of any input" (the old message) was wrong
+    with pytest.raises(BadArgumentError, match=r"EUR, Europe .* is a region the source does not split"):
+        import_exposure(builtin, "EUR")

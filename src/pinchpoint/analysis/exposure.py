@@ -343,6 +343,13 @@ def import_exposure(chain: SupplyChain, country: str, *, year: int | None = None
     cc = compiled or compile_chain(chain, year=year)
     code = normalise_country(country)
     choices = {c: country_name(c) for c in cc.countries}
+    if code is not None and code not in cc.countries and is_region(chain, code):
+        from pinchpoint.errors import BadArgumentError
+
+        # EUR holds shares, so "no share of any input" would be wrong: it is a region, not a country's producers
+        raise BadArgumentError(f"{aggregate_label(chain, code).rstrip(',')} is a region the source does not split, "
+                               "not a country: import-side exposure is of one country's producers. Its shares are "
+                               "named in the caveats of exposure and concentration.", parameter="country")
     if code is None or code not in cc.countries:
         what = f"unknown country {country!r}" if code is None else f"{code} has no share of any input"
         raise NotFoundError(f"{what} in dataset {chain.name!r}: " + did_you_mean(country, choices, "countries"),

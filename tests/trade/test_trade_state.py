@@ -68,3 +68,14 @@ def test_a_replaced_import_changes_the_recorded_state_and_the_pinned_command_ref
     pinned = _cli(monkeypatch, *QUERY, "--workspace", str(ws), "--trade-state", state)
     assert pinned.exit_code != 0
     assert state in pinned.output and after["meta"]["trade_state"] in pinned.output
+    # the API takes the same pin and refuses it the same way
+    from fastapi.testclient import TestClient
+
+    from pinchpoint.api.app import create_app
+
+    client = TestClient(create_app(workspace=ws), raise_server_exceptions=False)
+    params = {"importer": "JPN", "codes": "280469", "period": "2024"}
+    now = client.get("/trade/dependence", params={**params, "trade_state": after["meta"]["trade_state"]})
+    assert now.status_code == 200 and now.json()["meta"]["trade_state"] == after["meta"]["trade_state"]
+    stale = client.get("/trade/dependence", params={**params, "trade_state": state})
+    assert stale.status_code == 422 and state in stale.json()["message"]

@@ -81,3 +81,12 @@ def test_a_trade_upload_of_flows_already_stored_names_the_upload_not_the_tempora
     # each flow is kept once (in the store): a note, as the problems table's caveat describes a duplicate, not a
     # record kept out
     assert {p.severity for p in frame.problems} == {"warning"}
+
+
+def test_an_upload_records_the_file_as_uploaded_not_the_temporary_folder(tmp_path: Path) -> None:
+    """Trial 12, F10: ``data list`` gave an upload's source as ``/tmp/pinchpoint-upload-.../evil_22__svg_...yaml``, a
+    deleted temporary path with a mangled name."""
+    name = 'evil"><svg onload=alert(8)>.yaml'
+    Session(tmp_path).supplychain.upload("evil", name, BUILTIN_YAML.read_bytes())
+    rows = {r["name"]: r for r in Session(tmp_path).supplychain.datasets().records()}
+    assert rows["evil"]["source_path"] == f"upload {name}"

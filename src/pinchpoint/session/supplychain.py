@@ -253,7 +253,8 @@ class SupplyChainGroup(Group):
             try:
                 source = stage_upload(data, filename, folder)
                 with session.open_workspace() as ws:
-                    record = import_dataset(ws, source, name=name)
+                    # the record names the file as uploaded, not the temporary folder deleted below
+                    record = import_dataset(ws, source, name=name, source_label=f"upload {filename[:200]}")
             except DataError as exc:
                 raise relabel(exc, folder, filename) from None
         session.record("upload", f"dataset:{name}", {"file": filename[:200], "bytes": len(data),

@@ -69,8 +69,9 @@ def _load_named(workspace: Workspace, ref: str) -> SupplyChain:
 
 
 def import_dataset(workspace: Workspace, path: str | Path, *, name: str | None = None,
-                   source: str | None = None) -> DatasetRecord:
-    """Load, validate and store a dataset in ``workspace``; idempotent for unchanged files.
+                   source: str | None = None, source_label: str | None = None) -> DatasetRecord:
+    """Load, validate and store a dataset in ``workspace``; idempotent for unchanged files. ``source_label`` is
+    what the record names as its source instead of the path (an upload's own file name, not a temporary folder).
 
     It lives here, above the workspace, so that the workspace stores chains without knowing how files are read.
     """
@@ -84,4 +85,4 @@ def import_dataset(workspace: Workspace, path: str | Path, *, name: str | None =
         if known is not None:  # same files already imported and validated
             return known
     chain = load_path(src, name=name, source=fmt)
-    return workspace.store(chain, version=version, source_path=str(src), fmt=fmt)
+    return workspace.store(chain, version=version, source_path=source_label or str(src), fmt=fmt)

@@ -158,3 +158,26 @@ def test_nul_and_bidi_overrides_are_shown_as_escapes_in_csv_and_html_kept_in_jso
     assert page == "<td>Bank\\u202eilleM\\u202c Iran\\u0000</td>"
     report = Report("r").table(ResultTable.from_records("t", [{"name": reversed_name}], ["name"])).html()
     assert "\u202e" not in report and "Bank\\u202eilleM" in report
+
+
+def test_a_name_longer_than_the_matcher_reads_is_refused_not_screened_cut(
+        lists: dict[str, ScreeningList], small_ws: Path, tmp_path: Path) -> None:
+    """Trial 12, F10: the API refused names over 500 characters; the CLI and the batch screened their first 500,
+    silently (a listed name after them was never read)."""
+    from pinchpoint.screening.matcher import MAX_QUERY_CHARS
+
+    listed = lists[UN_FILE].entities[0].primary_name
+    padded = "acme holdings " * 40 + listed  # 560 + characters: the listed name past the 500th
+    result = CliRunner().invoke(app, ["screen", padded, "--workspace", str(small_ws)])
+    assert result.exit_code == 2
+    assert f"name 1 is {len(padded):,} characters, more than the {MAX_QUERY_CHARS:,} a name may have" in result.stderr
+    source = tmp_path / "long.csv"
+    with source.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["name"], [listed], [padded]])
+    out = tmp_path / "out.csv"
+    run_file(Screener([lists[UN_FILE]]), source, out, top=1)
+    with out.open(encoding="utf-8", newline="") as fh:
+        status = {r["row"]: r["status"] for r in csv.DictReader(fh)}
+    assert status["2"] == "match"
+    assert status["3"] == (f"unreadable: name is {len(padded):,} characters, more than the {MAX_QUERY_CHARS:,} a "
+                           "name may have (is it several fields in one?)")

@@ -26,7 +26,7 @@ from pinchpoint.errors import DataError
 from pinchpoint.progress import ProgressCallback, no_progress
 from pinchpoint.results import ResultTable
 from pinchpoint.results.table import SpreadsheetSafeDictWriter, export_format, sidecar_path, write_table
-from pinchpoint.screening.matcher import Screener
+from pinchpoint.screening.matcher import MAX_QUERY_CHARS, Screener
 from pinchpoint.screening.reviews import Review, annotate
 
 #: Called with each input row, its own options and its output rows (see :func:`screen_file`).
@@ -296,6 +296,9 @@ def _records(text: str, source: Path, name_column: str) -> Iterator[InputRow]:
                 problem = "row has more fields than the header"
             elif not name:
                 problem = "empty name"
+            elif len(name) > MAX_QUERY_CHARS:  # the matcher reads 500: a longer name is not screened cut
+                problem = (f"name is {len(name):,} characters, more than the {MAX_QUERY_CHARS:,} a name may have "
+                           "(is it several fields in one?)")
         yield InputRow(line, name, problem, short=len(record) < len(header), fields=tuple(record), note=note)
 
 

@@ -168,6 +168,12 @@ class ScreeningGroup(Group):
         if damaged:  # as a batch row with one is unreadable: every interface refuses the same input alike
             raise BadArgumentError(f"name {damaged[0]} holds a NUL byte (a damaged or binary input?): not screened",
                                    parameter="names")
+        from pinchpoint.screening.matcher import MAX_QUERY_CHARS
+
+        long = [(k, len(name)) for k, name in enumerate(names, start=1) if len(name.strip()) > MAX_QUERY_CHARS]
+        if long:  # the matcher reads the first 500 characters: a longer name would be screened cut, silently
+            raise BadArgumentError(f"name {long[0][0]} is {long[0][1]:,} characters, more than the "
+                                   f"{MAX_QUERY_CHARS:,} a name may have: not screened", parameter="names")
         if top is not None and top < 1:
             raise BadArgumentError(f"top {top}: give 1 or more matches per name", parameter="top")
         options: dict[str, Any] = {"threshold": threshold, "country": country, "entity_type": entity_type,

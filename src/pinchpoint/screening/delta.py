@@ -53,8 +53,7 @@ import numpy as np
 
 from pinchpoint.errors import BadArgumentError, NotFoundError
 from pinchpoint.results import ResultTable
-from pinchpoint.screening.index_store import BUILT, LOADED
-from pinchpoint.screening.matcher import SUBSTITUTION_FACTOR, Screener, check_list_names, score_floor
+from pinchpoint.screening.matcher import BUILT, LOADED, SUBSTITUTION_FACTOR, Screener, check_list_names, score_floor
 from pinchpoint.screening.model import ListedEntity, ScreeningList
 from pinchpoint.screening.pool import forked_map
 from pinchpoint.screening.prefilter import Prefilter, analyse_rows, row_spellings, rows_may_match, vocabulary_changes

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from pinchpoint.screening.matcher import Screener, SkeletonIndex, _Name, _Tokens
+from pinchpoint.screening.matcher import BUILT, LOADED, Screener, SkeletonIndex, _Name, _Tokens
 from pinchpoint.screening.model import ScreeningList
 from pinchpoint.screening.scripts import Skeleton
 from pinchpoint.workspace import Workspace
@@ -43,8 +43,6 @@ KEY = "screener"
 #: The layout of the arrays; a change makes every stored index unusable (:func:`build_stamp` holds it)
 FORMAT = 2
 
-BUILT = "built from the lists"
-LOADED = "loaded from the workspace (built when the lists were stored)"
 
 
 class IndexUnusable(ValueError):
@@ -516,5 +514,5 @@ def index_stored_lists(workspace: Path | None = None, on_wait: Callable[[str], N
     return screener
 
 
-__all__ = ["INDEX", "IndexUnusable", "build_stamp", "index_key", "index_stored_lists", "pack", "read_screener",
-           "save_index", "screener_of", "stored_index", "unpack"]
+__all__ = ["BUILT", "INDEX", "LOADED", "IndexUnusable", "build_stamp", "index_key", "index_stored_lists", "pack",
+           "read_screener", "save_index", "screener_of", "stored_index", "unpack"]

@@ -841,12 +841,18 @@ def _screen_span(screener: Screener, queries: Sequence[str], options: Sequence[d
     return screener.screen_queries(queries[start:stop], options[start:stop])
 
 
+#: :attr:`Screener.origin`: how a screener's index came to be (here, not in index_store, so that delta and
+#: index_store, which reads delta's fingerprints, need not import each other)
+BUILT = "built from the lists"
+LOADED = "loaded from the workspace (built when the lists were stored)"
+
+
 class Screener:
     """Build once from lists; ``screen`` many queries."""
 
     #: how this screener's index came to be: built from the lists, or loaded from the workspace's stored index
     #: (:mod:`pinchpoint.screening.index_store`, which says why it built one instead)
-    origin: str = "built from the lists"
+    origin: str = BUILT
 
     def __init__(self, lists: Iterable[ScreeningList]) -> None:
         self.lists = list(lists)

@@ -61,8 +61,14 @@ def make_workbench(folder: Path) -> Any:
 
 
 @pytest.fixture(scope="session")
-def workbench(lists_workspace: Path, cheap_hashes: None) -> Any:
-    return make_workbench(lists_workspace)
+def workbench(lists_workspace: Path, cheap_hashes: None, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A workbench over its own copy of the lists workspace: the decisions its tests take must not reach the
+    fixtures that copy ``lists_workspace`` later (the batch parity test compares a page with no decisions taken)."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("web-workbench")
+    shutil.copy(lists_workspace / "workspace.duckdb", folder / "workspace.duckdb")
+    return make_workbench(folder)
 
 
 def csrf_of(html: str) -> str:

@@ -73,7 +73,7 @@ def _aggregate_ids(chain: SupplyChain) -> frozenset[str]:
 
 #: Countries a share given to "Europe" (``EUR``) may hold: the EU-28 (with the United Kingdom) and EFTA. Used only
 #: to say which coalitions' shares leave out supply that may be their members'.
-EUROPE = frozenset(group_members("EU28")) | {"CHE", "ISL", "LIE", "NOR"}
+EUROPE = frozenset(group_members("EU28")) | frozenset(group_members("EFTA"))
 
 #: How many inputs a caveat names per pseudo-region before "and N more" (ETO gives VAR a share of 64 inputs).
 NAMED_IN_CAVEAT = 5

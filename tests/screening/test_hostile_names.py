@@ -62,7 +62,14 @@ def test_a_batch_row_finds_it_and_delta_never_leaves_such_a_row_out(screener: Sc
     with out.open(encoding="utf-8", newline="") as fh:
         first = next(csv.DictReader(fh))
     assert first["status"] == "match" and first["entity_id"] == "ofac-306" and "override" in first["reason"]
-    assert first["name"] == hidden  # the input as it was, nothing lost
+    # the CSV shows the override as a visible escape (results.table.visible_controls), so a spreadsheet does not
+    # display the row reversed; JSON keeps the input exactly
+    assert first["name"] == hidden.replace(RLO, "\\u202e")
+    as_json = tmp_path / "found.json"
+    screen_file(screener, src, as_json, top=1)
+    import json
+
+    assert json.loads(as_json.read_text(encoding="utf-8"))["rows"][0]["name"] == hidden
     # delta re-screening's prefilter bounds the name as written: a row also read otherwise must always be screened
     restricted = screener.restricted([("OFAC SDN", "ofac-306")])
     analyses = [analyse_row(screener, hidden), analyse_row(screener, "Acme Widgets")]

@@ -55,6 +55,10 @@ class Baseline:
         return {self.entries[i][2] for i in cands if fuzz.token_sort_ratio(query, self.entries[i][0]) >= threshold}
 
 
+#: Issue #16's goal: ">= 3,000 names/s on 2 cores" with every matching rule (the line printed 2,000, an older goal).
+GOAL_NAMES_PER_SECOND = 3_000
+
+
 def main() -> int:
     if not LISTS.exists():
         print(f"skipped: {LISTS} not found")
@@ -94,8 +98,9 @@ def main() -> int:
     ours_t = best_of(lambda: screener.screen_batch(queries, workers=workers))
     base_t = best_of(lambda: [baseline.screen(q) for q in queries])
     print(f"throughput (best of 3): ours {len(queries) / ours_t:,.0f} names/s ({workers} workers), "
-          f"baseline {len(queries) / base_t:,.0f} names/s (one process); goal >= 2,000 names/s")
-    goals.append(report("10,000 names screened (batch)", ours_t, base_t, "rapidfuzz baseline", len(queries) / 2000))
+          f"baseline {len(queries) / base_t:,.0f} names/s (one process); goal >= {GOAL_NAMES_PER_SECOND:,} names/s")
+    goals.append(report("10,000 names screened (batch)", ours_t, base_t, "rapidfuzz baseline",
+                        len(queries) / GOAL_NAMES_PER_SECOND))
     goals.append(api_latency(lists))
     return 0 if all(goals) else 1
 

@@ -67,3 +67,23 @@ def test_readers_still_share_the_file_and_a_reader_alone_needs_no_turnstile(tmp_
     (ws / "workspace.duckdb.turnstile").unlink(missing_ok=True)  # a workspace from before the turnstile
     with Workspace.open_reader(ws) as first, Workspace.open_reader(ws) as second:
         assert first.read_only and second.read_only
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the turnstile uses flock (POSIX)")
+def test_a_nested_reader_does_not_queue_behind_a_writer_that_waits_for_its_own_process(tmp_path: Path) -> None:
+    # this process is in the file; a writer waits for it at the turnstile; this process opens the file again before
+    # it closes the first (as a request handler that reads inside a read). Queued behind the writer, the nested open
+    # waited out its own deadline while the writer waited for this process: the writer failed after its wait.
+    ws = tmp_path / "ws"
+    Workspace(ws).close()
+    outer = Workspace(ws, read_only=True)
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(ws)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, env={**os.environ, "PINCHPOINT_LOCK_WAIT": "4"})
+    try:
+        assert writer.stderr is not None and "waiting up to 4 s" in writer.stderr.readline()
+        with Workspace(ws, read_only=True, lock_wait=8) as nested:
+            assert nested.con.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        outer.close()
+    out, err = writer.communicate(timeout=60)
+    assert writer.returncode == 0 and "written" in out, err

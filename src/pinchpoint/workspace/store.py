@@ -27,7 +27,9 @@ import hashlib
 import logging
 import os
 import re
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -81,6 +83,12 @@ def _lock_holder(message: str) -> str | None:
     except OSError:
         command = found.group(1)
     return f"process {pid} ({command[:120]})"
+
+
+#: How many workspaces this process has open on each file: a reader opened while this process is already in the
+#: file (a nested open) does not queue at the turnstile, where it would wait on a writer that waits for this process.
+_OPEN_HERE: Counter[Path] = Counter()
+_OPEN_HERE_LOCK = threading.Lock()
 
 
 class _Turnstile:
@@ -185,11 +193,13 @@ class Workspace:
         except OSError as exc:
             raise WorkspaceError(f"cannot open workspace {db}: {exc}") from None
         turnstile = _Turnstile(db)
-        if not read_only:
+        with _OPEN_HERE_LOCK:
+            inside = _OPEN_HERE[db] > 0
+        if not read_only and not inside:
             turnstile.hold(deadline)  # released once connected (below), so readers queue only while we wait
         try:
             while True:
-                if read_only:
+                if read_only and not inside:
                     turnstile.pass_through(deadline)
                 try:
                     self.con: duckdb.DuckDBPyConnection = duckdb.connect(str(db), read_only=read_only)
@@ -224,6 +234,9 @@ class Workspace:
         except BaseException:
             self.con.close()
             raise
+        self._counted = True
+        with _OPEN_HERE_LOCK:
+            _OPEN_HERE[db] += 1
 
     @classmethod
     def open_default(cls, *, create: bool = True, on_wait: Callable[[str], None] | None = None) -> Workspace:
@@ -243,6 +256,12 @@ class Workspace:
 
     def close(self) -> None:
         self.con.close()
+        if getattr(self, "_counted", False):
+            self._counted = False
+            with _OPEN_HERE_LOCK:
+                _OPEN_HERE[self.path] -= 1
+                if _OPEN_HERE[self.path] <= 0:
+                    del _OPEN_HERE[self.path]
 
     # Collections ----------------------------------------------------------------------------------------------
     def collection(self, collection: Collection | str) -> Items:

@@ -17,6 +17,7 @@ from tests.conftest import SHARED
 
 PASSWORD = "correct horse battery"
 UN_LIST = SHARED / "screening" / "lists" / "un_sc_consolidated_20260227.xml"
+BUILTIN_YAML = Path(__file__).parents[2] / "src" / "pinchpoint" / "supplychain" / "builtin" / "semiconductors.yaml"
 ORGS = ("meti", "commerce")
 
 
@@ -86,3 +87,12 @@ def sign_in(app: Any, username: str, password: str = PASSWORD) -> Any:
                            follow_redirects=False)
     assert response.status_code == 303, response.text[:500]
     return client
+
+
+def upload_dataset(client: Any, name: str, filename: str = "chain.yaml") -> None:
+    """Upload the built-in dataset's YAML as ``name`` through the supply-chain page's form, as a signed-in user."""
+    token = csrf_of(client.get("/supply-chain").text)
+    uploaded = client.post("/supply-chain/upload", data={"name": name, "csrf_token": token},
+                           files={"file": (filename, BUILTIN_YAML.read_bytes(), "application/yaml")},
+                           follow_redirects=False)
+    assert uploaded.status_code == 303, uploaded.text[:300]

@@ -11,19 +11,10 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import PASSWORD, csrf_of, make_workbench, sign_in
+from tests.web.conftest import PASSWORD, csrf_of, make_workbench, sign_in, upload_dataset
 
 # the workspace's data without the accounts another test's workbench may have made beside it
 WORKSPACE_ONLY = shutil.ignore_patterns("accounts.sqlite*", "web-*")
-BUILTIN_YAML = Path(__file__).parents[2] / "src" / "pinchpoint" / "supplychain" / "builtin" / "semiconductors.yaml"
-
-
-def _upload(client: Any, name: str) -> None:
-    token = csrf_of(client.get("/supply-chain").text)
-    uploaded = client.post("/supply-chain/upload", data={"name": name, "csrf_token": token},
-                           files={"file": ("chain.yaml", BUILTIN_YAML.read_bytes(), "application/yaml")},
-                           follow_redirects=False)
-    assert uploaded.status_code == 303, uploaded.text[:300]
 
 
 def _version(app: Any, name: str) -> str:
@@ -45,7 +36,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, lists_workspace: Path, cheap_h
 @pytest.fixture(scope="module")
 def private_dataset(app: Any) -> tuple[Any, str, str]:
     """The workbench, where organisation 'meti' holds the private dataset 'secretfabs'."""
-    _upload(sign_in(app, "meti-analyst"), "secretfabs")
+    upload_dataset(sign_in(app, "meti-analyst"), "secretfabs")
     return app, "secretfabs", _version(app, "secretfabs")
 
 

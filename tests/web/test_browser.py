@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import CONTROLS
-from tests.web.conftest import PASSWORD, make_workbench
-from tests.web.test_pages import BUILTIN_YAML, _customer_file
+from tests.web.conftest import BUILTIN_YAML, PASSWORD, make_workbench
+from tests.web.test_pages import _customer_file
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import csrf_of, make_workbench, sign_in
-from tests.web.test_pages import BUILTIN_YAML
+from tests.web.conftest import make_workbench, sign_in, upload_dataset
 
 
 def _timeless(meta: dict[str, Any]) -> dict[str, Any]:
@@ -38,11 +37,7 @@ def _cli_json(args: list[str], monkeypatch: pytest.MonkeyPatch, home: Path) -> d
 def bench(tmp_path: Path, cheap_hashes: None) -> tuple[Any, Any]:
     app = make_workbench(tmp_path)
     client = sign_in(app, "meti-analyst")
-    token = csrf_of(client.get("/supply-chain").text)
-    uploaded = client.post("/supply-chain/upload", data={"name": "mine", "csrf_token": token},
-                           files={"file": ("mine.yaml", BUILTIN_YAML.read_bytes(), "application/yaml")},
-                           follow_redirects=False)
-    assert uploaded.status_code == 303, uploaded.text[:300]
+    upload_dataset(client, "mine", "mine.yaml")
     return app, client
 
 

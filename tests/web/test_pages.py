@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import PASSWORD, csrf_of, make_workbench, sign_in
+from tests.web.conftest import BUILTIN_YAML, PASSWORD, csrf_of, make_workbench, sign_in, upload_dataset
 
-BUILTIN_YAML = Path(__file__).parents[2] / "src" / "pinchpoint" / "supplychain" / "builtin" / "semiconductors.yaml"
 NEGATIVES = Path(__file__).parents[3] / "shared" / "data" / "screening" / "benchmarks" / "yente_negatives_global.csv"
 POSITIVES = Path(__file__).parents[3] / "shared" / "data" / "screening" / "benchmarks" / \
     "yente_positives_un_treated.csv"
@@ -203,11 +202,7 @@ def test_upload_problem_names_file_row_and_field_and_stores_nothing(workbench: A
 
 def test_org_b_private_dataset_hidden_from_a_until_shared(workbench: Any) -> None:
     owner = sign_in(workbench, "commerce-analyst")
-    token = csrf_of(owner.get("/supply-chain").text)
-    uploaded = owner.post("/supply-chain/upload", data={"name": "commerce-fabs", "csrf_token": token},
-                          files={"file": ("fabs.yaml", BUILTIN_YAML.read_bytes(), "application/yaml")},
-                          follow_redirects=False)
-    assert uploaded.status_code == 303, uploaded.text[:300]
+    upload_dataset(owner, "commerce-fabs", "fabs.yaml")
     partner = sign_in(workbench, "meti-analyst")
     assert 'data-dataset="commerce-fabs"' not in partner.get("/supply-chain").text
     assert partner.get("/supply-chain/commerce-fabs").status_code == 403
